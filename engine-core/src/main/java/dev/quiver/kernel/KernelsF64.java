@@ -1,0 +1,68 @@
+package dev.quiver.kernel;
+
+/**
+ * The primitive kernels of a backend, for float64 data. This file is the source of truth:
+ * {@code KernelsF32} is generated from it by {@code tools/twins} (double becomes float).
+ *
+ * <p>Every kernel works on raw arrays with an offset and strides (in elements, possibly zero or
+ * negative), so views (transposes, slices, broadcasts) reach the kernels without copies. Callers
+ * validate shapes and bounds before calling; kernels trust their arguments, allocate nothing and
+ * never throw for valid arguments. Outputs must not overlap inputs unless the kernel says so.
+ *
+ * <p>Determinism: for the same arguments a kernel returns bitwise-identical results whatever the
+ * backend's thread count (work is split over outputs only, never over a sum).
+ */
+public interface KernelsF64 {
+
+    /**
+     * Batched general matrix multiply with BLIS-style general strides:
+     * {@code C[p] = alpha * A[p] B[p] + beta * C[p]} for {@code p in [0, batch)}, where
+     * {@code A[p]} is m x k with element (i, l) at {@code a[aOff + p*aBatch + i*aRow + l*aCol]},
+     * {@code B[p]} is k x n with (l, j) at {@code b[bOff + p*bBatch + l*bRow + j*bCol]}, and
+     * {@code C[p]} is m x n with (i, j) at {@code c[cOff + p*cBatch + i*cRow + j*cCol]}.
+     * A transpose is a swap of the row and column strides; a batch stride of 0 shares one
+     * operand across the batch (backends pack it once: this is how mode-n products run).
+     * When {@code beta == 0}, C is not read (NaN in C does not propagate). C is modified;
+     * A and B are not, and must not overlap C. Any of m, n, k, batch may be 0.
+     */
+    void gemm(int batch, int m, int n, int k, double alpha,
+              double[] a, int aOff, int aBatch, int aRow, int aCol,
+              double[] b, int bOff, int bBatch, int bRow, int bCol,
+              double beta,
+              double[] c, int cOff, int cBatch, int cRow, int cCol);
+
+    /**
+     * {@code y[i] = f(x[i])} for {@code i in [0, n)}, or {@code y[i] += f(x[i])} when
+     * {@code accumulate}. x is not modified; y may be x itself (same offset and stride).
+     */
+    void unary(UnaryOp op, int n,
+               double[] x, int xOff, int xStride,
+               double[] y, int yOff, int yStride, boolean accumulate);
+
+    /**
+     * {@code c[i] = f(a[i], b[i])} for {@code i in [0, n)}, or {@code c[i] += f(a[i], b[i])} when
+     * {@code accumulate}. A stride of 0 broadcasts one element. c may be a or b itself
+     * (same offset and stride), which makes in-place updates legal.
+     */
+    void binary(BinaryOp op, int n,
+                double[] a, int aOff, int aStride,
+                double[] b, int bOff, int bStride,
+                double[] c, int cOff, int cStride, boolean accumulate);
+
+    /**
+     * Reduces {@code x[xOff + i*xStride]}, {@code i in [0, n)}, to one value in a fixed order
+     * (the same result on every call). MAX and MIN propagate NaN. Returns
+     * {@link ReduceOp#identity()} when n is 0.
+     */
+    double reduce(ReduceOp op, int n, double[] x, int xOff, int xStride);
+
+    /** Index of the first maximum of the strided run (the first NaN if any); -1 when n is 0. */
+    int argmax(int n, double[] x, int xOff, int xStride);
+
+    /** {@code y[i] = alpha * x[i] + beta * y[i]}; y is not read when beta is 0. x may equal y. */
+    void axpby(int n, double alpha, double[] x, int xOff, int xStride,
+               double beta, double[] y, int yOff, int yStride);
+
+    /** {@code y[i] = value}. */
+    void fill(int n, double value, double[] y, int yOff, int yStride);
+}

@@ -1,0 +1,603 @@
+package dev.quiver.tensor;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * An n-dimensional array of float32 or float64: a storage array plus shape, strides and offset.
+ * Rank 0 (a scalar) up to {@link Shapes#MAX_RANK}; zero-size dimensions are legal.
+ *
+ * <p>Views ({@link #at}, {@link #slice}, {@link #transpose}, {@link #permute}, {@link #expand},
+ * and {@link #reshape} when the layout allows) share storage with this tensor: writing through a
+ * view writes here. Tensors are mutable through {@link #set} and the {@code out} forms of ops;
+ * shape, strides and dtype never change.
+ *
+ * <p>Math (add, matmul, tanh, sum, ...) lives in {@link TensorMath}; each op has an allocating
+ * form and an {@code out} form.
+ */
+public final class Tensor {
+    private final DType dtype;
+    private final Object data;
+    private final int[] shape;
+    private final int[] strides;
+    private final int offset;
+    private final int size;
+
+    /**
+     * A tensor over existing storage (no copy). Checks that every element the view can reach lies
+     * inside the array.
+     */
+    public Tensor(Object data, int offset, int[] shape, int[] strides) {
+        this.dtype = DType.of(data);
+        if (shape.length > Shapes.MAX_RANK) {
+            throw new IllegalArgumentException("rank " + shape.length + " exceeds the maximum " + Shapes.MAX_RANK);
+        }
+        if (shape.length != strides.length) {
+            throw new IllegalArgumentException("shape " + Shapes.str(shape) + " and strides "
+                    + Shapes.str(strides) + " differ in rank");
+        }
+        this.data = data;
+        this.shape = shape.clone();
+        this.strides = strides.clone();
+        this.offset = offset;
+        this.size = Shapes.size(shape);
+        if (size > 0) {
+            long lo = offset, hi = offset;
+            for (int i = 0; i < shape.length; i++) {
+                long span = (long) (shape[i] - 1) * strides[i];
+                if (span < 0) lo += span; else hi += span;
+            }
+            int length = dtype == DType.F64 ? ((double[]) data).length : ((float[]) data).length;
+            if (lo < 0 || hi >= length) {
+                throw new IndexOutOfBoundsException("view " + Shapes.str(shape) + " with strides "
+                        + Shapes.str(strides) + " at offset " + offset + " exceeds storage of " + length);
+            }
+        }
+    }
+
+    /** A contiguous tensor over existing storage (no copy). */
+    public Tensor(Object data, int... shape) {
+        this(data, 0, shape, Shapes.contiguousStrides(shape));
+    }
+
+    // ---------------------------------------------------------------- creation
+
+    public static Tensor zeros(DType dtype, int... shape) {
+        return new Tensor(dtype.newArray(Shapes.size(shape)), shape);
+    }
+
+    public static Tensor ones(DType dtype, int... shape) {
+        return full(dtype, 1, shape);
+    }
+
+    public static Tensor full(DType dtype, double value, int... shape) {
+        Tensor t = zeros(dtype, shape);
+        if (dtype == DType.F64) Arrays.fill((double[]) t.data, value);
+        else Arrays.fill((float[]) t.data, (float) value);
+        return t;
+    }
+
+    /** A rank-0 tensor. */
+    public static Tensor scalar(DType dtype, double value) {
+        return full(dtype, value);
+    }
+
+    /** Wraps a flat float64 array in row-major order (no copy). */
+    public static Tensor of(double[] values, int... shape) {
+        checkLength(values.length, shape);
+        return new Tensor(values, shape);
+    }
+
+    /** Wraps a flat float32 array in row-major order (no copy). */
+    public static Tensor of(float[] values, int... shape) {
+        checkLength(values.length, shape);
+        return new Tensor(values, shape);
+    }
+
+    /** A float64 vector. */
+    public static Tensor vector(double... values) {
+        return of(values.clone(), values.length);
+    }
+
+    /**
+     * Copies a nested Java array ({@code double[][]}, {@code float[][][]}, ...; rectangular) into a
+     * new tensor of its element type.
+     */
+    public static Tensor fromNested(Object nested) {
+        List<Integer> dims = new ArrayList<>();
+        Object probe = nested;
+        while (probe != null && probe.getClass().isArray() && !(probe instanceof double[]) && !(probe instanceof float[])) {
+            Object[] level = (Object[]) probe;
+            dims.add(level.length);
+            probe = level.length > 0 ? level[0] : null;
+        }
+        if (probe instanceof double[] d) dims.add(d.length);
+        else if (probe instanceof float[] f) dims.add(f.length);
+        else throw new IllegalArgumentException("fromNested: expected a nested double[] or float[] array, got "
+                + (nested == null ? "null" : nested.getClass().getSimpleName()));
+        int[] shape = dims.stream().mapToInt(Integer::intValue).toArray();
+        DType dtype = DType.of(probe);
+        Tensor t = zeros(dtype, shape);
+        int[] pos = {0};
+        copyNested(nested, 0, shape, t, pos);
+        return t;
+    }
+
+    private static void copyNested(Object level, int depth, int[] shape, Tensor t, int[] pos) {
+        if (level instanceof double[] d) {
+            if (d.length != shape[depth]) throw ragged(depth, shape[depth], d.length);
+            System.arraycopy(d, 0, t.data, pos[0], d.length);
+            pos[0] += d.length;
+        } else if (level instanceof float[] f) {
+            if (f.length != shape[depth]) throw ragged(depth, shape[depth], f.length);
+            System.arraycopy(f, 0, t.data, pos[0], f.length);
+            pos[0] += f.length;
+        } else {
+            Object[] items = (Object[]) level;
+            if (items.length != shape[depth]) throw ragged(depth, shape[depth], items.length);
+            for (Object item : items) copyNested(item, depth + 1, shape, t, pos);
+        }
+    }
+
+    private static IllegalArgumentException ragged(int depth, int expected, int actual) {
+        return new IllegalArgumentException("fromNested: ragged array at depth " + depth
+                + " (expected length " + expected + ", got " + actual + ")");
+    }
+
+    /** 0, 1, ..., n-1. */
+    public static Tensor arange(DType dtype, int n) {
+        return arange(dtype, 0, n, 1);
+    }
+
+    /** start, start + step, ... while below stop (above it for a negative step), like NumPy. */
+    public static Tensor arange(DType dtype, double start, double stop, double step) {
+        if (step == 0 || !Double.isFinite(step)) throw new IllegalArgumentException("arange: step must be finite and non-zero, got " + step);
+        double count = Math.ceil((stop - start) / step);
+        int n = (int) Math.max(0, Math.min(count, Integer.MAX_VALUE - 16));
+        Tensor t = zeros(dtype, n);
+        for (int i = 0; i < n; i++) t.setFlat(i, start + i * step);
+        return t;
+    }
+
+    /** The n x n identity matrix. */
+    public static Tensor eye(DType dtype, int n) {
+        Tensor t = zeros(dtype, n, n);
+        for (int i = 0; i < n; i++) t.setFlat(i * n + i, 1);
+        return t;
+    }
+
+    /**
+     * Uniform in [0, 1), reproducible: the same seed gives the same values on every backend and
+     * machine (the values are drawn in float64 by a {@link SplittableRandom}, then rounded).
+     */
+    public static Tensor rand(DType dtype, long seed, int... shape) {
+        Tensor t = zeros(dtype, shape);
+        SplittableRandom random = new SplittableRandom(seed);
+        for (int i = 0; i < t.size; i++) t.setFlat(i, random.nextDouble());
+        return t;
+    }
+
+    /** Uniform in [low, high), reproducible like {@link #rand}. */
+    public static Tensor uniform(DType dtype, long seed, double low, double high, int... shape) {
+        Tensor t = zeros(dtype, shape);
+        SplittableRandom random = new SplittableRandom(seed);
+        for (int i = 0; i < t.size; i++) t.setFlat(i, low + (high - low) * random.nextDouble());
+        return t;
+    }
+
+    /** Standard normal, reproducible like {@link #rand} (Marsaglia's polar method in float64). */
+    public static Tensor randn(DType dtype, long seed, int... shape) {
+        Tensor t = zeros(dtype, shape);
+        SplittableRandom random = new SplittableRandom(seed);
+        for (int i = 0; i < t.size; i += 2) {
+            double u, v, s;
+            do {
+                u = 2 * random.nextDouble() - 1;
+                v = 2 * random.nextDouble() - 1;
+                s = u * u + v * v;
+            } while (s >= 1 || s == 0);
+            double scale = Math.sqrt(-2 * Math.log(s) / s);
+            t.setFlat(i, u * scale);
+            if (i + 1 < t.size) t.setFlat(i + 1, v * scale);
+        }
+        return t;
+    }
+
+    private static void checkLength(int length, int[] shape) {
+        if (Shapes.size(shape) != length) {
+            throw new IllegalArgumentException("array of length " + length + " does not fit shape "
+                    + Shapes.str(shape) + " (" + Shapes.size(shape) + " elements)");
+        }
+    }
+
+    // ---------------------------------------------------------------- layout
+
+    public DType dtype() { return dtype; }
+
+    /** The storage array ({@code float[]} or {@code double[]}), shared, not copied. */
+    public Object data() { return data; }
+
+    /** The storage as double[]; throws if this is float32. */
+    public double[] f64() {
+        if (dtype != DType.F64) throw new IllegalStateException("tensor is " + dtype + ", not F64");
+        return (double[]) data;
+    }
+
+    /** The storage as float[]; throws if this is float64. */
+    public float[] f32() {
+        if (dtype != DType.F32) throw new IllegalStateException("tensor is " + dtype + ", not F32");
+        return (float[]) data;
+    }
+
+    public int offset() { return offset; }
+
+    public int rank() { return shape.length; }
+
+    /** Number of elements. */
+    public int size() { return size; }
+
+    /** A copy of the shape. */
+    public int[] shape() { return shape.clone(); }
+
+    /** A copy of the strides (in elements). */
+    public int[] strides() { return strides.clone(); }
+
+    /** Size of dimension {@code axis} (negative counts from the end). */
+    public int dim(int axis) { return shape[Shapes.axis("dim", axis, shape.length)]; }
+
+    /** Stride of dimension {@code axis} (negative counts from the end). */
+    public int stride(int axis) { return strides[Shapes.axis("stride", axis, shape.length)]; }
+
+    /** True when the elements are laid out in row-major order with no gaps (size-1 dims ignored). */
+    public boolean isContiguous() {
+        int expected = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            if (shape[i] == 1) continue;
+            if (shape[i] == 0) return true;
+            if (strides[i] != expected) return false;
+            expected *= shape[i];
+        }
+        return true;
+    }
+
+    public boolean sameShape(Tensor other) { return Arrays.equals(shape, other.shape); }
+
+    // ---------------------------------------------------------------- elements
+
+    /** The element at a full index (negative indices count from the end), as a double. */
+    public double get(int... index) {
+        return readAt(position(index));
+    }
+
+    /** The value of a one-element tensor. */
+    public double item() {
+        if (size != 1) throw new IllegalStateException("item: tensor of shape " + Shapes.str(shape) + " has " + size + " elements, not 1");
+        int pos = offset;
+        return readAt(pos);
+    }
+
+    /** Sets the element at a full index (rounded to float32 for F32 tensors). */
+    public void set(double value, int... index) {
+        writeAt(position(index), value);
+    }
+
+    /** Element i in row-major order of this view (whatever its strides). */
+    public double getFlat(int i) {
+        return readAt(flatPosition(i));
+    }
+
+    /** Sets element i in row-major order of this view. */
+    public void setFlat(int i, double value) {
+        writeAt(flatPosition(i), value);
+    }
+
+    private double readAt(int pos) {
+        return dtype == DType.F64 ? ((double[]) data)[pos] : ((float[]) data)[pos];
+    }
+
+    private void writeAt(int pos, double value) {
+        if (dtype == DType.F64) ((double[]) data)[pos] = value;
+        else ((float[]) data)[pos] = (float) value;
+    }
+
+    private int flatPosition(int i) {
+        if (i < 0 || i >= size) throw new IndexOutOfBoundsException("flat index " + i + " out of range for " + size + " elements");
+        int pos = offset;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            int n = shape[d];
+            pos += (i % n) * strides[d];
+            i /= n;
+        }
+        return pos;
+    }
+
+    private int position(int[] index) {
+        if (index.length != shape.length) {
+            throw new IllegalArgumentException("index " + Arrays.toString(index) + " has " + index.length
+                    + " entries for a tensor of shape " + Shapes.str(shape));
+        }
+        int pos = offset;
+        for (int d = 0; d < index.length; d++) pos += checkIndex(index[d], d) * strides[d];
+        return pos;
+    }
+
+    private int checkIndex(int i, int axis) {
+        int n = shape[axis];
+        int j = i < 0 ? i + n : i;
+        if (j < 0 || j >= n) {
+            throw new IndexOutOfBoundsException("index " + i + " out of range for dimension " + axis
+                    + " of size " + n + " (shape " + Shapes.str(shape) + ")");
+        }
+        return j;
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /** {@code x[i]}: the sub-tensor at position i of the first dimension (a view, rank - 1). */
+    public Tensor at(int i) {
+        if (shape.length == 0) throw new IllegalArgumentException("at: cannot index a rank-0 tensor");
+        int j = checkIndex(i, 0);
+        return new Tensor(data, offset + j * strides[0], Arrays.copyOfRange(shape, 1, shape.length),
+                Arrays.copyOfRange(strides, 1, strides.length));
+    }
+
+    /**
+     * NumPy-style basic indexing, a view: one {@link Index} per leading dimension (missing trailing
+     * ones mean "all"). {@code M.slice(at(i), all())} is {@code M[i, :]};
+     * {@code T.slice(all(), all(), all(), at(i))} is {@code T[:, :, :, i]}.
+     */
+    public Tensor slice(Index... index) {
+        int consumed = 0;
+        for (Index ix : index) if (!(ix instanceof Index.NewAxis)) consumed++;
+        if (consumed > shape.length) {
+            throw new IllegalArgumentException("slice: " + consumed + " indices for a tensor of shape " + Shapes.str(shape));
+        }
+        int[] newShape = new int[shape.length + index.length];
+        int[] newStrides = new int[newShape.length];
+        int rank = 0, axis = 0, off = offset;
+        for (Index ix : index) {
+            switch (ix) {
+                case Index.At at -> off += checkIndex(at.index(), axis++) * strides[axis - 1];
+                case Index.NewAxis ignored -> { newShape[rank] = 1; newStrides[rank++] = 0; }
+                case Index.Range r -> {
+                    int n = shape[axis];
+                    int step = r.step();
+                    int start = clampSliceBound(r.start(), n, step, true);
+                    int stop = clampSliceBound(r.stop(), n, step, false);
+                    int count = step > 0 ? Math.max(0, (stop - start + step - 1) / step)
+                                         : Math.max(0, (start - stop - step - 1) / -step);
+                    if (count > 0) off += start * strides[axis];
+                    newShape[rank] = count;
+                    newStrides[rank++] = strides[axis] * step;
+                    axis++;
+                }
+            }
+        }
+        while (axis < shape.length) {
+            newShape[rank] = shape[axis];
+            newStrides[rank++] = strides[axis++];
+        }
+        return new Tensor(data, off, Arrays.copyOf(newShape, rank), Arrays.copyOf(newStrides, rank));
+    }
+
+    private static int clampSliceBound(int bound, int n, int step, boolean isStart) {
+        if (bound == Integer.MAX_VALUE) return step > 0 ? (isStart ? 0 : n) : (isStart ? n - 1 : -1);
+        if (bound == Integer.MIN_VALUE) return step > 0 ? 0 : -1;
+        int b = bound < 0 ? bound + n : bound;
+        if (step > 0) return Math.max(0, Math.min(b, n));
+        return Math.max(-1, Math.min(b, n - 1));
+    }
+
+    /** Matrix transpose (rank 2) or reversal of all dimensions (any rank); a view. */
+    public Tensor transpose() {
+        int[] order = new int[shape.length];
+        for (int i = 0; i < order.length; i++) order[i] = shape.length - 1 - i;
+        return permute(order);
+    }
+
+    /** Swaps two dimensions; a view. */
+    public Tensor transpose(int axis0, int axis1) {
+        int a = Shapes.axis("transpose", axis0, shape.length), b = Shapes.axis("transpose", axis1, shape.length);
+        int[] order = new int[shape.length];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        order[a] = b;
+        order[b] = a;
+        return permute(order);
+    }
+
+    /** Reorders dimensions: dimension i of the result is dimension order[i] of this; a view. */
+    public Tensor permute(int... order) {
+        if (order.length != shape.length) {
+            throw new IllegalArgumentException("permute: order " + Arrays.toString(order) + " does not match rank "
+                    + shape.length + " (shape " + Shapes.str(shape) + ")");
+        }
+        boolean[] seen = new boolean[order.length];
+        int[] newShape = new int[order.length], newStrides = new int[order.length];
+        for (int i = 0; i < order.length; i++) {
+            int a = Shapes.axis("permute", order[i], shape.length);
+            if (seen[a]) throw new IllegalArgumentException("permute: order " + Arrays.toString(order) + " repeats axis " + a);
+            seen[a] = true;
+            newShape[i] = shape[a];
+            newStrides[i] = strides[a];
+        }
+        return new Tensor(data, offset, newShape, newStrides);
+    }
+
+    /**
+     * The same elements in row-major order with a new shape (one dimension may be -1 and is
+     * inferred). A view when the layout allows it (always for contiguous tensors), otherwise a
+     * contiguous copy; {@link #isView} tells which.
+     */
+    public Tensor reshape(int... newShape) {
+        int[] target = inferShape(newShape);
+        int[] viewStrides = viewStrides(target);
+        if (viewStrides != null) return new Tensor(data, offset, target, viewStrides);
+        return contiguous().reshape(target);
+    }
+
+    private int[] inferShape(int[] newShape) {
+        int[] target = newShape.clone();
+        int infer = -1;
+        long known = 1;
+        for (int i = 0; i < target.length; i++) {
+            if (target[i] == -1) {
+                if (infer >= 0) throw new IllegalArgumentException("reshape: more than one -1 in " + Shapes.str(newShape));
+                infer = i;
+            } else if (target[i] < 0) {
+                throw new IllegalArgumentException("reshape: negative dimension in " + Shapes.str(newShape));
+            } else {
+                known *= target[i];
+            }
+        }
+        if (infer >= 0) {
+            if (known == 0 || size % known != 0) {
+                throw new IllegalArgumentException("reshape: cannot reshape " + Shapes.str(shape) + " (" + size
+                        + " elements) to " + Shapes.str(newShape));
+            }
+            target[infer] = (int) (size / known);
+        }
+        if (Shapes.size(target) != size) {
+            throw new IllegalArgumentException("reshape: cannot reshape " + Shapes.str(shape) + " (" + size
+                    + " elements) to " + Shapes.str(newShape) + " (" + Shapes.size(target) + " elements)");
+        }
+        return target;
+    }
+
+    /** Strides that present this tensor's elements in the target shape without copying, or null. */
+    private int[] viewStrides(int[] target) {
+        if (isContiguous()) return Shapes.contiguousStrides(target);
+        if (size == 0) return Shapes.contiguousStrides(target);
+        // Walk groups of old dims that multiply to groups of new dims (as NumPy's _attempt_nocopy_reshape).
+        int[] oldShape = Arrays.stream(shape).toArray(), oldStrides = strides;
+        int[] out = new int[target.length];
+        int oi = 0, ni = 0;
+        while (oi < oldShape.length && ni < target.length) {
+            int oj = oi + 1, nj = ni + 1;
+            long op = oldShape[oi], np = target[ni];
+            while (op != np) {
+                if (np < op) np *= target[nj++];
+                else op *= oldShape[oj++];
+            }
+            for (int k = oi; k < oj - 1; k++) {
+                if (oldShape[k + 1] != 1 && oldShape[k] != 1 && oldStrides[k] != oldStrides[k + 1] * oldShape[k + 1]) return null;
+            }
+            int s = oldStrides[oj - 1];
+            for (int k = nj - 1; k >= ni; k--) {
+                out[k] = s;
+                s *= target[k];
+            }
+            oi = oj;
+            ni = nj;
+        }
+        for (; ni < target.length; ni++) out[ni] = 1;
+        return out;
+    }
+
+    /** True when {@link #reshape} to this shape would return a view rather than a copy. */
+    public boolean reshapeIsView(int... newShape) {
+        return viewStrides(inferShape(newShape)) != null;
+    }
+
+    /** Broadcasts to a larger shape by NumPy rules, a read-only view with stride 0 on stretched dims. */
+    public Tensor expand(int... target) {
+        int[] result = Shapes.broadcast("expand", shape, target);
+        if (!Arrays.equals(result, target)) {
+            throw new IllegalArgumentException("expand: shape " + Shapes.str(shape) + " cannot be broadcast to " + Shapes.str(target));
+        }
+        int[] newStrides = new int[target.length];
+        int lead = target.length - shape.length;
+        for (int i = 0; i < shape.length; i++) {
+            newStrides[lead + i] = shape[i] == 1 && target[lead + i] != 1 ? 0 : strides[i];
+        }
+        return new Tensor(data, offset, target, newStrides);
+    }
+
+    /** Whether this tensor and {@code other} share storage. */
+    public boolean sharesStorage(Tensor other) { return data == other.data; }
+
+    /** This tensor if contiguous, else a contiguous copy. */
+    public Tensor contiguous() {
+        return isContiguous() && offset == 0 ? this : copy();
+    }
+
+    /** A contiguous copy with its own storage. */
+    public Tensor copy() {
+        Tensor out = zeros(dtype, shape);
+        for (int i = 0; i < size; i++) out.setFlat(i, getFlat(i));
+        return out;
+    }
+
+    /** A contiguous copy converted to another dtype (a plain copy when the dtype is the same). */
+    public Tensor to(DType target) {
+        Tensor out = zeros(target, shape);
+        for (int i = 0; i < size; i++) out.setFlat(i, getFlat(i));
+        return out;
+    }
+
+    /** The elements in row-major order as a new double array. */
+    public double[] toDoubleArray() {
+        double[] out = new double[size];
+        for (int i = 0; i < size; i++) out[i] = getFlat(i);
+        return out;
+    }
+
+    // ---------------------------------------------------------------- comparison and printing
+
+    /**
+     * True when shapes are equal and every pair of elements satisfies
+     * {@code |a - b| <= atol + rtol * |b|} (b from {@code other}); NaNs are equal only to NaNs.
+     */
+    public boolean allClose(Tensor other, double rtol, double atol) {
+        if (!Arrays.equals(shape, other.shape)) return false;
+        for (int i = 0; i < size; i++) {
+            double a = getFlat(i), b = other.getFlat(i);
+            if (Double.isNaN(a) || Double.isNaN(b)) {
+                if (Double.isNaN(a) != Double.isNaN(b)) return false;
+                continue;
+            }
+            if (a == b) continue; // equal infinities
+            if (!(Math.abs(a - b) <= atol + rtol * Math.abs(b))) return false;
+        }
+        return true;
+    }
+
+    /** Same shape, dtype and bitwise-identical elements. */
+    public boolean bitwiseEquals(Tensor other) {
+        if (dtype != other.dtype || !Arrays.equals(shape, other.shape)) return false;
+        for (int i = 0; i < size; i++) {
+            if (Double.doubleToRawLongBits(getFlat(i)) != Double.doubleToRawLongBits(other.getFlat(i))) return false;
+        }
+        return true;
+    }
+
+    /** {@code Tensor(F64, [2, 3])[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]}; long dimensions abbreviated with "...". */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("Tensor(").append(dtype).append(", ").append(Shapes.str(shape)).append(")");
+        appendValues(sb, 0, offset);
+        return sb.toString();
+    }
+
+    private static final int EDGE = 3;
+
+    private void appendValues(StringBuilder sb, int axis, int pos) {
+        if (axis == shape.length) {
+            double v = readAt(pos);
+            sb.append(dtype == DType.F32 ? Float.toString((float) v) : Double.toString(v));
+            return;
+        }
+        sb.append('[');
+        int n = shape[axis];
+        for (int i = 0; i < n; i++) {
+            if (n > 2 * EDGE && i == EDGE) {
+                sb.append("..., ");
+                i = n - EDGE;
+            }
+            appendValues(sb, axis + 1, pos + i * strides[axis]);
+            if (i < n - 1) sb.append(", ");
+        }
+        sb.append(']');
+    }
+}
