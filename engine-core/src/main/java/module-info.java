@@ -9,6 +9,8 @@ module dev.quiver.core {
     exports dev.quiver.graph;
     exports dev.quiver.ops;
     exports dev.quiver.optim;
+    exports dev.quiver.backend.scalar;
 
     uses dev.quiver.backend.BackendProvider;
+    provides dev.quiver.backend.BackendProvider with dev.quiver.backend.scalar.ScalarProvider;
 }
