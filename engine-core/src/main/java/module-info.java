@@ -6,6 +6,9 @@ module dev.quiver.core {
     exports dev.quiver.tensor;
     exports dev.quiver.kernel;
     exports dev.quiver.backend;
+    exports dev.quiver.graph;
+    exports dev.quiver.ops;
+    exports dev.quiver.optim;
     exports dev.quiver.backend.scalar;
 
     uses dev.quiver.backend.BackendProvider;
