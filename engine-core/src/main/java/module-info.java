@@ -6,6 +6,8 @@ module dev.quiver.core {
     exports dev.quiver.tensor;
     exports dev.quiver.kernel;
     exports dev.quiver.backend;
+    exports dev.quiver.backend.scalar;
 
     uses dev.quiver.backend.BackendProvider;
+    provides dev.quiver.backend.BackendProvider with dev.quiver.backend.scalar.ScalarProvider;
 }
