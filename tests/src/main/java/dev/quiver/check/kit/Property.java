@@ -174,7 +174,8 @@ public final class Property<T> {
     private PropertyFailure shrinkAndReport(Body<T> body, String propertyName, long seed, int tryIndex, int wanted,
                                             long[] original, T originalValue, Throwable originalError) {
         Class<?> kind = originalError.getClass();
-        String originalDescription = describeSafely(originalValue);
+        // Bodies may mutate their inputs (out tensors): describe fresh replays, not the values they saw.
+        String originalDescription = describeSafely(gen.generate(Source.replay(original)));
         long deadline = System.nanoTime() + shrinkSeconds * 1_000_000_000L;
         Shrinker shrinker = new Shrinker(original, candidate -> {
             Source source = Source.replay(candidate);
@@ -196,7 +197,7 @@ public final class Property<T> {
             minimalError = originalError;
             minimal = original;
         }
-        String minimalDescription = describeSafely(minimalValue);
+        String minimalDescription = describeSafely(gen.generate(Source.replay(minimal)));
         String message = "property '" + propertyName + "' failed on try " + (tryIndex + 1) + " of " + wanted
                 + " (rerun: -Dtest=" + propertyName.replaceFirst("\\.", "#").replaceFirst("[/$].*", "")
                 + " -D" + Settings.SEED + "=" + Settings.seedString(seed) + ")\n"
