@@ -6,6 +6,7 @@ module dev.quiver.core {
     exports dev.quiver.tensor;
     exports dev.quiver.kernel;
     exports dev.quiver.backend;
+    exports dev.quiver.io;
 
     uses dev.quiver.backend.BackendProvider;
 }
