@@ -75,7 +75,7 @@ public final class Demo {
     }
 
     private Dataset load() throws IOException {
-        if (o.data == null) return Dataset.spirals(400, o.task.equals("svm") ? 2 : 3, 0.15, o.seed);
+        if (o.data == null) return o.task.equals("svm") ? Dataset.blobs(300, 0.5, o.seed) : Dataset.spirals(400, 3, 0.15, o.seed);
         String name = o.data.getFileName().toString();
         if (name.contains("idx") || name.contains("ubyte")) {
             Path labels = o.labels != null ? o.labels
