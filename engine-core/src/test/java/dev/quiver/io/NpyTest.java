@@ -65,6 +65,12 @@ class NpyTest {
         assertArrayEquals(scalar, Npy.toBytes(Tensor.scalar(DType.F64, 3), Npy.Order.C));
         byte[] empty = prefix(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (123456, 0), }" + spaces(15 + 38) + "\n").bytes();
         assertArrayEquals(empty, Npy.toBytes(Tensor.zeros(DType.F64, 123456, 0), Npy.Order.C));
+        // Long enough that NumPy's growth room (20 spaces) pushes the header past 128 bytes:
+        // 10 + 98 + 20 + 1 = 129, padded by 63 to 192 (without the growth room it would be 128).
+        byte[] wide = prefix(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (7, 0, 1000000000, 1000000000, 1000000000, 1), }"
+                + spaces(20 + 63) + "\n").bytes();
+        assertEquals(192, wide.length);
+        assertArrayEquals(wide, Npy.toBytes(Tensor.zeros(DType.F64, 7, 0, 1000000000, 1000000000, 1000000000, 1), Npy.Order.C));
     }
 
     @Test
