@@ -26,8 +26,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * must not be older than the last save the writer reported complete, and never goes backwards.
  */
 class CheckpointKillTest {
-    private static final long BUDGET_NANOS = TimeUnit.SECONDS.toNanos(20);
-    private static final int MAX_KILLS = 60, MIN_KILLS = 8;
+    private static final long BUDGET_NANOS = TimeUnit.SECONDS.toNanos(12);
+    private static final int MAX_KILLS = 40, MIN_KILLS = 8;
 
     @Test
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
