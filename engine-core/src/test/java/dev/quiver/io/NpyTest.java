@@ -126,6 +126,22 @@ class NpyTest {
     }
 
     @Test
+    void roundTripsTensorsLargerThanOneIoChunk(@TempDir Path dir) throws Exception {
+        // 1.2 MB and 2.4 MB: several 1 MiB chunks, contiguous and strided.
+        Tensor f = Tensor.randn(DType.F32, 8, 600, 500);
+        Tensor d = Tensor.randn(DType.F64, 9, 500, 600).transpose();
+        Path file = dir.resolve("big.npy");
+        for (Tensor t : new Tensor[] {f, d}) {
+            for (Npy.Order order : Npy.Order.values()) {
+                Npy.write(file, t, order);
+                Tensor back = Npy.read(file);
+                assertTrue(t.bitwiseEquals(back), t.dtype() + " " + order);
+                assertEquals(Npy.header(t, order).length + (long) t.size() * t.dtype().bytes(), Files.size(file));
+            }
+        }
+    }
+
+    @Test
     void rejectsBadFilesWithTheFileNameAndTheProblem() {
         String ok = "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }\n";
         byte[] data = Bytes.of().le64(D_1).le64(D_2).bytes();
