@@ -189,8 +189,8 @@ public final class Checkpoint {
         stored.put(CRC_KEY, hex(crc.getValue()));
         byte[] header = SafeTensors.paddedHeader(stored, entries);
         AtomicFiles.replace(file, out -> {
-            Npy.writeAll(out, ByteBuffer.wrap(header));
-            SafeTensors.writeData(tensors, entries, chunk -> Npy.writeAll(out, chunk));
+            Elements.writeFully(out, ByteBuffer.wrap(header));
+            SafeTensors.writeData(tensors, entries, chunk -> Elements.writeFully(out, chunk));
         });
     }
 

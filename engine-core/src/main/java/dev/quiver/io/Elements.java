@@ -6,6 +6,7 @@ import dev.quiver.tensor.Tensor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.WritableByteChannel;
 import java.util.zip.Checksum;
 
 /**
@@ -35,6 +36,11 @@ final class Elements {
         byte[] out = new byte[chunk.remaining()];
         chunk.get(out);
         return out;
+    }
+
+    /** Writes all of {@code buffer} (a channel may write less than asked per call). */
+    static void writeFully(WritableByteChannel out, ByteBuffer buffer) throws IOException {
+        while (buffer.hasRemaining()) out.write(buffer);
     }
 
     /** Receives consecutive chunks of encoded bytes (a channel, a checksum, ...). */

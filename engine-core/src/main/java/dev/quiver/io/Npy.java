@@ -321,8 +321,8 @@ public final class Npy {
         byte[] header = header(t, order);
         ByteBuffer scratch = Elements.scratch((long) t.size() * t.dtype().bytes());
         AtomicFiles.replace(file, out -> {
-            writeAll(out, ByteBuffer.wrap(header));
-            Elements.write(elementOrder(t, order), scratch, chunk -> writeAll(out, chunk));
+            Elements.writeFully(out, ByteBuffer.wrap(header));
+            Elements.write(elementOrder(t, order), scratch, chunk -> Elements.writeFully(out, chunk));
         });
     }
 
@@ -366,9 +366,5 @@ public final class Npy {
         ByteBuffer out = ByteBuffer.allocate(10 + text.length).order(ByteOrder.LITTLE_ENDIAN);
         out.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) text.length).put(text);
         return out.array();
-    }
-
-    static void writeAll(java.nio.channels.WritableByteChannel out, ByteBuffer buffer) throws IOException {
-        while (buffer.hasRemaining()) out.write(buffer);
     }
 }

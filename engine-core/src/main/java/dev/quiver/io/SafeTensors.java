@@ -230,8 +230,8 @@ public final class SafeTensors {
         List<Entry> entries = layout(tensors);
         byte[] header = paddedHeader(metadata, entries);
         AtomicFiles.replace(file, out -> {
-            Npy.writeAll(out, ByteBuffer.wrap(header));
-            writeData(tensors, entries, chunk -> Npy.writeAll(out, chunk));
+            Elements.writeFully(out, ByteBuffer.wrap(header));
+            writeData(tensors, entries, chunk -> Elements.writeFully(out, chunk));
         });
     }
 
