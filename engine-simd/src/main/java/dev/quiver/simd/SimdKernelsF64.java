@@ -27,6 +27,13 @@ import jdk.incubator.vector.VectorSpecies;
  * POW), measured against StrictMath by the tests: see {@code TranscendentalUlpTest}; sigmoid is
  * {@code 1/(1+e)} or {@code e/(1+e)} with {@code e = exp(-|x|)}, which never overflows.
  *
+ * <p>Caveat, measured: the JDK runs lanewise EXP/LOG/TANH/POW per lane with java.lang.Math until
+ * C2 compiles the loop, then with SVML; the two differ in the last bit for a few percent of inputs
+ * (exp: 182 of 4096 values in [-20, 20]). So the first calls of a process can differ by 1 ulp
+ * from later ones, and when C2 kicks in depends on timing. Every other kernel, and these ones
+ * once compiled, are bitwise reproducible. {@code -Djdk.incubator.vector.VectorMathLibrary=java}
+ * makes them deterministic at per-lane speed.
+ *
  * <p>Sums use a fixed order (per-lane accumulators, then lanes 0..L-1), so results are
  * reproducible for a given vector width; they may differ in the last bits between widths. Each
  * op has its own loop with its Vector API operator written as a constant, because C2 only
