@@ -1,9 +1,14 @@
 package dev.quiver.tensor;
 
+import dev.quiver.kernel.BinaryOp;
+import dev.quiver.kernel.ReduceOp;
+import dev.quiver.kernel.UnaryOp;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.DoubleUnaryOperator;
 
 /**
  * An n-dimensional array of float32 or float64: a storage array plus shape, strides and offset.
@@ -264,6 +269,28 @@ public final class Tensor {
 
     public boolean sameShape(Tensor other) { return Arrays.equals(shape, other.shape); }
 
+    // Allocation-free layout access for TensorMath's planning (shape() and strides() copy).
+    int shapeAt(int axis) { return shape[axis]; }
+
+    int strideAt(int axis) { return strides[axis]; }
+
+    /** The shape for messages, e.g. "[2, 3]". */
+    String shapeString() { return Shapes.str(shape); }
+
+    /** Lowest storage position this view can reach (offset when empty). */
+    int lowestPosition() {
+        long lo = offset;
+        if (size > 0) for (int i = 0; i < shape.length; i++) lo += Math.min(0L, (long) (shape[i] - 1) * strides[i]);
+        return (int) lo;
+    }
+
+    /** Highest storage position this view can reach (offset when empty). */
+    int highestPosition() {
+        long hi = offset;
+        if (size > 0) for (int i = 0; i < shape.length; i++) hi += Math.max(0L, (long) (shape[i] - 1) * strides[i]);
+        return (int) hi;
+    }
+
     // ---------------------------------------------------------------- elements
 
     /** The element at a full index (negative indices count from the end), as a double. */
@@ -470,7 +497,11 @@ public final class Tensor {
         if (isContiguous()) return Shapes.contiguousStrides(target);
         if (size == 0) return Shapes.contiguousStrides(target);
         // Walk groups of old dims that multiply to groups of new dims (as NumPy's _attempt_nocopy_reshape).
-        int[] oldShape = Arrays.stream(shape).toArray(), oldStrides = strides;
+        // Size-1 dims carry no layout information (their strides are arbitrary): drop them first,
+        // as NumPy does, or a stride check across one compares the wrong neighbours.
+        int[] kept = java.util.stream.IntStream.range(0, shape.length).filter(i -> shape[i] != 1).toArray();
+        int[] oldShape = Arrays.stream(kept).map(i -> shape[i]).toArray();
+        int[] oldStrides = Arrays.stream(kept).map(i -> strides[i]).toArray();
         int[] out = new int[target.length];
         int oi = 0, ni = 0;
         while (oi < oldShape.length && ni < target.length) {
@@ -481,7 +512,7 @@ public final class Tensor {
                 else op *= oldShape[oj++];
             }
             for (int k = oi; k < oj - 1; k++) {
-                if (oldShape[k + 1] != 1 && oldShape[k] != 1 && oldStrides[k] != oldStrides[k + 1] * oldShape[k + 1]) return null;
+                if (oldStrides[k] != oldStrides[k + 1] * oldShape[k + 1]) return null;
             }
             int s = oldStrides[oj - 1];
             for (int k = nj - 1; k >= ni; k--) {
@@ -542,6 +573,110 @@ public final class Tensor {
         for (int i = 0; i < size; i++) out[i] = getFlat(i);
         return out;
     }
+
+    // ---------------------------------------------------------------- math (delegates to TensorMath.get())
+    // Each op has an allocating form and an out form; the out form follows TensorMath's contract
+    // (exact result shape, same dtype, returns out, allocates nothing).
+
+    private static TensorMath math() { return TensorMath.get(); }
+
+    /** this + other, NumPy broadcasting. */
+    public Tensor add(Tensor other) { return math().binary(BinaryOp.ADD, this, other); }
+    public Tensor add(Tensor other, Tensor out) { return math().binary(BinaryOp.ADD, this, other, out); }
+    /** this - other, NumPy broadcasting. */
+    public Tensor sub(Tensor other) { return math().binary(BinaryOp.SUB, this, other); }
+    public Tensor sub(Tensor other, Tensor out) { return math().binary(BinaryOp.SUB, this, other, out); }
+    /** this * other elementwise, NumPy broadcasting. */
+    public Tensor mul(Tensor other) { return math().binary(BinaryOp.MUL, this, other); }
+    public Tensor mul(Tensor other, Tensor out) { return math().binary(BinaryOp.MUL, this, other, out); }
+    /** this / other elementwise, NumPy broadcasting. */
+    public Tensor div(Tensor other) { return math().binary(BinaryOp.DIV, this, other); }
+    public Tensor div(Tensor other, Tensor out) { return math().binary(BinaryOp.DIV, this, other, out); }
+    /** max(this, other) elementwise (NaN propagates). */
+    public Tensor maximum(Tensor other) { return math().binary(BinaryOp.MAX, this, other); }
+    public Tensor maximum(Tensor other, Tensor out) { return math().binary(BinaryOp.MAX, this, other, out); }
+    /** min(this, other) elementwise (NaN propagates). */
+    public Tensor minimum(Tensor other) { return math().binary(BinaryOp.MIN, this, other); }
+    public Tensor minimum(Tensor other, Tensor out) { return math().binary(BinaryOp.MIN, this, other, out); }
+
+    /** this + s. */
+    public Tensor add(double s) { return math().binary(BinaryOp.ADD, this, s); }
+    public Tensor add(double s, Tensor out) { return math().binary(BinaryOp.ADD, this, s, out); }
+    /** this - s. */
+    public Tensor sub(double s) { return math().binary(BinaryOp.SUB, this, s); }
+    public Tensor sub(double s, Tensor out) { return math().binary(BinaryOp.SUB, this, s, out); }
+    /** this * s. */
+    public Tensor mul(double s) { return math().binary(BinaryOp.MUL, this, s); }
+    public Tensor mul(double s, Tensor out) { return math().binary(BinaryOp.MUL, this, s, out); }
+    /** this / s. */
+    public Tensor div(double s) { return math().binary(BinaryOp.DIV, this, s); }
+    public Tensor div(double s, Tensor out) { return math().binary(BinaryOp.DIV, this, s, out); }
+    /** this raised to the power p elementwise. */
+    public Tensor pow(double p) { return math().binary(BinaryOp.POW, this, p); }
+    public Tensor pow(double p, Tensor out) { return math().binary(BinaryOp.POW, this, p, out); }
+
+    /** f(this) elementwise for a primitive function. */
+    public Tensor apply(UnaryOp f) { return math().unary(f, this); }
+    public Tensor apply(UnaryOp f, Tensor out) { return math().unary(f, this, out); }
+    public Tensor neg() { return apply(UnaryOp.NEG); }
+    public Tensor neg(Tensor out) { return apply(UnaryOp.NEG, out); }
+    public Tensor abs() { return apply(UnaryOp.ABS); }
+    public Tensor abs(Tensor out) { return apply(UnaryOp.ABS, out); }
+    public Tensor exp() { return apply(UnaryOp.EXP); }
+    public Tensor exp(Tensor out) { return apply(UnaryOp.EXP, out); }
+    public Tensor log() { return apply(UnaryOp.LOG); }
+    public Tensor log(Tensor out) { return apply(UnaryOp.LOG, out); }
+    public Tensor sqrt() { return apply(UnaryOp.SQRT); }
+    public Tensor sqrt(Tensor out) { return apply(UnaryOp.SQRT, out); }
+    public Tensor square() { return apply(UnaryOp.SQUARE); }
+    public Tensor square(Tensor out) { return apply(UnaryOp.SQUARE, out); }
+    public Tensor tanh() { return apply(UnaryOp.TANH); }
+    public Tensor tanh(Tensor out) { return apply(UnaryOp.TANH, out); }
+    public Tensor sigmoid() { return apply(UnaryOp.SIGMOID); }
+    public Tensor sigmoid(Tensor out) { return apply(UnaryOp.SIGMOID, out); }
+    public Tensor relu() { return apply(UnaryOp.RELU); }
+    public Tensor relu(Tensor out) { return apply(UnaryOp.RELU, out); }
+    /** A user function applied elementwise in float64 (slow path). */
+    public Tensor map(DoubleUnaryOperator f) { return math().map(this, f); }
+    public Tensor map(DoubleUnaryOperator f, Tensor out) { return math().map(this, f, out); }
+
+    /** Sum over the axes (all when none given), axes removed. */
+    public Tensor sum(int... axes) { return math().sum(this, axes); }
+    /** Sum over the axes into out (axes kept as 1 when keepDims). */
+    public Tensor sum(boolean keepDims, int[] axes, Tensor out) { return math().reduce(ReduceOp.SUM, this, keepDims, axes, out); }
+    /** Mean over the axes (all when none given), axes removed. */
+    public Tensor mean(int... axes) { return math().mean(this, axes); }
+    public Tensor mean(boolean keepDims, int[] axes, Tensor out) { return math().mean(this, keepDims, axes, out); }
+    /** Maximum over the axes (all when none given), axes removed. */
+    public Tensor max(int... axes) { return math().max(this, axes); }
+    public Tensor max(boolean keepDims, int[] axes, Tensor out) { return math().reduce(ReduceOp.MAX, this, keepDims, axes, out); }
+    /** Minimum over the axes (all when none given), axes removed. */
+    public Tensor min(int... axes) { return math().min(this, axes); }
+    public Tensor min(boolean keepDims, int[] axes, Tensor out) { return math().reduce(ReduceOp.MIN, this, keepDims, axes, out); }
+    /** Euclidean norm of all elements, rank 0. */
+    public Tensor norm() { return math().norm(this); }
+    /** Index of the first maximum along an axis, as float64. */
+    public Tensor argmax(int axis) { return math().argmax(this, axis); }
+    /** Sums this down to out's shape, which must broadcast to this shape. */
+    public Tensor sumTo(Tensor out) { return math().sumTo(this, out); }
+
+    /** Matrix product (see {@link TensorMath#matmul(Tensor, Tensor)}). */
+    public Tensor matmul(Tensor other) { return math().matmul(this, other); }
+    public Tensor matmul(Tensor other, Tensor out) { return math().matmul(this, other, out); }
+    /** Inner product of two vectors, rank 0. */
+    public Tensor dot(Tensor other) { return math().dot(this, other); }
+    public Tensor dot(Tensor other, Tensor out) { return math().dot(this, other, out); }
+    /** Outer product of two vectors. */
+    public Tensor outer(Tensor other) { return math().outer(this, other); }
+    public Tensor outer(Tensor other, Tensor out) { return math().outer(this, other, out); }
+    /** Mode-n product with a matrix (see {@link TensorMath#modeN(Tensor, Tensor, int)}). */
+    public Tensor modeN(Tensor matrix, int mode) { return math().modeN(this, matrix, mode); }
+    public Tensor modeN(Tensor matrix, int mode, Tensor out) { return math().modeN(this, matrix, mode, out); }
+
+    /** Sets every element to value; returns this. */
+    public Tensor fill(double value) { return math().fill(this, value); }
+    /** Copies src (broadcast to this shape) into this; returns this. */
+    public Tensor copyFrom(Tensor src) { return math().copy(src, this); }
 
     // ---------------------------------------------------------------- comparison and printing
 

@@ -3,8 +3,12 @@ package dev.quiver.tensor;
 import dev.quiver.backend.Backend;
 import dev.quiver.backend.Backends;
 import dev.quiver.kernel.BinaryOp;
+import dev.quiver.kernel.KernelsF32;
+import dev.quiver.kernel.KernelsF64;
+import dev.quiver.kernel.ReduceOp;
 import dev.quiver.kernel.UnaryOp;
 
+import java.util.Arrays;
 import java.util.function.DoubleUnaryOperator;
 
 /**
@@ -15,16 +19,32 @@ import java.util.function.DoubleUnaryOperator;
  * operands' dtype (else IllegalArgumentException naming the op and the shapes); it is fully
  * overwritten (or accumulated into where the method says so) and returned; it allocates nothing
  * (no temporaries, no boxing) when the operands are views of any layout, so the graph executor can
- * call it in a steady-state loop. Elementwise ops allow {@code out} to be one of the operands.
- * Operands must share a dtype (mixing F32 and F64 is an error naming both).
+ * call it in a steady-state loop. Elementwise ops allow {@code out} to be one of the operands
+ * (the very same view); any other overlap between {@code out} and an operand gives undefined
+ * results, except for the products (matmul, gemm, dot, outer, modeN), which reject an {@code out}
+ * whose storage range overlaps an operand's. Operands must share a dtype (mixing F32 and F64 is an
+ * error naming both).
+ *
+ * <p>How an elementwise op runs: the trailing dimensions that every operand can walk with one
+ * stride are collapsed into one run, and the backend's kernel is called once per run; the outer
+ * dimensions are enumerated with integer arithmetic only. A contiguous (or broadcast-scalar)
+ * operation is therefore one kernel call.
  *
  * <p>{@link #get()} works on the process default backend ({@link Backends#current()}).
  */
 public final class TensorMath {
     private final Backend backend;
+    private final KernelsF64 f64;
+    private final KernelsF32 f32;
+
+    /** One-element operands for the scalar forms, so that they allocate nothing per call. */
+    private static final ThreadLocal<double[]> SCALAR_F64 = ThreadLocal.withInitial(() -> new double[1]);
+    private static final ThreadLocal<float[]> SCALAR_F32 = ThreadLocal.withInitial(() -> new float[1]);
 
     private TensorMath(Backend backend) {
         this.backend = backend;
+        this.f64 = backend.f64();
+        this.f32 = backend.f32();
     }
 
     /** Eager math on the given backend. */
@@ -45,103 +65,800 @@ public final class TensorMath {
         static final TensorMath MATH = new TensorMath(Backends.current());
     }
 
-    private static UnsupportedOperationException notYet(String op) {
-        return new UnsupportedOperationException("TensorMath." + op + " is not implemented yet");
-    }
-
     // ------------------------------------------------------------- elementwise (NumPy broadcasting)
 
-    /** out = f(x). */
-    public Tensor unary(UnaryOp op, Tensor x, Tensor out) { throw notYet("unary"); }
+    private static final int UNARY = 0, BINARY = 1, BINARY_SCALAR = 2, AXPBY = 3, FILL = 4, MAP = 5;
 
-    /** out += f(x) (accumulating form used by backward passes). */
-    public Tensor unaryAccumulate(UnaryOp op, Tensor x, Tensor out) { throw notYet("unaryAccumulate"); }
+    /** out = f(x); x and out have the same shape; out may be x. */
+    public Tensor unary(UnaryOp op, Tensor x, Tensor out) {
+        checkSameShape("unary", op, x, out);
+        elementwise(UNARY, op, null, null, 0, 0, false, x, null, out);
+        return out;
+    }
 
-    /** out = f(a, b), broadcasting a and b to out's shape. */
-    public Tensor binary(BinaryOp op, Tensor a, Tensor b, Tensor out) { throw notYet("binary"); }
+    /** out += f(x) (accumulating form used by backward passes); same shapes. */
+    public Tensor unaryAccumulate(UnaryOp op, Tensor x, Tensor out) {
+        checkSameShape("unaryAccumulate", op, x, out);
+        elementwise(UNARY, op, null, null, 0, 0, true, x, null, out);
+        return out;
+    }
 
-    /** out += f(a, b), broadcasting a and b to out's shape. */
-    public Tensor binaryAccumulate(BinaryOp op, Tensor a, Tensor b, Tensor out) { throw notYet("binaryAccumulate"); }
+    /** out = f(a, b), broadcasting a and b to out's shape, which must be their broadcast shape. */
+    public Tensor binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+        checkBroadcastResult("binary", op, a, b, out);
+        elementwise(BINARY, null, op, null, 0, 0, false, a, b, out);
+        return out;
+    }
 
-    /** out = f(a, s) with a scalar right operand (e.g. pow(x, 3), x * 0.5). */
-    public Tensor binary(BinaryOp op, Tensor a, double s, Tensor out) { throw notYet("binary"); }
+    /** out += f(a, b), broadcasting a and b to out's shape, which must be their broadcast shape. */
+    public Tensor binaryAccumulate(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+        checkBroadcastResult("binaryAccumulate", op, a, b, out);
+        elementwise(BINARY, null, op, null, 0, 0, true, a, b, out);
+        return out;
+    }
 
-    /** A user-supplied scalar function, applied element by element in float64 (a slow path). */
-    public Tensor map(Tensor x, DoubleUnaryOperator f, Tensor out) { throw notYet("map"); }
+    /** out = f(a, s) with a scalar right operand (e.g. pow(x, 3), x * 0.5); out has a's shape. */
+    public Tensor binary(BinaryOp op, Tensor a, double s, Tensor out) {
+        checkSameShape("binary", op, a, out);
+        elementwise(BINARY_SCALAR, null, op, null, s, 0, false, a, null, out);
+        return out;
+    }
 
-    /** y = alpha * x + beta * y (x broadcast to y's shape; y not read when beta is 0). */
-    public Tensor axpby(double alpha, Tensor x, double beta, Tensor y) { throw notYet("axpby"); }
+    /**
+     * A user-supplied scalar function, applied element by element in float64 (a slow path: one
+     * interface call per element); out has x's shape and may be x.
+     */
+    public Tensor map(Tensor x, DoubleUnaryOperator f, Tensor out) {
+        checkSameShape("map", null, x, out);
+        elementwise(MAP, null, null, f, 0, 0, false, x, null, out);
+        return out;
+    }
 
-    /** Copies src into dst, broadcasting src to dst's shape (any layouts). */
-    public Tensor copy(Tensor src, Tensor dst) { throw notYet("copy"); }
+    /**
+     * y = alpha * x + beta * y, with x broadcast to y's shape; y is not read when beta is 0. y is
+     * modified and returned; x may be y.
+     */
+    public Tensor axpby(double alpha, Tensor x, double beta, Tensor y) {
+        checkBroadcastsTo("axpby", x, y);
+        elementwise(AXPBY, null, null, null, alpha, beta, false, x, null, y);
+        return y;
+    }
 
-    /** Sets every element of out. */
-    public Tensor fill(Tensor out, double value) { throw notYet("fill"); }
+    /** Copies src into dst, broadcasting src to dst's shape (any layouts); returns dst. */
+    public Tensor copy(Tensor src, Tensor dst) {
+        checkBroadcastsTo("copy", src, dst);
+        elementwise(UNARY, UnaryOp.IDENTITY, null, null, 0, 0, false, src, null, dst);
+        return dst;
+    }
+
+    /** Sets every element of out to value (rounded to float32 for F32); returns out. */
+    public Tensor fill(Tensor out, double value) {
+        elementwise(FILL, null, null, null, value, 0, false, null, null, out);
+        return out;
+    }
 
     // Allocating forms; the result is contiguous with the broadcast shape.
-    public Tensor unary(UnaryOp op, Tensor x) { throw notYet("unary"); }
-    public Tensor binary(BinaryOp op, Tensor a, Tensor b) { throw notYet("binary"); }
-    public Tensor binary(BinaryOp op, Tensor a, double s) { throw notYet("binary"); }
-    public Tensor map(Tensor x, DoubleUnaryOperator f) { throw notYet("map"); }
+
+    public Tensor unary(UnaryOp op, Tensor x) {
+        return unary(op, x, Tensor.zeros(x.dtype(), x.shape()));
+    }
+
+    public Tensor binary(BinaryOp op, Tensor a, Tensor b) {
+        checkDtypes("binary(" + op + ")", a, b);
+        return binary(op, a, b, Tensor.zeros(a.dtype(), Shapes.broadcast("binary(" + op + ")", a.shape(), b.shape())));
+    }
+
+    public Tensor binary(BinaryOp op, Tensor a, double s) {
+        return binary(op, a, s, Tensor.zeros(a.dtype(), a.shape()));
+    }
+
+    public Tensor map(Tensor x, DoubleUnaryOperator f) {
+        return map(x, f, Tensor.zeros(x.dtype(), x.shape()));
+    }
+
+    /**
+     * The elementwise engine. {@code c} defines the iteration shape; {@code a} and {@code b}
+     * (either may be null) are read broadcast to it. Shapes and dtypes are checked by the caller.
+     */
+    private void elementwise(int kind, UnaryOp uop, BinaryOp bop, DoubleUnaryOperator f,
+                             double alpha, double beta, boolean accumulate, Tensor a, Tensor b, Tensor c) {
+        if (c.size() == 0) return;
+        int rank = c.rank();
+        // Collapse the trailing dims that all operands can walk with one stride into one run.
+        int first = rank, run = 1, sa = 0, sb = 0, sc = 0;
+        for (int d = rank - 1; d >= 0; d--) {
+            int n = c.shapeAt(d);
+            if (n == 1) {
+                first = d;
+                continue;
+            }
+            int da = broadcastStride(a, rank, d), db = broadcastStride(b, rank, d), dc = c.strideAt(d);
+            if (run == 1) {
+                run = n; sa = da; sb = db; sc = dc; first = d;
+            } else if (da == sa * run && db == sb * run && dc == sc * run) {
+                run *= n;
+                first = d;
+            } else {
+                break;
+            }
+        }
+        int outer = 1;
+        for (int d = 0; d < first; d++) outer *= c.shapeAt(d);
+        boolean isF64 = c.dtype() == DType.F64;
+        Object aData = a == null ? null : a.data(), bData = b == null ? null : b.data(), cData = c.data();
+        if (kind == BINARY_SCALAR) {
+            if (isF64) {
+                double[] s = SCALAR_F64.get();
+                s[0] = alpha;
+                bData = s;
+            } else {
+                float[] s = SCALAR_F32.get();
+                s[0] = (float) alpha;
+                bData = s;
+            }
+        }
+        for (int o = 0; o < outer; o++) {
+            int ap = a == null ? 0 : a.offset(), bp = b == null ? 0 : b.offset(), cp = c.offset();
+            for (int d = first - 1, rest = o; d >= 0; d--) {
+                int n = c.shapeAt(d), i = rest % n;
+                rest /= n;
+                ap += i * broadcastStride(a, rank, d);
+                bp += i * broadcastStride(b, rank, d);
+                cp += i * c.strideAt(d);
+            }
+            if (isF64) {
+                double[] cd = (double[]) cData;
+                switch (kind) {
+                    case UNARY -> f64.unary(uop, run, (double[]) aData, ap, sa, cd, cp, sc, accumulate);
+                    case BINARY -> f64.binary(bop, run, (double[]) aData, ap, sa, (double[]) bData, bp, sb, cd, cp, sc, accumulate);
+                    case BINARY_SCALAR -> f64.binary(bop, run, (double[]) aData, ap, sa, (double[]) bData, 0, 0, cd, cp, sc, false);
+                    case AXPBY -> f64.axpby(run, alpha, (double[]) aData, ap, sa, beta, cd, cp, sc);
+                    case FILL -> f64.fill(run, alpha, cd, cp, sc);
+                    default -> {
+                        double[] ad = (double[]) aData;
+                        for (int i = 0; i < run; i++) cd[cp + i * sc] = f.applyAsDouble(ad[ap + i * sa]);
+                    }
+                }
+            } else {
+                float[] cd = (float[]) cData;
+                switch (kind) {
+                    case UNARY -> f32.unary(uop, run, (float[]) aData, ap, sa, cd, cp, sc, accumulate);
+                    case BINARY -> f32.binary(bop, run, (float[]) aData, ap, sa, (float[]) bData, bp, sb, cd, cp, sc, accumulate);
+                    case BINARY_SCALAR -> f32.binary(bop, run, (float[]) aData, ap, sa, (float[]) bData, 0, 0, cd, cp, sc, false);
+                    case AXPBY -> f32.axpby(run, (float) alpha, (float[]) aData, ap, sa, (float) beta, cd, cp, sc);
+                    case FILL -> f32.fill(run, (float) alpha, cd, cp, sc);
+                    default -> {
+                        float[] ad = (float[]) aData;
+                        for (int i = 0; i < run; i++) cd[cp + i * sc] = (float) f.applyAsDouble(ad[ap + i * sa]);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Stride of t along dimension d of a rank-{@code rank} result it is broadcast to (0 where stretched). */
+    private static int broadcastStride(Tensor t, int rank, int d) {
+        if (t == null) return 0;
+        int td = d - (rank - t.rank());
+        if (td < 0 || t.shapeAt(td) == 1) return 0;
+        return t.strideAt(td);
+    }
 
     // ------------------------------------------------------------- reductions
+
+    private static final int KEEP_DIMS = 0, DROP_DIMS = 1, SUM_TO = 2;
 
     /**
      * Reduces over the given axes (all axes when none are given) into out, whose shape is the
      * input's with those axes removed, or kept as 1 when {@code keepDims}. op is SUM, MAX, MIN
-     * or SUM_SQUARES; axes may be negative and must be distinct.
+     * or SUM_SQUARES; axes may be negative and must be distinct. Reducing over an empty axis gives
+     * {@link ReduceOp#identity()}. The order of accumulation is fixed (bitwise reproducible).
      */
-    public Tensor reduce(dev.quiver.kernel.ReduceOp op, Tensor x, boolean keepDims, int[] axes, Tensor out) { throw notYet("reduce"); }
-    public Tensor reduce(dev.quiver.kernel.ReduceOp op, Tensor x, boolean keepDims, int... axes) { throw notYet("reduce"); }
-    public Tensor sum(Tensor x, int... axes) { throw notYet("sum"); }
-    public Tensor mean(Tensor x, int... axes) { throw notYet("mean"); }
-    public Tensor mean(Tensor x, boolean keepDims, int[] axes, Tensor out) { throw notYet("mean"); }
-    public Tensor max(Tensor x, int... axes) { throw notYet("max"); }
-    public Tensor min(Tensor x, int... axes) { throw notYet("min"); }
+    public Tensor reduce(ReduceOp op, Tensor x, boolean keepDims, int[] axes, Tensor out) {
+        int mask = axisMask("reduce", op, x, axes);
+        checkDtypes("reduce", op, x, out);
+        int rank = x.rank();
+        int expectedRank = keepDims ? rank : rank - Integer.bitCount(mask);
+        boolean ok = out.rank() == expectedRank;
+        for (int d = 0, od = 0; ok && d < rank; d++) {
+            boolean reduced = (mask & (1 << d)) != 0;
+            if (reduced && !keepDims) continue;
+            ok = out.shapeAt(od++) == (reduced ? 1 : x.shapeAt(d));
+        }
+        if (!ok) {
+            throw new IllegalArgumentException(name("reduce", op) + ": out has shape " + out.shapeString() + " but reducing "
+                    + x.shapeString() + " over axes " + Arrays.toString(axes) + (keepDims ? " with keepDims" : "")
+                    + " gives " + Shapes.str(reducedShape(x, mask, keepDims)));
+        }
+        reduceInto(op, x, mask, keepDims ? KEEP_DIMS : DROP_DIMS, 0, out);
+        return out;
+    }
+
+    public Tensor reduce(ReduceOp op, Tensor x, boolean keepDims, int... axes) {
+        int mask = axisMask("reduce", op, x, axes);
+        return reduce(op, x, keepDims, axes, Tensor.zeros(x.dtype(), reducedShape(x, mask, keepDims)));
+    }
+
+    /** Sum over the given axes (all when none), axes removed. */
+    public Tensor sum(Tensor x, int... axes) {
+        return reduce(ReduceOp.SUM, x, false, axes);
+    }
+
+    /** Arithmetic mean over the given axes (all when none), axes removed; NaN over an empty axis. */
+    public Tensor mean(Tensor x, int... axes) {
+        int mask = axisMask("mean", null, x, axes);
+        return mean(x, false, axes, Tensor.zeros(x.dtype(), reducedShape(x, mask, false)));
+    }
+
+    /** out = mean of x over the axes (see {@link #reduce(ReduceOp, Tensor, boolean, int[], Tensor)}). */
+    public Tensor mean(Tensor x, boolean keepDims, int[] axes, Tensor out) {
+        reduce(ReduceOp.SUM, x, keepDims, axes, out);
+        int mask = axisMask("mean", null, x, axes);
+        double count = 1;
+        for (int d = 0; d < x.rank(); d++) if ((mask & (1 << d)) != 0) count *= x.shapeAt(d);
+        return axpby(1 / count, out, 0, out);
+    }
+
+    public Tensor max(Tensor x, int... axes) {
+        return reduce(ReduceOp.MAX, x, false, axes);
+    }
+
+    public Tensor min(Tensor x, int... axes) {
+        return reduce(ReduceOp.MIN, x, false, axes);
+    }
+
     /** Euclidean (Frobenius) norm over all elements, as a rank-0 tensor. */
-    public Tensor norm(Tensor x) { throw notYet("norm"); }
-    /** Positions of the first maximum along an axis (the axis removed), as a float64 tensor of indices. */
-    public Tensor argmax(Tensor x, int axis) { throw notYet("argmax"); }
+    public Tensor norm(Tensor x) {
+        Tensor out = reduce(ReduceOp.SUM_SQUARES, x, false);
+        return unary(UnaryOp.SQRT, out, out);
+    }
+
+    /**
+     * Positions of the first maximum along an axis (the axis removed), as a float64 tensor of
+     * indices; a NaN counts as the maximum.
+     */
+    public Tensor argmax(Tensor x, int axis) {
+        int ax = Shapes.axis("argmax", axis, x.rank());
+        int n = x.shapeAt(ax);
+        if (n == 0) {
+            throw new IllegalArgumentException("argmax: axis " + axis + " of shape " + x.shapeString() + " is empty");
+        }
+        int[] shape = new int[x.rank() - 1];
+        for (int d = 0, od = 0; d < x.rank(); d++) if (d != ax) shape[od++] = x.shapeAt(d);
+        Tensor out = Tensor.zeros(DType.F64, shape);
+        double[] od = out.f64();
+        int stride = x.strideAt(ax);
+        for (int o = 0; o < od.length; o++) {
+            int pos = x.offset();
+            for (int d = x.rank() - 1, rest = o; d >= 0; d--) {
+                if (d == ax) continue;
+                int size = x.shapeAt(d), i = rest % size;
+                rest /= size;
+                pos += i * x.strideAt(d);
+            }
+            od[o] = x.dtype() == DType.F64 ? f64.argmax(n, x.f64(), pos, stride) : f32.argmax(n, x.f32(), pos, stride);
+        }
+        return out;
+    }
 
     /**
      * Sums x down to a shape it was broadcast from (the gradient of broadcasting): out's shape
-     * must broadcast to x's shape.
+     * must broadcast to x's shape. out is overwritten and returned.
      */
-    public Tensor sumTo(Tensor x, Tensor out) { throw notYet("sumTo"); }
+    public Tensor sumTo(Tensor x, Tensor out) {
+        checkDtypes("sumTo", x, out);
+        int lead = x.rank() - out.rank();
+        boolean ok = lead >= 0;
+        int mask = 0;
+        for (int d = 0; ok && d < x.rank(); d++) {
+            if (d < lead) {
+                mask |= 1 << d;
+                continue;
+            }
+            int od = out.shapeAt(d - lead), xd = x.shapeAt(d);
+            if (od == xd) continue;
+            if (od == 1) mask |= 1 << d;
+            else ok = false;
+        }
+        if (!ok) {
+            throw new IllegalArgumentException("sumTo: out shape " + out.shapeString() + " does not broadcast to "
+                    + x.shapeString());
+        }
+        reduceInto(ReduceOp.SUM, x, mask, SUM_TO, lead, out);
+        return out;
+    }
+
+    /** The reduction engine; shapes are checked by the caller. */
+    private void reduceInto(ReduceOp op, Tensor x, int mask, int mapping, int lead, Tensor out) {
+        fill(out, op.identity());
+        if (x.size() == 0) return;
+        int rank = x.rank();
+        // Collapse trailing dims that are all reduced or all kept and walkable with one stride.
+        int first = rank, run = 1, sx = 0, so = 0;
+        boolean innerReduced = false;
+        for (int d = rank - 1; d >= 0; d--) {
+            int n = x.shapeAt(d);
+            if (n == 1) {
+                first = d;
+                continue;
+            }
+            boolean reduced = (mask & (1 << d)) != 0;
+            int dx = x.strideAt(d), dout = outStride(out, mask, mapping, lead, d);
+            if (run == 1) {
+                run = n; sx = dx; so = dout; innerReduced = reduced; first = d;
+            } else if (reduced == innerReduced && dx == sx * run && dout == so * run) {
+                run *= n;
+                first = d;
+            } else {
+                break;
+            }
+        }
+        int outer = 1;
+        for (int d = 0; d < first; d++) outer *= x.shapeAt(d);
+        boolean isF64 = x.dtype() == DType.F64;
+        for (int o = 0; o < outer; o++) {
+            int xp = x.offset(), op0 = out.offset();
+            for (int d = first - 1, rest = o; d >= 0; d--) {
+                int n = x.shapeAt(d), i = rest % n;
+                rest /= n;
+                xp += i * x.strideAt(d);
+                op0 += i * outStride(out, mask, mapping, lead, d);
+            }
+            if (isF64) {
+                double[] xd = x.f64(), od = out.f64();
+                if (innerReduced) {
+                    od[op0] = combine(op, od[op0], f64.reduce(op, run, xd, xp, sx));
+                } else {
+                    switch (op) {
+                        case SUM -> f64.binary(BinaryOp.ADD, run, od, op0, so, xd, xp, sx, od, op0, so, false);
+                        case SUM_SQUARES -> f64.binary(BinaryOp.MUL, run, xd, xp, sx, xd, xp, sx, od, op0, so, true);
+                        case MAX -> f64.binary(BinaryOp.MAX, run, od, op0, so, xd, xp, sx, od, op0, so, false);
+                        case MIN -> f64.binary(BinaryOp.MIN, run, od, op0, so, xd, xp, sx, od, op0, so, false);
+                    }
+                }
+            } else {
+                float[] xd = x.f32(), od = out.f32();
+                if (innerReduced) {
+                    od[op0] = (float) combine(op, od[op0], f32.reduce(op, run, xd, xp, sx));
+                } else {
+                    switch (op) {
+                        case SUM -> f32.binary(BinaryOp.ADD, run, od, op0, so, xd, xp, sx, od, op0, so, false);
+                        case SUM_SQUARES -> f32.binary(BinaryOp.MUL, run, xd, xp, sx, xd, xp, sx, od, op0, so, true);
+                        case MAX -> f32.binary(BinaryOp.MAX, run, od, op0, so, xd, xp, sx, od, op0, so, false);
+                        case MIN -> f32.binary(BinaryOp.MIN, run, od, op0, so, xd, xp, sx, od, op0, so, false);
+                    }
+                }
+            }
+        }
+    }
+
+    private static double combine(ReduceOp op, double acc, double partial) {
+        return switch (op) {
+            case SUM, SUM_SQUARES -> acc + partial;
+            case MAX -> Math.max(acc, partial);
+            case MIN -> Math.min(acc, partial);
+        };
+    }
+
+    /** Stride in out that follows x's dimension d (0 for reduced dimensions). */
+    private static int outStride(Tensor out, int mask, int mapping, int lead, int d) {
+        if ((mask & (1 << d)) != 0) return 0;
+        return switch (mapping) {
+            case KEEP_DIMS -> out.strideAt(d);
+            case DROP_DIMS -> out.strideAt(d - Integer.bitCount(mask & ((1 << d) - 1)));
+            default -> out.strideAt(d - lead);
+        };
+    }
+
+    /** Bit d set for every axis reduced; all axes when none are given. Rejects bad and repeated axes. */
+    private static int axisMask(String opName, Object detail, Tensor x, int[] axes) {
+        int rank = x.rank();
+        if (axes == null || axes.length == 0) return (1 << rank) - 1;
+        int mask = 0;
+        for (int axis : axes) {
+            int a = axis < 0 ? axis + rank : axis;
+            if (a < 0 || a >= rank) {
+                throw new IllegalArgumentException(name(opName, detail) + ": axis " + axis + " out of range for shape " + x.shapeString());
+            }
+            if ((mask & (1 << a)) != 0) {
+                throw new IllegalArgumentException(name(opName, detail) + ": axis " + axis + " repeated in " + Arrays.toString(axes)
+                        + " for shape " + x.shapeString());
+            }
+            mask |= 1 << a;
+        }
+        return mask;
+    }
+
+    private static int[] reducedShape(Tensor x, int mask, boolean keepDims) {
+        int[] shape = new int[keepDims ? x.rank() : x.rank() - Integer.bitCount(mask)];
+        for (int d = 0, od = 0; d < x.rank(); d++) {
+            boolean reduced = (mask & (1 << d)) != 0;
+            if (reduced && !keepDims) continue;
+            shape[od++] = reduced ? 1 : x.shapeAt(d);
+        }
+        return shape;
+    }
 
     // ------------------------------------------------------------- linear algebra
 
     /** Inner product of two vectors of equal length, as a rank-0 tensor. */
-    public Tensor dot(Tensor a, Tensor b) { throw notYet("dot"); }
-    public Tensor dot(Tensor a, Tensor b, Tensor out) { throw notYet("dot"); }
+    public Tensor dot(Tensor a, Tensor b) {
+        checkDtypes("dot", a, b);
+        return dot(a, b, Tensor.zeros(a.dtype()));
+    }
+
+    /** out (rank 0) = Σ_i a[i] b[i]; returns out. */
+    public Tensor dot(Tensor a, Tensor b, Tensor out) {
+        checkDtypes("dot", a, b);
+        checkDtypes("dot", a, out);
+        if (a.rank() != 1 || b.rank() != 1 || a.shapeAt(0) != b.shapeAt(0) || out.rank() != 0) {
+            throw new IllegalArgumentException("dot: expected two vectors of equal length and a rank-0 out, got "
+                    + a.shapeString() + ", " + b.shapeString() + " and out " + out.shapeString());
+        }
+        checkNoOverlap("dot", a, b, out);
+        runGemm(1, 1, 1, a.shapeAt(0), 1,
+                a, a.offset(), 0, 0, a.strideAt(0),
+                b, b.offset(), 0, b.strideAt(0), 0,
+                0, out, out.offset(), 0, 0, 0);
+        return out;
+    }
 
     /** Outer product a bᵀ of two vectors. */
-    public Tensor outer(Tensor a, Tensor b) { throw notYet("outer"); }
-    public Tensor outer(Tensor a, Tensor b, Tensor out) { throw notYet("outer"); }
+    public Tensor outer(Tensor a, Tensor b) {
+        checkDtypes("outer", a, b);
+        if (a.rank() != 1 || b.rank() != 1) {
+            throw new IllegalArgumentException("outer: expected two vectors, got " + a.shapeString() + " and " + b.shapeString());
+        }
+        return outer(a, b, Tensor.zeros(a.dtype(), a.shapeAt(0), b.shapeAt(0)));
+    }
+
+    /** out[i, j] = a[i] b[j]; returns out. */
+    public Tensor outer(Tensor a, Tensor b, Tensor out) {
+        checkDtypes("outer", a, b);
+        checkDtypes("outer", a, out);
+        if (a.rank() != 1 || b.rank() != 1 || out.rank() != 2
+                || out.shapeAt(0) != a.shapeAt(0) || out.shapeAt(1) != b.shapeAt(0)) {
+            throw new IllegalArgumentException("outer: vectors " + a.shapeString() + " and " + b.shapeString()
+                    + " need out of shape [" + (a.rank() == 1 ? a.shapeAt(0) : "?") + ", "
+                    + (b.rank() == 1 ? b.shapeAt(0) : "?") + "], got " + out.shapeString());
+        }
+        checkNoOverlap("outer", a, b, out);
+        runGemm(1, a.shapeAt(0), b.shapeAt(0), 1, 1,
+                a, a.offset(), 0, a.strideAt(0), 0,
+                b, b.offset(), 0, 0, b.strideAt(0),
+                0, out, out.offset(), 0, out.strideAt(0), out.strideAt(1));
+        return out;
+    }
 
     /**
-     * Matrix product. Ranks: (m,k)·(k,n) → (m,n); (k)·(k,n) → (n); (m,k)·(k) → (m);
+     * Matrix product. Ranks: (m,k)·(k,n) → (m,n); (k)·(k,n) → (n); (m,k)·(k) → (m); (k)·(k) → ();
      * batched (b,m,k)·(b,k,n) → (b,m,n), with a batch of 1 or a rank-2 operand broadcast over the
      * batch. Transposed views are used through their strides, without copies.
      */
-    public Tensor matmul(Tensor a, Tensor b) { throw notYet("matmul"); }
-    public Tensor matmul(Tensor a, Tensor b, Tensor out) { throw notYet("matmul"); }
+    public Tensor matmul(Tensor a, Tensor b) {
+        checkDtypes("matmul", a, b);
+        return matmul(a, b, Tensor.zeros(a.dtype(), matmulShape("matmul", a, b)));
+    }
 
-    /** out = alpha * a·b + beta * out (a, b rank 2 or batched rank 3; out not read when beta is 0). */
-    public Tensor gemm(double alpha, Tensor a, Tensor b, double beta, Tensor out) { throw notYet("gemm"); }
+    /** out = a·b (shapes as in {@link #matmul(Tensor, Tensor)}); out must not overlap a or b. */
+    public Tensor matmul(Tensor a, Tensor b, Tensor out) {
+        return product("matmul", 1, a, b, 0, out);
+    }
+
+    /**
+     * out = alpha * a·b + beta * out, for a and b of rank 2 or batched rank 3 (as in
+     * {@link #matmul(Tensor, Tensor)}, a rank-2 or batch-1 operand is shared by the batch); out is
+     * not read when beta is 0, and must not overlap a or b.
+     */
+    public Tensor gemm(double alpha, Tensor a, Tensor b, double beta, Tensor out) {
+        if (a.rank() < 2 || b.rank() < 2) {
+            throw new IllegalArgumentException("gemm: operands must have rank 2 or 3, got " + a.shapeString()
+                    + " and " + b.shapeString());
+        }
+        return product("gemm", alpha, a, b, beta, out);
+    }
+
+    private Tensor product(String op, double alpha, Tensor a, Tensor b, double beta, Tensor out) {
+        checkDtypes(op, a, b);
+        checkDtypes(op, a, out);
+        int ar = a.rank(), br = b.rank();
+        if (ar == 0 || br == 0 || ar > 3 || br > 3 || (ar == 3 && br == 1) || (ar == 1 && br == 3)) {
+            throw new IllegalArgumentException(op + ": unsupported ranks " + a.shapeString() + " · " + b.shapeString()
+                    + " (expected vectors, matrices or batches of matrices)");
+        }
+        // View both operands as (batch, m, k) and (batch, k, n), by strides only.
+        int m = ar == 1 ? 1 : a.shapeAt(ar - 2);
+        int k = a.shapeAt(ar - 1);
+        int kb = br == 1 ? b.shapeAt(0) : b.shapeAt(br - 2);
+        int n = br == 1 ? 1 : b.shapeAt(br - 1);
+        int aBatchN = ar == 3 ? a.shapeAt(0) : 1, bBatchN = br == 3 ? b.shapeAt(0) : 1;
+        if (k != kb || (aBatchN != bBatchN && aBatchN != 1 && bBatchN != 1)) {
+            throw new IllegalArgumentException(op + ": shapes " + a.shapeString() + " and " + b.shapeString()
+                    + " do not match" + (k != kb ? " (inner dimensions " + k + " vs " + kb + ")" : " (batch sizes differ)"));
+        }
+        int batch = Math.max(aBatchN, bBatchN);
+        boolean batched = ar == 3 || br == 3;
+        // Expected out shape, checked without allocating.
+        int outRank = batched ? 3 : (ar == 1 ? 0 : 1) + (br == 1 ? 0 : 1);
+        boolean ok = out.rank() == outRank;
+        if (ok) {
+            if (batched) ok = out.shapeAt(0) == batch && out.shapeAt(1) == m && out.shapeAt(2) == n;
+            else if (ar == 2 && br == 2) ok = out.shapeAt(0) == m && out.shapeAt(1) == n;
+            else if (ar == 2) ok = out.shapeAt(0) == m;
+            else if (br == 2) ok = out.shapeAt(0) == n;
+        }
+        if (!ok) {
+            throw new IllegalArgumentException(op + ": out has shape " + out.shapeString() + " but " + a.shapeString()
+                    + " · " + b.shapeString() + " gives " + Shapes.str(matmulShape(op, a, b)));
+        }
+        checkNoOverlap(op, a, b, out);
+        int aBatch = ar == 3 && aBatchN != 1 ? a.strideAt(0) : 0;
+        int aRow = ar == 1 ? 0 : a.strideAt(ar - 2), aCol = a.strideAt(ar - 1);
+        int bBatch = br == 3 && bBatchN != 1 ? b.strideAt(0) : 0;
+        int bRow = br == 1 ? b.strideAt(0) : b.strideAt(br - 2), bCol = br == 1 ? 0 : b.strideAt(br - 1);
+        int cBatch = batched ? out.strideAt(0) : 0;
+        int cRow, cCol;
+        if (batched) {
+            cRow = out.strideAt(1);
+            cCol = out.strideAt(2);
+        } else if (ar == 2 && br == 2) {
+            cRow = out.strideAt(0);
+            cCol = out.strideAt(1);
+        } else if (ar == 2) {
+            cRow = out.strideAt(0);
+            cCol = 0;
+        } else if (br == 2) {
+            cRow = 0;
+            cCol = out.strideAt(0);
+        } else {
+            cRow = 0;
+            cCol = 0;
+        }
+        runGemm(batch, m, n, k, alpha, a, a.offset(), aBatch, aRow, aCol, b, b.offset(), bBatch, bRow, bCol,
+                beta, out, out.offset(), cBatch, cRow, cCol);
+        return out;
+    }
+
+    private static int[] matmulShape(String op, Tensor a, Tensor b) {
+        int ar = a.rank(), br = b.rank();
+        if (ar == 0 || br == 0 || ar > 3 || br > 3 || (ar == 3 && br == 1) || (ar == 1 && br == 3)) {
+            throw new IllegalArgumentException(op + ": unsupported ranks " + a.shapeString() + " · " + b.shapeString()
+                    + " (expected vectors, matrices or batches of matrices)");
+        }
+        int k = a.shapeAt(ar - 1), kb = br == 1 ? b.shapeAt(0) : b.shapeAt(br - 2);
+        if (k != kb) {
+            throw new IllegalArgumentException(op + ": shapes " + a.shapeString() + " and " + b.shapeString()
+                    + " do not match (inner dimensions " + k + " vs " + kb + ")");
+        }
+        if (ar == 1 && br == 1) return new int[0];
+        if (ar == 1) return new int[] {b.shapeAt(1)};
+        if (br == 1) return new int[] {a.shapeAt(0)};
+        if (ar == 2 && br == 2) return new int[] {a.shapeAt(0), b.shapeAt(1)};
+        int ab = ar == 3 ? a.shapeAt(0) : 1, bb = br == 3 ? b.shapeAt(0) : 1;
+        if (ab != bb && ab != 1 && bb != 1) {
+            throw new IllegalArgumentException(op + ": batch sizes of " + a.shapeString() + " and " + b.shapeString()
+                    + " differ");
+        }
+        return new int[] {Math.max(ab, bb), a.shapeAt(ar - 2), b.shapeAt(br - 1)};
+    }
 
     /**
      * Mode-n product (tensor times matrix): for A of shape I1×…×IN and B of shape (In, K), the
      * result has shape I1×…×I(n-1)×K×I(n+1)×…×IN with
-     * {@code C[i1…k…iN] = Σ_j A[i1…j…iN] B[j, k]}. {@code mode} is 0-based.
+     * {@code C[i1…k…iN] = Σ_j A[i1…j…iN] B[j, k]}. {@code mode} is 0-based (negative counts from
+     * the end).
+     *
+     * <p>Runs as GEMM without copies: viewing A as (P, In, Q) and C as (P, K, Q), each slice is
+     * {@code C[p] = Bᵀ A[p]}. Mode 0 (P = 1) and the last mode (Q = 1) are one GEMM; a middle mode
+     * is one batched GEMM over p with B's batch stride 0, so B is packed once.
      */
-    public Tensor modeN(Tensor a, Tensor b, int mode) { throw notYet("modeN"); }
-    public Tensor modeN(Tensor a, Tensor b, int mode, Tensor out) { throw notYet("modeN"); }
+    public Tensor modeN(Tensor a, Tensor b, int mode) {
+        checkDtypes("modeN", a, b);
+        return modeN(a, b, mode, Tensor.zeros(a.dtype(), modeShape("modeN", a, b, mode, false)));
+    }
+
+    /** out = the mode-n product of a and b (see {@link #modeN(Tensor, Tensor, int)}); out must not overlap a or b. */
+    public Tensor modeN(Tensor a, Tensor b, int mode, Tensor out) {
+        modeProduct("modeN", false, a, b, mode, out);
+        return out;
+    }
 
     /**
      * The lecture's form of the mode-n product: the new dimension K goes last. For A (M×N×R),
-     * B (N×K) and mode 1: {@code C[m, r, k] = Σ_n A[m, n, r] B[n, k]}, shape (M, R, K).
+     * B (N×K) and mode 1: {@code C[m, r, k] = Σ_n A[m, n, r] B[n, k]}, shape (M, R, K). Runs as
+     * one GEMM (first and last modes) or one batched GEMM with B shared (middle modes).
      */
-    public Tensor modeNLast(Tensor a, Tensor b, int mode) { throw notYet("modeNLast"); }
-    public Tensor modeNLast(Tensor a, Tensor b, int mode, Tensor out) { throw notYet("modeNLast"); }
+    public Tensor modeNLast(Tensor a, Tensor b, int mode) {
+        checkDtypes("modeNLast", a, b);
+        return modeNLast(a, b, mode, Tensor.zeros(a.dtype(), modeShape("modeNLast", a, b, mode, true)));
+    }
+
+    /** out = the mode-n product with K last (see {@link #modeNLast(Tensor, Tensor, int)}). */
+    public Tensor modeNLast(Tensor a, Tensor b, int mode, Tensor out) {
+        modeProduct("modeNLast", true, a, b, mode, out);
+        return out;
+    }
+
+    private static int[] modeShape(String op, Tensor a, Tensor b, int mode, boolean kLast) {
+        if (a.rank() == 0) throw new IllegalArgumentException(op + ": tensor must have rank >= 1, got " + a.shapeString());
+        int md = Shapes.axis(op, mode, a.rank());
+        if (b.rank() != 2 || b.shapeAt(0) != a.shapeAt(md)) {
+            throw new IllegalArgumentException(op + ": matrix of shape " + b.shapeString() + " does not match mode "
+                    + mode + " of " + a.shapeString() + " (expected [" + a.shapeAt(md) + ", K])");
+        }
+        int[] shape = a.shape();
+        if (!kLast) {
+            shape[md] = b.shapeAt(1);
+            return shape;
+        }
+        int[] result = new int[shape.length];
+        for (int d = 0, o = 0; d < shape.length; d++) if (d != md) result[o++] = shape[d];
+        result[shape.length - 1] = b.shapeAt(1);
+        return result;
+    }
+
+    private void modeProduct(String op, boolean kLast, Tensor a, Tensor b, int mode, Tensor out) {
+        checkDtypes(op, a, b);
+        checkDtypes(op, a, out);
+        if (a.rank() == 0) throw new IllegalArgumentException(op + ": tensor must have rank >= 1, got " + a.shapeString());
+        int rank = a.rank();
+        int md = Shapes.axis(op, mode, rank);
+        int inner = a.shapeAt(md);
+        if (b.rank() != 2 || b.shapeAt(0) != inner) {
+            throw new IllegalArgumentException(op + ": matrix of shape " + b.shapeString() + " does not match mode "
+                    + mode + " of " + a.shapeString() + " (expected [" + inner + ", K])");
+        }
+        int kDim = b.shapeAt(1);
+        int kAxis = kLast ? rank - 1 : md;
+        boolean ok = out.rank() == rank && out.shapeAt(kAxis) == kDim;
+        for (int f = 0; ok && f < rank - 1; f++) ok = out.shapeAt(outAxis(f, md, kLast)) == a.shapeAt(freeAxis(f, md));
+        if (!ok) {
+            throw new IllegalArgumentException(op + ": out has shape " + out.shapeString() + " but mode " + mode
+                    + " of " + a.shapeString() + " times " + b.shapeString() + " gives "
+                    + Shapes.str(modeShape(op, a, b, mode, kLast)));
+        }
+        checkNoOverlap(op, a, b, out);
+        if (out.size() == 0) return;
+        // Group the free dims (all but the mode) from the innermost: group 1 becomes a GEMM
+        // dimension, group 2 the batch, the rest an outer loop. Contiguous tensors need no loop.
+        int free = rank - 1;
+        int g1 = free, n1 = 1, sa1 = 0, sc1 = 0;
+        for (int f = free - 1; f >= 0; f--) {
+            int n = a.shapeAt(freeAxis(f, md));
+            if (n == 1) { g1 = f; continue; }
+            int da = a.strideAt(freeAxis(f, md)), dc = out.strideAt(outAxis(f, md, kLast));
+            if (n1 == 1) { n1 = n; sa1 = da; sc1 = dc; g1 = f; }
+            else if (da == sa1 * n1 && dc == sc1 * n1) { n1 *= n; g1 = f; }
+            else break;
+        }
+        int g2 = g1, n2 = 1, sa2 = 0, sc2 = 0;
+        for (int f = g1 - 1; f >= 0; f--) {
+            int n = a.shapeAt(freeAxis(f, md));
+            if (n == 1) { g2 = f; continue; }
+            int da = a.strideAt(freeAxis(f, md)), dc = out.strideAt(outAxis(f, md, kLast));
+            if (n2 == 1) { n2 = n; sa2 = da; sc2 = dc; g2 = f; }
+            else if (da == sa2 * n2 && dc == sc2 * n2) { n2 *= n; g2 = f; }
+            else break;
+        }
+        int outer = 1;
+        for (int f = 0; f < g2; f++) outer *= a.shapeAt(freeAxis(f, md));
+        int aMode = a.strideAt(md), cK = out.strideAt(kAxis);
+        for (int o = 0; o < outer; o++) {
+            int ap = a.offset(), cp = out.offset();
+            for (int f = g2 - 1, rest = o; f >= 0; f--) {
+                int n = a.shapeAt(freeAxis(f, md)), i = rest % n;
+                rest /= n;
+                ap += i * a.strideAt(freeAxis(f, md));
+                cp += i * out.strideAt(outAxis(f, md, kLast));
+            }
+            if (kLast) {
+                // C[q2][i][kk] = Σ_l A[q2][i][l] B[l][kk]
+                runGemm(n2, n1, kDim, inner, 1, a, ap, sa2, sa1, aMode,
+                        b, b.offset(), 0, b.strideAt(0), b.strideAt(1), 0, out, cp, sc2, sc1, cK);
+            } else {
+                // C[q2][kk][j] = Σ_l B[l][kk] A[q2][l][j]
+                runGemm(n2, kDim, n1, inner, 1, b, b.offset(), 0, b.strideAt(1), b.strideAt(0),
+                        a, ap, sa2, aMode, sa1, 0, out, cp, sc2, cK, sc1);
+            }
+        }
+    }
+
+    /** The axis of A that free dim f (counting all dims but the mode) refers to. */
+    private static int freeAxis(int f, int mode) {
+        return f < mode ? f : f + 1;
+    }
+
+    /** The axis of C that free dim f maps to. */
+    private static int outAxis(int f, int mode, boolean kLast) {
+        return kLast ? f : freeAxis(f, mode);
+    }
+
+    private void runGemm(int batch, int m, int n, int k, double alpha,
+                         Tensor a, int aOff, int aBatch, int aRow, int aCol,
+                         Tensor b, int bOff, int bBatch, int bRow, int bCol,
+                         double beta, Tensor c, int cOff, int cBatch, int cRow, int cCol) {
+        if (c.dtype() == DType.F64) {
+            f64.gemm(batch, m, n, k, alpha, a.f64(), aOff, aBatch, aRow, aCol, b.f64(), bOff, bBatch, bRow, bCol,
+                    beta, c.f64(), cOff, cBatch, cRow, cCol);
+        } else {
+            f32.gemm(batch, m, n, k, (float) alpha, a.f32(), aOff, aBatch, aRow, aCol, b.f32(), bOff, bBatch, bRow, bCol,
+                    (float) beta, c.f32(), cOff, cBatch, cRow, cCol);
+        }
+    }
+
+    // ------------------------------------------------------------- checks (allocate only to report)
+
+    private static void checkDtypes(String op, Tensor a, Tensor b) {
+        checkDtypes(op, null, a, b);
+    }
+
+    private static void checkDtypes(String op, Object detail, Tensor a, Tensor b) {
+        if (a.dtype() != b.dtype()) {
+            throw new IllegalArgumentException(name(op, detail) + ": mixed dtypes " + a.dtype() + " " + a.shapeString() + " and "
+                    + b.dtype() + " " + b.shapeString());
+        }
+    }
+
+    private static void checkSameShape(String op, Object detail, Tensor x, Tensor out) {
+        checkDtypes(op, detail, x, out);
+        boolean same = x.rank() == out.rank();
+        for (int d = 0; same && d < x.rank(); d++) same = x.shapeAt(d) == out.shapeAt(d);
+        if (!same) {
+            throw new IllegalArgumentException(name(op, detail) + ": out has shape " + out.shapeString() + ", expected "
+                    + x.shapeString());
+        }
+    }
+
+    /** x must broadcast to exactly out's shape. */
+    private static void checkBroadcastsTo(String op, Tensor x, Tensor out) {
+        checkDtypes(op, x, out);
+        int lead = out.rank() - x.rank();
+        boolean ok = lead >= 0;
+        for (int d = 0; ok && d < x.rank(); d++) {
+            int xd = x.shapeAt(d);
+            ok = xd == 1 || xd == out.shapeAt(lead + d);
+        }
+        if (!ok) {
+            throw new IllegalArgumentException(op + ": shape " + x.shapeString() + " does not broadcast to "
+                    + out.shapeString());
+        }
+    }
+
+    /** out must be exactly the broadcast of a and b. */
+    private static void checkBroadcastResult(String op, BinaryOp f, Tensor a, Tensor b, Tensor out) {
+        checkDtypes(op, f, a, b);
+        checkDtypes(op, f, a, out);
+        int rank = Math.max(a.rank(), b.rank());
+        boolean ok = out.rank() == rank;
+        for (int d = 0; ok && d < rank; d++) {
+            int da = d < rank - a.rank() ? 1 : a.shapeAt(d - (rank - a.rank()));
+            int db = d < rank - b.rank() ? 1 : b.shapeAt(d - (rank - b.rank()));
+            if (da != db && da != 1 && db != 1) {
+                Shapes.broadcast(name(op, f), a.shape(), b.shape()); // throws with the standard message
+            }
+            ok = out.shapeAt(d) == (da == 1 ? db : da);
+        }
+        if (!ok) {
+            throw new IllegalArgumentException(name(op, f) + ": out has shape " + out.shapeString() + " but "
+                    + a.shapeString() + " and " + b.shapeString() + " broadcast to "
+                    + Shapes.str(Shapes.broadcast(op, a.shape(), b.shape())));
+        }
+    }
+
+    /** "op(detail)" for messages; only called when throwing. */
+    private static String name(String op, Object detail) {
+        return detail == null ? op : op + "(" + detail + ")";
+    }
+
+    private static void checkNoOverlap(String op, Tensor a, Tensor b, Tensor out) {
+        if (overlaps(a, out) || overlaps(b, out)) {
+            throw new IllegalArgumentException(op + ": out " + out.shapeString() + " overlaps an operand ("
+                    + a.shapeString() + ", " + b.shapeString() + "); products need a separate out");
+        }
+    }
+
+    private static boolean overlaps(Tensor x, Tensor out) {
+        if (x.data() != out.data() || x.size() == 0 || out.size() == 0) return false;
+        return x.lowestPosition() <= out.highestPosition() && out.lowestPosition() <= x.highestPosition();
+    }
 }

@@ -1,0 +1,210 @@
+package dev.quiver.backend.scalar;
+
+import dev.quiver.backend.Workers;
+import dev.quiver.kernel.BinaryOp;
+import dev.quiver.kernel.KernelsF64;
+import dev.quiver.kernel.ReduceOp;
+import dev.quiver.kernel.UnaryOp;
+
+/**
+ * The reference float64 kernels: plain Java loops, correct for any strides (zero and negative
+ * too), and the oracle other backends are tested against. GEMM is delegated to
+ * {@link ScalarGemmF64} (packed, cache-blocked, multi-threaded over output tiles).
+ * The float32 twin {@code ScalarKernelsF32} is generated from this file by {@code tools/twins}.
+ */
+public final class ScalarKernelsF64 implements KernelsF64 {
+    private final ScalarGemmF64 gemm;
+
+    public ScalarKernelsF64(Workers workers) {
+        this.gemm = new ScalarGemmF64(workers);
+    }
+
+    @Override
+    public void gemm(int batch, int m, int n, int k, double alpha,
+                     double[] a, int aOff, int aBatch, int aRow, int aCol,
+                     double[] b, int bOff, int bBatch, int bRow, int bCol,
+                     double beta,
+                     double[] c, int cOff, int cBatch, int cRow, int cCol) {
+        gemm.gemm(batch, m, n, k, alpha, a, aOff, aBatch, aRow, aCol, b, bOff, bBatch, bRow, bCol,
+                beta, c, cOff, cBatch, cRow, cCol);
+    }
+
+    /** f(x) in float64 semantics rounded to this dtype: the scalar definition of every UnaryOp. */
+    static double apply(UnaryOp op, double x) {
+        return switch (op) {
+            case IDENTITY -> x;
+            case NEG -> -x;
+            case ABS -> Math.abs(x);
+            case SIGN -> Math.signum(x);
+            case EXP -> (double) Math.exp(x);
+            case LOG -> (double) Math.log(x);
+            case SQRT -> (double) Math.sqrt(x);
+            case SQUARE -> x * x;
+            case RECIPROCAL -> 1 / x;
+            case TANH -> (double) Math.tanh(x);
+            // Two branches so that exp never overflows: exp(-|x|) <= 1.
+            case SIGMOID -> x >= 0 ? 1 / (1 + (double) Math.exp(-x))
+                                   : (double) Math.exp(x) / (1 + (double) Math.exp(x));
+            case RELU -> x > 0 ? x : 0 * x; // 0 * x keeps NaN as NaN
+            case STEP -> x > 0 ? 1 : (x != x ? x : 0);
+        };
+    }
+
+    /** f(a, b): the scalar definition of every BinaryOp. */
+    static double apply(BinaryOp op, double a, double b) {
+        return switch (op) {
+            case ADD -> a + b;
+            case SUB -> a - b;
+            case MUL -> a * b;
+            case DIV -> a / b;
+            case MIN -> Math.min(a, b);
+            case MAX -> Math.max(a, b);
+            case POW -> (double) Math.pow(a, b);
+            case GE_MASK -> a >= b ? 1 : 0;
+            case GT_MASK -> a > b ? 1 : 0;
+            case TANH_GRAD -> b * (1 - a * a);
+            case SIGMOID_GRAD -> b * a * (1 - a);
+            case RELU_GRAD -> a > 0 ? b : 0;
+        };
+    }
+
+    @Override
+    public void unary(UnaryOp op, int n,
+                      double[] x, int xOff, int xStride,
+                      double[] y, int yOff, int yStride, boolean accumulate) {
+        if (accumulate) {
+            for (int i = 0, xi = xOff, yi = yOff; i < n; i++, xi += xStride, yi += yStride) {
+                y[yi] += apply(op, x[xi]);
+            }
+            return;
+        }
+        // The cheap ops get their own loops so C2 can unroll and vectorise them.
+        switch (op) {
+            case IDENTITY -> {
+                if (xStride == 1 && yStride == 1) {
+                    System.arraycopy(x, xOff, y, yOff, n);
+                } else {
+                    for (int i = 0, xi = xOff, yi = yOff; i < n; i++, xi += xStride, yi += yStride) y[yi] = x[xi];
+                }
+            }
+            case NEG -> {
+                for (int i = 0, xi = xOff, yi = yOff; i < n; i++, xi += xStride, yi += yStride) y[yi] = -x[xi];
+            }
+            case SQUARE -> {
+                for (int i = 0, xi = xOff, yi = yOff; i < n; i++, xi += xStride, yi += yStride) y[yi] = x[xi] * x[xi];
+            }
+            default -> {
+                for (int i = 0, xi = xOff, yi = yOff; i < n; i++, xi += xStride, yi += yStride) {
+                    y[yi] = apply(op, x[xi]);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void binary(BinaryOp op, int n,
+                       double[] a, int aOff, int aStride,
+                       double[] b, int bOff, int bStride,
+                       double[] c, int cOff, int cStride, boolean accumulate) {
+        if (accumulate) {
+            for (int i = 0, ai = aOff, bi = bOff, ci = cOff; i < n; i++, ai += aStride, bi += bStride, ci += cStride) {
+                c[ci] += apply(op, a[ai], b[bi]);
+            }
+            return;
+        }
+        switch (op) {
+            case ADD -> {
+                for (int i = 0, ai = aOff, bi = bOff, ci = cOff; i < n; i++, ai += aStride, bi += bStride, ci += cStride) {
+                    c[ci] = a[ai] + b[bi];
+                }
+            }
+            case SUB -> {
+                for (int i = 0, ai = aOff, bi = bOff, ci = cOff; i < n; i++, ai += aStride, bi += bStride, ci += cStride) {
+                    c[ci] = a[ai] - b[bi];
+                }
+            }
+            case MUL -> {
+                for (int i = 0, ai = aOff, bi = bOff, ci = cOff; i < n; i++, ai += aStride, bi += bStride, ci += cStride) {
+                    c[ci] = a[ai] * b[bi];
+                }
+            }
+            default -> {
+                for (int i = 0, ai = aOff, bi = bOff, ci = cOff; i < n; i++, ai += aStride, bi += bStride, ci += cStride) {
+                    c[ci] = apply(op, a[ai], b[bi]);
+                }
+            }
+        }
+    }
+
+    @Override
+    public double reduce(ReduceOp op, int n, double[] x, int xOff, int xStride) {
+        switch (op) {
+            case SUM, SUM_SQUARES -> {
+                boolean squares = op == ReduceOp.SUM_SQUARES;
+                // Four partial sums in a fixed pattern: shorter dependency chains, same order every call.
+                double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                int i = 0, xi = xOff;
+                for (; i + 3 < n; i += 4, xi += 4 * xStride) {
+                    double v0 = x[xi], v1 = x[xi + xStride], v2 = x[xi + 2 * xStride], v3 = x[xi + 3 * xStride];
+                    if (squares) {
+                        s0 += v0 * v0; s1 += v1 * v1; s2 += v2 * v2; s3 += v3 * v3;
+                    } else {
+                        s0 += v0; s1 += v1; s2 += v2; s3 += v3;
+                    }
+                }
+                for (; i < n; i++, xi += xStride) {
+                    double v = x[xi];
+                    s0 += squares ? v * v : v;
+                }
+                return (s0 + s1) + (s2 + s3);
+            }
+            case MAX -> {
+                double m = Double.NEGATIVE_INFINITY;
+                for (int i = 0, xi = xOff; i < n; i++, xi += xStride) m = Math.max(m, x[xi]);
+                return m;
+            }
+            case MIN -> {
+                double m = Double.POSITIVE_INFINITY;
+                for (int i = 0, xi = xOff; i < n; i++, xi += xStride) m = Math.min(m, x[xi]);
+                return m;
+            }
+        }
+        throw new IllegalArgumentException("reduce: unknown op " + op);
+    }
+
+    @Override
+    public int argmax(int n, double[] x, int xOff, int xStride) {
+        if (n == 0) return -1;
+        int best = 0;
+        double max = x[xOff];
+        if (max != max) return 0;
+        for (int i = 1, xi = xOff + xStride; i < n; i++, xi += xStride) {
+            double v = x[xi];
+            if (v != v) return i;
+            if (v > max) {
+                max = v;
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    @Override
+    public void axpby(int n, double alpha, double[] x, int xOff, int xStride,
+                      double beta, double[] y, int yOff, int yStride) {
+        if (beta == 0) {
+            for (int i = 0, xi = xOff, yi = yOff; i < n; i++, xi += xStride, yi += yStride) y[yi] = alpha * x[xi];
+        } else if (beta == 1) {
+            for (int i = 0, xi = xOff, yi = yOff; i < n; i++, xi += xStride, yi += yStride) y[yi] += alpha * x[xi];
+        } else {
+            for (int i = 0, xi = xOff, yi = yOff; i < n; i++, xi += xStride, yi += yStride) {
+                y[yi] = alpha * x[xi] + beta * y[yi];
+            }
+        }
+    }
+
+    @Override
+    public void fill(int n, double value, double[] y, int yOff, int yStride) {
+        for (int i = 0, yi = yOff; i < n; i++, yi += yStride) y[yi] = value;
+    }
+}

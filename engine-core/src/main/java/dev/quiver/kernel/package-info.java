@@ -1,0 +1,6 @@
+/**
+ * The primitive kernel surface every backend implements ({@link dev.quiver.kernel.KernelsF64},
+ * its generated float32 twin) and the closed sets of elementwise and reduction functions with
+ * their float64 reference definitions. Depends on nothing but java.base.
+ */
+package dev.quiver.kernel;
