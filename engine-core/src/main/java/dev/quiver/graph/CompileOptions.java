@@ -24,8 +24,10 @@ public record CompileOptions(boolean inference, List<Node> wrt, List<Node> keep,
 
     /** Forward and backward, gradients for every parameter and input. */
     public static CompileOptions training() {
-        return new CompileOptions(false, List.of(), List.of(), false, null);
+        return TRAINING;
     }
+
+    private static final CompileOptions TRAINING = new CompileOptions(false, List.of(), List.of(), false, null);
 
     /** Forward only. */
     public static CompileOptions inferenceOnly() {

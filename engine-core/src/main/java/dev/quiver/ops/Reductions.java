@@ -31,6 +31,8 @@ public final class Reductions {
      * the VJP broadcasts the gradient back over the summed axes (a view, no copy when kept).
      */
     public record Sum(int[] axes, boolean keepDims) implements Op {
+        @Override public boolean equals(Object o) { return o instanceof Sum other && keepDims == other.keepDims && Arrays.equals(axes, other.axes); }
+        @Override public int hashCode() { return 31 * Arrays.hashCode(axes) + Boolean.hashCode(keepDims); }
         @Override public String name() { return "sum"; }
         @Override public String attributes() { return Arrays.toString(axes) + (keepDims ? " keep" : ""); }
 
@@ -62,6 +64,8 @@ public final class Reductions {
      * shift; it is deliberately not offered as a differentiable max.
      */
     public record DetachedMax(int[] axes, boolean keepDims) implements Op {
+        @Override public boolean equals(Object o) { return o instanceof DetachedMax other && keepDims == other.keepDims && Arrays.equals(axes, other.axes); }
+        @Override public int hashCode() { return 31 * Arrays.hashCode(axes) + Boolean.hashCode(keepDims); }
         @Override public String name() { return "max_detached"; }
         @Override public String attributes() { return Arrays.toString(axes) + (keepDims ? " keep" : ""); }
 

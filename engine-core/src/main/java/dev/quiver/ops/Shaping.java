@@ -25,6 +25,8 @@ public final class Shaping {
 
     /** Dimension i of the result is dimension order[i] of the input; a view. */
     public record Permute(int[] order) implements Op {
+        @Override public boolean equals(Object o) { return o instanceof Permute other && Arrays.equals(order, other.order); }
+        @Override public int hashCode() { return Arrays.hashCode(order); }
         @Override public String name() { return "permute"; }
         @Override public String attributes() { return Arrays.toString(order); }
 
@@ -49,6 +51,8 @@ public final class Shaping {
 
     /** The same elements in row-major order with a new shape; a view when the input is contiguous, else a copy. */
     public record Reshape(int[] target) implements Op {
+        @Override public boolean equals(Object o) { return o instanceof Reshape other && Arrays.equals(target, other.target); }
+        @Override public int hashCode() { return Arrays.hashCode(target); }
         @Override public String name() { return "reshape"; }
         @Override public String attributes() { return Arrays.toString(target); }
 
@@ -90,6 +94,8 @@ public final class Shaping {
 
     /** Broadcasts to a larger shape (NumPy rules); a read-only view with stride 0 on stretched dims. */
     public record Expand(int[] target) implements Op {
+        @Override public boolean equals(Object o) { return o instanceof Expand other && Arrays.equals(target, other.target); }
+        @Override public int hashCode() { return Arrays.hashCode(target); }
         @Override public String name() { return "expand"; }
         @Override public String attributes() { return Arrays.toString(target); }
 
@@ -113,6 +119,8 @@ public final class Shaping {
 
     /** Sums a tensor down to a shape it was broadcast from: the transpose of {@link Expand}. */
     public record SumTo(int[] target) implements Op {
+        @Override public boolean equals(Object o) { return o instanceof SumTo other && Arrays.equals(target, other.target); }
+        @Override public int hashCode() { return Arrays.hashCode(target); }
         @Override public String name() { return "sum_to"; }
         @Override public String attributes() { return Arrays.toString(target); }
 
@@ -137,6 +145,8 @@ public final class Shaping {
 
     /** NumPy basic indexing ({@link Tensor#slice}); a view. The gradient is scattered back by {@link Scatter}. */
     public record Slice(Index[] index) implements Op {
+        @Override public boolean equals(Object o) { return o instanceof Slice other && Arrays.equals(index, other.index); }
+        @Override public int hashCode() { return Arrays.hashCode(index); }
         @Override public String name() { return "slice"; }
         @Override public String attributes() { return Arrays.toString(index); }
 
@@ -159,6 +169,8 @@ public final class Shaping {
 
     /** Zeros of {@code shape} with the input written into the region {@code index} selects: the transpose of {@link Slice}. */
     public record Scatter(Index[] index, int[] shape) implements Op {
+        @Override public boolean equals(Object o) { return o instanceof Scatter other && Arrays.equals(index, other.index) && Arrays.equals(shape, other.shape); }
+        @Override public int hashCode() { return 31 * Arrays.hashCode(index) + Arrays.hashCode(shape); }
         @Override public String name() { return "scatter"; }
         @Override public String attributes() { return Arrays.toString(index) + " into " + Arrays.toString(shape); }
 
