@@ -10,6 +10,7 @@ module dev.quiver.core {
     exports dev.quiver.ops;
     exports dev.quiver.optim;
     exports dev.quiver.backend.scalar;
+    exports dev.quiver.io;
 
     uses dev.quiver.backend.BackendProvider;
     provides dev.quiver.backend.BackendProvider with dev.quiver.backend.scalar.ScalarProvider;

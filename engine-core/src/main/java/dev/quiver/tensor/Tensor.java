@@ -497,7 +497,11 @@ public final class Tensor {
         if (isContiguous()) return Shapes.contiguousStrides(target);
         if (size == 0) return Shapes.contiguousStrides(target);
         // Walk groups of old dims that multiply to groups of new dims (as NumPy's _attempt_nocopy_reshape).
-        int[] oldShape = Arrays.stream(shape).toArray(), oldStrides = strides;
+        // Size-1 dims carry no layout information (their strides are arbitrary): drop them first,
+        // as NumPy does, or a stride check across one compares the wrong neighbours.
+        int[] kept = java.util.stream.IntStream.range(0, shape.length).filter(i -> shape[i] != 1).toArray();
+        int[] oldShape = Arrays.stream(kept).map(i -> shape[i]).toArray();
+        int[] oldStrides = Arrays.stream(kept).map(i -> strides[i]).toArray();
         int[] out = new int[target.length];
         int oi = 0, ni = 0;
         while (oi < oldShape.length && ni < target.length) {
@@ -508,7 +512,7 @@ public final class Tensor {
                 else op *= oldShape[oj++];
             }
             for (int k = oi; k < oj - 1; k++) {
-                if (oldShape[k + 1] != 1 && oldShape[k] != 1 && oldStrides[k] != oldStrides[k + 1] * oldShape[k + 1]) return null;
+                if (oldStrides[k] != oldStrides[k + 1] * oldShape[k + 1]) return null;
             }
             int s = oldStrides[oj - 1];
             for (int k = nj - 1; k >= ni; k--) {
