@@ -63,7 +63,7 @@ final class Compiler {
             h = h * 31 + System.identityHashCode(node.parameter()) + 7L * System.identityHashCode(node.constant());
         }
         h = h * 31 + out.index();
-        h = h * 31 + (o.inference() ? 1 : 0) + (o.checkFinite() ? 2 : 0);
+        h = h * 31 + (o.inference() ? 1 : 0) + (o.checkFinite() ? 2 : 0) + (o.inputGradients() ? 4 : 0);
         for (int i = 0; i < o.wrt().size(); i++) h = h * 31 + o.wrt().get(i).index();
         h = h * 37;
         for (int i = 0; i < o.keep().size(); i++) h = h * 31 + o.keep().get(i).index();
@@ -82,7 +82,9 @@ final class Compiler {
         List<Node> wrtGrads = new ArrayList<>();
         if (!options.inference()) {
             if (options.wrt().isEmpty()) {
-                for (Node n : fwd) if (live[n.index()] && (n.kind() == Node.Kind.PARAM || n.kind() == Node.Kind.INPUT)) wrt.add(n);
+                for (Node n : fwd) {
+                    if (live[n.index()] && (n.kind() == Node.Kind.PARAM || n.kind() == Node.Kind.INPUT && options.inputGradients())) wrt.add(n);
+                }
             } else {
                 wrt.addAll(options.wrt());
             }
@@ -225,7 +227,7 @@ final class Compiler {
                         values[i] = buffers[bufferOf[i]];
                         Tensor[] work = new Tensor[workOf[i].length];
                         for (int w = 0; w < work.length; w++) work[w] = buffers[workOf[i][w]];
-                        Step.Exec e = new Step.Exec(n, n.op().bind(ins, values[i], work), values[i]);
+                        Step.Exec e = new Step.Exec(n, n.op().bind(math, ins, values[i], work), values[i]);
                         (i < mark ? forward : backward).add(e);
                     }
                 }

@@ -29,10 +29,11 @@ import java.util.Map;
  * var x = g.input("x", F64, 3);
  * var A = g.param("A", Tensor.randn(F64, seed, 3, 3));
  * var f = g.named("f", x.t().matmul(A).matmul(x));
- * var step = g.compile(f);
+ * var step = g.compile(f, CompileOptions.training().withInputGradients(true));
  * step.forward(Map.of("x", xValue));
  * step.backward();
  * step.grad(A);           // x x^T
+ * step.grad(x);           // (A^T + A) x
  * }</pre>
  *
  * <p><b>Dynamic graphs.</b> A graph built afresh every step with a recurring structure reuses its
@@ -334,7 +335,11 @@ public final class Graph {
 
     // ------------------------------------------------------------------ compiling
 
-    /** Compiles for training: forward, and backward to every parameter and input the output depends on. */
+    /**
+     * Compiles for training: forward, and backward to every parameter the output depends on. For
+     * input gradients pass {@code CompileOptions.training().withInputGradients(true)} or list the
+     * inputs in {@link CompileOptions#withWrt}.
+     */
     public Step compile(Node output) {
         return compile(output, CompileOptions.training());
     }

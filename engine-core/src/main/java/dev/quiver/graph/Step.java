@@ -42,6 +42,7 @@ public final class Step {
     private final boolean[] fed;
     private final TensorMath math;
     private final boolean checkFinite;
+    private final boolean inputGradients;
     private final int[] requestedWrt;
     private final int[] requestedKeep;
     private final PlanReport report;
@@ -66,6 +67,7 @@ public final class Step {
         this.gradSources = gradSources;
         this.math = math;
         this.checkFinite = options.checkFinite();
+        this.inputGradients = options.inputGradients();
         this.requestedWrt = indices(options.wrt());
         this.requestedKeep = indices(options.keep());
         this.report = report;
@@ -98,9 +100,14 @@ public final class Step {
 
     private Exec copyOut(int j) {
         Tensor src = gradSources[j], dst = gradTensors[j];
-        Op.Instruction ins = src == null
-                ? m -> { if (!accumulate) m.fill(dst, 0); }   // the output does not depend on this target
-                : m -> m.axpby(1.0, src, accumulate ? 1.0 : 0.0, dst);
+        Op.Instruction ins;
+        if (src == null) {
+            ins = m -> { if (!accumulate) m.fill(dst, 0); };   // the output does not depend on this target
+        } else {
+            Op.Instruction overwrite = dev.quiver.ops.Bound.copy(math, src, dst, false);
+            Op.Instruction add = dev.quiver.ops.Bound.copy(math, src, dst, true);
+            ins = m -> (accumulate ? add : overwrite).run(m);
+        }
         return new Exec(wrt[j], ins, dst);
     }
 
@@ -117,7 +124,7 @@ public final class Step {
     /** True when a graph has exactly the structure this step was compiled from (allocates nothing). */
     boolean matches(Graph g, Node out, CompileOptions o, TensorMath m) {
         if (m != math || g.size() != forwardCount || out.index() != output.index() || o.inference() != (seed == null)
-                || o.checkFinite() != checkFinite || o.wrt().size() != requestedWrt.length || o.keep().size() != requestedKeep.length) {
+                || o.checkFinite() != checkFinite || o.inputGradients() != inputGradients || o.wrt().size() != requestedWrt.length || o.keep().size() != requestedKeep.length) {
             return false;
         }
         for (int i = 0; i < requestedWrt.length; i++) if (o.wrt().get(i).index() != requestedWrt[i]) return false;

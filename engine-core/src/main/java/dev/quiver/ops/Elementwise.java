@@ -7,6 +7,7 @@ import dev.quiver.kernel.BinaryOp;
 import dev.quiver.kernel.UnaryOp;
 import dev.quiver.tensor.Shapes;
 import dev.quiver.tensor.Tensor;
+import dev.quiver.tensor.TensorMath;
 
 /**
  * Elementwise ops: maps of one node, broadcasting binary ops of two nodes, and a node combined
@@ -22,10 +23,8 @@ public final class Elementwise {
 
         @Override public int[] shape(Node[] in) { return in[0].shape(); }
 
-        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) {
-            Tensor x = in[0];
-            UnaryOp f = fn;
-            return m -> m.unary(f, x, out);
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
+            return Bound.unary(math, fn, in[0], out);
         }
 
         @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
@@ -62,10 +61,8 @@ public final class Elementwise {
 
         @Override public int[] shape(Node[] in) { return broadcastShape(this, in); }
 
-        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) {
-            Tensor a = in[0], b = in[1];
-            BinaryOp f = fn;
-            return m -> m.binary(f, a, b, out);
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
+            return Bound.binary(math, fn, in[0], in[1], out);
         }
 
         @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
@@ -110,11 +107,8 @@ public final class Elementwise {
 
         @Override public int[] shape(Node[] in) { return in[0].shape(); }
 
-        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) {
-            Tensor x = in[0];
-            BinaryOp f = fn;
-            double s = scalar;
-            return m -> m.binary(f, x, s, out);
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
+            return Bound.scalar(math, fn, in[0], scalar, out);
         }
 
         @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
@@ -141,10 +135,8 @@ public final class Elementwise {
 
         @Override public int[] shape(Node[] in) { return broadcastShape(this, in); }
 
-        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) {
-            Tensor a = in[0], b = in[1];
-            BinaryOp f = fn;
-            return m -> m.binary(f, a, b, out);
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
+            return Bound.binary(math, fn, in[0], in[1], out);
         }
 
         @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {

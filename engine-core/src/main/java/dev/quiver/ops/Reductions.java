@@ -4,6 +4,7 @@ import dev.quiver.graph.Node;
 import dev.quiver.graph.Op;
 import dev.quiver.kernel.ReduceOp;
 import dev.quiver.tensor.Tensor;
+import dev.quiver.tensor.TensorMath;
 
 import java.util.Arrays;
 
@@ -44,10 +45,11 @@ public final class Reductions {
             }
         }
 
-        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) {
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             Tensor x = in[0];
             int[] ax = axes.clone();
             boolean keep = keepDims;
+            if (ax.length == 0 || ax.length == x.rank()) return Bound.sumAll(math, x, out);
             return m -> m.reduce(ReduceOp.SUM, x, keep, ax, out);
         }
 
@@ -77,7 +79,7 @@ public final class Reductions {
             }
         }
 
-        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) {
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             Tensor x = in[0];
             int[] ax = axes.clone();
             boolean keep = keepDims;

@@ -2,10 +2,10 @@ package dev.quiver.ops;
 
 import dev.quiver.graph.Node;
 import dev.quiver.graph.Op;
-import dev.quiver.kernel.BinaryOp;
 import dev.quiver.tensor.Index;
 import dev.quiver.tensor.Shapes;
 import dev.quiver.tensor.Tensor;
+import dev.quiver.tensor.TensorMath;
 
 import java.util.Arrays;
 
@@ -40,7 +40,7 @@ public final class Shaping {
 
         @Override public boolean isView(Node[] in) { return true; }
         @Override public Tensor view(Tensor[] in) { return in[0].permute(order); }
-        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) { throw new IllegalStateException("view"); }
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) { throw new IllegalStateException("view"); }
 
         @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
             int[] inverse = new int[order.length];
@@ -81,7 +81,7 @@ public final class Shaping {
         @Override public boolean isView(Node[] in) { return in[0].contiguous(); }
         @Override public Tensor view(Tensor[] in) { return in[0].reshape(target); }
 
-        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) {
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             Tensor x = in[0];
             Tensor outAsInput = out.reshape(x.shape()); // out is a planned contiguous buffer: this is a view
             return m -> m.copy(x, outAsInput);
@@ -110,7 +110,7 @@ public final class Shaping {
 
         @Override public boolean isView(Node[] in) { return true; }
         @Override public Tensor view(Tensor[] in) { return in[0].expand(target); }
-        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) { throw new IllegalStateException("view"); }
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) { throw new IllegalStateException("view"); }
 
         @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
             return new Node[] {Ops.unbroadcast(g, in[0])};
@@ -133,9 +133,8 @@ public final class Shaping {
             }
         }
 
-        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) {
-            Tensor x = in[0];
-            return m -> m.sumTo(x, out);
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
+            return Bound.sumTo(math, in[0], out);
         }
 
         @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
@@ -160,7 +159,7 @@ public final class Shaping {
 
         @Override public boolean isView(Node[] in) { return true; }
         @Override public Tensor view(Tensor[] in) { return in[0].slice(index); }
-        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) { throw new IllegalStateException("view"); }
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) { throw new IllegalStateException("view"); }
 
         @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
             return new Node[] {out.graph().apply(new Scatter(index, in[0].shape()), g)};
@@ -182,7 +181,7 @@ public final class Shaping {
             return shape.clone();
         }
 
-        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) {
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             Tensor g = in[0];
             Tensor region = out.slice(index);
             return m -> {
@@ -218,7 +217,7 @@ public final class Shaping {
             return out;
         }
 
-        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) {
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             int a = axis < 0 ? axis + out.rank() : axis;
             Tensor[] regions = new Tensor[in.length];
             int start = 0;
@@ -264,11 +263,11 @@ public final class Shaping {
             return in[0].shape();
         }
 
-        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) {
-            Tensor[] terms = in.clone();
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
+            Instruction[] parts = new Instruction[in.length];
+            for (int i = 0; i < in.length; i++) parts[i] = Bound.copy(math, in[i], out, i > 0);
             return m -> {
-                m.copy(terms[0], out);
-                for (int i = 1; i < terms.length; i++) m.binary(BinaryOp.ADD, out, terms[i], out);
+                for (Instruction part : parts) part.run(m);
             };
         }
 
@@ -285,7 +284,7 @@ public final class Shaping {
         @Override public int[] shape(Node[] in) { return in[0].shape(); }
         @Override public boolean isView(Node[] in) { return true; }
         @Override public Tensor view(Tensor[] in) { return in[0]; }
-        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) { throw new IllegalStateException("view"); }
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) { throw new IllegalStateException("view"); }
         @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) { return new Node[1]; }
     }
 }
