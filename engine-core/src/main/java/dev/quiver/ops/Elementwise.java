@@ -17,6 +17,34 @@ import dev.quiver.tensor.TensorMath;
 public final class Elementwise {
     private Elementwise() {}
 
+    private static final Map[] MAPS = new Map[UnaryOp.values().length];
+    private static final Binary[] BINARIES = new Binary[BinaryOp.values().length];
+    private static final Fused[] FUSED = new Fused[BinaryOp.values().length];
+
+    static {
+        for (UnaryOp f : UnaryOp.values()) MAPS[f.ordinal()] = new Map(f);
+        for (BinaryOp f : BinaryOp.values()) {
+            FUSED[f.ordinal()] = new Fused(f);
+            switch (f) {
+                case ADD, SUB, MUL, DIV, MIN, MAX, POW -> BINARIES[f.ordinal()] = new Binary(f);
+                default -> { }
+            }
+        }
+    }
+
+    /** The shared (stateless) map op for fn. */
+    public static Map map(UnaryOp fn) { return MAPS[fn.ordinal()]; }
+
+    /** The shared binary op for fn (ADD, SUB, MUL, DIV, MIN, MAX, POW). */
+    public static Binary binary(BinaryOp fn) {
+        Binary b = BINARIES[fn.ordinal()];
+        if (b == null) throw new IllegalArgumentException(fn + " is not differentiable; use Elementwise.fused");
+        return b;
+    }
+
+    /** The shared fused kernel op for fn. */
+    public static Fused fused(BinaryOp fn) { return FUSED[fn.ordinal()]; }
+
     /** {@code y = fn(x)} for a {@link UnaryOp}. */
     public record Map(UnaryOp fn) implements Op {
         @Override public String name() { return fn.name().toLowerCase(); }
@@ -38,10 +66,10 @@ public final class Elementwise {
                 case SQRT -> g.mul(0.5).div(out);
                 case SQUARE -> g.mul(x).mul(2.0);
                 case RECIPROCAL -> g.mul(out.square()).neg();
-                case TANH -> graph.apply(new Fused(BinaryOp.TANH_GRAD), out, g);
-                case SIGMOID -> graph.apply(new Fused(BinaryOp.SIGMOID_GRAD), out, g);
-                case RELU -> graph.apply(new Fused(BinaryOp.RELU_GRAD), x, g);
-                case ABS -> g.mul(graph.apply(new Map(UnaryOp.SIGN), x)); // sign(0) = 0: subgradient 0 at the kink
+                case TANH -> graph.apply(fused(BinaryOp.TANH_GRAD), out, g);
+                case SIGMOID -> graph.apply(fused(BinaryOp.SIGMOID_GRAD), out, g);
+                case RELU -> graph.apply(fused(BinaryOp.RELU_GRAD), x, g);
+                case ABS -> g.mul(graph.apply(map(UnaryOp.SIGN), x)); // sign(0) = 0: subgradient 0 at the kink
                 case SIGN, STEP -> null; // piecewise constant: derivative 0 almost everywhere
             };
             return new Node[] {dx};
@@ -75,15 +103,15 @@ public final class Elementwise {
                 case MUL -> { da = needed[0] ? g.mul(b) : null; db = needed[1] ? g.mul(a) : null; }
                 case DIV -> { da = needed[0] ? g.div(b) : null; db = needed[1] ? g.mul(out).div(b).neg() : null; }
                 case MAX -> {
-                    da = needed[0] ? g.mul(graph.apply(new Fused(BinaryOp.GE_MASK), a, b)) : null;
-                    db = needed[1] ? g.mul(graph.apply(new Fused(BinaryOp.GT_MASK), b, a)) : null;
+                    da = needed[0] ? g.mul(graph.apply(fused(BinaryOp.GE_MASK), a, b)) : null;
+                    db = needed[1] ? g.mul(graph.apply(fused(BinaryOp.GT_MASK), b, a)) : null;
                 }
                 case MIN -> {
-                    da = needed[0] ? g.mul(graph.apply(new Fused(BinaryOp.GE_MASK), b, a)) : null;
-                    db = needed[1] ? g.mul(graph.apply(new Fused(BinaryOp.GT_MASK), a, b)) : null;
+                    da = needed[0] ? g.mul(graph.apply(fused(BinaryOp.GE_MASK), b, a)) : null;
+                    db = needed[1] ? g.mul(graph.apply(fused(BinaryOp.GT_MASK), a, b)) : null;
                 }
                 case POW -> {
-                    da = needed[0] ? g.mul(b).mul(graph.apply(new Binary(BinaryOp.POW), a, b.sub(1.0))) : null;
+                    da = needed[0] ? g.mul(b).mul(graph.apply(binary(BinaryOp.POW), a, b.sub(1.0))) : null;
                     db = needed[1] ? g.mul(out).mul(a.log()) : null;
                 }
                 default -> throw new IllegalStateException(fn.name());
@@ -117,7 +145,7 @@ public final class Elementwise {
                 case ADD, SUB -> g;
                 case MUL -> g.mul(scalar);
                 case DIV -> g.mul(1 / scalar);
-                case POW -> scalar == 2 ? g.mul(x).mul(2.0) : g.mul(x.pow(scalar - 1).mul(scalar));
+                case POW -> g.mul(x.pow(scalar - 1).mul(scalar));
                 default -> throw new IllegalStateException(fn.name());
             };
             return new Node[] {dx};

@@ -14,6 +14,10 @@ import dev.quiver.tensor.TensorMath;
 public final class Products {
     private Products() {}
 
+    /** Shared instances of the stateless products. */
+    public static final MatMul MATMUL = new MatMul();
+    public static final Dot DOT = new Dot();
+
     private static int[] swapLast(int rank) {
         int[] order = new int[rank];
         for (int i = 0; i < rank; i++) order[i] = i;

@@ -12,6 +12,9 @@ import java.util.Arrays;
 public final class Reductions {
     private Reductions() {}
 
+    /** The sum of all elements, shared. */
+    public static final Sum SUM_ALL = new Sum(new int[0], false);
+
     static int[] reducedShape(int[] shape, int[] axes, boolean keepDims) {
         boolean[] reduced = new boolean[shape.length];
         if (axes.length == 0) Arrays.fill(reduced, true);

@@ -18,6 +18,10 @@ import java.util.Arrays;
 public final class Shaping {
     private Shaping() {}
 
+    /** Shared instances of the stateless ops. */
+    public static final AddN ADD_N = new AddN();
+    public static final Detach DETACH = new Detach();
+
     private static Tensor probe(int[] shape) {
         // A stride-0 tensor over one element: lets Tensor's own view logic compute result shapes.
         return new Tensor(new double[1], 0, shape, new int[shape.length]);
