@@ -6,7 +6,11 @@ module dev.quiver.core {
     exports dev.quiver.tensor;
     exports dev.quiver.kernel;
     exports dev.quiver.backend;
+    exports dev.quiver.graph;
+    exports dev.quiver.ops;
+    exports dev.quiver.optim;
     exports dev.quiver.backend.scalar;
+    exports dev.quiver.io;
 
     uses dev.quiver.backend.BackendProvider;
     provides dev.quiver.backend.BackendProvider with dev.quiver.backend.scalar.ScalarProvider;

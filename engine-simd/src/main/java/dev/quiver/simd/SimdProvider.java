@@ -6,8 +6,13 @@ import dev.quiver.backend.BackendProvider;
 import java.util.Optional;
 
 /**
- * Provides the Vector API backend. Cheap to construct and safe to load on any JVM: it touches no
- * {@code jdk.incubator.vector} class until {@link #create(int)}.
+ * Provides the Vector API backend ("simd"). Cheap to construct and safe to load on any JVM: it
+ * touches no {@code jdk.incubator.vector} class until the module is known to be readable.
+ *
+ * <p>Unsupported, with the reason, when: the module is not readable (fix: {@code --add-modules
+ * jdk.incubator.vector}); the JVM runs without C2 ({@code -Xint}, {@code TieredStopAtLevel < 4},
+ * {@code -XX:-UseCompiler}, {@code -XX:-EnableVectorSupport}); the preferred vector is narrower
+ * than 128 bits; or {@code -Dquiver.simd.bits} is malformed.
  */
 public final class SimdProvider implements BackendProvider {
     @Override
@@ -22,14 +27,25 @@ public final class SimdProvider implements BackendProvider {
 
     @Override
     public Optional<String> unsupportedReason() {
-        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-            return Optional.of("the Vector API module is not loaded; add --add-modules jdk.incubator.vector");
+        String problem = SimdSettings.environmentProblem();
+        if (problem != null) return Optional.of(problem);
+        int preferred;
+        try {
+            preferred = SimdShape.preferredBits();
+        } catch (LinkageError e) {
+            return Optional.of("the Vector API failed to initialise: " + e);
         }
-        return Optional.of("not yet implemented");
+        if (preferred < 128) {
+            return Optional.of("the preferred vector on this CPU is only " + preferred
+                    + " bits; SIMD kernels would be slower than scalar ones");
+        }
+        return Optional.empty();
     }
 
     @Override
     public Backend create(int threads) {
-        throw new UnsupportedOperationException("the simd backend is not implemented yet");
+        String problem = unsupportedReason().orElse(null);
+        if (problem != null) throw new IllegalStateException("backend 'simd' cannot load: " + problem);
+        return new SimdBackend(threads);
     }
 }

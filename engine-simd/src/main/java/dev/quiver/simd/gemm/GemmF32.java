@@ -2,34 +2,405 @@
 package dev.quiver.simd.gemm;
 
 import dev.quiver.backend.Workers;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Float64 GEMM for the SIMD backend, same contract as {@link dev.quiver.kernel.KernelsF32#gemm}.
- * Placeholder: a plain strided loop until the BLIS-style kernel lands.
+ * Float64 GEMM for the SIMD backend, same contract as {@link dev.quiver.kernel.KernelsF32#gemm}:
+ * {@code C[p] = alpha * A[p] B[p] + beta * C[p]} over a batch, every operand addressed by general
+ * (BLIS-style) strides. C is modified; A and B are not and must not overlap C. When
+ * {@code beta == 0} C is never read.
+ *
+ * <p>Built like BLIS/GotoBLAS: A is packed into MR-row panels and B into NR-column panels
+ * (packing absorbs any strides, so transposed and strided views cost nothing extra, and edges are
+ * zero-padded so the micro-kernel never branches), the K sum is blocked by KC, the rows by MC and
+ * the columns by NC, and a register-blocked micro-kernel of MR x 2 vector accumulators does the
+ * FMAs. An operand with batch stride 0 is packed once per block and reused across the batch (the
+ * middle-mode case of a mode-n product). Large problems are split over the {@link Workers} by
+ * output region only (never the K sum); every element is computed by the same sequence of
+ * operations whatever the partition, so results are bitwise identical for any thread count.
+ *
+ * <p>The vector species is the preferred one unless {@code -Dquiver.simd.bits=128|256|...}
+ * forces a narrower one (for tests of every width); it is read once, into a static final.
  */
 public final class GemmF32 {
+    static final VectorSpecies<Float> SPECIES = species(FloatVector.SPECIES_PREFERRED);
+    private static final int L = SPECIES.length();
+    /** Columns of a micro-tile: two vectors. */
+    static final int NR = 2 * L;
+    /**
+     * Rows of a micro-tile. 2*MR accumulators + 2 B vectors + 1 broadcast must fit the register
+     * file: 32 vector registers with AVX-512 (also for its 128/256-bit forms), 16 otherwise.
+     */
+    static final int MR = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? 12 : 6;
+    /** K block: a KC x NR panel of B stays in L1 while a whole MC x KC block of A streams by. */
+    static final int KC = Integer.getInteger("quiver.gemm.kc", 256);
+    /** Row block: MC x KC of packed A stays in L2. A multiple of MR. */
+    static final int MC = roundUp(Integer.getInteger("quiver.gemm.mc", 8 * 12), MR);
+    /** Column block: KC x NC of packed B stays in L3. A multiple of NR. */
+    static final int NC = roundUp(Integer.getInteger("quiver.gemm.nc", 2048), NR);
+    /** Below this many multiply-adds (batch*m*n*k) a call runs on the caller's thread only. */
+    static final long PARALLEL_MIN_MACS = Long.getLong("quiver.gemm.parallelMinMacs", 1L << 21);
+
+    /** Per-thread packing buffers, allocated once per thread so calls allocate nothing. */
+    private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
+
+    private static final class Workspace {
+        final float[] packedA = new float[MC * KC];
+        final float[] packedB = new float[KC * NC];
+        final float[] tile = new float[MR * NR];
+    }
+
     private final Workers workers;
 
     public GemmF32(Workers workers) {
         this.workers = workers;
     }
 
+    /** The vector width in bits this class was initialised with (for tests and reports). */
+    public static int vectorBits() {
+        return SPECIES.vectorBitSize();
+    }
+
+    /**
+     * {@code C[p] = alpha * A[p] B[p] + beta * C[p]} for {@code p in [0, batch)}, where A[p] is
+     * m x k with (i, l) at {@code a[aOff + p*aBatch + i*aRow + l*aCol]}, B[p] is k x n with
+     * (l, j) at {@code b[bOff + p*bBatch + l*bRow + j*bCol]} and C[p] is m x n with (i, j) at
+     * {@code c[cOff + p*cBatch + i*cRow + j*cCol]}. C is modified (not read when beta is 0);
+     * a and b are not modified and must not overlap the elements of C.
+     *
+     * @throws IllegalArgumentException if a size is negative or an operand's extent falls outside
+     *                                  its array (checked once, up front)
+     */
     public void gemm(int batch, int m, int n, int k, float alpha,
                      float[] a, int aOff, int aBatch, int aRow, int aCol,
                      float[] b, int bOff, int bBatch, int bRow, int bCol,
                      float beta,
                      float[] c, int cOff, int cBatch, int cRow, int cCol) {
-        for (int p = 0; p < batch; p++) {
-            for (int i = 0; i < m; i++) {
-                for (int j = 0; j < n; j++) {
-                    float sum = 0;
-                    for (int l = 0; l < k; l++) {
-                        sum += a[aOff + p * aBatch + i * aRow + l * aCol] * b[bOff + p * bBatch + l * bRow + j * bCol];
+        if (batch < 0 || m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException("gemm: negative size, batch=" + batch + " m=" + m
+                    + " n=" + n + " k=" + k);
+        }
+        if (batch == 0 || m == 0 || n == 0) return;
+        checkExtent("C", c.length, cOff, batch, cBatch, m, cRow, n, cCol, batch, m, n, k);
+        if (k == 0) {
+            scaleC(batch, m, n, alpha, beta, c, cOff, cBatch, cRow, cCol);
+            return;
+        }
+        checkExtent("A", a.length, aOff, batch, aBatch, m, aRow, k, aCol, batch, m, n, k);
+        checkExtent("B", b.length, bOff, batch, bBatch, k, bRow, n, bCol, batch, m, n, k);
+
+        int threads = workers.threads();
+        long macs = (long) batch * m * n * k;
+        if (threads == 1 || macs < PARALLEL_MIN_MACS) {
+            region(0, batch, 0, m, 0, n, k, alpha, a, aOff, aBatch, aRow, aCol,
+                    b, bOff, bBatch, bRow, bCol, beta, c, cOff, cBatch, cRow, cCol);
+            return;
+        }
+        // Static partition of the output: over the batch when it has enough entries, else over
+        // the longer of m and n in whole micro-tiles. Each region is one task, computed exactly as
+        // the single-threaded code would compute it.
+        int tasks;
+        int splitDim; // 0: batch, 1: rows, 2: columns
+        if (batch >= threads) {
+            splitDim = 0;
+            tasks = threads;
+        } else if (n >= m) {
+            splitDim = 2;
+            tasks = Math.min(threads, ceilDiv(n, NR));
+        } else {
+            splitDim = 1;
+            tasks = Math.min(threads, ceilDiv(m, MR));
+        }
+        final int parts = tasks;
+        workers.parallelFor(tasks, t -> {
+            switch (splitDim) {
+                case 0 -> region(chunk(batch, 1, parts, t), chunk(batch, 1, parts, t + 1), 0, m, 0, n, k,
+                        alpha, a, aOff, aBatch, aRow, aCol, b, bOff, bBatch, bRow, bCol,
+                        beta, c, cOff, cBatch, cRow, cCol);
+                case 1 -> region(0, batch, chunk(m, MR, parts, t), chunk(m, MR, parts, t + 1), 0, n, k,
+                        alpha, a, aOff, aBatch, aRow, aCol, b, bOff, bBatch, bRow, bCol,
+                        beta, c, cOff, cBatch, cRow, cCol);
+                default -> region(0, batch, 0, m, chunk(n, NR, parts, t), chunk(n, NR, parts, t + 1), k,
+                        alpha, a, aOff, aBatch, aRow, aCol, b, bOff, bBatch, bRow, bCol,
+                        beta, c, cOff, cBatch, cRow, cCol);
+            }
+        });
+    }
+
+    /** Start of part t of [0, size) split into parts pieces of whole units (the last may be short). */
+    private static int chunk(int size, int unit, int parts, int t) {
+        int units = ceilDiv(size, unit);
+        return Math.min(size, (int) ((long) units * t / parts) * unit);
+    }
+
+    /**
+     * Computes batch entries [p0, p1), rows [i0, i1) and columns [j0, j1) of C. Loop order
+     * jc (NC) - pc (KC) - [batch] - ic (MC) - micro-tiles; the batch loop sits inside the K block
+     * so that an operand shared across the batch (batch stride 0) is packed once per block.
+     */
+    private static void region(int p0, int p1, int i0, int i1, int j0, int j1, int k, float alpha,
+                               float[] a, int aOff, int aBatch, int aRow, int aCol,
+                               float[] b, int bOff, int bBatch, int bRow, int bCol,
+                               float beta,
+                               float[] c, int cOff, int cBatch, int cRow, int cCol) {
+        if (p0 >= p1 || i0 >= i1 || j0 >= j1) return;
+        Workspace ws = WORKSPACE.get();
+        float[] packedA = ws.packedA;
+        float[] packedB = ws.packedB;
+        float[] tile = ws.tile;
+        boolean sharedA = aBatch == 0 && p1 - p0 > 1;
+        boolean sharedB = bBatch == 0 && p1 - p0 > 1;
+        for (int jc = j0; jc < j1; jc += NC) {
+            int nc = Math.min(NC, j1 - jc);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                // Later K blocks add to what the first one wrote.
+                float betaBlock = pc == 0 ? beta : 1;
+                if (sharedB) packB(kc, nc, b, bOff + pc * bRow + jc * bCol, bRow, bCol, packedB);
+                if (sharedA && !sharedB) {
+                    // A packed once per (ic, pc) block, B repacked per batch entry.
+                    for (int ic = i0; ic < i1; ic += MC) {
+                        int mc = Math.min(MC, i1 - ic);
+                        packA(mc, kc, a, aOff + ic * aRow + pc * aCol, aRow, aCol, packedA);
+                        for (int p = p0; p < p1; p++) {
+                            packB(kc, nc, b, bOff + p * bBatch + pc * bRow + jc * bCol, bRow, bCol, packedB);
+                            macroKernel(mc, nc, kc, alpha, packedA, packedB, betaBlock,
+                                    c, cOff + p * cBatch + ic * cRow + jc * cCol, cRow, cCol, tile);
+                        }
                     }
-                    int ci = cOff + p * cBatch + i * cRow + j * cCol;
-                    c[ci] = beta == 0 ? alpha * sum : alpha * sum + beta * c[ci];
+                } else {
+                    for (int p = p0; p < p1; p++) {
+                        if (!sharedB) {
+                            packB(kc, nc, b, bOff + p * bBatch + pc * bRow + jc * bCol, bRow, bCol, packedB);
+                        }
+                        for (int ic = i0; ic < i1; ic += MC) {
+                            int mc = Math.min(MC, i1 - ic);
+                            packA(mc, kc, a, aOff + p * aBatch + ic * aRow + pc * aCol, aRow, aCol, packedA);
+                            macroKernel(mc, nc, kc, alpha, packedA, packedB, betaBlock,
+                                    c, cOff + p * cBatch + ic * cRow + jc * cCol, cRow, cCol, tile);
+                        }
+                    }
                 }
             }
         }
+    }
+
+    /** C block (mc x nc) = alpha * packedA packedB + beta * C block, one micro-tile at a time. */
+    private static void macroKernel(int mc, int nc, int kc, float alpha, float[] packedA, float[] packedB,
+                                    float beta, float[] c, int cBase, int cRow, int cCol, float[] tile) {
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr);
+            int bPanel = jr * kc;
+            for (int ir = 0; ir < mc; ir += MR) {
+                int mr = Math.min(MR, mc - ir);
+                microKernel(kc, packedA, ir * kc, packedB, bPanel, tile);
+                writeTile(tile, mr, nr, alpha, beta, c, cBase + ir * cRow + jr * cCol, cRow, cCol);
+            }
+        }
+    }
+
+    /**
+     * tile (MR x NR, row-major) = A panel (kc x MR, packed) times B panel (kc x NR, packed).
+     * All accumulators are locals of this one method, so no vector value crosses a call (a vector
+     * passed to a method C2 does not inline is boxed). Rows beyond MR=6 are skipped by a branch
+     * on a static final, which C2 folds away.
+     */
+    private static void microKernel(int kc, float[] ap, int ai, float[] bp, int bi, float[] tile) {
+        FloatVector c00 = FloatVector.zero(SPECIES), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
+                c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00,
+                c60 = c00, c61 = c00, c70 = c00, c71 = c00, c80 = c00, c81 = c00,
+                c90 = c00, c91 = c00, ca0 = c00, ca1 = c00, cb0 = c00, cb1 = c00;
+        if (MR == 12) {
+            for (int l = 0; l < kc; l++, ai += 12, bi += NR) {
+                FloatVector b0 = FloatVector.fromArray(SPECIES, bp, bi);
+                FloatVector b1 = FloatVector.fromArray(SPECIES, bp, bi + L);
+                FloatVector x = FloatVector.broadcast(SPECIES, ap[ai]);
+                c00 = b0.fma(x, c00); c01 = b1.fma(x, c01);
+                x = FloatVector.broadcast(SPECIES, ap[ai + 1]);
+                c10 = b0.fma(x, c10); c11 = b1.fma(x, c11);
+                x = FloatVector.broadcast(SPECIES, ap[ai + 2]);
+                c20 = b0.fma(x, c20); c21 = b1.fma(x, c21);
+                x = FloatVector.broadcast(SPECIES, ap[ai + 3]);
+                c30 = b0.fma(x, c30); c31 = b1.fma(x, c31);
+                x = FloatVector.broadcast(SPECIES, ap[ai + 4]);
+                c40 = b0.fma(x, c40); c41 = b1.fma(x, c41);
+                x = FloatVector.broadcast(SPECIES, ap[ai + 5]);
+                c50 = b0.fma(x, c50); c51 = b1.fma(x, c51);
+                x = FloatVector.broadcast(SPECIES, ap[ai + 6]);
+                c60 = b0.fma(x, c60); c61 = b1.fma(x, c61);
+                x = FloatVector.broadcast(SPECIES, ap[ai + 7]);
+                c70 = b0.fma(x, c70); c71 = b1.fma(x, c71);
+                x = FloatVector.broadcast(SPECIES, ap[ai + 8]);
+                c80 = b0.fma(x, c80); c81 = b1.fma(x, c81);
+                x = FloatVector.broadcast(SPECIES, ap[ai + 9]);
+                c90 = b0.fma(x, c90); c91 = b1.fma(x, c91);
+                x = FloatVector.broadcast(SPECIES, ap[ai + 10]);
+                ca0 = b0.fma(x, ca0); ca1 = b1.fma(x, ca1);
+                x = FloatVector.broadcast(SPECIES, ap[ai + 11]);
+                cb0 = b0.fma(x, cb0); cb1 = b1.fma(x, cb1);
+            }
+        } else {
+            for (int l = 0; l < kc; l++, ai += 6, bi += NR) {
+                FloatVector b0 = FloatVector.fromArray(SPECIES, bp, bi);
+                FloatVector b1 = FloatVector.fromArray(SPECIES, bp, bi + L);
+                FloatVector x = FloatVector.broadcast(SPECIES, ap[ai]);
+                c00 = b0.fma(x, c00); c01 = b1.fma(x, c01);
+                x = FloatVector.broadcast(SPECIES, ap[ai + 1]);
+                c10 = b0.fma(x, c10); c11 = b1.fma(x, c11);
+                x = FloatVector.broadcast(SPECIES, ap[ai + 2]);
+                c20 = b0.fma(x, c20); c21 = b1.fma(x, c21);
+                x = FloatVector.broadcast(SPECIES, ap[ai + 3]);
+                c30 = b0.fma(x, c30); c31 = b1.fma(x, c31);
+                x = FloatVector.broadcast(SPECIES, ap[ai + 4]);
+                c40 = b0.fma(x, c40); c41 = b1.fma(x, c41);
+                x = FloatVector.broadcast(SPECIES, ap[ai + 5]);
+                c50 = b0.fma(x, c50); c51 = b1.fma(x, c51);
+            }
+        }
+        c00.intoArray(tile, 0); c01.intoArray(tile, L);
+        c10.intoArray(tile, NR); c11.intoArray(tile, NR + L);
+        c20.intoArray(tile, 2 * NR); c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR); c31.intoArray(tile, 3 * NR + L);
+        c40.intoArray(tile, 4 * NR); c41.intoArray(tile, 4 * NR + L);
+        c50.intoArray(tile, 5 * NR); c51.intoArray(tile, 5 * NR + L);
+        if (MR == 12) {
+            c60.intoArray(tile, 6 * NR); c61.intoArray(tile, 6 * NR + L);
+            c70.intoArray(tile, 7 * NR); c71.intoArray(tile, 7 * NR + L);
+            c80.intoArray(tile, 8 * NR); c81.intoArray(tile, 8 * NR + L);
+            c90.intoArray(tile, 9 * NR); c91.intoArray(tile, 9 * NR + L);
+            ca0.intoArray(tile, 10 * NR); ca1.intoArray(tile, 10 * NR + L);
+            cb0.intoArray(tile, 11 * NR); cb1.intoArray(tile, 11 * NR + L);
+        }
+    }
+
+    /**
+     * C tile (mr x nr) = alpha * tile + beta * C tile; C not read when beta is 0. The vector path
+     * (full-width rows of unit-stride C) and the scalar path round identically (a multiply, a
+     * multiply, an add; no FMA), so an element's bits do not depend on which path wrote it.
+     */
+    private static void writeTile(float[] tile, int mr, int nr, float alpha, float beta,
+                                  float[] c, int ci, int cRow, int cCol) {
+        if (nr == NR && cCol == 1) {
+            for (int r = 0; r < mr; r++, ci += cRow) {
+                int t = r * NR;
+                FloatVector t0 = FloatVector.fromArray(SPECIES, tile, t).mul(alpha);
+                FloatVector t1 = FloatVector.fromArray(SPECIES, tile, t + L).mul(alpha);
+                if (beta != 0) {
+                    t0 = t0.add(FloatVector.fromArray(SPECIES, c, ci).mul(beta));
+                    t1 = t1.add(FloatVector.fromArray(SPECIES, c, ci + L).mul(beta));
+                }
+                t0.intoArray(c, ci);
+                t1.intoArray(c, ci + L);
+            }
+            return;
+        }
+        for (int r = 0; r < mr; r++, ci += cRow) {
+            int t = r * NR;
+            int cj = ci;
+            if (beta == 0) {
+                for (int j = 0; j < nr; j++, cj += cCol) c[cj] = alpha * tile[t + j];
+            } else {
+                for (int j = 0; j < nr; j++, cj += cCol) c[cj] = alpha * tile[t + j] + c[cj] * beta;
+            }
+        }
+    }
+
+    /** packed[panel][l][r] = A(ic + panel*MR + r, pc + l), zero past the last row. */
+    private static void packA(int mc, int kc, float[] a, int aBase, int aRow, int aCol, float[] packed) {
+        int dst = 0;
+        for (int ir = 0; ir < mc; ir += MR) {
+            int mr = Math.min(MR, mc - ir);
+            int rowBase = aBase + ir * aRow;
+            if (mr == MR && aCol == 1) {
+                // Row-major A: walk each row once, contiguously.
+                for (int r = 0; r < MR; r++) {
+                    int src = rowBase + r * aRow;
+                    for (int l = 0; l < kc; l++) packed[dst + l * MR + r] = a[src + l];
+                }
+            } else {
+                for (int l = 0; l < kc; l++) {
+                    int src = rowBase + l * aCol;
+                    int d = dst + l * MR;
+                    int r = 0;
+                    for (; r < mr; r++) packed[d + r] = a[src + r * aRow];
+                    for (; r < MR; r++) packed[d + r] = 0;
+                }
+            }
+            dst += MR * kc;
+        }
+    }
+
+    /** packed[panel][l][j] = B(pc + l, jc + panel*NR + j), zero past the last column. */
+    private static void packB(int kc, int nc, float[] b, int bBase, int bRow, int bCol, float[] packed) {
+        int dst = 0;
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr);
+            int colBase = bBase + jr * bCol;
+            if (nr == NR && bCol == 1) {
+                for (int l = 0, src = colBase; l < kc; l++, src += bRow, dst += NR) {
+                    FloatVector.fromArray(SPECIES, b, src).intoArray(packed, dst);
+                    FloatVector.fromArray(SPECIES, b, src + L).intoArray(packed, dst + L);
+                }
+            } else if (nr == NR && bRow == 1) {
+                // Column-major B (a transposed view): walk each column once, contiguously.
+                for (int j = 0; j < NR; j++) {
+                    int src = colBase + j * bCol;
+                    for (int l = 0; l < kc; l++) packed[dst + l * NR + j] = b[src + l];
+                }
+                dst += NR * kc;
+            } else {
+                for (int l = 0; l < kc; l++, dst += NR) {
+                    int src = colBase + l * bRow;
+                    int j = 0;
+                    for (; j < nr; j++) packed[dst + j] = b[src + j * bCol];
+                    for (; j < NR; j++) packed[dst + j] = 0;
+                }
+            }
+        }
+    }
+
+    /** C = alpha * 0 + beta * C for k == 0 (C not read when beta is 0), as the definition gives. */
+    private static void scaleC(int batch, int m, int n, float alpha, float beta,
+                               float[] c, int cOff, int cBatch, int cRow, int cCol) {
+        float zero = alpha * 0;
+        for (int p = 0; p < batch; p++) {
+            for (int i = 0; i < m; i++) {
+                int ci = cOff + p * cBatch + i * cRow;
+                for (int j = 0; j < n; j++, ci += cCol) c[ci] = beta == 0 ? zero : zero + c[ci] * beta;
+            }
+        }
+    }
+
+    /** Throws unless every index off + p*sb + x*s1 + y*s2 (within the given sizes) lies in the array. */
+    private static void checkExtent(String name, int length, int off, int batch, int sBatch, int rows, int sRow,
+                                    int cols, int sCol, int b, int m, int n, int k) {
+        long tb = (long) (batch - 1) * sBatch, tr = (long) (rows - 1) * sRow, tc = (long) (cols - 1) * sCol;
+        long lo = off + Math.min(tb, 0) + Math.min(tr, 0) + Math.min(tc, 0);
+        long hi = off + Math.max(tb, 0) + Math.max(tr, 0) + Math.max(tc, 0);
+        if (lo < 0 || hi >= length) {
+            throw new IllegalArgumentException("gemm: operand " + name + " (" + rows + "x" + cols
+                    + ", offset " + off + ", strides batch=" + sBatch + " row=" + sRow + " col=" + sCol
+                    + ") reaches indices [" + lo + ", " + hi + "] outside its array of length " + length
+                    + "; batch=" + b + " m=" + m + " n=" + n + " k=" + k);
+        }
+    }
+
+    private static VectorSpecies<Float> species(VectorSpecies<Float> preferred) {
+        String bits = System.getProperty("quiver.simd.bits");
+        if (bits == null || bits.isBlank()) return preferred;
+        int wanted = Integer.parseInt(bits.trim());
+        // Never wider than the hardware's preferred shape: that would run in software.
+        if (wanted >= preferred.vectorBitSize()) return preferred;
+        return VectorSpecies.of(preferred.elementType(), VectorShape.forBitSize(wanted));
+    }
+
+    private static int ceilDiv(int x, int y) {
+        return (x + y - 1) / y;
+    }
+
+    private static int roundUp(int x, int unit) {
+        return Math.max(unit, ceilDiv(x, unit) * unit);
     }
 }

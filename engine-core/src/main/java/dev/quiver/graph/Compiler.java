@@ -1,0 +1,273 @@
+package dev.quiver.graph;
+
+import dev.quiver.tensor.DType;
+import dev.quiver.tensor.Shapes;
+import dev.quiver.tensor.Tensor;
+import dev.quiver.tensor.TensorMath;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Turns a graph and an output into a {@link Step}: builds the backward graph from the ops' VJPs
+ * (pruning nodes that do not depend on a differentiation target), schedules forward then
+ * backward nodes in topological order, plans every buffer into one arena per dtype, and binds
+ * each op to its buffers.
+ */
+final class Compiler {
+    private Compiler() {}
+
+    static Step compile(Graph g, Node out, CompileOptions options) {
+        TensorMath math = options.math() != null ? options.math() : TensorMath.get();
+        for (Node n : options.wrt()) {
+            g.own("compile", n);
+            if (n.kind() != Node.Kind.PARAM && n.kind() != Node.Kind.INPUT) {
+                throw new IllegalArgumentException("compile: can differentiate only with respect to parameters and inputs, not "
+                        + n.describe());
+            }
+        }
+        for (Node n : options.keep()) g.own("compile", n);
+        if (options.inference() && !options.wrt().isEmpty()) {
+            throw new IllegalArgumentException("compile: gradient targets given for an inference-only step");
+        }
+        PlanCache.Key key = key(g, out, options, math);
+        Step cached = g.planCache().get(key);
+        if (cached != null) {
+            cached.rebind(g);
+            return cached;
+        }
+        int mark = g.size();
+        try {
+            Step step = build(g, out, options, math, mark);
+            g.planCache().put(key, step);
+            return step;
+        } finally {
+            g.truncate(mark);
+        }
+    }
+
+    private static PlanCache.Key key(Graph g, Node out, CompileOptions o, TensorMath math) {
+        StringBuilder sb = new StringBuilder();
+        List<Object> ids = new ArrayList<>();
+        ids.add(math);
+        for (Node n : g.nodes()) {
+            sb.append(n.kind().ordinal()).append(n.dtype().ordinal()).append(Arrays.toString(n.shapeRef()));
+            if (n.name() != null) sb.append('\'').append(n.name()).append('\'');
+            if (n.op() != null) {
+                sb.append(n.op().getClass().getName()).append(':').append(n.op().name()).append('[').append(n.op().attributes()).append(']');
+                for (int i = 0; i < n.arity(); i++) sb.append(',').append(n.input(i).index());
+            }
+            if (n.parameter() != null) ids.add(n.parameter());
+            if (n.constant() != null) ids.add(n.constant());
+            sb.append(';');
+        }
+        sb.append("|out=").append(out.index()).append(o.inference() ? "|inf" : "").append(o.checkFinite() ? "|fin" : "");
+        sb.append("|wrt");
+        for (Node n : o.wrt()) sb.append(',').append(n.index());
+        sb.append("|keep");
+        for (Node n : o.keep()) sb.append(',').append(n.index());
+        return new PlanCache.Key(sb.toString(), ids);
+    }
+
+    private static Step build(Graph g, Node out, CompileOptions options, TensorMath math, int mark) {
+        List<Node> fwd = new ArrayList<>(g.nodes());
+        List<Node> roots = new ArrayList<>();
+        roots.add(out);
+        roots.addAll(options.keep());
+        boolean[] live = ancestors(fwd, roots, mark);
+
+        Node seed = null;
+        List<Node> wrt = new ArrayList<>();
+        List<Node> wrtGrads = new ArrayList<>();
+        if (!options.inference()) {
+            if (options.wrt().isEmpty()) {
+                for (Node n : fwd) if (live[n.index()] && (n.kind() == Node.Kind.PARAM || n.kind() == Node.Kind.INPUT)) wrt.add(n);
+            } else {
+                wrt.addAll(options.wrt());
+            }
+            boolean[] needs = new boolean[mark];
+            for (Node w : wrt) needs[w.index()] = true;
+            for (Node n : fwd) {
+                for (int i = 0; i < n.arity(); i++) if (needs[n.input(i).index()]) needs[n.index()] = true;
+            }
+            seed = g.internalInput(out.dtype(), out.shapeRef());
+            @SuppressWarnings("unchecked")
+            List<Node>[] contributions = new List[mark];
+            Node[] gradOf = new Node[mark];
+            contributions[out.index()] = new ArrayList<>(List.of(seed));
+            for (int i = mark - 1; i >= 0; i--) {
+                Node n = fwd.get(i);
+                if (!live[i] || !needs[i] || contributions[i] == null) continue;
+                List<Node> terms = contributions[i];
+                Node grad = terms.size() == 1 ? terms.getFirst() : g.addN(terms.toArray(new Node[0]));
+                gradOf[i] = grad;
+                if (n.kind() != Node.Kind.OP) continue;
+                boolean[] needed = new boolean[n.arity()];
+                boolean any = false;
+                for (int k = 0; k < needed.length; k++) any |= needed[k] = needs[n.input(k).index()];
+                if (!any) continue;
+                Node[] vjps = n.op().vjp(n.inputs(), n, grad, needed);
+                for (int k = 0; k < needed.length; k++) {
+                    if (!needed[k] || vjps[k] == null) continue;
+                    Node in = n.input(k);
+                    if (!Arrays.equals(vjps[k].shapeRef(), in.shapeRef()) || vjps[k].graph() != g) {
+                        throw new IllegalStateException(n.op().name() + ": its VJP for input " + k + " (" + in.describe()
+                                + ") has shape " + Shapes.str(vjps[k].shapeRef()) + " (a bug in the op)");
+                    }
+                    if (contributions[in.index()] == null) contributions[in.index()] = new ArrayList<>(2);
+                    contributions[in.index()].add(vjps[k]);
+                }
+            }
+            for (Node w : wrt) wrtGrads.add(gradOf[w.index()]);
+        }
+
+        List<Node> all = new ArrayList<>(g.nodes());
+        int total = all.size();
+        List<Node> scheduleRoots = new ArrayList<>(roots);
+        if (seed != null) scheduleRoots.add(seed);
+        for (Node gn : wrtGrads) if (gn != null) scheduleRoots.add(gn);
+        boolean[] scheduled = ancestors(all, scheduleRoots, total);
+        // named ancestors stay readable
+        boolean[] kept = new boolean[total];
+        for (Node r : roots) kept[r.index()] = true;
+        for (int i = 0; i < mark; i++) if (scheduled[i] && all.get(i).name() != null) kept[i] = true;
+
+        // ---- positions: 0 = feeding; then one per instruction; then one per gradient copy-out
+        int[] pos = new int[total];
+        int p = 0;
+        for (int i = 0; i < total; i++) {
+            Node n = all.get(i);
+            if (scheduled[i] && n.kind() == Node.Kind.OP && !n.isView()) pos[i] = ++p;
+        }
+        int firstCopy = p + 1;
+        int last = p + wrt.size() + 1;
+        for (int i = 0; i < total; i++) {
+            Node n = all.get(i);
+            if (scheduled[i] && n.kind() == Node.Kind.OP && n.isView()) pos[i] = pos[root(n).index()];
+        }
+
+        // ---- buffers
+        List<int[]> bufShape = new ArrayList<>();
+        List<DType> bufType = new ArrayList<>();
+        List<int[]> bufLife = new ArrayList<>();
+        int[] bufferOf = new int[total];
+        Arrays.fill(bufferOf, -1);
+        int[][] workOf = new int[total][];
+        for (int i = 0; i < total; i++) {
+            Node n = all.get(i);
+            if (!scheduled[i]) continue;
+            if (n.kind() == Node.Kind.INPUT) {
+                bufferOf[i] = newBuffer(bufShape, bufType, bufLife, n.shapeRef(), n.dtype(), 0, last);
+            } else if (n.kind() == Node.Kind.OP && !n.isView()) {
+                bufferOf[i] = newBuffer(bufShape, bufType, bufLife, n.shapeRef(), n.dtype(), pos[i], pos[i]);
+                int[][] ws = n.op().workspace(n.inputs(), n.shapeRef());
+                workOf[i] = new int[ws.length];
+                for (int w = 0; w < ws.length; w++) workOf[i][w] = newBuffer(bufShape, bufType, bufLife, ws[w], n.dtype(), pos[i], pos[i]);
+            }
+        }
+        for (int i = 0; i < total; i++) {
+            Node n = all.get(i);
+            if (!scheduled[i] || n.kind() != Node.Kind.OP || n.isView()) continue;
+            for (int k = 0; k < n.arity(); k++) extend(bufLife, bufferOf, root(n.input(k)), pos[i]);
+        }
+        for (int i = 0; i < total; i++) if (kept[i]) extend(bufLife, bufferOf, root(all.get(i)), last);
+        for (int j = 0; j < wrtGrads.size(); j++) {
+            if (wrtGrads.get(j) != null) extend(bufLife, bufferOf, root(wrtGrads.get(j)), firstCopy + j);
+        }
+
+        // ---- plan one arena per dtype
+        int nb = bufShape.size();
+        Tensor[] buffers = new Tensor[nb];
+        long planned = 0, naive = 0, lower = 0;
+        for (DType dt : DType.values()) {
+            List<Integer> ids = new ArrayList<>();
+            for (int b = 0; b < nb; b++) if (bufType.get(b) == dt) ids.add(b);
+            if (ids.isEmpty()) continue;
+            long[] sizes = new long[ids.size()];
+            int[] start = new int[ids.size()], end = new int[ids.size()];
+            for (int j = 0; j < ids.size(); j++) {
+                int b = ids.get(j);
+                sizes[j] = Shapes.size(bufShape.get(b));
+                start[j] = bufLife.get(b)[0];
+                end[j] = bufLife.get(b)[1];
+                naive += sizes[j] * dt.bytes();
+            }
+            Planner.Assignment a = Planner.plan(sizes, start, end);
+            lower += Planner.lowerBound(sizes, start, end) * dt.bytes();
+            planned += a.arenaSize() * dt.bytes();
+            if (a.arenaSize() > Integer.MAX_VALUE - 16) throw new IllegalStateException("compile: the " + dt + " arena needs "
+                    + a.arenaSize() + " elements, more than one Java array holds");
+            Object arena = dt.newArray((int) a.arenaSize());
+            for (int j = 0; j < ids.size(); j++) {
+                int[] shape = bufShape.get(ids.get(j));
+                buffers[ids.get(j)] = new Tensor(arena, (int) a.offsets()[j], shape, Shapes.contiguousStrides(shape));
+            }
+        }
+        PlanReport report = new PlanReport(planned, naive, lower, nb);
+
+        // ---- bind values and instructions
+        Tensor[] values = new Tensor[total];
+        List<Step.Exec> forward = new ArrayList<>(), backward = new ArrayList<>();
+        for (int i = 0; i < total; i++) {
+            if (!scheduled[i]) continue;
+            Node n = all.get(i);
+            switch (n.kind()) {
+                case PARAM -> values[i] = n.parameter().value();
+                case CONSTANT -> values[i] = n.constant();
+                case INPUT -> values[i] = buffers[bufferOf[i]];
+                case OP -> {
+                    Tensor[] ins = new Tensor[n.arity()];
+                    for (int k = 0; k < ins.length; k++) ins[k] = values[n.input(k).index()];
+                    if (n.isView()) {
+                        values[i] = n.op().view(ins);
+                    } else {
+                        values[i] = buffers[bufferOf[i]];
+                        Tensor[] work = new Tensor[workOf[i].length];
+                        for (int w = 0; w < work.length; w++) work[w] = buffers[workOf[i][w]];
+                        Step.Exec e = new Step.Exec(n, n.op().bind(ins, values[i], work), values[i]);
+                        (i < mark ? forward : backward).add(e);
+                    }
+                }
+            }
+        }
+        Tensor[] gradTensors = new Tensor[wrt.size()];
+        Tensor[] gradSources = new Tensor[wrt.size()];
+        for (int j = 0; j < wrt.size(); j++) {
+            Node w = wrt.get(j);
+            gradTensors[j] = w.kind() == Node.Kind.PARAM ? w.parameter().grad() : Tensor.zeros(w.dtype(), w.shapeRef());
+            gradSources[j] = wrtGrads.get(j) == null ? null : values[wrtGrads.get(j).index()];
+        }
+        return new Step(g, out, all.toArray(new Node[0]), mark, values, kept, forward.toArray(new Step.Exec[0]),
+                backward.toArray(new Step.Exec[0]), seed == null ? null : values[seed.index()],
+                wrt.toArray(new Node[0]), gradTensors, gradSources, math, options.checkFinite(), report);
+    }
+
+    private static int newBuffer(List<int[]> shapes, List<DType> types, List<int[]> life, int[] shape, DType dtype, int start, int end) {
+        shapes.add(shape.clone());
+        types.add(dtype);
+        life.add(new int[] {start, end});
+        return shapes.size() - 1;
+    }
+
+    private static void extend(List<int[]> life, int[] bufferOf, Node root, int position) {
+        int b = bufferOf[root.index()];
+        if (b >= 0) life.get(b)[1] = Math.max(life.get(b)[1], position);
+    }
+
+    private static Node root(Node n) {
+        while (n.kind() == Node.Kind.OP && n.isView()) n = n.input(0);
+        return n;
+    }
+
+    private static boolean[] ancestors(List<Node> nodes, List<Node> roots, int size) {
+        boolean[] mark = new boolean[size];
+        for (Node r : roots) mark[r.index()] = true;
+        for (int i = size - 1; i >= 0; i--) {
+            if (!mark[i]) continue;
+            Node n = nodes.get(i);
+            for (int k = 0; k < n.arity(); k++) mark[n.input(k).index()] = true;
+        }
+        return mark;
+    }
+}

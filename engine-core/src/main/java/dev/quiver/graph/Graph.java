@@ -1,0 +1,376 @@
+package dev.quiver.graph;
+
+import dev.quiver.kernel.BinaryOp;
+import dev.quiver.kernel.UnaryOp;
+import dev.quiver.ops.Elementwise;
+import dev.quiver.ops.Products;
+import dev.quiver.ops.Reductions;
+import dev.quiver.ops.Shaping;
+import dev.quiver.ops.SoftmaxCrossEntropy;
+import dev.quiver.tensor.DType;
+import dev.quiver.tensor.Index;
+import dev.quiver.tensor.Shapes;
+import dev.quiver.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A computation graph under construction: nodes are values (inputs, parameters, constants, op
+ * results), edges are arguments. Every op checks its shapes when its node is built, so a graph
+ * that builds is well-typed. {@link #compile} turns a graph into a {@link Step}: a planned,
+ * preallocated forward (and backward) schedule.
+ *
+ * <pre>{@code
+ * var g = new Graph();
+ * var x = g.input("x", F64, 3);
+ * var A = g.param("A", Tensor.randn(F64, seed, 3, 3));
+ * var f = g.named("f", x.t().matmul(A).matmul(x));
+ * var step = g.compile(f);
+ * step.forward(Map.of("x", xValue));
+ * step.backward();
+ * step.grad(A);           // x x^T
+ * }</pre>
+ *
+ * <p><b>Dynamic graphs.</b> A graph built afresh every step with a recurring structure reuses its
+ * compiled plan: {@link #compile} looks the structure (ops, shapes, dtypes, names, the identity of
+ * parameters and constants) up in a {@link PlanCache} and, on a hit, rebinds the existing step,
+ * with its buffers, to the new nodes. Call {@link #reset()} to rebuild in the same graph, or share
+ * one cache between graphs with {@link #Graph(PlanCache)}.
+ *
+ * <p>A graph is not thread-safe. Nodes of one graph cannot be used in another (an error says so).
+ */
+public final class Graph {
+    private final List<Node> nodes = new ArrayList<>();
+    private final Map<String, Node> names = new HashMap<>();
+    private final PlanCache cache;
+
+    /** A graph with its own plan cache. */
+    public Graph() {
+        this(new PlanCache());
+    }
+
+    /** A graph sharing a plan cache (for dynamic graphs rebuilt as new Graph objects). */
+    public Graph(PlanCache cache) {
+        this.cache = cache;
+    }
+
+    /** Forgets every node and name, keeping the plan cache, so the next build can reuse compiled plans. */
+    public void reset() {
+        nodes.clear();
+        names.clear();
+    }
+
+    public PlanCache planCache() { return cache; }
+
+    /** The nodes in build order (a topological order). */
+    public List<Node> nodes() { return Collections.unmodifiableList(nodes); }
+
+    int size() { return nodes.size(); }
+
+    void truncate(int size) {
+        nodes.subList(size, nodes.size()).clear();
+    }
+
+    // ------------------------------------------------------------------ leaves
+
+    /** An input fed on each run, with a declared dtype and shape. Names must be unique. */
+    public Node input(String name, DType dtype, int... shape) {
+        Shapes.size(shape);
+        return register(name, new Node(this, nodes.size(), Node.Kind.INPUT, null, new Node[0], shape.clone(), dtype, null, null, name));
+    }
+
+    /** A new trainable parameter wrapping {@code value} (not copied; updated in place by optimisers). */
+    public Node param(String name, Tensor value) {
+        return param(new Parameter(name, value));
+    }
+
+    /** A node for an existing parameter, possibly shared with other graphs. */
+    public Node param(Parameter parameter) {
+        Tensor v = parameter.value();
+        return register(parameter.name(), new Node(this, nodes.size(), Node.Kind.PARAM, null, new Node[0], v.shape(), v.dtype(),
+                parameter, null, parameter.name()));
+    }
+
+    /** A constant (not copied: changing the tensor changes later runs; its layout may be any view). */
+    public Node constant(Tensor value) {
+        return add(new Node(this, nodes.size(), Node.Kind.CONSTANT, null, new Node[0], value.shape(), value.dtype(), null, value, null));
+    }
+
+    /** A named constant. */
+    public Node constant(String name, Tensor value) {
+        return named(name, constant(value));
+    }
+
+    /** A rank-0 constant. */
+    public Node scalar(DType dtype, double value) {
+        return constant(Tensor.scalar(dtype, value));
+    }
+
+    /** Node for seeding gradients; internal, unnamed. */
+    Node internalInput(DType dtype, int[] shape) {
+        return add(new Node(this, nodes.size(), Node.Kind.INPUT, null, new Node[0], shape.clone(), dtype, null, null, null));
+    }
+
+    private Node register(String name, Node node) {
+        checkName(name);
+        add(node);
+        names.put(name, node);
+        return node;
+    }
+
+    private void checkName(String name) {
+        if (name == null || name.isEmpty()) throw new IllegalArgumentException("node names must be non-empty");
+        Node existing = names.get(name);
+        if (existing != null) throw new IllegalArgumentException("name '" + name + "' is already used by " + existing);
+    }
+
+    private Node add(Node node) {
+        nodes.add(node);
+        return node;
+    }
+
+    // ------------------------------------------------------------------ names
+
+    /** Gives {@code node} a name (unique in this graph) and returns it; names appear in errors and DOT. */
+    public Node named(String name, Node node) {
+        own("named", node);
+        if (name.equals(node.name()) && names.get(name) == node) return node;
+        checkName(name);
+        if (node.name() != null) names.remove(node.name());
+        node.setName(name);
+        names.put(name, node);
+        return node;
+    }
+
+    /** The node with this name. @throws IllegalArgumentException if there is none */
+    public Node node(String name) {
+        Node n = names.get(name);
+        if (n == null) throw new IllegalArgumentException("no node named '" + name + "'; names: " + names.keySet());
+        return n;
+    }
+
+    // ------------------------------------------------------------------ generic op application
+
+    /**
+     * Applies an op to nodes of this graph: checks ownership and dtypes, runs the op's shape rule
+     * and adds the node. This is how every op (built-in or user-defined) enters a graph.
+     */
+    public Node apply(Op op, Node... inputs) {
+        DType dtype = null;
+        for (Node in : inputs) {
+            if (in == null) throw new IllegalArgumentException(op.name() + ": null input");
+            own(op.name(), in);
+            if (dtype == null) dtype = in.dtype();
+            else if (in.dtype() != dtype) throw Op.fail(op, inputs, "dtypes differ (" + dtype + " vs " + in.dtype() + ")");
+        }
+        if (dtype == null) throw new IllegalArgumentException(op.name() + ": an op needs at least one input");
+        Node[] args = inputs.clone();
+        int[] shape = op.shape(args);
+        return add(new Node(this, nodes.size(), Node.Kind.OP, op, args, shape, dtype, null, null, null));
+    }
+
+    void own(String op, Node node) {
+        if (node.graph() != this) {
+            throw new IllegalArgumentException(op + ": node " + node.describe() + " belongs to another graph");
+        }
+    }
+
+    // ------------------------------------------------------------------ elementwise
+
+    /** a + b (broadcasting). */
+    public Node add(Node a, Node b) { return apply(new Elementwise.Binary(BinaryOp.ADD), a, b); }
+    /** a - b (broadcasting). */
+    public Node sub(Node a, Node b) { return apply(new Elementwise.Binary(BinaryOp.SUB), a, b); }
+    /** a * b elementwise (broadcasting). */
+    public Node mul(Node a, Node b) { return apply(new Elementwise.Binary(BinaryOp.MUL), a, b); }
+    /** a / b elementwise (broadcasting). */
+    public Node div(Node a, Node b) { return apply(new Elementwise.Binary(BinaryOp.DIV), a, b); }
+    /** max(a, b) elementwise; on ties the gradient goes to a. */
+    public Node max(Node a, Node b) { return apply(new Elementwise.Binary(BinaryOp.MAX), a, b); }
+    /** min(a, b) elementwise; on ties the gradient goes to a. */
+    public Node min(Node a, Node b) { return apply(new Elementwise.Binary(BinaryOp.MIN), a, b); }
+    /** x + c. */
+    public Node add(Node x, double c) { return apply(new Elementwise.WithScalar(BinaryOp.ADD, c), x); }
+    /** x * c. */
+    public Node mul(Node x, double c) { return apply(new Elementwise.WithScalar(BinaryOp.MUL, c), x); }
+    /** x to the constant power p. */
+    public Node pow(Node x, double p) { return apply(new Elementwise.WithScalar(BinaryOp.POW, p), x); }
+    public Node neg(Node x) { return map(UnaryOp.NEG, x); }
+    public Node exp(Node x) { return map(UnaryOp.EXP, x); }
+    public Node log(Node x) { return map(UnaryOp.LOG, x); }
+    public Node tanh(Node x) { return map(UnaryOp.TANH, x); }
+    public Node sigmoid(Node x) { return map(UnaryOp.SIGMOID, x); }
+    /** max(0, x); subgradient 0 at 0. */
+    public Node relu(Node x) { return map(UnaryOp.RELU, x); }
+    public Node square(Node x) { return map(UnaryOp.SQUARE, x); }
+    public Node sqrt(Node x) { return map(UnaryOp.SQRT, x); }
+    /** |x|; subgradient 0 at 0. */
+    public Node abs(Node x) { return map(UnaryOp.ABS, x); }
+    /** The hinge max(0, 1 - x), composed as relu(1 - x); subgradient 0 at the margin x = 1. */
+    public Node hinge(Node x) { return relu(add(neg(x), 1.0)); }
+
+    private Node map(UnaryOp fn, Node x) { return apply(new Elementwise.Map(fn), x); }
+
+    // ------------------------------------------------------------------ shapes (linear, mostly views)
+
+    /** Matrix transpose; reverses all axes for higher ranks; a vector or scalar is returned as is. */
+    public Node transpose(Node x) {
+        own("transpose", x);
+        if (x.rank() < 2) return x;
+        int[] order = new int[x.rank()];
+        for (int i = 0; i < order.length; i++) order[i] = order.length - 1 - i;
+        return permute(x, order);
+    }
+
+    /** Swaps two axes (a view). */
+    public Node transpose(Node x, int axis0, int axis1) {
+        int[] order = new int[x.rank()];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        int a = Shapes.axis("transpose", axis0, x.rank()), b = Shapes.axis("transpose", axis1, x.rank());
+        order[a] = b;
+        order[b] = a;
+        return permute(x, order);
+    }
+
+    public Node permute(Node x, int... order) { return apply(new Shaping.Permute(order.clone()), x); }
+    public Node reshape(Node x, int... shape) { return apply(new Shaping.Reshape(shape.clone()), x); }
+    /** Broadcasts x to a larger shape (a view). */
+    public Node expand(Node x, int... shape) { return apply(new Shaping.Expand(shape.clone()), x); }
+    /** NumPy basic indexing (a view); the gradient is scattered back into zeros. */
+    public Node slice(Node x, Index... index) { return apply(new Shaping.Slice(index.clone()), x); }
+    /** Concatenation along an existing axis. */
+    public Node concat(int axis, Node... parts) { return apply(new Shaping.Concat(axis), parts); }
+
+    /** Stacks nodes of one shape along a new axis. */
+    public Node stack(int axis, Node... parts) {
+        if (parts.length == 0) throw new IllegalArgumentException("stack: no inputs");
+        int rank = parts[0].rank() + 1;
+        int a = Shapes.axis("stack", axis, rank);
+        Node[] lifted = new Node[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            int[] s = parts[i].shape();
+            int[] t = new int[rank];
+            for (int d = 0, j = 0; d < rank; d++) t[d] = d == a ? 1 : s[j++];
+            lifted[i] = reshape(parts[i], t);
+        }
+        return concat(a, lifted);
+    }
+
+    /** The sum of n nodes of one shape. */
+    public Node addN(Node... terms) {
+        if (terms.length == 1) return terms[0];
+        return apply(new Shaping.AddN(), terms);
+    }
+
+    /** The value of x, treated as a constant by differentiation. */
+    public Node detach(Node x) { return apply(new Shaping.Detach(), x); }
+
+    // ------------------------------------------------------------------ reductions
+
+    /** Sum of all elements (rank 0). */
+    public Node sum(Node x) { return apply(new Reductions.Sum(new int[0], false), x); }
+    /** Sum over axes, keeping them as 1 when keepDims. */
+    public Node sum(Node x, boolean keepDims, int... axes) {
+        if (axes.length == 0) throw new IllegalArgumentException("sum: give at least one axis, or use sum(x) for all");
+        return apply(new Reductions.Sum(axes.clone(), keepDims), x);
+    }
+    /** Mean of all elements. */
+    public Node mean(Node x) { return mul(sum(x), 1.0 / Math.max(1, x.size())); }
+    /** Mean over axes. */
+    public Node mean(Node x, boolean keepDims, int... axes) {
+        Node s = sum(x, keepDims, axes);
+        return mul(s, (double) Math.max(1, s.size()) / Math.max(1, x.size()));
+    }
+    /** Euclidean (Frobenius) norm, composed as sqrt(sum(x^2)); its gradient x / norm is NaN at x = 0. */
+    public Node norm(Node x) { return sqrt(sum(square(x))); }
+
+    // ------------------------------------------------------------------ products
+
+    /** Matrix product (see {@link Products.MatMul}); two vectors give their dot product. */
+    public Node matmul(Node a, Node b) {
+        if (a.rank() == 1 && b.rank() == 1) return dot(a, b);
+        return apply(new Products.MatMul(), a, b);
+    }
+    /** Inner product of two vectors (rank 0). */
+    public Node dot(Node a, Node b) { return apply(new Products.Dot(), a, b); }
+    /** Mode-n product: dimension {@code mode} of a (size I) is contracted with b (I, K) and replaced by K. */
+    public Node modeN(Node a, Node b, int mode) { return apply(new Products.ModeN(mode), a, b); }
+    /** The lecture's form of the mode-n product: the new dimension K goes last. */
+    public Node modeNLast(Node a, Node b, int mode) {
+        Node c = modeN(a, b, mode);
+        if (mode == a.rank() - 1) return c;
+        int[] order = new int[a.rank()];
+        for (int i = 0, j = 0; i < order.length; i++) if (i != mode) order[j++] = i;
+        order[order.length - 1] = mode;
+        return permute(c, order);
+    }
+
+    // ------------------------------------------------------------------ softmax family
+
+    /** softmax along an axis, composed stably as {@code e / sum(e)} with {@code e = exp(x - max(x))}. */
+    public Node softmax(Node x, int axis) {
+        Node e = exp(shifted(x, axis));
+        return div(e, sum(e, true, axis));
+    }
+
+    /** log-softmax along an axis: {@code z - log(sum(exp(z)))} with {@code z = x - max(x)}. */
+    public Node logSoftmax(Node x, int axis) {
+        Node z = shifted(x, axis);
+        return sub(z, log(sum(exp(z), true, axis)));
+    }
+
+    private Node shifted(Node x, int axis) {
+        return sub(x, apply(new Reductions.DetachedMax(new int[] {axis}, true), x));
+    }
+
+    /** Fused stable softmax cross-entropy over the last axis, averaged over rows (see {@link SoftmaxCrossEntropy}). */
+    public Node softmaxCrossEntropy(Node logits, Node targets) {
+        return apply(new SoftmaxCrossEntropy(), logits, targets);
+    }
+
+    // ------------------------------------------------------------------ compiling
+
+    /** Compiles for training: forward, and backward to every parameter and input the output depends on. */
+    public Step compile(Node output) {
+        return compile(output, CompileOptions.training());
+    }
+
+    /** Compiles with options (inference mode, gradient targets, NaN checks, backend). */
+    public Step compile(Node output, CompileOptions options) {
+        own("compile", output);
+        return Compiler.compile(this, output, options);
+    }
+
+    // ------------------------------------------------------------------ DOT export
+
+    /** The graph in Graphviz DOT: one box per node with its name (or op#index), op and shape; edges point to consumers. */
+    public String toDot() {
+        StringBuilder sb = new StringBuilder("digraph quiver {\n  rankdir=LR;\n  node [fontname=\"monospace\"];\n");
+        for (Node n : nodes) {
+            String what = switch (n.kind()) {
+                case INPUT -> "input";
+                case PARAM -> "param";
+                case CONSTANT -> "constant";
+                case OP -> n.op().name() + (n.op().attributes().isEmpty() ? "" : " " + n.op().attributes());
+            };
+            String shape = n.kind() == Node.Kind.OP ? "ellipse" : n.kind() == Node.Kind.PARAM ? "box3d" : "box";
+            sb.append("  n").append(n.index()).append(" [shape=").append(shape).append(", label=\"")
+                    .append(escape(n.label())).append("\\n").append(escape(what)).append("\\n")
+                    .append(n.dtype()).append(' ').append(Shapes.str(n.shapeRef())).append("\"];\n");
+        }
+        for (Node n : nodes) {
+            for (int i = 0; i < n.arity(); i++) {
+                sb.append("  n").append(n.input(i).index()).append(" -> n").append(n.index()).append(";\n");
+            }
+        }
+        return sb.append("}\n").toString();
+    }
+
+    private static String escape(String s) {
+        return s.replace("\\", "\\\\").replace("\"", "\\\"");
+    }
+}

@@ -1,0 +1,152 @@
+package dev.quiver.graph;
+
+import dev.quiver.tensor.DType;
+import dev.quiver.tensor.Index;
+import dev.quiver.tensor.Shapes;
+import dev.quiver.tensor.Tensor;
+
+/**
+ * A value in a {@link Graph}: an input (fed each run), a parameter, a constant, or the result of
+ * an {@link Op} applied to other nodes. Nodes are immutable apart from their name; shape and dtype
+ * are fixed when the node is built. The fluent methods ({@code x.t().matmul(A)}) build new nodes in
+ * the same graph, exactly like the corresponding {@link Graph} methods.
+ */
+public final class Node {
+    /** What kind of value a node holds. */
+    public enum Kind { INPUT, PARAM, CONSTANT, OP }
+
+    private final Graph graph;
+    private final int index;
+    private final Kind kind;
+    private final Op op;
+    private final Node[] inputs;
+    private final int[] shape;
+    private final DType dtype;
+    private final Parameter parameter;
+    private final Tensor constant;
+    private final boolean view;
+    private final boolean contiguous;
+    private String name;
+
+    Node(Graph graph, int index, Kind kind, Op op, Node[] inputs, int[] shape, DType dtype,
+         Parameter parameter, Tensor constant, String name) {
+        this.graph = graph;
+        this.index = index;
+        this.kind = kind;
+        this.op = op;
+        this.inputs = inputs;
+        this.shape = shape;
+        this.dtype = dtype;
+        this.parameter = parameter;
+        this.constant = constant;
+        this.name = name;
+        this.view = op != null && op.isView(inputs);
+        // Planned buffers and leaves are contiguous; a view is contiguous only if it is a reshape of a contiguous value.
+        this.contiguous = !view || (op.name().equals("reshape") && inputs[0].contiguous);
+    }
+
+    public Graph graph() { return graph; }
+
+    /** Position in the graph's build order (the same for every rebuild of the same structure). */
+    public int index() { return index; }
+
+    public Kind kind() { return kind; }
+
+    /** The op, or null for inputs, parameters and constants. */
+    public Op op() { return op; }
+
+    /** The argument nodes (a copy). */
+    public Node[] inputs() { return inputs.clone(); }
+
+    Node input(int i) { return inputs[i]; }
+
+    int arity() { return inputs.length; }
+
+    /** A copy of the shape. */
+    public int[] shape() { return shape.clone(); }
+
+    int[] shapeRef() { return shape; }
+
+    public int rank() { return shape.length; }
+
+    public int dim(int axis) { return shape[Shapes.axis("dim", axis, shape.length)]; }
+
+    public int size() { return Shapes.size(shape); }
+
+    public DType dtype() { return dtype; }
+
+    /** The parameter of a PARAM node, else null. */
+    public Parameter parameter() { return parameter; }
+
+    /** The value of a CONSTANT node, else null. */
+    public Tensor constant() { return constant; }
+
+    /** The name, or null. */
+    public String name() { return name; }
+
+    void setName(String name) { this.name = name; }
+
+    /** True when this node's value is a strided view of its first input (no buffer, no instruction). */
+    public boolean isView() { return view; }
+
+    /** True when this node's value is laid out contiguously in row-major order. */
+    public boolean contiguous() { return contiguous; }
+
+    /** The name if any, else op and index, e.g. {@code matmul#4}. */
+    public String label() {
+        if (name != null) return name;
+        return (op != null ? op.name() : kind.name().toLowerCase()) + "#" + index;
+    }
+
+    /** Label and shape, e.g. {@code 'x' [3]}, for error messages. */
+    public String describe() {
+        return (name != null ? "'" + name + "'" : label()) + " " + Shapes.str(shape);
+    }
+
+    @Override
+    public String toString() {
+        return "Node(" + label() + ", " + (op != null ? op.name() : kind) + ", " + dtype + " " + Shapes.str(shape) + ")";
+    }
+
+    // ------------------------------------------------------------------ fluent building
+
+    public Node add(Node other) { return graph.add(this, other); }
+    public Node sub(Node other) { return graph.sub(this, other); }
+    public Node mul(Node other) { return graph.mul(this, other); }
+    public Node div(Node other) { return graph.div(this, other); }
+    public Node add(double c) { return graph.add(this, c); }
+    public Node sub(double c) { return graph.add(this, -c); }
+    public Node mul(double c) { return graph.mul(this, c); }
+    public Node div(double c) { return graph.mul(this, 1 / c); }
+    public Node neg() { return graph.neg(this); }
+    public Node exp() { return graph.exp(this); }
+    public Node log() { return graph.log(this); }
+    public Node tanh() { return graph.tanh(this); }
+    public Node sigmoid() { return graph.sigmoid(this); }
+    public Node relu() { return graph.relu(this); }
+    public Node pow(double p) { return graph.pow(this, p); }
+    public Node square() { return graph.square(this); }
+    public Node sqrt() { return graph.sqrt(this); }
+    public Node abs() { return graph.abs(this); }
+    public Node hinge() { return graph.hinge(this); }
+    public Node max(Node other) { return graph.max(this, other); }
+    public Node min(Node other) { return graph.min(this, other); }
+    /** Matrix transpose, or reversal of all axes; a vector stays a vector (so {@code x.t().matmul(A)} is xᵀA). */
+    public Node t() { return graph.transpose(this); }
+    public Node transpose(int axis0, int axis1) { return graph.transpose(this, axis0, axis1); }
+    public Node permute(int... order) { return graph.permute(this, order); }
+    public Node reshape(int... shape) { return graph.reshape(this, shape); }
+    public Node slice(Index... index) { return graph.slice(this, index); }
+    public Node matmul(Node other) { return graph.matmul(this, other); }
+    public Node dot(Node other) { return graph.dot(this, other); }
+    public Node modeN(Node matrix, int mode) { return graph.modeN(this, matrix, mode); }
+    /** Sum of all elements (rank 0). */
+    public Node sum() { return graph.sum(this); }
+    public Node sum(boolean keepDims, int... axes) { return graph.sum(this, keepDims, axes); }
+    public Node mean() { return graph.mean(this); }
+    public Node mean(boolean keepDims, int... axes) { return graph.mean(this, keepDims, axes); }
+    public Node norm() { return graph.norm(this); }
+    public Node softmax(int axis) { return graph.softmax(this, axis); }
+    public Node logSoftmax(int axis) { return graph.logSoftmax(this, axis); }
+    public Node named(String name) { return graph.named(name, this); }
+}

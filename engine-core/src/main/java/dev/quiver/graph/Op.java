@@ -1,0 +1,76 @@
+package dev.quiver.graph;
+
+import dev.quiver.tensor.Tensor;
+import dev.quiver.tensor.TensorMath;
+
+/**
+ * One operation of a computation graph: everything the graph layer knows about an op lives in
+ * its implementation (one class or record in {@code dev.quiver.ops}):
+ * <ul>
+ *   <li>{@link #shape}: the output shape, checked when the node is built; errors name the op,
+ *       the node names and the shapes (use {@link #fail});</li>
+ *   <li>{@link #bind}: the forward rule, bound once at compile time to the planned buffers and
+ *       returning an {@link Instruction} whose {@code run} allocates nothing;</li>
+ *   <li>{@link #vjp}: the vector-Jacobian product for each input, written with the ordinary
+ *       graph-building API, so the backward pass is itself a planned graph.</li>
+ * </ul>
+ * View ops ({@link #isView}) produce their output as a strided view of their first input and run
+ * no instruction at all.
+ */
+public interface Op {
+    /** Short name used in errors, DOT labels and plan keys, e.g. "matmul". */
+    String name();
+
+    /** Attributes that distinguish two ops of the same name (axes, exponent, ...); "" if none. */
+    default String attributes() { return ""; }
+
+    /**
+     * The output shape for these inputs.
+     *
+     * @throws IllegalArgumentException naming the op, the input nodes and their shapes
+     */
+    int[] shape(Node[] inputs);
+
+    /** True when the output is a view of {@code inputs[0]} (see {@link #view}); decided at build time. */
+    default boolean isView(Node[] inputs) { return false; }
+
+    /** The output as a view of the first input's value (only called when {@link #isView}). */
+    default Tensor view(Tensor[] inputs) {
+        throw new UnsupportedOperationException(name() + " is not a view op");
+    }
+
+    /** Shapes of scratch buffers the forward rule needs (planned like any other buffer). */
+    default int[][] workspace(Node[] inputs, int[] outShape) { return NO_WORKSPACE; }
+
+    /** Binds the forward rule to its buffers: {@code out = op(inputs)}, using {@code work} as scratch. */
+    Instruction bind(Tensor[] inputs, Tensor out, Tensor[] work);
+
+    /**
+     * Gradient nodes, one per input ({@code null} where {@code needed[i]} is false or the
+     * gradient is identically zero), each with exactly that input's shape.
+     *
+     * @param out  this op's node
+     * @param grad the gradient flowing into {@code out} (same shape as out)
+     */
+    Node[] vjp(Node[] inputs, Node out, Node grad, boolean[] needed);
+
+    int[][] NO_WORKSPACE = new int[0][];
+
+    /** A bound forward step; {@code run} must not allocate. */
+    @FunctionalInterface
+    interface Instruction {
+        void run(TensorMath math);
+    }
+
+    /** A shape error naming this op, the input nodes and their shapes, with a reason. */
+    static IllegalArgumentException fail(Op op, Node[] inputs, String reason) {
+        StringBuilder sb = new StringBuilder(op.name());
+        if (!op.attributes().isEmpty()) sb.append('[').append(op.attributes()).append(']');
+        sb.append('(');
+        for (int i = 0; i < inputs.length; i++) {
+            if (i > 0) sb.append(", ");
+            sb.append(inputs[i].describe());
+        }
+        return new IllegalArgumentException(sb.append("): ").append(reason).toString());
+    }
+}

@@ -1,0 +1,307 @@
+package dev.quiver.graph;
+
+import dev.quiver.tensor.Shapes;
+import dev.quiver.tensor.Tensor;
+import dev.quiver.tensor.TensorMath;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A compiled graph: a forward and a backward schedule of instructions bound to preallocated
+ * buffers. After the first run, {@link #feed}, {@link #forward()}, {@link #backward()} allocate
+ * nothing (the {@code Map} form of forward may allocate its iterator).
+ *
+ * <p>Buffers are shared between values whose lifetimes do not overlap, so only inputs, the
+ * output, named nodes and nodes passed to {@link CompileOptions#withKeep} stay readable after
+ * forward ({@link #value}). Gradients of parameters go to {@link Parameter#grad()}; gradients of
+ * inputs to tensors owned by this step ({@link #grad}). By default each backward overwrites them;
+ * with {@link #accumulateGradients(boolean) accumulateGradients(true)} it adds to them (for
+ * micro-batches), and {@link #zeroGradients()} clears them.
+ */
+public final class Step {
+    /** One bound instruction with the node it computes (for NaN reports). */
+    record Exec(Node node, Op.Instruction instruction, Tensor out) {}
+
+    private Graph graph;
+    private final Node output;
+    private final Node[] nodes;
+    private final int forwardCount;
+    private final Tensor[] values;
+    private final boolean[] kept;
+    private final Exec[] forward;
+    private final Exec[] backward;
+    private final Tensor seed;
+    private final Node[] wrt;
+    private final Tensor[] gradTensors;
+    private final Tensor[] gradSources;
+    private final int[] wrtSlot;
+    private final Node[] inputs;
+    private final boolean[] fed;
+    private final TensorMath math;
+    private final boolean checkFinite;
+    private final PlanReport report;
+    private final List<Parameter> parameters;
+    private boolean accumulate;
+    private boolean forwardValid;
+    private boolean seedIsOne;
+
+    Step(Graph graph, Node output, Node[] nodes, int forwardCount, Tensor[] values, boolean[] kept, Exec[] forward,
+         Exec[] backward, Tensor seed, Node[] wrt, Tensor[] gradTensors, Tensor[] gradSources, TensorMath math,
+         boolean checkFinite, PlanReport report) {
+        this.graph = graph;
+        this.output = output;
+        this.nodes = nodes;
+        this.forwardCount = forwardCount;
+        this.values = values;
+        this.kept = kept;
+        this.forward = forward;
+        this.seed = seed;
+        this.wrt = wrt;
+        this.gradTensors = gradTensors;
+        this.gradSources = gradSources;
+        this.math = math;
+        this.checkFinite = checkFinite;
+        this.report = report;
+        this.wrtSlot = new int[forwardCount];
+        java.util.Arrays.fill(wrtSlot, -1);
+        List<Parameter> params = new ArrayList<>();
+        for (int j = 0; j < wrt.length; j++) {
+            wrtSlot[wrt[j].index()] = j;
+            if (wrt[j].kind() == Node.Kind.PARAM) params.add(wrt[j].parameter());
+        }
+        this.parameters = Collections.unmodifiableList(params);
+        List<Node> ins = new ArrayList<>();
+        for (int i = 0; i < forwardCount; i++) {
+            if (nodes[i].kind() == Node.Kind.INPUT && values[i] != null) ins.add(nodes[i]);
+        }
+        this.inputs = ins.toArray(new Node[0]);
+        this.fed = new boolean[inputs.length];
+        Exec[] bw = backward;
+        if (seed != null) {
+            Exec[] withCopies = java.util.Arrays.copyOf(backward, backward.length + wrt.length);
+            for (int j = 0; j < wrt.length; j++) withCopies[backward.length + j] = copyOut(j);
+            bw = withCopies;
+            if (seed.size() == 1) {
+                seed.setFlat(0, 1);
+                seedIsOne = true;
+            }
+        }
+        this.backward = bw;
+    }
+
+    private Exec copyOut(int j) {
+        Tensor src = gradSources[j], dst = gradTensors[j];
+        Op.Instruction ins = src == null
+                ? m -> { if (!accumulate) m.fill(dst, 0); }   // the output does not depend on this target
+                : m -> m.axpby(1.0, src, accumulate ? 1.0 : 0.0, dst);
+        return new Exec(wrt[j], ins, dst);
+    }
+
+    void rebind(Graph g) {
+        this.graph = g;
+    }
+
+    // ------------------------------------------------------------------ inputs
+
+    /**
+     * The buffer of an input, to write into directly (e.g. {@code step.input("x").set(...)} or
+     * {@code TensorMath.copy(src, step.input("x"))}); counts as feeding it.
+     */
+    public Tensor input(String name) {
+        int j = inputSlot(name);
+        fed[j] = true;
+        forwardValid = false;
+        return values[inputs[j].index()];
+    }
+
+    /** Copies {@code value} into the input's buffer; shape and dtype must match exactly. Allocates nothing. */
+    public Step feed(Node input, Tensor value) {
+        checkOwn("feed", input);
+        for (int j = 0; j < inputs.length; j++) {
+            if (inputs[j].index() == input.index()) {
+                feedSlot(j, value);
+                return this;
+            }
+        }
+        throw new IllegalArgumentException("feed: " + input.describe() + " is not an input of this step");
+    }
+
+    /** Copies {@code value} into the named input's buffer. */
+    public Step feed(String name, Tensor value) {
+        feedSlot(inputSlot(name), value);
+        return this;
+    }
+
+    private void feedSlot(int j, Tensor value) {
+        Tensor dst = values[inputs[j].index()];
+        boolean ok = value.dtype() == dst.dtype() && value.rank() == dst.rank();
+        for (int d = 0; ok && d < dst.rank(); d++) ok = value.dim(d) == dst.dim(d);
+        if (!ok) {
+            throw new IllegalArgumentException("feed: input " + inputs[j].describe() + " (" + dst.dtype() + ") was given a "
+                    + value.dtype() + " tensor of shape " + Shapes.str(value.shape()));
+        }
+        math.copy(value, dst);
+        fed[j] = true;
+        forwardValid = false;
+    }
+
+    private int inputSlot(String name) {
+        for (int j = 0; j < inputs.length; j++) if (name.equals(inputs[j].name())) return j;
+        List<String> names = new ArrayList<>();
+        for (Node n : inputs) names.add(n.name());
+        throw new IllegalArgumentException("no input named '" + name + "' in this step; inputs: " + names);
+    }
+
+    // ------------------------------------------------------------------ running
+
+    /** Feeds every input from the map (every input must be present; unknown names are errors), then runs forward. */
+    public Step forward(Map<String, Tensor> feeds) {
+        for (Node in : inputs) {
+            if (!feeds.containsKey(in.name())) throw missing("forward", in);
+        }
+        for (var e : feeds.entrySet()) feedSlot(inputSlot(e.getKey()), e.getValue());
+        return forward();
+    }
+
+    /** Runs the forward schedule on the current input buffers. */
+    public Step forward() {
+        for (int j = 0; j < inputs.length; j++) if (!fed[j]) throw missing("forward", inputs[j]);
+        run(forward);
+        forwardValid = true;
+        return this;
+    }
+
+    private static IllegalStateException missing(String op, Node input) {
+        return new IllegalStateException(op + ": input " + input.describe() + " was not fed");
+    }
+
+    /** Backward from a scalar output, seeded with 1. */
+    public Step backward() {
+        checkBackward();
+        if (seed.size() != 1 || output.rank() != 0 && output.size() != 1) {
+            throw new IllegalStateException("backward: output " + output.describe()
+                    + " is not a scalar; call backward(outputGradient) with a tensor of its shape");
+        }
+        if (!seedIsOne) {
+            seed.setFlat(0, 1);
+            seedIsOne = true;
+        }
+        run(backward);
+        return this;
+    }
+
+    /** Backward from a given gradient of the output (same shape and dtype as the output). */
+    public Step backward(Tensor outputGradient) {
+        checkBackward();
+        boolean ok = outputGradient.dtype() == seed.dtype() && outputGradient.rank() == seed.rank();
+        for (int d = 0; ok && d < seed.rank(); d++) ok = outputGradient.dim(d) == seed.dim(d);
+        if (!ok) {
+            throw new IllegalArgumentException("backward: output gradient for " + output.describe() + " (" + seed.dtype()
+                    + ") has dtype " + outputGradient.dtype() + " and shape " + Shapes.str(outputGradient.shape()));
+        }
+        math.copy(outputGradient, seed);
+        seedIsOne = false;
+        run(backward);
+        return this;
+    }
+
+    private void checkBackward() {
+        if (seed == null) throw new IllegalStateException("backward: this step was compiled for inference only");
+        if (!forwardValid) throw new IllegalStateException("backward: call forward() first (after feeding the inputs)");
+    }
+
+    private void run(Exec[] program) {
+        TensorMath m = math;
+        if (!checkFinite) {
+            for (Exec e : program) e.instruction().run(m);
+            return;
+        }
+        for (Exec e : program) {
+            e.instruction().run(m);
+            Tensor t = e.out();
+            for (int i = 0, n = t.size(); i < n; i++) {
+                double v = t.getFlat(i);
+                if (!Double.isFinite(v)) {
+                    Node node = e.node();
+                    throw new ArithmeticException("non-finite value " + v + " first produced by "
+                            + (node.op() != null ? node.op().name() : "gradient copy of") + " node " + node.describe()
+                            + (node.index() >= forwardCount ? " (backward pass)" : ""));
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ results
+
+    /**
+     * A node's value after forward: inputs, parameters, constants, the output, named nodes and
+     * kept nodes. The tensor is a view of the step's buffers, overwritten by the next run.
+     */
+    public Tensor value(Node node) {
+        checkOwn("value", node);
+        int i = node.index();
+        Tensor v = i < values.length ? values[i] : null;
+        if (v == null) throw new IllegalArgumentException("value: " + node.describe() + " is not computed by this step");
+        if (node.kind() == Node.Kind.OP && !kept[i]) {
+            throw new IllegalArgumentException("value: " + node.describe() + " is not kept after forward (its buffer is reused); "
+                    + "name it or pass it to CompileOptions.withKeep");
+        }
+        return v;
+    }
+
+    /** The value of the named node. */
+    public Tensor value(String name) { return value(graph.node(name)); }
+
+    /** The value of the output. */
+    public Tensor output() { return values[output.index()]; }
+
+    /** The gradient of the output with respect to a parameter or input node. */
+    public Tensor grad(Node node) {
+        checkOwn("grad", node);
+        int j = node.index() < wrtSlot.length ? wrtSlot[node.index()] : -1;
+        if (j < 0) {
+            throw new IllegalArgumentException("grad: " + node.describe() + " is not a gradient target of this step"
+                    + (seed == null ? " (compiled for inference)" : ""));
+        }
+        return gradTensors[j];
+    }
+
+    /** The gradient with respect to a parameter. */
+    public Tensor grad(Parameter p) {
+        if (!parameters.contains(p)) throw new IllegalArgumentException("grad: " + p + " is not a gradient target of this step");
+        return p.grad();
+    }
+
+    /** The parameters this step computes gradients for, in graph order. */
+    public List<Parameter> parameters() { return parameters; }
+
+    /** When true, backward adds to the gradient tensors instead of overwriting them. */
+    public Step accumulateGradients(boolean on) {
+        this.accumulate = on;
+        return this;
+    }
+
+    /** Sets every gradient tensor of this step to zero. */
+    public Step zeroGradients() {
+        for (Tensor t : gradTensors) math.fill(t, 0);
+        return this;
+    }
+
+    /** Memory figures of the plan. */
+    public PlanReport plan() { return report; }
+
+    /** The compiled output node (of the graph this step was compiled or last rebound from). */
+    public Node outputNode() { return output; }
+
+    /** Number of forward and backward instructions. */
+    public int instructionCount() { return forward.length + backward.length; }
+
+    public TensorMath math() { return math; }
+
+    private void checkOwn(String op, Node node) {
+        if (node.graph() != graph) throw new IllegalArgumentException(op + ": node " + node.describe() + " belongs to another graph");
+    }
+}

@@ -1,0 +1,13 @@
+/**
+ * Computation graphs: {@link dev.quiver.graph.Graph} (the builder; nodes are values),
+ * {@link dev.quiver.graph.Op} (the contract every op unit implements), the compiler (forward and
+ * backward schedules, with backward built from the ops' VJPs as an ordinary graph), the
+ * liveness-based buffer planner, the executor {@link dev.quiver.graph.Step}, the plan cache for
+ * dynamic graphs, and {@link dev.quiver.graph.Losses}.
+ *
+ * <p>Depends on {@code dev.quiver.tensor} (tensors and TensorMath out forms) and
+ * {@code dev.quiver.kernel} (op enums), and on {@code dev.quiver.ops}, whose units it names in its
+ * fluent API; ops in turn build their VJPs through this package's API, so the two packages form
+ * one layer. Nothing here depends on a particular backend.
+ */
+package dev.quiver.graph;

@@ -1,0 +1,73 @@
+package dev.quiver.io;
+
+import dev.quiver.tensor.DType;
+import dev.quiver.tensor.Tensor;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.zip.Checksum;
+
+/**
+ * Moves tensor elements between storage arrays and bytes, in bounded chunks so that no byte
+ * array of the whole tensor is ever built. The one place that knows how float32 and float64
+ * elements are encoded.
+ */
+final class Elements {
+    static final int CHUNK = 1 << 16;
+
+    private Elements() {}
+
+    /** Receives consecutive chunks of encoded bytes (a channel, a checksum, ...). */
+    interface Sink {
+        void accept(ByteBuffer chunk) throws IOException;
+    }
+
+    /**
+     * Encodes the elements of {@code t} in row-major order of the view (any strides), little-endian,
+     * into {@code sink}. {@code buffer} is reused scratch of at least 8 bytes.
+     */
+    static void write(Tensor t, ByteBuffer buffer, Sink sink) throws IOException {
+        buffer.clear().order(ByteOrder.LITTLE_ENDIAN);
+        int perChunk = buffer.capacity() / t.dtype().bytes();
+        int n = t.size();
+        boolean contiguous = t.isContiguous();
+        for (int start = 0; start < n; start += perChunk) {
+            int count = Math.min(perChunk, n - start);
+            buffer.clear();
+            if (contiguous && t.dtype() == DType.F64) {
+                buffer.asDoubleBuffer().put(t.f64(), t.offset() + start, count);
+            } else if (contiguous) {
+                buffer.asFloatBuffer().put(t.f32(), t.offset() + start, count);
+            } else if (t.dtype() == DType.F64) {
+                for (int i = 0; i < count; i++) buffer.putDouble(i * 8, t.getFlat(start + i));
+            } else {
+                for (int i = 0; i < count; i++) buffer.putFloat(i * 4, (float) t.getFlat(start + i));
+            }
+            buffer.position(0).limit(count * t.dtype().bytes());
+            sink.accept(buffer);
+        }
+    }
+
+    /**
+     * Reads {@code count} elements at byte {@code position} of {@code src} into {@code array}
+     * ({@code float[]} or {@code double[]}), decoding with {@code order}; also feeds the raw bytes
+     * to {@code checksum} when it is not null.
+     */
+    static void read(Source src, long position, Object array, int count, ByteOrder order, Checksum checksum)
+            throws IOException {
+        DType dtype = DType.of(array);
+        int width = dtype.bytes();
+        ByteBuffer buffer = ByteBuffer.allocate(CHUNK).order(order);
+        int perChunk = CHUNK / width;
+        for (int start = 0; start < count; start += perChunk) {
+            int n = Math.min(perChunk, count - start);
+            buffer.clear().limit(n * width);
+            src.readFully(position + (long) start * width, buffer);
+            if (checksum != null) checksum.update(buffer.array(), 0, n * width);
+            buffer.flip();
+            if (dtype == DType.F64) buffer.asDoubleBuffer().get((double[]) array, start, n);
+            else buffer.asFloatBuffer().get((float[]) array, start, n);
+        }
+    }
+}

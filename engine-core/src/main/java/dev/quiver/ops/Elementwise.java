@@ -1,0 +1,171 @@
+package dev.quiver.ops;
+
+import dev.quiver.graph.Graph;
+import dev.quiver.graph.Node;
+import dev.quiver.graph.Op;
+import dev.quiver.kernel.BinaryOp;
+import dev.quiver.kernel.UnaryOp;
+import dev.quiver.tensor.Shapes;
+import dev.quiver.tensor.Tensor;
+
+/**
+ * Elementwise ops: maps of one node, broadcasting binary ops of two nodes, and a node combined
+ * with a scalar. Each record holds its shape rule, forward kernel and VJP. Subgradients at kinks:
+ * relu'(0) = 0, |x|'(0) = 0, max(a, b) routes the gradient to a on ties, min(a, b) to a on ties.
+ */
+public final class Elementwise {
+    private Elementwise() {}
+
+    /** {@code y = fn(x)} for a {@link UnaryOp}. */
+    public record Map(UnaryOp fn) implements Op {
+        @Override public String name() { return fn.name().toLowerCase(); }
+
+        @Override public int[] shape(Node[] in) { return in[0].shape(); }
+
+        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) {
+            Tensor x = in[0];
+            UnaryOp f = fn;
+            return m -> m.unary(f, x, out);
+        }
+
+        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
+            Node x = in[0];
+            Graph graph = out.graph();
+            Node dx = switch (fn) {
+                case IDENTITY -> g;
+                case NEG -> g.neg();
+                case EXP -> g.mul(out);
+                case LOG -> g.div(x);
+                case SQRT -> g.mul(0.5).div(out);
+                case SQUARE -> g.mul(x).mul(2.0);
+                case RECIPROCAL -> g.mul(out.square()).neg();
+                case TANH -> graph.apply(new Fused(BinaryOp.TANH_GRAD), out, g);
+                case SIGMOID -> graph.apply(new Fused(BinaryOp.SIGMOID_GRAD), out, g);
+                case RELU -> graph.apply(new Fused(BinaryOp.RELU_GRAD), x, g);
+                case ABS -> g.mul(graph.apply(new Map(UnaryOp.SIGN), x)); // sign(0) = 0: subgradient 0 at the kink
+                case SIGN, STEP -> null; // piecewise constant: derivative 0 almost everywhere
+            };
+            return new Node[] {dx};
+        }
+    }
+
+    /** {@code c = fn(a, b)} with NumPy broadcasting; gradients are summed back to each input's shape. */
+    public record Binary(BinaryOp fn) implements Op {
+        public Binary {
+            switch (fn) {
+                case ADD, SUB, MUL, DIV, MIN, MAX, POW -> { }
+                default -> throw new IllegalArgumentException(fn + " is not differentiable; use Elementwise.Fused");
+            }
+        }
+
+        @Override public String name() { return fn.name().toLowerCase(); }
+
+        @Override public int[] shape(Node[] in) { return broadcastShape(this, in); }
+
+        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) {
+            Tensor a = in[0], b = in[1];
+            BinaryOp f = fn;
+            return m -> m.binary(f, a, b, out);
+        }
+
+        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
+            Node a = in[0], b = in[1];
+            Graph graph = out.graph();
+            Node da = null, db = null;
+            switch (fn) {
+                case ADD -> { da = g; db = g; }
+                case SUB -> { da = g; db = needed[1] ? g.neg() : null; }
+                case MUL -> { da = needed[0] ? g.mul(b) : null; db = needed[1] ? g.mul(a) : null; }
+                case DIV -> { da = needed[0] ? g.div(b) : null; db = needed[1] ? g.mul(out).div(b).neg() : null; }
+                case MAX -> {
+                    da = needed[0] ? g.mul(graph.apply(new Fused(BinaryOp.GE_MASK), a, b)) : null;
+                    db = needed[1] ? g.mul(graph.apply(new Fused(BinaryOp.GT_MASK), b, a)) : null;
+                }
+                case MIN -> {
+                    da = needed[0] ? g.mul(graph.apply(new Fused(BinaryOp.GE_MASK), b, a)) : null;
+                    db = needed[1] ? g.mul(graph.apply(new Fused(BinaryOp.GT_MASK), a, b)) : null;
+                }
+                case POW -> {
+                    da = needed[0] ? g.mul(b).mul(graph.apply(new Binary(BinaryOp.POW), a, b.sub(1.0))) : null;
+                    db = needed[1] ? g.mul(out).mul(a.log()) : null;
+                }
+                default -> throw new IllegalStateException(fn.name());
+            }
+            return new Node[] {needed[0] ? Ops.unbroadcast(da, a) : null, needed[1] ? Ops.unbroadcast(db, b) : null};
+        }
+    }
+
+    /** {@code y = fn(x, s)} for a constant s: x + s, x - s, x * s, x / s, pow(x, s). */
+    public record WithScalar(BinaryOp fn, double scalar) implements Op {
+        public WithScalar {
+            switch (fn) {
+                case ADD, SUB, MUL, DIV, POW -> { }
+                default -> throw new IllegalArgumentException(fn + " with a scalar is not supported");
+            }
+        }
+
+        @Override public String name() { return fn == BinaryOp.POW ? "pow" : fn.name().toLowerCase() + "_scalar"; }
+
+        @Override public String attributes() { return Double.toString(scalar); }
+
+        @Override public int[] shape(Node[] in) { return in[0].shape(); }
+
+        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) {
+            Tensor x = in[0];
+            BinaryOp f = fn;
+            double s = scalar;
+            return m -> m.binary(f, x, s, out);
+        }
+
+        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
+            Node x = in[0];
+            Node dx = switch (fn) {
+                case ADD, SUB -> g;
+                case MUL -> g.mul(scalar);
+                case DIV -> g.mul(1 / scalar);
+                case POW -> scalar == 2 ? g.mul(x).mul(2.0) : g.mul(x.pow(scalar - 1).mul(scalar));
+                default -> throw new IllegalStateException(fn.name());
+            };
+            return new Node[] {dx};
+        }
+    }
+
+    /**
+     * A fused kernel of two nodes with no derivative of its own: the activation derivatives
+     * (TANH_GRAD, SIGMOID_GRAD, RELU_GRAD: one pass instead of three temporaries) and the masks
+     * GE_MASK, GT_MASK used by min and max. They appear in backward graphs; differentiating
+     * through them (a second derivative of tanh, sigmoid or relu) is not supported yet.
+     */
+    public record Fused(BinaryOp fn) implements Op {
+        @Override public String name() { return fn.name().toLowerCase(); }
+
+        @Override public int[] shape(Node[] in) { return broadcastShape(this, in); }
+
+        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) {
+            Tensor a = in[0], b = in[1];
+            BinaryOp f = fn;
+            return m -> m.binary(f, a, b, out);
+        }
+
+        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
+            if (fn == BinaryOp.GE_MASK || fn == BinaryOp.GT_MASK) return new Node[2]; // piecewise constant
+            throw new UnsupportedOperationException(name() + ": second derivatives through " + name()
+                    + " are not implemented yet (node " + out.label() + ")");
+        }
+    }
+
+    static int[] broadcastShape(Op op, Node[] in) {
+        int[] a = in[0].shape(), b = in[1].shape();
+        int rank = Math.max(a.length, b.length);
+        int[] out = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            int da = i < rank - a.length ? 1 : a[i - (rank - a.length)];
+            int db = i < rank - b.length ? 1 : b[i - (rank - b.length)];
+            if (da != db && da != 1 && db != 1) {
+                throw Op.fail(op, in, "shapes " + Shapes.str(a) + " and " + Shapes.str(b) + " do not broadcast");
+            }
+            out[i] = da == 1 ? db : da;
+        }
+        return out;
+    }
+}

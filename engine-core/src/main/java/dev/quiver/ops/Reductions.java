@@ -1,0 +1,85 @@
+package dev.quiver.ops;
+
+import dev.quiver.graph.Node;
+import dev.quiver.graph.Op;
+import dev.quiver.kernel.ReduceOp;
+import dev.quiver.tensor.Tensor;
+
+import java.util.Arrays;
+
+/** Reductions over axes. */
+public final class Reductions {
+    private Reductions() {}
+
+    static int[] reducedShape(int[] shape, int[] axes, boolean keepDims) {
+        boolean[] reduced = new boolean[shape.length];
+        if (axes.length == 0) Arrays.fill(reduced, true);
+        for (int a : axes) reduced[a] = true;
+        int rank = 0;
+        for (int d = 0; d < shape.length; d++) if (keepDims || !reduced[d]) rank++;
+        int[] out = new int[rank];
+        int r = 0;
+        for (int d = 0; d < shape.length; d++) {
+            if (!reduced[d]) out[r++] = shape[d];
+            else if (keepDims) out[r++] = 1;
+        }
+        return out;
+    }
+
+    /**
+     * Sum over the given axes (all axes when none), removing them or keeping them as 1. Linear:
+     * the VJP broadcasts the gradient back over the summed axes (a view, no copy when kept).
+     */
+    public record Sum(int[] axes, boolean keepDims) implements Op {
+        @Override public String name() { return "sum"; }
+        @Override public String attributes() { return Arrays.toString(axes) + (keepDims ? " keep" : ""); }
+
+        @Override public int[] shape(Node[] in) {
+            try {
+                return reducedShape(in[0].shape(), Ops.axes("sum", axes, in[0].rank()), keepDims);
+            } catch (IllegalArgumentException e) {
+                throw Op.fail(this, in, e.getMessage());
+            }
+        }
+
+        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) {
+            Tensor x = in[0];
+            int[] ax = axes.clone();
+            boolean keep = keepDims;
+            return m -> m.reduce(ReduceOp.SUM, x, keep, ax, out);
+        }
+
+        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
+            int[] xShape = in[0].shape();
+            Node kept = keepDims ? g : g.reshape(reducedShape(xShape, Ops.axes("sum", axes, xShape.length), true));
+            return new Node[] {out.graph().apply(new Shaping.Expand(xShape), kept)};
+        }
+    }
+
+    /**
+     * Maximum over axes, treated as a constant by differentiation (its VJP is zero). It exists for
+     * stabilising shifts such as softmax's {@code x - max(x)}, whose result does not depend on the
+     * shift; it is deliberately not offered as a differentiable max.
+     */
+    public record DetachedMax(int[] axes, boolean keepDims) implements Op {
+        @Override public String name() { return "max_detached"; }
+        @Override public String attributes() { return Arrays.toString(axes) + (keepDims ? " keep" : ""); }
+
+        @Override public int[] shape(Node[] in) {
+            try {
+                return reducedShape(in[0].shape(), Ops.axes("max", axes, in[0].rank()), keepDims);
+            } catch (IllegalArgumentException e) {
+                throw Op.fail(this, in, e.getMessage());
+            }
+        }
+
+        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) {
+            Tensor x = in[0];
+            int[] ax = axes.clone();
+            boolean keep = keepDims;
+            return m -> m.reduce(ReduceOp.MAX, x, keep, ax, out);
+        }
+
+        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) { return new Node[1]; }
+    }
+}

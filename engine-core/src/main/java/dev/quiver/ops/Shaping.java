@@ -1,0 +1,279 @@
+package dev.quiver.ops;
+
+import dev.quiver.graph.Node;
+import dev.quiver.graph.Op;
+import dev.quiver.kernel.BinaryOp;
+import dev.quiver.tensor.Index;
+import dev.quiver.tensor.Shapes;
+import dev.quiver.tensor.Tensor;
+
+import java.util.Arrays;
+
+/**
+ * Linear ops that move, select, broadcast or combine elements. Their VJPs are their linear
+ * transposes: permute by the inverse order, reshape back, expand and sumTo of each other, slice
+ * and scatter of each other, concat and slices. Permute, expand, slice and detach (and reshape of a
+ * contiguous value) are views: they cost no instruction and no buffer.
+ */
+public final class Shaping {
+    private Shaping() {}
+
+    private static Tensor probe(int[] shape) {
+        // A stride-0 tensor over one element: lets Tensor's own view logic compute result shapes.
+        return new Tensor(new double[1], 0, shape, new int[shape.length]);
+    }
+
+    /** Dimension i of the result is dimension order[i] of the input; a view. */
+    public record Permute(int[] order) implements Op {
+        @Override public String name() { return "permute"; }
+        @Override public String attributes() { return Arrays.toString(order); }
+
+        @Override public int[] shape(Node[] in) {
+            try {
+                return probe(in[0].shape()).permute(order).shape();
+            } catch (IllegalArgumentException e) {
+                throw Op.fail(this, in, e.getMessage());
+            }
+        }
+
+        @Override public boolean isView(Node[] in) { return true; }
+        @Override public Tensor view(Tensor[] in) { return in[0].permute(order); }
+        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) { throw new IllegalStateException("view"); }
+
+        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
+            int[] inverse = new int[order.length];
+            for (int i = 0; i < order.length; i++) inverse[order[i] < 0 ? order[i] + order.length : order[i]] = i;
+            return new Node[] {g.permute(inverse)};
+        }
+    }
+
+    /** The same elements in row-major order with a new shape; a view when the input is contiguous, else a copy. */
+    public record Reshape(int[] target) implements Op {
+        @Override public String name() { return "reshape"; }
+        @Override public String attributes() { return Arrays.toString(target); }
+
+        @Override public int[] shape(Node[] in) {
+            try {
+                int[] s = target.clone();
+                int infer = -1;
+                long known = 1;
+                for (int i = 0; i < s.length; i++) {
+                    if (s[i] == -1 && infer < 0) infer = i;
+                    else if (s[i] < 0) throw new IllegalArgumentException("bad target dimension " + s[i]);
+                    else known *= s[i];
+                }
+                int size = in[0].size();
+                if (infer >= 0) {
+                    if (known == 0 || size % known != 0) throw new IllegalArgumentException("cannot infer -1");
+                    s[infer] = (int) (size / known);
+                }
+                if (Shapes.size(s) != size) throw new IllegalArgumentException(size + " elements do not fit " + Shapes.str(target));
+                return s;
+            } catch (IllegalArgumentException e) {
+                throw Op.fail(this, in, e.getMessage());
+            }
+        }
+
+        @Override public boolean isView(Node[] in) { return in[0].contiguous(); }
+        @Override public Tensor view(Tensor[] in) { return in[0].reshape(target); }
+
+        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) {
+            Tensor x = in[0];
+            Tensor outAsInput = out.reshape(x.shape()); // out is a planned contiguous buffer: this is a view
+            return m -> m.copy(x, outAsInput);
+        }
+
+        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
+            return new Node[] {g.reshape(in[0].shape())};
+        }
+    }
+
+    /** Broadcasts to a larger shape (NumPy rules); a read-only view with stride 0 on stretched dims. */
+    public record Expand(int[] target) implements Op {
+        @Override public String name() { return "expand"; }
+        @Override public String attributes() { return Arrays.toString(target); }
+
+        @Override public int[] shape(Node[] in) {
+            try {
+                probe(in[0].shape()).expand(target);
+                return target.clone();
+            } catch (IllegalArgumentException e) {
+                throw Op.fail(this, in, e.getMessage());
+            }
+        }
+
+        @Override public boolean isView(Node[] in) { return true; }
+        @Override public Tensor view(Tensor[] in) { return in[0].expand(target); }
+        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) { throw new IllegalStateException("view"); }
+
+        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
+            return new Node[] {Ops.unbroadcast(g, in[0])};
+        }
+    }
+
+    /** Sums a tensor down to a shape it was broadcast from: the transpose of {@link Expand}. */
+    public record SumTo(int[] target) implements Op {
+        @Override public String name() { return "sum_to"; }
+        @Override public String attributes() { return Arrays.toString(target); }
+
+        @Override public int[] shape(Node[] in) {
+            try {
+                probe(target).expand(in[0].shape());
+                return target.clone();
+            } catch (IllegalArgumentException e) {
+                throw Op.fail(this, in, "shape " + Shapes.str(target) + " does not broadcast to the input");
+            }
+        }
+
+        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) {
+            Tensor x = in[0];
+            return m -> m.sumTo(x, out);
+        }
+
+        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
+            return new Node[] {out.graph().apply(new Expand(in[0].shape()), g)};
+        }
+    }
+
+    /** NumPy basic indexing ({@link Tensor#slice}); a view. The gradient is scattered back by {@link Scatter}. */
+    public record Slice(Index[] index) implements Op {
+        @Override public String name() { return "slice"; }
+        @Override public String attributes() { return Arrays.toString(index); }
+
+        @Override public int[] shape(Node[] in) {
+            try {
+                return probe(in[0].shape()).slice(index).shape();
+            } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
+                throw Op.fail(this, in, e.getMessage());
+            }
+        }
+
+        @Override public boolean isView(Node[] in) { return true; }
+        @Override public Tensor view(Tensor[] in) { return in[0].slice(index); }
+        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) { throw new IllegalStateException("view"); }
+
+        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
+            return new Node[] {out.graph().apply(new Scatter(index, in[0].shape()), g)};
+        }
+    }
+
+    /** Zeros of {@code shape} with the input written into the region {@code index} selects: the transpose of {@link Slice}. */
+    public record Scatter(Index[] index, int[] shape) implements Op {
+        @Override public String name() { return "scatter"; }
+        @Override public String attributes() { return Arrays.toString(index) + " into " + Arrays.toString(shape); }
+
+        @Override public int[] shape(Node[] in) {
+            int[] region = probe(shape).slice(index).shape();
+            if (!Arrays.equals(region, in[0].shape())) {
+                throw Op.fail(this, in, "the region has shape " + Shapes.str(region));
+            }
+            return shape.clone();
+        }
+
+        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) {
+            Tensor g = in[0];
+            Tensor region = out.slice(index);
+            return m -> {
+                m.fill(out, 0);
+                m.copy(g, region);
+            };
+        }
+
+        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
+            return new Node[] {g.slice(index)};
+        }
+    }
+
+    /** Joins tensors along an existing axis (other dimensions equal). */
+    public record Concat(int axis) implements Op {
+        @Override public String name() { return "concat"; }
+        @Override public String attributes() { return "axis=" + axis; }
+
+        @Override public int[] shape(Node[] in) {
+            if (in.length == 0) throw new IllegalArgumentException("concat: no inputs");
+            int[] first = in[0].shape();
+            int a = axis < 0 ? axis + first.length : axis;
+            if (a < 0 || a >= first.length) throw Op.fail(this, in, "axis out of range for rank " + first.length);
+            int[] out = first.clone();
+            out[a] = 0;
+            for (Node n : in) {
+                int[] s = n.shape();
+                boolean ok = s.length == first.length;
+                for (int d = 0; ok && d < s.length; d++) if (d != a && s[d] != first[d]) ok = false;
+                if (!ok) throw Op.fail(this, in, "shapes differ outside axis " + a);
+                out[a] += s[a];
+            }
+            return out;
+        }
+
+        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) {
+            int a = axis < 0 ? axis + out.rank() : axis;
+            Tensor[] regions = new Tensor[in.length];
+            int start = 0;
+            for (int i = 0; i < in.length; i++) {
+                regions[i] = out.slice(region(a, start, in[i].dim(a)));
+                start += in[i].dim(a);
+            }
+            Tensor[] parts = in.clone();
+            return m -> {
+                for (int i = 0; i < parts.length; i++) m.copy(parts[i], regions[i]);
+            };
+        }
+
+        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
+            int a = axis < 0 ? axis + out.rank() : axis;
+            Node[] grads = new Node[in.length];
+            int start = 0;
+            for (int i = 0; i < in.length; i++) {
+                int n = in[i].dim(a);
+                if (needed[i]) grads[i] = g.slice(region(a, start, n));
+                start += n;
+            }
+            return grads;
+        }
+
+        private static Index[] region(int axis, int start, int length) {
+            Index[] ix = new Index[axis + 1];
+            for (int d = 0; d < axis; d++) ix[d] = Index.all();
+            ix[axis] = Index.range(start, start + length);
+            return ix;
+        }
+    }
+
+    /** The sum of n nodes of one shape: {@code y = x1 + x2 + ... + xn}, accumulated in order. */
+    public record AddN() implements Op {
+        @Override public String name() { return "add_n"; }
+
+        @Override public int[] shape(Node[] in) {
+            if (in.length == 0) throw new IllegalArgumentException("add_n: no terms");
+            for (Node n : in) {
+                if (!Arrays.equals(n.shape(), in[0].shape())) throw Op.fail(this, in, "terms must have one shape");
+            }
+            return in[0].shape();
+        }
+
+        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) {
+            Tensor[] terms = in.clone();
+            return m -> {
+                m.copy(terms[0], out);
+                for (int i = 1; i < terms.length; i++) m.binary(BinaryOp.ADD, out, terms[i], out);
+            };
+        }
+
+        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
+            Node[] grads = new Node[in.length];
+            for (int i = 0; i < in.length; i++) if (needed[i]) grads[i] = g;
+            return grads;
+        }
+    }
+
+    /** The input's value, treated as a constant by differentiation (a view; its gradient is zero). */
+    public record Detach() implements Op {
+        @Override public String name() { return "detach"; }
+        @Override public int[] shape(Node[] in) { return in[0].shape(); }
+        @Override public boolean isView(Node[] in) { return true; }
+        @Override public Tensor view(Tensor[] in) { return in[0]; }
+        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) { throw new IllegalStateException("view"); }
+        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) { return new Node[1]; }
+    }
+}

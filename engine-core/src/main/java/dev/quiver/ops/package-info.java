@@ -1,0 +1,17 @@
+/**
+ * Op units: one record per op holding its shape rule, its forward rule (TensorMath out forms
+ * writing into planned buffers) and its VJP per input, written with the graph-building API.
+ * Families share rules: {@code Elementwise} (maps, broadcasting binary ops, scalar forms, fused
+ * activation derivatives), {@code Shaping} (linear ops, mostly views), {@code Reductions},
+ * {@code Products} (bilinear: matmul, dot, mode-n) and the fused {@code SoftmaxCrossEntropy}.
+ * Ops composed from others (hinge, softmax, log-softmax, norm, mean, stack, MSE, SVM)
+ * have no VJP of their own and live as builders in {@link dev.quiver.graph.Graph} and
+ * {@link dev.quiver.graph.Losses}.
+ *
+ * <p>Subgradients at kinks: relu'(0) = 0, |x|'(0) = 0, hinge'(margin) = 0, max/min route the
+ * gradient to the first argument on ties.
+ *
+ * <p>Depends on {@code dev.quiver.graph} (Node, Op, Graph), {@code dev.quiver.tensor} and
+ * {@code dev.quiver.kernel}.
+ */
+package dev.quiver.ops;

@@ -1,0 +1,63 @@
+package dev.quiver.optim;
+
+import dev.quiver.graph.Parameter;
+import dev.quiver.kernel.BinaryOp;
+import dev.quiver.kernel.UnaryOp;
+import dev.quiver.tensor.Tensor;
+import dev.quiver.tensor.TensorMath;
+
+import java.util.List;
+
+/**
+ * Adam (Kingma and Ba, 2015): {@code m = b1 m + (1 - b1) g}, {@code v = b2 v + (1 - b2) g²},
+ * {@code p -= lr_t * m / (sqrt(v) + eps)} with the bias corrections folded into
+ * {@code lr_t = lr * sqrt(1 - b2^t) / (1 - b1^t)} (the paper's efficient form, section 2; its eps
+ * therefore acts on the uncorrected sqrt(v)). Parameters are modified in place; gradients are not.
+ * State: "name/m" and "name/v" per parameter, one scratch tensor per parameter (not state), and
+ * the step count t.
+ */
+public final class Adam extends Optimizer {
+    private final double beta1, beta2, epsilon;
+    private final Tensor[] m, v, scratch;
+
+    public Adam(List<Parameter> parameters, double learningRate) {
+        this(parameters, learningRate, 0.9, 0.999, 1e-8, TensorMath.get());
+    }
+
+    public Adam(List<Parameter> parameters, double learningRate, double beta1, double beta2, double epsilon, TensorMath math) {
+        super(parameters, learningRate, math);
+        if (beta1 < 0 || beta1 >= 1 || beta2 < 0 || beta2 >= 1) {
+            throw new IllegalArgumentException("Adam: betas must be in [0, 1), got " + beta1 + ", " + beta2);
+        }
+        if (!(epsilon > 0)) throw new IllegalArgumentException("Adam: epsilon must be > 0, got " + epsilon);
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.epsilon = epsilon;
+        int n = this.parameters.size();
+        m = new Tensor[n];
+        v = new Tensor[n];
+        scratch = new Tensor[n];
+        for (int i = 0; i < n; i++) {
+            Parameter p = this.parameters.get(i);
+            m[i] = newState(p, "m");
+            v[i] = newState(p, "v");
+            scratch[i] = Tensor.zeros(p.value().dtype(), p.value().shape());
+        }
+    }
+
+    @Override
+    protected void update(double lr, long t) {
+        double lrT = lr * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t));
+        for (int i = 0; i < m.length; i++) {
+            Parameter p = parameters.get(i);
+            Tensor g = p.grad(), s = scratch[i];
+            math.axpby(1 - beta1, g, beta1, m[i]);
+            math.binary(BinaryOp.MUL, g, g, s);
+            math.axpby(1 - beta2, s, beta2, v[i]);
+            math.unary(UnaryOp.SQRT, v[i], s);
+            math.binary(BinaryOp.ADD, s, epsilon, s);
+            math.binary(BinaryOp.DIV, m[i], s, s);
+            math.axpby(-lrT, s, 1, p.value());
+        }
+    }
+}

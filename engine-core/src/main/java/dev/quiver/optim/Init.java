@@ -1,0 +1,66 @@
+package dev.quiver.optim;
+
+import dev.quiver.tensor.DType;
+import dev.quiver.tensor.Tensor;
+
+/**
+ * Seeded parameter initialisers; the same seed gives the same values on every machine and backend
+ * (values are drawn in float64 by {@link Tensor#uniform} / {@link Tensor#randn}, then scaled).
+ * Fan-in and fan-out of a shape: for rank 2 (fanIn, fanOut) = (rows, cols), as {@code x·W} uses it;
+ * for higher ranks the trailing dims multiply into a receptive field.
+ */
+public final class Init {
+    private Init() {}
+
+    /** Uniform in [low, high). */
+    public static Tensor uniform(DType dtype, long seed, double low, double high, int... shape) {
+        return Tensor.uniform(dtype, seed, low, high, shape);
+    }
+
+    /** Normal with mean and standard deviation. */
+    public static Tensor normal(DType dtype, long seed, double mean, double std, int... shape) {
+        Tensor t = Tensor.randn(DType.F64, seed, shape);
+        Tensor out = Tensor.zeros(dtype, shape);
+        for (int i = 0; i < t.size(); i++) out.setFlat(i, mean + std * t.getFlat(i));
+        return out;
+    }
+
+    /** Xavier/Glorot uniform: U(-a, a) with a = sqrt(6 / (fanIn + fanOut)). */
+    public static Tensor xavierUniform(DType dtype, long seed, int... shape) {
+        double a = Math.sqrt(6.0 / (fanIn(shape) + fanOut(shape)));
+        return uniform(dtype, seed, -a, a, shape);
+    }
+
+    /** Xavier/Glorot normal: N(0, 2 / (fanIn + fanOut)). */
+    public static Tensor xavierNormal(DType dtype, long seed, int... shape) {
+        return normal(dtype, seed, 0, Math.sqrt(2.0 / (fanIn(shape) + fanOut(shape))), shape);
+    }
+
+    /** He (Kaiming) normal for relu layers: N(0, 2 / fanIn). */
+    public static Tensor heNormal(DType dtype, long seed, int... shape) {
+        return normal(dtype, seed, 0, Math.sqrt(2.0 / fanIn(shape)), shape);
+    }
+
+    /** He (Kaiming) uniform: U(-a, a) with a = sqrt(6 / fanIn). */
+    public static Tensor heUniform(DType dtype, long seed, int... shape) {
+        double a = Math.sqrt(6.0 / fanIn(shape));
+        return uniform(dtype, seed, -a, a, shape);
+    }
+
+    static int fanIn(int[] shape) {
+        if (shape.length == 0) return 1;
+        if (shape.length == 1) return shape[0];
+        return shape[0] * receptive(shape);
+    }
+
+    static int fanOut(int[] shape) {
+        if (shape.length < 2) return shape.length == 0 ? 1 : shape[0];
+        return shape[1] * receptive(shape);
+    }
+
+    private static int receptive(int[] shape) {
+        int r = 1;
+        for (int i = 2; i < shape.length; i++) r *= shape[i];
+        return r;
+    }
+}

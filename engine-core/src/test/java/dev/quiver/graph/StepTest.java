@@ -1,0 +1,168 @@
+package dev.quiver.graph;
+
+import dev.quiver.tensor.Index;
+import dev.quiver.tensor.Tensor;
+import dev.quiver.tensor.TensorMath;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.Map;
+
+import static dev.quiver.tensor.DType.F32;
+import static dev.quiver.tensor.DType.F64;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Executor semantics and misuse errors. */
+class StepTest {
+    static java.util.stream.Stream<TensorMath> backends() { return Backs.all(); }
+
+    private static void assertMessage(Throwable t, String... parts) {
+        for (String p : parts) assertTrue(t.getMessage().contains(p), "message '" + t.getMessage() + "' should mention " + p);
+    }
+
+    @ParameterizedTest @MethodSource("backends")
+    void shapeErrorsNameOpNodesAndShapes(TensorMath m) {
+        var g = new Graph();
+        var x = g.input("x", F64, 3);
+        var A = g.param("A", Tensor.zeros(F64, 4, 4));
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> x.matmul(A)), "matmul", "'x' [3]", "'A' [4, 4]");
+        var y = g.input("y", F64, 2, 3);
+        var z = g.input("z", F64, 4, 3);
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> y.add(z)), "add", "'y' [2, 3]", "'z' [4, 3]", "broadcast");
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> y.modeN(A, 1)), "mode_n", "'y'", "'A' [4, 4]");
+        var f = g.input("f", F32, 3);
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> x.add(f)), "add", "F64", "F32");
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> g.input("x", F64, 1)), "'x'", "already");
+    }
+
+    @ParameterizedTest @MethodSource("backends")
+    void nodesOfAnotherGraphAreRejected(TensorMath m) {
+        var g1 = new Graph();
+        var g2 = new Graph();
+        var a = g1.input("a", F64, 2);
+        var b = g2.input("b", F64, 2);
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> a.add(b)), "'b' [2]", "another graph");
+        var step = g1.compile(a.sum(), Backs.on(m));
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> step.feed(b, Tensor.zeros(F64, 2))), "another graph");
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> g1.compile(b)), "another graph");
+    }
+
+    @ParameterizedTest @MethodSource("backends")
+    void feedingErrors(TensorMath m) {
+        var g = new Graph();
+        var x = g.input("x", F64, 3);
+        var y = g.input("y", F64, 3);
+        var step = g.compile(x.dot(y), Backs.on(m));
+        assertMessage(assertThrows(IllegalStateException.class, step::forward), "'x' [3]", "not fed");
+        assertMessage(assertThrows(IllegalStateException.class, () -> step.forward(Map.of("x", Tensor.zeros(F64, 3)))), "'y' [3]", "not fed");
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> step.feed(x, Tensor.zeros(F64, 4))), "'x' [3]", "[4]");
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> step.feed(x, Tensor.zeros(F32, 3))), "'x' [3]", "F32");
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> step.feed("nope", Tensor.zeros(F64, 3))), "nope", "[x, y]");
+    }
+
+    @ParameterizedTest @MethodSource("backends")
+    void backwardMisuse(TensorMath m) {
+        var g = new Graph();
+        var x = g.input("x", F64, 3);
+        var w = g.param("w", Tensor.vector(1, 2, 3));
+        var step = g.compile(x.mul(w), Backs.on(m));
+        assertMessage(assertThrows(IllegalStateException.class, step::backward), "forward");
+        step.feed(x, Tensor.vector(1, 1, 1)).forward();
+        assertMessage(assertThrows(IllegalStateException.class, step::backward), "[3]", "not a scalar", "backward(outputGradient)");
+        step.backward(Tensor.vector(1, 10, 100));
+        assertEquals(1, step.grad(w).get(0));
+        assertEquals(100, step.grad(w).get(2));
+        assertEquals(300, step.grad(x).get(2));
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> step.backward(Tensor.zeros(F64, 2))), "[2]");
+        var infer = g.compile(x.mul(w).sum(), CompileOptions.inferenceOnly().withMath(m));
+        infer.feed(x, Tensor.vector(1, 1, 1)).forward();
+        assertEquals(6, infer.output().item());
+        assertMessage(assertThrows(IllegalStateException.class, infer::backward), "inference");
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> infer.grad(w)), "not a gradient target");
+    }
+
+    @ParameterizedTest @MethodSource("backends")
+    void nanCheckNamesTheFirstNode(TensorMath m) {
+        var g = new Graph();
+        var x = g.input("x", F64, 2);
+        var l = g.named("logx", x.log());
+        var step = g.compile(l.sqrt().sum(), Backs.on(m).withCheckFinite(true));
+        step.feed(x, Tensor.vector(2, 3)).forward().backward();
+        var e = assertThrows(ArithmeticException.class, () -> step.feed(x, Tensor.vector(-1, 3)).forward());
+        assertMessage(e, "'logx' [2]", "log");
+    }
+
+    @ParameterizedTest @MethodSource("backends")
+    void gradientsOverwriteOrAccumulate(TensorMath m) {
+        var g = new Graph();
+        var x = g.input("x", F64, 2);
+        var w = g.param("w", Tensor.vector(1, 1));
+        var step = g.compile(x.dot(w), Backs.on(m));
+        step.feed(x, Tensor.vector(2, 3)).forward().backward();
+        step.feed(x, Tensor.vector(5, 7)).forward().backward();
+        assertEquals(5, step.grad(w).get(0));              // overwritten
+        step.accumulateGradients(true);
+        step.feed(x, Tensor.vector(1, 1)).forward().backward();
+        assertEquals(6, step.grad(w).get(0));              // accumulated
+        assertEquals(8, step.grad(w).get(1));
+        step.zeroGradients();
+        assertEquals(0, step.grad(w).get(1));
+    }
+
+    @ParameterizedTest @MethodSource("backends")
+    void valuesOfNamedNodesStayReadableOthersAreRefused(TensorMath m) {
+        var g = new Graph();
+        var x = g.input("x", F64, 2);
+        var hidden = x.exp();
+        var h = g.named("h", hidden.tanh());
+        var step = g.compile(h.sum(), Backs.on(m));
+        step.feed(x, Tensor.vector(0, 1)).forward();
+        assertEquals(Math.tanh(Math.E), step.value("h").get(1), 1e-15);
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> step.value(hidden)), "not kept");
+        var kept = g.compile(h.sum(), Backs.on(m).withKeep(hidden));
+        kept.feed(x, Tensor.vector(0, 1)).forward();
+        assertEquals(Math.E, kept.value(hidden).get(1), 1e-15);
+    }
+
+    @ParameterizedTest @MethodSource("backends")
+    void sharedParameterGetsSummedGradientsAndUnusedOnesZero(TensorMath m) {
+        var g = new Graph();
+        var w = g.param("w", Tensor.vector(3));
+        var unused = g.param("u", Tensor.vector(1, 2));
+        var step = g.compile(w.mul(w).sum().add(w.sum()), Backs.on(m).withWrt(w, unused));
+        unused.parameter().grad().setFlat(0, 42);
+        step.forward().backward();
+        assertEquals(7, step.grad(w).item());               // 2w + 1
+        assertEquals(0, step.grad(unused).get(0));
+    }
+
+    @ParameterizedTest @MethodSource("backends")
+    void inputInPlaceAndSlices(TensorMath m) {
+        var g = new Graph();
+        var x = g.input("x", F64, 3, 2);
+        var row = x.slice(Index.at(1));
+        var step = g.compile(row.square().sum(), Backs.on(m));
+        Tensor buf = step.input("x");
+        for (int i = 0; i < 6; i++) buf.setFlat(i, i);
+        step.forward().backward();
+        assertEquals(4 + 9, step.output().item());
+        double[] expected = {0, 0, 4, 6, 0, 0};
+        for (int i = 0; i < 6; i++) assertEquals(expected[i], step.grad(x).getFlat(i));
+    }
+
+    @ParameterizedTest @MethodSource("backends")
+    void dotExportNamesOpsAndShapes(TensorMath m) {
+        var g = new Graph();
+        var x = g.input("x", F64, 3);
+        var A = g.param("A", Tensor.zeros(F64, 3, 3));
+        g.named("f", x.t().matmul(A).matmul(x));
+        String dot = g.toDot();
+        assertTrue(dot.startsWith("digraph"));
+        assertTrue(dot.contains("label=\"f\\ndot\\nF64 []\""), dot);
+        assertTrue(dot.contains("label=\"A\\nparam\\nF64 [3, 3]\""), dot);
+        assertTrue(dot.contains("matmul#2\\nmatmul\\nF64 [3]"), dot);
+        assertTrue(dot.contains("n0 -> n2;") && dot.contains("n1 -> n2;") && dot.contains("n2 -> n3;") && dot.contains("n0 -> n3;"), dot);
+    }
+}

@@ -1,0 +1,193 @@
+package dev.quiver.io;
+
+import dev.quiver.tensor.DType;
+import dev.quiver.tensor.Shapes;
+import dev.quiver.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Seeded mutations of valid files (bit flips, byte overwrites, truncations, appended garbage,
+ * header-length edits, digit edits inside the header): every load either returns a well-formed
+ * result or throws {@link QuiverIOException}; nothing else escapes (no OutOfMemoryError, no
+ * ArrayIndexOutOfBounds, no hang). A checkpoint that still loads must be exactly the original.
+ */
+class CorruptFilesFuzzTest {
+    private static final int CASES = 3000;
+
+    interface Loader {
+        void loadAndCheck(byte[] image) throws Exception;
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void mutatedNpyFilesLoadOrFailClearly() throws Exception {
+        byte[][] bases = {
+                Npy.toBytes(Tensor.randn(DType.F64, 1, 3, 4), Npy.Order.C),
+                Npy.toBytes(Tensor.randn(DType.F32, 2, 2, 3, 2), Npy.Order.FORTRAN),
+                NpyTest.prefix(2, "{'descr': '>f4', 'fortran_order': False, 'shape': (3,), }\n").hex("3F800000 C0000000 3F000000").bytes(),
+        };
+        fuzz(bases, 11, image -> wellFormed(Npy.fromBytes(image, "fuzz.npy")));
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void mutatedSafetensorsFilesLoadOrFailClearly() throws Exception {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        tensors.put("w", Tensor.randn(DType.F64, 3, 2, 3));
+        tensors.put("b", Tensor.randn(DType.F32, 4, 3));
+        tensors.put("empty", Tensor.zeros(DType.F32, 0, 5));
+        byte[][] bases = {
+                SafeTensors.toBytes(tensors, Map.of("framework", "quiver", "epoch", "12")),
+                SafeTensors.toBytes(Map.of("s", Tensor.scalar(DType.F64, 2)), Map.of()),
+        };
+        fuzz(bases, 22, image -> {
+            TensorSet set = SafeTensors.fromBytes(image, "fuzz.safetensors");
+            for (Tensor t : set.tensors().values()) wellFormed(t);
+        });
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void mutatedCheckpointsLoadOnlyWhenUnchanged(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("base.ckpt");
+        Checkpoint original = Checkpoint.builder()
+                .tensor("w", Tensor.randn(DType.F64, 5, 4, 3)).tensor("m", Tensor.randn(DType.F32, 6, 5))
+                .put("step", 42).put("lr", 1e-3).build();
+        original.save(file);
+        byte[][] bases = {Files.readAllBytes(file)};
+        fuzz(bases, 33, image -> {
+            Checkpoint c;
+            try (Source src = Source.of(image, "fuzz.ckpt")) {
+                c = Checkpoint.load(src);
+            }
+            assertEquals(original.metadata(), c.metadata());
+            assertEquals(original.tensors().keySet(), c.tensors().keySet());
+            for (var e : original.tensors().entrySet()) assertTrue(e.getValue().bitwiseEquals(c.tensor(e.getKey())));
+        });
+    }
+
+    private static void wellFormed(Tensor t) {
+        assertEquals(Shapes.size(t.shape()), t.size());
+        for (int i = 0; i < t.size(); i++) t.getFlat(i); // every element reachable
+    }
+
+    private static void fuzz(byte[][] bases, long seed, Loader loader) throws Exception {
+        Random random = new Random(seed);
+        int loaded = 0, rejected = 0;
+        for (int n = 0; n < CASES; n++) {
+            byte[] base = bases[n % bases.length];
+            String[] how = new String[1];
+            byte[] image = mutate(base, random, how);
+            try {
+                loader.loadAndCheck(image);
+                loaded++;
+            } catch (QuiverIOException expected) {
+                assertTrue(expected.getMessage().startsWith("fuzz."), expected.getMessage());
+                rejected++;
+            } catch (Throwable t) {
+                throw new AssertionError("case " + n + " (seed " + seed + ", " + how[0] + ") escaped as " + t, t);
+            }
+        }
+        System.out.printf("fuzz seed %d: %d loaded, %d rejected%n", seed, loaded, rejected);
+        assertTrue(rejected > CASES / 2, "most mutations should be rejected: " + rejected);
+    }
+
+    /** One random corruption of {@code base}; {@code how[0]} describes it for failure messages. */
+    static byte[] mutate(byte[] base, Random random, String[] how) {
+        byte[] b = base.clone();
+        int headerEnd = Math.min(b.length, headerEnd(base));
+        switch (random.nextInt(8)) {
+            case 0 -> {
+                int flips = 1 + random.nextInt(3);
+                for (int i = 0; i < flips; i++) {
+                    int at = random.nextInt(b.length);
+                    b[at] ^= (byte) (1 << random.nextInt(8));
+                }
+                how[0] = flips + " bit flips";
+            }
+            case 1 -> {
+                int at = random.nextInt(headerEnd);
+                b[at] ^= (byte) (1 << random.nextInt(8));
+                how[0] = "header bit flip at " + at;
+            }
+            case 2 -> {
+                int at = random.nextInt(b.length);
+                b[at] = (byte) random.nextInt(256);
+                how[0] = "byte overwrite at " + at;
+            }
+            case 3 -> {
+                int length = random.nextInt(b.length);
+                b = Arrays.copyOf(b, length);
+                how[0] = "truncated to " + length;
+            }
+            case 4 -> {
+                int extra = 1 + random.nextInt(64);
+                b = Arrays.copyOf(b, b.length + extra);
+                for (int i = base.length; i < b.length; i++) b[i] = (byte) random.nextInt(256);
+                how[0] = extra + " trailing bytes";
+            }
+            case 5 -> {
+                // a lying length field: safetensors' 8 bytes at 0, or .npy's at 8
+                long lie = switch (random.nextInt(4)) {
+                    case 0 -> random.nextLong();
+                    case 1 -> random.nextInt(1 << 20);
+                    case 2 -> Long.MAX_VALUE;
+                    default -> random.nextInt(b.length + 16);
+                };
+                ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+                if (b[0] == (byte) 0x93) bb.putShort(8, (short) lie);
+                else bb.putLong(0, lie);
+                how[0] = "length field " + lie;
+            }
+            case 6 -> {
+                // change a digit inside the header (shapes, offsets, lengths)
+                int at = findDigit(b, headerEnd, random);
+                if (at >= 0) b[at] = (byte) ('0' + random.nextInt(10));
+                how[0] = "header digit edit at " + at;
+            }
+            default -> {
+                // make a header number absurd: insert digits after a digit
+                int at = findDigit(b, headerEnd, random);
+                String digits = random.nextBoolean() ? "99999999999" : "0000000000000000000009";
+                if (at >= 0) {
+                    byte[] grown = new byte[b.length + digits.length()];
+                    System.arraycopy(b, 0, grown, 0, at + 1);
+                    for (int i = 0; i < digits.length(); i++) grown[at + 1 + i] = (byte) digits.charAt(i);
+                    System.arraycopy(b, at + 1, grown, at + 1 + digits.length(), b.length - at - 1);
+                    b = grown;
+                }
+                how[0] = "digits inserted at " + at;
+            }
+        }
+        return b;
+    }
+
+    private static int headerEnd(byte[] base) {
+        ByteBuffer bb = ByteBuffer.wrap(base).order(ByteOrder.LITTLE_ENDIAN);
+        if (base[0] == (byte) 0x93) return 10 + (bb.getShort(8) & 0xFFFF) + (base[6] == 1 ? 0 : 2);
+        return (int) (8 + bb.getLong(0));
+    }
+
+    private static int findDigit(byte[] b, int headerEnd, Random random) {
+        int start = random.nextInt(Math.max(1, headerEnd));
+        for (int i = 0; i < headerEnd; i++) {
+            int at = (start + i) % headerEnd;
+            if (at >= 10 && b[at] >= '0' && b[at] <= '9') return at;
+        }
+        return -1;
+    }
+}

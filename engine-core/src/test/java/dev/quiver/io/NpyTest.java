@@ -1,0 +1,181 @@
+package dev.quiver.io;
+
+import dev.quiver.tensor.DType;
+import dev.quiver.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static dev.quiver.io.Bytes.spaces;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * .npy against byte sequences written out by hand from the NumPy format specification
+ * (numpy.lib.format: magic, version, little-endian header length, Python-literal dict padded with
+ * spaces and a newline to a multiple of 64, NumPy's 21-digit growth room on the growing axis).
+ */
+class NpyTest {
+    // IEEE 754 bit patterns, written out by hand.
+    static final long D_1 = 0x3FF0000000000000L, D_2 = 0x4000000000000000L, D_3 = 0x4008000000000000L,
+            D_MINUS_HALF = 0xBFE0000000000000L, D_QUARTER = 0x3FD0000000000000L, D_10 = 0x4024000000000000L;
+    static final int F_1 = 0x3F800000, F_MINUS_2 = 0xC0000000, F_HALF = 0x3F000000, F_3 = 0x40400000;
+
+    static Tensor matrix23() {
+        return Tensor.of(new double[] {1, 2, 3, -0.5, 0.25, 10}, 2, 3);
+    }
+
+    /** magic, version, 2- or 4-byte header length, header text. */
+    static Bytes prefix(int major, String header) {
+        Bytes b = Bytes.of().raw(0x93).ascii("NUMPY").raw(major, 0);
+        byte[] text = major == 3 ? header.getBytes(java.nio.charset.StandardCharsets.UTF_8)
+                : header.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        b.le(text.length, major == 1 ? 2 : 4);
+        return major == 3 ? b.utf8(header) : b.ascii(header);
+    }
+
+    @Test
+    void writesFloat64COrderExactlyAsNumPySaves() {
+        // 59-char dict + 20 growth spaces (21 - len("2")) + 38 alignment spaces + '\n' = 118; 10 + 118 = 128.
+        byte[] expected = prefix(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }" + spaces(20 + 38) + "\n")
+                .le64(D_1).le64(D_2).le64(D_3).le64(D_MINUS_HALF).le64(D_QUARTER).le64(D_10).bytes();
+        assertEquals(128 + 48, expected.length);
+        assertArrayEquals(expected, Npy.toBytes(matrix23(), Npy.Order.C));
+    }
+
+    @Test
+    void writesFloat32VectorExactlyAsNumPySaves() {
+        byte[] expected = prefix(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }" + spaces(20 + 40) + "\n")
+                .le32(F_1).le32(F_MINUS_2).le32(F_HALF).bytes();
+        assertArrayEquals(expected, Npy.toBytes(Tensor.of(new float[] {1, -2, 0.5f}, 3), Npy.Order.C));
+    }
+
+    @Test
+    void writesFortranOrderColumnByColumn() {
+        // growth room is for the last axis in Fortran order: 21 - len("3") = 20.
+        byte[] expected = prefix(1, "{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3), }" + spaces(20 + 39) + "\n")
+                .le64(D_1).le64(D_MINUS_HALF).le64(D_2).le64(D_QUARTER).le64(D_3).le64(D_10).bytes();
+        assertArrayEquals(expected, Npy.toBytes(matrix23(), Npy.Order.FORTRAN));
+    }
+
+    @Test
+    void writesScalarsAndEmptyArrays() {
+        byte[] scalar = prefix(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (), }" + spaces(62) + "\n").le64(D_3).bytes();
+        assertArrayEquals(scalar, Npy.toBytes(Tensor.scalar(DType.F64, 3), Npy.Order.C));
+        byte[] empty = prefix(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (123456, 0), }" + spaces(15 + 38) + "\n").bytes();
+        assertArrayEquals(empty, Npy.toBytes(Tensor.zeros(DType.F64, 123456, 0), Npy.Order.C));
+    }
+
+    @Test
+    void writesStridedViewsInLogicalOrder() {
+        Tensor transposed = Tensor.of(new double[] {1, -0.5, 2, 0.25, 3, 10}, 3, 2).transpose();
+        assertArrayEquals(Npy.toBytes(matrix23(), Npy.Order.C), Npy.toBytes(transposed, Npy.Order.C));
+    }
+
+    @Test
+    void readsBigEndianFortranAndLaterFormatVersions() throws Exception {
+        // Big-endian f8 (2, 2), no growth room or alignment: other writers need not pad to 64.
+        byte[] be = prefix(1, "{'descr': '>f8', 'fortran_order': False, 'shape': (2, 2), }\n")
+                .hex("3FF0000000000000 4000000000000000 BFE0000000000000 4024000000000000").bytes();
+        assertBits(new double[] {1, 2, -0.5, 10}, new int[] {2, 2}, Npy.fromBytes(be, "be.npy"));
+
+        // Little-endian f4 (2, 3) in Fortran order: columns (1, -2), (0.5, 3), (1, 0.5).
+        byte[] fortran = prefix(1, "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }" + spaces(20) + "\n")
+                .le32(F_1).le32(F_MINUS_2).le32(F_HALF).le32(F_3).le32(F_1).le32(F_HALF).bytes();
+        Tensor f = Npy.fromBytes(fortran, "f.npy");
+        assertEquals(DType.F32, f.dtype());
+        assertArrayEquals(new float[] {1, 0.5f, 1, -2, 3, 0.5f}, f.contiguous().f32());
+        assertArrayEquals(new int[] {2, 3}, f.shape());
+
+        // Big-endian f4 in format 2.0 (4-byte header length), double quotes, Python 2 long suffix.
+        byte[] v2 = prefix(2, "{\"descr\": \">f4\", \"shape\": (2L,), \"fortran_order\": False}" + spaces(3) + "\n")
+                .hex("3F800000 C0000000").bytes();
+        Tensor t2 = Npy.fromBytes(v2, "v2.npy");
+        assertArrayEquals(new float[] {1, -2}, t2.f32());
+
+        // Format 3.0: UTF-8 header.
+        byte[] v3 = prefix(3, "{'descr': '<f8', 'fortran_order': False, 'shape': (1, 1, 1), }\n").le64(D_QUARTER).bytes();
+        assertBits(new double[] {0.25}, new int[] {1, 1, 1}, Npy.fromBytes(v3, "v3.npy"));
+    }
+
+    @Test
+    void roundTripsBitExactThroughFilesIncludingSpecialValues(@TempDir Path dir) throws Exception {
+        double[] values = {0.0, -0.0, Double.MIN_VALUE, -Double.MAX_VALUE, Double.NaN, Double.POSITIVE_INFINITY,
+                Double.longBitsToDouble(0x7FF0000000000123L), Math.PI, 1e-310, -7};
+        Tensor t = Tensor.of(values.clone(), 2, 5);
+        Path file = dir.resolve("t.npy");
+        Npy.write(file, t);
+        assertBits(values, new int[] {2, 5}, Npy.read(file));
+        Npy.write(file, t, Npy.Order.FORTRAN);
+        assertBits(values, new int[] {2, 5}, Npy.read(file));
+
+        float[] floats = {Float.intBitsToFloat(0x7FC00001), -0.0f, Float.MIN_VALUE, 1.5f};
+        Npy.write(file, Tensor.of(floats.clone(), 4));
+        float[] back = Npy.read(file).f32();
+        for (int i = 0; i < floats.length; i++) assertEquals(Float.floatToRawIntBits(floats[i]), Float.floatToRawIntBits(back[i]));
+        try (var listing = Files.list(dir)) {
+            assertEquals(1, listing.count(), "no temporary files left behind");
+        }
+    }
+
+    @Test
+    void rejectsBadFilesWithTheFileNameAndTheProblem() {
+        String ok = "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }\n";
+        byte[] data = Bytes.of().le64(D_1).le64(D_2).bytes();
+        assertBad("truncated", Bytes.of().raw(0x93).ascii("NUM").bytes());
+        assertBad("wrong magic", Bytes.of().raw(0x93).ascii("NUMPX").raw(1, 0, 2, 0).ascii("{}").bytes());
+        assertBad("unsupported .npy format version 4.0", prefix(4, ok).hex("00").bytes());
+        assertBad("unsupported .npy format version 1.1", Bytes.of().raw(0x93).ascii("NUMPY").raw(1, 1, 0, 0).bytes());
+        assertBad("runs past the end", Bytes.of().raw(0x93).ascii("NUMPY").raw(1, 0).le(500, 2).ascii(ok).bytes());
+        assertBad("runs past the end", Bytes.of().raw(0x93).ascii("NUMPY").raw(2, 0).le(0xFFFFFFF0L, 4).ascii(ok).bytes());
+        assertBad("truncated", Bytes.of().raw(0x93).ascii("NUMPY").raw(2, 0, 9).bytes());
+        assertBad("malformed header", withData(prefix(1, "['descr', '<f8']\n"), data));
+        assertBad("header keys", withData(prefix(1, "{'descr': '<f8', 'shape': (2,), }\n"), data));
+        assertBad("header keys", withData(prefix(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), 'x': True}\n"), data));
+        assertBad("duplicate key", withData(prefix(1, "{'descr': '<f8', 'descr': '<f8', 'fortran_order': False, 'shape': (2,)}\n"), data));
+        assertBad("unsupported dtype '<i4'", withData(prefix(1, ok.replace("<f8", "<i4")), data));
+        assertBad("unsupported dtype '<f2'", withData(prefix(1, ok.replace("<f8", "<f2")), data));
+        assertBad("unsupported dtype '|b1'", withData(prefix(1, ok.replace("<f8", "|b1")), data));
+        assertBad("malformed header", withData(prefix(1, ok.replace("'<f8'", "[('a', '<f8')]")), data));
+        assertBad("not a tuple", withData(prefix(1, ok.replace("(2,)", "(2)")), data));
+        assertBad("non-negative integer", withData(prefix(1, ok.replace("(2,)", "(-2,)")), data));
+        assertBad("fortran_order", withData(prefix(1, ok.replace("False", "'no'")), data));
+        assertBad("absurd shape", withData(prefix(1, ok.replace("(2,)", "(100000, 100000, 100000)")), data));
+        assertBad("absurd shape", withData(prefix(1, ok.replace("(2,)", "(0, 4294967296)")), data));
+        assertBad("overflows", withData(prefix(1, ok.replace("(2,)", "(4611686018427387904, 4)")), data));
+        assertBad("rank 9", withData(prefix(1, ok.replace("(2,)", "(1, 1, 1, 1, 1, 1, 1, 1, 2)")), data));
+        // A header that claims ~8 GB of data in a 16-byte body: rejected before allocating anything.
+        assertBad("truncated: shape (1000000000,)", withData(prefix(1, ok.replace("(2,)", "(1000000000,)")), data));
+        assertBad("truncated", withData(prefix(1, ok), Bytes.of().le64(D_1).hex("0000").bytes()));
+        assertBad("trailing garbage: 3 bytes", withData(prefix(1, ok), Bytes.of().le64(D_1).le64(D_2).hex("414243").bytes()));
+        assertBad("not valid UTF-8", withData(prefix(3, ok.replace("'<f8'", "'<f8'  ")).raw(), data, 0x1E, 0xC3));
+        assertBad("unexpected text after the header dict", withData(prefix(1, ok.replace("\n", "x\n")), data));
+    }
+
+    private static byte[] withData(Bytes header, byte[] data) {
+        return Bytes.of().hex(java.util.HexFormat.of().formatHex(header.bytes())).hex(java.util.HexFormat.of().formatHex(data)).bytes();
+    }
+
+    /** Puts a raw byte into the header (to make it invalid text). */
+    private static byte[] withData(Bytes header, byte[] data, int headerIndex, int rawByte) {
+        byte[] h = header.bytes();
+        h[10 + headerIndex] = (byte) rawByte;
+        return withData(Bytes.of().hex(java.util.HexFormat.of().formatHex(h)), data);
+    }
+
+    static void assertBad(String fragment, byte[] image) {
+        QuiverIOException e = assertThrows(QuiverIOException.class, () -> Npy.fromBytes(image, "bad.npy"));
+        assertTrue(e.getMessage().startsWith("bad.npy: "), e.getMessage());
+        assertTrue(e.getMessage().contains(fragment), "expected '" + fragment + "' in: " + e.getMessage());
+    }
+
+    static void assertBits(double[] expected, int[] shape, Tensor actual) {
+        assertEquals(DType.F64, actual.dtype());
+        assertArrayEquals(shape, actual.shape());
+        double[] got = actual.contiguous().f64();
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(Double.doubleToRawLongBits(expected[i]), Double.doubleToRawLongBits(got[i]), "element " + i);
+        }
+    }
+}

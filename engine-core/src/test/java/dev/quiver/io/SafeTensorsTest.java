@@ -1,0 +1,173 @@
+package dev.quiver.io;
+
+import dev.quiver.tensor.DType;
+import dev.quiver.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static dev.quiver.io.Bytes.spaces;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * safetensors against byte sequences written out by hand from the format description: u64
+ * little-endian header length, compact JSON header padded with spaces to a multiple of 8, raw
+ * little-endian data; the reference writer orders tensors by dtype (F64 before F32), then name.
+ */
+class SafeTensorsTest {
+    static final int F_0 = 0, F_1 = 0x3F800000, F_2 = 0x40000000, F_3 = 0x40400000, F_4 = 0x40800000, F_5 = 0x40A00000;
+
+    /** u64 length + header text + data; the header text is given already padded. */
+    static Bytes file(String paddedHeader) {
+        byte[] text = paddedHeader.getBytes(StandardCharsets.UTF_8);
+        return Bytes.of().le64(text.length).utf8(paddedHeader);
+    }
+
+    @Test
+    void writesOneTensorExactlyAsTheReferenceWriter() {
+        // The 64-byte header needs no padding; then 0..5 as little-endian float32.
+        byte[] expected = file("{\"attn.0\":{\"dtype\":\"F32\",\"shape\":[1,2,3],\"data_offsets\":[0,24]}}")
+                .le32(F_0).le32(F_1).le32(F_2).le32(F_3).le32(F_4).le32(F_5).bytes();
+        assertEquals(8 + 64 + 24, expected.length);
+        Tensor t = Tensor.of(new float[] {0, 1, 2, 3, 4, 5}, 1, 2, 3);
+        assertArrayEquals(expected, SafeTensors.toBytes(Map.of("attn.0", t), Map.of()));
+
+        // One character shorter name and one more dimension: 65 bytes, padded with 7 spaces to 72.
+        byte[] padded = file("{\"attn0\":{\"dtype\":\"F32\",\"shape\":[1,1,2,3],\"data_offsets\":[0,24]}}" + spaces(7))
+                .le32(F_0).le32(F_1).le32(F_2).le32(F_3).le32(F_4).le32(F_5).bytes();
+        assertEquals(8 + 72 + 24, padded.length);
+        assertArrayEquals(padded, SafeTensors.toBytes(Map.of("attn0", t.reshape(1, 1, 2, 3)), Map.of()));
+    }
+
+    @Test
+    void writesEmptySetsAndMetadataOnly() {
+        assertArrayEquals(file("{}" + spaces(6)).bytes(), SafeTensors.toBytes(Map.of(), Map.of()));
+        assertArrayEquals(file("{\"__metadata__\":{\"framework\":\"pt\"}}" + spaces(5)).bytes(),
+                SafeTensors.toBytes(Map.of(), Map.of("framework", "pt")));
+    }
+
+    @Test
+    void writesMixedDtypesOrderedByDtypeThenNameWithMetadataFirst() {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        tensors.put("b", Tensor.of(new float[] {1, 2}, 2));
+        tensors.put("a2", Tensor.zeros(DType.F32, 0));
+        tensors.put("c", Tensor.scalar(DType.F64, 0.25));
+        tensors.put("a", Tensor.of(new double[] {1}, 1));
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put("z", "tab\there \"quoted\" é");
+        metadata.put("k", "v");
+        String header = "{\"__metadata__\":{\"k\":\"v\",\"z\":\"tab\\there \\\"quoted\\\" é\"},"
+                + "\"a\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]},"
+                + "\"c\":{\"dtype\":\"F64\",\"shape\":[],\"data_offsets\":[8,16]},"
+                + "\"a2\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[16,16]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[16,24]}}";
+        int length = header.getBytes(StandardCharsets.UTF_8).length; // 'é' is two bytes
+        assertEquals(273, length);
+        byte[] expected = file(header + spaces(7))
+                .le64(0x3FF0000000000000L).le64(0x3FD0000000000000L).le32(F_1).le32(F_2).bytes();
+        assertArrayEquals(expected, SafeTensors.toBytes(tensors, metadata));
+
+        TensorSet back = assertDoesNotThrow(() -> SafeTensors.fromBytes(expected, "mixed.safetensors"));
+        assertEquals(List.of("a", "c", "a2", "b"), List.copyOf(back.tensors().keySet()));
+        assertEquals(metadata, back.metadata());
+        for (var e : tensors.entrySet()) assertTrue(e.getValue().bitwiseEquals(back.tensor(e.getKey())), e.getKey());
+    }
+
+    @Test
+    void readsHeadersFromOtherWritersWhateverTheirKeyOrderAndWhitespace() throws Exception {
+        String header = "{\n \"w\" : {\"data_offsets\": [8, 16], \"shape\": [2], \"dtype\": \"F32\"},\n"
+                + "  \"\\u00e9t\\u00e9\": {\"shape\":[1,1],\"dtype\":\"F64\",\"data_offsets\":[0,8]},"
+                + "  \"__metadata__\": {\"format\": \"pt\"}\n}\n";
+        byte[] image = file(header).hex("000000000000F0BF").le32(F_3).le32(F_4).bytes();
+        TensorSet set = SafeTensors.fromBytes(image, "other.safetensors");
+        assertEquals(List.of("été", "w"), List.copyOf(set.tensors().keySet()));
+        assertEquals(-1.0, set.tensor("été").get(0, 0));
+        assertArrayEquals(new float[] {3, 4}, set.tensor("w").f32());
+        assertEquals(Map.of("format", "pt"), set.metadata());
+    }
+
+    @Test
+    void roundTripsThroughFilesBitExact(@TempDir Path dir) throws Exception {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        tensors.put("w", Tensor.randn(DType.F64, 1, 7, 5, 3));
+        tensors.put("b", Tensor.randn(DType.F32, 2, 40_000)); // larger than one I/O chunk
+        tensors.put("view", Tensor.randn(DType.F64, 3, 4, 6).transpose());
+        Path file = dir.resolve("m.safetensors");
+        SafeTensors.write(file, tensors, Map.of("epoch", "3"));
+        TensorSet back = SafeTensors.read(file);
+        for (var e : tensors.entrySet()) assertTrue(e.getValue().bitwiseEquals(back.tensor(e.getKey())), e.getKey());
+        assertEquals(Map.of("epoch", "3"), back.metadata());
+        byte[] raw = Files.readAllBytes(file);
+        long headerLength = java.nio.ByteBuffer.wrap(raw, 0, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        assertEquals(0, headerLength % 8, "data section 8-byte aligned");
+        try (var listing = Files.list(dir)) {
+            assertEquals(1, listing.count(), "no temporary files left behind");
+        }
+        assertThrows(IllegalArgumentException.class,
+                () -> SafeTensors.write(file, Map.of("__metadata__", Tensor.zeros(DType.F32, 1))));
+        assertThrows(IllegalArgumentException.class,
+                () -> SafeTensors.write(file, Map.of("bad\uD800", Tensor.zeros(DType.F32, 1))));
+    }
+
+    static final String ONE = "{\"x\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}";
+
+    static byte[] withData(String header, int dataBytes) {
+        return file(header).hex("00".repeat(dataBytes)).bytes();
+    }
+
+    @Test
+    void rejectsBadFilesWithTheFileNameAndTheProblem() {
+        assertBad("truncated", Bytes.of().hex("0800000000").bytes());
+        assertBad("exceeds the limit", Bytes.of().le64(-8).ascii("{}").bytes());
+        assertBad("exceeds the limit", Bytes.of().le64(200_000_000).ascii("{}").bytes());
+        assertBad("runs past the end", Bytes.of().le64(100).ascii(ONE).bytes());
+        assertBad("does not start with '{'", withData("[" + ONE + "]", 8));
+        assertBad("does not start with '{'", Bytes.of().le64(0).bytes());
+        assertBad("malformed JSON", withData(ONE.replace("}}", "}"), 8));
+        assertBad("malformed JSON", withData(ONE.replace(":[0,8]", ":[0,8,]"), 8));
+        assertBad("malformed JSON", withData(ONE + " x", 8));
+        assertBad("duplicate key", withData("{\"x\":{},\"x\":{}}", 0));
+        assertBad("has keys", withData(ONE.replace("}}", ",\"extra\":1}}"), 8));
+        assertBad("has keys", withData("{\"x\":{\"dtype\":\"F32\",\"shape\":[2]}}", 8));
+        assertBad("unsupported dtype BF16", withData(ONE.replace("F32", "BF16").replace("[0,8]", "[0,4]"), 4));
+        assertBad("unsupported dtype I64", withData(ONE.replace("F32", "I64").replace("[0,8]", "[0,16]"), 16));
+        assertBad("unknown dtype Q8", withData(ONE.replace("F32", "Q8"), 8));
+        assertBad("not a non-negative integer", withData(ONE.replace("[2]", "[-2]"), 8));
+        assertBad("not a non-negative integer", withData(ONE.replace("[2]", "[2.0]"), 8));
+        assertBad("not a non-negative integer", withData(ONE.replace("[2]", "[\"2\"]"), 8));
+        assertBad("absurd shape", withData(ONE.replace("[2]", "[10000000000,10000000000]"), 8));
+        assertBad("absurd shape", withData(ONE.replace("[2]", "[4294967296,0]").replace("[0,8]", "[0,0]"), 0));
+        assertBad("absurd shape", withData(ONE.replace("[2]", "[3000000000]").replace("[0,8]", "[0,12000000000]"), 8));
+        assertBad("absurd shape entry", withData(ONE.replace("[2]", "[123456789012345678901234567890]"), 8));
+        assertBad("rank 9", withData(ONE.replace("[2]", "[1,1,1,1,1,1,1,1,2]"), 8));
+        assertBad("span 12 bytes", withData(ONE.replace("[0,8]", "[0,12]"), 12));
+        assertBad("not a pair", withData(ONE.replace("[0,8]", "[0,8,8]"), 8));
+        assertBad("not a pair", withData(ONE.replace("[0,8]", "[8,0]"), 8));
+        assertBad("(a gap)", withData(ONE.replace("[0,8]", "[4,12]"), 12));
+        assertBad("overlaps", withData("{\"x\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                + "\"y\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", 12));
+        // A header promising 4 GB in a 16-byte file is refused before allocating.
+        assertBad("truncated: the tensors need 4000000000 data bytes",
+                withData(ONE.replace("[2]", "[1000000000]").replace("[0,8]", "[0,4000000000]"), 8));
+        assertBad("truncated", withData(ONE, 7));
+        assertBad("trailing garbage: 5 bytes", withData(ONE, 13));
+        assertBad("is not a string", withData("{\"__metadata__\":{\"a\":1}}", 0));
+        assertBad("__metadata__ is not a JSON object", withData("{\"__metadata__\":[]}", 0));
+        assertBad("invalid UTF-8", Bytes.of().le64(8).ascii("{\"").raw(0xC3, 0x28).ascii("\":1}").bytes());
+        assertBad("nesting deeper than 64", withData("{\"x\":" + "[".repeat(100) + "]".repeat(100) + "}", 0));
+        assertBad("unpaired surrogate", withData("{\"\\ud800\":{}}", 0));
+        assertBad("control character", withData("{\"a\nb\":{}}", 0));
+    }
+
+    static void assertBad(String fragment, byte[] image) {
+        QuiverIOException e = assertThrows(QuiverIOException.class, () -> SafeTensors.fromBytes(image, "bad.safetensors"));
+        assertTrue(e.getMessage().startsWith("bad.safetensors: "), e.getMessage());
+        assertTrue(e.getMessage().contains(fragment), "expected '" + fragment + "' in: " + e.getMessage());
+    }
+}

@@ -1,0 +1,723 @@
+package dev.quiver.simd;
+
+import dev.quiver.backend.Workers;
+import dev.quiver.kernel.BinaryOp;
+import dev.quiver.kernel.KernelsF64;
+import dev.quiver.kernel.ReduceOp;
+import dev.quiver.kernel.UnaryOp;
+import dev.quiver.simd.gemm.GemmF64;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The SIMD backend's float64 kernels on the Vector API ({@link KernelsF64} gives the contracts).
+ *
+ * <p>Fast paths: maps and binary ops run vectorised when every operand has stride 1 (a binary
+ * operand may also have stride 0, a broadcast scalar); reductions, argmax, axpby and fill when
+ * the data has stride 1. The main loops are unrolled (two vectors per map iteration, four
+ * independent accumulators per reduction, because one add chain would be latency-bound) and the
+ * tail is one masked vector, so an element's result never depends on its position. Any other
+ * stride (n, negative) takes a scalar loop over the reference definitions ({@link UnaryOp#apply},
+ * {@link BinaryOp#apply}): exact ops give identical bits on both paths, exp/log/tanh/sigmoid/pow
+ * differ by at most their stated ULP bound.
+ *
+ * <p>Accuracy of the vectorised transcendentals (the JDK's SVML-backed lanewise EXP, LOG, TANH,
+ * POW), measured against StrictMath by the tests: see {@code TranscendentalUlpTest}; sigmoid is
+ * {@code 1/(1+e)} or {@code e/(1+e)} with {@code e = exp(-|x|)}, which never overflows.
+ *
+ * <p>Sums use a fixed order (per-lane accumulators, then lanes 0..L-1), so results are
+ * reproducible for a given vector width; they may differ in the last bits between widths. Each
+ * op has its own loop with its Vector API operator written as a constant, because C2 only
+ * intrinsifies constant operators (a parameter falls back to per-lane Java code).
+ *
+ * <p>Vector width: {@code -Dquiver.simd.bits}, else the preferred species (see {@link SimdShape}).
+ */
+public final class SimdKernelsF64 implements KernelsF64 {
+    private static final VectorSpecies<Double> S = VectorSpecies.of(double.class, SimdShape.SHAPE);
+    private static final int L = S.length();
+
+    private final GemmF64 gemm;
+
+    public SimdKernelsF64(Workers workers) {
+        this.gemm = new GemmF64(workers);
+    }
+
+    /** Delegates to {@link GemmF64}. */
+    @Override
+    public void gemm(int batch, int m, int n, int k, double alpha,
+                     double[] a, int aOff, int aBatch, int aRow, int aCol,
+                     double[] b, int bOff, int bBatch, int bRow, int bCol,
+                     double beta,
+                     double[] c, int cOff, int cBatch, int cRow, int cCol) {
+        gemm.gemm(batch, m, n, k, alpha, a, aOff, aBatch, aRow, aCol, b, bOff, bBatch, bRow, bCol,
+                beta, c, cOff, cBatch, cRow, cCol);
+    }
+
+    // ---------------------------------------------------------------- unary maps
+
+    @Override
+    public void unary(UnaryOp op, int n, double[] x, int xOff, int xStride,
+                      double[] y, int yOff, int yStride, boolean accumulate) {
+        if (n <= 0) return;
+        if (xStride != 1 || yStride != 1) {
+            unaryStrided(op, n, x, xOff, xStride, y, yOff, yStride, accumulate);
+            return;
+        }
+        switch (op) {
+            case IDENTITY -> identity(n, x, xOff, y, yOff, accumulate);
+            case NEG -> neg(n, x, xOff, y, yOff, accumulate);
+            case ABS -> abs(n, x, xOff, y, yOff, accumulate);
+            case SIGN -> sign(n, x, xOff, y, yOff, accumulate);
+            case EXP -> exp(n, x, xOff, y, yOff, accumulate);
+            case LOG -> log(n, x, xOff, y, yOff, accumulate);
+            case SQRT -> sqrt(n, x, xOff, y, yOff, accumulate);
+            case SQUARE -> square(n, x, xOff, y, yOff, accumulate);
+            case RECIPROCAL -> reciprocal(n, x, xOff, y, yOff, accumulate);
+            case TANH -> tanh(n, x, xOff, y, yOff, accumulate);
+            case SIGMOID -> sigmoid(n, x, xOff, y, yOff, accumulate);
+            case RELU -> relu(n, x, xOff, y, yOff, accumulate);
+            case STEP -> step(n, x, xOff, y, yOff, accumulate);
+        }
+    }
+
+    private static void unaryStrided(UnaryOp op, int n, double[] x, int xOff, int xStride,
+                                     double[] y, int yOff, int yStride, boolean accumulate) {
+        for (int i = 0, xi = xOff, yi = yOff; i < n; i++, xi += xStride, yi += yStride) {
+            double v = (double) op.apply(x[xi]);
+            y[yi] = accumulate ? y[yi] + v : v;
+        }
+    }
+
+    // Every map below has the same shape: a main loop over two full vectors, then at most two
+    // masked vectors for the tail. The per-op function is written inline so its operator is a
+    // constant; the small helpers (put, putMasked, the constants) always inline.
+
+    private static void identity(int n, double[] x, int xo, double[] y, int yo, boolean acc) {
+        int i = 0;
+        for (int end = n - 2 * L; i <= end; i += 2 * L) {
+            put(DoubleVector.fromArray(S, x, xo + i), y, yo + i, acc);
+            put(DoubleVector.fromArray(S, x, xo + i + L), y, yo + i + L, acc);
+        }
+        for (; i < n; i += L) {
+            VectorMask<Double> m = S.indexInRange(i, n);
+            putMasked(DoubleVector.fromArray(S, x, xo + i, m), y, yo + i, acc, m);
+        }
+    }
+
+    private static void neg(int n, double[] x, int xo, double[] y, int yo, boolean acc) {
+        int i = 0;
+        for (int end = n - 2 * L; i <= end; i += 2 * L) {
+            put(DoubleVector.fromArray(S, x, xo + i).neg(), y, yo + i, acc);
+            put(DoubleVector.fromArray(S, x, xo + i + L).neg(), y, yo + i + L, acc);
+        }
+        for (; i < n; i += L) {
+            VectorMask<Double> m = S.indexInRange(i, n);
+            putMasked(DoubleVector.fromArray(S, x, xo + i, m).neg(), y, yo + i, acc, m);
+        }
+    }
+
+    private static void abs(int n, double[] x, int xo, double[] y, int yo, boolean acc) {
+        int i = 0;
+        for (int end = n - 2 * L; i <= end; i += 2 * L) {
+            put(DoubleVector.fromArray(S, x, xo + i).abs(), y, yo + i, acc);
+            put(DoubleVector.fromArray(S, x, xo + i + L).abs(), y, yo + i + L, acc);
+        }
+        for (; i < n; i += L) {
+            VectorMask<Double> m = S.indexInRange(i, n);
+            putMasked(DoubleVector.fromArray(S, x, xo + i, m).abs(), y, yo + i, acc, m);
+        }
+    }
+
+    private static void sign(int n, double[] x, int xo, double[] y, int yo, boolean acc) {
+        int i = 0;
+        for (int end = n - 2 * L; i <= end; i += 2 * L) {
+            put(sign(DoubleVector.fromArray(S, x, xo + i)), y, yo + i, acc);
+            put(sign(DoubleVector.fromArray(S, x, xo + i + L)), y, yo + i + L, acc);
+        }
+        for (; i < n; i += L) {
+            VectorMask<Double> m = S.indexInRange(i, n);
+            putMasked(sign(DoubleVector.fromArray(S, x, xo + i, m)), y, yo + i, acc, m);
+        }
+    }
+
+    /** Math.signum: +-1, and x itself for +-0 and NaN. */
+    private static DoubleVector sign(DoubleVector v) {
+        return v.blend(one(), v.compare(VectorOperators.GT, (double) 0))
+                .blend(one().neg(), v.compare(VectorOperators.LT, (double) 0));
+    }
+
+    private static void exp(int n, double[] x, int xo, double[] y, int yo, boolean acc) {
+        int i = 0;
+        for (int end = n - 2 * L; i <= end; i += 2 * L) {
+            put(DoubleVector.fromArray(S, x, xo + i).lanewise(VectorOperators.EXP), y, yo + i, acc);
+            put(DoubleVector.fromArray(S, x, xo + i + L).lanewise(VectorOperators.EXP), y, yo + i + L, acc);
+        }
+        for (; i < n; i += L) {
+            VectorMask<Double> m = S.indexInRange(i, n);
+            putMasked(DoubleVector.fromArray(S, x, xo + i, m).lanewise(VectorOperators.EXP), y, yo + i, acc, m);
+        }
+    }
+
+    private static void log(int n, double[] x, int xo, double[] y, int yo, boolean acc) {
+        int i = 0;
+        for (int end = n - 2 * L; i <= end; i += 2 * L) {
+            put(DoubleVector.fromArray(S, x, xo + i).lanewise(VectorOperators.LOG), y, yo + i, acc);
+            put(DoubleVector.fromArray(S, x, xo + i + L).lanewise(VectorOperators.LOG), y, yo + i + L, acc);
+        }
+        for (; i < n; i += L) {
+            VectorMask<Double> m = S.indexInRange(i, n);
+            putMasked(DoubleVector.fromArray(S, x, xo + i, m).lanewise(VectorOperators.LOG), y, yo + i, acc, m);
+        }
+    }
+
+    private static void sqrt(int n, double[] x, int xo, double[] y, int yo, boolean acc) {
+        int i = 0;
+        for (int end = n - 2 * L; i <= end; i += 2 * L) {
+            put(DoubleVector.fromArray(S, x, xo + i).sqrt(), y, yo + i, acc);
+            put(DoubleVector.fromArray(S, x, xo + i + L).sqrt(), y, yo + i + L, acc);
+        }
+        for (; i < n; i += L) {
+            VectorMask<Double> m = S.indexInRange(i, n);
+            putMasked(DoubleVector.fromArray(S, x, xo + i, m).sqrt(), y, yo + i, acc, m);
+        }
+    }
+
+    private static void square(int n, double[] x, int xo, double[] y, int yo, boolean acc) {
+        int i = 0;
+        for (int end = n - 2 * L; i <= end; i += 2 * L) {
+            DoubleVector v0 = DoubleVector.fromArray(S, x, xo + i);
+            DoubleVector v1 = DoubleVector.fromArray(S, x, xo + i + L);
+            put(v0.mul(v0), y, yo + i, acc);
+            put(v1.mul(v1), y, yo + i + L, acc);
+        }
+        for (; i < n; i += L) {
+            VectorMask<Double> m = S.indexInRange(i, n);
+            DoubleVector v = DoubleVector.fromArray(S, x, xo + i, m);
+            putMasked(v.mul(v), y, yo + i, acc, m);
+        }
+    }
+
+    private static void reciprocal(int n, double[] x, int xo, double[] y, int yo, boolean acc) {
+        int i = 0;
+        for (int end = n - 2 * L; i <= end; i += 2 * L) {
+            put(one().div(DoubleVector.fromArray(S, x, xo + i)), y, yo + i, acc);
+            put(one().div(DoubleVector.fromArray(S, x, xo + i + L)), y, yo + i + L, acc);
+        }
+        for (; i < n; i += L) {
+            VectorMask<Double> m = S.indexInRange(i, n);
+            putMasked(one().div(DoubleVector.fromArray(S, x, xo + i, m)), y, yo + i, acc, m);
+        }
+    }
+
+    private static void tanh(int n, double[] x, int xo, double[] y, int yo, boolean acc) {
+        int i = 0;
+        for (int end = n - 2 * L; i <= end; i += 2 * L) {
+            put(DoubleVector.fromArray(S, x, xo + i).lanewise(VectorOperators.TANH), y, yo + i, acc);
+            put(DoubleVector.fromArray(S, x, xo + i + L).lanewise(VectorOperators.TANH), y, yo + i + L, acc);
+        }
+        for (; i < n; i += L) {
+            VectorMask<Double> m = S.indexInRange(i, n);
+            putMasked(DoubleVector.fromArray(S, x, xo + i, m).lanewise(VectorOperators.TANH), y, yo + i, acc, m);
+        }
+    }
+
+    private static void sigmoid(int n, double[] x, int xo, double[] y, int yo, boolean acc) {
+        int i = 0;
+        for (int end = n - 2 * L; i <= end; i += 2 * L) {
+            put(sigmoid(DoubleVector.fromArray(S, x, xo + i)), y, yo + i, acc);
+            put(sigmoid(DoubleVector.fromArray(S, x, xo + i + L)), y, yo + i + L, acc);
+        }
+        for (; i < n; i += L) {
+            VectorMask<Double> m = S.indexInRange(i, n);
+            putMasked(sigmoid(DoubleVector.fromArray(S, x, xo + i, m)), y, yo + i, acc, m);
+        }
+    }
+
+    /**
+     * 1/(1+e) for x >= 0 and e/(1+e) for x < 0, with e = exp(-|x|) in (0, 1]: one EXP per lane
+     * and no overflow for large |x| (exp(-x) alone overflows to inf for x < -709).
+     */
+    private static DoubleVector sigmoid(DoubleVector v) {
+        DoubleVector e = v.abs().neg().lanewise(VectorOperators.EXP);
+        DoubleVector numerator = one().blend(e, v.compare(VectorOperators.LT, (double) 0));
+        return numerator.div(one().add(e));
+    }
+
+    private static void relu(int n, double[] x, int xo, double[] y, int yo, boolean acc) {
+        int i = 0;
+        for (int end = n - 2 * L; i <= end; i += 2 * L) {
+            put(relu(DoubleVector.fromArray(S, x, xo + i)), y, yo + i, acc);
+            put(relu(DoubleVector.fromArray(S, x, xo + i + L)), y, yo + i + L, acc);
+        }
+        for (; i < n; i += L) {
+            VectorMask<Double> m = S.indexInRange(i, n);
+            putMasked(relu(DoubleVector.fromArray(S, x, xo + i, m)), y, yo + i, acc, m);
+        }
+    }
+
+    /** x > 0 ? x : 0 * x, exactly as the reference (so NaN stays NaN and relu(-3) is -0). */
+    private static DoubleVector relu(DoubleVector v) {
+        return zero().mul(v).blend(v, v.compare(VectorOperators.GT, (double) 0));
+    }
+
+    private static void step(int n, double[] x, int xo, double[] y, int yo, boolean acc) {
+        int i = 0;
+        for (int end = n - 2 * L; i <= end; i += 2 * L) {
+            put(step(DoubleVector.fromArray(S, x, xo + i)), y, yo + i, acc);
+            put(step(DoubleVector.fromArray(S, x, xo + i + L)), y, yo + i + L, acc);
+        }
+        for (; i < n; i += L) {
+            VectorMask<Double> m = S.indexInRange(i, n);
+            putMasked(step(DoubleVector.fromArray(S, x, xo + i, m)), y, yo + i, acc, m);
+        }
+    }
+
+    /** 1 where x > 0, NaN where x is NaN, else 0. */
+    private static DoubleVector step(DoubleVector v) {
+        return zero().blend(one(), v.compare(VectorOperators.GT, (double) 0))
+                .blend(v, v.test(VectorOperators.IS_NAN));
+    }
+
+    // ---------------------------------------------------------------- binary maps
+
+    @Override
+    public void binary(BinaryOp op, int n, double[] a, int aOff, int aStride,
+                       double[] b, int bOff, int bStride,
+                       double[] c, int cOff, int cStride, boolean accumulate) {
+        if (n <= 0) return;
+        boolean vectorisable = cStride == 1 && (aStride == 1 || aStride == 0) && (bStride == 1 || bStride == 0)
+                && (aStride | bStride) != 0;
+        if (!vectorisable) {
+            binaryStrided(op, n, a, aOff, aStride, b, bOff, bStride, c, cOff, cStride, accumulate);
+            return;
+        }
+        switch (op) {
+            case ADD -> add(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
+            case SUB -> sub(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
+            case MUL -> mul(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
+            case DIV -> div(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
+            case MIN -> min(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
+            case MAX -> max(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
+            case POW -> pow(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
+            case GE_MASK -> geMask(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
+            case GT_MASK -> gtMask(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
+            case TANH_GRAD -> tanhGrad(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
+            case SIGMOID_GRAD -> sigmoidGrad(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
+            case RELU_GRAD -> reluGrad(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
+        }
+    }
+
+    private static void binaryStrided(BinaryOp op, int n, double[] a, int aOff, int aStride,
+                                      double[] b, int bOff, int bStride,
+                                      double[] c, int cOff, int cStride, boolean accumulate) {
+        for (int i = 0, ai = aOff, bi = bOff, ci = cOff; i < n; i++, ai += aStride, bi += bStride, ci += cStride) {
+            double v = (double) op.apply(a[ai], b[bi]);
+            c[ci] = accumulate ? c[ci] + v : v;
+        }
+    }
+
+    // Binary loops: as the maps, one full vector per step of the main loop (the loads of a and b
+    // already give two independent streams) plus a masked tail; an operand with stride 0 is
+    // broadcast (see load).
+
+    private static void add(int n, double[] a, int ao, int as, double[] b, int bo, int bs,
+                            double[] c, int co, boolean acc) {
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += L) {
+            put(load(a, ao, as, i).add(load(b, bo, bs, i)), c, co + i, acc);
+        }
+        if (i < n) {
+            VectorMask<Double> m = S.indexInRange(i, n);
+            putMasked(load(a, ao, as, i, m).add(load(b, bo, bs, i, m)), c, co + i, acc, m);
+        }
+    }
+
+    private static void sub(int n, double[] a, int ao, int as, double[] b, int bo, int bs,
+                            double[] c, int co, boolean acc) {
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += L) {
+            put(load(a, ao, as, i).sub(load(b, bo, bs, i)), c, co + i, acc);
+        }
+        if (i < n) {
+            VectorMask<Double> m = S.indexInRange(i, n);
+            putMasked(load(a, ao, as, i, m).sub(load(b, bo, bs, i, m)), c, co + i, acc, m);
+        }
+    }
+
+    private static void mul(int n, double[] a, int ao, int as, double[] b, int bo, int bs,
+                            double[] c, int co, boolean acc) {
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += L) {
+            put(load(a, ao, as, i).mul(load(b, bo, bs, i)), c, co + i, acc);
+        }
+        if (i < n) {
+            VectorMask<Double> m = S.indexInRange(i, n);
+            putMasked(load(a, ao, as, i, m).mul(load(b, bo, bs, i, m)), c, co + i, acc, m);
+        }
+    }
+
+    private static void div(int n, double[] a, int ao, int as, double[] b, int bo, int bs,
+                            double[] c, int co, boolean acc) {
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += L) {
+            put(load(a, ao, as, i).div(load(b, bo, bs, i)), c, co + i, acc);
+        }
+        if (i < n) {
+            VectorMask<Double> m = S.indexInRange(i, n);
+            putMasked(load(a, ao, as, i, m).div(load(b, bo, bs, i, m)), c, co + i, acc, m);
+        }
+    }
+
+    private static void min(int n, double[] a, int ao, int as, double[] b, int bo, int bs,
+                            double[] c, int co, boolean acc) {
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += L) {
+            put(load(a, ao, as, i).min(load(b, bo, bs, i)), c, co + i, acc);
+        }
+        if (i < n) {
+            VectorMask<Double> m = S.indexInRange(i, n);
+            putMasked(load(a, ao, as, i, m).min(load(b, bo, bs, i, m)), c, co + i, acc, m);
+        }
+    }
+
+    private static void max(int n, double[] a, int ao, int as, double[] b, int bo, int bs,
+                            double[] c, int co, boolean acc) {
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += L) {
+            put(load(a, ao, as, i).max(load(b, bo, bs, i)), c, co + i, acc);
+        }
+        if (i < n) {
+            VectorMask<Double> m = S.indexInRange(i, n);
+            putMasked(load(a, ao, as, i, m).max(load(b, bo, bs, i, m)), c, co + i, acc, m);
+        }
+    }
+
+    private static void pow(int n, double[] a, int ao, int as, double[] b, int bo, int bs,
+                            double[] c, int co, boolean acc) {
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += L) {
+            put(load(a, ao, as, i).lanewise(VectorOperators.POW, load(b, bo, bs, i)), c, co + i, acc);
+        }
+        if (i < n) {
+            VectorMask<Double> m = S.indexInRange(i, n);
+            putMasked(load(a, ao, as, i, m).lanewise(VectorOperators.POW, load(b, bo, bs, i, m)), c, co + i, acc, m);
+        }
+    }
+
+    private static void geMask(int n, double[] a, int ao, int as, double[] b, int bo, int bs,
+                               double[] c, int co, boolean acc) {
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += L) {
+            put(zero().blend(one(), load(a, ao, as, i).compare(VectorOperators.GE, load(b, bo, bs, i))), c, co + i, acc);
+        }
+        if (i < n) {
+            VectorMask<Double> m = S.indexInRange(i, n);
+            putMasked(zero().blend(one(), load(a, ao, as, i, m).compare(VectorOperators.GE, load(b, bo, bs, i, m))),
+                    c, co + i, acc, m);
+        }
+    }
+
+    private static void gtMask(int n, double[] a, int ao, int as, double[] b, int bo, int bs,
+                               double[] c, int co, boolean acc) {
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += L) {
+            put(zero().blend(one(), load(a, ao, as, i).compare(VectorOperators.GT, load(b, bo, bs, i))), c, co + i, acc);
+        }
+        if (i < n) {
+            VectorMask<Double> m = S.indexInRange(i, n);
+            putMasked(zero().blend(one(), load(a, ao, as, i, m).compare(VectorOperators.GT, load(b, bo, bs, i, m))),
+                    c, co + i, acc, m);
+        }
+    }
+
+    private static void tanhGrad(int n, double[] a, int ao, int as, double[] b, int bo, int bs,
+                                 double[] c, int co, boolean acc) {
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += L) {
+            put(tanhGrad(load(a, ao, as, i), load(b, bo, bs, i)), c, co + i, acc);
+        }
+        if (i < n) {
+            VectorMask<Double> m = S.indexInRange(i, n);
+            putMasked(tanhGrad(load(a, ao, as, i, m), load(b, bo, bs, i, m)), c, co + i, acc, m);
+        }
+    }
+
+    /** b * (1 - a*a), rounded step by step exactly as the reference (no FMA). */
+    private static DoubleVector tanhGrad(DoubleVector a, DoubleVector b) {
+        return b.mul(one().sub(a.mul(a)));
+    }
+
+    private static void sigmoidGrad(int n, double[] a, int ao, int as, double[] b, int bo, int bs,
+                                    double[] c, int co, boolean acc) {
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += L) {
+            put(sigmoidGrad(load(a, ao, as, i), load(b, bo, bs, i)), c, co + i, acc);
+        }
+        if (i < n) {
+            VectorMask<Double> m = S.indexInRange(i, n);
+            putMasked(sigmoidGrad(load(a, ao, as, i, m), load(b, bo, bs, i, m)), c, co + i, acc, m);
+        }
+    }
+
+    /** (b * a) * (1 - a), in the reference's evaluation order. */
+    private static DoubleVector sigmoidGrad(DoubleVector a, DoubleVector b) {
+        return b.mul(a).mul(one().sub(a));
+    }
+
+    private static void reluGrad(int n, double[] a, int ao, int as, double[] b, int bo, int bs,
+                                 double[] c, int co, boolean acc) {
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += L) {
+            put(reluGrad(load(a, ao, as, i), load(b, bo, bs, i)), c, co + i, acc);
+        }
+        if (i < n) {
+            VectorMask<Double> m = S.indexInRange(i, n);
+            putMasked(reluGrad(load(a, ao, as, i, m), load(b, bo, bs, i, m)), c, co + i, acc, m);
+        }
+    }
+
+    /** a > 0 ? b : 0. */
+    private static DoubleVector reluGrad(DoubleVector a, DoubleVector b) {
+        return zero().blend(b, a.compare(VectorOperators.GT, (double) 0));
+    }
+
+    // ---------------------------------------------------------------- reductions
+
+    @Override
+    public double reduce(ReduceOp op, int n, double[] x, int xOff, int xStride) {
+        if (n <= 0) return (double) op.identity();
+        if (xStride != 1) return reduceStrided(op, n, x, xOff, xStride);
+        return switch (op) {
+            case SUM -> sum(n, x, xOff);
+            case SUM_SQUARES -> sumSquares(n, x, xOff);
+            case MAX -> max(n, x, xOff);
+            case MIN -> min(n, x, xOff);
+        };
+    }
+
+    /** Four scalar accumulators taking elements round-robin, combined as (s0 + s1) + (s2 + s3). */
+    private static double reduceStrided(ReduceOp op, int n, double[] x, int xOff, int xStride) {
+        double s0 = (double) op.identity(), s1 = s0, s2 = s0, s3 = s0;
+        int i = 0, xi = xOff;
+        switch (op) {
+            case SUM -> {
+                for (; i + 3 < n; i += 4, xi += 4 * xStride) {
+                    s0 += x[xi];
+                    s1 += x[xi + xStride];
+                    s2 += x[xi + 2 * xStride];
+                    s3 += x[xi + 3 * xStride];
+                }
+                for (; i < n; i++, xi += xStride) s0 += x[xi];
+                return (s0 + s1) + (s2 + s3);
+            }
+            case SUM_SQUARES -> {
+                for (; i + 3 < n; i += 4, xi += 4 * xStride) {
+                    s0 = Math.fma(x[xi], x[xi], s0);
+                    s1 = Math.fma(x[xi + xStride], x[xi + xStride], s1);
+                    s2 = Math.fma(x[xi + 2 * xStride], x[xi + 2 * xStride], s2);
+                    s3 = Math.fma(x[xi + 3 * xStride], x[xi + 3 * xStride], s3);
+                }
+                for (; i < n; i++, xi += xStride) s0 = Math.fma(x[xi], x[xi], s0);
+                return (s0 + s1) + (s2 + s3);
+            }
+            case MAX -> {
+                for (; i < n; i++, xi += xStride) s0 = Math.max(s0, x[xi]);
+                return s0;
+            }
+            case MIN -> {
+                for (; i < n; i++, xi += xStride) s0 = Math.min(s0, x[xi]);
+                return s0;
+            }
+        }
+        throw new AssertionError(op);
+    }
+
+    private static double sum(int n, double[] x, int xo) {
+        DoubleVector s0 = zero(), s1 = zero(), s2 = zero(), s3 = zero();
+        int i = 0;
+        for (int end = n - 4 * L; i <= end; i += 4 * L) {
+            s0 = s0.add(DoubleVector.fromArray(S, x, xo + i));
+            s1 = s1.add(DoubleVector.fromArray(S, x, xo + i + L));
+            s2 = s2.add(DoubleVector.fromArray(S, x, xo + i + 2 * L));
+            s3 = s3.add(DoubleVector.fromArray(S, x, xo + i + 3 * L));
+        }
+        for (; i < n; i += L) {
+            s0 = s0.add(DoubleVector.fromArray(S, x, xo + i, S.indexInRange(i, n)));
+        }
+        return sumLanesInOrder(s0.add(s1).add(s2.add(s3)));
+    }
+
+    private static double sumSquares(int n, double[] x, int xo) {
+        DoubleVector s0 = zero(), s1 = zero(), s2 = zero(), s3 = zero();
+        int i = 0;
+        for (int end = n - 4 * L; i <= end; i += 4 * L) {
+            DoubleVector v0 = DoubleVector.fromArray(S, x, xo + i);
+            DoubleVector v1 = DoubleVector.fromArray(S, x, xo + i + L);
+            DoubleVector v2 = DoubleVector.fromArray(S, x, xo + i + 2 * L);
+            DoubleVector v3 = DoubleVector.fromArray(S, x, xo + i + 3 * L);
+            s0 = v0.fma(v0, s0);
+            s1 = v1.fma(v1, s1);
+            s2 = v2.fma(v2, s2);
+            s3 = v3.fma(v3, s3);
+        }
+        for (; i < n; i += L) {
+            DoubleVector v = DoubleVector.fromArray(S, x, xo + i, S.indexInRange(i, n));
+            s0 = v.fma(v, s0);
+        }
+        return sumLanesInOrder(s0.add(s1).add(s2.add(s3)));
+    }
+
+    /**
+     * Lanes added 0, 1, ..., L-1: a fixed order, unlike reduceLanes(ADD), whose floating-point
+     * order is unspecified and may differ between the intrinsic and the interpreter.
+     */
+    private static double sumLanesInOrder(DoubleVector v) {
+        double s = v.lane(0);
+        for (int j = 1; j < L; j++) s += v.lane(j);
+        return s;
+    }
+
+    private static double max(int n, double[] x, int xo) {
+        DoubleVector identity = DoubleVector.broadcast(S, Double.NEGATIVE_INFINITY);
+        DoubleVector s0 = identity, s1 = identity, s2 = identity, s3 = identity;
+        int i = 0;
+        for (int end = n - 4 * L; i <= end; i += 4 * L) {
+            s0 = s0.max(DoubleVector.fromArray(S, x, xo + i));
+            s1 = s1.max(DoubleVector.fromArray(S, x, xo + i + L));
+            s2 = s2.max(DoubleVector.fromArray(S, x, xo + i + 2 * L));
+            s3 = s3.max(DoubleVector.fromArray(S, x, xo + i + 3 * L));
+        }
+        for (; i < n; i += L) {
+            VectorMask<Double> m = S.indexInRange(i, n);
+            s0 = s0.lanewise(VectorOperators.MAX, DoubleVector.fromArray(S, x, xo + i, m), m);
+        }
+        // MAX is Math.max per lane (NaN wins, +0 > -0), so the combining order cannot matter.
+        return s0.max(s1).max(s2.max(s3)).reduceLanes(VectorOperators.MAX);
+    }
+
+    private static double min(int n, double[] x, int xo) {
+        DoubleVector identity = DoubleVector.broadcast(S, Double.POSITIVE_INFINITY);
+        DoubleVector s0 = identity, s1 = identity, s2 = identity, s3 = identity;
+        int i = 0;
+        for (int end = n - 4 * L; i <= end; i += 4 * L) {
+            s0 = s0.min(DoubleVector.fromArray(S, x, xo + i));
+            s1 = s1.min(DoubleVector.fromArray(S, x, xo + i + L));
+            s2 = s2.min(DoubleVector.fromArray(S, x, xo + i + 2 * L));
+            s3 = s3.min(DoubleVector.fromArray(S, x, xo + i + 3 * L));
+        }
+        for (; i < n; i += L) {
+            VectorMask<Double> m = S.indexInRange(i, n);
+            s0 = s0.lanewise(VectorOperators.MIN, DoubleVector.fromArray(S, x, xo + i, m), m);
+        }
+        return s0.min(s1).min(s2.min(s3)).reduceLanes(VectorOperators.MIN);
+    }
+
+    // ---------------------------------------------------------------- argmax, axpby, fill
+
+    @Override
+    public int argmax(int n, double[] x, int xOff, int xStride) {
+        if (n <= 0) return -1;
+        if (xStride != 1) return argmaxStrided(n, x, xOff, xStride);
+        // Two vectorised passes: the maximum (NaN if any element is NaN), then its first index.
+        double best = max(n, x, xOff);
+        boolean nan = Double.isNaN(best);
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Double> m = S.indexInRange(i, n);
+            DoubleVector v = DoubleVector.fromArray(S, x, xOff + i, m);
+            VectorMask<Double> hit = (nan ? v.test(VectorOperators.IS_NAN) : v.compare(VectorOperators.EQ, best)).and(m);
+            if (hit.anyTrue()) return i + hit.firstTrue();
+        }
+        throw new AssertionError("the maximum " + best + " was not found again");
+    }
+
+    private static int argmaxStrided(int n, double[] x, int xOff, int xStride) {
+        int best = 0;
+        double bestValue = x[xOff];
+        if (Double.isNaN(bestValue)) return 0;
+        for (int i = 1, xi = xOff + xStride; i < n; i++, xi += xStride) {
+            double v = x[xi];
+            if (Double.isNaN(v)) return i;
+            if (v > bestValue) {
+                bestValue = v;
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    @Override
+    public void axpby(int n, double alpha, double[] x, int xOff, int xStride,
+                      double beta, double[] y, int yOff, int yStride) {
+        if (n <= 0) return;
+        if (xStride != 1 || yStride != 1) {
+            for (int i = 0, xi = xOff, yi = yOff; i < n; i++, xi += xStride, yi += yStride) {
+                y[yi] = beta == 0 ? alpha * x[xi] : alpha * x[xi] + beta * y[yi];
+            }
+            return;
+        }
+        int i = 0;
+        if (beta == 0) {
+            for (int end = S.loopBound(n); i < end; i += L) {
+                DoubleVector.fromArray(S, x, xOff + i).mul(alpha).intoArray(y, yOff + i);
+            }
+            if (i < n) {
+                VectorMask<Double> m = S.indexInRange(i, n);
+                DoubleVector.fromArray(S, x, xOff + i, m).mul(alpha).intoArray(y, yOff + i, m);
+            }
+        } else {
+            // alpha*x + beta*y with two roundings and one add, as the scalar definition (no FMA).
+            for (int end = S.loopBound(n); i < end; i += L) {
+                DoubleVector.fromArray(S, x, xOff + i).mul(alpha)
+                        .add(DoubleVector.fromArray(S, y, yOff + i).mul(beta)).intoArray(y, yOff + i);
+            }
+            if (i < n) {
+                VectorMask<Double> m = S.indexInRange(i, n);
+                DoubleVector.fromArray(S, x, xOff + i, m).mul(alpha)
+                        .add(DoubleVector.fromArray(S, y, yOff + i, m).mul(beta)).intoArray(y, yOff + i, m);
+            }
+        }
+    }
+
+    @Override
+    public void fill(int n, double value, double[] y, int yOff, int yStride) {
+        if (n <= 0) return;
+        if (yStride != 1) {
+            for (int i = 0, yi = yOff; i < n; i++, yi += yStride) y[yi] = value;
+            return;
+        }
+        DoubleVector v = DoubleVector.broadcast(S, value);
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += L) v.intoArray(y, yOff + i);
+        if (i < n) v.intoArray(y, yOff + i, S.indexInRange(i, n));
+    }
+
+    // ---------------------------------------------------------------- small helpers (always inlined)
+
+    private static DoubleVector zero() {
+        return DoubleVector.zero(S);
+    }
+
+    private static DoubleVector one() {
+        return DoubleVector.broadcast(S, (double) 1);
+    }
+
+    /** The operand's vector at element i: a broadcast when its stride is 0 (a scalar operand). */
+    private static DoubleVector load(double[] a, int off, int stride, int i) {
+        return stride == 0 ? DoubleVector.broadcast(S, a[off]) : DoubleVector.fromArray(S, a, off + i);
+    }
+
+    private static DoubleVector load(double[] a, int off, int stride, int i, VectorMask<Double> m) {
+        return stride == 0 ? DoubleVector.broadcast(S, a[off]) : DoubleVector.fromArray(S, a, off + i, m);
+    }
+
+    /** y[i..i+L) = v, or += v when accumulating. */
+    private static void put(DoubleVector v, double[] y, int i, boolean accumulate) {
+        (accumulate ? v.add(DoubleVector.fromArray(S, y, i)) : v).intoArray(y, i);
+    }
+
+    private static void putMasked(DoubleVector v, double[] y, int i, boolean accumulate, VectorMask<Double> m) {
+        (accumulate ? v.add(DoubleVector.fromArray(S, y, i, m)) : v).intoArray(y, i, m);
+    }
+}
