@@ -380,6 +380,7 @@ class BackendAgreementProperties {
         List<DynamicTest> tests = new ArrayList<>();
         for (String name : Backends.available()) {
             Backend one = Backends.create(name, 1), two = Backends.create(name, 2);
+            name = one.description(); // e.g. the vector width of the SIMD backend
             tests.add(Property.forAll(vectorCases()).tries(400)
                     .test("elementwise, reduce, argmax, axpby, fill on " + name, c -> vectorProperty(one, two, scalar, c)));
             tests.add(Property.forAll(gemmCases()).tries(100)
