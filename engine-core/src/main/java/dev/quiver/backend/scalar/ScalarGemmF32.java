@@ -75,8 +75,46 @@ final class ScalarGemmF32 {
                         beta, c, cOff, cBatch, cRow, cCol);
             }
         } else {
-            workers.parallelFor(tasks, t -> tile(t, tiles, tilesN, m, n, k, alpha, a, aOff, aBatch, aRow, aCol,
-                    b, bOff, bBatch, bRow, bCol, beta, c, cOff, cBatch, cRow, cCol));
+            Job job = JOB.get();
+            job.set(tiles, tilesN, m, n, k, alpha, a, aOff, aBatch, aRow, aCol, b, bOff, bBatch, bRow, bCol,
+                    beta, c, cOff, cBatch, cRow, cCol);
+            try {
+                workers.parallelFor(tasks, job);
+            } finally {
+                job.clear();
+            }
+        }
+    }
+
+    private static final ThreadLocal<Job> JOB = ThreadLocal.withInitial(Job::new);
+
+    /** The arguments of one parallel GEMM, reused per calling thread so that a call allocates nothing. */
+    private static final class Job implements java.util.function.IntConsumer {
+        int tiles, tilesN, m, n, k, aOff, aBatch, aRow, aCol, bOff, bBatch, bRow, bCol, cOff, cBatch, cRow, cCol;
+        float alpha, beta;
+        float[] a, b, c;
+
+        void set(int tiles, int tilesN, int m, int n, int k, float alpha,
+                 float[] a, int aOff, int aBatch, int aRow, int aCol,
+                 float[] b, int bOff, int bBatch, int bRow, int bCol,
+                 float beta, float[] c, int cOff, int cBatch, int cRow, int cCol) {
+            this.tiles = tiles; this.tilesN = tilesN; this.m = m; this.n = n; this.k = k; this.alpha = alpha;
+            this.a = a; this.aOff = aOff; this.aBatch = aBatch; this.aRow = aRow; this.aCol = aCol;
+            this.b = b; this.bOff = bOff; this.bBatch = bBatch; this.bRow = bRow; this.bCol = bCol;
+            this.beta = beta; this.c = c; this.cOff = cOff; this.cBatch = cBatch; this.cRow = cRow; this.cCol = cCol;
+        }
+
+        /** Drops the array references so that the thread-local does not keep user data alive. */
+        void clear() {
+            a = null;
+            b = null;
+            c = null;
+        }
+
+        @Override
+        public void accept(int t) {
+            tile(t, tiles, tilesN, m, n, k, alpha, a, aOff, aBatch, aRow, aCol, b, bOff, bBatch, bRow, bCol,
+                    beta, c, cOff, cBatch, cRow, cCol);
         }
     }
 
