@@ -253,6 +253,7 @@ public final class TensorMath {
      * input's with those axes removed, or kept as 1 when {@code keepDims}. op is SUM, MAX, MIN
      * or SUM_SQUARES; axes may be negative and must be distinct. Reducing over an empty axis gives
      * {@link ReduceOp#identity()}. The order of accumulation is fixed (bitwise reproducible).
+     * out must not overlap x (it is filled with the identity first).
      */
     public Tensor reduce(ReduceOp op, Tensor x, boolean keepDims, int[] axes, Tensor out) {
         return reduce("reduce", op, x, keepDims, axes, out);
@@ -348,7 +349,8 @@ public final class TensorMath {
 
     /**
      * Sums x down to a shape it was broadcast from (the gradient of broadcasting): out's shape
-     * must broadcast to x's shape. out is overwritten and returned.
+     * must broadcast to x's shape. out is overwritten and returned; it must not overlap x unless
+     * it is x itself with nothing to sum (then this is a no-op copy).
      */
     public Tensor sumTo(Tensor x, Tensor out) {
         checkDtypes("sumTo", x, out);
@@ -369,6 +371,7 @@ public final class TensorMath {
             throw new IllegalArgumentException("sumTo: out shape " + out.shapeString() + " does not broadcast to "
                     + x.shapeString());
         }
+        if (mask == 0) return copy(x, out); // nothing to sum; also right when out is x itself
         reduceInto(ReduceOp.SUM, x, mask, SUM_TO, lead, out);
         return out;
     }

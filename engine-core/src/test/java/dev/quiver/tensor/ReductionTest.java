@@ -151,6 +151,16 @@ class ReductionTest {
     }
 
     @Test
+    void sumToSameShapeIsACopyEvenInPlace() {
+        Tensor x = Tensor.fromNested(new double[][] {{1, 2}, {3, 4}});
+        assertSame(x, M.sumTo(x, x));
+        assertArrayEquals(new double[] {1, 2, 3, 4}, Ref.values(x));
+        Tensor out = Tensor.zeros(DType.F64, 2, 2);
+        M.sumTo(x.transpose(), out);
+        assertArrayEquals(new double[] {1, 3, 2, 4}, Ref.values(out));
+    }
+
+    @Test
     void sumToReversesBroadcasting() {
         int variant = 0;
         for (DType dt : DType.values()) {

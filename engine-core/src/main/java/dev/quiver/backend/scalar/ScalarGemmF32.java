@@ -52,14 +52,15 @@ final class ScalarGemmF32 {
               float beta,
               float[] c, int cOff, int cBatch, int cRow, int cCol) {
         if (batch <= 0 || m <= 0 || n <= 0) return;
-        if (cCol != 1 && cRow == 1 && m > 1) {
+        if (cCol != 1 && cRow == 1 && m > 1 && n > 1) {
             // Column-major C: compute Cᵀ = Bᵀ Aᵀ instead, so the tile buffer merges along unit stride.
             gemm(batch, n, m, k, alpha, b, bOff, bBatch, bCol, bRow, a, aOff, aBatch, aCol, aRow,
                     beta, c, cOff, cBatch, cCol, cRow);
             return;
         }
         long work = (long) m * n * k;
-        if (k == 0 || work < SMALL) {
+        // Matrix-vector shapes (n < 4) are dot products along A's rows: packing would cost as much as the work.
+        if (k == 0 || work < SMALL || n < 4) {
             for (int p = 0; p < batch; p++) {
                 small(m, n, k, alpha, a, aOff + p * aBatch, aRow, aCol, b, bOff + p * bBatch, bRow, bCol,
                         beta, c, cOff + p * cBatch, cRow, cCol);

@@ -156,7 +156,7 @@ class ScalarKernelsTest {
     @Test
     void gemmSmallAndTiledPathsAllOrientations() {
         int[][] sizes = {{1, 1, 1}, {3, 17, 67}, {67, 3, 17}, {0, 5, 5}, {5, 0, 5}, {5, 5, 0},
-                {130, 300, 261}, {65, 257, 129}, {64, 256, 128}, {2, 600, 40}};
+                {130, 300, 261}, {65, 257, 129}, {64, 256, 128}, {2, 600, 40}, {500, 1, 300}, {1, 500, 300}, {300, 3, 200}};
         int variant = 0;
         for (int[] s : sizes) {
             for (int o = 0; o < 8; o++) {
