@@ -142,7 +142,12 @@ public final class ScalarKernelsF64 implements KernelsF64 {
             case SUM, SUM_SQUARES -> {
                 boolean squares = op == ReduceOp.SUM_SQUARES;
                 // Four partial sums in a fixed pattern: shorter dependency chains, same order every call.
-                double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                // Declared with var and a double literal so that the float32 twin also accumulates in
+                // float64 (the twin rules leave literals alone): the oracle stays accurate for long sums.
+                var s0 = 0.0;
+                var s1 = 0.0;
+                var s2 = 0.0;
+                var s3 = 0.0;
                 int i = 0, xi = xOff;
                 for (; i + 3 < n; i += 4, xi += 4 * xStride) {
                     double v0 = x[xi], v1 = x[xi + xStride], v2 = x[xi + 2 * xStride], v3 = x[xi + 3 * xStride];
@@ -156,7 +161,7 @@ public final class ScalarKernelsF64 implements KernelsF64 {
                     double v = x[xi];
                     s0 += squares ? v * v : v;
                 }
-                return (s0 + s1) + (s2 + s3);
+                return (double) ((s0 + s1) + (s2 + s3));
             }
             case MAX -> {
                 double m = Double.NEGATIVE_INFINITY;

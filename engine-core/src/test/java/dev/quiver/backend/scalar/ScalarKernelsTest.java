@@ -92,6 +92,16 @@ class ScalarKernelsTest {
     }
 
     @Test
+    void float32SumsAccumulateInFloat64() {
+        int n = 1 << 20;
+        float[] x = new float[n];
+        Arrays.fill(x, 0.1f);
+        double exact = (double) n * 0.1f;
+        assertEquals((float) exact, ONE.f32().reduce(ReduceOp.SUM, n, x, 0, 1));
+        assertEquals((float) (exact * 0.1f), ONE.f32().reduce(ReduceOp.SUM_SQUARES, n, x, 0, 1), Math.ulp((float) (exact * 0.1f)) * 2);
+    }
+
+    @Test
     void unaryDefinitionsAtEdges() {
         KernelsF64 k = ONE.f64();
         double[] in = {0, -0.0, 1e-300, -800, 800, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY};
