@@ -664,8 +664,10 @@ public final class Tensor {
     public Tensor min(boolean keepDims, int[] axes, Tensor out) { return math().reduce(ReduceOp.MIN, this, keepDims, axes, out); }
     /** Euclidean norm of all elements, rank 0. */
     public Tensor norm() { return math().norm(this); }
+    public Tensor norm(Tensor out) { return math().norm(this, out); }
     /** Index of the first maximum along an axis, as float64. */
     public Tensor argmax(int axis) { return math().argmax(this, axis); }
+    public Tensor argmax(int axis, Tensor out) { return math().argmax(this, axis, out); }
     /** Sums this down to out's shape, which must broadcast to this shape. */
     public Tensor sumTo(Tensor out) { return math().sumTo(this, out); }
 

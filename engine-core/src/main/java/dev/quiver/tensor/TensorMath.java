@@ -315,7 +315,12 @@ public final class TensorMath {
 
     /** Euclidean (Frobenius) norm over all elements, as a rank-0 tensor. */
     public Tensor norm(Tensor x) {
-        Tensor out = reduce(ReduceOp.SUM_SQUARES, x, false);
+        return norm(x, Tensor.zeros(x.dtype()));
+    }
+
+    /** out (rank 0) = sqrt(Σ x²) over all elements; returns out. */
+    public Tensor norm(Tensor x, Tensor out) {
+        reduce("norm", ReduceOp.SUM_SQUARES, x, false, null, out);
         return unary(UnaryOp.SQRT, out, out);
     }
 
@@ -325,24 +330,39 @@ public final class TensorMath {
      */
     public Tensor argmax(Tensor x, int axis) {
         int ax = Shapes.axis("argmax", axis, x.rank());
-        int n = x.shapeAt(ax);
-        if (n == 0) {
-            throw new IllegalArgumentException("argmax: axis " + axis + " of shape " + x.shapeString() + " is empty");
-        }
         int[] shape = new int[x.rank() - 1];
         for (int d = 0, od = 0; d < x.rank(); d++) if (d != ax) shape[od++] = x.shapeAt(d);
-        Tensor out = Tensor.zeros(DType.F64, shape);
+        return argmax(x, axis, Tensor.zeros(DType.F64, shape));
+    }
+
+    /**
+     * out = the positions of the first maximum along an axis; out is float64 (whatever x's dtype)
+     * with x's shape minus that axis, any layout. Returns out.
+     */
+    public Tensor argmax(Tensor x, int axis, Tensor out) {
+        int ax = Shapes.axis("argmax", axis, x.rank());
+        int n = x.shapeAt(ax);
+        boolean ok = out.dtype() == DType.F64 && out.rank() == x.rank() - 1;
+        for (int d = 0, od = 0; ok && d < x.rank(); d++) if (d != ax) ok = out.shapeAt(od++) == x.shapeAt(d);
+        if (!ok) {
+            throw new IllegalArgumentException("argmax: out must be F64 with shape " + x.shapeString() + " without axis "
+                    + axis + ", got " + out.dtype() + " " + out.shapeString());
+        }
+        if (n == 0 && out.size() > 0) {
+            throw new IllegalArgumentException("argmax: axis " + axis + " of shape " + x.shapeString() + " is empty");
+        }
         double[] od = out.f64();
-        int stride = x.strideAt(ax);
-        for (int o = 0; o < od.length; o++) {
-            int pos = x.offset();
-            for (int d = x.rank() - 1, rest = o; d >= 0; d--) {
+        int stride = x.strideAt(ax), count = out.size(), outRank = out.rank();
+        for (int o = 0; o < count; o++) {
+            int pos = x.offset(), opos = out.offset();
+            for (int d = x.rank() - 1, od2 = outRank - 1, rest = o; d >= 0; d--) {
                 if (d == ax) continue;
                 int size = x.shapeAt(d), i = rest % size;
                 rest /= size;
                 pos += i * x.strideAt(d);
+                opos += i * out.strideAt(od2--);
             }
-            od[o] = x.dtype() == DType.F64 ? f64.argmax(n, x.f64(), pos, stride) : f32.argmax(n, x.f32(), pos, stride);
+            od[opos] = x.dtype() == DType.F64 ? f64.argmax(n, x.f64(), pos, stride) : f32.argmax(n, x.f32(), pos, stride);
         }
         return out;
     }

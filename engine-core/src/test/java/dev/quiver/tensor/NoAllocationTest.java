@@ -84,6 +84,7 @@ class NoAllocationTest {
                 Tensor v17 = Tensor.rand(dt, 7, 17), outer = Tensor.zeros(dt, 17, 3);
                 int[] axis0 = {0}, axis1 = {1};
                 Tensor sqT = sq.transpose();
+                Tensor argmaxOut = Tensor.zeros(DType.F64, 3).transpose();
                 DoubleUnaryOperator cube = v -> v * v * v;
                 // Large enough for the scalar GEMM to split tiles over the workers.
                 Tensor big = Tensor.rand(dt, 8, 256, 256), bigOut = Tensor.zeros(dt, 256, 256);
@@ -103,6 +104,8 @@ class NoAllocationTest {
                         () -> m.reduce(ReduceOp.SUM_SQUARES, a, true, axis0, keep),
                         () -> m.mean(a, false, axis0, row),
                         () -> m.sumTo(a, row),
+                        () -> m.norm(a, scalar),
+                        () -> m.argmax(a, 0, argmaxOut),
                         () -> m.dot(v17, v17, scalar),
                         () -> m.outer(v17, b, outer),
                         () -> m.matmul(a, sq, c),

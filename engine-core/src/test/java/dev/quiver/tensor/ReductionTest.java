@@ -108,6 +108,9 @@ class ReductionTest {
         assertEquals(-1.0 / 6, M.mean(x).item(), 1e-15);
         assertEquals(Math.sqrt(1 + 25 + 9 + 16 + 4 + 36), M.norm(x).item(), 1e-14);
         assertEquals(0, M.norm(x).rank());
+        Tensor normOut = Tensor.zeros(DType.F64);
+        assertSame(normOut, M.norm(x.transpose(), normOut));
+        assertEquals(Math.sqrt(91), normOut.item(), 1e-14);
         Tensor empty = Tensor.zeros(DType.F64, 0, 3);
         assertArrayEquals(new double[] {0, 0, 0}, Ref.values(M.sum(empty, 0)));
         assertArrayEquals(new double[] {Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY},
@@ -143,6 +146,9 @@ class ReductionTest {
                         assertEquals(DType.F64, got.dtype());
                         assertArrayEquals(outShape, got.shape());
                         assertArrayEquals(expected, Ref.values(got), dt + " " + Shapes.str(shape) + " axis " + axis + " " + lx);
+                        Tensor out = Ref.make(DType.F64, outShape, new double[expected.length], LAYOUTS[(lx.ordinal() + 1) % 4]);
+                        assertSame(out, M.argmax(xt, axis, out));
+                        assertArrayEquals(expected, Ref.values(out), "out form " + dt + " " + Shapes.str(shape) + " axis " + axis + " " + lx);
                     }
                 }
             }
