@@ -193,7 +193,12 @@ class ScalarKernelsTest {
 
     @Test
     void gemmBitwiseIdenticalForAnyThreadCount() {
-        int m = 200, n = 530, k = 140; // several tiles, above the parallel threshold
+        // several tiles; and one tile that is split into narrower ones when there are more threads
+        checkThreadIndependence(200, 530, 140);
+        checkThreadIndependence(64, 256, 300);
+    }
+
+    static void checkThreadIndependence(int m, int n, int k) {
         double[] a = random(7, m * k), b = random(8, k * n);
         float[] af = toFloat(a), bf = toFloat(b);
         double[] ref = new double[m * n];
