@@ -137,21 +137,23 @@ public final class TensorMath {
         return out;
     }
 
-    // Allocating forms; the result is contiguous with the broadcast shape.
-
+    /** f(x) into a new contiguous tensor of x's shape. */
     public Tensor unary(UnaryOp op, Tensor x) {
         return unary(op, x, Tensor.zeros(x.dtype(), x.shape()));
     }
 
+    /** f(a, b) into a new contiguous tensor of the broadcast shape. */
     public Tensor binary(BinaryOp op, Tensor a, Tensor b) {
         checkDtypes("binary(" + op + ")", a, b);
         return binary(op, a, b, Tensor.zeros(a.dtype(), Shapes.broadcast("binary(" + op + ")", a.shape(), b.shape())));
     }
 
+    /** f(a, s) into a new contiguous tensor of a's shape. */
     public Tensor binary(BinaryOp op, Tensor a, double s) {
         return binary(op, a, s, Tensor.zeros(a.dtype(), a.shape()));
     }
 
+    /** f applied to every element (float64 slow path) into a new contiguous tensor. */
     public Tensor map(Tensor x, DoubleUnaryOperator f) {
         return map(x, f, Tensor.zeros(x.dtype(), x.shape()));
     }
@@ -280,6 +282,7 @@ public final class TensorMath {
         return out;
     }
 
+    /** Allocating form of {@link #reduce(ReduceOp, Tensor, boolean, int[], Tensor)}: a new contiguous result. */
     public Tensor reduce(ReduceOp op, Tensor x, boolean keepDims, int... axes) {
         int mask = axisMask("reduce", op, x, axes);
         return reduce(op, x, keepDims, axes, Tensor.zeros(x.dtype(), reducedShape(x, mask, keepDims)));
@@ -305,10 +308,12 @@ public final class TensorMath {
         return axpby(1 / count, out, 0, out);
     }
 
+    /** Maximum over the given axes (all when none), axes removed; NaN propagates, -inf over an empty axis. */
     public Tensor max(Tensor x, int... axes) {
         return reduce(ReduceOp.MAX, x, false, axes);
     }
 
+    /** Minimum over the given axes (all when none), axes removed; NaN propagates, +inf over an empty axis. */
     public Tensor min(Tensor x, int... axes) {
         return reduce(ReduceOp.MIN, x, false, axes);
     }
