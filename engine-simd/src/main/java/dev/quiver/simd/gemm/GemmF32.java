@@ -3,7 +3,6 @@ package dev.quiver.simd.gemm;
 
 import dev.quiver.backend.Workers;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -204,7 +203,7 @@ public final class GemmF32 {
 
     /**
      * The small-problem path: no packing (but for a narrow last column block), A read in place
-     * through its strides, B rows read as vectors, C rows written as masked vectors. Tiles of SMALL_MR rows x 2 vectors; a short last row block
+     * through its strides, B rows read as vectors, C written by {@link #writeTile}; no masks. Tiles of SMALL_MR rows x 2 vectors; a short last row block
      * recomputes its last row instead of branching in the loop, and only stores its own rows. The
      * rounding is the packed path's (one FMA chain over l, then alpha * acc + beta * C).
      */
@@ -215,8 +214,6 @@ public final class GemmF32 {
         Workspace ws = WORKSPACE.get();
         float[] tile = ws.tile;
         for (int j = 0; j < n; j += NR) {
-            VectorMask<Float> m0 = SPECIES.indexInRange(j, n);
-            VectorMask<Float> m1 = SPECIES.indexInRange(j + L, n);
             boolean two = n - j > L;
             // The last, narrower column block is copied into a zero-padded k x NR panel: masked
             // loads with partial masks in the k loop measured 6x slower than plain ones.
@@ -263,17 +260,7 @@ public final class GemmF32 {
                 c30.intoArray(tile, 3 * NR); c31.intoArray(tile, 3 * NR + L);
                 c40.intoArray(tile, 4 * NR); c41.intoArray(tile, 4 * NR + L);
                 c50.intoArray(tile, 5 * NR); c51.intoArray(tile, 5 * NR + L);
-                int ci = cBase + i * cRow + j;
-                for (int r = 0; r < rows; r++, ci += cRow) {
-                    FloatVector v = FloatVector.fromArray(SPECIES, tile, r * NR).mul(alpha);
-                    if (beta != 0) v = v.add(FloatVector.fromArray(SPECIES, c, ci, m0).mul(beta));
-                    v.intoArray(c, ci, m0);
-                    if (two) {
-                        v = FloatVector.fromArray(SPECIES, tile, r * NR + L).mul(alpha);
-                        if (beta != 0) v = v.add(FloatVector.fromArray(SPECIES, c, ci + L, m1).mul(beta));
-                        v.intoArray(c, ci + L, m1);
-                    }
-                }
+                writeTile(tile, rows, Math.min(NR, n - j), alpha, beta, c, cBase + i * cRow + j, cRow, 1);
             }
         }
     }
@@ -373,27 +360,21 @@ public final class GemmF32 {
      */
     private static void writeTile(float[] tile, int mr, int nr, float alpha, float beta,
                                   float[] c, int ci, int cRow, int cCol) {
-        if (nr == NR && cCol == 1) {
-            for (int r = 0; r < mr; r++, ci += cRow) {
-                int t = r * NR;
-                FloatVector t0 = FloatVector.fromArray(SPECIES, tile, t).mul(alpha);
-                FloatVector t1 = FloatVector.fromArray(SPECIES, tile, t + L).mul(alpha);
-                if (beta != 0) {
-                    t0 = t0.add(FloatVector.fromArray(SPECIES, c, ci).mul(beta));
-                    t1 = t1.add(FloatVector.fromArray(SPECIES, c, ci + L).mul(beta));
-                }
-                t0.intoArray(c, ci);
-                t1.intoArray(c, ci + L);
-            }
-            return;
-        }
+        // Whole vectors of unit-stride rows go vector-wide; the rest (a tail, or strided C) per element.
+        int vectorCols = cCol == 1 ? nr - nr % L : 0;
         for (int r = 0; r < mr; r++, ci += cRow) {
             int t = r * NR;
-            int cj = ci;
+            int j = 0;
+            for (; j < vectorCols; j += L) {
+                FloatVector v = FloatVector.fromArray(SPECIES, tile, t + j).mul(alpha);
+                if (beta != 0) v = v.add(FloatVector.fromArray(SPECIES, c, ci + j).mul(beta));
+                v.intoArray(c, ci + j);
+            }
+            int cj = ci + j * cCol;
             if (beta == 0) {
-                for (int j = 0; j < nr; j++, cj += cCol) c[cj] = alpha * tile[t + j];
+                for (; j < nr; j++, cj += cCol) c[cj] = alpha * tile[t + j];
             } else {
-                for (int j = 0; j < nr; j++, cj += cCol) c[cj] = alpha * tile[t + j] + c[cj] * beta;
+                for (; j < nr; j++, cj += cCol) c[cj] = alpha * tile[t + j] + c[cj] * beta;
             }
         }
     }

@@ -2,7 +2,6 @@ package dev.quiver.simd.gemm;
 
 import dev.quiver.backend.Workers;
 import jdk.incubator.vector.DoubleVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -203,7 +202,7 @@ public final class GemmF64 {
 
     /**
      * The small-problem path: no packing (but for a narrow last column block), A read in place
-     * through its strides, B rows read as vectors, C rows written as masked vectors. Tiles of SMALL_MR rows x 2 vectors; a short last row block
+     * through its strides, B rows read as vectors, C written by {@link #writeTile}; no masks. Tiles of SMALL_MR rows x 2 vectors; a short last row block
      * recomputes its last row instead of branching in the loop, and only stores its own rows. The
      * rounding is the packed path's (one FMA chain over l, then alpha * acc + beta * C).
      */
@@ -214,8 +213,6 @@ public final class GemmF64 {
         Workspace ws = WORKSPACE.get();
         double[] tile = ws.tile;
         for (int j = 0; j < n; j += NR) {
-            VectorMask<Double> m0 = SPECIES.indexInRange(j, n);
-            VectorMask<Double> m1 = SPECIES.indexInRange(j + L, n);
             boolean two = n - j > L;
             // The last, narrower column block is copied into a zero-padded k x NR panel: masked
             // loads with partial masks in the k loop measured 6x slower than plain ones.
@@ -262,17 +259,7 @@ public final class GemmF64 {
                 c30.intoArray(tile, 3 * NR); c31.intoArray(tile, 3 * NR + L);
                 c40.intoArray(tile, 4 * NR); c41.intoArray(tile, 4 * NR + L);
                 c50.intoArray(tile, 5 * NR); c51.intoArray(tile, 5 * NR + L);
-                int ci = cBase + i * cRow + j;
-                for (int r = 0; r < rows; r++, ci += cRow) {
-                    DoubleVector v = DoubleVector.fromArray(SPECIES, tile, r * NR).mul(alpha);
-                    if (beta != 0) v = v.add(DoubleVector.fromArray(SPECIES, c, ci, m0).mul(beta));
-                    v.intoArray(c, ci, m0);
-                    if (two) {
-                        v = DoubleVector.fromArray(SPECIES, tile, r * NR + L).mul(alpha);
-                        if (beta != 0) v = v.add(DoubleVector.fromArray(SPECIES, c, ci + L, m1).mul(beta));
-                        v.intoArray(c, ci + L, m1);
-                    }
-                }
+                writeTile(tile, rows, Math.min(NR, n - j), alpha, beta, c, cBase + i * cRow + j, cRow, 1);
             }
         }
     }
@@ -372,27 +359,21 @@ public final class GemmF64 {
      */
     private static void writeTile(double[] tile, int mr, int nr, double alpha, double beta,
                                   double[] c, int ci, int cRow, int cCol) {
-        if (nr == NR && cCol == 1) {
-            for (int r = 0; r < mr; r++, ci += cRow) {
-                int t = r * NR;
-                DoubleVector t0 = DoubleVector.fromArray(SPECIES, tile, t).mul(alpha);
-                DoubleVector t1 = DoubleVector.fromArray(SPECIES, tile, t + L).mul(alpha);
-                if (beta != 0) {
-                    t0 = t0.add(DoubleVector.fromArray(SPECIES, c, ci).mul(beta));
-                    t1 = t1.add(DoubleVector.fromArray(SPECIES, c, ci + L).mul(beta));
-                }
-                t0.intoArray(c, ci);
-                t1.intoArray(c, ci + L);
-            }
-            return;
-        }
+        // Whole vectors of unit-stride rows go vector-wide; the rest (a tail, or strided C) per element.
+        int vectorCols = cCol == 1 ? nr - nr % L : 0;
         for (int r = 0; r < mr; r++, ci += cRow) {
             int t = r * NR;
-            int cj = ci;
+            int j = 0;
+            for (; j < vectorCols; j += L) {
+                DoubleVector v = DoubleVector.fromArray(SPECIES, tile, t + j).mul(alpha);
+                if (beta != 0) v = v.add(DoubleVector.fromArray(SPECIES, c, ci + j).mul(beta));
+                v.intoArray(c, ci + j);
+            }
+            int cj = ci + j * cCol;
             if (beta == 0) {
-                for (int j = 0; j < nr; j++, cj += cCol) c[cj] = alpha * tile[t + j];
+                for (; j < nr; j++, cj += cCol) c[cj] = alpha * tile[t + j];
             } else {
-                for (int j = 0; j < nr; j++, cj += cCol) c[cj] = alpha * tile[t + j] + c[cj] * beta;
+                for (; j < nr; j++, cj += cCol) c[cj] = alpha * tile[t + j] + c[cj] * beta;
             }
         }
     }
