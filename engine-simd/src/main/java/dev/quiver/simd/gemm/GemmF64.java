@@ -46,6 +46,8 @@ public final class GemmF64 {
     static final long SMALL_MACS = Long.getLong("quiver.gemm.smallMacs", 64 * 64 * 64);
     /** Rows of the small path's register tile: 2*SMALL_MR accumulators fit even 16 registers. */
     private static final int SMALL_MR = 6;
+    /** Largest shared A (rows x KC elements) packed whole, once per K block, for a batch. */
+    static final int SHARED_A_MAX = 1 << 20;
     /** Below this many multiply-adds (batch*m*n*k) a call runs on the caller's thread only. */
     static final long PARALLEL_MIN_MACS = Long.getLong("quiver.gemm.parallelMinMacs", 1L << 21);
 
@@ -56,6 +58,13 @@ public final class GemmF64 {
         final double[] packedA = new double[MC * KC];
         final double[] packedB = new double[KC * NC];
         final double[] tile = new double[MR * NR];
+        /** All of a shared A's row panels for one K block; grown on first need, then reused. */
+        double[] sharedA = new double[0];
+
+        double[] sharedA(int size) {
+            if (sharedA.length < size) sharedA = new double[size];
+            return sharedA;
+        }
     }
 
     private final Workers workers;
@@ -172,14 +181,26 @@ public final class GemmF64 {
                 // Later K blocks add to what the first one wrote.
                 double betaBlock = pc == 0 ? beta : 1;
                 if (sharedB) packB(kc, nc, b, bOff + pc * bRow + jc * bCol, bRow, bCol, packedB);
-                if (sharedA && !sharedB) {
-                    // A packed once per (ic, pc) block, B repacked per batch entry.
+                int paddedRows = roundUp(i1 - i0, MR);
+                if (sharedA && !sharedB && (long) paddedRows * kc <= SHARED_A_MAX) {
+                    // The mode-n middle-mode case: all of A packed once per K block, each B once.
+                    double[] allA = ws.sharedA(paddedRows * kc);
+                    packA(i1 - i0, kc, a, aOff + i0 * aRow + pc * aCol, aRow, aCol, allA);
+                    for (int p = p0; p < p1; p++) {
+                        packB(kc, nc, b, bOff + p * bBatch + pc * bRow + jc * bCol, bRow, bCol, packedB);
+                        for (int ic = i0; ic < i1; ic += MC) {
+                            macroKernel(Math.min(MC, i1 - ic), nc, kc, alpha, allA, (ic - i0) * kc, packedB, betaBlock,
+                                    c, cOff + p * cBatch + ic * cRow + jc * cCol, cRow, cCol, tile);
+                        }
+                    }
+                } else if (sharedA && !sharedB) {
+                    // A too large to pack whole: packed once per (ic, pc) block, B repacked per entry.
                     for (int ic = i0; ic < i1; ic += MC) {
                         int mc = Math.min(MC, i1 - ic);
                         packA(mc, kc, a, aOff + ic * aRow + pc * aCol, aRow, aCol, packedA);
                         for (int p = p0; p < p1; p++) {
                             packB(kc, nc, b, bOff + p * bBatch + pc * bRow + jc * bCol, bRow, bCol, packedB);
-                            macroKernel(mc, nc, kc, alpha, packedA, packedB, betaBlock,
+                            macroKernel(mc, nc, kc, alpha, packedA, 0, packedB, betaBlock,
                                     c, cOff + p * cBatch + ic * cRow + jc * cCol, cRow, cCol, tile);
                         }
                     }
@@ -191,7 +212,7 @@ public final class GemmF64 {
                         for (int ic = i0; ic < i1; ic += MC) {
                             int mc = Math.min(MC, i1 - ic);
                             packA(mc, kc, a, aOff + p * aBatch + ic * aRow + pc * aCol, aRow, aCol, packedA);
-                            macroKernel(mc, nc, kc, alpha, packedA, packedB, betaBlock,
+                            macroKernel(mc, nc, kc, alpha, packedA, 0, packedB, betaBlock,
                                     c, cOff + p * cBatch + ic * cRow + jc * cCol, cRow, cCol, tile);
                         }
                     }
@@ -265,14 +286,15 @@ public final class GemmF64 {
     }
 
     /** C block (mc x nc) = alpha * packedA packedB + beta * C block, one micro-tile at a time. */
-    private static void macroKernel(int mc, int nc, int kc, double alpha, double[] packedA, double[] packedB,
+    private static void macroKernel(int mc, int nc, int kc, double alpha, double[] packedA, int aStart,
+                                    double[] packedB,
                                     double beta, double[] c, int cBase, int cRow, int cCol, double[] tile) {
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
             int bPanel = jr * kc;
             for (int ir = 0; ir < mc; ir += MR) {
                 int mr = Math.min(MR, mc - ir);
-                microKernel(kc, packedA, ir * kc, packedB, bPanel, tile);
+                microKernel(kc, packedA, aStart + ir * kc, packedB, bPanel, tile);
                 writeTile(tile, mr, nr, alpha, beta, c, cBase + ir * cRow + jr * cCol, cRow, cCol);
             }
         }
