@@ -169,7 +169,7 @@ public final class Graph {
         DType dtype = null;
         for (Node in : inputs) {
             if (in == null) throw new IllegalArgumentException(op.name() + ": null input");
-            own(op.name(), in);
+            if (in.graph() != this) own(op.name(), in);   // op.name() only on the error path: it may build a string
             if (dtype == null) dtype = in.dtype();
             else if (in.dtype() != dtype) throw Op.fail(op, inputs, "dtypes differ (" + dtype + " vs " + in.dtype() + ")");
         }

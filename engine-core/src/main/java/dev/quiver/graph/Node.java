@@ -43,7 +43,7 @@ public final class Node {
         this.view = op != null && op.isView(inputs);
         // Planned buffers and leaves are contiguous; a view is contiguous only if it is a reshape of a contiguous value.
         this.contiguous = constant != null ? constant.isContiguous()
-                : !view || (op.name().equals("reshape") && inputs[0].contiguous);
+                : !view || (op instanceof dev.quiver.ops.Shaping.Reshape && inputs[0].contiguous);
     }
 
     public Graph graph() { return graph; }
