@@ -33,6 +33,8 @@ public final class Step {
     private final boolean[] kept;
     private final Exec[] forward;
     private final Exec[] backward;
+    private final Op.Instruction[] forwardInstructions;
+    private final Op.Instruction[] backwardInstructions;
     private final Tensor seed;
     private final Node[] wrt;
     private final Tensor[] gradTensors;
@@ -96,6 +98,14 @@ public final class Step {
             }
         }
         this.backward = bw;
+        this.forwardInstructions = instructions(forward);
+        this.backwardInstructions = instructions(bw);
+    }
+
+    private static Op.Instruction[] instructions(Exec[] program) {
+        Op.Instruction[] out = new Op.Instruction[program.length];
+        for (int i = 0; i < out.length; i++) out[i] = program[i].instruction();
+        return out;
     }
 
     private Exec copyOut(int j) {
@@ -254,7 +264,8 @@ public final class Step {
     private void run(Exec[] program) {
         TensorMath m = math;
         if (!checkFinite) {
-            for (Exec e : program) e.instruction().run(m);
+            Op.Instruction[] plain = program == forward ? forwardInstructions : backwardInstructions;
+            for (Op.Instruction i : plain) i.run(m);
             return;
         }
         for (Exec e : program) {
