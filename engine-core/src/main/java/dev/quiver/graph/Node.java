@@ -16,21 +16,29 @@ public final class Node {
     public enum Kind { INPUT, PARAM, CONSTANT, OP }
 
     private final Graph graph;
-    private final int index;
-    private final Kind kind;
-    private final Op op;
-    private final Node[] inputs;
-    private final int[] shape;
-    private final DType dtype;
-    private final Parameter parameter;
-    private final Tensor constant;
-    private final boolean view;
-    private final boolean contiguous;
+    // Not final: a graph that is reset recycles its node objects for the next build (see Graph#reset).
+    private int index;
+    private Kind kind;
+    private Op op;
+    private Node[] inputs;
+    private int[] shape;
+    private DType dtype;
+    private Parameter parameter;
+    private Tensor constant;
+    private boolean view;
+    private boolean contiguous;
     private String name;
+    /** Shape and dtype are those of this object's previous build (so shape rules of consumers need not rerun). */
+    boolean stable;
 
     Node(Graph graph, int index, Kind kind, Op op, Node[] inputs, int[] shape, DType dtype,
          Parameter parameter, Tensor constant, String name) {
         this.graph = graph;
+        init(index, kind, op, inputs, shape, dtype, parameter, constant, name);
+    }
+
+    void init(int index, Kind kind, Op op, Node[] inputs, int[] shape, DType dtype, Parameter parameter, Tensor constant,
+              String name) {
         this.index = index;
         this.kind = kind;
         this.op = op;
@@ -45,6 +53,8 @@ public final class Node {
         this.contiguous = constant != null ? constant.isContiguous()
                 : !view || (op instanceof dev.quiver.ops.Shaping.Reshape && inputs[0].contiguous);
     }
+
+    Node[] inputsRef() { return inputs; }
 
     public Graph graph() { return graph; }
 
