@@ -7,8 +7,9 @@ import dev.quiver.tensor.Tensor;
 
 /**
  * A value in a {@link Graph}: an input (fed each run), a parameter, a constant, or the result of
- * an {@link Op} applied to other nodes. Nodes are immutable apart from their name; shape and dtype
- * are fixed when the node is built. The fluent methods ({@code x.t().matmul(A)}) build new nodes in
+ * an {@link Op} applied to other nodes. Shape and dtype are fixed when the node is built; only the
+ * name can change. {@link Graph#reset()} recycles node objects for the next build, so a node must
+ * not be used after the graph that built it is reset. The fluent methods ({@code x.t().matmul(A)}) build new nodes in
  * the same graph, exactly like the corresponding {@link Graph} methods.
  */
 public final class Node {
