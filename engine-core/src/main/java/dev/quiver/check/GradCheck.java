@@ -359,7 +359,9 @@ public final class GradCheck {
     private Run prepare() {
         Graph g = output.graph();
         refuseFloat32(g);
-        CompileOptions options = CompileOptions.training().withWrt(wrt);
+        // Training compiles differentiate parameters only by default; a gradient check wants every
+        // input and parameter the output depends on.
+        CompileOptions options = CompileOptions.training().withWrt(wrt.length > 0 ? wrt : leavesOf(output));
         if (math != null) options = options.withMath(math);
         Step step = g.compile(output, options);
         for (var e : feeds.entrySet()) step.feed(e.getKey(), e.getValue());
@@ -372,6 +374,22 @@ public final class GradCheck {
             projection = Tensor.randn(DType.F64, seed ^ 0xC0FFEEL, output.shape());
         }
         return new Run(step, targets, projection);
+    }
+
+    /** Inputs and parameters the output depends on, in graph order. */
+    private static Node[] leavesOf(Node output) {
+        boolean[] reached = new boolean[output.index() + 1];
+        java.util.ArrayDeque<Node> todo = new java.util.ArrayDeque<>(List.of(output));
+        List<Node> leaves = new ArrayList<>();
+        while (!todo.isEmpty()) {
+            Node n = todo.pop();
+            if (reached[n.index()]) continue;
+            reached[n.index()] = true;
+            if (n.kind() == Node.Kind.INPUT || n.kind() == Node.Kind.PARAM) leaves.add(n);
+            for (Node in : n.inputs()) todo.push(in);
+        }
+        leaves.sort(java.util.Comparator.comparingInt(Node::index));
+        return leaves.toArray(new Node[0]);
     }
 
     /** Inputs and parameters the step computes gradients for, in graph order. */

@@ -29,10 +29,11 @@ import java.util.Map;
  * var x = g.input("x", F64, 3);
  * var A = g.param("A", Tensor.randn(F64, seed, 3, 3));
  * var f = g.named("f", x.t().matmul(A).matmul(x));
- * var step = g.compile(f);
+ * var step = g.compile(f, CompileOptions.training().withInputGradients(true));
  * step.forward(Map.of("x", xValue));
  * step.backward();
  * step.grad(A);           // x x^T
+ * step.grad(x);           // (A^T + A) x
  * }</pre>
  *
  * <p><b>Dynamic graphs.</b> A graph built afresh every step with a recurring structure reuses its
@@ -160,6 +161,11 @@ public final class Graph {
      * and adds the node. This is how every op (built-in or user-defined) enters a graph.
      */
     public Node apply(Op op, Node... inputs) {
+        return make(op, inputs.clone());
+    }
+
+    /** {@link #apply} for argument arrays nobody else holds (no defensive copy). */
+    private Node make(Op op, Node... inputs) {
         DType dtype = null;
         for (Node in : inputs) {
             if (in == null) throw new IllegalArgumentException(op.name() + ": null input");
@@ -168,9 +174,8 @@ public final class Graph {
             else if (in.dtype() != dtype) throw Op.fail(op, inputs, "dtypes differ (" + dtype + " vs " + in.dtype() + ")");
         }
         if (dtype == null) throw new IllegalArgumentException(op.name() + ": an op needs at least one input");
-        Node[] args = inputs.clone();
-        int[] shape = op.shape(args);
-        return add(new Node(this, nodes.size(), Node.Kind.OP, op, args, shape, dtype, null, null, null));
+        int[] shape = op.shape(inputs);
+        return add(new Node(this, nodes.size(), Node.Kind.OP, op, inputs, shape, dtype, null, null, null));
     }
 
     void own(String op, Node node) {
@@ -182,23 +187,29 @@ public final class Graph {
     // ------------------------------------------------------------------ elementwise
 
     /** a + b (broadcasting). */
-    public Node add(Node a, Node b) { return apply(new Elementwise.Binary(BinaryOp.ADD), a, b); }
+    public Node add(Node a, Node b) { return make(Elementwise.binary(BinaryOp.ADD), a, b); }
     /** a - b (broadcasting). */
-    public Node sub(Node a, Node b) { return apply(new Elementwise.Binary(BinaryOp.SUB), a, b); }
+    public Node sub(Node a, Node b) { return make(Elementwise.binary(BinaryOp.SUB), a, b); }
     /** a * b elementwise (broadcasting). */
-    public Node mul(Node a, Node b) { return apply(new Elementwise.Binary(BinaryOp.MUL), a, b); }
+    public Node mul(Node a, Node b) { return make(Elementwise.binary(BinaryOp.MUL), a, b); }
     /** a / b elementwise (broadcasting). */
-    public Node div(Node a, Node b) { return apply(new Elementwise.Binary(BinaryOp.DIV), a, b); }
+    public Node div(Node a, Node b) { return make(Elementwise.binary(BinaryOp.DIV), a, b); }
     /** max(a, b) elementwise; on ties the gradient goes to a. */
-    public Node max(Node a, Node b) { return apply(new Elementwise.Binary(BinaryOp.MAX), a, b); }
+    public Node max(Node a, Node b) { return make(Elementwise.binary(BinaryOp.MAX), a, b); }
     /** min(a, b) elementwise; on ties the gradient goes to a. */
-    public Node min(Node a, Node b) { return apply(new Elementwise.Binary(BinaryOp.MIN), a, b); }
+    public Node min(Node a, Node b) { return make(Elementwise.binary(BinaryOp.MIN), a, b); }
     /** x + c. */
-    public Node add(Node x, double c) { return apply(new Elementwise.WithScalar(BinaryOp.ADD, c), x); }
+    public Node add(Node x, double c) { return make(new Elementwise.WithScalar(BinaryOp.ADD, c), x); }
     /** x * c. */
-    public Node mul(Node x, double c) { return apply(new Elementwise.WithScalar(BinaryOp.MUL, c), x); }
+    public Node mul(Node x, double c) { return make(new Elementwise.WithScalar(BinaryOp.MUL, c), x); }
     /** x to the constant power p. */
-    public Node pow(Node x, double p) { return apply(new Elementwise.WithScalar(BinaryOp.POW, p), x); }
+    public Node pow(Node x, double p) {
+        if (p == 1) return x;
+        if (p == 2) return square(x);     // one multiply instead of Math.pow, same derivative
+        if (p == -1) return map(UnaryOp.RECIPROCAL, x);
+        if (p == 0.5) return sqrt(x);
+        return make(new Elementwise.WithScalar(BinaryOp.POW, p), x);
+    }
     public Node neg(Node x) { return map(UnaryOp.NEG, x); }
     public Node exp(Node x) { return map(UnaryOp.EXP, x); }
     public Node log(Node x) { return map(UnaryOp.LOG, x); }
@@ -213,7 +224,7 @@ public final class Graph {
     /** The hinge max(0, 1 - x), composed as relu(1 - x); subgradient 0 at the margin x = 1. */
     public Node hinge(Node x) { return relu(add(neg(x), 1.0)); }
 
-    private Node map(UnaryOp fn, Node x) { return apply(new Elementwise.Map(fn), x); }
+    private Node map(UnaryOp fn, Node x) { return make(Elementwise.map(fn), x); }
 
     // ------------------------------------------------------------------ shapes (linear, mostly views)
 
@@ -263,16 +274,16 @@ public final class Graph {
     /** The sum of n nodes of one shape. */
     public Node addN(Node... terms) {
         if (terms.length == 1) return terms[0];
-        return apply(new Shaping.AddN(), terms);
+        return apply(Shaping.ADD_N, terms);
     }
 
     /** The value of x, treated as a constant by differentiation. */
-    public Node detach(Node x) { return apply(new Shaping.Detach(), x); }
+    public Node detach(Node x) { return make(Shaping.DETACH, x); }
 
     // ------------------------------------------------------------------ reductions
 
     /** Sum of all elements (rank 0). */
-    public Node sum(Node x) { return apply(new Reductions.Sum(new int[0], false), x); }
+    public Node sum(Node x) { return make(Reductions.SUM_ALL, x); }
     /** Sum over axes, keeping them as 1 when keepDims. */
     public Node sum(Node x, boolean keepDims, int... axes) {
         if (axes.length == 0) throw new IllegalArgumentException("sum: give at least one axis, or use sum(x) for all");
@@ -293,10 +304,10 @@ public final class Graph {
     /** Matrix product (see {@link Products.MatMul}); two vectors give their dot product. */
     public Node matmul(Node a, Node b) {
         if (a.rank() == 1 && b.rank() == 1) return dot(a, b);
-        return apply(new Products.MatMul(), a, b);
+        return make(Products.MATMUL, a, b);
     }
     /** Inner product of two vectors (rank 0). */
-    public Node dot(Node a, Node b) { return apply(new Products.Dot(), a, b); }
+    public Node dot(Node a, Node b) { return make(Products.DOT, a, b); }
     /** Mode-n product: dimension {@code mode} of a (size I) is contracted with b (I, K) and replaced by K. */
     public Node modeN(Node a, Node b, int mode) { return apply(new Products.ModeN(mode), a, b); }
     /** The lecture's form of the mode-n product: the new dimension K goes last. */
@@ -334,7 +345,11 @@ public final class Graph {
 
     // ------------------------------------------------------------------ compiling
 
-    /** Compiles for training: forward, and backward to every parameter and input the output depends on. */
+    /**
+     * Compiles for training: forward, and backward to every parameter the output depends on. For
+     * input gradients pass {@code CompileOptions.training().withInputGradients(true)} or list the
+     * inputs in {@link CompileOptions#withWrt}.
+     */
     public Step compile(Node output) {
         return compile(output, CompileOptions.training());
     }

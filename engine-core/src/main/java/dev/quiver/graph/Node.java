@@ -42,7 +42,8 @@ public final class Node {
         this.name = name;
         this.view = op != null && op.isView(inputs);
         // Planned buffers and leaves are contiguous; a view is contiguous only if it is a reshape of a contiguous value.
-        this.contiguous = !view || (op.name().equals("reshape") && inputs[0].contiguous);
+        this.contiguous = constant != null ? constant.isContiguous()
+                : !view || (op.name().equals("reshape") && inputs[0].contiguous);
     }
 
     public Graph graph() { return graph; }

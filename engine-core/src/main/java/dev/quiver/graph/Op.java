@@ -43,7 +43,7 @@ public interface Op {
     default int[][] workspace(Node[] inputs, int[] outShape) { return NO_WORKSPACE; }
 
     /** Binds the forward rule to its buffers: {@code out = op(inputs)}, using {@code work} as scratch. */
-    Instruction bind(Tensor[] inputs, Tensor out, Tensor[] work);
+    Instruction bind(TensorMath math, Tensor[] inputs, Tensor out, Tensor[] work);
 
     /**
      * Gradient nodes, one per input ({@code null} where {@code needed[i]} is false or the

@@ -42,6 +42,9 @@ public final class Step {
     private final boolean[] fed;
     private final TensorMath math;
     private final boolean checkFinite;
+    private final boolean inputGradients;
+    private final int[] requestedWrt;
+    private final int[] requestedKeep;
     private final PlanReport report;
     private final List<Parameter> parameters;
     private boolean accumulate;
@@ -50,7 +53,7 @@ public final class Step {
 
     Step(Graph graph, Node output, Node[] nodes, int forwardCount, Tensor[] values, boolean[] kept, Exec[] forward,
          Exec[] backward, Tensor seed, Node[] wrt, Tensor[] gradTensors, Tensor[] gradSources, TensorMath math,
-         boolean checkFinite, PlanReport report) {
+         CompileOptions options, PlanReport report) {
         this.graph = graph;
         this.output = output;
         this.nodes = nodes;
@@ -63,7 +66,10 @@ public final class Step {
         this.gradTensors = gradTensors;
         this.gradSources = gradSources;
         this.math = math;
-        this.checkFinite = checkFinite;
+        this.checkFinite = options.checkFinite();
+        this.inputGradients = options.inputGradients();
+        this.requestedWrt = indices(options.wrt());
+        this.requestedKeep = indices(options.keep());
         this.report = report;
         this.wrtSlot = new int[forwardCount];
         java.util.Arrays.fill(wrtSlot, -1);
@@ -94,14 +100,46 @@ public final class Step {
 
     private Exec copyOut(int j) {
         Tensor src = gradSources[j], dst = gradTensors[j];
-        Op.Instruction ins = src == null
-                ? m -> { if (!accumulate) m.fill(dst, 0); }   // the output does not depend on this target
-                : m -> m.axpby(1.0, src, accumulate ? 1.0 : 0.0, dst);
+        Op.Instruction ins;
+        if (src == null) {
+            ins = m -> { if (!accumulate) m.fill(dst, 0); };   // the output does not depend on this target
+        } else {
+            Op.Instruction overwrite = dev.quiver.ops.Bound.copy(math, src, dst, false);
+            Op.Instruction add = dev.quiver.ops.Bound.copy(math, src, dst, true);
+            ins = m -> (accumulate ? add : overwrite).run(m);
+        }
         return new Exec(wrt[j], ins, dst);
     }
 
     void rebind(Graph g) {
         this.graph = g;
+    }
+
+    private static int[] indices(List<Node> nodes) {
+        int[] out = new int[nodes.size()];
+        for (int i = 0; i < out.length; i++) out[i] = nodes.get(i).index();
+        return out;
+    }
+
+    /** True when a graph has exactly the structure this step was compiled from (allocates nothing). */
+    boolean matches(Graph g, Node out, CompileOptions o, TensorMath m) {
+        if (m != math || g.size() != forwardCount || out.index() != output.index() || o.inference() != (seed == null)
+                || o.checkFinite() != checkFinite || o.inputGradients() != inputGradients || o.wrt().size() != requestedWrt.length || o.keep().size() != requestedKeep.length) {
+            return false;
+        }
+        for (int i = 0; i < requestedWrt.length; i++) if (o.wrt().get(i).index() != requestedWrt[i]) return false;
+        for (int i = 0; i < requestedKeep.length; i++) if (o.keep().get(i).index() != requestedKeep[i]) return false;
+        List<Node> now = g.nodes();
+        for (int i = 0; i < forwardCount; i++) {
+            Node a = now.get(i), b = nodes[i];
+            if (a.kind() != b.kind() || a.dtype() != b.dtype() || a.parameter() != b.parameter() || a.constant() != b.constant()
+                    || a.arity() != b.arity() || !java.util.Arrays.equals(a.shapeRef(), b.shapeRef())
+                    || !java.util.Objects.equals(a.name(), b.name()) || !java.util.Objects.equals(a.op(), b.op())) {
+                return false;
+            }
+            for (int k = 0; k < a.arity(); k++) if (a.input(k).index() != b.input(k).index()) return false;
+        }
+        return true;
     }
 
     // ------------------------------------------------------------------ inputs

@@ -682,7 +682,8 @@ public final class Tensor {
 
     /**
      * True when shapes are equal and every pair of elements satisfies
-     * {@code |a - b| <= atol + rtol * |b|} (b from {@code other}); NaNs are equal only to NaNs.
+     * {@code |a - b| <= atol + rtol * |b|} (b from {@code other}); NaNs are equal only to NaNs,
+     * an infinity only to the same infinity.
      */
     public boolean allClose(Tensor other, double rtol, double atol) {
         if (!Arrays.equals(shape, other.shape)) return false;
@@ -693,6 +694,7 @@ public final class Tensor {
                 continue;
             }
             if (a == b) continue; // equal infinities
+            if (Double.isInfinite(a) || Double.isInfinite(b)) return false; // inf - x is never within rtol * inf
             if (!(Math.abs(a - b) <= atol + rtol * Math.abs(b))) return false;
         }
         return true;

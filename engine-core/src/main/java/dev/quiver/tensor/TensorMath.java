@@ -255,8 +255,13 @@ public final class TensorMath {
      * {@link ReduceOp#identity()}. The order of accumulation is fixed (bitwise reproducible).
      */
     public Tensor reduce(ReduceOp op, Tensor x, boolean keepDims, int[] axes, Tensor out) {
-        int mask = axisMask("reduce", op, x, axes);
-        checkDtypes("reduce", op, x, out);
+        return reduce("reduce", op, x, keepDims, axes, out);
+    }
+
+    private Tensor reduce(String opName, ReduceOp op, Tensor x, boolean keepDims, int[] axes, Tensor out) {
+        Object detail = opName.equals("reduce") ? op : null;
+        int mask = axisMask(opName, detail, x, axes);
+        checkDtypes(opName, detail, x, out);
         int rank = x.rank();
         int expectedRank = keepDims ? rank : rank - Integer.bitCount(mask);
         boolean ok = out.rank() == expectedRank;
@@ -266,7 +271,7 @@ public final class TensorMath {
             ok = out.shapeAt(od++) == (reduced ? 1 : x.shapeAt(d));
         }
         if (!ok) {
-            throw new IllegalArgumentException(name("reduce", op) + ": out has shape " + out.shapeString() + " but reducing "
+            throw new IllegalArgumentException(name(opName, detail) + ": out has shape " + out.shapeString() + " but reducing "
                     + x.shapeString() + " over axes " + Arrays.toString(axes) + (keepDims ? " with keepDims" : "")
                     + " gives " + Shapes.str(reducedShape(x, mask, keepDims)));
         }
@@ -292,7 +297,7 @@ public final class TensorMath {
 
     /** out = mean of x over the axes (see {@link #reduce(ReduceOp, Tensor, boolean, int[], Tensor)}). */
     public Tensor mean(Tensor x, boolean keepDims, int[] axes, Tensor out) {
-        reduce(ReduceOp.SUM, x, keepDims, axes, out);
+        reduce("mean", ReduceOp.SUM, x, keepDims, axes, out);
         int mask = axisMask("mean", null, x, axes);
         double count = 1;
         for (int d = 0; d < x.rank(); d++) if ((mask & (1 << d)) != 0) count *= x.shapeAt(d);

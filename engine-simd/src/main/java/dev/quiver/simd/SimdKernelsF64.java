@@ -27,6 +27,13 @@ import jdk.incubator.vector.VectorSpecies;
  * POW), measured against StrictMath by the tests: see {@code TranscendentalUlpTest}; sigmoid is
  * {@code 1/(1+e)} or {@code e/(1+e)} with {@code e = exp(-|x|)}, which never overflows.
  *
+ * <p>Caveat, measured: the JDK runs lanewise EXP/LOG/TANH/POW per lane with java.lang.Math until
+ * C2 compiles the loop, then with SVML; the two differ in the last bit for a few percent of inputs
+ * (exp: 182 of 4096 values in [-20, 20]). So the first calls of a process can differ by 1 ulp
+ * from later ones, and when C2 kicks in depends on timing. Every other kernel, and these ones
+ * once compiled, are bitwise reproducible. {@code -Djdk.incubator.vector.VectorMathLibrary=java}
+ * makes them deterministic at per-lane speed.
+ *
  * <p>Sums use a fixed order (per-lane accumulators, then lanes 0..L-1), so results are
  * reproducible for a given vector width; they may differ in the last bits between widths. Each
  * op has its own loop with its Vector API operator written as a constant, because C2 only
@@ -85,9 +92,54 @@ public final class SimdKernelsF64 implements KernelsF64 {
     private static void unaryStrided(UnaryOp op, int n, double[] x, int xOff, int xStride,
                                      double[] y, int yOff, int yStride, boolean accumulate) {
         for (int i = 0, xi = xOff, yi = yOff; i < n; i++, xi += xStride, yi += yStride) {
-            double v = (double) op.apply(x[xi]);
+            double v = apply(op, x[xi]);
             y[yi] = accumulate ? y[yi] + v : v;
         }
+    }
+
+    /**
+     * f(x) in this dtype's arithmetic, for the strided paths: the same formulas, rounding steps and
+     * branches as the vector code (and as the scalar backend), with java.lang.Math for the
+     * transcendentals. For float64 it is {@link UnaryOp#apply}; for float32 it rounds to float
+     * where the vector code does.
+     */
+    private static double apply(UnaryOp op, double x) {
+        return switch (op) {
+            case IDENTITY -> x;
+            case NEG -> -x;
+            case ABS -> Math.abs(x);
+            case SIGN -> Math.signum(x);
+            case EXP -> (double) Math.exp(x);
+            case LOG -> (double) Math.log(x);
+            case SQRT -> (double) Math.sqrt(x);
+            case SQUARE -> x * x;
+            case RECIPROCAL -> 1 / x;
+            case TANH -> (double) Math.tanh(x);
+            case SIGMOID -> {
+                double e = (double) Math.exp(-Math.abs(x));
+                yield (x < 0 ? e : 1) / (1 + e);
+            }
+            case RELU -> x > 0 ? x : 0 * x;
+            case STEP -> x > 0 ? 1 : (x != x ? x : 0);
+        };
+    }
+
+    /** f(a, b) in this dtype's arithmetic, for the strided paths (see {@link #apply(UnaryOp, double)}). */
+    private static double apply(BinaryOp op, double a, double b) {
+        return switch (op) {
+            case ADD -> a + b;
+            case SUB -> a - b;
+            case MUL -> a * b;
+            case DIV -> a / b;
+            case MIN -> Math.min(a, b);
+            case MAX -> Math.max(a, b);
+            case POW -> (double) Math.pow(a, b);
+            case GE_MASK -> a >= b ? 1 : 0;
+            case GT_MASK -> a > b ? 1 : 0;
+            case TANH_GRAD -> b * (1 - a * a);
+            case SIGMOID_GRAD -> b * a * (1 - a);
+            case RELU_GRAD -> a > 0 ? b : 0;
+        };
     }
 
     // Every map below has the same shape: a main loop over two full vectors, then at most two
@@ -313,7 +365,7 @@ public final class SimdKernelsF64 implements KernelsF64 {
                                       double[] b, int bOff, int bStride,
                                       double[] c, int cOff, int cStride, boolean accumulate) {
         for (int i = 0, ai = aOff, bi = bOff, ci = cOff; i < n; i++, ai += aStride, bi += bStride, ci += cStride) {
-            double v = (double) op.apply(a[ai], b[bi]);
+            double v = apply(op, a[ai], b[bi]);
             c[ci] = accumulate ? c[ci] + v : v;
         }
     }

@@ -47,6 +47,24 @@ public record Dataset(String description, double[][] features, int[] labels, int
         return new Dataset(classes + " interleaved spirals, " + n + " points", x, y, classes);
     }
 
+    /**
+     * Two Gaussian blobs in 2-D centred at (-1, -0.5) and (1, 0.5), {@code perClass} points each:
+     * the SVM demo's default, almost linearly separable.
+     */
+    public static Dataset blobs(int perClass, double spread, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        double[][] x = new double[2 * perClass][2];
+        int[] y = new int[2 * perClass];
+        for (int i = 0; i < 2 * perClass; i++) {
+            int c = i < perClass ? 0 : 1;
+            double sign = c == 0 ? -1 : 1;
+            x[i][0] = sign + spread * gaussian(random);
+            x[i][1] = 0.5 * sign + spread * gaussian(random);
+            y[i] = c;
+        }
+        return new Dataset("two Gaussian blobs, " + 2 * perClass + " points", x, y, 2);
+    }
+
     private static double gaussian(SplittableRandom random) {
         double u = 1 - random.nextDouble(), v = random.nextDouble();
         return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);

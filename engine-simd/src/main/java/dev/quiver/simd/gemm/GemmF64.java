@@ -2,6 +2,7 @@ package dev.quiver.simd.gemm;
 
 import dev.quiver.backend.Workers;
 import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -34,11 +35,18 @@ public final class GemmF64 {
      */
     static final int MR = DoubleVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? 12 : 6;
     /** K block: a KC x NR panel of B stays in L1 while a whole MC x KC block of A streams by. */
-    static final int KC = Integer.getInteger("quiver.gemm.kc", 256);
+    static final int KC = Integer.getInteger("quiver.gemm.kc", 512);
     /** Row block: MC x KC of packed A stays in L2. A multiple of MR. */
     static final int MC = roundUp(Integer.getInteger("quiver.gemm.mc", 8 * 12), MR);
     /** Column block: KC x NC of packed B stays in L3. A multiple of NR. */
     static final int NC = roundUp(Integer.getInteger("quiver.gemm.nc", 2048), NR);
+    /**
+     * Problems of at most this many multiply-adds per batch entry (with unit-stride rows of B and C
+     * and k <= KC) skip packing: at that size copying the operands costs more than it saves.
+     */
+    static final long SMALL_MACS = Long.getLong("quiver.gemm.smallMacs", 64 * 64 * 64);
+    /** Rows of the small path's register tile: 2*SMALL_MR accumulators fit even 16 registers. */
+    private static final int SMALL_MR = 6;
     /** Below this many multiply-adds (batch*m*n*k) a call runs on the caller's thread only. */
     static final long PARALLEL_MIN_MACS = Long.getLong("quiver.gemm.parallelMinMacs", 1L << 21);
 
@@ -90,6 +98,13 @@ public final class GemmF64 {
         checkExtent("A", a.length, aOff, batch, aBatch, m, aRow, k, aCol, batch, m, n, k);
         checkExtent("B", b.length, bOff, batch, bBatch, k, bRow, n, bCol, batch, m, n, k);
 
+        if (bCol == 1 && cCol == 1 && k <= KC && (long) m * n * k <= SMALL_MACS) {
+            for (int p = 0; p < batch; p++) {
+                smallGemm(m, n, k, alpha, a, aOff + p * aBatch, aRow, aCol, b, bOff + p * bBatch, bRow,
+                        beta, c, cOff + p * cBatch, cRow);
+            }
+            return;
+        }
         int threads = workers.threads();
         long macs = (long) batch * m * n * k;
         if (threads == 1 || macs < PARALLEL_MIN_MACS) {
@@ -180,6 +195,82 @@ public final class GemmF64 {
                             macroKernel(mc, nc, kc, alpha, packedA, packedB, betaBlock,
                                     c, cOff + p * cBatch + ic * cRow + jc * cCol, cRow, cCol, tile);
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The small-problem path: no packing (but for a narrow last column block), A read in place
+     * through its strides, B rows read as vectors, C rows written as masked vectors. Tiles of SMALL_MR rows x 2 vectors; a short last row block
+     * recomputes its last row instead of branching in the loop, and only stores its own rows. The
+     * rounding is the packed path's (one FMA chain over l, then alpha * acc + beta * C).
+     */
+    private static void smallGemm(int m, int n, int k, double alpha,
+                                  double[] a, int aBase, int aRow, int aCol,
+                                  double[] b, int bBase, int bRow,
+                                  double beta, double[] c, int cBase, int cRow) {
+        Workspace ws = WORKSPACE.get();
+        double[] tile = ws.tile;
+        for (int j = 0; j < n; j += NR) {
+            VectorMask<Double> m0 = SPECIES.indexInRange(j, n);
+            VectorMask<Double> m1 = SPECIES.indexInRange(j + L, n);
+            boolean two = n - j > L;
+            // The last, narrower column block is copied into a zero-padded k x NR panel: masked
+            // loads with partial masks in the k loop measured 6x slower than plain ones.
+            double[] bSrc = b;
+            int bStart = bBase + j, bStep = bRow;
+            if (n - j < NR && n - j != L) {
+                packB(k, n - j, b, bBase + j, bRow, 1, ws.packedB);
+                bSrc = ws.packedB;
+                bStart = 0;
+                bStep = NR;
+            }
+            for (int i = 0; i < m; i += SMALL_MR) {
+                int rows = Math.min(SMALL_MR, m - i);
+                int a0 = aBase + i * aRow;
+                int a1 = a0 + Math.min(1, rows - 1) * aRow;
+                int a2 = a0 + Math.min(2, rows - 1) * aRow;
+                int a3 = a0 + Math.min(3, rows - 1) * aRow;
+                int a4 = a0 + Math.min(4, rows - 1) * aRow;
+                int a5 = a0 + Math.min(5, rows - 1) * aRow;
+                DoubleVector c00 = DoubleVector.zero(SPECIES), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
+                        c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+                int bi = bStart;
+                for (int l = 0; l < k; l++, bi += bStep, a0 += aCol, a1 += aCol, a2 += aCol, a3 += aCol, a4 += aCol,
+                        a5 += aCol) {
+                    DoubleVector b0 = DoubleVector.fromArray(SPECIES, bSrc, bi);
+                    DoubleVector x0 = DoubleVector.broadcast(SPECIES, a[a0]);
+                    DoubleVector x1 = DoubleVector.broadcast(SPECIES, a[a1]);
+                    DoubleVector x2 = DoubleVector.broadcast(SPECIES, a[a2]);
+                    DoubleVector x3 = DoubleVector.broadcast(SPECIES, a[a3]);
+                    DoubleVector x4 = DoubleVector.broadcast(SPECIES, a[a4]);
+                    DoubleVector x5 = DoubleVector.broadcast(SPECIES, a[a5]);
+                    c00 = b0.fma(x0, c00); c10 = b0.fma(x1, c10); c20 = b0.fma(x2, c20);
+                    c30 = b0.fma(x3, c30); c40 = b0.fma(x4, c40); c50 = b0.fma(x5, c50);
+                    if (two) {
+                        DoubleVector b1 = DoubleVector.fromArray(SPECIES, bSrc, bi + L);
+                        c01 = b1.fma(x0, c01); c11 = b1.fma(x1, c11); c21 = b1.fma(x2, c21);
+                        c31 = b1.fma(x3, c31); c41 = b1.fma(x4, c41); c51 = b1.fma(x5, c51);
+                    }
+                }
+                // Through the tile buffer: passing vectors to a helper C2 may not inline boxes them.
+                c00.intoArray(tile, 0); c01.intoArray(tile, L);
+                c10.intoArray(tile, NR); c11.intoArray(tile, NR + L);
+                c20.intoArray(tile, 2 * NR); c21.intoArray(tile, 2 * NR + L);
+                c30.intoArray(tile, 3 * NR); c31.intoArray(tile, 3 * NR + L);
+                c40.intoArray(tile, 4 * NR); c41.intoArray(tile, 4 * NR + L);
+                c50.intoArray(tile, 5 * NR); c51.intoArray(tile, 5 * NR + L);
+                int ci = cBase + i * cRow + j;
+                for (int r = 0; r < rows; r++, ci += cRow) {
+                    DoubleVector v = DoubleVector.fromArray(SPECIES, tile, r * NR).mul(alpha);
+                    if (beta != 0) v = v.add(DoubleVector.fromArray(SPECIES, c, ci, m0).mul(beta));
+                    v.intoArray(c, ci, m0);
+                    if (two) {
+                        v = DoubleVector.fromArray(SPECIES, tile, r * NR + L).mul(alpha);
+                        if (beta != 0) v = v.add(DoubleVector.fromArray(SPECIES, c, ci + L, m1).mul(beta));
+                        v.intoArray(c, ci + L, m1);
                     }
                 }
             }

@@ -47,10 +47,10 @@ class TestGemmF32 {
 
     /** Runs gemm and checks every element of every batch entry, and that C's padding is untouched. */
     static void run(GemmF32 gemm, Random rng, int batch, int m, int n, int k, boolean ta, boolean tb, boolean tc,
-                    boolean padded, boolean sharedA, boolean sharedB, float alpha, float beta, boolean nanInC) {
-        View a = view(rng, batch, m, k, ta, padded, sharedA);
-        View b = view(rng, batch, k, n, tb, !padded, sharedB);
-        View c = view(rng, batch, m, n, tc, padded, false);
+                    int pads, boolean sharedA, boolean sharedB, float alpha, float beta, boolean nanInC) {
+        View a = view(rng, batch, m, k, ta, (pads & 1) != 0, sharedA);
+        View b = view(rng, batch, k, n, tb, (pads & 2) != 0, sharedB);
+        View c = view(rng, batch, m, n, tc, (pads & 4) != 0, false);
         if (nanInC) Arrays.fill(c.data, (float) Float.NaN);
         var before = c.data.clone();
         gemm.gemm(batch, m, n, k, alpha, a.data, a.off, a.batch, a.row, a.col,
@@ -70,7 +70,7 @@ class TestGemmF32 {
                     if (!(Math.abs(got - out[0]) <= bound)) {
                         fail("C[" + p + "][" + i + "][" + j + "] = " + got + ", expected " + out[0] + " +- " + bound
                                 + " (batch=" + batch + " m=" + m + " n=" + n + " k=" + k + " ta=" + ta + " tb=" + tb
-                                + " tc=" + tc + " padded=" + padded + " sharedA=" + sharedA + " sharedB=" + sharedB
+                                + " tc=" + tc + " pads=" + pads + " sharedA=" + sharedA + " sharedB=" + sharedB
                                 + " alpha=" + alpha + " beta=" + beta + ")");
                     }
                 }
@@ -93,9 +93,26 @@ class TestGemmF32 {
             for (int n : SIZES) {
                 for (int k : SIZES) {
                     for (int t = 0; t < 4; t++, index++) {
-                        run(ONE_THREAD, rng, 1, m, n, k, (t & 1) != 0, (t & 2) != 0, index % 3 == 0, index % 2 == 0,
+                        run(ONE_THREAD, rng, 1, m, n, k, (t & 1) != 0, (t & 2) != 0, index % 3 == 0, (index / 4) % 8,
                                 false, false, alphas[index % 3], betas[(index / 3) % 3], false);
                     }
+                }
+            }
+        }
+    }
+
+    /** Unit-stride rows of B and C: small problems take the unpacked path with masked tails. */
+    @Test
+    void unitStrideSmallPath() {
+        var rng = new Random(6);
+        int index = 0;
+        for (int m : SIZES) {
+            for (int n : SIZES) {
+                for (int k : SIZES) {
+                    if ((long) m * n * k > GemmF32.SMALL_MACS) continue;
+                    index++;
+                    run(ONE_THREAD, rng, 1 + index % 2, m, n, k, index % 3 == 0, false, false, index % 2, false, false,
+                            index % 2 == 0 ? 1 : (float) -0.5, index % 4 == 0 ? 0 : (float) 1.5, index % 4 == 0);
                 }
             }
         }
@@ -105,11 +122,12 @@ class TestGemmF32 {
     void betaZeroNeverReadsC() {
         var rng = new Random(2);
         for (int size : new int[]{1, 7, 33, 100}) {
-            run(ONE_THREAD, rng, 2, size, size + 3, size, false, true, false, true, false, false, (float) 1.5, 0, true);
+            run(ONE_THREAD, rng, 2, size, size + 3, size, false, false, false, 0, false, false, (float) 1.5, 0, true);
+            run(ONE_THREAD, rng, 2, size + 1, size, size + 2, true, true, true, 7, false, false, (float) 1.5, 0, true);
         }
         // k == 0 takes the scaling path.
-        run(ONE_THREAD, rng, 1, 5, 9, 0, false, false, false, false, false, false, 1, 0, true);
-        run(ONE_THREAD, rng, 1, 5, 9, 0, false, false, false, true, false, false, 1, (float) 0.5, false);
+        run(ONE_THREAD, rng, 1, 5, 9, 0, false, false, false, 0, false, false, 1, 0, true);
+        run(ONE_THREAD, rng, 1, 5, 9, 0, false, false, false, 7, false, false, 1, (float) 0.5, false);
     }
 
     @Test
@@ -119,9 +137,9 @@ class TestGemmF32 {
         for (int[] s : shapes) {
             for (int share = 0; share < 4; share++) {
                 boolean sharedA = (share & 1) != 0, sharedB = (share & 2) != 0;
-                run(ONE_THREAD, rng, s[0], s[1], s[2], s[3], share == 1, share == 2, false, share % 2 == 0,
+                run(ONE_THREAD, rng, s[0], s[1], s[2], s[3], share == 1, share == 2, false, share % 2 == 0 ? 0 : 5,
                         sharedA, sharedB, (float) -0.5, share == 3 ? 0 : 1, false);
-                run(TWO_THREADS, rng, s[0], s[1], s[2], s[3], false, true, true, true,
+                run(TWO_THREADS, rng, s[0], s[1], s[2], s[3], false, true, true, 7,
                         sharedA, sharedB, 1, (float) -1.5, false);
             }
         }
@@ -132,8 +150,8 @@ class TestGemmF32 {
     void largerThanEveryBlock() {
         var rng = new Random(4);
         int m = GemmF32.MC + GemmF32.MR + 1, n = GemmF32.NC + GemmF32.NR + 3, k = 2 * GemmF32.KC + 5;
-        run(TWO_THREADS, rng, 1, m, n, k, false, false, false, false, false, false, 1, (float) 0.5, false);
-        run(ONE_THREAD, rng, 1, 2 * GemmF32.MC + 5, 67, GemmF32.KC + 1, true, true, true, true, false, false, -1, 1, false);
+        run(TWO_THREADS, rng, 1, m, n, k, false, false, false, 0, false, false, 1, (float) 0.5, false);
+        run(ONE_THREAD, rng, 1, 2 * GemmF32.MC + 5, 67, GemmF32.KC + 1, true, true, true, 7, false, false, -1, 1, false);
     }
 
     /** Multi-threaded results must be bitwise identical to single-threaded ones, for every split. */
@@ -161,6 +179,15 @@ class TestGemmF32 {
                 assertArrayEquals(c1.data, c2, "1 vs 2 threads differ for shape " + Arrays.toString(s));
             }
         }
+    }
+
+    /** -Dquiver.simd.bits=128|256 (as the SIMD backend's tests use it) narrows the species. */
+    @Test
+    void honoursForcedVectorWidth() {
+        String bits = System.getProperty("quiver.simd.bits");
+        if (bits == null || bits.isBlank()) return;
+        assertTrue(GemmF32.vectorBits() <= Integer.parseInt(bits.trim()),
+                "forced " + bits + " bits, got " + GemmF32.vectorBits());
     }
 
     @Test

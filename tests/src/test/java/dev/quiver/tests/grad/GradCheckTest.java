@@ -87,21 +87,22 @@ class GradCheckTest {
         var g = new Graph();
         var x = g.input("x", DType.F64, 3);
         Tensor at = Tensor.vector(0, 1, -1);
+        var inputGradients = dev.quiver.graph.CompileOptions.training().withInputGradients(true);
 
-        var relu = g.compile(x.relu().sum());
+        var relu = g.compile(x.relu().sum(), inputGradients);
         relu.forward(java.util.Map.of("x", at)).backward();
         assertArrayEquals(new double[] {0, 1, 0}, relu.grad(x).toDoubleArray(), "relu'(0) = 0");
 
-        var abs = g.compile(x.abs().sum());
+        var abs = g.compile(x.abs().sum(), inputGradients);
         abs.forward(java.util.Map.of("x", at)).backward();
         assertArrayEquals(new double[] {0, 1, -1}, abs.grad(x).toDoubleArray(), "abs'(0) = 0");
 
-        var hinge = g.compile(x.hinge().sum());
+        var hinge = g.compile(x.hinge().sum(), inputGradients);
         hinge.forward(java.util.Map.of("x", Tensor.vector(1, 0, 2))).backward();
         assertArrayEquals(new double[] {0, -1, 0}, hinge.grad(x).toDoubleArray(), "hinge'(margin) = 0");
 
         var y = g.input("y", DType.F64, 3);
-        var max = g.compile(x.max(y).sum());
+        var max = g.compile(x.max(y).sum(), inputGradients);
         max.forward(java.util.Map.of("x", at, "y", at.copy())).backward();
         assertArrayEquals(new double[] {1, 1, 1}, max.grad(x).toDoubleArray(), "max ties: gradient to the first argument");
         assertArrayEquals(new double[] {0, 0, 0}, max.grad(y).toDoubleArray(), "max ties: nothing to the second");

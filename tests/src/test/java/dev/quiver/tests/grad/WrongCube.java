@@ -5,6 +5,7 @@ import dev.quiver.graph.Op;
 import dev.quiver.kernel.BinaryOp;
 import dev.quiver.kernel.UnaryOp;
 import dev.quiver.tensor.Tensor;
+import dev.quiver.tensor.TensorMath;
 
 /**
  * A test-only user op, y = x³, whose derivative rule is deliberately wrong: it returns 3x·g
@@ -15,7 +16,7 @@ record WrongCube() implements Op {
 
     @Override public int[] shape(Node[] in) { return in[0].shape(); }
 
-    @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) {
+    @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
         Tensor x = in[0];
         return m -> {
             m.unary(UnaryOp.SQUARE, x, out);

@@ -1,0 +1,174 @@
+package dev.quiver.benchmarks.gemm;
+
+import dev.quiver.backend.Workers;
+import dev.quiver.simd.gemm.GemmF32;
+import dev.quiver.simd.gemm.GemmF64;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.openblas.global.openblas;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.data.FMatrixRMaj;
+import org.ejml.dense.row.CommonOps_DDRM;
+import org.ejml.dense.row.CommonOps_FDRM;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * C = A B, row-major, SGEMM (f32) and DGEMM (f64), ours against OpenBLAS and EJML in one run.
+ * Shapes are "n" (n x n times n x n) or "MxKxN" (M x K times K x N). The {@code threads}
+ * parameter sets our worker count and OpenBLAS's; EJML is single-threaded (run it with
+ * {@code -p threads=1}). Read the {@code flop} row: flop/ns = GFLOP/s.
+ *
+ * <pre>
+ * ./quiver bench 'gemm.GemmBench' -f 1 -wi 3 -i 5 -p dtype=f32 -p threads=1
+ * </pre>
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+@State(Scope.Benchmark)
+public class GemmBench {
+    @Param({"16", "64", "256", "1024", "2048", "64x784x256", "256x64x784", "64x256x10"})
+    public String shape;
+    @Param({"f32", "f64"})
+    public String dtype;
+    @Param({"1", "2"})
+    public int threads;
+
+    int m, k, n;
+    long flopsPerCall;
+    boolean f32;
+    Workers workers;
+    GemmF32 gemmF32;
+    GemmF64 gemmF64;
+    float[] af, bf, cf;
+    double[] ad, bd, cd;
+    FloatPointer afp, bfp, cfp;
+    DoublePointer adp, bdp, cdp;
+    FMatrixRMaj aEf, bEf, cEf;
+    DMatrixRMaj aEd, bEd, cEd;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        int[] mkn = parse(shape);
+        m = mkn[0];
+        k = mkn[1];
+        n = mkn[2];
+        flopsPerCall = 2L * m * n * k;
+        f32 = dtype.equals("f32");
+        workers = new Workers(threads);
+        openblas.blas_set_num_threads(threads);
+        var rng = new Random(42);
+        if (f32) {
+            gemmF32 = new GemmF32(workers);
+            af = randomFloats(rng, m * k);
+            bf = randomFloats(rng, k * n);
+            cf = new float[m * n];
+            afp = new FloatPointer(af);
+            bfp = new FloatPointer(bf);
+            cfp = new FloatPointer(cf);
+            aEf = new FMatrixRMaj(m, k, true, af);
+            bEf = new FMatrixRMaj(k, n, true, bf);
+            cEf = new FMatrixRMaj(m, n);
+        } else {
+            gemmF64 = new GemmF64(workers);
+            ad = randomDoubles(rng, m * k);
+            bd = randomDoubles(rng, k * n);
+            cd = new double[m * n];
+            adp = new DoublePointer(ad);
+            bdp = new DoublePointer(bd);
+            cdp = new DoublePointer(cd);
+            aEd = new DMatrixRMaj(m, k, true, ad);
+            bEd = new DMatrixRMaj(k, n, true, bd);
+            cEd = new DMatrixRMaj(m, n);
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        for (var p : new org.bytedeco.javacpp.Pointer[]{afp, bfp, cfp, adp, bdp, cdp}) {
+            if (p != null) p.close();
+        }
+    }
+
+    @Benchmark
+    public void quiver(Flops flops) {
+        if (f32) {
+            gemmF32.gemm(1, m, n, k, 1f, af, 0, 0, k, 1, bf, 0, 0, n, 1, 0f, cf, 0, 0, n, 1);
+        } else {
+            gemmF64.gemm(1, m, n, k, 1.0, ad, 0, 0, k, 1, bd, 0, 0, n, 1, 0.0, cd, 0, 0, n, 1);
+        }
+        flops.flop += flopsPerCall;
+    }
+
+    /** OpenBLAS on off-heap buffers: its best case, no copies. */
+    @Benchmark
+    public void openblasNative(Flops flops) {
+        if (f32) {
+            openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasNoTrans,
+                    m, n, k, 1f, afp, k, bfp, n, 0f, cfp, n);
+        } else {
+            openblas.cblas_dgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasNoTrans,
+                    m, n, k, 1.0, adp, k, bdp, n, 0.0, cdp, n);
+        }
+        flops.flop += flopsPerCall;
+    }
+
+    /** OpenBLAS on Java arrays, as a Java user calls it (JavaCPP copies the arrays across JNI). */
+    @Benchmark
+    public void openblasArrays(Flops flops) {
+        if (f32) {
+            openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasNoTrans,
+                    m, n, k, 1f, af, k, bf, n, 0f, cf, n);
+        } else {
+            openblas.cblas_dgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasNoTrans,
+                    m, n, k, 1.0, ad, k, bd, n, 0.0, cd, n);
+        }
+        flops.flop += flopsPerCall;
+    }
+
+    /** EJML's row-major multiply (single-threaded whatever {@code threads} says). */
+    @Benchmark
+    public void ejml(Flops flops) {
+        if (f32) {
+            CommonOps_FDRM.mult(aEf, bEf, cEf);
+        } else {
+            CommonOps_DDRM.mult(aEd, bEd, cEd);
+        }
+        flops.flop += flopsPerCall;
+    }
+
+    /** "n" gives {n, n, n}; "MxKxN" gives {M, K, N}. */
+    static int[] parse(String shape) {
+        String[] parts = shape.split("x");
+        if (parts.length == 1) {
+            int s = Integer.parseInt(parts[0]);
+            return new int[]{s, s, s};
+        }
+        return new int[]{Integer.parseInt(parts[0]), Integer.parseInt(parts[1]), Integer.parseInt(parts[2])};
+    }
+
+    static float[] randomFloats(Random rng, int size) {
+        float[] x = new float[size];
+        for (int i = 0; i < size; i++) x[i] = rng.nextFloat() * 2 - 1;
+        return x;
+    }
+
+    static double[] randomDoubles(Random rng, int size) {
+        double[] x = new double[size];
+        for (int i = 0; i < size; i++) x[i] = rng.nextDouble() * 2 - 1;
+        return x;
+    }
+}
