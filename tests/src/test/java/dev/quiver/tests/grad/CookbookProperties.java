@@ -63,7 +63,7 @@ class CookbookProperties {
     }
 
     static Step compile(Graph g, dev.quiver.graph.Node f, TensorMath math) {
-        return g.compile(f, CompileOptions.training().withMath(math));
+        return g.compile(f, CompileOptions.training().withInputGradients(true).withMath(math));
     }
 
     static void identities(TensorMath math, Case c) {

@@ -62,7 +62,7 @@ class DagProperties {
     static List<Tensor> run(GraphSpec spec, DType dtype, TensorMath math) {
         Graph g = new Graph();
         GraphSpec.Built built = spec.build(g, dtype, List.of());
-        Step step = g.compile(built.output(), CompileOptions.training().withMath(math));
+        Step step = g.compile(built.output(), CompileOptions.training().withInputGradients(true).withMath(math));
         step.forward(built.feeds()).backward();
         List<Tensor> out = new ArrayList<>();
         out.add(step.output().copy());
