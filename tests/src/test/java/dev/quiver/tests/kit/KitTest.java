@@ -185,4 +185,25 @@ class KitTest {
                 () -> Property.forAll(Gens.ints(0, 10)).tries(5).check(x -> Property.assume(false)));
         assertTrue(e.getMessage().contains("rejected"), e.getMessage());
     }
+
+    @Test
+    void triesFollowTheProfileAndTheOverride() {
+        String tries = System.getProperty(Settings.TRIES), profile = System.getProperty(Settings.PROFILE);
+        try {
+            System.clearProperty(Settings.TRIES);
+            System.clearProperty(Settings.PROFILE);
+            assertEquals(40, Settings.tries(40));
+            System.setProperty(Settings.PROFILE, "deep");
+            assertEquals(400, Settings.tries(40));
+            System.setProperty(Settings.TRIES, "7");
+            assertEquals(7, Settings.tries(40));
+            assertEquals(7, Property.forAll(Gens.ints(0, 3)).tries(40).check(x -> {}).tries());
+            System.setProperty(Settings.TRIES, "zero");
+            var e = assertThrows(IllegalArgumentException.class, () -> Settings.tries(40));
+            assertTrue(e.getMessage().contains("quiver.tries"), e.getMessage());
+        } finally {
+            if (tries == null) System.clearProperty(Settings.TRIES); else System.setProperty(Settings.TRIES, tries);
+            if (profile == null) System.clearProperty(Settings.PROFILE); else System.setProperty(Settings.PROFILE, profile);
+        }
+    }
 }
