@@ -40,8 +40,8 @@ public final class GraphGens {
             List<GraphSpec.Leaf> leaves = new ArrayList<>();
             List<int[]> nodeShapes = new ArrayList<>();
             List<double[]> intervals = new ArrayList<>();
-            int leafCount = 1 + (int) s.choice(3);
-            for (int i = 0; i < leafCount; i++) {
+            // One leaf, then "one more?" coins: deleting a coin and its leaf's choices removes the leaf.
+            for (int i = 0; i == 0 || i < 3 && s.weighted(0.5); i++) {
                 boolean param = s.weighted(0.3);
                 int[] leafShape = i == 0 ? shape.clone() : TensorGens.broadcastable(1, Gens.constant(shape)).generate(s)[0];
                 Tensor value = TensorGens.tensors(DType.F64, leafShape, Domain.interval(-2, 2)).generate(s);

@@ -18,7 +18,8 @@ import java.util.function.UnaryOperator;
  * independent of any {@link Graph}, so it can be printed in a failure report, shrunk (fewer
  * steps, smaller shapes, simpler values) and built again on any backend.
  *
- * <p>The output is the sum of every sink (a node no step uses), so every step contributes.
+ * <p>The output is the sum of every sink (a node, leaf or step, that no step uses), so every
+ * node contributes to it.
  */
 public record GraphSpec(int[] shape, List<Leaf> leaves, List<Step> steps) {
 
@@ -88,13 +89,11 @@ public record GraphSpec(int[] shape, List<Leaf> leaves, List<Step> steps) {
         }
         Node out = null;
         int sinks = 0;
-        for (int i = leaves.size(); i < nodes.size(); i++) if (!used[i]) sinks++;
-        if (steps.isEmpty()) {
-            out = g.sum(nodes.get(0));
-        } else if (sinks == 1 && nodes.get(nodes.size() - 1).size() == 1 && nodes.get(nodes.size() - 1).rank() == 0) {
+        for (int i = 0; i < nodes.size(); i++) if (!used[i]) sinks++;
+        if (sinks == 1 && nodes.get(nodes.size() - 1).rank() == 0) {
             out = nodes.get(nodes.size() - 1);
         } else {
-            for (int i = leaves.size(); i < nodes.size(); i++) {
+            for (int i = 0; i < nodes.size(); i++) {
                 if (used[i]) continue;
                 Node term = nodes.get(i).rank() == 0 ? nodes.get(i) : g.sum(nodes.get(i));
                 out = out == null ? term : g.add(out, term);
