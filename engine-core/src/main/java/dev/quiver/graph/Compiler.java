@@ -32,8 +32,13 @@ final class Compiler {
         if (options.inference() && !options.wrt().isEmpty()) {
             throw new IllegalArgumentException("compile: gradient targets given for an inference-only step");
         }
+        Step cached = g.planCache().findLast(g, out, options, math);
+        if (cached != null) {
+            cached.rebind(g);
+            return cached;
+        }
         long hash = structureHash(g, out, options, math);
-        Step cached = g.planCache().find(hash, g, out, options, math);
+        cached = g.planCache().find(hash, g, out, options, math);
         if (cached != null) {
             cached.rebind(g);
             return cached;

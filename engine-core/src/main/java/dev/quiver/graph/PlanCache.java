@@ -15,12 +15,28 @@ public final class PlanCache {
     private final List<Long> hashes = new ArrayList<>();
     private long[] hashArray = new long[0];
     private int hits, misses;
+    /** The step most recently compiled or found: a dynamic graph rebuilt each step usually matches it again. */
+    private Step last;
+
+    /**
+     * The last step when the graph still has its structure, checked node by node without hashing
+     * (the common case of a dynamic graph rebuilt identically every step); else null.
+     */
+    Step findLast(Graph g, Node out, CompileOptions options, dev.quiver.tensor.TensorMath math) {
+        Step s = last;
+        if (s != null && s.matches(g, out, options, math)) {
+            hits++;
+            return s;
+        }
+        return null;
+    }
 
     Step find(long hash, Graph g, Node out, CompileOptions options, dev.quiver.tensor.TensorMath math) {
         for (int i = 0; i < hashArray.length; i++) {
             if (hashArray[i] == hash && steps.get(i).matches(g, out, options, math)) {
                 hits++;
-                return steps.get(i);
+                last = steps.get(i);
+                return last;
             }
         }
         misses++;
@@ -30,6 +46,7 @@ public final class PlanCache {
     void put(long hash, Step step) {
         steps.add(step);
         hashes.add(hash);
+        last = step;
         hashArray = hashes.stream().mapToLong(Long::longValue).toArray();
     }
 
@@ -46,6 +63,7 @@ public final class PlanCache {
     public void clear() {
         steps.clear();
         hashes.clear();
+        last = null;
         hashArray = new long[0];
     }
 }

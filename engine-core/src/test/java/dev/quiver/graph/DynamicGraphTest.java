@@ -77,6 +77,27 @@ class DynamicGraphTest {
     }
 
     @ParameterizedTest @MethodSource("dev.quiver.graph.Backs#all")
+    void alternatingStructuresNeverGetTheLastPlanByMistake(TensorMath m) {
+        // The cache first tries the most recent plan without hashing; rebuilds that differ from it
+        // only in a scalar attribute or a shape must still get their own plans and values.
+        var g = new Graph();
+        double[] factors = {2, 3, 2, 2, 3, 3};
+        int[] sizes = {1, 1, 1, 2, 2, 2};
+        for (int r = 0; r < factors.length; r++) {
+            g.reset();
+            var x = g.input("x", F64, sizes[r]);
+            var step = g.compile(x.mul(factors[r]).sum(), Backs.withInputs(m));
+            double[] v = new double[sizes[r]];
+            java.util.Arrays.fill(v, 1.5);
+            step.feed(x, Tensor.of(v, sizes[r])).forward().backward();
+            assertEquals(1.5 * factors[r] * sizes[r], step.output().item(), "rebuild " + r);
+            assertEquals(factors[r], step.grad(x).get(sizes[r] - 1), "rebuild " + r);
+        }
+        assertEquals(4, g.planCache().size());
+        assertEquals(2, g.planCache().hits());
+    }
+
+    @ParameterizedTest @MethodSource("dev.quiver.graph.Backs#all")
     void recycledNodesFollowChangedShapes(TensorMath m) {
         var g = new Graph();
         for (int n : new int[] {2, 3, 2, 3}) {
