@@ -98,8 +98,8 @@ public final class Step {
             }
         }
         this.backward = bw;
-        this.forwardInstructions = instructions(forward);
-        this.backwardInstructions = instructions(bw);
+        this.forwardInstructions = dev.quiver.ops.Bound.chain(instructions(forward));
+        this.backwardInstructions = dev.quiver.ops.Bound.chain(instructions(bw));
     }
 
     private static Op.Instruction[] instructions(Exec[] program) {

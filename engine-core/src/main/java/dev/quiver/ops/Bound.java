@@ -19,18 +19,24 @@ public final class Bound {
     private static boolean f64(Tensor out) { return out.dtype() == DType.F64; }
 
     public static Instruction unary(TensorMath math, UnaryOp op, Tensor x, Tensor out) {
+        Instruction scalar = ScalarInstruction.unary(math, op, x, out, false);
+        if (scalar != null) return scalar;
         Instruction i = f64(out) ? BoundF64.unary(math.backend().f64(), op, x, out, false)
                 : BoundF32.unary(math.backend().f32(), op, x, out, false);
         return i != null ? i : m -> m.unary(op, x, out);
     }
 
     public static Instruction binary(TensorMath math, BinaryOp op, Tensor a, Tensor b, Tensor out) {
+        Instruction scalar = ScalarInstruction.binary(math, op, a, b, out);
+        if (scalar != null) return scalar;
         Instruction i = f64(out) ? BoundF64.binary(math.backend().f64(), op, a, b, out)
                 : BoundF32.binary(math.backend().f32(), op, a, b, out);
         return i != null ? i : m -> m.binary(op, a, b, out);
     }
 
     public static Instruction scalar(TensorMath math, BinaryOp op, Tensor a, double s, Tensor out) {
+        Instruction scalar = ScalarInstruction.scalar(math, op, a, s, out);
+        if (scalar != null) return scalar;
         Instruction i = f64(out) ? BoundF64.scalar(math.backend().f64(), op, a, s, out)
                 : BoundF32.scalar(math.backend().f32(), op, a, (float) s, out);
         return i != null ? i : m -> m.binary(op, a, s, out);
@@ -54,8 +60,18 @@ public final class Bound {
         return i != null ? i : m -> m.sumTo(x, out);
     }
 
+    /**
+     * A program with the same effect, with each run of consecutive one-element float64 elementwise
+     * instructions fused into one (see {@link ScalarInstruction}): fewer megamorphic calls per step.
+     */
+    public static Instruction[] chain(Instruction[] program) {
+        return ScalarInstruction.chain(program);
+    }
+
     /** y = x, or y += x when accumulate; x broadcast to y's shape on the general path. */
     public static Instruction copy(TensorMath math, Tensor x, Tensor y, boolean accumulate) {
+        Instruction scalar = ScalarInstruction.unary(math, UnaryOp.IDENTITY, x, y, accumulate);
+        if (scalar != null) return scalar;
         Instruction i = f64(y) ? BoundF64.copy(math.backend().f64(), x, y, accumulate)
                 : BoundF32.copy(math.backend().f32(), x, y, accumulate);
         if (i != null) return i;
