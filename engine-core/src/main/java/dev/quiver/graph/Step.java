@@ -34,7 +34,8 @@ public final class Step {
     private final Exec[] forward;
     private final Exec[] backward;
     private final Op.Instruction[] forwardInstructions;
-    private final Op.Instruction[] backwardInstructions;
+    /** The backward schedule with its gradient copy-outs bound for overwriting, and for accumulating (chosen per run). */
+    private final Op.Instruction[] backwardInstructions, backwardAccumulating;
     private final Tensor seed;
     private final NodeInfo[] wrt;
     private final Tensor[] gradTensors;
@@ -99,13 +100,28 @@ public final class Step {
         }
         this.backward = bw;
         this.forwardInstructions = dev.quiver.ops.Bound.chain(instructions(forward));
-        this.backwardInstructions = dev.quiver.ops.Bound.chain(instructions(bw));
+        this.backwardInstructions = backwardProgram(backward, seed != null, false);
+        this.backwardAccumulating = backwardProgram(backward, seed != null, true);
     }
 
     private static Op.Instruction[] instructions(Exec[] program) {
         Op.Instruction[] out = new Op.Instruction[program.length];
         for (int i = 0; i < out.length; i++) out[i] = program[i].instruction();
         return out;
+    }
+
+    /**
+     * The plain backward program: the instructions, then each gradient copy-out bound directly
+     * (no per-run branch on {@link #accumulate}), so that rank-0 copy-outs chain with the rest.
+     */
+    private Op.Instruction[] backwardProgram(Exec[] backward, boolean training, boolean accumulating) {
+        List<Op.Instruction> program = new ArrayList<>(java.util.Arrays.asList(instructions(backward)));
+        for (int j = 0; training && j < wrt.length; j++) {
+            Tensor src = gradSources[j], dst = gradTensors[j];
+            if (src != null) program.add(dev.quiver.ops.Bound.copy(math, src, dst, accumulating));
+            else if (!accumulating) program.add(m -> m.fill(dst, 0));   // the output does not depend on this target
+        }
+        return dev.quiver.ops.Bound.chain(program.toArray(new Op.Instruction[0]));
     }
 
     private Exec copyOut(int j) {
@@ -256,7 +272,7 @@ public final class Step {
     private void run(Exec[] program) {
         TensorMath m = math;
         if (!checkFinite) {
-            Op.Instruction[] plain = program == forward ? forwardInstructions : backwardInstructions;
+            Op.Instruction[] plain = program == forward ? forwardInstructions : accumulate ? backwardAccumulating : backwardInstructions;
             for (Op.Instruction i : plain) i.run(m);
             return;
         }
