@@ -46,6 +46,7 @@ import java.util.Map;
  */
 public final class Graph {
     private static final Node[] NO_INPUTS = new Node[0];
+    private static final SoftmaxCrossEntropy SOFTMAX_CROSS_ENTROPY = new SoftmaxCrossEntropy();
 
     private final List<Node> nodes = new ArrayList<>();
     private final List<Node> nodesView = Collections.unmodifiableList(nodes);
@@ -441,7 +442,7 @@ public final class Graph {
 
     /** Fused stable softmax cross-entropy over the last axis, averaged over rows (see {@link SoftmaxCrossEntropy}). */
     public Node softmaxCrossEntropy(Node logits, Node targets) {
-        return apply(new SoftmaxCrossEntropy(), logits, targets);
+        return make(SOFTMAX_CROSS_ENTROPY, logits, targets);   // shared op, no varargs array: a rebuild allocates nothing
     }
 
     // ------------------------------------------------------------------ compiling

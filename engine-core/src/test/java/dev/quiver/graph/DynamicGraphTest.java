@@ -146,4 +146,31 @@ class DynamicGraphTest {
         assertEquals(0, best, best + " bytes per 100 dynamic steps");
         assertEquals(1, g.planCache().size());
     }
+
+    @ParameterizedTest @MethodSource("dev.quiver.graph.Backs#all")
+    void dynamicClassifierRebuildAllocatesNothing(TensorMath m) {
+        // The MLP of MlpStepBench's dynamic case, with softmax cross-entropy, rebuilt every step.
+        var g = new Graph();
+        var w = new Parameter("W", Tensor.randn(F64, 1, 6, 5));
+        var b = new Parameter("b", Tensor.zeros(F64, 5));
+        var v = new Parameter("V", Tensor.randn(F64, 2, 5, 3));
+        var opt = new Sgd(java.util.List.of(w, b, v), 0.01, 0, 0, m);
+        Tensor x = Tensor.randn(F64, 3, 4, 6), t = Tensor.zeros(F64, 4, 3);
+        for (int i = 0; i < 4; i++) t.set(1, i, i % 3);
+        int[] xShape = {4, 6}, tShape = {4, 3};
+        CompileOptions options = Backs.on(m);
+        Runnable iteration = () -> {
+            g.reset();
+            Node h = g.input("x", F64, xShape).matmul(g.param(w)).add(g.param(b)).tanh();
+            Node loss = Losses.softmaxCrossEntropy(h.matmul(g.param(v)), g.input("t", F64, tShape));
+            Step step = g.compile(loss, options);
+            step.feed("x", x).feed("t", t).forward().backward();
+            opt.step();
+        };
+        AllocationTest.allocated(iteration, 300);
+        long best = Long.MAX_VALUE;
+        for (int window = 0; window < 5; window++) best = Math.min(best, AllocationTest.allocated(iteration, 100));
+        assertEquals(0, best, best + " bytes per 100 dynamic classifier steps");
+        assertEquals(1, g.planCache().size());
+    }
 }
