@@ -227,7 +227,7 @@ final class Compiler {
                         values[i] = buffers[bufferOf[i]];
                         Tensor[] work = new Tensor[workOf[i].length];
                         for (int w = 0; w < work.length; w++) work[w] = buffers[workOf[i][w]];
-                        Step.Exec e = new Step.Exec(n, n.op().bind(math, ins, values[i], work), values[i]);
+                        Step.Exec e = new Step.Exec(NodeInfo.of(n), n.op().bind(math, ins, values[i], work), values[i]);
                         (i < mark ? forward : backward).add(e);
                     }
                 }
@@ -240,9 +240,13 @@ final class Compiler {
             gradTensors[j] = w.kind() == Node.Kind.PARAM ? w.parameter().grad() : Tensor.zeros(w.dtype(), w.shapeRef());
             gradSources[j] = wrtGrads.get(j) == null ? null : values[wrtGrads.get(j).index()];
         }
-        return new Step(g, out, all.toArray(new Node[0]), mark, values, kept, forward.toArray(new Step.Exec[0]),
+        NodeInfo[] infos = new NodeInfo[mark];
+        for (int i = 0; i < mark; i++) infos[i] = NodeInfo.of(all.get(i));
+        NodeInfo[] wrtInfos = new NodeInfo[wrt.size()];
+        for (int j = 0; j < wrtInfos.length; j++) wrtInfos[j] = infos[wrt.get(j).index()];
+        return new Step(g, infos[out.index()], infos, mark, values, kept, forward.toArray(new Step.Exec[0]),
                 backward.toArray(new Step.Exec[0]), seed == null ? null : values[seed.index()],
-                wrt.toArray(new Node[0]), gradTensors, gradSources, math, options, report);
+                wrtInfos, gradTensors, gradSources, math, options, report);
     }
 
     private static int newBuffer(List<int[]> shapes, List<DType> types, List<int[]> life, int[] shape, DType dtype, int start, int end) {

@@ -45,7 +45,13 @@ import java.util.Map;
  * <p>A graph is not thread-safe. Nodes of one graph cannot be used in another (an error says so).
  */
 public final class Graph {
+    private static final Node[] NO_INPUTS = new Node[0];
+
     private final List<Node> nodes = new ArrayList<>();
+    private final List<Node> nodesView = Collections.unmodifiableList(nodes);
+    /** Every node object this graph created, by index: reset() recycles them (no allocation on rebuilds). */
+    private final List<Node> pool = new ArrayList<>();
+    /** Names of live nodes; stale entries (of recycled nodes) are ignored, see {@link #isLive}. */
     private final Map<String, Node> names = new HashMap<>();
     private final PlanCache cache;
 
@@ -59,21 +65,54 @@ public final class Graph {
         this.cache = cache;
     }
 
-    /** Forgets every node and name, keeping the plan cache, so the next build can reuse compiled plans. */
+    /**
+     * Forgets every node and name, keeping the plan cache, so the next build can reuse compiled
+     * plans. Node objects are recycled by the next build: nodes obtained before a reset must not be
+     * used after it. A rebuild with the structure of the previous one allocates no nodes and reruns
+     * no shape rules.
+     */
     public void reset() {
         nodes.clear();
-        names.clear();
     }
 
     public PlanCache planCache() { return cache; }
 
     /** The nodes in build order (a topological order). */
-    public List<Node> nodes() { return Collections.unmodifiableList(nodes); }
+    public List<Node> nodes() { return nodesView; }
 
     int size() { return nodes.size(); }
 
     void truncate(int size) {
-        nodes.subList(size, nodes.size()).clear();
+        while (nodes.size() > size) nodes.removeLast();
+    }
+
+    private boolean isLive(Node n) {
+        int i = n.index();
+        return i < nodes.size() && nodes.get(i) == n && n.name() != null;
+    }
+
+    private static boolean sameShape(int[] a, int[] b) { return java.util.Arrays.equals(a, b); }
+
+    private static boolean sameShape(int[] a, Tensor t) {
+        if (a.length != t.rank()) return false;
+        for (int d = 0; d < a.length; d++) if (a[d] != t.dim(d)) return false;
+        return true;
+    }
+
+    /** A leaf node at the next index, recycling the pooled object there when it has this shape and dtype. */
+    private Node leaf(Node.Kind kind, int[] shape, Tensor shapeOf, DType dtype, Parameter p, Tensor c, String name) {
+        int i = nodes.size();
+        Node r = i < pool.size() ? pool.get(i) : null;
+        if (r != null) {
+            boolean same = r.dtype() == dtype && (shapeOf != null ? sameShape(r.shapeRef(), shapeOf) : sameShape(r.shapeRef(), shape));
+            int[] s = same ? r.shapeRef() : shapeOf != null ? shapeOf.shape() : shape.clone();
+            r.init(i, kind, null, NO_INPUTS, s, dtype, p, c, name);
+            r.stable = same;
+        } else {
+            r = new Node(this, i, kind, null, NO_INPUTS, shapeOf != null ? shapeOf.shape() : shape.clone(), dtype, p, c, name);
+            pool.add(r);
+        }
+        return r;
     }
 
     // ------------------------------------------------------------------ leaves
@@ -81,7 +120,8 @@ public final class Graph {
     /** An input fed on each run, with a declared dtype and shape. Names must be unique. */
     public Node input(String name, DType dtype, int... shape) {
         Shapes.size(shape);
-        return register(name, new Node(this, nodes.size(), Node.Kind.INPUT, null, new Node[0], shape.clone(), dtype, null, null, name));
+        checkName(name);
+        return register(name, leaf(Node.Kind.INPUT, shape, null, dtype, null, null, name));
     }
 
     /** A new trainable parameter wrapping {@code value} (not copied; updated in place by optimisers). */
@@ -92,13 +132,13 @@ public final class Graph {
     /** A node for an existing parameter, possibly shared with other graphs. */
     public Node param(Parameter parameter) {
         Tensor v = parameter.value();
-        return register(parameter.name(), new Node(this, nodes.size(), Node.Kind.PARAM, null, new Node[0], v.shape(), v.dtype(),
-                parameter, null, parameter.name()));
+        checkName(parameter.name());
+        return register(parameter.name(), leaf(Node.Kind.PARAM, null, v, v.dtype(), parameter, null, parameter.name()));
     }
 
     /** A constant (not copied: changing the tensor changes later runs; its layout may be any view). */
     public Node constant(Tensor value) {
-        return add(new Node(this, nodes.size(), Node.Kind.CONSTANT, null, new Node[0], value.shape(), value.dtype(), null, value, null));
+        return add(leaf(Node.Kind.CONSTANT, null, value, value.dtype(), null, value, null));
     }
 
     /** A named constant. */
@@ -113,11 +153,10 @@ public final class Graph {
 
     /** Node for seeding gradients; internal, unnamed. */
     Node internalInput(DType dtype, int[] shape) {
-        return add(new Node(this, nodes.size(), Node.Kind.INPUT, null, new Node[0], shape.clone(), dtype, null, null, null));
+        return add(leaf(Node.Kind.INPUT, shape, null, dtype, null, null, null));
     }
 
     private Node register(String name, Node node) {
-        checkName(name);
         add(node);
         names.put(name, node);
         return node;
@@ -126,7 +165,7 @@ public final class Graph {
     private void checkName(String name) {
         if (name == null || name.isEmpty()) throw new IllegalArgumentException("node names must be non-empty");
         Node existing = names.get(name);
-        if (existing != null) throw new IllegalArgumentException("name '" + name + "' is already used by " + existing);
+        if (existing != null && isLive(existing) && name.equals(existing.name())) throw new IllegalArgumentException("name '" + name + "' is already used by " + existing);
     }
 
     private Node add(Node node) {
@@ -141,7 +180,7 @@ public final class Graph {
         own("named", node);
         if (name.equals(node.name()) && names.get(name) == node) return node;
         checkName(name);
-        if (node.name() != null) names.remove(node.name());
+        if (node.name() != null && names.get(node.name()) == node) names.remove(node.name());
         node.setName(name);
         names.put(name, node);
         return node;
@@ -150,7 +189,11 @@ public final class Graph {
     /** The node with this name. @throws IllegalArgumentException if there is none */
     public Node node(String name) {
         Node n = names.get(name);
-        if (n == null) throw new IllegalArgumentException("no node named '" + name + "'; names: " + names.keySet());
+        if (n == null || !isLive(n) || !name.equals(n.name())) {
+            List<String> live = new ArrayList<>();
+            for (Node m : nodes) if (m.name() != null) live.add(m.name());
+            throw new IllegalArgumentException("no node named '" + name + "'; names: " + live);
+        }
         return n;
     }
 
@@ -161,21 +204,79 @@ public final class Graph {
      * and adds the node. This is how every op (built-in or user-defined) enters a graph.
      */
     public Node apply(Op op, Node... inputs) {
-        return make(op, inputs.clone());
+        Node r = reuse(op, inputs.length, null, null, inputs);
+        return r != null ? r : make(op, inputs.clone());
+    }
+
+    /**
+     * The pooled node at the next index when it is this op on these very (unchanged) inputs, as
+     * in the previous build: re-activated without allocating or rerunning the shape rule. Else null.
+     */
+    private Node reuse(Op op, int arity, Node a, Node b, Node[] many) {
+        int i = nodes.size();
+        if (i >= pool.size()) return null;
+        Node r = pool.get(i);
+        if (r.kind() != Node.Kind.OP || r.arity() != arity || !r.op().equals(op)) return null;
+        for (int k = 0; k < arity; k++) {
+            Node in = many != null ? many[k] : k == 0 ? a : b;
+            if (r.input(k) != in || !in.stable) return null;
+        }
+        r.init(i, Node.Kind.OP, r.op(), r.inputsRef(), r.shapeRef(), r.dtype(), null, null, null);
+        r.stable = true;
+        return add(r);
+    }
+
+    private Node make(Op op, Node a) {
+        Node r = reuse(op, 1, a, null, null);
+        return r != null ? r : make(op, new Node[] {a});
+    }
+
+    private Node make(Op op, Node a, Node b) {
+        Node r = reuse(op, 2, a, b, null);
+        return r != null ? r : make(op, new Node[] {a, b});
+    }
+
+    /** A node of x combined with a constant, reusing the pooled op record when it is the same. */
+    private Node withScalar(BinaryOp fn, double c, Node x) {
+        int i = nodes.size();
+        if (i < pool.size() && pool.get(i).op() instanceof Elementwise.WithScalar ws && ws.fn() == fn
+                && Double.doubleToLongBits(ws.scalar()) == Double.doubleToLongBits(c)) {
+            return make(ws, x);
+        }
+        return make(new Elementwise.WithScalar(fn, c), x);
     }
 
     /** {@link #apply} for argument arrays nobody else holds (no defensive copy). */
-    private Node make(Op op, Node... inputs) {
+    private Node make(Op op, Node[] inputs) {
         DType dtype = null;
         for (Node in : inputs) {
             if (in == null) throw new IllegalArgumentException(op.name() + ": null input");
-            own(op.name(), in);
+            if (in.graph() != this) own(op.name(), in);   // op.name() only on the error path: it may build a string
             if (dtype == null) dtype = in.dtype();
             else if (in.dtype() != dtype) throw Op.fail(op, inputs, "dtypes differ (" + dtype + " vs " + in.dtype() + ")");
         }
         if (dtype == null) throw new IllegalArgumentException(op.name() + ": an op needs at least one input");
+        int i = nodes.size();
+        Node r = i < pool.size() ? pool.get(i) : null;
+        if (r == null) {
+            r = new Node(this, i, Node.Kind.OP, op, inputs, op.shape(inputs), dtype, null, null, null);
+            pool.add(r);
+            return add(r);
+        }
+        if (r.kind() == Node.Kind.OP && r.dtype() == dtype && r.arity() == inputs.length && r.op().equals(op)) {
+            boolean same = true;
+            for (int k = 0; same && k < inputs.length; k++) same = r.input(k) == inputs[k] && inputs[k].stable;
+            if (same) {   // the previous build's node: same op on the same, unchanged inputs; keep its shape
+                r.init(i, Node.Kind.OP, r.op(), r.inputsRef(), r.shapeRef(), dtype, null, null, null);
+                r.stable = true;
+                return add(r);
+            }
+        }
         int[] shape = op.shape(inputs);
-        return add(new Node(this, nodes.size(), Node.Kind.OP, op, inputs, shape, dtype, null, null, null));
+        boolean same = r.dtype() == dtype && sameShape(r.shapeRef(), shape);
+        r.init(i, Node.Kind.OP, op, inputs, same ? r.shapeRef() : shape, dtype, null, null, null);
+        r.stable = same;
+        return add(r);
     }
 
     void own(String op, Node node) {
@@ -199,16 +300,16 @@ public final class Graph {
     /** min(a, b) elementwise; on ties the gradient goes to a. */
     public Node min(Node a, Node b) { return make(Elementwise.binary(BinaryOp.MIN), a, b); }
     /** x + c. */
-    public Node add(Node x, double c) { return make(new Elementwise.WithScalar(BinaryOp.ADD, c), x); }
+    public Node add(Node x, double c) { return withScalar(BinaryOp.ADD, c, x); }
     /** x * c. */
-    public Node mul(Node x, double c) { return make(new Elementwise.WithScalar(BinaryOp.MUL, c), x); }
+    public Node mul(Node x, double c) { return withScalar(BinaryOp.MUL, c, x); }
     /** x to the constant power p. */
     public Node pow(Node x, double p) {
         if (p == 1) return x;
         if (p == 2) return square(x);     // one multiply instead of Math.pow, same derivative
         if (p == -1) return map(UnaryOp.RECIPROCAL, x);
         if (p == 0.5) return sqrt(x);
-        return make(new Elementwise.WithScalar(BinaryOp.POW, p), x);
+        return withScalar(BinaryOp.POW, p, x);
     }
     public Node neg(Node x) { return map(UnaryOp.NEG, x); }
     public Node exp(Node x) { return map(UnaryOp.EXP, x); }

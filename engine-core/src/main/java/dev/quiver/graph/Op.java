@@ -16,6 +16,10 @@ import dev.quiver.tensor.TensorMath;
  * </ul>
  * View ops ({@link #isView}) produce their output as a strided view of their first input and run
  * no instruction at all.
+ *
+ * <p>Ops are values: {@code equals} and {@code hashCode} must compare the op's kind and attributes
+ * (records do this, except for array fields, which must be compared with {@code Arrays.equals}),
+ * because the {@link PlanCache} matches graph structures by op equality.
  */
 public interface Op {
     /** Short name used in errors, DOT labels and plan keys, e.g. "matmul". */

@@ -23,22 +23,24 @@ import java.util.Map;
  */
 public final class Step {
     /** One bound instruction with the node it computes (for NaN reports). */
-    record Exec(Node node, Op.Instruction instruction, Tensor out) {}
+    record Exec(NodeInfo node, Op.Instruction instruction, Tensor out) {}
 
     private Graph graph;
-    private final Node output;
-    private final Node[] nodes;
+    private final NodeInfo output;
+    private final NodeInfo[] nodes;
     private final int forwardCount;
     private final Tensor[] values;
     private final boolean[] kept;
     private final Exec[] forward;
     private final Exec[] backward;
+    private final Op.Instruction[] forwardInstructions;
+    private final Op.Instruction[] backwardInstructions;
     private final Tensor seed;
-    private final Node[] wrt;
+    private final NodeInfo[] wrt;
     private final Tensor[] gradTensors;
     private final Tensor[] gradSources;
     private final int[] wrtSlot;
-    private final Node[] inputs;
+    private final NodeInfo[] inputs;
     private final boolean[] fed;
     private final TensorMath math;
     private final boolean checkFinite;
@@ -51,8 +53,8 @@ public final class Step {
     private boolean forwardValid;
     private boolean seedIsOne;
 
-    Step(Graph graph, Node output, Node[] nodes, int forwardCount, Tensor[] values, boolean[] kept, Exec[] forward,
-         Exec[] backward, Tensor seed, Node[] wrt, Tensor[] gradTensors, Tensor[] gradSources, TensorMath math,
+    Step(Graph graph, NodeInfo output, NodeInfo[] nodes, int forwardCount, Tensor[] values, boolean[] kept, Exec[] forward,
+         Exec[] backward, Tensor seed, NodeInfo[] wrt, Tensor[] gradTensors, Tensor[] gradSources, TensorMath math,
          CompileOptions options, PlanReport report) {
         this.graph = graph;
         this.output = output;
@@ -79,11 +81,11 @@ public final class Step {
             if (wrt[j].kind() == Node.Kind.PARAM) params.add(wrt[j].parameter());
         }
         this.parameters = Collections.unmodifiableList(params);
-        List<Node> ins = new ArrayList<>();
+        List<NodeInfo> ins = new ArrayList<>();
         for (int i = 0; i < forwardCount; i++) {
             if (nodes[i].kind() == Node.Kind.INPUT && values[i] != null) ins.add(nodes[i]);
         }
-        this.inputs = ins.toArray(new Node[0]);
+        this.inputs = ins.toArray(new NodeInfo[0]);
         this.fed = new boolean[inputs.length];
         Exec[] bw = backward;
         if (seed != null) {
@@ -96,6 +98,14 @@ public final class Step {
             }
         }
         this.backward = bw;
+        this.forwardInstructions = instructions(forward);
+        this.backwardInstructions = instructions(bw);
+    }
+
+    private static Op.Instruction[] instructions(Exec[] program) {
+        Op.Instruction[] out = new Op.Instruction[program.length];
+        for (int i = 0; i < out.length; i++) out[i] = program[i].instruction();
+        return out;
     }
 
     private Exec copyOut(int j) {
@@ -130,15 +140,7 @@ public final class Step {
         for (int i = 0; i < requestedWrt.length; i++) if (o.wrt().get(i).index() != requestedWrt[i]) return false;
         for (int i = 0; i < requestedKeep.length; i++) if (o.keep().get(i).index() != requestedKeep[i]) return false;
         List<Node> now = g.nodes();
-        for (int i = 0; i < forwardCount; i++) {
-            Node a = now.get(i), b = nodes[i];
-            if (a.kind() != b.kind() || a.dtype() != b.dtype() || a.parameter() != b.parameter() || a.constant() != b.constant()
-                    || a.arity() != b.arity() || !java.util.Arrays.equals(a.shapeRef(), b.shapeRef())
-                    || !java.util.Objects.equals(a.name(), b.name()) || !java.util.Objects.equals(a.op(), b.op())) {
-                return false;
-            }
-            for (int k = 0; k < a.arity(); k++) if (a.input(k).index() != b.input(k).index()) return false;
-        }
+        for (int i = 0; i < forwardCount; i++) if (!nodes[i].sameAs(now.get(i))) return false;
         return true;
     }
 
@@ -189,7 +191,7 @@ public final class Step {
     private int inputSlot(String name) {
         for (int j = 0; j < inputs.length; j++) if (name.equals(inputs[j].name())) return j;
         List<String> names = new ArrayList<>();
-        for (Node n : inputs) names.add(n.name());
+        for (NodeInfo n : inputs) names.add(n.name());
         throw new IllegalArgumentException("no input named '" + name + "' in this step; inputs: " + names);
     }
 
@@ -197,7 +199,7 @@ public final class Step {
 
     /** Feeds every input from the map (every input must be present; unknown names are errors), then runs forward. */
     public Step forward(Map<String, Tensor> feeds) {
-        for (Node in : inputs) {
+        for (NodeInfo in : inputs) {
             if (!feeds.containsKey(in.name())) throw missing("forward", in);
         }
         for (var e : feeds.entrySet()) feedSlot(inputSlot(e.getKey()), e.getValue());
@@ -212,7 +214,7 @@ public final class Step {
         return this;
     }
 
-    private static IllegalStateException missing(String op, Node input) {
+    private static IllegalStateException missing(String op, NodeInfo input) {
         return new IllegalStateException(op + ": input " + input.describe() + " was not fed");
     }
 
@@ -254,7 +256,8 @@ public final class Step {
     private void run(Exec[] program) {
         TensorMath m = math;
         if (!checkFinite) {
-            for (Exec e : program) e.instruction().run(m);
+            Op.Instruction[] plain = program == forward ? forwardInstructions : backwardInstructions;
+            for (Op.Instruction i : plain) i.run(m);
             return;
         }
         for (Exec e : program) {
@@ -263,7 +266,7 @@ public final class Step {
             for (int i = 0, n = t.size(); i < n; i++) {
                 double v = t.getFlat(i);
                 if (!Double.isFinite(v)) {
-                    Node node = e.node();
+                    NodeInfo node = e.node();
                     throw new ArithmeticException("non-finite value " + v + " first produced by "
                             + (node.op() != null ? node.op().name() : "gradient copy of") + " node " + node.describe()
                             + (node.index() >= forwardCount ? " (backward pass)" : ""));
@@ -331,8 +334,8 @@ public final class Step {
     /** Memory figures of the plan. */
     public PlanReport plan() { return report; }
 
-    /** The compiled output node (of the graph this step was compiled or last rebound from). */
-    public Node outputNode() { return output; }
+    /** The compiled output node of the graph this step was compiled or last rebound from. */
+    public Node outputNode() { return graph.nodes().get(output.index()); }
 
     /** Number of forward and backward instructions. */
     public int instructionCount() { return forward.length + backward.length; }

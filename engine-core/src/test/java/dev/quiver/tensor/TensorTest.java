@@ -224,7 +224,8 @@ class TensorTest {
         assertMessage(IndexOutOfBoundsException.class, () -> a.at(-3), "index -3", "[2, 3]");
         assertMessage(IndexOutOfBoundsException.class, () -> a.slice(all(), at(3)), "index 3", "[2, 3]");
         assertMessage(iae, () -> a.get(0), "[2, 3]");
-        assertMessage(iae, () -> Tensor.zeros(DType.F64, 2, -1), "negative", "[2, -1]");
+        assertMessage(iae, () -> Tensor.zeros(DType.F64, 2, -1), "zeros", "negative", "[2, -1]");
+        assertMessage(iae, () -> Tensor.randn(DType.F32, 1, -3), "randn", "negative", "[-3]");
         assertMessage(iae, () -> a.reshape(4, 2), "reshape", "[2, 3]", "[4, 2]");
         assertMessage(iae, () -> a.reshape(-1, 4), "reshape", "[2, 3]", "[-1, 4]");
         assertMessage(iae, () -> a.transpose(0, 5), "transpose", "axis 5");

@@ -51,31 +51,78 @@ final class ScalarGemmF64 {
               double beta,
               double[] c, int cOff, int cBatch, int cRow, int cCol) {
         if (batch <= 0 || m <= 0 || n <= 0) return;
-        if (cCol != 1 && cRow == 1 && m > 1) {
+        if (cCol != 1 && cRow == 1 && m > 1 && n > 1) {
             // Column-major C: compute Cᵀ = Bᵀ Aᵀ instead, so the tile buffer merges along unit stride.
             gemm(batch, n, m, k, alpha, b, bOff, bBatch, bCol, bRow, a, aOff, aBatch, aCol, aRow,
                     beta, c, cOff, cBatch, cCol, cRow);
             return;
         }
         long work = (long) m * n * k;
-        if (k == 0 || work < SMALL) {
+        // Matrix-vector shapes (n < 4) are dot products along A's rows: packing would cost as much as the work.
+        if (k == 0 || work < SMALL || n < 4) {
             for (int p = 0; p < batch; p++) {
                 small(m, n, k, alpha, a, aOff + p * aBatch, aRow, aCol, b, bOff + p * bBatch, bRow, bCol,
                         beta, c, cOff + p * cBatch, cRow, cCol);
             }
             return;
         }
-        int tilesM = (m + MC - 1) / MC, tilesN = (n + NC - 1) / NC;
+        boolean parallel = workers.threads() > 1 && work * batch >= PARALLEL;
+        int mc = MC, nc = NC;
+        // Too few tiles to keep every thread busy (e.g. 64 x 256 outputs): make them narrower.
+        // Safe for determinism: an element's sum does not depend on the tile it belongs to.
+        while (parallel && (long) batch * ceilDiv(m, mc) * ceilDiv(n, nc) < 2L * workers.threads() && (nc > 32 || mc > 8)) {
+            if (nc > 32) nc = ceilDiv(nc, 2);
+            else mc = ceilDiv(mc, 2);
+        }
+        int tilesM = ceilDiv(m, mc), tilesN = ceilDiv(n, nc);
         int tiles = tilesM * tilesN;
         int tasks = batch * tiles;
-        if (workers.threads() == 1 || tasks == 1 || work * batch < PARALLEL) {
+        if (!parallel || tasks == 1) {
             for (int t = 0; t < tasks; t++) {
-                tile(t, tiles, tilesN, m, n, k, alpha, a, aOff, aBatch, aRow, aCol, b, bOff, bBatch, bRow, bCol,
+                tile(t, tiles, tilesN, mc, nc, m, n, k, alpha, a, aOff, aBatch, aRow, aCol, b, bOff, bBatch, bRow, bCol,
                         beta, c, cOff, cBatch, cRow, cCol);
             }
         } else {
-            workers.parallelFor(tasks, t -> tile(t, tiles, tilesN, m, n, k, alpha, a, aOff, aBatch, aRow, aCol,
-                    b, bOff, bBatch, bRow, bCol, beta, c, cOff, cBatch, cRow, cCol));
+            Job job = JOB.get();
+            job.set(tiles, tilesN, mc, nc, m, n, k, alpha, a, aOff, aBatch, aRow, aCol, b, bOff, bBatch, bRow, bCol,
+                    beta, c, cOff, cBatch, cRow, cCol);
+            try {
+                workers.parallelFor(tasks, job);
+            } finally {
+                job.clear();
+            }
+        }
+    }
+
+    private static final ThreadLocal<Job> JOB = ThreadLocal.withInitial(Job::new);
+
+    /** The arguments of one parallel GEMM, reused per calling thread so that a call allocates nothing. */
+    private static final class Job implements java.util.function.IntConsumer {
+        int tiles, tilesN, mc, nc, m, n, k, aOff, aBatch, aRow, aCol, bOff, bBatch, bRow, bCol, cOff, cBatch, cRow, cCol;
+        double alpha, beta;
+        double[] a, b, c;
+
+        void set(int tiles, int tilesN, int mc, int nc, int m, int n, int k, double alpha,
+                 double[] a, int aOff, int aBatch, int aRow, int aCol,
+                 double[] b, int bOff, int bBatch, int bRow, int bCol,
+                 double beta, double[] c, int cOff, int cBatch, int cRow, int cCol) {
+            this.tiles = tiles; this.tilesN = tilesN; this.mc = mc; this.nc = nc; this.m = m; this.n = n; this.k = k; this.alpha = alpha;
+            this.a = a; this.aOff = aOff; this.aBatch = aBatch; this.aRow = aRow; this.aCol = aCol;
+            this.b = b; this.bOff = bOff; this.bBatch = bBatch; this.bRow = bRow; this.bCol = bCol;
+            this.beta = beta; this.c = c; this.cOff = cOff; this.cBatch = cBatch; this.cRow = cRow; this.cCol = cCol;
+        }
+
+        /** Drops the array references so that the thread-local does not keep user data alive. */
+        void clear() {
+            a = null;
+            b = null;
+            c = null;
+        }
+
+        @Override
+        public void accept(int t) {
+            tile(t, tiles, tilesN, mc, nc, m, n, k, alpha, a, aOff, aBatch, aRow, aCol, b, bOff, bBatch, bRow, bCol,
+                    beta, c, cOff, cBatch, cRow, cCol);
         }
     }
 
@@ -95,14 +142,18 @@ final class ScalarGemmF64 {
     }
 
     /** Computes tile t (batch-major, then row tiles, then column tiles) over the whole K sum. */
-    private static void tile(int t, int tiles, int tilesN, int m, int n, int k, double alpha,
+    private static int ceilDiv(int x, int y) {
+        return (x + y - 1) / y;
+    }
+
+    private static void tile(int t, int tiles, int tilesN, int tileM, int tileN, int m, int n, int k, double alpha,
                              double[] a, int aOff, int aBatch, int aRow, int aCol,
                              double[] b, int bOff, int bBatch, int bRow, int bCol,
                              double beta,
                              double[] c, int cOff, int cBatch, int cRow, int cCol) {
         int p = t / tiles, rest = t % tiles;
-        int i0 = (rest / tilesN) * MC, j0 = (rest % tilesN) * NC;
-        int mc = Math.min(MC, m - i0), nc = Math.min(NC, n - j0);
+        int i0 = (rest / tilesN) * tileM, j0 = (rest % tilesN) * tileN;
+        int mc = Math.min(tileM, m - i0), nc = Math.min(tileN, n - j0);
         int ap0 = aOff + p * aBatch + i0 * aRow, bp0 = bOff + p * bBatch + j0 * bCol;
         int cp0 = cOff + p * cBatch + i0 * cRow + j0 * cCol;
         Workspace w = WORKSPACE.get();

@@ -91,6 +91,57 @@ class ScalarKernelsTest {
         for (int i = 0; i < 10; i++) assertEquals(-xf[38 - 2 * i], yf[1 + 3 * i]);
     }
 
+    /** Unit strides take the fast paths: same offsets, different offsets, a broadcast scalar, in place. */
+    @Test
+    void unitStrideFastPathsEveryOp() {
+        KernelsF64 k = ONE.f64();
+        KernelsF32 f = ONE.f32();
+        for (int n : new int[] {0, 1, 3, 17, 67}) {
+            double[] x = random(11, n + 8), z = random(12, n + 8);
+            for (int i = 0; i < x.length; i++) x[i] = Math.abs(x[i]) + 0.5; // inside every op's domain
+            for (int[] offs : new int[][] {{0, 0, 0}, {3, 3, 3}, {1, 5, 2}, {4, 0, 7}}) {
+                int xo = offs[0], zo = offs[1], yo = offs[2];
+                for (UnaryOp op : UnaryOp.values()) {
+                    double[] y = new double[n + 8];
+                    k.unary(op, n, x, xo, 1, y, yo, 1, false);
+                    for (int i = 0; i < n; i++) assertEquals(op.apply(x[xo + i]), y[yo + i], 1e-15, op + " n=" + n);
+                    float[] yf = new float[n + 8], xf = toFloat(x);
+                    f.unary(op, n, xf, xo, 1, yf, yo, 1, false);
+                    for (int i = 0; i < n; i++) assertEquals(op.apply(xf[xo + i]), yf[yo + i], 4e-7 * (1 + Math.abs(yf[yo + i])), op + " F32 n=" + n);
+                }
+                for (BinaryOp op : BinaryOp.values()) {
+                    for (int bStride : new int[] {1, 0}) {
+                        double[] c = new double[n + 8];
+                        k.binary(op, n, x, xo, 1, z, zo, bStride, c, yo, 1, false);
+                        for (int i = 0; i < n; i++) {
+                            assertEquals(op.apply(x[xo + i], z[zo + i * bStride]), c[yo + i], 1e-15, op + " n=" + n + " bStride " + bStride);
+                        }
+                    }
+                    // in place on a, with b at the same or another offset
+                    double[] inPlace = x.clone();
+                    k.binary(op, n, inPlace, xo, 1, z, zo, 1, inPlace, xo, 1, false);
+                    for (int i = 0; i < n; i++) assertEquals(op.apply(x[xo + i], z[zo + i]), inPlace[xo + i], 1e-15, op + " in place");
+                }
+                double[] y = z.clone();
+                k.axpby(n, 2, x, xo, 1, -0.5, y, xo == yo ? xo : yo, 1);
+                int at = xo == yo ? xo : yo;
+                for (int i = 0; i < n; i++) assertEquals(2 * x[xo + i] - 0.5 * z[at + i], y[at + i], 1e-15);
+                k.fill(n, 3, y, yo, 1);
+                for (int i = 0; i < n; i++) assertEquals(3, y[yo + i]);
+            }
+        }
+    }
+
+    @Test
+    void float32SumsAccumulateInFloat64() {
+        int n = 1 << 20;
+        float[] x = new float[n];
+        Arrays.fill(x, 0.1f);
+        double exact = (double) n * 0.1f;
+        assertEquals((float) exact, ONE.f32().reduce(ReduceOp.SUM, n, x, 0, 1));
+        assertEquals((float) (exact * 0.1f), ONE.f32().reduce(ReduceOp.SUM_SQUARES, n, x, 0, 1), Math.ulp((float) (exact * 0.1f)) * 2);
+    }
+
     @Test
     void unaryDefinitionsAtEdges() {
         KernelsF64 k = ONE.f64();
@@ -156,7 +207,7 @@ class ScalarKernelsTest {
     @Test
     void gemmSmallAndTiledPathsAllOrientations() {
         int[][] sizes = {{1, 1, 1}, {3, 17, 67}, {67, 3, 17}, {0, 5, 5}, {5, 0, 5}, {5, 5, 0},
-                {130, 300, 261}, {65, 257, 129}, {64, 256, 128}, {2, 600, 40}};
+                {130, 300, 261}, {65, 257, 129}, {64, 256, 128}, {2, 600, 40}, {500, 1, 300}, {1, 500, 300}, {300, 3, 200}};
         int variant = 0;
         for (int[] s : sizes) {
             for (int o = 0; o < 8; o++) {
@@ -183,7 +234,12 @@ class ScalarKernelsTest {
 
     @Test
     void gemmBitwiseIdenticalForAnyThreadCount() {
-        int m = 200, n = 530, k = 140; // several tiles, above the parallel threshold
+        // several tiles; and one tile that is split into narrower ones when there are more threads
+        checkThreadIndependence(200, 530, 140);
+        checkThreadIndependence(64, 256, 300);
+    }
+
+    static void checkThreadIndependence(int m, int n, int k) {
         double[] a = random(7, m * k), b = random(8, k * n);
         float[] af = toFloat(a), bf = toFloat(b);
         double[] ref = new double[m * n];

@@ -3,7 +3,6 @@ package dev.quiver.simd.gemm;
 
 import dev.quiver.backend.Workers;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -48,6 +47,8 @@ public final class GemmF32 {
     static final long SMALL_MACS = Long.getLong("quiver.gemm.smallMacs", 64 * 64 * 64);
     /** Rows of the small path's register tile: 2*SMALL_MR accumulators fit even 16 registers. */
     private static final int SMALL_MR = 6;
+    /** Largest shared A (rows x KC elements) packed whole, once per K block, for a batch. */
+    static final int SHARED_A_MAX = 1 << 20;
     /** Below this many multiply-adds (batch*m*n*k) a call runs on the caller's thread only. */
     static final long PARALLEL_MIN_MACS = Long.getLong("quiver.gemm.parallelMinMacs", 1L << 21);
 
@@ -58,6 +59,13 @@ public final class GemmF32 {
         final float[] packedA = new float[MC * KC];
         final float[] packedB = new float[KC * NC];
         final float[] tile = new float[MR * NR];
+        /** All of a shared A's row panels for one K block; grown on first need, then reused. */
+        float[] sharedA = new float[0];
+
+        float[] sharedA(int size) {
+            if (sharedA.length < size) sharedA = new float[size];
+            return sharedA;
+        }
     }
 
     private final Workers workers;
@@ -174,14 +182,26 @@ public final class GemmF32 {
                 // Later K blocks add to what the first one wrote.
                 float betaBlock = pc == 0 ? beta : 1;
                 if (sharedB) packB(kc, nc, b, bOff + pc * bRow + jc * bCol, bRow, bCol, packedB);
-                if (sharedA && !sharedB) {
-                    // A packed once per (ic, pc) block, B repacked per batch entry.
+                int paddedRows = roundUp(i1 - i0, MR);
+                if (sharedA && !sharedB && (long) paddedRows * kc <= SHARED_A_MAX) {
+                    // The mode-n middle-mode case: all of A packed once per K block, each B once.
+                    float[] allA = ws.sharedA(paddedRows * kc);
+                    packA(i1 - i0, kc, a, aOff + i0 * aRow + pc * aCol, aRow, aCol, allA);
+                    for (int p = p0; p < p1; p++) {
+                        packB(kc, nc, b, bOff + p * bBatch + pc * bRow + jc * bCol, bRow, bCol, packedB);
+                        for (int ic = i0; ic < i1; ic += MC) {
+                            macroKernel(Math.min(MC, i1 - ic), nc, kc, alpha, allA, (ic - i0) * kc, packedB, betaBlock,
+                                    c, cOff + p * cBatch + ic * cRow + jc * cCol, cRow, cCol, tile);
+                        }
+                    }
+                } else if (sharedA && !sharedB) {
+                    // A too large to pack whole: packed once per (ic, pc) block, B repacked per entry.
                     for (int ic = i0; ic < i1; ic += MC) {
                         int mc = Math.min(MC, i1 - ic);
                         packA(mc, kc, a, aOff + ic * aRow + pc * aCol, aRow, aCol, packedA);
                         for (int p = p0; p < p1; p++) {
                             packB(kc, nc, b, bOff + p * bBatch + pc * bRow + jc * bCol, bRow, bCol, packedB);
-                            macroKernel(mc, nc, kc, alpha, packedA, packedB, betaBlock,
+                            macroKernel(mc, nc, kc, alpha, packedA, 0, packedB, betaBlock,
                                     c, cOff + p * cBatch + ic * cRow + jc * cCol, cRow, cCol, tile);
                         }
                     }
@@ -193,7 +213,7 @@ public final class GemmF32 {
                         for (int ic = i0; ic < i1; ic += MC) {
                             int mc = Math.min(MC, i1 - ic);
                             packA(mc, kc, a, aOff + p * aBatch + ic * aRow + pc * aCol, aRow, aCol, packedA);
-                            macroKernel(mc, nc, kc, alpha, packedA, packedB, betaBlock,
+                            macroKernel(mc, nc, kc, alpha, packedA, 0, packedB, betaBlock,
                                     c, cOff + p * cBatch + ic * cRow + jc * cCol, cRow, cCol, tile);
                         }
                     }
@@ -204,7 +224,7 @@ public final class GemmF32 {
 
     /**
      * The small-problem path: no packing (but for a narrow last column block), A read in place
-     * through its strides, B rows read as vectors, C rows written as masked vectors. Tiles of SMALL_MR rows x 2 vectors; a short last row block
+     * through its strides, B rows read as vectors, C written by {@link #writeTile}; no masks. Tiles of SMALL_MR rows x 2 vectors; a short last row block
      * recomputes its last row instead of branching in the loop, and only stores its own rows. The
      * rounding is the packed path's (one FMA chain over l, then alpha * acc + beta * C).
      */
@@ -215,8 +235,6 @@ public final class GemmF32 {
         Workspace ws = WORKSPACE.get();
         float[] tile = ws.tile;
         for (int j = 0; j < n; j += NR) {
-            VectorMask<Float> m0 = SPECIES.indexInRange(j, n);
-            VectorMask<Float> m1 = SPECIES.indexInRange(j + L, n);
             boolean two = n - j > L;
             // The last, narrower column block is copied into a zero-padded k x NR panel: masked
             // loads with partial masks in the k loop measured 6x slower than plain ones.
@@ -263,30 +281,21 @@ public final class GemmF32 {
                 c30.intoArray(tile, 3 * NR); c31.intoArray(tile, 3 * NR + L);
                 c40.intoArray(tile, 4 * NR); c41.intoArray(tile, 4 * NR + L);
                 c50.intoArray(tile, 5 * NR); c51.intoArray(tile, 5 * NR + L);
-                int ci = cBase + i * cRow + j;
-                for (int r = 0; r < rows; r++, ci += cRow) {
-                    FloatVector v = FloatVector.fromArray(SPECIES, tile, r * NR).mul(alpha);
-                    if (beta != 0) v = v.add(FloatVector.fromArray(SPECIES, c, ci, m0).mul(beta));
-                    v.intoArray(c, ci, m0);
-                    if (two) {
-                        v = FloatVector.fromArray(SPECIES, tile, r * NR + L).mul(alpha);
-                        if (beta != 0) v = v.add(FloatVector.fromArray(SPECIES, c, ci + L, m1).mul(beta));
-                        v.intoArray(c, ci + L, m1);
-                    }
-                }
+                writeTile(tile, rows, Math.min(NR, n - j), alpha, beta, c, cBase + i * cRow + j, cRow, 1);
             }
         }
     }
 
     /** C block (mc x nc) = alpha * packedA packedB + beta * C block, one micro-tile at a time. */
-    private static void macroKernel(int mc, int nc, int kc, float alpha, float[] packedA, float[] packedB,
+    private static void macroKernel(int mc, int nc, int kc, float alpha, float[] packedA, int aStart,
+                                    float[] packedB,
                                     float beta, float[] c, int cBase, int cRow, int cCol, float[] tile) {
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
             int bPanel = jr * kc;
             for (int ir = 0; ir < mc; ir += MR) {
                 int mr = Math.min(MR, mc - ir);
-                microKernel(kc, packedA, ir * kc, packedB, bPanel, tile);
+                microKernel(kc, packedA, aStart + ir * kc, packedB, bPanel, tile);
                 writeTile(tile, mr, nr, alpha, beta, c, cBase + ir * cRow + jr * cCol, cRow, cCol);
             }
         }
@@ -373,27 +382,21 @@ public final class GemmF32 {
      */
     private static void writeTile(float[] tile, int mr, int nr, float alpha, float beta,
                                   float[] c, int ci, int cRow, int cCol) {
-        if (nr == NR && cCol == 1) {
-            for (int r = 0; r < mr; r++, ci += cRow) {
-                int t = r * NR;
-                FloatVector t0 = FloatVector.fromArray(SPECIES, tile, t).mul(alpha);
-                FloatVector t1 = FloatVector.fromArray(SPECIES, tile, t + L).mul(alpha);
-                if (beta != 0) {
-                    t0 = t0.add(FloatVector.fromArray(SPECIES, c, ci).mul(beta));
-                    t1 = t1.add(FloatVector.fromArray(SPECIES, c, ci + L).mul(beta));
-                }
-                t0.intoArray(c, ci);
-                t1.intoArray(c, ci + L);
-            }
-            return;
-        }
+        // Whole vectors of unit-stride rows go vector-wide; the rest (a tail, or strided C) per element.
+        int vectorCols = cCol == 1 ? nr - nr % L : 0;
         for (int r = 0; r < mr; r++, ci += cRow) {
             int t = r * NR;
-            int cj = ci;
+            int j = 0;
+            for (; j < vectorCols; j += L) {
+                FloatVector v = FloatVector.fromArray(SPECIES, tile, t + j).mul(alpha);
+                if (beta != 0) v = v.add(FloatVector.fromArray(SPECIES, c, ci + j).mul(beta));
+                v.intoArray(c, ci + j);
+            }
+            int cj = ci + j * cCol;
             if (beta == 0) {
-                for (int j = 0; j < nr; j++, cj += cCol) c[cj] = alpha * tile[t + j];
+                for (; j < nr; j++, cj += cCol) c[cj] = alpha * tile[t + j];
             } else {
-                for (int j = 0; j < nr; j++, cj += cCol) c[cj] = alpha * tile[t + j] + c[cj] * beta;
+                for (; j < nr; j++, cj += cCol) c[cj] = alpha * tile[t + j] + c[cj] * beta;
             }
         }
     }

@@ -2,7 +2,6 @@ package dev.quiver.simd.gemm;
 
 import dev.quiver.backend.Workers;
 import jdk.incubator.vector.DoubleVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -47,6 +46,8 @@ public final class GemmF64 {
     static final long SMALL_MACS = Long.getLong("quiver.gemm.smallMacs", 64 * 64 * 64);
     /** Rows of the small path's register tile: 2*SMALL_MR accumulators fit even 16 registers. */
     private static final int SMALL_MR = 6;
+    /** Largest shared A (rows x KC elements) packed whole, once per K block, for a batch. */
+    static final int SHARED_A_MAX = 1 << 20;
     /** Below this many multiply-adds (batch*m*n*k) a call runs on the caller's thread only. */
     static final long PARALLEL_MIN_MACS = Long.getLong("quiver.gemm.parallelMinMacs", 1L << 21);
 
@@ -57,6 +58,13 @@ public final class GemmF64 {
         final double[] packedA = new double[MC * KC];
         final double[] packedB = new double[KC * NC];
         final double[] tile = new double[MR * NR];
+        /** All of a shared A's row panels for one K block; grown on first need, then reused. */
+        double[] sharedA = new double[0];
+
+        double[] sharedA(int size) {
+            if (sharedA.length < size) sharedA = new double[size];
+            return sharedA;
+        }
     }
 
     private final Workers workers;
@@ -173,14 +181,26 @@ public final class GemmF64 {
                 // Later K blocks add to what the first one wrote.
                 double betaBlock = pc == 0 ? beta : 1;
                 if (sharedB) packB(kc, nc, b, bOff + pc * bRow + jc * bCol, bRow, bCol, packedB);
-                if (sharedA && !sharedB) {
-                    // A packed once per (ic, pc) block, B repacked per batch entry.
+                int paddedRows = roundUp(i1 - i0, MR);
+                if (sharedA && !sharedB && (long) paddedRows * kc <= SHARED_A_MAX) {
+                    // The mode-n middle-mode case: all of A packed once per K block, each B once.
+                    double[] allA = ws.sharedA(paddedRows * kc);
+                    packA(i1 - i0, kc, a, aOff + i0 * aRow + pc * aCol, aRow, aCol, allA);
+                    for (int p = p0; p < p1; p++) {
+                        packB(kc, nc, b, bOff + p * bBatch + pc * bRow + jc * bCol, bRow, bCol, packedB);
+                        for (int ic = i0; ic < i1; ic += MC) {
+                            macroKernel(Math.min(MC, i1 - ic), nc, kc, alpha, allA, (ic - i0) * kc, packedB, betaBlock,
+                                    c, cOff + p * cBatch + ic * cRow + jc * cCol, cRow, cCol, tile);
+                        }
+                    }
+                } else if (sharedA && !sharedB) {
+                    // A too large to pack whole: packed once per (ic, pc) block, B repacked per entry.
                     for (int ic = i0; ic < i1; ic += MC) {
                         int mc = Math.min(MC, i1 - ic);
                         packA(mc, kc, a, aOff + ic * aRow + pc * aCol, aRow, aCol, packedA);
                         for (int p = p0; p < p1; p++) {
                             packB(kc, nc, b, bOff + p * bBatch + pc * bRow + jc * bCol, bRow, bCol, packedB);
-                            macroKernel(mc, nc, kc, alpha, packedA, packedB, betaBlock,
+                            macroKernel(mc, nc, kc, alpha, packedA, 0, packedB, betaBlock,
                                     c, cOff + p * cBatch + ic * cRow + jc * cCol, cRow, cCol, tile);
                         }
                     }
@@ -192,7 +212,7 @@ public final class GemmF64 {
                         for (int ic = i0; ic < i1; ic += MC) {
                             int mc = Math.min(MC, i1 - ic);
                             packA(mc, kc, a, aOff + p * aBatch + ic * aRow + pc * aCol, aRow, aCol, packedA);
-                            macroKernel(mc, nc, kc, alpha, packedA, packedB, betaBlock,
+                            macroKernel(mc, nc, kc, alpha, packedA, 0, packedB, betaBlock,
                                     c, cOff + p * cBatch + ic * cRow + jc * cCol, cRow, cCol, tile);
                         }
                     }
@@ -203,7 +223,7 @@ public final class GemmF64 {
 
     /**
      * The small-problem path: no packing (but for a narrow last column block), A read in place
-     * through its strides, B rows read as vectors, C rows written as masked vectors. Tiles of SMALL_MR rows x 2 vectors; a short last row block
+     * through its strides, B rows read as vectors, C written by {@link #writeTile}; no masks. Tiles of SMALL_MR rows x 2 vectors; a short last row block
      * recomputes its last row instead of branching in the loop, and only stores its own rows. The
      * rounding is the packed path's (one FMA chain over l, then alpha * acc + beta * C).
      */
@@ -214,8 +234,6 @@ public final class GemmF64 {
         Workspace ws = WORKSPACE.get();
         double[] tile = ws.tile;
         for (int j = 0; j < n; j += NR) {
-            VectorMask<Double> m0 = SPECIES.indexInRange(j, n);
-            VectorMask<Double> m1 = SPECIES.indexInRange(j + L, n);
             boolean two = n - j > L;
             // The last, narrower column block is copied into a zero-padded k x NR panel: masked
             // loads with partial masks in the k loop measured 6x slower than plain ones.
@@ -262,30 +280,21 @@ public final class GemmF64 {
                 c30.intoArray(tile, 3 * NR); c31.intoArray(tile, 3 * NR + L);
                 c40.intoArray(tile, 4 * NR); c41.intoArray(tile, 4 * NR + L);
                 c50.intoArray(tile, 5 * NR); c51.intoArray(tile, 5 * NR + L);
-                int ci = cBase + i * cRow + j;
-                for (int r = 0; r < rows; r++, ci += cRow) {
-                    DoubleVector v = DoubleVector.fromArray(SPECIES, tile, r * NR).mul(alpha);
-                    if (beta != 0) v = v.add(DoubleVector.fromArray(SPECIES, c, ci, m0).mul(beta));
-                    v.intoArray(c, ci, m0);
-                    if (two) {
-                        v = DoubleVector.fromArray(SPECIES, tile, r * NR + L).mul(alpha);
-                        if (beta != 0) v = v.add(DoubleVector.fromArray(SPECIES, c, ci + L, m1).mul(beta));
-                        v.intoArray(c, ci + L, m1);
-                    }
-                }
+                writeTile(tile, rows, Math.min(NR, n - j), alpha, beta, c, cBase + i * cRow + j, cRow, 1);
             }
         }
     }
 
     /** C block (mc x nc) = alpha * packedA packedB + beta * C block, one micro-tile at a time. */
-    private static void macroKernel(int mc, int nc, int kc, double alpha, double[] packedA, double[] packedB,
+    private static void macroKernel(int mc, int nc, int kc, double alpha, double[] packedA, int aStart,
+                                    double[] packedB,
                                     double beta, double[] c, int cBase, int cRow, int cCol, double[] tile) {
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
             int bPanel = jr * kc;
             for (int ir = 0; ir < mc; ir += MR) {
                 int mr = Math.min(MR, mc - ir);
-                microKernel(kc, packedA, ir * kc, packedB, bPanel, tile);
+                microKernel(kc, packedA, aStart + ir * kc, packedB, bPanel, tile);
                 writeTile(tile, mr, nr, alpha, beta, c, cBase + ir * cRow + jr * cCol, cRow, cCol);
             }
         }
@@ -372,27 +381,21 @@ public final class GemmF64 {
      */
     private static void writeTile(double[] tile, int mr, int nr, double alpha, double beta,
                                   double[] c, int ci, int cRow, int cCol) {
-        if (nr == NR && cCol == 1) {
-            for (int r = 0; r < mr; r++, ci += cRow) {
-                int t = r * NR;
-                DoubleVector t0 = DoubleVector.fromArray(SPECIES, tile, t).mul(alpha);
-                DoubleVector t1 = DoubleVector.fromArray(SPECIES, tile, t + L).mul(alpha);
-                if (beta != 0) {
-                    t0 = t0.add(DoubleVector.fromArray(SPECIES, c, ci).mul(beta));
-                    t1 = t1.add(DoubleVector.fromArray(SPECIES, c, ci + L).mul(beta));
-                }
-                t0.intoArray(c, ci);
-                t1.intoArray(c, ci + L);
-            }
-            return;
-        }
+        // Whole vectors of unit-stride rows go vector-wide; the rest (a tail, or strided C) per element.
+        int vectorCols = cCol == 1 ? nr - nr % L : 0;
         for (int r = 0; r < mr; r++, ci += cRow) {
             int t = r * NR;
-            int cj = ci;
+            int j = 0;
+            for (; j < vectorCols; j += L) {
+                DoubleVector v = DoubleVector.fromArray(SPECIES, tile, t + j).mul(alpha);
+                if (beta != 0) v = v.add(DoubleVector.fromArray(SPECIES, c, ci + j).mul(beta));
+                v.intoArray(c, ci + j);
+            }
+            int cj = ci + j * cCol;
             if (beta == 0) {
-                for (int j = 0; j < nr; j++, cj += cCol) c[cj] = alpha * tile[t + j];
+                for (; j < nr; j++, cj += cCol) c[cj] = alpha * tile[t + j];
             } else {
-                for (int j = 0; j < nr; j++, cj += cCol) c[cj] = alpha * tile[t + j] + c[cj] * beta;
+                for (; j < nr; j++, cj += cCol) c[cj] = alpha * tile[t + j] + c[cj] * beta;
             }
         }
     }
