@@ -11,6 +11,7 @@ module dev.quiver.core {
     exports dev.quiver.optim;
     exports dev.quiver.backend.scalar;
     exports dev.quiver.io;
+    exports dev.quiver.check;
 
     uses dev.quiver.backend.BackendProvider;
     provides dev.quiver.backend.BackendProvider with dev.quiver.backend.scalar.ScalarProvider;

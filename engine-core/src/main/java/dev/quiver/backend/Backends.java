@@ -28,11 +28,12 @@ public final class Backends {
 
     /** The default backend of this process (selected on first call, then fixed). */
     public static Backend current() {
-        return Default.BACKEND;
+        return Default.backend();
     }
 
     /** Why {@link #current()} was chosen, as logged. */
     public static String selectionReason() {
+        Default.backend();
         return Default.REASON;
     }
 
@@ -88,34 +89,49 @@ public final class Backends {
                 + providers.stream().map(BackendProvider::name).toList() + hint);
     }
 
+    /** The selection, made once when first needed; a failure is kept and rethrown, never wrapped in an Error. */
     private static final class Default {
         static final String REASON;
         static final Backend BACKEND;
+        static final RuntimeException FAILURE;
 
         static {
-            int threads = defaultThreads();
-            String forced = System.getProperty(BACKEND_PROPERTY);
-            if (forced != null && !forced.isBlank()) {
-                BACKEND = create(forced, threads);
-                REASON = "forced by -D" + BACKEND_PROPERTY + "=" + forced.trim();
-            } else {
-                Backend chosen = null;
-                StringBuilder why = new StringBuilder();
-                for (BackendProvider p : providers()) {
-                    var unsupported = p.unsupportedReason();
-                    if (unsupported.isPresent()) {
-                        why.append(p.name()).append(" unavailable: ").append(unsupported.get()).append("; ");
-                        continue;
+            Backend backend = null;
+            String reason = null;
+            RuntimeException failure = null;
+            try {
+                int threads = defaultThreads();
+                String forced = System.getProperty(BACKEND_PROPERTY);
+                if (forced != null && !forced.isBlank()) {
+                    backend = create(forced, threads);
+                    reason = "forced by -D" + BACKEND_PROPERTY + "=" + forced.trim();
+                } else {
+                    StringBuilder why = new StringBuilder();
+                    for (BackendProvider p : providers()) {
+                        var unsupported = p.unsupportedReason();
+                        if (unsupported.isPresent()) {
+                            why.append(p.name()).append(" unavailable: ").append(unsupported.get()).append("; ");
+                            continue;
+                        }
+                        backend = p.create(threads);
+                        why.append("highest-priority available backend");
+                        break;
                     }
-                    chosen = p.create(threads);
-                    why.append("highest-priority available backend");
-                    break;
+                    if (backend == null) throw new IllegalStateException("no Quiver backend found: " + why);
+                    reason = why.toString();
                 }
-                if (chosen == null) throw new IllegalStateException("no Quiver backend found: " + why);
-                BACKEND = chosen;
-                REASON = why.toString();
+                LOG.log(System.Logger.Level.INFO, "Quiver backend: " + backend.description() + " - " + reason);
+            } catch (RuntimeException e) {
+                failure = e;
             }
-            LOG.log(System.Logger.Level.INFO, "Quiver backend: " + BACKEND.description() + " - " + REASON);
+            BACKEND = backend;
+            REASON = reason;
+            FAILURE = failure;
+        }
+
+        static Backend backend() {
+            if (FAILURE != null) throw new IllegalStateException(FAILURE.getMessage(), FAILURE);
+            return BACKEND;
         }
     }
 }

@@ -20,19 +20,20 @@ final class Compiler {
 
     static Step compile(Graph g, Node out, CompileOptions options) {
         TensorMath math = options.math() != null ? options.math() : TensorMath.get();
-        for (Node n : options.wrt()) {
+        for (int i = 0; i < options.wrt().size(); i++) {   // indexed loops: a cache hit allocates nothing
+            Node n = options.wrt().get(i);
             g.own("compile", n);
             if (n.kind() != Node.Kind.PARAM && n.kind() != Node.Kind.INPUT) {
                 throw new IllegalArgumentException("compile: can differentiate only with respect to parameters and inputs, not "
                         + n.describe());
             }
         }
-        for (Node n : options.keep()) g.own("compile", n);
+        for (int i = 0; i < options.keep().size(); i++) g.own("compile", options.keep().get(i));
         if (options.inference() && !options.wrt().isEmpty()) {
             throw new IllegalArgumentException("compile: gradient targets given for an inference-only step");
         }
-        PlanCache.Key key = key(g, out, options, math);
-        Step cached = g.planCache().get(key);
+        long hash = structureHash(g, out, options, math);
+        Step cached = g.planCache().find(hash, g, out, options, math);
         if (cached != null) {
             cached.rebind(g);
             return cached;
@@ -40,34 +41,33 @@ final class Compiler {
         int mark = g.size();
         try {
             Step step = build(g, out, options, math, mark);
-            g.planCache().put(key, step);
+            g.planCache().put(hash, step);
             return step;
         } finally {
             g.truncate(mark);
         }
     }
 
-    private static PlanCache.Key key(Graph g, Node out, CompileOptions o, TensorMath math) {
-        StringBuilder sb = new StringBuilder();
-        List<Object> ids = new ArrayList<>();
-        ids.add(math);
-        for (Node n : g.nodes()) {
-            sb.append(n.kind().ordinal()).append(n.dtype().ordinal()).append(Arrays.toString(n.shapeRef()));
-            if (n.name() != null) sb.append('\'').append(n.name()).append('\'');
-            if (n.op() != null) {
-                sb.append(n.op().getClass().getName()).append(':').append(n.op().name()).append('[').append(n.op().attributes()).append(']');
-                for (int i = 0; i < n.arity(); i++) sb.append(',').append(n.input(i).index());
-            }
-            if (n.parameter() != null) ids.add(n.parameter());
-            if (n.constant() != null) ids.add(n.constant());
-            sb.append(';');
+    /** A hash of everything {@link Step#matches} compares; computed without allocating. */
+    private static long structureHash(Graph g, Node out, CompileOptions o, TensorMath math) {
+        long h = 17;
+        List<Node> nodes = g.nodes();
+        for (int i = 0, n = nodes.size(); i < n; i++) {
+            Node node = nodes.get(i);
+            h = h * 31 + node.kind().ordinal();
+            h = h * 31 + node.dtype().ordinal();
+            h = h * 31 + Arrays.hashCode(node.shapeRef());
+            h = h * 31 + (node.name() == null ? 0 : node.name().hashCode());
+            h = h * 31 + (node.op() == null ? 0 : node.op().hashCode());
+            for (int k = 0; k < node.arity(); k++) h = h * 31 + node.input(k).index();
+            h = h * 31 + System.identityHashCode(node.parameter()) + 7L * System.identityHashCode(node.constant());
         }
-        sb.append("|out=").append(out.index()).append(o.inference() ? "|inf" : "").append(o.checkFinite() ? "|fin" : "");
-        sb.append("|wrt");
-        for (Node n : o.wrt()) sb.append(',').append(n.index());
-        sb.append("|keep");
-        for (Node n : o.keep()) sb.append(',').append(n.index());
-        return new PlanCache.Key(sb.toString(), ids);
+        h = h * 31 + out.index();
+        h = h * 31 + (o.inference() ? 1 : 0) + (o.checkFinite() ? 2 : 0) + (o.inputGradients() ? 4 : 0);
+        for (int i = 0; i < o.wrt().size(); i++) h = h * 31 + o.wrt().get(i).index();
+        h = h * 37;
+        for (int i = 0; i < o.keep().size(); i++) h = h * 31 + o.keep().get(i).index();
+        return h * 31 + System.identityHashCode(math);
     }
 
     private static Step build(Graph g, Node out, CompileOptions options, TensorMath math, int mark) {
@@ -82,7 +82,9 @@ final class Compiler {
         List<Node> wrtGrads = new ArrayList<>();
         if (!options.inference()) {
             if (options.wrt().isEmpty()) {
-                for (Node n : fwd) if (live[n.index()] && (n.kind() == Node.Kind.PARAM || n.kind() == Node.Kind.INPUT)) wrt.add(n);
+                for (Node n : fwd) {
+                    if (live[n.index()] && (n.kind() == Node.Kind.PARAM || n.kind() == Node.Kind.INPUT && options.inputGradients())) wrt.add(n);
+                }
             } else {
                 wrt.addAll(options.wrt());
             }
@@ -225,7 +227,7 @@ final class Compiler {
                         values[i] = buffers[bufferOf[i]];
                         Tensor[] work = new Tensor[workOf[i].length];
                         for (int w = 0; w < work.length; w++) work[w] = buffers[workOf[i][w]];
-                        Step.Exec e = new Step.Exec(n, n.op().bind(ins, values[i], work), values[i]);
+                        Step.Exec e = new Step.Exec(NodeInfo.of(n), n.op().bind(math, ins, values[i], work), values[i]);
                         (i < mark ? forward : backward).add(e);
                     }
                 }
@@ -238,9 +240,13 @@ final class Compiler {
             gradTensors[j] = w.kind() == Node.Kind.PARAM ? w.parameter().grad() : Tensor.zeros(w.dtype(), w.shapeRef());
             gradSources[j] = wrtGrads.get(j) == null ? null : values[wrtGrads.get(j).index()];
         }
-        return new Step(g, out, all.toArray(new Node[0]), mark, values, kept, forward.toArray(new Step.Exec[0]),
+        NodeInfo[] infos = new NodeInfo[mark];
+        for (int i = 0; i < mark; i++) infos[i] = NodeInfo.of(all.get(i));
+        NodeInfo[] wrtInfos = new NodeInfo[wrt.size()];
+        for (int j = 0; j < wrtInfos.length; j++) wrtInfos[j] = infos[wrt.get(j).index()];
+        return new Step(g, infos[out.index()], infos, mark, values, kept, forward.toArray(new Step.Exec[0]),
                 backward.toArray(new Step.Exec[0]), seed == null ? null : values[seed.index()],
-                wrt.toArray(new Node[0]), gradTensors, gradSources, math, options.checkFinite(), report);
+                wrtInfos, gradTensors, gradSources, math, options, report);
     }
 
     private static int newBuffer(List<int[]> shapes, List<DType> types, List<int[]> life, int[] shape, DType dtype, int start, int end) {

@@ -29,10 +29,11 @@ import java.util.Map;
  * var x = g.input("x", F64, 3);
  * var A = g.param("A", Tensor.randn(F64, seed, 3, 3));
  * var f = g.named("f", x.t().matmul(A).matmul(x));
- * var step = g.compile(f);
+ * var step = g.compile(f, CompileOptions.training().withInputGradients(true));
  * step.forward(Map.of("x", xValue));
  * step.backward();
  * step.grad(A);           // x x^T
+ * step.grad(x);           // (A^T + A) x
  * }</pre>
  *
  * <p><b>Dynamic graphs.</b> A graph built afresh every step with a recurring structure reuses its
@@ -44,7 +45,13 @@ import java.util.Map;
  * <p>A graph is not thread-safe. Nodes of one graph cannot be used in another (an error says so).
  */
 public final class Graph {
+    private static final Node[] NO_INPUTS = new Node[0];
+
     private final List<Node> nodes = new ArrayList<>();
+    private final List<Node> nodesView = Collections.unmodifiableList(nodes);
+    /** Every node object this graph created, by index: reset() recycles them (no allocation on rebuilds). */
+    private final List<Node> pool = new ArrayList<>();
+    /** Names of live nodes; stale entries (of recycled nodes) are ignored, see {@link #isLive}. */
     private final Map<String, Node> names = new HashMap<>();
     private final PlanCache cache;
 
@@ -58,21 +65,54 @@ public final class Graph {
         this.cache = cache;
     }
 
-    /** Forgets every node and name, keeping the plan cache, so the next build can reuse compiled plans. */
+    /**
+     * Forgets every node and name, keeping the plan cache, so the next build can reuse compiled
+     * plans. Node objects are recycled by the next build: nodes obtained before a reset must not be
+     * used after it. A rebuild with the structure of the previous one allocates no nodes and reruns
+     * no shape rules.
+     */
     public void reset() {
         nodes.clear();
-        names.clear();
     }
 
     public PlanCache planCache() { return cache; }
 
     /** The nodes in build order (a topological order). */
-    public List<Node> nodes() { return Collections.unmodifiableList(nodes); }
+    public List<Node> nodes() { return nodesView; }
 
     int size() { return nodes.size(); }
 
     void truncate(int size) {
-        nodes.subList(size, nodes.size()).clear();
+        while (nodes.size() > size) nodes.removeLast();
+    }
+
+    private boolean isLive(Node n) {
+        int i = n.index();
+        return i < nodes.size() && nodes.get(i) == n && n.name() != null;
+    }
+
+    private static boolean sameShape(int[] a, int[] b) { return java.util.Arrays.equals(a, b); }
+
+    private static boolean sameShape(int[] a, Tensor t) {
+        if (a.length != t.rank()) return false;
+        for (int d = 0; d < a.length; d++) if (a[d] != t.dim(d)) return false;
+        return true;
+    }
+
+    /** A leaf node at the next index, recycling the pooled object there when it has this shape and dtype. */
+    private Node leaf(Node.Kind kind, int[] shape, Tensor shapeOf, DType dtype, Parameter p, Tensor c, String name) {
+        int i = nodes.size();
+        Node r = i < pool.size() ? pool.get(i) : null;
+        if (r != null) {
+            boolean same = r.dtype() == dtype && (shapeOf != null ? sameShape(r.shapeRef(), shapeOf) : sameShape(r.shapeRef(), shape));
+            int[] s = same ? r.shapeRef() : shapeOf != null ? shapeOf.shape() : shape.clone();
+            r.init(i, kind, null, NO_INPUTS, s, dtype, p, c, name);
+            r.stable = same;
+        } else {
+            r = new Node(this, i, kind, null, NO_INPUTS, shapeOf != null ? shapeOf.shape() : shape.clone(), dtype, p, c, name);
+            pool.add(r);
+        }
+        return r;
     }
 
     // ------------------------------------------------------------------ leaves
@@ -80,7 +120,8 @@ public final class Graph {
     /** An input fed on each run, with a declared dtype and shape. Names must be unique. */
     public Node input(String name, DType dtype, int... shape) {
         Shapes.size(shape);
-        return register(name, new Node(this, nodes.size(), Node.Kind.INPUT, null, new Node[0], shape.clone(), dtype, null, null, name));
+        checkName(name);
+        return register(name, leaf(Node.Kind.INPUT, shape, null, dtype, null, null, name));
     }
 
     /** A new trainable parameter wrapping {@code value} (not copied; updated in place by optimisers). */
@@ -91,13 +132,13 @@ public final class Graph {
     /** A node for an existing parameter, possibly shared with other graphs. */
     public Node param(Parameter parameter) {
         Tensor v = parameter.value();
-        return register(parameter.name(), new Node(this, nodes.size(), Node.Kind.PARAM, null, new Node[0], v.shape(), v.dtype(),
-                parameter, null, parameter.name()));
+        checkName(parameter.name());
+        return register(parameter.name(), leaf(Node.Kind.PARAM, null, v, v.dtype(), parameter, null, parameter.name()));
     }
 
     /** A constant (not copied: changing the tensor changes later runs; its layout may be any view). */
     public Node constant(Tensor value) {
-        return add(new Node(this, nodes.size(), Node.Kind.CONSTANT, null, new Node[0], value.shape(), value.dtype(), null, value, null));
+        return add(leaf(Node.Kind.CONSTANT, null, value, value.dtype(), null, value, null));
     }
 
     /** A named constant. */
@@ -112,11 +153,10 @@ public final class Graph {
 
     /** Node for seeding gradients; internal, unnamed. */
     Node internalInput(DType dtype, int[] shape) {
-        return add(new Node(this, nodes.size(), Node.Kind.INPUT, null, new Node[0], shape.clone(), dtype, null, null, null));
+        return add(leaf(Node.Kind.INPUT, shape, null, dtype, null, null, null));
     }
 
     private Node register(String name, Node node) {
-        checkName(name);
         add(node);
         names.put(name, node);
         return node;
@@ -125,7 +165,7 @@ public final class Graph {
     private void checkName(String name) {
         if (name == null || name.isEmpty()) throw new IllegalArgumentException("node names must be non-empty");
         Node existing = names.get(name);
-        if (existing != null) throw new IllegalArgumentException("name '" + name + "' is already used by " + existing);
+        if (existing != null && isLive(existing) && name.equals(existing.name())) throw new IllegalArgumentException("name '" + name + "' is already used by " + existing);
     }
 
     private Node add(Node node) {
@@ -140,7 +180,7 @@ public final class Graph {
         own("named", node);
         if (name.equals(node.name()) && names.get(name) == node) return node;
         checkName(name);
-        if (node.name() != null) names.remove(node.name());
+        if (node.name() != null && names.get(node.name()) == node) names.remove(node.name());
         node.setName(name);
         names.put(name, node);
         return node;
@@ -149,7 +189,11 @@ public final class Graph {
     /** The node with this name. @throws IllegalArgumentException if there is none */
     public Node node(String name) {
         Node n = names.get(name);
-        if (n == null) throw new IllegalArgumentException("no node named '" + name + "'; names: " + names.keySet());
+        if (n == null || !isLive(n) || !name.equals(n.name())) {
+            List<String> live = new ArrayList<>();
+            for (Node m : nodes) if (m.name() != null) live.add(m.name());
+            throw new IllegalArgumentException("no node named '" + name + "'; names: " + live);
+        }
         return n;
     }
 
@@ -160,17 +204,79 @@ public final class Graph {
      * and adds the node. This is how every op (built-in or user-defined) enters a graph.
      */
     public Node apply(Op op, Node... inputs) {
+        Node r = reuse(op, inputs.length, null, null, inputs);
+        return r != null ? r : make(op, inputs.clone());
+    }
+
+    /**
+     * The pooled node at the next index when it is this op on these very (unchanged) inputs, as
+     * in the previous build: re-activated without allocating or rerunning the shape rule. Else null.
+     */
+    private Node reuse(Op op, int arity, Node a, Node b, Node[] many) {
+        int i = nodes.size();
+        if (i >= pool.size()) return null;
+        Node r = pool.get(i);
+        if (r.kind() != Node.Kind.OP || r.arity() != arity || !r.op().equals(op)) return null;
+        for (int k = 0; k < arity; k++) {
+            Node in = many != null ? many[k] : k == 0 ? a : b;
+            if (r.input(k) != in || !in.stable) return null;
+        }
+        r.init(i, Node.Kind.OP, r.op(), r.inputsRef(), r.shapeRef(), r.dtype(), null, null, null);
+        r.stable = true;
+        return add(r);
+    }
+
+    private Node make(Op op, Node a) {
+        Node r = reuse(op, 1, a, null, null);
+        return r != null ? r : make(op, new Node[] {a});
+    }
+
+    private Node make(Op op, Node a, Node b) {
+        Node r = reuse(op, 2, a, b, null);
+        return r != null ? r : make(op, new Node[] {a, b});
+    }
+
+    /** A node of x combined with a constant, reusing the pooled op record when it is the same. */
+    private Node withScalar(BinaryOp fn, double c, Node x) {
+        int i = nodes.size();
+        if (i < pool.size() && pool.get(i).op() instanceof Elementwise.WithScalar ws && ws.fn() == fn
+                && Double.doubleToLongBits(ws.scalar()) == Double.doubleToLongBits(c)) {
+            return make(ws, x);
+        }
+        return make(new Elementwise.WithScalar(fn, c), x);
+    }
+
+    /** {@link #apply} for argument arrays nobody else holds (no defensive copy). */
+    private Node make(Op op, Node[] inputs) {
         DType dtype = null;
         for (Node in : inputs) {
             if (in == null) throw new IllegalArgumentException(op.name() + ": null input");
-            own(op.name(), in);
+            if (in.graph() != this) own(op.name(), in);   // op.name() only on the error path: it may build a string
             if (dtype == null) dtype = in.dtype();
             else if (in.dtype() != dtype) throw Op.fail(op, inputs, "dtypes differ (" + dtype + " vs " + in.dtype() + ")");
         }
         if (dtype == null) throw new IllegalArgumentException(op.name() + ": an op needs at least one input");
-        Node[] args = inputs.clone();
-        int[] shape = op.shape(args);
-        return add(new Node(this, nodes.size(), Node.Kind.OP, op, args, shape, dtype, null, null, null));
+        int i = nodes.size();
+        Node r = i < pool.size() ? pool.get(i) : null;
+        if (r == null) {
+            r = new Node(this, i, Node.Kind.OP, op, inputs, op.shape(inputs), dtype, null, null, null);
+            pool.add(r);
+            return add(r);
+        }
+        if (r.kind() == Node.Kind.OP && r.dtype() == dtype && r.arity() == inputs.length && r.op().equals(op)) {
+            boolean same = true;
+            for (int k = 0; same && k < inputs.length; k++) same = r.input(k) == inputs[k] && inputs[k].stable;
+            if (same) {   // the previous build's node: same op on the same, unchanged inputs; keep its shape
+                r.init(i, Node.Kind.OP, r.op(), r.inputsRef(), r.shapeRef(), dtype, null, null, null);
+                r.stable = true;
+                return add(r);
+            }
+        }
+        int[] shape = op.shape(inputs);
+        boolean same = r.dtype() == dtype && sameShape(r.shapeRef(), shape);
+        r.init(i, Node.Kind.OP, op, inputs, same ? r.shapeRef() : shape, dtype, null, null, null);
+        r.stable = same;
+        return add(r);
     }
 
     void own(String op, Node node) {
@@ -182,23 +288,29 @@ public final class Graph {
     // ------------------------------------------------------------------ elementwise
 
     /** a + b (broadcasting). */
-    public Node add(Node a, Node b) { return apply(new Elementwise.Binary(BinaryOp.ADD), a, b); }
+    public Node add(Node a, Node b) { return make(Elementwise.binary(BinaryOp.ADD), a, b); }
     /** a - b (broadcasting). */
-    public Node sub(Node a, Node b) { return apply(new Elementwise.Binary(BinaryOp.SUB), a, b); }
+    public Node sub(Node a, Node b) { return make(Elementwise.binary(BinaryOp.SUB), a, b); }
     /** a * b elementwise (broadcasting). */
-    public Node mul(Node a, Node b) { return apply(new Elementwise.Binary(BinaryOp.MUL), a, b); }
+    public Node mul(Node a, Node b) { return make(Elementwise.binary(BinaryOp.MUL), a, b); }
     /** a / b elementwise (broadcasting). */
-    public Node div(Node a, Node b) { return apply(new Elementwise.Binary(BinaryOp.DIV), a, b); }
+    public Node div(Node a, Node b) { return make(Elementwise.binary(BinaryOp.DIV), a, b); }
     /** max(a, b) elementwise; on ties the gradient goes to a. */
-    public Node max(Node a, Node b) { return apply(new Elementwise.Binary(BinaryOp.MAX), a, b); }
+    public Node max(Node a, Node b) { return make(Elementwise.binary(BinaryOp.MAX), a, b); }
     /** min(a, b) elementwise; on ties the gradient goes to a. */
-    public Node min(Node a, Node b) { return apply(new Elementwise.Binary(BinaryOp.MIN), a, b); }
+    public Node min(Node a, Node b) { return make(Elementwise.binary(BinaryOp.MIN), a, b); }
     /** x + c. */
-    public Node add(Node x, double c) { return apply(new Elementwise.WithScalar(BinaryOp.ADD, c), x); }
+    public Node add(Node x, double c) { return withScalar(BinaryOp.ADD, c, x); }
     /** x * c. */
-    public Node mul(Node x, double c) { return apply(new Elementwise.WithScalar(BinaryOp.MUL, c), x); }
+    public Node mul(Node x, double c) { return withScalar(BinaryOp.MUL, c, x); }
     /** x to the constant power p. */
-    public Node pow(Node x, double p) { return apply(new Elementwise.WithScalar(BinaryOp.POW, p), x); }
+    public Node pow(Node x, double p) {
+        if (p == 1) return x;
+        if (p == 2) return square(x);     // one multiply instead of Math.pow, same derivative
+        if (p == -1) return map(UnaryOp.RECIPROCAL, x);
+        if (p == 0.5) return sqrt(x);
+        return withScalar(BinaryOp.POW, p, x);
+    }
     public Node neg(Node x) { return map(UnaryOp.NEG, x); }
     public Node exp(Node x) { return map(UnaryOp.EXP, x); }
     public Node log(Node x) { return map(UnaryOp.LOG, x); }
@@ -213,7 +325,7 @@ public final class Graph {
     /** The hinge max(0, 1 - x), composed as relu(1 - x); subgradient 0 at the margin x = 1. */
     public Node hinge(Node x) { return relu(add(neg(x), 1.0)); }
 
-    private Node map(UnaryOp fn, Node x) { return apply(new Elementwise.Map(fn), x); }
+    private Node map(UnaryOp fn, Node x) { return make(Elementwise.map(fn), x); }
 
     // ------------------------------------------------------------------ shapes (linear, mostly views)
 
@@ -263,16 +375,16 @@ public final class Graph {
     /** The sum of n nodes of one shape. */
     public Node addN(Node... terms) {
         if (terms.length == 1) return terms[0];
-        return apply(new Shaping.AddN(), terms);
+        return apply(Shaping.ADD_N, terms);
     }
 
     /** The value of x, treated as a constant by differentiation. */
-    public Node detach(Node x) { return apply(new Shaping.Detach(), x); }
+    public Node detach(Node x) { return make(Shaping.DETACH, x); }
 
     // ------------------------------------------------------------------ reductions
 
     /** Sum of all elements (rank 0). */
-    public Node sum(Node x) { return apply(new Reductions.Sum(new int[0], false), x); }
+    public Node sum(Node x) { return make(Reductions.SUM_ALL, x); }
     /** Sum over axes, keeping them as 1 when keepDims. */
     public Node sum(Node x, boolean keepDims, int... axes) {
         if (axes.length == 0) throw new IllegalArgumentException("sum: give at least one axis, or use sum(x) for all");
@@ -293,10 +405,10 @@ public final class Graph {
     /** Matrix product (see {@link Products.MatMul}); two vectors give their dot product. */
     public Node matmul(Node a, Node b) {
         if (a.rank() == 1 && b.rank() == 1) return dot(a, b);
-        return apply(new Products.MatMul(), a, b);
+        return make(Products.MATMUL, a, b);
     }
     /** Inner product of two vectors (rank 0). */
-    public Node dot(Node a, Node b) { return apply(new Products.Dot(), a, b); }
+    public Node dot(Node a, Node b) { return make(Products.DOT, a, b); }
     /** Mode-n product: dimension {@code mode} of a (size I) is contracted with b (I, K) and replaced by K. */
     public Node modeN(Node a, Node b, int mode) { return apply(new Products.ModeN(mode), a, b); }
     /** The lecture's form of the mode-n product: the new dimension K goes last. */
@@ -334,7 +446,11 @@ public final class Graph {
 
     // ------------------------------------------------------------------ compiling
 
-    /** Compiles for training: forward, and backward to every parameter and input the output depends on. */
+    /**
+     * Compiles for training: forward, and backward to every parameter the output depends on. For
+     * input gradients pass {@code CompileOptions.training().withInputGradients(true)} or list the
+     * inputs in {@link CompileOptions#withWrt}.
+     */
     public Step compile(Node output) {
         return compile(output, CompileOptions.training());
     }

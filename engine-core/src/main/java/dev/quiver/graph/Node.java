@@ -7,8 +7,9 @@ import dev.quiver.tensor.Tensor;
 
 /**
  * A value in a {@link Graph}: an input (fed each run), a parameter, a constant, or the result of
- * an {@link Op} applied to other nodes. Nodes are immutable apart from their name; shape and dtype
- * are fixed when the node is built. The fluent methods ({@code x.t().matmul(A)}) build new nodes in
+ * an {@link Op} applied to other nodes. Shape and dtype are fixed when the node is built; only the
+ * name can change. {@link Graph#reset()} recycles node objects for the next build, so a node must
+ * not be used after the graph that built it is reset. The fluent methods ({@code x.t().matmul(A)}) build new nodes in
  * the same graph, exactly like the corresponding {@link Graph} methods.
  */
 public final class Node {
@@ -16,21 +17,29 @@ public final class Node {
     public enum Kind { INPUT, PARAM, CONSTANT, OP }
 
     private final Graph graph;
-    private final int index;
-    private final Kind kind;
-    private final Op op;
-    private final Node[] inputs;
-    private final int[] shape;
-    private final DType dtype;
-    private final Parameter parameter;
-    private final Tensor constant;
-    private final boolean view;
-    private final boolean contiguous;
+    // Not final: a graph that is reset recycles its node objects for the next build (see Graph#reset).
+    private int index;
+    private Kind kind;
+    private Op op;
+    private Node[] inputs;
+    private int[] shape;
+    private DType dtype;
+    private Parameter parameter;
+    private Tensor constant;
+    private boolean view;
+    private boolean contiguous;
     private String name;
+    /** Shape and dtype are those of this object's previous build (so shape rules of consumers need not rerun). */
+    boolean stable;
 
     Node(Graph graph, int index, Kind kind, Op op, Node[] inputs, int[] shape, DType dtype,
          Parameter parameter, Tensor constant, String name) {
         this.graph = graph;
+        init(index, kind, op, inputs, shape, dtype, parameter, constant, name);
+    }
+
+    void init(int index, Kind kind, Op op, Node[] inputs, int[] shape, DType dtype, Parameter parameter, Tensor constant,
+              String name) {
         this.index = index;
         this.kind = kind;
         this.op = op;
@@ -42,8 +51,11 @@ public final class Node {
         this.name = name;
         this.view = op != null && op.isView(inputs);
         // Planned buffers and leaves are contiguous; a view is contiguous only if it is a reshape of a contiguous value.
-        this.contiguous = !view || (op.name().equals("reshape") && inputs[0].contiguous);
+        this.contiguous = constant != null ? constant.isContiguous()
+                : !view || (op instanceof dev.quiver.ops.Shaping.Reshape && inputs[0].contiguous);
     }
+
+    Node[] inputsRef() { return inputs; }
 
     public Graph graph() { return graph; }
 

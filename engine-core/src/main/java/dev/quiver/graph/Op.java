@@ -16,6 +16,10 @@ import dev.quiver.tensor.TensorMath;
  * </ul>
  * View ops ({@link #isView}) produce their output as a strided view of their first input and run
  * no instruction at all.
+ *
+ * <p>Ops are values: {@code equals} and {@code hashCode} must compare the op's kind and attributes
+ * (records do this, except for array fields, which must be compared with {@code Arrays.equals}),
+ * because the {@link PlanCache} matches graph structures by op equality.
  */
 public interface Op {
     /** Short name used in errors, DOT labels and plan keys, e.g. "matmul". */
@@ -43,7 +47,7 @@ public interface Op {
     default int[][] workspace(Node[] inputs, int[] outShape) { return NO_WORKSPACE; }
 
     /** Binds the forward rule to its buffers: {@code out = op(inputs)}, using {@code work} as scratch. */
-    Instruction bind(Tensor[] inputs, Tensor out, Tensor[] work);
+    Instruction bind(TensorMath math, Tensor[] inputs, Tensor out, Tensor[] work);
 
     /**
      * Gradient nodes, one per input ({@code null} where {@code needed[i]} is false or the

@@ -1,40 +1,37 @@
 package dev.quiver.graph;
 
-import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
- * Compiled steps keyed by graph structure: ops and their attributes, edges, shapes, dtypes,
- * names, the identity of parameters and constants, and the compile options. A graph rebuilt with
- * the same structure gets the same {@link Step} back, rebound to its new nodes, with no planning
- * and no buffer allocation.
+ * Compiled steps keyed by graph structure: ops (compared by value, so op records with array
+ * fields define equals), edges, shapes, dtypes, names, the identity of parameters and constants,
+ * the output and the compile options. A graph rebuilt with the same structure gets the same
+ * {@link Step} back, rebound to its new nodes: no planning, no buffer allocation, and the lookup
+ * itself allocates nothing (a structural hash, then a node-by-node comparison).
  */
 public final class PlanCache {
-    record Key(String structure, List<Object> identities) {
-        @Override public boolean equals(Object o) {
-            if (!(o instanceof Key k) || !structure.equals(k.structure) || identities.size() != k.identities.size()) return false;
-            for (int i = 0; i < identities.size(); i++) if (identities.get(i) != k.identities.get(i)) return false;
-            return true;
-        }
-
-        @Override public int hashCode() {
-            int h = structure.hashCode();
-            for (Object o : identities) h = 31 * h + System.identityHashCode(o);
-            return h;
-        }
-    }
-
-    private final Map<Key, Step> steps = new HashMap<>();
+    private final List<Step> steps = new ArrayList<>();
+    private final List<Long> hashes = new ArrayList<>();
+    private long[] hashArray = new long[0];
     private int hits, misses;
 
-    Step get(Key key) {
-        Step s = steps.get(key);
-        if (s == null) misses++; else hits++;
-        return s;
+    Step find(long hash, Graph g, Node out, CompileOptions options, dev.quiver.tensor.TensorMath math) {
+        for (int i = 0; i < hashArray.length; i++) {
+            if (hashArray[i] == hash && steps.get(i).matches(g, out, options, math)) {
+                hits++;
+                return steps.get(i);
+            }
+        }
+        misses++;
+        return null;
     }
 
-    void put(Key key, Step step) { steps.put(key, step); }
+    void put(long hash, Step step) {
+        steps.add(step);
+        hashes.add(hash);
+        hashArray = hashes.stream().mapToLong(Long::longValue).toArray();
+    }
 
     /** Number of compiles answered from the cache. */
     public int hits() { return hits; }
@@ -46,5 +43,9 @@ public final class PlanCache {
     public int size() { return steps.size(); }
 
     /** Drops every cached plan. */
-    public void clear() { steps.clear(); }
+    public void clear() {
+        steps.clear();
+        hashes.clear();
+        hashArray = new long[0];
+    }
 }

@@ -23,34 +23,39 @@ import java.util.Map;
  */
 public final class Step {
     /** One bound instruction with the node it computes (for NaN reports). */
-    record Exec(Node node, Op.Instruction instruction, Tensor out) {}
+    record Exec(NodeInfo node, Op.Instruction instruction, Tensor out) {}
 
     private Graph graph;
-    private final Node output;
-    private final Node[] nodes;
+    private final NodeInfo output;
+    private final NodeInfo[] nodes;
     private final int forwardCount;
     private final Tensor[] values;
     private final boolean[] kept;
     private final Exec[] forward;
     private final Exec[] backward;
+    private final Op.Instruction[] forwardInstructions;
+    private final Op.Instruction[] backwardInstructions;
     private final Tensor seed;
-    private final Node[] wrt;
+    private final NodeInfo[] wrt;
     private final Tensor[] gradTensors;
     private final Tensor[] gradSources;
     private final int[] wrtSlot;
-    private final Node[] inputs;
+    private final NodeInfo[] inputs;
     private final boolean[] fed;
     private final TensorMath math;
     private final boolean checkFinite;
+    private final boolean inputGradients;
+    private final int[] requestedWrt;
+    private final int[] requestedKeep;
     private final PlanReport report;
     private final List<Parameter> parameters;
     private boolean accumulate;
     private boolean forwardValid;
     private boolean seedIsOne;
 
-    Step(Graph graph, Node output, Node[] nodes, int forwardCount, Tensor[] values, boolean[] kept, Exec[] forward,
-         Exec[] backward, Tensor seed, Node[] wrt, Tensor[] gradTensors, Tensor[] gradSources, TensorMath math,
-         boolean checkFinite, PlanReport report) {
+    Step(Graph graph, NodeInfo output, NodeInfo[] nodes, int forwardCount, Tensor[] values, boolean[] kept, Exec[] forward,
+         Exec[] backward, Tensor seed, NodeInfo[] wrt, Tensor[] gradTensors, Tensor[] gradSources, TensorMath math,
+         CompileOptions options, PlanReport report) {
         this.graph = graph;
         this.output = output;
         this.nodes = nodes;
@@ -63,7 +68,10 @@ public final class Step {
         this.gradTensors = gradTensors;
         this.gradSources = gradSources;
         this.math = math;
-        this.checkFinite = checkFinite;
+        this.checkFinite = options.checkFinite();
+        this.inputGradients = options.inputGradients();
+        this.requestedWrt = indices(options.wrt());
+        this.requestedKeep = indices(options.keep());
         this.report = report;
         this.wrtSlot = new int[forwardCount];
         java.util.Arrays.fill(wrtSlot, -1);
@@ -73,11 +81,11 @@ public final class Step {
             if (wrt[j].kind() == Node.Kind.PARAM) params.add(wrt[j].parameter());
         }
         this.parameters = Collections.unmodifiableList(params);
-        List<Node> ins = new ArrayList<>();
+        List<NodeInfo> ins = new ArrayList<>();
         for (int i = 0; i < forwardCount; i++) {
             if (nodes[i].kind() == Node.Kind.INPUT && values[i] != null) ins.add(nodes[i]);
         }
-        this.inputs = ins.toArray(new Node[0]);
+        this.inputs = ins.toArray(new NodeInfo[0]);
         this.fed = new boolean[inputs.length];
         Exec[] bw = backward;
         if (seed != null) {
@@ -90,18 +98,50 @@ public final class Step {
             }
         }
         this.backward = bw;
+        this.forwardInstructions = instructions(forward);
+        this.backwardInstructions = instructions(bw);
+    }
+
+    private static Op.Instruction[] instructions(Exec[] program) {
+        Op.Instruction[] out = new Op.Instruction[program.length];
+        for (int i = 0; i < out.length; i++) out[i] = program[i].instruction();
+        return out;
     }
 
     private Exec copyOut(int j) {
         Tensor src = gradSources[j], dst = gradTensors[j];
-        Op.Instruction ins = src == null
-                ? m -> { if (!accumulate) m.fill(dst, 0); }   // the output does not depend on this target
-                : m -> m.axpby(1.0, src, accumulate ? 1.0 : 0.0, dst);
+        Op.Instruction ins;
+        if (src == null) {
+            ins = m -> { if (!accumulate) m.fill(dst, 0); };   // the output does not depend on this target
+        } else {
+            Op.Instruction overwrite = dev.quiver.ops.Bound.copy(math, src, dst, false);
+            Op.Instruction add = dev.quiver.ops.Bound.copy(math, src, dst, true);
+            ins = m -> (accumulate ? add : overwrite).run(m);
+        }
         return new Exec(wrt[j], ins, dst);
     }
 
     void rebind(Graph g) {
         this.graph = g;
+    }
+
+    private static int[] indices(List<Node> nodes) {
+        int[] out = new int[nodes.size()];
+        for (int i = 0; i < out.length; i++) out[i] = nodes.get(i).index();
+        return out;
+    }
+
+    /** True when a graph has exactly the structure this step was compiled from (allocates nothing). */
+    boolean matches(Graph g, Node out, CompileOptions o, TensorMath m) {
+        if (m != math || g.size() != forwardCount || out.index() != output.index() || o.inference() != (seed == null)
+                || o.checkFinite() != checkFinite || o.inputGradients() != inputGradients || o.wrt().size() != requestedWrt.length || o.keep().size() != requestedKeep.length) {
+            return false;
+        }
+        for (int i = 0; i < requestedWrt.length; i++) if (o.wrt().get(i).index() != requestedWrt[i]) return false;
+        for (int i = 0; i < requestedKeep.length; i++) if (o.keep().get(i).index() != requestedKeep[i]) return false;
+        List<Node> now = g.nodes();
+        for (int i = 0; i < forwardCount; i++) if (!nodes[i].sameAs(now.get(i))) return false;
+        return true;
     }
 
     // ------------------------------------------------------------------ inputs
@@ -151,7 +191,7 @@ public final class Step {
     private int inputSlot(String name) {
         for (int j = 0; j < inputs.length; j++) if (name.equals(inputs[j].name())) return j;
         List<String> names = new ArrayList<>();
-        for (Node n : inputs) names.add(n.name());
+        for (NodeInfo n : inputs) names.add(n.name());
         throw new IllegalArgumentException("no input named '" + name + "' in this step; inputs: " + names);
     }
 
@@ -159,7 +199,7 @@ public final class Step {
 
     /** Feeds every input from the map (every input must be present; unknown names are errors), then runs forward. */
     public Step forward(Map<String, Tensor> feeds) {
-        for (Node in : inputs) {
+        for (NodeInfo in : inputs) {
             if (!feeds.containsKey(in.name())) throw missing("forward", in);
         }
         for (var e : feeds.entrySet()) feedSlot(inputSlot(e.getKey()), e.getValue());
@@ -174,7 +214,7 @@ public final class Step {
         return this;
     }
 
-    private static IllegalStateException missing(String op, Node input) {
+    private static IllegalStateException missing(String op, NodeInfo input) {
         return new IllegalStateException(op + ": input " + input.describe() + " was not fed");
     }
 
@@ -216,7 +256,8 @@ public final class Step {
     private void run(Exec[] program) {
         TensorMath m = math;
         if (!checkFinite) {
-            for (Exec e : program) e.instruction().run(m);
+            Op.Instruction[] plain = program == forward ? forwardInstructions : backwardInstructions;
+            for (Op.Instruction i : plain) i.run(m);
             return;
         }
         for (Exec e : program) {
@@ -225,7 +266,7 @@ public final class Step {
             for (int i = 0, n = t.size(); i < n; i++) {
                 double v = t.getFlat(i);
                 if (!Double.isFinite(v)) {
-                    Node node = e.node();
+                    NodeInfo node = e.node();
                     throw new ArithmeticException("non-finite value " + v + " first produced by "
                             + (node.op() != null ? node.op().name() : "gradient copy of") + " node " + node.describe()
                             + (node.index() >= forwardCount ? " (backward pass)" : ""));
@@ -293,8 +334,8 @@ public final class Step {
     /** Memory figures of the plan. */
     public PlanReport plan() { return report; }
 
-    /** The compiled output node (of the graph this step was compiled or last rebound from). */
-    public Node outputNode() { return output; }
+    /** The compiled output node of the graph this step was compiled or last rebound from. */
+    public Node outputNode() { return graph.nodes().get(output.index()); }
 
     /** Number of forward and backward instructions. */
     public int instructionCount() { return forward.length + backward.length; }

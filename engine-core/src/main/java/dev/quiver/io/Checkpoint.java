@@ -158,6 +158,21 @@ public final class Checkpoint {
         for (int i = 0; i < source.size(); i++) target.setFlat(i, source.getFlat(i));
     }
 
+    /**
+     * {@link #copyInto} for every entry of {@code targets}, reading the stored tensor
+     * {@code prefix + name}: the inverse of {@link Builder#tensors}. Typical targets are the live
+     * state map of an optimiser or the parameters of a freshly built graph (modified in place).
+     * Every name is checked before anything is copied, so a mismatch leaves the targets untouched.
+     */
+    public void copyAllInto(String prefix, Map<String, Tensor> targets) {
+        for (var e : targets.entrySet()) {
+            Tensor source = tensor(prefix + e.getKey());
+            Tensor target = e.getValue();
+            if (source.dtype() != target.dtype() || !source.sameShape(target)) copyInto(prefix + e.getKey(), target); // throws
+        }
+        for (var e : targets.entrySet()) copyInto(prefix + e.getKey(), e.getValue());
+    }
+
     // ---------------------------------------------------------------- files
 
     /**
@@ -174,8 +189,8 @@ public final class Checkpoint {
         stored.put(CRC_KEY, hex(crc.getValue()));
         byte[] header = SafeTensors.paddedHeader(stored, entries);
         AtomicFiles.replace(file, out -> {
-            Npy.writeAll(out, ByteBuffer.wrap(header));
-            SafeTensors.writeData(tensors, entries, chunk -> Npy.writeAll(out, chunk));
+            Elements.writeFully(out, ByteBuffer.wrap(header));
+            SafeTensors.writeData(tensors, entries, chunk -> Elements.writeFully(out, chunk));
         });
     }
 

@@ -6,6 +6,7 @@ import dev.quiver.tensor.Tensor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.WritableByteChannel;
 import java.util.zip.Checksum;
 
 /**
@@ -14,9 +15,33 @@ import java.util.zip.Checksum;
  * elements are encoded.
  */
 final class Elements {
-    static final int CHUNK = 1 << 16;
+    /** Large enough to amortise system calls, small enough to stay in L2. */
+    static final int CHUNK = 1 << 20;
 
     private Elements() {}
+
+    /**
+     * Scratch for moving {@code bytes} bytes: direct for large transfers, so that channel reads and
+     * writes need no extra copy through a JDK-internal buffer; a small heap buffer for small ones,
+     * where allocating direct memory would cost more than the copy.
+     */
+    static ByteBuffer scratch(long bytes) {
+        return bytes >= SMALL ? ByteBuffer.allocateDirect(CHUNK) : ByteBuffer.allocate((int) Math.max(8, bytes));
+    }
+
+    private static final int SMALL = 1 << 16;
+
+    /** The remaining bytes of {@code chunk} as a new array (consumes them). */
+    static byte[] bytes(ByteBuffer chunk) {
+        byte[] out = new byte[chunk.remaining()];
+        chunk.get(out);
+        return out;
+    }
+
+    /** Writes all of {@code buffer} (a channel may write less than asked per call). */
+    static void writeFully(WritableByteChannel out, ByteBuffer buffer) throws IOException {
+        while (buffer.hasRemaining()) out.write(buffer);
+    }
 
     /** Receives consecutive chunks of encoded bytes (a channel, a checksum, ...). */
     interface Sink {
@@ -58,14 +83,14 @@ final class Elements {
             throws IOException {
         DType dtype = DType.of(array);
         int width = dtype.bytes();
-        ByteBuffer buffer = ByteBuffer.allocate(CHUNK).order(order);
-        int perChunk = CHUNK / width;
+        ByteBuffer buffer = scratch((long) count * width).order(order);
+        int perChunk = buffer.capacity() / width;
         for (int start = 0; start < count; start += perChunk) {
             int n = Math.min(perChunk, count - start);
             buffer.clear().limit(n * width);
             src.readFully(position + (long) start * width, buffer);
-            if (checksum != null) checksum.update(buffer.array(), 0, n * width);
             buffer.flip();
+            if (checksum != null) checksum.update(buffer.duplicate());
             if (dtype == DType.F64) buffer.asDoubleBuffer().get((double[]) array, start, n);
             else buffer.asFloatBuffer().get((float[]) array, start, n);
         }

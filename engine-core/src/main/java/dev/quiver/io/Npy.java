@@ -319,10 +319,10 @@ public final class Npy {
      */
     public static void write(Path file, Tensor t, Order order) throws IOException {
         byte[] header = header(t, order);
-        ByteBuffer scratch = ByteBuffer.allocate(Elements.CHUNK);
+        ByteBuffer scratch = Elements.scratch((long) t.size() * t.dtype().bytes());
         AtomicFiles.replace(file, out -> {
-            writeAll(out, ByteBuffer.wrap(header));
-            Elements.write(elementOrder(t, order), scratch, chunk -> writeAll(out, chunk));
+            Elements.writeFully(out, ByteBuffer.wrap(header));
+            Elements.write(elementOrder(t, order), scratch, chunk -> Elements.writeFully(out, chunk));
         });
     }
 
@@ -331,8 +331,8 @@ public final class Npy {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(header(t, order));
         try {
-            Elements.write(elementOrder(t, order), ByteBuffer.allocate(Elements.CHUNK),
-                    chunk -> out.write(chunk.array(), chunk.position(), chunk.remaining()));
+            Elements.write(elementOrder(t, order), Elements.scratch((long) t.size() * t.dtype().bytes()),
+                    chunk -> out.writeBytes(Elements.bytes(chunk)));
         } catch (IOException e) {
             throw new IllegalStateException("unreachable: in-memory write failed", e);
         }
@@ -366,9 +366,5 @@ public final class Npy {
         ByteBuffer out = ByteBuffer.allocate(10 + text.length).order(ByteOrder.LITTLE_ENDIAN);
         out.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) text.length).put(text);
         return out.array();
-    }
-
-    static void writeAll(java.nio.channels.WritableByteChannel out, ByteBuffer buffer) throws IOException {
-        while (buffer.hasRemaining()) out.write(buffer);
     }
 }

@@ -230,8 +230,8 @@ public final class SafeTensors {
         List<Entry> entries = layout(tensors);
         byte[] header = paddedHeader(metadata, entries);
         AtomicFiles.replace(file, out -> {
-            Npy.writeAll(out, ByteBuffer.wrap(header));
-            writeData(tensors, entries, chunk -> Npy.writeAll(out, chunk));
+            Elements.writeFully(out, ByteBuffer.wrap(header));
+            writeData(tensors, entries, chunk -> Elements.writeFully(out, chunk));
         });
     }
 
@@ -241,7 +241,7 @@ public final class SafeTensors {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(paddedHeader(metadata, entries));
         try {
-            writeData(tensors, entries, chunk -> out.write(chunk.array(), chunk.position(), chunk.remaining()));
+            writeData(tensors, entries, chunk -> out.writeBytes(Elements.bytes(chunk)));
         } catch (IOException e) {
             throw new IllegalStateException("unreachable: in-memory write failed", e);
         }
@@ -249,7 +249,7 @@ public final class SafeTensors {
     }
 
     static void writeData(Map<String, Tensor> tensors, List<Entry> entries, Elements.Sink sink) throws IOException {
-        ByteBuffer scratch = ByteBuffer.allocate(Elements.CHUNK);
+        ByteBuffer scratch = Elements.scratch(entries.isEmpty() ? 0 : entries.getLast().end());
         for (Entry e : entries) Elements.write(tensors.get(e.name()), scratch, sink);
     }
 

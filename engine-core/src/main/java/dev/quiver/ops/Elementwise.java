@@ -7,6 +7,7 @@ import dev.quiver.kernel.BinaryOp;
 import dev.quiver.kernel.UnaryOp;
 import dev.quiver.tensor.Shapes;
 import dev.quiver.tensor.Tensor;
+import dev.quiver.tensor.TensorMath;
 
 /**
  * Elementwise ops: maps of one node, broadcasting binary ops of two nodes, and a node combined
@@ -16,16 +17,42 @@ import dev.quiver.tensor.Tensor;
 public final class Elementwise {
     private Elementwise() {}
 
+    private static final Map[] MAPS = new Map[UnaryOp.values().length];
+    private static final Binary[] BINARIES = new Binary[BinaryOp.values().length];
+    private static final Fused[] FUSED = new Fused[BinaryOp.values().length];
+
+    static {
+        for (UnaryOp f : UnaryOp.values()) MAPS[f.ordinal()] = new Map(f);
+        for (BinaryOp f : BinaryOp.values()) {
+            FUSED[f.ordinal()] = new Fused(f);
+            switch (f) {
+                case ADD, SUB, MUL, DIV, MIN, MAX, POW -> BINARIES[f.ordinal()] = new Binary(f);
+                default -> { }
+            }
+        }
+    }
+
+    /** The shared (stateless) map op for fn. */
+    public static Map map(UnaryOp fn) { return MAPS[fn.ordinal()]; }
+
+    /** The shared binary op for fn (ADD, SUB, MUL, DIV, MIN, MAX, POW). */
+    public static Binary binary(BinaryOp fn) {
+        Binary b = BINARIES[fn.ordinal()];
+        if (b == null) throw new IllegalArgumentException(fn + " is not differentiable; use Elementwise.fused");
+        return b;
+    }
+
+    /** The shared fused kernel op for fn. */
+    public static Fused fused(BinaryOp fn) { return FUSED[fn.ordinal()]; }
+
     /** {@code y = fn(x)} for a {@link UnaryOp}. */
     public record Map(UnaryOp fn) implements Op {
         @Override public String name() { return fn.name().toLowerCase(); }
 
         @Override public int[] shape(Node[] in) { return in[0].shape(); }
 
-        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) {
-            Tensor x = in[0];
-            UnaryOp f = fn;
-            return m -> m.unary(f, x, out);
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
+            return Bound.unary(math, fn, in[0], out);
         }
 
         @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
@@ -39,10 +66,10 @@ public final class Elementwise {
                 case SQRT -> g.mul(0.5).div(out);
                 case SQUARE -> g.mul(x).mul(2.0);
                 case RECIPROCAL -> g.mul(out.square()).neg();
-                case TANH -> graph.apply(new Fused(BinaryOp.TANH_GRAD), out, g);
-                case SIGMOID -> graph.apply(new Fused(BinaryOp.SIGMOID_GRAD), out, g);
-                case RELU -> graph.apply(new Fused(BinaryOp.RELU_GRAD), x, g);
-                case ABS -> g.mul(graph.apply(new Map(UnaryOp.SIGN), x)); // sign(0) = 0: subgradient 0 at the kink
+                case TANH -> graph.apply(fused(BinaryOp.TANH_GRAD), out, g);
+                case SIGMOID -> graph.apply(fused(BinaryOp.SIGMOID_GRAD), out, g);
+                case RELU -> graph.apply(fused(BinaryOp.RELU_GRAD), x, g);
+                case ABS -> g.mul(graph.apply(map(UnaryOp.SIGN), x)); // sign(0) = 0: subgradient 0 at the kink
                 case SIGN, STEP -> null; // piecewise constant: derivative 0 almost everywhere
             };
             return new Node[] {dx};
@@ -62,10 +89,8 @@ public final class Elementwise {
 
         @Override public int[] shape(Node[] in) { return broadcastShape(this, in); }
 
-        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) {
-            Tensor a = in[0], b = in[1];
-            BinaryOp f = fn;
-            return m -> m.binary(f, a, b, out);
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
+            return Bound.binary(math, fn, in[0], in[1], out);
         }
 
         @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
@@ -78,15 +103,15 @@ public final class Elementwise {
                 case MUL -> { da = needed[0] ? g.mul(b) : null; db = needed[1] ? g.mul(a) : null; }
                 case DIV -> { da = needed[0] ? g.div(b) : null; db = needed[1] ? g.mul(out).div(b).neg() : null; }
                 case MAX -> {
-                    da = needed[0] ? g.mul(graph.apply(new Fused(BinaryOp.GE_MASK), a, b)) : null;
-                    db = needed[1] ? g.mul(graph.apply(new Fused(BinaryOp.GT_MASK), b, a)) : null;
+                    da = needed[0] ? g.mul(graph.apply(fused(BinaryOp.GE_MASK), a, b)) : null;
+                    db = needed[1] ? g.mul(graph.apply(fused(BinaryOp.GT_MASK), b, a)) : null;
                 }
                 case MIN -> {
-                    da = needed[0] ? g.mul(graph.apply(new Fused(BinaryOp.GE_MASK), b, a)) : null;
-                    db = needed[1] ? g.mul(graph.apply(new Fused(BinaryOp.GT_MASK), a, b)) : null;
+                    da = needed[0] ? g.mul(graph.apply(fused(BinaryOp.GE_MASK), b, a)) : null;
+                    db = needed[1] ? g.mul(graph.apply(fused(BinaryOp.GT_MASK), a, b)) : null;
                 }
                 case POW -> {
-                    da = needed[0] ? g.mul(b).mul(graph.apply(new Binary(BinaryOp.POW), a, b.sub(1.0))) : null;
+                    da = needed[0] ? g.mul(b).mul(graph.apply(binary(BinaryOp.POW), a, b.sub(1.0))) : null;
                     db = needed[1] ? g.mul(out).mul(a.log()) : null;
                 }
                 default -> throw new IllegalStateException(fn.name());
@@ -110,11 +135,8 @@ public final class Elementwise {
 
         @Override public int[] shape(Node[] in) { return in[0].shape(); }
 
-        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) {
-            Tensor x = in[0];
-            BinaryOp f = fn;
-            double s = scalar;
-            return m -> m.binary(f, x, s, out);
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
+            return Bound.scalar(math, fn, in[0], scalar, out);
         }
 
         @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
@@ -123,7 +145,7 @@ public final class Elementwise {
                 case ADD, SUB -> g;
                 case MUL -> g.mul(scalar);
                 case DIV -> g.mul(1 / scalar);
-                case POW -> scalar == 2 ? g.mul(x).mul(2.0) : g.mul(x.pow(scalar - 1).mul(scalar));
+                case POW -> g.mul(x.pow(scalar - 1).mul(scalar));
                 default -> throw new IllegalStateException(fn.name());
             };
             return new Node[] {dx};
@@ -141,10 +163,8 @@ public final class Elementwise {
 
         @Override public int[] shape(Node[] in) { return broadcastShape(this, in); }
 
-        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) {
-            Tensor a = in[0], b = in[1];
-            BinaryOp f = fn;
-            return m -> m.binary(f, a, b, out);
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
+            return Bound.binary(math, fn, in[0], in[1], out);
         }
 
         @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {

@@ -4,6 +4,7 @@ import dev.quiver.graph.Node;
 import dev.quiver.graph.Op;
 import dev.quiver.tensor.Shapes;
 import dev.quiver.tensor.Tensor;
+import dev.quiver.tensor.TensorMath;
 
 /**
  * Bilinear ops: matrix product, dot product and mode-n product. For a bilinear f(a, b) the VJPs
@@ -12,6 +13,10 @@ import dev.quiver.tensor.Tensor;
  */
 public final class Products {
     private Products() {}
+
+    /** Shared instances of the stateless products. */
+    public static final MatMul MATMUL = new MatMul();
+    public static final Dot DOT = new Dot();
 
     private static int[] swapLast(int rank) {
         int[] order = new int[rank];
@@ -57,9 +62,8 @@ public final class Products {
             return new int[] {Math.max(ba, bb), m, n};
         }
 
-        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) {
-            Tensor a = in[0], b = in[1];
-            return m -> m.matmul(a, b, out);
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
+            return Bound.matmul(math, in[0], in[1], out);
         }
 
         @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
@@ -89,9 +93,8 @@ public final class Products {
             return new int[0];
         }
 
-        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) {
-            Tensor a = in[0], b = in[1];
-            return m -> m.dot(a, b, out);
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
+            return Bound.matmul(math, in[0], in[1], out);
         }
 
         @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
@@ -120,7 +123,7 @@ public final class Products {
             return out;
         }
 
-        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) {
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             Tensor a = in[0], b = in[1];
             int n = mode;
             return m -> m.modeN(a, b, n, out);

@@ -4,12 +4,16 @@ import dev.quiver.graph.Node;
 import dev.quiver.graph.Op;
 import dev.quiver.kernel.ReduceOp;
 import dev.quiver.tensor.Tensor;
+import dev.quiver.tensor.TensorMath;
 
 import java.util.Arrays;
 
 /** Reductions over axes. */
 public final class Reductions {
     private Reductions() {}
+
+    /** The sum of all elements, shared. */
+    public static final Sum SUM_ALL = new Sum(new int[0], false);
 
     static int[] reducedShape(int[] shape, int[] axes, boolean keepDims) {
         boolean[] reduced = new boolean[shape.length];
@@ -31,6 +35,8 @@ public final class Reductions {
      * the VJP broadcasts the gradient back over the summed axes (a view, no copy when kept).
      */
     public record Sum(int[] axes, boolean keepDims) implements Op {
+        @Override public boolean equals(Object o) { return o instanceof Sum other && keepDims == other.keepDims && Arrays.equals(axes, other.axes); }
+        @Override public int hashCode() { return 31 * Arrays.hashCode(axes) + Boolean.hashCode(keepDims); }
         @Override public String name() { return "sum"; }
         @Override public String attributes() { return Arrays.toString(axes) + (keepDims ? " keep" : ""); }
 
@@ -42,10 +48,11 @@ public final class Reductions {
             }
         }
 
-        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) {
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             Tensor x = in[0];
             int[] ax = axes.clone();
             boolean keep = keepDims;
+            if (ax.length == 0 || ax.length == x.rank()) return Bound.sumAll(math, x, out);
             return m -> m.reduce(ReduceOp.SUM, x, keep, ax, out);
         }
 
@@ -62,6 +69,8 @@ public final class Reductions {
      * shift; it is deliberately not offered as a differentiable max.
      */
     public record DetachedMax(int[] axes, boolean keepDims) implements Op {
+        @Override public boolean equals(Object o) { return o instanceof DetachedMax other && keepDims == other.keepDims && Arrays.equals(axes, other.axes); }
+        @Override public int hashCode() { return 31 * Arrays.hashCode(axes) + Boolean.hashCode(keepDims); }
         @Override public String name() { return "max_detached"; }
         @Override public String attributes() { return Arrays.toString(axes) + (keepDims ? " keep" : ""); }
 
@@ -73,7 +82,7 @@ public final class Reductions {
             }
         }
 
-        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) {
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             Tensor x = in[0];
             int[] ax = axes.clone();
             boolean keep = keepDims;

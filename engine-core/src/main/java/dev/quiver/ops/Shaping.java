@@ -2,10 +2,10 @@ package dev.quiver.ops;
 
 import dev.quiver.graph.Node;
 import dev.quiver.graph.Op;
-import dev.quiver.kernel.BinaryOp;
 import dev.quiver.tensor.Index;
 import dev.quiver.tensor.Shapes;
 import dev.quiver.tensor.Tensor;
+import dev.quiver.tensor.TensorMath;
 
 import java.util.Arrays;
 
@@ -18,6 +18,10 @@ import java.util.Arrays;
 public final class Shaping {
     private Shaping() {}
 
+    /** Shared instances of the stateless ops. */
+    public static final AddN ADD_N = new AddN();
+    public static final Detach DETACH = new Detach();
+
     private static Tensor probe(int[] shape) {
         // A stride-0 tensor over one element: lets Tensor's own view logic compute result shapes.
         return new Tensor(new double[1], 0, shape, new int[shape.length]);
@@ -25,6 +29,8 @@ public final class Shaping {
 
     /** Dimension i of the result is dimension order[i] of the input; a view. */
     public record Permute(int[] order) implements Op {
+        @Override public boolean equals(Object o) { return o instanceof Permute other && Arrays.equals(order, other.order); }
+        @Override public int hashCode() { return Arrays.hashCode(order); }
         @Override public String name() { return "permute"; }
         @Override public String attributes() { return Arrays.toString(order); }
 
@@ -38,7 +44,7 @@ public final class Shaping {
 
         @Override public boolean isView(Node[] in) { return true; }
         @Override public Tensor view(Tensor[] in) { return in[0].permute(order); }
-        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) { throw new IllegalStateException("view"); }
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) { throw new IllegalStateException("view"); }
 
         @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
             int[] inverse = new int[order.length];
@@ -49,6 +55,8 @@ public final class Shaping {
 
     /** The same elements in row-major order with a new shape; a view when the input is contiguous, else a copy. */
     public record Reshape(int[] target) implements Op {
+        @Override public boolean equals(Object o) { return o instanceof Reshape other && Arrays.equals(target, other.target); }
+        @Override public int hashCode() { return Arrays.hashCode(target); }
         @Override public String name() { return "reshape"; }
         @Override public String attributes() { return Arrays.toString(target); }
 
@@ -77,7 +85,7 @@ public final class Shaping {
         @Override public boolean isView(Node[] in) { return in[0].contiguous(); }
         @Override public Tensor view(Tensor[] in) { return in[0].reshape(target); }
 
-        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) {
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             Tensor x = in[0];
             Tensor outAsInput = out.reshape(x.shape()); // out is a planned contiguous buffer: this is a view
             return m -> m.copy(x, outAsInput);
@@ -90,6 +98,8 @@ public final class Shaping {
 
     /** Broadcasts to a larger shape (NumPy rules); a read-only view with stride 0 on stretched dims. */
     public record Expand(int[] target) implements Op {
+        @Override public boolean equals(Object o) { return o instanceof Expand other && Arrays.equals(target, other.target); }
+        @Override public int hashCode() { return Arrays.hashCode(target); }
         @Override public String name() { return "expand"; }
         @Override public String attributes() { return Arrays.toString(target); }
 
@@ -104,7 +114,7 @@ public final class Shaping {
 
         @Override public boolean isView(Node[] in) { return true; }
         @Override public Tensor view(Tensor[] in) { return in[0].expand(target); }
-        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) { throw new IllegalStateException("view"); }
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) { throw new IllegalStateException("view"); }
 
         @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
             return new Node[] {Ops.unbroadcast(g, in[0])};
@@ -113,6 +123,8 @@ public final class Shaping {
 
     /** Sums a tensor down to a shape it was broadcast from: the transpose of {@link Expand}. */
     public record SumTo(int[] target) implements Op {
+        @Override public boolean equals(Object o) { return o instanceof SumTo other && Arrays.equals(target, other.target); }
+        @Override public int hashCode() { return Arrays.hashCode(target); }
         @Override public String name() { return "sum_to"; }
         @Override public String attributes() { return Arrays.toString(target); }
 
@@ -125,9 +137,8 @@ public final class Shaping {
             }
         }
 
-        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) {
-            Tensor x = in[0];
-            return m -> m.sumTo(x, out);
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
+            return Bound.sumTo(math, in[0], out);
         }
 
         @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
@@ -137,6 +148,8 @@ public final class Shaping {
 
     /** NumPy basic indexing ({@link Tensor#slice}); a view. The gradient is scattered back by {@link Scatter}. */
     public record Slice(Index[] index) implements Op {
+        @Override public boolean equals(Object o) { return o instanceof Slice other && Arrays.equals(index, other.index); }
+        @Override public int hashCode() { return Arrays.hashCode(index); }
         @Override public String name() { return "slice"; }
         @Override public String attributes() { return Arrays.toString(index); }
 
@@ -150,7 +163,7 @@ public final class Shaping {
 
         @Override public boolean isView(Node[] in) { return true; }
         @Override public Tensor view(Tensor[] in) { return in[0].slice(index); }
-        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) { throw new IllegalStateException("view"); }
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) { throw new IllegalStateException("view"); }
 
         @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
             return new Node[] {out.graph().apply(new Scatter(index, in[0].shape()), g)};
@@ -159,6 +172,8 @@ public final class Shaping {
 
     /** Zeros of {@code shape} with the input written into the region {@code index} selects: the transpose of {@link Slice}. */
     public record Scatter(Index[] index, int[] shape) implements Op {
+        @Override public boolean equals(Object o) { return o instanceof Scatter other && Arrays.equals(index, other.index) && Arrays.equals(shape, other.shape); }
+        @Override public int hashCode() { return 31 * Arrays.hashCode(index) + Arrays.hashCode(shape); }
         @Override public String name() { return "scatter"; }
         @Override public String attributes() { return Arrays.toString(index) + " into " + Arrays.toString(shape); }
 
@@ -170,7 +185,7 @@ public final class Shaping {
             return shape.clone();
         }
 
-        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) {
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             Tensor g = in[0];
             Tensor region = out.slice(index);
             return m -> {
@@ -206,7 +221,7 @@ public final class Shaping {
             return out;
         }
 
-        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) {
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             int a = axis < 0 ? axis + out.rank() : axis;
             Tensor[] regions = new Tensor[in.length];
             int start = 0;
@@ -252,11 +267,12 @@ public final class Shaping {
             return in[0].shape();
         }
 
-        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) {
-            Tensor[] terms = in.clone();
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
+            if (in.length == 2) return Bound.binary(math, dev.quiver.kernel.BinaryOp.ADD, in[0], in[1], out); // one kernel call
+            Instruction[] parts = new Instruction[in.length];
+            for (int i = 0; i < in.length; i++) parts[i] = Bound.copy(math, in[i], out, i > 0);
             return m -> {
-                m.copy(terms[0], out);
-                for (int i = 1; i < terms.length; i++) m.binary(BinaryOp.ADD, out, terms[i], out);
+                for (Instruction part : parts) part.run(m);
             };
         }
 
@@ -273,7 +289,7 @@ public final class Shaping {
         @Override public int[] shape(Node[] in) { return in[0].shape(); }
         @Override public boolean isView(Node[] in) { return true; }
         @Override public Tensor view(Tensor[] in) { return in[0]; }
-        @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) { throw new IllegalStateException("view"); }
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) { throw new IllegalStateException("view"); }
         @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) { return new Node[1]; }
     }
 }

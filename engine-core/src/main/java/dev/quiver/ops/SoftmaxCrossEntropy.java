@@ -6,6 +6,7 @@ import dev.quiver.kernel.BinaryOp;
 import dev.quiver.kernel.ReduceOp;
 import dev.quiver.kernel.UnaryOp;
 import dev.quiver.tensor.Tensor;
+import dev.quiver.tensor.TensorMath;
 
 import java.util.Arrays;
 
@@ -34,7 +35,7 @@ public record SoftmaxCrossEntropy() implements Op {
         return new int[][] {rowShape, in[0].shape(), in[0].shape()};
     }
 
-    @Override public Instruction bind(Tensor[] in, Tensor out, Tensor[] work) {
+    @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
         Tensor x = in[0], y = in[1];
         Tensor row = work[0], logp = work[1], tmp = work[2];
         int cols = x.dim(-1);

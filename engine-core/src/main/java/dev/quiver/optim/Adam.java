@@ -1,8 +1,7 @@
 package dev.quiver.optim;
 
 import dev.quiver.graph.Parameter;
-import dev.quiver.kernel.BinaryOp;
-import dev.quiver.kernel.UnaryOp;
+import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
 
@@ -19,6 +18,8 @@ import java.util.List;
 public final class Adam extends Optimizer {
     private final double beta1, beta2, epsilon;
     private final Tensor[] m, v, scratch;
+    private final double[] eps64;
+    private final float[] eps32;
 
     public Adam(List<Parameter> parameters, double learningRate) {
         this(parameters, learningRate, 0.9, 0.999, 1e-8, TensorMath.get());
@@ -33,6 +34,8 @@ public final class Adam extends Optimizer {
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.epsilon = epsilon;
+        this.eps64 = new double[] {epsilon};
+        this.eps32 = new float[] {(float) epsilon};
         int n = this.parameters.size();
         m = new Tensor[n];
         v = new Tensor[n];
@@ -50,14 +53,12 @@ public final class Adam extends Optimizer {
         double lrT = lr * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t));
         for (int i = 0; i < m.length; i++) {
             Parameter p = parameters.get(i);
-            Tensor g = p.grad(), s = scratch[i];
-            math.axpby(1 - beta1, g, beta1, m[i]);
-            math.binary(BinaryOp.MUL, g, g, s);
-            math.axpby(1 - beta2, s, beta2, v[i]);
-            math.unary(UnaryOp.SQRT, v[i], s);
-            math.binary(BinaryOp.ADD, s, epsilon, s);
-            math.binary(BinaryOp.DIV, m[i], s, s);
-            math.axpby(-lrT, s, 1, p.value());
+            if (p.value().dtype() == DType.F64) {
+                UpdatesF64.adam(math.backend().f64(), lrT, beta1, beta2, eps64, p.value(), p.grad(), m[i], v[i], scratch[i]);
+            } else {
+                UpdatesF32.adam(math.backend().f32(), (float) lrT, (float) beta1, (float) beta2, eps32, p.value(), p.grad(),
+                        m[i], v[i], scratch[i]);
+            }
         }
     }
 }

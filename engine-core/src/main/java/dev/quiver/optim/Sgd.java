@@ -1,6 +1,7 @@
 package dev.quiver.optim;
 
 import dev.quiver.graph.Parameter;
+import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
 
@@ -39,14 +40,10 @@ public final class Sgd extends Optimizer {
     protected void update(double lr, long t) {
         for (int i = 0; i < velocity.length; i++) {
             Parameter p = parameters.get(i);
-            Tensor w = p.value(), g = p.grad();
-            if (momentum == 0) {
-                math.axpby(-lr, g, 1 - lr * weightDecay, w);
+            if (p.value().dtype() == DType.F64) {
+                UpdatesF64.sgd(math.backend().f64(), lr, momentum, weightDecay, p.value(), p.grad(), velocity[i]);
             } else {
-                Tensor v = velocity[i];
-                math.axpby(1, g, momentum, v);
-                if (weightDecay != 0) math.axpby(weightDecay, w, 1, v);
-                math.axpby(-lr, v, 1, w);
+                UpdatesF32.sgd(math.backend().f32(), (float) lr, (float) momentum, (float) weightDecay, p.value(), p.grad(), velocity[i]);
             }
         }
     }

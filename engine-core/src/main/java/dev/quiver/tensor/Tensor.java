@@ -70,7 +70,16 @@ public final class Tensor {
     // ---------------------------------------------------------------- creation
 
     public static Tensor zeros(DType dtype, int... shape) {
-        return new Tensor(dtype.newArray(Shapes.size(shape)), shape);
+        return new Tensor(dtype.newArray(checkedSize("zeros", shape)), shape);
+    }
+
+    /** The element count of a shape for a creation op, with the op named when the shape is invalid. */
+    private static int checkedSize(String op, int[] shape) {
+        try {
+            return Shapes.size(shape);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(op + ": " + e.getMessage(), e);
+        }
     }
 
     public static Tensor ones(DType dtype, int... shape) {
@@ -78,7 +87,7 @@ public final class Tensor {
     }
 
     public static Tensor full(DType dtype, double value, int... shape) {
-        Tensor t = zeros(dtype, shape);
+        Tensor t = new Tensor(dtype.newArray(checkedSize("full", shape)), shape);
         if (dtype == DType.F64) Arrays.fill((double[]) t.data, value);
         else Arrays.fill((float[]) t.data, (float) value);
         return t;
@@ -178,7 +187,7 @@ public final class Tensor {
      * machine (the values are drawn in float64 by a {@link SplittableRandom}, then rounded).
      */
     public static Tensor rand(DType dtype, long seed, int... shape) {
-        Tensor t = zeros(dtype, shape);
+        Tensor t = new Tensor(dtype.newArray(checkedSize("rand", shape)), shape);
         SplittableRandom random = new SplittableRandom(seed);
         for (int i = 0; i < t.size; i++) t.setFlat(i, random.nextDouble());
         return t;
@@ -186,7 +195,7 @@ public final class Tensor {
 
     /** Uniform in [low, high), reproducible like {@link #rand}. */
     public static Tensor uniform(DType dtype, long seed, double low, double high, int... shape) {
-        Tensor t = zeros(dtype, shape);
+        Tensor t = new Tensor(dtype.newArray(checkedSize("uniform", shape)), shape);
         SplittableRandom random = new SplittableRandom(seed);
         for (int i = 0; i < t.size; i++) t.setFlat(i, low + (high - low) * random.nextDouble());
         return t;
@@ -194,7 +203,7 @@ public final class Tensor {
 
     /** Standard normal, reproducible like {@link #rand} (Marsaglia's polar method in float64). */
     public static Tensor randn(DType dtype, long seed, int... shape) {
-        Tensor t = zeros(dtype, shape);
+        Tensor t = new Tensor(dtype.newArray(checkedSize("randn", shape)), shape);
         SplittableRandom random = new SplittableRandom(seed);
         for (int i = 0; i < t.size; i += 2) {
             double u, v, s;
@@ -655,8 +664,10 @@ public final class Tensor {
     public Tensor min(boolean keepDims, int[] axes, Tensor out) { return math().reduce(ReduceOp.MIN, this, keepDims, axes, out); }
     /** Euclidean norm of all elements, rank 0. */
     public Tensor norm() { return math().norm(this); }
+    public Tensor norm(Tensor out) { return math().norm(this, out); }
     /** Index of the first maximum along an axis, as float64. */
     public Tensor argmax(int axis) { return math().argmax(this, axis); }
+    public Tensor argmax(int axis, Tensor out) { return math().argmax(this, axis, out); }
     /** Sums this down to out's shape, which must broadcast to this shape. */
     public Tensor sumTo(Tensor out) { return math().sumTo(this, out); }
 
@@ -682,7 +693,8 @@ public final class Tensor {
 
     /**
      * True when shapes are equal and every pair of elements satisfies
-     * {@code |a - b| <= atol + rtol * |b|} (b from {@code other}); NaNs are equal only to NaNs.
+     * {@code |a - b| <= atol + rtol * |b|} (b from {@code other}); NaNs are equal only to NaNs,
+     * an infinity only to the same infinity.
      */
     public boolean allClose(Tensor other, double rtol, double atol) {
         if (!Arrays.equals(shape, other.shape)) return false;
@@ -693,6 +705,7 @@ public final class Tensor {
                 continue;
             }
             if (a == b) continue; // equal infinities
+            if (Double.isInfinite(a) || Double.isInfinite(b)) return false; // inf - x is never within rtol * inf
             if (!(Math.abs(a - b) <= atol + rtol * Math.abs(b))) return false;
         }
         return true;

@@ -137,21 +137,23 @@ public final class TensorMath {
         return out;
     }
 
-    // Allocating forms; the result is contiguous with the broadcast shape.
-
+    /** f(x) into a new contiguous tensor of x's shape. */
     public Tensor unary(UnaryOp op, Tensor x) {
         return unary(op, x, Tensor.zeros(x.dtype(), x.shape()));
     }
 
+    /** f(a, b) into a new contiguous tensor of the broadcast shape. */
     public Tensor binary(BinaryOp op, Tensor a, Tensor b) {
         checkDtypes("binary(" + op + ")", a, b);
         return binary(op, a, b, Tensor.zeros(a.dtype(), Shapes.broadcast("binary(" + op + ")", a.shape(), b.shape())));
     }
 
+    /** f(a, s) into a new contiguous tensor of a's shape. */
     public Tensor binary(BinaryOp op, Tensor a, double s) {
         return binary(op, a, s, Tensor.zeros(a.dtype(), a.shape()));
     }
 
+    /** f applied to every element (float64 slow path) into a new contiguous tensor. */
     public Tensor map(Tensor x, DoubleUnaryOperator f) {
         return map(x, f, Tensor.zeros(x.dtype(), x.shape()));
     }
@@ -253,10 +255,16 @@ public final class TensorMath {
      * input's with those axes removed, or kept as 1 when {@code keepDims}. op is SUM, MAX, MIN
      * or SUM_SQUARES; axes may be negative and must be distinct. Reducing over an empty axis gives
      * {@link ReduceOp#identity()}. The order of accumulation is fixed (bitwise reproducible).
+     * out must not overlap x (it is filled with the identity first).
      */
     public Tensor reduce(ReduceOp op, Tensor x, boolean keepDims, int[] axes, Tensor out) {
-        int mask = axisMask("reduce", op, x, axes);
-        checkDtypes("reduce", op, x, out);
+        return reduce("reduce", op, x, keepDims, axes, out);
+    }
+
+    private Tensor reduce(String opName, ReduceOp op, Tensor x, boolean keepDims, int[] axes, Tensor out) {
+        Object detail = opName.equals("reduce") ? op : null;
+        int mask = axisMask(opName, detail, x, axes);
+        checkDtypes(opName, detail, x, out);
         int rank = x.rank();
         int expectedRank = keepDims ? rank : rank - Integer.bitCount(mask);
         boolean ok = out.rank() == expectedRank;
@@ -266,7 +274,7 @@ public final class TensorMath {
             ok = out.shapeAt(od++) == (reduced ? 1 : x.shapeAt(d));
         }
         if (!ok) {
-            throw new IllegalArgumentException(name("reduce", op) + ": out has shape " + out.shapeString() + " but reducing "
+            throw new IllegalArgumentException(name(opName, detail) + ": out has shape " + out.shapeString() + " but reducing "
                     + x.shapeString() + " over axes " + Arrays.toString(axes) + (keepDims ? " with keepDims" : "")
                     + " gives " + Shapes.str(reducedShape(x, mask, keepDims)));
         }
@@ -274,6 +282,7 @@ public final class TensorMath {
         return out;
     }
 
+    /** Allocating form of {@link #reduce(ReduceOp, Tensor, boolean, int[], Tensor)}: a new contiguous result. */
     public Tensor reduce(ReduceOp op, Tensor x, boolean keepDims, int... axes) {
         int mask = axisMask("reduce", op, x, axes);
         return reduce(op, x, keepDims, axes, Tensor.zeros(x.dtype(), reducedShape(x, mask, keepDims)));
@@ -292,24 +301,31 @@ public final class TensorMath {
 
     /** out = mean of x over the axes (see {@link #reduce(ReduceOp, Tensor, boolean, int[], Tensor)}). */
     public Tensor mean(Tensor x, boolean keepDims, int[] axes, Tensor out) {
-        reduce(ReduceOp.SUM, x, keepDims, axes, out);
+        reduce("mean", ReduceOp.SUM, x, keepDims, axes, out);
         int mask = axisMask("mean", null, x, axes);
         double count = 1;
         for (int d = 0; d < x.rank(); d++) if ((mask & (1 << d)) != 0) count *= x.shapeAt(d);
         return axpby(1 / count, out, 0, out);
     }
 
+    /** Maximum over the given axes (all when none), axes removed; NaN propagates, -inf over an empty axis. */
     public Tensor max(Tensor x, int... axes) {
         return reduce(ReduceOp.MAX, x, false, axes);
     }
 
+    /** Minimum over the given axes (all when none), axes removed; NaN propagates, +inf over an empty axis. */
     public Tensor min(Tensor x, int... axes) {
         return reduce(ReduceOp.MIN, x, false, axes);
     }
 
     /** Euclidean (Frobenius) norm over all elements, as a rank-0 tensor. */
     public Tensor norm(Tensor x) {
-        Tensor out = reduce(ReduceOp.SUM_SQUARES, x, false);
+        return norm(x, Tensor.zeros(x.dtype()));
+    }
+
+    /** out (rank 0) = sqrt(Σ x²) over all elements; returns out. */
+    public Tensor norm(Tensor x, Tensor out) {
+        reduce("norm", ReduceOp.SUM_SQUARES, x, false, null, out);
         return unary(UnaryOp.SQRT, out, out);
     }
 
@@ -319,31 +335,47 @@ public final class TensorMath {
      */
     public Tensor argmax(Tensor x, int axis) {
         int ax = Shapes.axis("argmax", axis, x.rank());
-        int n = x.shapeAt(ax);
-        if (n == 0) {
-            throw new IllegalArgumentException("argmax: axis " + axis + " of shape " + x.shapeString() + " is empty");
-        }
         int[] shape = new int[x.rank() - 1];
         for (int d = 0, od = 0; d < x.rank(); d++) if (d != ax) shape[od++] = x.shapeAt(d);
-        Tensor out = Tensor.zeros(DType.F64, shape);
+        return argmax(x, axis, Tensor.zeros(DType.F64, shape));
+    }
+
+    /**
+     * out = the positions of the first maximum along an axis; out is float64 (whatever x's dtype)
+     * with x's shape minus that axis, any layout. Returns out.
+     */
+    public Tensor argmax(Tensor x, int axis, Tensor out) {
+        int ax = Shapes.axis("argmax", axis, x.rank());
+        int n = x.shapeAt(ax);
+        boolean ok = out.dtype() == DType.F64 && out.rank() == x.rank() - 1;
+        for (int d = 0, od = 0; ok && d < x.rank(); d++) if (d != ax) ok = out.shapeAt(od++) == x.shapeAt(d);
+        if (!ok) {
+            throw new IllegalArgumentException("argmax: out must be F64 with shape " + x.shapeString() + " without axis "
+                    + axis + ", got " + out.dtype() + " " + out.shapeString());
+        }
+        if (n == 0 && out.size() > 0) {
+            throw new IllegalArgumentException("argmax: axis " + axis + " of shape " + x.shapeString() + " is empty");
+        }
         double[] od = out.f64();
-        int stride = x.strideAt(ax);
-        for (int o = 0; o < od.length; o++) {
-            int pos = x.offset();
-            for (int d = x.rank() - 1, rest = o; d >= 0; d--) {
+        int stride = x.strideAt(ax), count = out.size(), outRank = out.rank();
+        for (int o = 0; o < count; o++) {
+            int pos = x.offset(), opos = out.offset();
+            for (int d = x.rank() - 1, od2 = outRank - 1, rest = o; d >= 0; d--) {
                 if (d == ax) continue;
                 int size = x.shapeAt(d), i = rest % size;
                 rest /= size;
                 pos += i * x.strideAt(d);
+                opos += i * out.strideAt(od2--);
             }
-            od[o] = x.dtype() == DType.F64 ? f64.argmax(n, x.f64(), pos, stride) : f32.argmax(n, x.f32(), pos, stride);
+            od[opos] = x.dtype() == DType.F64 ? f64.argmax(n, x.f64(), pos, stride) : f32.argmax(n, x.f32(), pos, stride);
         }
         return out;
     }
 
     /**
      * Sums x down to a shape it was broadcast from (the gradient of broadcasting): out's shape
-     * must broadcast to x's shape. out is overwritten and returned.
+     * must broadcast to x's shape. out is overwritten and returned; it must not overlap x unless
+     * it is x itself with nothing to sum (then this is a no-op copy).
      */
     public Tensor sumTo(Tensor x, Tensor out) {
         checkDtypes("sumTo", x, out);
@@ -364,6 +396,7 @@ public final class TensorMath {
             throw new IllegalArgumentException("sumTo: out shape " + out.shapeString() + " does not broadcast to "
                     + x.shapeString());
         }
+        if (mask == 0) return copy(x, out); // nothing to sum; also right when out is x itself
         reduceInto(ReduceOp.SUM, x, mask, SUM_TO, lead, out);
         return out;
     }

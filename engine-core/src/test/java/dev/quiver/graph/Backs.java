@@ -17,4 +17,9 @@ public final class Backs {
     public static CompileOptions on(TensorMath m) {
         return CompileOptions.training().withMath(m);
     }
+
+    /** Options compiling on the given backend, with gradients for inputs as well as parameters. */
+    public static CompileOptions withInputs(TensorMath m) {
+        return CompileOptions.training().withMath(m).withInputGradients(true);
+    }
 }

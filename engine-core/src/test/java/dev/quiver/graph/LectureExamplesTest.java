@@ -28,7 +28,7 @@ class LectureExamplesTest {
         Tensor a = Tensor.randn(F64, 7, 3, 3);
         var A = g.param("A", a);
         var f = g.named("f", x.t().matmul(A).matmul(x));
-        var step = g.compile(f, Backs.on(m));
+        var step = g.compile(f, Backs.withInputs(m));
         double[] xv = {0.5, -1.25, 2.0};
         step.forward(Map.of("x", Tensor.vector(xv)));
         step.backward();
@@ -52,7 +52,7 @@ class LectureExamplesTest {
         var b = g.param("b", bv);
         var c = g.param("c", Tensor.scalar(F64, 1.5));
         var f = x.t().matmul(A).matmul(x).add(b.t().matmul(x)).add(c);
-        var step = g.compile(f, Backs.on(m));
+        var step = g.compile(f, Backs.withInputs(m));
         double[] xv = {1, -2, 0.5, 3};
         step.feed(x, Tensor.vector(xv)).forward().backward();
         double value = 1.5;
@@ -75,7 +75,7 @@ class LectureExamplesTest {
         var g = new Graph();
         var x = g.input("x", F64);
         var f = x.pow(3).sub(x.log());
-        var step = g.compile(f, Backs.on(m));
+        var step = g.compile(f, Backs.withInputs(m));
         for (double xv : new double[] {0.3, 1, 2.5}) {
             step.feed(x, Tensor.scalar(F64, xv)).forward().backward();
             assertClose(xv * xv * xv - Math.log(xv), step.output().item(), "f");
@@ -89,7 +89,7 @@ class LectureExamplesTest {
         var x = g.input("x", F64);
         var f = x.neg().exp().add(1.0).pow(-1);          // 1 / (1 + exp(-x))
         var fused = g.named("fused", x.sigmoid());
-        var step = g.compile(f.add(fused), Backs.on(m));
+        var step = g.compile(f.add(fused), Backs.withInputs(m));
         for (double xv : new double[] {-3, 0, 0.7, 4}) {
             step.feed(x, Tensor.scalar(F64, xv)).forward().backward();
             double s = 1 / (1 + Math.exp(-xv));
@@ -106,7 +106,7 @@ class LectureExamplesTest {
         var x = g.input("x", F64, 3);
         var y = g.input("y", F64);
         var f = Losses.hinge(w, x, y);
-        var step = g.compile(f, Backs.on(m));
+        var step = g.compile(f, Backs.withInputs(m));
         double[][] xs = {{1, 2, 0.1}, {2, 0, 1}, {1, 0, 0.5}};
         double[] ys = {1, -1, 1};
         for (int e = 0; e < xs.length; e++) {

@@ -67,7 +67,7 @@ class StepTest {
         var g = new Graph();
         var x = g.input("x", F64, 3);
         var w = g.param("w", Tensor.vector(1, 2, 3));
-        var step = g.compile(x.mul(w), Backs.on(m));
+        var step = g.compile(x.mul(w), Backs.withInputs(m));
         assertMessage(assertThrows(IllegalStateException.class, step::backward), "forward");
         step.feed(x, Tensor.vector(1, 1, 1)).forward();
         assertMessage(assertThrows(IllegalStateException.class, step::backward), "[3]", "not a scalar", "backward(outputGradient)");
@@ -81,6 +81,20 @@ class StepTest {
         assertEquals(6, infer.output().item());
         assertMessage(assertThrows(IllegalStateException.class, infer::backward), "inference");
         assertMessage(assertThrows(IllegalArgumentException.class, () -> infer.grad(w)), "not a gradient target");
+    }
+
+    @ParameterizedTest @MethodSource("backends")
+    void inputGradientsAreOptIn(TensorMath m) {
+        var g = new Graph();
+        var x = g.input("x", F64, 2);
+        var w = g.param("w", Tensor.vector(1, 2));
+        var step = g.compile(x.dot(w), Backs.on(m));
+        assertEquals(java.util.List.of(w.parameter()), step.parameters());
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> step.grad(x)), "'x' [2]", "not a gradient target");
+        var both = g.compile(x.dot(w), Backs.on(m).withWrt(x));
+        both.feed(x, Tensor.vector(3, 4)).forward().backward();
+        assertEquals(2, both.grad(x).get(1));
+        assertThrows(IllegalArgumentException.class, () -> both.grad(w));
     }
 
     @ParameterizedTest @MethodSource("backends")
@@ -143,7 +157,7 @@ class StepTest {
         var g = new Graph();
         var x = g.input("x", F64, 3, 2);
         var row = x.slice(Index.at(1));
-        var step = g.compile(row.square().sum(), Backs.on(m));
+        var step = g.compile(row.square().sum(), Backs.withInputs(m));
         Tensor buf = step.input("x");
         for (int i = 0; i < 6; i++) buf.setFlat(i, i);
         step.forward().backward();

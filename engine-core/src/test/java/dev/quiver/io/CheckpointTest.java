@@ -48,6 +48,16 @@ class CheckpointTest {
         IllegalArgumentException wrong = assertThrows(IllegalArgumentException.class, () -> c.copyInto("W", Tensor.zeros(DType.F64, 3, 4)));
         assertTrue(wrong.getMessage().contains("[3, 4, 5]") && wrong.getMessage().contains("[3, 4]"), wrong.getMessage());
 
+        // copyAllInto checks every name and shape before copying anything.
+        Tensor untouched = Tensor.zeros(DType.F32, 4, 7);
+        Map<String, Tensor> targets = new java.util.LinkedHashMap<>();
+        targets.put("m", untouched);
+        targets.put("missing", Tensor.zeros(DType.F32, 1));
+        assertThrows(IllegalArgumentException.class, () -> c.copyAllInto("adam.", targets));
+        assertTrue(untouched.bitwiseEquals(Tensor.zeros(DType.F32, 4, 7)), "a failed restore must not copy anything");
+        c.copyAllInto("adam.", Map.of("m", untouched));
+        assertTrue(m.bitwiseEquals(untouched));
+
         // An ordinary safetensors file for other tools.
         TensorSet asSafetensors = SafeTensors.read(file);
         assertEquals(Checkpoint.FORMAT, asSafetensors.metadata().get("quiver.format"));

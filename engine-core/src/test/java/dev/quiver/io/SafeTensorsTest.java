@@ -152,9 +152,9 @@ class SafeTensorsTest {
         assertBad("(a gap)", withData(ONE.replace("[0,8]", "[4,12]"), 12));
         assertBad("overlaps", withData("{\"x\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
                 + "\"y\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", 12));
-        // A header promising 4 GB in a 16-byte file is refused before allocating.
-        assertBad("truncated: the tensors need 4000000000 data bytes",
-                withData(ONE.replace("[2]", "[1000000000]").replace("[0,8]", "[0,4000000000]"), 8));
+        // A header promising 16 GB (more than any test heap) in a 16-byte file is refused before allocating.
+        assertBad("truncated: the tensors need 16000000000 data bytes", withData(ONE.replace("F32", "F64")
+                .replace("[2]", "[2000000000]").replace("[0,8]", "[0,16000000000]"), 8));
         assertBad("truncated", withData(ONE, 7));
         assertBad("trailing garbage: 5 bytes", withData(ONE, 13));
         assertBad("is not a string", withData("{\"__metadata__\":{\"a\":1}}", 0));

@@ -53,6 +53,8 @@ class OpGradientTest {
         cs.add(c("pow 3", n -> n[0].pow(3), r(4)));
         cs.add(c("pow -1.5", n -> n[0].pow(-1.5), pos(4)));
         cs.add(c("square", n -> n[0].square(), r(4)));
+        cs.add(c("pow -1 (reciprocal)", n -> n[0].pow(-1), pos(4)));
+        cs.add(c("pow 0.5 (sqrt)", n -> n[0].pow(0.5), pos(4)));
         cs.add(c("sqrt", n -> n[0].sqrt(), pos(4)));
         cs.add(c("abs", n -> n[0].abs(), r(6)));
         cs.add(c("hinge", n -> n[0].hinge(), Tensor.vector(-0.5, 0.3, 1.7, 2.5, 0.9)));

@@ -108,6 +108,9 @@ class ReductionTest {
         assertEquals(-1.0 / 6, M.mean(x).item(), 1e-15);
         assertEquals(Math.sqrt(1 + 25 + 9 + 16 + 4 + 36), M.norm(x).item(), 1e-14);
         assertEquals(0, M.norm(x).rank());
+        Tensor normOut = Tensor.zeros(DType.F64);
+        assertSame(normOut, M.norm(x.transpose(), normOut));
+        assertEquals(Math.sqrt(91), normOut.item(), 1e-14);
         Tensor empty = Tensor.zeros(DType.F64, 0, 3);
         assertArrayEquals(new double[] {0, 0, 0}, Ref.values(M.sum(empty, 0)));
         assertArrayEquals(new double[] {Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY},
@@ -143,11 +146,24 @@ class ReductionTest {
                         assertEquals(DType.F64, got.dtype());
                         assertArrayEquals(outShape, got.shape());
                         assertArrayEquals(expected, Ref.values(got), dt + " " + Shapes.str(shape) + " axis " + axis + " " + lx);
+                        Tensor out = Ref.make(DType.F64, outShape, new double[expected.length], LAYOUTS[(lx.ordinal() + 1) % 4]);
+                        assertSame(out, M.argmax(xt, axis, out));
+                        assertArrayEquals(expected, Ref.values(out), "out form " + dt + " " + Shapes.str(shape) + " axis " + axis + " " + lx);
                     }
                 }
             }
         }
         assertEquals(1, M.argmax(Tensor.vector(1, Double.NaN, 5, Double.NaN), 0).item());
+    }
+
+    @Test
+    void sumToSameShapeIsACopyEvenInPlace() {
+        Tensor x = Tensor.fromNested(new double[][] {{1, 2}, {3, 4}});
+        assertSame(x, M.sumTo(x, x));
+        assertArrayEquals(new double[] {1, 2, 3, 4}, Ref.values(x));
+        Tensor out = Tensor.zeros(DType.F64, 2, 2);
+        M.sumTo(x.transpose(), out);
+        assertArrayEquals(new double[] {1, 3, 2, 4}, Ref.values(out));
     }
 
     @Test

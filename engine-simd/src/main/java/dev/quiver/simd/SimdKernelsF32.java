@@ -17,16 +17,23 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Fast paths: maps and binary ops run vectorised when every operand has stride 1 (a binary
  * operand may also have stride 0, a broadcast scalar); reductions, argmax, axpby and fill when
- * the data has stride 1. The main loops are unrolled (two vectors per map iteration, four
- * independent accumulators per reduction, because one add chain would be latency-bound) and the
- * tail is one masked vector, so an element's result never depends on its position. Any other
- * stride (n, negative) takes a scalar loop over the reference definitions ({@link UnaryOp#apply},
- * {@link BinaryOp#apply}): exact ops give identical bits on both paths, exp/log/tanh/sigmoid/pow
- * differ by at most their stated ULP bound.
+ * the data has stride 1. Reductions are unrolled by hand into four independent accumulators
+ * (one add chain would be latency-bound); map loops are unrolled by C2; the tail is one masked
+ * vector, so an element's result never depends on its position. Any other stride (n, negative)
+ * takes a scalar loop with the same formulas in the same dtype: exact ops give identical bits on
+ * both paths; exp/log/tanh/sigmoid/pow (java.lang.Math there, SVML in the vector code) differ by
+ * at most their stated ULP bounds.
  *
  * <p>Accuracy of the vectorised transcendentals (the JDK's SVML-backed lanewise EXP, LOG, TANH,
  * POW), measured against StrictMath by the tests: see {@code TranscendentalUlpTest}; sigmoid is
  * {@code 1/(1+e)} or {@code e/(1+e)} with {@code e = exp(-|x|)}, which never overflows.
+ *
+ * <p>Caveat, measured: the JDK runs lanewise EXP/LOG/TANH/POW per lane with java.lang.Math until
+ * C2 compiles the loop, then with SVML; the two differ in the last bit for a few percent of inputs
+ * (exp: 182 of 4096 values in [-20, 20]). So the first calls of a process can differ by 1 ulp
+ * from later ones, and when C2 kicks in depends on timing. Every other kernel, and these ones
+ * once compiled, are bitwise reproducible. {@code -Djdk.incubator.vector.VectorMathLibrary=java}
+ * makes them deterministic at per-lane speed.
  *
  * <p>Sums use a fixed order (per-lane accumulators, then lanes 0..L-1), so results are
  * reproducible for a given vector width; they may differ in the last bits between widths. Each
@@ -38,6 +45,12 @@ import jdk.incubator.vector.VectorSpecies;
 public final class SimdKernelsF32 implements KernelsF32 {
     private static final VectorSpecies<Float> S = VectorSpecies.of(float.class, SimdShape.SHAPE);
     private static final int L = S.length();
+    /**
+     * The JDK's vector math library (SVML, JDK 25) has POW only for 512-bit vectors; at other
+     * widths lanewise POW runs per-lane Java code that allocates on every call (measured: 11 KB
+     * per call at 256 bits), so POW then takes the scalar Math.pow loop instead.
+     */
+    private static final boolean VECTOR_POW = S.vectorBitSize() == 512;
 
     private final GemmF32 gemm;
 
@@ -86,199 +99,271 @@ public final class SimdKernelsF32 implements KernelsF32 {
     private static void unaryStrided(UnaryOp op, int n, float[] x, int xOff, int xStride,
                                      float[] y, int yOff, int yStride, boolean accumulate) {
         for (int i = 0, xi = xOff, yi = yOff; i < n; i++, xi += xStride, yi += yStride) {
-            float v = (float) op.apply(x[xi]);
+            float v = apply(op, x[xi]);
             y[yi] = accumulate ? y[yi] + v : v;
         }
     }
 
-    // Every map below has the same shape: a main loop over two full vectors, then at most two
-    // masked vectors for the tail. The per-op function is written inline so its operator is a
-    // constant; the small helpers (put, putMasked, the constants) always inline.
+    /**
+     * f(x) in this dtype's arithmetic, for the strided paths: the same formulas, rounding steps and
+     * branches as the vector code (and as the scalar backend), with java.lang.Math for the
+     * transcendentals. For float64 it is {@link UnaryOp#apply}; for float32 it rounds to float
+     * where the vector code does.
+     */
+    private static float apply(UnaryOp op, float x) {
+        return switch (op) {
+            case IDENTITY -> x;
+            case NEG -> -x;
+            case ABS -> Math.abs(x);
+            case SIGN -> Math.signum(x);
+            case EXP -> (float) Math.exp(x);
+            case LOG -> (float) Math.log(x);
+            case SQRT -> (float) Math.sqrt(x);
+            case SQUARE -> x * x;
+            case RECIPROCAL -> 1 / x;
+            case TANH -> (float) Math.tanh(x);
+            case SIGMOID -> {
+                float e = (float) Math.exp(-Math.abs(x));
+                yield (x < 0 ? e : 1) / (1 + e);
+            }
+            case RELU -> x > 0 ? x : 0 * x;
+            case STEP -> x > 0 ? 1 : (x != x ? x : 0);
+        };
+    }
+
+    /** f(a, b) in this dtype's arithmetic, for the strided paths (see {@link #apply(UnaryOp, float)}). */
+    private static float apply(BinaryOp op, float a, float b) {
+        return switch (op) {
+            case ADD -> a + b;
+            case SUB -> a - b;
+            case MUL -> a * b;
+            case DIV -> a / b;
+            case MIN -> Math.min(a, b);
+            case MAX -> Math.max(a, b);
+            case POW -> (float) Math.pow(a, b);
+            case GE_MASK -> a >= b ? 1 : 0;
+            case GT_MASK -> a > b ? 1 : 0;
+            case TANH_GRAD -> b * (1 - a * a);
+            case SIGMOID_GRAD -> b * a * (1 - a);
+            case RELU_GRAD -> a > 0 ? b : 0;
+        };
+    }
+
+    // Every map below has the same shape: a main loop over full vectors (C2 unrolls it), then one
+    // masked vector for the tail. The per-op expression is written out in each loop, twice, on
+    // purpose: a helper method taking or returning a vector is boxed whenever C2 declines to
+    // inline it, which happens in real programs (many call sites, "already compiled into a big
+    // method") even for tiny helpers. Vectors never cross a call in this class.
 
     private static void identity(int n, float[] x, int xo, float[] y, int yo, boolean acc) {
         int i = 0;
-        for (int end = n - 2 * L; i <= end; i += 2 * L) {
-            put(FloatVector.fromArray(S, x, xo + i), y, yo + i, acc);
-            put(FloatVector.fromArray(S, x, xo + i + L), y, yo + i + L, acc);
+        for (int end = S.loopBound(n); i < end; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            FloatVector r = v;
+            (acc ? r.add(FloatVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
         }
-        for (; i < n; i += L) {
+        if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
-            putMasked(FloatVector.fromArray(S, x, xo + i, m), y, yo + i, acc, m);
+            FloatVector v = FloatVector.fromArray(S, x, xo + i, m);
+            FloatVector r = v;
+            (acc ? r.add(FloatVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
         }
     }
 
     private static void neg(int n, float[] x, int xo, float[] y, int yo, boolean acc) {
         int i = 0;
-        for (int end = n - 2 * L; i <= end; i += 2 * L) {
-            put(FloatVector.fromArray(S, x, xo + i).neg(), y, yo + i, acc);
-            put(FloatVector.fromArray(S, x, xo + i + L).neg(), y, yo + i + L, acc);
+        for (int end = S.loopBound(n); i < end; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            FloatVector r = v.neg();
+            (acc ? r.add(FloatVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
         }
-        for (; i < n; i += L) {
+        if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
-            putMasked(FloatVector.fromArray(S, x, xo + i, m).neg(), y, yo + i, acc, m);
+            FloatVector v = FloatVector.fromArray(S, x, xo + i, m);
+            FloatVector r = v.neg();
+            (acc ? r.add(FloatVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
         }
     }
 
     private static void abs(int n, float[] x, int xo, float[] y, int yo, boolean acc) {
         int i = 0;
-        for (int end = n - 2 * L; i <= end; i += 2 * L) {
-            put(FloatVector.fromArray(S, x, xo + i).abs(), y, yo + i, acc);
-            put(FloatVector.fromArray(S, x, xo + i + L).abs(), y, yo + i + L, acc);
+        for (int end = S.loopBound(n); i < end; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            FloatVector r = v.abs();
+            (acc ? r.add(FloatVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
         }
-        for (; i < n; i += L) {
+        if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
-            putMasked(FloatVector.fromArray(S, x, xo + i, m).abs(), y, yo + i, acc, m);
-        }
-    }
-
-    private static void sign(int n, float[] x, int xo, float[] y, int yo, boolean acc) {
-        int i = 0;
-        for (int end = n - 2 * L; i <= end; i += 2 * L) {
-            put(sign(FloatVector.fromArray(S, x, xo + i)), y, yo + i, acc);
-            put(sign(FloatVector.fromArray(S, x, xo + i + L)), y, yo + i + L, acc);
-        }
-        for (; i < n; i += L) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            putMasked(sign(FloatVector.fromArray(S, x, xo + i, m)), y, yo + i, acc, m);
+            FloatVector v = FloatVector.fromArray(S, x, xo + i, m);
+            FloatVector r = v.abs();
+            (acc ? r.add(FloatVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
         }
     }
 
     /** Math.signum: +-1, and x itself for +-0 and NaN. */
-    private static FloatVector sign(FloatVector v) {
-        return v.blend(one(), v.compare(VectorOperators.GT, (float) 0))
-                .blend(one().neg(), v.compare(VectorOperators.LT, (float) 0));
+    private static void sign(int n, float[] x, int xo, float[] y, int yo, boolean acc) {
+        FloatVector one = FloatVector.broadcast(S, (float) 1);
+        FloatVector minusOne = FloatVector.broadcast(S, (float) -1);
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            FloatVector r = v.blend(one, v.compare(VectorOperators.GT, (float) 0))
+                    .blend(minusOne, v.compare(VectorOperators.LT, (float) 0));
+            (acc ? r.add(FloatVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(S, x, xo + i, m);
+            FloatVector r = v.blend(one, v.compare(VectorOperators.GT, (float) 0))
+                    .blend(minusOne, v.compare(VectorOperators.LT, (float) 0));
+            (acc ? r.add(FloatVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
+        }
     }
 
     private static void exp(int n, float[] x, int xo, float[] y, int yo, boolean acc) {
         int i = 0;
-        for (int end = n - 2 * L; i <= end; i += 2 * L) {
-            put(FloatVector.fromArray(S, x, xo + i).lanewise(VectorOperators.EXP), y, yo + i, acc);
-            put(FloatVector.fromArray(S, x, xo + i + L).lanewise(VectorOperators.EXP), y, yo + i + L, acc);
+        for (int end = S.loopBound(n); i < end; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            FloatVector r = v.lanewise(VectorOperators.EXP);
+            (acc ? r.add(FloatVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
         }
-        for (; i < n; i += L) {
+        if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
-            putMasked(FloatVector.fromArray(S, x, xo + i, m).lanewise(VectorOperators.EXP), y, yo + i, acc, m);
+            FloatVector v = FloatVector.fromArray(S, x, xo + i, m);
+            FloatVector r = v.lanewise(VectorOperators.EXP);
+            (acc ? r.add(FloatVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
         }
     }
 
     private static void log(int n, float[] x, int xo, float[] y, int yo, boolean acc) {
         int i = 0;
-        for (int end = n - 2 * L; i <= end; i += 2 * L) {
-            put(FloatVector.fromArray(S, x, xo + i).lanewise(VectorOperators.LOG), y, yo + i, acc);
-            put(FloatVector.fromArray(S, x, xo + i + L).lanewise(VectorOperators.LOG), y, yo + i + L, acc);
+        for (int end = S.loopBound(n); i < end; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            FloatVector r = v.lanewise(VectorOperators.LOG);
+            (acc ? r.add(FloatVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
         }
-        for (; i < n; i += L) {
+        if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
-            putMasked(FloatVector.fromArray(S, x, xo + i, m).lanewise(VectorOperators.LOG), y, yo + i, acc, m);
+            FloatVector v = FloatVector.fromArray(S, x, xo + i, m);
+            FloatVector r = v.lanewise(VectorOperators.LOG);
+            (acc ? r.add(FloatVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
         }
     }
 
     private static void sqrt(int n, float[] x, int xo, float[] y, int yo, boolean acc) {
         int i = 0;
-        for (int end = n - 2 * L; i <= end; i += 2 * L) {
-            put(FloatVector.fromArray(S, x, xo + i).sqrt(), y, yo + i, acc);
-            put(FloatVector.fromArray(S, x, xo + i + L).sqrt(), y, yo + i + L, acc);
+        for (int end = S.loopBound(n); i < end; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            FloatVector r = v.sqrt();
+            (acc ? r.add(FloatVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
         }
-        for (; i < n; i += L) {
+        if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
-            putMasked(FloatVector.fromArray(S, x, xo + i, m).sqrt(), y, yo + i, acc, m);
+            FloatVector v = FloatVector.fromArray(S, x, xo + i, m);
+            FloatVector r = v.sqrt();
+            (acc ? r.add(FloatVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
         }
     }
 
     private static void square(int n, float[] x, int xo, float[] y, int yo, boolean acc) {
         int i = 0;
-        for (int end = n - 2 * L; i <= end; i += 2 * L) {
-            FloatVector v0 = FloatVector.fromArray(S, x, xo + i);
-            FloatVector v1 = FloatVector.fromArray(S, x, xo + i + L);
-            put(v0.mul(v0), y, yo + i, acc);
-            put(v1.mul(v1), y, yo + i + L, acc);
+        for (int end = S.loopBound(n); i < end; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            FloatVector r = v.mul(v);
+            (acc ? r.add(FloatVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
         }
-        for (; i < n; i += L) {
+        if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
             FloatVector v = FloatVector.fromArray(S, x, xo + i, m);
-            putMasked(v.mul(v), y, yo + i, acc, m);
+            FloatVector r = v.mul(v);
+            (acc ? r.add(FloatVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
         }
     }
 
     private static void reciprocal(int n, float[] x, int xo, float[] y, int yo, boolean acc) {
+        FloatVector one = FloatVector.broadcast(S, (float) 1);
         int i = 0;
-        for (int end = n - 2 * L; i <= end; i += 2 * L) {
-            put(one().div(FloatVector.fromArray(S, x, xo + i)), y, yo + i, acc);
-            put(one().div(FloatVector.fromArray(S, x, xo + i + L)), y, yo + i + L, acc);
+        for (int end = S.loopBound(n); i < end; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            FloatVector r = one.div(v);
+            (acc ? r.add(FloatVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
         }
-        for (; i < n; i += L) {
+        if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
-            putMasked(one().div(FloatVector.fromArray(S, x, xo + i, m)), y, yo + i, acc, m);
+            FloatVector v = FloatVector.fromArray(S, x, xo + i, m);
+            FloatVector r = one.div(v);
+            (acc ? r.add(FloatVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
         }
     }
 
     private static void tanh(int n, float[] x, int xo, float[] y, int yo, boolean acc) {
         int i = 0;
-        for (int end = n - 2 * L; i <= end; i += 2 * L) {
-            put(FloatVector.fromArray(S, x, xo + i).lanewise(VectorOperators.TANH), y, yo + i, acc);
-            put(FloatVector.fromArray(S, x, xo + i + L).lanewise(VectorOperators.TANH), y, yo + i + L, acc);
+        for (int end = S.loopBound(n); i < end; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            FloatVector r = v.lanewise(VectorOperators.TANH);
+            (acc ? r.add(FloatVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
         }
-        for (; i < n; i += L) {
+        if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
-            putMasked(FloatVector.fromArray(S, x, xo + i, m).lanewise(VectorOperators.TANH), y, yo + i, acc, m);
+            FloatVector v = FloatVector.fromArray(S, x, xo + i, m);
+            FloatVector r = v.lanewise(VectorOperators.TANH);
+            (acc ? r.add(FloatVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
         }
     }
 
+    /** 1/(1+e) for x >= 0 and e/(1+e) for x < 0, with e = exp(-|x|) in (0, 1]: one EXP per lane
+     * and no overflow for large |x| (exp(-x) alone overflows to inf for x < -709). */
     private static void sigmoid(int n, float[] x, int xo, float[] y, int yo, boolean acc) {
+        FloatVector one = FloatVector.broadcast(S, (float) 1);
         int i = 0;
-        for (int end = n - 2 * L; i <= end; i += 2 * L) {
-            put(sigmoid(FloatVector.fromArray(S, x, xo + i)), y, yo + i, acc);
-            put(sigmoid(FloatVector.fromArray(S, x, xo + i + L)), y, yo + i + L, acc);
+        for (int end = S.loopBound(n); i < end; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            FloatVector e = v.abs().neg().lanewise(VectorOperators.EXP);
+            FloatVector r = one.blend(e, v.compare(VectorOperators.LT, (float) 0)).div(one.add(e));
+            (acc ? r.add(FloatVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
         }
-        for (; i < n; i += L) {
+        if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
-            putMasked(sigmoid(FloatVector.fromArray(S, x, xo + i, m)), y, yo + i, acc, m);
-        }
-    }
-
-    /**
-     * 1/(1+e) for x >= 0 and e/(1+e) for x < 0, with e = exp(-|x|) in (0, 1]: one EXP per lane
-     * and no overflow for large |x| (exp(-x) alone overflows to inf for x < -709).
-     */
-    private static FloatVector sigmoid(FloatVector v) {
-        FloatVector e = v.abs().neg().lanewise(VectorOperators.EXP);
-        FloatVector numerator = one().blend(e, v.compare(VectorOperators.LT, (float) 0));
-        return numerator.div(one().add(e));
-    }
-
-    private static void relu(int n, float[] x, int xo, float[] y, int yo, boolean acc) {
-        int i = 0;
-        for (int end = n - 2 * L; i <= end; i += 2 * L) {
-            put(relu(FloatVector.fromArray(S, x, xo + i)), y, yo + i, acc);
-            put(relu(FloatVector.fromArray(S, x, xo + i + L)), y, yo + i + L, acc);
-        }
-        for (; i < n; i += L) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            putMasked(relu(FloatVector.fromArray(S, x, xo + i, m)), y, yo + i, acc, m);
+            FloatVector v = FloatVector.fromArray(S, x, xo + i, m);
+            FloatVector e = v.abs().neg().lanewise(VectorOperators.EXP);
+            FloatVector r = one.blend(e, v.compare(VectorOperators.LT, (float) 0)).div(one.add(e));
+            (acc ? r.add(FloatVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
         }
     }
 
     /** x > 0 ? x : 0 * x, exactly as the reference (so NaN stays NaN and relu(-3) is -0). */
-    private static FloatVector relu(FloatVector v) {
-        return zero().mul(v).blend(v, v.compare(VectorOperators.GT, (float) 0));
-    }
-
-    private static void step(int n, float[] x, int xo, float[] y, int yo, boolean acc) {
+    private static void relu(int n, float[] x, int xo, float[] y, int yo, boolean acc) {
+        FloatVector zero = FloatVector.zero(S);
         int i = 0;
-        for (int end = n - 2 * L; i <= end; i += 2 * L) {
-            put(step(FloatVector.fromArray(S, x, xo + i)), y, yo + i, acc);
-            put(step(FloatVector.fromArray(S, x, xo + i + L)), y, yo + i + L, acc);
+        for (int end = S.loopBound(n); i < end; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            FloatVector r = zero.mul(v).blend(v, v.compare(VectorOperators.GT, (float) 0));
+            (acc ? r.add(FloatVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
         }
-        for (; i < n; i += L) {
+        if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
-            putMasked(step(FloatVector.fromArray(S, x, xo + i, m)), y, yo + i, acc, m);
+            FloatVector v = FloatVector.fromArray(S, x, xo + i, m);
+            FloatVector r = zero.mul(v).blend(v, v.compare(VectorOperators.GT, (float) 0));
+            (acc ? r.add(FloatVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
         }
     }
 
     /** 1 where x > 0, NaN where x is NaN, else 0. */
-    private static FloatVector step(FloatVector v) {
-        return zero().blend(one(), v.compare(VectorOperators.GT, (float) 0))
-                .blend(v, v.test(VectorOperators.IS_NAN));
+    private static void step(int n, float[] x, int xo, float[] y, int yo, boolean acc) {
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector one = FloatVector.broadcast(S, (float) 1);
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            FloatVector r = zero.blend(one, v.compare(VectorOperators.GT, (float) 0)).blend(v, v.test(VectorOperators.IS_NAN));
+            (acc ? r.add(FloatVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector v = FloatVector.fromArray(S, x, xo + i, m);
+            FloatVector r = zero.blend(one, v.compare(VectorOperators.GT, (float) 0)).blend(v, v.test(VectorOperators.IS_NAN));
+            (acc ? r.add(FloatVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
+        }
     }
 
     // ---------------------------------------------------------------- binary maps
@@ -301,7 +386,10 @@ public final class SimdKernelsF32 implements KernelsF32 {
             case DIV -> div(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
             case MIN -> min(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
             case MAX -> max(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
-            case POW -> pow(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
+            case POW -> {
+                if (VECTOR_POW) pow(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
+                else binaryStrided(op, n, a, aOff, aStride, b, bOff, bStride, c, cOff, 1, accumulate);
+            }
             case GE_MASK -> geMask(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
             case GT_MASK -> gtMask(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
             case TANH_GRAD -> tanhGrad(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
@@ -314,24 +402,28 @@ public final class SimdKernelsF32 implements KernelsF32 {
                                       float[] b, int bOff, int bStride,
                                       float[] c, int cOff, int cStride, boolean accumulate) {
         for (int i = 0, ai = aOff, bi = bOff, ci = cOff; i < n; i++, ai += aStride, bi += bStride, ci += cStride) {
-            float v = (float) op.apply(a[ai], b[bi]);
+            float v = apply(op, a[ai], b[bi]);
             c[ci] = accumulate ? c[ci] + v : v;
         }
     }
 
-    // Binary loops: as the maps, one full vector per step of the main loop (the loads of a and b
-    // already give two independent streams) plus a masked tail; an operand with stride 0 is
-    // broadcast (see load).
+    // Binary loops: as the maps; an operand with stride 0 is broadcast (a scalar operand).
 
     private static void add(int n, float[] a, int ao, int as, float[] b, int bo, int bs,
                             float[] c, int co, boolean acc) {
         int i = 0;
         for (int end = S.loopBound(n); i < end; i += L) {
-            put(load(a, ao, as, i).add(load(b, bo, bs, i)), c, co + i, acc);
+            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i);
+            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i);
+            FloatVector r = va.add(vb);
+            (acc ? r.add(FloatVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
         if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
-            putMasked(load(a, ao, as, i, m).add(load(b, bo, bs, i, m)), c, co + i, acc, m);
+            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i, m);
+            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i, m);
+            FloatVector r = va.add(vb);
+            (acc ? r.add(FloatVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
         }
     }
 
@@ -339,11 +431,17 @@ public final class SimdKernelsF32 implements KernelsF32 {
                             float[] c, int co, boolean acc) {
         int i = 0;
         for (int end = S.loopBound(n); i < end; i += L) {
-            put(load(a, ao, as, i).sub(load(b, bo, bs, i)), c, co + i, acc);
+            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i);
+            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i);
+            FloatVector r = va.sub(vb);
+            (acc ? r.add(FloatVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
         if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
-            putMasked(load(a, ao, as, i, m).sub(load(b, bo, bs, i, m)), c, co + i, acc, m);
+            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i, m);
+            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i, m);
+            FloatVector r = va.sub(vb);
+            (acc ? r.add(FloatVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
         }
     }
 
@@ -351,11 +449,17 @@ public final class SimdKernelsF32 implements KernelsF32 {
                             float[] c, int co, boolean acc) {
         int i = 0;
         for (int end = S.loopBound(n); i < end; i += L) {
-            put(load(a, ao, as, i).mul(load(b, bo, bs, i)), c, co + i, acc);
+            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i);
+            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i);
+            FloatVector r = va.mul(vb);
+            (acc ? r.add(FloatVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
         if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
-            putMasked(load(a, ao, as, i, m).mul(load(b, bo, bs, i, m)), c, co + i, acc, m);
+            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i, m);
+            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i, m);
+            FloatVector r = va.mul(vb);
+            (acc ? r.add(FloatVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
         }
     }
 
@@ -363,11 +467,17 @@ public final class SimdKernelsF32 implements KernelsF32 {
                             float[] c, int co, boolean acc) {
         int i = 0;
         for (int end = S.loopBound(n); i < end; i += L) {
-            put(load(a, ao, as, i).div(load(b, bo, bs, i)), c, co + i, acc);
+            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i);
+            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i);
+            FloatVector r = va.div(vb);
+            (acc ? r.add(FloatVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
         if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
-            putMasked(load(a, ao, as, i, m).div(load(b, bo, bs, i, m)), c, co + i, acc, m);
+            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i, m);
+            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i, m);
+            FloatVector r = va.div(vb);
+            (acc ? r.add(FloatVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
         }
     }
 
@@ -375,11 +485,17 @@ public final class SimdKernelsF32 implements KernelsF32 {
                             float[] c, int co, boolean acc) {
         int i = 0;
         for (int end = S.loopBound(n); i < end; i += L) {
-            put(load(a, ao, as, i).min(load(b, bo, bs, i)), c, co + i, acc);
+            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i);
+            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i);
+            FloatVector r = va.min(vb);
+            (acc ? r.add(FloatVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
         if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
-            putMasked(load(a, ao, as, i, m).min(load(b, bo, bs, i, m)), c, co + i, acc, m);
+            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i, m);
+            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i, m);
+            FloatVector r = va.min(vb);
+            (acc ? r.add(FloatVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
         }
     }
 
@@ -387,11 +503,17 @@ public final class SimdKernelsF32 implements KernelsF32 {
                             float[] c, int co, boolean acc) {
         int i = 0;
         for (int end = S.loopBound(n); i < end; i += L) {
-            put(load(a, ao, as, i).max(load(b, bo, bs, i)), c, co + i, acc);
+            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i);
+            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i);
+            FloatVector r = va.max(vb);
+            (acc ? r.add(FloatVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
         if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
-            putMasked(load(a, ao, as, i, m).max(load(b, bo, bs, i, m)), c, co + i, acc, m);
+            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i, m);
+            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i, m);
+            FloatVector r = va.max(vb);
+            (acc ? r.add(FloatVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
         }
     }
 
@@ -399,89 +521,118 @@ public final class SimdKernelsF32 implements KernelsF32 {
                             float[] c, int co, boolean acc) {
         int i = 0;
         for (int end = S.loopBound(n); i < end; i += L) {
-            put(load(a, ao, as, i).lanewise(VectorOperators.POW, load(b, bo, bs, i)), c, co + i, acc);
+            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i);
+            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i);
+            FloatVector r = va.lanewise(VectorOperators.POW, vb);
+            (acc ? r.add(FloatVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
         if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
-            putMasked(load(a, ao, as, i, m).lanewise(VectorOperators.POW, load(b, bo, bs, i, m)), c, co + i, acc, m);
+            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i, m);
+            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i, m);
+            FloatVector r = va.lanewise(VectorOperators.POW, vb);
+            (acc ? r.add(FloatVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
         }
     }
 
     private static void geMask(int n, float[] a, int ao, int as, float[] b, int bo, int bs,
                                float[] c, int co, boolean acc) {
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector one = FloatVector.broadcast(S, (float) 1);
         int i = 0;
         for (int end = S.loopBound(n); i < end; i += L) {
-            put(zero().blend(one(), load(a, ao, as, i).compare(VectorOperators.GE, load(b, bo, bs, i))), c, co + i, acc);
+            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i);
+            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i);
+            FloatVector r = zero.blend(one, va.compare(VectorOperators.GE, vb));
+            (acc ? r.add(FloatVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
         if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
-            putMasked(zero().blend(one(), load(a, ao, as, i, m).compare(VectorOperators.GE, load(b, bo, bs, i, m))),
-                    c, co + i, acc, m);
+            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i, m);
+            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i, m);
+            FloatVector r = zero.blend(one, va.compare(VectorOperators.GE, vb));
+            (acc ? r.add(FloatVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
         }
     }
 
     private static void gtMask(int n, float[] a, int ao, int as, float[] b, int bo, int bs,
                                float[] c, int co, boolean acc) {
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector one = FloatVector.broadcast(S, (float) 1);
         int i = 0;
         for (int end = S.loopBound(n); i < end; i += L) {
-            put(zero().blend(one(), load(a, ao, as, i).compare(VectorOperators.GT, load(b, bo, bs, i))), c, co + i, acc);
+            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i);
+            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i);
+            FloatVector r = zero.blend(one, va.compare(VectorOperators.GT, vb));
+            (acc ? r.add(FloatVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
         if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
-            putMasked(zero().blend(one(), load(a, ao, as, i, m).compare(VectorOperators.GT, load(b, bo, bs, i, m))),
-                    c, co + i, acc, m);
-        }
-    }
-
-    private static void tanhGrad(int n, float[] a, int ao, int as, float[] b, int bo, int bs,
-                                 float[] c, int co, boolean acc) {
-        int i = 0;
-        for (int end = S.loopBound(n); i < end; i += L) {
-            put(tanhGrad(load(a, ao, as, i), load(b, bo, bs, i)), c, co + i, acc);
-        }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            putMasked(tanhGrad(load(a, ao, as, i, m), load(b, bo, bs, i, m)), c, co + i, acc, m);
+            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i, m);
+            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i, m);
+            FloatVector r = zero.blend(one, va.compare(VectorOperators.GT, vb));
+            (acc ? r.add(FloatVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
         }
     }
 
     /** b * (1 - a*a), rounded step by step exactly as the reference (no FMA). */
-    private static FloatVector tanhGrad(FloatVector a, FloatVector b) {
-        return b.mul(one().sub(a.mul(a)));
-    }
-
-    private static void sigmoidGrad(int n, float[] a, int ao, int as, float[] b, int bo, int bs,
-                                    float[] c, int co, boolean acc) {
+    private static void tanhGrad(int n, float[] a, int ao, int as, float[] b, int bo, int bs,
+                                 float[] c, int co, boolean acc) {
+        FloatVector one = FloatVector.broadcast(S, (float) 1);
         int i = 0;
         for (int end = S.loopBound(n); i < end; i += L) {
-            put(sigmoidGrad(load(a, ao, as, i), load(b, bo, bs, i)), c, co + i, acc);
+            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i);
+            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i);
+            FloatVector r = vb.mul(one.sub(va.mul(va)));
+            (acc ? r.add(FloatVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
         if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
-            putMasked(sigmoidGrad(load(a, ao, as, i, m), load(b, bo, bs, i, m)), c, co + i, acc, m);
+            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i, m);
+            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i, m);
+            FloatVector r = vb.mul(one.sub(va.mul(va)));
+            (acc ? r.add(FloatVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
         }
     }
 
     /** (b * a) * (1 - a), in the reference's evaluation order. */
-    private static FloatVector sigmoidGrad(FloatVector a, FloatVector b) {
-        return b.mul(a).mul(one().sub(a));
-    }
-
-    private static void reluGrad(int n, float[] a, int ao, int as, float[] b, int bo, int bs,
-                                 float[] c, int co, boolean acc) {
+    private static void sigmoidGrad(int n, float[] a, int ao, int as, float[] b, int bo, int bs,
+                                    float[] c, int co, boolean acc) {
+        FloatVector one = FloatVector.broadcast(S, (float) 1);
         int i = 0;
         for (int end = S.loopBound(n); i < end; i += L) {
-            put(reluGrad(load(a, ao, as, i), load(b, bo, bs, i)), c, co + i, acc);
+            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i);
+            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i);
+            FloatVector r = vb.mul(va).mul(one.sub(va));
+            (acc ? r.add(FloatVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
         if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
-            putMasked(reluGrad(load(a, ao, as, i, m), load(b, bo, bs, i, m)), c, co + i, acc, m);
+            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i, m);
+            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i, m);
+            FloatVector r = vb.mul(va).mul(one.sub(va));
+            (acc ? r.add(FloatVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
         }
     }
 
     /** a > 0 ? b : 0. */
-    private static FloatVector reluGrad(FloatVector a, FloatVector b) {
-        return zero().blend(b, a.compare(VectorOperators.GT, (float) 0));
+    private static void reluGrad(int n, float[] a, int ao, int as, float[] b, int bo, int bs,
+                                 float[] c, int co, boolean acc) {
+        FloatVector zero = FloatVector.zero(S);
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += L) {
+            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i);
+            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i);
+            FloatVector r = zero.blend(vb, va.compare(VectorOperators.GT, (float) 0));
+            (acc ? r.add(FloatVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i, m);
+            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i, m);
+            FloatVector r = zero.blend(vb, va.compare(VectorOperators.GT, (float) 0));
+            (acc ? r.add(FloatVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
+        }
     }
 
     // ---------------------------------------------------------------- reductions
@@ -536,7 +687,7 @@ public final class SimdKernelsF32 implements KernelsF32 {
     }
 
     private static float sum(int n, float[] x, int xo) {
-        FloatVector s0 = zero(), s1 = zero(), s2 = zero(), s3 = zero();
+        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
         int i = 0;
         for (int end = n - 4 * L; i <= end; i += 4 * L) {
             s0 = s0.add(FloatVector.fromArray(S, x, xo + i));
@@ -547,11 +698,16 @@ public final class SimdKernelsF32 implements KernelsF32 {
         for (; i < n; i += L) {
             s0 = s0.add(FloatVector.fromArray(S, x, xo + i, S.indexInRange(i, n)));
         }
-        return sumLanesInOrder(s0.add(s1).add(s2.add(s3)));
+        // Lanes added 0, 1, ..., L-1: a fixed order, unlike reduceLanes(ADD), whose floating-point
+        // order is unspecified and may differ between the intrinsic and the interpreter.
+        FloatVector total = s0.add(s1).add(s2.add(s3));
+        float sum = total.lane(0);
+        for (int j = 1; j < L; j++) sum += total.lane(j);
+        return sum;
     }
 
     private static float sumSquares(int n, float[] x, int xo) {
-        FloatVector s0 = zero(), s1 = zero(), s2 = zero(), s3 = zero();
+        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
         int i = 0;
         for (int end = n - 4 * L; i <= end; i += 4 * L) {
             FloatVector v0 = FloatVector.fromArray(S, x, xo + i);
@@ -567,17 +723,12 @@ public final class SimdKernelsF32 implements KernelsF32 {
             FloatVector v = FloatVector.fromArray(S, x, xo + i, S.indexInRange(i, n));
             s0 = v.fma(v, s0);
         }
-        return sumLanesInOrder(s0.add(s1).add(s2.add(s3)));
-    }
-
-    /**
-     * Lanes added 0, 1, ..., L-1: a fixed order, unlike reduceLanes(ADD), whose floating-point
-     * order is unspecified and may differ between the intrinsic and the interpreter.
-     */
-    private static float sumLanesInOrder(FloatVector v) {
-        float s = v.lane(0);
-        for (int j = 1; j < L; j++) s += v.lane(j);
-        return s;
+        // Lanes added 0, 1, ..., L-1: a fixed order, unlike reduceLanes(ADD), whose floating-point
+        // order is unspecified and may differ between the intrinsic and the interpreter.
+        FloatVector total = s0.add(s1).add(s2.add(s3));
+        float sum = total.lane(0);
+        for (int j = 1; j < L; j++) sum += total.lane(j);
+        return sum;
     }
 
     private static float max(int n, float[] x, int xo) {
@@ -692,33 +843,5 @@ public final class SimdKernelsF32 implements KernelsF32 {
         int i = 0;
         for (int end = S.loopBound(n); i < end; i += L) v.intoArray(y, yOff + i);
         if (i < n) v.intoArray(y, yOff + i, S.indexInRange(i, n));
-    }
-
-    // ---------------------------------------------------------------- small helpers (always inlined)
-
-    private static FloatVector zero() {
-        return FloatVector.zero(S);
-    }
-
-    private static FloatVector one() {
-        return FloatVector.broadcast(S, (float) 1);
-    }
-
-    /** The operand's vector at element i: a broadcast when its stride is 0 (a scalar operand). */
-    private static FloatVector load(float[] a, int off, int stride, int i) {
-        return stride == 0 ? FloatVector.broadcast(S, a[off]) : FloatVector.fromArray(S, a, off + i);
-    }
-
-    private static FloatVector load(float[] a, int off, int stride, int i, VectorMask<Float> m) {
-        return stride == 0 ? FloatVector.broadcast(S, a[off]) : FloatVector.fromArray(S, a, off + i, m);
-    }
-
-    /** y[i..i+L) = v, or += v when accumulating. */
-    private static void put(FloatVector v, float[] y, int i, boolean accumulate) {
-        (accumulate ? v.add(FloatVector.fromArray(S, y, i)) : v).intoArray(y, i);
-    }
-
-    private static void putMasked(FloatVector v, float[] y, int i, boolean accumulate, VectorMask<Float> m) {
-        (accumulate ? v.add(FloatVector.fromArray(S, y, i, m)) : v).intoArray(y, i, m);
     }
 }

@@ -16,16 +16,23 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Fast paths: maps and binary ops run vectorised when every operand has stride 1 (a binary
  * operand may also have stride 0, a broadcast scalar); reductions, argmax, axpby and fill when
- * the data has stride 1. The main loops are unrolled (two vectors per map iteration, four
- * independent accumulators per reduction, because one add chain would be latency-bound) and the
- * tail is one masked vector, so an element's result never depends on its position. Any other
- * stride (n, negative) takes a scalar loop over the reference definitions ({@link UnaryOp#apply},
- * {@link BinaryOp#apply}): exact ops give identical bits on both paths, exp/log/tanh/sigmoid/pow
- * differ by at most their stated ULP bound.
+ * the data has stride 1. Reductions are unrolled by hand into four independent accumulators
+ * (one add chain would be latency-bound); map loops are unrolled by C2; the tail is one masked
+ * vector, so an element's result never depends on its position. Any other stride (n, negative)
+ * takes a scalar loop with the same formulas in the same dtype: exact ops give identical bits on
+ * both paths; exp/log/tanh/sigmoid/pow (java.lang.Math there, SVML in the vector code) differ by
+ * at most their stated ULP bounds.
  *
  * <p>Accuracy of the vectorised transcendentals (the JDK's SVML-backed lanewise EXP, LOG, TANH,
  * POW), measured against StrictMath by the tests: see {@code TranscendentalUlpTest}; sigmoid is
  * {@code 1/(1+e)} or {@code e/(1+e)} with {@code e = exp(-|x|)}, which never overflows.
+ *
+ * <p>Caveat, measured: the JDK runs lanewise EXP/LOG/TANH/POW per lane with java.lang.Math until
+ * C2 compiles the loop, then with SVML; the two differ in the last bit for a few percent of inputs
+ * (exp: 182 of 4096 values in [-20, 20]). So the first calls of a process can differ by 1 ulp
+ * from later ones, and when C2 kicks in depends on timing. Every other kernel, and these ones
+ * once compiled, are bitwise reproducible. {@code -Djdk.incubator.vector.VectorMathLibrary=java}
+ * makes them deterministic at per-lane speed.
  *
  * <p>Sums use a fixed order (per-lane accumulators, then lanes 0..L-1), so results are
  * reproducible for a given vector width; they may differ in the last bits between widths. Each
@@ -37,6 +44,12 @@ import jdk.incubator.vector.VectorSpecies;
 public final class SimdKernelsF64 implements KernelsF64 {
     private static final VectorSpecies<Double> S = VectorSpecies.of(double.class, SimdShape.SHAPE);
     private static final int L = S.length();
+    /**
+     * The JDK's vector math library (SVML, JDK 25) has POW only for 512-bit vectors; at other
+     * widths lanewise POW runs per-lane Java code that allocates on every call (measured: 11 KB
+     * per call at 256 bits), so POW then takes the scalar Math.pow loop instead.
+     */
+    private static final boolean VECTOR_POW = S.vectorBitSize() == 512;
 
     private final GemmF64 gemm;
 
@@ -85,199 +98,271 @@ public final class SimdKernelsF64 implements KernelsF64 {
     private static void unaryStrided(UnaryOp op, int n, double[] x, int xOff, int xStride,
                                      double[] y, int yOff, int yStride, boolean accumulate) {
         for (int i = 0, xi = xOff, yi = yOff; i < n; i++, xi += xStride, yi += yStride) {
-            double v = (double) op.apply(x[xi]);
+            double v = apply(op, x[xi]);
             y[yi] = accumulate ? y[yi] + v : v;
         }
     }
 
-    // Every map below has the same shape: a main loop over two full vectors, then at most two
-    // masked vectors for the tail. The per-op function is written inline so its operator is a
-    // constant; the small helpers (put, putMasked, the constants) always inline.
+    /**
+     * f(x) in this dtype's arithmetic, for the strided paths: the same formulas, rounding steps and
+     * branches as the vector code (and as the scalar backend), with java.lang.Math for the
+     * transcendentals. For float64 it is {@link UnaryOp#apply}; for float32 it rounds to float
+     * where the vector code does.
+     */
+    private static double apply(UnaryOp op, double x) {
+        return switch (op) {
+            case IDENTITY -> x;
+            case NEG -> -x;
+            case ABS -> Math.abs(x);
+            case SIGN -> Math.signum(x);
+            case EXP -> (double) Math.exp(x);
+            case LOG -> (double) Math.log(x);
+            case SQRT -> (double) Math.sqrt(x);
+            case SQUARE -> x * x;
+            case RECIPROCAL -> 1 / x;
+            case TANH -> (double) Math.tanh(x);
+            case SIGMOID -> {
+                double e = (double) Math.exp(-Math.abs(x));
+                yield (x < 0 ? e : 1) / (1 + e);
+            }
+            case RELU -> x > 0 ? x : 0 * x;
+            case STEP -> x > 0 ? 1 : (x != x ? x : 0);
+        };
+    }
+
+    /** f(a, b) in this dtype's arithmetic, for the strided paths (see {@link #apply(UnaryOp, double)}). */
+    private static double apply(BinaryOp op, double a, double b) {
+        return switch (op) {
+            case ADD -> a + b;
+            case SUB -> a - b;
+            case MUL -> a * b;
+            case DIV -> a / b;
+            case MIN -> Math.min(a, b);
+            case MAX -> Math.max(a, b);
+            case POW -> (double) Math.pow(a, b);
+            case GE_MASK -> a >= b ? 1 : 0;
+            case GT_MASK -> a > b ? 1 : 0;
+            case TANH_GRAD -> b * (1 - a * a);
+            case SIGMOID_GRAD -> b * a * (1 - a);
+            case RELU_GRAD -> a > 0 ? b : 0;
+        };
+    }
+
+    // Every map below has the same shape: a main loop over full vectors (C2 unrolls it), then one
+    // masked vector for the tail. The per-op expression is written out in each loop, twice, on
+    // purpose: a helper method taking or returning a vector is boxed whenever C2 declines to
+    // inline it, which happens in real programs (many call sites, "already compiled into a big
+    // method") even for tiny helpers. Vectors never cross a call in this class.
 
     private static void identity(int n, double[] x, int xo, double[] y, int yo, boolean acc) {
         int i = 0;
-        for (int end = n - 2 * L; i <= end; i += 2 * L) {
-            put(DoubleVector.fromArray(S, x, xo + i), y, yo + i, acc);
-            put(DoubleVector.fromArray(S, x, xo + i + L), y, yo + i + L, acc);
+        for (int end = S.loopBound(n); i < end; i += L) {
+            DoubleVector v = DoubleVector.fromArray(S, x, xo + i);
+            DoubleVector r = v;
+            (acc ? r.add(DoubleVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
         }
-        for (; i < n; i += L) {
+        if (i < n) {
             VectorMask<Double> m = S.indexInRange(i, n);
-            putMasked(DoubleVector.fromArray(S, x, xo + i, m), y, yo + i, acc, m);
+            DoubleVector v = DoubleVector.fromArray(S, x, xo + i, m);
+            DoubleVector r = v;
+            (acc ? r.add(DoubleVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
         }
     }
 
     private static void neg(int n, double[] x, int xo, double[] y, int yo, boolean acc) {
         int i = 0;
-        for (int end = n - 2 * L; i <= end; i += 2 * L) {
-            put(DoubleVector.fromArray(S, x, xo + i).neg(), y, yo + i, acc);
-            put(DoubleVector.fromArray(S, x, xo + i + L).neg(), y, yo + i + L, acc);
+        for (int end = S.loopBound(n); i < end; i += L) {
+            DoubleVector v = DoubleVector.fromArray(S, x, xo + i);
+            DoubleVector r = v.neg();
+            (acc ? r.add(DoubleVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
         }
-        for (; i < n; i += L) {
+        if (i < n) {
             VectorMask<Double> m = S.indexInRange(i, n);
-            putMasked(DoubleVector.fromArray(S, x, xo + i, m).neg(), y, yo + i, acc, m);
+            DoubleVector v = DoubleVector.fromArray(S, x, xo + i, m);
+            DoubleVector r = v.neg();
+            (acc ? r.add(DoubleVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
         }
     }
 
     private static void abs(int n, double[] x, int xo, double[] y, int yo, boolean acc) {
         int i = 0;
-        for (int end = n - 2 * L; i <= end; i += 2 * L) {
-            put(DoubleVector.fromArray(S, x, xo + i).abs(), y, yo + i, acc);
-            put(DoubleVector.fromArray(S, x, xo + i + L).abs(), y, yo + i + L, acc);
+        for (int end = S.loopBound(n); i < end; i += L) {
+            DoubleVector v = DoubleVector.fromArray(S, x, xo + i);
+            DoubleVector r = v.abs();
+            (acc ? r.add(DoubleVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
         }
-        for (; i < n; i += L) {
+        if (i < n) {
             VectorMask<Double> m = S.indexInRange(i, n);
-            putMasked(DoubleVector.fromArray(S, x, xo + i, m).abs(), y, yo + i, acc, m);
-        }
-    }
-
-    private static void sign(int n, double[] x, int xo, double[] y, int yo, boolean acc) {
-        int i = 0;
-        for (int end = n - 2 * L; i <= end; i += 2 * L) {
-            put(sign(DoubleVector.fromArray(S, x, xo + i)), y, yo + i, acc);
-            put(sign(DoubleVector.fromArray(S, x, xo + i + L)), y, yo + i + L, acc);
-        }
-        for (; i < n; i += L) {
-            VectorMask<Double> m = S.indexInRange(i, n);
-            putMasked(sign(DoubleVector.fromArray(S, x, xo + i, m)), y, yo + i, acc, m);
+            DoubleVector v = DoubleVector.fromArray(S, x, xo + i, m);
+            DoubleVector r = v.abs();
+            (acc ? r.add(DoubleVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
         }
     }
 
     /** Math.signum: +-1, and x itself for +-0 and NaN. */
-    private static DoubleVector sign(DoubleVector v) {
-        return v.blend(one(), v.compare(VectorOperators.GT, (double) 0))
-                .blend(one().neg(), v.compare(VectorOperators.LT, (double) 0));
+    private static void sign(int n, double[] x, int xo, double[] y, int yo, boolean acc) {
+        DoubleVector one = DoubleVector.broadcast(S, (double) 1);
+        DoubleVector minusOne = DoubleVector.broadcast(S, (double) -1);
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += L) {
+            DoubleVector v = DoubleVector.fromArray(S, x, xo + i);
+            DoubleVector r = v.blend(one, v.compare(VectorOperators.GT, (double) 0))
+                    .blend(minusOne, v.compare(VectorOperators.LT, (double) 0));
+            (acc ? r.add(DoubleVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
+        }
+        if (i < n) {
+            VectorMask<Double> m = S.indexInRange(i, n);
+            DoubleVector v = DoubleVector.fromArray(S, x, xo + i, m);
+            DoubleVector r = v.blend(one, v.compare(VectorOperators.GT, (double) 0))
+                    .blend(minusOne, v.compare(VectorOperators.LT, (double) 0));
+            (acc ? r.add(DoubleVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
+        }
     }
 
     private static void exp(int n, double[] x, int xo, double[] y, int yo, boolean acc) {
         int i = 0;
-        for (int end = n - 2 * L; i <= end; i += 2 * L) {
-            put(DoubleVector.fromArray(S, x, xo + i).lanewise(VectorOperators.EXP), y, yo + i, acc);
-            put(DoubleVector.fromArray(S, x, xo + i + L).lanewise(VectorOperators.EXP), y, yo + i + L, acc);
+        for (int end = S.loopBound(n); i < end; i += L) {
+            DoubleVector v = DoubleVector.fromArray(S, x, xo + i);
+            DoubleVector r = v.lanewise(VectorOperators.EXP);
+            (acc ? r.add(DoubleVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
         }
-        for (; i < n; i += L) {
+        if (i < n) {
             VectorMask<Double> m = S.indexInRange(i, n);
-            putMasked(DoubleVector.fromArray(S, x, xo + i, m).lanewise(VectorOperators.EXP), y, yo + i, acc, m);
+            DoubleVector v = DoubleVector.fromArray(S, x, xo + i, m);
+            DoubleVector r = v.lanewise(VectorOperators.EXP);
+            (acc ? r.add(DoubleVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
         }
     }
 
     private static void log(int n, double[] x, int xo, double[] y, int yo, boolean acc) {
         int i = 0;
-        for (int end = n - 2 * L; i <= end; i += 2 * L) {
-            put(DoubleVector.fromArray(S, x, xo + i).lanewise(VectorOperators.LOG), y, yo + i, acc);
-            put(DoubleVector.fromArray(S, x, xo + i + L).lanewise(VectorOperators.LOG), y, yo + i + L, acc);
+        for (int end = S.loopBound(n); i < end; i += L) {
+            DoubleVector v = DoubleVector.fromArray(S, x, xo + i);
+            DoubleVector r = v.lanewise(VectorOperators.LOG);
+            (acc ? r.add(DoubleVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
         }
-        for (; i < n; i += L) {
+        if (i < n) {
             VectorMask<Double> m = S.indexInRange(i, n);
-            putMasked(DoubleVector.fromArray(S, x, xo + i, m).lanewise(VectorOperators.LOG), y, yo + i, acc, m);
+            DoubleVector v = DoubleVector.fromArray(S, x, xo + i, m);
+            DoubleVector r = v.lanewise(VectorOperators.LOG);
+            (acc ? r.add(DoubleVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
         }
     }
 
     private static void sqrt(int n, double[] x, int xo, double[] y, int yo, boolean acc) {
         int i = 0;
-        for (int end = n - 2 * L; i <= end; i += 2 * L) {
-            put(DoubleVector.fromArray(S, x, xo + i).sqrt(), y, yo + i, acc);
-            put(DoubleVector.fromArray(S, x, xo + i + L).sqrt(), y, yo + i + L, acc);
+        for (int end = S.loopBound(n); i < end; i += L) {
+            DoubleVector v = DoubleVector.fromArray(S, x, xo + i);
+            DoubleVector r = v.sqrt();
+            (acc ? r.add(DoubleVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
         }
-        for (; i < n; i += L) {
+        if (i < n) {
             VectorMask<Double> m = S.indexInRange(i, n);
-            putMasked(DoubleVector.fromArray(S, x, xo + i, m).sqrt(), y, yo + i, acc, m);
+            DoubleVector v = DoubleVector.fromArray(S, x, xo + i, m);
+            DoubleVector r = v.sqrt();
+            (acc ? r.add(DoubleVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
         }
     }
 
     private static void square(int n, double[] x, int xo, double[] y, int yo, boolean acc) {
         int i = 0;
-        for (int end = n - 2 * L; i <= end; i += 2 * L) {
-            DoubleVector v0 = DoubleVector.fromArray(S, x, xo + i);
-            DoubleVector v1 = DoubleVector.fromArray(S, x, xo + i + L);
-            put(v0.mul(v0), y, yo + i, acc);
-            put(v1.mul(v1), y, yo + i + L, acc);
+        for (int end = S.loopBound(n); i < end; i += L) {
+            DoubleVector v = DoubleVector.fromArray(S, x, xo + i);
+            DoubleVector r = v.mul(v);
+            (acc ? r.add(DoubleVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
         }
-        for (; i < n; i += L) {
+        if (i < n) {
             VectorMask<Double> m = S.indexInRange(i, n);
             DoubleVector v = DoubleVector.fromArray(S, x, xo + i, m);
-            putMasked(v.mul(v), y, yo + i, acc, m);
+            DoubleVector r = v.mul(v);
+            (acc ? r.add(DoubleVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
         }
     }
 
     private static void reciprocal(int n, double[] x, int xo, double[] y, int yo, boolean acc) {
+        DoubleVector one = DoubleVector.broadcast(S, (double) 1);
         int i = 0;
-        for (int end = n - 2 * L; i <= end; i += 2 * L) {
-            put(one().div(DoubleVector.fromArray(S, x, xo + i)), y, yo + i, acc);
-            put(one().div(DoubleVector.fromArray(S, x, xo + i + L)), y, yo + i + L, acc);
+        for (int end = S.loopBound(n); i < end; i += L) {
+            DoubleVector v = DoubleVector.fromArray(S, x, xo + i);
+            DoubleVector r = one.div(v);
+            (acc ? r.add(DoubleVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
         }
-        for (; i < n; i += L) {
+        if (i < n) {
             VectorMask<Double> m = S.indexInRange(i, n);
-            putMasked(one().div(DoubleVector.fromArray(S, x, xo + i, m)), y, yo + i, acc, m);
+            DoubleVector v = DoubleVector.fromArray(S, x, xo + i, m);
+            DoubleVector r = one.div(v);
+            (acc ? r.add(DoubleVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
         }
     }
 
     private static void tanh(int n, double[] x, int xo, double[] y, int yo, boolean acc) {
         int i = 0;
-        for (int end = n - 2 * L; i <= end; i += 2 * L) {
-            put(DoubleVector.fromArray(S, x, xo + i).lanewise(VectorOperators.TANH), y, yo + i, acc);
-            put(DoubleVector.fromArray(S, x, xo + i + L).lanewise(VectorOperators.TANH), y, yo + i + L, acc);
+        for (int end = S.loopBound(n); i < end; i += L) {
+            DoubleVector v = DoubleVector.fromArray(S, x, xo + i);
+            DoubleVector r = v.lanewise(VectorOperators.TANH);
+            (acc ? r.add(DoubleVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
         }
-        for (; i < n; i += L) {
+        if (i < n) {
             VectorMask<Double> m = S.indexInRange(i, n);
-            putMasked(DoubleVector.fromArray(S, x, xo + i, m).lanewise(VectorOperators.TANH), y, yo + i, acc, m);
+            DoubleVector v = DoubleVector.fromArray(S, x, xo + i, m);
+            DoubleVector r = v.lanewise(VectorOperators.TANH);
+            (acc ? r.add(DoubleVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
         }
     }
 
+    /** 1/(1+e) for x >= 0 and e/(1+e) for x < 0, with e = exp(-|x|) in (0, 1]: one EXP per lane
+     * and no overflow for large |x| (exp(-x) alone overflows to inf for x < -709). */
     private static void sigmoid(int n, double[] x, int xo, double[] y, int yo, boolean acc) {
+        DoubleVector one = DoubleVector.broadcast(S, (double) 1);
         int i = 0;
-        for (int end = n - 2 * L; i <= end; i += 2 * L) {
-            put(sigmoid(DoubleVector.fromArray(S, x, xo + i)), y, yo + i, acc);
-            put(sigmoid(DoubleVector.fromArray(S, x, xo + i + L)), y, yo + i + L, acc);
+        for (int end = S.loopBound(n); i < end; i += L) {
+            DoubleVector v = DoubleVector.fromArray(S, x, xo + i);
+            DoubleVector e = v.abs().neg().lanewise(VectorOperators.EXP);
+            DoubleVector r = one.blend(e, v.compare(VectorOperators.LT, (double) 0)).div(one.add(e));
+            (acc ? r.add(DoubleVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
         }
-        for (; i < n; i += L) {
+        if (i < n) {
             VectorMask<Double> m = S.indexInRange(i, n);
-            putMasked(sigmoid(DoubleVector.fromArray(S, x, xo + i, m)), y, yo + i, acc, m);
-        }
-    }
-
-    /**
-     * 1/(1+e) for x >= 0 and e/(1+e) for x < 0, with e = exp(-|x|) in (0, 1]: one EXP per lane
-     * and no overflow for large |x| (exp(-x) alone overflows to inf for x < -709).
-     */
-    private static DoubleVector sigmoid(DoubleVector v) {
-        DoubleVector e = v.abs().neg().lanewise(VectorOperators.EXP);
-        DoubleVector numerator = one().blend(e, v.compare(VectorOperators.LT, (double) 0));
-        return numerator.div(one().add(e));
-    }
-
-    private static void relu(int n, double[] x, int xo, double[] y, int yo, boolean acc) {
-        int i = 0;
-        for (int end = n - 2 * L; i <= end; i += 2 * L) {
-            put(relu(DoubleVector.fromArray(S, x, xo + i)), y, yo + i, acc);
-            put(relu(DoubleVector.fromArray(S, x, xo + i + L)), y, yo + i + L, acc);
-        }
-        for (; i < n; i += L) {
-            VectorMask<Double> m = S.indexInRange(i, n);
-            putMasked(relu(DoubleVector.fromArray(S, x, xo + i, m)), y, yo + i, acc, m);
+            DoubleVector v = DoubleVector.fromArray(S, x, xo + i, m);
+            DoubleVector e = v.abs().neg().lanewise(VectorOperators.EXP);
+            DoubleVector r = one.blend(e, v.compare(VectorOperators.LT, (double) 0)).div(one.add(e));
+            (acc ? r.add(DoubleVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
         }
     }
 
     /** x > 0 ? x : 0 * x, exactly as the reference (so NaN stays NaN and relu(-3) is -0). */
-    private static DoubleVector relu(DoubleVector v) {
-        return zero().mul(v).blend(v, v.compare(VectorOperators.GT, (double) 0));
-    }
-
-    private static void step(int n, double[] x, int xo, double[] y, int yo, boolean acc) {
+    private static void relu(int n, double[] x, int xo, double[] y, int yo, boolean acc) {
+        DoubleVector zero = DoubleVector.zero(S);
         int i = 0;
-        for (int end = n - 2 * L; i <= end; i += 2 * L) {
-            put(step(DoubleVector.fromArray(S, x, xo + i)), y, yo + i, acc);
-            put(step(DoubleVector.fromArray(S, x, xo + i + L)), y, yo + i + L, acc);
+        for (int end = S.loopBound(n); i < end; i += L) {
+            DoubleVector v = DoubleVector.fromArray(S, x, xo + i);
+            DoubleVector r = zero.mul(v).blend(v, v.compare(VectorOperators.GT, (double) 0));
+            (acc ? r.add(DoubleVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
         }
-        for (; i < n; i += L) {
+        if (i < n) {
             VectorMask<Double> m = S.indexInRange(i, n);
-            putMasked(step(DoubleVector.fromArray(S, x, xo + i, m)), y, yo + i, acc, m);
+            DoubleVector v = DoubleVector.fromArray(S, x, xo + i, m);
+            DoubleVector r = zero.mul(v).blend(v, v.compare(VectorOperators.GT, (double) 0));
+            (acc ? r.add(DoubleVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
         }
     }
 
     /** 1 where x > 0, NaN where x is NaN, else 0. */
-    private static DoubleVector step(DoubleVector v) {
-        return zero().blend(one(), v.compare(VectorOperators.GT, (double) 0))
-                .blend(v, v.test(VectorOperators.IS_NAN));
+    private static void step(int n, double[] x, int xo, double[] y, int yo, boolean acc) {
+        DoubleVector zero = DoubleVector.zero(S);
+        DoubleVector one = DoubleVector.broadcast(S, (double) 1);
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += L) {
+            DoubleVector v = DoubleVector.fromArray(S, x, xo + i);
+            DoubleVector r = zero.blend(one, v.compare(VectorOperators.GT, (double) 0)).blend(v, v.test(VectorOperators.IS_NAN));
+            (acc ? r.add(DoubleVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
+        }
+        if (i < n) {
+            VectorMask<Double> m = S.indexInRange(i, n);
+            DoubleVector v = DoubleVector.fromArray(S, x, xo + i, m);
+            DoubleVector r = zero.blend(one, v.compare(VectorOperators.GT, (double) 0)).blend(v, v.test(VectorOperators.IS_NAN));
+            (acc ? r.add(DoubleVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
+        }
     }
 
     // ---------------------------------------------------------------- binary maps
@@ -300,7 +385,10 @@ public final class SimdKernelsF64 implements KernelsF64 {
             case DIV -> div(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
             case MIN -> min(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
             case MAX -> max(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
-            case POW -> pow(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
+            case POW -> {
+                if (VECTOR_POW) pow(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
+                else binaryStrided(op, n, a, aOff, aStride, b, bOff, bStride, c, cOff, 1, accumulate);
+            }
             case GE_MASK -> geMask(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
             case GT_MASK -> gtMask(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
             case TANH_GRAD -> tanhGrad(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
@@ -313,24 +401,28 @@ public final class SimdKernelsF64 implements KernelsF64 {
                                       double[] b, int bOff, int bStride,
                                       double[] c, int cOff, int cStride, boolean accumulate) {
         for (int i = 0, ai = aOff, bi = bOff, ci = cOff; i < n; i++, ai += aStride, bi += bStride, ci += cStride) {
-            double v = (double) op.apply(a[ai], b[bi]);
+            double v = apply(op, a[ai], b[bi]);
             c[ci] = accumulate ? c[ci] + v : v;
         }
     }
 
-    // Binary loops: as the maps, one full vector per step of the main loop (the loads of a and b
-    // already give two independent streams) plus a masked tail; an operand with stride 0 is
-    // broadcast (see load).
+    // Binary loops: as the maps; an operand with stride 0 is broadcast (a scalar operand).
 
     private static void add(int n, double[] a, int ao, int as, double[] b, int bo, int bs,
                             double[] c, int co, boolean acc) {
         int i = 0;
         for (int end = S.loopBound(n); i < end; i += L) {
-            put(load(a, ao, as, i).add(load(b, bo, bs, i)), c, co + i, acc);
+            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i);
+            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i);
+            DoubleVector r = va.add(vb);
+            (acc ? r.add(DoubleVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
         if (i < n) {
             VectorMask<Double> m = S.indexInRange(i, n);
-            putMasked(load(a, ao, as, i, m).add(load(b, bo, bs, i, m)), c, co + i, acc, m);
+            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i, m);
+            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i, m);
+            DoubleVector r = va.add(vb);
+            (acc ? r.add(DoubleVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
         }
     }
 
@@ -338,11 +430,17 @@ public final class SimdKernelsF64 implements KernelsF64 {
                             double[] c, int co, boolean acc) {
         int i = 0;
         for (int end = S.loopBound(n); i < end; i += L) {
-            put(load(a, ao, as, i).sub(load(b, bo, bs, i)), c, co + i, acc);
+            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i);
+            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i);
+            DoubleVector r = va.sub(vb);
+            (acc ? r.add(DoubleVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
         if (i < n) {
             VectorMask<Double> m = S.indexInRange(i, n);
-            putMasked(load(a, ao, as, i, m).sub(load(b, bo, bs, i, m)), c, co + i, acc, m);
+            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i, m);
+            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i, m);
+            DoubleVector r = va.sub(vb);
+            (acc ? r.add(DoubleVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
         }
     }
 
@@ -350,11 +448,17 @@ public final class SimdKernelsF64 implements KernelsF64 {
                             double[] c, int co, boolean acc) {
         int i = 0;
         for (int end = S.loopBound(n); i < end; i += L) {
-            put(load(a, ao, as, i).mul(load(b, bo, bs, i)), c, co + i, acc);
+            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i);
+            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i);
+            DoubleVector r = va.mul(vb);
+            (acc ? r.add(DoubleVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
         if (i < n) {
             VectorMask<Double> m = S.indexInRange(i, n);
-            putMasked(load(a, ao, as, i, m).mul(load(b, bo, bs, i, m)), c, co + i, acc, m);
+            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i, m);
+            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i, m);
+            DoubleVector r = va.mul(vb);
+            (acc ? r.add(DoubleVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
         }
     }
 
@@ -362,11 +466,17 @@ public final class SimdKernelsF64 implements KernelsF64 {
                             double[] c, int co, boolean acc) {
         int i = 0;
         for (int end = S.loopBound(n); i < end; i += L) {
-            put(load(a, ao, as, i).div(load(b, bo, bs, i)), c, co + i, acc);
+            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i);
+            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i);
+            DoubleVector r = va.div(vb);
+            (acc ? r.add(DoubleVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
         if (i < n) {
             VectorMask<Double> m = S.indexInRange(i, n);
-            putMasked(load(a, ao, as, i, m).div(load(b, bo, bs, i, m)), c, co + i, acc, m);
+            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i, m);
+            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i, m);
+            DoubleVector r = va.div(vb);
+            (acc ? r.add(DoubleVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
         }
     }
 
@@ -374,11 +484,17 @@ public final class SimdKernelsF64 implements KernelsF64 {
                             double[] c, int co, boolean acc) {
         int i = 0;
         for (int end = S.loopBound(n); i < end; i += L) {
-            put(load(a, ao, as, i).min(load(b, bo, bs, i)), c, co + i, acc);
+            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i);
+            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i);
+            DoubleVector r = va.min(vb);
+            (acc ? r.add(DoubleVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
         if (i < n) {
             VectorMask<Double> m = S.indexInRange(i, n);
-            putMasked(load(a, ao, as, i, m).min(load(b, bo, bs, i, m)), c, co + i, acc, m);
+            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i, m);
+            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i, m);
+            DoubleVector r = va.min(vb);
+            (acc ? r.add(DoubleVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
         }
     }
 
@@ -386,11 +502,17 @@ public final class SimdKernelsF64 implements KernelsF64 {
                             double[] c, int co, boolean acc) {
         int i = 0;
         for (int end = S.loopBound(n); i < end; i += L) {
-            put(load(a, ao, as, i).max(load(b, bo, bs, i)), c, co + i, acc);
+            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i);
+            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i);
+            DoubleVector r = va.max(vb);
+            (acc ? r.add(DoubleVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
         if (i < n) {
             VectorMask<Double> m = S.indexInRange(i, n);
-            putMasked(load(a, ao, as, i, m).max(load(b, bo, bs, i, m)), c, co + i, acc, m);
+            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i, m);
+            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i, m);
+            DoubleVector r = va.max(vb);
+            (acc ? r.add(DoubleVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
         }
     }
 
@@ -398,89 +520,118 @@ public final class SimdKernelsF64 implements KernelsF64 {
                             double[] c, int co, boolean acc) {
         int i = 0;
         for (int end = S.loopBound(n); i < end; i += L) {
-            put(load(a, ao, as, i).lanewise(VectorOperators.POW, load(b, bo, bs, i)), c, co + i, acc);
+            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i);
+            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i);
+            DoubleVector r = va.lanewise(VectorOperators.POW, vb);
+            (acc ? r.add(DoubleVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
         if (i < n) {
             VectorMask<Double> m = S.indexInRange(i, n);
-            putMasked(load(a, ao, as, i, m).lanewise(VectorOperators.POW, load(b, bo, bs, i, m)), c, co + i, acc, m);
+            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i, m);
+            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i, m);
+            DoubleVector r = va.lanewise(VectorOperators.POW, vb);
+            (acc ? r.add(DoubleVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
         }
     }
 
     private static void geMask(int n, double[] a, int ao, int as, double[] b, int bo, int bs,
                                double[] c, int co, boolean acc) {
+        DoubleVector zero = DoubleVector.zero(S);
+        DoubleVector one = DoubleVector.broadcast(S, (double) 1);
         int i = 0;
         for (int end = S.loopBound(n); i < end; i += L) {
-            put(zero().blend(one(), load(a, ao, as, i).compare(VectorOperators.GE, load(b, bo, bs, i))), c, co + i, acc);
+            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i);
+            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i);
+            DoubleVector r = zero.blend(one, va.compare(VectorOperators.GE, vb));
+            (acc ? r.add(DoubleVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
         if (i < n) {
             VectorMask<Double> m = S.indexInRange(i, n);
-            putMasked(zero().blend(one(), load(a, ao, as, i, m).compare(VectorOperators.GE, load(b, bo, bs, i, m))),
-                    c, co + i, acc, m);
+            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i, m);
+            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i, m);
+            DoubleVector r = zero.blend(one, va.compare(VectorOperators.GE, vb));
+            (acc ? r.add(DoubleVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
         }
     }
 
     private static void gtMask(int n, double[] a, int ao, int as, double[] b, int bo, int bs,
                                double[] c, int co, boolean acc) {
+        DoubleVector zero = DoubleVector.zero(S);
+        DoubleVector one = DoubleVector.broadcast(S, (double) 1);
         int i = 0;
         for (int end = S.loopBound(n); i < end; i += L) {
-            put(zero().blend(one(), load(a, ao, as, i).compare(VectorOperators.GT, load(b, bo, bs, i))), c, co + i, acc);
+            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i);
+            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i);
+            DoubleVector r = zero.blend(one, va.compare(VectorOperators.GT, vb));
+            (acc ? r.add(DoubleVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
         if (i < n) {
             VectorMask<Double> m = S.indexInRange(i, n);
-            putMasked(zero().blend(one(), load(a, ao, as, i, m).compare(VectorOperators.GT, load(b, bo, bs, i, m))),
-                    c, co + i, acc, m);
-        }
-    }
-
-    private static void tanhGrad(int n, double[] a, int ao, int as, double[] b, int bo, int bs,
-                                 double[] c, int co, boolean acc) {
-        int i = 0;
-        for (int end = S.loopBound(n); i < end; i += L) {
-            put(tanhGrad(load(a, ao, as, i), load(b, bo, bs, i)), c, co + i, acc);
-        }
-        if (i < n) {
-            VectorMask<Double> m = S.indexInRange(i, n);
-            putMasked(tanhGrad(load(a, ao, as, i, m), load(b, bo, bs, i, m)), c, co + i, acc, m);
+            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i, m);
+            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i, m);
+            DoubleVector r = zero.blend(one, va.compare(VectorOperators.GT, vb));
+            (acc ? r.add(DoubleVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
         }
     }
 
     /** b * (1 - a*a), rounded step by step exactly as the reference (no FMA). */
-    private static DoubleVector tanhGrad(DoubleVector a, DoubleVector b) {
-        return b.mul(one().sub(a.mul(a)));
-    }
-
-    private static void sigmoidGrad(int n, double[] a, int ao, int as, double[] b, int bo, int bs,
-                                    double[] c, int co, boolean acc) {
+    private static void tanhGrad(int n, double[] a, int ao, int as, double[] b, int bo, int bs,
+                                 double[] c, int co, boolean acc) {
+        DoubleVector one = DoubleVector.broadcast(S, (double) 1);
         int i = 0;
         for (int end = S.loopBound(n); i < end; i += L) {
-            put(sigmoidGrad(load(a, ao, as, i), load(b, bo, bs, i)), c, co + i, acc);
+            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i);
+            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i);
+            DoubleVector r = vb.mul(one.sub(va.mul(va)));
+            (acc ? r.add(DoubleVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
         if (i < n) {
             VectorMask<Double> m = S.indexInRange(i, n);
-            putMasked(sigmoidGrad(load(a, ao, as, i, m), load(b, bo, bs, i, m)), c, co + i, acc, m);
+            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i, m);
+            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i, m);
+            DoubleVector r = vb.mul(one.sub(va.mul(va)));
+            (acc ? r.add(DoubleVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
         }
     }
 
     /** (b * a) * (1 - a), in the reference's evaluation order. */
-    private static DoubleVector sigmoidGrad(DoubleVector a, DoubleVector b) {
-        return b.mul(a).mul(one().sub(a));
-    }
-
-    private static void reluGrad(int n, double[] a, int ao, int as, double[] b, int bo, int bs,
-                                 double[] c, int co, boolean acc) {
+    private static void sigmoidGrad(int n, double[] a, int ao, int as, double[] b, int bo, int bs,
+                                    double[] c, int co, boolean acc) {
+        DoubleVector one = DoubleVector.broadcast(S, (double) 1);
         int i = 0;
         for (int end = S.loopBound(n); i < end; i += L) {
-            put(reluGrad(load(a, ao, as, i), load(b, bo, bs, i)), c, co + i, acc);
+            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i);
+            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i);
+            DoubleVector r = vb.mul(va).mul(one.sub(va));
+            (acc ? r.add(DoubleVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
         if (i < n) {
             VectorMask<Double> m = S.indexInRange(i, n);
-            putMasked(reluGrad(load(a, ao, as, i, m), load(b, bo, bs, i, m)), c, co + i, acc, m);
+            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i, m);
+            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i, m);
+            DoubleVector r = vb.mul(va).mul(one.sub(va));
+            (acc ? r.add(DoubleVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
         }
     }
 
     /** a > 0 ? b : 0. */
-    private static DoubleVector reluGrad(DoubleVector a, DoubleVector b) {
-        return zero().blend(b, a.compare(VectorOperators.GT, (double) 0));
+    private static void reluGrad(int n, double[] a, int ao, int as, double[] b, int bo, int bs,
+                                 double[] c, int co, boolean acc) {
+        DoubleVector zero = DoubleVector.zero(S);
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += L) {
+            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i);
+            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i);
+            DoubleVector r = zero.blend(vb, va.compare(VectorOperators.GT, (double) 0));
+            (acc ? r.add(DoubleVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
+        }
+        if (i < n) {
+            VectorMask<Double> m = S.indexInRange(i, n);
+            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i, m);
+            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i, m);
+            DoubleVector r = zero.blend(vb, va.compare(VectorOperators.GT, (double) 0));
+            (acc ? r.add(DoubleVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
+        }
     }
 
     // ---------------------------------------------------------------- reductions
@@ -535,7 +686,7 @@ public final class SimdKernelsF64 implements KernelsF64 {
     }
 
     private static double sum(int n, double[] x, int xo) {
-        DoubleVector s0 = zero(), s1 = zero(), s2 = zero(), s3 = zero();
+        DoubleVector s0 = DoubleVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
         int i = 0;
         for (int end = n - 4 * L; i <= end; i += 4 * L) {
             s0 = s0.add(DoubleVector.fromArray(S, x, xo + i));
@@ -546,11 +697,16 @@ public final class SimdKernelsF64 implements KernelsF64 {
         for (; i < n; i += L) {
             s0 = s0.add(DoubleVector.fromArray(S, x, xo + i, S.indexInRange(i, n)));
         }
-        return sumLanesInOrder(s0.add(s1).add(s2.add(s3)));
+        // Lanes added 0, 1, ..., L-1: a fixed order, unlike reduceLanes(ADD), whose floating-point
+        // order is unspecified and may differ between the intrinsic and the interpreter.
+        DoubleVector total = s0.add(s1).add(s2.add(s3));
+        double sum = total.lane(0);
+        for (int j = 1; j < L; j++) sum += total.lane(j);
+        return sum;
     }
 
     private static double sumSquares(int n, double[] x, int xo) {
-        DoubleVector s0 = zero(), s1 = zero(), s2 = zero(), s3 = zero();
+        DoubleVector s0 = DoubleVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
         int i = 0;
         for (int end = n - 4 * L; i <= end; i += 4 * L) {
             DoubleVector v0 = DoubleVector.fromArray(S, x, xo + i);
@@ -566,17 +722,12 @@ public final class SimdKernelsF64 implements KernelsF64 {
             DoubleVector v = DoubleVector.fromArray(S, x, xo + i, S.indexInRange(i, n));
             s0 = v.fma(v, s0);
         }
-        return sumLanesInOrder(s0.add(s1).add(s2.add(s3)));
-    }
-
-    /**
-     * Lanes added 0, 1, ..., L-1: a fixed order, unlike reduceLanes(ADD), whose floating-point
-     * order is unspecified and may differ between the intrinsic and the interpreter.
-     */
-    private static double sumLanesInOrder(DoubleVector v) {
-        double s = v.lane(0);
-        for (int j = 1; j < L; j++) s += v.lane(j);
-        return s;
+        // Lanes added 0, 1, ..., L-1: a fixed order, unlike reduceLanes(ADD), whose floating-point
+        // order is unspecified and may differ between the intrinsic and the interpreter.
+        DoubleVector total = s0.add(s1).add(s2.add(s3));
+        double sum = total.lane(0);
+        for (int j = 1; j < L; j++) sum += total.lane(j);
+        return sum;
     }
 
     private static double max(int n, double[] x, int xo) {
@@ -691,33 +842,5 @@ public final class SimdKernelsF64 implements KernelsF64 {
         int i = 0;
         for (int end = S.loopBound(n); i < end; i += L) v.intoArray(y, yOff + i);
         if (i < n) v.intoArray(y, yOff + i, S.indexInRange(i, n));
-    }
-
-    // ---------------------------------------------------------------- small helpers (always inlined)
-
-    private static DoubleVector zero() {
-        return DoubleVector.zero(S);
-    }
-
-    private static DoubleVector one() {
-        return DoubleVector.broadcast(S, (double) 1);
-    }
-
-    /** The operand's vector at element i: a broadcast when its stride is 0 (a scalar operand). */
-    private static DoubleVector load(double[] a, int off, int stride, int i) {
-        return stride == 0 ? DoubleVector.broadcast(S, a[off]) : DoubleVector.fromArray(S, a, off + i);
-    }
-
-    private static DoubleVector load(double[] a, int off, int stride, int i, VectorMask<Double> m) {
-        return stride == 0 ? DoubleVector.broadcast(S, a[off]) : DoubleVector.fromArray(S, a, off + i, m);
-    }
-
-    /** y[i..i+L) = v, or += v when accumulating. */
-    private static void put(DoubleVector v, double[] y, int i, boolean accumulate) {
-        (accumulate ? v.add(DoubleVector.fromArray(S, y, i)) : v).intoArray(y, i);
-    }
-
-    private static void putMasked(DoubleVector v, double[] y, int i, boolean accumulate, VectorMask<Double> m) {
-        (accumulate ? v.add(DoubleVector.fromArray(S, y, i, m)) : v).intoArray(y, i, m);
     }
 }

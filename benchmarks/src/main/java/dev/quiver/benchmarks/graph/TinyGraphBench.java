@@ -33,7 +33,7 @@ public class TinyGraphBench {
     @Setup
     public void setup() {
         TensorMath math = TensorMath.of(Backends.create(backend, 1));
-        CompileOptions options = CompileOptions.training().withMath(math);
+        CompileOptions options = CompileOptions.training().withMath(math).withInputGradients(true);
 
         Graph g1 = new Graph();
         cubeX = g1.input("x", DType.F64);

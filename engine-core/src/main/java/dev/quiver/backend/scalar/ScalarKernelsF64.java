@@ -78,7 +78,11 @@ public final class ScalarKernelsF64 implements KernelsF64 {
             }
             return;
         }
-        // The cheap ops get their own loops so C2 can unroll and vectorise them.
+        if (xStride == 1 && yStride == 1 && op != UnaryOp.IDENTITY) {
+            unaryContiguous(op, n, x, xOff, y, yOff);
+            return;
+        }
+        // The cheap ops get their own loops so C2 can unroll them.
         switch (op) {
             case IDENTITY -> {
                 if (xStride == 1 && yStride == 1) {
@@ -101,6 +105,63 @@ public final class ScalarKernelsF64 implements KernelsF64 {
         }
     }
 
+    /**
+     * Unit-stride unary. With equal offsets every array is indexed by the bare loop variable, the
+     * form C2 vectorises even though x and y may be the same array; otherwise offsets are added.
+     */
+    private static void unaryContiguous(UnaryOp op, int n, double[] x, int xOff, double[] y, int yOff) {
+        if (xOff == yOff) {
+            int end = xOff + n;
+            switch (op) {
+                case NEG -> { for (int i = xOff; i < end; i++) y[i] = -x[i]; }
+                case SQUARE -> { for (int i = xOff; i < end; i++) y[i] = x[i] * x[i]; }
+                case ABS -> { for (int i = xOff; i < end; i++) y[i] = Math.abs(x[i]); }
+                case RELU -> { for (int i = xOff; i < end; i++) y[i] = x[i] > 0 ? x[i] : 0 * x[i]; }
+                default -> { for (int i = xOff; i < end; i++) y[i] = apply(op, x[i]); }
+            }
+            return;
+        }
+        switch (op) {
+            case NEG -> { for (int i = 0; i < n; i++) y[yOff + i] = -x[xOff + i]; }
+            case SQUARE -> { for (int i = 0; i < n; i++) y[yOff + i] = x[xOff + i] * x[xOff + i]; }
+            default -> { for (int i = 0; i < n; i++) y[yOff + i] = apply(op, x[xOff + i]); }
+        }
+    }
+
+    /** Unit-stride binary (b may be a broadcast scalar: bStride 0); see {@link #unaryContiguous}. */
+    private static void binaryContiguous(BinaryOp op, int n, double[] a, int aOff, double[] b, int bOff, int bStride,
+                                         double[] c, int cOff) {
+        if (bStride == 0) {
+            double s = b[bOff];
+            switch (op) {
+                case ADD -> { for (int i = 0; i < n; i++) c[cOff + i] = a[aOff + i] + s; }
+                case SUB -> { for (int i = 0; i < n; i++) c[cOff + i] = a[aOff + i] - s; }
+                case MUL -> { for (int i = 0; i < n; i++) c[cOff + i] = a[aOff + i] * s; }
+                default -> { for (int i = 0; i < n; i++) c[cOff + i] = apply(op, a[aOff + i], s); }
+            }
+            return;
+        }
+        if (aOff == cOff && bOff == cOff) {
+            int end = cOff + n;
+            switch (op) {
+                case ADD -> { for (int i = cOff; i < end; i++) c[i] = a[i] + b[i]; }
+                case SUB -> { for (int i = cOff; i < end; i++) c[i] = a[i] - b[i]; }
+                case MUL -> { for (int i = cOff; i < end; i++) c[i] = a[i] * b[i]; }
+                case DIV -> { for (int i = cOff; i < end; i++) c[i] = a[i] / b[i]; }
+                case MAX -> { for (int i = cOff; i < end; i++) c[i] = Math.max(a[i], b[i]); }
+                case MIN -> { for (int i = cOff; i < end; i++) c[i] = Math.min(a[i], b[i]); }
+                default -> { for (int i = cOff; i < end; i++) c[i] = apply(op, a[i], b[i]); }
+            }
+            return;
+        }
+        switch (op) {
+            case ADD -> { for (int i = 0; i < n; i++) c[cOff + i] = a[aOff + i] + b[bOff + i]; }
+            case SUB -> { for (int i = 0; i < n; i++) c[cOff + i] = a[aOff + i] - b[bOff + i]; }
+            case MUL -> { for (int i = 0; i < n; i++) c[cOff + i] = a[aOff + i] * b[bOff + i]; }
+            default -> { for (int i = 0; i < n; i++) c[cOff + i] = apply(op, a[aOff + i], b[bOff + i]); }
+        }
+    }
+
     @Override
     public void binary(BinaryOp op, int n,
                        double[] a, int aOff, int aStride,
@@ -110,6 +171,10 @@ public final class ScalarKernelsF64 implements KernelsF64 {
             for (int i = 0, ai = aOff, bi = bOff, ci = cOff; i < n; i++, ai += aStride, bi += bStride, ci += cStride) {
                 c[ci] += apply(op, a[ai], b[bi]);
             }
+            return;
+        }
+        if (aStride == 1 && cStride == 1 && (bStride == 1 || bStride == 0)) {
+            binaryContiguous(op, n, a, aOff, b, bOff, bStride, c, cOff);
             return;
         }
         switch (op) {
@@ -142,7 +207,12 @@ public final class ScalarKernelsF64 implements KernelsF64 {
             case SUM, SUM_SQUARES -> {
                 boolean squares = op == ReduceOp.SUM_SQUARES;
                 // Four partial sums in a fixed pattern: shorter dependency chains, same order every call.
-                double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                // Declared with var and a double literal so that the float32 twin also accumulates in
+                // float64 (the twin rules leave literals alone): the oracle stays accurate for long sums.
+                var s0 = 0.0;
+                var s1 = 0.0;
+                var s2 = 0.0;
+                var s3 = 0.0;
                 int i = 0, xi = xOff;
                 for (; i + 3 < n; i += 4, xi += 4 * xStride) {
                     double v0 = x[xi], v1 = x[xi + xStride], v2 = x[xi + 2 * xStride], v3 = x[xi + 3 * xStride];
@@ -156,7 +226,7 @@ public final class ScalarKernelsF64 implements KernelsF64 {
                     double v = x[xi];
                     s0 += squares ? v * v : v;
                 }
-                return (s0 + s1) + (s2 + s3);
+                return (double) ((s0 + s1) + (s2 + s3));
             }
             case MAX -> {
                 double m = Double.NEGATIVE_INFINITY;
@@ -192,6 +262,18 @@ public final class ScalarKernelsF64 implements KernelsF64 {
     @Override
     public void axpby(int n, double alpha, double[] x, int xOff, int xStride,
                       double beta, double[] y, int yOff, int yStride) {
+        if (xStride == 1 && yStride == 1 && xOff == yOff) {
+            // Same index for both arrays: vectorisable (the optimisers' and gradient updates' shape).
+            int end = yOff + n;
+            if (beta == 0) {
+                for (int i = yOff; i < end; i++) y[i] = alpha * x[i];
+            } else if (beta == 1) {
+                for (int i = yOff; i < end; i++) y[i] += alpha * x[i];
+            } else {
+                for (int i = yOff; i < end; i++) y[i] = alpha * x[i] + beta * y[i];
+            }
+            return;
+        }
         if (beta == 0) {
             for (int i = 0, xi = xOff, yi = yOff; i < n; i++, xi += xStride, yi += yStride) y[yi] = alpha * x[xi];
         } else if (beta == 1) {
@@ -205,6 +287,10 @@ public final class ScalarKernelsF64 implements KernelsF64 {
 
     @Override
     public void fill(int n, double value, double[] y, int yOff, int yStride) {
+        if (yStride == 1) {
+            java.util.Arrays.fill(y, yOff, yOff + n, value);
+            return;
+        }
         for (int i = 0, yi = yOff; i < n; i++, yi += yStride) y[yi] = value;
     }
 }

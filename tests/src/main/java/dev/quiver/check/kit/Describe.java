@@ -59,6 +59,7 @@ public final class Describe {
                 }
                 sb.append('}');
             }
+            case GraphSpec g -> sb.append(g); // its own multi-line rendering
             case Record r -> record(sb, r);
             default -> sb.append(v);
         }

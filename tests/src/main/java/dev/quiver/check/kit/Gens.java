@@ -88,16 +88,16 @@ public final class Gens {
     public static final List<Integer> PRIMES = List.of(2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67);
 
     /**
-     * Sizes for kernel loops: mostly uniform in [1, max], sometimes a prime up to max, sometimes
+     * Sizes for kernel loops: 3/4 uniform in [1, max], 3/16 a prime up to max, 1/16
      * 0 (an empty run); shrinks towards 1.
      */
     public static Gen<Integer> sizes(int max) {
         int[] primes = PRIMES.stream().mapToInt(Integer::intValue).filter(p -> p <= max).toArray();
         Gen<Integer> uniform = ints(1, max);
         return s -> {
-            long kind = s.choice(8); // 0-5 uniform, 6 a prime, 7 empty
-            if (kind == 7) return 0;
-            if (kind == 6 && primes.length > 0) return primes[(int) s.choice(primes.length)];
+            long kind = s.choice(16); // 0-11 uniform, 12-14 a prime, 15 empty
+            if (kind == 15) return 0;
+            if (kind >= 12 && primes.length > 0) return primes[(int) s.choice(primes.length)];
             return uniform.generate(s);
         };
     }

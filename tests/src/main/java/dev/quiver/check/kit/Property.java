@@ -199,14 +199,19 @@ public final class Property<T> {
         }
         String minimalDescription = describeSafely(gen.generate(Source.replay(minimal)));
         String message = "property '" + propertyName + "' failed on try " + (tryIndex + 1) + " of " + wanted
-                + " (rerun: -Dtest=" + propertyName.replaceFirst("\\.", "#").replaceFirst("[/$].*", "")
-                + " -D" + Settings.SEED + "=" + Settings.seedString(seed) + ")\n"
+                + " (rerun: " + rerunHint(propertyName) + "-D" + Settings.SEED + "=" + Settings.seedString(seed) + ")\n"
                 + "minimal case (" + shrinker.runs() + " shrink runs, " + minimal.length + " choices):\n  "
                 + minimalDescription + "\n  fails with: " + minimalError + "\n"
                 + "original case (" + original.length + " choices):\n  "
                 + originalDescription + "\n  fails with: " + originalError;
         return new PropertyFailure(message, minimalError, propertyName, seed, minimalValue, minimalDescription,
                 originalDescription, minimal, original, shrinker.runs());
+    }
+
+    /** "-Dtest=Class#method " when the name came from the calling test method, else "". */
+    private static String rerunHint(String propertyName) {
+        if (!propertyName.matches("[A-Za-z_$][\\w$]*\\.[A-Za-z_$][\\w$]*(/.*)?")) return "";
+        return "-Dtest=" + propertyName.replaceFirst("\\.", "#").replaceFirst("/.*", "") + " ";
     }
 
     private String describeSafely(T value) {
@@ -219,10 +224,15 @@ public final class Property<T> {
 
     private static String callerName() {
         return StackWalker.getInstance().walk(frames -> frames
-                .filter(f -> !f.getClassName().startsWith(Property.class.getPackageName() + "."))
+                .filter(f -> !isFrameworkFrame(f.getClassName()) && !f.getMethodName().startsWith("lambda$"))
                 .findFirst()
                 .map(f -> f.getClassName().substring(f.getClassName().lastIndexOf('.') + 1) + "." + f.getMethodName())
                 .orElse("property"));
+    }
+
+    private static boolean isFrameworkFrame(String className) {
+        return className.startsWith(Property.class.getPackageName() + ".") || className.startsWith("org.junit.")
+                || className.startsWith("java.") || className.startsWith("jdk.") || className.startsWith("sun.");
     }
 
     /** SplitMix64's finaliser: spreads nearby seeds apart. */

@@ -30,9 +30,11 @@ final class Shrinker {
         this.budget = budget;
         this.deadline = deadline;
         this.fails = candidate -> {
+            // Success means "still fails AND simpler": a replay may consume more choices than the
+            // candidate (draws past its end are 0), and such a case is no progress.
             long[] consumed = replay.apply(candidate);
-            if (consumed == null) return false;
-            if (simpler(consumed, best)) best = consumed;
+            if (consumed == null || !simpler(consumed, best)) return false;
+            best = consumed;
             return true;
         };
     }
@@ -46,6 +48,7 @@ final class Shrinker {
         while (improved && !spent()) {
             long[] before = best;
             deleteBlocks();
+            switchOffAndDrop();
             zeroBlocks();
             minimiseEach();
             improved = simpler(best, before);
@@ -64,7 +67,10 @@ final class Shrinker {
     }
 
     private void deleteBlocks() {
-        for (int k = 8; k >= 1; k /= 2) {
+        // Every block size up to 8 for short sequences (a graph step is 3-5 choices); powers of two
+        // for long ones (tensors with many elements), to stay within the budget.
+        int[] sizes = best.length <= 300 ? new int[] {8, 7, 6, 5, 4, 3, 2, 1} : new int[] {8, 4, 2, 1};
+        for (int k : sizes) {
             for (int i = best.length - k; i >= 0; i--) {
                 if (i + k > best.length) continue;
                 long[] c = new long[best.length - k];
@@ -75,6 +81,25 @@ final class Shrinker {
                     c[i - 1]--;
                     attempt(c);
                 }
+            }
+        }
+    }
+
+    /**
+     * Lowers one choice (to 0, or by 1) and deletes the 1-8 choices after it: a coin switched off
+     * with the payload it guarded, or a count lowered with the element it counted.
+     */
+    private void switchOffAndDrop() {
+        for (int i = best.length - 2; i >= 0; i--) {
+            if (i >= best.length || best[i] == 0) continue;
+            for (int k = 1; k <= 8 && i + 1 + k <= best.length; k++) {
+                long[] c = new long[best.length - k];
+                System.arraycopy(best, 0, c, 0, i + 1);
+                System.arraycopy(best, i + 1 + k, c, i + 1, best.length - i - 1 - k);
+                c[i] = 0;
+                if (attempt(c)) break;
+                c[i] = best[i] - 1;
+                if (c[i] > 0 && attempt(c)) break;
             }
         }
     }

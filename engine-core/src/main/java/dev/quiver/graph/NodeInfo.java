@@ -1,0 +1,37 @@
+package dev.quiver.graph;
+
+import dev.quiver.tensor.DType;
+import dev.quiver.tensor.Shapes;
+import dev.quiver.tensor.Tensor;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * An immutable snapshot of a node taken at compile time. A {@link Step} keeps these instead of
+ * the nodes, because a graph that is {@link Graph#reset() reset} recycles its node objects.
+ */
+record NodeInfo(int index, Node.Kind kind, DType dtype, int[] shape, String name, Op op, Parameter parameter,
+                Tensor constant, int[] inputs, String describe) {
+    static NodeInfo of(Node n) {
+        int[] ins = new int[n.arity()];
+        for (int k = 0; k < ins.length; k++) ins[k] = n.input(k).index();
+        return new NodeInfo(n.index(), n.kind(), n.dtype(), n.shapeRef().clone(), n.name(), n.op(), n.parameter(),
+                n.constant(), ins, n.describe());
+    }
+
+    int rank() { return shape.length; }
+
+    int size() { return Shapes.size(shape); }
+
+    /** Same structure as a live node (allocates nothing). */
+    boolean sameAs(Node n) {
+        if (n.kind() != kind || n.dtype() != dtype || n.parameter() != parameter || n.constant() != constant
+                || n.arity() != inputs.length || !Arrays.equals(n.shapeRef(), shape) || !Objects.equals(n.name(), name)
+                || !Objects.equals(n.op(), op)) {
+            return false;
+        }
+        for (int k = 0; k < inputs.length; k++) if (n.input(k).index() != inputs[k]) return false;
+        return true;
+    }
+}

@@ -1,0 +1,92 @@
+package dev.quiver.optim;
+
+import dev.quiver.backend.Backends;
+import dev.quiver.graph.Parameter;
+import dev.quiver.graph.Step;
+import dev.quiver.graph.Graph;
+import dev.quiver.tensor.Tensor;
+import dev.quiver.tensor.TensorMath;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.List;
+import java.util.Map;
+
+import static dev.quiver.tensor.DType.F32;
+import static dev.quiver.tensor.DType.F64;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Initialisers, optimiser state round trips, and thread-count independence of training. */
+class OptimStateAndInitTest {
+    @Test
+    void initialisersAreSeededAndScaled() {
+        Tensor a = Init.xavierUniform(F64, 7, 200, 100), b = Init.xavierUniform(F64, 7, 200, 100);
+        assertTrue(a.bitwiseEquals(b), "same seed, same values");
+        double bound = Math.sqrt(6.0 / 300), sum = 0, sq = 0;
+        for (int i = 0; i < a.size(); i++) {
+            double v = a.getFlat(i);
+            assertTrue(Math.abs(v) <= bound);
+            sum += v;
+            sq += v * v;
+        }
+        int n = a.size();
+        assertEquals(0, sum / n, 0.01 * bound);
+        assertEquals(bound * bound / 3, sq / n, 0.03 * bound * bound / 3);   // variance of U(-a, a) is a^2 / 3
+        Tensor he = Init.heNormal(F32, 3, 400, 50);
+        double var = 0;
+        for (int i = 0; i < he.size(); i++) var += he.getFlat(i) * he.getFlat(i);
+        assertEquals(2.0 / 400, var / he.size(), 0.05 * 2.0 / 400);
+        Tensor normal = Init.normal(F64, 5, 3, 0.5, 20000);
+        double mean = 0;
+        for (int i = 0; i < normal.size(); i++) mean += normal.getFlat(i);
+        assertEquals(3, mean / normal.size(), 0.02);
+        assertTrue(!Init.xavierNormal(F64, 1, 4, 4).bitwiseEquals(Init.xavierNormal(F64, 2, 4, 4)), "different seeds differ");
+    }
+
+    private static void steps(Optimizer opt, Parameter p, int from, int count) {
+        for (int s = from; s < from + count; s++) {
+            for (int i = 0; i < p.grad().size(); i++) p.grad().setFlat(i, Math.sin(s + i));
+            opt.step();
+        }
+    }
+
+    @ParameterizedTest @MethodSource("dev.quiver.graph.Backs#all")
+    void adamStateRestoresBitExactly(TensorMath m) {
+        var p = new Parameter("w", Tensor.vector(1, -2, 3));
+        var adam = new Adam(List.of(p), 0.05, 0.9, 0.999, 1e-8, m);
+        steps(adam, p, 0, 3);
+        Map<String, Tensor> saved = Map.of("w/m", adam.state().get("w/m").copy(), "w/v", adam.state().get("w/v").copy());
+        Tensor savedW = p.value().copy();
+        long savedSteps = adam.stepCount();
+        steps(adam, p, 3, 2);
+
+        var q = new Parameter("w", savedW.copy());
+        var restored = new Adam(List.of(q), 0.05, 0.9, 0.999, 1e-8, m);
+        for (var e : saved.entrySet()) m.copy(e.getValue(), restored.state().get(e.getKey()));
+        restored.setStepCount(savedSteps);
+        steps(restored, q, 3, 2);
+        assertTrue(p.value().bitwiseEquals(q.value()), p.value() + " vs " + q.value());
+        assertEquals(List.of("w/m", "w/v"), List.copyOf(adam.state().keySet()));
+    }
+
+    @ParameterizedTest @MethodSource("dev.quiver.graph.Backs#all")
+    void trainingIsBitwiseIdenticalWhateverTheThreadCount(TensorMath one) {
+        TensorMath two = TensorMath.of(Backends.create(one.backend().name(), 2));
+        Tensor a = trainTwoLayer(one), b = trainTwoLayer(two);
+        assertTrue(a.bitwiseEquals(b), "weights after training differ between 1 and 2 threads");
+    }
+
+    private static Tensor trainTwoLayer(TensorMath m) {
+        Tensor[] data = TrainingTest.teacherData();
+        Step step = TrainingTest.twoLayerNet(m, new Graph());
+        var opt = new Adam(step.parameters(), 0.01, 0.9, 0.999, 1e-8, m);
+        step.feed("x", data[0]).feed("target", data[1]);
+        for (int i = 0; i < 20; i++) {
+            step.forward().backward();
+            opt.step();
+        }
+        return step.parameters().getFirst().value().copy();
+    }
+}

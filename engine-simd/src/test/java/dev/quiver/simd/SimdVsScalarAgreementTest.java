@@ -1,0 +1,153 @@
+package dev.quiver.simd;
+
+import dev.quiver.backend.Backend;
+import dev.quiver.backend.Backends;
+import dev.quiver.kernel.BinaryOp;
+import dev.quiver.kernel.ReduceOp;
+import dev.quiver.kernel.UnaryOp;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The SIMD backend against the scalar backend (the project's oracle), on identical random inputs:
+ * sizes 0..67, primes, 207 and 4098, strides 1, 2, 3, -1, 0, both dtypes, accumulate on and off.
+ * Exact ops must agree bit for bit; exp/log/tanh/pow within the SIMD bound plus the scalar
+ * backend's own half ulp (so 2 ulp), sigmoid within 3; sums within the length-scaled bound; MAX,
+ * MIN, argmax, axpby and fill exactly. Also checks a 2-thread SIMD backend gives the same bits.
+ */
+class SimdVsScalarAgreementTest {
+    final Backend simd = Backends.create("simd", 1);
+    final Backend simd2 = Backends.create("simd", 2);
+    final Backend scalar = Backends.create("scalar", 1);
+    final SplittableRandom random = new SplittableRandom(7);
+
+    static final int[] STRIDES = {1, 2, 3, -1, 0};
+    static final double[] SPECIALS = {0.0, -0.0, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY,
+            Double.MIN_VALUE, 1.0, -1.0};
+
+    int size() {
+        int pick = random.nextInt(10);
+        return pick == 0 ? 207 : pick == 1 ? 4098 : pick == 2 ? new int[] {0, 1, 2, 3, 13, 17, 31, 61, 67}[random.nextInt(9)]
+                : random.nextInt(0, 68);
+    }
+
+    int stride() {
+        return STRIDES[random.nextInt(STRIDES.length)];
+    }
+
+    SimdKernelsAgreementTest.Run data(int n, int stride, Precision p, double lo, double hi) {
+        var r = SimdKernelsAgreementTest.Run.of(n, stride, 2);
+        for (int i = 0; i < n; i++) {
+            r.set(i, p.round(random.nextInt(12) == 0 ? SPECIALS[random.nextInt(SPECIALS.length)] : random.nextDouble(lo, hi)));
+        }
+        return r;
+    }
+
+    static void close(String what, Precision p, double scalar, double simd, double ulps) {
+        close(what, p, scalar, simd, ulps, 0);
+    }
+
+    /** Within ulps ulps of the function value, whose magnitude is at most |scalar| + |before| when accumulating. */
+    static void close(String what, Precision p, double scalar, double simd, double ulps, double before) {
+        if (Double.isNaN(scalar) || Double.isNaN(simd)) {
+            if (Double.isNaN(scalar) != Double.isNaN(simd)) fail(what + ": scalar " + scalar + ", simd " + simd);
+            return;
+        }
+        if (ulps == 0 || Double.isInfinite(scalar) || Double.isInfinite(simd)) {
+            if (Double.doubleToLongBits(scalar) != Double.doubleToLongBits(simd)) {
+                fail(what + ": scalar " + scalar + ", simd " + simd);
+            }
+            return;
+        }
+        double tol = ulps * p.ulp(Math.abs(scalar) + Math.abs(before));
+        if (!(Math.abs(scalar - simd) <= tol)) fail(what + ": scalar " + scalar + ", simd " + simd + " (tolerance " + tol + ")");
+    }
+
+    static double ulps(Object op) {
+        if (op == UnaryOp.SIGMOID) return 3;
+        if (op == UnaryOp.EXP || op == UnaryOp.LOG || op == UnaryOp.TANH || op == BinaryOp.POW) return 2;
+        return 0;
+    }
+
+    @ParameterizedTest
+    @EnumSource(Precision.class)
+    void mapsAgree(Precision p) {
+        for (int trial = 0; trial < 400; trial++) {
+            UnaryOp op = UnaryOp.values()[trial % UnaryOp.values().length];
+            int n = size(), xs = stride(), ys = new int[] {1, 2, -1}[random.nextInt(3)];
+            boolean acc = random.nextBoolean();
+            var x = data(n, xs, p, op == UnaryOp.LOG ? 0 : -30, 30);
+            var y1 = data(n, ys, p, -1, 1);
+            var y2 = SimdKernelsAgreementTest.Run.of(n, ys, 2);
+            System.arraycopy(y1.data(), 0, y2.data(), 0, y1.data().length);
+            double[] before = new double[n];
+            for (int i = 0; i < n; i++) before[i] = acc ? y1.get(i) : 0;
+            p.unary(scalar, op, n, x.data(), x.off(), xs, y1.data(), y1.off(), ys, acc);
+            p.unary(simd, op, n, x.data(), x.off(), xs, y2.data(), y2.off(), ys, acc);
+            for (int i = 0; i < n; i++) {
+                close(p + " " + op + " n=" + n + " xs=" + xs + " ys=" + ys + " acc=" + acc + " at " + i,
+                        p, y1.get(i), y2.get(i), ulps(op) + (acc ? 1 : 0), before[i]);
+            }
+        }
+        for (int trial = 0; trial < 400; trial++) {
+            BinaryOp op = BinaryOp.values()[trial % BinaryOp.values().length];
+            int n = size(), as = stride(), bs = stride(), cs = new int[] {1, 2, -1}[random.nextInt(3)];
+            boolean acc = random.nextBoolean();
+            var a = data(n, as, p, op == BinaryOp.POW ? 0 : -3, 3);
+            var b = data(n, bs, p, -3, 3);
+            var c1 = data(n, cs, p, -1, 1);
+            var c2 = SimdKernelsAgreementTest.Run.of(n, cs, 2);
+            System.arraycopy(c1.data(), 0, c2.data(), 0, c1.data().length);
+            double[] before = new double[n];
+            for (int i = 0; i < n; i++) before[i] = acc ? c1.get(i) : 0;
+            p.binary(scalar, op, n, a.data(), a.off(), as, b.data(), b.off(), bs, c1.data(), c1.off(), cs, acc);
+            p.binary(simd, op, n, a.data(), a.off(), as, b.data(), b.off(), bs, c2.data(), c2.off(), cs, acc);
+            for (int i = 0; i < n; i++) {
+                close(p + " " + op + " n=" + n + " strides " + as + "," + bs + "," + cs + " acc=" + acc + " at " + i,
+                        p, c1.get(i), c2.get(i), ulps(op) + (acc ? 1 : 0), before[i]);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Precision.class)
+    void reductionsArgmaxAxpbyFillAgree(Precision p) {
+        for (int trial = 0; trial < 300; trial++) {
+            int n = size(), xs = stride(), ys = new int[] {1, 2, -1}[random.nextInt(3)];
+            var x = data(n, xs, p, -10, 10);
+            for (int i = 0; i < n; i++) if (Double.isNaN(x.get(i)) || Double.isInfinite(x.get(i))) x.set(i, 0.5);
+            String what = p + " n=" + n + " xs=" + xs;
+            for (ReduceOp op : ReduceOp.values()) {
+                double s = p.reduce(scalar, op, n, x.data(), x.off(), xs);
+                double v = p.reduce(simd, op, n, x.data(), x.off(), xs);
+                assertEquals(Double.doubleToLongBits(v), Double.doubleToLongBits(p.reduce(simd2, op, n, x.data(), x.off(), xs)),
+                        what + " " + op + ": 1 vs 2 threads");
+                if (op == ReduceOp.MAX || op == ReduceOp.MIN) {
+                    assertEquals(Double.doubleToLongBits(s), Double.doubleToLongBits(v), what + " " + op);
+                } else {
+                    double magnitude = 0;
+                    for (int i = 0; i < n; i++) magnitude += op == ReduceOp.SUM ? Math.abs(x.get(i)) : x.get(i) * x.get(i);
+                    double tol = 2 * p.sumTolerance(n, magnitude);
+                    assertTrue(Math.abs(s - v) <= tol, what + " " + op + ": scalar " + s + ", simd " + v + " +- " + tol);
+                }
+            }
+            assertEquals(p.argmax(scalar, n, x.data(), x.off(), xs), p.argmax(simd, n, x.data(), x.off(), xs), what + " argmax");
+            double alpha = random.nextDouble(-2, 2), beta = random.nextInt(3) == 0 ? 0 : random.nextDouble(-2, 2);
+            var y1 = data(n, ys, p, -1, 1);
+            var y2 = SimdKernelsAgreementTest.Run.of(n, ys, 2);
+            System.arraycopy(y1.data(), 0, y2.data(), 0, y1.data().length);
+            p.axpby(scalar, n, alpha, x.data(), x.off(), xs, beta, y1.data(), y1.off(), ys);
+            p.axpby(simd, n, alpha, x.data(), x.off(), xs, beta, y2.data(), y2.off(), ys);
+            for (int i = 0; i < n; i++) close(what + " axpby at " + i, p, y1.get(i), y2.get(i), 0);
+            p.fill(scalar, n, alpha, y1.data(), y1.off(), ys);
+            p.fill(simd, n, alpha, y2.data(), y2.off(), ys);
+            for (int i = 0; i < y1.data().length; i++) close(what + " fill", p, y1.data()[i], y2.data()[i], 0);
+        }
+    }
+}
