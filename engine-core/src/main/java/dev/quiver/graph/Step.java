@@ -304,8 +304,11 @@ public final class Step {
         checkOwn("grad", node);
         int j = node.index() < wrtSlot.length ? wrtSlot[node.index()] : -1;
         if (j < 0) {
-            throw new IllegalArgumentException("grad: " + node.describe() + " is not a gradient target of this step"
-                    + (seed == null ? " (compiled for inference)" : ""));
+            String hint = seed == null ? " (compiled for inference)"
+                    : node.kind() == Node.Kind.INPUT ? "; input gradients are opt-in: compile with "
+                      + "CompileOptions.training().withInputGradients(true) or withWrt(" + node.label() + ")"
+                    : "";
+            throw new IllegalArgumentException("grad: " + node.describe() + " is not a gradient target of this step" + hint);
         }
         return gradTensors[j];
     }

@@ -90,7 +90,8 @@ class StepTest {
         var w = g.param("w", Tensor.vector(1, 2));
         var step = g.compile(x.dot(w), Backs.on(m));
         assertEquals(java.util.List.of(w.parameter()), step.parameters());
-        assertMessage(assertThrows(IllegalArgumentException.class, () -> step.grad(x)), "'x' [2]", "not a gradient target");
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> step.grad(x)), "'x' [2]", "not a gradient target",
+                "withInputGradients(true)", "withWrt(x)");
         var both = g.compile(x.dot(w), Backs.on(m).withWrt(x));
         both.feed(x, Tensor.vector(3, 4)).forward().backward();
         assertEquals(2, both.grad(x).get(1));
