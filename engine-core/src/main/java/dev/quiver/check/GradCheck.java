@@ -369,6 +369,12 @@ public final class GradCheck {
         if (targets.length == 0) {
             throw new IllegalArgumentException("GradCheck: output " + output.describe() + " depends on no input or parameter");
         }
+        for (Node t : targets) {
+            // Reading an input's buffer counts as feeding it: an unfed target would be checked at stale values.
+            if (t.kind() == Node.Kind.INPUT && !feeds.containsKey(t.name())) {
+                throw new IllegalArgumentException("GradCheck: input " + t.describe() + " was not fed; call feed(\"" + t.name() + "\", value)");
+            }
+        }
         Tensor projection = null;
         if (output.size() != 1) {
             projection = Tensor.randn(DType.F64, seed ^ 0xC0FFEEL, output.shape());

@@ -1,6 +1,9 @@
 package dev.quiver.benchmarks.gemm;
 
+import dev.quiver.backend.Backends;
 import dev.quiver.backend.Workers;
+import dev.quiver.kernel.KernelsF32;
+import dev.quiver.kernel.KernelsF64;
 import dev.quiver.simd.gemm.GemmF32;
 import dev.quiver.simd.gemm.GemmF64;
 import org.bytedeco.javacpp.DoublePointer;
@@ -26,7 +29,8 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
- * C = A B, row-major, SGEMM (f32) and DGEMM (f64), ours against OpenBLAS and EJML in one run.
+ * C = A B, row-major, SGEMM (f32) and DGEMM (f64), ours against the scalar backend, OpenBLAS and
+ * EJML in one run.
  * Shapes are "n" (n x n times n x n) or "MxKxN" (M x K times K x N). The {@code threads}
  * parameter sets our worker count and OpenBLAS's; EJML is single-threaded (run it with
  * {@code -p threads=1}). Read the {@code flop} row: flop/ns = GFLOP/s.
@@ -53,6 +57,8 @@ public class GemmBench {
     Workers workers;
     GemmF32 gemmF32;
     GemmF64 gemmF64;
+    KernelsF32 scalarF32;
+    KernelsF64 scalarF64;
     float[] af, bf, cf;
     double[] ad, bd, cd;
     FloatPointer afp, bfp, cfp;
@@ -69,6 +75,9 @@ public class GemmBench {
         flopsPerCall = 2L * m * n * k;
         f32 = dtype.equals("f32");
         workers = new Workers(threads);
+        var scalar = Backends.create("scalar", threads);
+        scalarF32 = scalar.f32();
+        scalarF64 = scalar.f64();
         openblas.blas_set_num_threads(threads);
         var rng = new Random(42);
         if (f32) {
@@ -109,6 +118,17 @@ public class GemmBench {
             gemmF32.gemm(1, m, n, k, 1f, af, 0, 0, k, 1, bf, 0, 0, n, 1, 0f, cf, 0, 0, n, 1);
         } else {
             gemmF64.gemm(1, m, n, k, 1.0, ad, 0, 0, k, 1, bd, 0, 0, n, 1, 0.0, cd, 0, 0, n, 1);
+        }
+        flops.flop += flopsPerCall;
+    }
+
+    /** The scalar reference backend's gemm on the same arrays (simd/scalar in the summary). */
+    @Benchmark
+    public void scalar(Flops flops) {
+        if (f32) {
+            scalarF32.gemm(1, m, n, k, 1f, af, 0, 0, k, 1, bf, 0, 0, n, 1, 0f, cf, 0, 0, n, 1);
+        } else {
+            scalarF64.gemm(1, m, n, k, 1.0, ad, 0, 0, k, 1, bd, 0, 0, n, 1, 0.0, cd, 0, 0, n, 1);
         }
         flops.flop += flopsPerCall;
     }

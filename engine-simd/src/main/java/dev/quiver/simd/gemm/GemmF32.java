@@ -45,6 +45,12 @@ public final class GemmF32 {
      * and k <= KC) skip packing: at that size copying the operands costs more than it saves.
      */
     static final long SMALL_MACS = Long.getLong("quiver.gemm.smallMacs", 64 * 64 * 64);
+    /**
+     * Problems of at most this many multiply-adds per batch entry run as plain scalar loops. Vector
+     * code is only fast once C2 has compiled it (interpreted or C1-compiled, every vector op
+     * allocates); tiny products gain little from vectors, and scalar loops are fine in every tier.
+     */
+    static final long TINY_MACS = Long.getLong("quiver.gemm.tinyMacs", 1024);
     /** Rows of the small path's register tile: 2*SMALL_MR accumulators fit even 16 registers. */
     private static final int SMALL_MR = 6;
     /** Largest shared A (rows x KC elements) packed whole, once per K block, for a batch. */
@@ -107,6 +113,13 @@ public final class GemmF32 {
         checkExtent("A", a.length, aOff, batch, aBatch, m, aRow, k, aCol, batch, m, n, k);
         checkExtent("B", b.length, bOff, batch, bBatch, k, bRow, n, bCol, batch, m, n, k);
 
+        if ((long) m * n * k <= TINY_MACS) {
+            for (int p = 0; p < batch; p++) {
+                tinyGemm(m, n, k, alpha, a, aOff + p * aBatch, aRow, aCol, b, bOff + p * bBatch, bRow, bCol,
+                        beta, c, cOff + p * cBatch, cRow, cCol);
+            }
+            return;
+        }
         if (bCol == 1 && cCol == 1 && k <= KC && (long) m * n * k <= SMALL_MACS) {
             for (int p = 0; p < batch; p++) {
                 smallGemm(m, n, k, alpha, a, aOff + p * aBatch, aRow, aCol, b, bOff + p * bBatch, bRow,
@@ -218,6 +231,49 @@ public final class GemmF32 {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * Scalar loops for tiny problems. Rounds as the vector paths do: one FMA chain over l from 0,
+     * then alpha * acc + beta * C (C not read when beta is 0).
+     */
+    private static void tinyGemm(int m, int n, int k, float alpha,
+                                 float[] a, int aBase, int aRow, int aCol,
+                                 float[] b, int bBase, int bRow, int bCol,
+                                 float beta, float[] c, int cBase, int cRow, int cCol) {
+        for (int i = 0; i < m; i++) {
+            int ci = cBase + i * cRow;
+            int j = 0;
+            // Four columns at a time: four independent FMA chains hide the FMA latency.
+            for (; j + 4 <= n; j += 4, ci += 4 * cCol) {
+                float acc0 = 0, acc1 = 0, acc2 = 0, acc3 = 0;
+                for (int l = 0, ai = aBase + i * aRow, bi = bBase + j * bCol; l < k; l++, ai += aCol, bi += bRow) {
+                    float x = a[ai];
+                    acc0 = Math.fma(x, b[bi], acc0);
+                    acc1 = Math.fma(x, b[bi + bCol], acc1);
+                    acc2 = Math.fma(x, b[bi + 2 * bCol], acc2);
+                    acc3 = Math.fma(x, b[bi + 3 * bCol], acc3);
+                }
+                if (beta == 0) {
+                    c[ci] = alpha * acc0;
+                    c[ci + cCol] = alpha * acc1;
+                    c[ci + 2 * cCol] = alpha * acc2;
+                    c[ci + 3 * cCol] = alpha * acc3;
+                } else {
+                    c[ci] = alpha * acc0 + c[ci] * beta;
+                    c[ci + cCol] = alpha * acc1 + c[ci + cCol] * beta;
+                    c[ci + 2 * cCol] = alpha * acc2 + c[ci + 2 * cCol] * beta;
+                    c[ci + 3 * cCol] = alpha * acc3 + c[ci + 3 * cCol] * beta;
+                }
+            }
+            for (; j < n; j++, ci += cCol) {
+                float acc = 0;
+                for (int l = 0, ai = aBase + i * aRow, bi = bBase + j * bCol; l < k; l++, ai += aCol, bi += bRow) {
+                    acc = Math.fma(a[ai], b[bi], acc);
+                }
+                c[ci] = beta == 0 ? alpha * acc : alpha * acc + c[ci] * beta;
             }
         }
     }

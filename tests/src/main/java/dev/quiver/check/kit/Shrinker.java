@@ -6,14 +6,15 @@ import java.util.function.Predicate;
 
 /**
  * Shrinks a failing choice sequence (see {@link Source}) to a locally minimal one, in the manner
- * of minithesis: delete blocks of choices, zero them, then lower single choices by binary search,
- * repeating until no pass helps or the budget of test runs is spent. A candidate replaces the
+ * of minithesis: delete blocks of choices, switch a choice off together with the choices after
+ * it, zero blocks, then lower single choices by binary search, repeating until no pass helps or
+ * the budget of test runs is spent. A candidate replaces the
  * current best only when it still fails and is simpler: shorter, or as long and smaller in
  * lexicographic order. Since each generator encodes its simplest outcome as choice 0, a simpler
  * sequence means lower rank, smaller dimensions, fewer nodes and values nearer their anchors.
  */
 final class Shrinker {
-    private final Predicate<long[]> fails;
+    private final Predicate<long[]> fails; // true when the candidate fails the same way and became the best
     private final int budget;
     private final long deadline;
     private int runs;

@@ -115,6 +115,15 @@ class GradCheckTest {
     }
 
     @Test
+    void anUnfedInputIsAnErrorNotAStaleValue() {
+        var g = new Graph();
+        var x = g.input("x", DType.F64, 2);
+        var y = g.input("y", DType.F64, 2);
+        var e = assertThrows(IllegalArgumentException.class, () -> GradCheck.of(x.mul(y).sum()).feed("x", Tensor.vector(1, 2)).check());
+        assertTrue(e.getMessage().contains("'y'") && e.getMessage().contains("not fed"), e.getMessage());
+    }
+
+    @Test
     void float32IsRefusedWithAClearMessage() {
         var g = new Graph();
         var x = g.input("x", DType.F32, 3);
