@@ -8,6 +8,11 @@
  * have no VJP of their own and live as builders in {@link dev.quiver.graph.Graph} and
  * {@link dev.quiver.graph.Losses}.
  *
+ * <p>Forward rules are bound once at compile time: {@code Bound} (with {@code BoundF64} and its
+ * generated twin) resolves arrays, offsets and strides to one kernel call, and
+ * {@code ScalarInstruction} handles one-element float64 operands, runs of which a step executes
+ * as one chained instruction.
+ *
  * <p>Subgradients at kinks: relu'(0) = 0, |x|'(0) = 0, hinge'(margin) = 0, max/min route the
  * gradient to the first argument on ties.
  *
