@@ -31,8 +31,10 @@ public final class GemmF64 {
     /**
      * Rows of a micro-tile. 2*MR accumulators + 2 B vectors + 1 broadcast must fit the register
      * file: 32 vector registers with AVX-512 (also for its 128/256-bit forms), 16 otherwise.
+     * {@code -Dquiver.gemm.mr=6} forces the 16-register kernel (to test it on AVX-512 machines).
      */
-    static final int MR = DoubleVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? 12 : 6;
+    static final int MR = Integer.getInteger("quiver.gemm.mr",
+            DoubleVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? 12 : 6) == 6 ? 6 : 12;
     /** K block: a KC x NR panel of B stays in L1 while a whole MC x KC block of A streams by. */
     static final int KC = Integer.getInteger("quiver.gemm.kc", 512);
     /** Row block: MC x KC of packed A stays in L2. A multiple of MR. */
