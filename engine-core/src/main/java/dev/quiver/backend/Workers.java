@@ -9,7 +9,8 @@ import java.util.function.IntConsumer;
  * A backend's own small pool of worker threads (the common ForkJoinPool has parallelism 1 on a
  * 2-CPU machine). Work is partitioned statically: task t always runs as one unit, so a kernel
  * that gives each task a fixed slice of the output is bitwise reproducible for any thread count.
- * Worker threads are daemons that park between calls; the caller runs a share of the tasks itself.
+ * Worker threads are daemons, started on the first parallel call, that park between calls; the
+ * caller runs a share of the tasks itself.
  *
  * <p>{@link #parallelFor} allocates nothing, so kernels may use it on hot paths; pass it an
  * {@link IntConsumer} that is not a fresh capturing lambda (reuse one object) to keep the whole
@@ -30,16 +31,13 @@ public final class Workers {
     private Thread caller;
     private volatile Throwable failure;
     private int generation;
+    private boolean started;
 
     public Workers(int threads) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         this.threads = threads;
         this.helpers = new Helper[threads - 1];
-        for (int w = 1; w < threads; w++) {
-            Helper h = new Helper(w);
-            helpers[w - 1] = h;
-            h.start();
-        }
+        for (int w = 1; w < threads; w++) helpers[w - 1] = new Helper(w);
     }
 
     public int threads() {
@@ -60,6 +58,11 @@ public final class Workers {
         }
         callLock.lock();
         try {
+            if (!started) {
+                // Threads start on the first parallel call: a backend that never splits work costs none.
+                for (Helper h : helpers) h.start();
+                started = true;
+            }
             this.body = body;
             this.tasks = tasks;
             this.active = workers;

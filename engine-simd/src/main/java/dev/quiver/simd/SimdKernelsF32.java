@@ -93,6 +93,7 @@ public final class SimdKernelsF32 implements KernelsF32 {
             case SIGMOID -> sigmoid(n, x, xOff, y, yOff, accumulate);
             case RELU -> relu(n, x, xOff, y, yOff, accumulate);
             case STEP -> step(n, x, xOff, y, yOff, accumulate);
+            default -> throw new IllegalArgumentException("unary: op " + op + " has no SIMD kernel");
         }
     }
 
@@ -395,6 +396,7 @@ public final class SimdKernelsF32 implements KernelsF32 {
             case TANH_GRAD -> tanhGrad(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
             case SIGMOID_GRAD -> sigmoidGrad(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
             case RELU_GRAD -> reluGrad(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
+            default -> throw new IllegalArgumentException("binary: op " + op + " has no SIMD kernel");
         }
     }
 

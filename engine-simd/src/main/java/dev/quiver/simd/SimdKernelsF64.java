@@ -92,6 +92,7 @@ public final class SimdKernelsF64 implements KernelsF64 {
             case SIGMOID -> sigmoid(n, x, xOff, y, yOff, accumulate);
             case RELU -> relu(n, x, xOff, y, yOff, accumulate);
             case STEP -> step(n, x, xOff, y, yOff, accumulate);
+            default -> throw new IllegalArgumentException("unary: op " + op + " has no SIMD kernel");
         }
     }
 
@@ -394,6 +395,7 @@ public final class SimdKernelsF64 implements KernelsF64 {
             case TANH_GRAD -> tanhGrad(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
             case SIGMOID_GRAD -> sigmoidGrad(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
             case RELU_GRAD -> reluGrad(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
+            default -> throw new IllegalArgumentException("binary: op " + op + " has no SIMD kernel");
         }
     }
 
