@@ -151,8 +151,10 @@ public final class Demo {
                 steps, seconds, steps / seconds, loss, 100 * accuracy(evalTrain, data, train, classes),
                 evalTest == null ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * accuracy(evalTest, data, test, classes)));
         if (bytesLastEpoch >= 0 && stepsPerEpoch > 0) {
-            System.out.printf(Locale.ROOT, "          %.1f bytes allocated per training step in the last epoch (batch filling included)%n",
-                    (double) bytesLastEpoch / stepsPerEpoch);
+            double perStep = (double) bytesLastEpoch / stepsPerEpoch;
+            System.out.printf(Locale.ROOT, "          %.1f bytes allocated per training step in the last epoch (batch filling included)%s%n",
+                    perStep, perStep > 64 ? "; kernels still warming up: Vector API code allocates until C2 compiles it,"
+                            + " the steady state (JMH MlpStepBench -prof gc) allocates ~0" : "");
         }
     }
 

@@ -13,8 +13,8 @@ public final class Options {
     public Integer threads;
     public int hidden = 32;
     public int batch = 32;
-    public int epochs = 40;
-    public double learningRate = 0.05;
+    public int epochs = 200;
+    public double learningRate = 0.02;
     public String optimizer = "adam";
     public long seed = 42;
     public String dtype = "f32";
@@ -33,8 +33,8 @@ public final class Options {
               --threads N           kernel threads (default: available processors, at most 8)
               --hidden N            hidden units (default 32)
               --batch N             examples per step (default 32)
-              --epochs N            passes over the data (default 40)
-              --lr X                learning rate (default 0.05)
+              --epochs N            passes over the data (default 200)
+              --lr X                learning rate (default 0.02)
               --optimizer sgd|adam  (default adam)
               --dtype f32|f64       (default f32)
               --seed N              seed for data, initialisation and shuffling (default 42)

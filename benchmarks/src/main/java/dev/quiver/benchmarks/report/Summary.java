@@ -14,7 +14,7 @@ import java.util.TreeMap;
 
 /**
  * Turns a JMH JSON result file into a Markdown table of ratios and an SVG plot per benchmark
- * family. Usage: {@code java -cp benchmarks.jar dev.quiver.benchmarks.report.Summary results.json outDir}.
+ * family. Usage: {@code java -cp benchmarks.jar dev.quiver.benchmarks.report.Summary a.json b.json ... outDir}.
  *
  * <p>The implementation compared in a row is the JMH parameter {@code impl} (or {@code backend});
  * without one, the benchmark method name. Ratios are of throughput (time modes are inverted), so
@@ -30,14 +30,20 @@ public final class Summary {
                   String rateMetricName, Double allocPerOp, Map<String, String> params) {}
 
     public static void main(String[] args) throws IOException {
-        if (args.length < 1) {
-            System.err.println("usage: Summary results.json [outDir]   (writes summary.md and *.svg to outDir, default: next to the json)");
+        List<Path> inputs = new ArrayList<>();
+        Path outDir = null;
+        for (String arg : args) {
+            if (arg.endsWith(".json")) inputs.add(Path.of(arg));
+            else outDir = Path.of(arg);
+        }
+        if (inputs.isEmpty()) {
+            System.err.println("usage: Summary results.json... [outDir]   (writes summary.md and *.svg to outDir, default: next to the first json)");
             System.exit(2);
         }
-        Path json = Path.of(args[0]);
-        Path outDir = args.length > 1 ? Path.of(args[1]) : json.toAbsolutePath().getParent();
+        if (outDir == null) outDir = inputs.get(0).toAbsolutePath().getParent();
         Files.createDirectories(outDir);
-        List<Result> results = read(Files.readString(json));
+        List<Result> results = new ArrayList<>();
+        for (Path json : inputs) results.addAll(read(Files.readString(json)));
         String md = markdown(results, outDir);
         Files.writeString(outDir.resolve("summary.md"), md);
         System.out.print(md);
@@ -139,14 +145,19 @@ public final class Summary {
         Map<String, TreeMap<Double, Double>> lines = new LinkedHashMap<>();
         String yName = null;
         for (Result r : rs) {
-            String n = r.params.get("n");
-            if (n == null || r.params.size() > 2) continue;
-            double x;
-            try { x = Double.parseDouble(n); } catch (NumberFormatException e) { continue; }
-            String key = r.impl + (r.params.containsKey("threads") ? " (" + r.params.get("threads") + "t)" : "");
+            String xName = null;
+            for (String candidate : List.of("n", "shape", "size")) {
+                if (r.params.containsKey(candidate) && r.params.get(candidate).matches("[0-9]+")) { xName = candidate; break; }
+            }
+            if (xName == null) continue;
+            double x = Double.parseDouble(r.params.get(xName));
+            StringBuilder key = new StringBuilder(r.impl);
+            for (var p : r.params.entrySet()) {
+                if (!p.getKey().equals(xName)) key.append(' ').append(p.getKey()).append('=').append(p.getValue());
+            }
             double y = r.rateMetric != null ? r.rateMetric : r.rate;
             if (r.rateMetric != null) yName = r.rateMetricName;
-            lines.computeIfAbsent(key, k -> new TreeMap<>()).put(x, y);
+            lines.computeIfAbsent(key.toString(), k -> new TreeMap<>()).put(x, y);
         }
         lines.values().removeIf(m -> m.size() < 2);
         if (lines.isEmpty()) return null;
@@ -154,7 +165,7 @@ public final class Summary {
         for (var m : lines.values()) for (var e : m.entrySet()) {
             minX = Math.min(minX, e.getKey()); maxX = Math.max(maxX, e.getKey()); maxY = Math.max(maxY, e.getValue());
         }
-        int w = 640, h = 360, left = 60, right = 150, top = 30, bottom = 40;
+        int w = 760, h = 380, left = 60, right = 270, top = 30, bottom = 40;
         double lx0 = Math.log(minX), lx1 = Math.log(Math.max(maxX, minX * 1.0001));
         StringBuilder svg = new StringBuilder();
         svg.append(String.format(Locale.ROOT, "<svg xmlns='http://www.w3.org/2000/svg' width='%d' height='%d' font-family='sans-serif' font-size='11'>%n", w, h));

@@ -31,8 +31,10 @@ public final class GemmF64 {
     /**
      * Rows of a micro-tile. 2*MR accumulators + 2 B vectors + 1 broadcast must fit the register
      * file: 32 vector registers with AVX-512 (also for its 128/256-bit forms), 16 otherwise.
+     * {@code -Dquiver.gemm.mr=6} forces the 16-register kernel (to test it on AVX-512 machines).
      */
-    static final int MR = DoubleVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? 12 : 6;
+    static final int MR = Integer.getInteger("quiver.gemm.mr",
+            DoubleVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? 12 : 6) == 6 ? 6 : 12;
     /** K block: a KC x NR panel of B stays in L1 while a whole MC x KC block of A streams by. */
     static final int KC = Integer.getInteger("quiver.gemm.kc", 512);
     /** Row block: MC x KC of packed A stays in L2. A multiple of MR. */
@@ -312,21 +314,36 @@ public final class GemmF64 {
                 DoubleVector c00 = DoubleVector.zero(SPECIES), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
                         c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
                 int bi = bStart;
-                for (int l = 0; l < k; l++, bi += bStep, a0 += aCol, a1 += aCol, a2 += aCol, a3 += aCol, a4 += aCol,
-                        a5 += aCol) {
-                    DoubleVector b0 = DoubleVector.fromArray(SPECIES, bSrc, bi);
-                    DoubleVector x0 = DoubleVector.broadcast(SPECIES, a[a0]);
-                    DoubleVector x1 = DoubleVector.broadcast(SPECIES, a[a1]);
-                    DoubleVector x2 = DoubleVector.broadcast(SPECIES, a[a2]);
-                    DoubleVector x3 = DoubleVector.broadcast(SPECIES, a[a3]);
-                    DoubleVector x4 = DoubleVector.broadcast(SPECIES, a[a4]);
-                    DoubleVector x5 = DoubleVector.broadcast(SPECIES, a[a5]);
-                    c00 = b0.fma(x0, c00); c10 = b0.fma(x1, c10); c20 = b0.fma(x2, c20);
-                    c30 = b0.fma(x3, c30); c40 = b0.fma(x4, c40); c50 = b0.fma(x5, c50);
-                    if (two) {
+                // Two loops rather than a branch inside one: a vector assigned on only one side of a
+                // branch becomes a phi that C2 may leave boxed (measured: 704 KB per demo step).
+                if (two) {
+                    for (int l = 0; l < k; l++, bi += bStep, a0 += aCol, a1 += aCol, a2 += aCol, a3 += aCol,
+                            a4 += aCol, a5 += aCol) {
+                        DoubleVector b0 = DoubleVector.fromArray(SPECIES, bSrc, bi);
                         DoubleVector b1 = DoubleVector.fromArray(SPECIES, bSrc, bi + L);
-                        c01 = b1.fma(x0, c01); c11 = b1.fma(x1, c11); c21 = b1.fma(x2, c21);
-                        c31 = b1.fma(x3, c31); c41 = b1.fma(x4, c41); c51 = b1.fma(x5, c51);
+                        DoubleVector x = DoubleVector.broadcast(SPECIES, a[a0]);
+                        c00 = b0.fma(x, c00); c01 = b1.fma(x, c01);
+                        x = DoubleVector.broadcast(SPECIES, a[a1]);
+                        c10 = b0.fma(x, c10); c11 = b1.fma(x, c11);
+                        x = DoubleVector.broadcast(SPECIES, a[a2]);
+                        c20 = b0.fma(x, c20); c21 = b1.fma(x, c21);
+                        x = DoubleVector.broadcast(SPECIES, a[a3]);
+                        c30 = b0.fma(x, c30); c31 = b1.fma(x, c31);
+                        x = DoubleVector.broadcast(SPECIES, a[a4]);
+                        c40 = b0.fma(x, c40); c41 = b1.fma(x, c41);
+                        x = DoubleVector.broadcast(SPECIES, a[a5]);
+                        c50 = b0.fma(x, c50); c51 = b1.fma(x, c51);
+                    }
+                } else {
+                    for (int l = 0; l < k; l++, bi += bStep, a0 += aCol, a1 += aCol, a2 += aCol, a3 += aCol,
+                            a4 += aCol, a5 += aCol) {
+                        DoubleVector b0 = DoubleVector.fromArray(SPECIES, bSrc, bi);
+                        c00 = b0.fma(DoubleVector.broadcast(SPECIES, a[a0]), c00);
+                        c10 = b0.fma(DoubleVector.broadcast(SPECIES, a[a1]), c10);
+                        c20 = b0.fma(DoubleVector.broadcast(SPECIES, a[a2]), c20);
+                        c30 = b0.fma(DoubleVector.broadcast(SPECIES, a[a3]), c30);
+                        c40 = b0.fma(DoubleVector.broadcast(SPECIES, a[a4]), c40);
+                        c50 = b0.fma(DoubleVector.broadcast(SPECIES, a[a5]), c50);
                     }
                 }
                 // Through the tile buffer: passing vectors to a helper C2 may not inline boxes them.
