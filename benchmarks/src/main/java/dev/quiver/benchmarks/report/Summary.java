@@ -80,14 +80,16 @@ public final class Summary {
                     String name = (String) e.getKey();
                     double value = ((Number) ((Map<String, Object>) e.getValue()).get("score")).doubleValue();
                     String lower = name.toLowerCase(Locale.ROOT);
+                    String metricUnit = (String) ((Map<String, Object>) e.getValue()).get("scoreUnit");
                     if (name.equals("gc.alloc.rate.norm")) alloc = value;
-                    else if (!lower.startsWith("gc.") && (lower.contains("flop") || lower.contains("elem") || lower.contains("gb"))) {
+                    else if (!lower.startsWith("gc.") && (lower.contains("flop") || lower.contains("elem") || lower.contains("gb")
+                            || lower.contains("byte"))) {
                         metric = value;
-                        metricName = name;
+                        metricName = rateName(lower, metricUnit);
                     }
                 }
             }
-            String shown = fmt(score) + " " + unit + (metric != null ? " (" + fmt(metric) + " " + metricName + ")" : "");
+            String shown = metric != null ? fmt(metric) + " " + metricName : fmt(score) + " " + unit;
             out.add(new Result(family, row.toString(), impl, rate, shown, metric, metricName, alloc, params));
         }
         return out;
@@ -203,6 +205,15 @@ public final class Summary {
             i++;
         }
         return svg.append("</svg>\n").toString();
+    }
+
+    /** A readable unit for a per-time counter: flop per ns is GFLOP/s, bytes per ns GB/s. */
+    static String rateName(String name, String unit) {
+        boolean perNs = unit != null && unit.endsWith("/ns");
+        if (name.contains("flop")) return perNs ? "GFLOP/s" : name + " " + unit;
+        if (name.contains("byte") || name.contains("gb")) return perNs ? "GB/s" : name + " " + unit;
+        if (name.contains("elem")) return perNs ? "elem/ns" : name + " " + unit;
+        return name;
     }
 
     private static String esc(String s) {
