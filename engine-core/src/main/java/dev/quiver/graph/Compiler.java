@@ -32,21 +32,26 @@ final class Compiler {
         if (options.inference() && !options.wrt().isEmpty()) {
             throw new IllegalArgumentException("compile: gradient targets given for an inference-only step");
         }
-        Step cached = g.planCache().findLast(g, out, options, math);
+        Step cached = g.planCache().findUnchanged(g.unchangedStep(), g, out, options, math);
+        if (cached == null) cached = g.planCache().findLast(g, out, options, math);
         if (cached != null) {
             cached.rebind(g);
+            g.compiled(cached);
             return cached;
         }
         long hash = structureHash(g, out, options, math);
         cached = g.planCache().find(hash, g, out, options, math);
         if (cached != null) {
             cached.rebind(g);
+            g.compiled(cached);
             return cached;
         }
         int mark = g.size();
         try {
             Step step = build(g, out, options, math, mark);
             g.planCache().put(hash, step);
+            g.truncate(mark);
+            g.compiled(step);
             return step;
         } finally {
             g.truncate(mark);

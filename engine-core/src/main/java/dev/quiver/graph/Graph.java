@@ -55,6 +55,19 @@ public final class Graph {
     /** Names of live nodes; stale entries (of recycled nodes) are ignored, see {@link #isLive}. */
     private final Map<String, Node> names = new HashMap<>();
     private final PlanCache cache;
+    /**
+     * The step this graph last compiled to (planned, or found in the cache) and the node count it
+     * was compiled from. While {@code unchangedSinceCompile} holds, every pooled node below that
+     * count still has the op, input objects, shape, dtype, parameter and constant it had at that
+     * compile (rebuilds since re-initialised them identically). Any other re-initialisation below
+     * the count clears the flag until the next compile, across resets: a build that differed and
+     * was then repeated must not look unchanged. When the flag holds and the graph has exactly that
+     * many nodes, the step matches without the node-by-node comparison (names, the output and the
+     * options are still checked).
+     */
+    private Step compiledStep;
+    private int compiledCount = -1;
+    private boolean unchangedSinceCompile;
 
     /** A graph with its own plan cache. */
     public Graph() {
@@ -74,6 +87,23 @@ public final class Graph {
      */
     public void reset() {
         nodes.clear();
+    }
+
+    /** Records the step just compiled from the current nodes (see {@link #compiledStep}). */
+    void compiled(Step step) {
+        compiledStep = step;
+        compiledCount = nodes.size();
+        unchangedSinceCompile = true;
+    }
+
+    /** The step last compiled from this graph if no node changed since (besides names, checked by the caller); else null. */
+    Step unchangedStep() {
+        return unchangedSinceCompile && nodes.size() == compiledCount ? compiledStep : null;
+    }
+
+    /** Whether the node about to be re-initialised at the next index keeps the last compile's structure there. */
+    private void track(boolean unchanged) {
+        if (!unchanged && nodes.size() < compiledCount) unchangedSinceCompile = false;
     }
 
     public PlanCache planCache() { return cache; }
@@ -106,10 +136,12 @@ public final class Graph {
         Node r = i < pool.size() ? pool.get(i) : null;
         if (r != null) {
             boolean same = r.dtype() == dtype && (shapeOf != null ? sameShape(r.shapeRef(), shapeOf) : sameShape(r.shapeRef(), shape));
+            track(same && r.kind() == kind && r.parameter() == p && r.constant() == c);
             int[] s = same ? r.shapeRef() : shapeOf != null ? shapeOf.shape() : shape.clone();
             r.init(i, kind, null, NO_INPUTS, s, dtype, p, c, name);
             r.stable = same;
         } else {
+            track(false);
             r = new Node(this, i, kind, null, NO_INPUTS, shapeOf != null ? shapeOf.shape() : shape.clone(), dtype, p, c, name);
             pool.add(r);
         }
@@ -222,6 +254,7 @@ public final class Graph {
             Node in = many != null ? many[k] : k == 0 ? a : b;
             if (r.input(k) != in || !in.stable) return null;
         }
+        track(true);   // same op object, same input objects (themselves unchanged, or the flag is already clear)
         r.init(i, Node.Kind.OP, r.op(), r.inputsRef(), r.shapeRef(), r.dtype(), null, null, null);
         r.stable = true;
         return add(r);
@@ -260,6 +293,7 @@ public final class Graph {
         int i = nodes.size();
         Node r = i < pool.size() ? pool.get(i) : null;
         if (r == null) {
+            track(false);
             r = new Node(this, i, Node.Kind.OP, op, inputs, op.shape(inputs), dtype, null, null, null);
             pool.add(r);
             return add(r);
@@ -268,6 +302,7 @@ public final class Graph {
             boolean same = true;
             for (int k = 0; same && k < inputs.length; k++) same = r.input(k) == inputs[k] && inputs[k].stable;
             if (same) {   // the previous build's node: same op on the same, unchanged inputs; keep its shape
+                track(true);
                 r.init(i, Node.Kind.OP, r.op(), r.inputsRef(), r.shapeRef(), dtype, null, null, null);
                 r.stable = true;
                 return add(r);
@@ -275,6 +310,7 @@ public final class Graph {
         }
         int[] shape = op.shape(inputs);
         boolean same = r.dtype() == dtype && sameShape(r.shapeRef(), shape);
+        track(false);
         r.init(i, Node.Kind.OP, op, inputs, same ? r.shapeRef() : shape, dtype, null, null, null);
         r.stable = same;
         return add(r);

@@ -31,6 +31,19 @@ public final class PlanCache {
         return null;
     }
 
+    /**
+     * {@code unchanged}, the step the graph last compiled to, when the graph reports that no node
+     * changed structure since (see {@link Graph#unchangedStep()}) and it is still the last plan of
+     * this cache: only names, the output and the options are compared. Else null.
+     */
+    Step findUnchanged(Step unchanged, Graph g, Node out, CompileOptions options, dev.quiver.tensor.TensorMath math) {
+        if (unchanged != null && unchanged == last && unchanged.matchesUnchanged(g, out, options, math)) {
+            hits++;
+            return unchanged;
+        }
+        return null;
+    }
+
     Step find(long hash, Graph g, Node out, CompileOptions options, dev.quiver.tensor.TensorMath math) {
         for (int i = 0; i < hashArray.length; i++) {
             if (hashArray[i] == hash && steps.get(i).matches(g, out, options, math)) {

@@ -149,14 +149,31 @@ public final class Step {
 
     /** True when a graph has exactly the structure this step was compiled from (allocates nothing). */
     boolean matches(Graph g, Node out, CompileOptions o, TensorMath m) {
+        if (!matchesOptions(g, out, o, m)) return false;
+        List<Node> now = g.nodes();
+        for (int i = 0; i < forwardCount; i++) if (!nodes[i].sameAs(now.get(i))) return false;
+        return true;
+    }
+
+    /**
+     * {@link #matches} for a graph whose nodes the graph itself vouches are structurally those this
+     * step was last matched against (see {@link Graph#unchangedStep()}): compares only the names,
+     * which {@link Graph#named} may change without the graph tracking it.
+     */
+    boolean matchesUnchanged(Graph g, Node out, CompileOptions o, TensorMath m) {
+        if (!matchesOptions(g, out, o, m)) return false;
+        List<Node> now = g.nodes();
+        for (int i = 0; i < forwardCount; i++) if (!java.util.Objects.equals(nodes[i].name(), now.get(i).name())) return false;
+        return true;
+    }
+
+    private boolean matchesOptions(Graph g, Node out, CompileOptions o, TensorMath m) {
         if (m != math || g.size() != forwardCount || out.index() != output.index() || o.inference() != (seed == null)
                 || o.checkFinite() != checkFinite || o.inputGradients() != inputGradients || o.wrt().size() != requestedWrt.length || o.keep().size() != requestedKeep.length) {
             return false;
         }
         for (int i = 0; i < requestedWrt.length; i++) if (o.wrt().get(i).index() != requestedWrt[i]) return false;
         for (int i = 0; i < requestedKeep.length; i++) if (o.keep().get(i).index() != requestedKeep[i]) return false;
-        List<Node> now = g.nodes();
-        for (int i = 0; i < forwardCount; i++) if (!nodes[i].sameAs(now.get(i))) return false;
         return true;
     }
 

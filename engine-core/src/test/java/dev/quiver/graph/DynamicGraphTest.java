@@ -98,6 +98,56 @@ class DynamicGraphTest {
     }
 
     @ParameterizedTest @MethodSource("dev.quiver.graph.Backs#all")
+    void aDifferentBuildLeftUncompiledAndThenRepeatedGetsItsOwnPlan(TensorMath m) {
+        // A rebuild that keeps every pooled node as it was at the last compile skips the node-by-node
+        // match. A build that differs but is never compiled, then repeated after a reset, re-creates
+        // its own (different) nodes identically: it must not pass for the compiled structure.
+        var g = new Graph();
+        double[] factors = {2, 3, 3, 2, 2, 5, 5};
+        boolean[] compile = {true, false, true, true, true, false, true};
+        for (int r = 0; r < factors.length; r++) {
+            g.reset();
+            var x = g.input("x", F64, 2);
+            var y = x.mul(factors[r]).sum();
+            if (!compile[r]) continue;
+            var step = g.compile(y, Backs.withInputs(m));
+            step.feed(x, Tensor.vector(1.5, -0.5)).forward().backward();
+            assertEquals(factors[r], step.output().item(), "rebuild " + r);
+            assertEquals(factors[r], step.grad(x).get(0), "rebuild " + r);
+        }
+        assertEquals(3, g.planCache().size());
+    }
+
+    @ParameterizedTest @MethodSource("dev.quiver.graph.Backs#all")
+    void unchangedRebuildsStillCheckNamesParametersAndConstants(TensorMath m) {
+        // Same ops, shapes and edges every time; only a name, the parameter object or the constant
+        // tensor differs, and each must reach the step (no stale plan from the shortcut).
+        var p1 = new Parameter("p", Tensor.vector(1, 2));
+        var p2 = new Parameter("p", Tensor.vector(1, 2));
+        var c1 = Tensor.vector(10, 20);
+        var c2 = Tensor.vector(30, 40);
+        var g = new Graph();
+        record Build(String input, Parameter p, Tensor c) {}
+        Build[] builds = {new Build("x", p1, c1), new Build("x", p1, c1), new Build("y", p1, c1), new Build("y", p2, c1),
+                new Build("y", p2, c2), new Build("y", p2, c2), new Build("x", p1, c1)};
+        for (int r = 0; r < builds.length; r++) {
+            Build b = builds[r];
+            g.reset();
+            var x = g.input(b.input(), F64, 2);
+            var loss = x.dot(g.param(b.p())).add(x.dot(g.constant(b.c())));
+            var step = g.compile(loss, Backs.on(m));
+            b.p().grad().fill(0);
+            step.feed(b.input(), Tensor.vector(0.5, -1)).forward().backward();
+            double expected = 0.5 * (1 + b.c().get(0)) - (2 + b.c().get(1));
+            assertEquals(expected, step.output().item(), 1e-12, "rebuild " + r);
+            assertSame(b.p(), step.parameters().getFirst(), "rebuild " + r);
+            assertEquals(0.5, b.p().grad().get(0), "rebuild " + r);
+            assertEquals(-1, b.p().grad().get(1), "rebuild " + r);
+        }
+        assertEquals(4, g.planCache().size());
+    }
+
+    @ParameterizedTest @MethodSource("dev.quiver.graph.Backs#all")
     void recycledNodesFollowChangedShapes(TensorMath m) {
         var g = new Graph();
         for (int n : new int[] {2, 3, 2, 3}) {
