@@ -153,8 +153,8 @@ public final class Graph {
     /** An input fed on each run, with a declared dtype and shape. Names must be unique. */
     public Node input(String name, DType dtype, int... shape) {
         Shapes.size(shape);
-        checkName(name);
-        return register(name, leaf(Node.Kind.INPUT, shape, null, dtype, null, null, name));
+        Node previous = checkName(name);
+        return register(name, leaf(Node.Kind.INPUT, shape, null, dtype, null, null, name), previous);
     }
 
     /** A new trainable parameter wrapping {@code value} (not copied; updated in place by optimisers). */
@@ -165,8 +165,8 @@ public final class Graph {
     /** A node for an existing parameter, possibly shared with other graphs. */
     public Node param(Parameter parameter) {
         Tensor v = parameter.value();
-        checkName(parameter.name());
-        return register(parameter.name(), leaf(Node.Kind.PARAM, null, v, v.dtype(), parameter, null, parameter.name()));
+        Node previous = checkName(parameter.name());
+        return register(parameter.name(), leaf(Node.Kind.PARAM, null, v, v.dtype(), parameter, null, parameter.name()), previous);
     }
 
     /** A constant (not copied: changing the tensor changes later runs; its layout may be any view). */
@@ -189,16 +189,19 @@ public final class Graph {
         return add(leaf(Node.Kind.INPUT, shape, null, dtype, null, null, null));
     }
 
-    private Node register(String name, Node node) {
+    /** Adds a named leaf; {@code previous} is the name's current map entry (a rebuild usually recycles that very node). */
+    private Node register(String name, Node node, Node previous) {
         add(node);
-        names.put(name, node);
+        if (previous != node) names.put(name, node);
         return node;
     }
 
-    private void checkName(String name) {
+    /** Throws if a live node has this name; returns the name's map entry (possibly a stale, recycled node) or null. */
+    private Node checkName(String name) {
         if (name == null || name.isEmpty()) throw new IllegalArgumentException("node names must be non-empty");
         Node existing = names.get(name);
         if (existing != null && isLive(existing) && name.equals(existing.name())) throw new IllegalArgumentException("name '" + name + "' is already used by " + existing);
+        return existing;
     }
 
     private Node add(Node node) {
@@ -249,7 +252,8 @@ public final class Graph {
         int i = nodes.size();
         if (i >= pool.size()) return null;
         Node r = pool.get(i);
-        if (r.kind() != Node.Kind.OP || r.arity() != arity || !r.op().equals(op)) return null;
+        // Shared op instances (Elementwise, Products, ...) compare by identity before the record equals.
+        if (r.kind() != Node.Kind.OP || r.arity() != arity || r.op() != op && !r.op().equals(op)) return null;
         for (int k = 0; k < arity; k++) {
             Node in = many != null ? many[k] : k == 0 ? a : b;
             if (r.input(k) != in || !in.stable) return null;
@@ -298,7 +302,7 @@ public final class Graph {
             pool.add(r);
             return add(r);
         }
-        if (r.kind() == Node.Kind.OP && r.dtype() == dtype && r.arity() == inputs.length && r.op().equals(op)) {
+        if (r.kind() == Node.Kind.OP && r.dtype() == dtype && r.arity() == inputs.length && (r.op() == op || r.op().equals(op))) {
             boolean same = true;
             for (int k = 0; same && k < inputs.length; k++) same = r.input(k) == inputs[k] && inputs[k].stable;
             if (same) {   // the previous build's node: same op on the same, unchanged inputs; keep its shape

@@ -41,14 +41,15 @@ public final class Node {
     void init(int index, Kind kind, Op op, Node[] inputs, int[] shape, DType dtype, Parameter parameter, Tensor constant,
               String name) {
         this.index = index;
-        this.kind = kind;
-        this.op = op;
-        this.inputs = inputs;
-        this.shape = shape;
-        this.dtype = dtype;
-        this.parameter = parameter;
-        this.constant = constant;
-        this.name = name;
+        // Recycled nodes mostly get their own values back: skip those reference stores (and their GC write barriers).
+        if (this.kind != kind) this.kind = kind;
+        if (this.op != op) this.op = op;
+        if (this.inputs != inputs) this.inputs = inputs;
+        if (this.shape != shape) this.shape = shape;
+        if (this.dtype != dtype) this.dtype = dtype;
+        if (this.parameter != parameter) this.parameter = parameter;
+        if (this.constant != constant) this.constant = constant;
+        if (this.name != name) this.name = name;
         this.view = op != null && op.isView(inputs);
         // Planned buffers and leaves are contiguous; a view is contiguous only if it is a reshape of a contiguous value.
         this.contiguous = constant != null ? constant.isContiguous()
