@@ -20,7 +20,6 @@ import dev.quiver.tensor.TensorMath;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 
 /**
@@ -249,9 +248,5 @@ public final class Demo {
             return sun.getCurrentThreadAllocatedBytes();
         }
         return 0;
-    }
-
-    static List<String> tasks() {
-        return List.of("mlp", "svm");
     }
 }
