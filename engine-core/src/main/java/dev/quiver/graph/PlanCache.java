@@ -8,7 +8,9 @@ import java.util.List;
  * fields define equals), edges, shapes, dtypes, names, the identity of parameters and constants,
  * the output and the compile options. A graph rebuilt with the same structure gets the same
  * {@link Step} back, rebound to its new nodes: no planning, no buffer allocation, and the lookup
- * itself allocates nothing (a structural hash, then a node-by-node comparison).
+ * itself allocates nothing (a structural hash, then a node-by-node comparison). A graph reset and
+ * rebuilt with the very structure of its last compile skips even that comparison: the graph tracks
+ * while building whether every recycled node came back unchanged (see {@link #findUnchanged}).
  */
 public final class PlanCache {
     private final List<Step> steps = new ArrayList<>();
