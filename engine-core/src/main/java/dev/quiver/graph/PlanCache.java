@@ -10,7 +10,7 @@ import java.util.List;
  * {@link Step} back, rebound to its new nodes: no planning, no buffer allocation, and the lookup
  * itself allocates nothing (a structural hash, then a node-by-node comparison). A graph reset and
  * rebuilt with the very structure of its last compile skips even that comparison: the graph tracks
- * while building whether every recycled node came back unchanged (see {@link #findUnchanged}).
+ * while building whether every recycled node came back unchanged.
  */
 public final class PlanCache {
     private final List<Step> steps = new ArrayList<>();
