@@ -40,13 +40,7 @@ public final class Reductions {
         @Override public String name() { return "sum"; }
         @Override public String attributes() { return Arrays.toString(axes) + (keepDims ? " keep" : ""); }
 
-        @Override public int[] shape(Node[] in) {
-            try {
-                return reducedShape(in[0].shape(), Ops.axes("sum", axes, in[0].rank()), keepDims);
-            } catch (IllegalArgumentException e) {
-                throw Op.fail(this, in, e.getMessage());
-            }
-        }
+        @Override public int[] shape(Node[] in) { return reducedShapeOf(this, "sum", axes, keepDims, in); }
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             Tensor x = in[0];
@@ -74,13 +68,7 @@ public final class Reductions {
         @Override public String name() { return "max_detached"; }
         @Override public String attributes() { return Arrays.toString(axes) + (keepDims ? " keep" : ""); }
 
-        @Override public int[] shape(Node[] in) {
-            try {
-                return reducedShape(in[0].shape(), Ops.axes("max", axes, in[0].rank()), keepDims);
-            } catch (IllegalArgumentException e) {
-                throw Op.fail(this, in, e.getMessage());
-            }
-        }
+        @Override public int[] shape(Node[] in) { return reducedShapeOf(this, "max", axes, keepDims, in); }
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             Tensor x = in[0];
@@ -90,5 +78,14 @@ public final class Reductions {
         }
 
         @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) { return new Node[1]; }
+    }
+
+    /** The output shape of a reduction over {@code axes}, as an op shape error naming the op and nodes. */
+    private static int[] reducedShapeOf(Op op, String name, int[] axes, boolean keepDims, Node[] in) {
+        try {
+            return reducedShape(in[0].shape(), Ops.axes(name, axes, in[0].rank()), keepDims);
+        } catch (IllegalArgumentException e) {
+            throw Op.fail(op, in, e.getMessage());
+        }
     }
 }
