@@ -498,24 +498,26 @@ public final class GemmF32 {
             int bPanel = jr * kc;
             for (int ir = 0; ir < mc; ir += MR) {
                 int mr = Math.min(MR, mc - ir);
-                microKernel(kc, packedA, aStart + ir * kc, packedB, bPanel, tile);
+                microKernel(mr, kc, packedA, aStart + ir * kc, packedB, bPanel, tile);
                 writeTile(tile, mr, nr, alpha, beta, c, cBase + ir * cRow + jr * cCol, cRow, cCol);
             }
         }
     }
 
     /**
-     * tile (MR x NR, row-major) = A panel (kc x MR, packed) times B panel (kc x NR, packed).
-     * All accumulators are locals of this one method, so no vector value crosses a call (a vector
-     * passed to a method C2 does not inline is boxed). Rows beyond MR=6 are skipped by a branch
-     * on a static final, which C2 folds away.
+     * tile (MR x NR, row-major) = A panel (kc x MR, packed) times B panel (kc x NR, packed); with
+     * the 12-row kernel, a panel of at most 6 real rows (an edge: m = 64 leaves 4) runs the 6-row
+     * loop over the same panel layout, so an edge costs half a tile instead of a whole one
+     * (64x784x256 computes 66 rows instead of 72). All accumulators are locals of this one method
+     * and each branch stores its own, so no vector crosses a call or merges at a branch (either is
+     * boxed when C2 does not inline or cannot scalarise it). The MR == 12 tests fold away.
      */
-    private static void microKernel(int kc, float[] ap, int ai, float[] bp, int bi, float[] tile) {
+    private static void microKernel(int mr, int kc, float[] ap, int ai, float[] bp, int bi, float[] tile) {
         FloatVector c00 = FloatVector.zero(SPECIES), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
-                c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00,
-                c60 = c00, c61 = c00, c70 = c00, c71 = c00, c80 = c00, c81 = c00,
-                c90 = c00, c91 = c00, ca0 = c00, ca1 = c00, cb0 = c00, cb1 = c00;
-        if (MR == 12) {
+                c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        if (MR == 12 && mr > 6) {
+            FloatVector c60 = c00, c61 = c00, c70 = c00, c71 = c00, c80 = c00, c81 = c00,
+                    c90 = c00, c91 = c00, ca0 = c00, ca1 = c00, cb0 = c00, cb1 = c00;
             for (int l = 0; l < kc; l++, ai += 12, bi += NR) {
                 FloatVector b0 = FloatVector.fromArray(SPECIES, bp, bi);
                 FloatVector b1 = FloatVector.fromArray(SPECIES, bp, bi + L);
@@ -544,8 +546,21 @@ public final class GemmF32 {
                 x = FloatVector.broadcast(SPECIES, ap[ai + 11]);
                 cb0 = b0.fma(x, cb0); cb1 = b1.fma(x, cb1);
             }
+            c00.intoArray(tile, 0); c01.intoArray(tile, L);
+            c10.intoArray(tile, NR); c11.intoArray(tile, NR + L);
+            c20.intoArray(tile, 2 * NR); c21.intoArray(tile, 2 * NR + L);
+            c30.intoArray(tile, 3 * NR); c31.intoArray(tile, 3 * NR + L);
+            c40.intoArray(tile, 4 * NR); c41.intoArray(tile, 4 * NR + L);
+            c50.intoArray(tile, 5 * NR); c51.intoArray(tile, 5 * NR + L);
+            c60.intoArray(tile, 6 * NR); c61.intoArray(tile, 6 * NR + L);
+            c70.intoArray(tile, 7 * NR); c71.intoArray(tile, 7 * NR + L);
+            c80.intoArray(tile, 8 * NR); c81.intoArray(tile, 8 * NR + L);
+            c90.intoArray(tile, 9 * NR); c91.intoArray(tile, 9 * NR + L);
+            ca0.intoArray(tile, 10 * NR); ca1.intoArray(tile, 10 * NR + L);
+            cb0.intoArray(tile, 11 * NR); cb1.intoArray(tile, 11 * NR + L);
         } else {
-            for (int l = 0; l < kc; l++, ai += 6, bi += NR) {
+            // Six rows of a panel MR wide (the whole panel with the 6-row kernel, an edge with 12).
+            for (int l = 0; l < kc; l++, ai += MR, bi += NR) {
                 FloatVector b0 = FloatVector.fromArray(SPECIES, bp, bi);
                 FloatVector b1 = FloatVector.fromArray(SPECIES, bp, bi + L);
                 FloatVector x = FloatVector.broadcast(SPECIES, ap[ai]);
@@ -561,20 +576,12 @@ public final class GemmF32 {
                 x = FloatVector.broadcast(SPECIES, ap[ai + 5]);
                 c50 = b0.fma(x, c50); c51 = b1.fma(x, c51);
             }
-        }
-        c00.intoArray(tile, 0); c01.intoArray(tile, L);
-        c10.intoArray(tile, NR); c11.intoArray(tile, NR + L);
-        c20.intoArray(tile, 2 * NR); c21.intoArray(tile, 2 * NR + L);
-        c30.intoArray(tile, 3 * NR); c31.intoArray(tile, 3 * NR + L);
-        c40.intoArray(tile, 4 * NR); c41.intoArray(tile, 4 * NR + L);
-        c50.intoArray(tile, 5 * NR); c51.intoArray(tile, 5 * NR + L);
-        if (MR == 12) {
-            c60.intoArray(tile, 6 * NR); c61.intoArray(tile, 6 * NR + L);
-            c70.intoArray(tile, 7 * NR); c71.intoArray(tile, 7 * NR + L);
-            c80.intoArray(tile, 8 * NR); c81.intoArray(tile, 8 * NR + L);
-            c90.intoArray(tile, 9 * NR); c91.intoArray(tile, 9 * NR + L);
-            ca0.intoArray(tile, 10 * NR); ca1.intoArray(tile, 10 * NR + L);
-            cb0.intoArray(tile, 11 * NR); cb1.intoArray(tile, 11 * NR + L);
+            c00.intoArray(tile, 0); c01.intoArray(tile, L);
+            c10.intoArray(tile, NR); c11.intoArray(tile, NR + L);
+            c20.intoArray(tile, 2 * NR); c21.intoArray(tile, 2 * NR + L);
+            c30.intoArray(tile, 3 * NR); c31.intoArray(tile, 3 * NR + L);
+            c40.intoArray(tile, 4 * NR); c41.intoArray(tile, 4 * NR + L);
+            c50.intoArray(tile, 5 * NR); c51.intoArray(tile, 5 * NR + L);
         }
     }
 
