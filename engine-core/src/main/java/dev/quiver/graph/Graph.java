@@ -138,8 +138,7 @@ public final class Graph {
             boolean same = r.dtype() == dtype && (shapeOf != null ? sameShape(r.shapeRef(), shapeOf) : sameShape(r.shapeRef(), shape));
             track(same && r.kind() == kind && r.parameter() == p && r.constant() == c);
             int[] s = same ? r.shapeRef() : shapeOf != null ? shapeOf.shape() : shape.clone();
-            r.init(i, kind, null, NO_INPUTS, s, dtype, p, c, name);
-            r.stable = same;
+            r.reinit(i, kind, null, NO_INPUTS, s, dtype, p, c, name, same);
         } else {
             track(false);
             r = new Node(this, i, kind, null, NO_INPUTS, shapeOf != null ? shapeOf.shape() : shape.clone(), dtype, p, c, name);
@@ -153,7 +152,7 @@ public final class Graph {
     /** An input fed on each run, with a declared dtype and shape. Names must be unique. */
     public Node input(String name, DType dtype, int... shape) {
         Shapes.size(shape);
-        Node previous = checkName(name);
+        Node previous = checkName(name, nameOwnerAtNext(name));
         return register(name, leaf(Node.Kind.INPUT, shape, null, dtype, null, null, name), previous);
     }
 
@@ -165,7 +164,7 @@ public final class Graph {
     /** A node for an existing parameter, possibly shared with other graphs. */
     public Node param(Parameter parameter) {
         Tensor v = parameter.value();
-        Node previous = checkName(parameter.name());
+        Node previous = checkName(parameter.name(), nameOwnerAtNext(parameter.name()));
         return register(parameter.name(), leaf(Node.Kind.PARAM, null, v, v.dtype(), parameter, null, parameter.name()), previous);
     }
 
@@ -192,8 +191,32 @@ public final class Graph {
     /** Adds a named leaf; {@code previous} is the name's current map entry (a rebuild usually recycles that very node). */
     private Node register(String name, Node node, Node previous) {
         add(node);
-        if (previous != node) names.put(name, node);
+        if (previous != node) claimName(name, node);
         return node;
+    }
+
+    /** Points the name map's entry for {@code name} at {@code node}. */
+    private void claimName(String name, Node node) {
+        Node old = names.put(name, node);
+        if (old != null && old != node) old.ownsName = false;
+        node.ownsName = true;
+    }
+
+    /**
+     * The pooled node the next leaf will recycle, when it carries this very name string and the
+     * name map points the name at it: then no live node has the name (that node is not live yet),
+     * and the name check needs no map lookup. Else null.
+     */
+    private Node nameOwnerAtNext(String name) {
+        int i = nodes.size();
+        if (i >= pool.size()) return null;
+        Node r = pool.get(i);
+        return r.name() == name && r.ownsName && name != null ? r : null;
+    }
+
+    /** {@link #checkName(String)} unless {@code owner} (see {@link #nameOwnerAtNext}) already answers it. */
+    private Node checkName(String name, Node owner) {
+        return owner != null ? owner : checkName(name);
     }
 
     /** Throws if a live node has this name; returns the name's map entry (possibly a stale, recycled node) or null. */
@@ -216,9 +239,12 @@ public final class Graph {
         own("named", node);
         if (name.equals(node.name()) && names.get(name) == node) return node;
         checkName(name);
-        if (node.name() != null && names.get(node.name()) == node) names.remove(node.name());
+        if (node.name() != null && names.get(node.name()) == node) {
+            names.remove(node.name());
+            node.ownsName = false;
+        }
         node.setName(name);
-        names.put(name, node);
+        claimName(name, node);
         return node;
     }
 
@@ -259,7 +285,7 @@ public final class Graph {
             if (r.input(k) != in || !in.stable) return null;
         }
         track(true);   // same op object, same input objects (themselves unchanged, or the flag is already clear)
-        r.init(i, Node.Kind.OP, r.op(), r.inputsRef(), r.shapeRef(), r.dtype(), null, null, null);
+        r.recycle(i);
         r.stable = true;
         return add(r);
     }
@@ -305,9 +331,9 @@ public final class Graph {
         if (r.kind() == Node.Kind.OP && r.dtype() == dtype && r.arity() == inputs.length && (r.op() == op || r.op().equals(op))) {
             boolean same = true;
             for (int k = 0; same && k < inputs.length; k++) same = r.input(k) == inputs[k] && inputs[k].stable;
-            if (same) {   // the previous build's node: same op on the same, unchanged inputs; keep its shape
+            if (same) {   // the previous build's node: same op on the same, unchanged inputs; keep its shape and layout
                 track(true);
-                r.init(i, Node.Kind.OP, r.op(), r.inputsRef(), r.shapeRef(), dtype, null, null, null);
+                r.recycle(i);
                 r.stable = true;
                 return add(r);
             }
@@ -315,8 +341,7 @@ public final class Graph {
         int[] shape = op.shape(inputs);
         boolean same = r.dtype() == dtype && sameShape(r.shapeRef(), shape);
         track(false);
-        r.init(i, Node.Kind.OP, op, inputs, same ? r.shapeRef() : shape, dtype, null, null, null);
-        r.stable = same;
+        r.reinit(i, Node.Kind.OP, op, inputs, same ? r.shapeRef() : shape, dtype, null, null, null, same);
         return add(r);
     }
 

@@ -29,8 +29,13 @@ public final class Node {
     private boolean view;
     private boolean contiguous;
     private String name;
-    /** Shape and dtype are those of this object's previous build (so shape rules of consumers need not rerun). */
+    /**
+     * Shape, dtype and layout (view, contiguous) are those of this object's previous build, so a
+     * consumer recycled with the same op on it needs neither its shape rule nor {@link Op#isView} rerun.
+     */
     boolean stable;
+    /** The graph's name map sends this node's current name to this node (so a rebuild that keeps the name needs no lookup). */
+    boolean ownsName;
 
     Node(Graph graph, int index, Kind kind, Op op, Node[] inputs, int[] shape, DType dtype,
          Parameter parameter, Tensor constant, String name) {
@@ -54,6 +59,23 @@ public final class Node {
         // Planned buffers and leaves are contiguous; a view is contiguous only if it is a reshape of a contiguous value.
         this.contiguous = constant != null ? constant.isContiguous()
                 : !view || (op instanceof dev.quiver.ops.Shaping.Reshape && inputs[0].contiguous);
+    }
+
+    /**
+     * Re-activates this node at {@code index} exactly as its previous build made it (same op on
+     * the same, {@link #stable} inputs), unnamed: its shape, dtype and layout carry over.
+     */
+    void recycle(int index) {
+        this.index = index;
+        if (name != null) name = null;
+    }
+
+    /** Re-initialises like {@link #init} and records whether shape, dtype and layout stayed those of the previous build. */
+    void reinit(int index, Kind kind, Op op, Node[] inputs, int[] shape, DType dtype, Parameter parameter, Tensor constant,
+                String name, boolean sameShapeAndType) {
+        boolean wasView = view, wasContiguous = contiguous;
+        init(index, kind, op, inputs, shape, dtype, parameter, constant, name);
+        stable = sameShapeAndType && view == wasView && contiguous == wasContiguous;
     }
 
     Node[] inputsRef() { return inputs; }
