@@ -62,11 +62,14 @@ public final class Graph {
      * compile (rebuilds since re-initialised them identically). Any other re-initialisation below
      * the count clears the flag until the next compile, across resets: a build that differed and
      * was then repeated must not look unchanged. When the flag holds and the graph has exactly that
-     * many nodes, the step matches without the node-by-node comparison (names, the output and the
-     * options are still checked).
+     * many nodes, the step matches without the node-by-node comparison (the output and the options
+     * are still checked). Names are tracked apart, because {@link #named} may rename a node after it
+     * is built: {@code namesDiffering} counts the pooled nodes below that count whose name is not
+     * the one they had at that compile (see {@link Node#compiledName}).
      */
     private Step compiledStep;
-    private int compiledCount = -1;
+    int compiledCount = -1;
+    int namesDiffering;
     private boolean unchangedSinceCompile;
 
     /** A graph with its own plan cache. */
@@ -91,14 +94,23 @@ public final class Graph {
 
     /** Records the step just compiled from the current nodes (see {@link #compiledStep}). */
     void compiled(Step step) {
+        if (step != compiledStep || nodes.size() != compiledCount || namesDiffering != 0) {
+            // Names as of this compile (an unchanged rebuild has them already: it skips this loop).
+            compiledCount = nodes.size();
+            for (int i = 0; i < pool.size(); i++) {
+                Node n = pool.get(i);
+                n.compiledName = i < compiledCount ? n.name() : null;
+                n.nameDiffers = false;
+            }
+            namesDiffering = 0;
+        }
         compiledStep = step;
-        compiledCount = nodes.size();
         unchangedSinceCompile = true;
     }
 
-    /** The step last compiled from this graph if no node changed since (besides names, checked by the caller); else null. */
+    /** The step last compiled from this graph if no node, name included, changed since; else null. */
     Step unchangedStep() {
-        return unchangedSinceCompile && nodes.size() == compiledCount ? compiledStep : null;
+        return unchangedSinceCompile && nodes.size() == compiledCount && namesDiffering == 0 ? compiledStep : null;
     }
 
     /** Whether the node about to be re-initialised at the next index keeps the last compile's structure there. */
@@ -135,7 +147,10 @@ public final class Graph {
         int i = nodes.size();
         Node r = i < pool.size() ? pool.get(i) : null;
         if (r != null) {
-            boolean same = r.dtype() == dtype && (shapeOf != null ? sameShape(r.shapeRef(), shapeOf) : sameShape(r.shapeRef(), shape));
+            // A tensor's shape never changes: the same parameter or constant tensor as last time has the same shape.
+            boolean sameTensor = p != null ? r.parameter() == p : c != null && r.constant() == c;
+            boolean same = r.dtype() == dtype
+                    && (sameTensor || (shapeOf != null ? sameShape(r.shapeRef(), shapeOf) : sameShape(r.shapeRef(), shape)));
             track(same && r.kind() == kind && r.parameter() == p && r.constant() == c);
             int[] s = same ? r.shapeRef() : shapeOf != null ? shapeOf.shape() : shape.clone();
             r.reinit(i, kind, null, NO_INPUTS, s, dtype, p, c, name, same);

@@ -169,15 +169,12 @@ public final class Step {
     }
 
     /**
-     * {@link #matches} for a graph whose nodes the graph itself vouches are structurally those this
-     * step was last matched against (see {@link Graph#unchangedStep()}): compares only the names,
-     * which {@link Graph#named} may change without the graph tracking it.
+     * {@link #matches} for a graph whose nodes, names included, the graph itself vouches are those
+     * this step was last matched against (see {@link Graph#unchangedStep()}): compares only the
+     * output and the options.
      */
     boolean matchesUnchanged(Graph g, Node out, CompileOptions o, TensorMath m) {
-        if (!matchesOptions(g, out, o, m)) return false;
-        List<Node> now = g.nodes();
-        for (int i = 0; i < forwardCount; i++) if (!java.util.Objects.equals(nodes[i].name(), now.get(i).name())) return false;
-        return true;
+        return matchesOptions(g, out, o, m);
     }
 
     private boolean matchesOptions(Graph g, Node out, CompileOptions o, TensorMath m) {

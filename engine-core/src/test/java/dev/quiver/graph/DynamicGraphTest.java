@@ -172,6 +172,29 @@ class DynamicGraphTest {
     }
 
     @ParameterizedTest @MethodSource("dev.quiver.graph.Backs#all")
+    void renamingAnOpNodeAfterItIsBuiltReachesThePlan(TensorMath m) {
+        // Named nodes stay readable (their buffers are not reused), so the name is part of the plan:
+        // each rebuild renames the product after building it, and the step must follow.
+        var g = new Graph();
+        String[] names = {"h", null, "k", "h", "h", null, null};
+        for (int r = 0; r < names.length; r++) {
+            g.reset();
+            var x = g.input("x", F64, 2);
+            var h = x.mul(x);
+            if (names[r] != null) g.named(names[r], h);
+            var step = g.compile(h.sum(), Backs.on(m));
+            step.feed(x, Tensor.vector(1, 2)).forward();
+            assertEquals(5, step.output().item(), "rebuild " + r);
+            if (names[r] != null) {
+                assertEquals(4, step.value(names[r]).get(1), "rebuild " + r);
+            } else {
+                org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> step.value(h), "rebuild " + r);
+            }
+        }
+        assertEquals(3, g.planCache().size());
+    }
+
+    @ParameterizedTest @MethodSource("dev.quiver.graph.Backs#all")
     void aNameTakenEarlierInARebuildIsStillAConflict(TensorMath m) {
         // Build 1 has input 'x' at index 2; build 2 names an earlier node 'x' first, then asks for
         // input 'x' at the same index: the pooled node there still carries the name, but it is taken.
