@@ -218,9 +218,17 @@ final class Compiler {
         }
         PlanReport report = new PlanReport(planned, naive, lower, nb);
 
+        Tensor[] gradTensors = new Tensor[wrt.size()];
+        for (int j = 0; j < wrt.size(); j++) {
+            Node w = wrt.get(j);
+            gradTensors[j] = w.kind() == Node.Kind.PARAM ? w.parameter().grad() : Tensor.zeros(w.dtype(), w.shapeRef());
+        }
+        int[] directTarget = directGradients(all, scheduled, mark, wrtGrads, gradTensors);
+
         // ---- bind values and instructions
         Tensor[] values = new Tensor[total];
         List<Step.Exec> forward = new ArrayList<>(), backward = new ArrayList<>();
+        List<Op.Instruction> direct = new ArrayList<>();
         for (int i = 0; i < total; i++) {
             if (!scheduled[i]) continue;
             Node n = all.get(i);
@@ -239,24 +247,61 @@ final class Compiler {
                         for (int w = 0; w < work.length; w++) work[w] = buffers[workOf[i][w]];
                         Step.Exec e = new Step.Exec(NodeInfo.of(n), n.op().bind(math, ins, values[i], work), values[i]);
                         (i < mark ? forward : backward).add(e);
+                        // A final gradient with no other reader is also bound to write its target's gradient tensor itself.
+                        if (i >= mark) direct.add(directTarget[i] < 0 ? null : n.op().bind(math, ins, gradTensors[directTarget[i]], work));
                     }
                 }
             }
         }
-        Tensor[] gradTensors = new Tensor[wrt.size()];
         Tensor[] gradSources = new Tensor[wrt.size()];
+        boolean[] written = new boolean[wrt.size()];
         for (int j = 0; j < wrt.size(); j++) {
-            Node w = wrt.get(j);
-            gradTensors[j] = w.kind() == Node.Kind.PARAM ? w.parameter().grad() : Tensor.zeros(w.dtype(), w.shapeRef());
             gradSources[j] = wrtGrads.get(j) == null ? null : values[wrtGrads.get(j).index()];
+            written[j] = wrtGrads.get(j) != null && directTarget[wrtGrads.get(j).index()] == j;
         }
         NodeInfo[] infos = new NodeInfo[mark];
         for (int i = 0; i < mark; i++) infos[i] = NodeInfo.of(all.get(i));
         NodeInfo[] wrtInfos = new NodeInfo[wrt.size()];
         for (int j = 0; j < wrtInfos.length; j++) wrtInfos[j] = infos[wrt.get(j).index()];
         return new Step(g, infos[out.index()], infos, mark, values, kept, forward.toArray(new Step.Exec[0]),
-                backward.toArray(new Step.Exec[0]), seed == null ? null : values[seed.index()],
-                wrtInfos, gradTensors, gradSources, math, options, report);
+                backward.toArray(new Step.Exec[0]), direct.toArray(new Op.Instruction[0]), seed == null ? null : values[seed.index()],
+                wrtInfos, gradTensors, gradSources, written, math, options, report);
+    }
+
+    /**
+     * For each node, the target whose gradient tensor it may write directly, or -1: a backward op
+     * node (not a view) that is the final gradient of exactly one target, read by no scheduled
+     * node, and whose target tensor is no constant's storage. When backward overwrites gradients,
+     * such a node is bound to the gradient tensor itself, saving the copy-out pass (for a weight
+     * matrix, a pass over as many elements as the matrix has); its arena buffer and the copy stay
+     * for accumulating runs and NaN checks. The values are the same either way: the op's kernel
+     * computes every element exactly as it would into the buffer, and the copy is exact.
+     */
+    private static int[] directGradients(List<Node> all, boolean[] scheduled, int mark, List<Node> wrtGrads, Tensor[] gradTensors) {
+        int total = all.size();
+        int[] target = new int[total];
+        Arrays.fill(target, -1);
+        if (wrtGrads.isEmpty()) return target;
+        int[] readers = new int[total];
+        for (int i = 0; i < total; i++) {
+            if (!scheduled[i]) continue;
+            Node n = all.get(i);
+            for (int k = 0; k < n.arity(); k++) readers[n.input(k).index()]++;
+        }
+        int[] targets = new int[total];
+        for (Node gn : wrtGrads) if (gn != null) targets[gn.index()]++;
+        for (int j = 0; j < wrtGrads.size(); j++) {
+            Node gn = wrtGrads.get(j);
+            if (gn == null || gn.index() < mark || gn.kind() != Node.Kind.OP || gn.isView()
+                    || readers[gn.index()] != 0 || targets[gn.index()] != 1) continue;
+            boolean aliased = false;
+            for (int i = 0; i < mark && !aliased; i++) {
+                Node n = all.get(i);
+                aliased = scheduled[i] && n.kind() == Node.Kind.CONSTANT && n.constant().data() == gradTensors[j].data();
+            }
+            if (!aliased) target[gn.index()] = j;
+        }
+        return target;
     }
 
     private static int newBuffer(List<int[]> shapes, List<DType> types, List<int[]> life, int[] shape, DType dtype, int start, int end) {

@@ -62,11 +62,14 @@ public final class Graph {
      * compile (rebuilds since re-initialised them identically). Any other re-initialisation below
      * the count clears the flag until the next compile, across resets: a build that differed and
      * was then repeated must not look unchanged. When the flag holds and the graph has exactly that
-     * many nodes, the step matches without the node-by-node comparison (names, the output and the
-     * options are still checked).
+     * many nodes, the step matches without the node-by-node comparison (the output and the options
+     * are still checked). Names are tracked apart, because {@link #named} may rename a node after it
+     * is built: {@code namesDiffering} counts the pooled nodes below that count whose name is not
+     * the one they had at that compile (see {@link Node#compiledName}).
      */
     private Step compiledStep;
-    private int compiledCount = -1;
+    int compiledCount = -1;
+    int namesDiffering;
     private boolean unchangedSinceCompile;
 
     /** A graph with its own plan cache. */
@@ -91,14 +94,23 @@ public final class Graph {
 
     /** Records the step just compiled from the current nodes (see {@link #compiledStep}). */
     void compiled(Step step) {
+        if (step != compiledStep || nodes.size() != compiledCount || namesDiffering != 0) {
+            // Names as of this compile (an unchanged rebuild has them already: it skips this loop).
+            compiledCount = nodes.size();
+            for (int i = 0; i < pool.size(); i++) {
+                Node n = pool.get(i);
+                n.compiledName = i < compiledCount ? n.name() : null;
+                n.nameDiffers = false;
+            }
+            namesDiffering = 0;
+        }
         compiledStep = step;
-        compiledCount = nodes.size();
         unchangedSinceCompile = true;
     }
 
-    /** The step last compiled from this graph if no node changed since (besides names, checked by the caller); else null. */
+    /** The step last compiled from this graph if no node, name included, changed since; else null. */
     Step unchangedStep() {
-        return unchangedSinceCompile && nodes.size() == compiledCount ? compiledStep : null;
+        return unchangedSinceCompile && nodes.size() == compiledCount && namesDiffering == 0 ? compiledStep : null;
     }
 
     /** Whether the node about to be re-initialised at the next index keeps the last compile's structure there. */
@@ -135,11 +147,13 @@ public final class Graph {
         int i = nodes.size();
         Node r = i < pool.size() ? pool.get(i) : null;
         if (r != null) {
-            boolean same = r.dtype() == dtype && (shapeOf != null ? sameShape(r.shapeRef(), shapeOf) : sameShape(r.shapeRef(), shape));
+            // A tensor's shape never changes: the same parameter or constant tensor as last time has the same shape.
+            boolean sameTensor = p != null ? r.parameter() == p : c != null && r.constant() == c;
+            boolean same = r.dtype() == dtype
+                    && (sameTensor || (shapeOf != null ? sameShape(r.shapeRef(), shapeOf) : sameShape(r.shapeRef(), shape)));
             track(same && r.kind() == kind && r.parameter() == p && r.constant() == c);
             int[] s = same ? r.shapeRef() : shapeOf != null ? shapeOf.shape() : shape.clone();
-            r.init(i, kind, null, NO_INPUTS, s, dtype, p, c, name);
-            r.stable = same;
+            r.reinit(i, kind, null, NO_INPUTS, s, dtype, p, c, name, same);
         } else {
             track(false);
             r = new Node(this, i, kind, null, NO_INPUTS, shapeOf != null ? shapeOf.shape() : shape.clone(), dtype, p, c, name);
@@ -153,7 +167,7 @@ public final class Graph {
     /** An input fed on each run, with a declared dtype and shape. Names must be unique. */
     public Node input(String name, DType dtype, int... shape) {
         Shapes.size(shape);
-        Node previous = checkName(name);
+        Node previous = checkName(name, nameOwnerAtNext(name));
         return register(name, leaf(Node.Kind.INPUT, shape, null, dtype, null, null, name), previous);
     }
 
@@ -165,7 +179,7 @@ public final class Graph {
     /** A node for an existing parameter, possibly shared with other graphs. */
     public Node param(Parameter parameter) {
         Tensor v = parameter.value();
-        Node previous = checkName(parameter.name());
+        Node previous = checkName(parameter.name(), nameOwnerAtNext(parameter.name()));
         return register(parameter.name(), leaf(Node.Kind.PARAM, null, v, v.dtype(), parameter, null, parameter.name()), previous);
     }
 
@@ -192,8 +206,32 @@ public final class Graph {
     /** Adds a named leaf; {@code previous} is the name's current map entry (a rebuild usually recycles that very node). */
     private Node register(String name, Node node, Node previous) {
         add(node);
-        if (previous != node) names.put(name, node);
+        if (previous != node) claimName(name, node);
         return node;
+    }
+
+    /** Points the name map's entry for {@code name} at {@code node}. */
+    private void claimName(String name, Node node) {
+        Node old = names.put(name, node);
+        if (old != null && old != node) old.ownsName = false;
+        node.ownsName = true;
+    }
+
+    /**
+     * The pooled node the next leaf will recycle, when it carries this very name string and the
+     * name map points the name at it: then no live node has the name (that node is not live yet),
+     * and the name check needs no map lookup. Else null.
+     */
+    private Node nameOwnerAtNext(String name) {
+        int i = nodes.size();
+        if (i >= pool.size()) return null;
+        Node r = pool.get(i);
+        return r.name() == name && r.ownsName && name != null ? r : null;
+    }
+
+    /** {@link #checkName(String)} unless {@code owner} (see {@link #nameOwnerAtNext}) already answers it. */
+    private Node checkName(String name, Node owner) {
+        return owner != null ? owner : checkName(name);
     }
 
     /** Throws if a live node has this name; returns the name's map entry (possibly a stale, recycled node) or null. */
@@ -216,9 +254,12 @@ public final class Graph {
         own("named", node);
         if (name.equals(node.name()) && names.get(name) == node) return node;
         checkName(name);
-        if (node.name() != null && names.get(node.name()) == node) names.remove(node.name());
+        if (node.name() != null && names.get(node.name()) == node) {
+            names.remove(node.name());
+            node.ownsName = false;
+        }
         node.setName(name);
-        names.put(name, node);
+        claimName(name, node);
         return node;
     }
 
@@ -259,7 +300,7 @@ public final class Graph {
             if (r.input(k) != in || !in.stable) return null;
         }
         track(true);   // same op object, same input objects (themselves unchanged, or the flag is already clear)
-        r.init(i, Node.Kind.OP, r.op(), r.inputsRef(), r.shapeRef(), r.dtype(), null, null, null);
+        r.recycle(i);
         r.stable = true;
         return add(r);
     }
@@ -305,9 +346,9 @@ public final class Graph {
         if (r.kind() == Node.Kind.OP && r.dtype() == dtype && r.arity() == inputs.length && (r.op() == op || r.op().equals(op))) {
             boolean same = true;
             for (int k = 0; same && k < inputs.length; k++) same = r.input(k) == inputs[k] && inputs[k].stable;
-            if (same) {   // the previous build's node: same op on the same, unchanged inputs; keep its shape
+            if (same) {   // the previous build's node: same op on the same, unchanged inputs; keep its shape and layout
                 track(true);
-                r.init(i, Node.Kind.OP, r.op(), r.inputsRef(), r.shapeRef(), dtype, null, null, null);
+                r.recycle(i);
                 r.stable = true;
                 return add(r);
             }
@@ -315,8 +356,7 @@ public final class Graph {
         int[] shape = op.shape(inputs);
         boolean same = r.dtype() == dtype && sameShape(r.shapeRef(), shape);
         track(false);
-        r.init(i, Node.Kind.OP, op, inputs, same ? r.shapeRef() : shape, dtype, null, null, null);
-        r.stable = same;
+        r.reinit(i, Node.Kind.OP, op, inputs, same ? r.shapeRef() : shape, dtype, null, null, null, same);
         return add(r);
     }
 

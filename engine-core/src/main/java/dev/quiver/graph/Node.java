@@ -29,8 +29,17 @@ public final class Node {
     private boolean view;
     private boolean contiguous;
     private String name;
-    /** Shape and dtype are those of this object's previous build (so shape rules of consumers need not rerun). */
+    /**
+     * Shape, dtype and layout (view, contiguous) are those of this object's previous build, so a
+     * consumer recycled with the same op on it needs neither its shape rule nor {@link Op#isView} rerun.
+     */
     boolean stable;
+    /** The graph's name map sends this node's current name to this node (so a rebuild that keeps the name needs no lookup). */
+    boolean ownsName;
+    /** The name this node had when its graph last compiled (null past the compiled node count). */
+    String compiledName;
+    /** Counted in the graph's {@code namesDiffering}: below the compiled count, the name differs from {@link #compiledName}. */
+    boolean nameDiffers;
 
     Node(Graph graph, int index, Kind kind, Op op, Node[] inputs, int[] shape, DType dtype,
          Parameter parameter, Tensor constant, String name) {
@@ -49,11 +58,38 @@ public final class Node {
         if (this.dtype != dtype) this.dtype = dtype;
         if (this.parameter != parameter) this.parameter = parameter;
         if (this.constant != constant) this.constant = constant;
-        if (this.name != name) this.name = name;
+        if (this.name != name) rename(name);
         this.view = op != null && op.isView(inputs);
         // Planned buffers and leaves are contiguous; a view is contiguous only if it is a reshape of a contiguous value.
         this.contiguous = constant != null ? constant.isContiguous()
                 : !view || (op instanceof dev.quiver.ops.Shaping.Reshape && inputs[0].contiguous);
+    }
+
+    /**
+     * Re-activates this node at {@code index} exactly as its previous build made it (same op on
+     * the same, {@link #stable} inputs), unnamed: its shape, dtype and layout carry over.
+     */
+    void recycle(int index) {
+        this.index = index;
+        if (name != null) rename(null);
+    }
+
+    /** Sets the name and keeps the graph's count of names that differ from the last compile up to date. */
+    private void rename(String newName) {
+        name = newName;
+        boolean differs = index < graph.compiledCount && !java.util.Objects.equals(newName, compiledName);
+        if (differs != nameDiffers) {
+            nameDiffers = differs;
+            graph.namesDiffering += differs ? 1 : -1;
+        }
+    }
+
+    /** Re-initialises like {@link #init} and records whether shape, dtype and layout stayed those of the previous build. */
+    void reinit(int index, Kind kind, Op op, Node[] inputs, int[] shape, DType dtype, Parameter parameter, Tensor constant,
+                String name, boolean sameShapeAndType) {
+        boolean wasView = view, wasContiguous = contiguous;
+        init(index, kind, op, inputs, shape, dtype, parameter, constant, name);
+        stable = sameShapeAndType && view == wasView && contiguous == wasContiguous;
     }
 
     Node[] inputsRef() { return inputs; }
@@ -97,7 +133,7 @@ public final class Node {
     /** The name, or null. */
     public String name() { return name; }
 
-    void setName(String name) { this.name = name; }
+    void setName(String name) { rename(name); }
 
     /** True when this node's value is a strided view of its first input (no buffer, no instruction). */
     public boolean isView() { return view; }

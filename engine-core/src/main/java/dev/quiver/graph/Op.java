@@ -35,7 +35,11 @@ public interface Op {
      */
     int[] shape(Node[] inputs);
 
-    /** True when the output is a view of {@code inputs[0]} (see {@link #view}); decided at build time. */
+    /**
+     * True when the output is a view of {@code inputs[0]} (see {@link #view}); decided at build time
+     * from the op's attributes and the inputs' shapes, dtypes and layouts ({@link Node#isView},
+     * {@link Node#contiguous}) only: a rebuilt graph reuses the answer while those stay the same.
+     */
     default boolean isView(Node[] inputs) { return false; }
 
     /** The output as a view of the first input's value (only called when {@link #isView}). */

@@ -36,7 +36,7 @@ public final class PlanCache {
     /**
      * {@code unchanged}, the step the graph last compiled to, when the graph reports that no node
      * changed structure since (see {@link Graph#unchangedStep()}) and it is still the last plan of
-     * this cache: only names, the output and the options are compared. Else null.
+     * this cache: only the output and the options are compared. Else null.
      */
     Step findUnchanged(Step unchanged, Graph g, Node out, CompileOptions options, dev.quiver.tensor.TensorMath math) {
         if (unchanged != null && unchanged == last && unchanged.matchesUnchanged(g, out, options, math)) {

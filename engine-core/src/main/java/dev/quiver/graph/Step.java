@@ -19,7 +19,9 @@ import java.util.Map;
  * forward ({@link #value}). Gradients of parameters go to {@link Parameter#grad()}; gradients of
  * inputs to tensors owned by this step ({@link #grad}). By default each backward overwrites them;
  * with {@link #accumulateGradients(boolean) accumulateGradients(true)} it adds to them (for
- * micro-batches), and {@link #zeroGradients()} clears them.
+ * micro-batches), and {@link #zeroGradients()} clears them. When overwriting, a gradient computed
+ * by an op that nothing else in the step reads (e.g. {@code dW = xᵀ dH}) is written by that op
+ * straight into the gradient tensor, with no copy pass; the values are the same either way.
  */
 public final class Step {
     /** One bound instruction with the node it computes (for NaN reports). */
@@ -54,9 +56,14 @@ public final class Step {
     private boolean forwardValid;
     private boolean seedIsOne;
 
+    /**
+     * @param direct      per backward instruction, the same op bound to write a target's gradient tensor
+     *                    directly (null where there is none), used when gradients are overwritten
+     * @param written     per target, true when one of {@code direct} writes its gradient tensor (no copy-out)
+     */
     Step(Graph graph, NodeInfo output, NodeInfo[] nodes, int forwardCount, Tensor[] values, boolean[] kept, Exec[] forward,
-         Exec[] backward, Tensor seed, NodeInfo[] wrt, Tensor[] gradTensors, Tensor[] gradSources, TensorMath math,
-         CompileOptions options, PlanReport report) {
+         Exec[] backward, Op.Instruction[] direct, Tensor seed, NodeInfo[] wrt, Tensor[] gradTensors, Tensor[] gradSources,
+         boolean[] written, TensorMath math, CompileOptions options, PlanReport report) {
         this.graph = graph;
         this.output = output;
         this.nodes = nodes;
@@ -100,8 +107,8 @@ public final class Step {
         }
         this.backward = bw;
         this.forwardInstructions = dev.quiver.ops.Bound.chain(instructions(forward));
-        this.backwardInstructions = backwardProgram(backward, seed != null, false);
-        this.backwardAccumulating = backwardProgram(backward, seed != null, true);
+        this.backwardInstructions = backwardProgram(backward, direct, written, seed != null, false);
+        this.backwardAccumulating = backwardProgram(backward, direct, written, seed != null, true);
     }
 
     private static Op.Instruction[] instructions(Exec[] program) {
@@ -113,13 +120,19 @@ public final class Step {
     /**
      * The plain backward program: the instructions, then each gradient copy-out bound directly
      * (no per-run branch on {@link #accumulate}), so that rank-0 copy-outs chain with the rest.
+     * When overwriting, a gradient that its op can write in place (see {@code direct}) needs no copy-out.
      */
-    private Op.Instruction[] backwardProgram(Exec[] backward, boolean training, boolean accumulating) {
+    private Op.Instruction[] backwardProgram(Exec[] backward, Op.Instruction[] direct, boolean[] written, boolean training,
+                                             boolean accumulating) {
         List<Op.Instruction> program = new ArrayList<>(java.util.Arrays.asList(instructions(backward)));
+        for (int q = 0; !accumulating && q < direct.length; q++) if (direct[q] != null) program.set(q, direct[q]);
         for (int j = 0; training && j < wrt.length; j++) {
             Tensor src = gradSources[j], dst = gradTensors[j];
-            if (src != null) program.add(dev.quiver.ops.Bound.copy(math, src, dst, accumulating));
-            else if (!accumulating) program.add(m -> m.fill(dst, 0));   // the output does not depend on this target
+            if (src == null) {
+                if (!accumulating) program.add(m -> m.fill(dst, 0));   // the output does not depend on this target
+            } else if (accumulating || !written[j]) {
+                program.add(dev.quiver.ops.Bound.copy(math, src, dst, accumulating));
+            }
         }
         return dev.quiver.ops.Bound.chain(program.toArray(new Op.Instruction[0]));
     }
@@ -156,15 +169,12 @@ public final class Step {
     }
 
     /**
-     * {@link #matches} for a graph whose nodes the graph itself vouches are structurally those this
-     * step was last matched against (see {@link Graph#unchangedStep()}): compares only the names,
-     * which {@link Graph#named} may change without the graph tracking it.
+     * {@link #matches} for a graph whose nodes, names included, the graph itself vouches are those
+     * this step was last matched against (see {@link Graph#unchangedStep()}): compares only the
+     * output and the options.
      */
     boolean matchesUnchanged(Graph g, Node out, CompileOptions o, TensorMath m) {
-        if (!matchesOptions(g, out, o, m)) return false;
-        List<Node> now = g.nodes();
-        for (int i = 0; i < forwardCount; i++) if (!java.util.Objects.equals(nodes[i].name(), now.get(i).name())) return false;
-        return true;
+        return matchesOptions(g, out, o, m);
     }
 
     private boolean matchesOptions(Graph g, Node out, CompileOptions o, TensorMath m) {

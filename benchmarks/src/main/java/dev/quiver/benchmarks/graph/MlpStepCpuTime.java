@@ -1,0 +1,76 @@
+package dev.quiver.benchmarks.graph;
+
+import java.lang.management.ManagementFactory;
+import java.util.Arrays;
+
+/**
+ * {@link MlpStepBench}'s one-thread steps timed in CPU time of the calling thread, for a shared
+ * machine: JMH's wall-clock figures move with other processes' load, thread CPU time much less
+ * (it does not count time the thread is descheduled; caches are still shared). Not a JMH
+ * replacement (no forks, no blackholes); use it to compare two builds or two variants back to
+ * back. Each case: 3 s warm-up per variant, then the median of 7 alternating windows of 0.3 s
+ * per variant, and the fewest bytes allocated per step in a window.
+ *
+ * <pre>
+ * java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar \
+ *     dev.quiver.benchmarks.graph.MlpStepCpuTime [backends, default simd,scalar] [shapes, default 784-256-10x64,4-8-1x1]
+ * </pre>
+ */
+public final class MlpStepCpuTime {
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+    private MlpStepCpuTime() {}
+
+    public static void main(String[] args) {
+        String[] backends = (args.length > 0 ? args[0] : "simd,scalar").split(",");
+        String[] shapes = (args.length > 1 ? args[1] : "784-256-10x64,4-8-1x1").split(",");
+        System.out.printf("%-8s %-14s %14s %14s %8s %10s%n", "backend", "shape", "static us", "dynamic us", "dyn/st", "B/step");
+        for (String backend : backends) {
+            for (String shape : shapes) {
+                MlpStepBench b = new MlpStepBench();
+                b.backend = backend;
+                b.shape = shape;
+                b.threads = 1;
+                b.setup();
+                warm(b::staticGraph);
+                warm(b::dynamicGraph);
+                double[] st = new double[WINDOWS], dy = new double[WINDOWS];
+                double[] bytes = {Double.MAX_VALUE, Double.MAX_VALUE};
+                for (int w = 0; w < WINDOWS; w++) {   // alternating windows: load changes hit both alike
+                    st[w] = window(b::staticGraph, bytes, 0);
+                    dy[w] = window(b::dynamicGraph, bytes, 1);
+                }
+                Arrays.sort(st);
+                Arrays.sort(dy);
+                st = new double[] {st[WINDOWS / 2], bytes[0]};
+                dy = new double[] {dy[WINDOWS / 2], bytes[1]};
+                System.out.printf("%-8s %-14s %14.3f %14.3f %8.2f %10.1f%n", backend, shape, st[0], dy[0], dy[0] / st[0],
+                        Math.max(st[1], dy[1]));
+            }
+        }
+    }
+
+    private static final int WINDOWS = 7;
+    private static double sink;
+
+    private static void warm(java.util.function.DoubleSupplier step) {
+        long end = System.nanoTime() + 3_000_000_000L;
+        while (System.nanoTime() < end) sink += step.getAsDouble();
+    }
+
+    /** CPU microseconds per call over one 0.3 s window; keeps the smallest bytes per call in bytes[slot]. */
+    private static double window(java.util.function.DoubleSupplier step, double[] bytes, int slot) {
+        long calls = 0;
+        long a0 = THREADS.getCurrentThreadAllocatedBytes();
+        long c0 = THREADS.getCurrentThreadCpuTime();
+        long stop = System.nanoTime() + 300_000_000L;
+        while (System.nanoTime() < stop) {
+            for (int i = 0; i < 16; i++) sink += step.getAsDouble();
+            calls += 16;
+        }
+        double us = (THREADS.getCurrentThreadCpuTime() - c0) / 1e3 / calls;
+        bytes[slot] = Math.min(bytes[slot], (double) (THREADS.getCurrentThreadAllocatedBytes() - a0) / calls);
+        return us;
+    }
+}

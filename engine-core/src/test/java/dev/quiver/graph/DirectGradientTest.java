@@ -1,0 +1,110 @@
+package dev.quiver.graph;
+
+import dev.quiver.tensor.Tensor;
+import dev.quiver.tensor.TensorMath;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import static dev.quiver.tensor.DType.F64;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * A final gradient that nothing else reads is written by its op straight into the target's
+ * gradient tensor when backward overwrites gradients (no copy-out). These cases check, against
+ * closed forms in plain double loops, that this happens only where it is safe: a gradient node
+ * shared by two targets, one read by another backward node, one whose target tensor is also a
+ * constant the op reads, and accumulating runs after overwriting ones.
+ */
+class DirectGradientTest {
+    private static final double TOL = 1e-12;
+
+    private static void assertClose(double[] expected, Tensor actual, String what) {
+        assertEquals(expected.length, actual.size(), what + ": size");
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], actual.getFlat(i), TOL * Math.max(1, Math.abs(expected[i])), what + "[" + i + "]");
+        }
+    }
+
+    /** x W for x (2, 3) and W (3, 2): dW = xᵀ 1 (every column the column sums of x). */
+    @ParameterizedTest @MethodSource("dev.quiver.graph.Backs#all")
+    void overwriteThenAccumulateThenOverwrite(TensorMath m) {
+        var g = new Graph();
+        var x = g.input("x", F64, 2, 3);
+        var W = g.param("W", Tensor.of(new double[] {1, 2, 3, 4, 5, 6}, 3, 2));
+        var step = g.compile(x.matmul(W).sum(), Backs.on(m));
+        double[] xs = {0.5, -1, 2, 3, 0.25, -4};
+        Tensor xv = Tensor.of(xs, 2, 3);
+        double[] dW = new double[6];
+        for (int l = 0; l < 3; l++) for (int j = 0; j < 2; j++) dW[l * 2 + j] = xs[l] + xs[3 + l];
+        double[] twice = dW.clone();
+        for (int i = 0; i < 6; i++) twice[i] *= 2;
+
+        step.feed(x, xv).forward().backward();
+        assertClose(dW, W.parameter().grad(), "dW, overwrite");
+        step.accumulateGradients(true).backward();
+        assertClose(twice, W.parameter().grad(), "dW, overwrite then accumulate");
+        step.accumulateGradients(false).backward();
+        assertClose(dW, W.parameter().grad(), "dW, overwrite again");
+    }
+
+    /** sum(tanh(a + b)): the one tanh-gradient node is the gradient of both a and b. */
+    @ParameterizedTest @MethodSource("dev.quiver.graph.Backs#all")
+    void gradientNodeSharedByTwoTargets(TensorMath m) {
+        var g = new Graph();
+        double[] av = {0.1, -0.7, 1.2}, bv = {0.3, 0.2, -0.4};
+        var a = g.param("a", Tensor.vector(av));
+        var b = g.param("b", Tensor.vector(bv));
+        var step = g.compile(a.add(b).tanh().sum(), Backs.on(m));
+        step.forward().backward();
+        double[] expected = new double[3];
+        for (int i = 0; i < 3; i++) {
+            double t = Math.tanh(av[i] + bv[i]);
+            expected[i] = 1 - t * t;
+        }
+        assertClose(expected, a.parameter().grad(), "da");
+        assertClose(expected, b.parameter().grad(), "db");
+    }
+
+    /** sum(exp(p + tanh(r))): p's gradient node is also read by the tanh derivative on the way to r. */
+    @ParameterizedTest @MethodSource("dev.quiver.graph.Backs#all")
+    void gradientNodeReadByAnotherBackwardNode(TensorMath m) {
+        var g = new Graph();
+        double[] pv = {0.5, -1, 0.25}, rv = {-0.3, 0.8, 1.5};
+        var p = g.param("p", Tensor.vector(pv));
+        var r = g.param("r", Tensor.vector(rv));
+        var step = g.compile(p.add(r.tanh()).exp().sum(), Backs.on(m));
+        step.forward().backward();
+        double[] dp = new double[3], dr = new double[3];
+        for (int i = 0; i < 3; i++) {
+            double t = Math.tanh(rv[i]);
+            dp[i] = Math.exp(pv[i] + t);
+            dr[i] = dp[i] * (1 - t * t);
+        }
+        assertClose(dp, p.parameter().grad(), "dp");
+        assertClose(dr, r.parameter().grad(), "dr");
+    }
+
+    /**
+     * sum(P C) with C a constant over P's own gradient tensor: dP = 1 Cᵀ must not be written into
+     * the tensor the product is reading. C holds the previous gradient, so the run is checked twice.
+     */
+    @ParameterizedTest @MethodSource("dev.quiver.graph.Backs#all")
+    void targetTensorAlsoReadAsAConstant(TensorMath m) {
+        var g = new Graph();
+        var P = g.param("P", Tensor.of(new double[] {1, 2, 3, 4}, 2, 2));
+        Tensor grad = P.parameter().grad();
+        grad.set(1, 0, 0);
+        grad.set(2, 0, 1);
+        grad.set(3, 1, 0);
+        grad.set(4, 1, 1);
+        var C = g.constant(grad);
+        var step = g.compile(P.matmul(C).sum(), Backs.on(m));
+        for (int run = 0; run < 2; run++) {
+            double[] c = {grad.get(0, 0), grad.get(0, 1), grad.get(1, 0), grad.get(1, 1)};
+            double[] expected = new double[4];   // dP[i][l] = sum_j C[l][j]
+            for (int i = 0; i < 2; i++) for (int l = 0; l < 2; l++) expected[i * 2 + l] = c[l * 2] + c[l * 2 + 1];
+            step.forward().backward();
+            assertClose(expected, grad, "dP, run " + run);
+        }
+    }
+}
