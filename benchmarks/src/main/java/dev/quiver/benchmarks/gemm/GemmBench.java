@@ -45,12 +45,12 @@ import java.util.concurrent.TimeUnit;
 @State(Scope.Benchmark)
 public class GemmBench {
     /**
-     * The last two are the 784-256-10 training step's other GEMMs at batch 64: dW1 = X^T dH
-     * ("784x64x256t": a trailing t stores A column-major, read as a transposed view with aRow = 1)
-     * and dH = dY W2^T ("64x10x256").
+     * The last three are the 784-256-10 training step's other GEMMs at batch 64: dW1 = X^T dH
+     * ("784x64x256t": a trailing t stores A column-major, read as a transposed view with aRow = 1),
+     * dH = dY W2^T ("64x10x256") and dW2 = H^T dY ("256x64x10t").
      */
     @Param({"16", "64", "256", "1024", "2048", "64x784x256", "256x64x784", "64x256x10", "784x64x256t",
-            "64x10x256"})
+            "64x10x256", "256x64x10t"})
     public String shape;
     @Param({"f32", "f64"})
     public String dtype;

@@ -146,10 +146,21 @@ public final class GemmF32 {
                     beta, c, cOff, cBatch, cRow, cCol);
             return;
         }
+        if (aRow == 1 && aCol != 1 && n <= DOT_MAX_N && n % L != 0 && m >= 2 * L && k <= KC
+                && (long) m * n * k <= SMALL_MACS) {
+            // Column-major A (a transposed view, e.g. dW = H^T dY) with narrow C: the small path on
+            // the transposed problem C^T = B^T A^T, whose right operand (A^T) has unit-stride rows,
+            // so vectors run along m instead of wasting lanes along n (256x64x10: see GemmBench).
+            for (int p = 0; p < batch; p++) {
+                smallGemm(n, m, k, alpha, b, bOff + p * bBatch, bCol, bRow, a, aOff + p * aBatch, aCol,
+                        beta, c, cOff + p * cBatch, cCol, cRow);
+            }
+            return;
+        }
         if (bCol == 1 && cCol == 1 && k <= KC && (long) m * n * k <= SMALL_MACS) {
             for (int p = 0; p < batch; p++) {
                 smallGemm(m, n, k, alpha, a, aOff + p * aBatch, aRow, aCol, b, bOff + p * bBatch, bRow,
-                        beta, c, cOff + p * cBatch, cRow);
+                        beta, c, cOff + p * cBatch, cRow, 1);
             }
             return;
         }
@@ -306,14 +317,15 @@ public final class GemmF32 {
 
     /**
      * The small-problem path: no packing (but for a narrow last column block), A read in place
-     * through its strides, B rows read as vectors, C written by {@link #writeTile}; no masks. Tiles of SMALL_MR rows x 2 vectors; a short last row block
+     * through its strides, B rows (unit stride) read as vectors, C (any strides) written by
+     * {@link #writeTile}; no masks. Tiles of SMALL_MR rows x 2 vectors; a short last row block
      * recomputes its last row instead of branching in the loop, and only stores its own rows. The
      * rounding is the packed path's (one FMA chain over l, then alpha * acc + beta * C).
      */
     private static void smallGemm(int m, int n, int k, float alpha,
                                   float[] a, int aBase, int aRow, int aCol,
                                   float[] b, int bBase, int bRow,
-                                  float beta, float[] c, int cBase, int cRow) {
+                                  float beta, float[] c, int cBase, int cRow, int cCol) {
         Workspace ws = WORKSPACE.get();
         float[] tile = ws.tile;
         for (int j = 0; j < n; j += NR) {
@@ -378,7 +390,7 @@ public final class GemmF32 {
                 c30.intoArray(tile, 3 * NR); c31.intoArray(tile, 3 * NR + L);
                 c40.intoArray(tile, 4 * NR); c41.intoArray(tile, 4 * NR + L);
                 c50.intoArray(tile, 5 * NR); c51.intoArray(tile, 5 * NR + L);
-                writeTile(tile, rows, Math.min(NR, n - j), alpha, beta, c, cBase + i * cRow + j, cRow, 1);
+                writeTile(tile, rows, Math.min(NR, n - j), alpha, beta, c, cBase + i * cRow + j * cCol, cRow, cCol);
             }
         }
     }

@@ -155,6 +155,32 @@ class TestGemmF32 {
         }
     }
 
+    /**
+     * Column-major A (aRow = 1) with narrow C takes the small path on the transposed problem
+     * C^T = B^T A^T (vectors along m): m from two vectors up, n up to past DOT_MAX_N, short and
+     * long K sums, strided and transposed B and C, batches.
+     */
+    @Test
+    void transposedANarrowC() {
+        var rng = new Random(8);
+        int lanes = GemmF32.vectorBits() / Float.SIZE;
+        int[] ms = {2 * lanes, 2 * lanes + 1, 67, 100, 256};
+        int[] ks = {1, 7, 64, 67};
+        int index = 0;
+        for (int n = 1; n <= GemmF32.DOT_MAX_N + 1; n++) {
+            for (int m : ms) {
+                for (int k : ks) {
+                    index++;
+                    int pads = (index % 3 == 0 ? 2 : 0) | (index % 5 == 0 ? 4 : 0);
+                    boolean betaZero = index % 4 == 0;
+                    run(ONE_THREAD, rng, 1 + index % 2, m, n, k, true, index % 7 == 0, index % 6 == 0, pads,
+                            false, index % 9 == 0, index % 2 == 0 ? 1 : (float) -0.5, betaZero ? 0 : (float) 1.5,
+                            betaZero);
+                }
+            }
+        }
+    }
+
     @Test
     void betaZeroNeverReadsC() {
         var rng = new Random(2);
