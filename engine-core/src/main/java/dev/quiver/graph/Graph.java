@@ -102,7 +102,7 @@ public final class Graph {
             }
             namesDiffering = 0;
         }
-        compiledStep = step;
+        if (compiledStep != step) compiledStep = step;
         unchangedSinceCompile = true;
     }
 
