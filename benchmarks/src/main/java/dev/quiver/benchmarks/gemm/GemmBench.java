@@ -44,7 +44,13 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 @State(Scope.Benchmark)
 public class GemmBench {
-    @Param({"16", "64", "256", "1024", "2048", "64x784x256", "256x64x784", "64x256x10"})
+    /**
+     * The last two are the 784-256-10 training step's other GEMMs at batch 64: dW1 = X^T dH
+     * ("784x64x256t": a trailing t stores A column-major, read as a transposed view with aRow = 1)
+     * and dH = dY W2^T ("64x10x256").
+     */
+    @Param({"16", "64", "256", "1024", "2048", "64x784x256", "256x64x784", "64x256x10", "784x64x256t",
+            "64x10x256"})
     public String shape;
     @Param({"f32", "f64"})
     public String dtype;
@@ -54,6 +60,8 @@ public class GemmBench {
     int m, k, n;
     long flopsPerCall;
     boolean f32;
+    boolean transA;
+    int aRow, aCol, lda;
     Workers workers;
     GemmF32 gemmF32;
     GemmF64 gemmF64;
@@ -74,6 +82,10 @@ public class GemmBench {
         n = mkn[2];
         flopsPerCall = 2L * m * n * k;
         f32 = dtype.equals("f32");
+        transA = shape.endsWith("t");
+        aRow = transA ? 1 : k;
+        aCol = transA ? m : 1;
+        lda = transA ? m : k;
         workers = new Workers(threads);
         var scalar = Backends.create("scalar", threads);
         scalarF32 = scalar.f32();
@@ -88,7 +100,7 @@ public class GemmBench {
             afp = new FloatPointer(af);
             bfp = new FloatPointer(bf);
             cfp = new FloatPointer(cf);
-            aEf = new FMatrixRMaj(m, k, true, af);
+            aEf = transA ? new FMatrixRMaj(k, m, true, af) : new FMatrixRMaj(m, k, true, af);
             bEf = new FMatrixRMaj(k, n, true, bf);
             cEf = new FMatrixRMaj(m, n);
         } else {
@@ -99,7 +111,7 @@ public class GemmBench {
             adp = new DoublePointer(ad);
             bdp = new DoublePointer(bd);
             cdp = new DoublePointer(cd);
-            aEd = new DMatrixRMaj(m, k, true, ad);
+            aEd = transA ? new DMatrixRMaj(k, m, true, ad) : new DMatrixRMaj(m, k, true, ad);
             bEd = new DMatrixRMaj(k, n, true, bd);
             cEd = new DMatrixRMaj(m, n);
         }
@@ -115,9 +127,9 @@ public class GemmBench {
     @Benchmark
     public void quiver(Flops flops) {
         if (f32) {
-            gemmF32.gemm(1, m, n, k, 1f, af, 0, 0, k, 1, bf, 0, 0, n, 1, 0f, cf, 0, 0, n, 1);
+            gemmF32.gemm(1, m, n, k, 1f, af, 0, 0, aRow, aCol, bf, 0, 0, n, 1, 0f, cf, 0, 0, n, 1);
         } else {
-            gemmF64.gemm(1, m, n, k, 1.0, ad, 0, 0, k, 1, bd, 0, 0, n, 1, 0.0, cd, 0, 0, n, 1);
+            gemmF64.gemm(1, m, n, k, 1.0, ad, 0, 0, aRow, aCol, bd, 0, 0, n, 1, 0.0, cd, 0, 0, n, 1);
         }
         flops.flop += flopsPerCall;
     }
@@ -126,9 +138,9 @@ public class GemmBench {
     @Benchmark
     public void scalar(Flops flops) {
         if (f32) {
-            scalarF32.gemm(1, m, n, k, 1f, af, 0, 0, k, 1, bf, 0, 0, n, 1, 0f, cf, 0, 0, n, 1);
+            scalarF32.gemm(1, m, n, k, 1f, af, 0, 0, aRow, aCol, bf, 0, 0, n, 1, 0f, cf, 0, 0, n, 1);
         } else {
-            scalarF64.gemm(1, m, n, k, 1.0, ad, 0, 0, k, 1, bd, 0, 0, n, 1, 0.0, cd, 0, 0, n, 1);
+            scalarF64.gemm(1, m, n, k, 1.0, ad, 0, 0, aRow, aCol, bd, 0, 0, n, 1, 0.0, cd, 0, 0, n, 1);
         }
         flops.flop += flopsPerCall;
     }
@@ -137,11 +149,11 @@ public class GemmBench {
     @Benchmark
     public void openblasNative(Flops flops) {
         if (f32) {
-            openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasNoTrans,
-                    m, n, k, 1f, afp, k, bfp, n, 0f, cfp, n);
+            openblas.cblas_sgemm(openblas.CblasRowMajor, transA ? openblas.CblasTrans : openblas.CblasNoTrans, openblas.CblasNoTrans,
+                    m, n, k, 1f, afp, lda, bfp, n, 0f, cfp, n);
         } else {
-            openblas.cblas_dgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasNoTrans,
-                    m, n, k, 1.0, adp, k, bdp, n, 0.0, cdp, n);
+            openblas.cblas_dgemm(openblas.CblasRowMajor, transA ? openblas.CblasTrans : openblas.CblasNoTrans, openblas.CblasNoTrans,
+                    m, n, k, 1.0, adp, lda, bdp, n, 0.0, cdp, n);
         }
         flops.flop += flopsPerCall;
     }
@@ -150,11 +162,11 @@ public class GemmBench {
     @Benchmark
     public void openblasArrays(Flops flops) {
         if (f32) {
-            openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasNoTrans,
-                    m, n, k, 1f, af, k, bf, n, 0f, cf, n);
+            openblas.cblas_sgemm(openblas.CblasRowMajor, transA ? openblas.CblasTrans : openblas.CblasNoTrans, openblas.CblasNoTrans,
+                    m, n, k, 1f, af, lda, bf, n, 0f, cf, n);
         } else {
-            openblas.cblas_dgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasNoTrans,
-                    m, n, k, 1.0, ad, k, bd, n, 0.0, cd, n);
+            openblas.cblas_dgemm(openblas.CblasRowMajor, transA ? openblas.CblasTrans : openblas.CblasNoTrans, openblas.CblasNoTrans,
+                    m, n, k, 1.0, ad, lda, bd, n, 0.0, cd, n);
         }
         flops.flop += flopsPerCall;
     }
@@ -163,16 +175,18 @@ public class GemmBench {
     @Benchmark
     public void ejml(Flops flops) {
         if (f32) {
-            CommonOps_FDRM.mult(aEf, bEf, cEf);
+            if (transA) CommonOps_FDRM.multTransA(aEf, bEf, cEf);
+            else CommonOps_FDRM.mult(aEf, bEf, cEf);
         } else {
-            CommonOps_DDRM.mult(aEd, bEd, cEd);
+            if (transA) CommonOps_DDRM.multTransA(aEd, bEd, cEd);
+            else CommonOps_DDRM.mult(aEd, bEd, cEd);
         }
         flops.flop += flopsPerCall;
     }
 
-    /** "n" gives {n, n, n}; "MxKxN" gives {M, K, N}. */
+    /** "n" gives {n, n, n}; "MxKxN" gives {M, K, N} (a trailing "t", A's layout, is ignored here). */
     static int[] parse(String shape) {
-        String[] parts = shape.split("x");
+        String[] parts = (shape.endsWith("t") ? shape.substring(0, shape.length() - 1) : shape).split("x");
         if (parts.length == 1) {
             int s = Integer.parseInt(parts[0]);
             return new int[]{s, s, s};

@@ -54,6 +54,21 @@ public final class GemmF64 {
     static final long TINY_MACS = Long.getLong("quiver.gemm.tinyMacs", 1024);
     /** Rows of the small path's register tile: 2*SMALL_MR accumulators fit even 16 registers. */
     private static final int SMALL_MR = 6;
+    /**
+     * Widest C (n columns) computed by the dot path, which vectorises along k instead of n: for a
+     * narrow C (a 10-class output layer) every lane does useful work, where a vector along n
+     * would be mostly padding.
+     */
+    static final int DOT_MAX_N = Integer.getInteger("quiver.gemm.dotMaxN", 16);
+    /** Rows and columns of the dot path's tile: 4 x 4 accumulators, 4 A and 4 B vectors. */
+    private static final int DOT_TILE = 4;
+    /**
+     * The dot path's species: at most 256 bits unless {@code -Dquiver.gemm.dotBits} says otherwise.
+     * On Zen 4 (512-bit operations run as two 256-bit halves) the 256-bit form measured 54 GFLOP/s
+     * against 38 for 512 bits on 64x256x12 (f32): half the lanes to reduce, twice the chains.
+     */
+    static final VectorSpecies<Double> DOT_SPECIES = narrower(SPECIES, Integer.getInteger("quiver.gemm.dotBits", 256));
+    private static final int DL = DOT_SPECIES.length();
     /** Largest shared A (rows x KC elements) packed whole, once per K block, for a batch. */
     static final int SHARED_A_MAX = 1 << 20;
     /** Below this many multiply-adds (batch*m*n*k) a call runs on the caller's thread only. */
@@ -65,7 +80,7 @@ public final class GemmF64 {
     private static final class Workspace {
         final double[] packedA = new double[MC * KC];
         final double[] packedB = new double[KC * NC];
-        final double[] tile = new double[MR * NR];
+        final double[] tile = new double[Math.max(MR * NR, DOT_TILE * DOT_TILE * L)];
         /** All of a shared A's row panels for one K block; grown on first need, then reused. */
         double[] sharedA = new double[0];
 
@@ -119,6 +134,15 @@ public final class GemmF64 {
                 tinyGemm(m, n, k, alpha, a, aOff + p * aBatch, aRow, aCol, b, bOff + p * bBatch, bRow, bCol,
                         beta, c, cOff + p * cBatch, cRow, cCol);
             }
+            return;
+        }
+        // Narrow C that does not fill whole vectors, row-major A and a K sum long enough to amortise
+        // the horizontal sums: vectorise along k (measured on 64xkx10 against the paths below:
+        // f32 52 vs 32 GFLOP/s at k=256, 35 vs 34 at k=128, 26 vs 31 at k=64; n a multiple of
+        // the lanes stays on the vector-along-n paths, e.g. 77 vs 59 at 64x256x16).
+        if (aCol == 1 && n <= DOT_MAX_N && n % L != 0 && k >= 16 * DL && k <= KC * NC / DOT_MAX_N) {
+            dotGemmSplit(batch, m, n, k, alpha, a, aOff, aBatch, aRow, b, bOff, bBatch, bRow, bCol,
+                    beta, c, cOff, cBatch, cRow, cCol);
             return;
         }
         if (bCol == 1 && cCol == 1 && k <= KC && (long) m * n * k <= SMALL_MACS) {
@@ -358,6 +382,112 @@ public final class GemmF64 {
         }
     }
 
+    /** The dot path over the batch, split over rows between the workers when it is large enough. */
+    private void dotGemmSplit(int batch, int m, int n, int k, double alpha,
+                              double[] a, int aOff, int aBatch, int aRow,
+                              double[] b, int bOff, int bBatch, int bRow, int bCol,
+                              double beta, double[] c, int cOff, int cBatch, int cRow, int cCol) {
+        int threads = workers.threads();
+        if (threads == 1 || (long) batch * m * n * k < PARALLEL_MIN_MACS || m < 2 * DOT_TILE) {
+            for (int p = 0; p < batch; p++) {
+                dotGemm(0, m, n, k, alpha, a, aOff + p * aBatch, aRow, b, bOff + p * bBatch, bRow, bCol,
+                        beta, c, cOff + p * cBatch, cRow, cCol);
+            }
+            return;
+        }
+        int parts = Math.min(threads, ceilDiv(m, DOT_TILE));
+        workers.parallelFor(parts, t -> {
+            int i0 = chunk(m, DOT_TILE, parts, t), i1 = chunk(m, DOT_TILE, parts, t + 1);
+            for (int p = 0; p < batch; p++) {
+                dotGemm(i0, i1, n, k, alpha, a, aOff + p * aBatch, aRow, b, bOff + p * bBatch, bRow, bCol,
+                        beta, c, cOff + p * cBatch, cRow, cCol);
+            }
+        });
+    }
+
+    /**
+     * The dot path, rows [i0, i1) of C, for row-major A (unit column stride) and narrow C: each
+     * C element is a dot product along k. B is packed transposed (column j of B contiguous, zero
+     * columns up to a multiple of DOT_TILE), A rows are read in place as vectors, and a tile of
+     * DOT_TILE x DOT_TILE dot products keeps 16 independent FMA chains with one load per two FMAs.
+     * No masks and no broadcasts (a one-vector-wide tile along n needs one broadcast per FMA:
+     * 28-33 GFLOP/s on 64x256x10 f32 with 8 or 16 rows, A read in place or packed). Rounding, fixed whatever the thread count or warm-up
+     * state: lane q of the accumulator sums a[l] b[l] for l = q mod DL, l < loopBound(k), one FMA
+     * chain; then the lanes are added in order 0..DL-1, the k tail joins by scalar FMAs in order,
+     * and C = alpha * sum + beta * C. A short last row block recomputes its last row instead of
+     * branching in the loop, and only its own rows are stored.
+     */
+    private static void dotGemm(int i0, int i1, int n, int k, double alpha,
+                                double[] a, int aBase, int aRow,
+                                double[] b, int bBase, int bRow, int bCol,
+                                double beta, double[] c, int cBase, int cRow, int cCol) {
+        Workspace ws = WORKSPACE.get();
+        double[] bt = ws.packedB;
+        double[] tile = ws.tile;
+        int nPadded = ceilDiv(n, DOT_TILE) * DOT_TILE;
+        packTransposedB(k, n, nPadded, b, bBase, bRow, bCol, bt);
+        int kv = DOT_SPECIES.loopBound(k);
+        for (int i = i0; i < i1; i += DOT_TILE) {
+            int rows = Math.min(DOT_TILE, i1 - i);
+            int r0 = aBase + i * aRow;
+            int r1 = r0 + Math.min(1, rows - 1) * aRow;
+            int r2 = r0 + Math.min(2, rows - 1) * aRow;
+            int r3 = r0 + Math.min(3, rows - 1) * aRow;
+            for (int j = 0; j < n; j += DOT_TILE) {
+                int q0 = j * k, q1 = q0 + k, q2 = q1 + k, q3 = q2 + k;
+                DoubleVector c00 = DoubleVector.zero(DOT_SPECIES), c01 = c00, c02 = c00, c03 = c00,
+                        c10 = c00, c11 = c00, c12 = c00, c13 = c00, c20 = c00, c21 = c00, c22 = c00, c23 = c00,
+                        c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+                for (int l = 0; l < kv; l += DL) {
+                    DoubleVector x0 = DoubleVector.fromArray(DOT_SPECIES, a, r0 + l);
+                    DoubleVector x1 = DoubleVector.fromArray(DOT_SPECIES, a, r1 + l);
+                    DoubleVector x2 = DoubleVector.fromArray(DOT_SPECIES, a, r2 + l);
+                    DoubleVector x3 = DoubleVector.fromArray(DOT_SPECIES, a, r3 + l);
+                    DoubleVector y = DoubleVector.fromArray(DOT_SPECIES, bt, q0 + l);
+                    c00 = x0.fma(y, c00); c10 = x1.fma(y, c10); c20 = x2.fma(y, c20); c30 = x3.fma(y, c30);
+                    y = DoubleVector.fromArray(DOT_SPECIES, bt, q1 + l);
+                    c01 = x0.fma(y, c01); c11 = x1.fma(y, c11); c21 = x2.fma(y, c21); c31 = x3.fma(y, c31);
+                    y = DoubleVector.fromArray(DOT_SPECIES, bt, q2 + l);
+                    c02 = x0.fma(y, c02); c12 = x1.fma(y, c12); c22 = x2.fma(y, c22); c32 = x3.fma(y, c32);
+                    y = DoubleVector.fromArray(DOT_SPECIES, bt, q3 + l);
+                    c03 = x0.fma(y, c03); c13 = x1.fma(y, c13); c23 = x2.fma(y, c23); c33 = x3.fma(y, c33);
+                }
+                // tile[(r * DOT_TILE + col) * DL + lane]; through memory so no vector crosses a call.
+                c00.intoArray(tile, 0); c01.intoArray(tile, DL); c02.intoArray(tile, 2 * DL); c03.intoArray(tile, 3 * DL);
+                c10.intoArray(tile, 4 * DL); c11.intoArray(tile, 5 * DL); c12.intoArray(tile, 6 * DL); c13.intoArray(tile, 7 * DL);
+                c20.intoArray(tile, 8 * DL); c21.intoArray(tile, 9 * DL); c22.intoArray(tile, 10 * DL); c23.intoArray(tile, 11 * DL);
+                c30.intoArray(tile, 12 * DL); c31.intoArray(tile, 13 * DL); c32.intoArray(tile, 14 * DL); c33.intoArray(tile, 15 * DL);
+                int cols = Math.min(DOT_TILE, n - j);
+                for (int r = 0; r < rows; r++) {
+                    int ar = aBase + (i + r) * aRow;
+                    int ci = cBase + (i + r) * cRow + j * cCol;
+                    for (int col = 0; col < cols; col++, ci += cCol) {
+                        int t = (r * DOT_TILE + col) * DL;
+                        double sum = tile[t];
+                        for (int lane = 1; lane < DL; lane++) sum += tile[t + lane];
+                        for (int l = kv, q = (j + col) * k + kv; l < k; l++, q++) sum = Math.fma(a[ar + l], bt[q], sum);
+                        c[ci] = beta == 0 ? alpha * sum : alpha * sum + c[ci] * beta;
+                    }
+                }
+            }
+        }
+    }
+
+    /** bt[j * k + l] = B(l, j) for j < n; zero for n <= j < nPadded. */
+    private static void packTransposedB(int k, int n, int nPadded, double[] b, int bBase, int bRow, int bCol,
+                                        double[] bt) {
+        if (bRow == 1) {
+            // A transposed view: each column of B is already contiguous.
+            for (int j = 0; j < n; j++) System.arraycopy(b, bBase + j * bCol, bt, j * k, k);
+        } else {
+            // One long store stream per column (a short inner loop over j measured 2.5 cycles per element).
+            for (int j = 0, d = 0; j < n; j++) {
+                for (int l = 0, src = bBase + j * bCol; l < k; l++, src += bRow) bt[d++] = b[src];
+            }
+        }
+        java.util.Arrays.fill(bt, n * k, nPadded * k, 0);
+    }
+
     /** C block (mc x nc) = alpha * packedA packedB + beta * C block, one micro-tile at a time. */
     private static void macroKernel(int mc, int nc, int kc, double alpha, double[] packedA, int aStart,
                                     double[] packedB,
@@ -367,24 +497,26 @@ public final class GemmF64 {
             int bPanel = jr * kc;
             for (int ir = 0; ir < mc; ir += MR) {
                 int mr = Math.min(MR, mc - ir);
-                microKernel(kc, packedA, aStart + ir * kc, packedB, bPanel, tile);
+                microKernel(mr, kc, packedA, aStart + ir * kc, packedB, bPanel, tile);
                 writeTile(tile, mr, nr, alpha, beta, c, cBase + ir * cRow + jr * cCol, cRow, cCol);
             }
         }
     }
 
     /**
-     * tile (MR x NR, row-major) = A panel (kc x MR, packed) times B panel (kc x NR, packed).
-     * All accumulators are locals of this one method, so no vector value crosses a call (a vector
-     * passed to a method C2 does not inline is boxed). Rows beyond MR=6 are skipped by a branch
-     * on a static final, which C2 folds away.
+     * tile (MR x NR, row-major) = A panel (kc x MR, packed) times B panel (kc x NR, packed); with
+     * the 12-row kernel, a panel of at most 6 real rows (an edge: m = 64 leaves 4) runs the 6-row
+     * loop over the same panel layout, so an edge costs half a tile instead of a whole one
+     * (64x784x256 computes 66 rows instead of 72). All accumulators are locals of this one method
+     * and each branch stores its own, so no vector crosses a call or merges at a branch (either is
+     * boxed when C2 does not inline or cannot scalarise it). The MR == 12 tests fold away.
      */
-    private static void microKernel(int kc, double[] ap, int ai, double[] bp, int bi, double[] tile) {
+    private static void microKernel(int mr, int kc, double[] ap, int ai, double[] bp, int bi, double[] tile) {
         DoubleVector c00 = DoubleVector.zero(SPECIES), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
-                c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00,
-                c60 = c00, c61 = c00, c70 = c00, c71 = c00, c80 = c00, c81 = c00,
-                c90 = c00, c91 = c00, ca0 = c00, ca1 = c00, cb0 = c00, cb1 = c00;
-        if (MR == 12) {
+                c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        if (MR == 12 && mr > 6) {
+            DoubleVector c60 = c00, c61 = c00, c70 = c00, c71 = c00, c80 = c00, c81 = c00,
+                    c90 = c00, c91 = c00, ca0 = c00, ca1 = c00, cb0 = c00, cb1 = c00;
             for (int l = 0; l < kc; l++, ai += 12, bi += NR) {
                 DoubleVector b0 = DoubleVector.fromArray(SPECIES, bp, bi);
                 DoubleVector b1 = DoubleVector.fromArray(SPECIES, bp, bi + L);
@@ -413,8 +545,21 @@ public final class GemmF64 {
                 x = DoubleVector.broadcast(SPECIES, ap[ai + 11]);
                 cb0 = b0.fma(x, cb0); cb1 = b1.fma(x, cb1);
             }
+            c00.intoArray(tile, 0); c01.intoArray(tile, L);
+            c10.intoArray(tile, NR); c11.intoArray(tile, NR + L);
+            c20.intoArray(tile, 2 * NR); c21.intoArray(tile, 2 * NR + L);
+            c30.intoArray(tile, 3 * NR); c31.intoArray(tile, 3 * NR + L);
+            c40.intoArray(tile, 4 * NR); c41.intoArray(tile, 4 * NR + L);
+            c50.intoArray(tile, 5 * NR); c51.intoArray(tile, 5 * NR + L);
+            c60.intoArray(tile, 6 * NR); c61.intoArray(tile, 6 * NR + L);
+            c70.intoArray(tile, 7 * NR); c71.intoArray(tile, 7 * NR + L);
+            c80.intoArray(tile, 8 * NR); c81.intoArray(tile, 8 * NR + L);
+            c90.intoArray(tile, 9 * NR); c91.intoArray(tile, 9 * NR + L);
+            ca0.intoArray(tile, 10 * NR); ca1.intoArray(tile, 10 * NR + L);
+            cb0.intoArray(tile, 11 * NR); cb1.intoArray(tile, 11 * NR + L);
         } else {
-            for (int l = 0; l < kc; l++, ai += 6, bi += NR) {
+            // Six rows of a panel MR wide (the whole panel with the 6-row kernel, an edge with 12).
+            for (int l = 0; l < kc; l++, ai += MR, bi += NR) {
                 DoubleVector b0 = DoubleVector.fromArray(SPECIES, bp, bi);
                 DoubleVector b1 = DoubleVector.fromArray(SPECIES, bp, bi + L);
                 DoubleVector x = DoubleVector.broadcast(SPECIES, ap[ai]);
@@ -430,20 +575,12 @@ public final class GemmF64 {
                 x = DoubleVector.broadcast(SPECIES, ap[ai + 5]);
                 c50 = b0.fma(x, c50); c51 = b1.fma(x, c51);
             }
-        }
-        c00.intoArray(tile, 0); c01.intoArray(tile, L);
-        c10.intoArray(tile, NR); c11.intoArray(tile, NR + L);
-        c20.intoArray(tile, 2 * NR); c21.intoArray(tile, 2 * NR + L);
-        c30.intoArray(tile, 3 * NR); c31.intoArray(tile, 3 * NR + L);
-        c40.intoArray(tile, 4 * NR); c41.intoArray(tile, 4 * NR + L);
-        c50.intoArray(tile, 5 * NR); c51.intoArray(tile, 5 * NR + L);
-        if (MR == 12) {
-            c60.intoArray(tile, 6 * NR); c61.intoArray(tile, 6 * NR + L);
-            c70.intoArray(tile, 7 * NR); c71.intoArray(tile, 7 * NR + L);
-            c80.intoArray(tile, 8 * NR); c81.intoArray(tile, 8 * NR + L);
-            c90.intoArray(tile, 9 * NR); c91.intoArray(tile, 9 * NR + L);
-            ca0.intoArray(tile, 10 * NR); ca1.intoArray(tile, 10 * NR + L);
-            cb0.intoArray(tile, 11 * NR); cb1.intoArray(tile, 11 * NR + L);
+            c00.intoArray(tile, 0); c01.intoArray(tile, L);
+            c10.intoArray(tile, NR); c11.intoArray(tile, NR + L);
+            c20.intoArray(tile, 2 * NR); c21.intoArray(tile, 2 * NR + L);
+            c30.intoArray(tile, 3 * NR); c31.intoArray(tile, 3 * NR + L);
+            c40.intoArray(tile, 4 * NR); c41.intoArray(tile, 4 * NR + L);
+            c50.intoArray(tile, 5 * NR); c51.intoArray(tile, 5 * NR + L);
         }
     }
 
@@ -551,6 +688,12 @@ public final class GemmF64 {
                     + ") reaches indices [" + lo + ", " + hi + "] outside its array of length " + length
                     + "; batch=" + b + " m=" + m + " n=" + n + " k=" + k);
         }
+    }
+
+    /** The given species, or a narrower one of at most maxBits (never below 64 bits). */
+    private static VectorSpecies<Double> narrower(VectorSpecies<Double> species, int maxBits) {
+        if (maxBits >= species.vectorBitSize()) return species;
+        return VectorSpecies.of(species.elementType(), VectorShape.forBitSize(Math.max(maxBits, 64)));
     }
 
     private static VectorSpecies<Double> species(VectorSpecies<Double> preferred) {

@@ -44,10 +44,20 @@ class TestGemmF64 {
         return transposed ? new View(data, off, batchStride, fast, lead) : new View(data, off, batchStride, lead, fast);
     }
 
+    /** A rows x cols row-major view with unit column stride but an offset and odd row and batch strides. */
+    static View rowMajorPadded(Random rng, int batch, int rows, int cols, boolean shared) {
+        int lead = cols + 3, batchStride = shared ? 0 : rows * lead + 5, off = 7;
+        int length = off + Math.max(0, batch - 1) * batchStride + rows * lead + 1;
+        var data = new double[length];
+        for (int i = 0; i < length; i++) data[i] = (double) (rng.nextDouble() * 2 - 1);
+        return new View(data, off, batchStride, lead, 1);
+    }
+
     /** Runs gemm and checks every element of every batch entry, and that C's padding is untouched. */
     static void run(GemmF64 gemm, Random rng, int batch, int m, int n, int k, boolean ta, boolean tb, boolean tc,
                     int pads, boolean sharedA, boolean sharedB, double alpha, double beta, boolean nanInC) {
-        View a = view(rng, batch, m, k, ta, (pads & 1) != 0, sharedA);
+        View a = (pads & 8) != 0 ? rowMajorPadded(rng, batch, m, k, sharedA)
+                : view(rng, batch, m, k, ta, (pads & 1) != 0, sharedA);
         View b = view(rng, batch, k, n, tb, (pads & 2) != 0, sharedB);
         View c = view(rng, batch, m, n, tc, (pads & 4) != 0, false);
         if (nanInC) Arrays.fill(c.data, (double) Double.NaN);
@@ -117,6 +127,33 @@ class TestGemmF64 {
         }
     }
 
+    /**
+     * Row-major A (unit column stride), n up to DOT_MAX_N and not a multiple of the lanes, and k
+     * of at least 16 vectors take the dot path (vectorised along k): every n from 1 to past the
+     * limit, k around multiples of the lane count (vector tail), row counts around the 4-row
+     * tile, strided and transposed B and C, batches with a shared B.
+     */
+    @Test
+    void dotPathOddSizesAndStrides() {
+        var rng = new Random(7);
+        int lanes = GemmF64.DOT_SPECIES.length();
+        int[] ks = {16 * lanes, 16 * lanes + 1, 16 * lanes + lanes - 1, 67, 257};
+        int[] ms = {1, 3, 4, 5, 17, 64};
+        int index = 0;
+        for (int n = 1; n <= GemmF64.DOT_MAX_N + 1; n++) {
+            for (int k : ks) {
+                for (int m : ms) {
+                    index++;
+                    int pads = (index % 2 == 0 ? 8 : 0) | (index % 3 == 0 ? 2 : 0) | (index % 5 == 0 ? 4 : 0);
+                    boolean betaZero = index % 4 == 0;
+                    run(ONE_THREAD, rng, 1 + index % 3, m, n, k, false, index % 7 == 0, index % 6 == 0, pads,
+                            false, index % 9 == 0, index % 2 == 0 ? 1 : (double) -0.5, betaZero ? 0 : (double) 1.5,
+                            betaZero);
+                }
+            }
+        }
+    }
+
     @Test
     void betaZeroNeverReadsC() {
         var rng = new Random(2);
@@ -163,6 +200,7 @@ class TestGemmF64 {
                 {1, 301, 90, 200},   // split over rows
                 {6, 64, 80, 96},     // split over the batch
                 {1, 37, 2 * GemmF64.NC + 5, 70}, // several NC blocks, uneven column split
+                {2, 1001, 10, 257},  // the dot path (narrow C), split over rows
         };
         for (int[] s : shapes) {
             assertTrue((long) s[0] * s[1] * s[2] * s[3] >= GemmF64.PARALLEL_MIN_MACS, "shape must run in parallel");
