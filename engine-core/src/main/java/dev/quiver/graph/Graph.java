@@ -49,7 +49,8 @@ public final class Graph {
 
     private final NodeList nodes = new NodeList();
     /** Every node object this graph created, by index: reset() recycles them (no allocation on rebuilds). */
-    private final List<Node> pool = new ArrayList<>();
+    private Node[] pool = new Node[16];
+    private int pooled;
     /** Names of live nodes; stale entries (of recycled nodes) are ignored, see {@link #isLive}. */
     private final Map<String, Node> names = new HashMap<>();
     private final PlanCache cache;
@@ -95,8 +96,8 @@ public final class Graph {
         if (step != compiledStep || nodes.size() != compiledCount || namesDiffering != 0) {
             // Names as of this compile (an unchanged rebuild has them already: it skips this loop).
             compiledCount = nodes.size();
-            for (int i = 0; i < pool.size(); i++) {
-                Node n = pool.get(i);
+            for (int i = 0; i < pooled; i++) {
+                Node n = pool[i];
                 n.compiledName = i < compiledCount ? n.name() : null;
                 n.nameDiffers = false;
             }
@@ -140,10 +141,15 @@ public final class Graph {
         return true;
     }
 
+    private void addToPool(Node r) {
+        if (pooled == pool.length) pool = java.util.Arrays.copyOf(pool, 2 * pooled);
+        pool[pooled++] = r;
+    }
+
     /** A leaf node at the next index, recycling the pooled object there when it has this shape and dtype. */
     private Node leaf(Node.Kind kind, int[] shape, Tensor shapeOf, DType dtype, Parameter p, Tensor c, String name) {
         int i = nodes.size();
-        Node r = i < pool.size() ? pool.get(i) : null;
+        Node r = i < pooled ? pool[i] : null;
         if (r != null) {
             // A tensor's shape never changes: the same parameter or constant tensor as last time has the same shape.
             boolean sameTensor = p != null ? r.parameter() == p : c != null && r.constant() == c;
@@ -155,7 +161,7 @@ public final class Graph {
         } else {
             track(false);
             r = new Node(this, i, kind, null, NO_INPUTS, shapeOf != null ? shapeOf.shape() : shape.clone(), dtype, p, c, name);
-            pool.add(r);
+            addToPool(r);
         }
         return r;
     }
@@ -222,8 +228,8 @@ public final class Graph {
      */
     private Node nameOwnerAtNext(String name) {
         int i = nodes.size();
-        if (i >= pool.size()) return null;
-        Node r = pool.get(i);
+        if (i >= pooled) return null;
+        Node r = pool[i];
         return r.name() == name && r.ownsName && name != null ? r : null;
     }
 
@@ -312,8 +318,8 @@ public final class Graph {
      */
     private Node reuse(Op op, int arity, Node a, Node b, Node[] many) {
         int i = nodes.size();
-        if (i >= pool.size()) return null;
-        Node r = pool.get(i);
+        if (i >= pooled) return null;
+        Node r = pool[i];
         // Shared op instances (Elementwise, Products, ...) compare by identity before the record equals.
         if (r.kind() != Node.Kind.OP || r.arity() != arity || r.op() != op && !r.op().equals(op)) return null;
         for (int k = 0; k < arity; k++) {
@@ -339,7 +345,7 @@ public final class Graph {
     /** A node of x combined with a constant, reusing the pooled op record when it is the same. */
     private Node withScalar(BinaryOp fn, double c, Node x) {
         int i = nodes.size();
-        if (i < pool.size() && pool.get(i).op() instanceof Elementwise.WithScalar ws && ws.fn() == fn
+        if (i < pooled && pool[i].op() instanceof Elementwise.WithScalar ws && ws.fn() == fn
                 && Double.doubleToLongBits(ws.scalar()) == Double.doubleToLongBits(c)) {
             return make(ws, x);
         }
@@ -357,11 +363,11 @@ public final class Graph {
         }
         if (dtype == null) throw new IllegalArgumentException(op.name() + ": an op needs at least one input");
         int i = nodes.size();
-        Node r = i < pool.size() ? pool.get(i) : null;
+        Node r = i < pooled ? pool[i] : null;
         if (r == null) {
             track(false);
             r = new Node(this, i, Node.Kind.OP, op, inputs, op.shape(inputs), dtype, null, null, null);
-            pool.add(r);
+            addToPool(r);
             return add(r);
         }
         if (r.kind() == Node.Kind.OP && r.dtype() == dtype && r.arity() == inputs.length && (r.op() == op || r.op().equals(op))) {
