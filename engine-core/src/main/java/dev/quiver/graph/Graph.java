@@ -13,7 +13,6 @@ import dev.quiver.tensor.Shapes;
 import dev.quiver.tensor.Tensor;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,8 +47,7 @@ public final class Graph {
     private static final Node[] NO_INPUTS = new Node[0];
     private static final SoftmaxCrossEntropy SOFTMAX_CROSS_ENTROPY = new SoftmaxCrossEntropy();
 
-    private final List<Node> nodes = new ArrayList<>();
-    private final List<Node> nodesView = Collections.unmodifiableList(nodes);
+    private final NodeList nodes = new NodeList();
     /** Every node object this graph created, by index: reset() recycles them (no allocation on rebuilds). */
     private final List<Node> pool = new ArrayList<>();
     /** Names of live nodes; stale entries (of recycled nodes) are ignored, see {@link #isLive}. */
@@ -89,7 +87,7 @@ public final class Graph {
      * no shape rules.
      */
     public void reset() {
-        nodes.clear();
+        nodes.size = 0;
     }
 
     /** Records the step just compiled from the current nodes (see {@link #compiledStep}). */
@@ -104,7 +102,7 @@ public final class Graph {
             }
             namesDiffering = 0;
         }
-        compiledStep = step;
+        if (compiledStep != step) compiledStep = step;
         unchangedSinceCompile = true;
     }
 
@@ -121,12 +119,12 @@ public final class Graph {
     public PlanCache planCache() { return cache; }
 
     /** The nodes in build order (a topological order). */
-    public List<Node> nodes() { return nodesView; }
+    public List<Node> nodes() { return nodes; }
 
     int size() { return nodes.size(); }
 
     void truncate(int size) {
-        while (nodes.size() > size) nodes.removeLast();
+        if (size < nodes.size) nodes.size = size;
     }
 
     private boolean isLive(Node n) {
@@ -243,8 +241,31 @@ public final class Graph {
     }
 
     private Node add(Node node) {
-        nodes.add(node);
+        nodes.push(node);
         return node;
+    }
+
+    /**
+     * The live nodes, as a read-only list. Reset and truncation only lower the size: a rebuild
+     * that recycles node i finds it already in slot i and skips the store (and its GC barrier).
+     * Slots past the size hold pooled nodes, which the pool keeps reachable anyway.
+     */
+    private static final class NodeList extends java.util.AbstractList<Node> implements java.util.RandomAccess {
+        private Node[] items = new Node[16];
+        int size;
+
+        @Override public Node get(int i) {
+            java.util.Objects.checkIndex(i, size);
+            return items[i];
+        }
+
+        @Override public int size() { return size; }
+
+        void push(Node n) {
+            if (size == items.length) items = java.util.Arrays.copyOf(items, 2 * size);
+            if (items[size] != n) items[size] = n;
+            size++;
+        }
     }
 
     // ------------------------------------------------------------------ names

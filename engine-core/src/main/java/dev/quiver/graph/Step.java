@@ -151,7 +151,7 @@ public final class Step {
     }
 
     void rebind(Graph g) {
-        this.graph = g;
+        if (graph != g) graph = g;   // a rebuilt graph is usually the same object: skip the store and its GC barrier
     }
 
     private static int[] indices(List<Node> nodes) {

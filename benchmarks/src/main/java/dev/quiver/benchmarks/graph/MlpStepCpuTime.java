@@ -47,8 +47,40 @@ public final class MlpStepCpuTime {
                 dy = new double[] {dy[WINDOWS / 2], bytes[1]};
                 System.out.printf("%-8s %-14s %14.3f %14.3f %8.2f %10.1f%n", backend, shape, st[0], dy[0], dy[0] / st[0],
                         Math.max(st[1], dy[1]));
+                java.util.function.DoubleSupplier gemms = gemmsOfTheStep(b);
+                warm(gemms);
+                double[] g = new double[WINDOWS];
+                double[] unused = {0};
+                for (int w = 0; w < WINDOWS; w++) g[w] = window(gemms, unused, 0);
+                Arrays.sort(g);
+                System.out.printf("%-8s %-14s %14.3f  (its five GEMMs alone, same shapes and transposes)%n", backend, shape,
+                        g[WINDOWS / 2]);
             }
         }
+    }
+
+    /**
+     * The step's GEMMs on the same backend, as the graph runs them: h = x W, y = h V (forward);
+     * dV = hᵀ dY, dh = dY Vᵀ, dW = xᵀ dH (backward; transposes as strides). What is left of the
+     * step's time is everything else (elementwise passes, loss, copies, SGD, dispatch).
+     */
+    private static java.util.function.DoubleSupplier gemmsOfTheStep(MlpStepBench b) {
+        dev.quiver.kernel.KernelsF32 k = dev.quiver.tensor.TensorMath.of(dev.quiver.backend.Backends.create(b.backend, 1))
+                .backend().f32();
+        String[] d = b.shape.split("[-x]");
+        int in = Integer.parseInt(d[0]), hid = Integer.parseInt(d[1]), out = Integer.parseInt(d[2]), n = Integer.parseInt(d[3]);
+        float[] x = new float[n * in], w = new float[in * hid], h = new float[n * hid], v = new float[hid * out];
+        float[] y = new float[n * out], dw = new float[in * hid], dv = new float[hid * out], dh = new float[n * hid];
+        java.util.Random r = new java.util.Random(1);
+        for (float[] a : new float[][] {x, w, v, y}) for (int i = 0; i < a.length; i++) a[i] = (float) r.nextGaussian();
+        return () -> {
+            k.gemm(1, n, hid, in, 1f, x, 0, 0, in, 1, w, 0, 0, hid, 1, 0f, h, 0, 0, hid, 1);
+            k.gemm(1, n, out, hid, 1f, h, 0, 0, hid, 1, v, 0, 0, out, 1, 0f, y, 0, 0, out, 1);
+            k.gemm(1, hid, out, n, 1f, h, 0, 0, 1, hid, y, 0, 0, out, 1, 0f, dv, 0, 0, out, 1);
+            k.gemm(1, n, hid, out, 1f, y, 0, 0, out, 1, v, 0, 0, 1, out, 0f, dh, 0, 0, hid, 1);
+            k.gemm(1, in, hid, n, 1f, x, 0, 0, 1, in, dh, 0, 0, hid, 1, 0f, dw, 0, 0, hid, 1);
+            return dw[0];
+        };
     }
 
     private static final int WINDOWS = 7;
