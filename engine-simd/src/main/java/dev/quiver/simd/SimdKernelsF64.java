@@ -39,11 +39,15 @@ import jdk.incubator.vector.VectorSpecies;
  * op has its own loop with its Vector API operator written as a constant, because C2 only
  * intrinsifies constant operators (a parameter falls back to per-lane Java code).
  *
- * <p>Vector width: {@code -Dquiver.simd.bits}, else the preferred species (see {@link SimdShape}).
+ * <p>Vector width: {@code -Dquiver.simd.bits}, else the preferred species (see {@link SimdShape});
+ * add, sub, mul and div use at most 256 bits ({@link SimdShape#STREAM_SHAPE}).
  */
 public final class SimdKernelsF64 implements KernelsF64 {
     private static final VectorSpecies<Double> S = VectorSpecies.of(double.class, SimdShape.SHAPE);
     private static final int L = S.length();
+    /** The species of add, sub, mul and div (see {@link SimdShape#STREAM_SHAPE}). */
+    private static final VectorSpecies<Double> SB = VectorSpecies.of(double.class, SimdShape.STREAM_SHAPE);
+    private static final int LB = SB.length();
     /**
      * The JDK's vector math library (SVML, JDK 25) has POW only for 512-bit vectors; at other
      * widths lanewise POW runs per-lane Java code that allocates on every call (measured: 11 KB
@@ -413,72 +417,72 @@ public final class SimdKernelsF64 implements KernelsF64 {
     private static void add(int n, double[] a, int ao, int as, double[] b, int bo, int bs,
                             double[] c, int co, boolean acc) {
         int i = 0;
-        for (int end = S.loopBound(n); i < end; i += L) {
-            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i);
-            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i);
+        for (int end = SB.loopBound(n); i < end; i += LB) {
+            DoubleVector va = as == 0 ? DoubleVector.broadcast(SB, a[ao]) : DoubleVector.fromArray(SB, a, ao + i);
+            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(SB, b[bo]) : DoubleVector.fromArray(SB, b, bo + i);
             DoubleVector r = va.add(vb);
-            (acc ? r.add(DoubleVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
+            (acc ? r.add(DoubleVector.fromArray(SB, c, co + i)) : r).intoArray(c, co + i);
         }
         if (i < n) {
-            VectorMask<Double> m = S.indexInRange(i, n);
-            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i, m);
-            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i, m);
+            VectorMask<Double> m = SB.indexInRange(i, n);
+            DoubleVector va = as == 0 ? DoubleVector.broadcast(SB, a[ao]) : DoubleVector.fromArray(SB, a, ao + i, m);
+            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(SB, b[bo]) : DoubleVector.fromArray(SB, b, bo + i, m);
             DoubleVector r = va.add(vb);
-            (acc ? r.add(DoubleVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
+            (acc ? r.add(DoubleVector.fromArray(SB, c, co + i, m)) : r).intoArray(c, co + i, m);
         }
     }
 
     private static void sub(int n, double[] a, int ao, int as, double[] b, int bo, int bs,
                             double[] c, int co, boolean acc) {
         int i = 0;
-        for (int end = S.loopBound(n); i < end; i += L) {
-            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i);
-            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i);
+        for (int end = SB.loopBound(n); i < end; i += LB) {
+            DoubleVector va = as == 0 ? DoubleVector.broadcast(SB, a[ao]) : DoubleVector.fromArray(SB, a, ao + i);
+            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(SB, b[bo]) : DoubleVector.fromArray(SB, b, bo + i);
             DoubleVector r = va.sub(vb);
-            (acc ? r.add(DoubleVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
+            (acc ? r.add(DoubleVector.fromArray(SB, c, co + i)) : r).intoArray(c, co + i);
         }
         if (i < n) {
-            VectorMask<Double> m = S.indexInRange(i, n);
-            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i, m);
-            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i, m);
+            VectorMask<Double> m = SB.indexInRange(i, n);
+            DoubleVector va = as == 0 ? DoubleVector.broadcast(SB, a[ao]) : DoubleVector.fromArray(SB, a, ao + i, m);
+            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(SB, b[bo]) : DoubleVector.fromArray(SB, b, bo + i, m);
             DoubleVector r = va.sub(vb);
-            (acc ? r.add(DoubleVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
+            (acc ? r.add(DoubleVector.fromArray(SB, c, co + i, m)) : r).intoArray(c, co + i, m);
         }
     }
 
     private static void mul(int n, double[] a, int ao, int as, double[] b, int bo, int bs,
                             double[] c, int co, boolean acc) {
         int i = 0;
-        for (int end = S.loopBound(n); i < end; i += L) {
-            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i);
-            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i);
+        for (int end = SB.loopBound(n); i < end; i += LB) {
+            DoubleVector va = as == 0 ? DoubleVector.broadcast(SB, a[ao]) : DoubleVector.fromArray(SB, a, ao + i);
+            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(SB, b[bo]) : DoubleVector.fromArray(SB, b, bo + i);
             DoubleVector r = va.mul(vb);
-            (acc ? r.add(DoubleVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
+            (acc ? r.add(DoubleVector.fromArray(SB, c, co + i)) : r).intoArray(c, co + i);
         }
         if (i < n) {
-            VectorMask<Double> m = S.indexInRange(i, n);
-            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i, m);
-            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i, m);
+            VectorMask<Double> m = SB.indexInRange(i, n);
+            DoubleVector va = as == 0 ? DoubleVector.broadcast(SB, a[ao]) : DoubleVector.fromArray(SB, a, ao + i, m);
+            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(SB, b[bo]) : DoubleVector.fromArray(SB, b, bo + i, m);
             DoubleVector r = va.mul(vb);
-            (acc ? r.add(DoubleVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
+            (acc ? r.add(DoubleVector.fromArray(SB, c, co + i, m)) : r).intoArray(c, co + i, m);
         }
     }
 
     private static void div(int n, double[] a, int ao, int as, double[] b, int bo, int bs,
                             double[] c, int co, boolean acc) {
         int i = 0;
-        for (int end = S.loopBound(n); i < end; i += L) {
-            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i);
-            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i);
+        for (int end = SB.loopBound(n); i < end; i += LB) {
+            DoubleVector va = as == 0 ? DoubleVector.broadcast(SB, a[ao]) : DoubleVector.fromArray(SB, a, ao + i);
+            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(SB, b[bo]) : DoubleVector.fromArray(SB, b, bo + i);
             DoubleVector r = va.div(vb);
-            (acc ? r.add(DoubleVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
+            (acc ? r.add(DoubleVector.fromArray(SB, c, co + i)) : r).intoArray(c, co + i);
         }
         if (i < n) {
-            VectorMask<Double> m = S.indexInRange(i, n);
-            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i, m);
-            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i, m);
+            VectorMask<Double> m = SB.indexInRange(i, n);
+            DoubleVector va = as == 0 ? DoubleVector.broadcast(SB, a[ao]) : DoubleVector.fromArray(SB, a, ao + i, m);
+            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(SB, b[bo]) : DoubleVector.fromArray(SB, b, bo + i, m);
             DoubleVector r = va.div(vb);
-            (acc ? r.add(DoubleVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
+            (acc ? r.add(DoubleVector.fromArray(SB, c, co + i, m)) : r).intoArray(c, co + i, m);
         }
     }
 

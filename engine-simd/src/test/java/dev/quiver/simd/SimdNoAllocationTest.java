@@ -13,22 +13,21 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Every non-GEMM kernel, both dtypes, called the way a training step calls them (all ops from one
- * call site, mixed sizes with and without tails, strides 1/0/2, accumulate on and off), must
- * reach zero bytes allocated per round once C2 has compiled them. This catches a vector crossing
- * a call C2 declined to inline, and Vector API operations that fall back to per-lane Java code
- * (e.g. POW below 512 bits), both of which allocate on every call.
+ * Every kernel, both dtypes, called the way a training step calls them (all ops from one call
+ * site, mixed sizes with and without tails, strides 1/0/2, accumulate on and off, GEMM shapes that
+ * take each of its paths), must reach zero bytes allocated per round once C2 has compiled them.
+ * This catches a vector crossing a call C2 declined to inline, and Vector API operations that fall
+ * back to per-lane Java code (e.g. POW below 512 bits), both of which allocate on every call.
  *
- * <p>Not run by CI (excluded in engine-simd/pom.xml): alone in a fork at 512 and 256 bits it
- * reaches zero, but after the other test classes in the same JVM it still allocates ~4.7 KB per
- * round of ~24,000 calls: JFR shows Vector API fallback code (boxed vectors, rvOp arrays) and
- * PrintInlining "inlining too deep" when callers inline the kernel entry points and the chain
- * exceeds MaxInlineLevel. At 128 bits C2 never intrinsifies 2-lane double masks, so float64
- * kernels allocate there. Run by hand: -Dtest=SimdNoAllocationTest.
+ * <p>Runs in its own JVM per vector width (engine-simd/pom.xml, executions no-allocation-*): after
+ * other test classes in the same JVM, C2 reached "inlining too deep" inside Vector API code for a
+ * few call chains and those calls allocated ~4.7 KB per round of ~24,000 calls (JFR: boxed
+ * vectors, rvOp arrays). Not at 128 bits: C2 does not intrinsify 2-lane float64 masks there, so
+ * float64 tails and compares allocate (measured 7.3 MB per round).
  */
 class SimdNoAllocationTest {
     static final int[] SIZES = {1, 3, 10, 13, 17, 64, 67, 207, 256};
-    static final long BUDGET_NANOS = 60_000_000_000L;
+    static final long BUDGET_NANOS = 40_000_000_000L;
     // values() clones its array on every call, so the test takes them once.
     static final UnaryOp[] uops = UnaryOp.values();
     static final BinaryOp[] bops = BinaryOp.values();
@@ -37,6 +36,10 @@ class SimdNoAllocationTest {
     final Backend simd = Backends.create("simd", 1);
     final double[][] xd = new double[SIZES.length][], yd = new double[SIZES.length][];
     final float[][] xf = new float[SIZES.length][], yf = new float[SIZES.length][];
+    /** {m, k, n}: the scalar path, the small path, the dot path (narrow C), the packed path. */
+    static final int[][] GEMM_SHAPES = {{4, 4, 4}, {16, 16, 16}, {8, 256, 10}, {70, 70, 70}};
+    final double[] gd = new double[70 * 256], hd = new double[256 * 70], cd = new double[70 * 70];
+    final float[] gf = new float[70 * 256], hf = new float[256 * 70], cf = new float[70 * 70];
 
     @Test
     void steadyStateAllocatesNothing() {
@@ -62,6 +65,10 @@ class SimdNoAllocationTest {
                 xf[s][i] = (float) xd[s][i];
             }
         }
+        java.util.Arrays.fill(gd, 0.5);
+        java.util.Arrays.fill(hd, 0.25);
+        java.util.Arrays.fill(gf, 0.5f);
+        java.util.Arrays.fill(hf, 0.25f);
         long start = System.nanoTime();
         long allocated = -1;
         int rounds = 0;
@@ -96,6 +103,12 @@ class SimdNoAllocationTest {
             f.axpby(n, 0.5f, xf[s], 0, stride, (r & 4) == 0 ? 0 : 0.25f, yf[s], 0, 1);
             d.fill(n, 0.75, yd[s], 0, stride);
             f.fill(n, 0.75f, yf[s], 0, stride);
+            if (r % 50 == 0) {
+                int[] g = GEMM_SHAPES[(r / 50) % GEMM_SHAPES.length];
+                int m = g[0], k = g[1], nn = g[2];
+                d.gemm(1, m, nn, k, 1, gd, 0, 0, k, 1, hd, 0, 0, nn, 1, acc ? 1 : 0, cd, 0, 0, nn, 1);
+                f.gemm(1, m, nn, k, 1, gf, 0, 0, k, 1, hf, 0, 0, nn, 1, acc ? 1 : 0, cf, 0, 0, nn, 1);
+            }
         }
     }
 }

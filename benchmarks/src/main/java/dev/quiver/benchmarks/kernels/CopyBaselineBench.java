@@ -19,6 +19,9 @@ import java.util.concurrent.TimeUnit;
  * loop (which C2 vectorises) and System.arraycopy over float arrays of the same sizes, in the same
  * JVM settings. A copy moves 8 bytes per element (read + write), add/mul 12 (two reads + write):
  * compare bytes per ns, i.e. add's elements/ns * 12 against copy's elements/ns * 8.
+ * {@code addLoop} is a plain Java {@code out[i] = x[i] + y[i]} loop (C2 vectorises it and aligns
+ * its stores): the JVM's own ceiling for add's access pattern of two read streams and one write
+ * stream, which in L3 runs below the copy's bytes per ns (see docs/bench/elementwise-bandwidth.md).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -30,19 +33,30 @@ public class CopyBaselineBench {
     @Param({"4096", "65536", "1048576", "16777216"})
     public int size;
 
-    private float[] x, out;
+    private float[] x, y, out;
 
     @Setup
     public void setUp() {
         x = new float[size];
+        y = new float[size];
         out = new float[size];
-        for (int i = 0; i < size; i++) x[i] = i * 0.5f;
+        for (int i = 0; i < size; i++) {
+            x[i] = i * 0.5f;
+            y[i] = i * 0.25f;
+        }
     }
 
     @Benchmark
     public void copyLoop(Elements e) {
         float[] src = x, dst = out;
         for (int i = 0; i < src.length; i++) dst[i] = src[i];
+        e.elements += size;
+    }
+
+    @Benchmark
+    public void addLoop(Elements e) {
+        float[] a = x, b = y, dst = out;
+        for (int i = 0; i < dst.length; i++) dst[i] = a[i] + b[i];
         e.elements += size;
     }
 
