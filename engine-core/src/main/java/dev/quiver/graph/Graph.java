@@ -13,7 +13,6 @@ import dev.quiver.tensor.Shapes;
 import dev.quiver.tensor.Tensor;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,10 +47,10 @@ public final class Graph {
     private static final Node[] NO_INPUTS = new Node[0];
     private static final SoftmaxCrossEntropy SOFTMAX_CROSS_ENTROPY = new SoftmaxCrossEntropy();
 
-    private final List<Node> nodes = new ArrayList<>();
-    private final List<Node> nodesView = Collections.unmodifiableList(nodes);
+    private final NodeList nodes = new NodeList();
     /** Every node object this graph created, by index: reset() recycles them (no allocation on rebuilds). */
-    private final List<Node> pool = new ArrayList<>();
+    private Node[] pool = new Node[16];
+    private int pooled;
     /** Names of live nodes; stale entries (of recycled nodes) are ignored, see {@link #isLive}. */
     private final Map<String, Node> names = new HashMap<>();
     private final PlanCache cache;
@@ -89,7 +88,7 @@ public final class Graph {
      * no shape rules.
      */
     public void reset() {
-        nodes.clear();
+        nodes.size = 0;
     }
 
     /** Records the step just compiled from the current nodes (see {@link #compiledStep}). */
@@ -97,14 +96,14 @@ public final class Graph {
         if (step != compiledStep || nodes.size() != compiledCount || namesDiffering != 0) {
             // Names as of this compile (an unchanged rebuild has them already: it skips this loop).
             compiledCount = nodes.size();
-            for (int i = 0; i < pool.size(); i++) {
-                Node n = pool.get(i);
+            for (int i = 0; i < pooled; i++) {
+                Node n = pool[i];
                 n.compiledName = i < compiledCount ? n.name() : null;
                 n.nameDiffers = false;
             }
             namesDiffering = 0;
         }
-        compiledStep = step;
+        if (compiledStep != step) compiledStep = step;
         unchangedSinceCompile = true;
     }
 
@@ -121,12 +120,12 @@ public final class Graph {
     public PlanCache planCache() { return cache; }
 
     /** The nodes in build order (a topological order). */
-    public List<Node> nodes() { return nodesView; }
+    public List<Node> nodes() { return nodes; }
 
     int size() { return nodes.size(); }
 
     void truncate(int size) {
-        while (nodes.size() > size) nodes.removeLast();
+        if (size < nodes.size) nodes.size = size;
     }
 
     private boolean isLive(Node n) {
@@ -142,10 +141,15 @@ public final class Graph {
         return true;
     }
 
+    private void addToPool(Node r) {
+        if (pooled == pool.length) pool = java.util.Arrays.copyOf(pool, 2 * pooled);
+        pool[pooled++] = r;
+    }
+
     /** A leaf node at the next index, recycling the pooled object there when it has this shape and dtype. */
     private Node leaf(Node.Kind kind, int[] shape, Tensor shapeOf, DType dtype, Parameter p, Tensor c, String name) {
         int i = nodes.size();
-        Node r = i < pool.size() ? pool.get(i) : null;
+        Node r = i < pooled ? pool[i] : null;
         if (r != null) {
             // A tensor's shape never changes: the same parameter or constant tensor as last time has the same shape.
             boolean sameTensor = p != null ? r.parameter() == p : c != null && r.constant() == c;
@@ -157,7 +161,7 @@ public final class Graph {
         } else {
             track(false);
             r = new Node(this, i, kind, null, NO_INPUTS, shapeOf != null ? shapeOf.shape() : shape.clone(), dtype, p, c, name);
-            pool.add(r);
+            addToPool(r);
         }
         return r;
     }
@@ -224,8 +228,8 @@ public final class Graph {
      */
     private Node nameOwnerAtNext(String name) {
         int i = nodes.size();
-        if (i >= pool.size()) return null;
-        Node r = pool.get(i);
+        if (i >= pooled) return null;
+        Node r = pool[i];
         return r.name() == name && r.ownsName && name != null ? r : null;
     }
 
@@ -243,8 +247,31 @@ public final class Graph {
     }
 
     private Node add(Node node) {
-        nodes.add(node);
+        nodes.push(node);
         return node;
+    }
+
+    /**
+     * The live nodes, as a read-only list. Reset and truncation only lower the size: a rebuild
+     * that recycles node i finds it already in slot i and skips the store (and its GC barrier).
+     * Slots past the size hold pooled nodes, which the pool keeps reachable anyway.
+     */
+    private static final class NodeList extends java.util.AbstractList<Node> implements java.util.RandomAccess {
+        private Node[] items = new Node[16];
+        int size;
+
+        @Override public Node get(int i) {
+            java.util.Objects.checkIndex(i, size);
+            return items[i];
+        }
+
+        @Override public int size() { return size; }
+
+        void push(Node n) {
+            if (size == items.length) items = java.util.Arrays.copyOf(items, 2 * size);
+            if (items[size] != n) items[size] = n;
+            size++;
+        }
     }
 
     // ------------------------------------------------------------------ names
@@ -291,8 +318,8 @@ public final class Graph {
      */
     private Node reuse(Op op, int arity, Node a, Node b, Node[] many) {
         int i = nodes.size();
-        if (i >= pool.size()) return null;
-        Node r = pool.get(i);
+        if (i >= pooled) return null;
+        Node r = pool[i];
         // Shared op instances (Elementwise, Products, ...) compare by identity before the record equals.
         if (r.kind() != Node.Kind.OP || r.arity() != arity || r.op() != op && !r.op().equals(op)) return null;
         for (int k = 0; k < arity; k++) {
@@ -318,7 +345,7 @@ public final class Graph {
     /** A node of x combined with a constant, reusing the pooled op record when it is the same. */
     private Node withScalar(BinaryOp fn, double c, Node x) {
         int i = nodes.size();
-        if (i < pool.size() && pool.get(i).op() instanceof Elementwise.WithScalar ws && ws.fn() == fn
+        if (i < pooled && pool[i].op() instanceof Elementwise.WithScalar ws && ws.fn() == fn
                 && Double.doubleToLongBits(ws.scalar()) == Double.doubleToLongBits(c)) {
             return make(ws, x);
         }
@@ -336,11 +363,11 @@ public final class Graph {
         }
         if (dtype == null) throw new IllegalArgumentException(op.name() + ": an op needs at least one input");
         int i = nodes.size();
-        Node r = i < pool.size() ? pool.get(i) : null;
+        Node r = i < pooled ? pool[i] : null;
         if (r == null) {
             track(false);
             r = new Node(this, i, Node.Kind.OP, op, inputs, op.shape(inputs), dtype, null, null, null);
-            pool.add(r);
+            addToPool(r);
             return add(r);
         }
         if (r.kind() == Node.Kind.OP && r.dtype() == dtype && r.arity() == inputs.length && (r.op() == op || r.op().equals(op))) {

@@ -23,6 +23,7 @@ public final class Node {
     private Op op;
     private Node[] inputs;
     private int[] shape;
+    private int size;
     private DType dtype;
     private Parameter parameter;
     private Tensor constant;
@@ -54,7 +55,10 @@ public final class Node {
         if (this.kind != kind) this.kind = kind;
         if (this.op != op) this.op = op;
         if (this.inputs != inputs) this.inputs = inputs;
-        if (this.shape != shape) this.shape = shape;
+        if (this.shape != shape) {
+            this.shape = shape;
+            this.size = Shapes.size(shape);
+        }
         if (this.dtype != dtype) this.dtype = dtype;
         if (this.parameter != parameter) this.parameter = parameter;
         if (this.constant != constant) this.constant = constant;
@@ -120,7 +124,7 @@ public final class Node {
 
     public int dim(int axis) { return shape[Shapes.axis("dim", axis, shape.length)]; }
 
-    public int size() { return Shapes.size(shape); }
+    public int size() { return size; }
 
     public DType dtype() { return dtype; }
 

@@ -151,7 +151,7 @@ public final class Step {
     }
 
     void rebind(Graph g) {
-        this.graph = g;
+        if (graph != g) graph = g;   // a rebuilt graph is usually the same object: skip the store and its GC barrier
     }
 
     private static int[] indices(List<Node> nodes) {
@@ -226,9 +226,25 @@ public final class Step {
             throw new IllegalArgumentException("feed: input " + inputs[j].describe() + " (" + dst.dtype() + ") was given a "
                     + value.dtype() + " tensor of shape " + Shapes.str(value.shape()));
         }
-        math.copy(value, dst);
+        copyIn(value, dst);
         fed[j] = true;
         forwardValid = false;
+    }
+
+    /** dst = value (same shape and dtype, checked): one kernel call for a contiguous value, else the general copy. */
+    private void copyIn(Tensor value, Tensor dst) {
+        if (!value.isContiguous()) {
+            math.copy(value, dst);
+            return;
+        }
+        int n = dst.size();   // input buffers are planned contiguous
+        if (dst.dtype() == dev.quiver.tensor.DType.F64) {
+            math.backend().f64().unary(dev.quiver.kernel.UnaryOp.IDENTITY, n, (double[]) value.data(), value.offset(), 1,
+                    (double[]) dst.data(), dst.offset(), 1, false);
+        } else {
+            math.backend().f32().unary(dev.quiver.kernel.UnaryOp.IDENTITY, n, (float[]) value.data(), value.offset(), 1,
+                    (float[]) dst.data(), dst.offset(), 1, false);
+        }
     }
 
     private int inputSlot(String name) {

@@ -50,6 +50,25 @@ class StepTest {
     }
 
     @ParameterizedTest @MethodSource("backends")
+    void feedingCopiesContiguousOffsetAndStridedValues(TensorMath m) {
+        for (var dt : new dev.quiver.tensor.DType[] {F64, F32}) {
+            var g = new Graph();
+            var x = g.input("x", dt, 2, 3);
+            var w = g.constant(Tensor.of(new double[] {1, 10, 100, 1000, 1e4, 1e5}, 2, 3).to(dt));
+            var step = g.compile(x.mul(w).sum(), CompileOptions.inferenceOnly().withMath(m));
+            var big = Tensor.of(new double[] {9, 9, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, 14).to(dt);
+            Tensor contiguous = Tensor.of(new double[] {1, 2, 3, 4, 5, 6}, 2, 3).to(dt);
+            Tensor offset = big.slice(dev.quiver.tensor.Index.range(2, 8, 1)).reshape(2, 3);   // contiguous, offset 2
+            Tensor strided = Tensor.of(new double[] {1, 4, 2, 5, 3, 6}, 3, 2).to(dt).transpose();   // rows 1 2 3 / 4 5 6
+            for (Tensor value : new Tensor[] {contiguous, offset, strided}) {
+                double expected = 0;
+                for (int i = 0; i < 2; i++) for (int j = 0; j < 3; j++) expected += value.get(i, j) * Math.pow(10, i * 3 + j);
+                assertEquals(expected, step.feed(x, value).forward().output().item(), 1e-6 * expected, dt + " " + value);
+            }
+        }
+    }
+
+    @ParameterizedTest @MethodSource("backends")
     void feedingErrors(TensorMath m) {
         var g = new Graph();
         var x = g.input("x", F64, 3);
