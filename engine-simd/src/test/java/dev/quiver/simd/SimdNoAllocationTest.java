@@ -35,6 +35,10 @@ class SimdNoAllocationTest {
     static final ReduceOp[] rops = ReduceOp.values();
 
     final Backend simd = Backends.create("simd", 1);
+    /** Two threads: a GEMM above the parallel threshold hands its tiles to the other worker. */
+    final Backend simd2 = Backends.create("simd", 2);
+    /** 2.6M multiply-adds, above the 2M from which GEMM runs on every worker. */
+    static final int[] PARALLEL_GEMM = {128, 128, 160, 0};
     final double[][] xd = new double[SIZES.length][], yd = new double[SIZES.length][];
     final float[][] xf = new float[SIZES.length][], yf = new float[SIZES.length][];
     /**
@@ -125,6 +129,9 @@ class SimdNoAllocationTest {
             f.fill(n, 0.75f, yf[s], 0, stride);
             if (r % 50 == 0) {
                 gemmCall(d, f, GEMM_SHAPES[(r / 50) % GEMM_SHAPES.length], acc);
+            }
+            if (r % 500 == 0) {
+                gemmCall(simd2.f64(), simd2.f32(), PARALLEL_GEMM, acc);
             }
         }
     }

@@ -181,20 +181,82 @@ public final class GemmF64 {
             splitDim = 1;
             tasks = Math.min(threads, ceilDiv(m, MR));
         }
-        final int parts = tasks;
-        workers.parallelFor(tasks, t -> {
-            switch (splitDim) {
+        runJob(splitDim, tasks, batch, m, n, k, alpha, a, aOff, aBatch, aRow, aCol, b, bOff, bBatch, bRow, bCol,
+                beta, c, cOff, cBatch, cRow, cCol);
+    }
+
+    /** Runs one parallel GEMM through this thread's reusable {@link Job} (a fresh one if it is busy). */
+    private void runJob(int mode, int parts, int batch, int m, int n, int k, double alpha,
+                        double[] a, int aOff, int aBatch, int aRow, int aCol,
+                        double[] b, int bOff, int bBatch, int bRow, int bCol,
+                        double beta, double[] c, int cOff, int cBatch, int cRow, int cCol) {
+        Job job = JOB.get();
+        if (job.busy) job = new Job();   // a GEMM started from inside a task of this thread's own GEMM (not done today)
+        job.busy = true;
+        job.set(mode, parts, batch, m, n, k, alpha, a, aOff, aBatch, aRow, aCol, b, bOff, bBatch, bRow, bCol,
+                beta, c, cOff, cBatch, cRow, cCol);
+        try {
+            workers.parallelFor(parts, job);
+        } finally {
+            job.clear();
+        }
+    }
+
+    private static final ThreadLocal<Job> JOB = ThreadLocal.withInitial(Job::new);
+
+    /**
+     * The arguments of one parallel GEMM, reused per calling thread: a capturing lambda would
+     * allocate ~100 bytes per call (Workers.parallelFor hands its body to other threads, so escape
+     * analysis cannot remove it).
+     */
+    private static final class Job implements java.util.function.IntConsumer {
+        /** Modes: 0, 1, 2 split the packed path over batch, rows or columns; DOT splits the dot path over rows. */
+        static final int DOT = 3;
+        int mode, parts, batch, m, n, k, aOff, aBatch, aRow, aCol, bOff, bBatch, bRow, bCol, cOff, cBatch, cRow, cCol;
+        double alpha, beta;
+        double[] a, b, c;
+        boolean busy;
+
+        void set(int mode, int parts, int batch, int m, int n, int k, double alpha,
+                 double[] a, int aOff, int aBatch, int aRow, int aCol,
+                 double[] b, int bOff, int bBatch, int bRow, int bCol,
+                 double beta, double[] c, int cOff, int cBatch, int cRow, int cCol) {
+            this.mode = mode; this.parts = parts; this.batch = batch; this.m = m; this.n = n; this.k = k;
+            this.alpha = alpha; this.beta = beta;
+            this.a = a; this.aOff = aOff; this.aBatch = aBatch; this.aRow = aRow; this.aCol = aCol;
+            this.b = b; this.bOff = bOff; this.bBatch = bBatch; this.bRow = bRow; this.bCol = bCol;
+            this.c = c; this.cOff = cOff; this.cBatch = cBatch; this.cRow = cRow; this.cCol = cCol;
+        }
+
+        /** Drops the array references so that the thread-local does not keep user data alive. */
+        void clear() {
+            busy = false;
+            a = null;
+            b = null;
+            c = null;
+        }
+
+        @Override
+        public void accept(int t) {
+            switch (mode) {
                 case 0 -> region(chunk(batch, 1, parts, t), chunk(batch, 1, parts, t + 1), 0, m, 0, n, k,
                         alpha, a, aOff, aBatch, aRow, aCol, b, bOff, bBatch, bRow, bCol,
                         beta, c, cOff, cBatch, cRow, cCol);
                 case 1 -> region(0, batch, chunk(m, MR, parts, t), chunk(m, MR, parts, t + 1), 0, n, k,
                         alpha, a, aOff, aBatch, aRow, aCol, b, bOff, bBatch, bRow, bCol,
                         beta, c, cOff, cBatch, cRow, cCol);
-                default -> region(0, batch, 0, m, chunk(n, NR, parts, t), chunk(n, NR, parts, t + 1), k,
+                case 2 -> region(0, batch, 0, m, chunk(n, NR, parts, t), chunk(n, NR, parts, t + 1), k,
                         alpha, a, aOff, aBatch, aRow, aCol, b, bOff, bBatch, bRow, bCol,
                         beta, c, cOff, cBatch, cRow, cCol);
+                default -> {
+                    int i0 = chunk(m, DOT_TILE, parts, t), i1 = chunk(m, DOT_TILE, parts, t + 1);
+                    for (int p = 0; p < batch; p++) {
+                        dotGemm(i0, i1, n, k, alpha, a, aOff + p * aBatch, aRow, b, bOff + p * bBatch, bRow, bCol,
+                                beta, c, cOff + p * cBatch, cRow, cCol);
+                    }
+                }
             }
-        });
+        }
     }
 
     /** Start of part t of [0, size) split into parts pieces of whole units (the last may be short). */
@@ -419,13 +481,8 @@ public final class GemmF64 {
             return;
         }
         int parts = Math.min(threads, ceilDiv(m, DOT_TILE));
-        workers.parallelFor(parts, t -> {
-            int i0 = chunk(m, DOT_TILE, parts, t), i1 = chunk(m, DOT_TILE, parts, t + 1);
-            for (int p = 0; p < batch; p++) {
-                dotGemm(i0, i1, n, k, alpha, a, aOff + p * aBatch, aRow, b, bOff + p * bBatch, bRow, bCol,
-                        beta, c, cOff + p * cBatch, cRow, cCol);
-            }
-        });
+        runJob(Job.DOT, parts, batch, m, n, k, alpha, a, aOff, aBatch, aRow, 1, b, bOff, bBatch, bRow, bCol,
+                beta, c, cOff, cBatch, cRow, cCol);
     }
 
     /**
