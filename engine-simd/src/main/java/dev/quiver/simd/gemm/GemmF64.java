@@ -20,6 +20,13 @@ import jdk.incubator.vector.VectorSpecies;
  * output region only (never the K sum); every element is computed by the same sequence of
  * operations whatever the partition, so results are bitwise identical for any thread count.
  *
+ * <p>Below the packing threshold: plain scalar loops for tiny products, an unpacked small path,
+ * and for a narrow C (at most 16 columns, not a whole number of vectors) with a long k a
+ * dot-product path that vectorises along k; a
+ * column-major A with a narrow C runs the small path on the transposed problem (Cᵀ = Bᵀ Aᵀ),
+ * vectors along m. Parallel calls hand the workers a per-thread job object, not a lambda, so a
+ * call allocates nothing.
+ *
  * <p>The vector species is the preferred one unless {@code -Dquiver.simd.bits=128|256|...}
  * forces a narrower one (for tests of every width); it is read once, into a static final.
  */
