@@ -12,6 +12,8 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import static dev.quiver.kernel.ElementwiseF32.apply;
+
 /**
  * The SIMD backend's float64 kernels on the Vector API ({@link KernelsF32} gives the contracts).
  *
@@ -107,51 +109,6 @@ public final class SimdKernelsF32 implements KernelsF32 {
             float v = apply(op, x[xi]);
             y[yi] = accumulate ? y[yi] + v : v;
         }
-    }
-
-    /**
-     * f(x) in this dtype's arithmetic, for the strided paths: the same formulas, rounding steps and
-     * branches as the vector code (and as the scalar backend), with java.lang.Math for the
-     * transcendentals. For float64 it is {@link UnaryOp#apply}; for float32 it rounds to float
-     * where the vector code does.
-     */
-    private static float apply(UnaryOp op, float x) {
-        return switch (op) {
-            case IDENTITY -> x;
-            case NEG -> -x;
-            case ABS -> Math.abs(x);
-            case SIGN -> Math.signum(x);
-            case EXP -> (float) Math.exp(x);
-            case LOG -> (float) Math.log(x);
-            case SQRT -> (float) Math.sqrt(x);
-            case SQUARE -> x * x;
-            case RECIPROCAL -> 1 / x;
-            case TANH -> (float) Math.tanh(x);
-            case SIGMOID -> {
-                float e = (float) Math.exp(-Math.abs(x));
-                yield (x < 0 ? e : 1) / (1 + e);
-            }
-            case RELU -> x > 0 ? x : 0 * x;
-            case STEP -> x > 0 ? 1 : (x != x ? x : 0);
-        };
-    }
-
-    /** f(a, b) in this dtype's arithmetic, for the strided paths (see {@link #apply(UnaryOp, float)}). */
-    private static float apply(BinaryOp op, float a, float b) {
-        return switch (op) {
-            case ADD -> a + b;
-            case SUB -> a - b;
-            case MUL -> a * b;
-            case DIV -> a / b;
-            case MIN -> Math.min(a, b);
-            case MAX -> Math.max(a, b);
-            case POW -> (float) Math.pow(a, b);
-            case GE_MASK -> a >= b ? 1 : 0;
-            case GT_MASK -> a > b ? 1 : 0;
-            case TANH_GRAD -> b * (1 - a * a);
-            case SIGMOID_GRAD -> b * a * (1 - a);
-            case RELU_GRAD -> a > 0 ? b : 0;
-        };
     }
 
     // Every map below has the same shape: a main loop over full vectors (C2 unrolls it), then one

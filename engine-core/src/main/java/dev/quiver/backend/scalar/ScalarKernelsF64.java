@@ -6,6 +6,8 @@ import dev.quiver.kernel.KernelsF64;
 import dev.quiver.kernel.ReduceOp;
 import dev.quiver.kernel.UnaryOp;
 
+import static dev.quiver.kernel.ElementwiseF64.apply;
+
 /**
  * The reference float64 kernels: plain Java loops, correct for any strides (zero and negative
  * too), and the oracle other backends are tested against. GEMM is delegated to
@@ -27,45 +29,6 @@ public final class ScalarKernelsF64 implements KernelsF64 {
                      double[] c, int cOff, int cBatch, int cRow, int cCol) {
         gemm.gemm(batch, m, n, k, alpha, a, aOff, aBatch, aRow, aCol, b, bOff, bBatch, bRow, bCol,
                 beta, c, cOff, cBatch, cRow, cCol);
-    }
-
-    /** f(x) in float64 semantics rounded to this dtype: the scalar definition of every UnaryOp. */
-    static double apply(UnaryOp op, double x) {
-        return switch (op) {
-            case IDENTITY -> x;
-            case NEG -> -x;
-            case ABS -> Math.abs(x);
-            case SIGN -> Math.signum(x);
-            case EXP -> (double) Math.exp(x);
-            case LOG -> (double) Math.log(x);
-            case SQRT -> (double) Math.sqrt(x);
-            case SQUARE -> x * x;
-            case RECIPROCAL -> 1 / x;
-            case TANH -> (double) Math.tanh(x);
-            // Two branches so that exp never overflows: exp(-|x|) <= 1.
-            case SIGMOID -> x >= 0 ? 1 / (1 + (double) Math.exp(-x))
-                                   : (double) Math.exp(x) / (1 + (double) Math.exp(x));
-            case RELU -> x > 0 ? x : 0 * x; // 0 * x keeps NaN as NaN
-            case STEP -> x > 0 ? 1 : (x != x ? x : 0);
-        };
-    }
-
-    /** f(a, b): the scalar definition of every BinaryOp. */
-    static double apply(BinaryOp op, double a, double b) {
-        return switch (op) {
-            case ADD -> a + b;
-            case SUB -> a - b;
-            case MUL -> a * b;
-            case DIV -> a / b;
-            case MIN -> Math.min(a, b);
-            case MAX -> Math.max(a, b);
-            case POW -> (double) Math.pow(a, b);
-            case GE_MASK -> a >= b ? 1 : 0;
-            case GT_MASK -> a > b ? 1 : 0;
-            case TANH_GRAD -> b * (1 - a * a);
-            case SIGMOID_GRAD -> b * a * (1 - a);
-            case RELU_GRAD -> a > 0 ? b : 0;
-        };
     }
 
     @Override
