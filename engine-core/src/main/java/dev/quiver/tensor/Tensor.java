@@ -54,7 +54,7 @@ public final class Tensor {
                 long span = (long) (shape[i] - 1) * strides[i];
                 if (span < 0) lo += span; else hi += span;
             }
-            int length = dtype == DType.F64 ? ((double[]) data).length : ((float[]) data).length;
+            int length = DType.length(data);
             if (lo < 0 || hi >= length) {
                 throw new IndexOutOfBoundsException("view " + Shapes.str(shape) + " with strides "
                         + Shapes.str(strides) + " at offset " + offset + " exceeds storage of " + length);

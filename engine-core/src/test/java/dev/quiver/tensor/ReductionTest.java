@@ -58,7 +58,7 @@ class ReductionTest {
     @Test
     void reduceEverySubsetOfAxes() {
         int variant = 0;
-        for (DType dt : DType.values()) {
+        for (DType dt : DType.FLOATING) {
             for (ReduceOp op : ReduceOp.values()) {
                 for (int[] shape : Ref.SHAPES) {
                     int rank = shape.length;
@@ -124,7 +124,7 @@ class ReductionTest {
 
     @Test
     void argmaxFirstMaximumAndNaN() {
-        for (DType dt : DType.values()) {
+        for (DType dt : DType.FLOATING) {
             for (int[] shape : new int[][] {{17}, {3, 17}, {17, 3}, {2, 3, 4}, {3, 17, 2, 2}, {67, 1}}) {
                 double[] x = Ref.random(dt, 31, Ref.size(shape), -3, 3);
                 for (int i = 0; i < x.length; i += 5) x[i] = 2.5; // ties: the first one wins
@@ -169,7 +169,7 @@ class ReductionTest {
     @Test
     void sumToReversesBroadcasting() {
         int variant = 0;
-        for (DType dt : DType.values()) {
+        for (DType dt : DType.FLOATING) {
             for (int[][] pair : Ref.broadcastPairs()) {
                 int[] small = pair[0], big = Ref.broadcast(pair[0], pair[1]);
                 double[] x = Ref.random(dt, 41 + variant, Ref.size(big), -3, 3);

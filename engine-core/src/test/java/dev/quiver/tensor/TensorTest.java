@@ -24,7 +24,7 @@ class TensorTest {
 
     @Test
     void constantsAndNested() {
-        for (DType dt : DType.values()) {
+        for (DType dt : DType.FLOATING) {
             Tensor z = Tensor.zeros(dt, 2, 3);
             assertEquals(dt, z.dtype());
             assertArrayEquals(new int[] {2, 3}, z.shape());
@@ -53,7 +53,7 @@ class TensorTest {
 
     @Test
     void randomIsReproducible() {
-        for (DType dt : DType.values()) {
+        for (DType dt : DType.FLOATING) {
             assertTrue(Tensor.rand(dt, 42, 3, 17).bitwiseEquals(Tensor.rand(dt, 42, 3, 17)));
             assertTrue(Tensor.randn(dt, 42, 67).bitwiseEquals(Tensor.randn(dt, 42, 67)));
             assertFalse(Tensor.rand(dt, 42, 17).bitwiseEquals(Tensor.rand(dt, 43, 17)));
