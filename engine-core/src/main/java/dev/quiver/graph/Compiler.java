@@ -70,7 +70,8 @@ final class Compiler {
             h = h * 31 + (node.name() == null ? 0 : node.name().hashCode());
             h = h * 31 + (node.op() == null ? 0 : node.op().hashCode());
             for (int k = 0; k < node.arity(); k++) h = h * 31 + node.input(k).index();
-            h = h * 31 + System.identityHashCode(node.parameter()) + 7L * System.identityHashCode(node.constant());
+            h = h * 31 + System.identityHashCode(node.parameter());
+            if (!Graph.isData(node.constant())) h += 7L * System.identityHashCode(node.constant());
         }
         h = h * 31 + out.index();
         h = h * 31 + (o.inference() ? 1 : 0) + (o.checkFinite() ? 2 : 0) + (o.inputGradients() ? 4 : 0);
@@ -169,7 +170,7 @@ final class Compiler {
         for (int i = 0; i < total; i++) {
             Node n = all.get(i);
             if (!scheduled[i]) continue;
-            if (n.kind() == Node.Kind.INPUT) {
+            if (n.kind() == Node.Kind.INPUT || n.kind() == Node.Kind.CONSTANT && Graph.isData(n.constant())) {
                 bufferOf[i] = newBuffer(bufShape, bufType, bufLife, n.shapeRef(), n.dtype(), 0, last);
             } else if (n.kind() == Node.Kind.OP && !n.isView()) {
                 bufferOf[i] = newBuffer(bufShape, bufType, bufLife, n.shapeRef(), n.dtype(), pos[i], pos[i]);
@@ -236,7 +237,7 @@ final class Compiler {
             Node n = all.get(i);
             switch (n.kind()) {
                 case PARAM -> values[i] = n.parameter().value();
-                case CONSTANT -> values[i] = n.constant();
+                case CONSTANT -> values[i] = bufferOf[i] >= 0 ? buffers[bufferOf[i]] : n.constant();
                 case INPUT -> values[i] = buffers[bufferOf[i]];
                 case OP -> {
                     Tensor[] ins = new Tensor[n.arity()];

@@ -71,6 +71,19 @@ public final class Graph {
     int namesDiffering;
     private boolean unchangedSinceCompile;
 
+    /**
+     * Constants of at most this many elements are data, not structure: a rebuild that creates a
+     * new constant of the same shape and dtype (a one-hot target, a class index, a word id) reuses
+     * the compiled plan, and the step copies the constant's current value in at every forward.
+     * Larger constants are bound by reference: their identity is part of the plan's key (feed
+     * varying large values through an input instead).
+     */
+    public static final int DATA_CONSTANT_MAX = 1024;
+
+    static boolean isData(Tensor constant) {
+        return constant != null && constant.size() <= DATA_CONSTANT_MAX;
+    }
+
     /** A graph with its own plan cache. */
     public Graph() {
         this(new PlanCache());
@@ -155,7 +168,8 @@ public final class Graph {
             boolean sameTensor = p != null ? r.parameter() == p : c != null && r.constant() == c;
             boolean same = r.dtype() == dtype
                     && (sameTensor || (shapeOf != null ? sameShape(r.shapeRef(), shapeOf) : sameShape(r.shapeRef(), shape)));
-            track(same && r.kind() == kind && r.parameter() == p && r.constant() == c);
+            boolean sameConstant = r.constant() == c || r.kind() == Node.Kind.CONSTANT && isData(c) && isData(r.constant());
+            track(same && r.kind() == kind && r.parameter() == p && sameConstant);
             int[] s = same ? r.shapeRef() : shapeOf != null ? shapeOf.shape() : shape.clone();
             r.reinit(i, kind, null, NO_INPUTS, s, dtype, p, c, name, same);
         } else {
@@ -180,14 +194,26 @@ public final class Graph {
         return param(new Parameter(name, value));
     }
 
-    /** A node for an existing parameter, possibly shared with other graphs. */
+    /**
+     * The node of an existing parameter, possibly shared with other graphs. Asking twice in one
+     * build returns the same node (a parameter has one value per graph); another parameter object
+     * under a name already used is an error.
+     */
     public Node param(Parameter parameter) {
         Tensor v = parameter.value();
-        Node previous = checkName(parameter.name(), nameOwnerAtNext(parameter.name()));
+        Node owner = nameOwnerAtNext(parameter.name());
+        if (owner == null) {
+            Node existing = names.get(parameter.name());
+            if (existing != null && isLive(existing) && existing.parameter() == parameter) return existing;
+        }
+        Node previous = checkName(parameter.name(), owner);
         return register(parameter.name(), leaf(Node.Kind.PARAM, null, v, v.dtype(), parameter, null, parameter.name()), previous);
     }
 
-    /** A constant (not copied: changing the tensor changes later runs; its layout may be any view). */
+    /**
+     * A constant (not copied: changing the tensor changes later runs; its layout may be any view).
+     * Small constants ({@link #DATA_CONSTANT_MAX}) are data: rebuilding with another value reuses the plan.
+     */
     public Node constant(Tensor value) {
         return add(leaf(Node.Kind.CONSTANT, null, value, value.dtype(), null, value, null));
     }

@@ -44,6 +44,8 @@ public final class Step {
     private final Tensor[] gradSources;
     private final int[] wrtSlot;
     private final NodeInfo[] inputs;
+    /** Indices of the data constants (see {@link Graph#DATA_CONSTANT_MAX}), copied into their buffers at each forward. */
+    private final int[] constantSlots;
     private final boolean[] fed;
     private final TensorMath math;
     private final boolean checkFinite;
@@ -52,6 +54,7 @@ public final class Step {
     private final int[] requestedKeep;
     private final PlanReport report;
     private final List<Parameter> parameters;
+    private final Parameter[] paramArray;
     /** Plan cache bookkeeping (see {@link PlanCache}): structural hash, estimated bytes, chains. */
     long cacheHash, cacheBytes;
     Step bucketNext, lruPrev, lruNext;
@@ -96,12 +99,19 @@ public final class Step {
             if (wrt[j].kind() == Node.Kind.PARAM) params.add(wrt[j].parameter());
         }
         this.parameters = Collections.unmodifiableList(params);
+        this.paramArray = params.toArray(new Parameter[0]);
         List<NodeInfo> ins = new ArrayList<>();
         for (int i = 0; i < forwardCount; i++) {
             if (nodes[i].kind() == Node.Kind.INPUT && values[i] != null) ins.add(nodes[i]);
         }
         this.inputs = ins.toArray(new NodeInfo[0]);
         this.fed = new boolean[inputs.length];
+        int dataConstants = 0;
+        for (int i = 0; i < forwardCount; i++) if (nodes[i].kind() == Node.Kind.CONSTANT && nodes[i].constant() == null && values[i] != null) dataConstants++;
+        this.constantSlots = new int[dataConstants];
+        for (int i = 0, k = 0; i < forwardCount; i++) {
+            if (nodes[i].kind() == Node.Kind.CONSTANT && nodes[i].constant() == null && values[i] != null) constantSlots[k++] = i;
+        }
         Exec[] bw = backward;
         if (seed != null) {
             Exec[] withCopies = java.util.Arrays.copyOf(backward, backward.length + wrt.length);
@@ -261,8 +271,18 @@ public final class Step {
         forwardValid = false;
     }
 
+    private void copyConstants() {
+        List<Node> now = graph.nodes();
+        for (int i : constantSlots) copyIn(now.get(i).constant(), values[i]);
+    }
+
     /** dst = value (same shape and dtype, checked): one kernel call for a contiguous value, else the general copy. */
     private void copyIn(Tensor value, Tensor dst) {
+        if (value.isContiguous() && (value.size() <= 16 || !dst.dtype().isFloating())) {
+            // Tiny values (targets, indices) and index tensors: one arraycopy, cheaper than a kernel call.
+            System.arraycopy(value.data(), value.offset(), dst.data(), dst.offset(), dst.size());
+            return;
+        }
         if (!value.isContiguous()) {
             math.copy(value, dst);
             return;
@@ -299,6 +319,7 @@ public final class Step {
     public Step forward() {
         checkLive("forward");
         for (int j = 0; j < inputs.length; j++) if (!fed[j]) throw missing("forward", inputs[j]);
+        if (constantSlots.length > 0) copyConstants();
         run(forward);
         forwardValid = true;
         return this;
@@ -344,7 +365,59 @@ public final class Step {
         if (!forwardValid) throw new IllegalStateException("backward: call forward() first (after feeding the inputs)");
     }
 
+    private static final java.lang.invoke.VarHandle RUNNER;
+    static {
+        try {
+            RUNNER = java.lang.invoke.MethodHandles.lookup().findVarHandle(Step.class, "runner", Thread.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+    /** The thread inside forward or backward, else null: a step is used by one thread at a time. */
+    @SuppressWarnings("unused")
+    private volatile Thread runner;
+
     private void run(Exec[] program) {
+        Thread me = Thread.currentThread();
+        if (!RUNNER.compareAndSet(this, (Thread) null, me)) {
+            Thread other = runner;
+            throw new IllegalStateException((program == forward ? "forward" : "backward") + ": this step (output "
+                    + output.describe() + ") is running on thread '" + (other == null ? "?" : other.getName()) + "'; a step "
+                    + "is not thread-safe. Give each thread its own graph and step, over Parameter.replica() of the shared "
+                    + "parameters (see Parameter#replica)");
+        }
+        try {
+            runProgram(program);
+            if (program != forward) for (Parameter p : paramArray) p.markGradientWritten();
+        } catch (IndexOutOfBoundsException | IllegalArgumentException e) {
+            if (program != forward) throw e;
+            throw located(e);
+        } finally {
+            RUNNER.setRelease(this, (Thread) null);
+        }
+    }
+
+    /**
+     * Bad data found by an instruction (an index out of range): forward again one instruction at a
+     * time (forward writes only this step's buffers) to name the node whose instruction throws.
+     */
+    private RuntimeException located(RuntimeException e) {
+        for (Exec x : forward) {
+            try {
+                x.instruction().run(math);
+            } catch (RuntimeException again) {
+                NodeInfo n = x.node();
+                String what = (n.op() != null ? n.op().name() : n.kind().name().toLowerCase()) + " node " + n.describe();
+                if (again instanceof IndexOutOfBoundsException) {
+                    return new IndexOutOfBoundsException("forward: " + what + ": " + again.getMessage());
+                }
+                return new IllegalArgumentException("forward: " + what + ": " + again.getMessage(), again);
+            }
+        }
+        return e;
+    }
+
+    private void runProgram(Exec[] program) {
         TensorMath m = math;
         if (!checkFinite) {
             Op.Instruction[] plain = program == forward ? forwardInstructions : accumulate ? backwardAccumulating : backwardInstructions;

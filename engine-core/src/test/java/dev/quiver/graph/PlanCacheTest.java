@@ -76,4 +76,34 @@ class PlanCacheTest {
         assertThrows(IllegalArgumentException.class, () -> new PlanCache(0, 10));
         assertThrows(IllegalArgumentException.class, () -> new PlanCache(10, 0));
     }
+
+    /** Small constants are data: a rebuild with other values (a one-hot target) reuses the plan and computes with the new values. */
+    @Test
+    void smallConstantsAreDataNotStructure() {
+        var g = new Graph();
+        var w = new Parameter("w", Tensor.vector(0.5, -1.0, 2.0));
+        Step first = null;
+        for (int k = 0; k < 3; k++) {
+            g.reset();
+            double[] target = new double[3];
+            target[k] = 1;
+            Node loss = g.param(w).sub(g.constant(Tensor.vector(target))).square().sum();
+            Step s = g.compile(loss, Backs.on(M));
+            if (first == null) first = s;
+            assertSame(first, s);
+            s.forward().backward();
+            double expected = 0;
+            for (int i = 0; i < 3; i++) expected += Math.pow(w.value().get(i) - target[i], 2);
+            assertEquals(expected, s.output().item(), 1e-15);
+            assertEquals(2 * (w.value().get(k) - 1), w.grad().get(k), 1e-15);
+        }
+        assertEquals(1, g.planCache().misses());
+        // A large constant is bound by reference: another tensor is another plan.
+        var big = new Parameter("big", Tensor.zeros(F64, Graph.DATA_CONSTANT_MAX + 1));
+        g.reset();
+        Step a = g.compile(g.param(big).add(g.constant(Tensor.zeros(F64, Graph.DATA_CONSTANT_MAX + 1))).sum(), Backs.on(M));
+        g.reset();
+        Step b = g.compile(g.param(big).add(g.constant(Tensor.zeros(F64, Graph.DATA_CONSTANT_MAX + 1))).sum(), Backs.on(M));
+        assertNotSame(a, b);
+    }
 }
