@@ -304,7 +304,7 @@ public final class Graph {
     // ------------------------------------------------------------------ generic op application
 
     /**
-     * Applies an op to nodes of this graph: checks ownership and dtypes, runs the op's shape rule
+     * Applies an op to nodes of this graph: checks ownership, runs the op's dtype and shape rules
      * and adds the node. This is how every op (built-in or user-defined) enters a graph.
      */
     public Node apply(Op op, Node... inputs) {
@@ -354,14 +354,12 @@ public final class Graph {
 
     /** {@link #apply} for argument arrays nobody else holds (no defensive copy). */
     private Node make(Op op, Node[] inputs) {
-        DType dtype = null;
         for (Node in : inputs) {
             if (in == null) throw new IllegalArgumentException(op.name() + ": null input");
             if (in.graph() != this) own(op.name(), in);   // op.name() only on the error path: it may build a string
-            if (dtype == null) dtype = in.dtype();
-            else if (in.dtype() != dtype) throw Op.fail(op, inputs, "dtypes differ (" + dtype + " vs " + in.dtype() + ")");
         }
-        if (dtype == null) throw new IllegalArgumentException(op.name() + ": an op needs at least one input");
+        if (inputs.length == 0) throw new IllegalArgumentException(op.name() + ": an op needs at least one input");
+        DType dtype = op.dtype(inputs);
         int i = nodes.size();
         Node r = i < pooled ? pool[i] : null;
         if (r == null) {
