@@ -5,8 +5,10 @@ import dev.quiver.kernel.UnaryOp;
 import dev.quiver.ops.Elementwise;
 import dev.quiver.ops.Products;
 import dev.quiver.ops.Reductions;
+import dev.quiver.ops.ScatterAdd;
 import dev.quiver.ops.Shaping;
 import dev.quiver.ops.SoftmaxCrossEntropy;
+import dev.quiver.ops.Take;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Index;
 import dev.quiver.tensor.Shapes;
@@ -525,6 +527,47 @@ public final class Graph {
         for (int i = 0, j = 0; i < order.length; i++) if (i != mode) order[j++] = i;
         order[order.length - 1] = mode;
         return permute(c, order);
+    }
+
+    // ------------------------------------------------------------------ indexing
+
+    /**
+     * NumPy {@code take}: slices of x along {@code axis} picked by an I32 or I64 index tensor of any
+     * rank, {@code out.shape = x.shape[:axis] + indices.shape + x.shape[axis+1:]} (see
+     * {@link Take}). Indices are data: other values of the same shape reuse the compiled plan; an
+     * index out of {@code [0, x.dim(axis))} fails the run, naming the value and its position.
+     */
+    public Node take(Node x, int axis, Node indices) {
+        own("take", x);
+        int a = axis < 0 && axis >= -x.rank() ? axis + x.rank() : axis;   // out of range: the op's shape rule names the nodes
+        return make(Take.of(a), x, indices);
+    }
+
+    /**
+     * Rows of a table by id: {@code take(table, 0, ids)}, shape {@code ids.shape + table.shape[1:]}
+     * (an embedding lookup; its cost depends on the rows read, not on the table's size).
+     */
+    public Node lookup(Node table, Node indices) {
+        return make(Take.of(0), table, indices);
+    }
+
+    /**
+     * Row {@code row} of a table, shape {@code table.shape[1:]}: a lookup with a rank-0 I32
+     * constant, so the row is data and not structure.
+     */
+    public Node lookup(Node table, int row) {
+        return lookup(table, constant(new Tensor(new int[] {row})));
+    }
+
+    /**
+     * base with {@code updates} added at {@code indices} along {@code axis}, repeated indices
+     * accumulating (see {@link ScatterAdd}); {@code updates.shape = base.shape[:axis] + indices.shape
+     * + base.shape[axis+1:]}.
+     */
+    public Node scatterAdd(Node base, int axis, Node indices, Node updates) {
+        own("scatterAdd", base);
+        int a = axis < 0 && axis >= -base.rank() ? axis + base.rank() : axis;
+        return apply(new ScatterAdd(a), base, indices, updates);
     }
 
     // ------------------------------------------------------------------ softmax family
