@@ -2,6 +2,8 @@ package dev.quiver.graph;
 
 import dev.quiver.kernel.BinaryOp;
 import dev.quiver.kernel.UnaryOp;
+import dev.quiver.ops.ClassCrossEntropy;
+import dev.quiver.ops.CrossEntropy;
 import dev.quiver.ops.Elementwise;
 import dev.quiver.ops.Products;
 import dev.quiver.ops.Reductions;
@@ -588,9 +590,54 @@ public final class Graph {
         return sub(x, apply(new Reductions.DetachedMax(new int[] {axis}, true), x));
     }
 
-    /** Fused stable softmax cross-entropy over the last axis, averaged over rows (see {@link SoftmaxCrossEntropy}). */
+    /**
+     * Fused stable softmax cross-entropy over the last axis, averaged over rows. {@code targets} are
+     * either probabilities of the logits' shape (one-hot rows for labels; {@link SoftmaxCrossEntropy})
+     * or, when I32 or I64, class indices of the logits' shape without the last axis
+     * ({@link ClassCrossEntropy} with {@link CrossEntropy#defaults()}).
+     */
     public Node softmaxCrossEntropy(Node logits, Node targets) {
-        return make(SOFTMAX_CROSS_ENTROPY, logits, targets);   // shared op, no varargs array: a rebuild allocates nothing
+        // shared ops, no varargs array: a rebuild allocates nothing
+        return make(targets.dtype().isInteger() ? ClassCrossEntropy.MEAN : SOFTMAX_CROSS_ENTROPY, logits, targets);
+    }
+
+    /**
+     * Softmax cross-entropy with I32 or I64 class indices ({@code [...]} for logits {@code [..., C]})
+     * and options: reduction (mean over counted rows, sum, or per-row losses), an ignored class,
+     * label smoothing (see {@link ClassCrossEntropy}).
+     */
+    public Node softmaxCrossEntropy(Node logits, Node classes, CrossEntropy options) {
+        own("softmaxCrossEntropy", classes);
+        if (!classes.dtype().isInteger()) {
+            throw new IllegalArgumentException("softmaxCrossEntropy: options apply to class indices (I32 or I64), but "
+                    + classes.describe() + " is " + classes.dtype() + "; for probability targets use softmaxCrossEntropy(logits, targets)");
+        }
+        return make(options.equals(CrossEntropy.defaults()) ? ClassCrossEntropy.MEAN : new ClassCrossEntropy(options), logits, classes);
+    }
+
+    /**
+     * DyNet's {@code pickneglogsoftmax}: {@code -log softmax(logits)[class]} per row, fused and
+     * stable; logits {@code [..., C]}, classes I32 or I64 {@code [...]}, result of the classes' shape.
+     */
+    public Node pickNegLogSoftmax(Node logits, Node classes) {
+        return make(ClassCrossEntropy.PER_ROW, logits, classes);
+    }
+
+    /**
+     * {@code -log softmax(logits)[cls]} for a vector of logits (rank 0 result); the class is data (a
+     * rank-0 I32 constant), not structure.
+     */
+    public Node pickNegLogSoftmax(Node logits, int cls) {
+        own("pickNegLogSoftmax", logits);
+        if (logits.rank() != 1) {
+            throw new IllegalArgumentException("pickNegLogSoftmax: logits " + logits.describe()
+                    + " must be a vector for one class; for rows of logits pass an index tensor of classes");
+        }
+        if (cls < 0 || cls >= logits.dim(0)) {
+            throw new IndexOutOfBoundsException("pickNegLogSoftmax: class " + cls + " is out of range [0, " + logits.dim(0)
+                    + ") for logits " + logits.describe());
+        }
+        return pickNegLogSoftmax(logits, constant(new Tensor(new int[] {cls})));
     }
 
     // ------------------------------------------------------------------ compiling

@@ -52,6 +52,7 @@ final class Indices {
         }
     }
 
+    /** The error for index k (of value {@code value}) outside {@code [0, n)}, e.g. "take[axis=0]: index 7 at position [1, 2] of ...". */
     IndexOutOfBoundsException outOfRange(String op, String what, long value, int k, int n) {
         return new IndexOutOfBoundsException(op + ": " + what + " " + value + " at position " + position(k)
                 + " of the " + Shapes.str(shape) + " index tensor is out of range [0, " + n + ")"
