@@ -2,11 +2,15 @@ package dev.quiver.graph;
 
 import dev.quiver.kernel.BinaryOp;
 import dev.quiver.kernel.UnaryOp;
+import dev.quiver.ops.ClassCrossEntropy;
+import dev.quiver.ops.CrossEntropy;
 import dev.quiver.ops.Elementwise;
 import dev.quiver.ops.Products;
 import dev.quiver.ops.Reductions;
+import dev.quiver.ops.ScatterAdd;
 import dev.quiver.ops.Shaping;
 import dev.quiver.ops.SoftmaxCrossEntropy;
+import dev.quiver.ops.Take;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Index;
 import dev.quiver.tensor.Shapes;
@@ -330,7 +334,7 @@ public final class Graph {
     // ------------------------------------------------------------------ generic op application
 
     /**
-     * Applies an op to nodes of this graph: checks ownership and dtypes, runs the op's shape rule
+     * Applies an op to nodes of this graph: checks ownership, runs the op's dtype and shape rules
      * and adds the node. This is how every op (built-in or user-defined) enters a graph.
      */
     public Node apply(Op op, Node... inputs) {
@@ -380,14 +384,12 @@ public final class Graph {
 
     /** {@link #apply} for argument arrays nobody else holds (no defensive copy). */
     private Node make(Op op, Node[] inputs) {
-        DType dtype = null;
         for (Node in : inputs) {
             if (in == null) throw new IllegalArgumentException(op.name() + ": null input");
             if (in.graph() != this) own(op.name(), in);   // op.name() only on the error path: it may build a string
-            if (dtype == null) dtype = in.dtype();
-            else if (in.dtype() != dtype) throw Op.fail(op, inputs, "dtypes differ (" + dtype + " vs " + in.dtype() + ")");
         }
-        if (dtype == null) throw new IllegalArgumentException(op.name() + ": an op needs at least one input");
+        if (inputs.length == 0) throw new IllegalArgumentException(op.name() + ": an op needs at least one input");
+        DType dtype = op.dtype(inputs);
         int i = nodes.size();
         Node r = i < pooled ? pool[i] : null;
         if (r == null) {
@@ -555,6 +557,47 @@ public final class Graph {
         return permute(c, order);
     }
 
+    // ------------------------------------------------------------------ indexing
+
+    /**
+     * NumPy {@code take}: slices of x along {@code axis} picked by an I32 or I64 index tensor of any
+     * rank, {@code out.shape = x.shape[:axis] + indices.shape + x.shape[axis+1:]} (see
+     * {@link Take}). Indices are data: other values of the same shape reuse the compiled plan; an
+     * index out of {@code [0, x.dim(axis))} fails the run, naming the value and its position.
+     */
+    public Node take(Node x, int axis, Node indices) {
+        own("take", x);
+        int a = axis < 0 && axis >= -x.rank() ? axis + x.rank() : axis;   // out of range: the op's shape rule names the nodes
+        return make(Take.of(a), x, indices);
+    }
+
+    /**
+     * Rows of a table by id: {@code take(table, 0, ids)}, shape {@code ids.shape + table.shape[1:]}
+     * (an embedding lookup; its cost depends on the rows read, not on the table's size).
+     */
+    public Node lookup(Node table, Node indices) {
+        return make(Take.of(0), table, indices);
+    }
+
+    /**
+     * Row {@code row} of a table, shape {@code table.shape[1:]}: a lookup with a rank-0 I32
+     * constant, so the row is data and not structure.
+     */
+    public Node lookup(Node table, int row) {
+        return lookup(table, constant(new Tensor(new int[] {row})));
+    }
+
+    /**
+     * base with {@code updates} added at {@code indices} along {@code axis}, repeated indices
+     * accumulating (see {@link ScatterAdd}); {@code updates.shape = base.shape[:axis] + indices.shape
+     * + base.shape[axis+1:]}.
+     */
+    public Node scatterAdd(Node base, int axis, Node indices, Node updates) {
+        own("scatterAdd", base);
+        int a = axis < 0 && axis >= -base.rank() ? axis + base.rank() : axis;
+        return apply(new ScatterAdd(a), base, indices, updates);
+    }
+
     // ------------------------------------------------------------------ softmax family
 
     /** softmax along an axis, composed stably as {@code e / sum(e)} with {@code e = exp(x - max(x))}. */
@@ -573,9 +616,54 @@ public final class Graph {
         return sub(x, apply(new Reductions.DetachedMax(new int[] {axis}, true), x));
     }
 
-    /** Fused stable softmax cross-entropy over the last axis, averaged over rows (see {@link SoftmaxCrossEntropy}). */
+    /**
+     * Fused stable softmax cross-entropy over the last axis, averaged over rows. {@code targets} are
+     * either probabilities of the logits' shape (one-hot rows for labels; {@link SoftmaxCrossEntropy})
+     * or, when I32 or I64, class indices of the logits' shape without the last axis
+     * ({@link ClassCrossEntropy} with {@link CrossEntropy#defaults()}).
+     */
     public Node softmaxCrossEntropy(Node logits, Node targets) {
-        return make(SOFTMAX_CROSS_ENTROPY, logits, targets);   // shared op, no varargs array: a rebuild allocates nothing
+        // shared ops, no varargs array: a rebuild allocates nothing
+        return make(targets.dtype().isInteger() ? ClassCrossEntropy.MEAN : SOFTMAX_CROSS_ENTROPY, logits, targets);
+    }
+
+    /**
+     * Softmax cross-entropy with I32 or I64 class indices ({@code [...]} for logits {@code [..., C]})
+     * and options: reduction (mean over counted rows, sum, or per-row losses), an ignored class,
+     * label smoothing (see {@link ClassCrossEntropy}).
+     */
+    public Node softmaxCrossEntropy(Node logits, Node classes, CrossEntropy options) {
+        own("softmaxCrossEntropy", classes);
+        if (!classes.dtype().isInteger()) {
+            throw new IllegalArgumentException("softmaxCrossEntropy: options apply to class indices (I32 or I64), but "
+                    + classes.describe() + " is " + classes.dtype() + "; for probability targets use softmaxCrossEntropy(logits, targets)");
+        }
+        return make(options.equals(CrossEntropy.defaults()) ? ClassCrossEntropy.MEAN : new ClassCrossEntropy(options), logits, classes);
+    }
+
+    /**
+     * DyNet's {@code pickneglogsoftmax}: {@code -log softmax(logits)[class]} per row, fused and
+     * stable; logits {@code [..., C]}, classes I32 or I64 {@code [...]}, result of the classes' shape.
+     */
+    public Node pickNegLogSoftmax(Node logits, Node classes) {
+        return make(ClassCrossEntropy.PER_ROW, logits, classes);
+    }
+
+    /**
+     * {@code -log softmax(logits)[cls]} for a vector of logits (rank 0 result); the class is data (a
+     * rank-0 I32 constant), not structure.
+     */
+    public Node pickNegLogSoftmax(Node logits, int cls) {
+        own("pickNegLogSoftmax", logits);
+        if (logits.rank() != 1) {
+            throw new IllegalArgumentException("pickNegLogSoftmax: logits " + logits.describe()
+                    + " must be a vector for one class; for rows of logits pass an index tensor of classes");
+        }
+        if (cls < 0 || cls >= logits.dim(0)) {
+            throw new IndexOutOfBoundsException("pickNegLogSoftmax: class " + cls + " is out of range [0, " + logits.dim(0)
+                    + ") for logits " + logits.describe());
+        }
+        return pickNegLogSoftmax(logits, constant(new Tensor(new int[] {cls})));
     }
 
     // ------------------------------------------------------------------ compiling

@@ -13,8 +13,9 @@ public final class Losses {
     }
 
     /**
-     * Softmax cross-entropy of logits against target probabilities (one-hot rows for labels) over
-     * the last axis, averaged over rows; fused and numerically stable.
+     * Softmax cross-entropy of logits against target probabilities (one-hot rows for labels), or
+     * against I32/I64 class indices, over the last axis, averaged over rows; fused and numerically
+     * stable (see {@link Graph#softmaxCrossEntropy(Node, Node)}).
      */
     public static Node softmaxCrossEntropy(Node logits, Node targets) {
         return logits.graph().softmaxCrossEntropy(logits, targets);

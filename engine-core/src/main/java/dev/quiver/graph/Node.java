@@ -202,4 +202,10 @@ public final class Node {
     public Node softmax(int axis) { return graph.softmax(this, axis); }
     public Node logSoftmax(int axis) { return graph.logSoftmax(this, axis); }
     public Node named(String name) { return graph.named(name, this); }
+    /** Slices along an axis picked by an index tensor ({@link Graph#take}). */
+    public Node take(int axis, Node indices) { return graph.take(this, axis, indices); }
+    /** Rows of this table by id ({@link Graph#lookup(Node, Node)}). */
+    public Node lookup(Node indices) { return graph.lookup(this, indices); }
+    /** One row of this table ({@link Graph#lookup(Node, int)}). */
+    public Node lookup(int row) { return graph.lookup(this, row); }
 }

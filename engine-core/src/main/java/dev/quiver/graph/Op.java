@@ -1,5 +1,6 @@
 package dev.quiver.graph;
 
+import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
 
@@ -9,6 +10,8 @@ import dev.quiver.tensor.TensorMath;
  * <ul>
  *   <li>{@link #shape}: the output shape, checked when the node is built; errors name the op,
  *       the node names and the shapes (use {@link #fail});</li>
+ *   <li>{@link #dtype}: the output dtype, checked when the node is built (by default: every input
+ *       is of one floating dtype, which the output has; index ops override it);</li>
  *   <li>{@link #bind}: the forward rule, bound once at compile time to the planned buffers and
  *       returning an {@link Instruction} whose {@code run} allocates nothing;</li>
  *   <li>{@link #vjp}: the vector-Jacobian product for each input, written with the ordinary
@@ -34,6 +37,30 @@ public interface Op {
      * @throws IllegalArgumentException naming the op, the input nodes and their shapes
      */
     int[] shape(Node[] inputs);
+
+    /**
+     * The output dtype for these inputs, checked before {@link #shape} when the node is built. The
+     * default is the rule of arithmetic: every input has one floating dtype (F32 or F64), which
+     * the output has. Integer and boolean tensors are data for index ops (lookup, take, class
+     * targets), which override this method.
+     *
+     * @throws IllegalArgumentException naming the op, the input nodes and their shapes, and the
+     *         offending input's dtype
+     */
+    default DType dtype(Node[] inputs) {
+        DType dtype = null;
+        for (Node in : inputs) {
+            DType d = in.dtype();
+            if (!d.isFloating()) {
+                throw fail(this, inputs, "input " + in.describe() + " is " + d
+                        + "; arithmetic ops take F32 or F64 (use lookup/take to index with it)");
+            }
+            if (dtype == null) dtype = d;
+            else if (d != dtype) throw fail(this, inputs, "dtypes differ (" + dtype + " vs " + d + ")");
+        }
+        if (dtype == null) throw new IllegalArgumentException(name() + ": an op needs at least one input");
+        return dtype;
+    }
 
     /**
      * True when the output is a view of {@code inputs[0]} (see {@link #view}); decided at build time

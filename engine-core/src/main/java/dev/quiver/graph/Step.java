@@ -341,6 +341,7 @@ public final class Step {
             seedIsOne = true;
         }
         run(backward);
+        markGradientsWritten();
         return this;
     }
 
@@ -356,7 +357,13 @@ public final class Step {
         math.copy(outputGradient, seed);
         seedIsOne = false;
         run(backward);
+        markGradientsWritten();
         return this;
+    }
+
+    /** Advances the gradient version of every parameter this backward pass wrote (optimisers skip stale ones). */
+    private void markGradientsWritten() {
+        for (int i = 0, n = parameters.size(); i < n; i++) parameters.get(i).markGradientWritten();
     }
 
     private void checkBackward() {

@@ -4,6 +4,11 @@
  * Families share rules: {@code Elementwise} (maps, broadcasting binary ops, scalar forms, fused
  * activation derivatives), {@code Shaping} (linear ops, mostly views), {@code Reductions},
  * {@code Products} (bilinear: matmul, dot, mode-n) and the fused {@code SoftmaxCrossEntropy}.
+ * Index ops take I32/I64 index tensors as data (their {@code dtype} rule admits them; arithmetic
+ * refuses them): {@code Take} (lookup, gather along an axis) with its transposes {@code ScatterAdd}
+ * and {@code ScatterAddInto}, and {@code ClassCrossEntropy} (class-index softmax cross-entropy and
+ * DyNet's pickneglogsoftmax, options in {@code CrossEntropy}), whose indices are read straight
+ * from storage ({@code Indices}, {@code Gather}, {@code RowMath}).
  * Ops composed from others (hinge, softmax, log-softmax, norm, mean, stack, MSE, SVM)
  * have no VJP of their own and live as builders in {@link dev.quiver.graph.Graph} and
  * {@link dev.quiver.graph.Losses}.

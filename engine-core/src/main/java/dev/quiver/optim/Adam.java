@@ -14,12 +14,19 @@ import java.util.List;
  * therefore acts on the uncorrected sqrt(v)). Parameters are modified in place; gradients are not.
  * State: "name/m" and "name/v" per parameter, one scratch tensor per parameter (not state), and
  * the step count t.
+ *
+ * <p>Row-sparse gradients ({@link Parameter#sparseRows()}) update only the touched rows, lazily,
+ * as PyTorch's {@code SparseAdam}: an untouched row's value and moments stay as they are (neither
+ * decayed nor applied). The bias correction uses the global step count t (every {@link #step()}
+ * counts, whichever rows and parameters it updates), not a per-row count, as in PyTorch. When every
+ * row is touched at every step this equals the dense update exactly.
  */
 public final class Adam extends Optimizer {
     private final double beta1, beta2, epsilon;
     private final Tensor[] m, v, scratch;
     private final double[] eps64;
     private final float[] eps32;
+    private double lrT;
 
     public Adam(List<Parameter> parameters, double learningRate) {
         this(parameters, learningRate, 0.9, 0.999, 1e-8, TensorMath.get());
@@ -27,10 +34,12 @@ public final class Adam extends Optimizer {
 
     public Adam(List<Parameter> parameters, double learningRate, double beta1, double beta2, double epsilon, TensorMath math) {
         super(parameters, learningRate, math);
-        if (beta1 < 0 || beta1 >= 1 || beta2 < 0 || beta2 >= 1) {
+        if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1)) {
             throw new IllegalArgumentException("Adam: betas must be in [0, 1), got " + beta1 + ", " + beta2);
         }
-        if (!(epsilon > 0)) throw new IllegalArgumentException("Adam: epsilon must be > 0, got " + epsilon);
+        if (!(epsilon > 0) || !Double.isFinite(epsilon)) {
+            throw new IllegalArgumentException("Adam: epsilon must be positive and finite, got " + epsilon);
+        }
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.epsilon = epsilon;
@@ -49,16 +58,17 @@ public final class Adam extends Optimizer {
     }
 
     @Override
-    protected void update(double lr, long t) {
-        double lrT = lr * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t));
-        for (int i = 0; i < m.length; i++) {
-            Parameter p = parameters.get(i);
-            if (p.value().dtype() == DType.F64) {
-                UpdatesF64.adam(math.backend().f64(), lrT, beta1, beta2, eps64, p.value(), p.grad(), m[i], v[i], scratch[i]);
-            } else {
-                UpdatesF32.adam(math.backend().f32(), (float) lrT, (float) beta1, (float) beta2, eps32, p.value(), p.grad(),
-                        m[i], v[i], scratch[i]);
-            }
+    protected void begin(double lr, long t) {
+        lrT = lr * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t));
+    }
+
+    @Override
+    protected void update(int i, Parameter p, int from, int n) {
+        if (p.value().dtype() == DType.F64) {
+            UpdatesF64.adam(math.backend().f64(), lrT, beta1, beta2, eps64, p.value(), p.grad(), m[i], v[i], scratch[i], from, n);
+        } else {
+            UpdatesF32.adam(math.backend().f32(), (float) lrT, (float) beta1, (float) beta2, eps32, p.value(), p.grad(),
+                    m[i], v[i], scratch[i], from, n);
         }
     }
 }

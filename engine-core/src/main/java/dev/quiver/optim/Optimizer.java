@@ -1,10 +1,12 @@
 package dev.quiver.optim;
 
 import dev.quiver.graph.Parameter;
+import dev.quiver.graph.RowSet;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
 
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +14,21 @@ import java.util.Map;
 /**
  * Base of optimisers: updates parameters in place from their {@link Parameter#grad() gradients},
  * with all state preallocated at construction so that {@link #step()} allocates nothing.
+ *
+ * <p><b>Which parameters a step updates.</b> Only those whose gradient was written since this
+ * optimiser last updated them: every backward pass (and {@link Parameter#markGradientWritten()})
+ * advances a parameter's {@link Parameter#gradientVersion()}, and a step skips a parameter whose
+ * version is the one it last applied. So with dynamic graphs, a parameter absent from the current
+ * step's graph keeps its value and its state (momentum, Adam moments) instead of receiving its
+ * stale gradient again. Code that writes {@code grad()} by hand must call
+ * {@code markGradientWritten()}.
+ *
+ * <p><b>Row-sparse gradients.</b> When a parameter's gradient is row-sparse
+ * ({@link Parameter#sparseRows()} is not null: it was read only through lookups), a step updates
+ * only those rows, each with the same kernels as a dense update. Semantics are lazy, as PyTorch's
+ * {@code SparseAdam} and DyNet's sparse updates: an untouched row's value and state are neither
+ * decayed nor moved (see {@link Sgd} and {@link Adam} for each rule). The row set is left as it
+ * is (the next backward pass resets it).
  *
  * <p>State for checkpoints: {@link #state()} maps stable names ("W/momentum", "W/m", ...) to the
  * state tensors themselves (write into them to restore), and {@link #stepCount()} /
@@ -21,17 +38,37 @@ public abstract class Optimizer {
     protected final List<Parameter> parameters;
     protected final TensorMath math;
     private final Map<String, Tensor> state = new LinkedHashMap<>();
+    /** Per parameter, the gradient version the last update applied (0: none yet, as a fresh parameter's). */
+    private final long[] appliedVersion;
     private double learningRate;
     private LearningRateSchedule schedule = LearningRateSchedule.constant();
     private long steps;
 
     protected Optimizer(List<Parameter> parameters, double learningRate, TensorMath math) {
-        if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
-            throw new IllegalArgumentException(getClass().getSimpleName() + ": learning rate must be positive and finite, got " + learningRate);
+        String name = getClass().getSimpleName();
+        checkRate(name, learningRate);
+        if (parameters.isEmpty()) throw new IllegalArgumentException(name + ": no parameters to optimise");
+        Map<Parameter, Boolean> seen = new IdentityHashMap<>();
+        for (Parameter p : parameters) {
+            if (p == null) throw new IllegalArgumentException(name + ": null parameter");
+            if (seen.put(p, Boolean.TRUE) != null) {
+                throw new IllegalArgumentException(name + ": parameter '" + p.name() + "' is listed twice");
+            }
+            if (!p.value().dtype().isFloating()) {
+                throw new IllegalArgumentException(name + ": parameter '" + p.name() + "' is " + p.value().dtype()
+                        + "; only F32 and F64 parameters can be optimised");
+            }
         }
         this.parameters = List.copyOf(parameters);
+        this.appliedVersion = new long[this.parameters.size()];
         this.learningRate = learningRate;
         this.math = math;
+    }
+
+    private static void checkRate(String optimizer, double lr) {
+        if (!(lr > 0) || !Double.isFinite(lr)) {
+            throw new IllegalArgumentException(optimizer + ": learning rate must be positive and finite, got " + lr);
+        }
     }
 
     /** Registers a zero state tensor shaped like {@code p} under "name/suffix". */
@@ -44,24 +81,56 @@ public abstract class Optimizer {
         return t;
     }
 
-    /** One update of every parameter from its current gradient. Allocates nothing. */
+    /**
+     * One update of every parameter whose gradient was written since its last update (see the
+     * class comment), of only the written rows when its gradient is row-sparse. Allocates nothing.
+     */
     public final void step() {
         double lr = schedule.rate(steps, learningRate);
-        update(lr, steps + 1);
+        long t = steps + 1;
+        begin(lr, t);
+        for (int i = 0, count = appliedVersion.length; i < count; i++) {
+            Parameter p = parameters.get(i);
+            long version = p.gradientVersion();
+            if (version == appliedVersion[i]) continue;     // not written since: not in this step's graph
+            appliedVersion[i] = version;
+            RowSet rows = p.sparseRows();
+            if (rows == null) {
+                update(i, p, 0, p.value().size());
+            } else {
+                int rowLength = p.value().size() / p.value().dim(0);
+                for (int r = 0, n = rows.size(); r < n; r++) update(i, p, rows.row(r) * rowLength, rowLength);
+            }
+        }
         steps++;
     }
 
-    /** Applies one update with this rate; {@code t} is the 1-based number of this step. */
-    protected abstract void update(double lr, long t);
+    /**
+     * Called once at the start of every step, before any {@link #update}, with the step's rate and
+     * its 1-based number {@code t} (counting every step, whichever parameters it updates).
+     */
+    protected abstract void begin(double lr, long t);
+
+    /**
+     * Updates elements {@code [from, from + n)} (row-major) of parameter {@code i} and of its state
+     * from its gradient, with the rate and step number given to {@link #begin}: the whole parameter,
+     * or one touched row of a row-sparse gradient.
+     */
+    protected abstract void update(int i, Parameter p, int from, int n);
 
     public List<Parameter> parameters() { return parameters; }
 
     public double learningRate() { return learningRate; }
 
-    public void setLearningRate(double lr) { this.learningRate = lr; }
+    /** Sets the base rate (positive and finite). */
+    public void setLearningRate(double lr) {
+        checkRate(getClass().getSimpleName(), lr);
+        this.learningRate = lr;
+    }
 
     /** Sets the schedule hook consulted at every step (default: constant). */
     public Optimizer schedule(LearningRateSchedule s) {
+        if (s == null) throw new IllegalArgumentException(getClass().getSimpleName() + ": schedule must not be null");
         this.schedule = s;
         return this;
     }

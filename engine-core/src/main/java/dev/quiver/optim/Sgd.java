@@ -12,11 +12,17 @@ import java.util.List;
  * (dampening 0, not Nesterov): {@code d = g + wd * p}; with momentum {@code v = mu * v + d},
  * {@code p -= lr * v}; without, {@code p -= lr * d}. Parameters are modified in place; gradients are
  * not modified. State: "name/momentum" per parameter when momentum is on.
+ *
+ * <p>Row-sparse gradients ({@link Parameter#sparseRows()}) update only the touched rows, lazily:
+ * an untouched row keeps its value and its momentum (which is not decayed, and not applied), and
+ * weight decay reaches only touched rows. Without momentum and weight decay this equals the dense
+ * update exactly; otherwise it equals it whenever every row is touched.
  */
 public final class Sgd extends Optimizer {
     private final double momentum;
     private final double weightDecay;
     private final Tensor[] velocity;
+    private double lr;
 
     public Sgd(List<Parameter> parameters, double learningRate) {
         this(parameters, learningRate, 0, 0, TensorMath.get());
@@ -28,8 +34,10 @@ public final class Sgd extends Optimizer {
 
     public Sgd(List<Parameter> parameters, double learningRate, double momentum, double weightDecay, TensorMath math) {
         super(parameters, learningRate, math);
-        if (momentum < 0 || momentum >= 1) throw new IllegalArgumentException("Sgd: momentum must be in [0, 1), got " + momentum);
-        if (weightDecay < 0) throw new IllegalArgumentException("Sgd: weight decay must be >= 0, got " + weightDecay);
+        if (!(momentum >= 0 && momentum < 1)) throw new IllegalArgumentException("Sgd: momentum must be in [0, 1), got " + momentum);
+        if (!(weightDecay >= 0) || !Double.isFinite(weightDecay)) {
+            throw new IllegalArgumentException("Sgd: weight decay must be >= 0 and finite, got " + weightDecay);
+        }
         this.momentum = momentum;
         this.weightDecay = weightDecay;
         this.velocity = new Tensor[this.parameters.size()];
@@ -37,14 +45,17 @@ public final class Sgd extends Optimizer {
     }
 
     @Override
-    protected void update(double lr, long t) {
-        for (int i = 0; i < velocity.length; i++) {
-            Parameter p = parameters.get(i);
-            if (p.value().dtype() == DType.F64) {
-                UpdatesF64.sgd(math.backend().f64(), lr, momentum, weightDecay, p.value(), p.grad(), velocity[i]);
-            } else {
-                UpdatesF32.sgd(math.backend().f32(), (float) lr, (float) momentum, (float) weightDecay, p.value(), p.grad(), velocity[i]);
-            }
+    protected void begin(double lr, long t) {
+        this.lr = lr;
+    }
+
+    @Override
+    protected void update(int i, Parameter p, int from, int n) {
+        if (p.value().dtype() == DType.F64) {
+            UpdatesF64.sgd(math.backend().f64(), lr, momentum, weightDecay, p.value(), p.grad(), velocity[i], from, n);
+        } else {
+            UpdatesF32.sgd(math.backend().f32(), (float) lr, (float) momentum, (float) weightDecay, p.value(), p.grad(), velocity[i],
+                    from, n);
         }
     }
 }

@@ -9,35 +9,40 @@ import dev.quiver.tensor.Tensor;
 /**
  * Optimiser updates on float64 parameters, straight on the kernels (parameters, gradients and
  * state are contiguous tensors of one size, checked when the optimiser is built), so a step is a
- * handful of kernel calls per parameter with no checks and no allocation. Source of truth for the
- * generated {@code UpdatesF32}.
+ * handful of kernel calls per parameter with no checks and no allocation. Each update works on
+ * the element range {@code [from, from + n)} of all its tensors: the whole parameter for a dense
+ * gradient, one row at a time for a row-sparse one (elementwise kernels give every element the
+ * same bits whatever the range it is computed in, so a row updated alone equals the same row of a
+ * dense update). Source of truth for the generated {@code UpdatesF32}.
  */
 final class UpdatesF32 {
     private UpdatesF32() {}
 
-    /** SGD: w = (1 - lr wd) w - lr g, or with momentum v = mu v + g + wd w, w -= lr v. */
-    static void sgd(KernelsF32 k, float lr, float momentum, float weightDecay, Tensor w, Tensor g, Tensor v) {
-        int n = w.size();
+    /** SGD: w = (1 - lr wd) w - lr g, or with momentum v = mu v + g + wd w, w -= lr v; on elements [from, from + n). */
+    static void sgd(KernelsF32 k, float lr, float momentum, float weightDecay, Tensor w, Tensor g, Tensor v, int from, int n) {
         float[] wa = (float[]) w.data(), ga = (float[]) g.data();
-        int wo = w.offset(), go = g.offset();
+        int wo = w.offset() + from, go = g.offset() + from;
         if (v == null) {
             k.axpby(n, -lr, ga, go, 1, 1 - lr * weightDecay, wa, wo, 1);
             return;
         }
         float[] va = (float[]) v.data();
-        int vo = v.offset();
+        int vo = v.offset() + from;
         k.axpby(n, 1, ga, go, 1, momentum, va, vo, 1);
         if (weightDecay != 0) k.axpby(n, weightDecay, wa, wo, 1, 1, va, vo, 1);
         k.axpby(n, -lr, va, vo, 1, 1, wa, wo, 1);
     }
 
-    /** Adam with folded bias correction: see {@link Adam}. {@code eps} is a one-element array holding epsilon. */
+    /**
+     * Adam with folded bias correction (see {@link Adam}) on elements [from, from + n). {@code eps}
+     * is a one-element array holding epsilon.
+     */
     static void adam(KernelsF32 k, float lrT, float beta1, float beta2, float[] eps,
-                     Tensor w, Tensor g, Tensor m, Tensor v, Tensor scratch) {
-        int n = w.size();
+                     Tensor w, Tensor g, Tensor m, Tensor v, Tensor scratch, int from, int n) {
         float[] wa = (float[]) w.data(), ga = (float[]) g.data(), ma = (float[]) m.data(), va = (float[]) v.data();
         float[] sa = (float[]) scratch.data();
-        int wo = w.offset(), go = g.offset(), mo = m.offset(), vo = v.offset(), so = scratch.offset();
+        int wo = w.offset() + from, go = g.offset() + from, mo = m.offset() + from, vo = v.offset() + from;
+        int so = scratch.offset() + from;
         k.axpby(n, 1 - beta1, ga, go, 1, beta1, ma, mo, 1);
         k.binary(BinaryOp.MUL, n, ga, go, 1, ga, go, 1, sa, so, 1, false);
         k.axpby(n, 1 - beta2, sa, so, 1, beta2, va, vo, 1);

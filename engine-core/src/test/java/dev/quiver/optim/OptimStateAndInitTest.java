@@ -48,6 +48,7 @@ class OptimStateAndInitTest {
     private static void steps(Optimizer opt, Parameter p, int from, int count) {
         for (int s = from; s < from + count; s++) {
             for (int i = 0; i < p.grad().size(); i++) p.grad().setFlat(i, Math.sin(s + i));
+            p.markGradientWritten();
             opt.step();
         }
     }

@@ -132,7 +132,9 @@ class TrainingTest {
         p.grad().setFlat(0, 0.5);
         p.grad().setFlat(1, -1);
         var opt = new Sgd(java.util.List.of(p), 0.1, 0.9, 0.01, m);
+        p.markGradientWritten();
         opt.step();   // v = g + wd p; p -= lr v
+        p.markGradientWritten();
         opt.step();   // v = 0.9 v + g + wd p; p -= lr v
         double p0 = 1, v0 = 0, p1 = 2, v1 = 0;
         for (int s = 0; s < 2; s++) {
@@ -153,6 +155,7 @@ class TrainingTest {
         double[] grads = {0.5, -0.2, 0.3};
         for (int t = 1; t <= grads.length; t++) {
             p.grad().setFlat(0, grads[t - 1]);
+            p.markGradientWritten();
             opt.step();
             mv = 0.9 * mv + 0.1 * grads[t - 1];
             vv = 0.999 * vv + 0.001 * grads[t - 1] * grads[t - 1];
@@ -170,7 +173,10 @@ class TrainingTest {
         p.grad().setFlat(0, 1);
         var opt = new Sgd(java.util.List.of(p), 1.0, 0, 0, m);
         opt.schedule(LearningRateSchedule.stepDecay(1, 0.5));
-        opt.step(); opt.step(); opt.step();     // rates 1, 0.5, 0.25
+        for (int s = 0; s < 3; s++) {           // rates 1, 0.5, 0.25
+            p.markGradientWritten();
+            opt.step();
+        }
         assertEquals(-1.75, p.value().item(), 0);
     }
 }
