@@ -89,6 +89,8 @@ final class Compiler {
         boolean[] live = ancestors(fwd, roots, mark);
 
         Node seed = null;
+        boolean[] sparse = new boolean[mark];
+        List<Node> sinks = new ArrayList<>();
         List<Node> wrt = new ArrayList<>();
         List<Node> wrtGrads = new ArrayList<>();
         if (!options.inference()) {
@@ -104,6 +106,7 @@ final class Compiler {
             for (Node n : fwd) {
                 for (int i = 0; i < n.arity(); i++) if (needs[n.input(i).index()]) needs[n.index()] = true;
             }
+            sparse = sparseTables(fwd, live, mark, out, wrt);
             seed = g.internalInput(out.dtype(), out.shapeRef());
             @SuppressWarnings("unchecked")
             List<Node>[] contributions = new List[mark];
@@ -119,6 +122,13 @@ final class Compiler {
                 boolean[] needed = new boolean[n.arity()];
                 boolean any = false;
                 for (int k = 0; k < needed.length; k++) any |= needed[k] = needs[n.input(k).index()];
+                if (needed[0] && sparse[n.input(0).index()]) {
+                    // A lookup of a row-sparse table: its gradient rows go straight into the parameter's gradient.
+                    sinks.add(g.apply(new SparseRowGradient(n.input(0).parameter()), n.input(1), grad));
+                    needed[0] = false;
+                    any = false;
+                    for (int k = 1; k < needed.length; k++) any |= needed[k];
+                }
                 if (!any) continue;
                 Node[] vjps = n.op().vjp(n.inputs(), n, grad, needed);
                 for (int k = 0; k < needed.length; k++) {
@@ -137,9 +147,12 @@ final class Compiler {
 
         List<Node> all = new ArrayList<>(g.nodes());
         int total = all.size();
+        boolean[] sparseTarget = new boolean[wrt.size()];
+        for (int j = 0; j < wrt.size(); j++) sparseTarget[j] = sparse.length > 0 && sparse[wrt.get(j).index()];
         List<Node> scheduleRoots = new ArrayList<>(roots);
         if (seed != null) scheduleRoots.add(seed);
         for (Node gn : wrtGrads) if (gn != null) scheduleRoots.add(gn);
+        scheduleRoots.addAll(sinks);
         boolean[] scheduled = ancestors(all, scheduleRoots, total);
         // named ancestors stay readable
         boolean[] kept = new boolean[total];
@@ -268,7 +281,32 @@ final class Compiler {
         for (int j = 0; j < wrtInfos.length; j++) wrtInfos[j] = infos[wrt.get(j).index()];
         return new Step(g, infos[out.index()], infos, mark, values, kept, forward.toArray(new Step.Exec[0]),
                 backward.toArray(new Step.Exec[0]), direct.toArray(new Op.Instruction[0]), seed == null ? null : values[seed.index()],
-                wrtInfos, gradTensors, gradSources, written, math, options, report, arenas.toArray());
+                wrtInfos, gradTensors, gradSources, written, sparseTarget, math, options, report, arenas.toArray());
+    }
+
+    /**
+     * The parameters whose gradient is row-sparse in this step: targets of rank >= 1 read by live
+     * nodes only as the table of a lookup ({@code take} along axis 0, the table as its first input),
+     * and not the output itself. Their lookups get a {@link SparseRowGradient} instead of the dense
+     * VJP, so a step costs O(rows looked up) however large the table.
+     */
+    private static boolean[] sparseTables(List<Node> fwd, boolean[] live, int mark, Node out, List<Node> wrt) {
+        boolean[] candidate = new boolean[mark];
+        for (Node w : wrt) if (w.kind() == Node.Kind.PARAM && w.rank() >= 1 && w != out) candidate[w.index()] = true;
+        boolean[] looked = new boolean[mark];
+        for (int i = 0; i < mark; i++) {
+            Node n = fwd.get(i);
+            if (!live[i] || n.kind() != Node.Kind.OP) continue;
+            boolean lookup = n.op() instanceof dev.quiver.ops.Take t && t.axis() == 0;
+            for (int k = 0; k < n.arity(); k++) {
+                int in = n.input(k).index();
+                if (!candidate[in]) continue;
+                if (lookup && k == 0) looked[in] = true;
+                else candidate[in] = false;   // any other use needs the dense gradient
+            }
+        }
+        for (int i = 0; i < mark; i++) candidate[i] &= looked[i];
+        return candidate;
     }
 
     /**

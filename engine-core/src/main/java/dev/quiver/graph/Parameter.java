@@ -138,6 +138,18 @@ public final class Parameter {
         return sparseRows;
     }
 
+    /**
+     * Prepares a backward pass that writes this gradient row-sparse: when overwriting, the rows of
+     * the last sparse gradient are zeroed (O(rows)), or the whole gradient once after a dense one;
+     * when accumulating, rows add to what is there.
+     */
+    void beginSparseBackward(boolean accumulate) {
+        if (accumulate) return;
+        if (sparse) clearSparseRows();
+        else fillZero(grad);
+        beginSparse();
+    }
+
     /** Switches the gradient to dense mode. */
     void endSparse() {
         if (sparse) {

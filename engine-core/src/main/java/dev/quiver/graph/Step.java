@@ -55,6 +55,9 @@ public final class Step {
     private final PlanReport report;
     private final List<Parameter> parameters;
     private final Parameter[] paramArray;
+    /** Parameters whose gradient this step writes row-sparse (lookup tables), and the others. */
+    private final Parameter[] sparseParams, denseParams;
+    private final boolean[] sparseTarget;
     /** Plan cache bookkeeping (see {@link PlanCache}): structural hash, estimated bytes, chains. */
     long cacheHash, cacheBytes;
     Step bucketNext, lruPrev, lruNext;
@@ -72,7 +75,8 @@ public final class Step {
      */
     Step(Graph graph, NodeInfo output, NodeInfo[] nodes, int forwardCount, Tensor[] values, boolean[] kept, Exec[] forward,
          Exec[] backward, Op.Instruction[] direct, Tensor seed, NodeInfo[] wrt, Tensor[] gradTensors, Tensor[] gradSources,
-         boolean[] written, TensorMath math, CompileOptions options, PlanReport report, Object[] arenas) {
+         boolean[] written, boolean[] sparseTarget, TensorMath math, CompileOptions options, PlanReport report,
+         Object[] arenas) {
         this.graph = graph;
         this.arenas = arenas;
         this.output = output;
@@ -99,6 +103,13 @@ public final class Step {
             if (wrt[j].kind() == Node.Kind.PARAM) params.add(wrt[j].parameter());
         }
         this.parameters = Collections.unmodifiableList(params);
+        List<Parameter> sparseParams = new ArrayList<>(), denseParams = new ArrayList<>();
+        for (int j = 0; j < wrt.length; j++) {
+            if (wrt[j].kind() == Node.Kind.PARAM) (sparseTarget[j] ? sparseParams : denseParams).add(wrt[j].parameter());
+        }
+        this.sparseParams = sparseParams.toArray(new Parameter[0]);
+        this.denseParams = denseParams.toArray(new Parameter[0]);
+        this.sparseTarget = sparseTarget;
         this.paramArray = params.toArray(new Parameter[0]);
         List<NodeInfo> ins = new ArrayList<>();
         for (int i = 0; i < forwardCount; i++) {
@@ -145,6 +156,7 @@ public final class Step {
         for (int q = 0; !accumulating && q < direct.length; q++) if (direct[q] != null) program.set(q, direct[q]);
         for (int j = 0; training && j < wrt.length; j++) {
             Tensor src = gradSources[j], dst = gradTensors[j];
+            if (sparseTarget[j]) continue;   // written row by row by its sparse_row_gradient nodes
             if (src == null) {
                 if (!accumulating) program.add(m -> m.fill(dst, 0));   // the output does not depend on this target
             } else if (accumulating || !written[j]) {
@@ -157,7 +169,9 @@ public final class Step {
     private Exec copyOut(int j) {
         Tensor src = gradSources[j], dst = gradTensors[j];
         Op.Instruction ins;
-        if (src == null) {
+        if (sparseTarget[j]) {
+            ins = m -> { };
+        } else if (src == null) {
             ins = m -> { if (!accumulate) m.fill(dst, 0); };   // the output does not depend on this target
         } else {
             Op.Instruction overwrite = dev.quiver.ops.Bound.copy(math, src, dst, false);
@@ -341,7 +355,6 @@ public final class Step {
             seedIsOne = true;
         }
         run(backward);
-        markGradientsWritten();
         return this;
     }
 
@@ -357,13 +370,7 @@ public final class Step {
         math.copy(outputGradient, seed);
         seedIsOne = false;
         run(backward);
-        markGradientsWritten();
         return this;
-    }
-
-    /** Advances the gradient version of every parameter this backward pass wrote (optimisers skip stale ones). */
-    private void markGradientsWritten() {
-        for (int i = 0, n = parameters.size(); i < n; i++) parameters.get(i).markGradientWritten();
     }
 
     private void checkBackward() {
@@ -394,8 +401,13 @@ public final class Step {
                     + "parameters (see Parameter#replica)");
         }
         try {
+            boolean backwardPass = program != forward;
+            if (backwardPass) for (Parameter p : sparseParams) p.beginSparseBackward(accumulate);
             runProgram(program);
-            if (program != forward) for (Parameter p : paramArray) p.markGradientWritten();
+            if (backwardPass) {
+                for (Parameter p : denseParams) p.endSparse();
+                for (Parameter p : paramArray) p.markGradientWritten();
+            }
         } catch (IndexOutOfBoundsException | IllegalArgumentException e) {
             if (program != forward) throw e;
             throw located(e);
