@@ -130,7 +130,7 @@ final class Compiler {
                     for (int k = 1; k < needed.length; k++) any |= needed[k];
                 }
                 if (!any) continue;
-                Node[] vjps = n.op().vjp(n.inputs(), n, grad, needed);
+                Node[] vjps = n.op().vjp(n.inputsRef(), n, grad, needed);
                 for (int k = 0; k < needed.length; k++) {
                     if (!needed[k] || vjps[k] == null) continue;
                     Node in = n.input(k);
@@ -174,9 +174,9 @@ final class Compiler {
         }
 
         // ---- buffers
-        List<int[]> bufShape = new ArrayList<>();
-        List<DType> bufType = new ArrayList<>();
-        List<int[]> bufLife = new ArrayList<>();
+        List<int[]> bufShape = new ArrayList<>(total);
+        List<DType> bufType = new ArrayList<>(total);
+        List<int[]> bufLife = new ArrayList<>(total);
         int[] bufferOf = new int[total];
         Arrays.fill(bufferOf, -1);
         int[][] workOf = new int[total][];
@@ -187,7 +187,7 @@ final class Compiler {
                 bufferOf[i] = newBuffer(bufShape, bufType, bufLife, n.shapeRef(), n.dtype(), 0, last);
             } else if (n.kind() == Node.Kind.OP && !n.isView()) {
                 bufferOf[i] = newBuffer(bufShape, bufType, bufLife, n.shapeRef(), n.dtype(), pos[i], pos[i]);
-                int[][] ws = n.op().workspace(n.inputs(), n.shapeRef());
+                int[][] ws = n.op().workspace(n.inputsRef(), n.shapeRef());
                 workOf[i] = new int[ws.length];
                 for (int w = 0; w < ws.length; w++) workOf[i][w] = newBuffer(bufShape, bufType, bufLife, ws[w], n.dtype(), pos[i], pos[i]);
             }
@@ -208,13 +208,14 @@ final class Compiler {
         List<Object> arenas = new ArrayList<>(2);
         long planned = 0, naive = 0, lower = 0;
         for (DType dt : DType.values()) {
-            List<Integer> ids = new ArrayList<>();
-            for (int b = 0; b < nb; b++) if (bufType.get(b) == dt) ids.add(b);
-            if (ids.isEmpty()) continue;
-            long[] sizes = new long[ids.size()];
-            int[] start = new int[ids.size()], end = new int[ids.size()];
-            for (int j = 0; j < ids.size(); j++) {
-                int b = ids.get(j);
+            int count = 0;
+            int[] ids = new int[nb];
+            for (int b = 0; b < nb; b++) if (bufType.get(b) == dt) ids[count++] = b;
+            if (count == 0) continue;
+            long[] sizes = new long[count];
+            int[] start = new int[count], end = new int[count];
+            for (int j = 0; j < count; j++) {
+                int b = ids[j];
                 sizes[j] = Shapes.size(bufShape.get(b));
                 start[j] = bufLife.get(b)[0];
                 end[j] = bufLife.get(b)[1];
@@ -227,9 +228,9 @@ final class Compiler {
                     + a.arenaSize() + " elements, more than one Java array holds");
             Object arena = g.planCache().arena(dt, (int) a.arenaSize());
             arenas.add(arena);
-            for (int j = 0; j < ids.size(); j++) {
-                int[] shape = bufShape.get(ids.get(j));
-                buffers[ids.get(j)] = new Tensor(arena, (int) a.offsets()[j], shape, Shapes.contiguousStrides(shape));
+            for (int j = 0; j < count; j++) {
+                int[] shape = bufShape.get(ids[j]);
+                buffers[ids[j]] = new Tensor(arena, (int) a.offsets()[j], shape, Shapes.contiguousStrides(shape));
             }
         }
         PlanReport report = new PlanReport(planned, naive, lower, nb);
@@ -243,8 +244,11 @@ final class Compiler {
 
         // ---- bind values and instructions
         Tensor[] values = new Tensor[total];
-        List<Step.Exec> forward = new ArrayList<>(), backward = new ArrayList<>();
-        List<Op.Instruction> direct = new ArrayList<>();
+        List<Step.Exec> forward = new ArrayList<>(mark), backward = new ArrayList<>(total - mark);
+        List<Op.Instruction> direct = new ArrayList<>(total - mark);
+        NodeInfo[] infos = new NodeInfo[mark];
+        for (int i = 0; i < mark; i++) infos[i] = NodeInfo.of(all.get(i));
+        boolean describeBackward = options.checkFinite();
         for (int i = 0; i < total; i++) {
             if (!scheduled[i]) continue;
             Node n = all.get(i);
@@ -261,7 +265,9 @@ final class Compiler {
                         values[i] = buffers[bufferOf[i]];
                         Tensor[] work = new Tensor[workOf[i].length];
                         for (int w = 0; w < work.length; w++) work[w] = buffers[workOf[i][w]];
-                        Step.Exec e = new Step.Exec(NodeInfo.of(n), n.op().bind(math, ins, values[i], work), values[i]);
+                        // Backward nodes are described only for the NaN check's messages.
+                        NodeInfo info = i < mark ? infos[i] : describeBackward ? NodeInfo.of(n) : null;
+                        Step.Exec e = new Step.Exec(info, n.op().bind(math, ins, values[i], work), values[i]);
                         (i < mark ? forward : backward).add(e);
                         // A final gradient with no other reader is also bound to write its target's gradient tensor itself.
                         if (i >= mark) direct.add(directTarget[i] < 0 ? null : n.op().bind(math, ins, gradTensors[directTarget[i]], work));
@@ -275,8 +281,6 @@ final class Compiler {
             gradSources[j] = wrtGrads.get(j) == null ? null : values[wrtGrads.get(j).index()];
             written[j] = wrtGrads.get(j) != null && directTarget[wrtGrads.get(j).index()] == j;
         }
-        NodeInfo[] infos = new NodeInfo[mark];
-        for (int i = 0; i < mark; i++) infos[i] = NodeInfo.of(all.get(i));
         NodeInfo[] wrtInfos = new NodeInfo[wrt.size()];
         for (int j = 0; j < wrtInfos.length; j++) wrtInfos[j] = infos[wrt.get(j).index()];
         return new Step(g, infos[out.index()], infos, mark, values, kept, forward.toArray(new Step.Exec[0]),

@@ -51,7 +51,7 @@ public final class Graph {
     private static final Node[] NO_INPUTS = new Node[0];
     private static final SoftmaxCrossEntropy SOFTMAX_CROSS_ENTROPY = new SoftmaxCrossEntropy();
 
-    private final NodeList nodes = new NodeList();
+    private NodeList nodes = new NodeList();
     /** Every node object this graph created, by index: reset() recycles them (no allocation on rebuilds). */
     private Node[] pool = new Node[16];
     private int pooled;
@@ -106,6 +106,30 @@ public final class Graph {
      */
     public void reset() {
         nodes.size = 0;
+        // Two node pools alternate between builds: a node kept from the previous build is never an
+        // object of this one, so using it is detected (see #own) instead of aliasing a recycled node.
+        NodeList n = nodes; nodes = otherNodes; otherNodes = n;
+        Node[] p = pool; pool = otherPool; otherPool = p;
+        int c = pooled; pooled = otherPooled; otherPooled = c;
+        Step st = compiledStep; compiledStep = otherCompiledStep; otherCompiledStep = st;
+        c = compiledCount; compiledCount = otherCompiledCount; otherCompiledCount = c;
+        c = namesDiffering; namesDiffering = otherNamesDiffering; otherNamesDiffering = c;
+        boolean u = unchangedSinceCompile; unchangedSinceCompile = otherUnchanged; otherUnchanged = u;
+        nodes.size = 0;
+    }
+
+    /** The other pool's state, swapped in by the next {@link #reset()}. */
+    private NodeList otherNodes = new NodeList();
+    private Node[] otherPool = new Node[16];
+    private int otherPooled;
+    private Step otherCompiledStep;
+    private int otherCompiledCount = -1, otherNamesDiffering;
+    private boolean otherUnchanged;
+
+    /** True when {@code n} is a node of the current build (not one kept from before a reset). */
+    boolean isCurrent(Node n) {
+        int i = n.index();
+        return n.graph() == this && i < nodes.size && nodes.items[i] == n;
     }
 
     /** Records the step just compiled from the current nodes (see {@link #compiledStep}). */
@@ -386,7 +410,7 @@ public final class Graph {
     private Node make(Op op, Node[] inputs) {
         for (Node in : inputs) {
             if (in == null) throw new IllegalArgumentException(op.name() + ": null input");
-            if (in.graph() != this) own(op.name(), in);   // op.name() only on the error path: it may build a string
+            if (!isCurrent(in)) own(op.name(), in);   // op.name() only on the error path: it may build a string
         }
         if (inputs.length == 0) throw new IllegalArgumentException(op.name() + ": an op needs at least one input");
         DType dtype = op.dtype(inputs);
@@ -419,6 +443,13 @@ public final class Graph {
         if (node.graph() != this) {
             throw new IllegalArgumentException(op + ": node " + node.describe() + " belongs to another graph");
         }
+        if (!isCurrent(node)) throw stale(op, node);
+    }
+
+    static IllegalStateException stale(String op, Node node) {
+        return new IllegalStateException(op + ": node " + node.label() + " was built before the last reset() of its graph; "
+                + "nodes do not survive a reset (their objects are recycled by later builds): build it again, or keep "
+                + "its value as a tensor (step.value) and feed it as an input or constant");
     }
 
     // ------------------------------------------------------------------ elementwise

@@ -37,7 +37,12 @@ public final class Step {
     private final Exec[] backward;
     private final Op.Instruction[] forwardInstructions;
     /** The backward schedule with its gradient copy-outs bound for overwriting, and for accumulating (chosen per run). */
-    private final Op.Instruction[] backwardInstructions, backwardAccumulating;
+    private final Op.Instruction[] backwardInstructions;
+    /** Built on the first accumulating backward (most steps never accumulate). */
+    private Op.Instruction[] backwardAccumulating;
+    private final Op.Instruction[] directInstructions;
+    private final Exec[] backwardBare;
+    private final boolean[] writtenDirectly;
     private final Tensor seed;
     private final NodeInfo[] wrt;
     private final Tensor[] gradTensors;
@@ -136,7 +141,9 @@ public final class Step {
         this.backward = bw;
         this.forwardInstructions = dev.quiver.ops.Bound.chain(instructions(forward));
         this.backwardInstructions = backwardProgram(backward, direct, written, seed != null, false);
-        this.backwardAccumulating = backwardProgram(backward, direct, written, seed != null, true);
+        this.directInstructions = direct;
+        this.backwardBare = backward;
+        this.writtenDirectly = written;
     }
 
     private static Op.Instruction[] instructions(Exec[] program) {
@@ -439,6 +446,9 @@ public final class Step {
     private void runProgram(Exec[] program) {
         TensorMath m = math;
         if (!checkFinite) {
+            if (accumulate && backwardAccumulating == null && program != forward) {
+                backwardAccumulating = backwardProgram(backwardBare, directInstructions, writtenDirectly, seed != null, true);
+            }
             Op.Instruction[] plain = program == forward ? forwardInstructions : accumulate ? backwardAccumulating : backwardInstructions;
             for (Op.Instruction i : plain) i.run(m);
             return;
@@ -534,5 +544,6 @@ public final class Step {
 
     private void checkOwn(String op, Node node) {
         if (node.graph() != graph) throw new IllegalArgumentException(op + ": node " + node.describe() + " belongs to another graph");
+        if (!graph.isCurrent(node)) throw Graph.stale(op, node);
     }
 }

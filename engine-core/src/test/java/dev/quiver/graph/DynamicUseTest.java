@@ -144,4 +144,24 @@ class DynamicUseTest {
         assertEquals(before + 1, w.gradientVersion());
         assertEquals(0, unused.gradientVersion());
     }
+
+    @Test
+    void aNodeKeptAcrossAResetIsRefusedNotAliased() {
+        var g = new Graph();
+        var w = new Parameter("w", Tensor.vector(1, 2));
+        Node h = g.param(w).tanh();                        // built in the first example
+        Step first = g.compile(h.sum(), Backs.on(M));
+        g.reset();
+        Node h2 = g.param(w).tanh();                       // the same structure again: recycled objects
+        var e = assertThrows(IllegalStateException.class, () -> h.add(h2));
+        assertTrue(e.getMessage().contains("reset()"), e.getMessage());
+        assertThrows(IllegalStateException.class, () -> g.compile(h));
+        Step s = g.compile(h2.sum(), Backs.on(M));
+        assertSame(first, s);                              // the plan is still shared
+        assertThrows(IllegalStateException.class, () -> s.value(h));
+        assertThrows(IllegalStateException.class, () -> s.grad(h));
+        g.reset();                                         // two resets later the pools alternate back
+        Node h3 = g.param(w).exp();
+        assertThrows(IllegalStateException.class, () -> h2.add(h3));
+    }
 }
