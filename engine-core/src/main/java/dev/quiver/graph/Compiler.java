@@ -81,105 +81,177 @@ final class Compiler {
         return h * 31 + System.identityHashCode(math);
     }
 
+    /**
+     * The compile pipeline for a new structure: each phase reads what the previous ones put in the
+     * {@link Plan} and adds its own part; each is linear in the number of nodes (buffer assignment
+     * O(n log n)).
+     */
     private static Step build(Graph g, Node out, CompileOptions options, TensorMath math, int mark) {
-        List<Node> fwd = new ArrayList<>(g.nodes());
-        List<Node> roots = new ArrayList<>();
-        roots.add(out);
-        roots.addAll(options.keep());
-        boolean[] live = ancestors(fwd, roots, mark);
+        Plan p = new Plan(g, out, options, math, mark);
+        differentiate(p);
+        schedule(p);
+        liveness(p);
+        assignBuffers(p);
+        return emit(p);
+    }
 
-        Node seed = null;
-        boolean[] sparse = new boolean[mark];
-        List<Node> sinks = new ArrayList<>();
-        List<Node> wrt = new ArrayList<>();
-        List<Node> wrtGrads = new ArrayList<>();
-        if (!options.inference()) {
-            if (options.wrt().isEmpty()) {
-                for (Node n : fwd) {
-                    if (live[n.index()] && (n.kind() == Node.Kind.PARAM || n.kind() == Node.Kind.INPUT && options.inputGradients())) wrt.add(n);
-                }
-            } else {
-                wrt.addAll(options.wrt());
-            }
-            boolean[] needs = new boolean[mark];
-            for (Node w : wrt) needs[w.index()] = true;
-            for (Node n : fwd) {
-                for (int i = 0; i < n.arity(); i++) if (needs[n.input(i).index()]) needs[n.index()] = true;
-            }
-            sparse = sparseTables(fwd, live, mark, out, wrt);
-            seed = g.internalInput(out.dtype(), out.shapeRef());
-            @SuppressWarnings("unchecked")
-            List<Node>[] contributions = new List[mark];
-            Node[] gradOf = new Node[mark];
-            contributions[out.index()] = new ArrayList<>(List.of(seed));
-            for (int i = mark - 1; i >= 0; i--) {
-                Node n = fwd.get(i);
-                if (!live[i] || !needs[i] || contributions[i] == null) continue;
-                List<Node> terms = contributions[i];
-                Node grad = terms.size() == 1 ? terms.getFirst() : g.addN(terms.toArray(new Node[0]));
-                gradOf[i] = grad;
-                if (n.kind() != Node.Kind.OP) continue;
-                boolean[] needed = new boolean[n.arity()];
-                boolean any = false;
-                for (int k = 0; k < needed.length; k++) any |= needed[k] = needs[n.input(k).index()];
-                if (needed[0] && sparse[n.input(0).index()]) {
-                    // A lookup of a row-sparse table: its gradient rows go straight into the parameter's gradient.
-                    sinks.add(g.apply(new SparseRowGradient(n.input(0).parameter()), n.input(1), grad));
-                    needed[0] = false;
-                    any = false;
-                    for (int k = 1; k < needed.length; k++) any |= needed[k];
-                }
-                if (!any) continue;
-                Node[] vjps = n.op().vjp(n.inputsRef(), n, grad, needed);
-                for (int k = 0; k < needed.length; k++) {
-                    if (!needed[k] || vjps[k] == null) continue;
-                    Node in = n.input(k);
-                    if (!Arrays.equals(vjps[k].shapeRef(), in.shapeRef()) || vjps[k].graph() != g) {
-                        throw new IllegalStateException(n.op().name() + ": its VJP for input " + k + " (" + in.describe()
-                                + ") has shape " + Shapes.str(vjps[k].shapeRef()) + " (a bug in the op)");
-                    }
-                    if (contributions[in.index()] == null) contributions[in.index()] = new ArrayList<>(2);
-                    contributions[in.index()].add(vjps[k]);
-                }
-            }
-            for (Node w : wrt) wrtGrads.add(gradOf[w.index()]);
+    /** What the phases know about one compile; each phase fills in its part. */
+    private static final class Plan {
+        final Graph g;
+        final Node out;
+        final CompileOptions options;
+        final TensorMath math;
+        /** Number of forward nodes; backward nodes are appended to the graph after them. */
+        final int mark;
+        final List<Node> fwd;
+        final List<Node> roots = new ArrayList<>();
+        /** Forward nodes the output (or a kept node) depends on. */
+        final boolean[] live;
+        // differentiate
+        Node seed;
+        boolean[] sparse;
+        final List<Node> sinks = new ArrayList<>();
+        final List<Node> wrt = new ArrayList<>();
+        final List<Node> wrtGrads = new ArrayList<>();
+        // schedule
+        List<Node> all;
+        int total;
+        boolean[] scheduled, kept;
+        int[] pos;
+        int firstCopy, last;
+        // liveness
+        List<int[]> bufShape, bufLife;
+        List<DType> bufType;
+        int[] bufferOf;
+        int[][] workOf;
+        // assignBuffers
+        Tensor[] buffers;
+        final List<Object> arenas = new ArrayList<>(2);
+        PlanReport report;
+
+        Plan(Graph g, Node out, CompileOptions options, TensorMath math, int mark) {
+            this.g = g;
+            this.out = out;
+            this.options = options;
+            this.math = math;
+            this.mark = mark;
+            this.fwd = new ArrayList<>(g.nodes());
+            this.sparse = new boolean[mark];
+            roots.add(out);
+            roots.addAll(options.keep());
+            this.live = ancestors(fwd, roots, mark);
         }
+    }
 
-        List<Node> all = new ArrayList<>(g.nodes());
-        int total = all.size();
-        boolean[] sparseTarget = new boolean[wrt.size()];
-        for (int j = 0; j < wrt.size(); j++) sparseTarget[j] = sparse.length > 0 && sparse[wrt.get(j).index()];
-        List<Node> scheduleRoots = new ArrayList<>(roots);
-        if (seed != null) scheduleRoots.add(seed);
-        for (Node gn : wrtGrads) if (gn != null) scheduleRoots.add(gn);
-        scheduleRoots.addAll(sinks);
-        boolean[] scheduled = ancestors(all, scheduleRoots, total);
+    /**
+     * Phase 1: the gradient targets, and the backward graph built from the ops' VJPs in reverse
+     * build order (skipping nodes no target feeds), gradients of a value used several times summed
+     * with add_n; lookups of a row-sparse table get a {@link SparseRowGradient} sink instead.
+     */
+    private static void differentiate(Plan p) {
+        if (p.options.inference()) return;
+        Graph g = p.g;
+        int mark = p.mark;
+        List<Node> fwd = p.fwd, wrt = p.wrt;
+        boolean[] live = p.live;
+        if (p.options.wrt().isEmpty()) {
+            for (Node n : fwd) {
+                if (live[n.index()] && (n.kind() == Node.Kind.PARAM || n.kind() == Node.Kind.INPUT && p.options.inputGradients())) wrt.add(n);
+            }
+        } else {
+            wrt.addAll(p.options.wrt());
+        }
+        boolean[] needs = new boolean[mark];
+        for (Node w : wrt) needs[w.index()] = true;
+        for (Node n : fwd) {
+            for (int i = 0; i < n.arity(); i++) if (needs[n.input(i).index()]) needs[n.index()] = true;
+        }
+        boolean[] sparse = p.sparse = sparseTables(fwd, live, mark, p.out, wrt);
+        Node seed = p.seed = g.internalInput(p.out.dtype(), p.out.shapeRef());
+        @SuppressWarnings("unchecked")
+        List<Node>[] contributions = new List[mark];
+        Node[] gradOf = new Node[mark];
+        contributions[p.out.index()] = new ArrayList<>(List.of(seed));
+        for (int i = mark - 1; i >= 0; i--) {
+            Node n = fwd.get(i);
+            if (!live[i] || !needs[i] || contributions[i] == null) continue;
+            List<Node> terms = contributions[i];
+            Node grad = terms.size() == 1 ? terms.getFirst() : g.addN(terms.toArray(new Node[0]));
+            gradOf[i] = grad;
+            if (n.kind() != Node.Kind.OP) continue;
+            boolean[] needed = new boolean[n.arity()];
+            boolean any = false;
+            for (int k = 0; k < needed.length; k++) any |= needed[k] = needs[n.input(k).index()];
+            if (needed[0] && sparse[n.input(0).index()]) {
+                // A lookup of a row-sparse table: its gradient rows go straight into the parameter's gradient.
+                p.sinks.add(g.apply(new SparseRowGradient(n.input(0).parameter()), n.input(1), grad));
+                needed[0] = false;
+                any = false;
+                for (int k = 1; k < needed.length; k++) any |= needed[k];
+            }
+            if (!any) continue;
+            Node[] vjps = n.op().vjp(n.inputsRef(), n, grad, needed);
+            for (int k = 0; k < needed.length; k++) {
+                if (!needed[k] || vjps[k] == null) continue;
+                Node in = n.input(k);
+                if (!Arrays.equals(vjps[k].shapeRef(), in.shapeRef()) || vjps[k].graph() != g) {
+                    throw new IllegalStateException(n.op().name() + ": its VJP for input " + k + " (" + in.describe()
+                            + ") has shape " + Shapes.str(vjps[k].shapeRef()) + " (a bug in the op)");
+                }
+                if (contributions[in.index()] == null) contributions[in.index()] = new ArrayList<>(2);
+                contributions[in.index()].add(vjps[k]);
+            }
+        }
+        for (Node w : wrt) p.wrtGrads.add(gradOf[w.index()]);
+    }
+
+    /**
+     * Phase 2: which nodes run (ancestors of the output, kept nodes, the gradients and sinks) and
+     * their schedule positions: 0 = feeding, then one per instruction in build order (a
+     * topological order), then one per gradient copy-out; a view shares its root's position.
+     */
+    private static void schedule(Plan p) {
+        List<Node> all = p.all = new ArrayList<>(p.g.nodes());
+        int total = p.total = all.size();
+        List<Node> scheduleRoots = new ArrayList<>(p.roots);
+        if (p.seed != null) scheduleRoots.add(p.seed);
+        for (Node gn : p.wrtGrads) if (gn != null) scheduleRoots.add(gn);
+        scheduleRoots.addAll(p.sinks);
+        boolean[] scheduled = p.scheduled = ancestors(all, scheduleRoots, total);
         // named ancestors stay readable
-        boolean[] kept = new boolean[total];
-        for (Node r : roots) kept[r.index()] = true;
-        for (int i = 0; i < mark; i++) if (scheduled[i] && all.get(i).name() != null) kept[i] = true;
-
-        // ---- positions: 0 = feeding; then one per instruction; then one per gradient copy-out
-        int[] pos = new int[total];
-        int p = 0;
+        boolean[] kept = p.kept = new boolean[total];
+        for (Node r : p.roots) kept[r.index()] = true;
+        for (int i = 0; i < p.mark; i++) if (scheduled[i] && all.get(i).name() != null) kept[i] = true;
+        int[] pos = p.pos = new int[total];
+        int position = 0;
         for (int i = 0; i < total; i++) {
             Node n = all.get(i);
-            if (scheduled[i] && n.kind() == Node.Kind.OP && !n.isView()) pos[i] = ++p;
+            if (scheduled[i] && n.kind() == Node.Kind.OP && !n.isView()) pos[i] = ++position;
         }
-        int firstCopy = p + 1;
-        int last = p + wrt.size() + 1;
+        p.firstCopy = position + 1;
+        p.last = position + p.wrt.size() + 1;
         for (int i = 0; i < total; i++) {
             Node n = all.get(i);
             if (scheduled[i] && n.kind() == Node.Kind.OP && n.isView()) pos[i] = pos[root(n).index()];
         }
+    }
 
-        // ---- buffers
-        List<int[]> bufShape = new ArrayList<>(total);
-        List<DType> bufType = new ArrayList<>(total);
-        List<int[]> bufLife = new ArrayList<>(total);
-        int[] bufferOf = new int[total];
+    /**
+     * Phase 3: one buffer per value that needs memory (inputs, data constants, op results that are
+     * not views, workspaces) and the interval of positions it lives over: from its producer to its
+     * last reader; inputs and kept values live throughout, final gradients until their copy-out.
+     */
+    private static void liveness(Plan p) {
+        int total = p.total, last = p.last;
+        List<Node> all = p.all;
+        boolean[] scheduled = p.scheduled;
+        int[] pos = p.pos;
+        List<int[]> bufShape = p.bufShape = new ArrayList<>(total);
+        List<DType> bufType = p.bufType = new ArrayList<>(total);
+        List<int[]> bufLife = p.bufLife = new ArrayList<>(total);
+        int[] bufferOf = p.bufferOf = new int[total];
         Arrays.fill(bufferOf, -1);
-        int[][] workOf = new int[total][];
+        int[][] workOf = p.workOf = new int[total][];
         for (int i = 0; i < total; i++) {
             Node n = all.get(i);
             if (!scheduled[i]) continue;
@@ -197,20 +269,25 @@ final class Compiler {
             if (!scheduled[i] || n.kind() != Node.Kind.OP || n.isView()) continue;
             for (int k = 0; k < n.arity(); k++) extend(bufLife, bufferOf, root(n.input(k)), pos[i]);
         }
-        for (int i = 0; i < total; i++) if (kept[i]) extend(bufLife, bufferOf, root(all.get(i)), last);
-        for (int j = 0; j < wrtGrads.size(); j++) {
-            if (wrtGrads.get(j) != null) extend(bufLife, bufferOf, root(wrtGrads.get(j)), firstCopy + j);
+        for (int i = 0; i < total; i++) if (p.kept[i]) extend(bufLife, bufferOf, root(all.get(i)), last);
+        for (int j = 0; j < p.wrtGrads.size(); j++) {
+            if (p.wrtGrads.get(j) != null) extend(bufLife, bufferOf, root(p.wrtGrads.get(j)), p.firstCopy + j);
         }
+    }
 
-        // ---- plan one arena per dtype
+    /**
+     * Phase 4: offsets for every buffer in one arena per dtype ({@link Planner}), the arenas taken
+     * from the plan cache's pool, and a contiguous tensor per buffer.
+     */
+    private static void assignBuffers(Plan p) {
+        List<int[]> bufShape = p.bufShape, bufLife = p.bufLife;
         int nb = bufShape.size();
-        Tensor[] buffers = new Tensor[nb];
-        List<Object> arenas = new ArrayList<>(2);
+        Tensor[] buffers = p.buffers = new Tensor[nb];
         long planned = 0, naive = 0, lower = 0;
         for (DType dt : DType.values()) {
             int count = 0;
             int[] ids = new int[nb];
-            for (int b = 0; b < nb; b++) if (bufType.get(b) == dt) ids[count++] = b;
+            for (int b = 0; b < nb; b++) if (p.bufType.get(b) == dt) ids[count++] = b;
             if (count == 0) continue;
             long[] sizes = new long[count];
             int[] start = new int[count], end = new int[count];
@@ -226,15 +303,31 @@ final class Compiler {
             planned += a.arenaSize() * dt.bytes();
             if (a.arenaSize() > Integer.MAX_VALUE - 16) throw new IllegalStateException("compile: the " + dt + " arena needs "
                     + a.arenaSize() + " elements, more than one Java array holds");
-            Object arena = g.planCache().arena(dt, (int) a.arenaSize());
-            arenas.add(arena);
+            Object arena = p.g.planCache().arena(dt, (int) a.arenaSize());
+            p.arenas.add(arena);
             for (int j = 0; j < count; j++) {
                 int[] shape = bufShape.get(ids[j]);
                 buffers[ids[j]] = new Tensor(arena, (int) a.offsets()[j], shape, Shapes.contiguousStrides(shape));
             }
         }
-        PlanReport report = new PlanReport(planned, naive, lower, nb);
+        p.report = new PlanReport(planned, naive, lower, nb);
+    }
 
+    /**
+     * Phase 5: values (parameters, buffers, views) for every scheduled node, each op bound to its
+     * buffers as an instruction, and the step that runs them.
+     */
+    private static Step emit(Plan p) {
+        Graph g = p.g;
+        int mark = p.mark, total = p.total;
+        List<Node> all = p.all, wrt = p.wrt, wrtGrads = p.wrtGrads;
+        boolean[] scheduled = p.scheduled;
+        int[] bufferOf = p.bufferOf;
+        int[][] workOf = p.workOf;
+        Tensor[] buffers = p.buffers;
+        TensorMath math = p.math;
+        boolean[] sparseTarget = new boolean[wrt.size()];
+        for (int j = 0; j < wrt.size(); j++) sparseTarget[j] = p.sparse[wrt.get(j).index()];
         Tensor[] gradTensors = new Tensor[wrt.size()];
         for (int j = 0; j < wrt.size(); j++) {
             Node w = wrt.get(j);
@@ -248,7 +341,7 @@ final class Compiler {
         List<Op.Instruction> direct = new ArrayList<>(total - mark);
         NodeInfo[] infos = new NodeInfo[mark];
         for (int i = 0; i < mark; i++) infos[i] = NodeInfo.of(all.get(i));
-        boolean describeBackward = options.checkFinite();
+        boolean describeBackward = p.options.checkFinite();
         for (int i = 0; i < total; i++) {
             if (!scheduled[i]) continue;
             Node n = all.get(i);
@@ -283,9 +376,9 @@ final class Compiler {
         }
         NodeInfo[] wrtInfos = new NodeInfo[wrt.size()];
         for (int j = 0; j < wrtInfos.length; j++) wrtInfos[j] = infos[wrt.get(j).index()];
-        return new Step(g, infos[out.index()], infos, mark, values, kept, forward.toArray(new Step.Exec[0]),
-                backward.toArray(new Step.Exec[0]), direct.toArray(new Op.Instruction[0]), seed == null ? null : values[seed.index()],
-                wrtInfos, gradTensors, gradSources, written, sparseTarget, math, options, report, arenas.toArray());
+        return new Step(g, infos[p.out.index()], infos, mark, values, p.kept, forward.toArray(new Step.Exec[0]),
+                backward.toArray(new Step.Exec[0]), direct.toArray(new Op.Instruction[0]), p.seed == null ? null : values[p.seed.index()],
+                wrtInfos, gradTensors, gradSources, written, sparseTarget, math, p.options, p.report, p.arenas.toArray());
     }
 
     /**
