@@ -68,6 +68,12 @@ public final class RnnLm {
         Graph of(int length) { return computeIfAbsent(length, k -> new Graph()); }
     }
 
+    /** Runs with these command-line arguments (as {@link #main}, without exiting); returns the result line (also printed). */
+    public static String run(String... args) throws UsageException, IOException {
+        return run(RunOptions.parse(defaults(), args));
+    }
+
+    /** Trains and evaluates; prints progress and returns the result line (also printed). */
     public static String run(RunOptions o) throws IOException {
         Path dir = o.data.resolve("ptb-text");
         Path trainFile = dir.resolve("valid.txt"), testFile = dir.resolve("test.txt");

@@ -51,6 +51,11 @@ public final class TreeNN {
         }
     }
 
+    /** Runs with these command-line arguments (as {@link #main}, without exiting); returns the result line (also printed). */
+    public static String run(String... args) throws UsageException, IOException {
+        return run(RunOptions.parse(defaults(), args));
+    }
+
     /** Trains and evaluates; prints progress and returns the result line (also printed). */
     public static String run(RunOptions o) throws IOException {
         Path dir = o.data.resolve("sst-trees");
