@@ -26,7 +26,7 @@ import java.util.Map;
 public final class RnnLm {
     public static final int EMBED = 128, HIDDEN = 256;
     /** Graphs (each with its plans) kept for the most recently seen sentence lengths; older ones are dropped. */
-    static final int MAX_LENGTHS = 24;
+    public static final int MAX_LENGTHS = 24;
 
     private static RunOptions defaults() { return new RunOptions(2, 0.001, "adam"); }
 
@@ -60,12 +60,12 @@ public final class RnnLm {
      * graph's plan cache then holds the plan of its length, reused by every sentence of that
      * length (words and targets are inputs), while memory stays bounded.
      */
-    static final class Graphs extends LinkedHashMap<Integer, Graph> {
-        Graphs() { super(16, 0.75f, true); }
+    public static final class Graphs extends LinkedHashMap<Integer, Graph> {
+        public Graphs() { super(16, 0.75f, true); }
 
         @Override protected boolean removeEldestEntry(Map.Entry<Integer, Graph> eldest) { return size() > MAX_LENGTHS; }
 
-        Graph of(int length) { return computeIfAbsent(length, k -> new Graph()); }
+        public Graph of(int length) { return computeIfAbsent(length, k -> new Graph()); }
     }
 
     /** Runs with these command-line arguments (as {@link #main}, without exiting); returns the result line (also printed). */
