@@ -191,6 +191,7 @@ final class Compiler {
         // ---- plan one arena per dtype
         int nb = bufShape.size();
         Tensor[] buffers = new Tensor[nb];
+        List<Object> arenas = new ArrayList<>(2);
         long planned = 0, naive = 0, lower = 0;
         for (DType dt : DType.values()) {
             List<Integer> ids = new ArrayList<>();
@@ -210,7 +211,8 @@ final class Compiler {
             planned += a.arenaSize() * dt.bytes();
             if (a.arenaSize() > Integer.MAX_VALUE - 16) throw new IllegalStateException("compile: the " + dt + " arena needs "
                     + a.arenaSize() + " elements, more than one Java array holds");
-            Object arena = dt.newArray((int) a.arenaSize());
+            Object arena = g.planCache().arena(dt, (int) a.arenaSize());
+            arenas.add(arena);
             for (int j = 0; j < ids.size(); j++) {
                 int[] shape = bufShape.get(ids.get(j));
                 buffers[ids.get(j)] = new Tensor(arena, (int) a.offsets()[j], shape, Shapes.contiguousStrides(shape));
@@ -265,7 +267,7 @@ final class Compiler {
         for (int j = 0; j < wrtInfos.length; j++) wrtInfos[j] = infos[wrt.get(j).index()];
         return new Step(g, infos[out.index()], infos, mark, values, kept, forward.toArray(new Step.Exec[0]),
                 backward.toArray(new Step.Exec[0]), direct.toArray(new Op.Instruction[0]), seed == null ? null : values[seed.index()],
-                wrtInfos, gradTensors, gradSources, written, math, options, report);
+                wrtInfos, gradTensors, gradSources, written, math, options, report, arenas.toArray());
     }
 
     /**

@@ -12,12 +12,18 @@ import java.util.Objects;
  * the nodes, because a graph that is {@link Graph#reset() reset} recycles its node objects.
  */
 record NodeInfo(int index, Node.Kind kind, DType dtype, int[] shape, String name, Op op, Parameter parameter,
-                Tensor constant, int[] inputs, String describe) {
+                Tensor constant, int[] inputs) {
     static NodeInfo of(Node n) {
         int[] ins = new int[n.arity()];
         for (int k = 0; k < ins.length; k++) ins[k] = n.input(k).index();
         return new NodeInfo(n.index(), n.kind(), n.dtype(), n.shapeRef().clone(), n.name(), n.op(), n.parameter(),
-                n.constant(), ins, n.describe());
+                n.constant(), ins);
+    }
+
+    /** As {@link Node#describe()} of the node this snapshot was taken from (built only for messages). */
+    String describe() {
+        String label = name != null ? "'" + name + "'" : (op != null ? op.name() : kind.name().toLowerCase()) + "#" + index;
+        return label + " " + Shapes.str(shape);
     }
 
     int rank() { return shape.length; }

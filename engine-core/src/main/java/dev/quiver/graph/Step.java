@@ -52,6 +52,12 @@ public final class Step {
     private final int[] requestedKeep;
     private final PlanReport report;
     private final List<Parameter> parameters;
+    /** Plan cache bookkeeping (see {@link PlanCache}): structural hash, estimated bytes, chains. */
+    long cacheHash, cacheBytes;
+    Step bucketNext, lruPrev, lruNext;
+    /** The arena arrays this step's buffers live in, one per dtype used; null once evicted. */
+    private Object[] arenas;
+    private boolean evicted;
     private boolean accumulate;
     private boolean forwardValid;
     private boolean seedIsOne;
@@ -63,8 +69,9 @@ public final class Step {
      */
     Step(Graph graph, NodeInfo output, NodeInfo[] nodes, int forwardCount, Tensor[] values, boolean[] kept, Exec[] forward,
          Exec[] backward, Op.Instruction[] direct, Tensor seed, NodeInfo[] wrt, Tensor[] gradTensors, Tensor[] gradSources,
-         boolean[] written, TensorMath math, CompileOptions options, PlanReport report) {
+         boolean[] written, TensorMath math, CompileOptions options, PlanReport report, Object[] arenas) {
         this.graph = graph;
+        this.arenas = arenas;
         this.output = output;
         this.nodes = nodes;
         this.forwardCount = forwardCount;
@@ -150,6 +157,27 @@ public final class Step {
         return new Exec(wrt[j], ins, dst);
     }
 
+    /** Number of node snapshots and instructions (for the plan cache's size estimate). */
+    int nodeCount() { return nodes.length + forward.length + backward.length; }
+
+    /** Marks this step evicted from its plan cache and hands back its arenas for reuse. */
+    Object[] evict() {
+        evicted = true;
+        Object[] a = arenas;
+        arenas = new Object[0];
+        return a;
+    }
+
+    /** True once the plan cache evicted this step: it refuses to run, and its buffers belong to other steps. */
+    public boolean isEvicted() { return evicted; }
+
+    private void checkLive(String op) {
+        if (evicted) {
+            throw new IllegalStateException(op + ": this step (output " + output.describe() + ") was evicted from its plan cache "
+                    + "and its buffers recycled; compile the graph again (or give the graph a larger PlanCache)");
+        }
+    }
+
     void rebind(Graph g) {
         if (graph != g) graph = g;   // a rebuilt graph is usually the same object: skip the store and its GC barrier
     }
@@ -194,6 +222,7 @@ public final class Step {
      * {@code TensorMath.copy(src, step.input("x"))}); counts as feeding it.
      */
     public Tensor input(String name) {
+        checkLive("input");
         int j = inputSlot(name);
         fed[j] = true;
         forwardValid = false;
@@ -219,6 +248,7 @@ public final class Step {
     }
 
     private void feedSlot(int j, Tensor value) {
+        checkLive("feed");
         Tensor dst = values[inputs[j].index()];
         boolean ok = value.dtype() == dst.dtype() && value.rank() == dst.rank();
         for (int d = 0; ok && d < dst.rank(); d++) ok = value.dim(d) == dst.dim(d);
@@ -267,6 +297,7 @@ public final class Step {
 
     /** Runs the forward schedule on the current input buffers. */
     public Step forward() {
+        checkLive("forward");
         for (int j = 0; j < inputs.length; j++) if (!fed[j]) throw missing("forward", inputs[j]);
         run(forward);
         forwardValid = true;
@@ -308,6 +339,7 @@ public final class Step {
     }
 
     private void checkBackward() {
+        checkLive("backward");
         if (seed == null) throw new IllegalStateException("backward: this step was compiled for inference only");
         if (!forwardValid) throw new IllegalStateException("backward: call forward() first (after feeding the inputs)");
     }
@@ -341,6 +373,7 @@ public final class Step {
      * kept nodes. The tensor is a view of the step's buffers, overwritten by the next run.
      */
     public Tensor value(Node node) {
+        checkLive("value");
         checkOwn("value", node);
         int i = node.index();
         Tensor v = i < values.length ? values[i] : null;
@@ -356,7 +389,10 @@ public final class Step {
     public Tensor value(String name) { return value(graph.node(name)); }
 
     /** The value of the output. */
-    public Tensor output() { return values[output.index()]; }
+    public Tensor output() {
+        checkLive("output");
+        return values[output.index()];
+    }
 
     /** The gradient of the output with respect to a parameter or input node. */
     public Tensor grad(Node node) {
