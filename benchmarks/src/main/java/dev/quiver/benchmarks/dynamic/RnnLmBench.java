@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  * One training step of the {@code rnnlm} example's LSTM language model (embedding 128, hidden
  * 256, softmax over the 10k vocabulary, float32, Adam 0.001) per op, one PTB sentence per step
  * from a fixed rotating set (the first N of valid.txt): rebuild the sentence's graph, compile (a
- * plan per sentence length, kept for the 24 most recent lengths, as the example does), feed,
+ * plan per sentence length, in a cache of 512 MiB, as the example does), feed,
  * forward, backward, update. ops/s = sentences/s; words/s = ops/s x the mean words per sentence
  * printed at setup. Same sentences as {@code PyTorchRnnLmBench} (-Ppytorch).
  */
@@ -37,7 +37,7 @@ public class RnnLmBench {
     private List<int[]> inputs, targets;
     private LstmLm model;
     private Updates updates;
-    private RnnLm.Graphs graphs;
+    private Graph g;
     private CompileOptions training;
     private int next;
 
@@ -50,14 +50,13 @@ public class RnnLmBench {
         model = new LstmLm(data.vocab().size(), RnnLm.EMBED, RnnLm.HIDDEN, 1);
         updates = new Updates(model.parameters(), "adam", 0.001, math);
         training = CompileOptions.training().withMath(math);
-        graphs = new RnnLm.Graphs();
+        g = RnnLm.graph();
     }
 
     @Benchmark
     public double trainStep() {
         int[] in = inputs.get(next), out = targets.get(next);
         next = (next + 1) % inputs.size();
-        Graph g = graphs.of(in.length);
         g.reset();
         Node loss = model.loss(g, in.length);
         Step step = g.compile(loss, training);

@@ -4,6 +4,7 @@ import dev.quiver.examples.Options.UsageException;
 import dev.quiver.graph.CompileOptions;
 import dev.quiver.graph.Graph;
 import dev.quiver.graph.Node;
+import dev.quiver.graph.PlanCache;
 import dev.quiver.graph.Step;
 import dev.quiver.tensor.Rng;
 import dev.quiver.tensor.TensorMath;
@@ -12,10 +13,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * {@code ./quiver rnnlm}: an LSTM language model ({@link LstmLm}, embedding 128, hidden 256, softmax
@@ -25,8 +24,11 @@ import java.util.Map;
  */
 public final class RnnLm {
     public static final int EMBED = 128, HIDDEN = 256;
-    /** Graphs (each with its plans) kept for the most recently seen sentence lengths; older ones are dropped. */
-    public static final int MAX_LENGTHS = 24;
+    /**
+     * The plan cache's byte limit: sentences of one length share a plan, and a plan holds [length,
+     * vocabulary] buffers (several MB), more than the default 64 MiB keeps for a corpus's lengths.
+     */
+    public static final long PLAN_BYTES = 512L << 20;
 
     private static RunOptions defaults() { return new RunOptions(2, 0.001, "adam"); }
 
@@ -55,20 +57,11 @@ public final class RnnLm {
         }
     }
 
-    /**
-     * One graph per sentence length, least recently used dropped past {@link #MAX_LENGTHS}: a
-     * graph's plan cache then holds the plan of its length, reused by every sentence of that
-     * length (words and targets are inputs), while memory stays bounded.
-     */
-    public static final class Graphs extends LinkedHashMap<Integer, Graph> {
-        public Graphs() { super(16, 0.75f, true); }
-
-        @Override protected boolean removeEldestEntry(Map.Entry<Integer, Graph> eldest) { return size() > MAX_LENGTHS; }
-
-        public Graph of(int length) { return computeIfAbsent(length, k -> new Graph()); }
+    /** A graph for the model, with a plan cache sized for it (see {@link #PLAN_BYTES}). */
+    public static Graph graph() {
+        return new Graph(new PlanCache(PlanCache.DEFAULT_MAX_ENTRIES, PLAN_BYTES));
     }
 
-    /** Runs with these command-line arguments (as {@link #main}, without exiting); returns the result line (also printed). */
     public static String run(String... args) throws UsageException, IOException {
         return run(RunOptions.parse(defaults(), args));
     }
@@ -102,7 +95,7 @@ public final class RnnLm {
             targets.add(Ptb.targets(vocab, s));
         }
         Updates updates = new Updates(model.parameters(), o.optimizer, o.lr, math);
-        Graphs graphs = new Graphs();
+        Graph g = graph();
         CompileOptions training = CompileOptions.training().withMath(math);
         Rng rng = new Rng(o.seed);
         int[] order = new int[train.size()];
@@ -117,7 +110,6 @@ public final class RnnLm {
             long epochWords = 0;
             for (int k : order) {
                 int[] in = inputs.get(k), out = targets.get(k);
-                Graph g = graphs.of(in.length);
                 g.reset();
                 Node loss = model.loss(g, in.length);
                 Step step = g.compile(loss, training);
@@ -141,6 +133,7 @@ public final class RnnLm {
                     epoch, loss, Math.exp(loss), ppl, unigram, epochWords / ((evalStart - start) / 1e9),
                     (evalStart - start) / 1e9, (System.nanoTime() - evalStart) / 1e9);
         }
+        System.out.println(g.planCache());
         double seconds = trainNanos / 1e9;
         String result = String.format(Locale.ROOT,
                 "result: words_per_s=%.1f sent_per_s=%.2f ppl=%.2f unigram_ppl=%.2f heap_mb=%.1f epochs=%d sentences=%d words=%d first_loss=%.4f last_loss=%.4f",
@@ -151,13 +144,12 @@ public final class RnnLm {
 
     /** Perplexity over the sentences (every word and each sentence's {@code </s>} predicted). */
     public static double perplexity(LstmLm model, Vocab vocab, List<String[]> sentences, TensorMath math) {
-        Graphs graphs = new Graphs();
+        Graph g = graph();
         CompileOptions inference = CompileOptions.inferenceOnly().withMath(math);
         double nll = 0;
         long words = 0;
         for (String[] s : sentences) {
             int[] in = Ptb.inputs(vocab, s), out = Ptb.targets(vocab, s);
-            Graph g = graphs.of(in.length);
             g.reset();
             Step step = g.compile(model.loss(g, in.length), inference);
             model.feed(step, in, out);

@@ -97,7 +97,6 @@ public final class TreeNN {
                 double value = step.forward().output().item();
                 step.backward();
                 updates.step(step.parameters());
-                g.planCache().clear();   // every tree is a new structure: keep no plans (the cache is unbounded today)
                 lossSum += value;
                 lossTerms += t.size();
                 treeNodes += t.size();
@@ -114,6 +113,7 @@ public final class TreeNN {
                     epoch, epochLoss, 100 * devAcc, train.size() / ((evalStart - start) / 1e9),
                     (evalStart - start) / 1e9, (System.nanoTime() - evalStart) / 1e9);
         }
+        System.out.println(g.planCache());
         double seconds = trainNanos / 1e9;
         String result = String.format(Locale.ROOT,
                 "result: sent_per_s=%.2f dev_acc=%.4f nodes_per_s=%.0f tree_nodes_per_s=%.0f heap_mb=%.1f epochs=%d sentences=%d first_loss=%.4f last_loss=%.4f",
@@ -134,7 +134,6 @@ public final class TreeNN {
             int best = 0;
             for (int c = 1; c < TreeLstm.CLASSES; c++) if (logits.getFlat(c) > logits.getFlat(best)) best = c;
             if (best == t.rootLabel()) correct++;
-            g.planCache().clear();
         }
         return trees.isEmpty() ? Double.NaN : (double) correct / trees.size();
     }
