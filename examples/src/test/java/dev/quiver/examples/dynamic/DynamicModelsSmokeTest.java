@@ -77,13 +77,13 @@ class DynamicModelsSmokeTest {
 
     @Test
     void treennTrainsOnSyntheticTrees() throws Exception {
-        writeTrees("train.txt", 100, 1);
+        writeTrees("train.txt", 60, 1);
         writeTrees("dev.txt", 30, 2);
         String line = TreeNN.run("--data", dir.toString(), "--epochs", "2", "--lr", "0.01", "--progress", "5");
         Map<String, String> r = parseResult(line);
         for (String key : List.of("sent_per_s", "dev_acc", "nodes_per_s", "heap_mb", "epochs", "sentences")) assertTrue(r.containsKey(key), key + " in " + line);
         assertEquals("2", r.get("epochs"));
-        assertEquals("100", r.get("sentences"));
+        assertEquals("60", r.get("sentences"));
         assertTrue(Double.parseDouble(r.get("last_loss")) < Double.parseDouble(r.get("first_loss")), line);
         double acc = Double.parseDouble(r.get("dev_acc"));
         assertTrue(acc >= 0 && acc <= 1, line);
@@ -91,7 +91,7 @@ class DynamicModelsSmokeTest {
 
     @Test
     void rnnlmTrainsOnSyntheticSentences() throws Exception {
-        writeText("valid.txt", 40, 3);
+        writeText("valid.txt", 30, 3);
         writeText("test.txt", 20, 4);
         String line = RnnLm.run("--data", dir.toString(), "--epochs", "2", "--lr", "0.01", "--progress", "5");
         Map<String, String> r = parseResult(line);
