@@ -1,0 +1,70 @@
+package dev.quiver.benchmarks.dynamic;
+
+import dev.quiver.backend.Backends;
+import dev.quiver.examples.dynamic.Sst;
+import dev.quiver.examples.dynamic.TreeLstm;
+import dev.quiver.examples.dynamic.TreeNN;
+import dev.quiver.examples.dynamic.Updates;
+import dev.quiver.graph.CompileOptions;
+import dev.quiver.graph.Graph;
+import dev.quiver.graph.Node;
+import dev.quiver.graph.PlanCache;
+import dev.quiver.graph.Step;
+import dev.quiver.tensor.TensorMath;
+import org.openjdk.jmh.annotations.*;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One training step of the {@code treenn} example's binary TreeLSTM (embedding 128, hidden 128,
+ * float32, per-node softmax cross-entropy summed, Adam 0.001) per op, one SST tree per step from a
+ * fixed rotating set: reset the graph, build it for the tree, compile, forward, backward, update.
+ * The plan cache (16 entries, fewer than the trees) never hits: every step is a new structure, as
+ * in an epoch over the 8,544 training trees.
+ * ops/s = sentences/s; {@code -prof gc} gives bytes per sentence. Same trees as
+ * {@code PyTorchTreeLstmBench} (-Ppytorch). Issue 12's target: >= 250 sentences/s on one thread.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 5)
+@Measurement(iterations = 3, time = 5)
+@Fork(value = 1, jvmArgsAppend = "--add-modules=jdk.incubator.vector")
+public class TreeLstmBench {
+    @Param({"200"})
+    public int sentences;
+    @Param({"1"})
+    public int threads;
+
+    private List<Sst.Tree> trees;
+    private TreeLstm model;
+    private Updates updates;
+    private Graph g;
+    private CompileOptions training;
+    private int next;
+
+    @Setup
+    public void setup() {
+        var data = Workloads.trees("TreeLstmBench", sentences);
+        trees = data.trees();
+        TensorMath math = TensorMath.of(Backends.create(Backends.current().name(), threads));
+        model = new TreeLstm(data.vocab().size(), TreeNN.EMBED, TreeNN.HIDDEN, 1);
+        updates = new Updates(model.parameters(), "adam", 0.001, math);
+        training = CompileOptions.training().withMath(math);
+        g = new Graph(new PlanCache(16, PlanCache.DEFAULT_MAX_BYTES));   // fewer entries than trees: every step compiles anew
+    }
+
+    @Benchmark
+    public double trainStep() {
+        Sst.Tree t = trees.get(next);
+        next = (next + 1) % trees.size();
+        g.reset();
+        Node loss = model.loss(g, t);
+        Step step = g.compile(loss, training);
+        double value = step.forward().output().item();
+        step.backward();
+        updates.step(step.parameters());
+        return value;
+    }
+}

@@ -1,0 +1,94 @@
+package dev.quiver.examples.dynamic;
+
+import dev.quiver.graph.Graph;
+import dev.quiver.graph.Node;
+import dev.quiver.graph.Parameter;
+import dev.quiver.graph.Step;
+import dev.quiver.optim.Init;
+import dev.quiver.tensor.DType;
+import dev.quiver.tensor.Tensor;
+
+import java.util.List;
+
+import static dev.quiver.tensor.Index.all;
+import static dev.quiver.tensor.Index.range;
+
+/**
+ * An LSTM language model, float32, one graph per sentence: {@code x_t = E[w_t]},
+ * {@code [i, f, o, u] = W_x x_t + W_h h_{t-1} + b}, {@code c_t = σ(i) ⊙ tanh(u) + σ(f) ⊙ c_{t-1}},
+ * {@code h_t = σ(o) ⊙ tanh(c_t)}, {@code p(w_{t+1}) = softmax(W_out h_t + b_out)}; h_0 = c_0 = 0.
+ * The loss is the cross-entropy per predicted word, averaged over the sentence.
+ *
+ * <p>A sentence of n words is read as {@code </s> w_1 .. w_n} and predicts {@code w_1 .. w_n </s>}
+ * (L = n + 1 steps). Words and targets are fed as inputs named "x" and "y", so sentences of the same
+ * length share one compiled plan. Engine-specific: {@link #embed} and {@link #loss}'s last line
+ * (today one-hot inputs [L, vocab]; with lookups, an integer input [L] and
+ * {@code g.lookup(E, ids)}, and {@code g.softmaxCrossEntropy(logits, classes)}).
+ */
+public final class LstmLm {
+    private static final DType F32 = DType.F32;
+
+    public final int vocab, embed, hidden;
+    public final Parameter E, Wx, Wh, b, Wout, bout;
+    private final List<Parameter> parameters;
+
+    public LstmLm(int vocab, int embed, int hidden, long seed) {
+        this.vocab = vocab;
+        this.embed = embed;
+        this.hidden = hidden;
+        E = new Parameter("E", Init.uniform(F32, seed, -0.1, 0.1, vocab, embed));
+        Wx = new Parameter("W_x", Init.xavierUniform(F32, seed + 1, embed, 4 * hidden));
+        Wh = new Parameter("W_h", Init.xavierUniform(F32, seed + 2, hidden, 4 * hidden));
+        b = new Parameter("b", Tensor.zeros(F32, 1, 4 * hidden));
+        Wout = new Parameter("W_out", Init.xavierUniform(F32, seed + 3, hidden, vocab));
+        bout = new Parameter("b_out", Tensor.zeros(F32, 1, vocab));
+        parameters = List.of(E, Wx, Wh, b, Wout, bout);
+    }
+
+    public List<Parameter> parameters() { return parameters; }
+
+    public long size() {
+        long s = 0;
+        for (Parameter q : parameters) s += q.value().size();
+        return s;
+    }
+
+    /** The word vectors of the L input words, [L, embed]: today one-hot input "x" [L, vocab] times E. */
+    private Node embed(Graph g, int length) {
+        return g.input("x", F32, length, vocab).matmul(g.param(E));
+    }
+
+    /** The mean cross-entropy per predicted word of a sentence of {@code length} steps (inputs "x", "y"). */
+    public Node loss(Graph g, int length) {
+        int H = hidden;
+        Node xw = embed(g, length).matmul(g.param(Wx)).add(g.param(b));   // [L, 4H], input part of every step's gates
+        Node wh = length > 1 ? g.param(Wh) : null;
+        Node h = null, c = null;
+        Node[] hs = new Node[length];
+        for (int t = 0; t < length; t++) {
+            Node gates = xw.slice(range(t, t + 1), all());
+            if (h != null) gates = gates.add(h.matmul(wh));
+            Node sig = gates.slice(all(), range(0, 3 * H)).sigmoid();        // i, f, o
+            Node u = gates.slice(all(), range(3 * H, 4 * H)).tanh();
+            Node iu = sig.slice(all(), range(0, H)).mul(u);
+            c = c == null ? iu : iu.add(sig.slice(all(), range(H, 2 * H)).mul(c));
+            h = sig.slice(all(), range(2 * H, 3 * H)).mul(c.tanh());
+            hs[t] = h;
+        }
+        Node states = length == 1 ? hs[0] : g.concat(0, hs);
+        Node logits = states.matmul(g.param(Wout)).add(g.param(bout));     // [L, vocab]
+        return g.softmaxCrossEntropy(logits, g.input("y", F32, length, vocab));
+    }
+
+    /** Feeds a sentence's inputs and targets (word ids, {@code inputs.length == targets.length == L}) into a step of {@link #loss}. */
+    public void feed(Step step, int[] inputs, int[] targets) {
+        oneHot(step, "x", inputs);
+        oneHot(step, "y", targets);
+    }
+
+    private void oneHot(Step step, String name, int[] ids) {
+        Tensor t = step.input(name);
+        step.math().fill(t, 0);
+        for (int i = 0; i < ids.length; i++) t.setFlat(i * vocab + ids[i], 1);
+    }
+}

@@ -1,0 +1,136 @@
+package dev.quiver.examples.dynamic;
+
+import dev.quiver.backend.Backend;
+import dev.quiver.backend.Backends;
+import dev.quiver.examples.Options.UsageException;
+import dev.quiver.tensor.TensorMath;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/** The command line of {@code treenn} and {@code rnnlm}; every problem is one line (a {@link UsageException}). */
+public final class RunOptions {
+    public int epochs;
+    public int limit;            // training examples, 0 = all
+    public int evalLimit;        // evaluation examples, 0 = all
+    public Integer threads;
+    public String backend;
+    public Path data;
+    public long seed = 1;
+    public double lr;
+    public String optimizer;
+    public double progressSeconds = 10;
+    public boolean help;
+
+    RunOptions(int epochs, double lr, String optimizer) {
+        this.epochs = epochs;
+        this.lr = lr;
+        this.optimizer = optimizer;
+    }
+
+    public static String usage(String command, String what, RunOptions defaults) {
+        return String.format(Locale.ROOT, """
+                Usage: ./quiver %s [options]
+                %s
+                  --epochs N            passes over the training data (default %d)
+                  --limit N             train on the first N examples only (default: all)
+                  --eval-limit N        evaluate on the first N examples only (default: all)
+                  --data DIR            the shared data directory (default ../shared/data of the project root)
+                  --backend scalar|simd force a backend (default: the fastest available)
+                  --threads N           kernel threads (default: available processors, at most 8)
+                  --optimizer adam|sgd  (default %s)
+                  --lr X                learning rate (default %s)
+                  --seed N              seed for initialisation and shuffling (default 1)
+                  --progress SECONDS    seconds between progress lines (default 10)
+                  --help                this text
+                Ends with one line 'result: key=value ...'.
+                """, command, what, defaults.epochs, defaults.optimizer, defaults.lr);
+    }
+
+    public static RunOptions parse(RunOptions o, String... args) throws UsageException {
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i], value = null;
+            int eq = arg.indexOf('=');
+            if (arg.startsWith("--") && eq > 0) {
+                value = arg.substring(eq + 1);
+                arg = arg.substring(0, eq);
+            }
+            if (arg.equals("--help") || arg.equals("-h")) {
+                o.help = true;
+                continue;
+            }
+            if (!arg.startsWith("--")) throw new UsageException("unexpected argument '" + arg + "' (see --help)");
+            if (value == null) {
+                if (i + 1 >= args.length) throw new UsageException(arg + " needs a value (see --help)");
+                value = args[++i];
+            }
+            switch (arg) {
+                case "--epochs" -> o.epochs = positive(arg, value);
+                case "--limit" -> o.limit = positive(arg, value);
+                case "--eval-limit" -> o.evalLimit = positive(arg, value);
+                case "--data" -> {
+                    Path p = Path.of(value);
+                    if (!Files.isDirectory(p)) throw new UsageException("--data: no directory '" + value + "'");
+                    o.data = p;
+                }
+                case "--backend" -> o.backend = oneOf(arg, value, "scalar", "simd");
+                case "--threads" -> o.threads = positive(arg, value);
+                case "--optimizer" -> o.optimizer = oneOf(arg, value, "adam", "sgd");
+                case "--lr" -> o.lr = positiveReal(arg, value);
+                case "--seed" -> {
+                    try {
+                        o.seed = Long.parseLong(value);
+                    } catch (NumberFormatException e) {
+                        throw new UsageException("--seed must be an integer, got '" + value + "'");
+                    }
+                }
+                case "--progress" -> o.progressSeconds = positiveReal(arg, value);
+                default -> throw new UsageException("unknown option " + arg + " (see --help)");
+            }
+        }
+        if (o.data == null) o.data = DataDir.locate();
+        return o;
+    }
+
+    /** The math to run on, from --backend / --threads, printed with the reason. */
+    public TensorMath math() {
+        Backend b;
+        String why;
+        if (backend != null || threads != null) {
+            b = Backends.create(backend != null ? backend : Backends.current().name(), threads != null ? threads : Backends.defaultThreads());
+            why = backend != null ? "chosen with --backend" : "default backend, threads from --threads";
+        } else {
+            b = Backends.current();
+            why = Backends.selectionReason();
+        }
+        System.out.println("backend:  " + b.description() + " - " + why);
+        return TensorMath.of(b);
+    }
+
+    private static String oneOf(String option, String value, String... allowed) throws UsageException {
+        String v = value.toLowerCase(Locale.ROOT);
+        for (String a : allowed) if (a.equals(v)) return a;
+        throw new UsageException(option + " must be one of " + String.join(", ", allowed) + ", got '" + value + "'");
+    }
+
+    private static int positive(String option, String value) throws UsageException {
+        try {
+            int v = Integer.parseInt(value);
+            if (v > 0) return v;
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new UsageException(option + " must be a positive integer, got '" + value + "'");
+    }
+
+    private static double positiveReal(String option, String value) throws UsageException {
+        try {
+            double v = Double.parseDouble(value);
+            if (v > 0 && Double.isFinite(v)) return v;
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new UsageException(option + " must be a positive number, got '" + value + "'");
+    }
+}

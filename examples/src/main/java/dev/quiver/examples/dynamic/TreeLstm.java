@@ -1,0 +1,131 @@
+package dev.quiver.examples.dynamic;
+
+import dev.quiver.graph.Graph;
+import dev.quiver.graph.Node;
+import dev.quiver.graph.Parameter;
+import dev.quiver.optim.Init;
+import dev.quiver.tensor.DType;
+import dev.quiver.tensor.Tensor;
+
+import java.util.List;
+
+import static dev.quiver.tensor.Index.all;
+import static dev.quiver.tensor.Index.range;
+
+/**
+ * Binary TreeLSTM (Tai et al. 2015, the N-ary form with N = 2), float32, built as a new graph for
+ * every tree. Leaf j with word embedding x: {@code [i, o, u] = W_leaf x + b_leaf},
+ * {@code c = σ(i) ⊙ tanh(u)}, {@code h = σ(o) ⊙ tanh(c)}. Internal node with children (h_l, c_l),
+ * (h_r, c_r): {@code [i, f_l, f_r, o, u] = W [h_l; h_r] + b},
+ * {@code c = σ(i) ⊙ tanh(u) + σ(f_l) ⊙ c_l + σ(f_r) ⊙ c_r}, {@code h = σ(o) ⊙ tanh(c)}. Every node
+ * predicts its sentiment label through {@code softmax(W_out h + b_out)}; the training loss is the sum
+ * of the nodes' cross-entropies.
+ *
+ * <p>Everything engine-specific is in {@link #embed} (the leaves' word vectors) and {@link #loss}
+ * (the per-node cross-entropy), so switching to lookups and class-index losses is a few lines.
+ */
+public final class TreeLstm {
+    public static final int CLASSES = 5;
+    private static final DType F32 = DType.F32;
+
+    public final int vocab, embed, hidden;
+    public final Parameter E, Wleaf, bleaf, W, b, Wout, bout;
+    private final List<Parameter> parameters;
+
+    public TreeLstm(int vocab, int embed, int hidden, long seed) {
+        this.vocab = vocab;
+        this.embed = embed;
+        this.hidden = hidden;
+        E = new Parameter("E", Init.uniform(F32, seed, -0.1, 0.1, vocab, embed));
+        Wleaf = new Parameter("W_leaf", Init.xavierUniform(F32, seed + 1, embed, 3 * hidden));
+        bleaf = new Parameter("b_leaf", Tensor.zeros(F32, 1, 3 * hidden));
+        W = new Parameter("W", Init.xavierUniform(F32, seed + 2, 2 * hidden, 5 * hidden));
+        b = new Parameter("b", Tensor.zeros(F32, 1, 5 * hidden));
+        Wout = new Parameter("W_out", Init.xavierUniform(F32, seed + 3, hidden, CLASSES));
+        bout = new Parameter("b_out", Tensor.zeros(F32, 1, CLASSES));
+        parameters = List.of(E, Wleaf, bleaf, W, b, Wout, bout);
+    }
+
+    public List<Parameter> parameters() { return parameters; }
+
+    /** The graph's parameter nodes (each created once per build: a parameter may appear once per graph). */
+    private record Params(Node E, Node Wleaf, Node bleaf, Node W, Node b, Node Wout, Node bout) {}
+
+    private Params params(Graph g, Sst.Tree t) {
+        boolean internal = t.size() > 1;
+        return new Params(g.param(E), g.param(Wleaf), g.param(bleaf),
+                internal ? g.param(W) : null, internal ? g.param(b) : null, g.param(Wout), g.param(bout));
+    }
+
+    /**
+     * The leaves' word vectors, one [1, embed] node per leaf in leaf order. Today: one one-hot
+     * constant [leaves, vocab] times E, sliced into rows (one dense gradient of E per tree). With a
+     * lookup op: {@code g.lookup(p.E, wordId)} per leaf (sparse gradient).
+     */
+    private Node[] embed(Graph g, Params p, Sst.Tree t) {
+        int n = t.leaves();
+        Tensor oneHot = Tensor.zeros(F32, n, vocab);
+        for (int i = 0, leaf = 0; i < t.size(); i++) if (t.isLeaf(i)) oneHot.setFlat(leaf++ * vocab + t.word()[i], 1);
+        Node rows = g.constant(oneHot).matmul(p.E);
+        Node[] x = new Node[n];
+        for (int j = 0; j < n; j++) x[j] = rows.slice(range(j, j + 1), all());
+        return x;
+    }
+
+    /** Hidden states of every node, [1, hidden] each, in the tree's (post-)order. */
+    private Node[] hiddenStates(Graph g, Params p, Sst.Tree t) {
+        int n = t.size(), H = hidden;
+        Node[] h = new Node[n], c = new Node[n];
+        Node[] x = embed(g, p, t);
+        for (int i = 0, leaf = 0; i < n; i++) {
+            if (t.isLeaf(i)) {
+                Node gates = x[leaf++].matmul(p.Wleaf).add(p.bleaf);                  // [1, 3H]: i, o, u
+                Node sig = gates.slice(all(), range(0, 2 * H)).sigmoid();
+                Node u = gates.slice(all(), range(2 * H, 3 * H)).tanh();
+                c[i] = sig.slice(all(), range(0, H)).mul(u);
+                h[i] = sig.slice(all(), range(H, 2 * H)).mul(c[i].tanh());
+            } else {
+                int l = t.left()[i], r = t.right()[i];
+                Node gates = g.concat(1, h[l], h[r]).matmul(p.W).add(p.b);            // [1, 5H]: i, f_l, f_r, o, u
+                Node sig = gates.slice(all(), range(0, 4 * H)).sigmoid();
+                Node u = gates.slice(all(), range(4 * H, 5 * H)).tanh();
+                c[i] = g.addN(sig.slice(all(), range(0, H)).mul(u),
+                        sig.slice(all(), range(H, 2 * H)).mul(c[l]),
+                        sig.slice(all(), range(2 * H, 3 * H)).mul(c[r]));
+                h[i] = sig.slice(all(), range(3 * H, 4 * H)).mul(c[i].tanh());
+            }
+        }
+        return h;
+    }
+
+    /**
+     * The training loss of one tree: the sum over all nodes of the softmax cross-entropy of the
+     * node's label. Today: the nodes' logits stacked into [nodes, 5] against a one-hot constant
+     * (the fused loss averages over rows, hence the factor). With class-index losses:
+     * {@code g.softmaxCrossEntropy(logits, labels)} with an integer tensor of labels.
+     */
+    public Node loss(Graph g, Sst.Tree t) {
+        Params p = params(g, t);
+        Node[] h = hiddenStates(g, p, t);
+        int n = t.size();
+        Node all = n == 1 ? h[0] : g.concat(0, h);
+        Node logits = all.matmul(p.Wout).add(p.bout);
+        Tensor target = Tensor.zeros(F32, n, CLASSES);
+        for (int i = 0; i < n; i++) target.setFlat(i * CLASSES + t.label()[i], 1);
+        return g.softmaxCrossEntropy(logits, g.constant(target)).mul(n);
+    }
+
+    /** The root's logits [1, 5] (for prediction; compile inference-only). */
+    public Node rootLogits(Graph g, Sst.Tree t) {
+        Params p = params(g, t);
+        Node[] h = hiddenStates(g, p, t);
+        return h[t.root()].matmul(p.Wout).add(p.bout);
+    }
+
+    /** Number of parameters. */
+    public long size() {
+        long s = 0;
+        for (Parameter q : parameters) s += q.value().size();
+        return s;
+    }
+}
