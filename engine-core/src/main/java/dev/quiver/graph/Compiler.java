@@ -70,7 +70,8 @@ final class Compiler {
             h = h * 31 + (node.name() == null ? 0 : node.name().hashCode());
             h = h * 31 + (node.op() == null ? 0 : node.op().hashCode());
             for (int k = 0; k < node.arity(); k++) h = h * 31 + node.input(k).index();
-            h = h * 31 + System.identityHashCode(node.parameter()) + 7L * System.identityHashCode(node.constant());
+            h = h * 31 + System.identityHashCode(node.parameter());
+            if (!Graph.isData(node.constant())) h += 7L * System.identityHashCode(node.constant());
         }
         h = h * 31 + out.index();
         h = h * 31 + (o.inference() ? 1 : 0) + (o.checkFinite() ? 2 : 0) + (o.inputGradients() ? 4 : 0);
@@ -88,6 +89,8 @@ final class Compiler {
         boolean[] live = ancestors(fwd, roots, mark);
 
         Node seed = null;
+        boolean[] sparse = new boolean[mark];
+        List<Node> sinks = new ArrayList<>();
         List<Node> wrt = new ArrayList<>();
         List<Node> wrtGrads = new ArrayList<>();
         if (!options.inference()) {
@@ -103,6 +106,7 @@ final class Compiler {
             for (Node n : fwd) {
                 for (int i = 0; i < n.arity(); i++) if (needs[n.input(i).index()]) needs[n.index()] = true;
             }
+            sparse = sparseTables(fwd, live, mark, out, wrt);
             seed = g.internalInput(out.dtype(), out.shapeRef());
             @SuppressWarnings("unchecked")
             List<Node>[] contributions = new List[mark];
@@ -118,8 +122,15 @@ final class Compiler {
                 boolean[] needed = new boolean[n.arity()];
                 boolean any = false;
                 for (int k = 0; k < needed.length; k++) any |= needed[k] = needs[n.input(k).index()];
+                if (needed[0] && sparse[n.input(0).index()]) {
+                    // A lookup of a row-sparse table: its gradient rows go straight into the parameter's gradient.
+                    sinks.add(g.apply(new SparseRowGradient(n.input(0).parameter()), n.input(1), grad));
+                    needed[0] = false;
+                    any = false;
+                    for (int k = 1; k < needed.length; k++) any |= needed[k];
+                }
                 if (!any) continue;
-                Node[] vjps = n.op().vjp(n.inputs(), n, grad, needed);
+                Node[] vjps = n.op().vjp(n.inputsRef(), n, grad, needed);
                 for (int k = 0; k < needed.length; k++) {
                     if (!needed[k] || vjps[k] == null) continue;
                     Node in = n.input(k);
@@ -136,9 +147,12 @@ final class Compiler {
 
         List<Node> all = new ArrayList<>(g.nodes());
         int total = all.size();
+        boolean[] sparseTarget = new boolean[wrt.size()];
+        for (int j = 0; j < wrt.size(); j++) sparseTarget[j] = sparse.length > 0 && sparse[wrt.get(j).index()];
         List<Node> scheduleRoots = new ArrayList<>(roots);
         if (seed != null) scheduleRoots.add(seed);
         for (Node gn : wrtGrads) if (gn != null) scheduleRoots.add(gn);
+        scheduleRoots.addAll(sinks);
         boolean[] scheduled = ancestors(all, scheduleRoots, total);
         // named ancestors stay readable
         boolean[] kept = new boolean[total];
@@ -160,20 +174,20 @@ final class Compiler {
         }
 
         // ---- buffers
-        List<int[]> bufShape = new ArrayList<>();
-        List<DType> bufType = new ArrayList<>();
-        List<int[]> bufLife = new ArrayList<>();
+        List<int[]> bufShape = new ArrayList<>(total);
+        List<DType> bufType = new ArrayList<>(total);
+        List<int[]> bufLife = new ArrayList<>(total);
         int[] bufferOf = new int[total];
         Arrays.fill(bufferOf, -1);
         int[][] workOf = new int[total][];
         for (int i = 0; i < total; i++) {
             Node n = all.get(i);
             if (!scheduled[i]) continue;
-            if (n.kind() == Node.Kind.INPUT) {
+            if (n.kind() == Node.Kind.INPUT || n.kind() == Node.Kind.CONSTANT && Graph.isData(n.constant())) {
                 bufferOf[i] = newBuffer(bufShape, bufType, bufLife, n.shapeRef(), n.dtype(), 0, last);
             } else if (n.kind() == Node.Kind.OP && !n.isView()) {
                 bufferOf[i] = newBuffer(bufShape, bufType, bufLife, n.shapeRef(), n.dtype(), pos[i], pos[i]);
-                int[][] ws = n.op().workspace(n.inputs(), n.shapeRef());
+                int[][] ws = n.op().workspace(n.inputsRef(), n.shapeRef());
                 workOf[i] = new int[ws.length];
                 for (int w = 0; w < ws.length; w++) workOf[i][w] = newBuffer(bufShape, bufType, bufLife, ws[w], n.dtype(), pos[i], pos[i]);
             }
@@ -191,15 +205,17 @@ final class Compiler {
         // ---- plan one arena per dtype
         int nb = bufShape.size();
         Tensor[] buffers = new Tensor[nb];
+        List<Object> arenas = new ArrayList<>(2);
         long planned = 0, naive = 0, lower = 0;
         for (DType dt : DType.values()) {
-            List<Integer> ids = new ArrayList<>();
-            for (int b = 0; b < nb; b++) if (bufType.get(b) == dt) ids.add(b);
-            if (ids.isEmpty()) continue;
-            long[] sizes = new long[ids.size()];
-            int[] start = new int[ids.size()], end = new int[ids.size()];
-            for (int j = 0; j < ids.size(); j++) {
-                int b = ids.get(j);
+            int count = 0;
+            int[] ids = new int[nb];
+            for (int b = 0; b < nb; b++) if (bufType.get(b) == dt) ids[count++] = b;
+            if (count == 0) continue;
+            long[] sizes = new long[count];
+            int[] start = new int[count], end = new int[count];
+            for (int j = 0; j < count; j++) {
+                int b = ids[j];
                 sizes[j] = Shapes.size(bufShape.get(b));
                 start[j] = bufLife.get(b)[0];
                 end[j] = bufLife.get(b)[1];
@@ -210,10 +226,11 @@ final class Compiler {
             planned += a.arenaSize() * dt.bytes();
             if (a.arenaSize() > Integer.MAX_VALUE - 16) throw new IllegalStateException("compile: the " + dt + " arena needs "
                     + a.arenaSize() + " elements, more than one Java array holds");
-            Object arena = dt.newArray((int) a.arenaSize());
-            for (int j = 0; j < ids.size(); j++) {
-                int[] shape = bufShape.get(ids.get(j));
-                buffers[ids.get(j)] = new Tensor(arena, (int) a.offsets()[j], shape, Shapes.contiguousStrides(shape));
+            Object arena = g.planCache().arena(dt, (int) a.arenaSize());
+            arenas.add(arena);
+            for (int j = 0; j < count; j++) {
+                int[] shape = bufShape.get(ids[j]);
+                buffers[ids[j]] = new Tensor(arena, (int) a.offsets()[j], shape, Shapes.contiguousStrides(shape));
             }
         }
         PlanReport report = new PlanReport(planned, naive, lower, nb);
@@ -227,14 +244,17 @@ final class Compiler {
 
         // ---- bind values and instructions
         Tensor[] values = new Tensor[total];
-        List<Step.Exec> forward = new ArrayList<>(), backward = new ArrayList<>();
-        List<Op.Instruction> direct = new ArrayList<>();
+        List<Step.Exec> forward = new ArrayList<>(mark), backward = new ArrayList<>(total - mark);
+        List<Op.Instruction> direct = new ArrayList<>(total - mark);
+        NodeInfo[] infos = new NodeInfo[mark];
+        for (int i = 0; i < mark; i++) infos[i] = NodeInfo.of(all.get(i));
+        boolean describeBackward = options.checkFinite();
         for (int i = 0; i < total; i++) {
             if (!scheduled[i]) continue;
             Node n = all.get(i);
             switch (n.kind()) {
                 case PARAM -> values[i] = n.parameter().value();
-                case CONSTANT -> values[i] = n.constant();
+                case CONSTANT -> values[i] = bufferOf[i] >= 0 ? buffers[bufferOf[i]] : n.constant();
                 case INPUT -> values[i] = buffers[bufferOf[i]];
                 case OP -> {
                     Tensor[] ins = new Tensor[n.arity()];
@@ -245,7 +265,9 @@ final class Compiler {
                         values[i] = buffers[bufferOf[i]];
                         Tensor[] work = new Tensor[workOf[i].length];
                         for (int w = 0; w < work.length; w++) work[w] = buffers[workOf[i][w]];
-                        Step.Exec e = new Step.Exec(NodeInfo.of(n), n.op().bind(math, ins, values[i], work), values[i]);
+                        // Backward nodes are described only for the NaN check's messages.
+                        NodeInfo info = i < mark ? infos[i] : describeBackward ? NodeInfo.of(n) : null;
+                        Step.Exec e = new Step.Exec(info, n.op().bind(math, ins, values[i], work), values[i]);
                         (i < mark ? forward : backward).add(e);
                         // A final gradient with no other reader is also bound to write its target's gradient tensor itself.
                         if (i >= mark) direct.add(directTarget[i] < 0 ? null : n.op().bind(math, ins, gradTensors[directTarget[i]], work));
@@ -259,13 +281,36 @@ final class Compiler {
             gradSources[j] = wrtGrads.get(j) == null ? null : values[wrtGrads.get(j).index()];
             written[j] = wrtGrads.get(j) != null && directTarget[wrtGrads.get(j).index()] == j;
         }
-        NodeInfo[] infos = new NodeInfo[mark];
-        for (int i = 0; i < mark; i++) infos[i] = NodeInfo.of(all.get(i));
         NodeInfo[] wrtInfos = new NodeInfo[wrt.size()];
         for (int j = 0; j < wrtInfos.length; j++) wrtInfos[j] = infos[wrt.get(j).index()];
         return new Step(g, infos[out.index()], infos, mark, values, kept, forward.toArray(new Step.Exec[0]),
                 backward.toArray(new Step.Exec[0]), direct.toArray(new Op.Instruction[0]), seed == null ? null : values[seed.index()],
-                wrtInfos, gradTensors, gradSources, written, math, options, report);
+                wrtInfos, gradTensors, gradSources, written, sparseTarget, math, options, report, arenas.toArray());
+    }
+
+    /**
+     * The parameters whose gradient is row-sparse in this step: targets of rank >= 1 read by live
+     * nodes only as the table of a lookup ({@code take} along axis 0, the table as its first input),
+     * and not the output itself. Their lookups get a {@link SparseRowGradient} instead of the dense
+     * VJP, so a step costs O(rows looked up) however large the table.
+     */
+    private static boolean[] sparseTables(List<Node> fwd, boolean[] live, int mark, Node out, List<Node> wrt) {
+        boolean[] candidate = new boolean[mark];
+        for (Node w : wrt) if (w.kind() == Node.Kind.PARAM && w.rank() >= 1 && w != out) candidate[w.index()] = true;
+        boolean[] looked = new boolean[mark];
+        for (int i = 0; i < mark; i++) {
+            Node n = fwd.get(i);
+            if (!live[i] || n.kind() != Node.Kind.OP) continue;
+            boolean lookup = n.op() instanceof dev.quiver.ops.Take t && t.axis() == 0;
+            for (int k = 0; k < n.arity(); k++) {
+                int in = n.input(k).index();
+                if (!candidate[in]) continue;
+                if (lookup && k == 0) looked[in] = true;
+                else candidate[in] = false;   // any other use needs the dense gradient
+            }
+        }
+        for (int i = 0; i < mark; i++) candidate[i] &= looked[i];
+        return candidate;
     }
 
     /**

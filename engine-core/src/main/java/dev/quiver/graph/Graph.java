@@ -51,7 +51,7 @@ public final class Graph {
     private static final Node[] NO_INPUTS = new Node[0];
     private static final SoftmaxCrossEntropy SOFTMAX_CROSS_ENTROPY = new SoftmaxCrossEntropy();
 
-    private final NodeList nodes = new NodeList();
+    private NodeList nodes = new NodeList();
     /** Every node object this graph created, by index: reset() recycles them (no allocation on rebuilds). */
     private Node[] pool = new Node[16];
     private int pooled;
@@ -75,6 +75,19 @@ public final class Graph {
     int namesDiffering;
     private boolean unchangedSinceCompile;
 
+    /**
+     * Constants of at most this many elements are data, not structure: a rebuild that creates a
+     * new constant of the same shape and dtype (a one-hot target, a class index, a word id) reuses
+     * the compiled plan, and the step copies the constant's current value in at every forward.
+     * Larger constants are bound by reference: their identity is part of the plan's key (feed
+     * varying large values through an input instead).
+     */
+    public static final int DATA_CONSTANT_MAX = 1024;
+
+    static boolean isData(Tensor constant) {
+        return constant != null && constant.size() <= DATA_CONSTANT_MAX;
+    }
+
     /** A graph with its own plan cache. */
     public Graph() {
         this(new PlanCache());
@@ -93,6 +106,30 @@ public final class Graph {
      */
     public void reset() {
         nodes.size = 0;
+        // Two node pools alternate between builds: a node kept from the previous build is never an
+        // object of this one, so using it is detected (see #own) instead of aliasing a recycled node.
+        NodeList n = nodes; nodes = otherNodes; otherNodes = n;
+        Node[] p = pool; pool = otherPool; otherPool = p;
+        int c = pooled; pooled = otherPooled; otherPooled = c;
+        Step st = compiledStep; compiledStep = otherCompiledStep; otherCompiledStep = st;
+        c = compiledCount; compiledCount = otherCompiledCount; otherCompiledCount = c;
+        c = namesDiffering; namesDiffering = otherNamesDiffering; otherNamesDiffering = c;
+        boolean u = unchangedSinceCompile; unchangedSinceCompile = otherUnchanged; otherUnchanged = u;
+        nodes.size = 0;
+    }
+
+    /** The other pool's state, swapped in by the next {@link #reset()}. */
+    private NodeList otherNodes = new NodeList();
+    private Node[] otherPool = new Node[16];
+    private int otherPooled;
+    private Step otherCompiledStep;
+    private int otherCompiledCount = -1, otherNamesDiffering;
+    private boolean otherUnchanged;
+
+    /** True when {@code n} is a node of the current build (not one kept from before a reset). */
+    boolean isCurrent(Node n) {
+        int i = n.index();
+        return n.graph() == this && i < nodes.size && nodes.items[i] == n;
     }
 
     /** Records the step just compiled from the current nodes (see {@link #compiledStep}). */
@@ -159,7 +196,8 @@ public final class Graph {
             boolean sameTensor = p != null ? r.parameter() == p : c != null && r.constant() == c;
             boolean same = r.dtype() == dtype
                     && (sameTensor || (shapeOf != null ? sameShape(r.shapeRef(), shapeOf) : sameShape(r.shapeRef(), shape)));
-            track(same && r.kind() == kind && r.parameter() == p && r.constant() == c);
+            boolean sameConstant = r.constant() == c || r.kind() == Node.Kind.CONSTANT && isData(c) && isData(r.constant());
+            track(same && r.kind() == kind && r.parameter() == p && sameConstant);
             int[] s = same ? r.shapeRef() : shapeOf != null ? shapeOf.shape() : shape.clone();
             r.reinit(i, kind, null, NO_INPUTS, s, dtype, p, c, name, same);
         } else {
@@ -184,14 +222,26 @@ public final class Graph {
         return param(new Parameter(name, value));
     }
 
-    /** A node for an existing parameter, possibly shared with other graphs. */
+    /**
+     * The node of an existing parameter, possibly shared with other graphs. Asking twice in one
+     * build returns the same node (a parameter has one value per graph); another parameter object
+     * under a name already used is an error.
+     */
     public Node param(Parameter parameter) {
         Tensor v = parameter.value();
-        Node previous = checkName(parameter.name(), nameOwnerAtNext(parameter.name()));
+        Node owner = nameOwnerAtNext(parameter.name());
+        if (owner == null) {
+            Node existing = names.get(parameter.name());
+            if (existing != null && isLive(existing) && existing.parameter() == parameter) return existing;
+        }
+        Node previous = checkName(parameter.name(), owner);
         return register(parameter.name(), leaf(Node.Kind.PARAM, null, v, v.dtype(), parameter, null, parameter.name()), previous);
     }
 
-    /** A constant (not copied: changing the tensor changes later runs; its layout may be any view). */
+    /**
+     * A constant (not copied: changing the tensor changes later runs; its layout may be any view).
+     * Small constants ({@link #DATA_CONSTANT_MAX}) are data: rebuilding with another value reuses the plan.
+     */
     public Node constant(Tensor value) {
         return add(leaf(Node.Kind.CONSTANT, null, value, value.dtype(), null, value, null));
     }
@@ -360,7 +410,7 @@ public final class Graph {
     private Node make(Op op, Node[] inputs) {
         for (Node in : inputs) {
             if (in == null) throw new IllegalArgumentException(op.name() + ": null input");
-            if (in.graph() != this) own(op.name(), in);   // op.name() only on the error path: it may build a string
+            if (!isCurrent(in)) own(op.name(), in);   // op.name() only on the error path: it may build a string
         }
         if (inputs.length == 0) throw new IllegalArgumentException(op.name() + ": an op needs at least one input");
         DType dtype = op.dtype(inputs);
@@ -393,6 +443,13 @@ public final class Graph {
         if (node.graph() != this) {
             throw new IllegalArgumentException(op + ": node " + node.describe() + " belongs to another graph");
         }
+        if (!isCurrent(node)) throw stale(op, node);
+    }
+
+    static IllegalStateException stale(String op, Node node) {
+        return new IllegalStateException(op + ": node " + node.label() + " was built before the last reset() of its graph; "
+                + "nodes do not survive a reset (their objects are recycled by later builds): build it again, or keep "
+                + "its value as a tensor (step.value) and feed it as an input or constant");
     }
 
     // ------------------------------------------------------------------ elementwise

@@ -65,7 +65,7 @@ public final class Node {
         if (this.name != name) rename(name);
         this.view = op != null && op.isView(inputs);
         // Planned buffers and leaves are contiguous; a view is contiguous only if it is a reshape of a contiguous value.
-        this.contiguous = constant != null ? constant.isContiguous()
+        this.contiguous = constant != null ? Graph.isData(constant) || constant.isContiguous()
                 : !view || (op instanceof dev.quiver.ops.Shaping.Reshape && inputs[0].contiguous);
     }
 

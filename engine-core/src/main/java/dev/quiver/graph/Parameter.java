@@ -30,6 +30,89 @@ public final class Parameter {
         this.grad = Tensor.zeros(value.dtype(), value.shape());
     }
 
+    private Parameter(Parameter source) {
+        this.name = source.name;
+        this.value = source.value;
+        this.grad = Tensor.zeros(value.dtype(), value.shape());
+    }
+
+    /**
+     * A replica for another thread: the same name and the same value tensor (shared storage, so
+     * optimiser updates of this parameter are seen by the replica) with a gradient of its own. Give
+     * each thread its own graph built over replicas, run the threads' steps concurrently, then
+     * {@link #sumGradients} of the replicas into this parameter and step the optimiser on it.
+     */
+    public Parameter replica() { return new Parameter(this); }
+
+    /**
+     * Sets this gradient to the sum of the replicas' gradients, added in list order (so the result
+     * does not depend on which thread finished first), and marks it written. When every replica's
+     * gradient is row-sparse the sum is too and costs O(rows touched); otherwise it is dense.
+     *
+     * @throws IllegalArgumentException if a replica does not share this parameter's value
+     */
+    public void sumGradients(java.util.List<Parameter> replicas) {
+        boolean allSparse = true;
+        for (Parameter r : replicas) {
+            if (r.value != value) throw new IllegalArgumentException("sumGradients: " + r + " is not a replica of " + this);
+            allSparse &= r.sparseRows() != null;
+        }
+        if (allSparse) {
+            clearSparseRows();
+            RowSet rows = beginSparse();
+            int width = value.size() / value.dim(0);
+            for (Parameter r : replicas) {
+                RowSet rr = r.sparseRows;
+                for (int i = 0; i < rr.size(); i++) {
+                    int row = rr.row(i);
+                    rows.add(row);
+                    addRow(r.grad, row, width);
+                }
+            }
+        } else {
+            endSparse();
+            fillZero(grad);
+            for (Parameter r : replicas) {
+                if (r.sparseRows() != null) {
+                    int width = value.size() / value.dim(0);
+                    for (int i = 0; i < r.sparseRows.size(); i++) addRow(r.grad, r.sparseRows.row(i), width);
+                } else {
+                    for (int i = 0, n = grad.size(); i < n; i++) grad.setFlat(i, grad.getFlat(i) + r.grad.getFlat(i));
+                }
+            }
+        }
+        markGradientWritten();
+    }
+
+    private void addRow(Tensor from, int row, int width) {
+        Object src = from.data(), dst = grad.data();
+        int base = row * width;
+        if (dst instanceof double[] d) {
+            double[] a = (double[]) src;
+            for (int k = base; k < base + width; k++) d[k] += a[k];
+        } else {
+            float[] f = (float[]) dst, a = (float[]) src;
+            for (int k = base; k < base + width; k++) f[k] += a[k];
+        }
+    }
+
+    private static void fillZero(Tensor t) {
+        if (t.data() instanceof double[] d) java.util.Arrays.fill(d, 0);
+        else java.util.Arrays.fill((float[]) t.data(), 0);
+    }
+
+    /** Zeroes the gradient rows the last sparse backward wrote and forgets them (no effect when dense). */
+    void clearSparseRows() {
+        if (!sparse) return;
+        int width = value.size() / value.dim(0);
+        for (int i = 0; i < sparseRows.size(); i++) {
+            int base = sparseRows.row(i) * width;
+            if (grad.data() instanceof double[] d) java.util.Arrays.fill(d, base, base + width, 0);
+            else java.util.Arrays.fill((float[]) grad.data(), base, base + width, 0);
+        }
+        sparseRows.clear();
+    }
+
     public String name() { return name; }
 
     /** The current value, modified in place by optimisers. */
@@ -53,6 +136,18 @@ public final class Parameter {
         }
         sparse = true;
         return sparseRows;
+    }
+
+    /**
+     * Prepares a backward pass that writes this gradient row-sparse: when overwriting, the rows of
+     * the last sparse gradient are zeroed (O(rows)), or the whole gradient once after a dense one;
+     * when accumulating, rows add to what is there.
+     */
+    void beginSparseBackward(boolean accumulate) {
+        if (accumulate) return;
+        if (sparse) clearSparseRows();
+        else fillZero(grad);
+        beginSparse();
     }
 
     /** Switches the gradient to dense mode. */

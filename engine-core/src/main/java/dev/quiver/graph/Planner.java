@@ -7,10 +7,18 @@ import java.util.stream.IntStream;
 /**
  * Static memory planning over live intervals (XLA's heap simulator; Pisarchyk and Lee,
  * arXiv 2001.03288). Buffer i lives over schedule positions {@code [start[i], end[i]]}
- * (inclusive); two buffers may share memory only when their intervals are disjoint. Offsets are
- * assigned greedily, largest buffer first, each into the smallest gap that fits between the
- * already placed buffers it overlaps in time (best fit); a second pass in order of first use is
- * tried too and the smaller arena kept. Sizes are in elements of one dtype.
+ * (inclusive); two buffers may share memory only when their intervals are disjoint. Sizes are in
+ * elements of one dtype.
+ *
+ * <p>Two strategies. Small plans (up to {@link #BEST_FIT_LIMIT} buffers: static models, where the
+ * arena is large and planned once) are placed greedily, largest buffer first, each into the
+ * smallest gap between the already placed buffers it overlaps in time (best fit), a second pass in
+ * order of first use tried too, and the smallest arena of those and of the linear strategy kept:
+ * that search is quadratic, but bounded by the limit. Larger plans (dynamic graphs, a new structure
+ * per example) are placed in O(n log n): a sweep in schedule order frees buffers whose interval has
+ * ended onto a free list per exact size and takes a new buffer's slot from its size's list, else
+ * from the end of the arena. Dynamic graphs have few distinct sizes (hidden-size vectors, gate
+ * blocks, scalars), so exact-size reuse packs them nearly as well as best fit.
  */
 final class Planner {
     private Planner() {}
@@ -18,7 +26,95 @@ final class Planner {
     /** Offsets and the arena size. */
     record Assignment(long[] offsets, long arenaSize) {}
 
+    /** Plans with at most this many buffers also try the quadratic best-fit placements. */
+    static final int BEST_FIT_LIMIT = 96;
+
     static Assignment plan(long[] sizes, int[] start, int[] end) {
+        Assignment linear = sweep(sizes, start, end);
+        if (sizes.length > BEST_FIT_LIMIT) return linear;
+        Assignment fit = bestFit(sizes, start, end);
+        return fit.arenaSize <= linear.arenaSize ? fit : linear;
+    }
+
+    /**
+     * The O(n log n) placement: buffers in order of first use; before each, every buffer whose
+     * interval ended earlier returns its slot to the free list of its exact size.
+     */
+    static Assignment sweep(long[] sizes, int[] start, int[] end) {
+        int n = sizes.length;
+        long[] offsets = new long[n];
+        if (n == 0) return new Assignment(offsets, 0);
+        // Size classes: buffers sorted by size, equal sizes share a class (primitive sorts, no boxing).
+        long[] keyed = new long[n];
+        for (int i = 0; i < n; i++) keyed[i] = sizes[i] << 31 | i;   // sizes < 2^31 elements (one Java array)
+        Arrays.sort(keyed);
+        int[] sizeClass = new int[n];
+        int classes = 0;
+        for (int k = 0; k < n; k++) {
+            int i = (int) (keyed[k] & 0x7fffffffL);
+            if (k > 0 && sizes[i] != sizes[(int) (keyed[k - 1] & 0x7fffffffL)]) classes++;
+            sizeClass[i] = classes;
+        }
+        int[] freeHead = new int[classes + 1];
+        Arrays.fill(freeHead, -1);
+        int[] nextFree = new int[n];
+        for (int i = 0; i < n; i++) keyed[i] = (long) start[i] << 31 | i;
+        Arrays.sort(keyed);
+        // Live buffers in a binary min-heap on end position.
+        long[] heap = new long[n];
+        int live = 0;
+        long arena = 0;
+        for (int k = 0; k < n; k++) {
+            int i = (int) (keyed[k] & 0x7fffffffL);
+            while (live > 0 && (int) (heap[0] >>> 31) < start[i]) {
+                int j = (int) (heap[0] & 0x7fffffffL);
+                heap[0] = heap[--live];
+                siftDown(heap, live);
+                nextFree[j] = freeHead[sizeClass[j]];
+                freeHead[sizeClass[j]] = j;
+            }
+            if (sizes[i] == 0) continue;
+            int c = sizeClass[i], slot = freeHead[c];
+            if (slot >= 0) {
+                freeHead[c] = nextFree[slot];
+                offsets[i] = offsets[slot];
+            } else {
+                offsets[i] = arena;
+                arena += sizes[i];
+            }
+            heap[live] = (long) end[i] << 31 | i;
+            siftUp(heap, live++);
+        }
+        return new Assignment(offsets, arena);
+    }
+
+    private static void siftUp(long[] heap, int k) {
+        long x = heap[k];
+        while (k > 0) {
+            int parent = (k - 1) >>> 1;
+            if (heap[parent] <= x) break;
+            heap[k] = heap[parent];
+            k = parent;
+        }
+        heap[k] = x;
+    }
+
+    private static void siftDown(long[] heap, int size) {
+        if (size == 0) return;
+        long x = heap[0];
+        int k = 0;
+        while (true) {
+            int child = 2 * k + 1;
+            if (child >= size) break;
+            if (child + 1 < size && heap[child + 1] < heap[child]) child++;
+            if (x <= heap[child]) break;
+            heap[k] = heap[child];
+            k = child;
+        }
+        heap[k] = x;
+    }
+
+    private static Assignment bestFit(long[] sizes, int[] start, int[] end) {
         Integer[] bySize = IntStream.range(0, sizes.length).boxed().toArray(Integer[]::new);
         Arrays.sort(bySize, Comparator.<Integer>comparingLong(i -> -sizes[i]).thenComparingInt(i -> start[i]));
         Assignment a = place(bySize, sizes, start, end);

@@ -37,13 +37,20 @@ public final class Step {
     private final Exec[] backward;
     private final Op.Instruction[] forwardInstructions;
     /** The backward schedule with its gradient copy-outs bound for overwriting, and for accumulating (chosen per run). */
-    private final Op.Instruction[] backwardInstructions, backwardAccumulating;
+    private final Op.Instruction[] backwardInstructions;
+    /** Built on the first accumulating backward (most steps never accumulate). */
+    private Op.Instruction[] backwardAccumulating;
+    private final Op.Instruction[] directInstructions;
+    private final Exec[] backwardBare;
+    private final boolean[] writtenDirectly;
     private final Tensor seed;
     private final NodeInfo[] wrt;
     private final Tensor[] gradTensors;
     private final Tensor[] gradSources;
     private final int[] wrtSlot;
     private final NodeInfo[] inputs;
+    /** Indices of the data constants (see {@link Graph#DATA_CONSTANT_MAX}), copied into their buffers at each forward. */
+    private final int[] constantSlots;
     private final boolean[] fed;
     private final TensorMath math;
     private final boolean checkFinite;
@@ -52,6 +59,16 @@ public final class Step {
     private final int[] requestedKeep;
     private final PlanReport report;
     private final List<Parameter> parameters;
+    private final Parameter[] paramArray;
+    /** Parameters whose gradient this step writes row-sparse (lookup tables), and the others. */
+    private final Parameter[] sparseParams, denseParams;
+    private final boolean[] sparseTarget;
+    /** Plan cache bookkeeping (see {@link PlanCache}): structural hash, estimated bytes, chains. */
+    long cacheHash, cacheBytes;
+    Step bucketNext, lruPrev, lruNext;
+    /** The arena arrays this step's buffers live in, one per dtype used; null once evicted. */
+    private Object[] arenas;
+    private boolean evicted;
     private boolean accumulate;
     private boolean forwardValid;
     private boolean seedIsOne;
@@ -63,8 +80,10 @@ public final class Step {
      */
     Step(Graph graph, NodeInfo output, NodeInfo[] nodes, int forwardCount, Tensor[] values, boolean[] kept, Exec[] forward,
          Exec[] backward, Op.Instruction[] direct, Tensor seed, NodeInfo[] wrt, Tensor[] gradTensors, Tensor[] gradSources,
-         boolean[] written, TensorMath math, CompileOptions options, PlanReport report) {
+         boolean[] written, boolean[] sparseTarget, TensorMath math, CompileOptions options, PlanReport report,
+         Object[] arenas) {
         this.graph = graph;
+        this.arenas = arenas;
         this.output = output;
         this.nodes = nodes;
         this.forwardCount = forwardCount;
@@ -89,12 +108,26 @@ public final class Step {
             if (wrt[j].kind() == Node.Kind.PARAM) params.add(wrt[j].parameter());
         }
         this.parameters = Collections.unmodifiableList(params);
+        List<Parameter> sparseParams = new ArrayList<>(), denseParams = new ArrayList<>();
+        for (int j = 0; j < wrt.length; j++) {
+            if (wrt[j].kind() == Node.Kind.PARAM) (sparseTarget[j] ? sparseParams : denseParams).add(wrt[j].parameter());
+        }
+        this.sparseParams = sparseParams.toArray(new Parameter[0]);
+        this.denseParams = denseParams.toArray(new Parameter[0]);
+        this.sparseTarget = sparseTarget;
+        this.paramArray = params.toArray(new Parameter[0]);
         List<NodeInfo> ins = new ArrayList<>();
         for (int i = 0; i < forwardCount; i++) {
             if (nodes[i].kind() == Node.Kind.INPUT && values[i] != null) ins.add(nodes[i]);
         }
         this.inputs = ins.toArray(new NodeInfo[0]);
         this.fed = new boolean[inputs.length];
+        int dataConstants = 0;
+        for (int i = 0; i < forwardCount; i++) if (nodes[i].kind() == Node.Kind.CONSTANT && nodes[i].constant() == null && values[i] != null) dataConstants++;
+        this.constantSlots = new int[dataConstants];
+        for (int i = 0, k = 0; i < forwardCount; i++) {
+            if (nodes[i].kind() == Node.Kind.CONSTANT && nodes[i].constant() == null && values[i] != null) constantSlots[k++] = i;
+        }
         Exec[] bw = backward;
         if (seed != null) {
             Exec[] withCopies = java.util.Arrays.copyOf(backward, backward.length + wrt.length);
@@ -108,7 +141,9 @@ public final class Step {
         this.backward = bw;
         this.forwardInstructions = dev.quiver.ops.Bound.chain(instructions(forward));
         this.backwardInstructions = backwardProgram(backward, direct, written, seed != null, false);
-        this.backwardAccumulating = backwardProgram(backward, direct, written, seed != null, true);
+        this.directInstructions = direct;
+        this.backwardBare = backward;
+        this.writtenDirectly = written;
     }
 
     private static Op.Instruction[] instructions(Exec[] program) {
@@ -128,6 +163,7 @@ public final class Step {
         for (int q = 0; !accumulating && q < direct.length; q++) if (direct[q] != null) program.set(q, direct[q]);
         for (int j = 0; training && j < wrt.length; j++) {
             Tensor src = gradSources[j], dst = gradTensors[j];
+            if (sparseTarget[j]) continue;   // written row by row by its sparse_row_gradient nodes
             if (src == null) {
                 if (!accumulating) program.add(m -> m.fill(dst, 0));   // the output does not depend on this target
             } else if (accumulating || !written[j]) {
@@ -140,7 +176,9 @@ public final class Step {
     private Exec copyOut(int j) {
         Tensor src = gradSources[j], dst = gradTensors[j];
         Op.Instruction ins;
-        if (src == null) {
+        if (sparseTarget[j]) {
+            ins = m -> { };
+        } else if (src == null) {
             ins = m -> { if (!accumulate) m.fill(dst, 0); };   // the output does not depend on this target
         } else {
             Op.Instruction overwrite = dev.quiver.ops.Bound.copy(math, src, dst, false);
@@ -148,6 +186,27 @@ public final class Step {
             ins = m -> (accumulate ? add : overwrite).run(m);
         }
         return new Exec(wrt[j], ins, dst);
+    }
+
+    /** Number of node snapshots and instructions (for the plan cache's size estimate). */
+    int nodeCount() { return nodes.length + forward.length + backward.length; }
+
+    /** Marks this step evicted from its plan cache and hands back its arenas for reuse. */
+    Object[] evict() {
+        evicted = true;
+        Object[] a = arenas;
+        arenas = new Object[0];
+        return a;
+    }
+
+    /** True once the plan cache evicted this step: it refuses to run, and its buffers belong to other steps. */
+    public boolean isEvicted() { return evicted; }
+
+    private void checkLive(String op) {
+        if (evicted) {
+            throw new IllegalStateException(op + ": this step (output " + output.describe() + ") was evicted from its plan cache "
+                    + "and its buffers recycled; compile the graph again (or give the graph a larger PlanCache)");
+        }
     }
 
     void rebind(Graph g) {
@@ -194,6 +253,7 @@ public final class Step {
      * {@code TensorMath.copy(src, step.input("x"))}); counts as feeding it.
      */
     public Tensor input(String name) {
+        checkLive("input");
         int j = inputSlot(name);
         fed[j] = true;
         forwardValid = false;
@@ -219,6 +279,7 @@ public final class Step {
     }
 
     private void feedSlot(int j, Tensor value) {
+        checkLive("feed");
         Tensor dst = values[inputs[j].index()];
         boolean ok = value.dtype() == dst.dtype() && value.rank() == dst.rank();
         for (int d = 0; ok && d < dst.rank(); d++) ok = value.dim(d) == dst.dim(d);
@@ -231,8 +292,18 @@ public final class Step {
         forwardValid = false;
     }
 
+    private void copyConstants() {
+        List<Node> now = graph.nodes();
+        for (int i : constantSlots) copyIn(now.get(i).constant(), values[i]);
+    }
+
     /** dst = value (same shape and dtype, checked): one kernel call for a contiguous value, else the general copy. */
     private void copyIn(Tensor value, Tensor dst) {
+        if (value.isContiguous() && (value.size() <= 16 || !dst.dtype().isFloating())) {
+            // Tiny values (targets, indices) and index tensors: one arraycopy, cheaper than a kernel call.
+            System.arraycopy(value.data(), value.offset(), dst.data(), dst.offset(), dst.size());
+            return;
+        }
         if (!value.isContiguous()) {
             math.copy(value, dst);
             return;
@@ -267,7 +338,9 @@ public final class Step {
 
     /** Runs the forward schedule on the current input buffers. */
     public Step forward() {
+        checkLive("forward");
         for (int j = 0; j < inputs.length; j++) if (!fed[j]) throw missing("forward", inputs[j]);
+        if (constantSlots.length > 0) copyConstants();
         run(forward);
         forwardValid = true;
         return this;
@@ -289,7 +362,6 @@ public final class Step {
             seedIsOne = true;
         }
         run(backward);
-        markGradientsWritten();
         return this;
     }
 
@@ -305,23 +377,78 @@ public final class Step {
         math.copy(outputGradient, seed);
         seedIsOne = false;
         run(backward);
-        markGradientsWritten();
         return this;
     }
 
-    /** Advances the gradient version of every parameter this backward pass wrote (optimisers skip stale ones). */
-    private void markGradientsWritten() {
-        for (int i = 0, n = parameters.size(); i < n; i++) parameters.get(i).markGradientWritten();
-    }
-
     private void checkBackward() {
+        checkLive("backward");
         if (seed == null) throw new IllegalStateException("backward: this step was compiled for inference only");
         if (!forwardValid) throw new IllegalStateException("backward: call forward() first (after feeding the inputs)");
     }
 
+    private static final java.lang.invoke.VarHandle RUNNER;
+    static {
+        try {
+            RUNNER = java.lang.invoke.MethodHandles.lookup().findVarHandle(Step.class, "runner", Thread.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+    /** The thread inside forward or backward, else null: a step is used by one thread at a time. */
+    @SuppressWarnings("unused")
+    private volatile Thread runner;
+
     private void run(Exec[] program) {
+        Thread me = Thread.currentThread();
+        if (!RUNNER.compareAndSet(this, (Thread) null, me)) {
+            Thread other = runner;
+            throw new IllegalStateException((program == forward ? "forward" : "backward") + ": this step (output "
+                    + output.describe() + ") is running on thread '" + (other == null ? "?" : other.getName()) + "'; a step "
+                    + "is not thread-safe. Give each thread its own graph and step, over Parameter.replica() of the shared "
+                    + "parameters (see Parameter#replica)");
+        }
+        try {
+            boolean backwardPass = program != forward;
+            if (backwardPass) for (Parameter p : sparseParams) p.beginSparseBackward(accumulate);
+            runProgram(program);
+            if (backwardPass) {
+                for (Parameter p : denseParams) p.endSparse();
+                for (Parameter p : paramArray) p.markGradientWritten();
+            }
+        } catch (IndexOutOfBoundsException | IllegalArgumentException e) {
+            if (program != forward) throw e;
+            throw located(e);
+        } finally {
+            RUNNER.setRelease(this, (Thread) null);
+        }
+    }
+
+    /**
+     * Bad data found by an instruction (an index out of range): forward again one instruction at a
+     * time (forward writes only this step's buffers) to name the node whose instruction throws.
+     */
+    private RuntimeException located(RuntimeException e) {
+        for (Exec x : forward) {
+            try {
+                x.instruction().run(math);
+            } catch (RuntimeException again) {
+                NodeInfo n = x.node();
+                String what = (n.op() != null ? n.op().name() : n.kind().name().toLowerCase()) + " node " + n.describe();
+                if (again instanceof IndexOutOfBoundsException) {
+                    return new IndexOutOfBoundsException("forward: " + what + ": " + again.getMessage());
+                }
+                return new IllegalArgumentException("forward: " + what + ": " + again.getMessage(), again);
+            }
+        }
+        return e;
+    }
+
+    private void runProgram(Exec[] program) {
         TensorMath m = math;
         if (!checkFinite) {
+            if (accumulate && backwardAccumulating == null && program != forward) {
+                backwardAccumulating = backwardProgram(backwardBare, directInstructions, writtenDirectly, seed != null, true);
+            }
             Op.Instruction[] plain = program == forward ? forwardInstructions : accumulate ? backwardAccumulating : backwardInstructions;
             for (Op.Instruction i : plain) i.run(m);
             return;
@@ -348,6 +475,7 @@ public final class Step {
      * kept nodes. The tensor is a view of the step's buffers, overwritten by the next run.
      */
     public Tensor value(Node node) {
+        checkLive("value");
         checkOwn("value", node);
         int i = node.index();
         Tensor v = i < values.length ? values[i] : null;
@@ -363,7 +491,10 @@ public final class Step {
     public Tensor value(String name) { return value(graph.node(name)); }
 
     /** The value of the output. */
-    public Tensor output() { return values[output.index()]; }
+    public Tensor output() {
+        checkLive("output");
+        return values[output.index()];
+    }
 
     /** The gradient of the output with respect to a parameter or input node. */
     public Tensor grad(Node node) {
@@ -413,5 +544,6 @@ public final class Step {
 
     private void checkOwn(String op, Node node) {
         if (node.graph() != graph) throw new IllegalArgumentException(op + ": node " + node.describe() + " belongs to another graph");
+        if (!graph.isCurrent(node)) throw Graph.stale(op, node);
     }
 }

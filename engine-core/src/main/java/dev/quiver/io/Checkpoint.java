@@ -15,8 +15,8 @@ import java.util.SequencedMap;
 import java.util.zip.CRC32C;
 
 /**
- * A training checkpoint: named tensors (parameters, optimiser moments, ...) and metadata (step
- * count, RNG state, hyper-parameters), saved so that a crash at any moment leaves either the
+ * A training checkpoint: named tensors (parameters, optimiser moments, and index or mask tensors
+ * of any dtype: F32, F64, I32, I64, BOOL) and metadata (step count, RNG state, hyper-parameters), saved so that a crash at any moment leaves either the
  * previous checkpoint or the new one, and verified by a CRC32C checksum on load.
  *
  * <pre>{@code
@@ -155,7 +155,12 @@ public final class Checkpoint {
             throw new IllegalArgumentException("Checkpoint.copyInto: '" + name + "' is " + source.dtype() + " "
                     + Shapes.str(source.shape()) + " but the target is " + target.dtype() + " " + Shapes.str(target.shape()));
         }
-        for (int i = 0; i < source.size(); i++) target.setFlat(i, source.getFlat(i));
+        switch (source.dtype()) {
+            case F64, F32 -> { for (int i = 0; i < source.size(); i++) target.setFlat(i, source.getFlat(i)); }
+            case I32 -> { for (int i = 0; i < source.size(); i++) target.setIntFlat(i, source.getIntFlat(i)); }
+            case I64 -> { for (int i = 0; i < source.size(); i++) target.setLongFlat(i, source.getLongFlat(i)); }
+            case BOOL -> { for (int i = 0; i < source.size(); i++) target.setBoolFlat(i, source.getBoolFlat(i)); }
+        }
     }
 
     /**

@@ -11,10 +11,38 @@ import java.util.zip.Checksum;
 
 /**
  * Moves tensor elements between storage arrays and bytes, in bounded chunks so that no byte
- * array of the whole tensor is ever built. The one place that knows how float32 and float64
- * elements are encoded.
+ * array of the whole tensor is ever built. The one place that knows how elements are encoded:
+ * IEEE floats, two's-complement integers, and BOOL as one byte 0 or 1.
  */
 final class Elements {
+    /**
+     * How elements are stored in a file, and the dtype they are read into. Each dtype writes as
+     * its own encoding; the narrow integer encodings are read only, widened into I32.
+     */
+    enum Encoding {
+        F32(4, DType.F32), F64(8, DType.F64), I32(4, DType.I32), I64(8, DType.I64), BOOL(1, DType.BOOL),
+        I8(1, DType.I32), U8(1, DType.I32), I16(2, DType.I32), U16(2, DType.I32);
+
+        final int width;
+        final DType dtype;
+
+        Encoding(int width, DType dtype) {
+            this.width = width;
+            this.dtype = dtype;
+        }
+
+        /** The encoding a dtype is written in. */
+        static Encoding of(DType dtype) {
+            return switch (dtype) {
+                case F32 -> F32;
+                case F64 -> F64;
+                case I32 -> I32;
+                case I64 -> I64;
+                case BOOL -> BOOL;
+            };
+        }
+    }
+
     /** Large enough to amortise system calls, small enough to stay in L2. */
     static final int CHUNK = 1 << 20;
 
@@ -57,17 +85,29 @@ final class Elements {
         int perChunk = buffer.capacity() / t.dtype().bytes();
         int n = t.size();
         boolean contiguous = t.isContiguous();
+        int at = t.offset();
         for (int start = 0; start < n; start += perChunk) {
             int count = Math.min(perChunk, n - start);
             buffer.clear();
-            if (contiguous && t.dtype() == DType.F64) {
-                buffer.asDoubleBuffer().put(t.f64(), t.offset() + start, count);
-            } else if (contiguous) {
-                buffer.asFloatBuffer().put(t.f32(), t.offset() + start, count);
-            } else if (t.dtype() == DType.F64) {
-                for (int i = 0; i < count; i++) buffer.putDouble(i * 8, t.getFlat(start + i));
+            if (contiguous) {
+                switch (t.dtype()) {
+                    case F64 -> buffer.asDoubleBuffer().put(t.f64(), at + start, count);
+                    case F32 -> buffer.asFloatBuffer().put(t.f32(), at + start, count);
+                    case I32 -> buffer.asIntBuffer().put(t.i32(), at + start, count);
+                    case I64 -> buffer.asLongBuffer().put(t.i64(), at + start, count);
+                    case BOOL -> {
+                        boolean[] b = t.bool();
+                        for (int i = 0; i < count; i++) buffer.put(i, b[at + start + i] ? (byte) 1 : (byte) 0);
+                    }
+                }
             } else {
-                for (int i = 0; i < count; i++) buffer.putFloat(i * 4, (float) t.getFlat(start + i));
+                switch (t.dtype()) {
+                    case F64 -> { for (int i = 0; i < count; i++) buffer.putDouble(i * 8, t.getFlat(start + i)); }
+                    case F32 -> { for (int i = 0; i < count; i++) buffer.putFloat(i * 4, (float) t.getFlat(start + i)); }
+                    case I32 -> { for (int i = 0; i < count; i++) buffer.putInt(i * 4, t.getIntFlat(start + i)); }
+                    case I64 -> { for (int i = 0; i < count; i++) buffer.putLong(i * 8, t.getLongFlat(start + i)); }
+                    case BOOL -> { for (int i = 0; i < count; i++) buffer.put(i, t.getBoolFlat(start + i) ? (byte) 1 : (byte) 0); }
+                }
             }
             buffer.position(0).limit(count * t.dtype().bytes());
             sink.accept(buffer);
@@ -76,13 +116,16 @@ final class Elements {
 
     /**
      * Reads {@code count} elements at byte {@code position} of {@code src} into {@code array}
-     * ({@code float[]} or {@code double[]}), decoding with {@code order}; also feeds the raw bytes
-     * to {@code checksum} when it is not null.
+     * (the storage of {@code encoding.dtype}), decoding with {@code order}; also feeds the raw
+     * bytes to {@code checksum} when it is not null. A BOOL byte other than 0 or 1 is a damaged
+     * file: a QuiverIOException naming {@code what} and the element.
      */
-    static void read(Source src, long position, Object array, int count, ByteOrder order, Checksum checksum)
-            throws IOException {
-        DType dtype = DType.of(array);
-        int width = dtype.bytes();
+    static void read(Source src, long position, Object array, int count, ByteOrder order, Encoding encoding,
+                     String what, Checksum checksum) throws IOException {
+        if (DType.of(array) != encoding.dtype) {
+            throw new IllegalArgumentException("unreachable: " + encoding + " read into " + DType.of(array));
+        }
+        int width = encoding.width;
         ByteBuffer buffer = scratch((long) count * width).order(order);
         int perChunk = buffer.capacity() / width;
         for (int start = 0; start < count; start += perChunk) {
@@ -91,8 +134,27 @@ final class Elements {
             src.readFully(position + (long) start * width, buffer);
             buffer.flip();
             if (checksum != null) checksum.update(buffer.duplicate());
-            if (dtype == DType.F64) buffer.asDoubleBuffer().get((double[]) array, start, n);
-            else buffer.asFloatBuffer().get((float[]) array, start, n);
+            switch (encoding) {
+                case F64 -> buffer.asDoubleBuffer().get((double[]) array, start, n);
+                case F32 -> buffer.asFloatBuffer().get((float[]) array, start, n);
+                case I32 -> buffer.asIntBuffer().get((int[]) array, start, n);
+                case I64 -> buffer.asLongBuffer().get((long[]) array, start, n);
+                case BOOL -> {
+                    boolean[] b = (boolean[]) array;
+                    for (int i = 0; i < n; i++) {
+                        byte v = buffer.get(i);
+                        if (v != 0 && v != 1) {
+                            throw src.problem(what + ": BOOL element " + (start + i) + " is the byte "
+                                    + String.format("0x%02x", v & 0xFF) + ", not 0 or 1 (corrupted data)");
+                        }
+                        b[start + i] = v == 1;
+                    }
+                }
+                case I8 -> { int[] a = (int[]) array; for (int i = 0; i < n; i++) a[start + i] = buffer.get(i); }
+                case U8 -> { int[] a = (int[]) array; for (int i = 0; i < n; i++) a[start + i] = buffer.get(i) & 0xFF; }
+                case I16 -> { int[] a = (int[]) array; for (int i = 0; i < n; i++) a[start + i] = buffer.getShort(2 * i); }
+                case U16 -> { int[] a = (int[]) array; for (int i = 0; i < n; i++) a[start + i] = buffer.getChar(2 * i); }
+            }
         }
     }
 }

@@ -20,7 +20,7 @@ import java.util.Set;
 
 /**
  * NumPy's {@code .npy} format (format versions 1.0, 2.0 and 3.0 as specified in
- * {@code numpy.lib.format}), for float32 and float64 arrays.
+ * {@code numpy.lib.format}), for float32, float64, int32, int64 and bool arrays.
  *
  * <p>Layout: the magic {@code \x93NUMPY}, major and minor version bytes, the header length
  * (2 bytes little-endian in 1.0, 4 bytes in 2.0 and 3.0), then the header: a Python dict literal
@@ -28,9 +28,12 @@ import java.util.Set;
  * ended by a newline so that the data starts at a multiple of 64 bytes; then the raw elements.
  *
  * <p>Writing produces the bytes {@code numpy.save} produces for the same array (version 1.0,
- * little-endian, including NumPy's spare header room for growing the first axis). Reading
- * accepts little- and big-endian {@code f4}/{@code f8}, C and Fortran order, and returns a
- * C-contiguous tensor; anything else is a {@link QuiverIOException} naming the file.
+ * little-endian, including NumPy's spare header room for growing the first axis): F32 as
+ * {@code '<f4'}, F64 {@code '<f8'}, I32 {@code '<i4'}, I64 {@code '<i8'}, BOOL {@code '|b1'}.
+ * Reading accepts those in either byte order ({@code '>f8'}, {@code '>i4'}, ...), plus int8,
+ * uint8, int16 and uint16 ({@code '|i1'}, {@code '|u1'}, {@code '<i2'}, {@code '<u2'}, ...), which
+ * are widened into I32; C and Fortran order; and returns a C-contiguous tensor. A bool byte other
+ * than 0 or 1, and anything else unexpected, is a {@link QuiverIOException} naming the file.
  */
 public final class Npy {
     /** The element order of the data section. */
@@ -40,6 +43,8 @@ public final class Npy {
     private static final int ARRAY_ALIGN = 64;
     /** NumPy leaves room in the header for the growing axis to reach this many digits. */
     private static final int GROWTH_AXIS_MAX_DIGITS = 21;
+    private static final String SUPPORTED = "supported: f4, f8, i4, i8 with '<' or '>', i2 and u2 (read as I32) with '<' or '>',"
+            + " and the one-byte b1, i1 and u1 (i1, u1 read as I32) with '|'";
     /** Headers of float arrays are ~100 bytes; this bounds what a lying length can make us read. */
     static final int MAX_HEADER_BYTES = 1 << 20;
 
@@ -124,7 +129,7 @@ public final class Npy {
         if (count > Integer.MAX_VALUE - 16) {
             throw src.problem("absurd shape " + header.shapeText() + ": " + count + " elements, more than a Quiver tensor holds");
         }
-        long expected = multiply(count, header.dtype.bytes(), src, header);
+        long expected = multiply(count, header.encoding.width, src, header);
         long available = src.size - dataStart;
         if (available < expected) {
             throw src.problem("truncated: shape " + header.shapeText() + " of '" + header.descr + "' needs "
@@ -136,8 +141,8 @@ public final class Npy {
         }
         int[] shape = new int[header.shape.length];
         for (int i = 0; i < shape.length; i++) shape[i] = (int) header.shape[i];
-        Object data = header.dtype.newArray((int) count);
-        Elements.read(src, dataStart, data, (int) count, header.order, null);
+        Object data = header.encoding.dtype.newArray((int) count);
+        Elements.read(src, dataStart, data, (int) count, header.order, header.encoding, "data of '" + header.descr + "'", null);
         if (!header.fortran) return new Tensor(data, shape);
         int[] strides = new int[shape.length];
         int s = 1;
@@ -156,7 +161,7 @@ public final class Npy {
         }
     }
 
-    private record Header(String descr, DType dtype, ByteOrder order, boolean fortran, long[] shape) {
+    private record Header(String descr, Elements.Encoding encoding, ByteOrder order, boolean fortran, long[] shape) {
         String shapeText() {
             StringBuilder sb = new StringBuilder("(");
             for (int i = 0; i < shape.length; i++) sb.append(i > 0 ? ", " : "").append(shape[i]);
@@ -205,7 +210,7 @@ public final class Npy {
                 throw src.problem("header keys " + dict.keySet() + " are not exactly 'descr', 'fortran_order' and 'shape'");
             }
             if (!(dict.get("descr") instanceof String descr)) {
-                throw src.problem("unsupported dtype: descr " + dict.get("descr") + " (structured dtypes are not supported; only '<f4', '<f8', '>f4', '>f8')");
+                throw src.problem("unsupported dtype: descr " + dict.get("descr") + " (structured dtypes are not supported; " + SUPPORTED + ")");
             }
             if (!(dict.get("fortran_order") instanceof Boolean fortran)) {
                 throw src.problem("fortran_order must be True or False");
@@ -213,24 +218,34 @@ public final class Npy {
             if (!(dict.get("shape") instanceof long[] shape)) {
                 throw src.problem("shape must be a tuple of integers");
             }
-            ByteOrder order;
-            DType dtype;
             if (descr.length() != 3) throw unsupported(descr);
-            order = switch (descr.charAt(0)) {
+            Elements.Encoding encoding = switch (descr.substring(1)) {
+                case "f4" -> Elements.Encoding.F32;
+                case "f8" -> Elements.Encoding.F64;
+                case "i4" -> Elements.Encoding.I32;
+                case "i8" -> Elements.Encoding.I64;
+                case "b1" -> Elements.Encoding.BOOL;
+                case "i1" -> Elements.Encoding.I8;
+                case "u1" -> Elements.Encoding.U8;
+                case "i2" -> Elements.Encoding.I16;
+                case "u2" -> Elements.Encoding.U16;
+                default -> throw unsupported(descr);
+            };
+            // '|' (byte order not applicable) is what NumPy writes for one-byte types; '<' and '>' mean the same for them.
+            ByteOrder order = switch (descr.charAt(0)) {
                 case '<' -> ByteOrder.LITTLE_ENDIAN;
                 case '>' -> ByteOrder.BIG_ENDIAN;
+                case '|' -> {
+                    if (encoding.width != 1) throw unsupported(descr);
+                    yield ByteOrder.LITTLE_ENDIAN;
+                }
                 default -> throw unsupported(descr);
             };
-            dtype = switch (descr.substring(1)) {
-                case "f4" -> DType.F32;
-                case "f8" -> DType.F64;
-                default -> throw unsupported(descr);
-            };
-            return new Header(descr, dtype, order, fortran, shape);
+            return new Header(descr, encoding, order, fortran, shape);
         }
 
         private QuiverIOException unsupported(String descr) {
-            return src.problem("unsupported dtype '" + descr + "' (only '<f4', '<f8', '>f4', '>f8')");
+            return src.problem("unsupported dtype '" + descr + "' (" + SUPPORTED + ")");
         }
 
         private char peek() throws QuiverIOException {
@@ -347,10 +362,21 @@ public final class Npy {
         return t.permute(reversed);
     }
 
+    /** The descr NumPy writes for a dtype. */
+    static String descr(DType dtype) {
+        return switch (dtype) {
+            case F32 -> "<f4";
+            case F64 -> "<f8";
+            case I32 -> "<i4";
+            case I64 -> "<i8";
+            case BOOL -> "|b1";
+        };
+    }
+
     static byte[] header(Tensor t, Order order) {
         int[] shape = t.shape();
         StringBuilder dict = new StringBuilder("{'descr': '")
-                .append(t.dtype() == DType.F64 ? "<f8" : "<f4")
+                .append(descr(t.dtype()))
                 .append("', 'fortran_order': ").append(order == Order.FORTRAN ? "True" : "False")
                 .append(", 'shape': (");
         for (int i = 0; i < shape.length; i++) dict.append(i > 0 ? ", " : "").append(shape[i]);

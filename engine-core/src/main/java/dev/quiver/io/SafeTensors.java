@@ -32,19 +32,20 @@ import java.util.zip.Checksum;
  * (offsets relative to the start of the data section) and may hold {@code "__metadata__"}, a map
  * of strings to strings.
  *
- * <p>Writing follows the reference writer: tensors ordered by dtype (F64 before F32) then by
- * name, packed with no gaps; {@code __metadata__} first (its keys sorted); compact JSON padded
- * with spaces to a multiple of 8 bytes so that the data section is 8-byte aligned. Reading accepts
- * F32 and F64 tensors and enforces what the reference reader enforces (offsets contiguous from 0
- * to exactly the end of the file, spans matching dtype and shape) plus strict JSON with no
- * duplicate or unknown keys.
+ * <p>Quiver's dtypes are stored under the format's names F32, F64, I32, I64 and BOOL (one byte,
+ * 0 or 1). Writing follows the reference writer: tensors ordered by dtype in the reference's
+ * order (I64, F64, F32, I32, BOOL) then by name, packed with no gaps; {@code __metadata__} first
+ * (its keys sorted); compact JSON padded with spaces to a multiple of 8 bytes so that the data
+ * section is 8-byte aligned. Reading accepts those five dtypes and enforces what the reference
+ * reader enforces (offsets contiguous from 0 to exactly the end of the file, spans matching dtype
+ * and shape) plus strict JSON with no duplicate or unknown keys, and BOOL bytes of 0 or 1 only.
  */
 public final class SafeTensors {
     /** The reference implementation's limit on the header length. */
     static final long MAX_HEADER_BYTES = 100_000_000;
     static final String METADATA_KEY = "__metadata__";
     private static final Set<String> INFO_KEYS = Set.of("dtype", "shape", "data_offsets");
-    /** Every dtype name the format defines; only F32 and F64 can become Quiver tensors. */
+    /** Every dtype name the format defines; F32, F64, I32, I64 and BOOL can become Quiver tensors. */
     private static final Set<String> KNOWN_DTYPES = Set.of("BOOL", "U8", "I8", "F8_E5M2", "F8_E4M3", "F8_E8M0",
             "F4", "F6_E2M3", "F6_E3M2", "I16", "U16", "F16", "BF16", "I32", "U32", "F32", "F64", "I64", "U64", "C64");
 
@@ -146,8 +147,12 @@ public final class SafeTensors {
         DType dtype = switch (dtypeName) {
             case "F32" -> DType.F32;
             case "F64" -> DType.F64;
+            case "I32" -> DType.I32;
+            case "I64" -> DType.I64;
+            case "BOOL" -> DType.BOOL;
             default -> throw src.problem(where + ": " + (KNOWN_DTYPES.contains(dtypeName) ? "unsupported" : "unknown")
-                    + " dtype " + dtypeName + " (Quiver reads F32 and F64)");
+                    + " dtype " + (dtypeName.length() > 40 ? dtypeName.substring(0, 40) + "..." : dtypeName)
+                    + " (Quiver reads F32, F64, I32, I64 and BOOL)");
         };
         long[] shape = naturals(src, where, "shape", info.get("shape"));
         long[] offsets = naturals(src, where, "data_offsets", info.get("data_offsets"));
@@ -206,7 +211,8 @@ public final class SafeTensors {
         for (Entry e : header.entries()) {
             int count = Shapes.size(e.shape());
             Object data = e.dtype().newArray(count);
-            Elements.read(src, header.dataStart() + e.begin(), data, count, ByteOrder.LITTLE_ENDIAN, checksum);
+            Elements.read(src, header.dataStart() + e.begin(), data, count, ByteOrder.LITTLE_ENDIAN,
+                    Elements.Encoding.of(e.dtype()), "tensor '" + e.name() + "'", checksum);
             tensors.put(e.name(), new Tensor(data, e.shape()));
         }
         return tensors;
@@ -260,7 +266,7 @@ public final class SafeTensors {
             checkText("tensor name", e.getKey());
             if (e.getKey().equals(METADATA_KEY)) throw new IllegalArgumentException("safetensors: the tensor name __metadata__ is reserved");
         }
-        sorted.sort(Comparator.<Map.Entry<String, Tensor>>comparingInt(e -> -e.getValue().dtype().bytes())
+        sorted.sort(Comparator.<Map.Entry<String, Tensor>>comparingInt(e -> -referenceRank(e.getValue().dtype()))
                 .thenComparing(e -> utf8(e.getKey()), Arrays::compareUnsigned));
         List<Entry> entries = new ArrayList<>();
         long offset = 0;
@@ -306,7 +312,7 @@ public final class SafeTensors {
             Entry e = entries.get(i);
             if (i > 0) sb.append(',');
             Json.quote(sb, e.name());
-            sb.append(":{\"dtype\":\"").append(e.dtype() == DType.F64 ? "F64" : "F32").append("\",\"shape\":[");
+            sb.append(":{\"dtype\":\"").append(e.dtype().name()).append("\",\"shape\":[");
             int[] shape = e.shape();
             for (int d = 0; d < shape.length; d++) sb.append(d > 0 ? "," : "").append(shape[d]);
             sb.append("],\"data_offsets\":[").append(e.begin()).append(',').append(e.end()).append("]}");
@@ -317,8 +323,24 @@ public final class SafeTensors {
     /** File order: by offsets; empty tensors at one offset as the writer placed them (dtype, then name). */
     static final Comparator<Entry> FILE_ORDER = Comparator.comparingLong(Entry::begin)
             .thenComparingLong(Entry::end)
-            .thenComparingInt(e -> -e.dtype().bytes())
+            .thenComparingInt(e -> -referenceRank(e.dtype()))
             .thenComparing(e -> utf8(e.name()), Arrays::compareUnsigned);
+
+    /**
+     * The position of a dtype in the reference implementation's {@code Dtype} enum (BOOL, F4,
+     * F6_E2M3, F6_E3M2, U8, I8, F8_E5M2, F8_E4M3, F8_E8M0, I16, U16, F16, BF16, I32, U32, F32,
+     * C64, F64, I64, U64), whose descending order is the writer's tensor order. Quiver's dtype
+     * names are the format's names.
+     */
+    static int referenceRank(DType dtype) {
+        return switch (dtype) {
+            case BOOL -> 0;
+            case I32 -> 13;
+            case F32 -> 15;
+            case F64 -> 17;
+            case I64 -> 18;
+        };
+    }
 
     static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);

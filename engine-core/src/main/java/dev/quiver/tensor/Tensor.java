@@ -11,8 +11,17 @@ import java.util.SplittableRandom;
 import java.util.function.DoubleUnaryOperator;
 
 /**
- * An n-dimensional array of float32 or float64: a storage array plus shape, strides and offset.
- * Rank 0 (a scalar) up to {@link Shapes#MAX_RANK}; zero-size dimensions are legal.
+ * An n-dimensional array: a storage array plus shape, strides and offset. Rank 0 (a scalar) up
+ * to {@link Shapes#MAX_RANK}; zero-size dimensions are legal.
+ *
+ * <p>Element types ({@link DType}): F32 and F64 for values (all math, kernels and gradients), I32
+ * and I64 for indices (word ids, class labels, positions), BOOL for masks. Views, copies,
+ * {@link #to} conversions, element access, printing and I/O work for every dtype; arithmetic,
+ * reductions and products refuse integer and BOOL tensors with an IllegalArgumentException naming
+ * the op and the dtype. Element access converts between the accessor's type and the storage type
+ * only when the value is exact (BOOL counts as 0 and 1), else throws {@link ArithmeticException}:
+ * {@code get} of an I64 element beyond 2^53 in magnitude, {@code set(2.5)} on I32,
+ * {@code setLong(2)} on BOOL are refused; {@link #to} is the (NumPy {@code astype}) conversion.
  *
  * <p>Views ({@link #at}, {@link #slice}, {@link #transpose}, {@link #permute}, {@link #expand},
  * and {@link #reshape} when the layout allows) share storage with this tensor: writing through a
@@ -86,16 +95,40 @@ public final class Tensor {
         return full(dtype, 1, shape);
     }
 
+    /**
+     * Every element {@code value}: rounded to float32 for F32; for I32, I64 and BOOL the value
+     * must be exact (an integer in range; 0 or 1 for BOOL), else ArithmeticException.
+     */
     public static Tensor full(DType dtype, double value, int... shape) {
         Tensor t = new Tensor(dtype.newArray(checkedSize("full", shape)), shape);
-        if (dtype == DType.F64) Arrays.fill((double[]) t.data, value);
-        else Arrays.fill((float[]) t.data, (float) value);
+        switch (dtype) {
+            case F64 -> Arrays.fill((double[]) t.data, value);
+            case F32 -> Arrays.fill((float[]) t.data, (float) value);
+            case I32 -> Arrays.fill((int[]) t.data, exactInt(value, "full"));
+            case I64 -> Arrays.fill((long[]) t.data, exactLong(value, "full"));
+            case BOOL -> Arrays.fill((boolean[]) t.data, exactBool(value, "full"));
+        }
         return t;
     }
 
-    /** A rank-0 tensor. */
+    /** A rank-0 tensor (exact values only for I32, I64 and BOOL, as {@link #full}). */
     public static Tensor scalar(DType dtype, double value) {
         return full(dtype, value);
+    }
+
+    /** A rank-0 I32 tensor. */
+    public static Tensor scalarInt(int value) {
+        return new Tensor(new int[] {value});
+    }
+
+    /** A rank-0 I64 tensor. */
+    public static Tensor scalarLong(long value) {
+        return new Tensor(new long[] {value});
+    }
+
+    /** A rank-0 BOOL tensor. */
+    public static Tensor scalarBool(boolean value) {
+        return new Tensor(new boolean[] {value});
     }
 
     /** Wraps a flat float64 array in row-major order (no copy). */
@@ -110,29 +143,59 @@ public final class Tensor {
         return new Tensor(values, shape);
     }
 
+    /** Wraps a flat int array (an I32 tensor) in row-major order (no copy). */
+    public static Tensor ofInts(int[] values, int... shape) {
+        checkLength(values.length, shape);
+        return new Tensor(values, shape);
+    }
+
+    /** Wraps a flat long array (an I64 tensor) in row-major order (no copy). */
+    public static Tensor ofLongs(long[] values, int... shape) {
+        checkLength(values.length, shape);
+        return new Tensor(values, shape);
+    }
+
+    /** Wraps a flat boolean array (a BOOL tensor) in row-major order (no copy). */
+    public static Tensor ofBools(boolean[] values, int... shape) {
+        checkLength(values.length, shape);
+        return new Tensor(values, shape);
+    }
+
     /** A float64 vector. */
     public static Tensor vector(double... values) {
         return of(values.clone(), values.length);
     }
 
     /**
-     * Copies a nested Java array ({@code double[][]}, {@code float[][][]}, ...; rectangular) into a
-     * new tensor of its element type.
+     * Copies a nested Java array (rectangular) into a new tensor of its element type:
+     * {@code double[][]} gives F64, {@code float[][][]} F32, {@code int[][]} I32, {@code long[]}
+     * I64, {@code boolean[][]} BOOL. The rank is the array type's; an empty level makes the
+     * dimensions below it 0.
      */
     public static Tensor fromNested(Object nested) {
-        List<Integer> dims = new ArrayList<>();
-        Object probe = nested;
-        while (probe != null && probe.getClass().isArray() && !(probe instanceof double[]) && !(probe instanceof float[])) {
-            Object[] level = (Object[]) probe;
-            dims.add(level.length);
-            probe = level.length > 0 ? level[0] : null;
+        int rank = 0;
+        Class<?> leaf = nested == null ? null : nested.getClass();
+        while (leaf != null && leaf.isArray()) {
+            leaf = leaf.getComponentType();
+            rank++;
         }
-        if (probe instanceof double[] d) dims.add(d.length);
-        else if (probe instanceof float[] f) dims.add(f.length);
-        else throw new IllegalArgumentException("fromNested: expected a nested double[] or float[] array, got "
-                + (nested == null ? "null" : nested.getClass().getSimpleName()));
-        int[] shape = dims.stream().mapToInt(Integer::intValue).toArray();
-        DType dtype = DType.of(probe);
+        DType dtype = leaf == double.class ? DType.F64 : leaf == float.class ? DType.F32 : leaf == int.class ? DType.I32
+                : leaf == long.class ? DType.I64 : leaf == boolean.class ? DType.BOOL : null;
+        if (dtype == null) {
+            throw new IllegalArgumentException("fromNested: expected a nested double[], float[], int[], long[] or boolean[] array, got "
+                    + (nested == null ? "null" : nested.getClass().getSimpleName()));
+        }
+        if (rank > Shapes.MAX_RANK) {
+            throw new IllegalArgumentException("fromNested: rank " + rank + " exceeds the maximum " + Shapes.MAX_RANK);
+        }
+        int[] shape = new int[rank];
+        Object level = nested;
+        for (int d = 0; d < rank; d++) {
+            if (level == null) throw new IllegalArgumentException("fromNested: null sub-array at depth " + d);
+            shape[d] = java.lang.reflect.Array.getLength(level);
+            if (shape[d] == 0) break;
+            if (d < rank - 1) level = ((Object[]) level)[0];
+        }
         Tensor t = zeros(dtype, shape);
         int[] pos = {0};
         copyNested(nested, 0, shape, t, pos);
@@ -140,18 +203,14 @@ public final class Tensor {
     }
 
     private static void copyNested(Object level, int depth, int[] shape, Tensor t, int[] pos) {
-        if (level instanceof double[] d) {
-            if (d.length != shape[depth]) throw ragged(depth, shape[depth], d.length);
-            System.arraycopy(d, 0, t.data, pos[0], d.length);
-            pos[0] += d.length;
-        } else if (level instanceof float[] f) {
-            if (f.length != shape[depth]) throw ragged(depth, shape[depth], f.length);
-            System.arraycopy(f, 0, t.data, pos[0], f.length);
-            pos[0] += f.length;
+        if (level == null) throw new IllegalArgumentException("fromNested: null sub-array at depth " + depth);
+        int length = java.lang.reflect.Array.getLength(level);
+        if (length != shape[depth]) throw ragged(depth, shape[depth], length);
+        if (depth == shape.length - 1) {
+            System.arraycopy(level, 0, t.data, pos[0], length);
+            pos[0] += length;
         } else {
-            Object[] items = (Object[]) level;
-            if (items.length != shape[depth]) throw ragged(depth, shape[depth], items.length);
-            for (Object item : items) copyNested(item, depth + 1, shape, t, pos);
+            for (Object item : (Object[]) level) copyNested(item, depth + 1, shape, t, pos);
         }
     }
 
@@ -168,6 +227,11 @@ public final class Tensor {
     /** start, start + step, ... while below stop (above it for a negative step), like NumPy. */
     public static Tensor arange(DType dtype, double start, double stop, double step) {
         if (step == 0 || !Double.isFinite(step)) throw new IllegalArgumentException("arange: step must be finite and non-zero, got " + step);
+        if (dtype == DType.BOOL) throw new IllegalArgumentException("arange: not defined for BOOL");
+        if (dtype.isInteger() && (start != Math.rint(start) || step != Math.rint(step))) {
+            throw new IllegalArgumentException("arange: " + dtype + " needs an integer start and step, got start " + start
+                    + ", step " + step);
+        }
         double count = Math.ceil((stop - start) / step);
         int n = (int) Math.max(0, Math.min(count, Integer.MAX_VALUE - 16));
         Tensor t = zeros(dtype, n);
@@ -187,6 +251,7 @@ public final class Tensor {
      * machine (the values are drawn in float64 by a {@link SplittableRandom}, then rounded).
      */
     public static Tensor rand(DType dtype, long seed, int... shape) {
+        requireFloating("rand", dtype);
         Tensor t = new Tensor(dtype.newArray(checkedSize("rand", shape)), shape);
         SplittableRandom random = new SplittableRandom(seed);
         for (int i = 0; i < t.size; i++) t.setFlat(i, random.nextDouble());
@@ -195,6 +260,7 @@ public final class Tensor {
 
     /** Uniform in [low, high), reproducible like {@link #rand}. */
     public static Tensor uniform(DType dtype, long seed, double low, double high, int... shape) {
+        requireFloating("uniform", dtype);
         Tensor t = new Tensor(dtype.newArray(checkedSize("uniform", shape)), shape);
         SplittableRandom random = new SplittableRandom(seed);
         for (int i = 0; i < t.size; i++) t.setFlat(i, low + (high - low) * random.nextDouble());
@@ -203,6 +269,7 @@ public final class Tensor {
 
     /** Standard normal, reproducible like {@link #rand} (Marsaglia's polar method in float64). */
     public static Tensor randn(DType dtype, long seed, int... shape) {
+        requireFloating("randn", dtype);
         Tensor t = new Tensor(dtype.newArray(checkedSize("randn", shape)), shape);
         SplittableRandom random = new SplittableRandom(seed);
         for (int i = 0; i < t.size; i += 2) {
@@ -219,6 +286,13 @@ public final class Tensor {
         return t;
     }
 
+    private static void requireFloating(String op, DType dtype) {
+        if (!dtype.isFloating()) {
+            throw new IllegalArgumentException(op + ": random values are F32 or F64, not " + dtype
+                    + " (convert with to(" + dtype + ") if that is what you mean)");
+        }
+    }
+
     private static void checkLength(int length, int[] shape) {
         if (Shapes.size(shape) != length) {
             throw new IllegalArgumentException("array of length " + length + " does not fit shape "
@@ -230,19 +304,37 @@ public final class Tensor {
 
     public DType dtype() { return dtype; }
 
-    /** The storage array ({@code float[]} or {@code double[]}), shared, not copied. */
+    /** The storage array ({@code float[]}, {@code double[]}, {@code int[]}, {@code long[]} or {@code boolean[]}), shared, not copied. */
     public Object data() { return data; }
 
-    /** The storage as double[]; throws if this is float32. */
+    /** The storage as double[]; throws if this is not F64. */
     public double[] f64() {
         if (dtype != DType.F64) throw new IllegalStateException("tensor is " + dtype + ", not F64");
         return (double[]) data;
     }
 
-    /** The storage as float[]; throws if this is float64. */
+    /** The storage as float[]; throws if this is not F32. */
     public float[] f32() {
         if (dtype != DType.F32) throw new IllegalStateException("tensor is " + dtype + ", not F32");
         return (float[]) data;
+    }
+
+    /** The storage as int[]; throws if this is not I32. */
+    public int[] i32() {
+        if (dtype != DType.I32) throw new IllegalStateException("tensor is " + dtype + ", not I32");
+        return (int[]) data;
+    }
+
+    /** The storage as long[]; throws if this is not I64. */
+    public long[] i64() {
+        if (dtype != DType.I64) throw new IllegalStateException("tensor is " + dtype + ", not I64");
+        return (long[]) data;
+    }
+
+    /** The storage as boolean[]; throws if this is not BOOL. */
+    public boolean[] bool() {
+        if (dtype != DType.BOOL) throw new IllegalStateException("tensor is " + dtype + ", not BOOL");
+        return (boolean[]) data;
     }
 
     public int offset() { return offset; }
@@ -302,40 +394,197 @@ public final class Tensor {
 
     // ---------------------------------------------------------------- elements
 
-    /** The element at a full index (negative indices count from the end), as a double. */
+    /**
+     * The element at a full index (negative indices count from the end), as a double. Exact for
+     * every dtype (BOOL as 0 or 1); an I64 element a double cannot hold exactly (beyond 2^53 in
+     * magnitude) throws ArithmeticException (use {@link #getLong}).
+     */
     public double get(int... index) {
-        return readAt(position(index));
+        return readAt(position(index), "get");
     }
 
-    /** The value of a one-element tensor. */
+    /** The value of a one-element tensor (as {@link #get}). */
     public double item() {
-        if (size != 1) throw new IllegalStateException("item: tensor of shape " + Shapes.str(shape) + " has " + size + " elements, not 1");
-        int pos = offset;
-        return readAt(pos);
+        return readAt(itemPosition("item"), "item");
     }
 
-    /** Sets the element at a full index (rounded to float32 for F32 tensors). */
+    /**
+     * Sets the element at a full index: rounded to float32 for F32; for I32, I64 and BOOL the
+     * value must be exact (an integer in range; 0 or 1 for BOOL), else ArithmeticException.
+     */
     public void set(double value, int... index) {
-        writeAt(position(index), value);
+        writeAt(position(index), value, "set");
     }
 
-    /** Element i in row-major order of this view (whatever its strides). */
+    /** Element i in row-major order of this view (whatever its strides), as {@link #get}. */
     public double getFlat(int i) {
-        return readAt(flatPosition(i));
+        return readAt(flatPosition(i), "getFlat");
     }
 
-    /** Sets element i in row-major order of this view. */
+    /** Sets element i in row-major order of this view, as {@link #set}. */
     public void setFlat(int i, double value) {
-        writeAt(flatPosition(i), value);
+        writeAt(flatPosition(i), value, "setFlat");
     }
 
-    private double readAt(int pos) {
-        return dtype == DType.F64 ? ((double[]) data)[pos] : ((float[]) data)[pos];
+    // Typed access. Reading converts exactly or throws ArithmeticException: getInt of an I64 element
+    // beyond the int range, getLong of 2.5 in an F64 tensor, getBool of 2 are refused. Writing
+    // likewise: setInt(3) into BOOL, setLong(2^53 + 1) into F64 are refused.
+
+    /** The element at a full index as an int (exact, else ArithmeticException). */
+    public int getInt(int... index) { return readInt(position(index), "getInt"); }
+
+    /** The element at a full index as a long (exact, else ArithmeticException). */
+    public long getLong(int... index) { return readLong(position(index), "getLong"); }
+
+    /** The element at a full index as a boolean (BOOL, or a 0 or 1 of another dtype). */
+    public boolean getBool(int... index) { return readBool(position(index), "getBool"); }
+
+    /** Element i in row-major order of this view, as {@link #getInt}. */
+    public int getIntFlat(int i) { return readInt(flatPosition(i), "getIntFlat"); }
+
+    /** Element i in row-major order of this view, as {@link #getLong}. */
+    public long getLongFlat(int i) { return readLong(flatPosition(i), "getLongFlat"); }
+
+    /** Element i in row-major order of this view, as {@link #getBool}. */
+    public boolean getBoolFlat(int i) { return readBool(flatPosition(i), "getBoolFlat"); }
+
+    /** The value of a one-element tensor as an int (exact). */
+    public int itemInt() { return readInt(itemPosition("itemInt"), "itemInt"); }
+
+    /** The value of a one-element tensor as a long (exact). */
+    public long itemLong() { return readLong(itemPosition("itemLong"), "itemLong"); }
+
+    /** The value of a one-element tensor as a boolean (BOOL, or a 0 or 1). */
+    public boolean itemBool() { return readBool(itemPosition("itemBool"), "itemBool"); }
+
+    /** Sets the element at a full index (exact, else ArithmeticException). */
+    public void setInt(int value, int... index) { writeLong(position(index), value, "setInt"); }
+
+    /** Sets the element at a full index (exact, else ArithmeticException). */
+    public void setLong(long value, int... index) { writeLong(position(index), value, "setLong"); }
+
+    /** Sets the element at a full index (1 or 0 in numeric dtypes). */
+    public void setBool(boolean value, int... index) { writeLong(position(index), value ? 1 : 0, "setBool"); }
+
+    /** Sets element i in row-major order of this view (exact, else ArithmeticException). */
+    public void setIntFlat(int i, int value) { writeLong(flatPosition(i), value, "setIntFlat"); }
+
+    /** Sets element i in row-major order of this view (exact, else ArithmeticException). */
+    public void setLongFlat(int i, long value) { writeLong(flatPosition(i), value, "setLongFlat"); }
+
+    /** Sets element i in row-major order of this view (1 or 0 in numeric dtypes). */
+    public void setBoolFlat(int i, boolean value) { writeLong(flatPosition(i), value ? 1 : 0, "setBoolFlat"); }
+
+    private int itemPosition(String op) {
+        if (size != 1) throw new IllegalStateException(op + ": tensor of shape " + Shapes.str(shape) + " has " + size + " elements, not 1");
+        return offset;
     }
 
-    private void writeAt(int pos, double value) {
-        if (dtype == DType.F64) ((double[]) data)[pos] = value;
-        else ((float[]) data)[pos] = (float) value;
+    private double readAt(int pos, String op) {
+        return switch (dtype) {
+            case F64 -> ((double[]) data)[pos];
+            case F32 -> ((float[]) data)[pos];
+            case I32 -> ((int[]) data)[pos];
+            case I64 -> {
+                long v = ((long[]) data)[pos];
+                if (!exactInDouble(v)) {
+                    throw new ArithmeticException(op + ": I64 element " + v + " has no exact double value (beyond 2^53); use getLong");
+                }
+                yield v;
+            }
+            case BOOL -> ((boolean[]) data)[pos] ? 1 : 0;
+        };
+    }
+
+    private void writeAt(int pos, double value, String op) {
+        switch (dtype) {
+            case F64 -> ((double[]) data)[pos] = value;
+            case F32 -> ((float[]) data)[pos] = (float) value;
+            case I32 -> ((int[]) data)[pos] = exactInt(value, op);
+            case I64 -> ((long[]) data)[pos] = exactLong(value, op);
+            case BOOL -> ((boolean[]) data)[pos] = exactBool(value, op);
+        }
+    }
+
+    private long readLong(int pos, String op) {
+        return switch (dtype) {
+            case I32 -> ((int[]) data)[pos];
+            case I64 -> ((long[]) data)[pos];
+            case BOOL -> ((boolean[]) data)[pos] ? 1 : 0;
+            case F64, F32 -> {
+                double v = dtype == DType.F64 ? ((double[]) data)[pos] : ((float[]) data)[pos];
+                if (v != Math.rint(v) || v < -0x1p63 || v >= 0x1p63) {
+                    throw new ArithmeticException(op + ": " + dtype + " element " + v + " is not an integer in the long range");
+                }
+                yield (long) v;
+            }
+        };
+    }
+
+    private int readInt(int pos, String op) {
+        long v = readLong(pos, op);
+        if (v != (int) v) throw new ArithmeticException(op + ": " + dtype + " element " + v + " is outside the int range");
+        return (int) v;
+    }
+
+    private boolean readBool(int pos, String op) {
+        if (dtype == DType.BOOL) return ((boolean[]) data)[pos];
+        double v = dtype.isFloating() ? readAt(pos, op) : readLong(pos, op);
+        if (v == 0) return false;
+        if (v == 1) return true;
+        throw new ArithmeticException(op + ": " + dtype + " element " + (dtype.isFloating() ? Double.toString(v) : Long.toString(readLong(pos, op)))
+                + " is neither 0 nor 1");
+    }
+
+    private void writeLong(int pos, long value, String op) {
+        switch (dtype) {
+            case I64 -> ((long[]) data)[pos] = value;
+            case I32 -> {
+                if (value != (int) value) throw new ArithmeticException(op + ": " + value + " is outside the I32 range");
+                ((int[]) data)[pos] = (int) value;
+            }
+            case BOOL -> {
+                if (value != 0 && value != 1) throw new ArithmeticException(op + ": " + value + " is not a BOOL value (0 or 1)");
+                ((boolean[]) data)[pos] = value == 1;
+            }
+            case F64 -> {
+                if (!exactInDouble(value)) throw new ArithmeticException(op + ": " + value + " has no exact F64 value (beyond 2^53)");
+                ((double[]) data)[pos] = value;
+            }
+            case F32 -> {
+                float f = value;
+                if (f == 0x1p63f || (long) f != value) throw new ArithmeticException(op + ": " + value + " has no exact F32 value (beyond 2^24)");
+                ((float[]) data)[pos] = f;
+            }
+        }
+    }
+
+    private static boolean exactInDouble(long v) {
+        double d = v;
+        return d != 0x1p63 && (long) d == v;
+    }
+
+    /** value as an I32 element, or ArithmeticException naming op when it is not an integer in range. */
+    static int exactInt(double value, String op) {
+        if (value != Math.rint(value) || value < Integer.MIN_VALUE || value > Integer.MAX_VALUE) {
+            throw new ArithmeticException(op + ": " + value + " is not an I32 value (an integer in [-2^31, 2^31))");
+        }
+        return (int) value;
+    }
+
+    /** value as an I64 element, or ArithmeticException naming op. */
+    static long exactLong(double value, String op) {
+        if (value != Math.rint(value) || value < -0x1p63 || value >= 0x1p63) {
+            throw new ArithmeticException(op + ": " + value + " is not an I64 value (an integer in [-2^63, 2^63))");
+        }
+        return (long) value;
+    }
+
+    /** value as a BOOL element (0 or 1), or ArithmeticException naming op. */
+    static boolean exactBool(double value, String op) {
+        if (value == 0) return false;
+        if (value == 1) return true;
+        throw new ArithmeticException(op + ": " + value + " is not a BOOL value (0 or 1)");
     }
 
     private int flatPosition(int i) {
@@ -562,24 +811,91 @@ public final class Tensor {
         return isContiguous() && offset == 0 ? this : copy();
     }
 
-    /** A contiguous copy with its own storage. */
+    /** A contiguous copy with its own storage, bit for bit (any dtype). */
     public Tensor copy() {
         Tensor out = zeros(dtype, shape);
-        for (int i = 0; i < size; i++) out.setFlat(i, getFlat(i));
+        if (size == 0) return out;
+        if (isContiguous()) {
+            System.arraycopy(data, offset, out.data, 0, size);
+            return out;
+        }
+        switch (dtype) {
+            case F64 -> { double[] s = (double[]) data, d = (double[]) out.data; for (int i = 0; i < size; i++) d[i] = s[flatPosition(i)]; }
+            case F32 -> { float[] s = (float[]) data, d = (float[]) out.data; for (int i = 0; i < size; i++) d[i] = s[flatPosition(i)]; }
+            case I32 -> { int[] s = (int[]) data, d = (int[]) out.data; for (int i = 0; i < size; i++) d[i] = s[flatPosition(i)]; }
+            case I64 -> { long[] s = (long[]) data, d = (long[]) out.data; for (int i = 0; i < size; i++) d[i] = s[flatPosition(i)]; }
+            case BOOL -> { boolean[] s = (boolean[]) data, d = (boolean[]) out.data; for (int i = 0; i < size; i++) d[i] = s[flatPosition(i)]; }
+        }
         return out;
     }
 
-    /** A contiguous copy converted to another dtype (a plain copy when the dtype is the same). */
+    /**
+     * A contiguous copy converted to another dtype (a plain copy when the dtype is the same), with
+     * NumPy's {@code astype} semantics: floating to integer truncates toward zero (2.7 → 2,
+     * -2.7 → -2); integer to floating rounds to nearest (I64 → F64 beyond 2^53, I32/I64 → F32
+     * beyond 2^24); I64 → I32 wraps modulo 2^32 as in NumPy; anything → BOOL is
+     * {@code value != 0} (NaN is true); BOOL → numbers is 0 or 1. Where NumPy's result is
+     * undefined (NaN, an infinity or a value outside the integer range converted to I32 or I64),
+     * this throws ArithmeticException naming the element.
+     */
     public Tensor to(DType target) {
+        if (target == dtype) return copy();
         Tensor out = zeros(target, shape);
-        for (int i = 0; i < size; i++) out.setFlat(i, getFlat(i));
+        Object dst = out.data;
+        for (int i = 0; i < size; i++) {
+            int pos = flatPosition(i);
+            if (dtype.isFloating()) {
+                double v = dtype == DType.F64 ? ((double[]) data)[pos] : ((float[]) data)[pos];
+                switch (target) {
+                    case F64 -> ((double[]) dst)[i] = v;
+                    case F32 -> ((float[]) dst)[i] = (float) v;
+                    case I32 -> {
+                        if (!(v > -0x1p31 - 1 && v < 0x1p31)) throw castError(target, i, v);
+                        ((int[]) dst)[i] = (int) v;
+                    }
+                    case I64 -> {
+                        if (!(v >= -0x1p63 && v < 0x1p63)) throw castError(target, i, v);
+                        ((long[]) dst)[i] = (long) v;
+                    }
+                    case BOOL -> ((boolean[]) dst)[i] = v != 0 || Double.isNaN(v);
+                }
+            } else {
+                long v = readLong(pos, "to");
+                switch (target) {
+                    case F64 -> ((double[]) dst)[i] = v;
+                    case F32 -> ((float[]) dst)[i] = v;
+                    case I32 -> ((int[]) dst)[i] = (int) v;
+                    case I64 -> ((long[]) dst)[i] = v;
+                    case BOOL -> ((boolean[]) dst)[i] = v != 0;
+                }
+            }
+        }
         return out;
     }
 
-    /** The elements in row-major order as a new double array. */
+    private ArithmeticException castError(DType target, int i, double v) {
+        return new ArithmeticException("to(" + target + "): element " + i + " of " + dtype + " " + Shapes.str(shape) + " is " + v
+                + ", which has no " + target + " value (NaN, infinite or out of range)");
+    }
+
+    /** The elements in row-major order as a new double array (exact, as {@link #getFlat}). */
     public double[] toDoubleArray() {
         double[] out = new double[size];
         for (int i = 0; i < size; i++) out[i] = getFlat(i);
+        return out;
+    }
+
+    /** The elements in row-major order as a new int array (exact, as {@link #getIntFlat}). */
+    public int[] toIntArray() {
+        int[] out = new int[size];
+        for (int i = 0; i < size; i++) out[i] = getIntFlat(i);
+        return out;
+    }
+
+    /** The elements in row-major order as a new long array (exact, as {@link #getLongFlat}). */
+    public long[] toLongArray() {
+        long[] out = new long[size];
+        for (int i = 0; i < size; i++) out[i] = getLongFlat(i);
         return out;
     }
 
@@ -699,7 +1015,9 @@ public final class Tensor {
     public boolean allClose(Tensor other, double rtol, double atol) {
         if (!Arrays.equals(shape, other.shape)) return false;
         for (int i = 0; i < size; i++) {
-            double a = getFlat(i), b = other.getFlat(i);
+            int pa = flatPosition(i), pb = other.flatPosition(i);
+            if (!dtype.isFloating() && !other.dtype.isFloating() && readLong(pa, "allClose") == other.readLong(pb, "allClose")) continue;
+            double a = approx(pa), b = other.approx(pb);
             if (Double.isNaN(a) || Double.isNaN(b)) {
                 if (Double.isNaN(a) != Double.isNaN(b)) return false;
                 continue;
@@ -711,16 +1029,32 @@ public final class Tensor {
         return true;
     }
 
-    /** Same shape, dtype and bitwise-identical elements. */
+    /** The element at a storage position as a double, rounded (I64) rather than refused: for comparisons. */
+    private double approx(int pos) {
+        return dtype == DType.I64 ? (double) ((long[]) data)[pos] : readAt(pos, "approx");
+    }
+
+    /** Same shape, dtype and bitwise-identical elements (any dtype; NaNs equal when their bits are). */
     public boolean bitwiseEquals(Tensor other) {
         if (dtype != other.dtype || !Arrays.equals(shape, other.shape)) return false;
         for (int i = 0; i < size; i++) {
-            if (Double.doubleToRawLongBits(getFlat(i)) != Double.doubleToRawLongBits(other.getFlat(i))) return false;
+            int pa = flatPosition(i), pb = other.flatPosition(i);
+            boolean same = switch (dtype) {
+                case F64 -> Double.doubleToRawLongBits(((double[]) data)[pa]) == Double.doubleToRawLongBits(((double[]) other.data)[pb]);
+                case F32 -> Float.floatToRawIntBits(((float[]) data)[pa]) == Float.floatToRawIntBits(((float[]) other.data)[pb]);
+                case I32 -> ((int[]) data)[pa] == ((int[]) other.data)[pb];
+                case I64 -> ((long[]) data)[pa] == ((long[]) other.data)[pb];
+                case BOOL -> ((boolean[]) data)[pa] == ((boolean[]) other.data)[pb];
+            };
+            if (!same) return false;
         }
         return true;
     }
 
-    /** {@code Tensor(F64, [2, 3])[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]}; long dimensions abbreviated with "...". */
+    /**
+     * {@code Tensor(F64, [2, 3])[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]}, {@code Tensor(I32, [2])[4, 7]},
+     * {@code Tensor(BOOL, [2])[true, false]}; long dimensions abbreviated with "...".
+     */
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("Tensor(").append(dtype).append(", ").append(Shapes.str(shape)).append(")");
@@ -732,8 +1066,13 @@ public final class Tensor {
 
     private void appendValues(StringBuilder sb, int axis, int pos) {
         if (axis == shape.length) {
-            double v = readAt(pos);
-            sb.append(dtype == DType.F32 ? Float.toString((float) v) : Double.toString(v));
+            switch (dtype) {
+                case F64 -> sb.append(((double[]) data)[pos]);
+                case F32 -> sb.append(((float[]) data)[pos]);
+                case I32 -> sb.append(((int[]) data)[pos]);
+                case I64 -> sb.append(((long[]) data)[pos]);
+                case BOOL -> sb.append(((boolean[]) data)[pos]);
+            }
             return;
         }
         sb.append('[');

@@ -25,6 +25,11 @@ import java.util.function.DoubleUnaryOperator;
  * whose storage range overlaps an operand's. Operands must share a dtype (mixing F32 and F64 is an
  * error naming both).
  *
+ * <p>Integer and BOOL tensors (I32, I64, BOOL) are data for indexing and masks: {@link #copy} and
+ * {@link #fill} work for them (allocation-free like every out form), every other op (arithmetic,
+ * {@code map}, reductions, {@code argmax}, products) refuses them with an IllegalArgumentException
+ * naming the op and the dtype.
+ *
  * <p>How an elementwise op runs: the trailing dimensions that every operand can walk with one
  * stride are collapsed into one run, and the backend's kernel is called once per run; the outer
  * dimensions are enumerated with integer arithmetic only. A contiguous (or broadcast-scalar)
@@ -119,19 +124,25 @@ public final class TensorMath {
      * modified and returned; x may be y.
      */
     public Tensor axpby(double alpha, Tensor x, double beta, Tensor y) {
-        checkBroadcastsTo("axpby", x, y);
+        checkBroadcastsTo("axpby", x, y, false);
         elementwise(AXPBY, null, null, null, alpha, beta, false, x, null, y);
         return y;
     }
 
-    /** Copies src into dst, broadcasting src to dst's shape (any layouts); returns dst. */
+    /**
+     * Copies src into dst, broadcasting src to dst's shape (any layouts, any dtype, bit for bit);
+     * the dtypes must be equal (convert with {@link Tensor#to}). Returns dst.
+     */
     public Tensor copy(Tensor src, Tensor dst) {
-        checkBroadcastsTo("copy", src, dst);
+        checkBroadcastsTo("copy", src, dst, true);
         elementwise(UNARY, UnaryOp.IDENTITY, null, null, 0, 0, false, src, null, dst);
         return dst;
     }
 
-    /** Sets every element of out to value (rounded to float32 for F32); returns out. */
+    /**
+     * Sets every element of out to value (rounded to float32 for F32; for I32, I64 and BOOL the
+     * value must be exact: an integer in range, 0 or 1 for BOOL, else ArithmeticException); returns out.
+     */
     public Tensor fill(Tensor out, double value) {
         elementwise(FILL, null, null, null, value, 0, false, null, null, out);
         return out;
@@ -186,6 +197,10 @@ public final class TensorMath {
         }
         int outer = 1;
         for (int d = 0; d < first; d++) outer *= c.shapeAt(d);
+        if (!c.dtype().isFloating()) {
+            copyOrFillData(kind, uop, alpha, a, c, rank, first, outer, run, sa, sc);
+            return;
+        }
         boolean isF64 = c.dtype() == DType.F64;
         Object aData = a == null ? null : a.data(), bData = b == null ? null : b.data(), cData = c.data();
         if (kind == BINARY_SCALAR) {
@@ -233,6 +248,56 @@ public final class TensorMath {
                         float[] ad = (float[]) aData;
                         for (int i = 0; i < run; i++) cd[cp + i * sc] = (float) f.applyAsDouble(ad[ap + i * sa]);
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * The elementwise engine's loop for I32, I64 and BOOL, which only copy and fill (every other
+     * kind is refused by the callers' dtype checks before it gets here).
+     */
+    private static void copyOrFillData(int kind, UnaryOp uop, double value, Tensor a, Tensor c,
+                                       int rank, int first, int outer, int run, int sa, int sc) {
+        if (kind != FILL && !(kind == UNARY && uop == UnaryOp.IDENTITY)) {
+            throw new IllegalArgumentException("elementwise: " + c.dtype() + " tensors only copy and fill"); // unreachable
+        }
+        DType dt = c.dtype();
+        int iv = 0;
+        long lv = 0;
+        boolean bv = false;
+        if (kind == FILL) {
+            switch (dt) {
+                case I32 -> iv = Tensor.exactInt(value, "fill");
+                case I64 -> lv = Tensor.exactLong(value, "fill");
+                default -> bv = Tensor.exactBool(value, "fill");
+            }
+        }
+        Object aData = a == null ? null : a.data(), cData = c.data();
+        for (int o = 0; o < outer; o++) {
+            int ap = a == null ? 0 : a.offset(), cp = c.offset();
+            for (int d = first - 1, rest = o; d >= 0; d--) {
+                int n = c.shapeAt(d), i = rest % n;
+                rest /= n;
+                ap += i * broadcastStride(a, rank, d);
+                cp += i * c.strideAt(d);
+            }
+            if (kind == UNARY && sa == 1 && sc == 1) {
+                System.arraycopy(aData, ap, cData, cp, run);
+                continue;
+            }
+            switch (dt) {
+                case I32 -> {
+                    int[] cd = (int[]) cData, ad = (int[]) aData;
+                    for (int i = 0; i < run; i++) cd[cp + i * sc] = kind == FILL ? iv : ad[ap + i * sa];
+                }
+                case I64 -> {
+                    long[] cd = (long[]) cData, ad = (long[]) aData;
+                    for (int i = 0; i < run; i++) cd[cp + i * sc] = kind == FILL ? lv : ad[ap + i * sa];
+                }
+                default -> {
+                    boolean[] cd = (boolean[]) cData, ad = (boolean[]) aData;
+                    for (int i = 0; i < run; i++) cd[cp + i * sc] = kind == FILL ? bv : ad[ap + i * sa];
                 }
             }
         }
@@ -334,6 +399,7 @@ public final class TensorMath {
      * indices; a NaN counts as the maximum.
      */
     public Tensor argmax(Tensor x, int axis) {
+        requireFloating("argmax", null, x);
         int ax = Shapes.axis("argmax", axis, x.rank());
         int[] shape = new int[x.rank() - 1];
         for (int d = 0, od = 0; d < x.rank(); d++) if (d != ax) shape[od++] = x.shapeAt(d);
@@ -345,6 +411,7 @@ public final class TensorMath {
      * with x's shape minus that axis, any layout. Returns out.
      */
     public Tensor argmax(Tensor x, int axis, Tensor out) {
+        requireFloating("argmax", null, x);
         int ax = Shapes.axis("argmax", axis, x.rank());
         int n = x.shapeAt(ax);
         boolean ok = out.dtype() == DType.F64 && out.rank() == x.rank() - 1;
@@ -826,6 +893,8 @@ public final class TensorMath {
     }
 
     private static void checkDtypes(String op, Object detail, Tensor a, Tensor b) {
+        requireFloating(op, detail, a);
+        requireFloating(op, detail, b);
         if (a.dtype() != b.dtype()) {
             throw new IllegalArgumentException(name(op, detail) + ": mixed dtypes " + a.dtype() + " " + a.shapeString() + " and "
                     + b.dtype() + " " + b.shapeString());
@@ -842,9 +911,21 @@ public final class TensorMath {
         }
     }
 
-    /** x must broadcast to exactly out's shape. */
-    private static void checkBroadcastsTo(String op, Tensor x, Tensor out) {
-        checkDtypes(op, x, out);
+    /** t must be F32 or F64: integer and BOOL tensors are data, not arithmetic operands. */
+    private static void requireFloating(String op, Object detail, Tensor t) {
+        if (!t.dtype().isFloating()) {
+            throw new IllegalArgumentException(name(op, detail) + ": " + t.dtype() + " tensor " + t.shapeString()
+                    + " is not supported: arithmetic, reductions and products need F32 or F64 (convert with to(F32) or to(F64))");
+        }
+    }
+
+    /** x must broadcast to exactly out's shape; any dtype when {@code anyDtype} (copies), else floating. */
+    private static void checkBroadcastsTo(String op, Tensor x, Tensor out, boolean anyDtype) {
+        if (anyDtype && x.dtype() != out.dtype()) {
+            throw new IllegalArgumentException(op + ": mixed dtypes " + x.dtype() + " " + x.shapeString() + " and "
+                    + out.dtype() + " " + out.shapeString() + " (convert with Tensor.to)");
+        }
+        if (!anyDtype) checkDtypes(op, x, out);
         int lead = out.rank() - x.rank();
         boolean ok = lead >= 0;
         for (int d = 0; ok && d < x.rank(); d++) {

@@ -91,4 +91,51 @@ class PlannerTest {
         }
         System.out.println("planner: worst ratio over 40 random graphs " + worst);
     }
+
+    /** Both placements never give two buffers that are live at the same time overlapping memory. */
+    @Test
+    void placementsAreValidOnRandomIntervals() {
+        for (int trial = 0; trial < 200; trial++) {
+            SplittableRandom rnd = new SplittableRandom(1000 + trial);
+            int n = 1 + rnd.nextInt(trial < 100 ? 60 : 3000);
+            long[] sizes = new long[n];
+            int[] start = new int[n], end = new int[n];
+            for (int i = 0; i < n; i++) {
+                sizes[i] = rnd.nextInt(4) == 0 ? 0 : 1 + rnd.nextInt(rnd.nextBoolean() ? 4 : 300);
+                start[i] = rnd.nextInt(2 * n);
+                end[i] = start[i] + rnd.nextInt(1 + rnd.nextInt(40));
+            }
+            for (Planner.Assignment a : List.of(Planner.sweep(sizes, start, end), Planner.plan(sizes, start, end))) {
+                for (int i = 0; i < n; i++) {
+                    assertTrue(a.offsets()[i] >= 0 && a.offsets()[i] + sizes[i] <= a.arenaSize(), "inside the arena");
+                    for (int j = i + 1; j < n && n <= 600; j++) {
+                        boolean timeOverlap = start[i] <= end[j] && start[j] <= end[i];
+                        boolean spaceOverlap = a.offsets()[i] < a.offsets()[j] + sizes[j] && a.offsets()[j] < a.offsets()[i] + sizes[i];
+                        assertTrue(!(timeOverlap && spaceOverlap && sizes[i] > 0 && sizes[j] > 0),
+                                "trial " + trial + ": buffers " + i + " and " + j + " overlap");
+                    }
+                }
+                assertTrue(a.arenaSize() >= Planner.lowerBound(sizes, start, end));
+            }
+        }
+    }
+
+    /** A tree-shaped dynamic graph (thousands of buffers, the O(n log n) placement) stays near the lower bound. */
+    @Test
+    void largeTreeGraphsPlanNearTheLowerBound() {
+        var g = new Graph();
+        var E = g.param("E", Tensor.randn(F64, 3, 30, 8));
+        var W = g.param("W", Tensor.randn(F64, 4, 8, 16));
+        SplittableRandom rnd = new SplittableRandom(7);
+        List<Node> frontier = new ArrayList<>();
+        for (int i = 0; i < 400; i++) frontier.add(E.slice(dev.quiver.tensor.Index.at(rnd.nextInt(30))));
+        while (frontier.size() > 1) {
+            Node a = frontier.remove(rnd.nextInt(frontier.size())), b = frontier.remove(rnd.nextInt(frontier.size()));
+            frontier.add(W.matmul(g.concat(0, a, b)).tanh());
+        }
+        PlanReport r = g.compile(frontier.getFirst().square().sum(), Backs.on(M)).plan();
+        assertTrue(r.buffers() > Planner.BEST_FIT_LIMIT, r.toString());
+        assertTrue(r.ratioToLowerBound() <= 1.5, r.toString());
+        System.out.println("tree of 400 leaves, training: " + r);
+    }
 }

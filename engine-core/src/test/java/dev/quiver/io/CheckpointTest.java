@@ -65,6 +65,37 @@ class CheckpointTest {
     }
 
     @Test
+    void roundTripsIntegerAndBoolTensors(@TempDir Path dir) throws Exception {
+        Tensor ids = Tensor.ofInts(new int[] {4, 0, Integer.MAX_VALUE, -1, 7, Integer.MIN_VALUE}, 2, 3);
+        Tensor positions = Tensor.ofLongs(new long[] {(1L << 53) + 1, Long.MIN_VALUE, Long.MAX_VALUE}, 3);
+        Tensor mask = Tensor.ofBools(new boolean[] {true, false, false, true, true}, 5);
+        Tensor w = Tensor.randn(DType.F64, 3, 2, 2);
+        Path file = dir.resolve("ints.ckpt");
+        Checkpoint.builder().tensor("ids", ids.transpose()).tensor("pos", positions).tensor("mask", mask).tensor("w", w)
+                .put("step", 9).build().save(file);
+        Checkpoint c = Checkpoint.load(file);
+        assertTrue(ids.transpose().bitwiseEquals(c.tensor("ids")));
+        assertTrue(positions.bitwiseEquals(c.tensor("pos")));
+        assertTrue(mask.bitwiseEquals(c.tensor("mask")));
+        assertTrue(w.bitwiseEquals(c.tensor("w")));
+        assertEquals(9, c.getLong("step"));
+        // copyInto is exact for every dtype (an I64 beyond 2^53 has no double value), into any view.
+        Tensor posTarget = Tensor.zeros(DType.I64, 3), idsTarget = Tensor.zeros(DType.I32, 2, 3).transpose();
+        Tensor maskTarget = Tensor.zeros(DType.BOOL, 5);
+        c.copyAllInto("", Map.of("pos", posTarget, "ids", idsTarget, "mask", maskTarget));
+        assertTrue(positions.bitwiseEquals(posTarget));
+        assertTrue(ids.transpose().bitwiseEquals(idsTarget));
+        assertTrue(mask.bitwiseEquals(maskTarget));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.copyInto("pos", Tensor.zeros(DType.I32, 3)));
+        assertTrue(e.getMessage().contains("I64") && e.getMessage().contains("I32"), e.getMessage());
+        // The file is a plain safetensors file with the format's dtype names.
+        TensorSet plain = SafeTensors.read(file);
+        assertTrue(mask.bitwiseEquals(plain.tensor("mask")));
+        String header = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+        assertTrue(header.contains("\"dtype\":\"BOOL\"") && header.contains("\"dtype\":\"I64\"") && header.contains("\"dtype\":\"I32\""));
+    }
+
+    @Test
     void checksumIsCrc32cOfTheCanonicalHeaderAndTheData(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("tiny.safetensors");
         Checkpoint.builder().tensor("x", Tensor.of(new float[] {1, 2}, 2)).put("step", 7).build().save(file);

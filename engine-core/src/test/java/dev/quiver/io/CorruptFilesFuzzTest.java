@@ -39,6 +39,11 @@ class CorruptFilesFuzzTest {
                 Npy.toBytes(Tensor.randn(DType.F64, 1, 3, 4), Npy.Order.C),
                 Npy.toBytes(Tensor.randn(DType.F32, 2, 2, 3, 2), Npy.Order.FORTRAN),
                 NpyTest.prefix(2, "{'descr': '>f4', 'fortran_order': False, 'shape': (3,), }\n").hex("3F800000 C0000000 3F000000").bytes(),
+                Npy.toBytes(Tensor.ofInts(new int[] {3, -1, 7, Integer.MIN_VALUE, 0, 9}, 2, 3), Npy.Order.C),
+                Npy.toBytes(Tensor.ofLongs(new long[] {Long.MAX_VALUE, -5, 1L << 60}, 3, 1), Npy.Order.FORTRAN),
+                Npy.toBytes(Tensor.ofBools(new boolean[] {true, false, true, true, false, false, true, false}, 2, 4), Npy.Order.C),
+                NpyTest.prefix(1, "{'descr': '>i2', 'fortran_order': False, 'shape': (2, 2), }\n").hex("FFFE 0100 8000 7FFF").bytes(),
+                NpyTest.prefix(1, "{'descr': '|u1', 'fortran_order': True, 'shape': (3, 2), }\n").hex("FF 00 80 7F 01 02").bytes(),
         };
         fuzz(bases, 11, image -> wellFormed(Npy.fromBytes(image, "fuzz.npy")));
     }
@@ -50,9 +55,15 @@ class CorruptFilesFuzzTest {
         tensors.put("w", Tensor.randn(DType.F64, 3, 2, 3));
         tensors.put("b", Tensor.randn(DType.F32, 4, 3));
         tensors.put("empty", Tensor.zeros(DType.F32, 0, 5));
+        Map<String, Tensor> indices = new LinkedHashMap<>();
+        indices.put("ids", Tensor.ofInts(new int[] {4, 8, 15, 16, 23, 42}, 3, 2));
+        indices.put("pos", Tensor.ofLongs(new long[] {Long.MIN_VALUE, 1, (1L << 53) + 1}, 3));
+        indices.put("mask", Tensor.ofBools(new boolean[] {true, false, true, true, false, true, false}, 7));
+        indices.put("none", Tensor.zeros(DType.BOOL, 0));
         byte[][] bases = {
                 SafeTensors.toBytes(tensors, Map.of("framework", "quiver", "epoch", "12")),
                 SafeTensors.toBytes(Map.of("s", Tensor.scalar(DType.F64, 2)), Map.of()),
+                SafeTensors.toBytes(indices, Map.of("vocab", "10")),
         };
         fuzz(bases, 22, image -> {
             TensorSet set = SafeTensors.fromBytes(image, "fuzz.safetensors");
@@ -66,6 +77,8 @@ class CorruptFilesFuzzTest {
         Path file = dir.resolve("base.ckpt");
         Checkpoint original = Checkpoint.builder()
                 .tensor("w", Tensor.randn(DType.F64, 5, 4, 3)).tensor("m", Tensor.randn(DType.F32, 6, 5))
+                .tensor("ids", Tensor.ofInts(new int[] {2, 7, 1, 8}, 2, 2)).tensor("pos", Tensor.ofLongs(new long[] {-1, Long.MAX_VALUE}, 2))
+                .tensor("mask", Tensor.ofBools(new boolean[] {true, false, false}, 3))
                 .put("step", 42).put("lr", 1e-3).build();
         original.save(file);
         byte[][] bases = {Files.readAllBytes(file)};
@@ -82,7 +95,16 @@ class CorruptFilesFuzzTest {
 
     private static void wellFormed(Tensor t) {
         assertEquals(Shapes.size(t.shape()), t.size());
-        for (int i = 0; i < t.size(); i++) t.getFlat(i); // every element reachable
+        for (int i = 0; i < t.size(); i++) { // every element reachable, read in its own type
+            switch (t.dtype()) {
+                case F32, F64 -> t.getFlat(i);
+                case I32 -> t.getIntFlat(i);
+                case I64 -> t.getLongFlat(i);
+                case BOOL -> t.getBoolFlat(i);
+            }
+        }
+        assertTrue(t.bitwiseEquals(t.copy()));
+        assertNotNull(t.toString());
     }
 
     private static void fuzz(byte[][] bases, long seed, Loader loader) throws Exception {

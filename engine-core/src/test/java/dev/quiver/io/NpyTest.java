@@ -156,9 +156,12 @@ class NpyTest {
         assertBad("header keys", withData(prefix(1, "{'descr': '<f8', 'shape': (2,), }\n"), data));
         assertBad("header keys", withData(prefix(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), 'x': True}\n"), data));
         assertBad("duplicate key", withData(prefix(1, "{'descr': '<f8', 'descr': '<f8', 'fortran_order': False, 'shape': (2,)}\n"), data));
-        assertBad("unsupported dtype '<i4'", withData(prefix(1, ok.replace("<f8", "<i4")), data));
+        assertBad("unsupported dtype '<u4'", withData(prefix(1, ok.replace("<f8", "<u4")), data));
         assertBad("unsupported dtype '<f2'", withData(prefix(1, ok.replace("<f8", "<f2")), data));
-        assertBad("unsupported dtype '|b1'", withData(prefix(1, ok.replace("<f8", "|b1")), data));
+        assertBad("unsupported dtype '<c8'", withData(prefix(1, ok.replace("<f8", "<c8")), data));
+        assertBad("unsupported dtype '|S8'", withData(prefix(1, ok.replace("<f8", "|S8")), data));
+        assertBad("unsupported dtype '|i4'", withData(prefix(1, ok.replace("<f8", "|i4")), data));
+        assertBad("unsupported dtype '=i8'", withData(prefix(1, ok.replace("<f8", "=i8")), data));
         assertBad("malformed header", withData(prefix(1, ok.replace("'<f8'", "[('a', '<f8')]")), data));
         assertBad("not a tuple", withData(prefix(1, ok.replace("(2,)", "(2)")), data));
         assertBad("non-negative integer", withData(prefix(1, ok.replace("(2,)", "(-2,)")), data));
@@ -173,6 +176,115 @@ class NpyTest {
         assertBad("trailing garbage: 3 bytes", withData(prefix(1, ok), Bytes.of().le64(D_1).le64(D_2).hex("414243").bytes()));
         assertBad("not valid UTF-8", withData(prefix(3, ok.replace("'<f8'", "'<f8'  ")).raw(), data, 0x1E, 0xC3));
         assertBad("unexpected text after the header dict", withData(prefix(1, ok.replace("\n", "x\n")), data));
+    }
+
+    // ------------------------------------------------------------------ integer and bool arrays
+
+    @Test
+    void writesInt32Int64AndBoolExactlyAsNumPySaves() {
+        // Same dict lengths as the float64 (2, 3) and float32 (3,) headers above: 118 and 118 bytes after the prefix.
+        byte[] i32 = prefix(1, "{'descr': '<i4', 'fortran_order': False, 'shape': (2, 3), }" + spaces(20 + 38) + "\n")
+                .hex("01000000 FEFFFFFF 03000000 FFFFFF7F 00000080 00000000").bytes();
+        assertEquals(128 + 24, i32.length);
+        Tensor ints = Tensor.ofInts(new int[] {1, -2, 3, Integer.MAX_VALUE, Integer.MIN_VALUE, 0}, 2, 3);
+        assertArrayEquals(i32, Npy.toBytes(ints, Npy.Order.C));
+
+        byte[] i64 = prefix(1, "{'descr': '<i8', 'fortran_order': False, 'shape': (3,), }" + spaces(20 + 40) + "\n")
+                .hex("FFFFFFFFFFFFFFFF 0100000000002000 0000000000000080").bytes();
+        Tensor longs = Tensor.ofLongs(new long[] {-1, (1L << 53) + 1, Long.MIN_VALUE}, 3);
+        assertArrayEquals(i64, Npy.toBytes(longs, Npy.Order.C));
+
+        byte[] bool = prefix(1, "{'descr': '|b1', 'fortran_order': False, 'shape': (2, 2), }" + spaces(20 + 38) + "\n")
+                .raw(1, 0, 0, 0).bytes();
+        Tensor mask = Tensor.ofBools(new boolean[] {true, false, false, false}, 2, 2);
+        assertArrayEquals(bool, Npy.toBytes(mask, Npy.Order.C));
+        // Fortran order, column by column; growth room for the last axis.
+        byte[] boolF = prefix(1, "{'descr': '|b1', 'fortran_order': True, 'shape': (2, 3), }" + spaces(20 + 39) + "\n")
+                .raw(1, 0, 0, 1, 1, 1).bytes();
+        Tensor mask23 = Tensor.ofBools(new boolean[] {true, false, true, false, true, true}, 2, 3);
+        assertArrayEquals(boolF, Npy.toBytes(mask23, Npy.Order.FORTRAN));
+        byte[] scalar = prefix(1, "{'descr': '<i8', 'fortran_order': False, 'shape': (), }" + spaces(62) + "\n")
+                .hex("F9FFFFFFFFFFFFFF").bytes();
+        assertArrayEquals(scalar, Npy.toBytes(Tensor.scalarLong(-7), Npy.Order.C));
+        // A strided view is written in logical order.
+        assertArrayEquals(i32, Npy.toBytes(Tensor.ofInts(new int[] {1, Integer.MAX_VALUE, -2, Integer.MIN_VALUE, 3, 0}, 3, 2).transpose(), Npy.Order.C));
+
+        for (byte[] image : new byte[][] {i32, i64, bool, boolF, scalar}) {
+            Tensor back = assertDoesNotThrow(() -> Npy.fromBytes(image, "int.npy"));
+            Tensor original = image == i32 ? ints : image == i64 ? longs : image == bool ? mask : image == boolF ? mask23 : Tensor.scalarLong(-7);
+            assertTrue(original.bitwiseEquals(back), back.toString());
+        }
+    }
+
+    @Test
+    void readsIntegerAndBoolArraysInEitherByteOrderAndNarrowIntegersIntoInt32() throws Exception {
+        String h = "{'descr': 'DT', 'fortran_order': False, 'shape': (3,), }\n";
+        assertRead(new int[] {-2, 3, Integer.MIN_VALUE}, prefix(1, h.replace("DT", ">i4")).hex("FFFFFFFE 00000003 80000000").bytes());
+        assertRead(new long[] {Long.MIN_VALUE, 1, -2}, prefix(1, h.replace("DT", ">i8"))
+                .hex("8000000000000000 0000000000000001 FFFFFFFFFFFFFFFE").bytes());
+        assertRead(new long[] {Long.MAX_VALUE, 1, -2}, prefix(1, h.replace("DT", "<i8"))
+                .hex("FFFFFFFFFFFFFF7F 0100000000000000 FEFFFFFFFFFFFFFF").bytes());
+        assertRead(new boolean[] {false, true, true}, prefix(1, h.replace("DT", "|b1")).raw(0, 1, 1).bytes());
+        // The narrow integers NumPy uses for labels and images, widened into I32.
+        assertRead(new int[] {-1, 127, -128}, prefix(1, h.replace("DT", "|i1")).raw(0xFF, 0x7F, 0x80).bytes());
+        assertRead(new int[] {255, 0, 128}, prefix(1, h.replace("DT", "|u1")).raw(0xFF, 0x00, 0x80).bytes());
+        assertRead(new int[] {-2, 256, -32768}, prefix(1, h.replace("DT", "<i2")).hex("FEFF 0001 0080").bytes());
+        assertRead(new int[] {-2, 256, -32768}, prefix(1, h.replace("DT", ">i2")).hex("FFFE 0100 8000").bytes());
+        assertRead(new int[] {65535, 1, 32768}, prefix(1, h.replace("DT", "<u2")).hex("FFFF 0100 0080").bytes());
+        assertRead(new int[] {65535, 1, 32768}, prefix(1, h.replace("DT", ">u2")).hex("FFFF 0001 8000").bytes());
+        // Fortran order: the bytes are column by column.
+        Tensor f = Npy.fromBytes(prefix(1, "{'descr': '<i4', 'fortran_order': True, 'shape': (2, 2), }\n")
+                .hex("01000000 02000000 03000000 04000000").bytes(), "f.npy");
+        assertArrayEquals(new int[] {1, 3, 2, 4}, f.i32());
+        // Later format versions carry the same dtypes.
+        Tensor v2 = Npy.fromBytes(prefix(2, h.replace("DT", "<i4")).hex("05000000 06000000 07000000").bytes(), "v2.npy");
+        assertArrayEquals(new int[] {5, 6, 7}, v2.i32());
+    }
+
+    private static void assertRead(Object expected, byte[] image) throws Exception {
+        Tensor t = Npy.fromBytes(image, "read.npy");
+        assertEquals(DType.of(expected), t.dtype());
+        assertArrayEquals(new int[] {3}, t.shape());
+        switch (expected) {
+            case int[] i -> assertArrayEquals(i, t.i32());
+            case long[] l -> assertArrayEquals(l, t.i64());
+            case boolean[] b -> assertArrayEquals(b, t.bool());
+            default -> fail();
+        }
+    }
+
+    @Test
+    void rejectsDamagedIntegerAndBoolFiles() {
+        String h = "{'descr': 'DT', 'fortran_order': False, 'shape': (3,), }\n";
+        assertBad("BOOL element 1 is the byte 0x02", prefix(1, h.replace("DT", "|b1")).raw(1, 2, 0).bytes());
+        assertBad("BOOL element 2 is the byte 0xff", prefix(1, h.replace("DT", "|b1")).raw(1, 0, 0xFF).bytes());
+        assertBad("truncated: shape (3,) of '<i8' needs 24 data bytes, the file has 16", prefix(1, h.replace("DT", "<i8")).hex("00".repeat(16)).bytes());
+        assertBad("trailing garbage: 1 bytes", prefix(1, h.replace("DT", "<i4")).hex("00".repeat(13)).bytes());
+        assertBad("truncated", prefix(1, h.replace("DT", "|u1")).raw(1, 2).bytes());
+        assertBad("unsupported dtype '|i2'", prefix(1, h.replace("DT", "|i2")).hex("00".repeat(6)).bytes());
+    }
+
+    @Test
+    void roundTripsIntegerAndBoolTensorsThroughFiles(@TempDir Path dir) throws Exception {
+        Tensor big = Tensor.zeros(DType.BOOL, 3, 700_001); // more than two I/O chunks of bytes
+        for (int i = 0; i < big.size(); i += 7) big.setBoolFlat(i, true);
+        Tensor[] tensors = {
+                Tensor.ofInts(new int[] {Integer.MIN_VALUE, -1, 0, 1, Integer.MAX_VALUE, 42}, 3, 2).transpose(),
+                Tensor.ofLongs(new long[] {Long.MIN_VALUE, (1L << 53) + 1, Long.MAX_VALUE, 0}, 2, 1, 2),
+                Tensor.arange(DType.I64, 600_000).reshape(2, 300_000), // more than one I/O chunk
+                big,
+                Tensor.zeros(DType.I32, 0, 4),
+                Tensor.scalarBool(true),
+        };
+        for (Tensor t : tensors) {
+            for (Npy.Order order : Npy.Order.values()) {
+                Path file = dir.resolve("t.npy");
+                Npy.write(file, t, order);
+                Tensor back = Npy.read(file);
+                assertTrue(t.bitwiseEquals(back), t.dtype() + " " + java.util.Arrays.toString(t.shape()) + " " + order);
+                assertArrayEquals(Npy.toBytes(t, order), Files.readAllBytes(file));
+            }
+        }
     }
 
     private static byte[] withData(Bytes header, byte[] data) {

@@ -92,4 +92,38 @@ class NumPyInteropTest {
         assertEquals(2.5, Npy.read(dir.resolve("scalar.npy")).item());
         assertTrue(Files.size(dir.resolve("v3.npy")) > 0);
     }
+
+    @Test
+    void integerAndBoolArraysMatchNumPyBothWays(@TempDir Path dir) throws Exception {
+        assumeTrue(numpy, "python3 with numpy not available");
+        Npy.write(dir.resolve("i4.npy"), Tensor.ofInts(new int[] {1, -2, Integer.MAX_VALUE, Integer.MIN_VALUE, 0, 5}, 2, 3));
+        Npy.write(dir.resolve("i8.npy"), Tensor.ofLongs(new long[] {Long.MIN_VALUE, (1L << 53) + 1, Long.MAX_VALUE}, 3));
+        Npy.write(dir.resolve("b1.npy"), Tensor.ofBools(new boolean[] {true, false, false, true, true, false}, 3, 2), Npy.Order.FORTRAN);
+        String out = python(dir, String.join("\n",
+                "import numpy as np, io",
+                "def saved(x):",
+                "    f = io.BytesIO(); np.save(f, x); return f.getvalue()",
+                "i4 = np.array([[1, -2, 2**31 - 1], [-2**31, 0, 5]], dtype='<i4')",
+                "i8 = np.array([-2**63, 2**53 + 1, 2**63 - 1], dtype='<i8')",
+                "b1 = np.array([[True, False], [False, True], [True, False]])",
+                "for name, x in [('i4', i4), ('i8', i8), ('b1', np.asfortranarray(b1))]:",
+                "    y = np.load(name + '.npy')",
+                "    assert y.dtype == x.dtype and y.shape == x.shape and (y == x).all(), name",
+                "    assert saved(x) == open(name + '.npy', 'rb').read(), name + ': bytes differ from numpy.save'",
+                "x = np.arange(-3, 3).reshape(2, 3)",
+                "np.save('be8.npy', x.astype('>i8')); np.save('be4.npy', x.astype('>i4'))",
+                "np.save('i1.npy', x.astype('i1')); np.save('u1.npy', (x + 3).astype('u1')); np.save('i2.npy', (x * 1000).astype('<i2'))",
+                "np.save('u2.npy', ((x + 3) * 9000).astype('>u2')); np.save('mask.npy', x > 0)",
+                "print('ok')"));
+        assertTrue(out.contains("ok"), out);
+        assertArrayEquals(new long[] {-3, -2, -1, 0, 1, 2}, Npy.read(dir.resolve("be8.npy")).i64());
+        assertArrayEquals(new int[] {-3, -2, -1, 0, 1, 2}, Npy.read(dir.resolve("be4.npy")).i32());
+        assertArrayEquals(new int[] {-3, -2, -1, 0, 1, 2}, Npy.read(dir.resolve("i1.npy")).i32());
+        assertArrayEquals(new int[] {0, 1, 2, 3, 4, 5}, Npy.read(dir.resolve("u1.npy")).i32());
+        assertArrayEquals(new int[] {-3000, -2000, -1000, 0, 1000, 2000}, Npy.read(dir.resolve("i2.npy")).i32());
+        assertArrayEquals(new int[] {0, 9000, 18000, 27000, 36000, 45000}, Npy.read(dir.resolve("u2.npy")).i32());
+        Tensor mask = Npy.read(dir.resolve("mask.npy"));
+        assertArrayEquals(new int[] {2, 3}, mask.shape());
+        assertArrayEquals(new boolean[] {false, false, false, false, true, true}, mask.bool());
+    }
 }

@@ -115,6 +115,66 @@ class SafeTensorsTest {
                 () -> SafeTensors.write(file, Map.of("bad\uD800", Tensor.zeros(DType.F32, 1))));
     }
 
+    @Test
+    void writesIntegerAndBoolTensorsInTheReferenceWritersDtypeOrder() {
+        // The reference writer sorts by its Dtype enum, descending (... I32 < U32 < F32 < C64 < F64 < I64 < U64;
+        // BOOL first of all), then by name: I64, F64, F32, I32, BOOL here.
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        tensors.put("mask", Tensor.ofBools(new boolean[] {true, false, true}, 3));
+        tensors.put("ids", Tensor.ofInts(new int[] {7, -1}, 2));
+        tensors.put("w", Tensor.vector(1));
+        tensors.put("pos", Tensor.ofLongs(new long[] {1L << 40}, 1));
+        tensors.put("b", Tensor.of(new float[] {1}, 1));
+        tensors.put("a", Tensor.zeros(DType.I64, 0));
+        String header = "{\"a\":{\"dtype\":\"I64\",\"shape\":[0],\"data_offsets\":[0,0]},"
+                + "\"pos\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[0,8]},"
+                + "\"w\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[8,16]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[16,20]},"
+                + "\"ids\":{\"dtype\":\"I32\",\"shape\":[2],\"data_offsets\":[20,28]},"
+                + "\"mask\":{\"dtype\":\"BOOL\",\"shape\":[3],\"data_offsets\":[28,31]}}";
+        assertEquals(334, header.length());
+        byte[] expected = file(header + spaces(2))
+                .hex("0000000000010000").le64(0x3FF0000000000000L).le32(F_1).hex("07000000 FFFFFFFF").raw(1, 0, 1).bytes();
+        assertEquals(8 + 336 + 31, expected.length);
+        assertArrayEquals(expected, SafeTensors.toBytes(tensors, Map.of()));
+
+        TensorSet back = assertDoesNotThrow(() -> SafeTensors.fromBytes(expected, "ints.safetensors"));
+        assertEquals(List.of("a", "pos", "w", "b", "ids", "mask"), List.copyOf(back.tensors().keySet()));
+        for (var e : tensors.entrySet()) assertTrue(e.getValue().bitwiseEquals(back.tensor(e.getKey())), e.getKey());
+    }
+
+    @Test
+    void readsIntegerAndBoolTensorsFromOtherWriters() throws Exception {
+        // Key order and offsets as another writer might choose: BOOL first in the data, I64 last.
+        String header = "{\"labels\": {\"dtype\": \"I64\", \"shape\": [2], \"data_offsets\": [12, 28]},"
+                + " \"m\": {\"dtype\": \"BOOL\", \"shape\": [2, 2], \"data_offsets\": [0, 4]},"
+                + " \"i\": {\"dtype\": \"I32\", \"shape\": [2], \"data_offsets\": [4, 12]}}";
+        byte[] image = file(header).raw(0, 1, 1, 0).hex("FFFFFF7F 00000080").hex("0500000000000000 FBFFFFFFFFFFFFFF").bytes();
+        TensorSet set = SafeTensors.fromBytes(image, "other.safetensors");
+        assertEquals(List.of("m", "i", "labels"), List.copyOf(set.tensors().keySet()));
+        assertArrayEquals(new boolean[] {false, true, true, false}, set.tensor("m").bool());
+        assertArrayEquals(new int[] {2, 2}, set.tensor("m").shape());
+        assertArrayEquals(new int[] {Integer.MAX_VALUE, Integer.MIN_VALUE}, set.tensor("i").i32());
+        assertArrayEquals(new long[] {5, -5}, set.tensor("labels").i64());
+    }
+
+    @Test
+    void roundTripsIntegerAndBoolTensorsThroughFiles(@TempDir Path dir) throws Exception {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        tensors.put("ids", Tensor.ofInts(new int[] {3, 1, 4, 1, 5, 9}, 2, 3).transpose());
+        tensors.put("big", Tensor.ofLongs(new long[300_000], 300_000));
+        tensors.get("big").setLongFlat(299_999, Long.MIN_VALUE);
+        tensors.put("mask", Tensor.ofBools(new boolean[2_500_000], 2_500_000)); // more than two I/O chunks
+        tensors.get("mask").setBoolFlat(2_499_999, true);
+        tensors.put("w", Tensor.randn(DType.F32, 1, 3));
+        tensors.put("empty", Tensor.zeros(DType.BOOL, 0));
+        Path file = dir.resolve("ints.safetensors");
+        SafeTensors.write(file, tensors, Map.of());
+        TensorSet back = SafeTensors.read(file);
+        for (var e : tensors.entrySet()) assertTrue(e.getValue().bitwiseEquals(back.tensor(e.getKey())), e.getKey());
+        assertArrayEquals(SafeTensors.toBytes(tensors, Map.of()), Files.readAllBytes(file));
+    }
+
     static final String ONE = "{\"x\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}";
 
     static byte[] withData(String header, int dataBytes) {
@@ -136,7 +196,11 @@ class SafeTensorsTest {
         assertBad("has keys", withData(ONE.replace("}}", ",\"extra\":1}}"), 8));
         assertBad("has keys", withData("{\"x\":{\"dtype\":\"F32\",\"shape\":[2]}}", 8));
         assertBad("unsupported dtype BF16", withData(ONE.replace("F32", "BF16").replace("[0,8]", "[0,4]"), 4));
-        assertBad("unsupported dtype I64", withData(ONE.replace("F32", "I64").replace("[0,8]", "[0,16]"), 16));
+        assertBad("unsupported dtype U64", withData(ONE.replace("F32", "U64").replace("[0,8]", "[0,16]"), 16));
+        assertBad("unsupported dtype I16", withData(ONE.replace("F32", "I16").replace("[0,8]", "[0,4]"), 4));
+        assertBad("span 8 bytes but I64 [2] needs 16", withData(ONE.replace("F32", "I64"), 8));
+        assertBad("span 8 bytes but BOOL [2] needs 2", withData(ONE.replace("F32", "BOOL"), 8));
+        assertBad("tensor 'x': BOOL element 1 is the byte 0x02", file(ONE.replace("F32", "BOOL").replace("[0,8]", "[0,2]")).raw(1, 2).bytes());
         assertBad("unknown dtype Q8", withData(ONE.replace("F32", "Q8"), 8));
         assertBad("not a non-negative integer", withData(ONE.replace("[2]", "[-2]"), 8));
         assertBad("not a non-negative integer", withData(ONE.replace("[2]", "[2.0]"), 8));

@@ -122,4 +122,26 @@ class NoAllocationTest {
             }
         }
     }
+
+    /** Copy and fill of index and mask tensors (how the graph feeds int inputs) allocate nothing either. */
+    @Test
+    void integerAndBoolCopyAndFillAllocateNothing() {
+        for (TensorMath m : new TensorMath[] {TensorMath.of(Backends.create("scalar", 1)), TensorMath.get()}) {
+            for (DType dt : new DType[] {DType.I32, DType.I64, DType.BOOL}) {
+                Tensor src = Tensor.ones(dt, 17, 3), dst = Tensor.zeros(dt, 17, 3);
+                Tensor strided = Tensor.zeros(dt, 3, 17).transpose(), row = Tensor.ones(dt, 3);
+                Runnable[] calls = {
+                        () -> m.copy(src, dst),
+                        () -> m.copy(src, strided),
+                        () -> m.copy(row, dst),
+                        () -> m.fill(strided, 1),
+                        () -> m.fill(dst, 0),
+                };
+                for (int i = 0; i < calls.length; i++) {
+                    long bytes = allocatedBy(calls[i], 2000);
+                    assertEquals(0, bytes, "call #" + i + " (" + dt + ") allocated " + bytes + " bytes");
+                }
+            }
+        }
+    }
 }
