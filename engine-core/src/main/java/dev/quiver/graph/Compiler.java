@@ -120,8 +120,7 @@ final class Compiler {
         int[] pos;
         int firstCopy, last;
         // liveness
-        List<int[]> bufShape, bufLife;
-        List<DType> bufType;
+        Buffers buf;
         int[] bufferOf;
         int[][] workOf;
         // assignBuffers
@@ -246,9 +245,7 @@ final class Compiler {
         List<Node> all = p.all;
         boolean[] scheduled = p.scheduled;
         int[] pos = p.pos;
-        List<int[]> bufShape = p.bufShape = new ArrayList<>(total);
-        List<DType> bufType = p.bufType = new ArrayList<>(total);
-        List<int[]> bufLife = p.bufLife = new ArrayList<>(total);
+        Buffers buf = p.buf = new Buffers(total + total / 2);
         int[] bufferOf = p.bufferOf = new int[total];
         Arrays.fill(bufferOf, -1);
         int[][] workOf = p.workOf = new int[total][];
@@ -256,22 +253,22 @@ final class Compiler {
             Node n = all.get(i);
             if (!scheduled[i]) continue;
             if (n.kind() == Node.Kind.INPUT || n.kind() == Node.Kind.CONSTANT && Graph.isData(n.constant())) {
-                bufferOf[i] = newBuffer(bufShape, bufType, bufLife, n.shapeRef(), n.dtype(), 0, last);
+                bufferOf[i] = buf.add(n.shapeRef(), n.dtype(), 0, last);
             } else if (n.kind() == Node.Kind.OP && !n.isView()) {
-                bufferOf[i] = newBuffer(bufShape, bufType, bufLife, n.shapeRef(), n.dtype(), pos[i], pos[i]);
+                bufferOf[i] = buf.add(n.shapeRef(), n.dtype(), pos[i], pos[i]);
                 int[][] ws = n.op().workspace(n.inputsRef(), n.shapeRef());
                 workOf[i] = new int[ws.length];
-                for (int w = 0; w < ws.length; w++) workOf[i][w] = newBuffer(bufShape, bufType, bufLife, ws[w], n.dtype(), pos[i], pos[i]);
+                for (int w = 0; w < ws.length; w++) workOf[i][w] = buf.add(ws[w], n.dtype(), pos[i], pos[i]);
             }
         }
         for (int i = 0; i < total; i++) {
             Node n = all.get(i);
             if (!scheduled[i] || n.kind() != Node.Kind.OP || n.isView()) continue;
-            for (int k = 0; k < n.arity(); k++) extend(bufLife, bufferOf, root(n.input(k)), pos[i]);
+            for (int k = 0; k < n.arity(); k++) extend(buf, bufferOf, root(n.input(k)), pos[i]);
         }
-        for (int i = 0; i < total; i++) if (p.kept[i]) extend(bufLife, bufferOf, root(all.get(i)), last);
+        for (int i = 0; i < total; i++) if (p.kept[i]) extend(buf, bufferOf, root(all.get(i)), last);
         for (int j = 0; j < p.wrtGrads.size(); j++) {
-            if (p.wrtGrads.get(j) != null) extend(bufLife, bufferOf, root(p.wrtGrads.get(j)), p.firstCopy + j);
+            if (p.wrtGrads.get(j) != null) extend(buf, bufferOf, root(p.wrtGrads.get(j)), p.firstCopy + j);
         }
     }
 
@@ -280,22 +277,22 @@ final class Compiler {
      * from the plan cache's pool, and a contiguous tensor per buffer.
      */
     private static void assignBuffers(Plan p) {
-        List<int[]> bufShape = p.bufShape, bufLife = p.bufLife;
-        int nb = bufShape.size();
+        Buffers buf = p.buf;
+        int nb = buf.count;
         Tensor[] buffers = p.buffers = new Tensor[nb];
         long planned = 0, naive = 0, lower = 0;
+        int[] ids = new int[nb];
         for (DType dt : DType.values()) {
             int count = 0;
-            int[] ids = new int[nb];
-            for (int b = 0; b < nb; b++) if (p.bufType.get(b) == dt) ids[count++] = b;
+            for (int b = 0; b < nb; b++) if (buf.dtype[b] == dt) ids[count++] = b;
             if (count == 0) continue;
             long[] sizes = new long[count];
             int[] start = new int[count], end = new int[count];
             for (int j = 0; j < count; j++) {
                 int b = ids[j];
-                sizes[j] = Shapes.size(bufShape.get(b));
-                start[j] = bufLife.get(b)[0];
-                end[j] = bufLife.get(b)[1];
+                sizes[j] = buf.size[b];
+                start[j] = buf.start[b];
+                end[j] = buf.end[b];
                 naive += sizes[j] * dt.bytes();
             }
             Planner.Assignment a = Planner.plan(sizes, start, end);
@@ -306,7 +303,7 @@ final class Compiler {
             Object arena = p.g.planCache().arena(dt, (int) a.arenaSize());
             p.arenas.add(arena);
             for (int j = 0; j < count; j++) {
-                int[] shape = bufShape.get(ids[j]);
+                int[] shape = buf.shape[ids[j]];
                 buffers[ids[j]] = new Tensor(arena, (int) a.offsets()[j], shape, Shapes.contiguousStrides(shape));
             }
         }
@@ -442,16 +439,44 @@ final class Compiler {
         return target;
     }
 
-    private static int newBuffer(List<int[]> shapes, List<DType> types, List<int[]> life, int[] shape, DType dtype, int start, int end) {
-        shapes.add(shape.clone());
-        types.add(dtype);
-        life.add(new int[] {start, end});
-        return shapes.size() - 1;
+    /** The planned buffers: shape, dtype, size and live interval [start, end] of each, in parallel arrays. */
+    private static final class Buffers {
+        int count;
+        int[][] shape;
+        DType[] dtype;
+        long[] size;
+        int[] start, end;
+
+        Buffers(int capacity) {
+            capacity = Math.max(capacity, 4);
+            shape = new int[capacity][];
+            dtype = new DType[capacity];
+            size = new long[capacity];
+            start = new int[capacity];
+            end = new int[capacity];
+        }
+
+        int add(int[] s, DType d, int from, int to) {
+            if (count == shape.length) {
+                int c = 2 * count;
+                shape = Arrays.copyOf(shape, c);
+                dtype = Arrays.copyOf(dtype, c);
+                size = Arrays.copyOf(size, c);
+                start = Arrays.copyOf(start, c);
+                end = Arrays.copyOf(end, c);
+            }
+            shape[count] = s;          // node shapes are never mutated; workspace shapes are fresh arrays
+            dtype[count] = d;
+            size[count] = Shapes.size(s);
+            start[count] = from;
+            end[count] = to;
+            return count++;
+        }
     }
 
-    private static void extend(List<int[]> life, int[] bufferOf, Node root, int position) {
+    private static void extend(Buffers buf, int[] bufferOf, Node root, int position) {
         int b = bufferOf[root.index()];
-        if (b >= 0) life.get(b)[1] = Math.max(life.get(b)[1], position);
+        if (b >= 0 && buf.end[b] < position) buf.end[b] = position;
     }
 
     private static Node root(Node n) {

@@ -79,7 +79,7 @@ public record ClassCrossEntropy(CrossEntropy options) implements Op {
     }
 
     @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
-        Rows rows = new Rows(name() + "[" + attributes() + "]", options, math, in[0], in[1]);
+        Rows rows = new Rows(this, options, math, in[0], in[1]);
         Tensor w = work[0];
         Object wa = w.data();
         int wo = w.offset();
@@ -120,7 +120,7 @@ public record ClassCrossEntropy(CrossEntropy options) implements Op {
         }
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
-            Rows rows = new Rows(name() + "[" + attributes() + "]", options, math, in[0], in[1]);
+            Rows rows = new Rows(this, options, math, in[0], in[1]);
             Tensor g = in[2];
             Object ga = g.data();
             int[] gPos = Indices.offsets(g, 0, g.rank(), g.offset());
@@ -137,7 +137,8 @@ public record ClassCrossEntropy(CrossEntropy options) implements Op {
 
     /** The logits' rows and classes of one bound instruction, and the two fused loops over them. */
     private static final class Rows {
-        private final String op;
+        /** The op, for messages (its label is built only when an error needs it). */
+        private final Op op;
         private final CrossEntropy options;
         private final RowMath k;
         private final Object x;
@@ -145,7 +146,7 @@ public record ClassCrossEntropy(CrossEntropy options) implements Op {
         private final int xs, classes;
         private final Indices cls;
 
-        Rows(String op, CrossEntropy options, TensorMath math, Tensor logits, Tensor classTensor) {
+        Rows(Op op, CrossEntropy options, TensorMath math, Tensor logits, Tensor classTensor) {
             this.op = op;
             this.options = options;
             this.k = new RowMath(math, logits.dtype());
@@ -162,7 +163,7 @@ public record ClassCrossEntropy(CrossEntropy options) implements Op {
             for (int r = 0; r < xRow.length; r++) {
                 long c = cls.get(r);
                 if (options.ignores(c)) continue;
-                if (c < 0 || c >= classes) throw cls.outOfRange(op, "class", c, r, classes);
+                if (c < 0 || c >= classes) throw cls.outOfRange(op.name() + "[" + op.attributes() + "]", "class", c, r, classes);
                 counted++;
             }
             return counted;
