@@ -4,12 +4,17 @@ import dev.quiver.check.GradCheck;
 import dev.quiver.graph.CompileOptions;
 import dev.quiver.graph.Graph;
 import dev.quiver.graph.Losses;
+import dev.quiver.graph.Node;
+import dev.quiver.graph.Parameter;
+import dev.quiver.graph.Step;
+import dev.quiver.optim.Adam;
 import dev.quiver.optim.Init;
 import dev.quiver.optim.Sgd;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -102,5 +107,72 @@ class ReadmeTourTest {
         var x = g.input("x", F64, 3, 4);
         var report = GradCheck.of(x.tanh().sum()).feed("x", Tensor.randn(F64, 1, 3, 4)).check();
         assertTrue(report.ok(), report.toString());  // on failure: node, input, worst element, analytic vs numeric
+    }
+
+    /** A binary tree for the README's dynamic-graph snippet: a leaf has a word, every node a label. */
+    record Tree(int word, int label, Tree left, Tree right) {
+        Node build(java.util.function.IntFunction<Node> leaf, java.util.function.BinaryOperator<Node> combine,
+                   java.util.function.ObjIntConsumer<Node> loss) {
+            Node h = left == null ? leaf.apply(word) : combine.apply(left.build(leaf, combine, loss), right.build(leaf, combine, loss));
+            loss.accept(h, label);
+            return h;
+        }
+    }
+
+    @Test
+    void dynamicGraphsPerTree() {
+        var rnd = new java.util.SplittableRandom(5);
+        List<Tree> distinct = new ArrayList<>();
+        for (int i = 0; i < 40; i++) distinct.add(randomTree(rnd, 1 + rnd.nextInt(6)));
+        List<Tree> trees = new ArrayList<>();
+        for (int epoch = 0; epoch < 15; epoch++) trees.addAll(distinct);
+        double[] lossPerTree = new double[trees.size()];
+        int[] at = {0};
+        // --- the README snippet, as written (plus recording each tree's loss)
+        var E = new Parameter("E", Tensor.randn(F32, 42, 10_000, 64));    // word embeddings
+        var W = new Parameter("W", Init.xavierUniform(F32, 1, 64, 128));
+        var U = new Parameter("U", Init.xavierUniform(F32, 2, 5, 64));
+        var adam = new Adam(List.of(E, W, U), 0.001);
+        var g = new Graph();
+        Tensor before = E.value().copy();
+        for (Tree t : trees) {
+            g.reset();                                           // nodes of the last tree are recycled
+            List<Node> losses = new ArrayList<>();
+            Node root = t.build(                                 // your recursion over the tree:
+                    word -> g.lookup(g.param(E), word),          //   leaf: row E[word, :], a sparse gradient
+                    (l, r) -> g.param(W).matmul(g.concat(0, l, r)).tanh(),
+                    (h, label) -> losses.add(g.pickNegLogSoftmax(g.param(U).matmul(h), label)));
+            Step s = g.compile(g.addN(losses.toArray(new Node[0]))).forward().backward();
+            adam.step();                                         // touches only the looked-up rows of E
+            lossPerTree[at[0]++] = s.output().item();
+        }
+        // --- checks
+        double first = 0, last = 0;
+        for (int i = 0; i < distinct.size(); i++) {
+            first += lossPerTree[i];
+            last += lossPerTree[trees.size() - distinct.size() + i];
+        }
+        assertTrue(last < 0.8 * first, first + " -> " + last);
+        java.util.Set<Integer> words = new java.util.HashSet<>();
+        for (Tree t : distinct) collect(t, words);
+        for (int r = 0; r < 10_000; r += 97) {                        // rows never looked up never move
+            if (words.contains(r)) continue;
+            for (int j = 0; j < 64; j++) assertEquals(before.get(r, j), E.value().get(r, j));
+        }
+        assertTrue(g.planCache().misses() <= distinct.size(), g.planCache().toString());
+    }
+
+    private static Tree randomTree(java.util.SplittableRandom rnd, int leaves) {
+        if (leaves == 1) return new Tree(rnd.nextInt(10_000), rnd.nextInt(5), null, null);
+        int left = 1 + rnd.nextInt(leaves - 1);
+        return new Tree(-1, rnd.nextInt(5), randomTree(rnd, left), randomTree(rnd, leaves - left));
+    }
+
+    private static void collect(Tree t, java.util.Set<Integer> words) {
+        if (t.left() == null) words.add(t.word());
+        else {
+            collect(t.left(), words);
+            collect(t.right(), words);
+        }
     }
 }
