@@ -520,7 +520,25 @@ public final class Graph {
     /** Broadcasts x to a larger shape (a view). */
     public Node expand(Node x, int... shape) { return apply(new Shaping.Expand(shape.clone()), x); }
     /** NumPy basic indexing (a view); the gradient is scattered back into zeros. */
-    public Node slice(Node x, Index... index) { return apply(new Shaping.Slice(index.clone()), x); }
+    public Node slice(Node x, Index... index) {
+        Node row = rowOfParameter(x, index);
+        return row != null ? row : apply(new Shaping.Slice(index.clone()), x);
+    }
+
+    /**
+     * {@code P[i]} or {@code P[i, :, ...]} of a parameter as a lookup of row i: the same value and
+     * gradient as the slice, but the row index is data (another row reuses the plan) and the
+     * parameter's gradient stays row-sparse. Null when the slice is anything else.
+     */
+    private Node rowOfParameter(Node x, Index[] index) {
+        if (x.kind() != Node.Kind.PARAM || x.rank() == 0 || index.length == 0 || !(index[0] instanceof Index.At at)) return null;
+        for (int k = 1; k < index.length; k++) {
+            if (!(index[k] instanceof Index.Range r) || r.start() != 0 || r.stop() < x.dim(k) || r.step() != 1) return null;
+        }
+        int i = at.index() < 0 ? at.index() + x.dim(0) : at.index();
+        if (i < 0 || i >= x.dim(0)) return null;   // the slice reports the bad index
+        return lookup(x, i);
+    }
     /** Concatenation along an existing axis. */
     public Node concat(int axis, Node... parts) { return apply(new Shaping.Concat(axis), parts); }
 

@@ -107,4 +107,32 @@ class SparseLookupTest {
             }
         }
     }
+
+    /** {@code P.slice(at(i))} of a parameter is a lookup: the row is data and the gradient sparse, with the slice's values. */
+    @ParameterizedTest @MethodSource("dev.quiver.graph.Backs#all")
+    void aRowSliceOfAParameterIsALookup(TensorMath m) {
+        var E = new Parameter("E", Tensor.randn(F64, 14, 30, 4));
+        var g = new Graph();
+        Step first = null;
+        for (int row : new int[] {3, 17, -1}) {
+            g.reset();
+            Node sliced = g.param(E).slice(dev.quiver.tensor.Index.at(row), dev.quiver.tensor.Index.all());
+            Step s = g.compile(sliced.tanh().sum(), Backs.on(m));
+            if (first == null) first = s; else assertSame(first, s);
+            s.forward().backward();
+            int r = row < 0 ? row + 30 : row;
+            assertEquals(1, E.sparseRows().size());
+            assertEquals(r, E.sparseRows().row(0));
+            // The dense path (a slice of a view of E) gives the same value and gradient.
+            var d = new Graph();
+            Node dense = d.param(E).reshape(30, 4).slice(dev.quiver.tensor.Index.at(row));
+            Step ds = d.compile(dense.tanh().sum(), Backs.on(m));
+            double value = s.output().item();
+            Tensor grad = E.grad().copy();
+            ds.forward().backward();
+            assertNull(E.sparseRows());
+            assertEquals(ds.output().item(), value, 0);
+            assertArrayEquals(E.grad().toDoubleArray(), grad.toDoubleArray(), 0);
+        }
+    }
 }
