@@ -18,6 +18,9 @@ import java.util.List;
 final class Compiler {
     private Compiler() {}
 
+    /** Gradient terms of at least this many elements are summed as they arrive instead of by one add_n at the end. */
+    static final int ACCUMULATE_MIN = 1024;
+
     static Step compile(Graph g, Node out, CompileOptions options) {
         TensorMath math = options.math() != null ? options.math() : TensorMath.get();
         for (int i = 0; i < options.wrt().size(); i++) {   // indexed loops: a cache hit allocates nothing
@@ -197,8 +200,18 @@ final class Compiler {
                     throw new IllegalStateException(n.op().name() + ": its VJP for input " + k + " (" + in.describe()
                             + ") has shape " + Shapes.str(vjps[k].shapeRef()) + " (a bug in the op)");
                 }
-                if (contributions[in.index()] == null) contributions[in.index()] = new ArrayList<>(2);
-                contributions[in.index()].add(vjps[k]);
+                List<Node> sum = contributions[in.index()];
+                if (sum == null) {
+                    contributions[in.index()] = sum = new ArrayList<>(2);
+                    sum.add(vjps[k]);
+                } else if (sum.size() == 1 && vjps[k].size() >= ACCUMULATE_MIN) {
+                    // A large gradient with many uses (a weight matrix shared by every node of a tree) is
+                    // summed as its terms arrive, so each term's buffer dies at once: the arena holds two
+                    // such buffers, not one per use.
+                    sum.set(0, g.add(sum.getFirst(), vjps[k]));
+                } else {
+                    sum.add(vjps[k]);
+                }
             }
         }
         for (Node w : wrt) p.wrtGrads.add(gradOf[w.index()]);

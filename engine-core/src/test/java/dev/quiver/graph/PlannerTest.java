@@ -138,4 +138,20 @@ class PlannerTest {
         assertTrue(r.ratioToLowerBound() <= 1.5, r.toString());
         System.out.println("tree of 400 leaves, training: " + r);
     }
+
+    /** A large weight used n times: its gradient terms are summed as they arrive, so the arena does not grow with n. */
+    @Test
+    void aSharedWeightsGradientDoesNotGrowTheArenaWithItsUses() {
+        long[] planned = new long[2];
+        int[] uses = {8, 40};
+        for (int k = 0; k < 2; k++) {
+            var g = new Graph();
+            var W = g.param("W", Tensor.randn(F64, 9, 64, 64));
+            Node h = g.input("x", F64, 64);
+            for (int i = 0; i < uses[k]; i++) h = W.matmul(h).tanh();
+            planned[k] = g.compile(h.sum(), Backs.on(M)).plan().plannedBytes();
+        }
+        long weight = 64 * 64 * 8;
+        assertTrue(planned[1] - planned[0] < weight, planned[0] + " B for 8 uses, " + planned[1] + " B for 40");
+    }
 }
