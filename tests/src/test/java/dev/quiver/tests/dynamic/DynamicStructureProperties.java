@@ -26,8 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Dynamic graphs (random trees and sequences with word lookups and class-index losses, a new
- * structure per example) give bitwise the same loss and gradients whether each is built in a fresh
- * graph, replayed from the plan cache, or recompiled after its plan was evicted; on every backend.
+ * structure per example) give the same loss and gradients whether each is built in a fresh graph,
+ * replayed from the plan cache, or recompiled after its plan was evicted: bitwise on the scalar
+ * backend, to rounding on the SIMD backend (see {@link #assertSame}).
  */
 class DynamicStructureProperties {
     /** One example: a tree with {@code size} leaves or a sequence of {@code size} words, drawn from {@code seed}. */
@@ -82,11 +83,22 @@ class DynamicStructureProperties {
         return out;
     }
 
-    static void assertSame(List<Tensor> expected, List<Tensor> got, String mode) {
+    /**
+     * Bitwise on the scalar backend. The SIMD backend's exp/log/tanh (through VectorOperators) give
+     * results that differ by an ulp or two between interpreted and C2-compiled code (issue 14), so a
+     * fresh build and a replay run minutes apart in JIT time agree there to rounding only.
+     */
+    static void assertSame(List<Tensor> expected, List<Tensor> got, String mode, boolean bitwise) {
         for (int k = 0; k < expected.size(); k++) {
             Tensor a = expected.get(k), b = got.get(k);
-            assertTrue(a == null ? b == null : b != null && a.bitwiseEquals(b),
-                    mode + ": " + (k == 0 ? "loss" : "gradient " + k) + " differs from a fresh build");
+            String what = mode + ": " + (k == 0 ? "loss" : "gradient " + k) + " differs from a fresh build";
+            if (a == null || b == null || bitwise) {
+                assertTrue(a == null ? b == null : b != null && a.bitwiseEquals(b), what);
+                continue;
+            }
+            double scale = 1e-300;
+            for (int i = 0; i < a.size(); i++) scale = Math.max(scale, Math.abs(a.getFlat(i)));
+            for (int i = 0; i < a.size(); i++) assertTrue(Math.abs(a.getFlat(i) - b.getFlat(i)) <= 1e-12 * scale, what + " at " + i);
         }
     }
 
@@ -95,6 +107,7 @@ class DynamicStructureProperties {
         List<DynamicTest> tests = new ArrayList<>();
         for (String name : Backends.available()) {
             TensorMath math = TensorMath.of(Backends.create(name, 1));
+            boolean bitwise = name.equals("scalar");
             tests.add(Property.forAll(Gens.lists(EXAMPLES, 1, 5)).tries(40).test("fresh, cached and evicted plans on " + name, examples -> {
                 Model m = new Model();
                 List<List<Tensor>> fresh = new ArrayList<>();
@@ -104,11 +117,11 @@ class DynamicStructureProperties {
                 }
                 Graph cached = new Graph();
                 for (int pass = 0; pass < 2; pass++) {                        // the second pass replays cached plans
-                    for (int i = 0; i < examples.size(); i++) assertSame(fresh.get(i), run(cached, m, examples.get(i), math), "cached pass " + pass);
+                    for (int i = 0; i < examples.size(); i++) assertSame(fresh.get(i), run(cached, m, examples.get(i), math), "cached pass " + pass, bitwise);
                 }
                 Graph evicting = new Graph(new PlanCache(1, 1L << 30));        // every other structure evicts the last
                 for (int pass = 0; pass < 2; pass++) {
-                    for (int i = 0; i < examples.size(); i++) assertSame(fresh.get(i), run(evicting, m, examples.get(i), math), "after eviction");
+                    for (int i = 0; i < examples.size(); i++) assertSame(fresh.get(i), run(evicting, m, examples.get(i), math), "after eviction", bitwise);
                 }
             }));
         }
