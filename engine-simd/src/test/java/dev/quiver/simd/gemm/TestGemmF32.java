@@ -164,8 +164,8 @@ class TestGemmF32 {
     void transposedANarrowC() {
         var rng = new Random(8);
         int lanes = GemmF32.vectorBits() / Float.SIZE;
-        int[] ms = {2 * lanes, 2 * lanes + 1, 67, 100, 256};
-        int[] ks = {1, 7, 64, 67};
+        int[] ms = {lanes, lanes + 3, 2 * lanes, 2 * lanes + 1, 67, 100, 256};
+        int[] ks = {1, 7, 64, 67, 640};
         int index = 0;
         for (int n = 1; n <= GemmF32.DOT_MAX_N + 1; n++) {
             for (int m : ms) {

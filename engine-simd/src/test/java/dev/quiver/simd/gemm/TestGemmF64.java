@@ -163,8 +163,8 @@ class TestGemmF64 {
     void transposedANarrowC() {
         var rng = new Random(8);
         int lanes = GemmF64.vectorBits() / Double.SIZE;
-        int[] ms = {2 * lanes, 2 * lanes + 1, 67, 100, 256};
-        int[] ks = {1, 7, 64, 67};
+        int[] ms = {lanes, lanes + 3, 2 * lanes, 2 * lanes + 1, 67, 100, 256};
+        int[] ks = {1, 7, 64, 67, 640};
         int index = 0;
         for (int n = 1; n <= GemmF64.DOT_MAX_N + 1; n++) {
             for (int m : ms) {
