@@ -3,11 +3,12 @@ package dev.quiver.benchmarks.dynamic;
 import dev.quiver.backend.Backends;
 import dev.quiver.examples.dynamic.LstmLm;
 import dev.quiver.examples.dynamic.RnnLm;
-import dev.quiver.examples.dynamic.Updates;
 import dev.quiver.graph.CompileOptions;
 import dev.quiver.graph.Graph;
 import dev.quiver.graph.Node;
 import dev.quiver.graph.Step;
+import dev.quiver.optim.Adam;
+import dev.quiver.optim.Adam;
 import dev.quiver.tensor.TensorMath;
 import org.openjdk.jmh.annotations.*;
 
@@ -36,7 +37,7 @@ public class RnnLmBench {
 
     private List<int[]> inputs, targets;
     private LstmLm model;
-    private Updates updates;
+    private Adam adam;
     private Graph g;
     private CompileOptions training;
     private int next;
@@ -48,7 +49,7 @@ public class RnnLmBench {
         targets = data.targets();
         TensorMath math = TensorMath.of(Backends.create(Backends.current().name(), threads));
         model = new LstmLm(data.vocab().size(), RnnLm.EMBED, RnnLm.HIDDEN, 1);
-        updates = new Updates(model.parameters(), "adam", 0.001, math);
+        adam = new Adam(model.parameters(), 0.001, 0.9, 0.999, 1e-8, math);
         training = CompileOptions.training().withMath(math);
         g = RnnLm.graph();
     }
@@ -63,7 +64,7 @@ public class RnnLmBench {
         model.feed(step, in, out);
         double value = step.forward().output().item();
         step.backward();
-        updates.step(step.parameters());
+        adam.step();
         return value;
     }
 }

@@ -6,6 +6,7 @@ import dev.quiver.graph.Graph;
 import dev.quiver.graph.Node;
 import dev.quiver.graph.PlanCache;
 import dev.quiver.graph.Step;
+import dev.quiver.optim.Optimizer;
 import dev.quiver.tensor.Rng;
 import dev.quiver.tensor.TensorMath;
 
@@ -94,7 +95,7 @@ public final class RnnLm {
             inputs.add(Ptb.inputs(vocab, s));
             targets.add(Ptb.targets(vocab, s));
         }
-        Updates updates = new Updates(model.parameters(), o.optimizer, o.lr, math);
+        Optimizer optimizer = o.optimizer(model.parameters(), math);
         Graph g = graph();
         CompileOptions training = CompileOptions.training().withMath(math);
         Rng rng = new Rng(o.seed);
@@ -116,7 +117,7 @@ public final class RnnLm {
                 model.feed(step, in, out);
                 double value = step.forward().output().item();
                 step.backward();
-                updates.step(step.parameters());
+                optimizer.step();
                 nll += value * in.length;
                 epochWords += in.length;
                 sentences++;
