@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One training step of the {@code rnnlm} example's LSTM language model (embedding 128, hidden
- * 256, softmax over the 10k vocabulary, float32, Adam 0.001) per op, one PTB sentence per step
+ * 256, softmax over the 7,596-word vocabulary, float32, Adam 0.001) per op, one PTB sentence per step
  * from a fixed rotating set (the first N of valid.txt): rebuild the sentence's graph, compile (a
  * plan per sentence length, in a cache of 512 MiB, as the example does), feed,
  * forward, backward, update. ops/s = sentences/s; words/s = ops/s x the mean words per sentence
