@@ -26,8 +26,8 @@ import java.util.concurrent.TimeUnit;
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 5)
-@Measurement(iterations = 3, time = 5)
+@Warmup(iterations = 5, time = 5)   // the JIT needs ~20 s on these models
+@Measurement(iterations = 5, time = 5)
 @Fork(value = 1, jvmArgsAppend = {"-Dai.djl.offline=true", "-DDJL_CACHE_DIR=target/djl-cache",
         "-DENGINE_CACHE_DIR=target/djl-cache", "--add-modules=jdk.incubator.vector",
         "-Dai.djl.pytorch.num_threads=1", "-Dai.djl.pytorch.num_interop_threads=1"})

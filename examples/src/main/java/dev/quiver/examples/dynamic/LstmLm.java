@@ -20,10 +20,10 @@ import static dev.quiver.tensor.Index.range;
  * The loss is the cross-entropy per predicted word, averaged over the sentence.
  *
  * <p>A sentence of n words is read as {@code </s> w_1 .. w_n} and predicts {@code w_1 .. w_n </s>}
- * (L = n + 1 steps). Words and targets are fed as inputs named "x" and "y", so sentences of the same
- * length share one compiled plan. Engine-specific: {@link #embed} and {@link #loss}'s last line
- * (today one-hot inputs [L, vocab]; with lookups, an integer input [L] and
- * {@code g.lookup(E, ids)}, and {@code g.softmaxCrossEntropy(logits, classes)}).
+ * (L = n + 1 steps). Word ids and target ids are fed as I32 inputs [L] named "x" and "y" (data, not
+ * structure), so sentences of the same length share one compiled plan: the inputs' word vectors are
+ * one lookup of E (a row-sparse gradient: only the sentence's rows are updated), the loss is one
+ * fused softmax cross-entropy with integer classes.
  */
 public final class LstmLm {
     private static final DType F32 = DType.F32;
@@ -53,9 +53,9 @@ public final class LstmLm {
         return s;
     }
 
-    /** The word vectors of the L input words, [L, embed]: today one-hot input "x" [L, vocab] times E. */
+    /** The word vectors of the L input words, [L, embed]: a lookup of the I32 input "x" [L] in E. */
     private Node embed(Graph g, int length) {
-        return g.input("x", F32, length, vocab).matmul(g.param(E));
+        return g.lookup(g.param(E), g.input("x", DType.I32, length));
     }
 
     /** The mean cross-entropy per predicted word of a sentence of {@code length} steps (inputs "x", "y"). */
@@ -77,18 +77,17 @@ public final class LstmLm {
         }
         Node states = length == 1 ? hs[0] : g.concat(0, hs);
         Node logits = states.matmul(g.param(Wout)).add(g.param(bout));     // [L, vocab]
-        return g.softmaxCrossEntropy(logits, g.input("y", F32, length, vocab));
+        return g.softmaxCrossEntropy(logits, g.input("y", DType.I32, length));
     }
 
     /** Feeds a sentence's inputs and targets (word ids, {@code inputs.length == targets.length == L}) into a step of {@link #loss}. */
     public void feed(Step step, int[] inputs, int[] targets) {
-        oneHot(step, "x", inputs);
-        oneHot(step, "y", targets);
+        ids(step, "x", inputs);
+        ids(step, "y", targets);
     }
 
-    private void oneHot(Step step, String name, int[] ids) {
+    private static void ids(Step step, String name, int[] ids) {
         Tensor t = step.input(name);
-        step.math().fill(t, 0);
-        for (int i = 0; i < ids.length; i++) t.setFlat(i * vocab + ids[i], 1);
+        for (int i = 0; i < ids.length; i++) t.setIntFlat(i, ids[i]);
     }
 }

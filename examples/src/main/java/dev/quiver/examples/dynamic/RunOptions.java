@@ -3,10 +3,15 @@ package dev.quiver.examples.dynamic;
 import dev.quiver.backend.Backend;
 import dev.quiver.backend.Backends;
 import dev.quiver.examples.Options.UsageException;
+import dev.quiver.graph.Parameter;
+import dev.quiver.optim.Adam;
+import dev.quiver.optim.Optimizer;
+import dev.quiver.optim.Sgd;
 import dev.quiver.tensor.TensorMath;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 
 /** The command line of {@code treenn} and {@code rnnlm}; every problem is one line (a {@link UsageException}). */
@@ -106,6 +111,20 @@ public final class RunOptions {
         }
         System.out.println("backend:  " + b.description() + " - " + why);
         return TensorMath.of(b);
+    }
+
+    /**
+     * One optimiser over all of the model's parameters (--optimizer, --lr). It updates only the
+     * parameters whose gradient the last backward pass wrote (a one-word tree has no internal node:
+     * its step leaves the internal cell's weights and their Adam moments alone), and of a
+     * row-sparse gradient (an embedding read through lookups) only the touched rows.
+     */
+    public Optimizer optimizer(List<Parameter> parameters, TensorMath math) {
+        return switch (optimizer) {
+            case "adam" -> new Adam(parameters, lr, 0.9, 0.999, 1e-8, math);
+            case "sgd" -> new Sgd(parameters, lr, 0, 0, math);
+            default -> throw new IllegalArgumentException("unknown optimizer " + optimizer);
+        };
     }
 
     private static String oneOf(String option, String value, String... allowed) throws UsageException {

@@ -5,6 +5,7 @@ import dev.quiver.graph.CompileOptions;
 import dev.quiver.graph.Graph;
 import dev.quiver.graph.Node;
 import dev.quiver.graph.Step;
+import dev.quiver.optim.Optimizer;
 import dev.quiver.tensor.Rng;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
@@ -74,7 +75,7 @@ public final class TreeNN {
         System.out.printf(Locale.ROOT, "model:    binary TreeLSTM, embedding %d, hidden %d, %,d parameters (float32); %s lr %s; one tree per step%n",
                 EMBED, HIDDEN, model.size(), o.optimizer, o.lr);
 
-        Updates updates = new Updates(model.parameters(), o.optimizer, o.lr, math);
+        Optimizer optimizer = o.optimizer(model.parameters(), math);
         Graph g = new Graph();
         CompileOptions training = CompileOptions.training().withMath(math);
         Rng rng = new Rng(o.seed);
@@ -96,7 +97,7 @@ public final class TreeNN {
                 Step step = g.compile(loss, training);
                 double value = step.forward().output().item();
                 step.backward();
-                updates.step(step.parameters());
+                optimizer.step();
                 lossSum += value;
                 lossTerms += t.size();
                 treeNodes += t.size();
