@@ -144,6 +144,13 @@ public final class GemmF32 {
             }
             return;
         }
+        // A row vector times a matrix (x W and g W^T of a layer written on row vectors): the
+        // matrix-vector product C^T = B^T a^T, which the two paths below run without packing B
+        // (the packed path re-packed all of B on every call).
+        if (m == 1 && n >= L && (bCol == 1 || bRow == 1)) {
+            gemm(batch, n, 1, k, alpha, b, bOff, bBatch, bCol, bRow, a, aOff, aBatch, aCol, aRow, beta, c, cOff, cBatch, cCol, cRow);
+            return;
+        }
         // Matrix-vector product with column-major A (a transposed view: the input gradient W^T g of a
         // matrix-vector layer): C += x[l] * A[:, l] column by column, unit stride along m, no packing.
         // The packed path re-packed all of A on every call (1.6 vs 15 GFLOP/s at 256x640x1 f32).
