@@ -84,7 +84,8 @@ public final class MathF32 {
     public static final float TANH_C5 = (float) 0x1.2c83c00000000p-9;
 
     /**
-     * e^x. Error at most 1 ulp in float64 and float32 (measured: see the class comment); exact
+     * e^x. Error below 1.1 ulp (measured max: float32 1.041 over every 97th input, float64 1.008);
+     * exact
      * 1 at ±0; +inf above {@link #EXP_HI}, +0 below the subnormal range, subnormal results
      * rounded once; NaN for NaN.
      *
@@ -124,8 +125,7 @@ public final class MathF32 {
     }
 
     /**
-     * Natural logarithm. Error at most 1 ulp in float64 and float32 (measured: see the class
-     * comment); -inf at ±0, NaN below 0 and for NaN, +inf at +inf, subnormals exact-scaled first.
+     * Natural logarithm. Error below 1 ulp (measured max: float32 0.824, float64 0.738); -inf at ±0, NaN below 0 and for NaN, +inf at +inf, subnormals exact-scaled first.
      *
      * <p>x = 2^k m with m in [sqrt(1/2), sqrt(2)) (k read from the exponent bits of x sqrt(1/2)),
      * f = m - 1, s = f/(2+f), and log(1+f) = f - (f^2/2 - s (f^2/2 + R(s^2))) as in fdlibm, plus
@@ -170,8 +170,7 @@ public final class MathF32 {
     }
 
     /**
-     * Hyperbolic tangent. Error at most 2 ulp in float64 and float32 (measured: see the class
-     * comment); odd, so tanh(-0) = -0; ±1 for large |x| and ±inf; NaN for NaN.
+     * Hyperbolic tangent. Error below 2 ulp (measured max: float32 1.32, float64 0.98); odd, so tanh(-0) = -0; ±1 for large |x| and ±inf; NaN for NaN.
      *
      * <p>With a = |x|: below {@link #TANH_SMALL}, a + a z T(z) with z = x^2 (no cancellation near
      * 0); above, 1 - 2/(e^{2a} + 1) with {@link #exp}, where tanh >= 0.55 keeps the cancellation
@@ -204,8 +203,8 @@ public final class MathF32 {
     }
 
     /**
-     * The logistic function 1/(1 + e^{-x}). Error at most 2 ulp in float64 and float32
-     * (measured: see the class comment); 1 at +inf, 0 at -inf, subnormal results for very
+     * The logistic function 1/(1 + e^{-x}). Error below 2.5 ulp (measured max: float32 2.28,
+     * float64 1.65); 1 at +inf, 0 at -inf, subnormal results for very
      * negative x, NaN for NaN.
      *
      * <p>With e = exp(-|x|) in (0, 1] (never overflows): 1/(1+e) for x >= 0, e/(1+e) below.

@@ -23,20 +23,16 @@ import static dev.quiver.kernel.ElementwiseF32.apply;
  * the data has stride 1. Reductions are unrolled by hand into four independent accumulators
  * (one add chain would be latency-bound); map loops are unrolled by C2; the tail is one masked
  * vector, so an element's result never depends on its position. Any other stride (n, negative)
- * takes a scalar loop with the same formulas in the same dtype: exact ops give identical bits on
- * both paths; exp/log/tanh/sigmoid/pow (java.lang.Math there, SVML in the vector code) differ by
- * at most their stated ULP bounds.
+ * takes a scalar loop with the same formulas in the same dtype, so every path gives identical bits
+ * (pow excepted: see below).
  *
- * <p>Accuracy of the vectorised transcendentals (the JDK's SVML-backed lanewise EXP, LOG, TANH,
- * POW), measured against StrictMath by the tests: see {@code TranscendentalUlpTest}; sigmoid is
- * {@code 1/(1+e)} or {@code e/(1+e)} with {@code e = exp(-|x|)}, which never overflows.
- *
- * <p>Caveat, measured: the JDK runs lanewise EXP/LOG/TANH/POW per lane with java.lang.Math until
- * C2 compiles the loop, then with SVML; the two differ in the last bit for a few percent of inputs
- * (exp: 182 of 4096 values in [-20, 20]). So the first calls of a process can differ by 1 ulp
- * from later ones, and when C2 kicks in depends on timing. Every other kernel, and these ones
- * once compiled, are bitwise reproducible. {@code -Djdk.incubator.vector.VectorMathLibrary=java}
- * makes them deterministic at per-lane speed.
+ * <p>exp, log, tanh and sigmoid are Quiver's own ({@link MathF32}: range reduction plus a
+ * polynomial from add, mul, FMA, selects and bit operations, with stated ulp bounds): their lane
+ * code between the {@code // formula} markers is generated from MathF32 by {@code tools/formulas}
+ * and evaluates the same operations in the same order as the scalar backend, so results are
+ * bitwise identical across backends, vector widths and JIT tiers (the JDK's lanewise EXP/LOG/TANH
+ * are not: per-lane java.lang.Math before C2 compiles a loop, SVML after). pow still uses the
+ * JDK's POW where it is vectorised (512 bits), java.lang.Math elsewhere.
  *
  * <p>Sums use a fixed order (per-lane accumulators, then lanes 0..L-1), so results are
  * reproducible for a given vector width; they may differ in the last bits between widths. Each
