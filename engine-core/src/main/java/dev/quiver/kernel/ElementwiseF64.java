@@ -3,11 +3,9 @@ package dev.quiver.kernel;
 /**
  * The scalar definition of every {@link UnaryOp} and {@link BinaryOp} in this dtype's arithmetic:
  * the scalar backend computes with it, and the SIMD backend uses it on its non-vectorised
- * (strided) paths, so both round exactly as the vector code does, step by step. exp, log, tanh
- * and sigmoid are Quiver's own ({@link MathF64}, whose formulas the SIMD kernels inline), so they
- * give the same bits on every backend and vector width; pow comes from java.lang.Math. The exact
- * ops agree with {@link UnaryOp#apply} and {@link BinaryOp#apply} (for float32: every step
- * rounds to float); the transcendentals are within {@link MathF64}'s stated ulp bounds of them.
+ * (strided) paths, so both round exactly as the vector code does, step by step. For float64 it
+ * agrees with {@link UnaryOp#apply} and {@link BinaryOp#apply}; for float32 every step rounds to
+ * float, and the transcendentals come from java.lang.Math rounded to float.
  */
 public final class ElementwiseF64 {
     private ElementwiseF64() {
@@ -20,13 +18,17 @@ public final class ElementwiseF64 {
             case NEG -> -x;
             case ABS -> Math.abs(x);
             case SIGN -> Math.signum(x);
-            case EXP -> MathF64.exp(x);
-            case LOG -> MathF64.log(x);
+            case EXP -> (double) Math.exp(x);
+            case LOG -> (double) Math.log(x);
             case SQRT -> (double) Math.sqrt(x);
             case SQUARE -> x * x;
             case RECIPROCAL -> 1 / x;
-            case TANH -> MathF64.tanh(x);
-            case SIGMOID -> MathF64.sigmoid(x);
+            case TANH -> (double) Math.tanh(x);
+            case SIGMOID -> {
+                // e = exp(-|x|) <= 1 never overflows: 1 / (1 + e) for x >= 0, e / (1 + e) below.
+                double e = (double) Math.exp(-Math.abs(x));
+                yield (x < 0 ? e : 1) / (1 + e);
+            }
             case RELU -> x > 0 ? x : 0 * x; // 0 * x keeps NaN as NaN
             case STEP -> x > 0 ? 1 : (x != x ? x : 0);
         };
