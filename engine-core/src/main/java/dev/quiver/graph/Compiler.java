@@ -1,5 +1,6 @@
 package dev.quiver.graph;
 
+import dev.quiver.ops.Products;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Shapes;
 import dev.quiver.tensor.Tensor;
@@ -207,8 +208,12 @@ final class Compiler {
                 } else if (sum.size() == 1 && vjps[k].size() >= ACCUMULATE_MIN) {
                     // A large gradient with many uses (a weight matrix shared by every node of a tree) is
                     // summed as its terms arrive, so each term's buffer dies at once: the arena holds two
-                    // such buffers, not one per use.
-                    sum.set(0, g.add(sum.getFirst(), vjps[k]));
+                    // such buffers, not one per use. A term that is a matrix product is accumulated by the
+                    // GEMM itself, in place (matmul_add): no product buffer, no add pass.
+                    Node term = vjps[k], first = sum.getFirst();
+                    boolean product = term.op() == Products.MATMUL && term.rank() == 2 && term.input(0).rank() == 2
+                            && term.input(1).rank() == 2;
+                    sum.set(0, product ? g.apply(Products.MATMUL_ADD, term.input(0), term.input(1), first) : g.add(first, term));
                 } else {
                     sum.add(vjps[k]);
                 }
@@ -259,6 +264,14 @@ final class Compiler {
         boolean[] scheduled = p.scheduled;
         int[] pos = p.pos;
         Buffers buf = p.buf = new Buffers(total + total / 2);
+        int[] readers = new int[total];
+        for (int i = 0; i < total; i++) {
+            if (!scheduled[i]) continue;
+            Node n = all.get(i);
+            for (int k = 0; k < n.arity(); k++) readers[n.input(k).index()]++;
+        }
+        boolean[] finalGradient = new boolean[total];
+        for (Node gn : p.wrtGrads) if (gn != null) finalGradient[gn.index()] = true;
         int[] bufferOf = p.bufferOf = new int[total];
         Arrays.fill(bufferOf, -1);
         int[][] workOf = p.workOf = new int[total][];
@@ -268,6 +281,12 @@ final class Compiler {
             if (n.kind() == Node.Kind.INPUT || n.kind() == Node.Kind.CONSTANT && Graph.isData(n.constant())) {
                 bufferOf[i] = buf.add(n.shapeRef(), n.dtype(), 0, last);
             } else if (n.kind() == Node.Kind.OP && !n.isView()) {
+                int shared = inPlace(p, n, readers, finalGradient);
+                if (shared >= 0) {
+                    bufferOf[i] = shared;
+                    workOf[i] = new int[0];
+                    continue;
+                }
                 bufferOf[i] = buf.add(n.shapeRef(), n.dtype(), pos[i], pos[i]);
                 int[][] ws = n.op().workspace(n.inputsRef(), n.shapeRef());
                 workOf[i] = new int[ws.length];
@@ -450,6 +469,24 @@ final class Compiler {
             if (!aliased) target[gn.index()] = j;
         }
         return target;
+    }
+
+    /**
+     * The buffer of the input an op may overwrite ({@link Op#inPlaceInput}), or -1: only when that
+     * input is an op's own buffer (not a view, input or leaf), of the output's shape and dtype, read
+     * by this node alone, and neither kept nor a final gradient. Its live interval then simply
+     * continues through this node's readers.
+     */
+    private static int inPlace(Plan p, Node n, int[] readers, boolean[] finalGradient) {
+        int k = n.op().inPlaceInput();
+        if (k < 0) return -1;
+        Node in = n.input(k);
+        int j = in.index();
+        if (in.kind() != Node.Kind.OP || in.isView() || readers[j] != 1 || p.kept[j] || finalGradient[j]
+                || in.dtype() != n.dtype() || !Arrays.equals(in.shapeRef(), n.shapeRef())) {
+            return -1;
+        }
+        return p.bufferOf[j];
     }
 
     /** The planned buffers: shape, dtype, size and live interval [start, end] of each, in parallel arrays. */

@@ -74,6 +74,14 @@ public interface Op {
         throw new UnsupportedOperationException(name() + " is not a view op");
     }
 
+    /**
+     * The input whose buffer the output may take over when nothing else reads that input (an
+     * accumulation such as {@code a b + c} written into c's memory), or -1. The compiler then binds
+     * the op with its output as exactly that input's buffer (same storage, offset and strides); the
+     * forward rule must be correct under that aliasing.
+     */
+    default int inPlaceInput() { return -1; }
+
     /** Shapes of scratch buffers the forward rule needs (planned like any other buffer). */
     default int[][] workspace(Node[] inputs, int[] outShape) { return NO_WORKSPACE; }
 

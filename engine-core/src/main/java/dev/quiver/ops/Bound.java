@@ -48,6 +48,14 @@ public final class Bound {
         return i != null ? i : m -> m.matmul(a, b, out);
     }
 
+    /** out += a b (2-D operands; out is not also a or b). */
+    public static Instruction matmulAdd(TensorMath math, Tensor a, Tensor b, Tensor out) {
+        Instruction i = f64(out) ? BoundF64.matmul(math.backend().f64(), a, b, out, 1)
+                : BoundF32.matmul(math.backend().f32(), a, b, out, 1);
+        if (i != null) return i;
+        return m -> m.axpby(1, m.matmul(a, b), 1, out);   // not reached for 2-D float operands
+    }
+
     /** out = the sum of all of x's elements. */
     public static Instruction sumAll(TensorMath math, Tensor x, Tensor out) {
         Instruction i = f64(out) ? BoundF64.sumAll(math.backend().f64(), x, out) : BoundF32.sumAll(math.backend().f32(), x, out);

@@ -92,6 +92,11 @@ final class BoundF32 {
 
     /** out = a . b for ranks (m,k)(k,n), (k)(k,n), (m,k)(k), (k)(k) and batched rank 3, through strides. */
     static Instruction matmul(KernelsF32 k, Tensor a, Tensor b, Tensor out) {
+        return matmul(k, a, b, out, 0);
+    }
+
+    /** out = a b + beta out (beta 0 or 1: overwrite or accumulate). */
+    static Instruction matmul(KernelsF32 k, Tensor a, Tensor b, Tensor out, int beta) {
         int ar = a.rank(), br = b.rank();
         if (ar == 0 || br == 0 || ar > 3 || br > 3) return null;
         int m = ar == 1 ? 1 : a.dim(-2), kk = a.dim(-1), n = br == 1 ? 1 : b.dim(-1);
@@ -121,7 +126,7 @@ final class BoundF32 {
         float[] aa = (float[]) a.data(), ba = (float[]) b.data(), ca = (float[]) out.data();
         int ao = a.offset(), bo = b.offset(), co = out.offset();
         int bt = batch, ab = aBatch, bb = bBatch, cb = cBatch, cr = cRow, cc = cCol;
-        return x -> k.gemm(bt, m, n, kk, 1, aa, ao, ab, aRow, aCol, ba, bo, bb, bRow, bCol, 0, ca, co, cb, cr, cc);
+        return x -> k.gemm(bt, m, n, kk, 1, aa, ao, ab, aRow, aCol, ba, bo, bb, bRow, bCol, beta, ca, co, cb, cr, cc);
     }
 
     /** y = x (overwrite) or y += x (accumulate), both contiguous of one size. */

@@ -16,6 +16,7 @@ public final class Products {
 
     /** Shared instances of the stateless products. */
     public static final MatMul MATMUL = new MatMul();
+    public static final MatMulAdd MATMUL_ADD = new MatMulAdd();
     public static final Dot DOT = new Dot();
 
     private static int[] swapLast(int rank) {
@@ -80,6 +81,45 @@ public final class Products {
                 if (needed[1]) db = Ops.unbroadcast(transposeLast(a).matmul(g), b);
             }
             return new Node[] {da, db};
+        }
+    }
+
+    /**
+     * {@code a b + c} for matrices a (m, k), b (k, n), c (m, n): a matrix product accumulated into c
+     * by the GEMM's beta, without a product buffer or an add pass. The backward pass sums the
+     * gradient of a weight used many times with it; it runs in place, taking over c's buffer, when
+     * c has no other reader ({@link #inPlaceInput}). Bilinear in (a, b), linear in c.
+     */
+    public record MatMulAdd() implements Op {
+        @Override public String name() { return "matmul_add"; }
+
+        @Override public int[] shape(Node[] in) {
+            int[] a = in[0].shape(), b = in[1].shape(), c = in[2].shape();
+            if (a.length != 2 || b.length != 2 || c.length != 2) throw Op.fail(this, in, "takes three matrices");
+            if (a[1] != b[0]) throw Op.fail(this, in, "inner dimensions differ (" + a[1] + " vs " + b[0] + ")");
+            if (c[0] != a[0] || c[1] != b[1]) throw Op.fail(this, in, "the addend must be " + a[0] + "x" + b[1]);
+            return c;
+        }
+
+        @Override public int inPlaceInput() { return 2; }
+
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
+            Instruction accumulate = Bound.matmulAdd(math, in[0], in[1], out);
+            Tensor c = in[2];
+            if (c.data() == out.data() && c.offset() == out.offset() && java.util.Arrays.equals(c.strides(), out.strides())) {
+                return accumulate;   // in place: out is c's buffer
+            }
+            Instruction copy = Bound.copy(math, c, out, false);
+            return m -> {
+                copy.run(m);
+                accumulate.run(m);
+            };
+        }
+
+        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
+            Node a = in[0], b = in[1];
+            return new Node[] {needed[0] ? g.matmul(transposeLast(b)) : null, needed[1] ? transposeLast(a).matmul(g) : null,
+                    needed[2] ? g : null};
         }
     }
 

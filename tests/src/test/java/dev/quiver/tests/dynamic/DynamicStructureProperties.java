@@ -85,9 +85,8 @@ class DynamicStructureProperties {
 
     /**
      * Bitwise on the scalar backend. On the SIMD backend a fresh build and a replay run at different
-     * JIT tiers: its transcendentals now give the same bits at every tier, but its horizontal sums
-     * (reduceLanes, whose order the Vector API leaves open) may not (issue 14), so they agree there
-     * to rounding only.
+     * JIT tiers, and its exp/log/tanh (VectorOperators) and horizontal sums (reduceLanes) may round
+     * differently before and after C2 compiles them (issue 14), so they agree there to rounding only.
      */
     static void assertSame(List<Tensor> expected, List<Tensor> got, String mode, boolean bitwise) {
         for (int k = 0; k < expected.size(); k++) {

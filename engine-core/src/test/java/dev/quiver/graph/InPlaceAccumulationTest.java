@@ -1,0 +1,63 @@
+package dev.quiver.graph;
+
+import dev.quiver.check.GradCheck;
+import dev.quiver.ops.Products;
+import dev.quiver.tensor.Tensor;
+import dev.quiver.tensor.TensorMath;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import static dev.quiver.tensor.DType.F64;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A weight shared by many row-vector products: its gradient is accumulated by matmul_add, in place, and exact. */
+class InPlaceAccumulationTest {
+    static final int K = 40, N = 48, USES = 12;
+
+    /** loss = sum_i sum(tanh(x_i W)), x_i = row i of X; dW = sum_i x_i^T (1 - tanh(x_i W)^2). */
+    static double[][] expectedGradient(Tensor X, Tensor W) {
+        double[][] d = new double[K][N];
+        for (int i = 0; i < USES; i++) {
+            for (int j = 0; j < N; j++) {
+                double z = 0;
+                for (int l = 0; l < K; l++) z += X.get(i, l) * W.get(l, j);
+                double t = Math.tanh(z);
+                for (int l = 0; l < K; l++) d[l][j] += X.get(i, l) * (1 - t * t);
+            }
+        }
+        return d;
+    }
+
+    @ParameterizedTest @MethodSource("dev.quiver.graph.Backs#all")
+    void aSharedWeightsGradientIsExactAndAccumulatesInPlace(TensorMath m) {
+        Tensor X = Tensor.randn(F64, 21, USES, K);
+        var W = new Parameter("W", Tensor.randn(F64, 22, K, N).mul(0.2));
+        var g = new Graph();
+        Node w = g.param(W);
+        Node[] terms = new Node[USES];
+        for (int i = 0; i < USES; i++) terms[i] = g.constant(X.slice(dev.quiver.tensor.Index.range(i, i + 1))).matmul(w).tanh().sum();
+        Step s = g.compile(g.addN(terms), Backs.on(m));
+        s.forward().backward();
+        double[][] expected = expectedGradient(X, W.value());
+        for (int l = 0; l < K; l++) for (int j = 0; j < N; j++) assertEquals(expected[l][j], W.grad().get(l, j), 1e-12);
+        // Accumulating twice doubles it (the in-place buffer is rewritten every run, not added to).
+        s.accumulateGradients(true).zeroGradients();
+        s.forward().backward();
+        s.forward().backward();
+        for (int l = 0; l < K; l++) for (int j = 0; j < N; j++) assertEquals(2 * expected[l][j], W.grad().get(l, j), 1e-12);
+        // The arena holds a couple of weight-sized buffers, not one per use.
+        long weightBytes = (long) K * N * 8;
+        assertTrue(s.plan().plannedBytes() < 3 * weightBytes, s.plan().toString());
+    }
+
+    @ParameterizedTest @MethodSource("dev.quiver.graph.Backs#all")
+    void matmulAddHasExactGradients(TensorMath m) {
+        var g = new Graph();
+        Node a = g.input("a", F64, 3, 4), b = g.input("b", F64, 4, 5), c = g.input("c", F64, 3, 5);
+        Node out = g.apply(Products.MATMUL_ADD, a, b, c).tanh().sum();
+        var report = GradCheck.of(out).on(m).feed("a", Tensor.randn(F64, 1, 3, 4)).feed("b", Tensor.randn(F64, 2, 4, 5))
+                .feed("c", Tensor.randn(F64, 3, 3, 5)).check();
+        assertTrue(report.ok(), report.toString());
+    }
+}
