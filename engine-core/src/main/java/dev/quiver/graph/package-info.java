@@ -5,6 +5,14 @@
  * liveness-based buffer planner, the executor {@link dev.quiver.graph.Step}, the plan cache for
  * dynamic graphs, and {@link dev.quiver.graph.Losses}.
  *
+ * <p>Dynamic graphs (a new structure per example): the compiler runs as phases over one plan
+ * (differentiate, schedule, liveness, assignBuffers, emit), each linear in the nodes (buffer
+ * assignment O(n log n) in {@code Planner}); the {@link dev.quiver.graph.PlanCache} is bounded and
+ * recycles evicted steps' arenas; small constants are data, not structure; a parameter read only
+ * through lookups gets a row-sparse gradient ({@link dev.quiver.graph.RowSet}, written by
+ * {@code SparseRowGradient} nodes); a shared weight's gradient is accumulated in place; two node
+ * pools alternate between builds so a node kept across {@code reset()} is refused.
+ *
  * <p>Depends on {@code dev.quiver.tensor} (tensors and TensorMath out forms) and
  * {@code dev.quiver.kernel} (op enums), and on {@code dev.quiver.ops}, whose units it names in its
  * fluent API; ops in turn build their VJPs through this package's API, so the two packages form
