@@ -2,6 +2,7 @@ package dev.quiver.graph;
 
 import dev.quiver.tensor.Shapes;
 import dev.quiver.tensor.Tensor;
+import dev.quiver.tensor.TensorMath;
 
 /**
  * A trainable tensor and its gradient. A parameter may appear in several graphs
@@ -57,59 +58,35 @@ public final class Parameter {
             if (r.value != value) throw new IllegalArgumentException("sumGradients: " + r + " is not a replica of " + this);
             allSparse &= r.sparseRows() != null;
         }
+        TensorMath m = TensorMath.get();
         if (allSparse) {
             clearSparseRows();
-            RowSet rows = beginSparse();
-            int width = value.size() / value.dim(0);
-            for (Parameter r : replicas) {
-                RowSet rr = r.sparseRows;
-                for (int i = 0; i < rr.size(); i++) {
-                    int row = rr.row(i);
-                    rows.add(row);
-                    addRow(r.grad, row, width);
-                }
-            }
+            beginSparse();
         } else {
             endSparse();
-            fillZero(grad);
-            for (Parameter r : replicas) {
-                if (r.sparseRows() != null) {
-                    int width = value.size() / value.dim(0);
-                    for (int i = 0; i < r.sparseRows.size(); i++) addRow(r.grad, r.sparseRows.row(i), width);
-                } else {
-                    for (int i = 0, n = grad.size(); i < n; i++) grad.setFlat(i, grad.getFlat(i) + r.grad.getFlat(i));
-                }
+            m.fill(grad, 0);
+        }
+        int width = value.rank() == 0 ? 1 : value.size() / Math.max(1, value.dim(0));
+        for (Parameter r : replicas) {
+            RowSet rows = r.sparseRows();
+            if (rows == null) {
+                m.axpby(1, r.grad, 1, grad);
+                continue;
+            }
+            for (int i = 0; i < rows.size(); i++) {
+                if (allSparse) sparseRows.add(rows.row(i));
+                GradientRows.add(m, r.grad, rows.row(i) * width, grad, rows.row(i), width);
             }
         }
         markGradientWritten();
     }
 
-    private void addRow(Tensor from, int row, int width) {
-        Object src = from.data(), dst = grad.data();
-        int base = row * width;
-        if (dst instanceof double[] d) {
-            double[] a = (double[]) src;
-            for (int k = base; k < base + width; k++) d[k] += a[k];
-        } else {
-            float[] f = (float[]) dst, a = (float[]) src;
-            for (int k = base; k < base + width; k++) f[k] += a[k];
-        }
-    }
-
-    private static void fillZero(Tensor t) {
-        if (t.data() instanceof double[] d) java.util.Arrays.fill(d, 0);
-        else java.util.Arrays.fill((float[]) t.data(), 0);
-    }
-
     /** Zeroes the gradient rows the last sparse backward wrote and forgets them (no effect when dense). */
     void clearSparseRows() {
         if (!sparse) return;
+        TensorMath m = TensorMath.get();
         int width = value.size() / value.dim(0);
-        for (int i = 0; i < sparseRows.size(); i++) {
-            int base = sparseRows.row(i) * width;
-            if (grad.data() instanceof double[] d) java.util.Arrays.fill(d, base, base + width, 0);
-            else java.util.Arrays.fill((float[]) grad.data(), base, base + width, 0);
-        }
+        for (int i = 0; i < sparseRows.size(); i++) GradientRows.zero(m, grad, sparseRows.row(i), width);
         sparseRows.clear();
     }
 
@@ -146,7 +123,7 @@ public final class Parameter {
     void beginSparseBackward(boolean accumulate) {
         if (accumulate) return;
         if (sparse) clearSparseRows();
-        else fillZero(grad);
+        else TensorMath.get().fill(grad, 0);
         beginSparse();
     }
 

@@ -41,31 +41,20 @@ record SparseRowGradient(Parameter parameter) implements Op {
                     throw new IndexOutOfBoundsException("sparse_row_gradient of '" + p.name() + "': index " + row
                             + " at position " + r + " is outside [0, " + rows + ")");
                 }
-                addRow(g, plain, r * width, grad, (int) row * width, width);
+                addRow(m, g, plain, r * width, grad, (int) row, width);
                 if (touched != null) touched.add((int) row);
             }
         };
     }
 
-    private static void addRow(Tensor g, boolean plain, int from, Tensor grad, int to, int width) {
-        if (grad.data() instanceof double[] d) {
-            if (plain) {
-                double[] s = (double[]) g.data();
-                int o = g.offset() + from;
-                for (int k = 0; k < width; k++) d[to + k] += s[o + k];
-            } else {
-                for (int k = 0; k < width; k++) d[to + k] += g.getFlat(from + k);
-            }
-        } else {
-            float[] f = (float[]) grad.data();
-            if (plain) {
-                float[] s = (float[]) g.data();
-                int o = g.offset() + from;
-                for (int k = 0; k < width; k++) f[to + k] += s[o + k];
-            } else {
-                for (int k = 0; k < width; k++) f[to + k] += (float) g.getFlat(from + k);
-            }
+    /** grad[row, :] += width elements of g from flat position {@code from}: the kernel when g is contiguous. */
+    private static void addRow(TensorMath m, Tensor g, boolean plain, int from, Tensor grad, int row, int width) {
+        if (plain) {
+            GradientRows.add(m, g, from, grad, row, width);
+            return;
         }
+        int to = row * width;
+        for (int k = 0; k < width; k++) grad.setFlat(to + k, grad.getFlat(to + k) + g.getFlat(from + k));
     }
 
     @Override public Node[] vjp(Node[] in, Node out, Node grad, boolean[] needed) {

@@ -164,4 +164,28 @@ class DynamicUseTest {
         Node h3 = g.param(w).exp();
         assertThrows(IllegalStateException.class, () -> h2.add(h3));
     }
+
+    @Test
+    void sparseReplicaGradientsSumToASparseGradient() {
+        var E = new Parameter("E", Tensor.zeros(F64, 6, 2));
+        Parameter r0 = E.replica(), r1 = E.replica();
+        Tensor a = Tensor.randn(F64, 5, 6, 2), b = Tensor.randn(F64, 6, 6, 2);
+        SparseGrads.write(r0, a, 1, 4);
+        SparseGrads.write(r1, b, 4, 5);
+        E.sumGradients(List.of(r0, r1));
+        assertEquals(3, E.sparseRows().size());
+        for (int row = 0; row < 6; row++) {
+            for (int j = 0; j < 2; j++) {
+                double expected = (row == 1 || row == 4 ? a.get(row, j) : 0) + (row == 4 || row == 5 ? b.get(row, j) : 0);
+                assertEquals(expected, E.grad().get(row, j), 0, "row " + row);
+            }
+        }
+        SparseGrads.dense(r1);                      // one dense replica: the sum is dense
+        E.sumGradients(List.of(r0, r1));
+        assertEquals(null, E.sparseRows());
+        for (int j = 0; j < 2; j++) {                // r1's rows other than 4 and 5 are zero
+            assertEquals(a.get(1, j), E.grad().get(1, j), 0);
+            assertEquals(a.get(4, j) + b.get(4, j), E.grad().get(4, j), 1e-15);
+        }
+    }
 }
