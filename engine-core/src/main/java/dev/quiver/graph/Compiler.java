@@ -175,12 +175,13 @@ final class Compiler {
         List<Node>[] contributions = new List[mark];
         Node[] gradOf = new Node[mark];
         contributions[p.out.index()] = new ArrayList<>(List.of(seed));
+        Stacks stacks = new Stacks(mark);
         for (int i = mark - 1; i >= 0; i--) {
             Node n = fwd.get(i);
-            if (!live[i] || !needs[i] || contributions[i] == null) continue;
+            if (!live[i] || !needs[i] || contributions[i] == null && !stacks.has(i)) continue;
             List<Node> terms = contributions[i];
-            Node grad = terms.size() == 1 ? terms.getFirst() : g.addN(terms.toArray(new Node[0]));
-            gradOf[i] = grad;
+            Node grad = terms == null ? null : terms.size() == 1 ? terms.getFirst() : g.addN(terms.toArray(new Node[0]));
+            grad = gradOf[i] = stacks.product(g, i, grad);
             if (n.kind() != Node.Kind.OP) continue;
             boolean[] needed = new boolean[n.arity()];
             boolean any = false;
@@ -201,6 +202,7 @@ final class Compiler {
                     throw new IllegalStateException(n.op().name() + ": its VJP for input " + k + " (" + in.describe()
                             + ") has shape " + Shapes.str(vjps[k].shapeRef()) + " (a bug in the op)");
                 }
+                if (stacks.offer(in.index(), vjps[k])) continue;
                 List<Node> sum = contributions[in.index()];
                 if (sum == null) {
                     contributions[in.index()] = sum = new ArrayList<>(2);
@@ -487,6 +489,55 @@ final class Compiler {
             return -1;
         }
         return p.bufferOf[j];
+    }
+
+    /**
+     * Gradient terms of a weight that are thin matrix products, {@code a_i^T g_i} with few rows in
+     * {@code a_i} and {@code g_i} (a weight applied to one vector at each node of a tree or step of a
+     * sequence), kept aside and summed as one product of the stacked factors:
+     * {@code Σ a_i^T g_i = [a_1; ...; a_n]^T [g_1; ...; g_n]}. One GEMM with k = Σ rows writes the
+     * weight-sized result once, where n outer products would read and write it n times; the
+     * stacked factors are a few rows each, much smaller than the weight.
+     */
+    private static final class Stacks {
+        /** A product term is stacked when its factors have at most this many rows. */
+        static final int MAX_ROWS = 8;
+        private final List<Node>[] a, grads;
+
+        @SuppressWarnings("unchecked")
+        Stacks(int nodes) {
+            a = new List[nodes];
+            grads = new List[nodes];
+        }
+
+        boolean has(int node) { return a[node] != null; }
+
+        /** Keeps {@code term} aside for {@code node}'s gradient if it is a thin product {@code a^T g}. */
+        boolean offer(int node, Node term) {
+            if (term.size() < ACCUMULATE_MIN || term.op() != Products.MATMUL || term.rank() != 2) return false;
+            Node left = term.input(0), right = term.input(1);
+            if (left.kind() != Node.Kind.OP || !(left.op() instanceof dev.quiver.ops.Shaping.Permute t)
+                    || t.order().length != 2 || t.order()[0] != 1 || right.rank() != 2 || right.shapeRef()[0] > MAX_ROWS) {
+                return false;
+            }
+            if (a[node] == null) {
+                a[node] = new ArrayList<>();
+                grads[node] = new ArrayList<>();
+            }
+            a[node].add(left.input(0));
+            grads[node].add(right);
+            return true;
+        }
+
+        /** {@code node}'s gradient: {@code rest} (the other terms' sum, or null) plus its stacked product. */
+        Node product(Graph g, int node, Node rest) {
+            if (a[node] == null) return rest;
+            List<Node> as = a[node], gs = grads[node];
+            Node left = as.size() == 1 ? as.getFirst() : g.concat(0, as.toArray(new Node[0]));
+            Node right = gs.size() == 1 ? gs.getFirst() : g.concat(0, gs.toArray(new Node[0]));
+            Node leftT = left.permute(1, 0);
+            return rest == null ? leftT.matmul(right) : g.apply(Products.MATMUL_ADD, leftT, right, rest);
+        }
     }
 
     /** The planned buffers: shape, dtype, size and live interval [start, end] of each, in parallel arrays. */

@@ -540,6 +540,9 @@ public final class Step {
     /** Number of forward and backward instructions. */
     public int instructionCount() { return forward.length + backward.length; }
 
+    /** The backward instructions with their output buffers, in run order (for the compiler's tests). */
+    Exec[] backwardExecs() { return backward.clone(); }
+
     public TensorMath math() { return math; }
 
     private void checkOwn(String op, Node node) {
