@@ -123,6 +123,9 @@ final class Compiler {
         boolean[] scheduled, kept;
         int[] pos;
         int firstCopy, last;
+        // schedule: the gradient tensors of the targets, and per node the target it writes directly (-1: none)
+        Tensor[] gradTensors;
+        int[] directTarget;
         // liveness
         Buffers buf;
         int[] bufferOf;
@@ -253,6 +256,22 @@ final class Compiler {
             Node n = all.get(i);
             if (scheduled[i] && n.kind() == Node.Kind.OP && n.isView()) pos[i] = pos[root(n).index()];
         }
+        Tensor[] gradTensors = p.gradTensors = new Tensor[p.wrt.size()];
+        for (int j = 0; j < gradTensors.length; j++) {
+            Node w = p.wrt.get(j);
+            gradTensors[j] = w.kind() == Node.Kind.PARAM ? w.parameter().grad() : Tensor.zeros(w.dtype(), w.shapeRef());
+        }
+        p.directTarget = directGradients(all, scheduled, p.mark, p.wrtGrads, gradTensors);
+    }
+
+    /**
+     * Whether node i's own buffer is left out of the arena: a final gradient written directly into
+     * its target's gradient tensor needs a buffer of its own only when gradients accumulate, and then
+     * one per parameter serves every plan ({@link DeferredGradient}). Steps that check for NaN keep
+     * it in the arena, to check it like any other value.
+     */
+    private static boolean deferred(Plan p, int i) {
+        return p.directTarget[i] >= 0 && !p.options.checkFinite();
     }
 
     /**
@@ -289,7 +308,7 @@ final class Compiler {
                     workOf[i] = new int[0];
                     continue;
                 }
-                bufferOf[i] = buf.add(n.shapeRef(), n.dtype(), pos[i], pos[i]);
+                if (!deferred(p, i)) bufferOf[i] = buf.add(n.shapeRef(), n.dtype(), pos[i], pos[i]);
                 int[][] ws = n.op().workspace(n.inputsRef(), n.shapeRef());
                 workOf[i] = new int[ws.length];
                 for (int w = 0; w < ws.length; w++) workOf[i][w] = buf.add(ws[w], n.dtype(), pos[i], pos[i]);
@@ -359,12 +378,9 @@ final class Compiler {
         TensorMath math = p.math;
         boolean[] sparseTarget = new boolean[wrt.size()];
         for (int j = 0; j < wrt.size(); j++) sparseTarget[j] = p.sparse[wrt.get(j).index()];
-        Tensor[] gradTensors = new Tensor[wrt.size()];
-        for (int j = 0; j < wrt.size(); j++) {
-            Node w = wrt.get(j);
-            gradTensors[j] = w.kind() == Node.Kind.PARAM ? w.parameter().grad() : Tensor.zeros(w.dtype(), w.shapeRef());
-        }
-        int[] directTarget = directGradients(all, scheduled, mark, wrtGrads, gradTensors);
+        Tensor[] gradTensors = p.gradTensors;
+        int[] directTarget = p.directTarget;
+        DeferredGradient[] deferredSources = new DeferredGradient[wrt.size()];
 
         // ---- bind values and instructions
         Tensor[] values = new Tensor[total];
@@ -386,12 +402,21 @@ final class Compiler {
                     if (n.isView()) {
                         values[i] = n.op().view(ins);
                     } else {
-                        values[i] = buffers[bufferOf[i]];
                         Tensor[] work = new Tensor[workOf[i].length];
                         for (int w = 0; w < work.length; w++) work[w] = buffers[workOf[i][w]];
                         // Backward nodes are described only for the NaN check's messages.
                         NodeInfo info = i < mark ? infos[i] : describeBackward ? NodeInfo.of(n) : null;
-                        Step.Exec e = new Step.Exec(info, n.op().bind(math, ins, values[i], work), values[i]);
+                        Step.Exec e;
+                        if (deferred(p, i)) {
+                            Node target = wrt.get(directTarget[i]);
+                            DeferredGradient d = new DeferredGradient(n.op(), math, ins, work,
+                                    target.kind() == Node.Kind.PARAM ? target.parameter() : null, gradTensors[directTarget[i]]);
+                            deferredSources[directTarget[i]] = d;
+                            e = new Step.Exec(info, d, null);
+                        } else {
+                            values[i] = buffers[bufferOf[i]];
+                            e = new Step.Exec(info, n.op().bind(math, ins, values[i], work), values[i]);
+                        }
                         (i < mark ? forward : backward).add(e);
                         // A final gradient with no other reader is also bound to write its target's gradient tensor itself.
                         if (i >= mark) direct.add(directTarget[i] < 0 ? null : n.op().bind(math, ins, gradTensors[directTarget[i]], work));
@@ -409,7 +434,7 @@ final class Compiler {
         for (int j = 0; j < wrtInfos.length; j++) wrtInfos[j] = infos[wrt.get(j).index()];
         return new Step(g, infos[p.out.index()], infos, mark, values, p.kept, forward.toArray(new Step.Exec[0]),
                 backward.toArray(new Step.Exec[0]), direct.toArray(new Op.Instruction[0]), p.seed == null ? null : values[p.seed.index()],
-                wrtInfos, gradTensors, gradSources, written, sparseTarget, math, p.options, p.report, p.arenas.toArray());
+                wrtInfos, gradTensors, gradSources, deferredSources, written, sparseTarget, math, p.options, p.report, p.arenas.toArray());
     }
 
     /**
