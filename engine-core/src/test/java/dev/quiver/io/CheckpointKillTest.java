@@ -27,10 +27,10 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class CheckpointKillTest {
     private static final long BUDGET_NANOS = TimeUnit.SECONDS.toNanos(12);
-    private static final int MAX_KILLS = 40, MIN_KILLS = 8;
+    private static final int MAX_KILLS = 60, MIN_KILLS = 8;
 
     @Test
-    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
     void killedWritersNeverLeaveATornOrStaleCheckpoint(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("train.ckpt");
         Random random = new Random(20261127);
@@ -38,7 +38,9 @@ class CheckpointKillTest {
         long previous = 0;
         int kills = 0, killedMidSave = 0, killedBeforeReady = 0;
         List<String> log = new ArrayList<>();
-        while (kills < MAX_KILLS && (System.nanoTime() < deadline || kills < MIN_KILLS || previous <= 0)) {
+        // Past the budget, go on (up to MAX_KILLS) until a kill has landed inside a save: on a loaded
+        // machine the first kills tend to land before the writer's first save.
+        while (kills < MAX_KILLS && (System.nanoTime() < deadline || kills < MIN_KILLS || previous <= 0 || killedMidSave == 0)) {
             Process child = writer(file).redirectError(ProcessBuilder.Redirect.appendTo(dir.resolve("writer-stderr.log").toFile())).start();
             AtomicLong lastSaved = new AtomicLong(-1);
             CountDownLatch ready = new CountDownLatch(1);
