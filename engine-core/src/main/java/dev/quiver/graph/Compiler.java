@@ -22,6 +22,10 @@ final class Compiler {
     /** Gradient terms of at least this many elements are summed as they arrive instead of by one add_n at the end. */
     static final int ACCUMULATE_MIN = 1024;
 
+    /** Most ops need no workspace: one shared empty array each instead of two per instruction. */
+    private static final int[] NO_WORK = new int[0];
+    private static final Tensor[] NO_WORKSPACE = new Tensor[0];
+
     static Step compile(Graph g, Node out, CompileOptions options) {
         TensorMath math = options.math() != null ? options.math() : TensorMath.get();
         for (int i = 0; i < options.wrt().size(); i++) {   // indexed loops: a cache hit allocates nothing
@@ -305,12 +309,12 @@ final class Compiler {
                 int shared = inPlace(p, n, readers, finalGradient);
                 if (shared >= 0) {
                     bufferOf[i] = shared;
-                    workOf[i] = new int[0];
+                    workOf[i] = NO_WORK;
                     continue;
                 }
                 if (!deferred(p, i)) bufferOf[i] = buf.add(n.shapeRef(), n.dtype(), pos[i], pos[i]);
                 int[][] ws = n.op().workspace(n.inputsRef(), n.shapeRef());
-                workOf[i] = new int[ws.length];
+                workOf[i] = ws.length == 0 ? NO_WORK : new int[ws.length];
                 for (int w = 0; w < ws.length; w++) workOf[i][w] = buf.add(ws[w], n.dtype(), pos[i], pos[i]);
             }
         }
@@ -402,7 +406,7 @@ final class Compiler {
                     if (n.isView()) {
                         values[i] = n.op().view(ins);
                     } else {
-                        Tensor[] work = new Tensor[workOf[i].length];
+                        Tensor[] work = workOf[i].length == 0 ? NO_WORKSPACE : new Tensor[workOf[i].length];
                         for (int w = 0; w < work.length; w++) work[w] = buffers[workOf[i][w]];
                         // Backward nodes are described only for the NaN check's messages.
                         NodeInfo info = i < mark ? infos[i] : describeBackward ? NodeInfo.of(n) : null;
