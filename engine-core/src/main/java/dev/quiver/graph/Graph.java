@@ -30,7 +30,7 @@ import java.util.Map;
  * <pre>{@code
  * var g = new Graph();
  * var x = g.input("x", F64, 3);
- * var A = g.param("A", Tensor.randn(F64, seed, 3, 3));
+ * var A = g.param("A", Tensor.randn(F64, Seed.of(1), 3, 3));
  * var f = g.named("f", x.t().matmul(A).matmul(x));
  * var step = g.compile(f, CompileOptions.training().withInputGradients(true));
  * step.forward(Map.of("x", xValue));

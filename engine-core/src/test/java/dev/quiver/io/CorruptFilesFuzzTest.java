@@ -1,5 +1,6 @@
 package dev.quiver.io;
 
+import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Shapes;
 import dev.quiver.tensor.Tensor;
@@ -36,8 +37,8 @@ class CorruptFilesFuzzTest {
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void mutatedNpyFilesLoadOrFailClearly() throws Exception {
         byte[][] bases = {
-                Npy.toBytes(Tensor.randn(DType.F64, 1, 3, 4), Npy.Order.C),
-                Npy.toBytes(Tensor.randn(DType.F32, 2, 2, 3, 2), Npy.Order.FORTRAN),
+                Npy.toBytes(Tensor.randn(DType.F64, Seed.of(1), 3, 4), Npy.Order.C),
+                Npy.toBytes(Tensor.randn(DType.F32, Seed.of(2), 2, 3, 2), Npy.Order.FORTRAN),
                 NpyTest.prefix(2, "{'descr': '>f4', 'fortran_order': False, 'shape': (3,), }\n").hex("3F800000 C0000000 3F000000").bytes(),
                 Npy.toBytes(Tensor.ofInts(new int[] {3, -1, 7, Integer.MIN_VALUE, 0, 9}, 2, 3), Npy.Order.C),
                 Npy.toBytes(Tensor.ofLongs(new long[] {Long.MAX_VALUE, -5, 1L << 60}, 3, 1), Npy.Order.FORTRAN),
@@ -52,8 +53,8 @@ class CorruptFilesFuzzTest {
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void mutatedSafetensorsFilesLoadOrFailClearly() throws Exception {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
-        tensors.put("w", Tensor.randn(DType.F64, 3, 2, 3));
-        tensors.put("b", Tensor.randn(DType.F32, 4, 3));
+        tensors.put("w", Tensor.randn(DType.F64, Seed.of(3), 2, 3));
+        tensors.put("b", Tensor.randn(DType.F32, Seed.of(4), 3));
         tensors.put("empty", Tensor.zeros(DType.F32, 0, 5));
         Map<String, Tensor> indices = new LinkedHashMap<>();
         indices.put("ids", Tensor.ofInts(new int[] {4, 8, 15, 16, 23, 42}, 3, 2));
@@ -76,7 +77,7 @@ class CorruptFilesFuzzTest {
     void mutatedCheckpointsLoadOnlyWhenUnchanged(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("base.ckpt");
         Checkpoint original = Checkpoint.builder()
-                .tensor("w", Tensor.randn(DType.F64, 5, 4, 3)).tensor("m", Tensor.randn(DType.F32, 6, 5))
+                .tensor("w", Tensor.randn(DType.F64, Seed.of(5), 4, 3)).tensor("m", Tensor.randn(DType.F32, Seed.of(6), 5))
                 .tensor("ids", Tensor.ofInts(new int[] {2, 7, 1, 8}, 2, 2)).tensor("pos", Tensor.ofLongs(new long[] {-1, Long.MAX_VALUE}, 2))
                 .tensor("mask", Tensor.ofBools(new boolean[] {true, false, false}, 3))
                 .put("step", 42).put("lr", 1e-3).build();

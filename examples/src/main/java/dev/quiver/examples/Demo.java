@@ -12,6 +12,7 @@ import dev.quiver.optim.Adam;
 import dev.quiver.optim.Init;
 import dev.quiver.optim.Optimizer;
 import dev.quiver.optim.Sgd;
+import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Rng;
 import dev.quiver.tensor.Tensor;
@@ -104,9 +105,9 @@ public final class Demo {
     private void trainMlp(Dataset data, int[] train, int[] test, Rng rng) {
         int batch = Math.min(o.batch, train.length);
         int in = data.dim(), classes = Math.max(2, data.classes());
-        Parameter W = new Parameter("W", Init.xavierUniform(dtype, o.seed + 1, in, o.hidden));
+        Parameter W = new Parameter("W", Init.xavierUniform(dtype, Seed.of(o.seed + 1), in, o.hidden));
         Parameter b = new Parameter("b", Tensor.zeros(dtype, o.hidden));
-        Parameter V = new Parameter("V", Init.xavierUniform(dtype, o.seed + 2, o.hidden, classes));
+        Parameter V = new Parameter("V", Init.xavierUniform(dtype, Seed.of(o.seed + 2), o.hidden, classes));
         Parameter a = new Parameter("a", Tensor.zeros(dtype, classes));
         Step step = mlp(batch, classes, W, b, V, a, false);
         long params = (long) in * o.hidden + o.hidden + (long) o.hidden * classes + classes;
