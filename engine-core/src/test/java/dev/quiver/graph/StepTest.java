@@ -11,6 +11,7 @@ import java.util.Map;
 import static dev.quiver.tensor.DType.F32;
 import static dev.quiver.tensor.DType.F64;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -126,6 +127,41 @@ class StepTest {
         step.feed(x, Tensor.vector(2, 3)).forward().backward();
         var e = assertThrows(ArithmeticException.class, () -> step.feed(x, Tensor.vector(-1, 3)).forward());
         assertMessage(e, "'logx' [2]", "log");
+    }
+
+    /** Issue 18: a NaN that was fed is the input's, not the first op's that reads it. */
+    @ParameterizedTest @MethodSource("backends")
+    void nanCheckNamesTheInputOrParameterThatCarriedIt(TensorMath m) {
+        var g = new Graph();
+        var x = g.input("x", F64, 2);
+        var w = g.param("w", Tensor.vector(1, 2));
+        var step = g.compile(x.mul(w).sum(), Backs.on(m).withCheckFinite(true));
+        var e = assertThrows(ArithmeticException.class, () -> step.feed(x, Tensor.vector(1, Double.NaN)).forward());
+        assertMessage(e, "forward:", "NaN at [1] of input 'x' [2]", "as fed", "read by mul node mul#");
+        step.feed(x, Tensor.vector(1, 2));
+        w.parameter().value().set(Double.POSITIVE_INFINITY, 0);
+        e = assertThrows(ArithmeticException.class, step::forward);
+        assertMessage(e, "forward:", "Infinity at [0] of parameter 'w' [2]");
+    }
+
+    /** Issue 18: an unnamed op is placed inside the user's named node, with its inputs; backward says so. */
+    @ParameterizedTest @MethodSource("backends")
+    void nanCheckNamesTheUsersNodeAndThePass(TensorMath m) {
+        var g = new Graph();
+        var x = g.input("x", F64, 2);
+        var loss = g.named("loss", x.log().mul(x).sum());
+        var step = g.compile(loss, Backs.on(m).withCheckFinite(true).withWrt(x));
+        var e = assertThrows(ArithmeticException.class, () -> step.feed(x, Tensor.vector(-1, 3)).forward());
+        assertMessage(e, "forward:", "NaN at [0]", "log node log#", "= log('x' [2])", "inside your node 'loss' []");
+
+        var h = new Graph();
+        var u = h.input("u", F64, 2);
+        var r = h.named("root", u.sqrt());
+        var back = h.compile(r.sum(), Backs.on(m).withCheckFinite(true).withWrt(u));
+        back.feed(u, Tensor.vector(0, 4)).forward();
+        e = assertThrows(ArithmeticException.class, back::backward);
+        assertMessage(e, "backward:", "Infinity at [0]", "gradient through sqrt node 'root' [2] = sqrt('u' [2])");
+        assertFalse(e.getMessage().startsWith("non-finite"), e.getMessage());
     }
 
     @ParameterizedTest @MethodSource("backends")
