@@ -247,11 +247,29 @@ final class Json {
             if (pos >= end || !isDigit(in[pos])) throw error("invalid number: digit expected in exponent");
             while (pos < end && isDigit(in[pos])) pos++;
         }
-        String text = new String(in, start, pos - start, StandardCharsets.US_ASCII);
+        int length = pos - start;
+        if (length > MAX_NUMBER_CHARS) {
+            // BigInteger and Double parsing of a million digits is slow (quadratic) and no header needs it.
+            throw new QuiverIOException(file, "malformed JSON header at byte " + start + ": a number of " + length
+                    + " characters (" + brief(new String(in, start, Math.min(length, 40), StandardCharsets.US_ASCII) + "...")
+                    + "), more than the " + MAX_NUMBER_CHARS + " accepted");
+        }
+        String text = new String(in, start, length, StandardCharsets.US_ASCII);
         if (!integer) return Double.parseDouble(text);
-        if (pos - start > 40) return new BigInteger(text); // too long for a long; keep it for the message
-        BigInteger big = new BigInteger(text);
+        BigInteger big = new BigInteger(text);   // at most MAX_NUMBER_CHARS digits: cheap
         return big.bitLength() < 64 ? (Object) big.longValue() : big;
+    }
+
+    /**
+     * The longest number literal accepted: a double needs at most ~25 characters, a shape or offset
+     * at most 20 digits; beyond this the header is not a real one.
+     */
+    static final int MAX_NUMBER_CHARS = 100;
+
+    /** {@code String.valueOf(value)}, cut to its first 40 characters with the length when longer (for messages). */
+    static String brief(Object value) {
+        String s = String.valueOf(value);
+        return s.length() <= 60 ? s : s.substring(0, 40) + "... (" + s.length() + " characters)";
     }
 
     private static boolean isDigit(byte b) {

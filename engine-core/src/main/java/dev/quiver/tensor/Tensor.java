@@ -447,6 +447,16 @@ public final class Tensor {
     /** Element i in row-major order of this view, as {@link #getInt}. */
     public int getIntFlat(int i) { return readInt(flatPosition(i), "getIntFlat"); }
 
+    /**
+     * The raw bits of F32 element i in row-major order of this view ({@code Float.floatToRawIntBits}):
+     * no conversion through double, so signalling NaNs and every NaN payload are kept (readers and
+     * writers copy floats with it).
+     */
+    public int getFloatBitsFlat(int i) {
+        if (dtype != DType.F32) throw new IllegalArgumentException("getFloatBitsFlat: needs an F32 tensor, not " + dtype);
+        return Float.floatToRawIntBits(((float[]) data)[flatPosition(i)]);
+    }
+
     /** Element i in row-major order of this view, as {@link #getLong}. */
     public long getLongFlat(int i) { return readLong(flatPosition(i), "getLongFlat"); }
 
@@ -470,6 +480,12 @@ public final class Tensor {
 
     /** Sets the element at a full index (1 or 0 in numeric dtypes). */
     public void setBool(boolean value, int... index) { writeLong(position(index), value ? 1 : 0, "setBool"); }
+
+    /** Sets F32 element i in row-major order of this view to the raw bits (as {@link #getFloatBitsFlat}). */
+    public void setFloatBitsFlat(int i, int bits) {
+        if (dtype != DType.F32) throw new IllegalArgumentException("setFloatBitsFlat: needs an F32 tensor, not " + dtype);
+        ((float[]) data)[flatPosition(i)] = Float.intBitsToFloat(bits);
+    }
 
     /** Sets element i in row-major order of this view (exact, else ArithmeticException). */
     public void setIntFlat(int i, int value) { writeLong(flatPosition(i), value, "setIntFlat"); }

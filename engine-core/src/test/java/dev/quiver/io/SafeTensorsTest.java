@@ -230,6 +230,41 @@ class SafeTensorsTest {
         assertBad("control character", withData("{\"a\nb\":{}}", 0));
     }
 
+    /** Issue 18: a zero dimension makes the tensor empty however large the others are; not a Shapes error. */
+    @Test
+    void readsZeroSizeTensorsWhateverTheirOtherDimensions() throws Exception {
+        byte[] image = withData(ONE.replace("[2]", "[65536,65536,0]").replace("[0,8]", "[0,0]"), 0);
+        Tensor t = SafeTensors.fromBytes(image, "empty.safetensors").tensors().get("x");
+        assertArrayEquals(new int[] {65536, 65536, 0}, t.shape());
+        assertEquals(0, t.size());
+    }
+
+    /**
+     * Issue 18: a header number of a million digits is refused at once (it took ~12 s of quadratic
+     * BigInteger parsing) and no long value is copied into a message.
+     */
+    @Test
+    void boundsHugeNumbersAndCutsLongValuesOutOfMessages() {
+        String million = "9".repeat(1_000_000);
+        String[] headers = {
+                ONE.replace("[2]", "[" + million + "]"),
+                ONE.replace("[0,8]", "[0," + million + "]"),
+                ONE.replace("[2]", "[2." + million + "]"),
+                ONE.replace("[2]", "[\"" + "s".repeat(100_000) + "\"]"),
+                ONE.replace("\"x\"", "\"" + "n".repeat(100_000) + "\"").replace("[2]", "[-2]"),
+                ONE.replace("\"dtype\"", "\"" + "k".repeat(100_000) + "\""),
+                ONE.replace("F32", "Q".repeat(100_000)),
+        };
+        for (String header : headers) {
+            byte[] image = withData(header, 8);
+            QuiverIOException e = assertThrows(QuiverIOException.class, () -> SafeTensors.fromBytes(image, "long.safetensors"));
+            assertTrue(e.getMessage().startsWith("long.safetensors: "), e.getMessage());
+            assertTrue(e.getMessage().length() < 400, "message of " + e.getMessage().length() + " characters: "
+                    + e.getMessage().substring(0, Math.min(400, e.getMessage().length())));
+        }
+        assertBad("a number of 1000000 characters", withData(ONE.replace("[2]", "[" + million + "]"), 8));
+    }
+
     static void assertBad(String fragment, byte[] image) {
         QuiverIOException e = assertThrows(QuiverIOException.class, () -> SafeTensors.fromBytes(image, "bad.safetensors"));
         assertTrue(e.getMessage().startsWith("bad.safetensors: "), e.getMessage());
