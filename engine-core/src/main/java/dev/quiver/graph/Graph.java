@@ -762,7 +762,13 @@ public final class Graph {
 
     // ------------------------------------------------------------------ DOT export
 
-    /** The graph in Graphviz DOT: one box per node with its name (or op#index), op and shape; edges point to consumers. */
+    /**
+     * The graph in Graphviz DOT ({@code dot -Tsvg}), edges pointing to consumers. Each node shows its
+     * name (or op#index), what it is — the op in its short form ({@code slice [:, 2]},
+     * {@code modeN(1)}, {@code * 0.5}; see {@link Op#shortForm()}), {@code input}, {@code param} or
+     * {@code constant} — and its dtype and shape. Inputs are blue boxes, parameters yellow 3-D
+     * boxes, constants grey boxes, ops ellipses; a node with a name has a bold outline.
+     */
     public String toDot() {
         StringBuilder sb = new StringBuilder("digraph quiver {\n  rankdir=LR;\n  node [fontname=\"monospace\"];\n");
         for (Node n : nodes) {
@@ -770,11 +776,16 @@ public final class Graph {
                 case INPUT -> "input";
                 case PARAM -> "param";
                 case CONSTANT -> "constant";
-                case OP -> n.op().name() + (n.op().attributes().isEmpty() ? "" : " " + n.op().attributes());
+                case OP -> n.op().shortForm();
             };
-            String shape = n.kind() == Node.Kind.OP ? "ellipse" : n.kind() == Node.Kind.PARAM ? "box3d" : "box";
-            sb.append("  n").append(n.index()).append(" [shape=").append(shape).append(", label=\"")
-                    .append(escape(n.label())).append("\\n").append(escape(what)).append("\\n")
+            String style = switch (n.kind()) {
+                case INPUT -> "shape=box, style=filled, fillcolor=\"#cfe2f3\"";
+                case PARAM -> "shape=box3d, style=filled, fillcolor=\"#fff2cc\"";
+                case CONSTANT -> "shape=box, style=filled, fillcolor=\"#eeeeee\"";
+                case OP -> "shape=ellipse";
+            };
+            sb.append("  n").append(n.index()).append(" [").append(style).append(n.name() != null ? ", penwidth=2" : "")
+                    .append(", label=\"").append(escape(n.label())).append("\\n").append(escape(what)).append("\\n")
                     .append(n.dtype()).append(' ').append(Shapes.str(n.shapeRef())).append("\"];\n");
         }
         for (Node n : nodes) {

@@ -222,6 +222,26 @@ class StepTest {
         for (int i = 0; i < 6; i++) assertEquals(expected[i], step.grad(x).getFlat(i));
     }
 
+    /** Issue 18: labels show the op's own short form, not Java record text. */
+    @ParameterizedTest @MethodSource("backends")
+    void dotExportWritesOpsInTheirShortForm(TensorMath m) {
+        var g = new Graph();
+        var T = g.input("T", F64, 4, 3);
+        var B = g.param("B", Tensor.zeros(F64, 3, 5));
+        var col = T.slice(dev.quiver.tensor.Index.all(), dev.quiver.tensor.Index.at(2));
+        var strided = T.slice(dev.quiver.tensor.Index.range(1, -1), dev.quiver.tensor.Index.range(0, 3, 2));
+        g.modeN(T, B, 1);
+        g.mul(col, 0.5);
+        String dot = g.toDot();
+        assertTrue(dot.contains("\\nslice [:, 2]\\nF64 [4]"), dot);
+        assertTrue(dot.contains("\\nslice [1:-1, :3:2]\\nF64 [2, 2]"), dot);
+        assertTrue(dot.contains("\\nmodeN(1)\\nF64 [4, 5]"), dot);
+        assertTrue(dot.contains("\\n* 0.5\\nF64 [4]"), dot);
+        assertFalse(dot.contains("Range[") || dot.contains("At[") || dot.contains("mode="), dot);
+        assertEquals("[:, 2, None, 3:0:-1, ::2]", java.util.Arrays.toString(new dev.quiver.tensor.Index[] {dev.quiver.tensor.Index.all(),
+                dev.quiver.tensor.Index.at(2), dev.quiver.tensor.Index.newAxis(), dev.quiver.tensor.Index.range(3, 0, -1), dev.quiver.tensor.Index.range(0, Integer.MAX_VALUE, 2)}));
+    }
+
     @ParameterizedTest @MethodSource("backends")
     void dotExportNamesOpsAndShapes(TensorMath m) {
         var g = new Graph();
@@ -232,6 +252,8 @@ class StepTest {
         assertTrue(dot.startsWith("digraph"));
         assertTrue(dot.contains("label=\"f\\ndot\\nF64 []\""), dot);
         assertTrue(dot.contains("label=\"A\\nparam\\nF64 [3, 3]\""), dot);
+        assertTrue(dot.contains("n0 [shape=box, style=filled, fillcolor=\"#cfe2f3\", penwidth=2, label=\"x\\ninput"), dot);
+        assertTrue(dot.contains("n1 [shape=box3d, style=filled, fillcolor=\"#fff2cc\", penwidth=2, label=\"A\\nparam"), dot);
         assertTrue(dot.contains("matmul#2\\nmatmul\\nF64 [3]"), dot);
         assertTrue(dot.contains("n0 -> n2;") && dot.contains("n1 -> n2;") && dot.contains("n2 -> n3;") && dot.contains("n0 -> n3;"), dot);
     }

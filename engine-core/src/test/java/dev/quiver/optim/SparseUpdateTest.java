@@ -147,6 +147,26 @@ class SparseUpdateTest {
         assertTrue(fresh.value().bitwiseEquals(Tensor.ones(dt, 2)));
     }
 
+    /** Issue 18: a schedule's rate is checked like the base rate, before anything is updated. */
+    @Test
+    void badScheduledRatesAreRefusedAtTheStep() {
+        for (double bad : new double[] {-0.1, Double.NaN, Double.POSITIVE_INFINITY}) {
+            Parameter p = new Parameter("p", Tensor.ones(DType.F64, 2));
+            p.grad().fill(1);
+            p.markGradientWritten();
+            Sgd sgd = new Sgd(List.of(p), 0.1);
+            sgd.schedule((step, base) -> bad);
+            String msg = assertThrows(IllegalStateException.class, sgd::step).getMessage();
+            assertTrue(msg.contains("Sgd") && msg.contains(String.valueOf(bad)) && msg.contains("step 0"), msg);
+            assertEquals(1, p.value().getFlat(0));
+        }
+        assertThrows(IllegalArgumentException.class, () -> LearningRateSchedule.stepDecay(0, 0.5));
+        assertThrows(IllegalArgumentException.class, () -> LearningRateSchedule.stepDecay(10, -0.5));
+        assertThrows(IllegalArgumentException.class, () -> LearningRateSchedule.stepDecay(10, Double.NaN));
+        assertThrows(IllegalArgumentException.class, () -> LearningRateSchedule.inverseTime(-1));
+        assertThrows(IllegalArgumentException.class, () -> LearningRateSchedule.inverseTime(Double.NaN));
+    }
+
     @Test
     void badArgumentsAreRefused() {
         Parameter p = new Parameter("p", Tensor.zeros(DType.F64, 2));
