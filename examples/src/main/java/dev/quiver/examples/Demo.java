@@ -25,7 +25,7 @@ import java.util.Locale;
 
 /**
  * The README's first command. Trains the lecture's two-layer network h = tanh(W x + b),
- * y = V h + a (softmax cross-entropy) on two interleaved spirals, or on a CSV / MNIST IDX file,
+ * y = V h + a (softmax cross-entropy) on three interleaved spirals, or on a CSV / MNIST IDX file,
  * and prints the backend and why, the model size, a line per epoch and a summary. With
  * {@code --task svm} it minimises the lecture's SVM objective instead.
  */
@@ -113,7 +113,7 @@ public final class Demo {
         long params = (long) in * o.hidden + o.hidden + (long) o.hidden * classes + classes;
         System.out.printf(Locale.ROOT, "model:    h = tanh(W x + b), y = V h + a; %d-%d-%d, %,d parameters (%s), batch %d, %s lr %s%n",
                 in, o.hidden, classes, params, dtype, batch, o.optimizer, o.learningRate);
-        System.out.printf(Locale.ROOT, "plan:     %s%n", step.plan());
+        System.out.printf(Locale.ROOT, "plan:     %s%n", step.plan().summary());
         Optimizer opt = o.optimizer.equals("sgd") ? new Sgd(step.parameters(), o.learningRate, 0.9, 0, math)
                 : new Adam(step.parameters(), o.learningRate, 0.9, 0.999, 1e-8, math);
         Step evalTrain = mlp(train.length, classes, W, b, V, a, true);
@@ -123,7 +123,8 @@ public final class Demo {
         int stepsPerEpoch = train.length / batch;
         long start = System.nanoTime(), steps = 0, bytesLastEpoch = -1;
         double loss = Double.NaN;
-        for (int epoch = 1; epoch <= o.epochs; epoch++) {
+        int epochs = o.epochs();
+        for (int epoch = 1; epoch <= epochs; epoch++) {
             rng.shuffle(train);
             long epochStart = System.nanoTime(), allocStart = allocatedBytes();
             double lossSum = 0;
@@ -138,7 +139,7 @@ public final class Demo {
             if (epoch > 1) bytesLastEpoch = allocated;
             steps += stepsPerEpoch;
             loss = lossSum / stepsPerEpoch;
-            if (epoch == 1 || epoch == o.epochs || epoch % Math.max(1, o.epochs / 10) == 0) {
+            if (epoch == 1 || epoch == epochs || epoch % Math.max(1, epochs / 10) == 0) {
                 double seconds = (System.nanoTime() - epochStart) / 1e9;
                 System.out.printf(Locale.ROOT, "epoch %3d  loss %.4f  train acc %5.1f%%  held-out acc %5s  %,8.0f steps/s%n",
                         epoch, loss, 100 * accuracy(evalTrain, data, train, classes),
@@ -208,11 +209,13 @@ public final class Demo {
         fillSvm(step.input("x"), step.input("y"), data, train);
         Optimizer opt = new Sgd(step.parameters(), o.learningRate, 0.9, 0, math);
         long start = System.nanoTime();
-        for (int epoch = 1; epoch <= o.epochs * 10; epoch++) {
+        int epochs = o.epochs();
+        System.out.printf(Locale.ROOT, "epochs:   %d full-batch steps%s%n", epochs, o.epochs == null ? " (the SVM's default; --epochs N to change)" : "");
+        for (int epoch = 1; epoch <= epochs; epoch++) {
             double objective = step.forward().output().item();
             step.backward();
             opt.step();
-            if (epoch == 1 || epoch % Math.max(1, o.epochs) == 0) {
+            if (epoch == 1 || epoch == epochs || epoch % Math.max(1, epochs / 10) == 0) {
                 System.out.printf(Locale.ROOT, "epoch %4d  objective %.5f  train acc %5.1f%%  held-out acc %5.1f%%%n",
                         epoch, objective, 100 * svmAccuracy(w.parameter().value(), data, train),
                         100 * svmAccuracy(w.parameter().value(), data, test));

@@ -42,6 +42,8 @@ class DemoTest {
         assertTrue(lastPercent(out, "train acc") >= 95, out);
         assertTrue(lastPercent(out, "held-out acc") >= 90, out);
         assertTrue(out.contains("bytes allocated per training step"), out);
+        assertTrue(out.contains("plan:     ") && !Pattern.compile("plan:\\s+plan:").matcher(out).find(), out);   // issue 18
+        assertTrue(out.contains("3 interleaved spirals"), out);
     }
 
     @Test
@@ -55,8 +57,10 @@ class DemoTest {
         }
         Path file = dir.resolve("lin.csv");
         Files.writeString(file, csv);
-        String out = run("--task", "svm", "--data", file.toString(), "--epochs", "30", "--lr", "0.5", "--backend", "scalar");
+        String out = run("--task", "svm", "--data", file.toString(), "--epochs", "300", "--lr", "0.5", "--backend", "scalar");
         assertTrue(out.contains("SVM"), out);
+        // issue 18: --epochs N means N steps, not 10 N
+        assertTrue(out.contains("epochs:   300 full-batch steps\n") && out.contains("epoch  300 ") && !out.contains("epoch  310"), out);
         assertTrue(lastPercent(out, "train acc") >= 97, out);
     }
 
@@ -66,5 +70,6 @@ class DemoTest {
         for (String option : new String[] {"--data", "--backend", "--threads", "--hidden", "--batch", "--epochs", "--lr", "--seed"}) {
             assertTrue(out.contains(option), option);
         }
+        assertTrue(out.contains("three interleaved spirals") && !out.contains("two interleaved spirals"), out);   // issue 18
     }
 }
