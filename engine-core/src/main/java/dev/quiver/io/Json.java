@@ -17,11 +17,15 @@ import java.util.Map;
  * rejected), arrays {@code List<Object>}, strings {@code String}, integers {@code Long} (or
  * {@code BigInteger} beyond 64 bits), other numbers {@code Double}, {@code Boolean}, and
  * {@link #NULL}. The input must be valid UTF-8; nesting is bounded by {@link #MAX_DEPTH}; the
- * caller bounds the input length. Only whitespace may follow the value.
+ * caller bounds the input length. Only whitespace may follow the value. Number literals longer than
+ * {@value #MAX_NUMBER_CHARS} characters are refused.
+ *
+ * <p>Public for the other modules' small JSON needs (the benchmarks read JMH's result files with
+ * {@link #parse(String, String)}); one reader for the whole project.
  */
-final class Json {
+public final class Json {
     /** JSON {@code null}. */
-    static final Object NULL = new Object() {
+    public static final Object NULL = new Object() {
         @Override public String toString() { return "null"; }
     };
     static final int MAX_DEPTH = 64;
@@ -37,6 +41,17 @@ final class Json {
         this.pos = from;
         this.end = to;
         this.file = file;
+    }
+
+    /**
+     * Parses {@code text} as one JSON value (see the class comment for the Java types).
+     *
+     * @param source names the text in messages (a file name)
+     * @throws QuiverIOException naming {@code source} and the byte offset when the text is not valid JSON
+     */
+    public static Object parse(String text, String source) throws QuiverIOException {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        return parse(bytes, 0, bytes.length, source);
     }
 
     /** Parses {@code in[from, to)} as one JSON value; problems name {@code file}. */
