@@ -52,6 +52,8 @@ public final class Demo {
     }
 
     private final Options o;
+    /** --plot: the points so far, or null. */
+    private TrainingPlot plot;
     private final DType dtype;
     private final TensorMath math;
 
@@ -96,8 +98,21 @@ public final class Demo {
         int[] test = java.util.Arrays.copyOfRange(order, trainSize, data.size());
         System.out.printf(Locale.ROOT, "data:     %s; %d features, %d classes; %d train / %d held out%n",
                 data.description(), data.dim(), data.classes(), train.length, test.length);
+        if (o.plot != null) {
+            try {
+                plot = new TrainingPlot("quiver demo: " + data.description() + (o.task.equals("svm") ? ", SVM" : ""),
+                        o.task.equals("svm") ? "objective" : "training loss");
+            } catch (LinkageError e) {
+                throw new IllegalStateException("--plot needs JFreeChart (org.jfree:jfreechart, org.jfree:org.jfree.svg) on the "
+                        + "class or module path; ./quiver demo puts them there (" + e + ")");
+            }
+        }
         if (o.task.equals("svm")) trainSvm(data, train, test, rng);
         else trainMlp(data, train, test, rng);
+        if (plot != null) {
+            plot.write(o.plot);
+            System.out.println("plot:     " + o.plot + " (loss and accuracy against time)");
+        }
     }
 
     // ------------------------------------------------------------------ the two-layer network
@@ -139,11 +154,19 @@ public final class Demo {
             if (epoch > 1) bytesLastEpoch = allocated;
             steps += stepsPerEpoch;
             loss = lossSum / stepsPerEpoch;
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            if (plot != null) plot.loss(elapsed, loss);
             if (epoch == 1 || epoch == epochs || epoch % Math.max(1, epochs / 10) == 0) {
                 double seconds = (System.nanoTime() - epochStart) / 1e9;
+                double trainAcc = accuracy(evalTrain, data, train, classes);
+                double testAcc = evalTest == null ? Double.NaN : accuracy(evalTest, data, test, classes);
+                if (plot != null) {
+                    plot.accuracy("train accuracy", elapsed, trainAcc);
+                    plot.accuracy("held-out accuracy", elapsed, testAcc);
+                }
                 System.out.printf(Locale.ROOT, "epoch %3d  loss %.4f  train acc %5.1f%%  held-out acc %5s  %,8.0f steps/s%n",
-                        epoch, loss, 100 * accuracy(evalTrain, data, train, classes),
-                        evalTest == null ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * accuracy(evalTest, data, test, classes)),
+                        epoch, loss, 100 * trainAcc,
+                        evalTest == null ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * testAcc),
                         stepsPerEpoch / seconds);
             }
         }
@@ -215,7 +238,13 @@ public final class Demo {
             double objective = step.forward().output().item();
             step.backward();
             opt.step();
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            if (plot != null) plot.loss(elapsed, objective);
             if (epoch == 1 || epoch == epochs || epoch % Math.max(1, epochs / 10) == 0) {
+                if (plot != null) {
+                    plot.accuracy("train accuracy", elapsed, svmAccuracy(w.parameter().value(), data, train));
+                    plot.accuracy("held-out accuracy", elapsed, svmAccuracy(w.parameter().value(), data, test));
+                }
                 System.out.printf(Locale.ROOT, "epoch %4d  objective %.5f  train acc %5.1f%%  held-out acc %5.1f%%%n",
                         epoch, objective, 100 * svmAccuracy(w.parameter().value(), data, train),
                         100 * svmAccuracy(w.parameter().value(), data, test));

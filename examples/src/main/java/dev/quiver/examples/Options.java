@@ -20,6 +20,8 @@ public final class Options {
     public long seed = 42;
     public String dtype = "f32";
     public boolean help;
+    /** --plot FILE: loss and accuracy against time, PNG (or SVG for .svg). */
+    public Path plot;
 
     public static final String USAGE = """
             Usage: ./quiver demo [options]
@@ -40,6 +42,7 @@ public final class Options {
               --optimizer sgd|adam  (default adam)
               --dtype f32|f64       (default f32)
               --seed N              seed for data, initialisation and shuffling (default 42)
+              --plot FILE           also draw loss and accuracy against time (PNG, or SVG for FILE.svg)
               --help                this text
             """;
 
@@ -84,6 +87,7 @@ public final class Options {
                 case "--optimizer" -> o.optimizer = oneOf(arg, value, "sgd", "adam");
                 case "--dtype" -> o.dtype = oneOf(arg, value, "f32", "f64");
                 case "--seed" -> o.seed = longValue(arg, value);
+                case "--plot" -> o.plot = Path.of(value);
                 default -> throw new UsageException("unknown option " + arg + " (see --help)");
             }
         }
