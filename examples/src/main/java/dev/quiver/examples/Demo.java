@@ -98,15 +98,8 @@ public final class Demo {
         int[] test = java.util.Arrays.copyOfRange(order, trainSize, data.size());
         System.out.printf(Locale.ROOT, "data:     %s; %d features, %d classes; %d train / %d held out%n",
                 data.description(), data.dim(), data.classes(), train.length, test.length);
-        if (o.plot != null) {
-            try {
-                plot = new TrainingPlot("quiver demo: " + data.description() + (o.task.equals("svm") ? ", SVM" : ""),
-                        o.task.equals("svm") ? "objective" : "training loss");
-            } catch (LinkageError e) {
-                throw new IllegalStateException("--plot needs JFreeChart (org.jfree:jfreechart, org.jfree:org.jfree.svg) on the "
-                        + "class or module path; ./quiver demo puts them there (" + e + ")");
-            }
-        }
+        plot = TrainingPlot.create(o.plot, "quiver demo: " + data.description() + (o.task.equals("svm") ? ", SVM" : ""),
+                o.task.equals("svm") ? "objective" : "training loss");
         if (o.task.equals("svm")) trainSvm(data, train, test, rng);
         else trainMlp(data, train, test, rng);
         if (plot != null) {

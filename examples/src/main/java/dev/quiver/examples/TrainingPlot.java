@@ -37,6 +37,39 @@ public final class TrainingPlot {
     private final XYSeries loss;
     private final Map<String, XYSeries> accuracies = new LinkedHashMap<>();
 
+    /**
+     * A plot for {@code --plot file}, or null when {@code file} is null.
+     *
+     * @throws IllegalStateException when JFreeChart is not on the class or module path
+     */
+    public static TrainingPlot create(Path file, String title, String lossName) {
+        if (file == null) return null;
+        try {
+            return new TrainingPlot(title, lossName);
+        } catch (LinkageError e) {
+            throw new IllegalStateException("--plot needs JFreeChart (org.jfree:jfreechart, org.jfree:org.jfree.svg) on the "
+                    + "class or module path; ./quiver puts them there (" + e + ")");
+        }
+    }
+
+    /** Collects points along the running mean of a window of steps ({@link #lossWindow}). */
+    private double windowSum;
+    private long windowCount, windowSteps;
+
+    /**
+     * Adds {@code sum} over {@code count} terms (a step's loss) to the current window; every
+     * {@code every} steps the window's mean becomes a loss point at {@code seconds}.
+     */
+    public void lossWindow(double seconds, double sum, long count, int every) {
+        windowSum += sum;
+        windowCount += count;
+        if (++windowSteps % Math.max(1, every) == 0 && windowCount > 0) {
+            loss(seconds, windowSum / windowCount);
+            windowSum = 0;
+            windowCount = 0;
+        }
+    }
+
     public TrainingPlot(String title, String lossName) {
         this.title = title;
         this.loss = new XYSeries(lossName, false, true);
