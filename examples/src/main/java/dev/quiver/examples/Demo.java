@@ -98,7 +98,7 @@ public final class Demo {
         int[] test = java.util.Arrays.copyOfRange(order, trainSize, data.size());
         System.out.printf(Locale.ROOT, "data:     %s; %d features, %d classes; %d train / %d held out%n",
                 data.description(), data.dim(), data.classes(), train.length, test.length);
-        plot = TrainingPlot.create(o.plot, "quiver demo: " + data.description() + (o.task.equals("svm") ? ", SVM" : ""),
+        plot = Plots.open(o.plot, "quiver demo: " + data.description() + (o.task.equals("svm") ? ", SVM" : ""),
                 o.task.equals("svm") ? "objective" : "training loss");
         if (o.task.equals("svm")) trainSvm(data, train, test, rng);
         else trainMlp(data, train, test, rng);

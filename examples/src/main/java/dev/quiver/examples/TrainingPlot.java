@@ -29,28 +29,14 @@ import java.util.Map;
  * in seconds since training started, drawn with JFreeChart; {@code .svg} files as SVG (JFreeSVG),
  * anything else as PNG. Points are recorded as training goes ({@link #loss}, {@link #accuracy}) and
  * the chart is written once at the end ({@link #write}). JFreeChart is an optional dependency of
- * the examples module: this class is loaded only when {@code --plot} is given.
+ * the examples module: this class is loaded only when {@code --plot} is given (callers go through
+ * {@link Plots#open}, which touches it only then).
  */
 public final class TrainingPlot {
     private static final Color[] COLORS = {new Color(0xD55E00), new Color(0x0072B2), new Color(0x009E73), new Color(0xCC79A7)};
     private final String title;
     private final XYSeries loss;
     private final Map<String, XYSeries> accuracies = new LinkedHashMap<>();
-
-    /**
-     * A plot for {@code --plot file}, or null when {@code file} is null.
-     *
-     * @throws IllegalStateException when JFreeChart is not on the class or module path
-     */
-    public static TrainingPlot create(Path file, String title, String lossName) {
-        if (file == null) return null;
-        try {
-            return new TrainingPlot(title, lossName);
-        } catch (LinkageError e) {
-            throw new IllegalStateException("--plot needs JFreeChart (org.jfree:jfreechart, org.jfree:org.jfree.svg) on the "
-                    + "class or module path; ./quiver puts them there (" + e + ")");
-        }
-    }
 
     /** Collects points along the running mean of a window of steps ({@link #lossWindow}). */
     private double windowSum;

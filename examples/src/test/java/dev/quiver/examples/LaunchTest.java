@@ -80,6 +80,16 @@ class LaunchTest {
         assertEquals("quiver demo: --epochs must be a positive integer, got 'zero'", r.out().strip());
     }
 
+    /** Issue 18: JFreeChart is optional: without it the demo runs, and --plot says what is missing. */
+    @Test
+    void plotWithoutJFreeChartIsAClearError() throws Exception {
+        Result r = java("--module-path", PATH, "-m", "dev.quiver.examples/dev.quiver.examples.Demo",
+                "--epochs", "1", "--hidden", "4", "--plot", "never-written.png");
+        assertEquals(1, r.exit(), r.out());
+        assertTrue(r.out().contains("quiver demo: --plot needs JFreeChart"), r.out());
+        assertFalse(Files.exists(Path.of("never-written.png")));
+    }
+
     /**
      * Issue 18: {@code ./quiver demo} rebuilds only when a source changed since its last build (a
      * file's modification time after the stamp), never for files under target/. Run on a copy of

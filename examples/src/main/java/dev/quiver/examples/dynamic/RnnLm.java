@@ -1,6 +1,7 @@
 package dev.quiver.examples.dynamic;
 
 import dev.quiver.examples.Options.UsageException;
+import dev.quiver.examples.Plots;
 import dev.quiver.examples.TrainingPlot;
 import dev.quiver.graph.CompileOptions;
 import dev.quiver.graph.Graph;
@@ -105,7 +106,7 @@ public final class RnnLm {
         for (int i = 0; i < order.length; i++) order[i] = i;
         long trainNanos = 0, words = 0, sentences = 0;
         double ppl = Double.NaN, firstLoss = Double.NaN, lastLoss = Double.NaN;
-        TrainingPlot plot = TrainingPlot.create(o.plot, "rnnlm: LSTM LM on " + train.size() + " PTB sentences", "training loss per word");
+        TrainingPlot plot = Plots.open(o.plot, "rnnlm: LSTM LM on " + train.size() + " PTB sentences", "training loss per word");
         long plotStart = System.nanoTime();
         for (int epoch = 1; epoch <= o.epochs; epoch++) {
             rng.shuffle(order);

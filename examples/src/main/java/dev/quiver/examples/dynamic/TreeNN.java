@@ -1,6 +1,7 @@
 package dev.quiver.examples.dynamic;
 
 import dev.quiver.examples.Options.UsageException;
+import dev.quiver.examples.Plots;
 import dev.quiver.examples.TrainingPlot;
 import dev.quiver.graph.CompileOptions;
 import dev.quiver.graph.Graph;
@@ -84,7 +85,7 @@ public final class TreeNN {
         for (int i = 0; i < order.length; i++) order[i] = i;
         long trainNanos = 0, sentences = 0, graphNodes = 0, treeNodes = 0;
         double devAcc = Double.NaN, firstLoss = Double.NaN, lastLoss = Double.NaN;
-        TrainingPlot plot = TrainingPlot.create(o.plot, "treenn: TreeLSTM on " + train.size() + " SST trees", "training loss per node");
+        TrainingPlot plot = Plots.open(o.plot, "treenn: TreeLSTM on " + train.size() + " SST trees", "training loss per node");
         long plotStart = System.nanoTime();
         for (int epoch = 1; epoch <= o.epochs; epoch++) {
             rng.shuffle(order);
