@@ -4,6 +4,7 @@ import dev.quiver.graph.CompileOptions;
 import dev.quiver.graph.Graph;
 import dev.quiver.graph.Node;
 import dev.quiver.graph.Step;
+import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
@@ -377,7 +378,7 @@ public final class GradCheck {
         }
         Tensor projection = null;
         if (output.size() != 1) {
-            projection = Tensor.randn(DType.F64, seed ^ 0xC0FFEEL, output.shape());
+            projection = Tensor.randn(DType.F64, Seed.of(seed ^ 0xC0FFEEL), output.shape());
         }
         return new Run(step, targets, projection);
     }

@@ -121,6 +121,8 @@ final class Compiler {
         final List<Node> sinks = new ArrayList<>();
         final List<Node> wrt = new ArrayList<>();
         final List<Node> wrtGrads = new ArrayList<>();
+        /** For each backward node (index - mark), the forward node whose gradient it helps compute (for NaN reports). */
+        int[] gradientOf = new int[0];
         // schedule
         List<Node> all;
         int total;
@@ -151,6 +153,17 @@ final class Compiler {
             roots.addAll(options.keep());
             this.live = ancestors(fwd, roots, mark);
         }
+    }
+
+    /** Records forward node {@code of} as the origin of the backward nodes built since graph size {@code from}. */
+    private static void origin(Plan p, int from, int of) {
+        int to = p.g.size();
+        if (to - p.mark > p.gradientOf.length) {
+            int old = p.gradientOf.length;
+            p.gradientOf = Arrays.copyOf(p.gradientOf, Math.max(16, 2 * (to - p.mark)));
+            Arrays.fill(p.gradientOf, old, p.gradientOf.length, -1);
+        }
+        for (int k = from; k < to; k++) p.gradientOf[k - p.mark] = of;
     }
 
     /**
@@ -187,21 +200,27 @@ final class Compiler {
             Node n = fwd.get(i);
             if (!live[i] || !needs[i] || contributions[i] == null && !stacks.has(i)) continue;
             List<Node> terms = contributions[i];
+            int before = g.size();
             Node grad = terms == null ? null : terms.size() == 1 ? terms.getFirst() : g.addN(terms.toArray(new Node[0]));
             grad = gradOf[i] = stacks.product(g, i, grad);
+            origin(p, before, i);
             if (n.kind() != Node.Kind.OP) continue;
             boolean[] needed = new boolean[n.arity()];
             boolean any = false;
             for (int k = 0; k < needed.length; k++) any |= needed[k] = needs[n.input(k).index()];
             if (needed[0] && sparse[n.input(0).index()]) {
                 // A lookup of a row-sparse table: its gradient rows go straight into the parameter's gradient.
+                before = g.size();
                 p.sinks.add(g.apply(new SparseRowGradient(n.input(0).parameter()), n.input(1), grad));
+                origin(p, before, i);
                 needed[0] = false;
                 any = false;
                 for (int k = 1; k < needed.length; k++) any |= needed[k];
             }
             if (!any) continue;
+            before = g.size();
             Node[] vjps = n.op().vjp(n.inputsRef(), n, grad, needed);
+            origin(p, before, i);
             for (int k = 0; k < needed.length; k++) {
                 if (!needed[k] || vjps[k] == null) continue;
                 Node in = n.input(k);
@@ -222,7 +241,9 @@ final class Compiler {
                     Node term = vjps[k], first = sum.getFirst();
                     boolean product = term.op() == Products.MATMUL && term.rank() == 2 && term.input(0).rank() == 2
                             && term.input(1).rank() == 2;
+                    before = g.size();
                     sum.set(0, product ? g.apply(Products.MATMUL_ADD, term.input(0), term.input(1), first) : g.add(first, term));
+                    origin(p, before, in.index());
                 } else {
                     sum.add(vjps[k]);
                 }
@@ -410,16 +431,17 @@ final class Compiler {
                         for (int w = 0; w < work.length; w++) work[w] = buffers[workOf[i][w]];
                         // Backward nodes are described only for the NaN check's messages.
                         NodeInfo info = i < mark ? infos[i] : describeBackward ? NodeInfo.of(n) : null;
+                        NodeInfo gradientOf = i >= mark && describeBackward && i - mark < p.gradientOf.length && p.gradientOf[i - mark] >= 0 ? infos[p.gradientOf[i - mark]] : null;
                         Step.Exec e;
                         if (deferred(p, i)) {
                             Node target = wrt.get(directTarget[i]);
                             DeferredGradient d = new DeferredGradient(n.op(), math, ins, work,
                                     target.kind() == Node.Kind.PARAM ? target.parameter() : null, gradTensors[directTarget[i]]);
                             deferredSources[directTarget[i]] = d;
-                            e = new Step.Exec(info, d, null);
+                            e = new Step.Exec(info, gradientOf, d, null);
                         } else {
                             values[i] = buffers[bufferOf[i]];
-                            e = new Step.Exec(info, n.op().bind(math, ins, values[i], work), values[i]);
+                            e = new Step.Exec(info, gradientOf, n.op().bind(math, ins, values[i], work), values[i]);
                         }
                         (i < mark ? forward : backward).add(e);
                         // A final gradient with no other reader is also bound to write its target's gradient tensor itself.

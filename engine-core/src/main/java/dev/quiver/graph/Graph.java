@@ -30,7 +30,7 @@ import java.util.Map;
  * <pre>{@code
  * var g = new Graph();
  * var x = g.input("x", F64, 3);
- * var A = g.param("A", Tensor.randn(F64, seed, 3, 3));
+ * var A = g.param("A", Tensor.randn(F64, Seed.of(1), 3, 3));
  * var f = g.named("f", x.t().matmul(A).matmul(x));
  * var step = g.compile(f, CompileOptions.training().withInputGradients(true));
  * step.forward(Map.of("x", xValue));
@@ -212,7 +212,15 @@ public final class Graph {
 
     /** An input fed on each run, with a declared dtype and shape. Names must be unique. */
     public Node input(String name, DType dtype, int... shape) {
-        Shapes.size(shape);
+        if (shape.length > Shapes.MAX_RANK) {
+            throw new IllegalArgumentException("input '" + name + "': shape " + Shapes.str(shape) + " has rank " + shape.length
+                    + ", more than the maximum " + Shapes.MAX_RANK);
+        }
+        try {
+            Shapes.size(shape);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("input '" + name + "': " + e.getMessage(), e);
+        }
         Node previous = checkName(name, nameOwnerAtNext(name));
         return register(name, leaf(Node.Kind.INPUT, shape, null, dtype, null, null, name), previous);
     }
@@ -418,7 +426,7 @@ public final class Graph {
         Node r = i < pooled ? pool[i] : null;
         if (r == null) {
             track(false);
-            r = new Node(this, i, Node.Kind.OP, op, inputs, op.shape(inputs), dtype, null, null, null);
+            r = new Node(this, i, Node.Kind.OP, op, inputs, checkRank(op, inputs, op.shape(inputs)), dtype, null, null, null);
             addToPool(r);
             return add(r);
         }
@@ -432,11 +440,21 @@ public final class Graph {
                 return add(r);
             }
         }
-        int[] shape = op.shape(inputs);
+        int[] shape = checkRank(op, inputs, op.shape(inputs));
         boolean same = r.dtype() == dtype && sameShape(r.shapeRef(), shape);
         track(false);
         r.reinit(i, Node.Kind.OP, op, inputs, same ? r.shapeRef() : shape, dtype, null, null, null, same);
         return add(r);
+    }
+
+    /** An op's result shape, refused when node #{@link #size()} would have a rank above {@link Shapes#MAX_RANK}. */
+    private int[] checkRank(Op op, Node[] inputs, int[] shape) {
+        if (shape.length <= Shapes.MAX_RANK) return shape;
+        StringBuilder b = new StringBuilder(op.name()).append(" node ").append(op.name()).append('#').append(nodes.size())
+                .append(": result shape ").append(Shapes.str(shape)).append(" has rank ").append(shape.length)
+                .append(", more than the maximum ").append(Shapes.MAX_RANK).append(" (inputs");
+        for (Node in : inputs) b.append(' ').append(in.describe());
+        throw new IllegalArgumentException(b.append(')').toString());
     }
 
     void own(String op, Node node) {
@@ -575,12 +593,12 @@ public final class Graph {
         if (axes.length == 0) throw new IllegalArgumentException("sum: give at least one axis, or use sum(x) for all");
         return apply(new Reductions.Sum(axes.clone(), keepDims), x);
     }
-    /** Mean of all elements. */
-    public Node mean(Node x) { return mul(sum(x), 1.0 / Math.max(1, x.size())); }
-    /** Mean over axes. */
+    /** Mean of all elements; NaN for an empty x, as eagerly ({@link dev.quiver.tensor.TensorMath#mean}) and in NumPy. */
+    public Node mean(Node x) { return mul(sum(x), x.size() == 0 ? Double.NaN : 1.0 / x.size()); }
+    /** Mean over axes; NaN over an empty axis, as eagerly. */
     public Node mean(Node x, boolean keepDims, int... axes) {
         Node s = sum(x, keepDims, axes);
-        return mul(s, (double) Math.max(1, s.size()) / Math.max(1, x.size()));
+        return mul(s, s.size() == 0 ? 1 : x.size() == 0 ? Double.NaN : (double) s.size() / x.size());
     }
     /** Euclidean (Frobenius) norm, composed as sqrt(sum(x^2)); its gradient x / norm is NaN at x = 0. */
     public Node norm(Node x) { return sqrt(sum(square(x))); }
@@ -720,13 +738,23 @@ public final class Graph {
     /**
      * Compiles for training: forward, and backward to every parameter the output depends on. For
      * input gradients pass {@code CompileOptions.training().withInputGradients(true)} or list the
-     * inputs in {@link CompileOptions#withWrt}.
+     * inputs in {@link CompileOptions#withWrt}. Compiling the same structure again returns the same
+     * step (see {@link #compile(Node, CompileOptions)}).
      */
     public Step compile(Node output) {
         return compile(output, CompileOptions.training());
     }
 
-    /** Compiles with options (inference mode, gradient targets, NaN checks, backend). */
+    /**
+     * Compiles with options (inference mode, gradient targets, NaN checks, backend).
+     *
+     * <p><b>The same structure gives the same step.</b> Compiling a structure this graph has compiled
+     * before (the same graph twice, or one rebuilt after {@link #reset()}) returns the very same
+     * {@link Step} object from the graph's {@link PlanCache}, rebound to the new nodes: its buffers,
+     * values and gradients are shared with every earlier result, so {@code first == second} and
+     * running one overwrites what the other holds. For an independent step (two sets of values
+     * alive at once), build the model on a second {@code Graph}, which has a cache of its own.
+     */
     public Step compile(Node output, CompileOptions options) {
         own("compile", output);
         return Compiler.compile(this, output, options);
@@ -734,7 +762,13 @@ public final class Graph {
 
     // ------------------------------------------------------------------ DOT export
 
-    /** The graph in Graphviz DOT: one box per node with its name (or op#index), op and shape; edges point to consumers. */
+    /**
+     * The graph in Graphviz DOT ({@code dot -Tsvg}), edges pointing to consumers. Each node shows its
+     * name (or op#index), what it is — the op in its short form ({@code slice [:, 2]},
+     * {@code modeN(1)}, {@code * 0.5}; see {@link Op#shortForm()}), {@code input}, {@code param} or
+     * {@code constant} — and its dtype and shape. Inputs are blue boxes, parameters yellow 3-D
+     * boxes, constants grey boxes, ops ellipses; a node with a name has a bold outline.
+     */
     public String toDot() {
         StringBuilder sb = new StringBuilder("digraph quiver {\n  rankdir=LR;\n  node [fontname=\"monospace\"];\n");
         for (Node n : nodes) {
@@ -742,11 +776,16 @@ public final class Graph {
                 case INPUT -> "input";
                 case PARAM -> "param";
                 case CONSTANT -> "constant";
-                case OP -> n.op().name() + (n.op().attributes().isEmpty() ? "" : " " + n.op().attributes());
+                case OP -> n.op().shortForm();
             };
-            String shape = n.kind() == Node.Kind.OP ? "ellipse" : n.kind() == Node.Kind.PARAM ? "box3d" : "box";
-            sb.append("  n").append(n.index()).append(" [shape=").append(shape).append(", label=\"")
-                    .append(escape(n.label())).append("\\n").append(escape(what)).append("\\n")
+            String style = switch (n.kind()) {
+                case INPUT -> "shape=box, style=filled, fillcolor=\"#cfe2f3\"";
+                case PARAM -> "shape=box3d, style=filled, fillcolor=\"#fff2cc\"";
+                case CONSTANT -> "shape=box, style=filled, fillcolor=\"#eeeeee\"";
+                case OP -> "shape=ellipse";
+            };
+            sb.append("  n").append(n.index()).append(" [").append(style).append(n.name() != null ? ", penwidth=2" : "")
+                    .append(", label=\"").append(escape(n.label())).append("\\n").append(escape(what)).append("\\n")
                     .append(n.dtype()).append(' ').append(Shapes.str(n.shapeRef())).append("\"];\n");
         }
         for (Node n : nodes) {

@@ -31,6 +31,12 @@ public interface Op {
     /** Attributes that distinguish two ops of the same name (axes, exponent, ...); "" if none. */
     default String attributes() { return ""; }
 
+    /** The op as a reader writes it, for graph pictures: {@code slice [:, 2]}, {@code modeN(1)}, {@code tanh}. */
+    default String shortForm() {
+        String a = attributes();
+        return a.isEmpty() ? name() : name() + " " + a;
+    }
+
     /**
      * The output shape for these inputs.
      *

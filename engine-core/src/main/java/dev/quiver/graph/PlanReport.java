@@ -15,9 +15,15 @@ public record PlanReport(long plannedBytes, long naiveBytes, long lowerBoundByte
         return lowerBoundBytes == 0 ? 1.0 : (double) plannedBytes / lowerBoundBytes;
     }
 
+    /** The figures without a label: {@code 1024 B planned, 4096 B naive, 1024 B lower bound (1.000x), 3 buffers}. */
+    public String summary() {
+        return String.format(java.util.Locale.ROOT, "%d B planned, %d B naive, %d B lower bound (%.3fx), %d buffers",
+                plannedBytes, naiveBytes, lowerBoundBytes, ratioToLowerBound(), buffers);
+    }
+
+    /** {@code plan: } and the {@link #summary()}. */
     @Override
     public String toString() {
-        return String.format("plan: %d B planned, %d B naive, %d B lower bound (%.3fx), %d buffers",
-                plannedBytes, naiveBytes, lowerBoundBytes, ratioToLowerBound(), buffers);
+        return "plan: " + summary();
     }
 }

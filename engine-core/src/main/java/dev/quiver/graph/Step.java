@@ -24,8 +24,11 @@ import java.util.Map;
  * straight into the gradient tensor, with no copy pass; the values are the same either way.
  */
 public final class Step {
-    /** One bound instruction with the node it computes (for NaN reports). */
-    record Exec(NodeInfo node, Op.Instruction instruction, Tensor out) {}
+    /**
+     * One bound instruction with the node it computes and, for a backward node, the forward node
+     * whose gradient it helps compute (both for NaN reports; null when the step does not check).
+     */
+    record Exec(NodeInfo node, NodeInfo gradientOf, Op.Instruction instruction, Tensor out) {}
 
     private Graph graph;
     private final NodeInfo output;
@@ -190,7 +193,7 @@ public final class Step {
             Op.Instruction add = dev.quiver.ops.Bound.copy(math, src, dst, true);
             ins = m -> (accumulate ? add : overwrite).run(m);
         }
-        return new Exec(wrt[j], ins, dst);
+        return new Exec(wrt[j], null, ins, dst);
     }
 
     /** Number of node snapshots and instructions (for the plan cache's size estimate). */
@@ -458,19 +461,110 @@ public final class Step {
             for (Op.Instruction i : plain) i.run(m);
             return;
         }
+        boolean backwardPass = program != forward;
+        if (!backwardPass) checkLeaves();
         for (Exec e : program) {
             e.instruction().run(m);
-            Tensor t = e.out();
-            for (int i = 0, n = t.size(); i < n; i++) {
-                double v = t.getFlat(i);
-                if (!Double.isFinite(v)) {
-                    NodeInfo node = e.node();
-                    throw new ArithmeticException("non-finite value " + v + " first produced by "
-                            + (node.op() != null ? node.op().name() : "gradient copy of") + " node " + node.describe()
-                            + (node.index() >= forwardCount ? " (backward pass)" : ""));
-                }
+            int bad = firstNonFinite(e.out());
+            if (bad >= 0) throw nonFinite(e, bad, backwardPass);
+        }
+    }
+
+    /** Index of the first NaN or infinity in t (in row-major order), or -1. */
+    private static int firstNonFinite(Tensor t) {
+        for (int i = 0, n = t.size(); i < n; i++) if (!Double.isFinite(t.getFlat(i))) return i;
+        return -1;
+    }
+
+    /** The NaN check at the start of forward: a non-finite value fed in or held by a parameter is named as such. */
+    private void checkLeaves() {
+        for (int i = 0; i < forwardCount; i++) {
+            NodeInfo n = nodes[i];
+            if (n == null || values[i] == null || n.kind() == Node.Kind.OP || !values[i].dtype().isFloating()) continue;
+            int bad = firstNonFinite(values[i]);
+            if (bad < 0) continue;
+            String what = switch (n.kind()) {
+                case INPUT -> "input " + n.describe() + " (as fed; no op produced it)";
+                case PARAM -> "parameter " + n.describe() + " (its value before this forward; no op produced it)";
+                default -> "constant " + n.describe();
+            };
+            throw new ArithmeticException("forward: non-finite value " + values[i].getFlat(bad) + " at "
+                    + position(n.shape(), bad) + " of " + what + usedBy(n));
+        }
+    }
+
+    /**
+     * The NaN check's message: forward or backward, the op and node, its inputs, the user's node
+     * (the nearest named node built on an unnamed one), and for a backward node the forward node
+     * whose gradient was being computed.
+     */
+    private ArithmeticException nonFinite(Exec e, int bad, boolean backwardPass) {
+        NodeInfo node = e.node();
+        double v = e.out().getFlat(bad);
+        String at = "non-finite value " + v + " at " + position(e.out().shape(), bad);
+        if (node.op() == null) {
+            return new ArithmeticException("backward: " + at + " of the gradient of " + node.describe()
+                    + " (the output gradient passed to backward is not finite)");
+        }
+        if (!backwardPass) {
+            return new ArithmeticException("forward: " + at + " first produced by " + node.op().name() + " node "
+                    + node.describe() + " = " + call(node) + userNode(node) + "; its inputs were finite");
+        }
+        StringBuilder b = new StringBuilder("backward: ").append(at).append(" first produced by ")
+                .append(node.op().name()).append(" (internal gradient node #").append(node.index()).append(")");
+        NodeInfo of = e.gradientOf();
+        if (of != null) {
+            b.append(" while computing the gradient through ").append(of.op() != null ? of.op().name() + " node " : "")
+                    .append(of.describe()).append(of.op() != null ? " = " + call(of) : "").append(userNode(of));
+        }
+        return new ArithmeticException(b.append("; the forward values were finite").toString());
+    }
+
+    /** {@code op(input, input)} with the inputs described. */
+    private String call(NodeInfo n) {
+        StringBuilder b = new StringBuilder(n.op().name()).append('(');
+        for (int k = 0; k < n.inputs().length; k++) {
+            if (k > 0) b.append(", ");
+            int in = n.inputs()[k];
+            b.append(in < forwardCount && nodes[in] != null ? nodes[in].describe() : "#" + in);
+        }
+        return b.append(')').toString();
+    }
+
+    /** ", inside 'name' [..]" naming the first named node built on an unnamed forward node, or "". */
+    private String userNode(NodeInfo n) {
+        if (n.name() != null || n.index() >= forwardCount) return "";
+        boolean[] reach = new boolean[forwardCount];
+        reach[n.index()] = true;
+        for (int j = n.index() + 1; j < forwardCount; j++) {
+            NodeInfo c = nodes[j];
+            if (c == null) continue;
+            for (int in : c.inputs()) if (in < forwardCount && reach[in]) reach[j] = true;
+            if (reach[j] && c.name() != null) return ", inside your node " + c.describe() + " (the first named node built on it)";
+        }
+        return "";
+    }
+
+    /** " (read by log node 'y' [2])": the first op reading a leaf. */
+    private String usedBy(NodeInfo leaf) {
+        for (int j = leaf.index() + 1; j < forwardCount; j++) {
+            NodeInfo c = nodes[j];
+            if (c == null || c.op() == null) continue;
+            for (int in : c.inputs()) {
+                if (in == leaf.index()) return ", read by " + c.op().name() + " node " + c.describe() + userNode(c);
             }
         }
+        return "";
+    }
+
+    private static String position(int[] shape, int flat) {
+        if (shape.length == 0) return "[]";
+        int[] idx = new int[shape.length];
+        for (int d = shape.length - 1; d >= 0; d--) {
+            idx[d] = shape[d] == 0 ? 0 : flat % shape[d];
+            flat = shape[d] == 0 ? 0 : flat / shape[d];
+        }
+        return java.util.Arrays.toString(idx);
     }
 
     // ------------------------------------------------------------------ results

@@ -127,7 +127,7 @@ public final class Checkpoint {
         try {
             return Long.parseLong(v);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("Checkpoint: metadata '" + key + "' = '" + v + "' is not a long", e);
+            throw new IllegalArgumentException("Checkpoint: metadata '" + key + "' = '" + Json.brief(v) + "' is not a long", e);
         }
     }
 
@@ -136,7 +136,7 @@ public final class Checkpoint {
         try {
             return Double.parseDouble(v);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("Checkpoint: metadata '" + key + "' = '" + v + "' is not a double", e);
+            throw new IllegalArgumentException("Checkpoint: metadata '" + key + "' = '" + Json.brief(v) + "' is not a double", e);
         }
     }
 
@@ -156,7 +156,9 @@ public final class Checkpoint {
                     + Shapes.str(source.shape()) + " but the target is " + target.dtype() + " " + Shapes.str(target.shape()));
         }
         switch (source.dtype()) {
-            case F64, F32 -> { for (int i = 0; i < source.size(); i++) target.setFlat(i, source.getFlat(i)); }
+            case F64 -> { for (int i = 0; i < source.size(); i++) target.setFlat(i, source.getFlat(i)); }
+            // Raw bits: through double a signalling NaN would come back quiet.
+            case F32 -> { for (int i = 0; i < source.size(); i++) target.setFloatBitsFlat(i, source.getFloatBitsFlat(i)); }
             case I32 -> { for (int i = 0; i < source.size(); i++) target.setIntFlat(i, source.getIntFlat(i)); }
             case I64 -> { for (int i = 0; i < source.size(); i++) target.setLongFlat(i, source.getLongFlat(i)); }
             case BOOL -> { for (int i = 0; i < source.size(); i++) target.setBoolFlat(i, source.getBoolFlat(i)); }
@@ -225,7 +227,7 @@ public final class Checkpoint {
         SequencedMap<String, Tensor> tensors = SafeTensors.readData(src, header, crc);
         String actual = hex(crc.getValue());
         if (!actual.equals(expected)) {
-            throw src.problem("checksum mismatch: stored " + CRC_KEY + " " + expected + ", computed " + actual + " (corrupted file)");
+            throw src.problem("checksum mismatch: stored " + CRC_KEY + " " + Json.brief(expected) + ", computed " + actual + " (corrupted file)");
         }
         SequencedMap<String, String> user = new LinkedHashMap<>();
         for (var e : stored.entrySet()) if (!e.getKey().startsWith(RESERVED_PREFIX)) user.put(e.getKey(), e.getValue());

@@ -103,7 +103,8 @@ final class Elements {
             } else {
                 switch (t.dtype()) {
                     case F64 -> { for (int i = 0; i < count; i++) buffer.putDouble(i * 8, t.getFlat(start + i)); }
-                    case F32 -> { for (int i = 0; i < count; i++) buffer.putFloat(i * 4, (float) t.getFlat(start + i)); }
+                    // Raw bits: a float widened to double and back loses a signalling NaN's quiet bit.
+                    case F32 -> { for (int i = 0; i < count; i++) buffer.putInt(i * 4, t.getFloatBitsFlat(start + i)); }
                     case I32 -> { for (int i = 0; i < count; i++) buffer.putInt(i * 4, t.getIntFlat(start + i)); }
                     case I64 -> { for (int i = 0; i < count; i++) buffer.putLong(i * 8, t.getLongFlat(start + i)); }
                     case BOOL -> { for (int i = 0; i < count; i++) buffer.put(i, t.getBoolFlat(start + i) ? (byte) 1 : (byte) 0); }

@@ -17,11 +17,15 @@ import java.util.Map;
  * rejected), arrays {@code List<Object>}, strings {@code String}, integers {@code Long} (or
  * {@code BigInteger} beyond 64 bits), other numbers {@code Double}, {@code Boolean}, and
  * {@link #NULL}. The input must be valid UTF-8; nesting is bounded by {@link #MAX_DEPTH}; the
- * caller bounds the input length. Only whitespace may follow the value.
+ * caller bounds the input length. Only whitespace may follow the value. Number literals longer than
+ * {@value #MAX_NUMBER_CHARS} characters are refused.
+ *
+ * <p>Public for the other modules' small JSON needs (the benchmarks read JMH's result files with
+ * {@link #parse(String, String)}); one reader for the whole project.
  */
-final class Json {
+public final class Json {
     /** JSON {@code null}. */
-    static final Object NULL = new Object() {
+    public static final Object NULL = new Object() {
         @Override public String toString() { return "null"; }
     };
     static final int MAX_DEPTH = 64;
@@ -37,6 +41,17 @@ final class Json {
         this.pos = from;
         this.end = to;
         this.file = file;
+    }
+
+    /**
+     * Parses {@code text} as one JSON value (see the class comment for the Java types).
+     *
+     * @param source names the text in messages (a file name)
+     * @throws QuiverIOException naming {@code source} and the byte offset when the text is not valid JSON
+     */
+    public static Object parse(String text, String source) throws QuiverIOException {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        return parse(bytes, 0, bytes.length, source);
     }
 
     /** Parses {@code in[from, to)} as one JSON value; problems name {@code file}. */
@@ -247,11 +262,29 @@ final class Json {
             if (pos >= end || !isDigit(in[pos])) throw error("invalid number: digit expected in exponent");
             while (pos < end && isDigit(in[pos])) pos++;
         }
-        String text = new String(in, start, pos - start, StandardCharsets.US_ASCII);
+        int length = pos - start;
+        if (length > MAX_NUMBER_CHARS) {
+            // BigInteger and Double parsing of a million digits is slow (quadratic) and no header needs it.
+            throw new QuiverIOException(file, "malformed JSON header at byte " + start + ": a number of " + length
+                    + " characters (" + brief(new String(in, start, Math.min(length, 40), StandardCharsets.US_ASCII) + "...")
+                    + "), more than the " + MAX_NUMBER_CHARS + " accepted");
+        }
+        String text = new String(in, start, length, StandardCharsets.US_ASCII);
         if (!integer) return Double.parseDouble(text);
-        if (pos - start > 40) return new BigInteger(text); // too long for a long; keep it for the message
-        BigInteger big = new BigInteger(text);
+        BigInteger big = new BigInteger(text);   // at most MAX_NUMBER_CHARS digits: cheap
         return big.bitLength() < 64 ? (Object) big.longValue() : big;
+    }
+
+    /**
+     * The longest number literal accepted: a double needs at most ~25 characters, a shape or offset
+     * at most 20 digits; beyond this the header is not a real one.
+     */
+    static final int MAX_NUMBER_CHARS = 100;
+
+    /** {@code String.valueOf(value)}, cut to its first 40 characters with the length when longer (for messages). */
+    static String brief(Object value) {
+        String s = String.valueOf(value);
+        return s.length() <= 60 ? s : s.substring(0, 40) + "... (" + s.length() + " characters)";
     }
 
     private static boolean isDigit(byte b) {

@@ -143,14 +143,18 @@ public final class Npy {
         for (int i = 0; i < shape.length; i++) shape[i] = (int) header.shape[i];
         Object data = header.encoding.dtype.newArray((int) count);
         Elements.read(src, dataStart, data, (int) count, header.order, header.encoding, "data of '" + header.descr + "'", null);
-        if (!header.fortran) return new Tensor(data, shape);
-        int[] strides = new int[shape.length];
-        int s = 1;
-        for (int i = 0; i < shape.length; i++) {
-            strides[i] = s;
-            s *= Math.max(shape[i], 1);
+        try {
+            if (!header.fortran || count == 0) return new Tensor(data, shape);
+            int[] strides = new int[shape.length];
+            int s = 1;
+            for (int i = 0; i < shape.length; i++) {
+                strides[i] = s;
+                s *= Math.max(shape[i], 1);
+            }
+            return new Tensor(data, 0, shape, strides).copy();   // Tensor.copy moves elements in their own type: bits kept
+        } catch (IllegalArgumentException e) {
+            throw src.problem("shape " + header.shapeText() + ": " + e.getMessage());
         }
-        return new Tensor(data, 0, shape, strides).copy();
     }
 
     private static long multiply(long a, long b, Source src, Header header) throws QuiverIOException {
@@ -164,7 +168,10 @@ public final class Npy {
     private record Header(String descr, Elements.Encoding encoding, ByteOrder order, boolean fortran, long[] shape) {
         String shapeText() {
             StringBuilder sb = new StringBuilder("(");
-            for (int i = 0; i < shape.length; i++) sb.append(i > 0 ? ", " : "").append(shape[i]);
+            for (int i = 0; i < shape.length; i++) {
+                if (i == Shapes.MAX_RANK + 1) return sb.append(", ... (").append(shape.length).append(" dimensions))").toString();
+                sb.append(i > 0 ? ", " : "").append(shape[i]);
+            }
             return sb.append(shape.length == 1 ? ",)" : ")").toString();
         }
     }
@@ -197,7 +204,7 @@ public final class Npy {
                 expect(':');
                 skip();
                 Object value = value();
-                if (dict.put(key, value) != null) throw error("duplicate key '" + key + "'");
+                if (dict.put(key, value) != null) throw error("duplicate key '" + Json.brief(key) + "'");
                 skip();
                 char c = peek();
                 if (c == ',') { pos++; continue; }
@@ -207,10 +214,10 @@ public final class Npy {
             skip();
             if (pos != s.length()) throw error("unexpected text after the header dict");
             if (!dict.keySet().equals(KEYS)) {
-                throw src.problem("header keys " + dict.keySet() + " are not exactly 'descr', 'fortran_order' and 'shape'");
+                throw src.problem("header keys " + Json.brief(dict.keySet()) + " are not exactly 'descr', 'fortran_order' and 'shape'");
             }
             if (!(dict.get("descr") instanceof String descr)) {
-                throw src.problem("unsupported dtype: descr " + dict.get("descr") + " (structured dtypes are not supported; " + SUPPORTED + ")");
+                throw src.problem("unsupported dtype: descr " + Json.brief(dict.get("descr")) + " (structured dtypes are not supported; " + SUPPORTED + ")");
             }
             if (!(dict.get("fortran_order") instanceof Boolean fortran)) {
                 throw src.problem("fortran_order must be True or False");
@@ -245,7 +252,7 @@ public final class Npy {
         }
 
         private QuiverIOException unsupported(String descr) {
-            return src.problem("unsupported dtype '" + descr + "' (" + SUPPORTED + ")");
+            return src.problem("unsupported dtype '" + Json.brief(descr) + "' (" + SUPPORTED + ")");
         }
 
         private char peek() throws QuiverIOException {

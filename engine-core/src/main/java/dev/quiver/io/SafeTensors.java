@@ -138,10 +138,10 @@ public final class SafeTensors {
     }
 
     private static Entry entry(Source src, String name, Object value) throws QuiverIOException {
-        String where = "tensor '" + name + "'";
+        String where = "tensor '" + Json.brief(name) + "'";
         if (!(value instanceof Map<?, ?> info)) throw src.problem(where + ": header entry is not a JSON object");
         if (!info.keySet().equals(INFO_KEYS)) {
-            throw src.problem(where + ": header entry has keys " + info.keySet() + ", expected dtype, shape and data_offsets");
+            throw src.problem(where + ": header entry has keys " + Json.brief(info.keySet()) + ", expected dtype, shape and data_offsets");
         }
         if (!(info.get("dtype") instanceof String dtypeName)) throw src.problem(where + ": dtype is not a string");
         DType dtype = switch (dtypeName) {
@@ -197,9 +197,9 @@ public final class SafeTensors {
             Object v = list.get(i);
             if (v instanceof Long l && l >= 0) out[i] = l;
             else if (v instanceof BigInteger b && b.signum() > 0) {
-                throw src.problem(where + ": absurd " + field + " entry " + b + " (beyond 64 bits)");
+                throw src.problem(where + ": absurd " + field + " entry " + Json.brief(b) + " (beyond 64 bits)");
             } else {
-                throw src.problem(where + ": " + field + " entry " + v + " is not a non-negative integer");
+                throw src.problem(where + ": " + field + " entry " + Json.brief(v) + " is not a non-negative integer");
             }
         }
         return out;
@@ -213,7 +213,11 @@ public final class SafeTensors {
             Object data = e.dtype().newArray(count);
             Elements.read(src, header.dataStart() + e.begin(), data, count, ByteOrder.LITTLE_ENDIAN,
                     Elements.Encoding.of(e.dtype()), "tensor '" + e.name() + "'", checksum);
-            tensors.put(e.name(), new Tensor(data, e.shape()));
+            try {
+                tensors.put(e.name(), new Tensor(data, e.shape()));
+            } catch (IllegalArgumentException bad) {
+                throw src.problem("tensor '" + Json.brief(e.name()) + "': shape " + Arrays.toString(e.shape()) + ": " + bad.getMessage());
+            }
         }
         return tensors;
     }

@@ -133,6 +133,18 @@ public final class Elementwise {
 
         @Override public String attributes() { return Double.toString(scalar); }
 
+        /** {@code * 0.5}, {@code + 1.0}, {@code pow 2.0}. */
+        @Override public String shortForm() {
+            String c = scalar == Math.rint(scalar) && Math.abs(scalar) < 1e15 ? Long.toString((long) scalar) : Double.toString(scalar);
+            return switch (fn) {
+                case ADD -> "+ " + c;
+                case SUB -> "- " + c;
+                case MUL -> "* " + c;
+                case DIV -> "/ " + c;
+                default -> "pow " + c;
+            };
+        }
+
         @Override public int[] shape(Node[] in) { return in[0].shape(); }
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {

@@ -151,6 +151,7 @@ public final class Products {
     public record ModeN(int mode) implements Op {
         @Override public String name() { return "mode_n"; }
         @Override public String attributes() { return "mode=" + mode; }
+        @Override public String shortForm() { return "modeN(" + mode + ")"; }
 
         @Override public int[] shape(Node[] in) {
             int[] a = in[0].shape(), b = in[1].shape();

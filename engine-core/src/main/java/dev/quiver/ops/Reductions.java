@@ -39,6 +39,10 @@ public final class Reductions {
         @Override public int hashCode() { return 31 * Arrays.hashCode(axes) + Boolean.hashCode(keepDims); }
         @Override public String name() { return "sum"; }
         @Override public String attributes() { return Arrays.toString(axes) + (keepDims ? " keep" : ""); }
+        /** {@code sum} over everything, else {@code sum axes=[1] keep}. */
+        @Override public String shortForm() {
+            return axes.length == 0 ? "sum" : "sum axes=" + Arrays.toString(axes) + (keepDims ? " keep" : "");
+        }
 
         @Override public int[] shape(Node[] in) { return reducedShapeOf(this, "sum", axes, keepDims, in); }
 

@@ -155,7 +155,7 @@ public final class Shaping {
         @Override public boolean equals(Object o) { return o instanceof Slice other && Arrays.equals(index, other.index); }
         @Override public int hashCode() { return Arrays.hashCode(index); }
         @Override public String name() { return "slice"; }
-        @Override public String attributes() { return Arrays.toString(index); }
+        @Override public String attributes() { return Arrays.toString(index); }   // [:, 2]
 
         @Override public int[] shape(Node[] in) {
             try {

@@ -1,10 +1,12 @@
 package dev.quiver.optim;
 
+import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Tensor;
 
 /**
- * Seeded parameter initialisers; the same seed gives the same values on every machine and backend
+ * Seeded parameter initialisers (the seed is a {@link Seed}, never a bare number, so it cannot be
+ * mistaken for a dimension); the same seed gives the same values on every machine and backend
  * (values are drawn in float64 by {@link Tensor#uniform} / {@link Tensor#randn}, then scaled).
  * Fan-in and fan-out of a shape: for rank 2 (fanIn, fanOut) = (rows, cols), as {@code x·W} uses it;
  * for higher ranks the trailing dims multiply into a receptive field.
@@ -12,13 +14,13 @@ import dev.quiver.tensor.Tensor;
 public final class Init {
     private Init() {}
 
-    /** Uniform in [low, high). */
-    public static Tensor uniform(DType dtype, long seed, double low, double high, int... shape) {
-        return Tensor.uniform(dtype, seed, low, high, shape);
+    /** Uniform in [low, high); shape before the bounds, as {@link Tensor#uniform}. */
+    public static Tensor uniform(DType dtype, Seed seed, int[] shape, double low, double high) {
+        return Tensor.uniform(dtype, seed, shape, low, high);
     }
 
-    /** Normal with mean and standard deviation. */
-    public static Tensor normal(DType dtype, long seed, double mean, double std, int... shape) {
+    /** Normal with mean and standard deviation; shape before them, as {@link Tensor#uniform}. */
+    public static Tensor normal(DType dtype, Seed seed, int[] shape, double mean, double std) {
         Tensor t = Tensor.randn(DType.F64, seed, shape);
         Tensor out = Tensor.zeros(dtype, shape);
         for (int i = 0; i < t.size(); i++) out.setFlat(i, mean + std * t.getFlat(i));
@@ -26,25 +28,25 @@ public final class Init {
     }
 
     /** Xavier/Glorot uniform: U(-a, a) with a = sqrt(6 / (fanIn + fanOut)). */
-    public static Tensor xavierUniform(DType dtype, long seed, int... shape) {
+    public static Tensor xavierUniform(DType dtype, Seed seed, int... shape) {
         double a = Math.sqrt(6.0 / (fanIn(shape) + fanOut(shape)));
-        return uniform(dtype, seed, -a, a, shape);
+        return uniform(dtype, seed, shape, -a, a);
     }
 
     /** Xavier/Glorot normal: N(0, 2 / (fanIn + fanOut)). */
-    public static Tensor xavierNormal(DType dtype, long seed, int... shape) {
-        return normal(dtype, seed, 0, Math.sqrt(2.0 / (fanIn(shape) + fanOut(shape))), shape);
+    public static Tensor xavierNormal(DType dtype, Seed seed, int... shape) {
+        return normal(dtype, seed, shape, 0, Math.sqrt(2.0 / (fanIn(shape) + fanOut(shape))));
     }
 
     /** He (Kaiming) normal for relu layers: N(0, 2 / fanIn). */
-    public static Tensor heNormal(DType dtype, long seed, int... shape) {
-        return normal(dtype, seed, 0, Math.sqrt(2.0 / fanIn(shape)), shape);
+    public static Tensor heNormal(DType dtype, Seed seed, int... shape) {
+        return normal(dtype, seed, shape, 0, Math.sqrt(2.0 / fanIn(shape)));
     }
 
     /** He (Kaiming) uniform: U(-a, a) with a = sqrt(6 / fanIn). */
-    public static Tensor heUniform(DType dtype, long seed, int... shape) {
+    public static Tensor heUniform(DType dtype, Seed seed, int... shape) {
         double a = Math.sqrt(6.0 / fanIn(shape));
-        return uniform(dtype, seed, -a, a, shape);
+        return uniform(dtype, seed, shape, -a, a);
     }
 
     static int fanIn(int[] shape) {

@@ -13,11 +13,18 @@ public interface LearningRateSchedule {
 
     /** {@code base * factor^(step / every)}: step decay. */
     static LearningRateSchedule stepDecay(long every, double factor) {
+        if (every <= 0) throw new IllegalArgumentException("stepDecay: every must be positive, got " + every);
+        if (!(factor >= 0) || !Double.isFinite(factor)) {
+            throw new IllegalArgumentException("stepDecay: factor must be >= 0 and finite, got " + factor);
+        }
         return (step, base) -> base * Math.pow(factor, (double) (step / every));
     }
 
     /** {@code base / (1 + decay * step)}. */
     static LearningRateSchedule inverseTime(double decay) {
+        if (!(decay >= 0) || !Double.isFinite(decay)) {
+            throw new IllegalArgumentException("inverseTime: decay must be >= 0 and finite, got " + decay);
+        }
         return (step, base) -> base / (1 + decay * step);
     }
 }

@@ -87,6 +87,10 @@ public abstract class Optimizer {
      */
     public final void step() {
         double lr = schedule.rate(steps, learningRate);
+        if (!(lr >= 0) || lr == Double.POSITIVE_INFINITY) {
+            throw new IllegalStateException(getClass().getSimpleName() + ": the learning-rate schedule gave " + lr + " for step "
+                    + steps + " (base rate " + learningRate + "); a rate must be >= 0 and finite. No parameter was changed");
+        }
         long t = steps + 1;
         begin(lr, t);
         for (int i = 0, count = appliedVersion.length; i < count; i++) {

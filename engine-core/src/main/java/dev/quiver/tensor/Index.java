@@ -7,17 +7,33 @@ package dev.quiver.tensor;
  */
 public sealed interface Index {
     /** A single position; the dimension is dropped. */
-    record At(int index) implements Index {}
+    record At(int index) implements Index {
+        /** NumPy's notation: {@code 2}. */
+        @Override public String toString() { return Integer.toString(index); }
+    }
 
     /** A strided range {@code start:stop:step}; the dimension is kept. */
     record Range(int start, int stop, int step) implements Index {
         public Range {
             if (step == 0) throw new IllegalArgumentException("slice step must not be 0");
         }
+
+        /**
+         * NumPy's notation, a positive step's defaults left out: {@code :}, {@code 1:-1}, {@code ::2},
+         * {@code 0:3:2} as {@code :3:2}; a negative step in full ({@code 3:0:-1}).
+         */
+        @Override public String toString() {
+            if (step < 0) return start + ":" + stop + ":" + step;
+            String s = (start == 0 ? "" : Integer.toString(start)) + ":" + (stop == Integer.MAX_VALUE ? "" : Integer.toString(stop));
+            return step == 1 ? s : s + ":" + step;
+        }
     }
 
     /** Inserts a new dimension of size 1 ({@code None} / {@code np.newaxis}). */
-    record NewAxis() implements Index {}
+    record NewAxis() implements Index {
+        /** NumPy's notation: {@code None}. */
+        @Override public String toString() { return "None"; }
+    }
 
     static Index at(int index) { return new At(index); }
 

@@ -9,11 +9,18 @@ public final class Shapes {
 
     private Shapes() {}
 
-    /** Number of elements; 1 for rank 0. Rejects negative dimensions and int overflow. */
+    /**
+     * Number of elements; 1 for rank 0. Rejects negative dimensions and int overflow. A zero
+     * dimension makes the size 0 whatever the others are ((65536, 65536, 0) is empty, not too big).
+     */
     public static int size(int... shape) {
         long n = 1;
         for (int d : shape) {
             if (d < 0) throw new IllegalArgumentException("negative dimension in shape " + str(shape));
+            if (d == 0) n = 0;
+        }
+        if (n == 0) return 0;
+        for (int d : shape) {
             n *= d;
             if (n > Integer.MAX_VALUE - 16) {
                 throw new IllegalArgumentException("shape " + str(shape) + " has more than 2^31 elements");

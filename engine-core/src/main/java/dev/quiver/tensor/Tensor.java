@@ -92,14 +92,16 @@ public final class Tensor {
     }
 
     public static Tensor ones(DType dtype, int... shape) {
-        return full(dtype, 1, shape);
+        return full(dtype, shape, 1);
     }
 
     /**
      * Every element {@code value}: rounded to float32 for F32; for I32, I64 and BOOL the value
-     * must be exact (an integer in range; 0 or 1 for BOOL), else ArithmeticException.
+     * must be exact (an integer in range; 0 or 1 for BOOL), else ArithmeticException. The shape is an
+     * array before the value (NumPy's {@code full(shape, value)}), so that a value cannot be read as
+     * a dimension: {@code full(F32, new int[] {3, 4}, 2.5)}.
      */
-    public static Tensor full(DType dtype, double value, int... shape) {
+    public static Tensor full(DType dtype, int[] shape, double value) {
         Tensor t = new Tensor(dtype.newArray(checkedSize("full", shape)), shape);
         switch (dtype) {
             case F64 -> Arrays.fill((double[]) t.data, value);
@@ -113,7 +115,7 @@ public final class Tensor {
 
     /** A rank-0 tensor (exact values only for I32, I64 and BOOL, as {@link #full}). */
     public static Tensor scalar(DType dtype, double value) {
-        return full(dtype, value);
+        return full(dtype, new int[0], value);
     }
 
     /** A rank-0 I32 tensor. */
@@ -250,28 +252,31 @@ public final class Tensor {
      * Uniform in [0, 1), reproducible: the same seed gives the same values on every backend and
      * machine (the values are drawn in float64 by a {@link SplittableRandom}, then rounded).
      */
-    public static Tensor rand(DType dtype, long seed, int... shape) {
+    public static Tensor rand(DType dtype, Seed seed, int... shape) {
         requireFloating("rand", dtype);
         Tensor t = new Tensor(dtype.newArray(checkedSize("rand", shape)), shape);
-        SplittableRandom random = new SplittableRandom(seed);
+        SplittableRandom random = new SplittableRandom(seed.value());
         for (int i = 0; i < t.size; i++) t.setFlat(i, random.nextDouble());
         return t;
     }
 
-    /** Uniform in [low, high), reproducible like {@link #rand}. */
-    public static Tensor uniform(DType dtype, long seed, double low, double high, int... shape) {
+    /**
+     * Uniform in [low, high), reproducible like {@link #rand}; the shape is an array before the bounds
+     * (as in {@link #full}) so that a bound cannot be read as a dimension.
+     */
+    public static Tensor uniform(DType dtype, Seed seed, int[] shape, double low, double high) {
         requireFloating("uniform", dtype);
         Tensor t = new Tensor(dtype.newArray(checkedSize("uniform", shape)), shape);
-        SplittableRandom random = new SplittableRandom(seed);
+        SplittableRandom random = new SplittableRandom(seed.value());
         for (int i = 0; i < t.size; i++) t.setFlat(i, low + (high - low) * random.nextDouble());
         return t;
     }
 
     /** Standard normal, reproducible like {@link #rand} (Marsaglia's polar method in float64). */
-    public static Tensor randn(DType dtype, long seed, int... shape) {
+    public static Tensor randn(DType dtype, Seed seed, int... shape) {
         requireFloating("randn", dtype);
         Tensor t = new Tensor(dtype.newArray(checkedSize("randn", shape)), shape);
-        SplittableRandom random = new SplittableRandom(seed);
+        SplittableRandom random = new SplittableRandom(seed.value());
         for (int i = 0; i < t.size; i += 2) {
             double u, v, s;
             do {
@@ -442,6 +447,16 @@ public final class Tensor {
     /** Element i in row-major order of this view, as {@link #getInt}. */
     public int getIntFlat(int i) { return readInt(flatPosition(i), "getIntFlat"); }
 
+    /**
+     * The raw bits of F32 element i in row-major order of this view ({@code Float.floatToRawIntBits}):
+     * no conversion through double, so signalling NaNs and every NaN payload are kept (readers and
+     * writers copy floats with it).
+     */
+    public int getFloatBitsFlat(int i) {
+        if (dtype != DType.F32) throw new IllegalArgumentException("getFloatBitsFlat: needs an F32 tensor, not " + dtype);
+        return Float.floatToRawIntBits(((float[]) data)[flatPosition(i)]);
+    }
+
     /** Element i in row-major order of this view, as {@link #getLong}. */
     public long getLongFlat(int i) { return readLong(flatPosition(i), "getLongFlat"); }
 
@@ -465,6 +480,12 @@ public final class Tensor {
 
     /** Sets the element at a full index (1 or 0 in numeric dtypes). */
     public void setBool(boolean value, int... index) { writeLong(position(index), value ? 1 : 0, "setBool"); }
+
+    /** Sets F32 element i in row-major order of this view to the raw bits (as {@link #getFloatBitsFlat}). */
+    public void setFloatBitsFlat(int i, int bits) {
+        if (dtype != DType.F32) throw new IllegalArgumentException("setFloatBitsFlat: needs an F32 tensor, not " + dtype);
+        ((float[]) data)[flatPosition(i)] = Float.intBitsToFloat(bits);
+    }
 
     /** Sets element i in row-major order of this view (exact, else ArithmeticException). */
     public void setIntFlat(int i, int value) { writeLong(flatPosition(i), value, "setIntFlat"); }

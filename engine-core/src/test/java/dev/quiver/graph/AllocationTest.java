@@ -4,6 +4,7 @@ import dev.quiver.optim.Adam;
 import dev.quiver.optim.Init;
 import dev.quiver.optim.Optimizer;
 import dev.quiver.optim.Sgd;
+import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
 import dev.quiver.backend.Backends;
@@ -65,14 +66,14 @@ class AllocationTest {
         var g = new Graph();
         var x = g.input("x", dt, 16, 8);
         var t = g.input("t", dt, 16, 3);
-        var W = g.param("W", Init.xavierUniform(dt, 1, 8, 12));
+        var W = g.param("W", Init.xavierUniform(dt, Seed.of(1), 8, 12));
         var b = g.param("b", Tensor.zeros(dt, 12));
-        var V = g.param("V", Init.xavierUniform(dt, 2, 12, 3));
+        var V = g.param("V", Init.xavierUniform(dt, Seed.of(2), 12, 3));
         var a = g.param("a", Tensor.zeros(dt, 3));
         var logits = x.matmul(W).add(b).tanh().matmul(V).add(a);
         var loss = Losses.softmaxCrossEntropy(logits, t).add(Losses.mse(logits, t));
         Step step = g.compile(loss, Backs.on(m).withWrt(W, b, V, a));
-        return new Net(step, x, t, Tensor.uniform(dt, 3, -1, 1, 16, 8), Tensor.uniform(dt, 4, 0, 1, 16, 3));
+        return new Net(step, x, t, Tensor.uniform(dt, Seed.of(3), new int[] {16, 8}, -1, 1), Tensor.uniform(dt, Seed.of(4), new int[] {16, 3}, 0, 1));
     }
 
     static void assertSteadyStateAllocatesNothing(Net n, Optimizer opt) {
@@ -118,15 +119,15 @@ class AllocationTest {
         var g = new Graph();
         var x = g.input("x", F32, ROWS, IN);
         var t = g.input("t", F32, ROWS, OUT);
-        var W = g.param("W", Init.xavierUniform(F32, 1, IN, HIDDEN));
+        var W = g.param("W", Init.xavierUniform(F32, Seed.of(1), IN, HIDDEN));
         var b = g.param("b", Tensor.zeros(F32, HIDDEN));
-        var V = g.param("V", Init.xavierUniform(F32, 2, HIDDEN, OUT));
+        var V = g.param("V", Init.xavierUniform(F32, Seed.of(2), HIDDEN, OUT));
         var a = g.param("a", Tensor.zeros(F32, OUT));
         var loss = Losses.softmaxCrossEntropy(x.matmul(W).add(b).tanh().matmul(V).add(a), t);
         Step step = g.compile(loss, Backs.on(m));
         Tensor target = Tensor.zeros(F32, ROWS, OUT);
         for (int i = 0; i < ROWS; i++) target.set(1, i, i % OUT);
-        return new Net(step, x, t, Tensor.uniform(F32, 3, -1, 1, ROWS, IN), target);
+        return new Net(step, x, t, Tensor.uniform(F32, Seed.of(3), new int[] {ROWS, IN}, -1, 1), target);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.quiver.graph;
 
+import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -56,8 +57,8 @@ class DirectGradientTest {
     @ParameterizedTest @MethodSource("dev.quiver.graph.Backs#all")
     void directGradientsTakeNoArenaSpaceAndAccumulateAcrossPlans(TensorMath m) {
         int k = 64, n = 64;
-        var W = new Parameter("W", Tensor.randn(F64, 5, k, n));
-        Tensor x1 = Tensor.randn(F64, 6, 1, k), x2 = Tensor.randn(F64, 7, 2, k);
+        var W = new Parameter("W", Tensor.randn(F64, Seed.of(5), k, n));
+        Tensor x1 = Tensor.randn(F64, Seed.of(6), 1, k), x2 = Tensor.randn(F64, Seed.of(7), 2, k);
         var g1 = new Graph();
         Step s1 = g1.compile(g1.constant(x1).matmul(g1.param(W)).sum(), Backs.on(m));
         var g2 = new Graph();

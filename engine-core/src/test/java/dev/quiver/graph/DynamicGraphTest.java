@@ -1,6 +1,7 @@
 package dev.quiver.graph;
 
 import dev.quiver.optim.Sgd;
+import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -266,11 +267,11 @@ class DynamicGraphTest {
     void dynamicClassifierRebuildAllocatesNothing(TensorMath m) {
         // The MLP of MlpStepBench's dynamic case, with softmax cross-entropy, rebuilt every step.
         var g = new Graph();
-        var w = new Parameter("W", Tensor.randn(F64, 1, 6, 5));
+        var w = new Parameter("W", Tensor.randn(F64, Seed.of(1), 6, 5));
         var b = new Parameter("b", Tensor.zeros(F64, 5));
-        var v = new Parameter("V", Tensor.randn(F64, 2, 5, 3));
+        var v = new Parameter("V", Tensor.randn(F64, Seed.of(2), 5, 3));
         var opt = new Sgd(java.util.List.of(w, b, v), 0.01, 0, 0, m);
-        Tensor x = Tensor.randn(F64, 3, 4, 6), t = Tensor.zeros(F64, 4, 3);
+        Tensor x = Tensor.randn(F64, Seed.of(3), 4, 6), t = Tensor.zeros(F64, 4, 3);
         for (int i = 0; i < 4; i++) t.set(1, i, i % 3);
         int[] xShape = {4, 6}, tShape = {4, 3};
         CompileOptions options = Backs.on(m);

@@ -1,6 +1,7 @@
 package dev.quiver.graph;
 
 import dev.quiver.optim.Init;
+import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Index;
 import dev.quiver.tensor.Tensor;
@@ -20,14 +21,14 @@ class Float32Test {
         var g = new Graph();
         var x = g.input("x", dt, 6, 4);
         var t = g.input("t", dt, 6, 3);
-        var W = g.param("W", Init.xavierUniform(F64, 1, 4, 5).to(dt));
-        var b = g.param("b", Tensor.uniform(F64, 2, -1, 1, 5).to(dt));
-        var V = g.param("V", Init.xavierUniform(F64, 3, 5, 3).to(dt));
+        var W = g.param("W", Init.xavierUniform(F64, Seed.of(1), 4, 5).to(dt));
+        var b = g.param("b", Tensor.uniform(F64, Seed.of(2), new int[] {5}, -1, 1).to(dt));
+        var V = g.param("V", Init.xavierUniform(F64, Seed.of(3), 5, 3).to(dt));
         var h = x.matmul(W).add(b).tanh();
         var y = h.matmul(V).relu().add(h.slice(Index.all(), Index.range(0, 3)).sigmoid());
         var loss = Losses.softmaxCrossEntropy(y, t.softmax(-1)).add(Losses.mse(y, t)).add(W.abs().sum().mul(0.01));
         var step = g.compile(loss, Backs.on(m));
-        step.feed(x, Tensor.uniform(F64, 4, -1, 1, 6, 4).to(dt)).feed(t, Tensor.uniform(F64, 5, 0, 1, 6, 3).to(dt));
+        step.feed(x, Tensor.uniform(F64, Seed.of(4), new int[] {6, 4}, -1, 1).to(dt)).feed(t, Tensor.uniform(F64, Seed.of(5), new int[] {6, 3}, 0, 1).to(dt));
         step.forward().backward();
         return new Result(step.output().item(), new Tensor[] {step.grad(W).copy(), step.grad(b).copy(), step.grad(V).copy()});
     }

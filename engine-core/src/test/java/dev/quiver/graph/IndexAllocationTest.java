@@ -5,6 +5,7 @@ import dev.quiver.optim.Adam;
 import dev.quiver.optim.Init;
 import dev.quiver.optim.Optimizer;
 import dev.quiver.optim.Sgd;
+import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
@@ -31,8 +32,8 @@ class IndexAllocationTest {
     void lookupsClassLossesAndSparseStepsAllocateNothing(TensorMath m) {
         for (DType dt : DType.FLOATING) {
             Graph g = new Graph();
-            Node table = g.param("E", Init.xavierUniform(dt, 1, 40, 8));
-            Node w = g.param("W", Init.xavierUniform(dt, 2, 8, 5));
+            Node table = g.param("E", Init.xavierUniform(dt, Seed.of(1), 40, 8));
+            Node w = g.param("W", Init.xavierUniform(dt, Seed.of(2), 8, 5));
             Node base = g.param("B", Tensor.zeros(dt, 4, 8));
             Node ids = g.constant(new Tensor(new int[] {3, 17, 3, 39, 0, 8}, 6));
             Node classes = g.constant(new Tensor(new long[] {4, 0, -1, 2, 2, 1}, 6));
@@ -48,7 +49,7 @@ class IndexAllocationTest {
             assertEquals(0, bestWindow(pass), dt + ": bytes allocated by 200 forward + backward passes (best window)");
 
             Parameter e = table.parameter();
-            SparseGrads.write(e, Tensor.randn(dt, 5, 40, 8), 3, 17, 39, 0, 8);
+            SparseGrads.write(e, Tensor.randn(dt, Seed.of(5), 40, 8), 3, 17, 39, 0, 8);
             for (Optimizer opt : new Optimizer[] {new Adam(java.util.List.of(e), 0.01, 0.9, 0.999, 1e-8, m),
                     new Sgd(java.util.List.of(e), 0.01, 0.9, 1e-4, m)}) {
                 Runnable sparseStep = () -> {

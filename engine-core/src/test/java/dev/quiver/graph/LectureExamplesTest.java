@@ -1,5 +1,6 @@
 package dev.quiver.graph;
 
+import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
@@ -25,7 +26,7 @@ class LectureExamplesTest {
     void quadraticForm(TensorMath m) {
         var g = new Graph();
         var x = g.input("x", F64, 3);
-        Tensor a = Tensor.randn(F64, 7, 3, 3);
+        Tensor a = Tensor.randn(F64, Seed.of(7), 3, 3);
         var A = g.param("A", a);
         var f = g.named("f", x.t().matmul(A).matmul(x));
         var step = g.compile(f, Backs.withInputs(m));
@@ -47,7 +48,7 @@ class LectureExamplesTest {
     void quadraticPlusLinearPlusConstant(TensorMath m) {
         var g = new Graph();
         var x = g.input("x", F64, 4);
-        Tensor a = Tensor.randn(F64, 3, 4, 4), bv = Tensor.randn(F64, 4, 4);
+        Tensor a = Tensor.randn(F64, Seed.of(3), 4, 4), bv = Tensor.randn(F64, Seed.of(4), 4);
         var A = g.param("A", a);
         var b = g.param("b", bv);
         var c = g.param("c", Tensor.scalar(F64, 1.5));

@@ -1,6 +1,7 @@
 package dev.quiver.graph;
 
 import dev.quiver.optim.Init;
+import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
 import org.junit.jupiter.api.Test;
@@ -43,9 +44,9 @@ class PlannerTest {
         var g = new Graph();
         var x = g.input("x", F64, 64, 784);
         var t = g.input("t", F64, 64, 10);
-        var W = g.param("W", Init.xavierUniform(F64, 1, 784, 256));
+        var W = g.param("W", Init.xavierUniform(F64, Seed.of(1), 784, 256));
         var b = g.param("b", Tensor.zeros(F64, 256));
-        var V = g.param("V", Init.xavierUniform(F64, 2, 256, 10));
+        var V = g.param("V", Init.xavierUniform(F64, Seed.of(2), 256, 10));
         var a = g.param("a", Tensor.zeros(F64, 10));
         var loss = Losses.softmaxCrossEntropy(x.matmul(W).add(b).tanh().matmul(V).add(a), t);
         PlanReport train = g.compile(loss, Backs.on(M).withWrt(W, b, V, a)).plan();
@@ -67,7 +68,7 @@ class PlannerTest {
             List<Node> pool = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 int s = sizes[rnd.nextInt(3)];
-                pool.add(g.param("p" + i, Tensor.randn(F64, trial * 10 + i, s, s)));
+                pool.add(g.param("p" + i, Tensor.randn(F64, Seed.of(trial * 10 + i), s, s)));
             }
             pool.add(g.input("x", F64, 16, 16));
             for (int i = 0; i < n; i++) {
@@ -124,8 +125,8 @@ class PlannerTest {
     @Test
     void largeTreeGraphsPlanNearTheLowerBound() {
         var g = new Graph();
-        var E = g.param("E", Tensor.randn(F64, 3, 30, 8));
-        var W = g.param("W", Tensor.randn(F64, 4, 8, 16));
+        var E = g.param("E", Tensor.randn(F64, Seed.of(3), 30, 8));
+        var W = g.param("W", Tensor.randn(F64, Seed.of(4), 8, 16));
         SplittableRandom rnd = new SplittableRandom(7);
         List<Node> frontier = new ArrayList<>();
         for (int i = 0; i < 400; i++) frontier.add(E.slice(dev.quiver.tensor.Index.at(rnd.nextInt(30))));
@@ -146,7 +147,7 @@ class PlannerTest {
         int[] uses = {8, 40};
         for (int k = 0; k < 2; k++) {
             var g = new Graph();
-            var W = g.param("W", Tensor.randn(F64, 9, 64, 64));
+            var W = g.param("W", Tensor.randn(F64, Seed.of(9), 64, 64));
             Node h = g.input("x", F64, 64);
             for (int i = 0; i < uses[k]; i++) h = W.matmul(h).tanh();
             planned[k] = g.compile(h.sum(), Backs.on(M)).plan().plannedBytes();

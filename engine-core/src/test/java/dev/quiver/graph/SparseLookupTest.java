@@ -1,6 +1,7 @@
 package dev.quiver.graph;
 
 import dev.quiver.optim.Sgd;
+import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -32,7 +33,7 @@ class SparseLookupTest {
 
     @ParameterizedTest @MethodSource("dev.quiver.graph.Backs#all")
     void touchedRowsOnlyWithRepeatsSummed(TensorMath m) {
-        var E = new Parameter("E", Tensor.randn(F64, 11, 50, 3));
+        var E = new Parameter("E", Tensor.randn(F64, Seed.of(11), 50, 3));
         var g = new Graph();
         int[][] examples = {{4, 7, 4}, {9, 1}, {4, 7, 4}};
         Step first = null;
@@ -59,7 +60,7 @@ class SparseLookupTest {
 
     @ParameterizedTest @MethodSource("dev.quiver.graph.Backs#all")
     void aDenseUseMakesTheGradientDenseAgain(TensorMath m) {
-        var E = new Parameter("E", Tensor.randn(F64, 12, 6, 3));
+        var E = new Parameter("E", Tensor.randn(F64, Seed.of(12), 6, 3));
         var g = new Graph();
         build(g, E, new int[] {2}, m).forward().backward();
         assertNotNull(E.sparseRows());
@@ -92,7 +93,7 @@ class SparseLookupTest {
 
     @ParameterizedTest @MethodSource("dev.quiver.graph.Backs#all")
     void sgdMovesOnlyLookedUpRows(TensorMath m) {
-        var E = new Parameter("E", Tensor.randn(F64, 13, 20, 3));
+        var E = new Parameter("E", Tensor.randn(F64, Seed.of(13), 20, 3));
         Tensor before = E.value().copy();
         var g = new Graph();
         var opt = new Sgd(java.util.List.of(E), 0.1);
@@ -111,7 +112,7 @@ class SparseLookupTest {
     /** {@code P.slice(at(i))} of a parameter is a lookup: the row is data and the gradient sparse, with the slice's values. */
     @ParameterizedTest @MethodSource("dev.quiver.graph.Backs#all")
     void aRowSliceOfAParameterIsALookup(TensorMath m) {
-        var E = new Parameter("E", Tensor.randn(F64, 14, 30, 4));
+        var E = new Parameter("E", Tensor.randn(F64, Seed.of(14), 30, 4));
         var g = new Graph();
         Step first = null;
         for (int row : new int[] {3, 17, -1}) {

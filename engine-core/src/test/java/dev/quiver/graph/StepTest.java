@@ -11,6 +11,7 @@ import java.util.Map;
 import static dev.quiver.tensor.DType.F32;
 import static dev.quiver.tensor.DType.F64;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -128,6 +129,41 @@ class StepTest {
         assertMessage(e, "'logx' [2]", "log");
     }
 
+    /** Issue 18: a NaN that was fed is the input's, not the first op's that reads it. */
+    @ParameterizedTest @MethodSource("backends")
+    void nanCheckNamesTheInputOrParameterThatCarriedIt(TensorMath m) {
+        var g = new Graph();
+        var x = g.input("x", F64, 2);
+        var w = g.param("w", Tensor.vector(1, 2));
+        var step = g.compile(x.mul(w).sum(), Backs.on(m).withCheckFinite(true));
+        var e = assertThrows(ArithmeticException.class, () -> step.feed(x, Tensor.vector(1, Double.NaN)).forward());
+        assertMessage(e, "forward:", "NaN at [1] of input 'x' [2]", "as fed", "read by mul node mul#");
+        step.feed(x, Tensor.vector(1, 2));
+        w.parameter().value().set(Double.POSITIVE_INFINITY, 0);
+        e = assertThrows(ArithmeticException.class, step::forward);
+        assertMessage(e, "forward:", "Infinity at [0] of parameter 'w' [2]");
+    }
+
+    /** Issue 18: an unnamed op is placed inside the user's named node, with its inputs; backward says so. */
+    @ParameterizedTest @MethodSource("backends")
+    void nanCheckNamesTheUsersNodeAndThePass(TensorMath m) {
+        var g = new Graph();
+        var x = g.input("x", F64, 2);
+        var loss = g.named("loss", x.log().mul(x).sum());
+        var step = g.compile(loss, Backs.on(m).withCheckFinite(true).withWrt(x));
+        var e = assertThrows(ArithmeticException.class, () -> step.feed(x, Tensor.vector(-1, 3)).forward());
+        assertMessage(e, "forward:", "NaN at [0]", "log node log#", "= log('x' [2])", "inside your node 'loss' []");
+
+        var h = new Graph();
+        var u = h.input("u", F64, 2);
+        var r = h.named("root", u.sqrt());
+        var back = h.compile(r.sum(), Backs.on(m).withCheckFinite(true).withWrt(u));
+        back.feed(u, Tensor.vector(0, 4)).forward();
+        e = assertThrows(ArithmeticException.class, back::backward);
+        assertMessage(e, "backward:", "Infinity at [0]", "gradient through sqrt node 'root' [2] = sqrt('u' [2])");
+        assertFalse(e.getMessage().startsWith("non-finite"), e.getMessage());
+    }
+
     @ParameterizedTest @MethodSource("backends")
     void gradientsOverwriteOrAccumulate(TensorMath m) {
         var g = new Graph();
@@ -186,6 +222,26 @@ class StepTest {
         for (int i = 0; i < 6; i++) assertEquals(expected[i], step.grad(x).getFlat(i));
     }
 
+    /** Issue 18: labels show the op's own short form, not Java record text. */
+    @ParameterizedTest @MethodSource("backends")
+    void dotExportWritesOpsInTheirShortForm(TensorMath m) {
+        var g = new Graph();
+        var T = g.input("T", F64, 4, 3);
+        var B = g.param("B", Tensor.zeros(F64, 3, 5));
+        var col = T.slice(dev.quiver.tensor.Index.all(), dev.quiver.tensor.Index.at(2));
+        var strided = T.slice(dev.quiver.tensor.Index.range(1, -1), dev.quiver.tensor.Index.range(0, 3, 2));
+        g.modeN(T, B, 1);
+        g.mul(col, 0.5);
+        String dot = g.toDot();
+        assertTrue(dot.contains("\\nslice [:, 2]\\nF64 [4]"), dot);
+        assertTrue(dot.contains("\\nslice [1:-1, :3:2]\\nF64 [2, 2]"), dot);
+        assertTrue(dot.contains("\\nmodeN(1)\\nF64 [4, 5]"), dot);
+        assertTrue(dot.contains("\\n* 0.5\\nF64 [4]"), dot);
+        assertFalse(dot.contains("Range[") || dot.contains("At[") || dot.contains("mode="), dot);
+        assertEquals("[:, 2, None, 3:0:-1, ::2]", java.util.Arrays.toString(new dev.quiver.tensor.Index[] {dev.quiver.tensor.Index.all(),
+                dev.quiver.tensor.Index.at(2), dev.quiver.tensor.Index.newAxis(), dev.quiver.tensor.Index.range(3, 0, -1), dev.quiver.tensor.Index.range(0, Integer.MAX_VALUE, 2)}));
+    }
+
     @ParameterizedTest @MethodSource("backends")
     void dotExportNamesOpsAndShapes(TensorMath m) {
         var g = new Graph();
@@ -196,6 +252,8 @@ class StepTest {
         assertTrue(dot.startsWith("digraph"));
         assertTrue(dot.contains("label=\"f\\ndot\\nF64 []\""), dot);
         assertTrue(dot.contains("label=\"A\\nparam\\nF64 [3, 3]\""), dot);
+        assertTrue(dot.contains("n0 [shape=box, style=filled, fillcolor=\"#cfe2f3\", penwidth=2, label=\"x\\ninput"), dot);
+        assertTrue(dot.contains("n1 [shape=box3d, style=filled, fillcolor=\"#fff2cc\", penwidth=2, label=\"A\\nparam"), dot);
         assertTrue(dot.contains("matmul#2\\nmatmul\\nF64 [3]"), dot);
         assertTrue(dot.contains("n0 -> n2;") && dot.contains("n1 -> n2;") && dot.contains("n2 -> n3;") && dot.contains("n0 -> n3;"), dot);
     }

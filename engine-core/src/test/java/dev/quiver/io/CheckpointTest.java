@@ -1,5 +1,6 @@
 package dev.quiver.io;
 
+import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Rng;
 import dev.quiver.tensor.Tensor;
@@ -20,8 +21,8 @@ class CheckpointTest {
     void roundTripsTensorsAndTypedMetadataBitExact(@TempDir Path dir) throws Exception {
         Rng rng = new Rng(99);
         rng.nextGaussian();
-        Tensor w = Tensor.randn(DType.F64, 17, 3, 4, 5);
-        Tensor m = Tensor.randn(DType.F32, 18, 4, 7);
+        Tensor w = Tensor.randn(DType.F64, Seed.of(17), 3, 4, 5);
+        Tensor m = Tensor.randn(DType.F32, Seed.of(18), 4, 7);
         double[] tricky = {0.1, 1e-8, -0.0, Double.MIN_VALUE, Double.MAX_VALUE, 0.9990000000000001, Double.NEGATIVE_INFINITY};
         Checkpoint.Builder b = Checkpoint.builder().tensor("W", w).tensors("adam.", Map.of("m", m))
                 .put("step", 123_456_789_012L).rng("rng", rng).put("note", "é \"x\"");
@@ -69,7 +70,7 @@ class CheckpointTest {
         Tensor ids = Tensor.ofInts(new int[] {4, 0, Integer.MAX_VALUE, -1, 7, Integer.MIN_VALUE}, 2, 3);
         Tensor positions = Tensor.ofLongs(new long[] {(1L << 53) + 1, Long.MIN_VALUE, Long.MAX_VALUE}, 3);
         Tensor mask = Tensor.ofBools(new boolean[] {true, false, false, true, true}, 5);
-        Tensor w = Tensor.randn(DType.F64, 3, 2, 2);
+        Tensor w = Tensor.randn(DType.F64, Seed.of(3), 2, 2);
         Path file = dir.resolve("ints.ckpt");
         Checkpoint.builder().tensor("ids", ids.transpose()).tensor("pos", positions).tensor("mask", mask).tensor("w", w)
                 .put("step", 9).build().save(file);
@@ -158,7 +159,7 @@ class CheckpointTest {
     static final class Run {
         static final int FEATURES = 5, EXAMPLES = 64, BATCH = 8;
         static final double LR = 0.05, BETA1 = 0.9, BETA2 = 0.999, EPS = 1e-8;
-        final Tensor x = Tensor.randn(DType.F64, 1, EXAMPLES, FEATURES);
+        final Tensor x = Tensor.randn(DType.F64, Seed.of(1), EXAMPLES, FEATURES);
         final double[] y = new double[EXAMPLES];
         final Tensor w = Tensor.zeros(DType.F64, FEATURES), m = Tensor.zeros(DType.F64, FEATURES), v = Tensor.zeros(DType.F64, FEATURES);
         final Rng rng = new Rng(2024);

@@ -7,6 +7,7 @@ import dev.quiver.graph.Parameter;
 import dev.quiver.graph.Step;
 import dev.quiver.optim.Adam;
 import dev.quiver.optim.Init;
+import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.Rng;
 import dev.quiver.tensor.Tensor;
 import org.junit.jupiter.api.Test;
@@ -29,8 +30,8 @@ class CheckpointTrainingTest {
 
     /** A graph, its optimiser and data feeder, built from scratch; {@code initSeed} sets the initial weights. */
     static final class Trainer {
-        final Tensor data = Tensor.randn(F64, 77, EXAMPLES, IN);
-        final Tensor targets = Tensor.randn(F64, 78, EXAMPLES, OUT);
+        final Tensor data = Tensor.randn(F64, Seed.of(77), EXAMPLES, IN);
+        final Tensor targets = Tensor.randn(F64, Seed.of(78), EXAMPLES, OUT);
         final int[] order = new int[EXAMPLES];
         final Rng rng = new Rng(31337);
         final Step step;
@@ -40,9 +41,9 @@ class CheckpointTrainingTest {
             Graph g = new Graph();
             Node xs = g.input("x", F64, BATCH, IN);
             Node ys = g.input("target", F64, BATCH, OUT);
-            Node W = g.param("W", Init.xavierUniform(F64, initSeed, IN, HID));
+            Node W = g.param("W", Init.xavierUniform(F64, Seed.of(initSeed), IN, HID));
             Node b = g.param("b", Tensor.zeros(F64, HID));
-            Node V = g.param("V", Init.xavierUniform(F64, initSeed + 1, HID, OUT));
+            Node V = g.param("V", Init.xavierUniform(F64, Seed.of(initSeed + 1), HID, OUT));
             Node a = g.param("a", Tensor.zeros(F64, OUT));
             Node h = xs.matmul(W).add(b).tanh();
             step = g.compile(Losses.mse(h.matmul(V).add(a), ys));

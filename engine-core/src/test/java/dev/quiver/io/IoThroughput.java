@@ -1,5 +1,6 @@
 package dev.quiver.io;
 
+import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Tensor;
 
@@ -18,8 +19,8 @@ public final class IoThroughput {
         Path dir = Files.createTempDirectory(Path.of(args.length > 0 ? args[0] : System.getProperty("java.io.tmpdir")), "quiver-io");
         int mib = args.length > 1 ? Integer.parseInt(args[1]) : 64;
         int n = mib * (1 << 20) / 8;
-        Tensor w = Tensor.randn(DType.F64, 1, n / 2);
-        Tensor m = Tensor.randn(DType.F32, 2, n);
+        Tensor w = Tensor.randn(DType.F64, Seed.of(1), n / 2);
+        Tensor m = Tensor.randn(DType.F32, Seed.of(2), n);
         Path ckpt = dir.resolve("c.ckpt"), st = dir.resolve("s.safetensors");
         for (int rep = 0; rep < 5; rep++) {
             long t0 = System.nanoTime();

@@ -1,5 +1,6 @@
 package dev.quiver.io;
 
+import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Tensor;
 import org.junit.jupiter.api.Test;
@@ -128,8 +129,8 @@ class NpyTest {
     @Test
     void roundTripsTensorsLargerThanOneIoChunk(@TempDir Path dir) throws Exception {
         // 1.2 MB and 2.4 MB: several 1 MiB chunks, contiguous and strided.
-        Tensor f = Tensor.randn(DType.F32, 8, 600, 500);
-        Tensor d = Tensor.randn(DType.F64, 9, 500, 600).transpose();
+        Tensor f = Tensor.randn(DType.F32, Seed.of(8), 600, 500);
+        Tensor d = Tensor.randn(DType.F64, Seed.of(9), 500, 600).transpose();
         Path file = dir.resolve("big.npy");
         for (Tensor t : new Tensor[] {f, d}) {
             for (Npy.Order order : Npy.Order.values()) {
@@ -176,6 +177,37 @@ class NpyTest {
         assertBad("trailing garbage: 3 bytes", withData(prefix(1, ok), Bytes.of().le64(D_1).le64(D_2).hex("414243").bytes()));
         assertBad("not valid UTF-8", withData(prefix(3, ok.replace("'<f8'", "'<f8'  ")).raw(), data, 0x1E, 0xC3));
         assertBad("unexpected text after the header dict", withData(prefix(1, ok.replace("\n", "x\n")), data));
+    }
+
+    /** Issue 18: a zero dimension makes the array empty however large the others are; not a Shapes error. */
+    @Test
+    void readsZeroSizeArraysWhateverTheirOtherDimensions() throws Exception {
+        for (String order : new String[] {"False", "True"}) {
+            byte[] image = prefix(1, "{'descr': '<f4', 'fortran_order': " + order + ", 'shape': (65536, 65536, 0), }\n").bytes();
+            Tensor t = Npy.fromBytes(image, "empty.npy");
+            assertArrayEquals(new int[] {65536, 65536, 0}, t.shape());
+            assertEquals(0, t.size());
+            assertArrayEquals(t.shape(), Npy.fromBytes(Npy.toBytes(t, Npy.Order.FORTRAN), "e.npy").shape());
+        }
+    }
+
+    /** Issue 18: a huge value in a header is named by its size, not copied into the message. */
+    @Test
+    void cutsLongHeaderValuesOutOfMessages() {
+        String ok = "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }\n";
+        byte[] data = Bytes.of().le64(D_1).le64(D_2).bytes();
+        String[] bad = {
+                ok.replace("<f8", "<f8" + "x".repeat(200_000)),
+                ok.replace("(2,)", "(" + "9".repeat(200_000) + ",)"),
+                ok.replace("(2,)", "(" + "1, ".repeat(50_000) + "2)"),
+                ok.replace("'shape'", "'" + "k".repeat(200_000) + "'"),
+        };
+        for (String header : bad) {
+            QuiverIOException e = assertThrows(QuiverIOException.class, () -> Npy.fromBytes(withData(prefix(2, header), data), "long.npy"));
+            assertTrue(e.getMessage().startsWith("long.npy: "), e.getMessage());
+            assertTrue(e.getMessage().length() < 400, "message of " + e.getMessage().length() + " characters: "
+                    + e.getMessage().substring(0, Math.min(400, e.getMessage().length())));
+        }
     }
 
     // ------------------------------------------------------------------ integer and bool arrays

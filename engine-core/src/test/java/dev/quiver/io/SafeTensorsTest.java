@@ -1,5 +1,6 @@
 package dev.quiver.io;
 
+import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Tensor;
 import org.junit.jupiter.api.Test;
@@ -95,9 +96,9 @@ class SafeTensorsTest {
     @Test
     void roundTripsThroughFilesBitExact(@TempDir Path dir) throws Exception {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
-        tensors.put("w", Tensor.randn(DType.F64, 1, 7, 5, 3));
-        tensors.put("b", Tensor.randn(DType.F32, 2, 40_000)); // larger than one I/O chunk
-        tensors.put("view", Tensor.randn(DType.F64, 3, 4, 6).transpose());
+        tensors.put("w", Tensor.randn(DType.F64, Seed.of(1), 7, 5, 3));
+        tensors.put("b", Tensor.randn(DType.F32, Seed.of(2), 40_000)); // larger than one I/O chunk
+        tensors.put("view", Tensor.randn(DType.F64, Seed.of(3), 4, 6).transpose());
         Path file = dir.resolve("m.safetensors");
         SafeTensors.write(file, tensors, Map.of("epoch", "3"));
         TensorSet back = SafeTensors.read(file);
@@ -166,7 +167,7 @@ class SafeTensorsTest {
         tensors.get("big").setLongFlat(299_999, Long.MIN_VALUE);
         tensors.put("mask", Tensor.ofBools(new boolean[2_500_000], 2_500_000)); // more than two I/O chunks
         tensors.get("mask").setBoolFlat(2_499_999, true);
-        tensors.put("w", Tensor.randn(DType.F32, 1, 3));
+        tensors.put("w", Tensor.randn(DType.F32, Seed.of(1), 3));
         tensors.put("empty", Tensor.zeros(DType.BOOL, 0));
         Path file = dir.resolve("ints.safetensors");
         SafeTensors.write(file, tensors, Map.of());
@@ -227,6 +228,41 @@ class SafeTensorsTest {
         assertBad("nesting deeper than 64", withData("{\"x\":" + "[".repeat(100) + "]".repeat(100) + "}", 0));
         assertBad("unpaired surrogate", withData("{\"\\ud800\":{}}", 0));
         assertBad("control character", withData("{\"a\nb\":{}}", 0));
+    }
+
+    /** Issue 18: a zero dimension makes the tensor empty however large the others are; not a Shapes error. */
+    @Test
+    void readsZeroSizeTensorsWhateverTheirOtherDimensions() throws Exception {
+        byte[] image = withData(ONE.replace("[2]", "[65536,65536,0]").replace("[0,8]", "[0,0]"), 0);
+        Tensor t = SafeTensors.fromBytes(image, "empty.safetensors").tensors().get("x");
+        assertArrayEquals(new int[] {65536, 65536, 0}, t.shape());
+        assertEquals(0, t.size());
+    }
+
+    /**
+     * Issue 18: a header number of a million digits is refused at once (it took ~12 s of quadratic
+     * BigInteger parsing) and no long value is copied into a message.
+     */
+    @Test
+    void boundsHugeNumbersAndCutsLongValuesOutOfMessages() {
+        String million = "9".repeat(1_000_000);
+        String[] headers = {
+                ONE.replace("[2]", "[" + million + "]"),
+                ONE.replace("[0,8]", "[0," + million + "]"),
+                ONE.replace("[2]", "[2." + million + "]"),
+                ONE.replace("[2]", "[\"" + "s".repeat(100_000) + "\"]"),
+                ONE.replace("\"x\"", "\"" + "n".repeat(100_000) + "\"").replace("[2]", "[-2]"),
+                ONE.replace("\"dtype\"", "\"" + "k".repeat(100_000) + "\""),
+                ONE.replace("F32", "Q".repeat(100_000)),
+        };
+        for (String header : headers) {
+            byte[] image = withData(header, 8);
+            QuiverIOException e = assertThrows(QuiverIOException.class, () -> SafeTensors.fromBytes(image, "long.safetensors"));
+            assertTrue(e.getMessage().startsWith("long.safetensors: "), e.getMessage());
+            assertTrue(e.getMessage().length() < 400, "message of " + e.getMessage().length() + " characters: "
+                    + e.getMessage().substring(0, Math.min(400, e.getMessage().length())));
+        }
+        assertBad("a number of 1000000 characters", withData(ONE.replace("[2]", "[" + million + "]"), 8));
     }
 
     static void assertBad(String fragment, byte[] image) {

@@ -3,6 +3,7 @@ package dev.quiver.ops;
 import dev.quiver.graph.CompileOptions;
 import dev.quiver.graph.Graph;
 import dev.quiver.graph.Node;
+import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
 
@@ -26,7 +27,7 @@ final class FiniteDifferences {
         Node[] params = new Node[values.length];
         for (int i = 0; i < values.length; i++) params[i] = g.param("p" + i, values[i].copy());
         Node y = build.apply(params);
-        Node loss = y.rank() == 0 ? y : y.mul(g.constant(Tensor.uniform(F64, 99, 0.5, 1.5, y.shape()))).sum();
+        Node loss = y.rank() == 0 ? y : y.mul(g.constant(Tensor.uniform(F64, Seed.of(99), y.shape(), 0.5, 1.5))).sum();
         var step = g.compile(loss, CompileOptions.training().withMath(math));
         step.forward().backward();
         for (int i = 0; i < values.length; i++) {

@@ -4,6 +4,7 @@ import dev.quiver.graph.Backs;
 import dev.quiver.graph.Graph;
 import dev.quiver.graph.Losses;
 import dev.quiver.graph.Node;
+import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.Index;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
@@ -26,9 +27,9 @@ class OpGradientTest {
 
     private static long seed = 1;
 
-    private static Tensor r(int... shape) { return Tensor.randn(F64, seed++, shape); }
+    private static Tensor r(int... shape) { return Tensor.randn(F64, Seed.of(seed++), shape); }
 
-    private static Tensor pos(int... shape) { return Tensor.uniform(F64, seed++, 0.5, 2, shape); }
+    private static Tensor pos(int... shape) { return Tensor.uniform(F64, Seed.of(seed++), shape, 0.5, 2); }
 
     private static Case c(String name, Function<Node[], Node> build, Tensor... inputs) {
         return new Case(name, build, inputs);

@@ -4,6 +4,7 @@ import dev.quiver.backend.Backends;
 import dev.quiver.graph.Parameter;
 import dev.quiver.graph.Step;
 import dev.quiver.graph.Graph;
+import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
 import org.junit.jupiter.api.Test;
@@ -22,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class OptimStateAndInitTest {
     @Test
     void initialisersAreSeededAndScaled() {
-        Tensor a = Init.xavierUniform(F64, 7, 200, 100), b = Init.xavierUniform(F64, 7, 200, 100);
+        Tensor a = Init.xavierUniform(F64, Seed.of(7), 200, 100), b = Init.xavierUniform(F64, Seed.of(7), 200, 100);
         assertTrue(a.bitwiseEquals(b), "same seed, same values");
         double bound = Math.sqrt(6.0 / 300), sum = 0, sq = 0;
         for (int i = 0; i < a.size(); i++) {
@@ -34,15 +35,15 @@ class OptimStateAndInitTest {
         int n = a.size();
         assertEquals(0, sum / n, 0.01 * bound);
         assertEquals(bound * bound / 3, sq / n, 0.03 * bound * bound / 3);   // variance of U(-a, a) is a^2 / 3
-        Tensor he = Init.heNormal(F32, 3, 400, 50);
+        Tensor he = Init.heNormal(F32, Seed.of(3), 400, 50);
         double var = 0;
         for (int i = 0; i < he.size(); i++) var += he.getFlat(i) * he.getFlat(i);
         assertEquals(2.0 / 400, var / he.size(), 0.05 * 2.0 / 400);
-        Tensor normal = Init.normal(F64, 5, 3, 0.5, 20000);
+        Tensor normal = Init.normal(F64, Seed.of(5), new int[] {20000}, 3, 0.5);
         double mean = 0;
         for (int i = 0; i < normal.size(); i++) mean += normal.getFlat(i);
         assertEquals(3, mean / normal.size(), 0.02);
-        assertTrue(!Init.xavierNormal(F64, 1, 4, 4).bitwiseEquals(Init.xavierNormal(F64, 2, 4, 4)), "different seeds differ");
+        assertTrue(!Init.xavierNormal(F64, Seed.of(1), 4, 4).bitwiseEquals(Init.xavierNormal(F64, Seed.of(2), 4, 4)), "different seeds differ");
     }
 
     private static void steps(Optimizer opt, Parameter p, int from, int count) {

@@ -2,6 +2,7 @@ package dev.quiver.optim;
 
 import dev.quiver.graph.Parameter;
 import dev.quiver.graph.SparseGrads;
+import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
@@ -44,13 +45,13 @@ class SparseUpdateTest {
     }
 
     static Tensor gradient(DType dt, int step) {
-        return Tensor.randn(dt, 100 + step, ROWS, COLS);
+        return Tensor.randn(dt, Seed.of(100 + step), ROWS, COLS);
     }
 
     /** Every row touched at every step: the sparse path equals the dense one bit for bit, values and state. */
     @ParameterizedTest(name = "{2} {1} on {0}") @MethodSource("cases")
     void sparseWithEveryRowTouchedEqualsDense(TensorMath m, DType dt, Kind kind) {
-        Parameter dense = new Parameter("w", Tensor.randn(dt, 1, ROWS, COLS));
+        Parameter dense = new Parameter("w", Tensor.randn(dt, Seed.of(1), ROWS, COLS));
         Parameter sparse = new Parameter("w", dense.value().copy());
         Optimizer od = kind.make().apply(List.of(dense)), os = kind.make().apply(List.of(sparse));
         int[] all = {4, 0, 5, 1, 3, 2};
@@ -75,7 +76,7 @@ class SparseUpdateTest {
      */
     @ParameterizedTest(name = "{2} {1} on {0}") @MethodSource("cases")
     void untouchedRowsKeepValueAndStateAndTouchedRowsUpdateLazily(TensorMath m, DType dt, Kind kind) {
-        Parameter sparse = new Parameter("w", Tensor.randn(dt, 2, ROWS, COLS));
+        Parameter sparse = new Parameter("w", Tensor.randn(dt, Seed.of(2), ROWS, COLS));
         Optimizer os = kind.make().apply(List.of(sparse));
         List<Parameter> single = new ArrayList<>();
         for (int r = 0; r < ROWS; r++) single.add(new Parameter("row" + r, sparse.value().slice(dev.quiver.tensor.Index.at(r)).copy()));
@@ -120,7 +121,7 @@ class SparseUpdateTest {
     /** A parameter whose gradient was not written since its last update is not moved, though its momentum is not zero. */
     @ParameterizedTest(name = "{2} {1} on {0}") @MethodSource("cases")
     void aParameterAbsentFromTheStepIsNotMoved(TensorMath m, DType dt, Kind kind) {
-        Parameter a = new Parameter("a", Tensor.randn(dt, 3, 4)), b = new Parameter("b", Tensor.randn(dt, 4, 4));
+        Parameter a = new Parameter("a", Tensor.randn(dt, Seed.of(3), 4)), b = new Parameter("b", Tensor.randn(dt, Seed.of(4), 4));
         Optimizer opt = kind.make().apply(List.of(a, b));
         a.grad().copyFrom(Tensor.ones(dt, 4));
         b.grad().copyFrom(Tensor.ones(dt, 4));
@@ -144,6 +145,26 @@ class SparseUpdateTest {
         Optimizer never = kind.make().apply(List.of(fresh));
         never.step();               // a gradient never written is never applied
         assertTrue(fresh.value().bitwiseEquals(Tensor.ones(dt, 2)));
+    }
+
+    /** Issue 18: a schedule's rate is checked like the base rate, before anything is updated. */
+    @Test
+    void badScheduledRatesAreRefusedAtTheStep() {
+        for (double bad : new double[] {-0.1, Double.NaN, Double.POSITIVE_INFINITY}) {
+            Parameter p = new Parameter("p", Tensor.ones(DType.F64, 2));
+            p.grad().fill(1);
+            p.markGradientWritten();
+            Sgd sgd = new Sgd(List.of(p), 0.1);
+            sgd.schedule((step, base) -> bad);
+            String msg = assertThrows(IllegalStateException.class, sgd::step).getMessage();
+            assertTrue(msg.contains("Sgd") && msg.contains(String.valueOf(bad)) && msg.contains("step 0"), msg);
+            assertEquals(1, p.value().getFlat(0));
+        }
+        assertThrows(IllegalArgumentException.class, () -> LearningRateSchedule.stepDecay(0, 0.5));
+        assertThrows(IllegalArgumentException.class, () -> LearningRateSchedule.stepDecay(10, -0.5));
+        assertThrows(IllegalArgumentException.class, () -> LearningRateSchedule.stepDecay(10, Double.NaN));
+        assertThrows(IllegalArgumentException.class, () -> LearningRateSchedule.inverseTime(-1));
+        assertThrows(IllegalArgumentException.class, () -> LearningRateSchedule.inverseTime(Double.NaN));
     }
 
     @Test

@@ -6,6 +6,7 @@ import dev.quiver.graph.Losses;
 import dev.quiver.graph.Node;
 import dev.quiver.graph.Parameter;
 import dev.quiver.graph.Step;
+import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -67,9 +68,9 @@ class TrainingTest {
 
     /** Targets from a teacher network of the same shape, so the task is learnable exactly. */
     static Tensor[] teacherData() {
-        Tensor x = Tensor.uniform(F64, 11, -1, 1, B, IN);
-        Tensor w = Tensor.randn(F64, 12, IN, HID), b = Tensor.randn(F64, 13, HID);
-        Tensor v = Tensor.randn(F64, 14, HID, OUT), a = Tensor.randn(F64, 15, OUT);
+        Tensor x = Tensor.uniform(F64, Seed.of(11), new int[] {B, IN}, -1, 1);
+        Tensor w = Tensor.randn(F64, Seed.of(12), IN, HID), b = Tensor.randn(F64, Seed.of(13), HID);
+        Tensor v = Tensor.randn(F64, Seed.of(14), HID, OUT), a = Tensor.randn(F64, Seed.of(15), OUT);
         double[] y = new double[B * OUT];
         for (int r = 0; r < B; r++) {
             double[] h = new double[HID];
@@ -91,9 +92,9 @@ class TrainingTest {
     static Step twoLayerNet(TensorMath m, Graph g) {
         var x = g.input("x", F64, B, IN);
         var target = g.input("target", F64, B, OUT);
-        var W = g.param("W", Init.xavierUniform(F64, 1, IN, HID));
+        var W = g.param("W", Init.xavierUniform(F64, Seed.of(1), IN, HID));
         var b = g.param("b", Tensor.zeros(F64, HID));
-        var V = g.param("V", Init.xavierUniform(F64, 2, HID, OUT));
+        var V = g.param("V", Init.xavierUniform(F64, Seed.of(2), HID, OUT));
         var a = g.param("a", Tensor.zeros(F64, OUT));
         Node h = g.named("h", x.matmul(W).add(b).tanh());
         Node y = g.named("y", h.matmul(V).add(a));

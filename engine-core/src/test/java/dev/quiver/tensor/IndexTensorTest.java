@@ -65,22 +65,22 @@ class IndexTensorTest {
         }
         assertArrayEquals(new int[] {0, 1, 2, 3, 4}, Tensor.arange(I32, 5).i32());
         assertArrayEquals(new long[] {10, 7, 4, 1}, Tensor.arange(I64, 10, 0, -3).i64());
-        assertArrayEquals(new int[] {-7, -7}, Tensor.full(I32, -7, 2).i32());
-        assertArrayEquals(new boolean[] {true, true}, Tensor.full(BOOL, 1, 2).bool());
+        assertArrayEquals(new int[] {-7, -7}, Tensor.full(I32, new int[] {2}, -7).i32());
+        assertArrayEquals(new boolean[] {true, true}, Tensor.full(BOOL, new int[] {2}, 1).bool());
     }
 
     @Test
     void creationRefusesWhatIsNotExactOrNotDefined() {
-        assertMessage(ArithmeticException.class, () -> Tensor.full(I32, 2.5, 3), "full", "2.5");
-        assertMessage(ArithmeticException.class, () -> Tensor.full(I32, 3e9, 3), "full", "I32");
-        assertMessage(ArithmeticException.class, () -> Tensor.full(BOOL, 2, 3), "full", "BOOL");
+        assertMessage(ArithmeticException.class, () -> Tensor.full(I32, new int[] {3}, 2.5), "full", "2.5");
+        assertMessage(ArithmeticException.class, () -> Tensor.full(I32, new int[] {3}, 3e9), "full", "I32");
+        assertMessage(ArithmeticException.class, () -> Tensor.full(BOOL, new int[] {3}, 2), "full", "BOOL");
         assertMessage(ArithmeticException.class, () -> Tensor.scalar(I64, Double.NaN), "NaN");
         assertMessage(IllegalArgumentException.class, () -> Tensor.arange(I32, 0, 1, 0.5), "arange", "I32");
         assertMessage(IllegalArgumentException.class, () -> Tensor.arange(BOOL, 2), "arange", "BOOL");
         for (DType dt : new DType[] {I32, I64, BOOL}) {
-            assertMessage(IllegalArgumentException.class, () -> Tensor.rand(dt, 1, 3), "rand", dt.name());
-            assertMessage(IllegalArgumentException.class, () -> Tensor.randn(dt, 1, 3), "randn", dt.name());
-            assertMessage(IllegalArgumentException.class, () -> Tensor.uniform(dt, 1, 0, 5, 3), "uniform", dt.name());
+            assertMessage(IllegalArgumentException.class, () -> Tensor.rand(dt, Seed.of(1), 3), "rand", dt.name());
+            assertMessage(IllegalArgumentException.class, () -> Tensor.randn(dt, Seed.of(1), 3), "randn", dt.name());
+            assertMessage(IllegalArgumentException.class, () -> Tensor.uniform(dt, Seed.of(1), new int[] {3}, 0, 5), "uniform", dt.name());
         }
     }
 

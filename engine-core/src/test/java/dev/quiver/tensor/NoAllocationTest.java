@@ -78,16 +78,16 @@ class NoAllocationTest {
                 Tensor sq = Ref.make(dt, new int[] {3, 3}, Ref.random(dt, 3, 9, -1, 1), Ref.Layout.CONTIGUOUS);
                 Tensor t3 = Ref.make(dt, new int[] {4, 3, 5}, Ref.random(dt, 4, 60, -1, 1), Ref.Layout.PADDED);
                 Tensor t3out = Tensor.zeros(dt, 4, 2, 5), t3last = Tensor.zeros(dt, 4, 5, 2);
-                Tensor mat32 = Tensor.rand(dt, 5, 3, 2);
-                Tensor batch = Tensor.rand(dt, 6, 4, 17, 3), batchOut = Tensor.zeros(dt, 4, 17, 3);
+                Tensor mat32 = Tensor.rand(dt, Seed.of(5), 3, 2);
+                Tensor batch = Tensor.rand(dt, Seed.of(6), 4, 17, 3), batchOut = Tensor.zeros(dt, 4, 17, 3);
                 Tensor row = Tensor.zeros(dt, 3), col = Tensor.zeros(dt, 17), scalar = Tensor.zeros(dt), keep = Tensor.zeros(dt, 1, 3);
-                Tensor v17 = Tensor.rand(dt, 7, 17), outer = Tensor.zeros(dt, 17, 3);
+                Tensor v17 = Tensor.rand(dt, Seed.of(7), 17), outer = Tensor.zeros(dt, 17, 3);
                 int[] axis0 = {0}, axis1 = {1};
                 Tensor sqT = sq.transpose();
                 Tensor argmaxOut = Tensor.zeros(DType.F64, 3).transpose();
                 DoubleUnaryOperator cube = v -> v * v * v;
                 // Large enough for the scalar GEMM to split tiles over the workers.
-                Tensor big = Tensor.rand(dt, 8, 256, 256), bigOut = Tensor.zeros(dt, 256, 256);
+                Tensor big = Tensor.rand(dt, Seed.of(8), 256, 256), bigOut = Tensor.zeros(dt, 256, 256);
                 Runnable[] calls = {
                         () -> m.matmul(big, big, bigOut),
                         () -> m.unary(UnaryOp.TANH, a, c),

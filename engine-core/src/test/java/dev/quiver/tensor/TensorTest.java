@@ -30,7 +30,7 @@ class TensorTest {
             assertArrayEquals(new int[] {2, 3}, z.shape());
             assertArrayEquals(new double[6], Ref.values(z));
             assertArrayEquals(new double[] {1, 1, 1}, Ref.values(Tensor.ones(dt, 3)));
-            assertArrayEquals(new double[] {2.5, 2.5}, Ref.values(Tensor.full(dt, 2.5, 1, 2)));
+            assertArrayEquals(new double[] {2.5, 2.5}, Ref.values(Tensor.full(dt, new int[] {1, 2}, 2.5)));
             assertEquals(0, Tensor.scalar(dt, 4).rank());
             assertEquals(4, Tensor.scalar(dt, 4).item());
             assertEquals(0, Tensor.zeros(dt, 0, 5).size());
@@ -51,22 +51,47 @@ class TensorTest {
         assertArrayEquals(new double[] {1, 0, 0, 0, 1, 0, 0, 0, 1}, Ref.values(Tensor.eye(DType.F64, 3)));
     }
 
+    /**
+     * Issue 18: {@code Tensor.randn(F32, 3, 4)} used to be shape [4] with seed 3. No factory with a
+     * varargs shape may take a number (seed, value, bound) anywhere else, so that a number cannot
+     * be read as a dimension or a dimension as a number: seeds are {@link Seed}s, and values and
+     * bounds come after a shape array.
+     */
+    @Test
+    void noFactoryReadsANumberAsADimension() {
+        for (Class<?> c : new Class<?>[] {Tensor.class, dev.quiver.optim.Init.class}) {
+            for (java.lang.reflect.Method m : c.getMethods()) {
+                if (!java.lang.reflect.Modifier.isStatic(m.getModifiers()) || !m.isVarArgs()) continue;
+                Class<?>[] p = m.getParameterTypes();
+                if (p[p.length - 1] != int[].class) continue;
+                for (int i = 0; i < p.length - 1; i++) {
+                    assertFalse(p[i].isPrimitive(), c.getSimpleName() + "." + m.getName() + " takes a " + p[i]
+                            + " before its varargs shape: " + m);
+                }
+            }
+        }
+        assertArrayEquals(new int[] {3, 4}, Tensor.randn(DType.F32, Seed.of(7), 3, 4).shape());
+        assertArrayEquals(new int[] {3, 4}, dev.quiver.optim.Init.xavierUniform(DType.F32, Seed.of(7), 3, 4).shape());
+        assertArrayEquals(new int[] {3, 4}, Tensor.full(DType.F32, new int[] {3, 4}, 2).shape());
+        assertEquals("Seed.of(7)", Seed.of(7).toString());
+    }
+
     @Test
     void randomIsReproducible() {
         for (DType dt : DType.FLOATING) {
-            assertTrue(Tensor.rand(dt, 42, 3, 17).bitwiseEquals(Tensor.rand(dt, 42, 3, 17)));
-            assertTrue(Tensor.randn(dt, 42, 67).bitwiseEquals(Tensor.randn(dt, 42, 67)));
-            assertFalse(Tensor.rand(dt, 42, 17).bitwiseEquals(Tensor.rand(dt, 43, 17)));
+            assertTrue(Tensor.rand(dt, Seed.of(42), 3, 17).bitwiseEquals(Tensor.rand(dt, Seed.of(42), 3, 17)));
+            assertTrue(Tensor.randn(dt, Seed.of(42), 67).bitwiseEquals(Tensor.randn(dt, Seed.of(42), 67)));
+            assertFalse(Tensor.rand(dt, Seed.of(42), 17).bitwiseEquals(Tensor.rand(dt, Seed.of(43), 17)));
         }
         // float32 values are the float64 draws rounded
-        double[] d = Ref.values(Tensor.rand(DType.F64, 7, 100)), f = Ref.values(Tensor.rand(DType.F32, 7, 100));
+        double[] d = Ref.values(Tensor.rand(DType.F64, Seed.of(7), 100)), f = Ref.values(Tensor.rand(DType.F32, Seed.of(7), 100));
         for (int i = 0; i < d.length; i++) {
             assertEquals((float) d[i], f[i]);
             assertTrue(d[i] >= 0 && d[i] < 1);
         }
-        double[] u = Ref.values(Tensor.uniform(DType.F64, 3, -2, 5, 1000));
+        double[] u = Ref.values(Tensor.uniform(DType.F64, Seed.of(3), new int[] {1000}, -2, 5));
         for (double v : u) assertTrue(v >= -2 && v < 5);
-        double[] g = Ref.values(Tensor.randn(DType.F64, 1, 20001));
+        double[] g = Ref.values(Tensor.randn(DType.F64, Seed.of(1), 20001));
         double mean = 0, sq = 0;
         for (double v : g) mean += v;
         mean /= g.length;
@@ -225,7 +250,7 @@ class TensorTest {
         assertMessage(IndexOutOfBoundsException.class, () -> a.slice(all(), at(3)), "index 3", "[2, 3]");
         assertMessage(iae, () -> a.get(0), "[2, 3]");
         assertMessage(iae, () -> Tensor.zeros(DType.F64, 2, -1), "zeros", "negative", "[2, -1]");
-        assertMessage(iae, () -> Tensor.randn(DType.F32, 1, -3), "randn", "negative", "[-3]");
+        assertMessage(iae, () -> Tensor.randn(DType.F32, Seed.of(1), -3), "randn", "negative", "[-3]");
         assertMessage(iae, () -> a.reshape(4, 2), "reshape", "[2, 3]", "[4, 2]");
         assertMessage(iae, () -> a.reshape(-1, 4), "reshape", "[2, 3]", "[-1, 4]");
         assertMessage(iae, () -> a.transpose(0, 5), "transpose", "axis 5");

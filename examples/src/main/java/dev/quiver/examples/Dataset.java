@@ -17,7 +17,7 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * A classification data set: features (one row per example) and integer labels in [0, classes).
- * Made synthetically (two interleaved spirals) or read from CSV or MNIST's IDX format.
+ * Made synthetically (interleaved spirals, Gaussian blobs) or read from CSV or MNIST's IDX format.
  */
 public record Dataset(String description, double[][] features, int[] labels, int classes) {
 

@@ -12,6 +12,7 @@ import dev.quiver.optim.Adam;
 import dev.quiver.optim.Init;
 import dev.quiver.optim.Optimizer;
 import dev.quiver.optim.Sgd;
+import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Rng;
 import dev.quiver.tensor.Tensor;
@@ -24,7 +25,7 @@ import java.util.Locale;
 
 /**
  * The README's first command. Trains the lecture's two-layer network h = tanh(W x + b),
- * y = V h + a (softmax cross-entropy) on two interleaved spirals, or on a CSV / MNIST IDX file,
+ * y = V h + a (softmax cross-entropy) on three interleaved spirals, or on a CSV / MNIST IDX file,
  * and prints the backend and why, the model size, a line per epoch and a summary. With
  * {@code --task svm} it minimises the lecture's SVM objective instead.
  */
@@ -51,6 +52,8 @@ public final class Demo {
     }
 
     private final Options o;
+    /** --plot: the points so far, or null. */
+    private TrainingPlot plot;
     private final DType dtype;
     private final TensorMath math;
 
@@ -95,8 +98,14 @@ public final class Demo {
         int[] test = java.util.Arrays.copyOfRange(order, trainSize, data.size());
         System.out.printf(Locale.ROOT, "data:     %s; %d features, %d classes; %d train / %d held out%n",
                 data.description(), data.dim(), data.classes(), train.length, test.length);
+        plot = Plots.open(o.plot, "quiver demo: " + data.description() + (o.task.equals("svm") ? ", SVM" : ""),
+                o.task.equals("svm") ? "objective" : "training loss");
         if (o.task.equals("svm")) trainSvm(data, train, test, rng);
         else trainMlp(data, train, test, rng);
+        if (plot != null) {
+            plot.write(o.plot);
+            System.out.println("plot:     " + o.plot + " (loss and accuracy against time)");
+        }
     }
 
     // ------------------------------------------------------------------ the two-layer network
@@ -104,15 +113,15 @@ public final class Demo {
     private void trainMlp(Dataset data, int[] train, int[] test, Rng rng) {
         int batch = Math.min(o.batch, train.length);
         int in = data.dim(), classes = Math.max(2, data.classes());
-        Parameter W = new Parameter("W", Init.xavierUniform(dtype, o.seed + 1, in, o.hidden));
+        Parameter W = new Parameter("W", Init.xavierUniform(dtype, Seed.of(o.seed + 1), in, o.hidden));
         Parameter b = new Parameter("b", Tensor.zeros(dtype, o.hidden));
-        Parameter V = new Parameter("V", Init.xavierUniform(dtype, o.seed + 2, o.hidden, classes));
+        Parameter V = new Parameter("V", Init.xavierUniform(dtype, Seed.of(o.seed + 2), o.hidden, classes));
         Parameter a = new Parameter("a", Tensor.zeros(dtype, classes));
         Step step = mlp(batch, classes, W, b, V, a, false);
         long params = (long) in * o.hidden + o.hidden + (long) o.hidden * classes + classes;
         System.out.printf(Locale.ROOT, "model:    h = tanh(W x + b), y = V h + a; %d-%d-%d, %,d parameters (%s), batch %d, %s lr %s%n",
                 in, o.hidden, classes, params, dtype, batch, o.optimizer, o.learningRate);
-        System.out.printf(Locale.ROOT, "plan:     %s%n", step.plan());
+        System.out.printf(Locale.ROOT, "plan:     %s%n", step.plan().summary());
         Optimizer opt = o.optimizer.equals("sgd") ? new Sgd(step.parameters(), o.learningRate, 0.9, 0, math)
                 : new Adam(step.parameters(), o.learningRate, 0.9, 0.999, 1e-8, math);
         Step evalTrain = mlp(train.length, classes, W, b, V, a, true);
@@ -122,7 +131,8 @@ public final class Demo {
         int stepsPerEpoch = train.length / batch;
         long start = System.nanoTime(), steps = 0, bytesLastEpoch = -1;
         double loss = Double.NaN;
-        for (int epoch = 1; epoch <= o.epochs; epoch++) {
+        int epochs = o.epochs();
+        for (int epoch = 1; epoch <= epochs; epoch++) {
             rng.shuffle(train);
             long epochStart = System.nanoTime(), allocStart = allocatedBytes();
             double lossSum = 0;
@@ -137,11 +147,19 @@ public final class Demo {
             if (epoch > 1) bytesLastEpoch = allocated;
             steps += stepsPerEpoch;
             loss = lossSum / stepsPerEpoch;
-            if (epoch == 1 || epoch == o.epochs || epoch % Math.max(1, o.epochs / 10) == 0) {
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            if (plot != null) plot.loss(elapsed, loss);
+            if (epoch == 1 || epoch == epochs || epoch % Math.max(1, epochs / 10) == 0) {
                 double seconds = (System.nanoTime() - epochStart) / 1e9;
+                double trainAcc = accuracy(evalTrain, data, train, classes);
+                double testAcc = evalTest == null ? Double.NaN : accuracy(evalTest, data, test, classes);
+                if (plot != null) {
+                    plot.accuracy("train accuracy", elapsed, trainAcc);
+                    plot.accuracy("held-out accuracy", elapsed, testAcc);
+                }
                 System.out.printf(Locale.ROOT, "epoch %3d  loss %.4f  train acc %5.1f%%  held-out acc %5s  %,8.0f steps/s%n",
-                        epoch, loss, 100 * accuracy(evalTrain, data, train, classes),
-                        evalTest == null ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * accuracy(evalTest, data, test, classes)),
+                        epoch, loss, 100 * trainAcc,
+                        evalTest == null ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * testAcc),
                         stepsPerEpoch / seconds);
             }
         }
@@ -207,11 +225,19 @@ public final class Demo {
         fillSvm(step.input("x"), step.input("y"), data, train);
         Optimizer opt = new Sgd(step.parameters(), o.learningRate, 0.9, 0, math);
         long start = System.nanoTime();
-        for (int epoch = 1; epoch <= o.epochs * 10; epoch++) {
+        int epochs = o.epochs();
+        System.out.printf(Locale.ROOT, "epochs:   %d full-batch steps%s%n", epochs, o.epochs == null ? " (the SVM's default; --epochs N to change)" : "");
+        for (int epoch = 1; epoch <= epochs; epoch++) {
             double objective = step.forward().output().item();
             step.backward();
             opt.step();
-            if (epoch == 1 || epoch % Math.max(1, o.epochs) == 0) {
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            if (plot != null) plot.loss(elapsed, objective);
+            if (epoch == 1 || epoch == epochs || epoch % Math.max(1, epochs / 10) == 0) {
+                if (plot != null) {
+                    plot.accuracy("train accuracy", elapsed, svmAccuracy(w.parameter().value(), data, train));
+                    plot.accuracy("held-out accuracy", elapsed, svmAccuracy(w.parameter().value(), data, test));
+                }
                 System.out.printf(Locale.ROOT, "epoch %4d  objective %.5f  train acc %5.1f%%  held-out acc %5.1f%%%n",
                         epoch, objective, 100 * svmAccuracy(w.parameter().value(), data, train),
                         100 * svmAccuracy(w.parameter().value(), data, test));

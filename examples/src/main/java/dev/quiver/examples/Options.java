@@ -13,12 +13,15 @@ public final class Options {
     public Integer threads;
     public int hidden = 32;
     public int batch = 32;
-    public int epochs = 200;
+    /** As given with --epochs, else null: see {@link #epochs()}. */
+    public Integer epochs;
     public double learningRate = 0.02;
     public String optimizer = "adam";
     public long seed = 42;
     public String dtype = "f32";
     public boolean help;
+    /** --plot FILE: loss and accuracy against time, PNG (or SVG for .svg). */
+    public Path plot;
 
     public static final String USAGE = """
             Usage: ./quiver demo [options]
@@ -27,19 +30,26 @@ public final class Options {
 
               --task mlp|svm        what to train (default mlp)
               --data FILE           CSV (label first, then features) or MNIST IDX images (.idx3-ubyte[.gz]);
-                                    default: two interleaved spirals made by the demo
+                                    default: three interleaved spirals (mlp) or two Gaussian blobs (svm),
+                                    made by the demo
               --labels FILE         IDX labels file (default: derived from the images file name)
               --backend scalar|simd force a backend (default: the fastest available)
               --threads N           kernel threads (default: available processors, at most 8)
               --hidden N            hidden units (default 32)
               --batch N             examples per step (default 32)
-              --epochs N            passes over the data (default 200)
+              --epochs N            passes over the data (default 200 for mlp; 2000 full-batch steps for svm)
               --lr X                learning rate (default 0.02)
               --optimizer sgd|adam  (default adam)
               --dtype f32|f64       (default f32)
               --seed N              seed for data, initialisation and shuffling (default 42)
+              --plot FILE           also draw loss and accuracy against time (PNG, or SVG for FILE.svg)
               --help                this text
             """;
+
+    /** The epochs given, else the task's default: 200 for the network, 2000 full-batch steps for the SVM. */
+    public int epochs() {
+        return epochs != null ? epochs : task.equals("svm") ? 2000 : 200;
+    }
 
     public static final class UsageException extends Exception {
         public UsageException(String message) { super(message); }
@@ -77,6 +87,7 @@ public final class Options {
                 case "--optimizer" -> o.optimizer = oneOf(arg, value, "sgd", "adam");
                 case "--dtype" -> o.dtype = oneOf(arg, value, "f32", "f64");
                 case "--seed" -> o.seed = longValue(arg, value);
+                case "--plot" -> o.plot = Path.of(value);
                 default -> throw new UsageException("unknown option " + arg + " (see --help)");
             }
         }

@@ -42,6 +42,8 @@ class DemoTest {
         assertTrue(lastPercent(out, "train acc") >= 95, out);
         assertTrue(lastPercent(out, "held-out acc") >= 90, out);
         assertTrue(out.contains("bytes allocated per training step"), out);
+        assertTrue(out.contains("plan:     ") && !Pattern.compile("plan:\\s+plan:").matcher(out).find(), out);   // issue 18
+        assertTrue(out.contains("3 interleaved spirals"), out);
     }
 
     @Test
@@ -55,16 +57,34 @@ class DemoTest {
         }
         Path file = dir.resolve("lin.csv");
         Files.writeString(file, csv);
-        String out = run("--task", "svm", "--data", file.toString(), "--epochs", "30", "--lr", "0.5", "--backend", "scalar");
+        String out = run("--task", "svm", "--data", file.toString(), "--epochs", "300", "--lr", "0.5", "--backend", "scalar");
         assertTrue(out.contains("SVM"), out);
+        // issue 18: --epochs N means N steps, not 10 N
+        assertTrue(out.contains("epochs:   300 full-batch steps\n") && out.contains("epoch  300 ") && !out.contains("epoch  310"), out);
         assertTrue(lastPercent(out, "train acc") >= 97, out);
+    }
+
+    /** Issue 18: --plot FILE draws loss and accuracy against time, PNG or SVG by the file name. */
+    @Test
+    void plotsLossAndAccuracyAgainstTime(@TempDir Path dir) throws Exception {
+        Path png = dir.resolve("out/demo.png"), svg = dir.resolve("demo.svg");
+        String out = run("--epochs", "5", "--hidden", "8", "--backend", "scalar", "--plot", png.toString());
+        assertTrue(out.contains("plot:     " + png), out);
+        byte[] bytes = Files.readAllBytes(png);
+        assertTrue(bytes.length > 1000 && bytes[1] == 'P' && bytes[2] == 'N' && bytes[3] == 'G');
+        run("--task", "svm", "--epochs", "20", "--backend", "scalar", "--plot", svg.toString());
+        String text = Files.readString(svg);
+        for (String part : new String[] {"<svg", "objective", "train accuracy", "held-out accuracy", "seconds since training started"}) {
+            assertTrue(text.contains(part), part);
+        }
     }
 
     @Test
     void helpExplainsTheOptions() {
         String out = run("--help");
-        for (String option : new String[] {"--data", "--backend", "--threads", "--hidden", "--batch", "--epochs", "--lr", "--seed"}) {
+        for (String option : new String[] {"--data", "--backend", "--threads", "--hidden", "--batch", "--epochs", "--lr", "--seed", "--plot"}) {
             assertTrue(out.contains(option), option);
         }
+        assertTrue(out.contains("three interleaved spirals") && !out.contains("two interleaved spirals"), out);   // issue 18
     }
 }

@@ -79,4 +79,54 @@ class LaunchTest {
         assertEquals(2, r.exit(), r.out());
         assertEquals("quiver demo: --epochs must be a positive integer, got 'zero'", r.out().strip());
     }
+
+    /** Issue 18: JFreeChart is optional: without it the demo runs, and --plot says what is missing. */
+    @Test
+    void plotWithoutJFreeChartIsAClearError() throws Exception {
+        Result r = java("--module-path", PATH, "-m", "dev.quiver.examples/dev.quiver.examples.Demo",
+                "--epochs", "1", "--hidden", "4", "--plot", "never-written.png");
+        assertEquals(1, r.exit(), r.out());
+        assertTrue(r.out().contains("quiver demo: --plot needs JFreeChart"), r.out());
+        assertFalse(Files.exists(Path.of("never-written.png")));
+    }
+
+    /**
+     * Issue 18: {@code ./quiver demo} rebuilds only when a source changed since its last build (a
+     * file's modification time after the stamp), never for files under target/. Run on a copy of
+     * the launcher in a fake tree, with the times set explicitly (no clock, no Maven).
+     */
+    @Test
+    void theLauncherRebuildsOnlyWhenASourceChanged(@org.junit.jupiter.api.io.TempDir Path tree) throws Exception {
+        Path launcher = tree.resolve("quiver");
+        Files.copy(ROOT.resolve("quiver"), launcher);
+        for (String dir : new String[] {".mvn", "engine-core/src/main/java", "engine-simd/src", "examples/src", "examples/target",
+                "engine-core/target"}) {
+            Files.createDirectories(tree.resolve(dir));
+        }
+        Path source = Files.writeString(tree.resolve("engine-core/src/main/java/A.java"), "class A {}");
+        Files.writeString(tree.resolve("pom.xml"), "<project/>");
+        Path output = Files.writeString(tree.resolve("engine-core/target/A.class"), "");
+        var t0 = java.nio.file.attribute.FileTime.fromMillis(1_000_000_000_000L);
+        var t1 = java.nio.file.attribute.FileTime.fromMillis(1_000_000_100_000L);
+        var t2 = java.nio.file.attribute.FileTime.fromMillis(1_000_000_200_000L);
+        Files.setLastModifiedTime(source, t0);
+        Files.setLastModifiedTime(tree.resolve("pom.xml"), t0);
+        assertEquals("stale", stale(launcher), "never built");
+        Path stamp = Files.writeString(tree.resolve("examples/target/.quiver-built"), "");
+        Files.setLastModifiedTime(stamp, t1);
+        assertEquals("fresh", stale(launcher), "built after the last change");
+        Files.setLastModifiedTime(output, t2);
+        assertEquals("fresh", stale(launcher), "a newer build output is no change");
+        Files.setLastModifiedTime(source, t2);
+        assertEquals("stale", stale(launcher), "an engine source changed");
+    }
+
+    private static String stale(Path launcher) throws Exception {
+        Process p = new ProcessBuilder("sh", launcher.toString(), "stale", "examples").redirectErrorStream(true).start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            fail("timed out");
+        }
+        return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    }
 }

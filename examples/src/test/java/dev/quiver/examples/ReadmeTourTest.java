@@ -10,6 +10,7 @@ import dev.quiver.graph.Step;
 import dev.quiver.optim.Adam;
 import dev.quiver.optim.Init;
 import dev.quiver.optim.Sgd;
+import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
 import org.junit.jupiter.api.Test;
@@ -31,9 +32,9 @@ class ReadmeTourTest {
         Tensor a = T.at(1);                                   // x[i]            shape [3, 4, 5]
         Tensor b = T.slice(all(), all(), all(), at(2));        // T[:, :, :, 2]   shape [2, 3, 4]
         Tensor c = T.slice(at(0), range(0, 3, 2), at(-1));    // T[0, 0:3:2, -1] shape [2, 5]
-        Tensor M = Tensor.randn(F32, 42, 64, 256);            // seeded: same values on every backend
+        Tensor M = Tensor.randn(F32, Seed.of(42), 64, 256);            // seeded: same values on every backend
         Tensor y = M.matmul(M.transpose()).tanh();            // transposed view, no copy
-        Tensor A = Tensor.randn(F64, 1, 4, 5, 6), B = Tensor.randn(F64, 2, 5, 7);
+        Tensor A = Tensor.randn(F64, Seed.of(1), 4, 5, 6), B = Tensor.randn(F64, Seed.of(2), 5, 7);
         Tensor C = TensorMath.get().modeNLast(A, B, 1);       // C[m,r,k] = sum_n A[m,n,r] B[n,k]
 
         assertArrayEquals(new int[] {3, 4, 5}, a.shape());
@@ -54,7 +55,7 @@ class ReadmeTourTest {
     void quadraticFormGradients() {
         var g = new Graph();
         var x = g.input("x", F64, 3);
-        var A = g.param("A", Tensor.randn(F64, 7, 3, 3));
+        var A = g.param("A", Tensor.randn(F64, Seed.of(7), 3, 3));
         var f = g.named("f", x.t().matmul(A).matmul(x));
         var step = g.compile(f, CompileOptions.training().withWrt(x, A));   // plans shapes, schedule, buffers
         step.forward(Map.of("x", Tensor.vector(0.5, -1.25, 2.0)));
@@ -78,15 +79,15 @@ class ReadmeTourTest {
         var g = new Graph();
         var x = g.input("x", F32, 64, 784);
         var target = g.input("target", F32, 64, 10);
-        var W = g.param("W", Init.xavierUniform(F32, 1, 784, 256));
+        var W = g.param("W", Init.xavierUniform(F32, Seed.of(1), 784, 256));
         var b = g.param("b", Tensor.zeros(F32, 256));
-        var V = g.param("V", Init.xavierUniform(F32, 2, 256, 10));
+        var V = g.param("V", Init.xavierUniform(F32, Seed.of(2), 256, 10));
         var a = g.param("a", Tensor.zeros(F32, 10));
         var y = x.matmul(W).add(b).tanh().matmul(V).add(a);
         var train = g.compile(Losses.softmaxCrossEntropy(y, target));
         var opt = new Sgd(train.parameters(), 0.05);
 
-        Tensor xs = Tensor.randn(F32, 3, 64, 784), ts = Tensor.zeros(F32, 64, 10);
+        Tensor xs = Tensor.randn(F32, Seed.of(3), 64, 784), ts = Tensor.zeros(F32, 64, 10);
         for (int i = 0; i < 64; i++) ts.set(1, i, i % 10);
         record Batch(Tensor x, Tensor y) {}
         List<Batch> batches = java.util.Collections.nCopies(30, new Batch(xs, ts));
@@ -105,7 +106,7 @@ class ReadmeTourTest {
     void gradientCheck() {
         var g = new Graph();
         var x = g.input("x", F64, 3, 4);
-        var report = GradCheck.of(x.tanh().sum()).feed("x", Tensor.randn(F64, 1, 3, 4)).check();
+        var report = GradCheck.of(x.tanh().sum()).feed("x", Tensor.randn(F64, Seed.of(1), 3, 4)).check();
         assertTrue(report.ok(), report.toString());  // on failure: node, input, worst element, analytic vs numeric
     }
 
@@ -129,9 +130,9 @@ class ReadmeTourTest {
         double[] lossPerTree = new double[trees.size()];
         int[] at = {0};
         // --- the README snippet, as written (plus recording each tree's loss)
-        var E = new Parameter("E", Tensor.randn(F32, 42, 10_000, 64));    // word embeddings
-        var W = new Parameter("W", Init.xavierUniform(F32, 1, 64, 128));
-        var U = new Parameter("U", Init.xavierUniform(F32, 2, 5, 64));
+        var E = new Parameter("E", Tensor.randn(F32, Seed.of(42), 10_000, 64));    // word embeddings
+        var W = new Parameter("W", Init.xavierUniform(F32, Seed.of(1), 64, 128));
+        var U = new Parameter("U", Init.xavierUniform(F32, Seed.of(2), 5, 64));
         var adam = new Adam(List.of(E, W, U), 0.001);
         var g = new Graph();
         Tensor before = E.value().copy();

@@ -8,6 +8,7 @@ import dev.quiver.graph.Parameter;
 import dev.quiver.graph.PlanCache;
 import dev.quiver.graph.Step;
 import dev.quiver.optim.Init;
+import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
@@ -61,8 +62,8 @@ public class DynamicGraphBench {
     public void setup() {
         TensorMath math = TensorMath.of(Backends.create(Backends.current().name(), threads));
         training = CompileOptions.training().withMath(math);
-        table = new Parameter("X", Init.uniform(DType.F32, 1, -1, 1, TABLE_ROWS, HIDDEN));
-        W = new Parameter("W", Init.xavierUniform(DType.F32, 2, 2 * HIDDEN, HIDDEN));
+        table = new Parameter("X", Init.uniform(DType.F32, Seed.of(1), new int[] {TABLE_ROWS, HIDDEN}, -1, 1));
+        W = new Parameter("W", Init.xavierUniform(DType.F32, Seed.of(2), 2 * HIDDEN, HIDDEN));
         b = new Parameter("b", Tensor.zeros(DType.F32, 1, HIDDEN));
         g = new Graph(new PlanCache(1, PlanCache.DEFAULT_MAX_BYTES));   // one entry: the previous structure is evicted, its arena recycled
     }

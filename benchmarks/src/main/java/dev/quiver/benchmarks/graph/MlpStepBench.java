@@ -9,6 +9,7 @@ import dev.quiver.graph.Parameter;
 import dev.quiver.graph.Step;
 import dev.quiver.optim.Init;
 import dev.quiver.optim.Sgd;
+import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
@@ -70,11 +71,11 @@ public class MlpStepBench {
         options = CompileOptions.training().withMath(math);
         xShape = new int[] {batch, in};
         targetShape = new int[] {batch, out};
-        W = new Parameter("W", Init.xavierUniform(DType.F32, 1, in, hidden));
+        W = new Parameter("W", Init.xavierUniform(DType.F32, Seed.of(1), in, hidden));
         b = new Parameter("b", Tensor.zeros(DType.F32, hidden));
-        V = new Parameter("V", Init.xavierUniform(DType.F32, 2, hidden, out));
+        V = new Parameter("V", Init.xavierUniform(DType.F32, Seed.of(2), hidden, out));
         a = new Parameter("a", Tensor.zeros(DType.F32, out));
-        x = Tensor.randn(DType.F32, 3, batch, in);
+        x = Tensor.randn(DType.F32, Seed.of(3), batch, in);
         target = Tensor.zeros(DType.F32, batch, out);
         for (int i = 0; i < batch; i++) target.set(out == 1 ? 0.5 : 1, i, out == 1 ? 0 : i % out);
 

@@ -1,5 +1,8 @@
 package dev.quiver.benchmarks.report;
 
+import dev.quiver.io.Json;
+import org.jfree.chart.JFreeChart;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,8 +16,8 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Turns a JMH JSON result file into a Markdown table of ratios and an SVG plot per benchmark
- * family. Usage: {@code java -cp benchmarks.jar dev.quiver.benchmarks.report.Summary a.json b.json ... outDir}.
+ * Turns a JMH JSON result file into a Markdown table of ratios and a chart per benchmark family
+ * (JFreeChart, PNG and SVG: see {@link Charts}). Usage: {@code java -cp benchmarks.jar dev.quiver.benchmarks.report.Summary a.json b.json ... outDir}.
  *
  * <p>The implementation compared in a row is the JMH parameter {@code impl} (or {@code backend});
  * without one, the benchmark method name. Ratios are of throughput (time modes are inverted), so
@@ -50,9 +53,9 @@ public final class Summary {
     }
 
     @SuppressWarnings("unchecked")
-    static List<Result> read(String text) {
+    static List<Result> read(String text) throws IOException {
         List<Result> out = new ArrayList<>();
-        for (Object item : (List<Object>) Json.parse(text)) {
+        for (Object item : (List<Object>) Json.parse(text, "JMH results")) {
             Map<String, Object> r = (Map<String, Object>) item;
             String benchmark = (String) r.get("benchmark");
             String[] parts = benchmark.split("\\.");
@@ -132,26 +135,30 @@ public final class Summary {
                 Result any = ours != null && row.getValue().containsKey(ours) ? row.getValue().get(ours) : row.getValue().values().iterator().next();
                 md.append(' ').append(any.allocPerOp == null ? "" : fmt(any.allocPerOp)).append(" |\n");
             }
-            String svg = plot(family.getKey(), rs);
-            if (svg != null) {
-                String file = family.getKey().replaceAll("[^A-Za-z0-9]+", "-") + ".svg";
-                Files.writeString(outDir.resolve(file), svg);
-                md.append("\n![").append(family.getKey()).append("](").append(file).append(")\n");
+            JFreeChart chart = plot(family.getKey(), rs);
+            if (chart != null) {
+                String base = family.getKey().replaceAll("[^A-Za-z0-9]+", "-");
+                Charts.write(chart, outDir, base);
+                md.append("\n![").append(family.getKey()).append("](").append(base).append(".svg) ([PNG](").append(base).append(".png))\n");
             }
         }
         return md.toString();
     }
 
-    /** An SVG line chart of the metric (or throughput) against parameter n, one line per implementation; null if no n. */
-    static String plot(String title, List<Result> rs) {
+    /**
+     * A chart of the metric (or throughput) against parameter n (or shape, size) on a log axis, one
+     * line per implementation and other parameters; null if no result has such a parameter.
+     */
+    static JFreeChart plot(String title, List<Result> rs) {
         Map<String, TreeMap<Double, Double>> lines = new LinkedHashMap<>();
-        String yName = null;
+        String yName = null, xAxis = "n";
         for (Result r : rs) {
             String xName = null;
             for (String candidate : List.of("n", "shape", "size")) {
                 if (r.params.containsKey(candidate) && r.params.get(candidate).matches("[0-9]+")) { xName = candidate; break; }
             }
             if (xName == null) continue;
+            xAxis = xName;
             double x = Double.parseDouble(r.params.get(xName));
             StringBuilder key = new StringBuilder(r.impl);
             for (var p : r.params.entrySet()) {
@@ -163,48 +170,7 @@ public final class Summary {
         }
         lines.values().removeIf(m -> m.size() < 2);
         if (lines.isEmpty()) return null;
-        double minX = Double.MAX_VALUE, maxX = 0, maxY = 0;
-        for (var m : lines.values()) for (var e : m.entrySet()) {
-            minX = Math.min(minX, e.getKey()); maxX = Math.max(maxX, e.getKey()); maxY = Math.max(maxY, e.getValue());
-        }
-        int w = 760, h = 380, left = 60, right = 270, top = 30, bottom = 40;
-        double lx0 = Math.log(minX), lx1 = Math.log(Math.max(maxX, minX * 1.0001));
-        StringBuilder svg = new StringBuilder();
-        svg.append(String.format(Locale.ROOT, "<svg xmlns='http://www.w3.org/2000/svg' width='%d' height='%d' font-family='sans-serif' font-size='11'>%n", w, h));
-        svg.append("<rect width='100%' height='100%' fill='white'/>\n");
-        svg.append(String.format(Locale.ROOT, "<text x='%d' y='18' font-size='13'>%s</text>%n", left, esc(title)));
-        svg.append(String.format(Locale.ROOT, "<line x1='%d' y1='%d' x2='%d' y2='%d' stroke='black'/>%n", left, h - bottom, w - right, h - bottom));
-        svg.append(String.format(Locale.ROOT, "<line x1='%d' y1='%d' x2='%d' y2='%d' stroke='black'/>%n", left, top, left, h - bottom));
-        for (int t = 0; t <= 4; t++) {
-            double v = maxY * t / 4;
-            double y = h - bottom - (h - top - bottom) * t / 4.0;
-            svg.append(String.format(Locale.ROOT, "<text x='%d' y='%.1f' text-anchor='end'>%s</text>%n", left - 4, y + 4, fmt(v)));
-            svg.append(String.format(Locale.ROOT, "<line x1='%d' y1='%.1f' x2='%d' y2='%.1f' stroke='#ddd'/>%n", left, y, w - right, y));
-        }
-        Set<Double> xs = new java.util.TreeSet<>();
-        lines.values().forEach(m -> xs.addAll(m.keySet()));
-        for (double x : xs) {
-            double px = left + (w - left - right) * (lx1 == lx0 ? 0.5 : (Math.log(x) - lx0) / (lx1 - lx0));
-            svg.append(String.format(Locale.ROOT, "<text x='%.1f' y='%d' text-anchor='middle'>%s</text>%n", px, h - bottom + 14, fmt(x)));
-        }
-        svg.append(String.format(Locale.ROOT, "<text x='%d' y='%d' text-anchor='middle'>n</text>%n", (left + w - right) / 2, h - 6));
-        svg.append(String.format(Locale.ROOT, "<text x='14' y='%d' transform='rotate(-90 14 %d)' text-anchor='middle'>%s</text>%n",
-                (top + h - bottom) / 2, (top + h - bottom) / 2, esc(yName != null ? yName : "throughput (ops per time unit)")));
-        String[] colors = {"#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"};
-        int i = 0;
-        for (var line : lines.entrySet()) {
-            String color = colors[i % colors.length];
-            StringBuilder pts = new StringBuilder();
-            for (var e : line.getValue().entrySet()) {
-                double px = left + (w - left - right) * (lx1 == lx0 ? 0.5 : (Math.log(e.getKey()) - lx0) / (lx1 - lx0));
-                double py = h - bottom - (h - top - bottom) * (maxY == 0 ? 0 : e.getValue() / maxY);
-                pts.append(String.format(Locale.ROOT, "%.1f,%.1f ", px, py));
-            }
-            svg.append(String.format(Locale.ROOT, "<polyline fill='none' stroke='%s' stroke-width='2' points='%s'/>%n", color, pts.toString().trim()));
-            svg.append(String.format(Locale.ROOT, "<text x='%d' y='%d' fill='%s'>%s</text>%n", w - right + 8, top + 14 * (i + 1), color, esc(line.getKey())));
-            i++;
-        }
-        return svg.append("</svg>\n").toString();
+        return Charts.lines(title, xAxis + " (log scale)", yName != null ? yName : "throughput (ops per time unit)", lines, true);
     }
 
     /** A readable unit for a per-time counter: flop per ns is GFLOP/s, bytes per ns GB/s. */
@@ -214,10 +180,6 @@ public final class Summary {
         if (name.contains("byte") || name.contains("gb")) return perNs ? "GB/s" : name + " " + unit;
         if (name.contains("elem")) return perNs ? "elem/ns" : name + " " + unit;
         return name;
-    }
-
-    private static String esc(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 
     static String fmt(double v) {

@@ -30,7 +30,46 @@ class SummaryTest {
         assertTrue(md.contains("| n=64 | 2.00 ms/op | 1.00 ms/op | 0.50 | 0 |"), md);
         assertTrue(md.contains("| n=128 | 1.00 ms/op | 4.00 ms/op | 4.00 | 0 |"), md);
         String svg = Files.readString(dir.resolve("GemmBench-sgemm.svg"));
-        assertTrue(svg.startsWith("<svg") && svg.contains("polyline") && svg.contains("openblas"), svg);
+        assertTrue(svg.contains("<svg") && svg.contains("openblas") && svg.contains("simd") && svg.contains("n (log scale)"), svg);
+        byte[] png = Files.readAllBytes(dir.resolve("GemmBench-sgemm.png"));
+        assertTrue(png.length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G');
+        assertTrue(md.contains("![GemmBench.sgemm](GemmBench-sgemm.svg) ([PNG](GemmBench-sgemm.png))"), md);
+    }
+
+    /** Issue 18: a log size axis, no two series alike in colour and marker, the legend outside the plot. */
+    @Test
+    void chartsTellEverySeriesApart() {
+        java.util.Map<String, java.util.TreeMap<Double, Double>> lines = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < 24; i++) lines.put("peer" + i, new java.util.TreeMap<>(java.util.Map.of(64.0, 1.0 + i, 4096.0, 2.0 + i)));
+        var chart = Charts.lines("t", "n (log scale)", "GFLOP/s", lines, true);
+        var plot = chart.getXYPlot();
+        assertInstanceOf(org.jfree.chart.axis.LogAxis.class, plot.getDomainAxis());
+        var renderer = plot.getRenderer();
+        java.util.Set<String> styles = new java.util.HashSet<>();
+        for (int i = 0; i < lines.size(); i++) {
+            java.awt.geom.Rectangle2D bounds = renderer.getSeriesShape(i).getBounds2D();
+            String shape = renderer.getSeriesShape(i).getClass().getSimpleName() + bounds + pathSignature(renderer.getSeriesShape(i));
+            assertTrue(styles.add(renderer.getSeriesPaint(i) + " " + shape), "series " + i + " looks like an earlier one");
+            if (i > 0) assertNotEquals(renderer.getSeriesPaint(i - 1), renderer.getSeriesPaint(i));
+        }
+        assertEquals(org.jfree.chart.ui.RectangleEdge.RIGHT, chart.getLegend().getPosition());
+    }
+
+    private static String pathSignature(java.awt.Shape shape) {
+        StringBuilder b = new StringBuilder();
+        double[] c = new double[6];
+        for (var it = shape.getPathIterator(null); !it.isDone(); it.next()) {
+            int type = it.currentSegment(c);
+            b.append(type).append(':').append(Math.round(c[0])).append(',').append(Math.round(c[1])).append(' ');
+        }
+        return b.toString();
+    }
+
+    /** Issue 18: the benchmarks read JMH files with engine-core's one JSON reader, and its errors. */
+    @Test
+    void readsWithTheEnginesJsonReader() {
+        var e = assertThrows(dev.quiver.io.QuiverIOException.class, () -> Summary.read("[{\"benchmark\": }]"));
+        assertTrue(e.getMessage().startsWith("JMH results: malformed JSON"), e.getMessage());
     }
 
     @Test

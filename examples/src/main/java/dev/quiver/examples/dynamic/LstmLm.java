@@ -5,6 +5,7 @@ import dev.quiver.graph.Node;
 import dev.quiver.graph.Parameter;
 import dev.quiver.graph.Step;
 import dev.quiver.optim.Init;
+import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Tensor;
 
@@ -36,11 +37,11 @@ public final class LstmLm {
         this.vocab = vocab;
         this.embed = embed;
         this.hidden = hidden;
-        E = new Parameter("E", Init.uniform(F32, seed, -0.1, 0.1, vocab, embed));
-        Wx = new Parameter("W_x", Init.xavierUniform(F32, seed + 1, embed, 4 * hidden));
-        Wh = new Parameter("W_h", Init.xavierUniform(F32, seed + 2, hidden, 4 * hidden));
+        E = new Parameter("E", Init.uniform(F32, Seed.of(seed), new int[] {vocab, embed}, -0.1, 0.1));
+        Wx = new Parameter("W_x", Init.xavierUniform(F32, Seed.of(seed + 1), embed, 4 * hidden));
+        Wh = new Parameter("W_h", Init.xavierUniform(F32, Seed.of(seed + 2), hidden, 4 * hidden));
         b = new Parameter("b", Tensor.zeros(F32, 1, 4 * hidden));
-        Wout = new Parameter("W_out", Init.xavierUniform(F32, seed + 3, hidden, vocab));
+        Wout = new Parameter("W_out", Init.xavierUniform(F32, Seed.of(seed + 3), hidden, vocab));
         bout = new Parameter("b_out", Tensor.zeros(F32, 1, vocab));
         parameters = List.of(E, Wx, Wh, b, Wout, bout);
     }

@@ -1,6 +1,8 @@
 package dev.quiver.examples.dynamic;
 
 import dev.quiver.examples.Options.UsageException;
+import dev.quiver.examples.Plots;
+import dev.quiver.examples.TrainingPlot;
 import dev.quiver.graph.CompileOptions;
 import dev.quiver.graph.Graph;
 import dev.quiver.graph.Node;
@@ -104,6 +106,8 @@ public final class RnnLm {
         for (int i = 0; i < order.length; i++) order[i] = i;
         long trainNanos = 0, words = 0, sentences = 0;
         double ppl = Double.NaN, firstLoss = Double.NaN, lastLoss = Double.NaN;
+        TrainingPlot plot = Plots.open(o.plot, "rnnlm: LSTM LM on " + train.size() + " PTB sentences", "training loss per word");
+        long plotStart = System.nanoTime();
         for (int epoch = 1; epoch <= o.epochs; epoch++) {
             rng.shuffle(order);
             Progress progress = new Progress("sent", train.size(), o.progressSeconds);
@@ -123,6 +127,7 @@ public final class RnnLm {
                 epochWords += in.length;
                 sentences++;
                 progress.tick("epoch " + epoch, value * in.length, in.length);
+                if (plot != null) plot.lossWindow((System.nanoTime() - plotStart) / 1e9, value * in.length, in.length, order.length / 25);
             }
             long evalStart = System.nanoTime();
             trainNanos += evalStart - start;
@@ -136,6 +141,10 @@ public final class RnnLm {
                     (evalStart - start) / 1e9, (System.nanoTime() - evalStart) / 1e9);
         }
         System.out.println(g.planCache());
+        if (plot != null) {
+            plot.write(o.plot);
+            System.out.println("plot: " + o.plot);
+        }
         double seconds = trainNanos / 1e9;
         String result = String.format(Locale.ROOT,
                 "result: words_per_s=%.1f sent_per_s=%.2f ppl=%.2f unigram_ppl=%.2f heap_mb=%.1f epochs=%d sentences=%d words=%d first_loss=%.4f last_loss=%.4f",

@@ -27,6 +27,8 @@ public final class RunOptions {
     public String optimizer;
     public double progressSeconds = 10;
     public boolean help;
+    /** --plot FILE: the training loss (and dev accuracy) against time, PNG or SVG. */
+    public Path plot;
 
     RunOptions(int epochs, double lr, String optimizer) {
         this.epochs = epochs;
@@ -48,6 +50,7 @@ public final class RunOptions {
                   --lr X                learning rate (default %s)
                   --seed N              seed for initialisation and shuffling (default 1)
                   --progress SECONDS    seconds between progress lines (default 10)
+                  --plot FILE           draw the training loss (and accuracy) against time (PNG, or SVG for FILE.svg)
                   --help                this text
                 Ends with one line 'result: key=value ...'.
                 """, command, what, defaults.epochs, defaults.optimizer, defaults.lr);
@@ -91,6 +94,7 @@ public final class RunOptions {
                     }
                 }
                 case "--progress" -> o.progressSeconds = positiveReal(arg, value);
+                case "--plot" -> o.plot = Path.of(value);
                 default -> throw new UsageException("unknown option " + arg + " (see --help)");
             }
         }

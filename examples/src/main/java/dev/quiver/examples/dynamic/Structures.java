@@ -6,6 +6,7 @@ import dev.quiver.graph.Parameter;
 import dev.quiver.graph.Step;
 import dev.quiver.optim.Adam;
 import dev.quiver.optim.Init;
+import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.Tensor;
 
 import java.lang.management.ManagementFactory;
@@ -32,10 +33,10 @@ public final class Structures {
         int count = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
         int hidden = args.length > 1 ? Integer.parseInt(args[1]) : 32;
         int vocab = 10_000, classes = 5;
-        var E = new Parameter("E", Tensor.randn(F32, 1, vocab, hidden).mul(0.1));
-        var W = new Parameter("W", Init.xavierUniform(F32, 2, hidden, 2 * hidden));
+        var E = new Parameter("E", Tensor.randn(F32, Seed.of(1), vocab, hidden).mul(0.1));
+        var W = new Parameter("W", Init.xavierUniform(F32, Seed.of(2), hidden, 2 * hidden));
         var b = new Parameter("b", Tensor.zeros(F32, hidden));
-        var U = new Parameter("U", Init.xavierUniform(F32, 3, classes, hidden));
+        var U = new Parameter("U", Init.xavierUniform(F32, Seed.of(3), classes, hidden));
         var adam = new Adam(List.of(E, W, b, U), 0.001);
         var g = new Graph();
         var rnd = new SplittableRandom(42);

@@ -5,6 +5,7 @@ import dev.quiver.graph.Node;
 import dev.quiver.graph.Parameter;
 import dev.quiver.ops.CrossEntropy;
 import dev.quiver.optim.Init;
+import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Tensor;
 
@@ -41,12 +42,12 @@ public final class TreeLstm {
         this.vocab = vocab;
         this.embed = embed;
         this.hidden = hidden;
-        E = new Parameter("E", Init.uniform(F32, seed, -0.1, 0.1, vocab, embed));
-        Wleaf = new Parameter("W_leaf", Init.xavierUniform(F32, seed + 1, embed, 3 * hidden));
+        E = new Parameter("E", Init.uniform(F32, Seed.of(seed), new int[] {vocab, embed}, -0.1, 0.1));
+        Wleaf = new Parameter("W_leaf", Init.xavierUniform(F32, Seed.of(seed + 1), embed, 3 * hidden));
         bleaf = new Parameter("b_leaf", Tensor.zeros(F32, 1, 3 * hidden));
-        W = new Parameter("W", Init.xavierUniform(F32, seed + 2, 2 * hidden, 5 * hidden));
+        W = new Parameter("W", Init.xavierUniform(F32, Seed.of(seed + 2), 2 * hidden, 5 * hidden));
         b = new Parameter("b", Tensor.zeros(F32, 1, 5 * hidden));
-        Wout = new Parameter("W_out", Init.xavierUniform(F32, seed + 3, hidden, CLASSES));
+        Wout = new Parameter("W_out", Init.xavierUniform(F32, Seed.of(seed + 3), hidden, CLASSES));
         bout = new Parameter("b_out", Tensor.zeros(F32, 1, CLASSES));
         parameters = List.of(E, Wleaf, bleaf, W, b, Wout, bout);
     }

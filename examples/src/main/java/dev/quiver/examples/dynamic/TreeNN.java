@@ -1,6 +1,8 @@
 package dev.quiver.examples.dynamic;
 
 import dev.quiver.examples.Options.UsageException;
+import dev.quiver.examples.Plots;
+import dev.quiver.examples.TrainingPlot;
 import dev.quiver.graph.CompileOptions;
 import dev.quiver.graph.Graph;
 import dev.quiver.graph.Node;
@@ -83,6 +85,8 @@ public final class TreeNN {
         for (int i = 0; i < order.length; i++) order[i] = i;
         long trainNanos = 0, sentences = 0, graphNodes = 0, treeNodes = 0;
         double devAcc = Double.NaN, firstLoss = Double.NaN, lastLoss = Double.NaN;
+        TrainingPlot plot = Plots.open(o.plot, "treenn: TreeLSTM on " + train.size() + " SST trees", "training loss per node");
+        long plotStart = System.nanoTime();
         for (int epoch = 1; epoch <= o.epochs; epoch++) {
             rng.shuffle(order);
             Progress progress = new Progress("sent", train.size(), o.progressSeconds);
@@ -103,6 +107,7 @@ public final class TreeNN {
                 treeNodes += t.size();
                 sentences++;
                 progress.tick("epoch " + epoch, value, t.size());
+                if (plot != null) plot.lossWindow((System.nanoTime() - plotStart) / 1e9, value, t.size(), order.length / 25);
             }
             trainNanos += System.nanoTime() - start;
             double epochLoss = lossSum / Math.max(1, lossTerms);
@@ -110,11 +115,16 @@ public final class TreeNN {
             lastLoss = epochLoss;
             long evalStart = System.nanoTime();
             devAcc = accuracy(model, dev, math);
+            if (plot != null) plot.accuracy("dev root accuracy", (System.nanoTime() - plotStart) / 1e9, devAcc);
             System.out.printf(Locale.ROOT, "epoch %d  loss/node %.4f  dev root acc %.2f%%  %.1f sent/s  (train %.1f s, dev %.1f s)%n",
                     epoch, epochLoss, 100 * devAcc, train.size() / ((evalStart - start) / 1e9),
                     (evalStart - start) / 1e9, (System.nanoTime() - evalStart) / 1e9);
         }
         System.out.println(g.planCache());
+        if (plot != null) {
+            plot.write(o.plot);
+            System.out.println("plot: " + o.plot);
+        }
         double seconds = trainNanos / 1e9;
         String result = String.format(Locale.ROOT,
                 "result: sent_per_s=%.2f dev_acc=%.4f nodes_per_s=%.0f tree_nodes_per_s=%.0f heap_mb=%.1f epochs=%d sentences=%d first_loss=%.4f last_loss=%.4f",

@@ -6,6 +6,7 @@ import dev.quiver.graph.Parameter;
 import dev.quiver.graph.Step;
 import dev.quiver.optim.Init;
 import dev.quiver.optim.Sgd;
+import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.Tensor;
 
 import java.nio.file.Path;
@@ -35,11 +36,11 @@ public final class TreeRnn {
         Vocab vocab = new Vocab();
         List<Sst.Tree> trees = Sst.read(data.resolve("sst-trees/train.txt"), vocab, true, limit);
         int h = 64;
-        var E = new Parameter("E", Tensor.randn(F32, 1, vocab.size(), h).mul(0.1));
-        var Wl = new Parameter("Wl", Init.xavierUniform(F32, 2, h, h));
-        var Wr = new Parameter("Wr", Init.xavierUniform(F32, 3, h, h));
+        var E = new Parameter("E", Tensor.randn(F32, Seed.of(1), vocab.size(), h).mul(0.1));
+        var Wl = new Parameter("Wl", Init.xavierUniform(F32, Seed.of(2), h, h));
+        var Wr = new Parameter("Wr", Init.xavierUniform(F32, Seed.of(3), h, h));
         var b = new Parameter("b", Tensor.zeros(F32, h));
-        var U = new Parameter("U", Init.xavierUniform(F32, 4, 5, h));
+        var U = new Parameter("U", Init.xavierUniform(F32, Seed.of(4), 5, h));
         // Losses are summed over a tree's ~40 nodes: 0.05 diverges within a few hundred sentences, 0.01 trains.
         double lr = args.length > 1 ? Double.parseDouble(args[1]) : 0.01;
         var sgd = new Sgd(List.of(E, Wl, Wr, b, U), lr);

@@ -79,7 +79,10 @@ class DynamicModelsSmokeTest {
     void treennTrainsOnSyntheticTrees() throws Exception {
         writeTrees("train.txt", 60, 1);
         writeTrees("dev.txt", 30, 2);
-        String line = TreeNN.run("--data", dir.toString(), "--epochs", "2", "--lr", "0.01", "--progress", "5");
+        Path plot = dir.resolve("treenn.svg");   // issue 18: --plot
+        String line = TreeNN.run("--data", dir.toString(), "--epochs", "2", "--lr", "0.01", "--progress", "5", "--plot", plot.toString());
+        String svg = Files.readString(plot);
+        assertTrue(svg.contains("<svg") && svg.contains("training loss per node") && svg.contains("dev root accuracy"));
         Map<String, String> r = parseResult(line);
         for (String key : List.of("sent_per_s", "dev_acc", "nodes_per_s", "heap_mb", "epochs", "sentences")) assertTrue(r.containsKey(key), key + " in " + line);
         assertEquals("2", r.get("epochs"));
@@ -93,7 +96,9 @@ class DynamicModelsSmokeTest {
     void rnnlmTrainsOnSyntheticSentences() throws Exception {
         writeText("valid.txt", 30, 3);
         writeText("test.txt", 20, 4);
-        String line = RnnLm.run("--data", dir.toString(), "--epochs", "2", "--lr", "0.01", "--progress", "5");
+        Path plot = dir.resolve("rnnlm.png");   // issue 18: --plot
+        String line = RnnLm.run("--data", dir.toString(), "--epochs", "2", "--lr", "0.01", "--progress", "5", "--plot", plot.toString());
+        assertTrue(Files.size(plot) > 1000);
         Map<String, String> r = parseResult(line);
         for (String key : List.of("words_per_s", "ppl", "unigram_ppl", "heap_mb")) assertTrue(r.containsKey(key), key + " in " + line);
         assertTrue(Double.parseDouble(r.get("last_loss")) < Double.parseDouble(r.get("first_loss")), line);

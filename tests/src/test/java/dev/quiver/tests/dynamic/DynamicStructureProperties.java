@@ -11,6 +11,7 @@ import dev.quiver.graph.Node;
 import dev.quiver.graph.Parameter;
 import dev.quiver.graph.PlanCache;
 import dev.quiver.graph.Step;
+import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
 import org.junit.jupiter.api.DynamicTest;
@@ -41,10 +42,10 @@ class DynamicStructureProperties {
 
     /** Shared parameters (never updated here, so every mode sees the same values). */
     static final class Model {
-        final Parameter E = new Parameter("E", Tensor.randn(F64, 101, VOCAB, H));
-        final Parameter W = new Parameter("W", Tensor.randn(F64, 102, H, 2 * H));
-        final Parameter b = new Parameter("b", Tensor.randn(F64, 103, H));
-        final Parameter U = new Parameter("U", Tensor.randn(F64, 104, CLASSES, H));
+        final Parameter E = new Parameter("E", Tensor.randn(F64, Seed.of(101), VOCAB, H));
+        final Parameter W = new Parameter("W", Tensor.randn(F64, Seed.of(102), H, 2 * H));
+        final Parameter b = new Parameter("b", Tensor.randn(F64, Seed.of(103), H));
+        final Parameter U = new Parameter("U", Tensor.randn(F64, Seed.of(104), CLASSES, H));
         List<Parameter> all() { return List.of(E, W, b, U); }
     }
 

@@ -11,6 +11,7 @@ import dev.quiver.graph.SparseGradients;
 import dev.quiver.optim.Adam;
 import dev.quiver.optim.Optimizer;
 import dev.quiver.optim.Sgd;
+import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Index;
 import dev.quiver.tensor.Tensor;
@@ -79,7 +80,7 @@ class SparseUpdateProperties {
         for (int r = 0; r < c.rows(); r++) single.add(new Parameter("row" + r, init.slice(Index.at(r)).copy()));
         Optimizer reference = make(c.kind(), single, m);
         for (int t = 0; t < c.touched().length; t++) {
-            Tensor g = Tensor.randn(c.dtype(), c.seed() + t, c.rows(), c.cols());
+            Tensor g = Tensor.randn(c.dtype(), Seed.of(c.seed() + t), c.rows(), c.cols());
             Tensor before = sparse.value().copy();
             List<Tensor> stateBefore = os.state().values().stream().map(Tensor::copy).toList();
             SparseGradients.write(sparse, g, c.touched()[t]);
