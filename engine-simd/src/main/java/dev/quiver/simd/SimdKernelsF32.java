@@ -22,20 +22,14 @@ import static dev.quiver.kernel.ElementwiseF32.apply;
  * the data has stride 1. Reductions are unrolled by hand into four independent accumulators
  * (one add chain would be latency-bound); map loops are unrolled by C2; the tail is one masked
  * vector, so an element's result never depends on its position. Any other stride (n, negative)
- * takes a scalar loop with the same formulas in the same dtype: exact ops give identical bits on
- * both paths; exp/log/tanh/sigmoid/pow (java.lang.Math there, SVML in the vector code) differ by
- * at most their stated ULP bounds.
+ * takes a scalar loop with the same formulas in the same dtype, so every map and binary op gives
+ * identical bits on both paths and on the scalar backend.
  *
- * <p>Accuracy of the vectorised transcendentals (the JDK's SVML-backed lanewise EXP, LOG, TANH,
- * POW), measured against StrictMath by the tests: see {@code TranscendentalUlpTest}; sigmoid is
- * {@code 1/(1+e)} or {@code e/(1+e)} with {@code e = exp(-|x|)}, which never overflows.
- *
- * <p>Caveat, measured: the JDK runs lanewise EXP/LOG/TANH/POW per lane with java.lang.Math until
- * C2 compiles the loop, then with SVML; the two differ in the last bit for a few percent of inputs
- * (exp: 182 of 4096 values in [-20, 20]). So the first calls of a process can differ by 1 ulp
- * from later ones, and when C2 kicks in depends on timing. Every other kernel, and these ones
- * once compiled, are bitwise reproducible. {@code -Djdk.incubator.vector.VectorMathLibrary=java}
- * makes them deterministic at per-lane speed.
+ * <p>exp, log, tanh and sigmoid are Quiver's own ({@link VectorLibm}, lane for lane the bits of
+ * {@link dev.quiver.kernel.Libm}; error bounds there), not the JDK's VectorOperators EXP/LOG/TANH,
+ * which run per lane with java.lang.Math until C2 compiles the loop and with SVML after, and so
+ * differed in the last bit between a process's first calls and later ones. POW is StrictMath.pow
+ * per element (the JDK's vector POW is SVML at 512 bits and allocating per-lane code below).
  *
  * <p>Sums use a fixed order (per-lane accumulators, then lanes 0..L-1), so results are
  * reproducible for a given vector width; they may differ in the last bits between widths. Each
@@ -51,13 +45,6 @@ public final class SimdKernelsF32 implements KernelsF32 {
     /** The species of add, sub, mul and div (see {@link SimdShape#STREAM_SHAPE}). */
     private static final VectorSpecies<Float> SB = VectorSpecies.of(float.class, SimdShape.STREAM_SHAPE);
     private static final int LB = SB.length();
-    /**
-     * The JDK's vector math library (SVML, JDK 25) has POW only for 512-bit vectors; at other
-     * widths lanewise POW runs per-lane Java code that allocates on every call (measured: 11 KB
-     * per call at 256 bits), so POW then takes the scalar Math.pow loop instead.
-     */
-    private static final boolean VECTOR_POW = S.vectorBitSize() == 512;
-
     private final GemmF32 gemm;
 
     public SimdKernelsF32(Workers workers) {
@@ -182,34 +169,14 @@ public final class SimdKernelsF32 implements KernelsF32 {
         }
     }
 
+    // exp, log, tanh and sigmoid: Libm's formulas, lane for lane the scalar backend's bits.
+
     private static void exp(int n, float[] x, int xo, float[] y, int yo, boolean acc) {
-        int i = 0;
-        for (int end = S.loopBound(n); i < end; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, xo + i);
-            FloatVector r = v.lanewise(VectorOperators.EXP);
-            (acc ? r.add(FloatVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
-        }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(S, x, xo + i, m);
-            FloatVector r = v.lanewise(VectorOperators.EXP);
-            (acc ? r.add(FloatVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
-        }
+        VectorLibm.exp(n, x, xo, y, yo, acc);
     }
 
     private static void log(int n, float[] x, int xo, float[] y, int yo, boolean acc) {
-        int i = 0;
-        for (int end = S.loopBound(n); i < end; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, xo + i);
-            FloatVector r = v.lanewise(VectorOperators.LOG);
-            (acc ? r.add(FloatVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
-        }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(S, x, xo + i, m);
-            FloatVector r = v.lanewise(VectorOperators.LOG);
-            (acc ? r.add(FloatVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
-        }
+        VectorLibm.log(n, x, xo, y, yo, acc);
     }
 
     private static void sqrt(int n, float[] x, int xo, float[] y, int yo, boolean acc) {
@@ -259,38 +226,11 @@ public final class SimdKernelsF32 implements KernelsF32 {
     }
 
     private static void tanh(int n, float[] x, int xo, float[] y, int yo, boolean acc) {
-        int i = 0;
-        for (int end = S.loopBound(n); i < end; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, xo + i);
-            FloatVector r = v.lanewise(VectorOperators.TANH);
-            (acc ? r.add(FloatVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
-        }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(S, x, xo + i, m);
-            FloatVector r = v.lanewise(VectorOperators.TANH);
-            (acc ? r.add(FloatVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
-        }
+        VectorLibm.tanh(n, x, xo, y, yo, acc);
     }
 
-    /** 1/(1+e) for x >= 0 and e/(1+e) for x < 0, with e = exp(-|x|) in (0, 1]: one EXP per lane
-     * and no overflow for large |x| (exp(-x) alone overflows to inf for x < -709). */
     private static void sigmoid(int n, float[] x, int xo, float[] y, int yo, boolean acc) {
-        FloatVector one = FloatVector.broadcast(S, (float) 1);
-        int i = 0;
-        for (int end = S.loopBound(n); i < end; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, xo + i);
-            FloatVector e = v.abs().neg().lanewise(VectorOperators.EXP);
-            FloatVector r = one.blend(e, v.compare(VectorOperators.LT, (float) 0)).div(one.add(e));
-            (acc ? r.add(FloatVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
-        }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(S, x, xo + i, m);
-            FloatVector e = v.abs().neg().lanewise(VectorOperators.EXP);
-            FloatVector r = one.blend(e, v.compare(VectorOperators.LT, (float) 0)).div(one.add(e));
-            (acc ? r.add(FloatVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
-        }
+        VectorLibm.sigmoid(n, x, xo, y, yo, acc);
     }
 
     /** x > 0 ? x : 0 * x, exactly as the reference (so NaN stays NaN and relu(-3) is -0). */
@@ -348,10 +288,9 @@ public final class SimdKernelsF32 implements KernelsF32 {
             case DIV -> div(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
             case MIN -> min(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
             case MAX -> max(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
-            case POW -> {
-                if (VECTOR_POW) pow(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
-                else binaryStrided(op, n, a, aOff, aStride, b, bOff, bStride, c, cOff, 1, accumulate);
-            }
+            // StrictMath.pow per element: the JDK's vector POW is SVML at 512 bits (other bits than
+            // the scalar backend's) and allocating per-lane Java code below.
+            case POW -> binaryStrided(op, n, a, aOff, aStride, b, bOff, bStride, c, cOff, 1, accumulate);
             case GE_MASK -> geMask(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
             case GT_MASK -> gtMask(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
             case TANH_GRAD -> tanhGrad(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
@@ -476,24 +415,6 @@ public final class SimdKernelsF32 implements KernelsF32 {
             FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i, m);
             FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i, m);
             FloatVector r = va.max(vb);
-            (acc ? r.add(FloatVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
-        }
-    }
-
-    private static void pow(int n, float[] a, int ao, int as, float[] b, int bo, int bs,
-                            float[] c, int co, boolean acc) {
-        int i = 0;
-        for (int end = S.loopBound(n); i < end; i += L) {
-            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i);
-            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i);
-            FloatVector r = va.lanewise(VectorOperators.POW, vb);
-            (acc ? r.add(FloatVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
-        }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i, m);
-            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i, m);
-            FloatVector r = va.lanewise(VectorOperators.POW, vb);
             (acc ? r.add(FloatVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
         }
     }
