@@ -123,6 +123,9 @@ final class Compiler {
         boolean[] scheduled, kept;
         int[] pos;
         int firstCopy, last;
+        // schedule: the gradient tensors of the targets, and per node the target it writes directly (-1: none)
+        Tensor[] gradTensors;
+        int[] directTarget;
         // liveness
         Buffers buf;
         int[] bufferOf;
@@ -175,12 +178,13 @@ final class Compiler {
         List<Node>[] contributions = new List[mark];
         Node[] gradOf = new Node[mark];
         contributions[p.out.index()] = new ArrayList<>(List.of(seed));
+        Stacks stacks = new Stacks(mark);
         for (int i = mark - 1; i >= 0; i--) {
             Node n = fwd.get(i);
-            if (!live[i] || !needs[i] || contributions[i] == null) continue;
+            if (!live[i] || !needs[i] || contributions[i] == null && !stacks.has(i)) continue;
             List<Node> terms = contributions[i];
-            Node grad = terms.size() == 1 ? terms.getFirst() : g.addN(terms.toArray(new Node[0]));
-            gradOf[i] = grad;
+            Node grad = terms == null ? null : terms.size() == 1 ? terms.getFirst() : g.addN(terms.toArray(new Node[0]));
+            grad = gradOf[i] = stacks.product(g, i, grad);
             if (n.kind() != Node.Kind.OP) continue;
             boolean[] needed = new boolean[n.arity()];
             boolean any = false;
@@ -201,6 +205,7 @@ final class Compiler {
                     throw new IllegalStateException(n.op().name() + ": its VJP for input " + k + " (" + in.describe()
                             + ") has shape " + Shapes.str(vjps[k].shapeRef()) + " (a bug in the op)");
                 }
+                if (stacks.offer(in.index(), vjps[k])) continue;
                 List<Node> sum = contributions[in.index()];
                 if (sum == null) {
                     contributions[in.index()] = sum = new ArrayList<>(2);
@@ -251,6 +256,22 @@ final class Compiler {
             Node n = all.get(i);
             if (scheduled[i] && n.kind() == Node.Kind.OP && n.isView()) pos[i] = pos[root(n).index()];
         }
+        Tensor[] gradTensors = p.gradTensors = new Tensor[p.wrt.size()];
+        for (int j = 0; j < gradTensors.length; j++) {
+            Node w = p.wrt.get(j);
+            gradTensors[j] = w.kind() == Node.Kind.PARAM ? w.parameter().grad() : Tensor.zeros(w.dtype(), w.shapeRef());
+        }
+        p.directTarget = directGradients(all, scheduled, p.mark, p.wrtGrads, gradTensors);
+    }
+
+    /**
+     * Whether node i's own buffer is left out of the arena: a final gradient written directly into
+     * its target's gradient tensor needs a buffer of its own only when gradients accumulate, and then
+     * one per parameter serves every plan ({@link DeferredGradient}). Steps that check for NaN keep
+     * it in the arena, to check it like any other value.
+     */
+    private static boolean deferred(Plan p, int i) {
+        return p.directTarget[i] >= 0 && !p.options.checkFinite();
     }
 
     /**
@@ -287,7 +308,7 @@ final class Compiler {
                     workOf[i] = new int[0];
                     continue;
                 }
-                bufferOf[i] = buf.add(n.shapeRef(), n.dtype(), pos[i], pos[i]);
+                if (!deferred(p, i)) bufferOf[i] = buf.add(n.shapeRef(), n.dtype(), pos[i], pos[i]);
                 int[][] ws = n.op().workspace(n.inputsRef(), n.shapeRef());
                 workOf[i] = new int[ws.length];
                 for (int w = 0; w < ws.length; w++) workOf[i][w] = buf.add(ws[w], n.dtype(), pos[i], pos[i]);
@@ -357,12 +378,9 @@ final class Compiler {
         TensorMath math = p.math;
         boolean[] sparseTarget = new boolean[wrt.size()];
         for (int j = 0; j < wrt.size(); j++) sparseTarget[j] = p.sparse[wrt.get(j).index()];
-        Tensor[] gradTensors = new Tensor[wrt.size()];
-        for (int j = 0; j < wrt.size(); j++) {
-            Node w = wrt.get(j);
-            gradTensors[j] = w.kind() == Node.Kind.PARAM ? w.parameter().grad() : Tensor.zeros(w.dtype(), w.shapeRef());
-        }
-        int[] directTarget = directGradients(all, scheduled, mark, wrtGrads, gradTensors);
+        Tensor[] gradTensors = p.gradTensors;
+        int[] directTarget = p.directTarget;
+        DeferredGradient[] deferredSources = new DeferredGradient[wrt.size()];
 
         // ---- bind values and instructions
         Tensor[] values = new Tensor[total];
@@ -384,12 +402,21 @@ final class Compiler {
                     if (n.isView()) {
                         values[i] = n.op().view(ins);
                     } else {
-                        values[i] = buffers[bufferOf[i]];
                         Tensor[] work = new Tensor[workOf[i].length];
                         for (int w = 0; w < work.length; w++) work[w] = buffers[workOf[i][w]];
                         // Backward nodes are described only for the NaN check's messages.
                         NodeInfo info = i < mark ? infos[i] : describeBackward ? NodeInfo.of(n) : null;
-                        Step.Exec e = new Step.Exec(info, n.op().bind(math, ins, values[i], work), values[i]);
+                        Step.Exec e;
+                        if (deferred(p, i)) {
+                            Node target = wrt.get(directTarget[i]);
+                            DeferredGradient d = new DeferredGradient(n.op(), math, ins, work,
+                                    target.kind() == Node.Kind.PARAM ? target.parameter() : null, gradTensors[directTarget[i]]);
+                            deferredSources[directTarget[i]] = d;
+                            e = new Step.Exec(info, d, null);
+                        } else {
+                            values[i] = buffers[bufferOf[i]];
+                            e = new Step.Exec(info, n.op().bind(math, ins, values[i], work), values[i]);
+                        }
                         (i < mark ? forward : backward).add(e);
                         // A final gradient with no other reader is also bound to write its target's gradient tensor itself.
                         if (i >= mark) direct.add(directTarget[i] < 0 ? null : n.op().bind(math, ins, gradTensors[directTarget[i]], work));
@@ -407,7 +434,7 @@ final class Compiler {
         for (int j = 0; j < wrtInfos.length; j++) wrtInfos[j] = infos[wrt.get(j).index()];
         return new Step(g, infos[p.out.index()], infos, mark, values, p.kept, forward.toArray(new Step.Exec[0]),
                 backward.toArray(new Step.Exec[0]), direct.toArray(new Op.Instruction[0]), p.seed == null ? null : values[p.seed.index()],
-                wrtInfos, gradTensors, gradSources, written, sparseTarget, math, p.options, p.report, p.arenas.toArray());
+                wrtInfos, gradTensors, gradSources, deferredSources, written, sparseTarget, math, p.options, p.report, p.arenas.toArray());
     }
 
     /**
@@ -487,6 +514,55 @@ final class Compiler {
             return -1;
         }
         return p.bufferOf[j];
+    }
+
+    /**
+     * Gradient terms of a weight that are thin matrix products, {@code a_i^T g_i} with few rows in
+     * {@code a_i} and {@code g_i} (a weight applied to one vector at each node of a tree or step of a
+     * sequence), kept aside and summed as one product of the stacked factors:
+     * {@code Σ a_i^T g_i = [a_1; ...; a_n]^T [g_1; ...; g_n]}. One GEMM with k = Σ rows writes the
+     * weight-sized result once, where n outer products would read and write it n times; the
+     * stacked factors are a few rows each, much smaller than the weight.
+     */
+    private static final class Stacks {
+        /** A product term is stacked when its factors have at most this many rows. */
+        static final int MAX_ROWS = 8;
+        private final List<Node>[] a, grads;
+
+        @SuppressWarnings("unchecked")
+        Stacks(int nodes) {
+            a = new List[nodes];
+            grads = new List[nodes];
+        }
+
+        boolean has(int node) { return a[node] != null; }
+
+        /** Keeps {@code term} aside for {@code node}'s gradient if it is a thin product {@code a^T g}. */
+        boolean offer(int node, Node term) {
+            if (term.size() < ACCUMULATE_MIN || term.op() != Products.MATMUL || term.rank() != 2) return false;
+            Node left = term.input(0), right = term.input(1);
+            if (left.kind() != Node.Kind.OP || !(left.op() instanceof dev.quiver.ops.Shaping.Permute t)
+                    || t.order().length != 2 || t.order()[0] != 1 || right.rank() != 2 || right.shapeRef()[0] > MAX_ROWS) {
+                return false;
+            }
+            if (a[node] == null) {
+                a[node] = new ArrayList<>();
+                grads[node] = new ArrayList<>();
+            }
+            a[node].add(left.input(0));
+            grads[node].add(right);
+            return true;
+        }
+
+        /** {@code node}'s gradient: {@code rest} (the other terms' sum, or null) plus its stacked product. */
+        Node product(Graph g, int node, Node rest) {
+            if (a[node] == null) return rest;
+            List<Node> as = a[node], gs = grads[node];
+            Node left = as.size() == 1 ? as.getFirst() : g.concat(0, as.toArray(new Node[0]));
+            Node right = gs.size() == 1 ? gs.getFirst() : g.concat(0, gs.toArray(new Node[0]));
+            Node leftT = left.permute(1, 0);
+            return rest == null ? leftT.matmul(right) : g.apply(Products.MATMUL_ADD, leftT, right, rest);
+        }
     }
 
     /** The planned buffers: shape, dtype, size and live interval [start, end] of each, in parallel arrays. */

@@ -98,6 +98,14 @@ public final class Parameter {
     /** The gradient written by the last backward pass (or accumulated; see {@link Step#accumulateGradients}). */
     public Tensor grad() { return grad; }
 
+    /** A gradient-shaped buffer that accumulating steps compute a term into before adding it (see {@link DeferredGradient}). */
+    private Tensor accumulationBuffer;
+
+    Tensor accumulationBuffer() {
+        if (accumulationBuffer == null) accumulationBuffer = Tensor.zeros(grad.dtype(), grad.shape());
+        return accumulationBuffer;
+    }
+
     /**
      * When this parameter's last gradient was row-sparse (every use in the step was a lookup), the
      * rows of {@link #grad()} that hold it (all other rows are zero); null when it was dense. Sparse

@@ -47,6 +47,8 @@ public final class Step {
     private final NodeInfo[] wrt;
     private final Tensor[] gradTensors;
     private final Tensor[] gradSources;
+    /** Per target, the final gradient written directly whose buffer exists only once gradients accumulate, else null. */
+    private final DeferredGradient[] deferredSources;
     private final int[] wrtSlot;
     private final NodeInfo[] inputs;
     /** Indices of the data constants (see {@link Graph#DATA_CONSTANT_MAX}), copied into their buffers at each forward. */
@@ -80,7 +82,7 @@ public final class Step {
      */
     Step(Graph graph, NodeInfo output, NodeInfo[] nodes, int forwardCount, Tensor[] values, boolean[] kept, Exec[] forward,
          Exec[] backward, Op.Instruction[] direct, Tensor seed, NodeInfo[] wrt, Tensor[] gradTensors, Tensor[] gradSources,
-         boolean[] written, boolean[] sparseTarget, TensorMath math, CompileOptions options, PlanReport report,
+         DeferredGradient[] deferredSources, boolean[] written, boolean[] sparseTarget, TensorMath math, CompileOptions options, PlanReport report,
          Object[] arenas) {
         this.graph = graph;
         this.arenas = arenas;
@@ -94,6 +96,7 @@ public final class Step {
         this.wrt = wrt;
         this.gradTensors = gradTensors;
         this.gradSources = gradSources;
+        this.deferredSources = deferredSources;
         this.math = math;
         this.checkFinite = options.checkFinite();
         this.inputGradients = options.inputGradients();
@@ -162,8 +165,10 @@ public final class Step {
         List<Op.Instruction> program = new ArrayList<>(java.util.Arrays.asList(instructions(backward)));
         for (int q = 0; !accumulating && q < direct.length; q++) if (direct[q] != null) program.set(q, direct[q]);
         for (int j = 0; training && j < wrt.length; j++) {
-            Tensor src = gradSources[j], dst = gradTensors[j];
             if (sparseTarget[j]) continue;   // written row by row by its sparse_row_gradient nodes
+            if (written[j] && !accumulating) continue;   // its op wrote it directly
+            Tensor src = gradSources[j] != null ? gradSources[j] : deferredSources[j] != null ? deferredSources[j].buffer() : null;
+            Tensor dst = gradTensors[j];
             if (src == null) {
                 if (!accumulating) program.add(m -> m.fill(dst, 0));   // the output does not depend on this target
             } else if (accumulating || !written[j]) {
@@ -539,6 +544,9 @@ public final class Step {
 
     /** Number of forward and backward instructions. */
     public int instructionCount() { return forward.length + backward.length; }
+
+    /** The backward instructions with their output buffers, in run order (for the compiler's tests). */
+    Exec[] backwardExecs() { return backward.clone(); }
 
     public TensorMath math() { return math; }
 

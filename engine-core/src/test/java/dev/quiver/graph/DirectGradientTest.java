@@ -7,6 +7,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import static dev.quiver.tensor.DType.F64;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A final gradient that nothing else reads is written by its op straight into the target's
@@ -45,6 +46,38 @@ class DirectGradientTest {
         assertClose(twice, W.parameter().grad(), "dW, overwrite then accumulate");
         step.accumulateGradients(false).backward();
         assertClose(dW, W.parameter().grad(), "dW, overwrite again");
+    }
+
+    /**
+     * A weight's gradient written directly takes no room in the plan's arena (a plan of a small
+     * input against a large weight holds less than the weight); accumulating runs compute it into a
+     * buffer of the parameter's, shared by the plans of two structures, and still add exactly.
+     */
+    @ParameterizedTest @MethodSource("dev.quiver.graph.Backs#all")
+    void directGradientsTakeNoArenaSpaceAndAccumulateAcrossPlans(TensorMath m) {
+        int k = 64, n = 64;
+        var W = new Parameter("W", Tensor.randn(F64, 5, k, n));
+        Tensor x1 = Tensor.randn(F64, 6, 1, k), x2 = Tensor.randn(F64, 7, 2, k);
+        var g1 = new Graph();
+        Step s1 = g1.compile(g1.constant(x1).matmul(g1.param(W)).sum(), Backs.on(m));
+        var g2 = new Graph();
+        Step s2 = g2.compile(g2.constant(x2).matmul(g2.param(W)).tanh().sum(), Backs.on(m));
+        assertTrue(s1.plan().plannedBytes() < (long) k * n * 8, s1.plan().toString());
+        assertTrue(s2.plan().plannedBytes() < (long) k * n * 8, s2.plan().toString());
+
+        s1.forward().backward();
+        double[] d1 = W.grad().toDoubleArray();
+        s2.forward().backward();
+        double[] d2 = W.grad().toDoubleArray();
+        double[] sum = new double[k * n];
+        for (int i = 0; i < sum.length; i++) sum[i] = d1[i] + 2 * d2[i];
+        s1.accumulateGradients(true);
+        s2.accumulateGradients(true);
+        s1.zeroGradients();
+        s2.forward().backward();   // d2
+        s1.forward().backward();   // d2 + d1
+        s2.forward().backward();   // d1 + 2 d2
+        assertClose(sum, W.grad(), "dW accumulated across two plans");
     }
 
     /** sum(tanh(a + b)): the one tanh-gradient node is the gradient of both a and b. */

@@ -51,6 +51,32 @@ class InPlaceAccumulationTest {
         assertTrue(s.plan().plannedBytes() < 3 * weightBytes, s.plan().toString());
     }
 
+    /**
+     * Thin products (one row each, as at every node of a tree) are stacked into one GEMM: the
+     * weight-sized gradient is written by one backward instruction, not one per use; thick ones
+     * (more rows than {@code Stacks.MAX_ROWS}) still accumulate as they arrive, and the sum of both
+     * kinds is exact.
+     */
+    @ParameterizedTest @MethodSource("dev.quiver.graph.Backs#all")
+    void thinProductsOfASharedWeightBecomeOneProduct(TensorMath m) {
+        Tensor X = Tensor.randn(F64, 23, USES, K);
+        var W = new Parameter("W", Tensor.randn(F64, 24, K, N).mul(0.2));
+        var g = new Graph();
+        Node w = g.param(W);
+        Node[] terms = new Node[USES + 1];
+        for (int i = 0; i < USES; i++) terms[i] = g.constant(X.slice(dev.quiver.tensor.Index.range(i, i + 1))).matmul(w).tanh().sum();
+        terms[USES] = g.constant(X).matmul(w).tanh().sum();   // all 12 rows at once: a thick term
+        Step s = g.compile(g.addN(terms), Backs.on(m));
+        s.forward().backward();
+        double[][] thin = expectedGradient(X, W.value());
+        for (int l = 0; l < K; l++) for (int j = 0; j < N; j++) assertEquals(2 * thin[l][j], W.grad().get(l, j), 1e-12);
+        int weightSized = 0;
+        // An instruction without a buffer of its own is the final gradient, written into W's gradient.
+        for (Step.Exec e : s.backwardExecs()) if (e.out() == null || e.out().size() == K * N) weightSized++;
+        assertEquals(3, weightSized, "backward instructions writing a weight-sized buffer: the thick product, the stacked one"
+                + " and the copy into W's gradient");
+    }
+
     @ParameterizedTest @MethodSource("dev.quiver.graph.Backs#all")
     void matmulAddHasExactGradients(TensorMath m) {
         var g = new Graph();

@@ -27,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class SimdNoAllocationTest {
     static final int[] SIZES = {1, 3, 10, 13, 17, 64, 67, 207, 256};
-    static final long BUDGET_NANOS = 40_000_000_000L;
+    /** Generous: the test returns at its first clean rounds (~7 s idle); on a loaded machine C2's queue is slow. */
+    static final long BUDGET_NANOS = 120_000_000_000L;
     static final boolean PHASES = Boolean.getBoolean("quiver.noalloc.phases");
     // values() clones its array on every call, so the test takes them once.
     static final UnaryOp[] uops = UnaryOp.values();
