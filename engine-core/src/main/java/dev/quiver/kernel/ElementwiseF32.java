@@ -4,9 +4,11 @@ package dev.quiver.kernel;
 /**
  * The scalar definition of every {@link UnaryOp} and {@link BinaryOp} in this dtype's arithmetic:
  * the scalar backend computes with it, and the SIMD backend uses it on its non-vectorised
- * (strided) paths, so both round exactly as the vector code does, step by step. For float64 it
- * agrees with {@link UnaryOp#apply} and {@link BinaryOp#apply}; for float32 every step rounds to
- * float, and the transcendentals come from java.lang.Math rounded to float.
+ * (strided) paths, so both round exactly as the vector code does, step by step. Every step rounds
+ * in this dtype; exp, log, tanh and sigmoid are {@link Libm}'s (the same bits as the SIMD lanes,
+ * on every JVM and tier), and pow is StrictMath's (fdlibm, specified to the bit; float32 rounds
+ * the float64 result). Exact ops agree with {@link UnaryOp#apply} and {@link BinaryOp#apply}, the
+ * transcendentals within Libm's stated ulp bounds.
  */
 public final class ElementwiseF32 {
     private ElementwiseF32() {
@@ -19,17 +21,13 @@ public final class ElementwiseF32 {
             case NEG -> -x;
             case ABS -> Math.abs(x);
             case SIGN -> Math.signum(x);
-            case EXP -> (float) Math.exp(x);
-            case LOG -> (float) Math.log(x);
+            case EXP -> Libm.exp(x);
+            case LOG -> Libm.log(x);
             case SQRT -> (float) Math.sqrt(x);
             case SQUARE -> x * x;
             case RECIPROCAL -> 1 / x;
-            case TANH -> (float) Math.tanh(x);
-            case SIGMOID -> {
-                // e = exp(-|x|) <= 1 never overflows: 1 / (1 + e) for x >= 0, e / (1 + e) below.
-                float e = (float) Math.exp(-Math.abs(x));
-                yield (x < 0 ? e : 1) / (1 + e);
-            }
+            case TANH -> Libm.tanh(x);
+            case SIGMOID -> Libm.sigmoid(x);
             case RELU -> x > 0 ? x : 0 * x; // 0 * x keeps NaN as NaN
             case STEP -> x > 0 ? 1 : (x != x ? x : 0);
         };
@@ -44,7 +42,7 @@ public final class ElementwiseF32 {
             case DIV -> a / b;
             case MIN -> Math.min(a, b);
             case MAX -> Math.max(a, b);
-            case POW -> (float) Math.pow(a, b);
+            case POW -> (float) StrictMath.pow(a, b);
             case GE_MASK -> a >= b ? 1 : 0;
             case GT_MASK -> a > b ? 1 : 0;
             case TANH_GRAD -> b * (1 - a * a);

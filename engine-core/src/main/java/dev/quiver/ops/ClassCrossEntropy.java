@@ -1,6 +1,7 @@
 package dev.quiver.ops;
 
 import dev.quiver.graph.Node;
+import dev.quiver.kernel.Libm;
 import dev.quiver.graph.Op;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Shapes;
@@ -174,7 +175,7 @@ public record ClassCrossEntropy(CrossEntropy options) implements Op {
             int n = classes;
             double max = k.max(n, x, xo, xs);
             k.expShifted(n, x, xo, xs, max, w, wo, 1);
-            return max + Math.log(k.sum(n, w, wo, 1));
+            return max + Libm.log(k.sum(n, w, wo, 1));
         }
 
         void forward(Object w, int wo, Object out, int[] outPos) {

@@ -2,6 +2,7 @@ package dev.quiver.simd;
 
 import dev.quiver.backend.Workers;
 import dev.quiver.kernel.BinaryOp;
+import dev.quiver.kernel.CanonicalSum;
 import dev.quiver.kernel.KernelsF64;
 import dev.quiver.kernel.ReduceOp;
 import dev.quiver.kernel.UnaryOp;
@@ -18,26 +19,23 @@ import static dev.quiver.kernel.ElementwiseF64.apply;
  *
  * <p>Fast paths: maps and binary ops run vectorised when every operand has stride 1 (a binary
  * operand may also have stride 0, a broadcast scalar); reductions, argmax, axpby and fill when
- * the data has stride 1. Reductions are unrolled by hand into four independent accumulators
- * (one add chain would be latency-bound); map loops are unrolled by C2; the tail is one masked
+ * the data has stride 1. Sums run on A / L independent vector accumulators (see below; one
+ * add chain would be latency-bound); map loops are unrolled by C2; the tail is one masked
  * vector, so an element's result never depends on its position. Any other stride (n, negative)
- * takes a scalar loop with the same formulas in the same dtype: exact ops give identical bits on
- * both paths; exp/log/tanh/sigmoid/pow (java.lang.Math there, SVML in the vector code) differ by
- * at most their stated ULP bounds.
+ * takes a scalar loop with the same formulas in the same dtype, so every map and binary op gives
+ * identical bits on both paths and on the scalar backend.
  *
- * <p>Accuracy of the vectorised transcendentals (the JDK's SVML-backed lanewise EXP, LOG, TANH,
- * POW), measured against StrictMath by the tests: see {@code TranscendentalUlpTest}; sigmoid is
- * {@code 1/(1+e)} or {@code e/(1+e)} with {@code e = exp(-|x|)}, which never overflows.
+ * <p>exp, log, tanh and sigmoid are Quiver's own ({@link VectorLibm}, lane for lane the bits of
+ * {@link dev.quiver.kernel.Libm}; error bounds there), not the JDK's VectorOperators EXP/LOG/TANH,
+ * which run per lane with java.lang.Math until C2 compiles the loop and with SVML after, and so
+ * differed in the last bit between a process's first calls and later ones. POW is StrictMath.pow
+ * per element (the JDK's vector POW is SVML at 512 bits and allocating per-lane code below).
  *
- * <p>Caveat, measured: the JDK runs lanewise EXP/LOG/TANH/POW per lane with java.lang.Math until
- * C2 compiles the loop, then with SVML; the two differ in the last bit for a few percent of inputs
- * (exp: 182 of 4096 values in [-20, 20]). So the first calls of a process can differ by 1 ulp
- * from later ones, and when C2 kicks in depends on timing. Every other kernel, and these ones
- * once compiled, are bitwise reproducible. {@code -Djdk.incubator.vector.VectorMathLibrary=java}
- * makes them deterministic at per-lane speed.
- *
- * <p>Sums use a fixed order (per-lane accumulators, then lanes 0..L-1), so results are
- * reproducible for a given vector width; they may differ in the last bits between widths. Each
+ * <p>Sums (SUM, SUM_SQUARES: sums, means, norms, softmax denominators) follow
+ * {@link CanonicalSum}'s order, fixed by the problem and not by the vector width: A logical
+ * accumulators (16 for float64, 32 for float32) laid out as A / L vectors of L lanes, combined by
+ * a fixed halving tree; the strided path and the scalar backend run the same arithmetic in
+ * scalars, so a sum has the same bits at 128, 256 and 512 bits and on the scalar backend. Each
  * op has its own loop with its Vector API operator written as a constant, because C2 only
  * intrinsifies constant operators (a parameter falls back to per-lane Java code).
  *
@@ -50,13 +48,16 @@ public final class SimdKernelsF64 implements KernelsF64 {
     /** The species of add, sub, mul and div (see {@link SimdShape#STREAM_SHAPE}). */
     private static final VectorSpecies<Double> SB = VectorSpecies.of(double.class, SimdShape.STREAM_SHAPE);
     private static final int LB = SB.length();
-    /**
-     * The JDK's vector math library (SVML, JDK 25) has POW only for 512-bit vectors; at other
-     * widths lanewise POW runs per-lane Java code that allocates on every call (measured: 11 KB
-     * per call at 256 bits), so POW then takes the scalar Math.pow loop instead.
-     */
-    private static final boolean VECTOR_POW = S.vectorBitSize() == 512;
+    /** Logical accumulators of a sum ({@link CanonicalSum}), mapped onto V vectors of L lanes. */
+    private static final int A = CanonicalSum.ACCUMULATORS_F64;
+    private static final int V = A / L;
 
+    static {
+        if (V != 2 && V != 4 && V != 8) {
+            throw new IllegalStateException("SimdKernelsF64: " + L + " lanes do not divide the " + A
+                    + " accumulators of a canonical sum into 2, 4 or 8 vectors (-Dquiver.simd.bits=256 works everywhere)");
+        }
+    }
     private final GemmF64 gemm;
 
     public SimdKernelsF64(Workers workers) {
@@ -181,34 +182,14 @@ public final class SimdKernelsF64 implements KernelsF64 {
         }
     }
 
+    // exp, log, tanh and sigmoid: Libm's formulas, lane for lane the scalar backend's bits.
+
     private static void exp(int n, double[] x, int xo, double[] y, int yo, boolean acc) {
-        int i = 0;
-        for (int end = S.loopBound(n); i < end; i += L) {
-            DoubleVector v = DoubleVector.fromArray(S, x, xo + i);
-            DoubleVector r = v.lanewise(VectorOperators.EXP);
-            (acc ? r.add(DoubleVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
-        }
-        if (i < n) {
-            VectorMask<Double> m = S.indexInRange(i, n);
-            DoubleVector v = DoubleVector.fromArray(S, x, xo + i, m);
-            DoubleVector r = v.lanewise(VectorOperators.EXP);
-            (acc ? r.add(DoubleVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
-        }
+        VectorLibm.exp(n, x, xo, y, yo, acc);
     }
 
     private static void log(int n, double[] x, int xo, double[] y, int yo, boolean acc) {
-        int i = 0;
-        for (int end = S.loopBound(n); i < end; i += L) {
-            DoubleVector v = DoubleVector.fromArray(S, x, xo + i);
-            DoubleVector r = v.lanewise(VectorOperators.LOG);
-            (acc ? r.add(DoubleVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
-        }
-        if (i < n) {
-            VectorMask<Double> m = S.indexInRange(i, n);
-            DoubleVector v = DoubleVector.fromArray(S, x, xo + i, m);
-            DoubleVector r = v.lanewise(VectorOperators.LOG);
-            (acc ? r.add(DoubleVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
-        }
+        VectorLibm.log(n, x, xo, y, yo, acc);
     }
 
     private static void sqrt(int n, double[] x, int xo, double[] y, int yo, boolean acc) {
@@ -258,38 +239,11 @@ public final class SimdKernelsF64 implements KernelsF64 {
     }
 
     private static void tanh(int n, double[] x, int xo, double[] y, int yo, boolean acc) {
-        int i = 0;
-        for (int end = S.loopBound(n); i < end; i += L) {
-            DoubleVector v = DoubleVector.fromArray(S, x, xo + i);
-            DoubleVector r = v.lanewise(VectorOperators.TANH);
-            (acc ? r.add(DoubleVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
-        }
-        if (i < n) {
-            VectorMask<Double> m = S.indexInRange(i, n);
-            DoubleVector v = DoubleVector.fromArray(S, x, xo + i, m);
-            DoubleVector r = v.lanewise(VectorOperators.TANH);
-            (acc ? r.add(DoubleVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
-        }
+        VectorLibm.tanh(n, x, xo, y, yo, acc);
     }
 
-    /** 1/(1+e) for x >= 0 and e/(1+e) for x < 0, with e = exp(-|x|) in (0, 1]: one EXP per lane
-     * and no overflow for large |x| (exp(-x) alone overflows to inf for x < -709). */
     private static void sigmoid(int n, double[] x, int xo, double[] y, int yo, boolean acc) {
-        DoubleVector one = DoubleVector.broadcast(S, (double) 1);
-        int i = 0;
-        for (int end = S.loopBound(n); i < end; i += L) {
-            DoubleVector v = DoubleVector.fromArray(S, x, xo + i);
-            DoubleVector e = v.abs().neg().lanewise(VectorOperators.EXP);
-            DoubleVector r = one.blend(e, v.compare(VectorOperators.LT, (double) 0)).div(one.add(e));
-            (acc ? r.add(DoubleVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
-        }
-        if (i < n) {
-            VectorMask<Double> m = S.indexInRange(i, n);
-            DoubleVector v = DoubleVector.fromArray(S, x, xo + i, m);
-            DoubleVector e = v.abs().neg().lanewise(VectorOperators.EXP);
-            DoubleVector r = one.blend(e, v.compare(VectorOperators.LT, (double) 0)).div(one.add(e));
-            (acc ? r.add(DoubleVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
-        }
+        VectorLibm.sigmoid(n, x, xo, y, yo, acc);
     }
 
     /** x > 0 ? x : 0 * x, exactly as the reference (so NaN stays NaN and relu(-3) is -0). */
@@ -347,10 +301,9 @@ public final class SimdKernelsF64 implements KernelsF64 {
             case DIV -> div(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
             case MIN -> min(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
             case MAX -> max(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
-            case POW -> {
-                if (VECTOR_POW) pow(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
-                else binaryStrided(op, n, a, aOff, aStride, b, bOff, bStride, c, cOff, 1, accumulate);
-            }
+            // StrictMath.pow per element: the JDK's vector POW is SVML at 512 bits (other bits than
+            // the scalar backend's) and allocating per-lane Java code below.
+            case POW -> binaryStrided(op, n, a, aOff, aStride, b, bOff, bStride, c, cOff, 1, accumulate);
             case GE_MASK -> geMask(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
             case GT_MASK -> gtMask(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
             case TANH_GRAD -> tanhGrad(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
@@ -479,24 +432,6 @@ public final class SimdKernelsF64 implements KernelsF64 {
         }
     }
 
-    private static void pow(int n, double[] a, int ao, int as, double[] b, int bo, int bs,
-                            double[] c, int co, boolean acc) {
-        int i = 0;
-        for (int end = S.loopBound(n); i < end; i += L) {
-            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i);
-            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i);
-            DoubleVector r = va.lanewise(VectorOperators.POW, vb);
-            (acc ? r.add(DoubleVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
-        }
-        if (i < n) {
-            VectorMask<Double> m = S.indexInRange(i, n);
-            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i, m);
-            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i, m);
-            DoubleVector r = va.lanewise(VectorOperators.POW, vb);
-            (acc ? r.add(DoubleVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
-        }
-    }
-
     private static void geMask(int n, double[] a, int ao, int as, double[] b, int bo, int bs,
                                double[] c, int co, boolean acc) {
         DoubleVector zero = DoubleVector.zero(S);
@@ -611,30 +546,13 @@ public final class SimdKernelsF64 implements KernelsF64 {
         };
     }
 
-    /** Four scalar accumulators taking elements round-robin, combined as (s0 + s1) + (s2 + s3). */
+    /** SUM and SUM_SQUARES in {@link CanonicalSum}'s order (the vector loops' order); MAX and MIN in any order. */
     private static double reduceStrided(ReduceOp op, int n, double[] x, int xOff, int xStride) {
-        double s0 = (double) op.identity(), s1 = s0, s2 = s0, s3 = s0;
+        double s0 = (double) op.identity();
         int i = 0, xi = xOff;
         switch (op) {
-            case SUM -> {
-                for (; i + 3 < n; i += 4, xi += 4 * xStride) {
-                    s0 += x[xi];
-                    s1 += x[xi + xStride];
-                    s2 += x[xi + 2 * xStride];
-                    s3 += x[xi + 3 * xStride];
-                }
-                for (; i < n; i++, xi += xStride) s0 += x[xi];
-                return (s0 + s1) + (s2 + s3);
-            }
-            case SUM_SQUARES -> {
-                for (; i + 3 < n; i += 4, xi += 4 * xStride) {
-                    s0 = Math.fma(x[xi], x[xi], s0);
-                    s1 = Math.fma(x[xi + xStride], x[xi + xStride], s1);
-                    s2 = Math.fma(x[xi + 2 * xStride], x[xi + 2 * xStride], s2);
-                    s3 = Math.fma(x[xi + 3 * xStride], x[xi + 3 * xStride], s3);
-                }
-                for (; i < n; i++, xi += xStride) s0 = Math.fma(x[xi], x[xi], s0);
-                return (s0 + s1) + (s2 + s3);
+            case SUM, SUM_SQUARES -> {
+                return CanonicalSum.sum(n, x, xOff, xStride, op == ReduceOp.SUM_SQUARES);
             }
             case MAX -> {
                 for (; i < n; i++, xi += xStride) s0 = Math.max(s0, x[xi]);
@@ -648,49 +566,114 @@ public final class SimdKernelsF64 implements KernelsF64 {
         throw new AssertionError(op);
     }
 
+    // SUM and SUM_SQUARES in CanonicalSum's order: A logical accumulators on V = A / L vectors.
+
     private static double sum(int n, double[] x, int xo) {
-        DoubleVector s0 = DoubleVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+        DoubleVector s0 = DoubleVector.zero(S), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
         int i = 0;
-        for (int end = n - 4 * L; i <= end; i += 4 * L) {
+        for (int end = n - A; i <= end; i += A) {
             s0 = s0.add(DoubleVector.fromArray(S, x, xo + i));
             s1 = s1.add(DoubleVector.fromArray(S, x, xo + i + L));
-            s2 = s2.add(DoubleVector.fromArray(S, x, xo + i + 2 * L));
-            s3 = s3.add(DoubleVector.fromArray(S, x, xo + i + 3 * L));
+            if (V > 2) {
+                s2 = s2.add(DoubleVector.fromArray(S, x, xo + i + 2 * L));
+                s3 = s3.add(DoubleVector.fromArray(S, x, xo + i + 3 * L));
+            }
+            if (V > 4) {
+                s4 = s4.add(DoubleVector.fromArray(S, x, xo + i + 4 * L));
+                s5 = s5.add(DoubleVector.fromArray(S, x, xo + i + 5 * L));
+                s6 = s6.add(DoubleVector.fromArray(S, x, xo + i + 6 * L));
+                s7 = s7.add(DoubleVector.fromArray(S, x, xo + i + 7 * L));
+            }
         }
-        for (; i < n; i += L) {
+        if (i < n) {
+            // The partial last block: accumulator j*L+l takes element i + j*L + l; lanes past n add 0.
+            int r = n - i;
             s0 = s0.add(DoubleVector.fromArray(S, x, xo + i, S.indexInRange(i, n)));
+            if (r > L) s1 = s1.add(DoubleVector.fromArray(S, x, xo + i + L, S.indexInRange(i + L, n)));
+            if (V > 2) {
+                if (r > 2 * L) s2 = s2.add(DoubleVector.fromArray(S, x, xo + i + 2 * L, S.indexInRange(i + 2 * L, n)));
+                if (r > 3 * L) s3 = s3.add(DoubleVector.fromArray(S, x, xo + i + 3 * L, S.indexInRange(i + 3 * L, n)));
+            }
+            if (V > 4) {
+                if (r > 4 * L) s4 = s4.add(DoubleVector.fromArray(S, x, xo + i + 4 * L, S.indexInRange(i + 4 * L, n)));
+                if (r > 5 * L) s5 = s5.add(DoubleVector.fromArray(S, x, xo + i + 5 * L, S.indexInRange(i + 5 * L, n)));
+                if (r > 6 * L) s6 = s6.add(DoubleVector.fromArray(S, x, xo + i + 6 * L, S.indexInRange(i + 6 * L, n)));
+                if (r > 7 * L) s7 = s7.add(DoubleVector.fromArray(S, x, xo + i + 7 * L, S.indexInRange(i + 7 * L, n)));
+            }
         }
-        // Lanes added 0, 1, ..., L-1: a fixed order, unlike reduceLanes(ADD), whose floating-point
-        // order is unspecified and may differ between the intrinsic and the interpreter.
-        DoubleVector total = s0.add(s1).add(s2.add(s3));
-        double sum = total.lane(0);
-        for (int j = 1; j < L; j++) sum += total.lane(j);
-        return sum;
+        // The halving tree: vector adds while whole vectors pair up, then lane adds.
+        if (V > 4) {
+            s0 = s0.add(s4);
+            s1 = s1.add(s5);
+            s2 = s2.add(s6);
+            s3 = s3.add(s7);
+        }
+        if (V > 2) {
+            s0 = s0.add(s2);
+            s1 = s1.add(s3);
+        }
+        s0 = s0.add(s1);
+        return switch (L) {
+            case 2 -> s0.lane(0) + s0.lane(1);
+            case 4 -> (s0.lane(0) + s0.lane(2)) + (s0.lane(1) + s0.lane(3));
+            case 8 -> ((s0.lane(0) + s0.lane(4)) + (s0.lane(2) + s0.lane(6))) + ((s0.lane(1) + s0.lane(5)) + (s0.lane(3) + s0.lane(7)));
+            case 16 -> (((s0.lane(0) + s0.lane(8)) + (s0.lane(4) + s0.lane(12))) + ((s0.lane(2) + s0.lane(10)) + (s0.lane(6) + s0.lane(14)))) + (((s0.lane(1) + s0.lane(9)) + (s0.lane(5) + s0.lane(13))) + ((s0.lane(3) + s0.lane(11)) + (s0.lane(7) + s0.lane(15))));
+            default -> throw new AssertionError("lanes: " + L);
+        };
     }
 
     private static double sumSquares(int n, double[] x, int xo) {
-        DoubleVector s0 = DoubleVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+        DoubleVector s0 = DoubleVector.zero(S), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
         int i = 0;
-        for (int end = n - 4 * L; i <= end; i += 4 * L) {
-            DoubleVector v0 = DoubleVector.fromArray(S, x, xo + i);
-            DoubleVector v1 = DoubleVector.fromArray(S, x, xo + i + L);
-            DoubleVector v2 = DoubleVector.fromArray(S, x, xo + i + 2 * L);
-            DoubleVector v3 = DoubleVector.fromArray(S, x, xo + i + 3 * L);
-            s0 = v0.fma(v0, s0);
-            s1 = v1.fma(v1, s1);
-            s2 = v2.fma(v2, s2);
-            s3 = v3.fma(v3, s3);
+        for (int end = n - A; i <= end; i += A) {
+            { DoubleVector v = DoubleVector.fromArray(S, x, xo + i); s0 = v.fma(v, s0); }
+            { DoubleVector v = DoubleVector.fromArray(S, x, xo + i + L); s1 = v.fma(v, s1); }
+            if (V > 2) {
+                { DoubleVector v = DoubleVector.fromArray(S, x, xo + i + 2 * L); s2 = v.fma(v, s2); }
+                { DoubleVector v = DoubleVector.fromArray(S, x, xo + i + 3 * L); s3 = v.fma(v, s3); }
+            }
+            if (V > 4) {
+                { DoubleVector v = DoubleVector.fromArray(S, x, xo + i + 4 * L); s4 = v.fma(v, s4); }
+                { DoubleVector v = DoubleVector.fromArray(S, x, xo + i + 5 * L); s5 = v.fma(v, s5); }
+                { DoubleVector v = DoubleVector.fromArray(S, x, xo + i + 6 * L); s6 = v.fma(v, s6); }
+                { DoubleVector v = DoubleVector.fromArray(S, x, xo + i + 7 * L); s7 = v.fma(v, s7); }
+            }
         }
-        for (; i < n; i += L) {
-            DoubleVector v = DoubleVector.fromArray(S, x, xo + i, S.indexInRange(i, n));
-            s0 = v.fma(v, s0);
+        if (i < n) {
+            // The partial last block: accumulator j*L+l takes element i + j*L + l; lanes past n add 0.
+            int r = n - i;
+            { DoubleVector v = DoubleVector.fromArray(S, x, xo + i, S.indexInRange(i, n)); s0 = v.fma(v, s0); }
+            if (r > L) { DoubleVector v = DoubleVector.fromArray(S, x, xo + i + L, S.indexInRange(i + L, n)); s1 = v.fma(v, s1); }
+            if (V > 2) {
+                if (r > 2 * L) { DoubleVector v = DoubleVector.fromArray(S, x, xo + i + 2 * L, S.indexInRange(i + 2 * L, n)); s2 = v.fma(v, s2); }
+                if (r > 3 * L) { DoubleVector v = DoubleVector.fromArray(S, x, xo + i + 3 * L, S.indexInRange(i + 3 * L, n)); s3 = v.fma(v, s3); }
+            }
+            if (V > 4) {
+                if (r > 4 * L) { DoubleVector v = DoubleVector.fromArray(S, x, xo + i + 4 * L, S.indexInRange(i + 4 * L, n)); s4 = v.fma(v, s4); }
+                if (r > 5 * L) { DoubleVector v = DoubleVector.fromArray(S, x, xo + i + 5 * L, S.indexInRange(i + 5 * L, n)); s5 = v.fma(v, s5); }
+                if (r > 6 * L) { DoubleVector v = DoubleVector.fromArray(S, x, xo + i + 6 * L, S.indexInRange(i + 6 * L, n)); s6 = v.fma(v, s6); }
+                if (r > 7 * L) { DoubleVector v = DoubleVector.fromArray(S, x, xo + i + 7 * L, S.indexInRange(i + 7 * L, n)); s7 = v.fma(v, s7); }
+            }
         }
-        // Lanes added 0, 1, ..., L-1: a fixed order, unlike reduceLanes(ADD), whose floating-point
-        // order is unspecified and may differ between the intrinsic and the interpreter.
-        DoubleVector total = s0.add(s1).add(s2.add(s3));
-        double sum = total.lane(0);
-        for (int j = 1; j < L; j++) sum += total.lane(j);
-        return sum;
+        // The halving tree: vector adds while whole vectors pair up, then lane adds.
+        if (V > 4) {
+            s0 = s0.add(s4);
+            s1 = s1.add(s5);
+            s2 = s2.add(s6);
+            s3 = s3.add(s7);
+        }
+        if (V > 2) {
+            s0 = s0.add(s2);
+            s1 = s1.add(s3);
+        }
+        s0 = s0.add(s1);
+        return switch (L) {
+            case 2 -> s0.lane(0) + s0.lane(1);
+            case 4 -> (s0.lane(0) + s0.lane(2)) + (s0.lane(1) + s0.lane(3));
+            case 8 -> ((s0.lane(0) + s0.lane(4)) + (s0.lane(2) + s0.lane(6))) + ((s0.lane(1) + s0.lane(5)) + (s0.lane(3) + s0.lane(7)));
+            case 16 -> (((s0.lane(0) + s0.lane(8)) + (s0.lane(4) + s0.lane(12))) + ((s0.lane(2) + s0.lane(10)) + (s0.lane(6) + s0.lane(14)))) + (((s0.lane(1) + s0.lane(9)) + (s0.lane(5) + s0.lane(13))) + ((s0.lane(3) + s0.lane(11)) + (s0.lane(7) + s0.lane(15))));
+            default -> throw new AssertionError("lanes: " + L);
+        };
     }
 
     private static double max(int n, double[] x, int xo) {

@@ -8,10 +8,16 @@ package dev.quiver.simd;
  * which is otherwise the JVM's preferred one. It is read once, when the kernels are first loaded,
  * and exists so tests can exercise every width (tails and masks differ per width); a width larger
  * than the hardware's runs correctly but slowly (the Vector API falls back to Java code).
+ *
+ * <p>{@value #WITHOUT_C2_PROPERTY} ({@code -Dquiver.simd.withoutC2=true}) lets the backend load
+ * without C2 ({@code -Xint}, {@code -XX:TieredStopAtLevel=1}): every kernel then runs the Vector
+ * API's Java fallback, ~30x slower but with the same bits, which is what the reproducibility
+ * tests ({@code tools/repro-matrix}) check. Not for real work.
  */
 final class SimdSettings {
     static final String BITS_PROPERTY = "quiver.simd.bits";
     static final String VECTOR_MODULE = "jdk.incubator.vector";
+    static final String WITHOUT_C2_PROPERTY = "quiver.simd.withoutC2";
 
     private SimdSettings() {}
 
@@ -38,6 +44,7 @@ final class SimdSettings {
             return "-D" + BITS_PROPERTY + "=" + System.getProperty(BITS_PROPERTY)
                     + " is not one of 128, 256, 512 (leave it unset for the preferred width)";
         }
+        if (Boolean.getBoolean(WITHOUT_C2_PROPERTY)) return null;
         String vmInfo = System.getProperty("java.vm.info", "");
         if (vmInfo.contains("interpreted mode")) {
             return "the JVM runs interpreted (-Xint); Vector API code is ~30x slower than scalar code without C2";

@@ -98,8 +98,9 @@ class SimdKernelsAgreementTest {
 
     static double ulpTolerance(UnaryOp op, Precision p) {
         return switch (op) {
-            case EXP, LOG, TANH -> 1;
-            case SIGMOID -> 2;
+            // Libm's bound (LibmAccuracyTest) plus the reference's own error (java.lang.Math: 1 ulp, tanh 2.5)
+            case EXP, LOG -> 2;
+            case TANH, SIGMOID -> 3;
             default -> 0;
         };
     }

@@ -2,6 +2,7 @@ package dev.quiver.backend.scalar;
 
 import dev.quiver.backend.Workers;
 import dev.quiver.kernel.BinaryOp;
+import dev.quiver.kernel.CanonicalSum;
 import dev.quiver.kernel.KernelsF64;
 import dev.quiver.kernel.ReduceOp;
 import dev.quiver.kernel.UnaryOp;
@@ -168,28 +169,8 @@ public final class ScalarKernelsF64 implements KernelsF64 {
     public double reduce(ReduceOp op, int n, double[] x, int xOff, int xStride) {
         switch (op) {
             case SUM, SUM_SQUARES -> {
-                boolean squares = op == ReduceOp.SUM_SQUARES;
-                // Four partial sums in a fixed pattern: shorter dependency chains, same order every call.
-                // Declared with var and a double literal so that the float32 twin also accumulates in
-                // float64 (the twin rules leave literals alone): the oracle stays accurate for long sums.
-                var s0 = 0.0;
-                var s1 = 0.0;
-                var s2 = 0.0;
-                var s3 = 0.0;
-                int i = 0, xi = xOff;
-                for (; i + 3 < n; i += 4, xi += 4 * xStride) {
-                    double v0 = x[xi], v1 = x[xi + xStride], v2 = x[xi + 2 * xStride], v3 = x[xi + 3 * xStride];
-                    if (squares) {
-                        s0 += v0 * v0; s1 += v1 * v1; s2 += v2 * v2; s3 += v3 * v3;
-                    } else {
-                        s0 += v0; s1 += v1; s2 += v2; s3 += v3;
-                    }
-                }
-                for (; i < n; i++, xi += xStride) {
-                    double v = x[xi];
-                    s0 += squares ? v * v : v;
-                }
-                return (double) ((s0 + s1) + (s2 + s3));
+                // The canonical order (the SIMD backend's at every vector width), in the run's dtype.
+                return CanonicalSum.sum(n, x, xOff, xStride, op == ReduceOp.SUM_SQUARES);
             }
             case MAX -> {
                 double m = Double.NEGATIVE_INFINITY;

@@ -71,7 +71,7 @@ public final class Structures {
                 count, firstHeap, lastHeap, Runtime.getRuntime().maxMemory() / 1048576.0, g.planCache().misses(), g.planCache().evictions());
     }
 
-    private static Node tree(Graph g, Parameter E, Parameter W, Parameter b, Parameter U, int leaves, SplittableRandom rnd,
+    static Node tree(Graph g, Parameter E, Parameter W, Parameter b, Parameter U, int leaves, SplittableRandom rnd,
                              int vocab, int classes, List<Node> losses) {
         Node h;
         if (leaves == 1) {
