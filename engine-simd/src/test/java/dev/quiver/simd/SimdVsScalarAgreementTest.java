@@ -154,7 +154,7 @@ class SimdVsScalarAgreementTest {
         var slow = dev.quiver.tensor.TensorMath.of(scalar);
         var dtype = p == Precision.F64 ? dev.quiver.tensor.DType.F64 : dev.quiver.tensor.DType.F32;
         for (int[] shape : new int[][] {{7, 67}, {13, 41}, {3, 257}, {1, 1021}}) {
-            var t = dev.quiver.tensor.Tensor.randn(dtype, shape[0] * 31L + shape[1], shape);
+            var t = dev.quiver.tensor.Tensor.randn(dtype, dev.quiver.tensor.Seed.of(shape[0] * 31L + shape[1]), shape);
             var views = new dev.quiver.tensor.Tensor[] {t, t.transpose(),
                     t.slice(dev.quiver.tensor.Index.all(), dev.quiver.tensor.Index.range(1, shape[1], 2))};
             for (int w = 0; w < views.length; w++) {
