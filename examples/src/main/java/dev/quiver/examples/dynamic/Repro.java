@@ -10,6 +10,7 @@ import dev.quiver.optim.Adam;
 import dev.quiver.optim.Init;
 import dev.quiver.optim.Sgd;
 import dev.quiver.tensor.DType;
+import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -53,9 +54,9 @@ public final class Repro {
         var g = new Graph();
         var x = g.input("x", dtype, batch, in);
         var target = g.input("target", dtype, batch, classes);
-        var W = g.param("W", Init.xavierUniform(dtype, 1, in, hidden));
+        var W = g.param("W", Init.xavierUniform(dtype, Seed.of(1), in, hidden));
         var b = g.param("b", Tensor.zeros(dtype, hidden));
-        var V = g.param("V", Init.xavierUniform(dtype, 2, hidden, classes));
+        var V = g.param("V", Init.xavierUniform(dtype, Seed.of(2), hidden, classes));
         var a = g.param("a", Tensor.zeros(dtype, classes));
         var y = x.matmul(W).add(b).tanh().matmul(V).add(a);
         Step train = g.compile(Losses.softmaxCrossEntropy(y, target));
@@ -63,7 +64,7 @@ public final class Repro {
         var rnd = new SplittableRandom(7);
         for (int step = 0; step < steps; step++) {
             // A learnable task: the class is the index of the largest of the first 10 features.
-            Tensor xs = Tensor.randn(dtype, 1000 + step, batch, in), ts = Tensor.zeros(dtype, batch, classes);
+            Tensor xs = Tensor.randn(dtype, Seed.of(1000 + step), batch, in), ts = Tensor.zeros(dtype, batch, classes);
             for (int r = 0; r < batch; r++) {
                 int best = 0;
                 for (int c = 1; c < classes; c++) if (xs.get(r, c) > xs.get(r, best)) best = c;
@@ -80,10 +81,10 @@ public final class Repro {
     /** The tree RNN: hidden 16, vocabulary 1,000, 5 classes, trees of 2 to 24 leaves, Adam. */
     static long dynamicModel(int trees) {
         int hidden = 16, vocab = 1000, classes = 5;
-        var E = new Parameter("E", Tensor.randn(F32, 1, vocab, hidden).mul(0.1));
-        var W = new Parameter("W", Init.xavierUniform(F32, 2, hidden, 2 * hidden));
+        var E = new Parameter("E", Tensor.randn(F32, Seed.of(1), vocab, hidden).mul(0.1));
+        var W = new Parameter("W", Init.xavierUniform(F32, Seed.of(2), hidden, 2 * hidden));
         var b = new Parameter("b", Tensor.zeros(F32, hidden));
-        var U = new Parameter("U", Init.xavierUniform(F32, 3, classes, hidden));
+        var U = new Parameter("U", Init.xavierUniform(F32, Seed.of(3), classes, hidden));
         List<Parameter> params = List.of(E, W, b, U);
         var adam = new Adam(params, 0.01);
         var g = new Graph();
