@@ -23,7 +23,7 @@ import java.util.SequencedMap;
  * and the sum divided by P is the optimiser's gradient.
  *
  * <p><b>Equality with {@link SparkTrainer}</b> (same model, optimiser, batch, seed and partitions,
- * same backend): <i>bitwise</i> with one or two partitions, where Spark's order of adding partition
+ * same backend; steps run on one kernel thread, as a Spark task with {@code spark.task.cpus=1}): <i>bitwise</i> with one or two partitions, where Spark's order of adding partition
  * results cannot change the sum (IEEE addition is commutative; see {@link PartialSum}); with three
  * or more, equal within float rounding of the gradient sum (Spark merges task results in the order
  * they finish). Against one step over the whole global batch (one matrix product over all
@@ -60,7 +60,7 @@ public final class LocalDataParallel<T> {
             LinkedHashMap<String, Parameter> mine = new LinkedHashMap<>();
             for (Parameter q : params.values()) mine.put(q.name(), q.replica());
             Graph g = new Graph();
-            steps.add(g.compile(model.loss(g, Collections.unmodifiableMap(mine), localBatch), CompileOptions.training()));
+            steps.add(g.compile(model.loss(g, Collections.unmodifiableMap(mine), localBatch), CompileOptions.training().withMath(Worker.math(1))));
             replicas.add(mine);
         }
         List<T> batch = new ArrayList<>(localBatch);

@@ -10,6 +10,8 @@ import dev.quiver.io.TensorSet;
 import dev.quiver.optim.Optimizer;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
+import dev.quiver.backend.Backends;
+import org.apache.spark.TaskContext;
 import org.apache.spark.broadcast.Broadcast;
 
 import java.util.ArrayList;
@@ -53,10 +55,23 @@ final class Worker {
         if (loss.size() != 1) {
             throw new IllegalArgumentException("the model's loss must be a scalar, got shape " + java.util.Arrays.toString(loss.shape()));
         }
-        step = g.compile(loss, CompileOptions.training());
+        TaskContext task = TaskContext.get();
+        TensorMath math = math(task == null ? 1 : task.cpus());
+        step = g.compile(loss, CompileOptions.training().withMath(math));
         COMPILATIONS.incrementAndGet();
-        optimizer = local == null ? null : local.create(new ArrayList<>(parameters.values()), TensorMath.get());
+        optimizer = local == null ? null : local.create(new ArrayList<>(parameters.values()), math);
         stateTensors = optimizer == null ? List.of() : new ArrayList<>(optimizer.state().values());
+    }
+
+    private static final Map<Integer, TensorMath> MATH = new ConcurrentHashMap<>();
+
+    /**
+     * The backend a task's step runs on: the default backend (Vector API when the executor has
+     * {@code --add-modules jdk.incubator.vector}, else scalar) with as many kernel threads as the
+     * task has cores ({@code spark.task.cpus}, default 1): Spark already runs one task per core.
+     */
+    static TensorMath math(int threads) {
+        return MATH.computeIfAbsent(threads, t -> TensorMath.of(Backends.create(Backends.current().name(), t)));
     }
 
     /** Steps compiled in this JVM so far (for tests: proves reuse across rounds). */
