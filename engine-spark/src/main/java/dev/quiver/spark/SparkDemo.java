@@ -26,6 +26,7 @@ public final class SparkDemo {
               --checkpoint FILE   save a checkpoint every --every rounds; resume from it if it exists
               --every N           checkpoint interval in rounds (default 10)
               --seed N            data order seed (default 1)
+              --save FILE         write the trained parameters to FILE (safetensors)
             """;
 
     public static void main(String[] args) {
@@ -33,7 +34,7 @@ public final class SparkDemo {
         int partitions = 2, rounds = 300, batch = 64, localSteps = 1, hidden = 32, every = 10;
         double lr = 0.05;
         long seed = 1;
-        Path checkpoint = null;
+        Path checkpoint = null, save = null;
         try {
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
@@ -54,6 +55,7 @@ public final class SparkDemo {
                     case "--checkpoint" -> checkpoint = Path.of(v);
                     case "--every" -> every = Integer.parseInt(v);
                     case "--seed" -> seed = Long.parseLong(v);
+                    case "--save" -> save = Path.of(v);
                     default -> throw new IllegalArgumentException("unknown option " + a);
                 }
             }
@@ -81,6 +83,10 @@ public final class SparkDemo {
             System.out.printf(Locale.ROOT, "done:     rounds %d-%d in %.1f s; train accuracy %.1f%% (%.1f%% before); final loss %.4f%n",
                     r.startRound() + 1, r.rounds(), s, 100 * model.accuracy(r.parameters(), data),
                     100 * model.accuracy(model.initialParameters(), data), r.lastLoss());
+            if (save != null) dev.quiver.io.SafeTensors.write(save, r.parameters());
+        } catch (java.io.IOException e) {
+            System.err.println("spark-demo: cannot write " + save + ": " + e.getMessage());
+            System.exit(1);
         } catch (SparkTrainingException e) {
             System.err.println("spark-demo: " + e.getMessage());
             System.exit(1);

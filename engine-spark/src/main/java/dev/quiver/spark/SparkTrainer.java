@@ -16,7 +16,10 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import scala.Tuple2;
+
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -83,8 +86,10 @@ public final class SparkTrainer<T> {
     public Result fit(org.apache.spark.sql.Dataset<T> data) { return fit(data.javaRDD()); }
 
     /**
-     * Trains on {@code data} (persisted in memory for the run unless already persisted). With a
-     * checkpoint path whose file exists, resumes from it.
+     * Trains on {@code data}, partitioned as given (the global batch is split evenly over its
+     * partitions). The data are copied once, through a shuffle that keeps every example in its
+     * partition and order, into an RDD persisted for the run. With a checkpoint path whose file
+     * exists, resumes from it.
      *
      * @throws SparkTrainingException naming the round and partition when a task reports bad input
      *         or a non-finite loss or gradient, or when the batch does not split over the partitions
@@ -97,13 +102,27 @@ public final class SparkTrainer<T> {
                     + " partitions: use a multiple of " + partitions + " or repartition", null);
         }
         int localBatch = batchSize / partitions;
-        boolean persisted = !data.getStorageLevel().equals(StorageLevel.NONE());
-        if (!persisted) data.persist(StorageLevel.MEMORY_ONLY());
+        // The working copy: the same partitions, same order, persisted, behind one shuffle. Rounds
+        // then ship tiny shuffle partitions instead of the user's (a parallelize()d RDD carries its
+        // data in every task, even when cached), and a lost executor's share is recomputed from the
+        // shuffle output, not from the user's lineage.
+        JavaRDD<T> work = data.mapPartitionsWithIndex(SparkTrainer::keyByPartition, true)
+                .mapToPair(t -> t)
+                .partitionBy(new SamePartitions(partitions))
+                .values()
+                .persist(StorageLevel.MEMORY_AND_DISK());
         try {
-            return run(data, partitions, localBatch);
+            return run(work, partitions, localBatch);
         } finally {
-            if (!persisted) data.unpersist(false);
+            work.unpersist(false);
         }
+    }
+
+    private static <T> Iterator<Tuple2<Integer, T>> keyByPartition(Integer partition, Iterator<T> it) {
+        return new Iterator<>() {
+            @Override public boolean hasNext() { return it.hasNext(); }
+            @Override public Tuple2<Integer, T> next() { return new Tuple2<>(partition, it.next()); }
+        };
     }
 
     private Result run(JavaRDD<T> data, int partitions, int localBatch) {
