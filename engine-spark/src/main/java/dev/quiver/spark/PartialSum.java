@@ -26,7 +26,7 @@ public final class PartialSum implements Serializable {
     double lossSum;
     int partitions;
     long examples;
-    long maxDecodeNanos, maxComputeNanos;
+    long maxDecodeNanos, maxComputeNanos, maxComputeCpuNanos;
     int errorPartition = Integer.MAX_VALUE;
     String error;
 
@@ -62,6 +62,7 @@ public final class PartialSum implements Serializable {
         lossSum += o.lossSum;
         maxDecodeNanos = Math.max(maxDecodeNanos, o.maxDecodeNanos);
         maxComputeNanos = Math.max(maxComputeNanos, o.maxComputeNanos);
+        maxComputeCpuNanos = Math.max(maxComputeCpuNanos, o.maxComputeCpuNanos);
         if (o.slots == null) return this;
         if (slots == null) {
             slots = new Object[o.slots.length];

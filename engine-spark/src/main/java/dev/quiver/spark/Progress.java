@@ -5,7 +5,7 @@ import java.util.Locale;
 /**
  * One finished round, as logged and handed to the trainer's listener. Times in seconds: the
  * driver's broadcast (encoding plus {@code sc.broadcast}), the slowest task's parameter decode and
- * its compute, the rest of the aggregation job (scheduling, result transfer, {@code treeAggregate}
+ * its compute (wall time, and the CPU time its thread got: less when the core is shared), the rest of the aggregation job (scheduling, result transfer, {@code treeAggregate}
  * merges), and the driver's update.
  *
  * @param round    rounds finished (1-based)
@@ -14,7 +14,7 @@ import java.util.Locale;
  * @param examples examples the round processed (global batch times local steps)
  */
 public record Progress(long round, long rounds, double loss, long examples, double seconds, double examplesPerSecond,
-                       double broadcastSeconds, double decodeSeconds, double computeSeconds, double aggregateSeconds,
+                       double broadcastSeconds, double decodeSeconds, double computeSeconds, double computeCpuSeconds, double aggregateSeconds,
                        double updateSeconds, long broadcastBytes) {
 
     @Override

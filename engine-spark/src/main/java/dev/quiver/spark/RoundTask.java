@@ -60,6 +60,8 @@ final class RoundTask<T> implements Function2<Integer, Iterator<T>, Iterator<Par
             Worker w = Worker.forThread(runId, model, set, localBatch, localOptimizer);
             w.load(set, averageState);
             long decoded = System.nanoTime();
+            java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+            long cpu0 = threads.getCurrentThreadCpuTime();
             double loss = 0;
             List<T> batch = new ArrayList<>(localBatch);
             for (k = 0; k < localSteps; k++) {
@@ -87,6 +89,7 @@ final class RoundTask<T> implements Function2<Integer, Iterator<T>, Iterator<Par
             out.lossSum = loss / localSteps;
             out.maxDecodeNanos = decoded - start;
             out.maxComputeNanos = System.nanoTime() - decoded;
+            out.maxComputeCpuNanos = threads.getCurrentThreadCpuTime() - cpu0;
             return one(out);
         } catch (RuntimeException e) {
             String msg = e instanceof IllegalArgumentException || e instanceof IllegalStateException

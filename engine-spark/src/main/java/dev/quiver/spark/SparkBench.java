@@ -132,20 +132,17 @@ public final class SparkBench {
         List<LabeledVector> data = synthetic(Math.max(4 * batch, 8192), 7);
         System.out.printf(Locale.ROOT, "speed-up: 784-256-10 MLP (%,d parameters), global batch %d, Adam; examples/s, median of %d rounds after %d warm-up;"
                 + " each task on one kernel thread; configurations interleaved, %d repetitions%n", 784 * 256 + 256 + 2570, batch, rounds, warmup, reps);
-        // Quiver alone, one thread, the same global batch (LocalDataParallel with one partition = plain training).
-        double alone = 0;
+        System.out.printf(Locale.ROOT, "%4s %4s %14s %14s %14s %8s   %s%n", "K", "rep", "Quiver alone", "1 worker", "2 workers", "2 vs 1",
+                "2-worker round ms: compute wall (CPU) / rest");
         for (int rep = 0; rep < reps; rep++) {
-            new LocalDataParallel<>(model, OptimizerConfig.adam(0.001), batch, 1, true).train(List.of(data), warmup);
-            long t = System.nanoTime();
-            new LocalDataParallel<>(model, OptimizerConfig.adam(0.001), batch, 1, true).train(List.of(data), rounds);
-            alone = Math.max(alone, (double) rounds * batch / ((System.nanoTime() - t) / 1e9));
-        }
-        System.out.printf(Locale.ROOT, "  Quiver alone, 1 thread, no Spark: %,.0f examples/s (best of %d)%n", alone, reps);
-        System.out.printf(Locale.ROOT, "%4s %4s %14s %14s %8s   %s%n", "K", "rep", "1 worker", "2 workers", "ratio", "2-worker round (ms): compute / overhead");
-        for (int k : localSteps) {
-            for (int rep = 0; rep < reps; rep++) {
+            for (int k : localSteps) {
+                // Quiver alone, one thread, no Spark: the same number of steps of the global batch.
+                new LocalDataParallel<>(model, OptimizerConfig.adam(0.001), batch, 1, true).train(List.of(data), warmup);
+                long t = System.nanoTime();
+                new LocalDataParallel<>(model, OptimizerConfig.adam(0.001), batch, 1, true).train(List.of(data), rounds);
+                double alone = (double) rounds * batch / ((System.nanoTime() - t) / 1e9);
                 double[] rate = new double[3];
-                double[] split = new double[2];
+                double[] split = new double[3];
                 for (int workers = 1; workers <= 2; workers++) {
                     try (JavaSparkContext sc = context("local[" + workers + "]")) {
                         JavaRDD<LabeledVector> rdd = sc.parallelize(data, workers);
@@ -157,11 +154,13 @@ public final class SparkBench {
                         rate[workers] = (double) batch * k / (roundMs / 1e3);
                         if (workers == 2) {
                             split[0] = median(m, Progress::computeSeconds);
-                            split[1] = roundMs - split[0];
+                            split[1] = median(m, Progress::computeCpuSeconds);
+                            split[2] = roundMs - split[0];
                         }
                     }
                 }
-                System.out.printf(Locale.ROOT, "%4d %4d %,14.0f %,14.0f %7.2fx   %.0f / %.0f%n", k, rep + 1, rate[1], rate[2], rate[2] / rate[1], split[0], split[1]);
+                System.out.printf(Locale.ROOT, "%4d %4d %,14.0f %,14.0f %,14.0f %7.2fx   %.0f (%.0f) / %.0f%n", k, rep + 1, alone, rate[1], rate[2],
+                        rate[2] / rate[1], split[0], split[1], split[2]);
             }
         }
     }

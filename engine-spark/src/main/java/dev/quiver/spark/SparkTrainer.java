@@ -189,7 +189,7 @@ public final class SparkTrainer<T> {
             double seconds = (t3 - t0) / 1e9;
             double job = (t2 - t1) / 1e9, decode = sum.maxDecodeNanos / 1e9, compute = sum.maxComputeNanos / 1e9;
             Progress progress = new Progress(round + 1, total, lastLoss, sum.examples, seconds, sum.examples / seconds,
-                    (t1 - t0) / 1e9, decode, compute, Math.max(0, job - decode - compute), (t3 - t2) / 1e9, bytes.length);
+                    (t1 - t0) / 1e9, decode, compute, sum.maxComputeCpuNanos / 1e9, Math.max(0, job - decode - compute), (t3 - t2) / 1e9, bytes.length);
             if (round == start || round + 1 == total || LOG.isDebugEnabled() || (round + 1) % Math.max(1, total / 10) == 0) LOG.info("quiver: {}", progress);
             if (listener != null) listener.accept(progress);
             if (checkpoint != null && ((round + 1) % checkpointEvery == 0 || round + 1 == total)) save(params, opt, round + 1, partitions);
