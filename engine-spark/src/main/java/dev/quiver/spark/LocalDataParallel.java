@@ -1,0 +1,87 @@
+package dev.quiver.spark;
+
+import dev.quiver.graph.Parameter;
+import dev.quiver.graph.Step;
+import dev.quiver.graph.Graph;
+import dev.quiver.graph.CompileOptions;
+import dev.quiver.optim.Optimizer;
+import dev.quiver.tensor.Tensor;
+import dev.quiver.tensor.TensorMath;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SequencedMap;
+
+/**
+ * Synchronous data-parallel training on one machine, without Spark: the reference the Spark
+ * trainer is tested against. The data are given as the same P partitions; every round each
+ * partition's step (built over {@link Parameter#replica() replicas} of the driver's parameters)
+ * computes its local batch's gradient, {@link Parameter#sumGradients} adds them in partition order,
+ * and the sum divided by P is the optimiser's gradient.
+ *
+ * <p><b>Equality with {@link SparkTrainer}</b> (same model, optimiser, batch, seed and partitions,
+ * same backend; steps run on one kernel thread, as a Spark task with {@code spark.task.cpus=1}): <i>bitwise</i> with one or two partitions, where Spark's order of adding partition
+ * results cannot change the sum (IEEE addition is commutative; see {@link PartialSum}); with three
+ * or more, equal within float rounding of the gradient sum (Spark merges task results in the order
+ * they finish). Against one step over the whole global batch (one matrix product over all
+ * examples instead of per-partition sums) the agreement is always within float rounding.
+ */
+public final class LocalDataParallel<T> {
+    private final ModelDefinition<T> model;
+    private final OptimizerConfig optimizer;
+    private final int batchSize;
+    private final long seed;
+    private final boolean shuffle;
+
+    public LocalDataParallel(ModelDefinition<T> model, OptimizerConfig optimizer, int batchSize, long seed, boolean shuffle) {
+        this.model = model;
+        this.optimizer = optimizer;
+        this.batchSize = batchSize;
+        this.seed = seed;
+        this.shuffle = shuffle;
+    }
+
+    /** Trains {@code rounds} synchronous rounds on {@code partitions}; returns the parameters. */
+    public SequencedMap<String, Tensor> train(List<List<T>> partitions, long rounds) {
+        int p = partitions.size();
+        if (batchSize % p != 0) throw new IllegalArgumentException("batch size " + batchSize + " does not split over " + p + " partitions");
+        int localBatch = batchSize / p;
+        LinkedHashMap<String, Parameter> params = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : model.initialParameters().entrySet()) {
+            params.put(e.getKey(), new Parameter(e.getKey(), e.getValue().copy()));
+        }
+        Optimizer opt = optimizer.create(new ArrayList<>(params.values()), TensorMath.get());
+        List<Step> steps = new ArrayList<>();
+        List<Map<String, Parameter>> replicas = new ArrayList<>();
+        for (int i = 0; i < p; i++) {
+            LinkedHashMap<String, Parameter> mine = new LinkedHashMap<>();
+            for (Parameter q : params.values()) mine.put(q.name(), q.replica());
+            Graph g = new Graph();
+            steps.add(g.compile(model.loss(g, Collections.unmodifiableMap(mine), localBatch), CompileOptions.training().withMath(Worker.math(1))));
+            replicas.add(mine);
+        }
+        List<T> batch = new ArrayList<>(localBatch);
+        for (long round = 0; round < rounds; round++) {
+            for (int i = 0; i < p; i++) {
+                List<T> data = partitions.get(i);
+                batch.clear();
+                for (int k : Batches.indices(data.size(), i, round, localBatch, seed, shuffle)) batch.add(data.get(k));
+                model.fill(steps.get(i), batch);
+                steps.get(i).forward().backward();
+            }
+            for (Parameter q : params.values()) {
+                List<Parameter> mine = new ArrayList<>(p);
+                for (Map<String, Parameter> r : replicas) mine.add(r.get(q.name()));
+                q.sumGradients(mine);
+                PartialSum.scaleInto(q.grad().data(), 1.0 / p, q.grad());
+            }
+            opt.step();
+        }
+        SequencedMap<String, Tensor> out = new LinkedHashMap<>();
+        for (Parameter q : params.values()) out.put(q.name(), q.value());
+        return out;
+    }
+}

@@ -1,0 +1,169 @@
+package dev.quiver.spark;
+
+import dev.quiver.graph.Graph;
+import dev.quiver.graph.Node;
+import dev.quiver.graph.Parameter;
+import dev.quiver.graph.Step;
+import dev.quiver.tensor.DType;
+import dev.quiver.tensor.Tensor;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SequencedMap;
+import java.util.SplittableRandom;
+
+/**
+ * {@code ./quiver spark-bench}: the figures of engine-spark's README, printed as tables.
+ * <ul>
+ *   <li>{@code overhead}: per-round time split (broadcast, decode, compute, aggregate, update) for
+ *       a model that is one parameter vector of 10^4 .. 10^7 floats and a trivial loss, so the
+ *       round is all overhead;</li>
+ *   <li>{@code speedup}: examples/s of the 784-256-10 MLP with a large global batch on one worker
+ *       (local[1], 1 partition) and two (local[2], 2 partitions), synchronous and local SGD, the
+ *       configurations interleaved repetition by repetition so that load from other processes
+ *       hits both alike, plus Quiver alone (no Spark) on one thread as the baseline.</li>
+ * </ul>
+ * Medians over the measured rounds, after warm-up rounds. A master given with --master (e.g. a
+ * standalone cluster) replaces local[N] in {@code overhead}.
+ */
+public final class SparkBench {
+    static final String USAGE = """
+            usage: ./quiver spark-bench overhead [--master URL] [--sizes 10000,100000,1000000,10000000] [--rounds 15] [--warmup 5]
+                   ./quiver spark-bench speedup  [--batch 2048] [--steps 1,4,16] [--rounds 8] [--warmup 3] [--reps 2]
+            """;
+
+    public static void main(String[] args) {
+        if (args.length == 0 || args[0].equals("--help")) {
+            System.out.print(USAGE);
+            return;
+        }
+        Map<String, String> o = new LinkedHashMap<>();
+        for (int i = 1; i + 1 < args.length; i += 2) o.put(args[i], args[i + 1]);
+        switch (args[0]) {
+            case "overhead" -> overhead(o.getOrDefault("--master", "local[2]"),
+                    Arrays.stream(o.getOrDefault("--sizes", "10000,100000,1000000,10000000").split(",")).mapToInt(Integer::parseInt).toArray(),
+                    Integer.parseInt(o.getOrDefault("--rounds", "15")), Integer.parseInt(o.getOrDefault("--warmup", "5")));
+            case "speedup" -> speedup(Integer.parseInt(o.getOrDefault("--batch", "2048")),
+                    Arrays.stream(o.getOrDefault("--steps", "1,4,16").split(",")).mapToInt(Integer::parseInt).toArray(),
+                    Integer.parseInt(o.getOrDefault("--rounds", "8")), Integer.parseInt(o.getOrDefault("--warmup", "3")),
+                    Integer.parseInt(o.getOrDefault("--reps", "2")));
+            default -> {
+                System.err.print(USAGE);
+                System.exit(2);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ overhead
+
+    /** One parameter vector of n floats; loss = mean(w): the round's cost is all moving parameters and gradients. */
+    record Flat(int n) implements ModelDefinition<Integer> {
+        @Override public SequencedMap<String, Tensor> initialParameters() {
+            SequencedMap<String, Tensor> p = new LinkedHashMap<>();
+            p.put("w", Tensor.zeros(DType.F32, n));
+            return p;
+        }
+        @Override public Node loss(Graph g, Map<String, Parameter> parameters, int batchSize) { return g.mean(g.param(parameters.get("w"))); }
+        @Override public void fill(Step step, List<Integer> batch) {}
+    }
+
+    static JavaSparkContext context(String master) {
+        JavaSparkContext sc = new JavaSparkContext(new SparkConf().setAppName("quiver-spark-bench").setIfMissing("spark.master", master)
+                .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1"));
+        sc.setLogLevel("WARN");
+        return sc;
+    }
+
+    static void overhead(String master, int[] sizes, int rounds, int warmup) {
+        try (JavaSparkContext sc = context(master)) {
+            JavaRDD<Integer> rdd = sc.parallelize(List.of(1, 2, 3, 4), 2);
+            System.out.printf(Locale.ROOT, "per-round overhead on %s, Spark %s, 2 partitions, synchronous, SGD; median of %d rounds after %d warm-up (ms)%n",
+                    sc.master(), sc.version(), rounds, warmup);
+            System.out.printf(Locale.ROOT, "%12s %10s %9s %9s %9s %9s %9s %9s%n", "floats", "MB", "round", "bcast", "decode", "compute", "aggreg", "update");
+            for (int n : sizes) {
+                List<Progress> seen = new ArrayList<>();
+                SparkTrainer.builder(new Flat(n)).optimizer(OptimizerConfig.sgd(0.01)).batchSize(2).rounds(warmup + rounds)
+                        .listener(seen::add).build().fit(rdd);
+                List<Progress> m = seen.subList(warmup, seen.size());
+                System.out.printf(Locale.ROOT, "%,12d %10.1f %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f%n", n, n * 4 / 1e6,
+                        median(m, Progress::seconds), median(m, Progress::broadcastSeconds), median(m, Progress::decodeSeconds),
+                        median(m, Progress::computeSeconds), median(m, Progress::aggregateSeconds), median(m, Progress::updateSeconds));
+            }
+        }
+    }
+
+    static double median(List<Progress> ps, java.util.function.ToDoubleFunction<Progress> f) {
+        double[] v = ps.stream().mapToDouble(f).sorted().toArray();
+        return 1e3 * (v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2);
+    }
+
+    // ------------------------------------------------------------------ speed-up
+
+    /** 784 random features in [0, 1), labels from a fixed random linear teacher over 10 classes. */
+    static List<LabeledVector> synthetic(int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[][] teacher = new float[10][784];
+        for (float[] row : teacher) for (int i = 0; i < row.length; i++) row[i] = (float) (r.nextDouble() - 0.5);
+        List<LabeledVector> out = new ArrayList<>(n);
+        for (int k = 0; k < n; k++) {
+            float[] x = new float[784];
+            for (int i = 0; i < x.length; i++) x[i] = (float) r.nextDouble();
+            int best = 0;
+            double bestScore = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < 10; c++) {
+                double s = 0;
+                for (int i = 0; i < 784; i++) s += teacher[c][i] * x[i];
+                if (s > bestScore) { bestScore = s; best = c; }
+            }
+            out.add(new LabeledVector(x, best));
+        }
+        return out;
+    }
+
+    static void speedup(int batch, int[] localSteps, int rounds, int warmup, int reps) {
+        Mlp model = new Mlp(784, 256, 10, 1);
+        List<LabeledVector> data = synthetic(Math.max(4 * batch, 8192), 7);
+        System.out.printf(Locale.ROOT, "speed-up: 784-256-10 MLP (%,d parameters), global batch %d, Adam; examples/s, median of %d rounds after %d warm-up;"
+                + " each task on one kernel thread; configurations interleaved, %d repetitions%n", 784 * 256 + 256 + 2570, batch, rounds, warmup, reps);
+        System.out.printf(Locale.ROOT, "%4s %4s %13s %13s %13s %7s   %-26s %-26s %s%n", "K", "rep", "Quiver alone", "1 worker", "2 workers", "2 vs 1",
+                "1-worker round ms:", "2-worker round ms:", "2 vs 1 on CPU time");
+        System.out.printf(Locale.ROOT, "%61s   %-26s %-26s %s%n", "", "compute wall (CPU) / rest", "compute wall (CPU) / rest", "(dedicated cores)");
+        for (int rep = 0; rep < reps; rep++) {
+            for (int k : localSteps) {
+                // Quiver alone, one thread, no Spark: the same number of steps of the global batch.
+                new LocalDataParallel<>(model, OptimizerConfig.adam(0.001), batch, 1, true).train(List.of(data), warmup);
+                long t = System.nanoTime();
+                new LocalDataParallel<>(model, OptimizerConfig.adam(0.001), batch, 1, true).train(List.of(data), rounds);
+                double alone = (double) rounds * batch / ((System.nanoTime() - t) / 1e9);
+                double[] rate = new double[3];
+                double[][] split = new double[3][3];
+                for (int workers = 1; workers <= 2; workers++) {
+                    try (JavaSparkContext sc = context("local[" + workers + "]")) {
+                        JavaRDD<LabeledVector> rdd = sc.parallelize(data, workers);
+                        List<Progress> seen = new ArrayList<>();
+                        SparkTrainer.builder(model).optimizer(OptimizerConfig.adam(0.001)).batchSize(batch).localSteps(k)
+                                .rounds(warmup + rounds).listener(seen::add).build().fit(rdd);
+                        List<Progress> m = seen.subList(warmup, seen.size());
+                        double roundMs = median(m, Progress::seconds);
+                        rate[workers] = (double) batch * k / (roundMs / 1e3);
+                        split[workers][0] = median(m, Progress::computeSeconds);
+                        split[workers][1] = median(m, Progress::computeCpuSeconds);
+                        split[workers][2] = roundMs - split[workers][0];
+                    }
+                }
+                // If each worker had a core: the round's compute is its CPU time; the rest as measured.
+                double projected = (split[1][1] + split[1][2]) / (split[2][1] + split[2][2]);
+                System.out.printf(Locale.ROOT, "%4d %4d %,13.0f %,13.0f %,13.0f %6.2fx   %-26s %-26s %.2fx%n", k, rep + 1, alone, rate[1], rate[2],
+                        rate[2] / rate[1], String.format(Locale.ROOT, "%.0f (%.0f) / %.0f", split[1][0], split[1][1], split[1][2]),
+                        String.format(Locale.ROOT, "%.0f (%.0f) / %.0f", split[2][0], split[2][1], split[2][2]), projected);
+            }
+        }
+    }
+}
