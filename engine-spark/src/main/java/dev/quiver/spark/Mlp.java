@@ -7,6 +7,7 @@ import dev.quiver.graph.Parameter;
 import dev.quiver.graph.Step;
 import dev.quiver.optim.Init;
 import dev.quiver.tensor.DType;
+import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.Tensor;
 
 import java.util.Arrays;
@@ -24,9 +25,9 @@ public record Mlp(int inputs, int hidden, int classes, long seed) implements Mod
     @Override
     public SequencedMap<String, Tensor> initialParameters() {
         SequencedMap<String, Tensor> p = new LinkedHashMap<>();
-        p.put("W", Init.xavierUniform(DType.F32, seed + 1, inputs, hidden));
+        p.put("W", Init.xavierUniform(DType.F32, Seed.of(seed + 1), inputs, hidden));
         p.put("b", Tensor.zeros(DType.F32, hidden));
-        p.put("V", Init.xavierUniform(DType.F32, seed + 2, hidden, classes));
+        p.put("V", Init.xavierUniform(DType.F32, Seed.of(seed + 2), hidden, classes));
         p.put("a", Tensor.zeros(DType.F32, classes));
         return p;
     }
