@@ -10,8 +10,11 @@
  * assignment O(n log n) in {@code Planner}); the {@link dev.quiver.graph.PlanCache} is bounded and
  * recycles evicted steps' arenas; small constants are data, not structure; a parameter read only
  * through lookups gets a row-sparse gradient ({@link dev.quiver.graph.RowSet}, written by
- * {@code SparseRowGradient} nodes); a shared weight's gradient is accumulated in place; two node
- * pools alternate between builds so a node kept across {@code reset()} is refused.
+ * {@code SparseRowGradient} nodes); a shared weight's gradient terms that are thin products (one
+ * vector per tree node or time step) are stacked into one GEMM, thick ones accumulated in place; a
+ * final gradient written straight into its parameter takes no arena space
+ * ({@code DeferredGradient}); two node pools alternate between builds so a node kept across
+ * {@code reset()} is refused.
  *
  * <p>Depends on {@code dev.quiver.tensor} (tensors and TensorMath out forms) and
  * {@code dev.quiver.kernel} (op enums), and on {@code dev.quiver.ops}, whose units it names in its
