@@ -47,9 +47,10 @@ public class GemmBench {
     /**
      * The last three are the 784-256-10 training step's other GEMMs at batch 64: dW1 = X^T dH
      * ("784x64x256t": a trailing t stores A column-major, read as a transposed view with aRow = 1),
-     * dH = dY W2^T ("64x10x256") and dW2 = H^T dY ("256x64x10t").
+     * dH = dY W2^T ("64x10x256") and dW2 = H^T dY ("256x64x10t"); "24x256x7596" is the rnnlm
+     * example's output layer for a 24-word sentence (a few rows against a wide B).
      */
-    @Param({"16", "64", "256", "1024", "2048", "64x784x256", "256x64x784", "64x256x10", "784x64x256t",
+    @Param({"16", "64", "256", "1024", "2048", "64x784x256", "256x64x784", "64x256x10", "784x64x256t", "24x256x7596",
             "64x10x256", "256x64x10t"})
     public String shape;
     @Param({"f32", "f64"})

@@ -54,6 +54,13 @@ public final class GemmF64 {
      */
     static final long SMALL_MACS = Long.getLong("quiver.gemm.smallMacs", 64 * 64 * 64);
     /**
+     * A with at most this many rows takes the small path whatever n (on one thread): a few rows
+     * against a wide B (the [sentence, hidden] x [hidden, vocabulary] output layer of a language
+     * model) reuse each B column block from L1 for all row tiles, where the packed path first
+     * copies all of B.
+     */
+    static final int THIN_M = Integer.getInteger("quiver.gemm.thinM", 48);
+    /**
      * Problems of at most this many multiply-adds per batch entry run as plain scalar loops. Vector
      * code is only fast once C2 has compiled it (interpreted or C1-compiled, every vector op
      * allocates); tiny products gain little from vectors, and scalar loops are fine in every tier.
@@ -177,7 +184,8 @@ public final class GemmF64 {
                     beta, c, cOff, cBatch, cCol, cRow);
             return;
         }
-        if (bCol == 1 && cCol == 1 && k <= KC && (long) m * n * k <= SMALL_MACS) {
+        if (bCol == 1 && cCol == 1 && k <= KC && ((long) m * n * k <= SMALL_MACS
+                || m <= THIN_M && (workers.threads() == 1 || (long) batch * m * n * k < PARALLEL_MIN_MACS))) {
             smallGemms(batch, m, n, k, alpha, a, aOff, aBatch, aRow, aCol, b, bOff, bBatch, bRow,
                     beta, c, cOff, cBatch, cRow, 1);
             return;

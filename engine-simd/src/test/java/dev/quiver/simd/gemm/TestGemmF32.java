@@ -128,6 +128,22 @@ class TestGemmF32 {
         }
     }
 
+    /** A few rows against a wide B (more than NC columns, past SMALL_MACS): the small path too, on one thread. */
+    @Test
+    void thinAWideBSmallPath() {
+        var rng = new Random(16);
+        int index = 0;
+        for (int m : new int[] {7, GemmF32.THIN_M}) {
+            for (int k : new int[] {65, GemmF32.KC}) {
+                int n = GemmF32.NC + 3;
+                assertTrue((long) m * n * k > GemmF32.SMALL_MACS);
+                index++;
+                run(ONE_THREAD, rng, 1, m, n, k, index % 2 == 0, false, false, 0, false, false,
+                        index % 3 == 0 ? 1 : (float) -0.5, index % 2 == 0 ? 0 : (float) 1.5, index % 2 == 0);
+            }
+        }
+    }
+
     /**
      * Row-major A (unit column stride), n up to DOT_MAX_N and not a multiple of the lanes, and k
      * of at least 16 vectors take the dot path (vectorised along k): every n from 1 to past the

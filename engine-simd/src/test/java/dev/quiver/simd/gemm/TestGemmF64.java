@@ -127,6 +127,22 @@ class TestGemmF64 {
         }
     }
 
+    /** A few rows against a wide B (more than NC columns, past SMALL_MACS): the small path too, on one thread. */
+    @Test
+    void thinAWideBSmallPath() {
+        var rng = new Random(16);
+        int index = 0;
+        for (int m : new int[] {7, GemmF64.THIN_M}) {
+            for (int k : new int[] {65, GemmF64.KC}) {
+                int n = GemmF64.NC + 3;
+                assertTrue((long) m * n * k > GemmF64.SMALL_MACS);
+                index++;
+                run(ONE_THREAD, rng, 1, m, n, k, index % 2 == 0, false, false, 0, false, false,
+                        index % 3 == 0 ? 1 : (double) -0.5, index % 2 == 0 ? 0 : (double) 1.5, index % 2 == 0);
+            }
+        }
+    }
+
     /**
      * Row-major A (unit column stride), n up to DOT_MAX_N and not a multiple of the lanes, and k
      * of at least 16 vectors take the dot path (vectorised along k): every n from 1 to past the
