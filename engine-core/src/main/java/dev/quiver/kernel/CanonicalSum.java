@@ -15,8 +15,10 @@ package dev.quiver.kernel;
  * (accumulator j*L + l is lane l of vector j), so the tree's first levels are vector adds and its
  * last log2(L) levels are lane adds; this class is the same arithmetic written out in scalars.
  *
- * <p>GENERATED code (one local per accumulator, so nothing is allocated and C2 keeps them in
- * registers); the structure above is the specification.
+ * <p>Written out by hand, one local per accumulator (so nothing is allocated and C2 keeps them in
+ * registers); no generator produces it. The structure above is the specification, and
+ * {@code ScalarKernelsTest} checks both methods bit for bit against a plain array-of-accumulators
+ * rendering of it, so an edit that breaks the order fails there.
  */
 public final class CanonicalSum {
     /** Logical accumulators of a float64 sum. */
