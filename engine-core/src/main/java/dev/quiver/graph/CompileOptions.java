@@ -17,11 +17,21 @@ import java.util.List;
  *                    output always do)
  * @param checkFinite after every instruction, fail naming the first node that produced NaN or Inf
  * @param math        the backend to run on; null means {@link TensorMath#get()}
+ * @param autobatch   run the independent sub-graphs of the graph (e.g. the summed losses of a
+ *                    minibatch of trees or sentences, each built by per-example code) as batched
+ *                    kernels: ops of one signature that are ready together run as one (see
+ *                    {@link #withAutobatch}); values and gradients are those of the graph as built
  */
-public record CompileOptions(boolean inference, List<Node> wrt, boolean inputGradients, List<Node> keep, boolean checkFinite, TensorMath math) {
+public record CompileOptions(boolean inference, List<Node> wrt, boolean inputGradients, List<Node> keep, boolean checkFinite, TensorMath math,
+                             boolean autobatch) {
     public CompileOptions {
         wrt = List.copyOf(wrt);
         keep = List.copyOf(keep);
+    }
+
+    /** Options without autobatching. */
+    public CompileOptions(boolean inference, List<Node> wrt, boolean inputGradients, List<Node> keep, boolean checkFinite, TensorMath math) {
+        this(inference, wrt, inputGradients, keep, checkFinite, math, false);
     }
 
     /** Forward and backward, gradients for every parameter the output depends on. */
@@ -36,14 +46,27 @@ public record CompileOptions(boolean inference, List<Node> wrt, boolean inputGra
         return new CompileOptions(true, List.of(), false, List.of(), false, null);
     }
 
-    public CompileOptions withWrt(Node... nodes) { return new CompileOptions(inference, List.of(nodes), inputGradients, keep, checkFinite, math); }
+    public CompileOptions withWrt(Node... nodes) { return new CompileOptions(inference, List.of(nodes), inputGradients, keep, checkFinite, math, autobatch); }
 
     /** Also computes gradients with respect to every input (when no explicit wrt list is given). */
-    public CompileOptions withInputGradients(boolean on) { return new CompileOptions(inference, wrt, on, keep, checkFinite, math); }
+    public CompileOptions withInputGradients(boolean on) { return new CompileOptions(inference, wrt, on, keep, checkFinite, math, autobatch); }
 
-    public CompileOptions withKeep(Node... nodes) { return new CompileOptions(inference, wrt, inputGradients, List.of(nodes), checkFinite, math); }
+    public CompileOptions withKeep(Node... nodes) { return withKeep(List.of(nodes)); }
 
-    public CompileOptions withCheckFinite(boolean check) { return new CompileOptions(inference, wrt, inputGradients, keep, check, math); }
+    public CompileOptions withKeep(List<Node> nodes) { return new CompileOptions(inference, wrt, inputGradients, nodes, checkFinite, math, autobatch); }
 
-    public CompileOptions withMath(TensorMath m) { return new CompileOptions(inference, wrt, inputGradients, keep, checkFinite, m); }
+    public CompileOptions withCheckFinite(boolean check) { return new CompileOptions(inference, wrt, inputGradients, keep, check, math, autobatch); }
+
+    public CompileOptions withMath(TensorMath m) { return new CompileOptions(inference, wrt, inputGradients, keep, checkFinite, m, autobatch); }
+
+    /**
+     * Autobatching on or off. On, the graph is rewritten before it is planned: nodes that are
+     * row-wise along axis 0 (elementwise ops, products with a shared weight, lookups in a shared
+     * table, column slices and concatenations, class-index cross-entropy) and share a signature
+     * (op, dtype, shapes beyond axis 0, the identity of shared inputs) run as one node over their
+     * rows stacked, chosen by DyNet's agenda heuristic. {@link Step#plan()} reports the forward
+     * kernels before and after. Read results through {@link Step#output()}, the kept nodes and the
+     * gradients.
+     */
+    public CompileOptions withAutobatch(boolean on) { return new CompileOptions(inference, wrt, inputGradients, keep, checkFinite, math, on); }
 }

@@ -1,6 +1,7 @@
 package dev.quiver.graph;
 
 import dev.quiver.ops.Products;
+import dev.quiver.ops.Rows;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Shapes;
 import dev.quiver.tensor.Tensor;
@@ -40,6 +41,12 @@ final class Compiler {
         if (options.inference() && !options.wrt().isEmpty()) {
             throw new IllegalArgumentException("compile: gradient targets given for an inference-only step");
         }
+        Autobatch.Result batched = null;
+        if (options.autobatch()) {
+            batched = g.autobatched(out, options.keep());
+            out = batched.out();
+            options = options.withKeep(batched.keep());
+        }
         Step cached = g.planCache().findUnchanged(g.unchangedStep(), g, out, options, math);
         if (cached == null) cached = g.planCache().findLast(g, out, options, math);
         if (cached != null) {
@@ -56,7 +63,7 @@ final class Compiler {
         }
         int mark = g.size();
         try {
-            Step step = build(g, out, options, math, mark);
+            Step step = build(g, out, options, math, mark, batched);
             g.planCache().put(hash, step);
             g.truncate(mark);
             g.compiled(step);
@@ -82,7 +89,7 @@ final class Compiler {
             if (!Graph.isData(node.constant())) h += 7L * System.identityHashCode(node.constant());
         }
         h = h * 31 + out.index();
-        h = h * 31 + (o.inference() ? 1 : 0) + (o.checkFinite() ? 2 : 0) + (o.inputGradients() ? 4 : 0);
+        h = h * 31 + (o.inference() ? 1 : 0) + (o.checkFinite() ? 2 : 0) + (o.inputGradients() ? 4 : 0) + (o.autobatch() ? 8 : 0);
         for (int i = 0; i < o.wrt().size(); i++) h = h * 31 + o.wrt().get(i).index();
         h = h * 37;
         for (int i = 0; i < o.keep().size(); i++) h = h * 31 + o.keep().get(i).index();
@@ -94,8 +101,9 @@ final class Compiler {
      * {@link Plan} and adds its own part; each is linear in the number of nodes (buffer assignment
      * O(n log n)).
      */
-    private static Step build(Graph g, Node out, CompileOptions options, TensorMath math, int mark) {
+    private static Step build(Graph g, Node out, CompileOptions options, TensorMath math, int mark, Autobatch.Result batched) {
         Plan p = new Plan(g, out, options, math, mark);
+        p.batched = batched;
         differentiate(p);
         schedule(p);
         liveness(p);
@@ -140,6 +148,7 @@ final class Compiler {
         Tensor[] buffers;
         final List<Object> arenas = new ArrayList<>(2);
         PlanReport report;
+        Autobatch.Result batched;
 
         Plan(Graph g, Node out, CompileOptions options, TensorMath math, int mark) {
             this.g = g;
@@ -196,12 +205,14 @@ final class Compiler {
         Node[] gradOf = new Node[mark];
         contributions[p.out.index()] = new ArrayList<>(List.of(seed));
         Stacks stacks = new Stacks(mark);
+        RowTerms rowTerms = new RowTerms(mark);
         for (int i = mark - 1; i >= 0; i--) {
             Node n = fwd.get(i);
-            if (!live[i] || !needs[i] || contributions[i] == null && !stacks.has(i)) continue;
+            if (!live[i] || !needs[i] || contributions[i] == null && !stacks.has(i) && !rowTerms.has(i)) continue;
             List<Node> terms = contributions[i];
             int before = g.size();
             Node grad = terms == null ? null : terms.size() == 1 ? terms.getFirst() : g.addN(terms.toArray(new Node[0]));
+            grad = rowTerms.sum(g, i, n, grad);
             grad = gradOf[i] = stacks.product(g, i, grad);
             origin(p, before, i);
             if (n.kind() != Node.Kind.OP) continue;
@@ -228,7 +239,7 @@ final class Compiler {
                     throw new IllegalStateException(n.op().name() + ": its VJP for input " + k + " (" + in.describe()
                             + ") has shape " + Shapes.str(vjps[k].shapeRef()) + " (a bug in the op)");
                 }
-                if (stacks.offer(in.index(), vjps[k])) continue;
+                if (stacks.offer(in.index(), vjps[k]) || rowTerms.offer(in.index(), vjps[k])) continue;
                 List<Node> sum = contributions[in.index()];
                 if (sum == null) {
                     contributions[in.index()] = sum = new ArrayList<>(2);
@@ -456,11 +467,23 @@ final class Compiler {
             gradSources[j] = wrtGrads.get(j) == null ? null : values[wrtGrads.get(j).index()];
             written[j] = wrtGrads.get(j) != null && directTarget[wrtGrads.get(j).index()] == j;
         }
+        Autobatch.Result b = p.batched;
+        if (b != null) {   // the nodes as built read the values of their rewritten counterparts
+            alias(values, p.kept, b.builtOut(), b.out());
+            for (int k = 0; k < b.keep().size(); k++) alias(values, p.kept, b.builtKeep().get(k), b.keep().get(k));
+        }
+        p.report = new PlanReport(p.report.plannedBytes(), p.report.naiveBytes(), p.report.lowerBoundBytes(), p.report.buffers(),
+                forward.size(), backward.size(), b == null ? -1 : b.kernelsBefore(), b == null ? 0 : b.gatheredElements());
         NodeInfo[] wrtInfos = new NodeInfo[wrt.size()];
         for (int j = 0; j < wrtInfos.length; j++) wrtInfos[j] = infos[wrt.get(j).index()];
         return new Step(g, infos[p.out.index()], infos, mark, values, p.kept, forward.toArray(new Step.Exec[0]),
                 backward.toArray(new Step.Exec[0]), direct.toArray(new Op.Instruction[0]), p.seed == null ? null : values[p.seed.index()],
                 wrtInfos, gradTensors, gradSources, deferredSources, written, sparseTarget, math, p.options, p.report, p.arenas.toArray());
+    }
+
+    private static void alias(Tensor[] values, boolean[] kept, Node built, Node rewritten) {
+        values[built.index()] = values[rewritten.index()];
+        kept[built.index()] = true;
     }
 
     /**
@@ -588,6 +611,68 @@ final class Compiler {
             Node right = gs.size() == 1 ? gs.getFirst() : g.concat(0, gs.toArray(new Node[0]));
             Node leftT = left.permute(1, 0);
             return rest == null ? leftT.matmul(right) : g.apply(Products.MATMUL_ADD, leftT, right, rest);
+        }
+    }
+
+    /**
+     * Gradient terms that are row slices scattered back into zeros (the VJP of {@code x[a:b]}, or
+     * of the rows an autobatched group handed to one member), kept aside and summed as one
+     * {@link Rows.Scatter}: one pass over the value's gradient instead of one full-size buffer per
+     * slice. A sequence read one step at a time ({@code xw[t:t+1]}, t = 1..L) thus costs O(L) in
+     * its backward pass, not O(L^2).
+     */
+    private static final class RowTerms {
+        private final List<Node>[] parts;
+        private final List<int[]>[] rows;
+
+        @SuppressWarnings("unchecked")
+        RowTerms(int nodes) {
+            parts = new List[nodes];
+            rows = new List[nodes];
+        }
+
+        boolean has(int node) { return parts[node] != null; }
+
+        /** Keeps {@code term} aside for {@code node}'s gradient if it only places rows into zeros. */
+        boolean offer(int node, Node term) {
+            if (term.kind() != Node.Kind.OP) return false;
+            int[] to = null;
+            if (term.op() instanceof Rows.Scatter s && s.rows().length == 1) {
+                to = s.rows()[0];
+            } else if (term.op() instanceof dev.quiver.ops.Shaping.Scatter s) {
+                to = rowRange(s.index(), s.shape());
+            }
+            if (to == null) return false;
+            if (parts[node] == null) {
+                parts[node] = new ArrayList<>(4);
+                rows[node] = new ArrayList<>(4);
+            }
+            parts[node].add(term.input(0));
+            rows[node].add(to);
+            return true;
+        }
+
+        /** {@code node}'s gradient: {@code rest} (the other terms' sum, or null) plus its row terms. */
+        Node sum(Graph g, int node, Node value, Node rest) {
+            if (parts[node] == null) return rest;
+            Node placed = g.apply(new Rows.Scatter(rows[node].toArray(new int[0][]), value.dim(0)),
+                    parts[node].toArray(new Node[0]));
+            return rest == null ? placed : g.add(rest, placed);
+        }
+
+        /** The rows {@code a..b-1} when {@code index} selects exactly {@code [a:b, :, ...]} of {@code shape}, else null. */
+        private static int[] rowRange(dev.quiver.tensor.Index[] index, int[] shape) {
+            if (index.length == 0 || shape.length == 0 || index.length > shape.length) return null;
+            for (int d = 1; d < index.length; d++) {
+                if (!(index[d] instanceof dev.quiver.tensor.Index.Range r) || r.start() != 0 || r.stop() < shape[d] || r.step() != 1) return null;
+            }
+            if (!(index[0] instanceof dev.quiver.tensor.Index.Range r) || r.step() != 1) return null;
+            int start = r.start() < 0 ? r.start() + shape[0] : r.start();
+            int stop = r.stop() < 0 ? r.stop() + shape[0] : Math.min(r.stop(), shape[0]);
+            if (start < 0 || start >= stop) return null;
+            int[] to = new int[stop - start];
+            for (int k = 0; k < to.length; k++) to[k] = start + k;
+            return to;
         }
     }
 

@@ -85,4 +85,13 @@ public final class Bound {
         if (i != null) return i;
         return accumulate ? m -> m.axpby(1, x, 1, y) : m -> m.copy(x, y);
     }
+
+    /** The instructions run in order, as one (a single one is returned as is). */
+    public static Instruction sequence(java.util.List<Instruction> parts) {
+        if (parts.size() == 1) return parts.getFirst();
+        Instruction[] program = parts.toArray(new Instruction[0]);
+        return m -> {
+            for (Instruction part : program) part.run(m);
+        };
+    }
 }

@@ -5,6 +5,7 @@ import dev.quiver.examples.dynamic.LstmLm;
 import dev.quiver.examples.dynamic.RnnLm;
 import dev.quiver.graph.CompileOptions;
 import dev.quiver.graph.Graph;
+import dev.quiver.graph.PlanCache;
 import dev.quiver.graph.Node;
 import dev.quiver.graph.Step;
 import dev.quiver.optim.Adam;
@@ -22,6 +23,11 @@ import java.util.concurrent.TimeUnit;
  * plan per sentence length, in a cache of 512 MiB, as the example does), feed,
  * forward, backward, update. ops/s = sentences/s; words/s = ops/s x the mean words per sentence
  * printed at setup. Same sentences as {@code PyTorchRnnLmBench} (-Ppytorch).
+ *
+ * <p>With {@code batch} > 1 a step trains a minibatch of that many sentences: their summed
+ * cross-entropies per word in one graph, compiled with autobatching ({@code autobatch=true}) or as
+ * built, in a plan cache of 4 entries (a real epoch never sees a minibatch's structure twice);
+ * ops/s times {@code batch} is sentences/s. Issue 13's target: >= 4x the unbatched figure at 32.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -34,6 +40,10 @@ public class RnnLmBench {
     public int sentences;
     @Param({"1"})
     public int threads;
+    @Param({"1"})
+    public int batch;
+    @Param({"true"})
+    public boolean autobatch;
 
     private List<int[]> inputs, targets;
     private LstmLm model;
@@ -50,18 +60,35 @@ public class RnnLmBench {
         TensorMath math = TensorMath.of(Backends.create(Backends.current().name(), threads));
         model = new LstmLm(data.vocab().size(), RnnLm.EMBED, RnnLm.HIDDEN, 1);
         adam = new Adam(model.parameters(), 0.001, 0.9, 0.999, 1e-8, math);
-        training = CompileOptions.training().withMath(math);
-        g = RnnLm.graph();
+        training = CompileOptions.training().withMath(math).withAutobatch(autobatch && batch > 1);
+        g = batch == 1 ? RnnLm.graph() : new Graph(new PlanCache(4, PlanCache.DEFAULT_MAX_BYTES));
     }
 
     @Benchmark
     public double trainStep() {
+        if (batch > 1) return trainBatch();
         int[] in = inputs.get(next), out = targets.get(next);
         next = (next + 1) % inputs.size();
         g.reset();
         Node loss = model.loss(g, in.length);
         Step step = g.compile(loss, training);
         model.feed(step, in, out);
+        double value = step.forward().output().item();
+        step.backward();
+        adam.step();
+        return value;
+    }
+
+    private double trainBatch() {
+        g.reset();
+        Node[] sums = new Node[batch];
+        int words = 0;
+        for (int j = 0; j < batch; j++) {
+            sums[j] = model.sentenceNll(g, inputs.get(next), targets.get(next));
+            words += inputs.get(next).length;
+            next = (next + 1) % inputs.size();
+        }
+        Step step = g.compile(g.addN(sums).mul(1.0 / words), training);
         double value = step.forward().output().item();
         step.backward();
         adam.step();

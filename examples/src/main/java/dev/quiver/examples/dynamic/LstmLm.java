@@ -4,6 +4,7 @@ import dev.quiver.graph.Graph;
 import dev.quiver.graph.Node;
 import dev.quiver.graph.Parameter;
 import dev.quiver.graph.Step;
+import dev.quiver.ops.CrossEntropy;
 import dev.quiver.optim.Init;
 import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.DType;
@@ -54,15 +55,26 @@ public final class LstmLm {
         return s;
     }
 
-    /** The word vectors of the L input words, [L, embed]: a lookup of the I32 input "x" [L] in E. */
-    private Node embed(Graph g, int length) {
-        return g.lookup(g.param(E), g.input("x", DType.I32, length));
-    }
-
     /** The mean cross-entropy per predicted word of a sentence of {@code length} steps (inputs "x", "y"). */
     public Node loss(Graph g, int length) {
-        int H = hidden;
-        Node xw = embed(g, length).matmul(g.param(Wx)).add(g.param(b));   // [L, 4H], input part of every step's gates
+        return loss(g, g.input("x", DType.I32, length), g.input("y", DType.I32, length), CrossEntropy.defaults());
+    }
+
+    /**
+     * The summed cross-entropy of one sentence's predicted words, its word and target ids small I32
+     * constants (data, not structure): the per-sentence code a minibatch graph sums, for autobatching.
+     */
+    public Node sentenceNll(Graph g, int[] inputs, int[] targets) {
+        int n = inputs.length;
+        return loss(g, g.constant(Tensor.ofInts(inputs, n)), g.constant(Tensor.ofInts(targets, n)), SUM);
+    }
+
+    private static final CrossEntropy SUM = CrossEntropy.defaults().withReduction(CrossEntropy.Reduction.SUM);
+
+    /** The sentence's loss for word ids {@code x} [L] and targets {@code y} [L]. */
+    private Node loss(Graph g, Node x, Node y, CrossEntropy reduction) {
+        int H = hidden, length = x.dim(0);
+        Node xw = g.lookup(g.param(E), x).matmul(g.param(Wx)).add(g.param(b));   // [L, 4H], input part of every step's gates
         Node wh = length > 1 ? g.param(Wh) : null;
         Node h = null, c = null;
         Node[] hs = new Node[length];
@@ -78,7 +90,7 @@ public final class LstmLm {
         }
         Node states = length == 1 ? hs[0] : g.concat(0, hs);
         Node logits = states.matmul(g.param(Wout)).add(g.param(bout));     // [L, vocab]
-        return g.softmaxCrossEntropy(logits, g.input("y", DType.I32, length));
+        return g.softmaxCrossEntropy(logits, y, reduction);
     }
 
     /** Feeds a sentence's inputs and targets (word ids, {@code inputs.length == targets.length == L}) into a step of {@link #loss}. */

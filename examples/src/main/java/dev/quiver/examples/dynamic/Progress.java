@@ -20,7 +20,12 @@ public final class Progress {
 
     /** Records one example with its loss (and the number of loss terms it averages over). */
     public void tick(String phase, double loss, long terms) {
-        done++;
+        tick(phase, loss, terms, 1);
+    }
+
+    /** Records a minibatch of {@code examples} with their summed loss over {@code terms} loss terms. */
+    public void tick(String phase, double loss, long terms, int examples) {
+        done += examples;
         lossSum += loss;
         lossCount += terms;
         long now = System.nanoTime();

@@ -34,7 +34,7 @@ public final class RnnLm {
      */
     public static final long PLAN_BYTES = 512L << 20;
 
-    private static RunOptions defaults() { return new RunOptions(2, 0.001, "adam"); }
+    private static RunOptions defaults() { return new RunOptions(2, 0.002, "adam", 16); }
 
     public static void main(String[] args) {
         RunOptions o;
@@ -101,6 +101,7 @@ public final class RnnLm {
         Optimizer optimizer = o.optimizer(model.parameters(), math);
         Graph g = graph();
         CompileOptions training = CompileOptions.training().withMath(math);
+        CompileOptions batched = training.withAutobatch(o.autobatch);
         Rng rng = new Rng(o.seed);
         int[] order = new int[train.size()];
         for (int i = 0; i < order.length; i++) order[i] = i;
@@ -114,20 +115,33 @@ public final class RnnLm {
             long start = System.nanoTime();
             double nll = 0;
             long epochWords = 0;
-            for (int k : order) {
-                int[] in = inputs.get(k), out = targets.get(k);
+            for (int first = 0; first < order.length; first += o.batch) {
+                int n = Math.min(o.batch, order.length - first);
                 g.reset();
-                Node loss = model.loss(g, in.length);
-                Step step = g.compile(loss, training);
-                model.feed(step, in, out);
+                Step step;
+                int batchWords = 0;
+                if (n == 1) {   // one sentence: its plan is cached per length, ids fed as inputs
+                    int[] in = inputs.get(order[first]);
+                    batchWords = in.length;
+                    step = g.compile(model.loss(g, in.length), training);
+                    model.feed(step, in, targets.get(order[first]));
+                } else {        // a minibatch: the sentences' summed losses, per word, autobatched
+                    Node[] sums = new Node[n];
+                    for (int j = 0; j < n; j++) {
+                        int k = order[first + j];
+                        sums[j] = model.sentenceNll(g, inputs.get(k), targets.get(k));
+                        batchWords += inputs.get(k).length;
+                    }
+                    step = g.compile(g.addN(sums).mul(1.0 / batchWords), batched);
+                }
                 double value = step.forward().output().item();
                 step.backward();
                 optimizer.step();
-                nll += value * in.length;
-                epochWords += in.length;
-                sentences++;
-                progress.tick("epoch " + epoch, value * in.length, in.length);
-                if (plot != null) plot.lossWindow((System.nanoTime() - plotStart) / 1e9, value * in.length, in.length, order.length / 25);
+                nll += value * batchWords;
+                epochWords += batchWords;
+                sentences += n;
+                progress.tick("epoch " + epoch, value * batchWords, batchWords, n);
+                if (plot != null) plot.lossWindow((System.nanoTime() - plotStart) / 1e9, value * batchWords, batchWords, order.length / 25);
             }
             long evalStart = System.nanoTime();
             trainNanos += evalStart - start;

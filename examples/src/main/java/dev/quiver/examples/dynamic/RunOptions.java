@@ -29,11 +29,22 @@ public final class RunOptions {
     public boolean help;
     /** --plot FILE: the training loss (and dev accuracy) against time, PNG or SVG. */
     public Path plot;
+    /** --batch N: examples per optimiser step, their losses summed in one graph. */
+    public int batch;
+    /** --train FILE / --dev FILE: a tagged corpus of the user's ("word TAB tag" lines, a blank line between sentences); tagger only. */
+    public Path trainFile, devFile;
+    /** --autobatch on|off: run a minibatch's graph with autobatching (on) or as built (off). */
+    public boolean autobatch = true;
 
     RunOptions(int epochs, double lr, String optimizer) {
+        this(epochs, lr, optimizer, 1);
+    }
+
+    RunOptions(int epochs, double lr, String optimizer, int batch) {
         this.epochs = epochs;
         this.lr = lr;
         this.optimizer = optimizer;
+        this.batch = batch;
     }
 
     public static String usage(String command, String what, RunOptions defaults) {
@@ -48,12 +59,15 @@ public final class RunOptions {
                   --threads N           kernel threads (default: available processors, at most 8)
                   --optimizer adam|sgd  (default %s)
                   --lr X                learning rate (default %s)
+                  --batch N             examples per optimiser step, their losses summed in one graph (default %d)
+                  --autobatch on|off    run each minibatch's graph autobatched: the examples' like operations
+                                        as one batched kernel (default on; off runs the graph as built)
                   --seed N              seed for initialisation and shuffling (default 1)
                   --progress SECONDS    seconds between progress lines (default 10)
                   --plot FILE           draw the training loss (and accuracy) against time (PNG, or SVG for FILE.svg)
                   --help                this text
                 Ends with one line 'result: key=value ...'.
-                """, command, what, defaults.epochs, defaults.optimizer, defaults.lr);
+                """, command, what, defaults.epochs, defaults.optimizer, defaults.lr, defaults.batch);
     }
 
     public static RunOptions parse(RunOptions o, String... args) throws UsageException {
@@ -94,6 +108,10 @@ public final class RunOptions {
                     }
                 }
                 case "--progress" -> o.progressSeconds = positiveReal(arg, value);
+                case "--batch" -> o.batch = positive(arg, value);
+                case "--train" -> o.trainFile = readable(arg, value);
+                case "--dev" -> o.devFile = readable(arg, value);
+                case "--autobatch" -> o.autobatch = oneOf(arg, value, "on", "off").equals("on");
                 case "--plot" -> o.plot = Path.of(value);
                 default -> throw new UsageException("unknown option " + arg + " (see --help)");
             }
@@ -129,6 +147,12 @@ public final class RunOptions {
             case "sgd" -> new Sgd(parameters, lr, 0, 0, math);
             default -> throw new IllegalArgumentException("unknown optimizer " + optimizer);
         };
+    }
+
+    private static Path readable(String option, String value) throws UsageException {
+        Path p = Path.of(value);
+        if (!Files.isReadable(p)) throw new UsageException(option + ": cannot read '" + value + "'");
+        return p;
     }
 
     private static String oneOf(String option, String value, String... allowed) throws UsageException {

@@ -27,7 +27,7 @@ import java.util.Locale;
 public final class TreeNN {
     public static final int EMBED = 128, HIDDEN = 128;
 
-    private static RunOptions defaults() { return new RunOptions(3, 0.001, "adam"); }
+    private static RunOptions defaults() { return new RunOptions(3, 0.002, "adam", 16); }
 
     public static void main(String[] args) {
         RunOptions o;
@@ -79,7 +79,7 @@ public final class TreeNN {
 
         Optimizer optimizer = o.optimizer(model.parameters(), math);
         Graph g = new Graph();
-        CompileOptions training = CompileOptions.training().withMath(math);
+        CompileOptions training = CompileOptions.training().withMath(math).withAutobatch(o.autobatch && o.batch > 1);
         Rng rng = new Rng(o.seed);
         int[] order = new int[train.size()];
         for (int i = 0; i < order.length; i++) order[i] = i;
@@ -93,28 +93,35 @@ public final class TreeNN {
             long start = System.nanoTime();
             double lossSum = 0;
             long lossTerms = 0;
-            for (int k : order) {
-                Sst.Tree t = train.get(k);
+            for (int first = 0; first < order.length; first += o.batch) {
+                int n = Math.min(o.batch, order.length - first);
                 g.reset();
-                Node loss = model.loss(g, t);
+                Node[] losses = new Node[n];
+                int nodes = 0;
+                for (int j = 0; j < n; j++) {
+                    Sst.Tree t = train.get(order[first + j]);
+                    losses[j] = model.loss(g, t);
+                    nodes += t.size();
+                }
+                Node loss = n == 1 ? losses[0] : g.addN(losses);
                 graphNodes += g.nodes().size();
                 Step step = g.compile(loss, training);
                 double value = step.forward().output().item();
                 step.backward();
                 optimizer.step();
                 lossSum += value;
-                lossTerms += t.size();
-                treeNodes += t.size();
-                sentences++;
-                progress.tick("epoch " + epoch, value, t.size());
-                if (plot != null) plot.lossWindow((System.nanoTime() - plotStart) / 1e9, value, t.size(), order.length / 25);
+                lossTerms += nodes;
+                treeNodes += nodes;
+                sentences += n;
+                progress.tick("epoch " + epoch, value, nodes, n);
+                if (plot != null) plot.lossWindow((System.nanoTime() - plotStart) / 1e9, value, nodes, order.length / 25);
             }
             trainNanos += System.nanoTime() - start;
             double epochLoss = lossSum / Math.max(1, lossTerms);
             if (epoch == 1) firstLoss = epochLoss;
             lastLoss = epochLoss;
             long evalStart = System.nanoTime();
-            devAcc = accuracy(model, dev, math);
+            devAcc = accuracy(model, dev, math, o.batch);
             if (plot != null) plot.accuracy("dev root accuracy", (System.nanoTime() - plotStart) / 1e9, devAcc);
             System.out.printf(Locale.ROOT, "epoch %d  loss/node %.4f  dev root acc %.2f%%  %.1f sent/s  (train %.1f s, dev %.1f s)%n",
                     epoch, epochLoss, 100 * devAcc, train.size() / ((evalStart - start) / 1e9),
@@ -134,17 +141,24 @@ public final class TreeNN {
         return result;
     }
 
-    /** Root-label accuracy, one inference compile per tree. */
-    public static double accuracy(TreeLstm model, List<Sst.Tree> trees, TensorMath math) {
+    /** Root-label accuracy, the roots' logits of {@code batch} trees per autobatched inference compile. */
+    public static double accuracy(TreeLstm model, List<Sst.Tree> trees, TensorMath math, int batch) {
         Graph g = new Graph();
-        CompileOptions inference = CompileOptions.inferenceOnly().withMath(math);
+        CompileOptions inference = CompileOptions.inferenceOnly().withMath(math).withAutobatch(batch > 1);
         int correct = 0;
-        for (Sst.Tree t : trees) {
+        for (int first = 0; first < trees.size(); first += batch) {
+            int n = Math.min(batch, trees.size() - first);
             g.reset();
-            Tensor logits = g.compile(model.rootLogits(g, t), inference).forward().output();
-            int best = 0;
-            for (int c = 1; c < TreeLstm.CLASSES; c++) if (logits.getFlat(c) > logits.getFlat(best)) best = c;
-            if (best == t.rootLabel()) correct++;
+            Node[] roots = new Node[n];
+            for (int j = 0; j < n; j++) roots[j] = model.rootLogits(g, trees.get(first + j));
+            Tensor logits = g.compile(n == 1 ? roots[0] : g.concat(0, roots), inference).forward().output();   // [n, classes]
+            for (int j = 0; j < n; j++) {
+                int best = 0;
+                for (int c = 1; c < TreeLstm.CLASSES; c++) {
+                    if (logits.getFlat(j * TreeLstm.CLASSES + c) > logits.getFlat(j * TreeLstm.CLASSES + best)) best = c;
+                }
+                if (best == trees.get(first + j).rootLabel()) correct++;
+            }
         }
         return trees.isEmpty() ? Double.NaN : (double) correct / trees.size();
     }

@@ -1,0 +1,171 @@
+package dev.quiver.tests.dynamic;
+
+import dev.quiver.backend.Backends;
+import dev.quiver.check.kit.Coverage;
+import dev.quiver.check.kit.Gen;
+import dev.quiver.check.kit.Gens;
+import dev.quiver.check.kit.Property;
+import dev.quiver.graph.CompileOptions;
+import dev.quiver.graph.Graph;
+import dev.quiver.graph.Node;
+import dev.quiver.graph.Parameter;
+import dev.quiver.graph.Step;
+import dev.quiver.ops.CrossEntropy;
+import dev.quiver.tensor.Seed;
+import dev.quiver.tensor.Tensor;
+import dev.quiver.tensor.TensorMath;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+
+import static dev.quiver.tensor.DType.F64;
+import static dev.quiver.tensor.Index.all;
+import static dev.quiver.tensor.Index.range;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Autobatching is exact in structure: a forest of random trees (TreeLSTM-like cells with gate
+ * slices, lookups, a stacked per-node loss) and random sequences (a recurrence reading one row of a
+ * sentence-wide product per step, per-step and per-sentence class losses), summed into one loss,
+ * gives the same loss and parameter gradients batched and unbatched, on every backend, and runs
+ * fewer kernels batched.
+ */
+class AutobatchProperties {
+    /** One example of a forest: a tree with {@code size} leaves or a sequence of {@code size} words. */
+    record Example(boolean tree, int size, int seed) {}
+
+    static final Gen<Example> EXAMPLES = Gens.booleans(0.5).flatMap(tree ->
+            Gens.ints(1, 6).flatMap(size -> Gens.ints(0, 1000).map(seed -> new Example(tree, size, seed))));
+
+    static final int VOCAB = 12, H = 3, CLASSES = 3;
+
+    static final class Model {
+        final Parameter E = new Parameter("E", Tensor.randn(F64, Seed.of(201), VOCAB, H));
+        final Parameter Wleaf = new Parameter("Wleaf", Tensor.randn(F64, Seed.of(202), H, 2 * H));
+        final Parameter W = new Parameter("W", Tensor.randn(F64, Seed.of(203), 2 * H, 3 * H));
+        final Parameter b = new Parameter("b", Tensor.randn(F64, Seed.of(204), 1, 3 * H));
+        final Parameter Wx = new Parameter("Wx", Tensor.randn(F64, Seed.of(205), H, 2 * H));
+        final Parameter Wh = new Parameter("Wh", Tensor.randn(F64, Seed.of(206), H, 2 * H));
+        final Parameter U = new Parameter("U", Tensor.randn(F64, Seed.of(207), H, CLASSES));
+        List<Parameter> all() { return List.of(E, Wleaf, W, b, Wx, Wh, U); }
+    }
+
+    static Node ids(Graph g, SplittableRandom r, int n, int bound) {
+        int[] v = new int[n];
+        for (int i = 0; i < n; i++) v[i] = r.nextInt(bound);
+        return g.constant(Tensor.ofInts(v, n));
+    }
+
+    /** A tree's hidden state [1, H]; every node's state is added to {@code states}. */
+    static Node tree(Graph g, Model m, int leaves, SplittableRandom r, List<Node> states) {
+        Node h;
+        if (leaves == 1) {
+            Node z = g.lookup(g.param(m.E), ids(g, r, 1, VOCAB)).matmul(g.param(m.Wleaf));     // [1, 2H]
+            h = z.slice(all(), range(0, H)).sigmoid().mul(z.slice(all(), range(H, 2 * H)).tanh());
+        } else {
+            int left = 1 + r.nextInt(leaves - 1);
+            Node l = tree(g, m, left, r, states), rr = tree(g, m, leaves - left, r, states);
+            Node z = g.concat(1, l, rr).matmul(g.param(m.W)).add(g.param(m.b));               // [1, 3H]
+            Node gate = z.slice(all(), range(0, 2 * H)).sigmoid();
+            h = g.addN(gate.slice(all(), range(0, H)).mul(l), gate.slice(all(), range(H, 2 * H)).mul(rr),
+                    z.slice(all(), range(2 * H, 3 * H)).tanh());
+        }
+        states.add(h);
+        return h;
+    }
+
+    static Node loss(Graph g, Model m, Example e) {
+        SplittableRandom r = new SplittableRandom(e.seed());
+        if (e.tree()) {
+            List<Node> states = new ArrayList<>();
+            tree(g, m, e.size(), r, states);
+            Node all = states.size() == 1 ? states.getFirst() : g.concat(0, states.toArray(new Node[0]));
+            return g.softmaxCrossEntropy(all.matmul(g.param(m.U)), ids(g, r, states.size(), CLASSES),
+                    CrossEntropy.defaults().withReduction(CrossEntropy.Reduction.SUM));
+        }
+        int n = e.size();
+        Node xw = g.lookup(g.param(m.E), ids(g, r, n, VOCAB)).matmul(g.param(m.Wx));            // [n, 2H]
+        Node h = null;
+        List<Node> losses = new ArrayList<>();
+        Node[] hs = new Node[n];
+        for (int t = 0; t < n; t++) {
+            Node z = xw.slice(range(t, t + 1), all());
+            if (h != null) z = z.add(h.matmul(g.param(m.Wh)));
+            h = z.slice(all(), range(0, H)).tanh().mul(z.slice(all(), range(H, 2 * H)).sigmoid());
+            hs[t] = h;
+            losses.add(g.pickNegLogSoftmax(h.matmul(g.param(m.U)), ids(g, r, 1, CLASSES)));      // [1]
+        }
+        Node states = n == 1 ? hs[0] : g.concat(0, hs);
+        losses.add(g.sum(g.softmaxCrossEntropy(states.matmul(g.param(m.U)), ids(g, r, n, CLASSES))).reshape(1));
+        return g.sum(g.addN(losses.toArray(new Node[0])));
+    }
+
+    /** The forest's summed loss, compiled with or without autobatching; returns the loss, gradients and the plan. */
+    static List<Tensor> run(Model m, List<Example> forest, TensorMath math, boolean batched, int[] kernels) {
+        Graph g = new Graph();
+        List<Node> losses = new ArrayList<>();
+        for (Example e : forest) losses.add(loss(g, m, e));
+        Node total = losses.size() == 1 ? losses.getFirst() : g.addN(losses.toArray(new Node[0]));
+        Step s = g.compile(total, CompileOptions.training().withMath(math).withAutobatch(batched));
+        s.forward().backward();
+        if (kernels != null) {
+            kernels[0] = s.plan().forwardKernels();
+            kernels[1] = s.plan().unbatchedKernels();
+        }
+        List<Tensor> out = new ArrayList<>();
+        out.add(s.output().copy());
+        for (Parameter p : m.all()) out.add(s.parameters().contains(p) ? p.grad().copy() : null);
+        return out;
+    }
+
+    static void assertClose(List<Tensor> expected, List<Tensor> got) {
+        for (int k = 0; k < expected.size(); k++) {
+            Tensor a = expected.get(k), b = got.get(k);
+            String what = (k == 0 ? "loss" : "gradient of parameter " + (k - 1)) + " differs batched";
+            assertTrue(a == null ? b == null : b != null, what + " (one is missing)");
+            if (a == null) continue;
+            assertEquals(a.size(), b.size(), what);
+            double scale = 1e-300;
+            for (int i = 0; i < a.size(); i++) scale = Math.max(scale, Math.abs(a.getFlat(i)));
+            for (int i = 0; i < a.size(); i++) {
+                assertTrue(Math.abs(a.getFlat(i) - b.getFlat(i)) <= 1e-12 * scale, what + " at " + i + ": " + a.getFlat(i) + " vs " + b.getFlat(i));
+            }
+        }
+    }
+
+    @TestFactory
+    Stream<DynamicTest> batchedEqualsUnbatched() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (String name : Backends.available()) {
+            TensorMath math = TensorMath.of(Backends.create(name, 1));
+            tests.add(Property.forAll(Gens.lists(EXAMPLES, 1, 8)).tries(60).test("autobatched forests on " + name, forest -> {
+                Model m = new Model();
+                Coverage.note("forest", forest.size() == 1 ? "one example" : "several");
+                List<Tensor> plain = run(m, forest, math, false, null);
+                int[] kernels = new int[2];
+                List<Tensor> batched = run(m, forest, math, true, kernels);
+                assertClose(plain, batched);
+                Coverage.note("kernels", kernels[0] < kernels[1] ? "fewer batched" : "not fewer");
+            }));
+        }
+        return tests.stream();
+    }
+
+    /** Twelve trees of one shape: every cell of a level runs as one kernel, so the batched forward has far fewer kernels. */
+    @Test
+    void sameShapedTreesCollapseIntoLevels() {
+        Model m = new Model();
+        List<Example> forest = new ArrayList<>();
+        for (int i = 0; i < 12; i++) forest.add(new Example(true, 4, 7));
+        int[] kernels = new int[2];
+        List<Tensor> batched = run(m, forest, TensorMath.get(), true, kernels);
+        assertClose(run(m, forest, TensorMath.get(), false, null), batched);
+        assertTrue(kernels[0] * 6 < kernels[1], "batched " + kernels[0] + " kernels, as built " + kernels[1]);
+    }
+}
