@@ -50,7 +50,7 @@ final class Autobatch {
     private Autobatch() {}
 
     /** The rewritten output and kept nodes, and kernel counts for the plan report. */
-    record Result(Node builtOut, List<Node> builtKeep, Node out, List<Node> keep, int kernelsBefore, int kernelsAfter, int gathers,
+    record Result(int builtSize, Node builtOut, List<Node> builtKeep, Node out, List<Node> keep, int kernelsBefore, int kernelsAfter, int gathers,
                   long gatheredElements) {}
 
     /** How a batchable node's inputs take part: per input, whether its rows are stacked (else it is shared). */
@@ -75,7 +75,9 @@ final class Autobatch {
         final Node[] nodes;
         final Node out;
         final List<Node> keep;
-        final boolean[] live;
+        final boolean[] live, isOp;
+        /** Node i's inputs are {@code in[inStart[i] .. inStart[i + 1])}. */
+        final int[] inStart, in;
         final Rule[] rule;
         final int[] signature;
         /** Where each original node's value lies: rows [offset, offset + rows) of {@code source}, or its own new node. */
@@ -91,13 +93,27 @@ final class Autobatch {
             this.nodes = g.nodes().toArray(new Node[0]);
             this.out = out;
             this.keep = keep;
+            // every edge read once, into flat arrays the passes below walk (the nodes are scattered in the heap)
+            this.isOp = new boolean[n0];
+            this.inStart = new int[n0 + 1];
+            int edges = 0;
+            for (int i = 0; i < n0; i++) {
+                Node n = nodes[i];
+                isOp[i] = n.kind() == Node.Kind.OP;
+                edges += n.arity();
+                inStart[i + 1] = edges;
+            }
+            this.in = new int[edges];
+            for (int i = 0, e = 0; i < n0; i++) {
+                Node n = nodes[i];
+                for (int k = 0, a = n.arity(); k < a; k++) in[e++] = n.input(k).index();
+            }
             this.live = new boolean[n0];
             live[out.index()] = true;
             for (Node k : keep) live[k.index()] = true;
             for (int i = n0 - 1; i >= 0; i--) {
                 if (!live[i]) continue;
-                Node n = nodes[i];
-                for (int k = 0; k < n.arity(); k++) live[n.input(k).index()] = true;
+                for (int e = inStart[i]; e < inStart[i + 1]; e++) live[in[e]] = true;
             }
             this.rule = new Rule[n0];
             this.signature = new int[n0];
@@ -108,56 +124,50 @@ final class Autobatch {
 
         Result run() {
             int kernelsBefore = 0;
-            for (int i = 0; i < n0; i++) if (live[i] && nodes[i].kind() == Node.Kind.OP && !nodes[i].isView()) kernelsBefore++;
-            // signatures and their mean depth
+            // signatures and their mean depth; the number of op inputs each op waits for; consumer counts
             Map<Key, Integer> ids = new HashMap<>();
             int[] depth = new int[n0];
-            List<long[]> depthSums = new ArrayList<>();   // per signature: {sum of depths, count}
+            long[] depthSum = new long[16];
+            int[] members = new int[16];
+            int signatures = 0;
+            int[] pending = new int[n0], count = new int[n0 + 1];
             Arrays.fill(signature, -1);
             for (int i = 0; i < n0; i++) {
+                if (!live[i] || !isOp[i]) continue;
                 Node n = nodes[i];
-                if (!live[i] || n.kind() != Node.Kind.OP) continue;
+                if (!n.isView()) kernelsBefore++;
                 int d = 0;
-                for (int k = 0; k < n.arity(); k++) d = Math.max(d, depth[n.input(k).index()]);
-                depth[i] = d + 1;
-                Rule r = rule[i] = rule(n);
-                if (r == null) continue;
-                Key key = key(n, r);
-                Integer id = ids.get(key);
-                if (id == null) {
-                    ids.put(key, id = depthSums.size());
-                    depthSums.add(new long[2]);
-                }
-                signature[i] = id;
-                depthSums.get(id)[0] += depth[i];
-                depthSums.get(id)[1]++;
-            }
-            int signatures = depthSums.size();
-            double[] meanDepth = new double[signatures];
-            for (int s = 0; s < signatures; s++) meanDepth[s] = (double) depthSums.get(s)[0] / depthSums.get(s)[1];
-
-            // consumers (CSR) and the number of inputs each op waits for
-            int[] pending = new int[n0], count = new int[n0 + 1];
-            for (int i = 0; i < n0; i++) {
-                Node n = nodes[i];
-                if (!live[i] || n.kind() != Node.Kind.OP) continue;
-                for (int k = 0; k < n.arity(); k++) {
-                    int j = n.input(k).index();
-                    if (nodes[j].kind() == Node.Kind.OP) {
+                for (int e = inStart[i]; e < inStart[i + 1]; e++) {
+                    int j = in[e];
+                    d = Math.max(d, depth[j]);
+                    if (isOp[j]) {
                         pending[i]++;
                         count[j + 1]++;
                     }
                 }
+                depth[i] = d + 1;
+                Rule r = rule[i] = rule(n);
+                if (r == null) continue;
+                Key key = key(n, r);
+                Integer id = ids.putIfAbsent(key, signatures);
+                if (id == null) {
+                    id = signatures++;
+                    if (id == depthSum.length) {
+                        depthSum = Arrays.copyOf(depthSum, 2 * id);
+                        members = Arrays.copyOf(members, 2 * id);
+                    }
+                }
+                signature[i] = id;
+                depthSum[id] += depth[i];
+                members[id]++;
             }
+            double[] meanDepth = new double[signatures];
+            for (int s = 0; s < signatures; s++) meanDepth[s] = (double) depthSum[s] / members[s];
             for (int i = 0; i < n0; i++) count[i + 1] += count[i];
             int[] consumers = new int[count[n0]], fill = Arrays.copyOf(count, n0);
             for (int i = 0; i < n0; i++) {
-                Node n = nodes[i];
-                if (!live[i] || n.kind() != Node.Kind.OP) continue;
-                for (int k = 0; k < n.arity(); k++) {
-                    int j = n.input(k).index();
-                    if (nodes[j].kind() == Node.Kind.OP) consumers[fill[j]++] = i;
-                }
+                if (!live[i] || !isOp[i]) continue;
+                for (int e = inStart[i]; e < inStart[i + 1]; e++) if (isOp[in[e]]) consumers[fill[in[e]]++] = i;
             }
 
             // the agenda
@@ -165,7 +175,7 @@ final class Autobatch {
             for (int s = 0; s < signatures; s++) ready[s] = new IntList();
             IntList now = new IntList();   // unbatchable nodes that are ready
             for (int i = 0; i < n0; i++) {
-                if (live[i] && nodes[i].kind() == Node.Kind.OP && pending[i] == 0) {
+                if (live[i] && isOp[i] && pending[i] == 0) {
                     if (signature[i] < 0) now.add(i); else ready[signature[i]].add(i);
                 }
             }
@@ -182,10 +192,10 @@ final class Autobatch {
                         if (ready[s].size > 0 && (best < 0 || meanDepth[s] < meanDepth[best])) best = s;
                     }
                     if (best < 0) break;
-                    int[] members = ready[best].toArray();
+                    int[] group = ready[best].toArray();
                     ready[best].clear();
-                    if (members.length == 1) single(members[0]); else group(members);
-                    for (int m : members) done.add(m);
+                    if (group.length == 1) single(group[0]); else group(group);
+                    for (int m : group) done.add(m);
                 }
                 for (int d = 0; d < done.size; d++) {
                     int j = done.items[d];
@@ -205,7 +215,7 @@ final class Autobatch {
                 Node n = g.nodes().get(i);
                 if (n.kind() == Node.Kind.OP && !n.isView()) kernelsAfter++;
             }
-            return new Result(out, keep, newOut, newKeep, kernelsBefore, kernelsAfter, gathers, gatheredElements);
+            return new Result(n0, out, keep, newOut, newKeep, kernelsBefore, kernelsAfter, gathers, gatheredElements);
         }
 
         // ------------------------------------------------------------------ rules
@@ -384,6 +394,11 @@ final class Autobatch {
                         : value[j] != null ? (long) value[j].index() << 31 : (long) j << 31;
                 order[m] = where;
             }
+            boolean inOrder = true;   // the common case: members in build order already lie in order
+            for (int m = 1; m < members.length && inOrder; m++) {
+                inOrder = order[m - 1] < order[m] || order[m - 1] == order[m] && members[m - 1] < members[m];
+            }
+            if (inOrder) return;
             Integer[] idx = new Integer[members.length];
             for (int m = 0; m < idx.length; m++) idx[m] = m;
             Arrays.sort(idx, (a, b) -> order[a] != order[b] ? Long.compare(order[a], order[b]) : Integer.compare(members[a], members[b]));

@@ -54,7 +54,8 @@ final class Compiler {
             g.compiled(cached);
             return cached;
         }
-        long hash = structureHash(g, out, options, math);
+        // An autobatched graph's plan never matches another graph (its replaced nodes match none): no full hash.
+        long hash = batched != null ? 31L * g.size() + out.index() : structureHash(g, out, options, math);
         cached = g.planCache().find(hash, g, out, options, math);
         if (cached != null) {
             cached.rebind(g);
@@ -423,7 +424,11 @@ final class Compiler {
         List<Step.Exec> forward = new ArrayList<>(mark), backward = new ArrayList<>(total - mark);
         List<Op.Instruction> direct = new ArrayList<>(total - mark);
         NodeInfo[] infos = new NodeInfo[mark];
-        for (int i = 0; i < mark; i++) infos[i] = NodeInfo.of(all.get(i));
+        int rewritten = p.batched == null ? 0 : p.batched.builtSize();   // the graph as built: replaced by its batched nodes
+        for (int i = 0; i < mark; i++) {
+            Node n = all.get(i);
+            infos[i] = i < rewritten && n.kind() == Node.Kind.OP && !scheduled[i] ? NodeInfo.REWRITTEN : NodeInfo.of(n);
+        }
         boolean describeBackward = p.options.checkFinite();
         for (int i = 0; i < total; i++) {
             if (!scheduled[i]) continue;

@@ -3,7 +3,6 @@ package dev.quiver.ops;
 import dev.quiver.graph.Node;
 import dev.quiver.graph.Op;
 import dev.quiver.tensor.DType;
-import dev.quiver.tensor.Index;
 import dev.quiver.tensor.Shapes;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
@@ -60,11 +59,11 @@ public final class Rows {
                 int end = r + 1;
                 while (end < row.length && (row[r] < 0 ? row[end] < 0
                         : source[end] == source[r] && row[end] == row[r] + (end - r))) end++;
-                Tensor dst = out.slice(Index.range(r, end));
+                Tensor dst = out.rows(r, end);
                 if (row[r] < 0) {
                     parts.add(m -> m.fill(dst, 0));
                 } else {
-                    Tensor src = in[source[r]].slice(Index.range(row[r], row[r] + end - r));
+                    Tensor src = in[source[r]].rows(row[r], row[r] + end - r);
                     parts.add(m -> m.copy(src, dst));
                 }
                 r = end;
@@ -121,7 +120,7 @@ public final class Rows {
                         continue;
                     }
                     while (end < to.length && to[end] == to[r] + (end - r)) end++;
-                    parts.add(Bound.copy(math, in[j].slice(Index.range(r, end)), out.slice(Index.range(to[r], to[r] + end - r)), true));
+                    parts.add(Bound.copy(math, in[j].rows(r, end), out.rows(to[r], to[r] + end - r), true));
                     r = end;
                 }
             }

@@ -71,6 +71,16 @@ public final class Tensor {
         }
     }
 
+    /** Rows {@code from .. to-1} along axis 0, a view: {@code slice(range(from, to))} without parsing an index. */
+    public Tensor rows(int from, int to) {
+        if (shape.length == 0 || from < 0 || to > shape[0] || from > to) {
+            throw new IndexOutOfBoundsException("rows " + from + ".." + to + " of a tensor of shape " + Shapes.str(shape));
+        }
+        int[] s = shape.clone();
+        s[0] = to - from;
+        return new Tensor(data, offset + from * strides[0], s, strides);
+    }
+
     /** A contiguous tensor over existing storage (no copy). */
     public Tensor(Object data, int... shape) {
         this(data, 0, shape, Shapes.contiguousStrides(shape));

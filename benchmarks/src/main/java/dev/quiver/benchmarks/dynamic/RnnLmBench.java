@@ -61,7 +61,7 @@ public class RnnLmBench {
         model = new LstmLm(data.vocab().size(), RnnLm.EMBED, RnnLm.HIDDEN, 1);
         adam = new Adam(model.parameters(), 0.001, 0.9, 0.999, 1e-8, math);
         training = CompileOptions.training().withMath(math).withAutobatch(autobatch && batch > 1);
-        g = batch == 1 ? RnnLm.graph() : new Graph(new PlanCache(4, PlanCache.DEFAULT_MAX_BYTES));
+        g = batch == 1 ? RnnLm.graph() : new Graph(new PlanCache(4, 256L << 20));
     }
 
     @Benchmark

@@ -99,7 +99,9 @@ public final class RnnLm {
             targets.add(Ptb.targets(vocab, s));
         }
         Optimizer optimizer = o.optimizer(model.parameters(), math);
-        Graph g = graph();
+        // one sentence per step: a plan per length, all cached; a minibatch's structure never repeats: few
+        // plans, and a pool that recycles one batched plan's arena (its logits alone are words x vocabulary)
+        Graph g = o.batch == 1 ? graph() : new Graph(new PlanCache(4, 256L << 20));
         CompileOptions training = CompileOptions.training().withMath(math);
         CompileOptions batched = training.withAutobatch(o.autobatch);
         Rng rng = new Rng(o.seed);
