@@ -386,25 +386,24 @@ final class Autobatch {
         private void sortByFirstVaryingInput(int[] members, Rule r) {
             int k = 0;
             while (!r.varying[k]) k++;
-            long[] order = new long[members.length];
-            for (int m = 0; m < members.length; m++) {
-                Node in = nodes[members[m]].input(k);
-                int j = in.index();
-                long where = source[j] != null ? ((long) source[j].index() << 31) + offset[j]
-                        : value[j] != null ? (long) value[j].index() << 31 : (long) j << 31;
-                order[m] = where;
-            }
-            boolean inOrder = true;   // the common case: members in build order already lie in order
-            for (int m = 1; m < members.length && inOrder; m++) {
-                inOrder = order[m - 1] < order[m] || order[m - 1] == order[m] && members[m - 1] < members[m];
+            int count = members.length;
+            Arrays.sort(members);   // build order: breaks ties below
+            long[] keys = new long[count];
+            boolean inOrder = true;
+            for (int m = 0; m < count; m++) {
+                int j = nodes[members[m]].input(k).index();
+                long at = source[j] != null ? source[j].index() : value[j] != null ? value[j].index() : j;
+                long row = source[j] != null ? offset[j] : 0;
+                if (at >= 1L << 23 || row >= 1L << 20 || count >= 1 << 20) {
+                    throw new IllegalStateException("autobatch: a group of " + count + " nodes is too large to order");
+                }
+                keys[m] = at << 40 | row << 20 | m;   // the node holding the rows, the first row, the build order
+                inOrder &= m == 0 || keys[m] > keys[m - 1];
             }
             if (inOrder) return;
-            Integer[] idx = new Integer[members.length];
-            for (int m = 0; m < idx.length; m++) idx[m] = m;
-            Arrays.sort(idx, (a, b) -> order[a] != order[b] ? Long.compare(order[a], order[b]) : Integer.compare(members[a], members[b]));
-            int[] sorted = new int[members.length];
-            for (int m = 0; m < idx.length; m++) sorted[m] = members[idx[m]];
-            System.arraycopy(sorted, 0, members, 0, sorted.length);
+            Arrays.sort(keys);
+            int[] byBuild = members.clone();
+            for (int m = 0; m < count; m++) members[m] = byBuild[(int) (keys[m] & ((1 << 20) - 1))];
         }
 
         /** The rows of {@code parts} stacked in order, as a node: a whole earlier result, a row range of it, or a gather. */
