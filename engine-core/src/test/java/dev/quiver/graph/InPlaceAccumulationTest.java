@@ -78,6 +78,33 @@ class InPlaceAccumulationTest {
                 + " and the copy into W's gradient");
     }
 
+    /**
+     * A sequence read one row per step ({@code xw[t:t+1]}, as a recurrence reads its inputs' product):
+     * the rows' gradients are placed into one buffer of xw's size in one pass, not summed as L
+     * buffers of that size (which made a sentence's backward pass O(L^2)).
+     */
+    @ParameterizedTest @MethodSource("dev.quiver.graph.Backs#all")
+    void rowSlicesOfOneValueShareOneGradientBuffer(TensorMath m) {
+        int L = 40, D = 3;
+        Tensor xv = Tensor.randn(F64, Seed.of(31), L, D);
+        var g = new Graph();
+        Node x = g.input("x", F64, L, D);
+        Node xw = x.mul(x);                       // an op's result, so its gradient flows on to x
+        Node h = null;
+        for (int t = 0; t < L; t++) {
+            Node row = xw.slice(dev.quiver.tensor.Index.range(t, t + 1));
+            h = h == null ? row.tanh() : row.add(h).tanh();
+        }
+        Step s = g.compile(h.sum(), Backs.on(m).withInputGradients(true));
+        s.feed("x", xv).forward().backward();
+        int fullSized = 0;
+        for (Step.Exec e : s.backwardExecs()) if (e.out() != null && e.out().size() == L * D) fullSized++;
+        // the placed rows, then x*x's two products and their sum
+        assertTrue(fullSized <= 4, fullSized + " backward instructions write an [L, D] buffer (one per row would be " + L + ")");
+        var report = GradCheck.of(h.sum()).on(m).feed("x", xv).check();
+        assertTrue(report.ok(), report.toString());
+    }
+
     @ParameterizedTest @MethodSource("dev.quiver.graph.Backs#all")
     void matmulAddHasExactGradients(TensorMath m) {
         var g = new Graph();
