@@ -95,7 +95,8 @@ public final class Tagger {
                 EMBED, HIDDEN, HIDDEN, model.size(), o.optimizer, o.lr, o.batch, o.batch > 1 ? (o.autobatch ? ", autobatched" : ", as built") : "");
 
         Optimizer optimizer = o.optimizer(model.parameters(), math);
-        Graph g = new Graph(new PlanCache(8, PlanCache.DEFAULT_MAX_BYTES));
+        // one sentence per step: a plan per sentence length, cached; minibatches never repeat a structure
+        Graph g = o.batch == 1 ? new Graph() : new Graph(new PlanCache(8, PlanCache.DEFAULT_MAX_BYTES));
         CompileOptions training = CompileOptions.training().withMath(math).withAutobatch(o.autobatch && o.batch > 1);
         Rng rng = new Rng(o.seed);
         int[] order = new int[train.size()];
