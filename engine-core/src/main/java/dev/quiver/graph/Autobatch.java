@@ -53,8 +53,13 @@ final class Autobatch {
     record Result(int builtSize, Node builtOut, List<Node> builtKeep, Node out, List<Node> keep, int kernelsBefore, int kernelsAfter, int gathers,
                   long gatheredElements) {}
 
-    /** How a batchable node's inputs take part: per input, whether its rows are stacked (else it is shared). */
-    private record Rule(boolean[] varying, boolean lossOfRows) {}
+    /**
+     * How a batchable node's inputs take part: per input, whether it is stacked (else it is shared);
+     * {@code unit}: members are stacked whole along a new axis 0 (vectors and scalars, DyNet's column
+     * style), else by their rows (ragged along axis 0); {@code lossOfRows}: a class-index loss whose
+     * members sum or average their own rows.
+     */
+    private record Rule(boolean[] varying, boolean unit, boolean lossOfRows) {}
 
     /** A node's signature: nodes with equal signatures may run as one. */
     private record Key(dev.quiver.graph.Op op, dev.quiver.tensor.DType dtype, int[] parts) {
@@ -83,6 +88,8 @@ final class Autobatch {
         /** Where each original node's value lies: rows [offset, offset + rows) of {@code source}, or its own new node. */
         final Node[] source;
         final int[] offset;
+        /** Whether node i is row {@code offset} of {@code source} as a whole member (axis 0 dropped), not a row range. */
+        final boolean[] whole;
         final Node[] value;
         int gathers;
         long gatheredElements;
@@ -119,6 +126,7 @@ final class Autobatch {
             this.signature = new int[n0];
             this.source = new Node[n0];
             this.offset = new int[n0];
+            this.whole = new boolean[n0];
             this.value = new Node[n0];
         }
 
@@ -223,63 +231,89 @@ final class Autobatch {
         /** How node n batches, or null when it runs on its own. */
         private Rule rule(Node n) {
             dev.quiver.graph.Op op = n.op();
-            int arity = n.arity();
-            if (n.rank() == 0) return null;
+            int arity = n.arity(), rank = n.rank();
             boolean[] varying = new boolean[arity];
             if (op instanceof Shaping.AddN) {   // no broadcasting: every term is stacked
                 for (int k = 0; k < arity; k++) {
                     if (!stackable(n.input(k))) return null;
                     varying[k] = true;
                 }
-                return new Rule(varying, false);
+                return new Rule(varying, rank == 0 || rank == 1 && unitLayout(n.input(0)), false);
             }
             if (op instanceof Elementwise.Map || op instanceof Elementwise.Binary || op instanceof Elementwise.WithScalar) {
                 int[] s = n.shapeRef();
-                boolean any = false;
+                boolean any = false, needUnit = false;
+                Node first = null;
                 for (int k = 0; k < arity; k++) {
                     Node in = n.input(k);
                     if (in.kind() == Node.Kind.OP && Arrays.equals(in.shapeRef(), s)) {
                         varying[k] = any = true;
+                        if (first == null) first = in;
                     } else if (!(in.rank() < s.length || in.rank() == s.length && in.shapeRef()[0] == 1)) {
-                        return null;   // broadcast along axis 0 by a value of its own
+                        needUnit = true;   // broadcast along axis 0: only whole members can be stacked
                     }
                 }
-                return any ? new Rule(varying, false) : null;
+                if (!any) return null;
+                boolean unit = rank == 0 || rank == 1 && (needUnit || unitLayout(first));
+                return unit || !needUnit ? new Rule(varying, unit, false) : null;
             }
             if (op == Products.MATMUL) {
-                if (n.input(0).rank() != 2 || n.input(1).rank() != 2 || !stackable(n.input(0))) return null;
-                varying[0] = true;
-                return new Rule(varying, false);
+                Node a = n.input(0), b = n.input(1);
+                if (a.rank() == 2 && b.rank() == 2 && stackable(a)) {
+                    varying[0] = true;
+                    return new Rule(varying, false, false);
+                }
+                if (a.rank() == 1 && b.rank() == 2 && stackable(a)) {
+                    varying[0] = true;
+                    return new Rule(varying, true, false);
+                }
+                if (a.rank() == 2 && b.rank() == 1 && stackable(b)) {   // W x: the stacked x^T W^T
+                    varying[1] = true;
+                    return new Rule(varying, true, false);
+                }
+                return null;
             }
             if (op instanceof Take t) {
-                if (t.axis() != 0 || n.input(1).rank() != 1 || !stackable(n.input(1))) return null;
+                if (t.axis() != 0 || n.input(1).rank() > 1 || !stackable(n.input(1))) return null;
                 varying[1] = true;
-                return new Rule(varying, false);
+                return new Rule(varying, n.input(1).rank() == 0, false);
             }
             if (op instanceof Shaping.Slice s) {
                 Index[] ix = s.index();
-                if (ix.length == 0 || !(ix[0] instanceof Index.Range r) || r.start() != 0 || r.step() != 1
-                        || r.stop() < n.input(0).shapeRef()[0] || n.input(0).kind() != Node.Kind.OP) return null;
+                Node in = n.input(0);
+                if (in.kind() != Node.Kind.OP) return null;
+                for (Index i : ix) if (i instanceof Index.NewAxis) return null;
                 varying[0] = true;
-                return new Rule(varying, false);
+                if (in.rank() == 1) return new Rule(varying, true, false);
+                if (ix.length == 0 || !(ix[0] instanceof Index.Range r) || r.start() != 0 || r.step() != 1
+                        || r.stop() < in.shapeRef()[0]) return null;
+                return new Rule(varying, false, false);
             }
             if (op instanceof Shaping.Concat c) {
-                int axis = c.axis() < 0 ? c.axis() + n.rank() : c.axis();
-                if (axis == 0) return null;
+                int axis = c.axis() < 0 ? c.axis() + rank : c.axis();
+                if (axis == 0 && rank > 1) return null;
                 for (int k = 0; k < arity; k++) {
                     if (!stackable(n.input(k))) return null;
                     varying[k] = true;
                 }
-                return new Rule(varying, false);
+                return new Rule(varying, rank == 1, false);
             }
             if (op instanceof ClassCrossEntropy ce) {
                 CrossEntropy o = ce.options();
-                if (n.input(0).rank() != 2 || !stackable(n.input(0)) || !stackable(n.input(1))
-                        || o.reduction() == CrossEntropy.Reduction.MEAN && o.ignoring()) return null;
+                Node logits = n.input(0), classes = n.input(1);
+                if (!stackable(logits) || !stackable(classes) || o.reduction() == CrossEntropy.Reduction.MEAN && o.ignoring()) return null;
                 varying[0] = varying[1] = true;
-                return new Rule(varying, o.reduction() != CrossEntropy.Reduction.NONE);
+                if (logits.rank() == 2) return new Rule(varying, false, o.reduction() != CrossEntropy.Reduction.NONE);
+                if (logits.rank() == 1 && !o.ignoring()) return new Rule(varying, true, false);   // one row: its loss
+                return null;
             }
             return null;
+        }
+
+        /** Whether a vector input lies as whole members (a unit-batched producer, a leaf, an unbatchable op) rather than as rows. */
+        private boolean unitLayout(Node in) {
+            Rule r = in.index() < n0 && in.kind() == Node.Kind.OP ? rule[in.index()] : null;
+            return r == null || r.unit;
         }
 
         /** Whether a value's rows can be stacked with others': an op's result, an input, or a small data constant. */
@@ -290,32 +324,41 @@ final class Autobatch {
 
         private static Key key(Node n, Rule r) {
             int arity = n.arity();
-            int size = 0;
-            for (int k = 0; k < arity; k++) size += 2 + (r.varying[k] ? n.input(k).rank() : 0);
+            int size = 1;
+            for (int k = 0; k < arity; k++) size += 3 + (r.varying[k] ? n.input(k).rank() : 0);
             int[] parts = new int[size];
             int p = 0;
+            parts[p++] = r.unit ? 1 : 0;
             for (int k = 0; k < arity; k++) {
                 Node in = n.input(k);
-                if (r.varying[k]) {
+                if (r.varying[k]) {   // its shape; beyond axis 0 only when members are stacked by rows
                     parts[p++] = -1 - in.dtype().ordinal();
                     parts[p++] = in.rank();
                     int[] s = in.shapeRef();
-                    for (int d = 1; d < s.length; d++) parts[p++] = s[d];
+                    for (int d = r.unit ? 0 : 1; d < s.length; d++) parts[p++] = s[d];
                     parts[p++] = 0;
                 } else {
                     parts[p++] = in.index();
                     parts[p++] = 0;
                 }
             }
-            return new Key(batchedOp(n.op()), n.dtype(), parts);
+            return new Key(batchedOp(n.op(), r.unit), n.dtype(), parts);
         }
 
         /**
          * The op that runs a group: the members' op, except that a slice takes every row (a member's
-         * {@code [0:1, ...]} of its one row is all rows of the stacked operand) and a class-index loss
-         * gives per-row losses (each member's sum or mean is then taken over its rows).
+         * {@code [0:1, ...]} of its one row is all rows of the stacked operand) or, for whole members,
+         * keeps the new axis 0; a concatenation of whole members joins behind it; and a class-index
+         * loss gives per-row losses (each member's sum or mean is then taken over its rows).
          */
-        private static dev.quiver.graph.Op batchedOp(dev.quiver.graph.Op op) {
+        private static dev.quiver.graph.Op batchedOp(dev.quiver.graph.Op op, boolean unit) {
+            if (unit && op instanceof Shaping.Slice s) {   // the same slice of every member: behind a whole new axis 0
+                Index[] ix = new Index[s.index().length + 1];
+                ix[0] = Index.all();
+                System.arraycopy(s.index(), 0, ix, 1, s.index().length);
+                return new Shaping.Slice(ix);
+            }
+            if (unit && op instanceof Shaping.Concat c) return new Shaping.Concat(c.axis() < 0 ? c.axis() : c.axis() + 1);
             if (op instanceof Shaping.Slice s && !(s.index()[0] instanceof Index.Range r && r.stop() == Integer.MAX_VALUE)) {
                 Index[] ix = s.index().clone();
                 ix[0] = Index.all();
@@ -333,14 +376,14 @@ final class Autobatch {
             if (n.op() instanceof Shaping.Slice s && n.isView()) {
                 int[] rows = rowRange(s.index(), n.input(0));
                 Node in = n.input(0);
-                if (rows != null && source[in.index()] != null) {
+                if (rows != null && source[in.index()] != null && !whole[in.index()]) {
                     source[i] = source[in.index()];
                     offset[i] = offset[in.index()] + rows[0];
                     return;
                 }
             }
             if (n.op() instanceof Shaping.Concat c && (c.axis() == 0 || c.axis() == -n.rank()) && n.rank() >= 1) {
-                value[i] = stack(n.inputsRef());
+                value[i] = stack(n.inputsRef(), false);
                 return;
             }
             Node[] ins = new Node[n.arity()];
@@ -348,7 +391,7 @@ final class Autobatch {
             value[i] = g.apply(n.op(), ins);
         }
 
-        /** Nodes of one signature as one node over their stacked rows. */
+        /** Nodes of one signature as one node over their stacked rows (or stacked whole members). */
         private void group(int[] members) {
             Node first = nodes[members[0]];
             Rule r = rule[members[0]];
@@ -359,17 +402,22 @@ final class Autobatch {
                 if (r.varying[k]) {
                     Node[] parts = new Node[members.length];
                     for (int m = 0; m < members.length; m++) parts[m] = nodes[members[m]].input(k);
-                    ins[k] = stack(parts);
+                    ins[k] = stack(parts, r.unit);
                 } else {
                     ins[k] = valueOf(first.input(k));
                 }
             }
+            Node batched;
+            if (first.op() == Products.MATMUL && r.varying[1]) {
+                batched = g.matmul(ins[1], g.transpose(ins[0]));   // W x_i for every i: [x_1; ...; x_k] W^T
+            } else {
+                batched = g.apply(batchedOp(first.op(), r.unit), ins);
+            }
             boolean loss = first.op() instanceof ClassCrossEntropy;
-            Node batched = g.apply(batchedOp(first.op()), ins);
             int row = 0;
             for (int m : members) {
                 Node n = nodes[m];
-                int rows = loss ? n.input(0).shapeRef()[0] : n.shapeRef()[0];
+                int rows = r.unit ? 1 : loss ? n.input(0).shapeRef()[0] : n.shapeRef()[0];
                 if (rule[m].lossOfRows) {   // a member's sum or mean over its own rows
                     CrossEntropy o = ((ClassCrossEntropy) n.op()).options();
                     Node sum = g.sum(g.slice(batched, Index.range(row, row + rows)));
@@ -377,6 +425,7 @@ final class Autobatch {
                 } else {
                     source[m] = batched;
                     offset[m] = row;
+                    whole[m] = r.unit;
                 }
                 row += rows;
             }
@@ -392,8 +441,9 @@ final class Autobatch {
             boolean inOrder = true;
             for (int m = 0; m < count; m++) {
                 int j = nodes[members[m]].input(k).index();
-                long at = source[j] != null ? source[j].index() : value[j] != null ? value[j].index() : j;
-                long row = source[j] != null ? offset[j] : 0;
+                boolean located = nodes[j].kind() == Node.Kind.OP && source[j] != null;
+                long at = located ? source[j].index() : value[j] != null ? value[j].index() : j;
+                long row = located ? offset[j] : 0;
                 if (at >= 1L << 23 || row >= 1L << 20 || count >= 1 << 20) {
                     throw new IllegalStateException("autobatch: a group of " + count + " nodes is too large to order");
                 }
@@ -406,19 +456,37 @@ final class Autobatch {
             for (int m = 0; m < count; m++) members[m] = byBuild[(int) (keys[m] & ((1 << 20) - 1))];
         }
 
-        /** The rows of {@code parts} stacked in order, as a node: a whole earlier result, a row range of it, or a gather. */
-        private Node stack(Node[] parts) {
+        /**
+         * The parts stacked in order, as a node: their rows (or, {@code whole}, each part as one row
+         * of a new axis 0): a whole earlier result, a row range of it, or a gather.
+         */
+        private Node stack(Node[] parts, boolean wholeParts) {
             Node[] src = new Node[parts.length];
             int[] off = new int[parts.length], rows = new int[parts.length];
             int total = 0;
             for (int p = 0; p < parts.length; p++) {
-                int j = parts[p].index();
-                rows[p] = parts[p].shapeRef()[0];
-                if (source[j] != null) {
-                    src[p] = source[j];
-                    off[p] = offset[j];
+                Node part = parts[p];
+                int j = part.index();
+                boolean located = part.kind() == Node.Kind.OP && source[j] != null;
+                if (wholeParts) {
+                    rows[p] = 1;
+                    if (located && whole[j]) {
+                        src[p] = source[j];
+                        off[p] = offset[j];
+                    } else {   // a value of its own, seen as one row
+                        int[] s = part.shapeRef(), lifted = new int[s.length + 1];
+                        lifted[0] = 1;
+                        System.arraycopy(s, 0, lifted, 1, s.length);
+                        src[p] = g.reshape(valueOf(part), lifted);
+                    }
                 } else {
-                    src[p] = valueOf(parts[p]);
+                    rows[p] = part.shapeRef()[0];
+                    if (located && !whole[j]) {
+                        src[p] = source[j];
+                        off[p] = offset[j];
+                    } else {
+                        src[p] = valueOf(part);
+                    }
                 }
                 total += rows[p];
             }
@@ -456,8 +524,12 @@ final class Autobatch {
             if (value[j] == null) {
                 if (source[j] == null) throw new IllegalStateException("autobatch: " + n.describe() + " used before it was scheduled (a bug)");
                 Node s = source[j];
-                int rows = n.shapeRef()[0];
-                value[j] = offset[j] == 0 && rows == s.shapeRef()[0] ? s : g.slice(s, Index.range(offset[j], offset[j] + rows));
+                if (whole[j]) {
+                    value[j] = g.slice(s, Index.at(offset[j]));
+                } else {
+                    int rows = n.shapeRef()[0];
+                    value[j] = offset[j] == 0 && rows == s.shapeRef()[0] ? s : g.slice(s, Index.range(offset[j], offset[j] + rows));
+                }
             }
             return value[j];
         }

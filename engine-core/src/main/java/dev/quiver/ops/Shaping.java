@@ -2,6 +2,7 @@ package dev.quiver.ops;
 
 import dev.quiver.graph.Node;
 import dev.quiver.graph.Op;
+import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Index;
 import dev.quiver.tensor.Shapes;
 import dev.quiver.tensor.Tensor;
@@ -63,6 +64,9 @@ public final class Shaping {
         @Override public int hashCode() { return Arrays.hashCode(target); }
         @Override public String name() { return "reshape"; }
         @Override public String attributes() { return Arrays.toString(target); }
+
+        /** Any dtype: index tensors are reshaped too (autobatching stacks class and word ids). */
+        @Override public DType dtype(Node[] in) { return in[0].dtype(); }
 
         @Override public int[] shape(Node[] in) {
             try {

@@ -15,7 +15,8 @@ import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
 import org.junit.jupiter.api.DynamicTest;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
@@ -37,11 +38,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * fewer kernels batched.
  */
 class AutobatchProperties {
-    /** One example of a forest: a tree with {@code size} leaves or a sequence of {@code size} words. */
-    record Example(boolean tree, int size, int seed) {}
+    /**
+     * One example of a forest: a tree with {@code size} leaves (rows: {@code [1, H]} states times
+     * weights; or DyNet's column style: vectors, {@code W x}, a class per node), or a sequence of
+     * {@code size} words.
+     */
+    record Example(Kind kind, int size, int seed) {
+        Example(boolean tree, int size, int seed) { this(tree ? Kind.TREE : Kind.SEQUENCE, size, seed); }
+        boolean tree() { return kind == Kind.TREE; }
+    }
 
-    static final Gen<Example> EXAMPLES = Gens.booleans(0.5).flatMap(tree ->
-            Gens.ints(1, 6).flatMap(size -> Gens.ints(0, 1000).map(seed -> new Example(tree, size, seed))));
+    enum Kind { TREE, SEQUENCE, COLUMN_TREE }
+
+    static final Gen<Example> EXAMPLES = Gens.ints(0, 2).flatMap(kind ->
+            Gens.ints(1, 6).flatMap(size -> Gens.ints(0, 1000).map(seed -> new Example(Kind.values()[kind], size, seed))));
 
     static final int VOCAB = 12, H = 3, CLASSES = 3;
 
@@ -53,7 +63,10 @@ class AutobatchProperties {
         final Parameter Wx = new Parameter("Wx", Tensor.randn(F64, Seed.of(205), H, 2 * H));
         final Parameter Wh = new Parameter("Wh", Tensor.randn(F64, Seed.of(206), H, 2 * H));
         final Parameter U = new Parameter("U", Tensor.randn(F64, Seed.of(207), H, CLASSES));
-        List<Parameter> all() { return List.of(E, Wleaf, W, b, Wx, Wh, U); }
+        final Parameter Wc = new Parameter("Wc", Tensor.randn(F64, Seed.of(208), H, 2 * H));
+        final Parameter bc = new Parameter("bc", Tensor.randn(F64, Seed.of(209), H));
+        final Parameter Uc = new Parameter("Uc", Tensor.randn(F64, Seed.of(210), CLASSES, H));
+        List<Parameter> all() { return List.of(E, Wleaf, W, b, Wx, Wh, U, Wc, bc, Uc); }
     }
 
     static Node ids(Graph g, SplittableRandom r, int n, int bound) {
@@ -80,8 +93,27 @@ class AutobatchProperties {
         return h;
     }
 
+    /** DyNet's column style: h = tanh(Wc [l; r] + bc) on vectors, leaves E[w] by an int, a class-index loss per node. */
+    static Node columnTree(Graph g, Model m, int leaves, SplittableRandom r, List<Node> losses) {
+        Node h;
+        if (leaves == 1) {
+            h = g.lookup(g.param(m.E), r.nextInt(VOCAB));                                              // [H]
+        } else {
+            int left = 1 + r.nextInt(leaves - 1);
+            Node l = columnTree(g, m, left, r, losses), rr = columnTree(g, m, leaves - left, r, losses);
+            h = g.param(m.Wc).matmul(g.concat(0, l, rr)).add(g.param(m.bc)).tanh();
+        }
+        losses.add(g.pickNegLogSoftmax(g.param(m.Uc).matmul(h), r.nextInt(CLASSES)));                 // rank 0
+        return h;
+    }
+
     static Node loss(Graph g, Model m, Example e) {
         SplittableRandom r = new SplittableRandom(e.seed());
+        if (e.kind() == Kind.COLUMN_TREE) {
+            List<Node> losses = new ArrayList<>();
+            columnTree(g, m, e.size(), r, losses);
+            return g.addN(losses.toArray(new Node[0]));
+        }
         if (e.tree()) {
             List<Node> states = new ArrayList<>();
             tree(g, m, e.size(), r, states);
@@ -147,6 +179,7 @@ class AutobatchProperties {
             tests.add(Property.forAll(Gens.lists(EXAMPLES, 1, 8)).tries(60).test("autobatched forests on " + name, forest -> {
                 Model m = new Model();
                 Coverage.note("forest", forest.size() == 1 ? "one example" : "several");
+                for (Example e : forest) Coverage.note("kind", e.kind().name());
                 List<Tensor> plain = run(m, forest, math, false, null);
                 int[] kernels = new int[2];
                 List<Tensor> batched = run(m, forest, math, true, kernels);
@@ -158,11 +191,12 @@ class AutobatchProperties {
     }
 
     /** Twelve trees of one shape: every cell of a level runs as one kernel, so the batched forward has far fewer kernels. */
-    @Test
-    void sameShapedTreesCollapseIntoLevels() {
+    @ParameterizedTest
+    @EnumSource(value = Kind.class, names = {"TREE", "COLUMN_TREE"})
+    void sameShapedTreesCollapseIntoLevels(Kind kind) {
         Model m = new Model();
         List<Example> forest = new ArrayList<>();
-        for (int i = 0; i < 12; i++) forest.add(new Example(true, 4, 7));
+        for (int i = 0; i < 12; i++) forest.add(new Example(kind, 4, 7));
         int[] kernels = new int[2];
         List<Tensor> batched = run(m, forest, TensorMath.get(), true, kernels);
         assertClose(run(m, forest, TensorMath.get(), false, null), batched);
