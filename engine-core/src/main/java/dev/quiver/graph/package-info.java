@@ -16,6 +16,13 @@
  * ({@code DeferredGradient}); two node pools alternate between builds so a node kept across
  * {@code reset()} is refused.
  *
+ * <p>Autobatching ({@link dev.quiver.graph.CompileOptions#withAutobatch}): {@code Autobatch}
+ * rewrites a graph of many independent sub-graphs (a minibatch's summed losses, each built by
+ * per-example code) before it is planned: ops that are row-wise along axis 0 and share a signature
+ * run as one node over their stacked rows (or stacked whole vectors), chosen by DyNet's agenda
+ * heuristic; {@link dev.quiver.ops.Rows} moves the rows, and the compiler sums the row-slice
+ * gradients of one value in one pass. The backward pass is built from the batched graph.
+ *
  * <p>Depends on {@code dev.quiver.tensor} (tensors and TensorMath out forms) and
  * {@code dev.quiver.kernel} (op enums), and on {@code dev.quiver.ops}, whose units it names in its
  * fluent API; ops in turn build their VJPs through this package's API, so the two packages form
