@@ -101,7 +101,7 @@ public final class RnnLm {
         Optimizer optimizer = o.optimizer(model.parameters(), math);
         // one sentence per step: a plan per length, all cached; a minibatch's structure never repeats: few
         // plans, and a pool that recycles one batched plan's arena (its logits alone are words x vocabulary)
-        Graph g = o.batch == 1 ? graph() : new Graph(new PlanCache(4, 256L << 20));
+        java.util.function.Supplier<Graph> graphs = o.batch == 1 ? RnnLm::graph : Steps.cached(4, 256L << 20);
         CompileOptions training = CompileOptions.training().withMath(math);
         CompileOptions batched = training.withAutobatch(o.autobatch);
         Rng rng = new Rng(o.seed);
@@ -117,33 +117,34 @@ public final class RnnLm {
             long start = System.nanoTime();
             double nll = 0;
             long epochWords = 0;
-            for (int first = 0; first < order.length; first += o.batch) {
-                int n = Math.min(o.batch, order.length - first);
-                g.reset();
-                Step step;
+            List<int[]> batches = RunOptions.batches(order, o.batch);
+            try (Steps steps = new Steps(o.pipeline, (g, batch) -> {
+                if (batch.length == 1) return model.loss(g, inputs.get(batch[0]).length);   // ids fed as inputs: a plan per length
+                Node[] sums = new Node[batch.length];
                 int batchWords = 0;
-                if (n == 1) {   // one sentence: its plan is cached per length, ids fed as inputs
-                    int[] in = inputs.get(order[first]);
-                    batchWords = in.length;
-                    step = g.compile(model.loss(g, in.length), training);
-                    model.feed(step, in, targets.get(order[first]));
-                } else {        // a minibatch: the sentences' summed losses, per word, autobatched
-                    Node[] sums = new Node[n];
-                    for (int j = 0; j < n; j++) {
-                        int k = order[first + j];
-                        sums[j] = model.sentenceNll(g, inputs.get(k), targets.get(k));
-                        batchWords += inputs.get(k).length;
-                    }
-                    step = g.compile(g.addN(sums).mul(1.0 / batchWords), batched);
+                for (int j = 0; j < batch.length; j++) {
+                    sums[j] = model.sentenceNll(g, inputs.get(batch[j]), targets.get(batch[j]));
+                    batchWords += inputs.get(batch[j]).length;
                 }
-                double value = step.forward().output().item();
-                step.backward();
-                optimizer.step();
-                nll += value * batchWords;
-                epochWords += batchWords;
-                sentences += n;
-                progress.tick("epoch " + epoch, value * batchWords, batchWords, n);
-                if (plot != null) plot.lossWindow((System.nanoTime() - plotStart) / 1e9, value * batchWords, batchWords, order.length / 25);
+                return g.addN(sums).mul(1.0 / batchWords);   // the minibatch's cross-entropy per word
+            }, o.batch == 1 ? training : batched, graphs)) {
+                if (!batches.isEmpty()) steps.submit(batches.getFirst());
+                for (int b = 0; b < batches.size(); b++) {
+                    Step step = steps.take();
+                    if (b + 1 < batches.size()) steps.submit(batches.get(b + 1));   // built and compiled while this one runs
+                    int[] batch = batches.get(b);
+                    if (batch.length == 1) model.feed(step, inputs.get(batch[0]), targets.get(batch[0]));
+                    int batchWords = 0;
+                    for (int k : batch) batchWords += inputs.get(k).length;
+                    double value = step.forward().output().item();
+                    step.backward();
+                    optimizer.step();
+                    nll += value * batchWords;
+                    epochWords += batchWords;
+                    sentences += batch.length;
+                    progress.tick("epoch " + epoch, value * batchWords, batchWords, batch.length);
+                    if (plot != null) plot.lossWindow((System.nanoTime() - plotStart) / 1e9, value * batchWords, batchWords, order.length / 25);
+                }
             }
             long evalStart = System.nanoTime();
             trainNanos += evalStart - start;
@@ -156,7 +157,6 @@ public final class RnnLm {
                     epoch, loss, Math.exp(loss), ppl, unigram, epochWords / ((evalStart - start) / 1e9),
                     (evalStart - start) / 1e9, (System.nanoTime() - evalStart) / 1e9);
         }
-        System.out.println(g.planCache());
         if (plot != null) {
             plot.write(o.plot);
             System.out.println("plot: " + o.plot);

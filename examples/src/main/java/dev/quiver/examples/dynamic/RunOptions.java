@@ -35,6 +35,8 @@ public final class RunOptions {
     public Path trainFile, devFile;
     /** --autobatch on|off: run a minibatch's graph with autobatching (on) or as built (off). */
     public boolean autobatch = true;
+    /** --pipeline on|off: build and compile the next step on a second thread while one runs. */
+    public boolean pipeline = true;
 
     RunOptions(int epochs, double lr, String optimizer) {
         this(epochs, lr, optimizer, 1);
@@ -62,6 +64,8 @@ public final class RunOptions {
                   --batch N             examples per optimiser step, their losses summed in one graph (default %d)
                   --autobatch on|off    run each minibatch's graph autobatched: the examples' like operations
                                         as one batched kernel (default on; off runs the graph as built)
+                  --pipeline on|off     build and compile the next step on a second thread while one runs
+                                        (default on; the results are the same bit for bit)
                   --seed N              seed for initialisation and shuffling (default 1)
                   --progress SECONDS    seconds between progress lines (default 10)
                   --plot FILE           draw the training loss (and accuracy) against time (PNG, or SVG for FILE.svg)
@@ -112,6 +116,7 @@ public final class RunOptions {
                 case "--train" -> o.trainFile = readable(arg, value);
                 case "--dev" -> o.devFile = readable(arg, value);
                 case "--autobatch" -> o.autobatch = oneOf(arg, value, "on", "off").equals("on");
+                case "--pipeline" -> o.pipeline = oneOf(arg, value, "on", "off").equals("on");
                 case "--plot" -> o.plot = Path.of(value);
                 default -> throw new UsageException("unknown option " + arg + " (see --help)");
             }
@@ -147,6 +152,15 @@ public final class RunOptions {
             case "sgd" -> new Sgd(parameters, lr, 0, 0, math);
             default -> throw new IllegalArgumentException("unknown optimizer " + optimizer);
         };
+    }
+
+    /** The examples in {@code order}, {@code size} per minibatch (the last one may be smaller). */
+    public static java.util.List<int[]> batches(int[] order, int size) {
+        java.util.List<int[]> out = new java.util.ArrayList<>();
+        for (int first = 0; first < order.length; first += size) {
+            out.add(java.util.Arrays.copyOfRange(order, first, Math.min(order.length, first + size)));
+        }
+        return out;
     }
 
     private static Path readable(String option, String value) throws UsageException {

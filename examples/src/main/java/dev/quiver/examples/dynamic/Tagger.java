@@ -96,7 +96,7 @@ public final class Tagger {
 
         Optimizer optimizer = o.optimizer(model.parameters(), math);
         // one sentence per step: a plan per sentence length, cached; minibatches never repeat a structure
-        Graph g = o.batch == 1 ? new Graph() : new Graph(new PlanCache(8, PlanCache.DEFAULT_MAX_BYTES));
+        java.util.function.Supplier<Graph> graphs = o.batch == 1 ? Graph::new : Steps.cached(8, PlanCache.DEFAULT_MAX_BYTES);
         CompileOptions training = CompileOptions.training().withMath(math).withAutobatch(o.autobatch && o.batch > 1);
         Rng rng = new Rng(o.seed);
         int[] order = new int[train.size()];
@@ -109,24 +109,26 @@ public final class Tagger {
             long start = System.nanoTime();
             double lossSum = 0;
             long epochTokens = 0;
-            for (int first = 0; first < order.length; first += o.batch) {
-                int n = Math.min(o.batch, order.length - first);
-                g.reset();
-                Node[] losses = new Node[n];
-                int batchTokens = 0;
-                for (int j = 0; j < n; j++) {
-                    Sentence s = train.get(order[first + j]);
-                    losses[j] = model.loss(g, s.words(), s.tags());
-                    batchTokens += s.words().length;
+            List<int[]> batches = RunOptions.batches(order, o.batch);
+            try (Steps steps = new Steps(o.pipeline, (g, batch) -> {
+                Node[] losses = new Node[batch.length];
+                for (int j = 0; j < batch.length; j++) losses[j] = model.loss(g, train.get(batch[j]).words(), train.get(batch[j]).tags());
+                return batch.length == 1 ? losses[0] : g.addN(losses);
+            }, training, graphs)) {
+                if (!batches.isEmpty()) steps.submit(batches.getFirst());
+                for (int b = 0; b < batches.size(); b++) {
+                    Step step = steps.take();
+                    if (b + 1 < batches.size()) steps.submit(batches.get(b + 1));   // built and compiled while this one runs
+                    int batchTokens = 0;
+                    for (int k : batches.get(b)) batchTokens += train.get(k).words().length;
+                    double value = step.forward().output().item();
+                    step.backward();
+                    optimizer.step();
+                    lossSum += value;
+                    epochTokens += batchTokens;
+                    sentences += batches.get(b).length;
+                    progress.tick("epoch " + epoch, value, batchTokens, batches.get(b).length);
                 }
-                Step step = g.compile(n == 1 ? losses[0] : g.addN(losses), training);
-                double value = step.forward().output().item();
-                step.backward();
-                optimizer.step();
-                lossSum += value;
-                epochTokens += batchTokens;
-                sentences += n;
-                progress.tick("epoch " + epoch, value, batchTokens, n);
             }
             long evalStart = System.nanoTime();
             trainNanos += evalStart - start;

@@ -78,12 +78,12 @@ public final class TreeNN {
                 EMBED, HIDDEN, model.size(), o.optimizer, o.lr);
 
         Optimizer optimizer = o.optimizer(model.parameters(), math);
-        Graph g = new Graph();
         CompileOptions training = CompileOptions.training().withMath(math).withAutobatch(o.autobatch && o.batch > 1);
+        long[] graphNodes = new long[1];   // counted where the graphs are built
         Rng rng = new Rng(o.seed);
         int[] order = new int[train.size()];
         for (int i = 0; i < order.length; i++) order[i] = i;
-        long trainNanos = 0, sentences = 0, graphNodes = 0, treeNodes = 0;
+        long trainNanos = 0, sentences = 0, treeNodes = 0;
         double devAcc = Double.NaN, firstLoss = Double.NaN, lastLoss = Double.NaN;
         TrainingPlot plot = Plots.open(o.plot, "treenn: TreeLSTM on " + train.size() + " SST trees", "training loss per node");
         long plotStart = System.nanoTime();
@@ -93,28 +93,30 @@ public final class TreeNN {
             long start = System.nanoTime();
             double lossSum = 0;
             long lossTerms = 0;
-            for (int first = 0; first < order.length; first += o.batch) {
-                int n = Math.min(o.batch, order.length - first);
-                g.reset();
-                Node[] losses = new Node[n];
-                int nodes = 0;
-                for (int j = 0; j < n; j++) {
-                    Sst.Tree t = train.get(order[first + j]);
-                    losses[j] = model.loss(g, t);
-                    nodes += t.size();
+            List<int[]> batches = RunOptions.batches(order, o.batch);
+            try (Steps steps = new Steps(o.pipeline, (g, batch) -> {
+                Node[] losses = new Node[batch.length];
+                for (int j = 0; j < batch.length; j++) losses[j] = model.loss(g, train.get(batch[j]));
+                Node loss = batch.length == 1 ? losses[0] : g.addN(losses);
+                graphNodes[0] += g.nodes().size();
+                return loss;
+            }, training)) {
+                if (!batches.isEmpty()) steps.submit(batches.getFirst());
+                for (int b = 0; b < batches.size(); b++) {
+                    Step step = steps.take();
+                    if (b + 1 < batches.size()) steps.submit(batches.get(b + 1));   // built and compiled while this one runs
+                    double value = step.forward().output().item();
+                    step.backward();
+                    optimizer.step();
+                    int nodes = 0;
+                    for (int k : batches.get(b)) nodes += train.get(k).size();
+                    lossSum += value;
+                    lossTerms += nodes;
+                    treeNodes += nodes;
+                    sentences += batches.get(b).length;
+                    progress.tick("epoch " + epoch, value, nodes, batches.get(b).length);
+                    if (plot != null) plot.lossWindow((System.nanoTime() - plotStart) / 1e9, value, nodes, order.length / 25);
                 }
-                Node loss = n == 1 ? losses[0] : g.addN(losses);
-                graphNodes += g.nodes().size();
-                Step step = g.compile(loss, training);
-                double value = step.forward().output().item();
-                step.backward();
-                optimizer.step();
-                lossSum += value;
-                lossTerms += nodes;
-                treeNodes += nodes;
-                sentences += n;
-                progress.tick("epoch " + epoch, value, nodes, n);
-                if (plot != null) plot.lossWindow((System.nanoTime() - plotStart) / 1e9, value, nodes, order.length / 25);
             }
             trainNanos += System.nanoTime() - start;
             double epochLoss = lossSum / Math.max(1, lossTerms);
@@ -127,7 +129,6 @@ public final class TreeNN {
                     epoch, epochLoss, 100 * devAcc, train.size() / ((evalStart - start) / 1e9),
                     (evalStart - start) / 1e9, (System.nanoTime() - evalStart) / 1e9);
         }
-        System.out.println(g.planCache());
         if (plot != null) {
             plot.write(o.plot);
             System.out.println("plot: " + o.plot);
@@ -135,7 +136,7 @@ public final class TreeNN {
         double seconds = trainNanos / 1e9;
         String result = String.format(Locale.ROOT,
                 "result: sent_per_s=%.2f dev_acc=%.4f nodes_per_s=%.0f tree_nodes_per_s=%.0f heap_mb=%.1f epochs=%d sentences=%d first_loss=%.4f last_loss=%.4f",
-                sentences / seconds, devAcc, graphNodes / seconds, treeNodes / seconds, Progress.heapMb(), o.epochs, train.size(),
+                sentences / seconds, devAcc, graphNodes[0] / seconds, treeNodes / seconds, Progress.heapMb(), o.epochs, train.size(),
                 firstLoss, lastLoss);
         System.out.println(result);
         return result;

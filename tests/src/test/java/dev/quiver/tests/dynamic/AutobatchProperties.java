@@ -10,6 +10,7 @@ import dev.quiver.graph.Graph;
 import dev.quiver.graph.Node;
 import dev.quiver.graph.Parameter;
 import dev.quiver.graph.Step;
+import dev.quiver.graph.StepPipeline;
 import dev.quiver.ops.CrossEntropy;
 import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.Tensor;
@@ -201,5 +202,55 @@ class AutobatchProperties {
         List<Tensor> batched = run(m, forest, TensorMath.get(), true, kernels);
         assertClose(run(m, forest, TensorMath.get(), false, null), batched);
         assertTrue(kernels[0] * 6 < kernels[1], "batched " + kernels[0] + " kernels, as built " + kernels[1]);
+    }
+
+    /**
+     * Training through a {@link StepPipeline} (the next minibatch built and compiled on a second
+     * thread while the current one runs) ends with the same parameters, bit for bit, as building and
+     * compiling each minibatch on the training thread.
+     */
+    @org.junit.jupiter.api.Test
+    void pipelinedTrainingEqualsSerialBitwise() {
+        SplittableRandom r = new SplittableRandom(5);
+        List<List<Example>> batches = new ArrayList<>();
+        for (int b = 0; b < 8; b++) {
+            List<Example> batch = new ArrayList<>();
+            for (int i = 0; i < 5; i++) batch.add(new Example(Kind.values()[r.nextInt(3)], 1 + r.nextInt(5), r.nextInt(1000)));
+            batches.add(batch);
+        }
+        List<Tensor> serial = train(batches, false), pipelined = train(batches, true);
+        for (int k = 0; k < serial.size(); k++) assertTrue(serial.get(k).bitwiseEquals(pipelined.get(k)), "parameter " + k + " differs");
+    }
+
+    private static List<Tensor> train(List<List<Example>> batches, boolean pipelined) {
+        Model m = new Model();
+        var sgd = new dev.quiver.optim.Sgd(m.all(), 0.05);
+        CompileOptions training = CompileOptions.training().withAutobatch(true);
+        java.util.function.BiFunction<Graph, List<Example>, Node> build = (g, batch) -> {
+            Node[] losses = new Node[batch.size()];
+            for (int i = 0; i < losses.length; i++) losses[i] = loss(g, m, batch.get(i));
+            return g.addN(losses);
+        };
+        if (pipelined) {
+            try (var pipeline = new StepPipeline<>(build, training)) {
+                pipeline.submit(batches.getFirst());
+                for (int i = 0; i < batches.size(); i++) {
+                    Step step = pipeline.take();
+                    if (i + 1 < batches.size()) pipeline.submit(batches.get(i + 1));
+                    step.forward().backward();
+                    sgd.step();
+                }
+            }
+        } else {
+            Graph g = new Graph();
+            for (List<Example> batch : batches) {
+                g.reset();
+                g.compile(build.apply(g, batch), training).forward().backward();
+                sgd.step();
+            }
+        }
+        List<Tensor> out = new ArrayList<>();
+        for (Parameter p : m.all()) out.add(p.value().copy());
+        return out;
     }
 }
