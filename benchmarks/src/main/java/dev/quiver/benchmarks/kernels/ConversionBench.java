@@ -20,12 +20,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * float32 ↔ F16 / BF16 conversion kernels, one thread, in the same run: {@code scalar}
- * ({@link HalfPrecision}'s loops, the engine-core path), {@code simd} (the Vector API kernels of
- * engine-simd, bit for bit the same results), and {@code jdk}: plain loops over
- * {@code Float.float16ToFloat} / {@code Float.floatToFloat16}, which C2 intrinsifies (F16C on
- * x86) and may vectorise; they are not Quiver's kernels (their NaN bits differ between the
- * interpreter and C2), here to answer whether the intrinsics would be faster. BF16 has no JDK
- * method, so {@code jdk} runs the scalar loops for it. The secondary metric "elements" is
+ * ({@link HalfPrecision}'s loops, the engine-core path), {@code simd} (engine-simd's kernels, bit
+ * for bit the same results: BF16 on the Vector API, F16 through the JDK's intrinsics plus a NaN
+ * scan), and {@code jdk}: plain loops over {@code Float.float16ToFloat} /
+ * {@code Float.floatToFloat16}, which C2 intrinsifies (F16C on x86) and vectorises, without the
+ * NaN fix-up (the JDK leaves NaN bits to the platform), to show what the fix-up costs. BF16 has no
+ * JDK method, so {@code jdk} runs the scalar loops for it. The secondary metric "elements" is
  * elements per nanosecond. Inputs are normal values of both signs (1 in 64 subnormal-range for
  * F16), as weights are.
  *
