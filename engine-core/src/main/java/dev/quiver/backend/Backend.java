@@ -1,5 +1,7 @@
 package dev.quiver.backend;
 
+import dev.quiver.kernel.ConversionKernels;
+import dev.quiver.kernel.HalfPrecision;
 import dev.quiver.kernel.KernelsF32;
 import dev.quiver.kernel.KernelsF64;
 
@@ -17,6 +19,11 @@ public interface Backend {
     KernelsF64 f64();
 
     KernelsF32 f32();
+
+    /** Conversions between float32 and the 16-bit storage dtypes; the scalar loops unless a backend has faster ones. */
+    default ConversionKernels conversions() {
+        return HalfPrecision.SCALAR;
+    }
 
     /** One line describing the backend (vector width, threads) for logs and the demo. */
     default String description() {

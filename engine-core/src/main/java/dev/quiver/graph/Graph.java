@@ -205,6 +205,14 @@ public final class Graph {
 
     /** A leaf node at the next index, recycling the pooled object there when it has this shape and dtype. */
     private Node leaf(Node.Kind kind, int[] shape, Tensor shapeOf, DType dtype, Parameter p, Tensor c, String name) {
+        if (dtype.isStorageOnly()) {
+            // Graphs compute in F32/F64 and index with I32/I64; the storage dtypes convert on the way in.
+            DType compute = dtype.computeDtype();
+            throw new IllegalArgumentException(kind.name().toLowerCase(java.util.Locale.ROOT) + (name == null ? "" : " '" + name + "'")
+                    + ": " + dtype + " is a storage dtype, graphs take F32, F64, I32, I64 or BOOL: "
+                    + (kind == Node.Kind.INPUT ? "declare the input " + compute + " and feed " + dtype + " tensors (converted exactly on the way in)"
+                                               : "convert with to(" + compute + ") (exact)"));
+        }
         int i = nodes.size();
         Node r = i < pooled ? pool[i] : null;
         if (r != null) {

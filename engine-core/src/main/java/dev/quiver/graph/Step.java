@@ -268,7 +268,11 @@ public final class Step {
         return values[inputs[j].index()];
     }
 
-    /** Copies {@code value} into the input's buffer; shape and dtype must match exactly. Allocates nothing. */
+    /**
+     * Copies {@code value} into the input's buffer; shape and dtype must match exactly, except that
+     * a storage dtype feeds the input of its compute dtype ({@link dev.quiver.tensor.DType#computeDtype}: F16 or BF16
+     * into F32, I8 or U8 into I32), converted exactly. Allocates nothing.
+     */
     public Step feed(Node input, Tensor value) {
         checkOwn("feed", input);
         for (int j = 0; j < inputs.length; j++) {
@@ -289,13 +293,15 @@ public final class Step {
     private void feedSlot(int j, Tensor value) {
         checkLive("feed");
         Tensor dst = values[inputs[j].index()];
-        boolean ok = value.dtype() == dst.dtype() && value.rank() == dst.rank();
+        boolean widens = value.dtype().isStorageOnly() && value.dtype().computeDtype() == dst.dtype();
+        boolean ok = (value.dtype() == dst.dtype() || widens) && value.rank() == dst.rank();
         for (int d = 0; ok && d < dst.rank(); d++) ok = value.dim(d) == dst.dim(d);
         if (!ok) {
             throw new IllegalArgumentException("feed: input " + inputs[j].describe() + " (" + dst.dtype() + ") was given a "
                     + value.dtype() + " tensor of shape " + Shapes.str(value.shape()));
         }
-        copyIn(value, dst);
+        if (widens) value.to(dst);   // F16/BF16 into F32, I8/U8 into I32: exact, allocation-free
+        else copyIn(value, dst);
         fed[j] = true;
         forwardValid = false;
     }

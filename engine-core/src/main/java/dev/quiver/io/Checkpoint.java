@@ -16,7 +16,7 @@ import java.util.zip.CRC32C;
 
 /**
  * A training checkpoint: named tensors (parameters, optimiser moments, and index or mask tensors
- * of any dtype: F32, F64, I32, I64, BOOL) and metadata (step count, RNG state, hyper-parameters), saved so that a crash at any moment leaves either the
+ * of any dtype: F32, F64, F16, BF16, I32, I64, I8, U8, BOOL) and metadata (step count, RNG state, hyper-parameters), saved so that a crash at any moment leaves either the
  * previous checkpoint or the new one, and verified by a CRC32C checksum on load.
  *
  * <pre>{@code
@@ -162,6 +162,8 @@ public final class Checkpoint {
             case I32 -> { for (int i = 0; i < source.size(); i++) target.setIntFlat(i, source.getIntFlat(i)); }
             case I64 -> { for (int i = 0; i < source.size(); i++) target.setLongFlat(i, source.getLongFlat(i)); }
             case BOOL -> { for (int i = 0; i < source.size(); i++) target.setBoolFlat(i, source.getBoolFlat(i)); }
+            case F16, BF16 -> { for (int i = 0; i < source.size(); i++) target.setHalfBitsFlat(i, source.getHalfBitsFlat(i)); }
+            case I8, U8 -> { for (int i = 0; i < source.size(); i++) target.setIntFlat(i, source.getIntFlat(i)); }
         }
     }
 

@@ -12,16 +12,20 @@ import java.util.zip.Checksum;
 /**
  * Moves tensor elements between storage arrays and bytes, in bounded chunks so that no byte
  * array of the whole tensor is ever built. The one place that knows how elements are encoded:
- * IEEE floats, two's-complement integers, and BOOL as one byte 0 or 1.
+ * IEEE floats (binary16, bfloat16, binary32, binary64), two's-complement and unsigned integers,
+ * and BOOL as one byte 0 or 1.
  */
 final class Elements {
     /**
      * How elements are stored in a file, and the dtype they are read into. Each dtype writes as
-     * its own encoding; the narrow integer encodings are read only, widened into I32.
+     * its own encoding; the integer encodings with no Quiver dtype of their own are read only,
+     * into the next wider one that holds every value: I16 and U16 into I32, U32 into I64, and U64
+     * into I64 (a value beyond 2^63 - 1 is refused, naming the element).
      */
     enum Encoding {
         F32(4, DType.F32), F64(8, DType.F64), I32(4, DType.I32), I64(8, DType.I64), BOOL(1, DType.BOOL),
-        I8(1, DType.I32), U8(1, DType.I32), I16(2, DType.I32), U16(2, DType.I32);
+        F16(2, DType.F16), BF16(2, DType.BF16), I8(1, DType.I8), U8(1, DType.U8),
+        I16(2, DType.I32), U16(2, DType.I32), U32(4, DType.I64), U64(8, DType.I64);
 
         final int width;
         final DType dtype;
@@ -39,6 +43,10 @@ final class Elements {
                 case I32 -> I32;
                 case I64 -> I64;
                 case BOOL -> BOOL;
+                case F16 -> F16;
+                case BF16 -> BF16;
+                case I8 -> I8;
+                case U8 -> U8;
             };
         }
     }
@@ -99,6 +107,8 @@ final class Elements {
                         boolean[] b = t.bool();
                         for (int i = 0; i < count; i++) buffer.put(i, b[at + start + i] ? (byte) 1 : (byte) 0);
                     }
+                    case F16, BF16 -> buffer.asShortBuffer().put((short[]) t.data(), at + start, count);
+                    case I8, U8 -> buffer.put(0, (byte[]) t.data(), at + start, count);
                 }
             } else {
                 switch (t.dtype()) {
@@ -108,6 +118,8 @@ final class Elements {
                     case I32 -> { for (int i = 0; i < count; i++) buffer.putInt(i * 4, t.getIntFlat(start + i)); }
                     case I64 -> { for (int i = 0; i < count; i++) buffer.putLong(i * 8, t.getLongFlat(start + i)); }
                     case BOOL -> { for (int i = 0; i < count; i++) buffer.put(i, t.getBoolFlat(start + i) ? (byte) 1 : (byte) 0); }
+                    case F16, BF16 -> { for (int i = 0; i < count; i++) buffer.putShort(i * 2, t.getHalfBitsFlat(start + i)); }
+                    case I8, U8 -> { for (int i = 0; i < count; i++) buffer.put(i, (byte) t.getIntFlat(start + i)); }
                 }
             }
             buffer.position(0).limit(count * t.dtype().bytes());
@@ -119,12 +131,13 @@ final class Elements {
      * Reads {@code count} elements at byte {@code position} of {@code src} into {@code array}
      * (the storage of {@code encoding.dtype}), decoding with {@code order}; also feeds the raw
      * bytes to {@code checksum} when it is not null. A BOOL byte other than 0 or 1 is a damaged
-     * file: a QuiverIOException naming {@code what} and the element.
+     * file, a U64 value beyond I64's range one Quiver cannot hold: a QuiverIOException naming
+     * {@code what} and the element.
      */
     static void read(Source src, long position, Object array, int count, ByteOrder order, Encoding encoding,
                      String what, Checksum checksum) throws IOException {
-        if (DType.of(array) != encoding.dtype) {
-            throw new IllegalArgumentException("unreachable: " + encoding + " read into " + DType.of(array));
+        if (!encoding.dtype.isStorage(array)) {
+            throw new IllegalArgumentException("unreachable: " + encoding + " read into " + array.getClass().getSimpleName());
         }
         int width = encoding.width;
         ByteBuffer buffer = scratch((long) count * width).order(order);
@@ -151,10 +164,22 @@ final class Elements {
                         b[start + i] = v == 1;
                     }
                 }
-                case I8 -> { int[] a = (int[]) array; for (int i = 0; i < n; i++) a[start + i] = buffer.get(i); }
-                case U8 -> { int[] a = (int[]) array; for (int i = 0; i < n; i++) a[start + i] = buffer.get(i) & 0xFF; }
+                case F16, BF16 -> buffer.asShortBuffer().get((short[]) array, start, n);
+                case I8, U8 -> buffer.get(0, (byte[]) array, start, n);
                 case I16 -> { int[] a = (int[]) array; for (int i = 0; i < n; i++) a[start + i] = buffer.getShort(2 * i); }
                 case U16 -> { int[] a = (int[]) array; for (int i = 0; i < n; i++) a[start + i] = buffer.getChar(2 * i); }
+                case U32 -> { long[] a = (long[]) array; for (int i = 0; i < n; i++) a[start + i] = buffer.getInt(4 * i) & 0xFFFFFFFFL; }
+                case U64 -> {
+                    long[] a = (long[]) array;
+                    for (int i = 0; i < n; i++) {
+                        long v = buffer.getLong(8 * i);
+                        if (v < 0) {
+                            throw src.problem(what + ": U64 element " + (start + i) + " is " + Long.toUnsignedString(v)
+                                    + ", beyond 2^63 - 1: Quiver reads U64 into I64, which cannot hold it");
+                        }
+                        a[start + i] = v;
+                    }
+                }
             }
         }
     }

@@ -20,7 +20,8 @@ import java.util.Set;
 
 /**
  * NumPy's {@code .npy} format (format versions 1.0, 2.0 and 3.0 as specified in
- * {@code numpy.lib.format}), for float32, float64, int32, int64 and bool arrays.
+ * {@code numpy.lib.format}), for float16, float32, float64, int8, uint8, int32, int64 and bool
+ * arrays (and, read only, int16, uint16, uint32 and uint64).
  *
  * <p>Layout: the magic {@code \x93NUMPY}, major and minor version bytes, the header length
  * (2 bytes little-endian in 1.0, 4 bytes in 2.0 and 3.0), then the header: a Python dict literal
@@ -28,12 +29,15 @@ import java.util.Set;
  * ended by a newline so that the data starts at a multiple of 64 bytes; then the raw elements.
  *
  * <p>Writing produces the bytes {@code numpy.save} produces for the same array (version 1.0,
- * little-endian, including NumPy's spare header room for growing the first axis): F32 as
- * {@code '<f4'}, F64 {@code '<f8'}, I32 {@code '<i4'}, I64 {@code '<i8'}, BOOL {@code '|b1'}.
- * Reading accepts those in either byte order ({@code '>f8'}, {@code '>i4'}, ...), plus int8,
- * uint8, int16 and uint16 ({@code '|i1'}, {@code '|u1'}, {@code '<i2'}, {@code '<u2'}, ...), which
- * are widened into I32; C and Fortran order; and returns a C-contiguous tensor. A bool byte other
- * than 0 or 1, and anything else unexpected, is a {@link QuiverIOException} naming the file.
+ * little-endian, including NumPy's spare header room for growing the first axis): F16 as
+ * {@code '<f2'}, F32 {@code '<f4'}, F64 {@code '<f8'}, I8 {@code '|i1'}, U8 {@code '|u1'}, I32
+ * {@code '<i4'}, I64 {@code '<i8'}, BOOL {@code '|b1'}. BF16 has no NumPy dtype and is refused
+ * (convert with {@code to(F32)}, exact, or save it in safetensors). Reading accepts those in either
+ * byte order ({@code '>f8'}, {@code '>i4'}, {@code '>f2'}, ...), plus int16 and uint16
+ * ({@code '<i2'}, {@code '<u2'}), widened into I32, uint32 ({@code '<u4'}) widened into I64, and
+ * uint64 ({@code '<u8'}) read into I64 when every value is below 2^63; C and Fortran order; and
+ * returns a C-contiguous tensor. A bool byte other than 0 or 1, a uint64 beyond 2^63 - 1, and
+ * anything else unexpected, is a {@link QuiverIOException} naming the file.
  */
 public final class Npy {
     /** The element order of the data section. */
@@ -43,8 +47,8 @@ public final class Npy {
     private static final int ARRAY_ALIGN = 64;
     /** NumPy leaves room in the header for the growing axis to reach this many digits. */
     private static final int GROWTH_AXIS_MAX_DIGITS = 21;
-    private static final String SUPPORTED = "supported: f4, f8, i4, i8 with '<' or '>', i2 and u2 (read as I32) with '<' or '>',"
-            + " and the one-byte b1, i1 and u1 (i1, u1 read as I32) with '|'";
+    private static final String SUPPORTED = "supported: f2, f4, f8, i4, i8 with '<' or '>', i2 and u2 (read as I32), u4 and u8"
+            + " (read as I64) with '<' or '>', and the one-byte b1, i1 and u1 with '|'";
     /** Headers of float arrays are ~100 bytes; this bounds what a lying length can make us read. */
     static final int MAX_HEADER_BYTES = 1 << 20;
 
@@ -144,14 +148,14 @@ public final class Npy {
         Object data = header.encoding.dtype.newArray((int) count);
         Elements.read(src, dataStart, data, (int) count, header.order, header.encoding, "data of '" + header.descr + "'", null);
         try {
-            if (!header.fortran || count == 0) return new Tensor(data, shape);
+            if (!header.fortran || count == 0) return Tensor.of(header.encoding.dtype, data, shape);
             int[] strides = new int[shape.length];
             int s = 1;
             for (int i = 0; i < shape.length; i++) {
                 strides[i] = s;
                 s *= Math.max(shape[i], 1);
             }
-            return new Tensor(data, 0, shape, strides).copy();   // Tensor.copy moves elements in their own type: bits kept
+            return new Tensor(header.encoding.dtype, data, 0, shape, strides).copy();   // Tensor.copy moves elements in their own type: bits kept
         } catch (IllegalArgumentException e) {
             throw src.problem("shape " + header.shapeText() + ": " + e.getMessage());
         }
@@ -227,6 +231,7 @@ public final class Npy {
             }
             if (descr.length() != 3) throw unsupported(descr);
             Elements.Encoding encoding = switch (descr.substring(1)) {
+                case "f2" -> Elements.Encoding.F16;
                 case "f4" -> Elements.Encoding.F32;
                 case "f8" -> Elements.Encoding.F64;
                 case "i4" -> Elements.Encoding.I32;
@@ -236,6 +241,8 @@ public final class Npy {
                 case "u1" -> Elements.Encoding.U8;
                 case "i2" -> Elements.Encoding.I16;
                 case "u2" -> Elements.Encoding.U16;
+                case "u4" -> Elements.Encoding.U32;
+                case "u8" -> Elements.Encoding.U64;
                 default -> throw unsupported(descr);
             };
             // '|' (byte order not applicable) is what NumPy writes for one-byte types; '<' and '>' mean the same for them.
@@ -372,6 +379,11 @@ public final class Npy {
     /** The descr NumPy writes for a dtype. */
     static String descr(DType dtype) {
         return switch (dtype) {
+            case F16 -> "<f2";
+            case I8 -> "|i1";
+            case U8 -> "|u1";
+            case BF16 -> throw new IllegalArgumentException("Npy: NumPy has no bfloat16 dtype, so a BF16 tensor has no .npy form;"
+                    + " convert with to(F32) (exact) or save it with SafeTensors");
             case F32 -> "<f4";
             case F64 -> "<f8";
             case I32 -> "<i4";

@@ -32,27 +32,35 @@ import java.util.zip.Checksum;
  * (offsets relative to the start of the data section) and may hold {@code "__metadata__"}, a map
  * of strings to strings.
  *
- * <p>Quiver's dtypes are stored under the format's names F32, F64, I32, I64 and BOOL (one byte,
- * 0 or 1). Writing follows the reference writer: tensors ordered by dtype in the reference's
- * order (I64, F64, F32, I32, BOOL) then by name, packed with no gaps; {@code __metadata__} first
- * (its keys sorted); compact JSON padded with spaces to a multiple of 8 bytes so that the data
- * section is 8-byte aligned. Reading accepts those five dtypes and enforces what the reference
- * reader enforces (offsets contiguous from 0 to exactly the end of the file, spans matching dtype
- * and shape) plus strict JSON with no duplicate or unknown keys, and BOOL bytes of 0 or 1 only.
+ * <p>Quiver's dtypes are stored under the format's names F32, F64, F16, BF16, I32, I64, I8, U8
+ * and BOOL (one byte, 0 or 1). Writing follows the reference writer: tensors ordered by dtype in
+ * the reference's order (I64, F64, F32, I32, BF16, F16, I8, U8, BOOL) then by name, packed with
+ * no gaps; {@code __metadata__} first (its keys sorted); compact JSON padded with spaces to a
+ * multiple of 8 bytes so that the data section is 8-byte aligned. Reading accepts those nine
+ * dtypes, and the integer ones Quiver has no dtype for into the next wider one that holds every
+ * value (I16 and U16 into I32, U32 into I64, U64 into I64 with a value beyond 2^63 - 1 refused,
+ * naming the tensor and element); the float formats with no Quiver dtype (F8_E4M3, F8_E5M2,
+ * F8_E8M0, F6_E2M3, F6_E3M2, F4, and the complex C64) are refused with a message naming the dtype
+ * and the tensor. It enforces what the reference reader enforces (offsets contiguous from 0 to
+ * exactly the end of the file, spans matching dtype and shape) plus strict JSON with no duplicate
+ * or unknown keys, and BOOL bytes of 0 or 1 only.
  */
 public final class SafeTensors {
     /** The reference implementation's limit on the header length. */
     static final long MAX_HEADER_BYTES = 100_000_000;
     static final String METADATA_KEY = "__metadata__";
     private static final Set<String> INFO_KEYS = Set.of("dtype", "shape", "data_offsets");
-    /** Every dtype name the format defines; F32, F64, I32, I64 and BOOL can become Quiver tensors. */
+    /** Every dtype name the format defines (the reference's {@code Dtype} enum); all but the float8, float6, float4 and complex ones can become Quiver tensors. */
     private static final Set<String> KNOWN_DTYPES = Set.of("BOOL", "U8", "I8", "F8_E5M2", "F8_E4M3", "F8_E8M0",
             "F4", "F6_E2M3", "F6_E3M2", "I16", "U16", "F16", "BF16", "I32", "U32", "F32", "F64", "I64", "U64", "C64");
 
     private SafeTensors() {}
 
-    /** One tensor's header entry. Offsets are relative to the data section. */
-    record Entry(String name, DType dtype, int[] shape, long begin, long end) {}
+    /** One tensor's header entry: how its elements are stored in the file. Offsets are relative to the data section. */
+    record Entry(String name, Elements.Encoding encoding, int[] shape, long begin, long end) {
+        /** The dtype the tensor is read into. */
+        DType dtype() { return encoding.dtype; }
+    }
 
     /** A validated header: every entry fits the file exactly. */
     record Header(SequencedMap<String, String> metadata, List<Entry> entries, long dataStart) {}
@@ -144,16 +152,26 @@ public final class SafeTensors {
             throw src.problem(where + ": header entry has keys " + Json.brief(info.keySet()) + ", expected dtype, shape and data_offsets");
         }
         if (!(info.get("dtype") instanceof String dtypeName)) throw src.problem(where + ": dtype is not a string");
-        DType dtype = switch (dtypeName) {
-            case "F32" -> DType.F32;
-            case "F64" -> DType.F64;
-            case "I32" -> DType.I32;
-            case "I64" -> DType.I64;
-            case "BOOL" -> DType.BOOL;
+        Elements.Encoding encoding = switch (dtypeName) {
+            case "F32" -> Elements.Encoding.F32;
+            case "F64" -> Elements.Encoding.F64;
+            case "F16" -> Elements.Encoding.F16;
+            case "BF16" -> Elements.Encoding.BF16;
+            case "I32" -> Elements.Encoding.I32;
+            case "I64" -> Elements.Encoding.I64;
+            case "I8" -> Elements.Encoding.I8;
+            case "U8" -> Elements.Encoding.U8;
+            case "I16" -> Elements.Encoding.I16;
+            case "U16" -> Elements.Encoding.U16;
+            case "U32" -> Elements.Encoding.U32;
+            case "U64" -> Elements.Encoding.U64;
+            case "BOOL" -> Elements.Encoding.BOOL;
             default -> throw src.problem(where + ": " + (KNOWN_DTYPES.contains(dtypeName) ? "unsupported" : "unknown")
                     + " dtype " + (dtypeName.length() > 40 ? dtypeName.substring(0, 40) + "..." : dtypeName)
-                    + " (Quiver reads F32, F64, I32, I64 and BOOL)");
+                    + " (Quiver reads F64, F32, F16, BF16, I64, I32, I8, U8 and BOOL, and I16, U16, U32, U64 widened;"
+                    + " not the float8, float6, float4 or complex dtypes)");
         };
+        int width = encoding.width;
         long[] shape = naturals(src, where, "shape", info.get("shape"));
         long[] offsets = naturals(src, where, "data_offsets", info.get("data_offsets"));
         if (offsets.length != 2 || offsets[0] > offsets[1]) {
@@ -166,14 +184,14 @@ public final class SafeTensors {
         long count = 1;
         try {
             for (long d : shape) count = Math.multiplyExact(count, d);
-            Math.multiplyExact(count, dtype.bytes());
+            Math.multiplyExact(count, width);
         } catch (ArithmeticException overflow) {
             throw src.problem(where + ": absurd shape " + Arrays.toString(shape) + ", its byte size overflows 64 bits");
         }
         long span = offsets[1] - offsets[0];
-        if (span != count * dtype.bytes()) {
+        if (span != count * width) {
             throw src.problem(where + ": data_offsets " + Arrays.toString(offsets) + " span " + span + " bytes but "
-                    + dtypeName + " " + Arrays.toString(shape) + " needs " + count * dtype.bytes());
+                    + dtypeName + " " + Arrays.toString(shape) + " needs " + count * width);
         }
         if (count > Integer.MAX_VALUE - 16) {
             throw src.problem(where + ": absurd shape " + Arrays.toString(shape) + ", " + count
@@ -186,7 +204,7 @@ public final class SafeTensors {
             }
             dims[i] = (int) shape[i];
         }
-        return new Entry(name, dtype, dims, offsets[0], offsets[1]);
+        return new Entry(name, encoding, dims, offsets[0], offsets[1]);
     }
 
     private static long[] naturals(Source src, String where, String field, Object value) throws QuiverIOException {
@@ -212,9 +230,9 @@ public final class SafeTensors {
             int count = Shapes.size(e.shape());
             Object data = e.dtype().newArray(count);
             Elements.read(src, header.dataStart() + e.begin(), data, count, ByteOrder.LITTLE_ENDIAN,
-                    Elements.Encoding.of(e.dtype()), "tensor '" + e.name() + "'", checksum);
+                    e.encoding(), "tensor '" + e.name() + "'", checksum);
             try {
-                tensors.put(e.name(), new Tensor(data, e.shape()));
+                tensors.put(e.name(), Tensor.of(e.dtype(), data, e.shape()));
             } catch (IllegalArgumentException bad) {
                 throw src.problem("tensor '" + Json.brief(e.name()) + "': shape " + Arrays.toString(e.shape()) + ": " + bad.getMessage());
             }
@@ -270,14 +288,14 @@ public final class SafeTensors {
             checkText("tensor name", e.getKey());
             if (e.getKey().equals(METADATA_KEY)) throw new IllegalArgumentException("safetensors: the tensor name __metadata__ is reserved");
         }
-        sorted.sort(Comparator.<Map.Entry<String, Tensor>>comparingInt(e -> -referenceRank(e.getValue().dtype()))
+        sorted.sort(Comparator.<Map.Entry<String, Tensor>>comparingInt(e -> -referenceRank(Elements.Encoding.of(e.getValue().dtype())))
                 .thenComparing(e -> utf8(e.getKey()), Arrays::compareUnsigned));
         List<Entry> entries = new ArrayList<>();
         long offset = 0;
         for (var e : sorted) {
             Tensor t = e.getValue();
             long bytes = (long) t.size() * t.dtype().bytes();
-            entries.add(new Entry(e.getKey(), t.dtype(), t.shape(), offset, offset + bytes));
+            entries.add(new Entry(e.getKey(), Elements.Encoding.of(t.dtype()), t.shape(), offset, offset + bytes));
             offset += bytes;
         }
         return entries;
@@ -316,7 +334,7 @@ public final class SafeTensors {
             Entry e = entries.get(i);
             if (i > 0) sb.append(',');
             Json.quote(sb, e.name());
-            sb.append(":{\"dtype\":\"").append(e.dtype().name()).append("\",\"shape\":[");
+            sb.append(":{\"dtype\":\"").append(e.encoding().name()).append("\",\"shape\":[");
             int[] shape = e.shape();
             for (int d = 0; d < shape.length; d++) sb.append(d > 0 ? "," : "").append(shape[d]);
             sb.append("],\"data_offsets\":[").append(e.begin()).append(',').append(e.end()).append("]}");
@@ -327,22 +345,30 @@ public final class SafeTensors {
     /** File order: by offsets; empty tensors at one offset as the writer placed them (dtype, then name). */
     static final Comparator<Entry> FILE_ORDER = Comparator.comparingLong(Entry::begin)
             .thenComparingLong(Entry::end)
-            .thenComparingInt(e -> -referenceRank(e.dtype()))
+            .thenComparingInt(e -> -referenceRank(e.encoding()))
             .thenComparing(e -> utf8(e.name()), Arrays::compareUnsigned);
 
     /**
      * The position of a dtype in the reference implementation's {@code Dtype} enum (BOOL, F4,
      * F6_E2M3, F6_E3M2, U8, I8, F8_E5M2, F8_E4M3, F8_E8M0, I16, U16, F16, BF16, I32, U32, F32,
-     * C64, F64, I64, U64), whose descending order is the writer's tensor order. Quiver's dtype
+     * C64, F64, I64, U64), whose descending order is the writer's tensor order. The encodings'
      * names are the format's names.
      */
-    static int referenceRank(DType dtype) {
-        return switch (dtype) {
+    static int referenceRank(Elements.Encoding encoding) {
+        return switch (encoding) {
             case BOOL -> 0;
+            case U8 -> 4;
+            case I8 -> 5;
+            case I16 -> 9;
+            case U16 -> 10;
+            case F16 -> 11;
+            case BF16 -> 12;
             case I32 -> 13;
+            case U32 -> 14;
             case F32 -> 15;
             case F64 -> 17;
             case I64 -> 18;
+            case U64 -> 19;
         };
     }
 

@@ -1,6 +1,8 @@
 package dev.quiver.tensor;
 
 import dev.quiver.kernel.BinaryOp;
+import dev.quiver.kernel.ConversionKernels;
+import dev.quiver.kernel.HalfPrecision;
 import dev.quiver.kernel.ReduceOp;
 import dev.quiver.kernel.UnaryOp;
 
@@ -44,7 +46,20 @@ public final class Tensor {
      * inside the array.
      */
     public Tensor(Object data, int offset, int[] shape, int[] strides) {
-        this.dtype = DType.of(data);
+        this(DType.of(data), data, offset, shape, strides);
+    }
+
+    /**
+     * A tensor of the given dtype over existing storage (no copy), for any dtype: the storage dtypes'
+     * arrays ({@code short[]} for F16 and BF16 bits, {@code byte[]} for I8 and U8) need it, since
+     * the array type alone does not say which of the two it holds.
+     */
+    public Tensor(DType dtype, Object data, int offset, int[] shape, int[] strides) {
+        if (!dtype.isStorage(data)) {
+            throw new IllegalArgumentException(dtype + " storage must be a " + dtype.newArray(0).getClass().getSimpleName() + ", got "
+                    + (data == null ? "null" : data.getClass().getSimpleName()));
+        }
+        this.dtype = dtype;
         if (shape.length > Shapes.MAX_RANK) {
             throw new IllegalArgumentException("rank " + shape.length + " exceeds the maximum " + Shapes.MAX_RANK);
         }
@@ -89,7 +104,7 @@ public final class Tensor {
     // ---------------------------------------------------------------- creation
 
     public static Tensor zeros(DType dtype, int... shape) {
-        return new Tensor(dtype.newArray(checkedSize("zeros", shape)), shape);
+        return new Tensor(dtype, dtype.newArray(checkedSize("zeros", shape)), 0, shape, Shapes.contiguousStrides(shape));
     }
 
     /** The element count of a shape for a creation op, with the op named when the shape is invalid. */
@@ -106,19 +121,23 @@ public final class Tensor {
     }
 
     /**
-     * Every element {@code value}: rounded to float32 for F32; for I32, I64 and BOOL the value
+     * Every element {@code value}: rounded to float32 for F32 (to F16 or BF16 for those, nearest
+     * even); for I32, I64, I8, U8 and BOOL the value
      * must be exact (an integer in range; 0 or 1 for BOOL), else ArithmeticException. The shape is an
      * array before the value (NumPy's {@code full(shape, value)}), so that a value cannot be read as
      * a dimension: {@code full(F32, new int[] {3, 4}, 2.5)}.
      */
     public static Tensor full(DType dtype, int[] shape, double value) {
-        Tensor t = new Tensor(dtype.newArray(checkedSize("full", shape)), shape);
+        Tensor t = new Tensor(dtype, dtype.newArray(checkedSize("full", shape)), 0, shape, Shapes.contiguousStrides(shape));
         switch (dtype) {
             case F64 -> Arrays.fill((double[]) t.data, value);
             case F32 -> Arrays.fill((float[]) t.data, (float) value);
             case I32 -> Arrays.fill((int[]) t.data, exactInt(value, "full"));
             case I64 -> Arrays.fill((long[]) t.data, exactLong(value, "full"));
             case BOOL -> Arrays.fill((boolean[]) t.data, exactBool(value, "full"));
+            case F16 -> Arrays.fill((short[]) t.data, HalfPrecision.f64ToF16(value));
+            case BF16 -> Arrays.fill((short[]) t.data, HalfPrecision.f64ToBf16(value));
+            case I8, U8 -> Arrays.fill((byte[]) t.data, exactByte(t.dtype, value, "full"));
         }
         return t;
     }
@@ -171,6 +190,16 @@ public final class Tensor {
     public static Tensor ofBools(boolean[] values, int... shape) {
         checkLength(values.length, shape);
         return new Tensor(values, shape);
+    }
+
+    /**
+     * Wraps a flat storage array of the given dtype in row-major order (no copy): for F16 and BF16
+     * a {@code short[]} of raw bits, for I8 and U8 a {@code byte[]} (U8's value is {@code b & 0xFF}),
+     * for the others the array {@link DType#newArray} makes.
+     */
+    public static Tensor of(DType dtype, Object storage, int... shape) {
+        checkLength(DType.length(storage), shape);
+        return new Tensor(dtype, storage, 0, shape, Shapes.contiguousStrides(shape));
     }
 
     /** A float64 vector. */
@@ -240,7 +269,7 @@ public final class Tensor {
     public static Tensor arange(DType dtype, double start, double stop, double step) {
         if (step == 0 || !Double.isFinite(step)) throw new IllegalArgumentException("arange: step must be finite and non-zero, got " + step);
         if (dtype == DType.BOOL) throw new IllegalArgumentException("arange: not defined for BOOL");
-        if (dtype.isInteger() && (start != Math.rint(start) || step != Math.rint(step))) {
+        if ((dtype.isInteger() || dtype == DType.I8 || dtype == DType.U8) && (start != Math.rint(start) || step != Math.rint(step))) {
             throw new IllegalArgumentException("arange: " + dtype + " needs an integer start and step, got start " + start
                     + ", step " + step);
         }
@@ -264,7 +293,7 @@ public final class Tensor {
      */
     public static Tensor rand(DType dtype, Seed seed, int... shape) {
         requireFloating("rand", dtype);
-        Tensor t = new Tensor(dtype.newArray(checkedSize("rand", shape)), shape);
+        Tensor t = new Tensor(dtype, dtype.newArray(checkedSize("rand", shape)), 0, shape, Shapes.contiguousStrides(shape));
         SplittableRandom random = new SplittableRandom(seed.value());
         for (int i = 0; i < t.size; i++) t.setFlat(i, random.nextDouble());
         return t;
@@ -276,7 +305,7 @@ public final class Tensor {
      */
     public static Tensor uniform(DType dtype, Seed seed, int[] shape, double low, double high) {
         requireFloating("uniform", dtype);
-        Tensor t = new Tensor(dtype.newArray(checkedSize("uniform", shape)), shape);
+        Tensor t = new Tensor(dtype, dtype.newArray(checkedSize("uniform", shape)), 0, shape, Shapes.contiguousStrides(shape));
         SplittableRandom random = new SplittableRandom(seed.value());
         for (int i = 0; i < t.size; i++) t.setFlat(i, low + (high - low) * random.nextDouble());
         return t;
@@ -285,7 +314,7 @@ public final class Tensor {
     /** Standard normal, reproducible like {@link #rand} (Marsaglia's polar method in float64). */
     public static Tensor randn(DType dtype, Seed seed, int... shape) {
         requireFloating("randn", dtype);
-        Tensor t = new Tensor(dtype.newArray(checkedSize("randn", shape)), shape);
+        Tensor t = new Tensor(dtype, dtype.newArray(checkedSize("randn", shape)), 0, shape, Shapes.contiguousStrides(shape));
         SplittableRandom random = new SplittableRandom(seed.value());
         for (int i = 0; i < t.size; i += 2) {
             double u, v, s;
@@ -319,7 +348,11 @@ public final class Tensor {
 
     public DType dtype() { return dtype; }
 
-    /** The storage array ({@code float[]}, {@code double[]}, {@code int[]}, {@code long[]} or {@code boolean[]}), shared, not copied. */
+    /**
+     * The storage array ({@code float[]}, {@code double[]}, {@code int[]}, {@code long[]},
+     * {@code boolean[]}, {@code short[]} for F16 and BF16 bits, {@code byte[]} for I8 and U8),
+     * shared, not copied.
+     */
     public Object data() { return data; }
 
     /** The storage as double[]; throws if this is not F64. */
@@ -350,6 +383,30 @@ public final class Tensor {
     public boolean[] bool() {
         if (dtype != DType.BOOL) throw new IllegalStateException("tensor is " + dtype + ", not BOOL");
         return (boolean[]) data;
+    }
+
+    /** The storage as short[] of binary16 bits; throws if this is not F16. */
+    public short[] f16() {
+        if (dtype != DType.F16) throw new IllegalStateException("tensor is " + dtype + ", not F16");
+        return (short[]) data;
+    }
+
+    /** The storage as short[] of bfloat16 bits; throws if this is not BF16. */
+    public short[] bf16() {
+        if (dtype != DType.BF16) throw new IllegalStateException("tensor is " + dtype + ", not BF16");
+        return (short[]) data;
+    }
+
+    /** The storage as byte[]; throws if this is not I8. */
+    public byte[] i8() {
+        if (dtype != DType.I8) throw new IllegalStateException("tensor is " + dtype + ", not I8");
+        return (byte[]) data;
+    }
+
+    /** The storage as byte[] (element value {@code b & 0xFF}); throws if this is not U8. */
+    public byte[] u8() {
+        if (dtype != DType.U8) throw new IllegalStateException("tensor is " + dtype + ", not U8");
+        return (byte[]) data;
     }
 
     public int offset() { return offset; }
@@ -424,8 +481,8 @@ public final class Tensor {
     }
 
     /**
-     * Sets the element at a full index: rounded to float32 for F32; for I32, I64 and BOOL the
-     * value must be exact (an integer in range; 0 or 1 for BOOL), else ArithmeticException.
+     * Sets the element at a full index: rounded to float32 for F32, to F16 or BF16 for those
+     * (nearest even); for I32, I64, I8, U8 and BOOL the value must be exact (an integer in range; 0 or 1 for BOOL), else ArithmeticException.
      */
     public void set(double value, int... index) {
         writeAt(position(index), value, "set");
@@ -465,6 +522,21 @@ public final class Tensor {
     public int getFloatBitsFlat(int i) {
         if (dtype != DType.F32) throw new IllegalArgumentException("getFloatBitsFlat: needs an F32 tensor, not " + dtype);
         return Float.floatToRawIntBits(((float[]) data)[flatPosition(i)]);
+    }
+
+    /**
+     * The raw bits of F16 or BF16 element i in row-major order of this view: no conversion, so
+     * every NaN payload is kept (readers and writers copy half floats with it).
+     */
+    public short getHalfBitsFlat(int i) {
+        if (dtype != DType.F16 && dtype != DType.BF16) throw new IllegalArgumentException("getHalfBitsFlat: needs an F16 or BF16 tensor, not " + dtype);
+        return ((short[]) data)[flatPosition(i)];
+    }
+
+    /** Sets F16 or BF16 element i in row-major order of this view to the raw bits (as {@link #getHalfBitsFlat}). */
+    public void setHalfBitsFlat(int i, short bits) {
+        if (dtype != DType.F16 && dtype != DType.BF16) throw new IllegalArgumentException("setHalfBitsFlat: needs an F16 or BF16 tensor, not " + dtype);
+        ((short[]) data)[flatPosition(i)] = bits;
     }
 
     /** Element i in row-major order of this view, as {@link #getLong}. */
@@ -524,6 +596,10 @@ public final class Tensor {
                 yield v;
             }
             case BOOL -> ((boolean[]) data)[pos] ? 1 : 0;
+            case F16 -> HalfPrecision.f16ToF32(((short[]) data)[pos]);
+            case BF16 -> HalfPrecision.bf16ToF32(((short[]) data)[pos]);
+            case I8 -> ((byte[]) data)[pos];
+            case U8 -> ((byte[]) data)[pos] & 0xFF;
         };
     }
 
@@ -534,6 +610,9 @@ public final class Tensor {
             case I32 -> ((int[]) data)[pos] = exactInt(value, op);
             case I64 -> ((long[]) data)[pos] = exactLong(value, op);
             case BOOL -> ((boolean[]) data)[pos] = exactBool(value, op);
+            case F16 -> ((short[]) data)[pos] = HalfPrecision.f64ToF16(value);
+            case BF16 -> ((short[]) data)[pos] = HalfPrecision.f64ToBf16(value);
+            case I8, U8 -> ((byte[]) data)[pos] = exactByte(dtype, value, op);
         }
     }
 
@@ -542,8 +621,10 @@ public final class Tensor {
             case I32 -> ((int[]) data)[pos];
             case I64 -> ((long[]) data)[pos];
             case BOOL -> ((boolean[]) data)[pos] ? 1 : 0;
-            case F64, F32 -> {
-                double v = dtype == DType.F64 ? ((double[]) data)[pos] : ((float[]) data)[pos];
+            case I8 -> ((byte[]) data)[pos];
+            case U8 -> ((byte[]) data)[pos] & 0xFF;
+            case F64, F32, F16, BF16 -> {
+                double v = readAt(pos, op);
                 if (v != Math.rint(v) || v < -0x1p63 || v >= 0x1p63) {
                     throw new ArithmeticException(op + ": " + dtype + " element " + v + " is not an integer in the long range");
                 }
@@ -560,10 +641,10 @@ public final class Tensor {
 
     private boolean readBool(int pos, String op) {
         if (dtype == DType.BOOL) return ((boolean[]) data)[pos];
-        double v = dtype.isFloating() ? readAt(pos, op) : readLong(pos, op);
+        double v = dtype.holdsFloats() ? readAt(pos, op) : readLong(pos, op);
         if (v == 0) return false;
         if (v == 1) return true;
-        throw new ArithmeticException(op + ": " + dtype + " element " + (dtype.isFloating() ? Double.toString(v) : Long.toString(readLong(pos, op)))
+        throw new ArithmeticException(op + ": " + dtype + " element " + (dtype.holdsFloats() ? Double.toString(v) : Long.toString(readLong(pos, op)))
                 + " is neither 0 nor 1");
     }
 
@@ -587,6 +668,20 @@ public final class Tensor {
                 if (f == 0x1p63f || (long) f != value) throw new ArithmeticException(op + ": " + value + " has no exact F32 value (beyond 2^24)");
                 ((float[]) data)[pos] = f;
             }
+            case F16, BF16 -> {
+                short bits = dtype == DType.F16 ? HalfPrecision.f64ToF16(value) : HalfPrecision.f64ToBf16(value);
+                double back = dtype == DType.F16 ? HalfPrecision.f16ToF64(bits) : HalfPrecision.bf16ToF64(bits);
+                if (back != value) {
+                    throw new ArithmeticException(op + ": " + value + " has no exact " + dtype + " value (beyond 2^"
+                            + (dtype == DType.F16 ? 11 : 8) + " or out of range)");
+                }
+                ((short[]) data)[pos] = bits;
+            }
+            case I8, U8 -> {
+                long lo = dtype == DType.I8 ? Byte.MIN_VALUE : 0, hi = dtype == DType.I8 ? Byte.MAX_VALUE : 255;
+                if (value < lo || value > hi) throw new ArithmeticException(op + ": " + value + " is outside the " + dtype + " range [" + lo + ", " + hi + "]");
+                ((byte[]) data)[pos] = (byte) value;
+            }
         }
     }
 
@@ -609,6 +704,15 @@ public final class Tensor {
             throw new ArithmeticException(op + ": " + value + " is not an I64 value (an integer in [-2^63, 2^63))");
         }
         return (long) value;
+    }
+
+    /** value as an I8 or U8 element (the byte stored), or ArithmeticException naming op when it is not an integer in range. */
+    static byte exactByte(DType dtype, double value, String op) {
+        double lo = dtype == DType.I8 ? Byte.MIN_VALUE : 0, hi = dtype == DType.I8 ? Byte.MAX_VALUE : 255;
+        if (value != Math.rint(value) || value < lo || value > hi) {
+            throw new ArithmeticException(op + ": " + value + " is not a " + dtype + " value (an integer in [" + (int) lo + ", " + (int) hi + "])");
+        }
+        return (byte) (int) value;
     }
 
     /** value as a BOOL element (0 or 1), or ArithmeticException naming op. */
@@ -655,7 +759,7 @@ public final class Tensor {
     public Tensor at(int i) {
         if (shape.length == 0) throw new IllegalArgumentException("at: cannot index a rank-0 tensor");
         int j = checkIndex(i, 0);
-        return new Tensor(data, offset + j * strides[0], Arrays.copyOfRange(shape, 1, shape.length),
+        return new Tensor(dtype, data, offset + j * strides[0], Arrays.copyOfRange(shape, 1, shape.length),
                 Arrays.copyOfRange(strides, 1, strides.length));
     }
 
@@ -695,7 +799,7 @@ public final class Tensor {
             newShape[rank] = shape[axis];
             newStrides[rank++] = strides[axis++];
         }
-        return new Tensor(data, off, Arrays.copyOf(newShape, rank), Arrays.copyOf(newStrides, rank));
+        return new Tensor(dtype, data, off, Arrays.copyOf(newShape, rank), Arrays.copyOf(newStrides, rank));
     }
 
     private static int clampSliceBound(int bound, int n, int step, boolean isStart) {
@@ -738,7 +842,7 @@ public final class Tensor {
             newShape[i] = shape[a];
             newStrides[i] = strides[a];
         }
-        return new Tensor(data, offset, newShape, newStrides);
+        return new Tensor(dtype, data, offset, newShape, newStrides);
     }
 
     /**
@@ -749,7 +853,7 @@ public final class Tensor {
     public Tensor reshape(int... newShape) {
         int[] target = inferShape(newShape);
         int[] viewStrides = viewStrides(target);
-        if (viewStrides != null) return new Tensor(data, offset, target, viewStrides);
+        if (viewStrides != null) return new Tensor(dtype, data, offset, target, viewStrides);
         return contiguous().reshape(target);
     }
 
@@ -831,7 +935,7 @@ public final class Tensor {
         for (int i = 0; i < shape.length; i++) {
             newStrides[lead + i] = shape[i] == 1 && target[lead + i] != 1 ? 0 : strides[i];
         }
-        return new Tensor(data, offset, target, newStrides);
+        return new Tensor(dtype, data, offset, target, newStrides);
     }
 
     /** Whether this tensor and {@code other} share storage. */
@@ -856,6 +960,8 @@ public final class Tensor {
             case I32 -> { int[] s = (int[]) data, d = (int[]) out.data; for (int i = 0; i < size; i++) d[i] = s[flatPosition(i)]; }
             case I64 -> { long[] s = (long[]) data, d = (long[]) out.data; for (int i = 0; i < size; i++) d[i] = s[flatPosition(i)]; }
             case BOOL -> { boolean[] s = (boolean[]) data, d = (boolean[]) out.data; for (int i = 0; i < size; i++) d[i] = s[flatPosition(i)]; }
+            case F16, BF16 -> { short[] s = (short[]) data, d = (short[]) out.data; for (int i = 0; i < size; i++) d[i] = s[flatPosition(i)]; }
+            case I8, U8 -> { byte[] s = (byte[]) data, d = (byte[]) out.data; for (int i = 0; i < size; i++) d[i] = s[flatPosition(i)]; }
         }
         return out;
     }
@@ -864,44 +970,119 @@ public final class Tensor {
      * A contiguous copy converted to another dtype (a plain copy when the dtype is the same), with
      * NumPy's {@code astype} semantics: floating to integer truncates toward zero (2.7 → 2,
      * -2.7 → -2); integer to floating rounds to nearest (I64 → F64 beyond 2^53, I32/I64 → F32
-     * beyond 2^24); I64 → I32 wraps modulo 2^32 as in NumPy; anything → BOOL is
-     * {@code value != 0} (NaN is true); BOOL → numbers is 0 or 1. Where NumPy's result is
-     * undefined (NaN, an infinity or a value outside the integer range converted to I32 or I64),
-     * this throws ArithmeticException naming the element.
+     * beyond 2^24); integers to narrower integers wrap (I64 → I32 modulo 2^32, anything → I8 or
+     * U8 modulo 2^8) as in NumPy; anything → BOOL is {@code value != 0} (NaN is true); BOOL →
+     * numbers is 0 or 1. F16 and BF16 convert exactly to F32 and F64, and from any dtype by one
+     * rounding to nearest, ties to even, of the exact value (see {@link HalfPrecision} for
+     * infinities, subnormals and NaN); F16/BF16 ↔ F32 of contiguous tensors runs on the backend's
+     * conversion kernels. Where NumPy's result is undefined (NaN, an infinity or a value outside
+     * the integer range converted to I8, U8, I32 or I64), this throws ArithmeticException naming
+     * the element.
      */
     public Tensor to(DType target) {
         if (target == dtype) return copy();
-        Tensor out = zeros(target, shape);
-        Object dst = out.data;
+        return to(zeros(target, shape));
+    }
+
+    /**
+     * Converts this tensor into {@code out} (any layout, this tensor's shape, any dtype) by the
+     * rules of {@link #to(DType)}; returns out. Allocates nothing. out must not overlap this tensor.
+     */
+    public Tensor to(Tensor out) {
+        if (!Arrays.equals(shape, out.shape)) {
+            throw new IllegalArgumentException("to: out has shape " + Shapes.str(out.shape) + ", expected " + Shapes.str(shape));
+        }
+        DType target = out.dtype;
+        if (target == dtype) return math().copy(this, out);
+        if (size == 0) return out;
+        if (isContiguous() && out.isContiguous() && convertWithKernel(out)) return out;
         for (int i = 0; i < size; i++) {
-            int pos = flatPosition(i);
-            if (dtype.isFloating()) {
-                double v = dtype == DType.F64 ? ((double[]) data)[pos] : ((float[]) data)[pos];
-                switch (target) {
-                    case F64 -> ((double[]) dst)[i] = v;
-                    case F32 -> ((float[]) dst)[i] = (float) v;
-                    case I32 -> {
-                        if (!(v > -0x1p31 - 1 && v < 0x1p31)) throw castError(target, i, v);
-                        ((int[]) dst)[i] = (int) v;
-                    }
-                    case I64 -> {
-                        if (!(v >= -0x1p63 && v < 0x1p63)) throw castError(target, i, v);
-                        ((long[]) dst)[i] = (long) v;
-                    }
-                    case BOOL -> ((boolean[]) dst)[i] = v != 0 || Double.isNaN(v);
-                }
+            int pos = flatPosition(i), dst = out.flatPosition(i);
+            if (dtype == DType.F32 && (target == DType.F16 || target == DType.BF16)) {
+                // The scalar twin of the kernels, so that a strided tensor gets the same bits.
+                float v = ((float[]) data)[pos];
+                ((short[]) out.data)[dst] = target == DType.F16 ? HalfPrecision.f32ToF16(v) : HalfPrecision.f32ToBf16(v);
+            } else if ((dtype == DType.F16 || dtype == DType.BF16) && target == DType.F32) {
+                short h = ((short[]) data)[pos];
+                ((float[]) out.data)[dst] = dtype == DType.F16 ? HalfPrecision.f16ToF32(h) : HalfPrecision.bf16ToF32(h);
+            } else if (dtype.holdsFloats()) {
+                out.writeConverted(dst, readAt(pos, "to"), i, this);
             } else {
-                long v = readLong(pos, "to");
-                switch (target) {
-                    case F64 -> ((double[]) dst)[i] = v;
-                    case F32 -> ((float[]) dst)[i] = v;
-                    case I32 -> ((int[]) dst)[i] = (int) v;
-                    case I64 -> ((long[]) dst)[i] = v;
-                    case BOOL -> ((boolean[]) dst)[i] = v != 0;
-                }
+                out.writeConverted(dst, readLong(pos, "to"));
             }
         }
         return out;
+    }
+
+    /** F16/BF16 ↔ F32 of contiguous tensors on the backend's kernels; false for other pairs. */
+    private boolean convertWithKernel(Tensor out) {
+        ConversionKernels k = math().backend().conversions();
+        switch (dtype) {
+            case F16 -> { if (out.dtype != DType.F32) return false; k.f16ToF32((short[]) data, offset, (float[]) out.data, out.offset, size); }
+            case BF16 -> { if (out.dtype != DType.F32) return false; k.bf16ToF32((short[]) data, offset, (float[]) out.data, out.offset, size); }
+            case F32 -> {
+                if (out.dtype == DType.F16) k.f32ToF16((float[]) data, offset, (short[]) out.data, out.offset, size);
+                else if (out.dtype == DType.BF16) k.f32ToBf16((float[]) data, offset, (short[]) out.data, out.offset, size);
+                else return false;
+            }
+            default -> { return false; }
+        }
+        return true;
+    }
+
+    /** Stores the floating value v (element i of source, for messages) at pos, converted to this dtype. */
+    private void writeConverted(int pos, double v, int i, Tensor source) {
+        switch (dtype) {
+            case F64 -> ((double[]) data)[pos] = v;
+            case F32 -> ((float[]) data)[pos] = (float) v;
+            case F16 -> ((short[]) data)[pos] = HalfPrecision.f64ToF16(v);
+            case BF16 -> ((short[]) data)[pos] = HalfPrecision.f64ToBf16(v);
+            case BOOL -> ((boolean[]) data)[pos] = v != 0 || Double.isNaN(v);
+            case I32 -> {
+                if (!(v > -0x1p31 - 1 && v < 0x1p31)) throw source.castError(dtype, i, v);
+                ((int[]) data)[pos] = (int) v;
+            }
+            case I64 -> {
+                if (!(v >= -0x1p63 && v < 0x1p63)) throw source.castError(dtype, i, v);
+                ((long[]) data)[pos] = (long) v;
+            }
+            case I8 -> {
+                if (!(v > Byte.MIN_VALUE - 1 && v < Byte.MAX_VALUE + 1)) throw source.castError(dtype, i, v);
+                ((byte[]) data)[pos] = (byte) (int) v;
+            }
+            case U8 -> {
+                if (!(v > -1 && v < 256)) throw source.castError(dtype, i, v);
+                ((byte[]) data)[pos] = (byte) (int) v;
+            }
+        }
+    }
+
+    /** Stores the integer value v at pos, converted to this dtype (wrapping into narrower integers, as NumPy). */
+    private void writeConverted(int pos, long v) {
+        switch (dtype) {
+            case F64 -> ((double[]) data)[pos] = v;
+            case F32 -> ((float[]) data)[pos] = v;
+            case F16 -> ((short[]) data)[pos] = HalfPrecision.f64ToF16(roundToOdd(v));
+            case BF16 -> ((short[]) data)[pos] = HalfPrecision.f64ToBf16(roundToOdd(v));
+            case I32 -> ((int[]) data)[pos] = (int) v;
+            case I64 -> ((long[]) data)[pos] = v;
+            case I8, U8 -> ((byte[]) data)[pos] = (byte) v;
+            case BOOL -> ((boolean[]) data)[pos] = v != 0;
+        }
+    }
+
+    /**
+     * v as a double rounded to odd (the last kept bit set when bits were dropped): exact up to
+     * 2^53, and beyond that a value whose second rounding to a format of at most 51 bits (F16,
+     * BF16) equals rounding v itself once. Plain (double) v would round twice.
+     */
+    static double roundToOdd(long v) {
+        long a = Math.abs(v);
+        if (v == Long.MIN_VALUE || a >>> 53 == 0) return v;
+        int dropped = 11 - Long.numberOfLeadingZeros(a);
+        long kept = a >>> dropped;
+        if (kept << dropped != a) kept |= 1;
+        return Math.copySign(Math.scalb((double) kept, dropped), v);
     }
 
     private ArithmeticException castError(DType target, int i, double v) {
@@ -1047,7 +1228,7 @@ public final class Tensor {
         if (!Arrays.equals(shape, other.shape)) return false;
         for (int i = 0; i < size; i++) {
             int pa = flatPosition(i), pb = other.flatPosition(i);
-            if (!dtype.isFloating() && !other.dtype.isFloating() && readLong(pa, "allClose") == other.readLong(pb, "allClose")) continue;
+            if (!dtype.holdsFloats() && !other.dtype.holdsFloats() && readLong(pa, "allClose") == other.readLong(pb, "allClose")) continue;
             double a = approx(pa), b = other.approx(pb);
             if (Double.isNaN(a) || Double.isNaN(b)) {
                 if (Double.isNaN(a) != Double.isNaN(b)) return false;
@@ -1076,6 +1257,8 @@ public final class Tensor {
                 case I32 -> ((int[]) data)[pa] == ((int[]) other.data)[pb];
                 case I64 -> ((long[]) data)[pa] == ((long[]) other.data)[pb];
                 case BOOL -> ((boolean[]) data)[pa] == ((boolean[]) other.data)[pb];
+                case F16, BF16 -> ((short[]) data)[pa] == ((short[]) other.data)[pb];
+                case I8, U8 -> ((byte[]) data)[pa] == ((byte[]) other.data)[pb];
             };
             if (!same) return false;
         }
@@ -1103,6 +1286,8 @@ public final class Tensor {
                 case I32 -> sb.append(((int[]) data)[pos]);
                 case I64 -> sb.append(((long[]) data)[pos]);
                 case BOOL -> sb.append(((boolean[]) data)[pos]);
+                case F16, BF16 -> sb.append((float) readAt(pos, "toString"));   // printed as the float32 of the same value
+                case I8, U8 -> sb.append((int) readAt(pos, "toString"));
             }
             return;
         }

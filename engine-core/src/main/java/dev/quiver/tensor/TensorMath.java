@@ -3,6 +3,7 @@ package dev.quiver.tensor;
 import dev.quiver.backend.Backend;
 import dev.quiver.backend.Backends;
 import dev.quiver.kernel.BinaryOp;
+import dev.quiver.kernel.HalfPrecision;
 import dev.quiver.kernel.KernelsF32;
 import dev.quiver.kernel.KernelsF64;
 import dev.quiver.kernel.ReduceOp;
@@ -25,8 +26,8 @@ import java.util.function.DoubleUnaryOperator;
  * whose storage range overlaps an operand's. Operands must share a dtype (mixing F32 and F64 is an
  * error naming both).
  *
- * <p>Integer and BOOL tensors (I32, I64, BOOL) are data for indexing and masks: {@link #copy} and
- * {@link #fill} work for them (allocation-free like every out form), every other op (arithmetic,
+ * <p>Integer and BOOL tensors (I32, I64, BOOL) are data for indexing and masks, and F16, BF16, I8
+ * and U8 tensors are storage: {@link #copy} and {@link #fill} work for them (allocation-free like every out form), every other op (arithmetic,
  * {@code map}, reductions, {@code argmax}, products) refuses them with an IllegalArgumentException
  * naming the op and the dtype.
  *
@@ -254,8 +255,10 @@ public final class TensorMath {
     }
 
     /**
-     * The elementwise engine's loop for I32, I64 and BOOL, which only copy and fill (every other
-     * kind is refused by the callers' dtype checks before it gets here).
+     * The elementwise engine's loop for the non-arithmetic dtypes (I32, I64, BOOL and the storage
+     * dtypes F16, BF16, I8, U8), which only copy and fill (every other kind is refused by the
+     * callers' dtype checks before it gets here). A fill value is rounded to F16 or BF16, and must
+     * be exact for the integer dtypes and BOOL.
      */
     private static void copyOrFillData(int kind, UnaryOp uop, double value, Tensor a, Tensor c,
                                        int rank, int first, int outer, int run, int sa, int sc) {
@@ -266,10 +269,15 @@ public final class TensorMath {
         int iv = 0;
         long lv = 0;
         boolean bv = false;
+        short sv = 0;
+        byte yv = 0;
         if (kind == FILL) {
             switch (dt) {
                 case I32 -> iv = Tensor.exactInt(value, "fill");
                 case I64 -> lv = Tensor.exactLong(value, "fill");
+                case F16 -> sv = HalfPrecision.f64ToF16(value);
+                case BF16 -> sv = HalfPrecision.f64ToBf16(value);
+                case I8, U8 -> yv = Tensor.exactByte(dt, value, "fill");
                 default -> bv = Tensor.exactBool(value, "fill");
             }
         }
@@ -294,6 +302,14 @@ public final class TensorMath {
                 case I64 -> {
                     long[] cd = (long[]) cData, ad = (long[]) aData;
                     for (int i = 0; i < run; i++) cd[cp + i * sc] = kind == FILL ? lv : ad[ap + i * sa];
+                }
+                case F16, BF16 -> {
+                    short[] cd = (short[]) cData, ad = (short[]) aData;
+                    for (int i = 0; i < run; i++) cd[cp + i * sc] = kind == FILL ? sv : ad[ap + i * sa];
+                }
+                case I8, U8 -> {
+                    byte[] cd = (byte[]) cData, ad = (byte[]) aData;
+                    for (int i = 0; i < run; i++) cd[cp + i * sc] = kind == FILL ? yv : ad[ap + i * sa];
                 }
                 default -> {
                     boolean[] cd = (boolean[]) cData, ad = (boolean[]) aData;
@@ -913,6 +929,10 @@ public final class TensorMath {
 
     /** t must be F32 or F64: integer and BOOL tensors are data, not arithmetic operands. */
     private static void requireFloating(String op, Object detail, Tensor t) {
+        if (t.dtype().isStorageOnly()) {
+            throw new IllegalArgumentException(name(op, detail) + ": " + t.dtype() + " tensor " + t.shapeString() + " is a storage dtype,"
+                    + " not computed in: convert with to(F32) (exact), and back with to(" + t.dtype() + ") if needed");
+        }
         if (!t.dtype().isFloating()) {
             throw new IllegalArgumentException(name(op, detail) + ": " + t.dtype() + " tensor " + t.shapeString()
                     + " is not supported: arithmetic, reductions and products need F32 or F64 (convert with to(F32) or to(F64))");

@@ -157,8 +157,8 @@ class NpyTest {
         assertBad("header keys", withData(prefix(1, "{'descr': '<f8', 'shape': (2,), }\n"), data));
         assertBad("header keys", withData(prefix(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), 'x': True}\n"), data));
         assertBad("duplicate key", withData(prefix(1, "{'descr': '<f8', 'descr': '<f8', 'fortran_order': False, 'shape': (2,)}\n"), data));
-        assertBad("unsupported dtype '<u4'", withData(prefix(1, ok.replace("<f8", "<u4")), data));
-        assertBad("unsupported dtype '<f2'", withData(prefix(1, ok.replace("<f8", "<f2")), data));
+        assertBad("unsupported dtype '<m8'", withData(prefix(1, ok.replace("<f8", "<m8")), data));
+        assertBad("unsupported dtype '|V2'", withData(prefix(1, ok.replace("<f8", "|V2")), data));
         assertBad("unsupported dtype '<c8'", withData(prefix(1, ok.replace("<f8", "<c8")), data));
         assertBad("unsupported dtype '|S8'", withData(prefix(1, ok.replace("<f8", "|S8")), data));
         assertBad("unsupported dtype '|i4'", withData(prefix(1, ok.replace("<f8", "|i4")), data));
@@ -249,7 +249,7 @@ class NpyTest {
     }
 
     @Test
-    void readsIntegerAndBoolArraysInEitherByteOrderAndNarrowIntegersIntoInt32() throws Exception {
+    void readsIntegerAndBoolArraysInEitherByteOrderAndWidensTheIntegersQuiverHasNoDtypeFor() throws Exception {
         String h = "{'descr': 'DT', 'fortran_order': False, 'shape': (3,), }\n";
         assertRead(new int[] {-2, 3, Integer.MIN_VALUE}, prefix(1, h.replace("DT", ">i4")).hex("FFFFFFFE 00000003 80000000").bytes());
         assertRead(new long[] {Long.MIN_VALUE, 1, -2}, prefix(1, h.replace("DT", ">i8"))
@@ -257,9 +257,17 @@ class NpyTest {
         assertRead(new long[] {Long.MAX_VALUE, 1, -2}, prefix(1, h.replace("DT", "<i8"))
                 .hex("FFFFFFFFFFFFFF7F 0100000000000000 FEFFFFFFFFFFFFFF").bytes());
         assertRead(new boolean[] {false, true, true}, prefix(1, h.replace("DT", "|b1")).raw(0, 1, 1).bytes());
-        // The narrow integers NumPy uses for labels and images, widened into I32.
-        assertRead(new int[] {-1, 127, -128}, prefix(1, h.replace("DT", "|i1")).raw(0xFF, 0x7F, 0x80).bytes());
-        assertRead(new int[] {255, 0, 128}, prefix(1, h.replace("DT", "|u1")).raw(0xFF, 0x00, 0x80).bytes());
+        // int8 and uint8 have dtypes of their own; int16 and uint16 widen into I32, uint32 and uint64 into I64.
+        Tensor i1 = Npy.fromBytes(prefix(1, h.replace("DT", "|i1")).raw(0xFF, 0x7F, 0x80).bytes(), "i1.npy");
+        assertEquals(DType.I8, i1.dtype());
+        assertArrayEquals(new int[] {-1, 127, -128}, i1.toIntArray());
+        Tensor u1 = Npy.fromBytes(prefix(1, h.replace("DT", "|u1")).raw(0xFF, 0x00, 0x80).bytes(), "u1.npy");
+        assertEquals(DType.U8, u1.dtype());
+        assertArrayEquals(new int[] {255, 0, 128}, u1.toIntArray());
+        assertRead(new long[] {4294967295L, 1, 2147483648L}, prefix(1, h.replace("DT", "<u4")).hex("FFFFFFFF 01000000 00000080").bytes());
+        assertRead(new long[] {4294967295L, 1, 2147483648L}, prefix(1, h.replace("DT", ">u4")).hex("FFFFFFFF 00000001 80000000").bytes());
+        assertRead(new long[] {Long.MAX_VALUE, 1, 0}, prefix(1, h.replace("DT", "<u8"))
+                .hex("FFFFFFFFFFFFFF7F 0100000000000000 0000000000000000").bytes());
         assertRead(new int[] {-2, 256, -32768}, prefix(1, h.replace("DT", "<i2")).hex("FEFF 0001 0080").bytes());
         assertRead(new int[] {-2, 256, -32768}, prefix(1, h.replace("DT", ">i2")).hex("FFFE 0100 8000").bytes());
         assertRead(new int[] {65535, 1, 32768}, prefix(1, h.replace("DT", "<u2")).hex("FFFF 0100 0080").bytes());
@@ -294,6 +302,8 @@ class NpyTest {
         assertBad("trailing garbage: 1 bytes", prefix(1, h.replace("DT", "<i4")).hex("00".repeat(13)).bytes());
         assertBad("truncated", prefix(1, h.replace("DT", "|u1")).raw(1, 2).bytes());
         assertBad("unsupported dtype '|i2'", prefix(1, h.replace("DT", "|i2")).hex("00".repeat(6)).bytes());
+        assertBad("U64 element 1 is 18446744073709551615, beyond 2^63 - 1", prefix(1, h.replace("DT", "<u8"))
+                .hex("0000000000000000 FFFFFFFFFFFFFFFF 0000000000000000").bytes());
     }
 
     @Test

@@ -119,8 +119,8 @@ class NumPyInteropTest {
         assertTrue(out.contains("ok"), out);
         assertArrayEquals(new long[] {-3, -2, -1, 0, 1, 2}, Npy.read(dir.resolve("be8.npy")).i64());
         assertArrayEquals(new int[] {-3, -2, -1, 0, 1, 2}, Npy.read(dir.resolve("be4.npy")).i32());
-        assertArrayEquals(new int[] {-3, -2, -1, 0, 1, 2}, Npy.read(dir.resolve("i1.npy")).i32());
-        assertArrayEquals(new int[] {0, 1, 2, 3, 4, 5}, Npy.read(dir.resolve("u1.npy")).i32());
+        assertArrayEquals(new byte[] {-3, -2, -1, 0, 1, 2}, Npy.read(dir.resolve("i1.npy")).i8());
+        assertArrayEquals(new byte[] {0, 1, 2, 3, 4, 5}, Npy.read(dir.resolve("u1.npy")).u8());
         assertArrayEquals(new int[] {-3000, -2000, -1000, 0, 1000, 2000}, Npy.read(dir.resolve("i2.npy")).i32());
         assertArrayEquals(new int[] {0, 9000, 18000, 27000, 36000, 45000}, Npy.read(dir.resolve("u2.npy")).i32());
         Tensor mask = Npy.read(dir.resolve("mask.npy"));

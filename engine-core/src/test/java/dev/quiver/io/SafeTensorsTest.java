@@ -196,9 +196,12 @@ class SafeTensorsTest {
         assertBad("duplicate key", withData("{\"x\":{},\"x\":{}}", 0));
         assertBad("has keys", withData(ONE.replace("}}", ",\"extra\":1}}"), 8));
         assertBad("has keys", withData("{\"x\":{\"dtype\":\"F32\",\"shape\":[2]}}", 8));
-        assertBad("unsupported dtype BF16", withData(ONE.replace("F32", "BF16").replace("[0,8]", "[0,4]"), 4));
-        assertBad("unsupported dtype U64", withData(ONE.replace("F32", "U64").replace("[0,8]", "[0,16]"), 16));
-        assertBad("unsupported dtype I16", withData(ONE.replace("F32", "I16").replace("[0,8]", "[0,4]"), 4));
+        assertBad("tensor 'x': unsupported dtype F8_E4M3", withData(ONE.replace("F32", "F8_E4M3").replace("[0,8]", "[0,2]"), 2));
+        assertBad("tensor 'x': unsupported dtype F8_E5M2", withData(ONE.replace("F32", "F8_E5M2").replace("[0,8]", "[0,2]"), 2));
+        assertBad("tensor 'x': unsupported dtype F8_E8M0", withData(ONE.replace("F32", "F8_E8M0").replace("[0,8]", "[0,2]"), 2));
+        assertBad("tensor 'x': unsupported dtype F6_E2M3", withData(ONE.replace("F32", "F6_E2M3").replace("[0,8]", "[0,2]"), 2));
+        assertBad("tensor 'x': unsupported dtype F4", withData(ONE.replace("F32", "F4").replace("[0,8]", "[0,1]"), 1));
+        assertBad("tensor 'x': unsupported dtype C64", withData(ONE.replace("F32", "C64").replace("[0,8]", "[0,16]"), 16));
         assertBad("span 8 bytes but I64 [2] needs 16", withData(ONE.replace("F32", "I64"), 8));
         assertBad("span 8 bytes but BOOL [2] needs 2", withData(ONE.replace("F32", "BOOL"), 8));
         assertBad("tensor 'x': BOOL element 1 is the byte 0x02", file(ONE.replace("F32", "BOOL").replace("[0,8]", "[0,2]")).raw(1, 2).bytes());

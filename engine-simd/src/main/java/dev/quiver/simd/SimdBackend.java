@@ -2,6 +2,7 @@ package dev.quiver.simd;
 
 import dev.quiver.backend.Backend;
 import dev.quiver.backend.Workers;
+import dev.quiver.kernel.ConversionKernels;
 import dev.quiver.kernel.KernelsF32;
 import dev.quiver.kernel.KernelsF64;
 
@@ -39,6 +40,12 @@ public final class SimdBackend implements Backend {
     @Override
     public KernelsF32 f32() {
         return f32;
+    }
+
+    /** The Vector API conversions ({@link SimdConversions}), bit for bit the scalar ones. */
+    @Override
+    public ConversionKernels conversions() {
+        return SimdConversions.INSTANCE;
     }
 
     /** Vector width in bits used by every kernel of this process. */

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Every kernel, both dtypes, called the way a training step calls them (all ops from one call
+ * Every kernel, both dtypes (and the F16/BF16 conversions), called the way a training step calls them (all ops from one call
  * site, mixed sizes with and without tails, strides 1/0/2, accumulate on and off, GEMM shapes that
  * take each of its paths), must reach zero bytes allocated per round once C2 has compiled them.
  * This catches a vector crossing a call C2 declined to inline, and Vector API operations that fall
@@ -42,6 +42,8 @@ class SimdNoAllocationTest {
     static final int[] PARALLEL_GEMM = {128, 128, 160, 0};
     final double[][] xd = new double[SIZES.length][], yd = new double[SIZES.length][];
     final float[][] xf = new float[SIZES.length][], yf = new float[SIZES.length][];
+    final short[][] half = new short[SIZES.length][];
+    final dev.quiver.kernel.ConversionKernels conversions = simd.conversions();
     /**
      * {m, k, n, A column-major?}: the scalar path, the dot path (narrow C), the packed path, the
      * small path (twice), the small path on the transposed problem (column-major A, narrow C).
@@ -70,6 +72,7 @@ class SimdNoAllocationTest {
             yd[s] = new double[span];
             xf[s] = new float[span];
             yf[s] = new float[span];
+            half[s] = new short[span];
             for (int i = 0; i < span; i++) {
                 xd[s][i] = 0.5 + 0.01 * i;
                 xf[s][i] = (float) xd[s][i];
@@ -128,6 +131,10 @@ class SimdNoAllocationTest {
             f.axpby(n, 0.5f, xf[s], 0, stride, (r & 4) == 0 ? 0 : 0.25f, yf[s], 0, 1);
             d.fill(n, 0.75, yd[s], 0, stride);
             f.fill(n, 0.75f, yf[s], 0, stride);
+            conversions.f32ToF16(xf[s], 0, half[s], 0, n);
+            conversions.f16ToF32(half[s], 0, yf[s], 0, n);
+            conversions.f32ToBf16(xf[s], 0, half[s], 0, n);
+            conversions.bf16ToF32(half[s], 0, yf[s], 0, n);
             if (r % 50 == 0) {
                 gemmCall(d, f, GEMM_SHAPES[(r / 50) % GEMM_SHAPES.length], acc);
             }
