@@ -9,6 +9,7 @@ import dev.quiver.graph.Graph;
 import dev.quiver.graph.Node;
 import dev.quiver.graph.PlanCache;
 import dev.quiver.graph.Step;
+import dev.quiver.graph.StepPipeline;
 import dev.quiver.optim.Adam;
 import dev.quiver.tensor.TensorMath;
 import org.openjdk.jmh.annotations.*;
@@ -28,7 +29,8 @@ import java.util.concurrent.TimeUnit;
  * <p>With {@code batch} > 1 a step trains a minibatch of that many trees: their losses summed in
  * one graph, compiled with autobatching ({@code autobatch=true}) or as built; ops/s times
  * {@code batch} is sentences/s. Issue 13's target: autobatched >= 1,500 sentences/s on one thread
- * and >= 4x the unbatched figure.
+ * and >= 4x the unbatched figure. {@code pipeline=true} builds and compiles the next step on a
+ * second thread ({@link StepPipeline}) while one runs: the 2-thread figure.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -45,6 +47,8 @@ public class TreeLstmBench {
     public int batch;
     @Param({"true"})
     public boolean autobatch;
+    @Param({"false"})
+    public boolean pipeline;
 
     private List<Sst.Tree> trees;
     private TreeLstm model;
@@ -62,18 +66,45 @@ public class TreeLstmBench {
         adam = new Adam(model.parameters(), 0.001, 0.9, 0.999, 1e-8, math);   // one optimiser: it skips parameters absent from the step
         training = CompileOptions.training().withMath(math).withAutobatch(autobatch && batch > 1);
         g = new Graph(new PlanCache(16, PlanCache.DEFAULT_MAX_BYTES));   // fewer entries than trees: every step compiles anew
+        if (pipeline) {
+            steps = new StepPipeline<>(this::loss, training, g, new Graph(new PlanCache(16, PlanCache.DEFAULT_MAX_BYTES)));
+            steps.submit(nextBatch());
+        }
+    }
+
+    @TearDown
+    public void tearDown() {
+        if (steps != null) steps.close();
+    }
+
+    private StepPipeline<int[]> steps;
+
+    /** The next {@code batch} trees of the rotation, by index. */
+    private int[] nextBatch() {
+        int[] batchOf = new int[batch];
+        for (int j = 0; j < batch; j++) {
+            batchOf[j] = next;
+            next = (next + 1) % trees.size();
+        }
+        return batchOf;
+    }
+
+    private Node loss(Graph graph, int[] batchOf) {
+        Node[] losses = new Node[batchOf.length];
+        for (int j = 0; j < batchOf.length; j++) losses[j] = model.loss(graph, trees.get(batchOf[j]));
+        return batchOf.length == 1 ? losses[0] : graph.addN(losses);
     }
 
     @Benchmark
     public double trainStep() {
-        g.reset();
-        Node[] losses = new Node[batch];
-        for (int j = 0; j < batch; j++) {
-            losses[j] = model.loss(g, trees.get(next));
-            next = (next + 1) % trees.size();
+        Step step;
+        if (pipeline) {
+            step = steps.take();
+            steps.submit(nextBatch());   // built and compiled while this step runs
+        } else {
+            g.reset();
+            step = g.compile(loss(g, nextBatch()), training);
         }
-        Node loss = batch == 1 ? losses[0] : g.addN(losses);
-        Step step = g.compile(loss, training);
         double value = step.forward().output().item();
         step.backward();
         adam.step();
