@@ -79,6 +79,12 @@ public class ElementwiseBench {
     }
 
     @Benchmark
+    public void relu(Elements e) {
+        k.unary(UnaryOp.RELU, size, x, 0, 1, out, 0, 1, false);
+        e.elements += size;
+    }
+
+    @Benchmark
     public void exp(Elements e) {
         k.unary(UnaryOp.EXP, size, x, 0, 1, out, 0, 1, false);
         e.elements += size;
