@@ -45,6 +45,11 @@ import java.util.SplittableRandom;
  * kink). The engine's choices: relu'(0) = 0, abs'(0) = 0, hinge'(margin) = 0, and on ties
  * max/min send the whole gradient to their first argument.
  *
+ * <p><b>Second order.</b> {@link #secondOrder} checks the gradient of the gradient instead (as
+ * PyTorch's {@code gradgradcheck}): the first-order gradients, built as graph nodes, are the
+ * output, so their backward pass (a derivative of the backward graph) is compared with central
+ * differences of the gradients.
+ *
  * <p><b>Precision.</b> Float32 graphs are refused (finite differences in float32 keep about three
  * significant digits, too few to tell a wrong derivative from rounding): build the graph in
  * {@link DType#F64}.
@@ -54,7 +59,10 @@ import java.util.SplittableRandom;
  * restoring them bit for bit before returning. Not thread-safe (like the graph itself).
  */
 public final class GradCheck {
-    private final Node output;
+    /** The node whose gradients are checked: the user's output, or its gradient in second-order mode. */
+    private Node output;
+    private boolean secondOrder;
+    private Node firstOrderOutput;
     private final Map<String, Tensor> feeds = new LinkedHashMap<>();
     private Node[] wrt = new Node[0];
     private TensorMath math;
@@ -131,6 +139,33 @@ public final class GradCheck {
     public GradCheck localize(boolean on) {
         this.localize = on;
         return this;
+    }
+
+    /**
+     * Second-order mode (PyTorch's {@code gradgradcheck}): checks the gradient of the gradient.
+     * The first-order gradients G_w = d⟨u, output⟩/dw (u a seeded random cotangent, 1 for a
+     * one-element output; w the {@link #wrt} targets or every input and parameter) are built as
+     * graph nodes ({@link Graph#vjp}), flattened and concatenated, and that node is checked as an
+     * output: its backward pass, a derivative of the backward graph, against central differences
+     * of G. Every op on the path therefore needs a differentiable VJP. Float64 only, as always.
+     */
+    public GradCheck secondOrder() {
+        this.secondOrder = true;
+        return this;
+    }
+
+    /** The gradient node checked in second-order mode: the first-order gradients, flattened and concatenated. */
+    private Node firstOrderGradient(Node f) {
+        Graph g = f.graph();
+        refuseFloat32(g);
+        Node[] leaves = wrt.length > 0 ? wrt : leavesOf(f);
+        Node cotangent = g.constant(f.size() == 1 ? Tensor.ones(f.dtype(), f.shape())
+                : Tensor.randn(DType.F64, Seed.of(seed ^ 0x5EC0DL), f.shape()));
+        Node[] grads = g.vjp(f, cotangent, leaves);
+        if (grads.length == 1) return grads[0];
+        Node[] flat = new Node[grads.length];
+        for (int i = 0; i < grads.length; i++) flat[i] = grads[i].reshape(-1);
+        return g.concat(0, flat);
     }
 
     // ------------------------------------------------------------------ results
@@ -213,7 +248,7 @@ public final class GradCheck {
             }
         }
         run.restore();
-        return report(run, checked, "elementwise");
+        return report(run, checked, secondOrder ? "second order, elementwise" : "elementwise");
     }
 
     /**
@@ -240,7 +275,7 @@ public final class GradCheck {
         run.restore();
         String target = Arrays.stream(run.targets).map(Node::label).reduce((a, b) -> a + "', '" + b).orElse("");
         Element e = element(run.outputLabel, target + "' along v", new int[0], vjp, plus, centre, minus, h);
-        return report(run, List.of(e), "directional");
+        return report(run, List.of(e), secondOrder ? "second order, directional" : "directional");
     }
 
     private Element element(String output, String target, int[] index, double analytic, double plus, double centre,
@@ -358,15 +393,30 @@ public final class GradCheck {
     }
 
     private Run prepare() {
+        if (secondOrder && firstOrderOutput == null) {
+            firstOrderOutput = output;
+            output = firstOrderGradient(output);
+        }
         Graph g = output.graph();
         refuseFloat32(g);
         // Training compiles differentiate parameters only by default; a gradient check wants every
-        // input and parameter the output depends on.
-        CompileOptions options = CompileOptions.training().withWrt(wrt.length > 0 ? wrt : leavesOf(output));
+        // input and parameter the output depends on. In second-order mode: the first-order targets
+        // the gradient still depends on (through a linear op none: its second derivative is 0).
+        Node[] leaves = wrt.length > 0 ? wrt : leavesOf(output);
+        if (secondOrder && wrt.length == 0) {
+            List<Node> first = List.of(leavesOf(firstOrderOutput));
+            leaves = Arrays.stream(leaves).filter(first::contains).toArray(Node[]::new);
+        }
+        CompileOptions options = CompileOptions.training().withWrt(leaves);
         if (math != null) options = options.withMath(math);
         Step step = g.compile(output, options);
-        for (var e : feeds.entrySet()) step.feed(e.getKey(), e.getValue());
-        Node[] targets = wrt.length > 0 ? wrt.clone() : targetsOf(step, g);
+        List<String> read = Arrays.stream(leavesOf(output)).filter(n -> n.kind() == Node.Kind.INPUT).map(Node::name).toList();
+        for (var e : feeds.entrySet()) {
+            // the gradient checked in second-order mode may no longer read every input the output did
+            if (secondOrder && !read.contains(e.getKey())) continue;
+            step.feed(e.getKey(), e.getValue());
+        }
+        Node[] targets = wrt.length > 0 ? wrt.clone() : secondOrder ? leaves : targetsOf(step, g);
         if (targets.length == 0) {
             throw new IllegalArgumentException("GradCheck: output " + output.describe() + " depends on no input or parameter");
         }

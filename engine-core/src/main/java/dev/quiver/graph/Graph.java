@@ -534,7 +534,64 @@ public final class Graph {
     /** The hinge max(0, 1 - x), composed as relu(1 - x); subgradient 0 at the margin x = 1. */
     public Node hinge(Node x) { return relu(add(neg(x), 1.0)); }
 
-    private Node map(UnaryOp fn, Node x) { return make(Elementwise.map(fn), x); }
+    /** GELU, tanh approximation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) (PyTorch's approximate='tanh'). */
+    public Node gelu(Node x) { return map(UnaryOp.GELU, x); }
+    /** softplus log(1 + e^x), computed stably. */
+    public Node softplus(Node x) { return map(UnaryOp.SOFTPLUS, x); }
+    /** SiLU (swish): x sigmoid(x). */
+    public Node silu(Node x) { return map(UnaryOp.SILU, x); }
+    /** log(1 + x), accurate near 0. */
+    public Node log1p(Node x) { return map(UnaryOp.LOG1P, x); }
+    /** e^x - 1, accurate near 0. */
+    public Node expm1(Node x) { return map(UnaryOp.EXPM1, x); }
+
+    // ------------------------------------------------------------------ derivatives as nodes
+
+    /**
+     * The gradient of a one-element output with respect to each of {@code wrt}, as nodes of this
+     * graph (zero constants where the output does not depend on a node). Being ordinary nodes,
+     * gradients can be compiled, combined and differentiated again:
+     * <pre>{@code
+     * Node dx = g.grad(f, x)[0];                  // df/dx
+     * Node ddx = g.grad(dx.sum(), x)[0];          // d/dx sum(df/dx)
+     * }</pre>
+     */
+    public Node[] grad(Node output, Node... wrt) {
+        if (output.size() != 1) {
+            throw new IllegalArgumentException("grad: output " + output.describe()
+                    + " has more than one element; use vjp(output, cotangent, wrt...)");
+        }
+        Node one = constant(Tensor.ones(output.dtype(), output.shape()));
+        return Gradients.of(this, output, one, wrt);
+    }
+
+    /** The vector-Jacobian product: d⟨cotangent, output⟩ / d wrt[i] as nodes (cotangent has output's shape). */
+    public Node[] vjp(Node output, Node cotangent, Node... wrt) {
+        return Gradients.of(this, output, cotangent, wrt);
+    }
+
+    /**
+     * The Hessian-vector product H v of a one-element f with respect to x, by double VJP:
+     * {@code d/dx ⟨df/dx, v⟩} (v has x's shape). For {@code f = xᵀA x} it is {@code (A + Aᵀ) v}.
+     */
+    public Node hvp(Node f, Node x, Node v) {
+        return hvp(f, new Node[] {x}, new Node[] {v})[0];
+    }
+
+    /** The Hessian-vector product over several nodes: {@code d/dx_i Σ_j ⟨df/dx_j, v_j⟩} for each i. */
+    public Node[] hvp(Node f, Node[] x, Node[] v) {
+        if (x.length != v.length) throw new IllegalArgumentException("hvp: " + x.length + " nodes but " + v.length + " directions");
+        Node[] gx = grad(f, x);
+        Node inner = null;
+        for (int i = 0; i < x.length; i++) {
+            Node term = sum(mul(gx[i], v[i]));
+            inner = inner == null ? term : add(inner, term);
+        }
+        return grad(inner, x);
+    }
+
+    /** fn(x) elementwise, for any {@link UnaryOp} (each op's definition: formula, derivative, domain, accuracy). */
+    public Node map(UnaryOp fn, Node x) { return make(Elementwise.map(fn), x); }
 
     // ------------------------------------------------------------------ shapes (linear, mostly views)
 

@@ -182,6 +182,11 @@ public final class Node {
     public Node sqrt() { return graph.sqrt(this); }
     public Node abs() { return graph.abs(this); }
     public Node hinge() { return graph.hinge(this); }
+    public Node gelu() { return graph.gelu(this); }
+    public Node softplus() { return graph.softplus(this); }
+    public Node silu() { return graph.silu(this); }
+    public Node log1p() { return graph.log1p(this); }
+    public Node expm1() { return graph.expm1(this); }
     public Node max(Node other) { return graph.max(this, other); }
     public Node min(Node other) { return graph.min(this, other); }
     /** Matrix transpose, or reversal of all axes; a vector stays a vector (so {@code x.t().matmul(A)} is xᵀA). */

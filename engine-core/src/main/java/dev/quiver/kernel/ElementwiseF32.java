@@ -30,6 +30,7 @@ public final class ElementwiseF32 {
             case SIGMOID -> Libm.sigmoid(x);
             case RELU -> x > 0 ? x : 0 * x; // 0 * x keeps NaN as NaN
             case STEP -> x > 0 ? 1 : (x != x ? x : 0);
+            default -> throw new IllegalArgumentException(op + " is a composite op: kernels run its formula (FormulaF32)");
         };
     }
 

@@ -1,6 +1,5 @@
 package dev.quiver.ops;
 
-import dev.quiver.graph.Graph;
 import dev.quiver.graph.Node;
 import dev.quiver.graph.Op;
 import dev.quiver.kernel.BinaryOp;
@@ -55,24 +54,9 @@ public final class Elementwise {
             return Bound.unary(math, fn, in[0], out);
         }
 
+        /** The derivative rule of fn's definition ({@link UnaryOp#derivative}), built as graph nodes. */
         @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
-            Node x = in[0];
-            Graph graph = out.graph();
-            Node dx = switch (fn) {
-                case IDENTITY -> g;
-                case NEG -> g.neg();
-                case EXP -> g.mul(out);
-                case LOG -> g.div(x);
-                case SQRT -> g.mul(0.5).div(out);
-                case SQUARE -> g.mul(x).mul(2.0);
-                case RECIPROCAL -> g.mul(out.square()).neg();
-                case TANH -> graph.apply(fused(BinaryOp.TANH_GRAD), out, g);
-                case SIGMOID -> graph.apply(fused(BinaryOp.SIGMOID_GRAD), out, g);
-                case RELU -> graph.apply(fused(BinaryOp.RELU_GRAD), x, g);
-                case ABS -> g.mul(graph.apply(map(UnaryOp.SIGN), x)); // sign(0) = 0: subgradient 0 at the kink
-                case SIGN, STEP -> null; // piecewise constant: derivative 0 almost everywhere
-            };
-            return new Node[] {dx};
+            return new Node[] {fn.derivative(NodeAlgebra.INSTANCE, in[0], out, g)};
         }
     }
 
@@ -93,31 +77,7 @@ public final class Elementwise {
             return Bound.binary(math, fn, in[0], in[1], out);
         }
 
-        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
-            Node a = in[0], b = in[1];
-            Graph graph = out.graph();
-            Node da = null, db = null;
-            switch (fn) {
-                case ADD -> { da = g; db = g; }
-                case SUB -> { da = g; db = needed[1] ? g.neg() : null; }
-                case MUL -> { da = needed[0] ? g.mul(b) : null; db = needed[1] ? g.mul(a) : null; }
-                case DIV -> { da = needed[0] ? g.div(b) : null; db = needed[1] ? g.mul(out).div(b).neg() : null; }
-                case MAX -> {
-                    da = needed[0] ? g.mul(graph.apply(fused(BinaryOp.GE_MASK), a, b)) : null;
-                    db = needed[1] ? g.mul(graph.apply(fused(BinaryOp.GT_MASK), b, a)) : null;
-                }
-                case MIN -> {
-                    da = needed[0] ? g.mul(graph.apply(fused(BinaryOp.GE_MASK), b, a)) : null;
-                    db = needed[1] ? g.mul(graph.apply(fused(BinaryOp.GT_MASK), a, b)) : null;
-                }
-                case POW -> {
-                    da = needed[0] ? g.mul(b).mul(graph.apply(binary(BinaryOp.POW), a, b.sub(1.0))) : null;
-                    db = needed[1] ? g.mul(out).mul(a.log()) : null;
-                }
-                default -> throw new IllegalStateException(fn.name());
-            }
-            return new Node[] {needed[0] ? Ops.unbroadcast(da, a) : null, needed[1] ? Ops.unbroadcast(db, b) : null};
-        }
+        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) { return binaryVjp(fn, in, out, g, needed); }
     }
 
     /** {@code y = fn(x, s)} for a constant s: x + s, x - s, x * s, x / s, pow(x, s). */
@@ -165,10 +125,10 @@ public final class Elementwise {
     }
 
     /**
-     * A fused kernel of two nodes with no derivative of its own: the activation derivatives
-     * (TANH_GRAD, SIGMOID_GRAD, RELU_GRAD: one pass instead of three temporaries) and the masks
-     * GE_MASK, GT_MASK used by min and max. They appear in backward graphs; differentiating
-     * through them (a second derivative of tanh, sigmoid or relu) is not supported yet.
+     * A fused kernel of two nodes: the activation derivatives (TANH_GRAD, SIGMOID_GRAD, RELU_GRAD:
+     * one pass instead of three temporaries) and the masks GE_MASK, GT_MASK used by min and max.
+     * They appear in backward graphs; their own derivatives ({@link BinaryOp#derivativeA},
+     * {@link BinaryOp#derivativeB}) make second derivatives of tanh, sigmoid and relu graphs too.
      */
     public record Fused(BinaryOp fn) implements Op {
         @Override public String name() { return fn.name().toLowerCase(); }
@@ -179,11 +139,15 @@ public final class Elementwise {
             return Bound.binary(math, fn, in[0], in[1], out);
         }
 
-        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
-            if (fn == BinaryOp.GE_MASK || fn == BinaryOp.GT_MASK) return new Node[2]; // piecewise constant
-            throw new UnsupportedOperationException(name() + ": second derivatives through " + name()
-                    + " are not implemented yet (node " + out.label() + ")");
-        }
+        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) { return binaryVjp(fn, in, out, g, needed); }
+    }
+
+    /** The derivative rules of fn's definition, built as graph nodes and summed back to each operand's shape. */
+    private static Node[] binaryVjp(BinaryOp fn, Node[] in, Node out, Node g, boolean[] needed) {
+        Node a = in[0], b = in[1];
+        Node da = needed[0] ? fn.derivativeA(NodeAlgebra.INSTANCE, a, b, out, g) : null;
+        Node db = needed[1] ? fn.derivativeB(NodeAlgebra.INSTANCE, a, b, out, g) : null;
+        return new Node[] {Ops.unbroadcast(da, a), Ops.unbroadcast(db, b)};
     }
 
     static int[] broadcastShape(Op op, Node[] in) {

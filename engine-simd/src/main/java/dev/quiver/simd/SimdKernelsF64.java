@@ -3,6 +3,7 @@ package dev.quiver.simd;
 import dev.quiver.backend.Workers;
 import dev.quiver.kernel.BinaryOp;
 import dev.quiver.kernel.CanonicalSum;
+import dev.quiver.kernel.FormulaF64;
 import dev.quiver.kernel.KernelsF64;
 import dev.quiver.kernel.ReduceOp;
 import dev.quiver.kernel.UnaryOp;
@@ -81,6 +82,11 @@ public final class SimdKernelsF64 implements KernelsF64 {
     public void unary(UnaryOp op, int n, double[] x, int xOff, int xStride,
                       double[] y, int yOff, int yStride, boolean accumulate) {
         if (n <= 0) return;
+        if (!op.isPrimitive()) {
+            // A composite op: its formula, step by step through the vector kernels below.
+            FormulaF64.run(this, op.formula(), n, x, xOff, xStride, y, yOff, yStride, accumulate);
+            return;
+        }
         if (xStride != 1 || yStride != 1) {
             unaryStrided(op, n, x, xOff, xStride, y, yOff, yStride, accumulate);
             return;
@@ -99,7 +105,8 @@ public final class SimdKernelsF64 implements KernelsF64 {
             case SIGMOID -> sigmoid(n, x, xOff, y, yOff, accumulate);
             case RELU -> relu(n, x, xOff, y, yOff, accumulate);
             case STEP -> step(n, x, xOff, y, yOff, accumulate);
-            default -> throw new IllegalArgumentException("unary: op " + op + " has no SIMD kernel");
+            // A primitive without a vector loop yet: the scalar definition, the same bits.
+            default -> unaryStrided(op, n, x, xOff, 1, y, yOff, 1, accumulate);
         }
     }
 
@@ -309,7 +316,8 @@ public final class SimdKernelsF64 implements KernelsF64 {
             case TANH_GRAD -> tanhGrad(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
             case SIGMOID_GRAD -> sigmoidGrad(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
             case RELU_GRAD -> reluGrad(n, a, aOff, aStride, b, bOff, bStride, c, cOff, accumulate);
-            default -> throw new IllegalArgumentException("binary: op " + op + " has no SIMD kernel");
+            // An op without a vector loop yet: the scalar definition, the same bits.
+            default -> binaryStrided(op, n, a, aOff, aStride, b, bOff, bStride, c, cOff, 1, accumulate);
         }
     }
 

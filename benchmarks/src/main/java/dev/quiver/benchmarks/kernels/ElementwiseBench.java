@@ -79,6 +79,26 @@ public class ElementwiseBench {
     }
 
     @Benchmark
+    public void relu(Elements e) {
+        k.unary(UnaryOp.RELU, size, x, 0, 1, out, 0, 1, false);
+        e.elements += size;
+    }
+
+    /** A composite (x sigmoid(2u), 7 primitive kernel passes per block of 256): compare with tanh. */
+    @Benchmark
+    public void gelu(Elements e) {
+        k.unary(UnaryOp.GELU, size, x, 0, 1, out, 0, 1, false);
+        e.elements += size;
+    }
+
+    /** A composite of two passes (sigmoid, multiply). */
+    @Benchmark
+    public void silu(Elements e) {
+        k.unary(UnaryOp.SILU, size, x, 0, 1, out, 0, 1, false);
+        e.elements += size;
+    }
+
+    @Benchmark
     public void exp(Elements e) {
         k.unary(UnaryOp.EXP, size, x, 0, 1, out, 0, 1, false);
         e.elements += size;

@@ -4,6 +4,7 @@ package dev.quiver.backend.scalar;
 import dev.quiver.backend.Workers;
 import dev.quiver.kernel.BinaryOp;
 import dev.quiver.kernel.CanonicalSum;
+import dev.quiver.kernel.FormulaF32;
 import dev.quiver.kernel.KernelsF32;
 import dev.quiver.kernel.ReduceOp;
 import dev.quiver.kernel.UnaryOp;
@@ -37,6 +38,10 @@ public final class ScalarKernelsF32 implements KernelsF32 {
     public void unary(UnaryOp op, int n,
                       float[] x, int xOff, int xStride,
                       float[] y, int yOff, int yStride, boolean accumulate) {
+        if (!op.isPrimitive()) {
+            FormulaF32.run(this, op.formula(), n, x, xOff, xStride, y, yOff, yStride, accumulate);
+            return;
+        }
         if (accumulate) {
             for (int i = 0, xi = xOff, yi = yOff; i < n; i++, xi += xStride, yi += yStride) {
                 y[yi] += apply(op, x[xi]);

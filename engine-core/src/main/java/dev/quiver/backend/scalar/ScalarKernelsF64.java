@@ -3,6 +3,7 @@ package dev.quiver.backend.scalar;
 import dev.quiver.backend.Workers;
 import dev.quiver.kernel.BinaryOp;
 import dev.quiver.kernel.CanonicalSum;
+import dev.quiver.kernel.FormulaF64;
 import dev.quiver.kernel.KernelsF64;
 import dev.quiver.kernel.ReduceOp;
 import dev.quiver.kernel.UnaryOp;
@@ -36,6 +37,10 @@ public final class ScalarKernelsF64 implements KernelsF64 {
     public void unary(UnaryOp op, int n,
                       double[] x, int xOff, int xStride,
                       double[] y, int yOff, int yStride, boolean accumulate) {
+        if (!op.isPrimitive()) {
+            FormulaF64.run(this, op.formula(), n, x, xOff, xStride, y, yOff, yStride, accumulate);
+            return;
+        }
         if (accumulate) {
             for (int i = 0, xi = xOff, yi = yOff; i < n; i++, xi += xStride, yi += yStride) {
                 y[yi] += apply(op, x[xi]);

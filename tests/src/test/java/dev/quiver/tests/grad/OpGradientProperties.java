@@ -10,6 +10,8 @@ import dev.quiver.check.kit.Property;
 import dev.quiver.check.kit.TensorGens;
 import dev.quiver.graph.Graph;
 import dev.quiver.graph.Node;
+import dev.quiver.kernel.TextAlgebra;
+import dev.quiver.kernel.UnaryOp;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Index;
 import dev.quiver.tensor.Tensor;
@@ -91,18 +93,43 @@ class OpGradientProperties {
         return order;
     }
 
+    /** Every differentiable map, from its definition: name, domain (nothing to edit here when an op is added). */
+    static List<Entry> maps() {
+        List<Entry> e = new ArrayList<>();
+        for (UnaryOp op : UnaryOp.values()) {
+            if (op.isDifferentiable()) e.add(unary(op.name().toLowerCase(), domain(op.domain()), (g, in, a) -> g.map(op, in[0])));
+        }
+        return e;
+    }
+
+    static Domain domain(UnaryOp.Domain d) {
+        return d.kinks().length == 0 ? Domain.interval(d.lo(), d.hi()) : Domain.awayFrom(d.lo(), d.hi(), d.gap(), d.kinks());
+    }
+
+    /**
+     * Ops checked to second order: every map whose derivative reads x or y (the others are linear:
+     * their gradient is a constant), and binary ops with a second derivative.
+     */
+    static List<Entry> secondOrderEntries() {
+        List<Entry> e = new ArrayList<>();
+        for (UnaryOp op : UnaryOp.values()) {
+            String derivative = op.isDifferentiable() ? op.derivative(TextAlgebra.INSTANCE, "x", "y", "g") : "";
+            if (derivative.contains("x") || derivative.contains("y")) {
+                e.add(unary(op.name().toLowerCase(), domain(op.domain()), (g, in, a) -> g.map(op, in[0])));
+            }
+        }
+        e.add(binary("mul", Domain.REAL, Domain.REAL, (g, in, a) -> in[0].mul(in[1])));
+        e.add(binary("div", Domain.REAL, Domain.AWAY_FROM_ZERO, (g, in, a) -> in[0].div(in[1])));
+        e.add(binary("max", Domain.REAL, Domain.REAL, (g, in, a) -> in[0].max(in[1])).withGrid());
+        e.add(unary("pow 3", Domain.REAL, (g, in, a) -> in[0].pow(3)));
+        e.add(unary("tanh of a product", Domain.REAL, (g, in, a) -> in[0].mul(in[0]).tanh().sigmoid()));
+        return e;
+    }
+
     static List<Entry> entries() {
         List<Entry> e = new ArrayList<>();
         Domain awayFromOne = Domain.awayFrom(-3, 3, 0.1, 1);
-        e.add(unary("neg", Domain.REAL, (g, in, a) -> in[0].neg()));
-        e.add(unary("exp", Domain.REAL, (g, in, a) -> in[0].exp()));
-        e.add(unary("log", Domain.POSITIVE, (g, in, a) -> in[0].log()));
-        e.add(unary("sqrt", Domain.POSITIVE, (g, in, a) -> in[0].sqrt()));
-        e.add(unary("tanh", Domain.REAL, (g, in, a) -> in[0].tanh()));
-        e.add(unary("sigmoid", Domain.REAL, (g, in, a) -> in[0].sigmoid()));
-        e.add(unary("square", Domain.REAL, (g, in, a) -> in[0].square()));
-        e.add(unary("relu", Domain.AWAY_FROM_ZERO, (g, in, a) -> in[0].relu()));
-        e.add(unary("abs", Domain.AWAY_FROM_ZERO, (g, in, a) -> in[0].abs()));
+        e.addAll(maps());
         e.add(unary("hinge", awayFromOne, (g, in, a) -> in[0].hinge()));
         e.add(unary("add_c", Domain.REAL, (g, in, a) -> in[0].add(1.5)));
         e.add(unary("mul_c", Domain.REAL, (g, in, a) -> in[0].mul(-2.5)));
@@ -182,7 +209,29 @@ class OpGradientProperties {
         return tests.stream();
     }
 
+    /**
+     * The second-order property (PyTorch's gradgradcheck): the gradient of each op's gradient,
+     * itself a graph built from the ops' derivative rules, against finite differences of the
+     * gradient, on every backend.
+     */
+    @TestFactory
+    Stream<DynamicTest> everyOpWithASecondDerivativeOnEveryBackend() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (String name : Backends.available()) {
+            TensorMath math = TensorMath.of(Backends.create(name, 1));
+            for (Entry entry : secondOrderEntries()) {
+                tests.add(Property.forAll(entry.cases()).tries(15).classify("rank", c -> c.args().get(0).rank())
+                        .test(entry.op() + " second order on " + name, c -> check(entry, c, math, true)));
+            }
+        }
+        return tests.stream();
+    }
+
     static void check(Entry entry, OpCase c, TensorMath math) {
+        check(entry, c, math, false);
+    }
+
+    static void check(Entry entry, OpCase c, TensorMath math, boolean secondOrder) {
         Graph g = new Graph();
         Node[] in = new Node[c.args().size()];
         Map<String, Tensor> feeds = new LinkedHashMap<>();
@@ -196,6 +245,7 @@ class OpGradientProperties {
             feeds.put("arg" + i, v);
         }
         Node out = entry.apply().apply(g, in, c.attrs());
-        GradCheck.of(out).feeds(feeds).on(math).tolerance(RTOL, ATOL).check().assertOk();
+        GradCheck check = GradCheck.of(out).feeds(feeds).on(math).tolerance(RTOL, ATOL);
+        (secondOrder ? check.secondOrder() : check).check().assertOk();
     }
 }

@@ -43,7 +43,7 @@ class TensorMathProperties {
     static Domain unaryDomain(UnaryOp op) {
         return switch (op) {
             case LOG, SQRT, RECIPROCAL -> Domain.POSITIVE;
-            default -> Domain.REAL;
+            default -> Domain.interval(op.domain().lo(), op.domain().hi()); // the op definition's domain
         };
     }
 
