@@ -41,12 +41,6 @@ final class Compiler {
         if (options.inference() && !options.wrt().isEmpty()) {
             throw new IllegalArgumentException("compile: gradient targets given for an inference-only step");
         }
-        Autobatch.Result batched = null;
-        if (options.autobatch()) {
-            batched = g.autobatched(out, options.keep());
-            out = batched.out();
-            options = options.withKeep(batched.keep());
-        }
         Step cached = g.planCache().findUnchanged(g.unchangedStep(), g, out, options, math);
         if (cached == null) cached = g.planCache().findLast(g, out, options, math);
         if (cached != null) {
@@ -54,23 +48,27 @@ final class Compiler {
             g.compiled(cached);
             return cached;
         }
-        // An autobatched graph's plan never matches another graph (its replaced nodes match none): no full hash.
-        long hash = batched != null ? 31L * g.size() + out.index() : structureHash(g, out, options, math);
+        long hash = structureHash(g, out, options, math);
         cached = g.planCache().find(hash, g, out, options, math);
         if (cached != null) {
             cached.rebind(g);
             g.compiled(cached);
             return cached;
         }
-        int mark = g.size();
+        // Plans are keyed by the graph as built: an autobatched one is found again for a graph of the
+        // same structure (e.g. a minibatch of sentences of the same lengths) without rewriting it.
+        int built = g.size();
         try {
-            Step step = build(g, out, options, math, mark, batched);
+            Autobatch.Result batched = options.autobatch() ? Autobatch.rewrite(g, out, options.keep()) : null;
+            Node rewrittenOut = batched != null ? batched.out() : out;
+            CompileOptions rewritten = batched != null ? options.withKeep(batched.keep()) : options;
+            Step step = build(g, rewrittenOut, rewritten, math, g.size(), batched, options, built, out.index());
             g.planCache().put(hash, step);
-            g.truncate(mark);
+            g.truncate(built);
             g.compiled(step);
             return step;
         } finally {
-            g.truncate(mark);
+            g.truncate(built);
         }
     }
 
@@ -102,9 +100,13 @@ final class Compiler {
      * {@link Plan} and adds its own part; each is linear in the number of nodes (buffer assignment
      * O(n log n)).
      */
-    private static Step build(Graph g, Node out, CompileOptions options, TensorMath math, int mark, Autobatch.Result batched) {
+    private static Step build(Graph g, Node out, CompileOptions options, TensorMath math, int mark, Autobatch.Result batched,
+                              CompileOptions asBuilt, int builtCount, int builtOutput) {
         Plan p = new Plan(g, out, options, math, mark);
         p.batched = batched;
+        p.asBuilt = asBuilt;
+        p.builtCount = builtCount;
+        p.builtOutput = builtOutput;
         differentiate(p);
         schedule(p);
         liveness(p);
@@ -150,6 +152,9 @@ final class Compiler {
         final List<Object> arenas = new ArrayList<>(2);
         PlanReport report;
         Autobatch.Result batched;
+        /** The options and graph as the user built them, which the step is matched against later. */
+        CompileOptions asBuilt;
+        int builtCount, builtOutput;
 
         Plan(Graph g, Node out, CompileOptions options, TensorMath math, int mark) {
             this.g = g;
@@ -424,11 +429,7 @@ final class Compiler {
         List<Step.Exec> forward = new ArrayList<>(mark), backward = new ArrayList<>(total - mark);
         List<Op.Instruction> direct = new ArrayList<>(total - mark);
         NodeInfo[] infos = new NodeInfo[mark];
-        int rewritten = p.batched == null ? 0 : p.batched.builtSize();   // the graph as built: replaced by its batched nodes
-        for (int i = 0; i < mark; i++) {
-            Node n = all.get(i);
-            infos[i] = i < rewritten && n.kind() == Node.Kind.OP && !scheduled[i] ? NodeInfo.REWRITTEN : NodeInfo.of(n);
-        }
+        for (int i = 0; i < mark; i++) infos[i] = NodeInfo.of(all.get(i));
         boolean describeBackward = p.options.checkFinite();
         for (int i = 0; i < total; i++) {
             if (!scheduled[i]) continue;
@@ -483,7 +484,8 @@ final class Compiler {
         for (int j = 0; j < wrtInfos.length; j++) wrtInfos[j] = infos[wrt.get(j).index()];
         return new Step(g, infos[p.out.index()], infos, mark, values, p.kept, forward.toArray(new Step.Exec[0]),
                 backward.toArray(new Step.Exec[0]), direct.toArray(new Op.Instruction[0]), p.seed == null ? null : values[p.seed.index()],
-                wrtInfos, gradTensors, gradSources, deferredSources, written, sparseTarget, math, p.options, p.report, p.arenas.toArray());
+                wrtInfos, gradTensors, gradSources, deferredSources, written, sparseTarget, math, p.asBuilt, p.report, p.arenas.toArray(),
+                p.builtCount, p.builtOutput);
     }
 
     private static void alias(Tensor[] values, boolean[] kept, Node built, Node rewritten) {

@@ -98,21 +98,6 @@ public final class Graph {
         this.cache = cache;
     }
 
-    /** The last autobatching rewrite of this build (see {@link #autobatched}), or null. */
-    private Autobatch.Result batched;
-    private int batchedSize;
-
-    /**
-     * The graph rewritten for autobatching with respect to {@code out} and {@code keep}: once per
-     * build, so compiling it again (other options, inference) reuses the rewritten nodes.
-     */
-    Autobatch.Result autobatched(Node out, List<Node> keep) {
-        if (batched != null && batchedSize == size() && batched.builtOut() == out && batched.builtKeep().equals(keep)) return batched;
-        batched = Autobatch.rewrite(this, out, keep);
-        batchedSize = size();
-        return batched;
-    }
-
     /**
      * Forgets every node and name, keeping the plan cache, so the next build can reuse compiled
      * plans. Node objects are recycled by the next build: nodes obtained before a reset must not be
@@ -120,7 +105,6 @@ public final class Graph {
      * no shape rules.
      */
     public void reset() {
-        batched = null;
         nodes.size = 0;
         // Two node pools alternate between builds: a node kept from the previous build is never an
         // object of this one, so using it is detected (see #own) instead of aliasing a recycled node.

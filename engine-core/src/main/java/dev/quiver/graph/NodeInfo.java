@@ -13,12 +13,6 @@ import java.util.Objects;
  */
 record NodeInfo(int index, Node.Kind kind, DType dtype, int[] shape, String name, Op op, Parameter parameter,
                 Tensor constant, int[] inputs) {
-    /**
-     * Stands for a node an autobatching rewrite replaced (it runs as part of a batched node): matches
-     * no live node, so a plan holding it is never reused for another graph.
-     */
-    static final NodeInfo REWRITTEN = new NodeInfo(-1, Node.Kind.OP, DType.F32, new int[0], "(autobatched)", null, null, null, new int[0]);
-
     static NodeInfo of(Node n) {
         int[] ins = new int[n.arity()];
         for (int k = 0; k < ins.length; k++) ins[k] = n.input(k).index();

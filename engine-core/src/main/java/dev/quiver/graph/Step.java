@@ -34,6 +34,13 @@ public final class Step {
     private final NodeInfo output;
     private final NodeInfo[] nodes;
     private final int forwardCount;
+    /**
+     * The graph as built that this step matches: its first {@code builtCount} nodes and its output
+     * node's index. Equal to the forward nodes and the output, except for an autobatched step,
+     * whose forward schedule runs the rewritten nodes appended after them.
+     */
+    private final int builtCount, builtOutput;
+    private final boolean autobatched;
     private final Tensor[] values;
     private final boolean[] kept;
     private final Exec[] forward;
@@ -86,7 +93,10 @@ public final class Step {
     Step(Graph graph, NodeInfo output, NodeInfo[] nodes, int forwardCount, Tensor[] values, boolean[] kept, Exec[] forward,
          Exec[] backward, Op.Instruction[] direct, Tensor seed, NodeInfo[] wrt, Tensor[] gradTensors, Tensor[] gradSources,
          DeferredGradient[] deferredSources, boolean[] written, boolean[] sparseTarget, TensorMath math, CompileOptions options, PlanReport report,
-         Object[] arenas) {
+         Object[] arenas, int builtCount, int builtOutput) {
+        this.builtCount = builtCount;
+        this.builtOutput = builtOutput;
+        this.autobatched = options.autobatch();
         this.graph = graph;
         this.arenas = arenas;
         this.output = output;
@@ -231,7 +241,7 @@ public final class Step {
     boolean matches(Graph g, Node out, CompileOptions o, TensorMath m) {
         if (!matchesOptions(g, out, o, m)) return false;
         List<Node> now = g.nodes();
-        for (int i = 0; i < forwardCount; i++) if (!nodes[i].sameAs(now.get(i))) return false;
+        for (int i = 0; i < builtCount; i++) if (!nodes[i].sameAs(now.get(i))) return false;
         return true;
     }
 
@@ -245,7 +255,7 @@ public final class Step {
     }
 
     private boolean matchesOptions(Graph g, Node out, CompileOptions o, TensorMath m) {
-        if (m != math || g.size() != forwardCount || out.index() != output.index() || o.inference() != (seed == null)
+        if (m != math || g.size() != builtCount || out.index() != builtOutput || o.autobatch() != autobatched || o.inference() != (seed == null)
                 || o.checkFinite() != checkFinite || o.inputGradients() != inputGradients || o.wrt().size() != requestedWrt.length || o.keep().size() != requestedKeep.length) {
             return false;
         }
@@ -640,7 +650,7 @@ public final class Step {
     public PlanReport plan() { return report; }
 
     /** The compiled output node of the graph this step was compiled or last rebound from. */
-    public Node outputNode() { return graph.nodes().get(output.index()); }
+    public Node outputNode() { return graph.nodes().get(builtOutput); }
 
     /** Number of forward and backward instructions. */
     public int instructionCount() { return forward.length + backward.length; }

@@ -105,8 +105,11 @@ public final class RnnLm {
         CompileOptions training = CompileOptions.training().withMath(math);
         CompileOptions batched = training.withAutobatch(o.autobatch);
         Rng rng = new Rng(o.seed);
-        int[] order = new int[train.size()];
-        for (int i = 0; i < order.length; i++) order[i] = i;
+        int[] order = new int[train.size()], lengths = new int[train.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+            lengths[i] = inputs.get(i).length;
+        }
         long trainNanos = 0, words = 0, sentences = 0;
         double ppl = Double.NaN, firstLoss = Double.NaN, lastLoss = Double.NaN;
         TrainingPlot plot = Plots.open(o.plot, "rnnlm: LSTM LM on " + train.size() + " PTB sentences", "training loss per word");
@@ -117,7 +120,8 @@ public final class RnnLm {
             long start = System.nanoTime();
             double nll = 0;
             long epochWords = 0;
-            List<int[]> batches = RunOptions.batches(order, o.batch);
+            List<int[]> batches = o.bucket && o.batch > 1 ? RunOptions.bucketed(order, o.batch, lengths, rng)
+                    : RunOptions.batches(order, o.batch);
             try (Steps steps = new Steps(o.pipeline, (g, batch) -> {
                 if (batch.length == 1) return model.loss(g, inputs.get(batch[0]).length);   // ids fed as inputs: a plan per length
                 Node[] sums = new Node[batch.length];

@@ -37,6 +37,8 @@ public final class RunOptions {
     public boolean autobatch = true;
     /** --pipeline on|off: build and compile the next step on a second thread while one runs. */
     public boolean pipeline = true;
+    /** --bucket on|off: minibatches of sentences of one length (rnnlm, tagger), so their plans repeat. */
+    public boolean bucket = true;
 
     RunOptions(int epochs, double lr, String optimizer) {
         this(epochs, lr, optimizer, 1);
@@ -66,6 +68,8 @@ public final class RunOptions {
                                         as one batched kernel (default on; off runs the graph as built)
                   --pipeline on|off     build and compile the next step on a second thread while one runs
                                         (default on; the results are the same bit for bit)
+                  --bucket on|off       rnnlm and tagger: minibatches of sentences of one length, in shuffled
+                                        order, so a minibatch's plan is cached and reused (default on)
                   --seed N              seed for initialisation and shuffling (default 1)
                   --progress SECONDS    seconds between progress lines (default 10)
                   --plot FILE           draw the training loss (and accuracy) against time (PNG, or SVG for FILE.svg)
@@ -117,6 +121,7 @@ public final class RunOptions {
                 case "--dev" -> o.devFile = readable(arg, value);
                 case "--autobatch" -> o.autobatch = oneOf(arg, value, "on", "off").equals("on");
                 case "--pipeline" -> o.pipeline = oneOf(arg, value, "on", "off").equals("on");
+                case "--bucket" -> o.bucket = oneOf(arg, value, "on", "off").equals("on");
                 case "--plot" -> o.plot = Path.of(value);
                 default -> throw new UsageException("unknown option " + arg + " (see --help)");
             }
@@ -161,6 +166,27 @@ public final class RunOptions {
             out.add(java.util.Arrays.copyOfRange(order, first, Math.min(order.length, first + size)));
         }
         return out;
+    }
+
+    /**
+     * Minibatches of at most {@code size} examples of one length each ({@code length[i]} of example
+     * i), taken in {@code order} within a length, the batches themselves in an order shuffled by
+     * {@code rng}: the common bucketing of sentences, under which a minibatch's structure recurs.
+     */
+    public static java.util.List<int[]> bucketed(int[] order, int size, int[] length, dev.quiver.tensor.Rng rng) {
+        java.util.Map<Integer, java.util.List<Integer>> byLength = new java.util.TreeMap<>();
+        for (int i : order) byLength.computeIfAbsent(length[i], k -> new java.util.ArrayList<>()).add(i);
+        java.util.List<int[]> out = new java.util.ArrayList<>();
+        for (java.util.List<Integer> same : byLength.values()) {
+            int[] ids = same.stream().mapToInt(Integer::intValue).toArray();
+            out.addAll(batches(ids, size));
+        }
+        int[] perm = new int[out.size()];
+        for (int i = 0; i < perm.length; i++) perm[i] = i;
+        rng.shuffle(perm);
+        java.util.List<int[]> shuffled = new java.util.ArrayList<>(out.size());
+        for (int p : perm) shuffled.add(out.get(p));
+        return shuffled;
     }
 
     private static Path readable(String option, String value) throws UsageException {

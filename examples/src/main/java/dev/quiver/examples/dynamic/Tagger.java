@@ -96,11 +96,14 @@ public final class Tagger {
 
         Optimizer optimizer = o.optimizer(model.parameters(), math);
         // one sentence per step: a plan per sentence length, cached; minibatches never repeat a structure
-        java.util.function.Supplier<Graph> graphs = o.batch == 1 ? Graph::new : Steps.cached(8, PlanCache.DEFAULT_MAX_BYTES);
+        java.util.function.Supplier<Graph> graphs = o.batch == 1 ? Graph::new : Steps.cached(256, 512L << 20);
         CompileOptions training = CompileOptions.training().withMath(math).withAutobatch(o.autobatch && o.batch > 1);
         Rng rng = new Rng(o.seed);
-        int[] order = new int[train.size()];
-        for (int i = 0; i < order.length; i++) order[i] = i;
+        int[] order = new int[train.size()], lengths = new int[train.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+            lengths[i] = train.get(i).words().length;
+        }
         long trainNanos = 0, sentences = 0, tokens = 0;
         double devAcc = Double.NaN, firstLoss = Double.NaN, lastLoss = Double.NaN;
         for (int epoch = 1; epoch <= o.epochs; epoch++) {
@@ -109,7 +112,8 @@ public final class Tagger {
             long start = System.nanoTime();
             double lossSum = 0;
             long epochTokens = 0;
-            List<int[]> batches = RunOptions.batches(order, o.batch);
+            List<int[]> batches = o.bucket && o.batch > 1 ? RunOptions.bucketed(order, o.batch, lengths, rng)
+                    : RunOptions.batches(order, o.batch);
             try (Steps steps = new Steps(o.pipeline, (g, batch) -> {
                 Node[] losses = new Node[batch.length];
                 for (int j = 0; j < batch.length; j++) losses[j] = model.loss(g, train.get(batch[j]).words(), train.get(batch[j]).tags());

@@ -253,4 +253,33 @@ class AutobatchProperties {
         for (Parameter p : m.all()) out.add(p.value().copy());
         return out;
     }
+
+    /**
+     * An autobatched plan is cached under the graph as built: a minibatch with the same structure and
+     * other data (other word ids and classes) gets the same step back, without rewriting or
+     * planning, and the right values.
+     */
+    @org.junit.jupiter.api.Test
+    void anAutobatchedPlanServesTheNextMinibatchOfTheSameStructure() {
+        Model m = new Model();
+        Graph g = new Graph();
+        CompileOptions batched = CompileOptions.training().withAutobatch(true);
+        Step first = null;
+        for (int seed = 0; seed < 3; seed++) {
+            List<Example> forest = List.of(new Example(Kind.SEQUENCE, 3, seed), new Example(Kind.SEQUENCE, 3, seed + 10),
+                    new Example(Kind.SEQUENCE, 5, seed + 20));
+            g.reset();
+            Node[] losses = new Node[forest.size()];
+            for (int i = 0; i < losses.length; i++) losses[i] = loss(g, m, forest.get(i));
+            Step s = g.compile(g.addN(losses), batched);
+            if (first == null) first = s;
+            assertTrue(s == first, "minibatch " + seed + " recompiled");
+            s.forward().backward();
+            List<Tensor> got = new ArrayList<>();
+            got.add(s.output().copy());
+            for (Parameter p : m.all()) got.add(s.parameters().contains(p) ? p.grad().copy() : null);
+            assertClose(run(m, forest, TensorMath.get(), false, null), got);
+        }
+        assertEquals(1, g.planCache().misses(), g.planCache().toString());
+    }
 }
