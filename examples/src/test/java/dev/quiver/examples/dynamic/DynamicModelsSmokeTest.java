@@ -97,13 +97,43 @@ class DynamicModelsSmokeTest {
         writeText("valid.txt", 30, 3);
         writeText("test.txt", 20, 4);
         Path plot = dir.resolve("rnnlm.png");   // issue 18: --plot
-        String line = RnnLm.run("--data", dir.toString(), "--epochs", "2", "--lr", "0.01", "--progress", "5", "--plot", plot.toString());
+        // minibatches of 4 sentences of one length, autobatched (30 sentences: about 10 steps per epoch)
+        String line = RnnLm.run("--data", dir.toString(), "--epochs", "4", "--batch", "4", "--lr", "0.01", "--progress", "5", "--plot", plot.toString());
         assertTrue(Files.size(plot) > 1000);
         Map<String, String> r = parseResult(line);
         for (String key : List.of("words_per_s", "ppl", "unigram_ppl", "heap_mb")) assertTrue(r.containsKey(key), key + " in " + line);
         assertTrue(Double.parseDouble(r.get("last_loss")) < Double.parseDouble(r.get("first_loss")), line);
         // the grammar is far more predictable than word frequencies alone
         assertTrue(Double.parseDouble(r.get("ppl")) < Double.parseDouble(r.get("unigram_ppl")), line);
+    }
+
+    /**
+     * The tagger on a user's corpus ("word TAB tag", blank lines between sentences) whose tag is a
+     * function of the word and its left neighbour: it must learn it (dev token accuracy well above
+     * the majority tag's share), autobatched in minibatches of 8.
+     */
+    @Test
+    void taggerLearnsAUsersTaggedCorpus() throws Exception {
+        String[] words = {"a", "b", "c", "d", "e", "f"};
+        java.util.Random random = new java.util.Random(9);
+        for (String name : List.of("train.tsv", "dev.tsv")) {
+            StringBuilder sb = new StringBuilder();
+            for (int s = 0; s < (name.startsWith("train") ? 120 : 30); s++) {
+                int n = 3 + random.nextInt(4), previous = 0;
+                for (int t = 0; t < n; t++) {
+                    int w = random.nextInt(words.length);
+                    sb.append(words[w]).append('\t').append((w + previous) % 3 == 0 ? "X" : "Y").append('\n');
+                    previous = w;
+                }
+                sb.append('\n');
+            }
+            Files.writeString(dir.resolve(name), sb.toString());
+        }
+        String line = Tagger.run("--train", dir.resolve("train.tsv").toString(), "--dev", dir.resolve("dev.tsv").toString(),
+                "--epochs", "12", "--batch", "8", "--lr", "0.01", "--progress", "5");
+        Map<String, String> r = parseResult(line);
+        assertTrue(Double.parseDouble(r.get("last_loss")) < Double.parseDouble(r.get("first_loss")), line);
+        assertTrue(Double.parseDouble(r.get("dev_acc")) > 0.85, line);   // the majority tag, Y, is about 2/3
     }
 
     @Test
