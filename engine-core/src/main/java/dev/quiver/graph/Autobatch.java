@@ -50,8 +50,7 @@ final class Autobatch {
     private Autobatch() {}
 
     /** The rewritten output and kept nodes, and kernel counts for the plan report. */
-    record Result(int builtSize, Node builtOut, List<Node> builtKeep, Node out, List<Node> keep, int kernelsBefore, int kernelsAfter, int gathers,
-                  long gatheredElements) {}
+    record Result(Node builtOut, List<Node> builtKeep, Node out, List<Node> keep, int kernelsBefore, long gatheredElements) {}
 
     /**
      * How a batchable node's inputs take part: per input, whether it is stacked (else it is shared);
@@ -91,7 +90,6 @@ final class Autobatch {
         /** Whether node i is row {@code offset} of {@code source} as a whole member (axis 0 dropped), not a row range. */
         final boolean[] whole;
         final Node[] value;
-        int gathers;
         long gatheredElements;
 
         Run(Graph g, Node out, List<Node> keep) {
@@ -218,12 +216,7 @@ final class Autobatch {
             Node newOut = valueOf(out);
             List<Node> newKeep = new ArrayList<>(keep.size());
             for (Node k : keep) newKeep.add(valueOf(k));
-            int kernelsAfter = 0;
-            for (int i = n0; i < g.size(); i++) {
-                Node n = g.nodes().get(i);
-                if (n.kind() == Node.Kind.OP && !n.isView()) kernelsAfter++;
-            }
-            return new Result(n0, out, keep, newOut, newKeep, kernelsBefore, kernelsAfter, gathers, gatheredElements);
+            return new Result(out, keep, newOut, newKeep, kernelsBefore, gatheredElements);
         }
 
         // ------------------------------------------------------------------ rules
@@ -512,7 +505,6 @@ final class Autobatch {
                 }
             }
             Node gathered = g.apply(new Rows.Gather(which, row), sources.toArray(new Node[0]));
-            gathers++;
             gatheredElements += gathered.size();
             return gathered;
         }

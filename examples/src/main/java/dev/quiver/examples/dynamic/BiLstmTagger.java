@@ -11,13 +11,11 @@ import dev.quiver.tensor.Tensor;
 
 import java.util.List;
 
-import static dev.quiver.tensor.Index.all;
-import static dev.quiver.tensor.Index.range;
 
 /**
  * A BiLSTM sequence tagger, float32, one graph per sentence: word vectors {@code x_t = E[w_t]}, a
  * forward LSTM over {@code x_1..x_L} and a backward one over {@code x_L..x_1} (each
- * {@code [i, f, o, u] = W_x x_t + W_h h + b}, as in {@link LstmLm}), and per token
+ * {@link Lstm}), and per token
  * {@code p(tag_t) = softmax(W_out [h_t^fwd; h_t^bwd] + b_out)}. The loss of a sentence is the summed
  * cross-entropy of its tags; word and tag ids are small I32 constants (data, not structure).
  */
@@ -58,7 +56,8 @@ public final class BiLstmTagger {
     public Node logits(Graph g, int[] words) {
         int n = words.length;
         Node x = g.lookup(g.param(E), g.constant(Tensor.ofInts(words, n)));                   // [L, embed]
-        Node[] fwd = states(g, x, fwdWx, fwdWh, fwdB, false), bwd = states(g, x, bwdWx, bwdWh, bwdB, true);
+        Node[] fwd = Lstm.states(g, x.matmul(g.param(fwdWx)).add(g.param(fwdB)), fwdWh, hidden, false);   // [L, 4H] gates in
+        Node[] bwd = Lstm.states(g, x.matmul(g.param(bwdWx)).add(g.param(bwdB)), bwdWh, hidden, true);
         Node[] both = new Node[n];
         for (int t = 0; t < n; t++) both[t] = g.concat(1, fwd[t], bwd[t]);
         Node h = n == 1 ? both[0] : g.concat(0, both);                                        // [L, 2H]
@@ -68,25 +67,5 @@ public final class BiLstmTagger {
     /** The summed cross-entropy of a sentence's tags. */
     public Node loss(Graph g, int[] words, int[] tagIds) {
         return g.softmaxCrossEntropy(logits(g, words), g.constant(Tensor.ofInts(tagIds, tagIds.length)), SUM);
-    }
-
-    /** One direction's hidden states [1, H] per token, in token order. */
-    private Node[] states(Graph g, Node x, Parameter Wx, Parameter Wh, Parameter b, boolean backward) {
-        int n = x.dim(0), H = hidden;
-        Node xw = x.matmul(g.param(Wx)).add(g.param(b));                                     // [L, 4H]
-        Node[] hs = new Node[n];
-        Node h = null, c = null;
-        for (int k = 0; k < n; k++) {
-            int t = backward ? n - 1 - k : k;
-            Node gates = xw.slice(range(t, t + 1), all());
-            if (h != null) gates = gates.add(h.matmul(g.param(Wh)));
-            Node sig = gates.slice(all(), range(0, 3 * H)).sigmoid();                          // i, f, o
-            Node u = gates.slice(all(), range(3 * H, 4 * H)).tanh();
-            Node iu = sig.slice(all(), range(0, H)).mul(u);
-            c = c == null ? iu : iu.add(sig.slice(all(), range(H, 2 * H)).mul(c));
-            h = sig.slice(all(), range(2 * H, 3 * H)).mul(c.tanh());
-            hs[t] = h;
-        }
-        return hs;
     }
 }

@@ -12,12 +12,10 @@ import dev.quiver.tensor.Tensor;
 
 import java.util.List;
 
-import static dev.quiver.tensor.Index.all;
-import static dev.quiver.tensor.Index.range;
 
 /**
  * An LSTM language model, float32, one graph per sentence: {@code x_t = E[w_t]},
- * {@code [i, f, o, u] = W_x x_t + W_h h_{t-1} + b}, {@code c_t = σ(i) ⊙ tanh(u) + σ(f) ⊙ c_{t-1}},
+ * {@code [i, f, o, u] = W_x x_t + W_h h_{t-1} + b}, {@code c_t = σ(i) ⊙ tanh(u) + σ(f) ⊙ c_{t-1}} ({@link Lstm}),
  * {@code h_t = σ(o) ⊙ tanh(c_t)}, {@code p(w_{t+1}) = softmax(W_out h_t + b_out)}; h_0 = c_0 = 0.
  * The loss is the cross-entropy per predicted word, averaged over the sentence.
  *
@@ -73,21 +71,9 @@ public final class LstmLm {
 
     /** The sentence's loss for word ids {@code x} [L] and targets {@code y} [L]. */
     private Node loss(Graph g, Node x, Node y, CrossEntropy reduction) {
-        int H = hidden, length = x.dim(0);
+        int length = x.dim(0);
         Node xw = g.lookup(g.param(E), x).matmul(g.param(Wx)).add(g.param(b));   // [L, 4H], input part of every step's gates
-        Node wh = length > 1 ? g.param(Wh) : null;
-        Node h = null, c = null;
-        Node[] hs = new Node[length];
-        for (int t = 0; t < length; t++) {
-            Node gates = xw.slice(range(t, t + 1), all());
-            if (h != null) gates = gates.add(h.matmul(wh));
-            Node sig = gates.slice(all(), range(0, 3 * H)).sigmoid();        // i, f, o
-            Node u = gates.slice(all(), range(3 * H, 4 * H)).tanh();
-            Node iu = sig.slice(all(), range(0, H)).mul(u);
-            c = c == null ? iu : iu.add(sig.slice(all(), range(H, 2 * H)).mul(c));
-            h = sig.slice(all(), range(2 * H, 3 * H)).mul(c.tanh());
-            hs[t] = h;
-        }
+        Node[] hs = Lstm.states(g, xw, Wh, hidden, false);
         Node states = length == 1 ? hs[0] : g.concat(0, hs);
         Node logits = states.matmul(g.param(Wout)).add(g.param(bout));     // [L, vocab]
         return g.softmaxCrossEntropy(logits, y, reduction);
