@@ -798,6 +798,47 @@ public final class Graph {
         return pickNegLogSoftmax(logits, constant(new Tensor(new int[] {cls})));
     }
 
+    // ------------------------------------------------------------------ normalisation
+
+    /**
+     * Layer normalisation over the last axis, fused ({@link dev.quiver.ops.Normalization.LayerNorm}):
+     * {@code (x - mean) / sqrt(var + eps) * gamma + beta}, gamma and beta of shape [x.dim(-1)], either
+     * or both null (no scale, no shift; beta needs gamma).
+     */
+    public Node layerNorm(Node x, Node gamma, Node beta, double eps) {
+        return normalise(x, gamma, beta, eps, false);
+    }
+
+    /** {@link #layerNorm(Node, Node, Node, double)} with PyTorch's eps 1e-5. */
+    public Node layerNorm(Node x, Node gamma, Node beta) {
+        return layerNorm(x, gamma, beta, 1e-5);
+    }
+
+    /**
+     * RMS normalisation over the last axis, fused: {@code x / sqrt(mean(x²) + eps) * gamma}, gamma of
+     * shape [x.dim(-1)] or null.
+     */
+    public Node rmsNorm(Node x, Node gamma, double eps) {
+        return normalise(x, gamma, null, eps, true);
+    }
+
+    private Node normalise(Node x, Node gamma, Node beta, double eps, boolean rms) {
+        String op = rms ? "rmsNorm" : "layerNorm";
+        if (gamma == null && beta != null) throw new IllegalArgumentException(op + ": beta " + beta.describe() + " needs a gamma (pass ones)");
+        var norm = new dev.quiver.ops.Normalization.LayerNorm(eps, rms, gamma == null ? 0 : beta == null ? 1 : 2);
+        return gamma == null ? apply(norm, x) : beta == null ? apply(norm, x, gamma) : apply(norm, x, gamma, beta);
+    }
+
+    /**
+     * Batch normalisation of x [N, C, ...] per channel (axis 1), fused
+     * ({@link dev.quiver.ops.Normalization.BatchNorm}): a step compiled in {@link Mode#TRAIN}
+     * normalises with the batch's statistics and updates {@code stats}; one in {@link Mode#EVAL}
+     * (the default of {@link CompileOptions#inferenceOnly()}) uses {@code stats}.
+     */
+    public Node batchNorm(Node x, Node gamma, Node beta, dev.quiver.ops.RunningStats stats, double eps) {
+        return apply(new dev.quiver.ops.Normalization.BatchNorm(eps, stats), x, gamma, beta);
+    }
+
     // ------------------------------------------------------------------ compiling
 
     /**
