@@ -798,6 +798,35 @@ public final class Graph {
         return pickNegLogSoftmax(logits, constant(new Tensor(new int[] {cls})));
     }
 
+    // ------------------------------------------------------------------ randomness
+
+    private long seed;
+
+    /**
+     * Seeds the graph's random ops (dropout); the default is {@code Seed.of(0)}. A random op's
+     * stream is a function of this seed and its node's position in the build, and each forward
+     * pass of a compiled step takes the next draw ({@link Step#nextRandomDraw()}): the same seed,
+     * structure and draw give the same masks, bit for bit. The seed applies to nodes built after
+     * this call; it survives {@link #reset()}.
+     */
+    public Graph seed(dev.quiver.tensor.Seed s) {
+        this.seed = s.value();
+        return this;
+    }
+
+    /** The seed of random ops built from now on. */
+    public dev.quiver.tensor.Seed seed() { return dev.quiver.tensor.Seed.of(seed); }
+
+    /**
+     * Inverted dropout with drop probability p ({@link dev.quiver.ops.Dropouts.Dropout}): in a
+     * training step, zeros each element with probability p and scales the rest by 1 / (1 - p); in an
+     * evaluation step ({@link Mode#EVAL}, the default of an inference-only compile) the identity.
+     */
+    public Node dropout(Node x, double p) {
+        own("dropout", x);
+        return make(new dev.quiver.ops.Dropouts.Dropout(p, dev.quiver.ops.Dropouts.stream(seed, nodes.size())), x);
+    }
+
     // ------------------------------------------------------------------ normalisation
 
     /**

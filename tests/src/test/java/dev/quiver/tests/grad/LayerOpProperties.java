@@ -82,6 +82,8 @@ class LayerOpProperties {
         e.add(new Entry("rmsNorm plain", rowsAndVectors(0), (g, in, a) -> g.rmsNorm(in[0], null, 1e-6), Mode.TRAIN));
         e.add(new Entry("batchNorm train", batches(), (g, in, a) -> g.batchNorm(in[0], in[1], in[2], stats(in[1]), 1e-5), Mode.TRAIN));
         e.add(new Entry("batchNorm eval", batches(), (g, in, a) -> g.batchNorm(in[0], in[1], in[2], evalStats(in[1]), 1e-5), Mode.EVAL));
+        e.add(new Entry("dropout train", rowsAndVectors(0), (g, in, a) -> g.dropout(in[0].tanh(), 0.4).square(), Mode.TRAIN));
+        e.add(new Entry("dropout eval", rowsAndVectors(0), (g, in, a) -> g.dropout(in[0].tanh(), 0.4).square(), Mode.EVAL));
         return e;
     }
 
