@@ -798,6 +798,59 @@ public final class Graph {
         return pickNegLogSoftmax(logits, constant(new Tensor(new int[] {cls})));
     }
 
+    // ------------------------------------------------------------------ masks and selection
+
+    /** {@code a (kind) b} elementwise with broadcasting, a BOOL node; not differentiable ({@link dev.quiver.ops.Masks.Compare}). */
+    public Node compare(dev.quiver.ops.Masks.Kind kind, Node a, Node b) { return make(new dev.quiver.ops.Masks.Compare(kind), a, b); }
+    /** a < b, BOOL (not differentiable). */
+    public Node lt(Node a, Node b) { return compare(dev.quiver.ops.Masks.Kind.LT, a, b); }
+    /** a <= b, BOOL (not differentiable). */
+    public Node le(Node a, Node b) { return compare(dev.quiver.ops.Masks.Kind.LE, a, b); }
+    /** a > b, BOOL (not differentiable). */
+    public Node gt(Node a, Node b) { return compare(dev.quiver.ops.Masks.Kind.GT, a, b); }
+    /** a >= b, BOOL (not differentiable). */
+    public Node ge(Node a, Node b) { return compare(dev.quiver.ops.Masks.Kind.GE, a, b); }
+    /** a == b, BOOL (not differentiable). */
+    public Node eq(Node a, Node b) { return compare(dev.quiver.ops.Masks.Kind.EQ, a, b); }
+    /** a != b, BOOL (not differentiable). */
+    public Node ne(Node a, Node b) { return compare(dev.quiver.ops.Masks.Kind.NE, a, b); }
+    /** x (kind) c for a constant c, BOOL (not differentiable). */
+    public Node compare(dev.quiver.ops.Masks.Kind kind, Node x, double c) { return compare(kind, x, scalar(x.dtype(), c)); }
+
+    /**
+     * {@code mask ? a : b} elementwise, the three broadcast together; mask BOOL ({@link dev.quiver.ops.Masks.Where}).
+     * Gradients flow to a where the mask holds and to b elsewhere.
+     */
+    public Node where(Node mask, Node a, Node b) { return apply(WHERE, mask, a, b); }
+
+    private static final dev.quiver.ops.Masks.Where WHERE = new dev.quiver.ops.Masks.Where();
+
+    /** x with {@code value} where the BOOL mask (broadcast to x) holds: {@code where(mask, value, x)}; no gradient flows to the filled places. */
+    public Node maskedFill(Node x, Node mask, double value) {
+        own("maskedFill", x);
+        return where(mask, scalar(x.dtype(), value), x);
+    }
+
+    /**
+     * x clamped to [lo, hi], composed as {@code min(max(x, lo), hi)}: the gradient is g inside the
+     * interval (boundaries included) and 0 outside.
+     */
+    public Node clamp(Node x, double lo, double hi) {
+        own("clamp", x);
+        if (!(lo <= hi)) throw new IllegalArgumentException("clamp: lo " + lo + " must not exceed hi " + hi + " (for " + x.describe() + ")");
+        return min(max(x, scalar(x.dtype(), lo)), scalar(x.dtype(), hi));
+    }
+
+    /** One-hot rows of an I32 or I64 index node: shape {@code indices.shape + [classes]}, dtype F32 or F64; not differentiable. */
+    public Node oneHot(Node indices, int classes, DType dtype) { return make(new dev.quiver.ops.Masks.OneHot(classes, dtype), indices); }
+
+    /** Position of the first maximum along an axis, I64 of x's shape without the axis; not differentiable. */
+    public Node argmax(Node x, int axis) {
+        own("argmax", x);
+        int a = axis < 0 && axis >= -x.rank() ? axis + x.rank() : axis;
+        return make(new dev.quiver.ops.Masks.ArgMax(a), x);
+    }
+
     // ------------------------------------------------------------------ randomness
 
     private long seed;
