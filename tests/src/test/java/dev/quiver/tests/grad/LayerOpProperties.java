@@ -88,6 +88,16 @@ class LayerOpProperties {
         e.add(new Entry("where of a comparison", rowsAndVectors(0), (g, in, a) -> g.where(g.lt(in[0], in[0].tanh().mul(2)), in[0].square(), in[0].mul(3).tanh()), Mode.TRAIN));
         e.add(new Entry("maskedFill", rowsAndVectors(0), (g, in, a) -> g.maskedFill(in[0].mul(in[0]), g.compare(dev.quiver.ops.Masks.Kind.GT, in[0], 0.5), -1), Mode.TRAIN));
         e.add(new Entry("clamp", rowsAndVectors(0), (g, in, a) -> g.clamp(in[0], -1, 1.5).square(), Mode.TRAIN));
+        e.add(new Entry("matmul broadcast batches", s -> {
+            int[][] batches = TensorGens.broadcastable(2, TensorGens.shapes(0, 3, 1, 3, 0)).generate(s);
+            int m = Gens.ints(1, 4).generate(s), k = Gens.ints(1, 4).generate(s), n = Gens.ints(1, 4).generate(s);
+            int[] as = java.util.Arrays.copyOf(batches[0], batches[0].length + 2), bs = java.util.Arrays.copyOf(batches[1], batches[1].length + 2);
+            as[as.length - 2] = m;
+            as[as.length - 1] = k;
+            bs[bs.length - 2] = k;
+            bs[bs.length - 1] = n;
+            return new Case(List.of(t(as, Domain.REAL, s), t(bs, Domain.REAL, s)), new int[0]);
+        }, (g, in, a) -> in[0].matmul(in[1]), Mode.TRAIN));
         return e;
     }
 
