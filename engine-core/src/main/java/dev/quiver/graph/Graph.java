@@ -851,6 +851,37 @@ public final class Graph {
         return make(new dev.quiver.ops.Masks.ArgMax(a), x);
     }
 
+    // ------------------------------------------------------------------ attention
+
+    /**
+     * Scaled dot-product attention {@code softmax(q kᵀ / sqrt(d), mask) v} for q [..., Lq, d],
+     * k [..., Lk, d], v [..., Lk, dv] with broadcast batch dimensions (multi-head: [batch, heads,
+     * seq, d]); the result is [..., Lq, dv]. {@code mask}, optional, is BOOL and broadcasts to
+     * [..., Lq, Lk]: true where a query may attend to a key (PyTorch's boolean {@code attn_mask}).
+     * {@code causal} also hides key j from query i when j > i. A query that may attend to nothing
+     * gets a zero row. Built as two batched GEMMs around the fused
+     * {@link dev.quiver.ops.Attention.MaskedSoftmax}: the scores are buffers of the compiled plan.
+     */
+    public Node attention(Node q, Node k, Node v, Node mask, boolean causal) {
+        return attention(q, k, v, mask, causal, q.rank() == 0 ? 1 : 1 / Math.sqrt(q.dim(-1)));
+    }
+
+    /** {@link #attention(Node, Node, Node, Node, boolean)} with an explicit scale of the scores. */
+    public Node attention(Node q, Node k, Node v, Node mask, boolean causal, double scale) {
+        own("attention", q);
+        own("attention", k);
+        own("attention", v);
+        if (mask != null) own("attention", mask);
+        if (q.rank() < 2 || k.rank() < 2 || v.rank() < 2 || q.dim(-1) != k.dim(-1) || k.dim(-2) != v.dim(-2)) {
+            throw new IllegalArgumentException("attention(" + q.describe() + ", " + k.describe() + ", " + v.describe()
+                    + "): needs q [..., Lq, d], k [..., Lk, d], v [..., Lk, dv] (q and k share d, k and v share Lk)");
+        }
+        Node scores = matmul(q, transpose(k, -1, -2));
+        var op = new dev.quiver.ops.Attention.MaskedSoftmax(scale, causal, mask != null);
+        Node p = mask == null ? make(op, scores) : make(op, scores, mask);
+        return matmul(p, v);
+    }
+
     // ------------------------------------------------------------------ randomness
 
     private long seed;

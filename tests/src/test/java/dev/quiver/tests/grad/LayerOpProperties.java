@@ -98,7 +98,31 @@ class LayerOpProperties {
             bs[bs.length - 1] = n;
             return new Case(List.of(t(as, Domain.REAL, s), t(bs, Domain.REAL, s)), new int[0]);
         }, (g, in, a) -> in[0].matmul(in[1]), Mode.TRAIN));
+        e.add(new Entry("attention", s -> {
+            int rank = Gens.ints(2, 4).generate(s);
+            int lq = Gens.ints(1, 4).generate(s), lk = Gens.ints(1, 4).generate(s), d = Gens.ints(1, 3).generate(s), dv = Gens.ints(1, 3).generate(s);
+            int[] batch = new int[rank - 2];
+            for (int i = 0; i < batch.length; i++) batch[i] = Gens.ints(1, 2).generate(s);
+            int[] mask = {(int) s.choice(3), (int) s.choice(1 << 16)};   // 0: none, 1: a mask, 2: causal; the mask's bits
+            return new Case(List.of(t(with(batch, lq, d), Domain.REAL, s), t(with(batch, lk, d), Domain.REAL, s), t(with(batch, lk, dv), Domain.REAL, s)), mask);
+        }, (g, in, a) -> {
+            Node mask = null;
+            if (a[0] == 1) {
+                int lq = in[0].dim(-2), lk = in[1].dim(-2);
+                Tensor m = Tensor.zeros(DType.BOOL, lq, lk);
+                for (int i = 0; i < lq * lk; i++) ((boolean[]) m.data())[i] = ((a[1] >>> (i % 16)) & 1) == 1 || i % lk == 0;
+                mask = g.constant(m);
+            }
+            return g.attention(in[0], in[1], in[2], mask, a[0] == 2);
+        }, Mode.TRAIN));
         return e;
+    }
+
+    static int[] with(int[] batch, int rows, int cols) {
+        int[] s = java.util.Arrays.copyOf(batch, batch.length + 2);
+        s[batch.length] = rows;
+        s[batch.length + 1] = cols;
+        return s;
     }
 
     static RunningStats stats(Node gamma) {
