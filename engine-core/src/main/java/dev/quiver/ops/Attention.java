@@ -20,6 +20,15 @@ import java.util.Arrays;
 public final class Attention {
     private Attention() {}
 
+    /** The reference entries (docs/ops.md). */
+    public static final java.util.List<OpDoc> DOCS = java.util.List.of(
+            new OpDoc("g.attention(q, k, v, mask, causal)", "matmul, masked_softmax, matmul (composed)",
+                    "q [..., Lq, d], k [..., Lk, d], v [..., Lk, dv]; mask BOOL broadcast to [..., Lq, Lk] or null; out [..., Lq, dv]",
+                    "the GEMMs' VJPs and softmax_grad"),
+            new OpDoc("(inside attention)", "masked_softmax",
+                    "scores [..., Lq, Lk] (+ BOOL mask); softmax(scale s) over the taking-part positions, 0 elsewhere, a row with none all 0",
+                    "ds = scale p (g - Σ g p) (softmax_grad; first order only)"));
+
     /**
      * {@code y = softmax(scale * s)} along the last axis, over the positions that take part: where
      * the BOOL mask (broadcast to s; optional) holds, and, when {@code causal}, the position j of a

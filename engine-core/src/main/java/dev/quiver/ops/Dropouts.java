@@ -13,6 +13,12 @@ import dev.quiver.tensor.TensorMath;
 public final class Dropouts {
     private Dropouts() {}
 
+    /** The reference entry (docs/ops.md). */
+    public static final java.util.List<OpDoc> DOCS = java.util.List.of(
+            new OpDoc("g.dropout(x, p)", "dropout",
+                    "x (F32/F64); out = x's shape. TRAIN: x * mask / (1 - p), mask from (graph seed, node, step draw, position); EVAL: x",
+                    "dx = dropout(g) with the same mask (regenerated, not stored)"));
+
     static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
 
     /** Stafford's Mix13, SplitMix64's output function: a bijection of 64-bit words. */

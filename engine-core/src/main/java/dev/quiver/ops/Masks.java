@@ -17,6 +17,21 @@ import dev.quiver.tensor.TensorMath;
 public final class Masks {
     private Masks() {}
 
+    /** The reference entries (docs/ops.md). */
+    public static final java.util.List<OpDoc> DOCS = java.util.List.of(
+            new OpDoc("g.lt / le / gt / ge / eq / ne(a, b), g.compare(kind, x, c)", "lt, le, gt, ge, eq, ne",
+                    "a, b of one floating dtype, broadcast; out BOOL of the broadcast shape", "none (not differentiable)"),
+            new OpDoc("g.where(mask, a, b)", "where",
+                    "mask BOOL, a, b of one floating dtype, all three broadcast; out: a's dtype", "da = where(mask, g, 0), db = where(mask, 0, g), summed to each shape; none for mask"),
+            new OpDoc("g.maskedFill(x, mask, value)", "where (composed)",
+                    "mask BOOL broadcast to x; out = x's shape", "dx = where(mask, 0, g)"),
+            new OpDoc("g.clamp(x, lo, hi)", "max, min (composed)",
+                    "out = x's shape", "dx = g where lo <= x <= hi, else 0"),
+            new OpDoc("g.oneHot(indices, classes, dtype)", "one_hot",
+                    "indices I32/I64 [S]; out [S, classes] of dtype (F32/F64); an index outside [0, classes) fails the run", "none (integer input)"),
+            new OpDoc("g.argmax(x, axis)", "argmax",
+                    "x (F32/F64); out I64, x's shape without axis (first maximum; first NaN)", "none (not differentiable)"));
+
     /** The comparisons, IEEE semantics (NaN compares false, except NE). */
     public enum Kind { LT, LE, GT, GE, EQ, NE }
 

@@ -26,6 +26,18 @@ import java.util.Arrays;
 public final class Normalization {
     private Normalization() {}
 
+    /** The reference entries (docs/ops.md). */
+    public static final java.util.List<OpDoc> DOCS = java.util.List.of(
+            new OpDoc("g.layerNorm(x, gamma, beta, eps)", "layer_norm",
+                    "x [..., D] (F32/F64); gamma, beta [D] or null; out = x's shape",
+                    "fused: dx = rstd (h - mean(h) - xh mean(h xh)), h = g gamma; dgamma = Σ g xh, dbeta = Σ g (layer_norm_grad, layer_norm_param_grad; first order only)"),
+            new OpDoc("g.rmsNorm(x, gamma, eps)", "rms_norm",
+                    "x [..., D]; gamma [D] or null; out = x's shape",
+                    "fused: dx = rstd (h - xh mean(h xh)); dgamma = Σ g xh (first order only)"),
+            new OpDoc("g.batchNorm(x, gamma, beta, stats, eps)", "batch_norm",
+                    "x [N, C, ...]; gamma, beta [C]; RunningStats of C channels, x's dtype; out = x's shape. TRAIN: batch statistics, updates stats; EVAL: stats",
+                    "TRAIN: dx = gamma rstd (g - mean(g) - xh mean(g xh)); EVAL: dx = gamma rstd g; dgamma = Σ g xh, dbeta = Σ g (first order only)"));
+
     private static final Index[] GAMMA_ROW = {Index.at(0)}, BETA_ROW = {Index.at(1)};
 
     /** x as a contiguous tensor: x itself, or x copied into {@code work} (a strided view). */

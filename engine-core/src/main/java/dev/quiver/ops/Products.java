@@ -15,6 +15,12 @@ import dev.quiver.tensor.TensorMath;
 public final class Products {
     private Products() {}
 
+    /** The reference entry (docs/ops.md). */
+    public static final java.util.List<OpDoc> DOCS = java.util.List.of(
+            new OpDoc("g.matmul(a, b)", "matmul",
+                    "(m,k)(k,n) -> (m,n); (k)(k,n) -> (n); (m,k)(k) -> (m); [..., m, k] x [..., k, n] -> [..., m, n] with NumPy-broadcast batch dimensions",
+                    "da = g bᵀ, db = aᵀ g, each summed over the batch dimensions its operand was broadcast along"));
+
     /** Shared instances of the stateless products. */
     public static final MatMul MATMUL = new MatMul();
     public static final MatMulAdd MATMUL_ADD = new MatMulAdd();
