@@ -160,10 +160,12 @@ final class ConvKernelsF32 {
                     int xg = xo + (n0 * c + g * cg) * hw;
                     if (!direct) for (int s = 0; s < nc; s++) im2col(xa, xg + s * c * hw, cg, h, wd, win, oh, ow, ca, co + s * kk * p);
                     for (int s = 0; s < nc; s++) {
-                        // gy[n, g] (og x p) times col^T (p x kk), summed over samples in a fixed order by beta = 1.
-                        k.gemm(1, og, kk, p, 1, ga, go + ((n0 + s) * o + g * og) * p, 0, p, 1,
-                                direct ? xa : ca, direct ? xg + s * c * hw : co + s * kk * p, 0, 1, p,
-                                n0 + s == 0 ? 0 : 1, da, wo + g * og * kk, 0, kk, 1);
+                        // dw_g^T (kk x og) += col (kk x p) times gy[n, g]^T (p x og), samples summed in a fixed order
+                        // by beta = 1. Row-major A rather than gy col^T, whose B operand (the transposed im2col
+                        // matrix) the SIMD GEMM would pack through a stride of p.
+                        k.gemm(1, kk, og, p, 1, direct ? xa : ca, direct ? xg + s * c * hw : co + s * kk * p, 0, p, 1,
+                                ga, go + ((n0 + s) * o + g * og) * p, 0, 1, p,
+                                n0 + s == 0 ? 0 : 1, da, wo + g * og * kk, 0, 1, kk);
                     }
                 }
             }
