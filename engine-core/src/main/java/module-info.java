@@ -12,6 +12,7 @@ module dev.quiver.core {
     exports dev.quiver.backend.scalar;
     exports dev.quiver.io;
     exports dev.quiver.check;
+    exports dev.quiver.layers;
 
     uses dev.quiver.backend.BackendProvider;
     provides dev.quiver.backend.BackendProvider with dev.quiver.backend.scalar.ScalarProvider;

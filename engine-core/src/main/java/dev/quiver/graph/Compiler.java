@@ -206,18 +206,23 @@ final class Compiler {
         }
         boolean[] sparse = p.sparse = sparseTables(fwd, live, mark, p.out, wrt);
         Node seed = p.seed = g.internalInput(p.out.dtype(), p.out.shapeRef());
+        // Gradient terms per node: the first in firstTerm (most values are read once), any others in moreTerms.
+        Node[] firstTerm = new Node[mark];
         @SuppressWarnings("unchecked")
-        List<Node>[] contributions = new List[mark];
+        List<Node>[] moreTerms = new List[mark];
         Node[] gradOf = new Node[mark];
-        contributions[p.out.index()] = new ArrayList<>(List.of(seed));
+        firstTerm[p.out.index()] = seed;
         Stacks stacks = new Stacks(mark);
         RowTerms rowTerms = new RowTerms(mark);
         for (int i = mark - 1; i >= 0; i--) {
             Node n = fwd.get(i);
-            if (!live[i] || !needs[i] || contributions[i] == null && !stacks.has(i) && !rowTerms.has(i)) continue;
-            List<Node> terms = contributions[i];
+            if (!live[i] || !needs[i] || firstTerm[i] == null && !stacks.has(i) && !rowTerms.has(i)) continue;
             int before = g.size();
-            Node grad = terms == null ? null : terms.size() == 1 ? terms.getFirst() : g.addN(terms.toArray(new Node[0]));
+            Node grad = firstTerm[i];
+            if (moreTerms[i] != null) {
+                moreTerms[i].addFirst(grad);
+                grad = g.addN(moreTerms[i].toArray(new Node[0]));
+            }
             grad = rowTerms.sum(g, i, n, grad);
             grad = gradOf[i] = stacks.product(g, i, grad);
             origin(p, before, i);
@@ -246,23 +251,23 @@ final class Compiler {
                             + ") has shape " + Shapes.str(vjps[k].shapeRef()) + " (a bug in the op)");
                 }
                 if (stacks.offer(in.index(), vjps[k]) || rowTerms.offer(in.index(), vjps[k])) continue;
-                List<Node> sum = contributions[in.index()];
-                if (sum == null) {
-                    contributions[in.index()] = sum = new ArrayList<>(2);
-                    sum.add(vjps[k]);
-                } else if (sum.size() == 1 && vjps[k].size() >= ACCUMULATE_MIN) {
+                int j = in.index();
+                if (firstTerm[j] == null) {
+                    firstTerm[j] = vjps[k];
+                } else if (moreTerms[j] == null && vjps[k].size() >= ACCUMULATE_MIN) {
                     // A large gradient with many uses (a weight matrix shared by every node of a tree) is
                     // summed as its terms arrive, so each term's buffer dies at once: the arena holds two
                     // such buffers, not one per use. A term that is a matrix product is accumulated by the
                     // GEMM itself, in place (matmul_add): no product buffer, no add pass.
-                    Node term = vjps[k], first = sum.getFirst();
+                    Node term = vjps[k], first = firstTerm[j];
                     boolean product = term.op() == Products.MATMUL && term.rank() == 2 && term.input(0).rank() == 2
                             && term.input(1).rank() == 2;
                     before = g.size();
-                    sum.set(0, product ? g.apply(Products.MATMUL_ADD, term.input(0), term.input(1), first) : g.add(first, term));
-                    origin(p, before, in.index());
+                    firstTerm[j] = product ? g.apply(Products.MATMUL_ADD, term.input(0), term.input(1), first) : g.add(first, term);
+                    origin(p, before, j);
                 } else {
-                    sum.add(vjps[k]);
+                    if (moreTerms[j] == null) moreTerms[j] = new ArrayList<>(4);
+                    moreTerms[j].add(vjps[k]);
                 }
             }
         }
@@ -399,7 +404,7 @@ final class Compiler {
             p.arenas.add(arena);
             for (int j = 0; j < count; j++) {
                 int[] shape = buf.shape[ids[j]];
-                buffers[ids[j]] = new Tensor(arena, (int) a.offsets()[j], shape, Shapes.contiguousStrides(shape));
+                buffers[ids[j]] = Tensor.wrap(arena, (int) a.offsets()[j], shape);
             }
         }
         p.report = new PlanReport(planned, naive, lower, nb);

@@ -7,6 +7,11 @@ import dev.quiver.graph.Losses;
 import dev.quiver.graph.Node;
 import dev.quiver.graph.Parameter;
 import dev.quiver.graph.Step;
+import dev.quiver.layers.Bidirectional;
+import dev.quiver.layers.Embedding;
+import dev.quiver.layers.Linear;
+import dev.quiver.layers.Scope;
+import dev.quiver.layers.Sequential;
 import dev.quiver.optim.Adam;
 import dev.quiver.optim.Init;
 import dev.quiver.optim.Sgd;
@@ -14,7 +19,9 @@ import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -161,6 +168,73 @@ class ReadmeTourTest {
             for (int j = 0; j < 64; j++) assertEquals(before.get(r, j), E.value().get(r, j));
         }
         assertTrue(g.planCache().misses() <= distinct.size(), g.planCache().toString());
+    }
+
+    record Sentence(int[] words, int[] tags) {}
+
+    @Test
+    void layers(@TempDir Path dir) throws java.io.IOException {
+        var rnd = new java.util.SplittableRandom(6);
+        List<Sentence> sentences = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            int n = 2 + rnd.nextInt(5);
+            int[] w = new int[n], t = new int[n];
+            for (int k = 0; k < n; k++) {
+                w[k] = rnd.nextInt(50);
+                t[k] = w[k] % 5;                                 // a tag the words determine
+            }
+            sentences.add(new Sentence(w, t));
+        }
+        for (int epoch = 0; epoch < 4; epoch++) sentences.addAll(sentences.subList(0, 12));
+        List<Double> losses = new ArrayList<>();
+        Path file = dir.resolve("tagger.safetensors");
+        // --- the README snippet, as written (plus recording each sentence's loss; smaller sizes)
+        Scope model = Scope.root(F32, Seed.of(1));                            // one model's parameters, by name
+        var embed = new Embedding(model.child("embed"), 10_000, 64);         // embed.E
+        var bilstm = Bidirectional.lstm(model.child("bilstm"), 64, 32);      // bilstm.fwd.Wx, .Wh, .b; bilstm.bwd.*
+        var out = new Linear(model.child("out"), 64, 5);                     // out.W, out.b
+        var adam = new Adam(model.parameters(), 0.01);
+        var g = new Graph();
+        for (Sentence s : sentences) {
+            g.reset();                                                       // a graph per sentence, as above
+            Node logits = out.apply(bilstm.apply(embed.apply(g, s.words())));   // [L, 5]
+            Node tags = g.constant(Tensor.ofInts(s.tags(), s.tags().length));
+            Step step = g.compile(g.softmaxCrossEntropy(logits, tags)).forward().backward();
+            adam.step();
+            losses.add(step.output().item());
+        }
+        model.save(file);                     // safetensors, by name; model.load(file) checks names, dtypes, shapes
+        // --- checks
+        assertEquals(List.of("embed.E", "bilstm.fwd.Wx", "bilstm.fwd.Wh", "bilstm.fwd.b", "bilstm.bwd.Wx", "bilstm.bwd.Wh",
+                "bilstm.bwd.b", "out.W", "out.b"), model.parameters().stream().map(Parameter::name).toList());
+        double first = 0, last = 0;
+        for (int i = 0; i < 12; i++) {
+            first += losses.get(i);
+            last += losses.get(losses.size() - 12 + i);
+        }
+        assertTrue(last < 0.5 * first, first + " -> " + last);
+        Scope copy = Scope.root(F32, Seed.of(2));
+        new Embedding(copy.child("embed"), 10_000, 64);
+        Bidirectional.lstm(copy.child("bilstm"), 64, 32);
+        new Linear(copy.child("out"), 64, 5);
+        copy.load(file);
+        assertArrayEquals(model.get("out.W").value().toDoubleArray(), copy.get("out.W").value().toDoubleArray());
+        Scope wrong = Scope.root(F32, Seed.of(2));
+        new Embedding(wrong.child("embed"), 10_000, 64);
+        Bidirectional.lstm(wrong.child("bilstm"), 64, 16);
+        var e = assertThrows(IllegalArgumentException.class, () -> wrong.load(file));
+        assertTrue(e.getMessage().contains("'bilstm.fwd.Wx' is F32 [64, 128] but the model's parameter is F32 [64, 64]"), e.getMessage());
+
+        // --- the static-graph snippet
+        Scope mlpModel = Scope.root(F32, Seed.of(3));
+        var mlp = Sequential.of(new Linear(mlpModel.child("l1"), 784, 256), Node::tanh, new Linear(mlpModel.child("l2"), 256, 10));
+        var g2 = new Graph();
+        var x = g2.input("x", F32, 64, 784);
+        Node y = mlp.apply(x);                                               // [64, 10]
+        assertArrayEquals(new int[] {64, 10}, y.shape());
+        assertEquals(List.of("l1.W", "l1.b", "l2.W", "l2.b"), mlp.parameters().stream().map(Parameter::name).toList());
+        var bad = assertThrows(IllegalArgumentException.class, () -> mlp.apply(g2.input("x2", F32, 64, 783)));
+        assertTrue(bad.getMessage().startsWith("Linear 'l1': input 'x2' [64, 783] must have a last dimension of 784"), bad.getMessage());
     }
 
     private static Tree randomTree(java.util.SplittableRandom rnd, int leaves) {

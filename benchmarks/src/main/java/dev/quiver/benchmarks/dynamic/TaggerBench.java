@@ -28,7 +28,9 @@ import java.util.concurrent.TimeUnit;
  * {@code bucket=true} forms each minibatch from sentences of one length, as the example does: one
  * minibatch per length of the set, its sentences taken cyclically to fill {@code batch}; the
  * rotation's structures then recur and their plans are found in the cache, so the figure is the
- * steady state of a long run, without compiles.
+ * steady state of a long run, without compiles. {@code model=layers} is the example's model, built
+ * from {@code dev.quiver.layers}; {@code model=hand} is the same network wired by hand
+ * ({@link HandWrittenTagger}), for the cost of the layer API.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -47,9 +49,14 @@ public class TaggerBench {
     public boolean autobatch;
     @Param({"false"})
     public boolean bucket;
+    @Param({"layers"})
+    public String model;
 
     private List<Tagger.Sentence> data;
-    private BiLstmTagger model;
+    /** A sentence's loss in a graph: the layer-built model's or the hand-wired one's. */
+    private interface Loss { Node of(Graph g, int[] words, int[] tags); }
+
+    private Loss loss;
     private Adam adam;
     private Graph g;
     private CompileOptions training;
@@ -60,8 +67,21 @@ public class TaggerBench {
         var trees = Workloads.trees("TaggerBench", sentences);
         data = Tagger.leaves(trees.trees());
         TensorMath math = TensorMath.of(Backends.create(Backends.current().name(), threads));
-        model = new BiLstmTagger(trees.vocab().size(), Tagger.EMBED, Tagger.HIDDEN, TreeLstm.CLASSES, 1);
-        adam = new Adam(model.parameters(), 0.001, 0.9, 0.999, 1e-8, math);
+        List<dev.quiver.graph.Parameter> parameters;
+        switch (model) {
+            case "layers" -> {
+                var m = new BiLstmTagger(trees.vocab().size(), Tagger.EMBED, Tagger.HIDDEN, TreeLstm.CLASSES, 1);
+                loss = m::loss;
+                parameters = m.parameters();
+            }
+            case "hand" -> {
+                var m = new HandWrittenTagger(trees.vocab().size(), Tagger.EMBED, Tagger.HIDDEN, TreeLstm.CLASSES, 1);
+                loss = m::loss;
+                parameters = m.parameters();
+            }
+            default -> throw new IllegalArgumentException("model: layers or hand, not " + model);
+        }
+        adam = new Adam(parameters, 0.001, 0.9, 0.999, 1e-8, math);
         training = CompileOptions.training().withMath(math).withAutobatch(autobatch && batch > 1);
         g = batch == 1 ? new Graph() : bucket ? new Graph(new PlanCache(256, 1L << 30)) : new Graph(new PlanCache(4, PlanCache.DEFAULT_MAX_BYTES));
         if (bucket) {   // one minibatch per length: the rotation holds batch sentences of each length in turn
@@ -79,7 +99,7 @@ public class TaggerBench {
         Node[] losses = new Node[batch];
         for (int j = 0; j < batch; j++) {
             Tagger.Sentence s = data.get(next);
-            losses[j] = model.loss(g, s.words(), s.tags());
+            losses[j] = loss.of(g, s.words(), s.tags());
             next = (next + 1) % data.size();
         }
         Step step = g.compile(batch == 1 ? losses[0] : g.addN(losses), training);
