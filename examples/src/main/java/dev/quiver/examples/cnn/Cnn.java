@@ -6,11 +6,15 @@ import dev.quiver.examples.dynamic.Progress;
 import dev.quiver.graph.CompileOptions;
 import dev.quiver.graph.Graph;
 import dev.quiver.graph.Node;
-import dev.quiver.graph.Parameter;
 import dev.quiver.graph.Step;
+import dev.quiver.layers.Conv2d;
+import dev.quiver.layers.Layer;
+import dev.quiver.layers.Linear;
+import dev.quiver.layers.Pooling;
+import dev.quiver.layers.Scope;
+import dev.quiver.layers.Sequential;
 import dev.quiver.ops.ConvSpec;
 import dev.quiver.optim.Adam;
-import dev.quiver.optim.Init;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Rng;
 import dev.quiver.tensor.Seed;
@@ -31,7 +35,8 @@ import java.util.zip.GZIPInputStream;
  * A small convolutional network (LeNet-5's shape) trained with Adam on MNIST-format images (IDX
  * files: MNIST itself, or Fashion-MNIST, which Debian's {@code dataset-fashion-mnist} installs):
  * conv 5x5 (1 -> 6, padding 2) + ReLU + max-pool 2, conv 5x5 (6 -> 16) + ReLU + max-pool 2, then a
- * linear classifier over the 16 x 5 x 5 features, softmax cross-entropy on class indices. One
+ * linear classifier over the 16 x 5 x 5 features (the layer API: {@link Conv2d}, {@link Pooling},
+ * {@link Linear} in a {@link Sequential}), softmax cross-entropy on class indices. One
  * compiled training step reused for every minibatch (nothing allocated per step); test accuracy
  * after every epoch; one {@code result:} line at the end.
  */
@@ -164,34 +169,16 @@ public final class Cnn {
         }
     }
 
-    /** The network's parameters, created once and shared by the training and evaluation steps. */
-    record Net(Parameter w1, Parameter b1, Parameter w2, Parameter b2, Parameter v, Parameter a, int features) {
-        static Net create(int rows, int cols, int classes, long seed) {
-            int h = ((rows / 2) - 4) / 2, w = ((cols / 2) - 4) / 2, features = 16 * h * w;
-            return new Net(new Parameter("conv1.w", he(Seed.of(seed), 6, 1, 5, 5)),
-                    new Parameter("conv1.b", Tensor.zeros(DType.F32, 6)),
-                    new Parameter("conv2.w", he(Seed.of(seed + 1), 16, 6, 5, 5)),
-                    new Parameter("conv2.b", Tensor.zeros(DType.F32, 16)),
-                    new Parameter("fc.w", Init.xavierUniform(DType.F32, Seed.of(seed + 2), features, classes)),
-                    new Parameter("fc.b", Tensor.zeros(DType.F32, classes)), features);
-        }
-
-        /**
-         * He uniform for a kernel [O, C, kh, kw]: fan-in C kh kw. (Init's fan rules read shape[0] as
-         * the fan-in, the [in, out] layout of matmul weights, which a conv kernel does not have.)
-         */
-        static Tensor he(Seed seed, int... shape) {
-            double a = Math.sqrt(6.0 / (shape[1] * shape[2] * shape[3]));
-            return Init.uniform(DType.F32, seed, shape, -a, a);
-        }
-
-        /** Logits [batch, classes] for images x [batch, 1, rows, cols]. */
-        Node logits(Graph g, Node x) {
-            Node h = g.conv2d(x, g.param(w1), g.param(b1), ConvSpec.DEFAULT.padding(2)).relu();
-            h = g.maxPool2d(h, 2);
-            h = g.maxPool2d(g.conv2d(h, g.param(w2), g.param(b2), ConvSpec.DEFAULT).relu(), 2);
-            return h.reshape(x.dim(0), features).matmul(g.param(v)).add(g.param(a));
-        }
+    /**
+     * The network on the layer API: parameters named {@code conv1.W}, {@code conv1.b}, {@code conv2.W},
+     * {@code conv2.b}, {@code fc.W}, {@code fc.b} in one scope, shared by the training and evaluation graphs.
+     */
+    static Sequential network(Scope model, int rows, int cols, int classes) {
+        int features = 16 * ((rows / 2 - 4) / 2) * ((cols / 2 - 4) / 2);
+        return Sequential.of(
+                new Conv2d(model.child("conv1"), 1, 6, 5, ConvSpec.DEFAULT.padding(2)), Node::relu, Pooling.max2d(2),
+                new Conv2d(model.child("conv2"), 6, 16, 5), Node::relu, Pooling.max2d(2),
+                Pooling.flatten(), new Linear(model.child("fc"), features, classes));
     }
 
     /** Copies images order[from ...] into x (scaled to [0, 1]) and their labels into classes. */
@@ -208,16 +195,16 @@ public final class Cnn {
     /** An inference step computing logits for {@code n} images at a time. */
     record Eval(Step step, Node x, Node logits, Tensor input, int n) {}
 
-    private Eval evalStep(Net net, Images d, int n, TensorMath math) {
+    private Eval evalStep(Layer net, Images d, int n, TensorMath math) {
         Graph g = new Graph();
         Node x = g.input("x", DType.F32, n, 1, d.rows(), d.cols());
-        Node logits = net.logits(g, x);
+        Node logits = net.apply(x);
         Step s = g.compile(logits, CompileOptions.inferenceOnly().withMath(math));
         return new Eval(s, x, logits, Tensor.zeros(DType.F32, n, 1, d.rows(), d.cols()), n);
     }
 
     /** Fraction of images classified correctly. */
-    double accuracy(Net net, Images d, TensorMath math) {
+    double accuracy(Layer net, Images d, TensorMath math) {
         int n = Math.min(500, d.size()), full = d.size() / n * n, rest = d.size() - full;
         Eval big = evalStep(net, d, n, math), tail = rest > 0 ? evalStep(net, d, rest, math) : null;
         int[] order = new int[d.size()];
@@ -258,16 +245,17 @@ public final class Cnn {
         System.out.printf(Locale.ROOT, "data:     %s: %,d train / %,d test images of %dx%d, %d classes%n",
                 dir, train.size(), test.size(), train.rows(), train.cols(), classes);
 
-        Net net = Net.create(train.rows(), train.cols(), classes, seed);
+        Scope model = Scope.root(DType.F32, Seed.of(seed));
+        Sequential net = network(model, train.rows(), train.cols(), classes);
         Graph g = new Graph();
         Node x = g.input("x", DType.F32, b, 1, train.rows(), train.cols());
         Node y = g.input("y", DType.I32, b);
-        Node loss = g.softmaxCrossEntropy(net.logits(g, x), y);
+        Node loss = g.softmaxCrossEntropy(net.apply(x), y);
         Step step = g.compile(loss, CompileOptions.training().withMath(math));
-        Adam adam = new Adam(step.parameters(), lr, 0.9, 0.999, 1e-8, math);
-        long params = step.parameters().stream().mapToLong(p -> p.value().size()).sum();
-        System.out.printf(Locale.ROOT, "model:    conv5x5(1->6, pad 2) relu maxpool2, conv5x5(6->16) relu maxpool2, linear %d->%d; "
-                + "%,d parameters, batch %d, Adam lr %s%n", net.features(), classes, params, b, lr);
+        Adam adam = new Adam(model.parameters(), lr, 0.9, 0.999, 1e-8, math);
+        long params = model.parameters().stream().mapToLong(p -> p.value().size()).sum();
+        System.out.printf(Locale.ROOT, "model:    conv5x5(1->6, pad 2) relu maxpool2, conv5x5(6->16) relu maxpool2, linear -> %d; "
+                + "%,d parameters, batch %d, Adam lr %s%n", classes, params, b, lr);
 
         Tensor xs = Tensor.zeros(DType.F32, b, 1, train.rows(), train.cols());
         int[] ys = new int[b];
