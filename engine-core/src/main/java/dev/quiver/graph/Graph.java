@@ -3,14 +3,18 @@ package dev.quiver.graph;
 import dev.quiver.kernel.BinaryOp;
 import dev.quiver.kernel.UnaryOp;
 import dev.quiver.ops.ClassCrossEntropy;
+import dev.quiver.ops.Conv;
+import dev.quiver.ops.ConvSpec;
 import dev.quiver.ops.CrossEntropy;
 import dev.quiver.ops.Elementwise;
+import dev.quiver.ops.Pool;
 import dev.quiver.ops.Products;
 import dev.quiver.ops.Reductions;
 import dev.quiver.ops.ScatterAdd;
 import dev.quiver.ops.Shaping;
 import dev.quiver.ops.SoftmaxCrossEntropy;
 import dev.quiver.ops.Take;
+import dev.quiver.ops.Window;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Index;
 import dev.quiver.tensor.Shapes;
@@ -950,6 +954,57 @@ public final class Graph {
      */
     public Node batchNorm(Node x, Node gamma, Node beta, dev.quiver.ops.RunningStats stats, double eps) {
         return apply(new dev.quiver.ops.Normalization.BatchNorm(eps, stats), x, gamma, beta);
+    }
+
+    // ------------------------------------------------------------------ convolution and pooling
+
+    /**
+     * 2-d convolution (cross-correlation, as in PyTorch): x [N, C, H, W], w [O, C/groups, kh, kw],
+     * bias [O] or null; result [N, O, OH, OW] with {@code OH = (H + pads - dh (kh - 1) - 1) / sh + 1}.
+     * Gradients flow to x, w and bias ({@link Conv}).
+     */
+    public Node conv2d(Node x, Node w, Node bias, ConvSpec spec) { return conv(2, x, w, bias, spec); }
+
+    /** {@link #conv2d(Node, Node, Node, ConvSpec)} with stride 1, no padding, no bias. */
+    public Node conv2d(Node x, Node w) { return conv(2, x, w, null, ConvSpec.DEFAULT); }
+
+    /** 1-d convolution: x [N, C, W], w [O, C/groups, k], bias [O] or null; result [N, O, OW]. */
+    public Node conv1d(Node x, Node w, Node bias, ConvSpec spec) { return conv(1, x, w, bias, spec); }
+
+    private Node conv(int spatial, Node x, Node w, Node bias, ConvSpec spec) {
+        int kh = spatial == 2 && w.rank() >= 2 ? w.dim(-2) : 1, kw = w.rank() >= 1 ? w.dim(-1) : 1;
+        int h = spatial == 2 && x.rank() >= 2 ? x.dim(-2) : 1, iw = x.rank() >= 1 ? x.dim(-1) : 1;
+        Conv op = Conv.forward(spatial, spec.window(spatial, kh, kw, h, iw), spec.groups());
+        return bias == null ? apply(op, x, w) : apply(op, x, w, bias);
+    }
+
+    /** Max pooling of x [N, C, H, W] over kernel x kernel windows, stride and zero-free padding (at most kernel / 2). */
+    public Node maxPool2d(Node x, int kernel, int stride, int padding) { return pool(true, 2, x, kernel, stride, padding); }
+
+    /** Max pooling with stride = kernel and no padding. */
+    public Node maxPool2d(Node x, int kernel) { return pool(true, 2, x, kernel, kernel, 0); }
+
+    /** Average pooling of x [N, C, H, W]; padding counts as zeros in the mean (divisor kernel^2). */
+    public Node avgPool2d(Node x, int kernel, int stride, int padding) { return pool(false, 2, x, kernel, stride, padding); }
+
+    /** Max pooling of x [N, C, W]. */
+    public Node maxPool1d(Node x, int kernel, int stride, int padding) { return pool(true, 1, x, kernel, stride, padding); }
+
+    /** Average pooling of x [N, C, W]. */
+    public Node avgPool1d(Node x, int kernel, int stride, int padding) { return pool(false, 1, x, kernel, stride, padding); }
+
+    private Node pool(boolean max, int spatial, Node x, int k, int s, int p) {
+        Window win = spatial == 2 ? new Window(k, k, s, s, 1, 1, p, p, p, p) : new Window(1, k, 1, s, 1, 1, 0, 0, p, p);
+        return apply(Pool.of(max, spatial, win), x);
+    }
+
+    /** Global average pooling: x [N, C, H, W] or [N, C, W] averaged over its spatial axes, [N, C]. */
+    public Node globalAvgPool(Node x) {
+        own("globalAvgPool", x);
+        if (x.rank() != 3 && x.rank() != 4) {
+            throw new IllegalArgumentException("globalAvgPool: x " + x.describe() + " must be [N, C, W] or [N, C, H, W]");
+        }
+        return x.rank() == 4 ? mean(x, false, 2, 3) : mean(x, false, 2);
     }
 
     // ------------------------------------------------------------------ compiling
