@@ -136,6 +136,38 @@ class AllocationTest {
         }
     }
 
+    /**
+     * A pre-norm Transformer block built from layers, as ./quiver transformer trains it: character
+     * ids looked up in an embedding (row-sparse gradient), causal multi-head attention, layer norms,
+     * a GELU feed-forward, class-index cross-entropy, AdamW with clipping.
+     */
+    @ParameterizedTest @MethodSource("dev.quiver.graph.Backs#all")
+    void transformerBlockTrainingStepAllocatesNothing(TensorMath m) {
+        var s = dev.quiver.layers.Scope.root(F32, Seed.of(7));
+        var chars = new dev.quiver.layers.Embedding(s.child("chars"), 11, 8);
+        var ln1 = new dev.quiver.layers.LayerNorm(s.child("ln1"), 8);
+        var attn = new dev.quiver.layers.MultiHeadAttention(s.child("attn"), 8, 2, true);
+        var ln2 = new dev.quiver.layers.LayerNorm(s.child("ln2"), 8);
+        var up = new dev.quiver.layers.Linear(s.child("up"), 8, 32);
+        var down = new dev.quiver.layers.Linear(s.child("down"), 32, 8);
+        var head = new dev.quiver.layers.Linear(s.child("head"), 8, 11);
+        var g = new Graph();
+        var ids = g.input("ids", dev.quiver.tensor.DType.I32, 2, 5);
+        var t = g.input("t", dev.quiver.tensor.DType.I32, 10);
+        Node x = chars.apply(ids);
+        x = x.add(attn.apply(ln1.apply(x)));
+        x = x.add(down.apply(up.apply(ln2.apply(x)).gelu()));
+        Node loss = g.softmaxCrossEntropy(head.apply(x).reshape(10, 11), t);
+        Step step = g.compile(loss, Backs.on(m));
+        Tensor idData = Tensor.zeros(dev.quiver.tensor.DType.I32, 2, 5), tData = Tensor.zeros(dev.quiver.tensor.DType.I32, 10);
+        for (int i = 0; i < 10; i++) {
+            ((int[]) idData.data())[i] = (3 * i) % 11;
+            ((int[]) tData.data())[i] = (3 * i + 3) % 11;
+        }
+        var opt = new Adam(s.parameters(), 0.01, 0.9, 0.999, 1e-8, 0.01, m).clipByGlobalNorm(1.0);
+        assertSteadyStateAllocatesNothing(new Net(step, ids, t, idData, tData), opt);
+    }
+
     // ------------------------------------------------------------------ two threads
 
     /** In x Hidden at batch Rows: both big GEMMs (x W and xᵀ dH) reach every backend's parallel path (>= 2^22 multiply-adds). */
