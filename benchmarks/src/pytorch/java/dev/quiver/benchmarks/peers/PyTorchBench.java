@@ -73,8 +73,13 @@ public class PyTorchBench {
                 collector.backward(loss);
                 value = loss.getFloat();
             }
-            // The update runs with autograd off (the collector is closed), in place.
-            for (NDArray p : new NDArray[] {w1, b1, w2, b2}) p.subi(p.getGradient().mul(lr));
+            // The update runs with autograd off (the collector is closed), in place; then zero_grad,
+            // since PyTorch (and DJL's collector) accumulate into .grad across backward calls.
+            for (NDArray p : new NDArray[] {w1, b1, w2, b2}) {
+                NDArray g = p.getGradient();
+                p.subi(g.mul(lr));
+                g.subi(g);
+            }
             return value;
         }
     }
