@@ -88,7 +88,7 @@ final class Compiler {
             if (!Graph.isData(node.constant())) h += 7L * System.identityHashCode(node.constant());
         }
         h = h * 31 + out.index();
-        h = h * 31 + (o.inference() ? 1 : 0) + (o.checkFinite() ? 2 : 0) + (o.inputGradients() ? 4 : 0) + (o.autobatch() ? 8 : 0);
+        h = h * 31 + (o.inference() ? 1 : 0) + (o.checkFinite() ? 2 : 0) + (o.inputGradients() ? 4 : 0) + (o.autobatch() ? 8 : 0) + (o.mode() == Mode.EVAL ? 16 : 0);
         for (int i = 0; i < o.wrt().size(); i++) h = h * 31 + o.wrt().get(i).index();
         h = h * 37;
         for (int i = 0; i < o.keep().size(); i++) h = h * 31 + o.keep().get(i).index();
@@ -120,6 +120,8 @@ final class Compiler {
         final Node out;
         final CompileOptions options;
         final TensorMath math;
+        /** The step's mode and random draw, shared by every instruction bound into it. */
+        final RunContext context;
         /** Number of forward nodes; backward nodes are appended to the graph after them. */
         final int mark;
         final List<Node> fwd;
@@ -161,6 +163,7 @@ final class Compiler {
             this.out = out;
             this.options = options;
             this.math = math;
+            this.context = new RunContext(options.mode());
             this.mark = mark;
             this.fwd = new ArrayList<>(g.nodes());
             this.sparse = new boolean[mark];
@@ -457,17 +460,17 @@ final class Compiler {
                         Step.Exec e;
                         if (deferred(p, i)) {
                             Node target = wrt.get(directTarget[i]);
-                            DeferredGradient d = new DeferredGradient(n.op(), math, ins, work,
+                            DeferredGradient d = new DeferredGradient(n.op(), math, ins, work, p.context,
                                     target.kind() == Node.Kind.PARAM ? target.parameter() : null, gradTensors[directTarget[i]]);
                             deferredSources[directTarget[i]] = d;
                             e = new Step.Exec(info, gradientOf, d, null);
                         } else {
                             values[i] = buffers[bufferOf[i]];
-                            e = new Step.Exec(info, gradientOf, n.op().bind(math, ins, values[i], work), values[i]);
+                            e = new Step.Exec(info, gradientOf, n.op().bind(math, ins, values[i], work, p.context), values[i]);
                         }
                         (i < mark ? forward : backward).add(e);
                         // A final gradient with no other reader is also bound to write its target's gradient tensor itself.
-                        if (i >= mark) direct.add(directTarget[i] < 0 ? null : n.op().bind(math, ins, gradTensors[directTarget[i]], work));
+                        if (i >= mark) direct.add(directTarget[i] < 0 ? null : n.op().bind(math, ins, gradTensors[directTarget[i]], work, p.context));
                     }
                 }
             }
@@ -490,7 +493,7 @@ final class Compiler {
         return new Step(g, infos[p.out.index()], infos, mark, values, p.kept, forward.toArray(new Step.Exec[0]),
                 backward.toArray(new Step.Exec[0]), direct.toArray(new Op.Instruction[0]), p.seed == null ? null : values[p.seed.index()],
                 wrtInfos, gradTensors, gradSources, deferredSources, written, sparseTarget, math, p.asBuilt, p.report, p.arenas.toArray(),
-                p.builtCount, p.builtOutput);
+                p.builtCount, p.builtOutput, p.context);
     }
 
     private static void alias(Tensor[] values, boolean[] kept, Node built, Node rewritten) {

@@ -71,6 +71,17 @@ class OpReferenceTest {
         b.append("derivatives; min's and max's gradient routing); their own VJPs above make second derivatives\n");
         b.append("of those graphs. Other graph ops (products, reductions, shaping, indexing, losses) are\n");
         b.append("documented in their classes under `dev.quiver.ops`; they are not in this table yet.\n");
+        b.append("\n## Normalisation, dropout, masks, batched matmul, attention\n\n");
+        b.append("GENERATED from the `DOCS` entries next to each op (`dev.quiver.ops.OpDoc.all()`). TRAIN and EVAL\n");
+        b.append("are the compiled step's `Mode` (`CompileOptions.mode()`: training steps TRAIN, inference-only\n");
+        b.append("steps EVAL, `withMode` to choose). \"First order only\": the fused backward kernel has no VJP of\n");
+        b.append("its own, so differentiating through it twice is refused with an error naming it.\n\n");
+        b.append("| call | op | shape rule | gradient |\n");
+        b.append("|---|---|---|---|\n");
+        for (dev.quiver.ops.OpDoc d : dev.quiver.ops.OpDoc.all()) {
+            b.append("| `").append(cell(d.call())).append("` | `").append(cell(d.op())).append("` | ").append(cell(d.shape()))
+                    .append(" | ").append(cell(d.gradient())).append(" |\n");
+        }
         renderConvolution(b);
         return b.toString();
     }
