@@ -96,7 +96,7 @@ public record Conv(Role role, int spatial, Window win, int groups, int inH, int 
                 yield x;
             }
             case KERNEL_GRAD -> {
-                int[] w = spatial == 2 ? new int[] {b[1], groups == 0 ? 0 : a[1] / groups, win.kh(), win.kw()} : new int[] {b[1], a[1] / groups, win.kw()};
+                int[] w = spatial == 2 ? new int[] {b[1], a[1] / groups, win.kh(), win.kw()} : new int[] {b[1], a[1] / groups, win.kw()};
                 int[] y = forwardShape(in, a, w);
                 if (!java.util.Arrays.equals(y, b)) throw Op.fail(this, in, "the output gradient must be " + Shapes.str(y));
                 yield w;
@@ -132,7 +132,7 @@ public record Conv(Role role, int spatial, Window win, int groups, int inH, int 
         int[] y = role == Role.FORWARD ? out : role == Role.INPUT_GRAD ? in[0].shape() : in[1].shape();
         int n = x[0], kk = x[1] / groups * win.kh() * win.kw(), p = Shapes.size(y) / Math.max(1, y[0] * y[1]);
         long one = (long) kk * p;
-        if (one * Math.max(n, 1) > Integer.MAX_VALUE / 2 && one > COL_BUDGET) {
+        if (one > Integer.MAX_VALUE / 2) {
             throw Op.fail(this, in, "one sample's im2col matrix (" + kk + " x " + p + ") is too large");
         }
         int chunk = (int) Math.max(1, Math.min(Math.max(n, 1), COL_BUDGET / Math.max(one, 1)));

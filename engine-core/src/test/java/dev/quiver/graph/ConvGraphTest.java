@@ -63,6 +63,26 @@ class ConvGraphTest {
         assertArrayEquals(new int[] {2, 4}, g.globalAvgPool(x).shape());
     }
 
+    @Test
+    void stridedViewsAreCopiedIntoTheWorkspace() {
+        var g = new Graph();
+        var x = g.input("x", F64, 2, 3, 5, 4);
+        var w = g.input("w", F64, 3, 3, 5, 2);
+        var viaView = g.conv2d(x.permute(0, 2, 3, 1), w.permute(0, 2, 1, 3), null, ConvSpec.DEFAULT.padding(1));   // [2, 5, 4, 3] x [3, 5, 3, 2]
+        var pooled = g.maxPool2d(x.permute(0, 1, 3, 2), 2);
+        Tensor xv = Tensor.randn(F64, Seed.of(1), 2, 3, 5, 4), wv = Tensor.randn(F64, Seed.of(2), 3, 3, 5, 2);
+        Step s = g.compile(viaView.sum().add(pooled.sum()), CompileOptions.inferenceOnly().withKeep(viaView, pooled));
+        s.forward(Map.of("x", xv, "w", wv));
+        var h = new Graph();
+        var xc = h.constant(xv.permute(0, 2, 3, 1).copy());
+        var wc = h.constant(wv.permute(0, 2, 1, 3).copy());
+        var direct = h.conv2d(xc, wc, null, ConvSpec.DEFAULT.padding(1));
+        var directPool = h.maxPool2d(h.constant(xv.permute(0, 1, 3, 2).copy()), 2);
+        Step t = h.compile(direct.sum().add(directPool.sum()), CompileOptions.inferenceOnly().withKeep(direct, directPool)).forward();
+        assertArrayEquals(t.value(direct).toDoubleArray(), s.value(viaView).toDoubleArray());
+        assertArrayEquals(t.value(directPool).toDoubleArray(), s.value(pooled).toDoubleArray());
+    }
+
     private static void refused(Runnable build, String... parts) {
         var e = assertThrows(IllegalArgumentException.class, build::run);
         for (String part : parts) assertTrue(e.getMessage().contains(part), () -> "'" + e.getMessage() + "' lacks '" + part + "'");
