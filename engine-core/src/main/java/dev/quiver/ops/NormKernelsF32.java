@@ -81,12 +81,13 @@ final class NormKernelsF32 {
     /**
      * The input gradient of {@link #layerNorm}: with xh = (x - mean) * rstd and h = g * gamma,
      * {@code dx = rstd * (h - mean(h) - xh * mean(h * xh))}; for RMS normalisation the mean(h)
-     * term is absent. gamma may be null.
+     * term is absent. gamma may be null. Row r of g starts at {@code gOff + r * gRow} ({@code gRow} 0:
+     * every row of g is the same, e.g. the broadcast gradient of a sum).
      */
-    static void layerNormGrad(int rows, int d, float[] x, int xo, float[] gamma, int go, float[] g, int gOff,
+    static void layerNormGrad(int rows, int d, float[] x, int xo, float[] gamma, int go, float[] g, int gOff, int gRow,
                               float eps, boolean rms, float[] dx, int dxo) {
         for (int r = 0; r < rows; r++) {
-            int xr = xo + r * d, gr = gOff + r * d, dr = dxo + r * d;
+            int xr = xo + r * d, gr = gOff + r * gRow, dr = dxo + r * d;
             float mean = mean(x, xr, d, rms);
             float rstd = rstd(x, xr, d, mean, eps);
             float sh0 = 0, sh1 = 0, shx0 = 0, shx1 = 0;
@@ -116,14 +117,15 @@ final class NormKernelsF32 {
 
     /**
      * The parameter gradients of {@link #layerNorm}, summed over rows in order:
-     * {@code out[j] = Σ_r g[r, j] xh[r, j]} (dgamma) and {@code out[d + j] = Σ_r g[r, j]} (dbeta).
+     * {@code out[j] = Σ_r g[r, j] xh[r, j]} (dgamma) and {@code out[d + j] = Σ_r g[r, j]} (dbeta); row
+     * r of g starts at {@code gOff + r * gRow}.
      */
-    static void layerNormParamGrad(int rows, int d, float[] x, int xo, float[] g, int gOff, float eps, boolean rms,
+    static void layerNormParamGrad(int rows, int d, float[] x, int xo, float[] g, int gOff, int gRow, float eps, boolean rms,
                                    float[] out, int oo) {
         for (int j = 0; j < 2 * d; j++) out[oo + j] = 0;
         int bo = oo + d;
         for (int r = 0; r < rows; r++) {
-            int xr = xo + r * d, gr = gOff + r * d;
+            int xr = xo + r * d, gr = gOff + r * gRow;
             float mean = mean(x, xr, d, rms);
             float rstd = rstd(x, xr, d, mean, eps);
             for (int j = 0; j < d; j++) {

@@ -80,12 +80,13 @@ final class NormKernelsF64 {
     /**
      * The input gradient of {@link #layerNorm}: with xh = (x - mean) * rstd and h = g * gamma,
      * {@code dx = rstd * (h - mean(h) - xh * mean(h * xh))}; for RMS normalisation the mean(h)
-     * term is absent. gamma may be null.
+     * term is absent. gamma may be null. Row r of g starts at {@code gOff + r * gRow} ({@code gRow} 0:
+     * every row of g is the same, e.g. the broadcast gradient of a sum).
      */
-    static void layerNormGrad(int rows, int d, double[] x, int xo, double[] gamma, int go, double[] g, int gOff,
+    static void layerNormGrad(int rows, int d, double[] x, int xo, double[] gamma, int go, double[] g, int gOff, int gRow,
                               double eps, boolean rms, double[] dx, int dxo) {
         for (int r = 0; r < rows; r++) {
-            int xr = xo + r * d, gr = gOff + r * d, dr = dxo + r * d;
+            int xr = xo + r * d, gr = gOff + r * gRow, dr = dxo + r * d;
             double mean = mean(x, xr, d, rms);
             double rstd = rstd(x, xr, d, mean, eps);
             double sh0 = 0, sh1 = 0, shx0 = 0, shx1 = 0;
@@ -115,14 +116,15 @@ final class NormKernelsF64 {
 
     /**
      * The parameter gradients of {@link #layerNorm}, summed over rows in order:
-     * {@code out[j] = Σ_r g[r, j] xh[r, j]} (dgamma) and {@code out[d + j] = Σ_r g[r, j]} (dbeta).
+     * {@code out[j] = Σ_r g[r, j] xh[r, j]} (dgamma) and {@code out[d + j] = Σ_r g[r, j]} (dbeta); row
+     * r of g starts at {@code gOff + r * gRow}.
      */
-    static void layerNormParamGrad(int rows, int d, double[] x, int xo, double[] g, int gOff, double eps, boolean rms,
+    static void layerNormParamGrad(int rows, int d, double[] x, int xo, double[] g, int gOff, int gRow, double eps, boolean rms,
                                    double[] out, int oo) {
         for (int j = 0; j < 2 * d; j++) out[oo + j] = 0;
         int bo = oo + d;
         for (int r = 0; r < rows; r++) {
-            int xr = xo + r * d, gr = gOff + r * d;
+            int xr = xo + r * d, gr = gOff + r * gRow;
             double mean = mean(x, xr, d, rms);
             double rstd = rstd(x, xr, d, mean, eps);
             for (int j = 0; j < d; j++) {

@@ -47,6 +47,38 @@ public final class Normalization {
         return work;
     }
 
+    /**
+     * The shape of the workspace for an upstream gradient: none when it is contiguous, one row when
+     * every row is the same (a broadcast, e.g. the gradient of a sum: no full copy), else x's shape.
+     */
+    private static int[] gradientWork(Node g) {
+        if (g.contiguous()) return new int[0];
+        return g.shape();
+    }
+
+    /**
+     * g as rows of length d for the kernels: {@code {tensor, rowStride}}, the tensor contiguous along
+     * each row. A g whose rows all coincide (outer strides 0) is read as one row with row stride 0
+     * (its row copied into the first d elements of {@code work} unless it is already a plain run).
+     */
+    private static Object[] gradientRows(TensorMath math, Tensor g, Tensor work, java.util.List<Instruction> prologue) {
+        int d = g.rank() == 0 ? 1 : g.dim(-1);
+        if (g.isContiguous()) return new Object[] {g, d};
+        int[] st = g.strides();
+        boolean rowsEqual = true;
+        for (int i = 0; i < st.length - 1; i++) rowsEqual &= st[i] == 0 || g.dim(i) == 1;
+        if (rowsEqual && g.rank() >= 1) {
+            Tensor row = g;
+            for (int i = 0; i < g.rank() - 1; i++) row = row.at(0);
+            if (row.isContiguous()) return new Object[] {row, 0};
+            Tensor dst = work.reshape(-1).slice(dev.quiver.tensor.Index.range(0, d));
+            prologue.add(Bound.copy(math, row, dst, false));
+            return new Object[] {dst, 0};
+        }
+        prologue.add(Bound.copy(math, g, work, false));
+        return new Object[] {work, d};
+    }
+
     private static Tensor param(Op op, Tensor p) {
         if (!p.isContiguous()) throw new IllegalStateException(op.name() + ": gamma and beta must be contiguous tensors");
         return p;
@@ -149,13 +181,15 @@ public final class Normalization {
         }
 
         @Override public int[][] workspace(Node[] in, int[] outShape) {
-            return new int[][] {in[0].contiguous() ? new int[0] : in[0].shape(), in[in.length - 1].contiguous() ? new int[0] : in[0].shape()};
+            return new int[][] {in[0].contiguous() ? new int[0] : in[0].shape(), gradientWork(in[in.length - 1])};
         }
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             java.util.List<Instruction> pro = new java.util.ArrayList<>();
             Tensor x = contiguous(math, in[0], work[0], pro);
-            Tensor g = contiguous(math, in[in.length - 1], work[1], pro);
+            Object[] gRows = gradientRows(math, in[in.length - 1], work[1], pro);
+            Tensor g = (Tensor) gRows[0];
+            int gRow = (Integer) gRows[1];
             Tensor gamma = hasGamma ? param(this, in[1]) : null;
             int d = x.dim(-1), rows = d == 0 ? 0 : x.size() / d;
             double e = eps;
@@ -164,11 +198,11 @@ public final class Normalization {
             Instruction body;
             if (out.dtype() == DType.F64) {
                 double[] xa = (double[]) x.data(), ga = gamma == null ? null : (double[]) gamma.data(), gr = (double[]) g.data(), oa = (double[]) out.data();
-                body = m -> NormKernelsF64.layerNormGrad(rows, d, xa, xo, ga, go, gr, gOff, e, r, oa, oo);
+                body = m -> NormKernelsF64.layerNormGrad(rows, d, xa, xo, ga, go, gr, gOff, gRow, e, r, oa, oo);
             } else {
                 float[] xa = (float[]) x.data(), ga = gamma == null ? null : (float[]) gamma.data(), gr = (float[]) g.data(), oa = (float[]) out.data();
                 float ef = (float) e;
-                body = m -> NormKernelsF32.layerNormGrad(rows, d, xa, xo, ga, go, gr, gOff, ef, r, oa, oo);
+                body = m -> NormKernelsF32.layerNormGrad(rows, d, xa, xo, ga, go, gr, gOff, gRow, ef, r, oa, oo);
             }
             return then(pro, body);
         }
@@ -189,12 +223,15 @@ public final class Normalization {
         }
 
         @Override public int[][] workspace(Node[] in, int[] outShape) {
-            return new int[][] {in[0].contiguous() ? new int[0] : in[0].shape(), in[1].contiguous() ? new int[0] : in[0].shape()};
+            return new int[][] {in[0].contiguous() ? new int[0] : in[0].shape(), gradientWork(in[1])};
         }
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             java.util.List<Instruction> pro = new java.util.ArrayList<>();
-            Tensor x = contiguous(math, in[0], work[0], pro), g = contiguous(math, in[1], work[1], pro);
+            Tensor x = contiguous(math, in[0], work[0], pro);
+            Object[] gRows = gradientRows(math, in[1], work[1], pro);
+            Tensor g = (Tensor) gRows[0];
+            int gRow = (Integer) gRows[1];
             int d = x.dim(-1), rows = d == 0 ? 0 : x.size() / d;
             double e = eps;
             boolean r = rms;
@@ -202,11 +239,11 @@ public final class Normalization {
             Instruction body;
             if (out.dtype() == DType.F64) {
                 double[] xa = (double[]) x.data(), gr = (double[]) g.data(), oa = (double[]) out.data();
-                body = m -> NormKernelsF64.layerNormParamGrad(rows, d, xa, xo, gr, gOff, e, r, oa, oo);
+                body = m -> NormKernelsF64.layerNormParamGrad(rows, d, xa, xo, gr, gOff, gRow, e, r, oa, oo);
             } else {
                 float[] xa = (float[]) x.data(), gr = (float[]) g.data(), oa = (float[]) out.data();
                 float ef = (float) e;
-                body = m -> NormKernelsF32.layerNormParamGrad(rows, d, xa, xo, gr, gOff, ef, r, oa, oo);
+                body = m -> NormKernelsF32.layerNormParamGrad(rows, d, xa, xo, gr, gOff, gRow, ef, r, oa, oo);
             }
             return then(pro, body);
         }

@@ -78,6 +78,9 @@ class LayerOpProperties {
             int a = Gens.ints(1, 4).generate(s), b = Gens.ints(1, 5).generate(s);
             return new Case(List.of(t(new int[] {a, b}, Domain.REAL, s), t(new int[] {a}, Domain.REAL, s), t(new int[] {a}, Domain.REAL, s)), new int[0]);
         }, (g, in, a) -> g.layerNorm(in[0].t(), in[1], in[2], 1e-5), Mode.TRAIN));
+        e.add(new Entry("layerNorm summed (a broadcast gradient)", rowsAndVectors(2), (g, in, a) -> g.layerNorm(in[0], in[1], in[2], 1e-5).sum(), Mode.TRAIN));
+        e.add(new Entry("layerNorm summed over rows", rowsAndVectors(2),
+                (g, in, a) -> g.layerNorm(in[0].reshape(-1, in[0].dim(-1)), in[1], in[2], 1e-5).sum(false, 0).square(), Mode.TRAIN));
         e.add(new Entry("rmsNorm", rowsAndVectors(1), (g, in, a) -> g.rmsNorm(in[0], in[1], 1e-6), Mode.TRAIN));
         e.add(new Entry("rmsNorm plain", rowsAndVectors(0), (g, in, a) -> g.rmsNorm(in[0], null, 1e-6), Mode.TRAIN));
         e.add(new Entry("batchNorm train", batches(), (g, in, a) -> g.batchNorm(in[0], in[1], in[2], stats(in[1]), 1e-5), Mode.TRAIN));
