@@ -66,6 +66,7 @@ public final class GradCheck {
     private final Map<String, Tensor> feeds = new LinkedHashMap<>();
     private Node[] wrt = new Node[0];
     private TensorMath math;
+    private dev.quiver.graph.Mode mode;
     private double rtol = 1e-3, atol = 1e-5, h = 1e-6;
     private int sample = 256;
     private long seed = 0x5EEDL;
@@ -96,6 +97,15 @@ public final class GradCheck {
     /** Only these inputs and parameters are checked (default: all the output depends on). */
     public GradCheck wrt(Node... targets) {
         this.wrt = targets.clone();
+        return this;
+    }
+
+    /**
+     * Checks the step compiled in this mode (default: the training mode): e.g. batch
+     * normalisation on its running statistics with {@code Mode.EVAL}.
+     */
+    public GradCheck mode(dev.quiver.graph.Mode m) {
+        this.mode = m;
         return this;
     }
 
@@ -345,6 +355,8 @@ public final class GradCheck {
         final Tensor projection;
         final String outputLabel;
         final Tensor[] saved;
+        /** Every evaluation repeats the analytic pass's random draw: random ops (dropout) keep their masks. */
+        final long draw;
 
         Run(Step step, Node[] targets, Tensor projection) {
             this.step = step;
@@ -353,6 +365,7 @@ public final class GradCheck {
             this.outputLabel = "'" + output.label() + "'";
             this.saved = new Tensor[targets.length];
             for (int w = 0; w < targets.length; w++) saved[w] = valueOf(targets[w]).copy();
+            this.draw = step.nextRandomDraw();
             step.forward();
             if (projection == null) step.backward();
             else step.backward(projection);
@@ -367,6 +380,7 @@ public final class GradCheck {
 
         /** F = Σ c·y at the current values. */
         double objective() {
+            step.setNextRandomDraw(draw);
             step.forward();
             Tensor y = step.output();
             if (projection == null) return y.getFlat(0);
@@ -409,6 +423,7 @@ public final class GradCheck {
         }
         CompileOptions options = CompileOptions.training().withWrt(leaves);
         if (math != null) options = options.withMath(math);
+        if (mode != null) options = options.withMode(mode);
         Step step = g.compile(output, options);
         List<String> read = Arrays.stream(leavesOf(output)).filter(n -> n.kind() == Node.Kind.INPUT).map(Node::name).toList();
         for (var e : feeds.entrySet()) {

@@ -21,9 +21,11 @@ import java.util.List;
  *                    minibatch of trees or sentences, each built by per-example code) as batched
  *                    kernels: ops of one signature that are ready together run as one (see
  *                    {@link #withAutobatch}); values and gradients are those of the graph as built
+ * @param modeOverride the {@link Mode} the ops that train and evaluate differently run in, or null
+ *                    for the default ({@link #mode()}: EVAL for an inference-only step, else TRAIN)
  */
 public record CompileOptions(boolean inference, List<Node> wrt, boolean inputGradients, List<Node> keep, boolean checkFinite, TensorMath math,
-                             boolean autobatch) {
+                             boolean autobatch, Mode modeOverride) {
     public CompileOptions {
         wrt = List.copyOf(wrt);
         keep = List.copyOf(keep);
@@ -31,7 +33,27 @@ public record CompileOptions(boolean inference, List<Node> wrt, boolean inputGra
 
     /** Options without autobatching. */
     public CompileOptions(boolean inference, List<Node> wrt, boolean inputGradients, List<Node> keep, boolean checkFinite, TensorMath math) {
-        this(inference, wrt, inputGradients, keep, checkFinite, math, false);
+        this(inference, wrt, inputGradients, keep, checkFinite, math, false, null);
+    }
+
+    /** Options in the default mode. */
+    public CompileOptions(boolean inference, List<Node> wrt, boolean inputGradients, List<Node> keep, boolean checkFinite, TensorMath math,
+                          boolean autobatch) {
+        this(inference, wrt, inputGradients, keep, checkFinite, math, autobatch, null);
+    }
+
+    /** The step's mode: the override if given, else EVAL for inference-only steps and TRAIN otherwise. */
+    public Mode mode() {
+        return modeOverride != null ? modeOverride : inference ? Mode.EVAL : Mode.TRAIN;
+    }
+
+    /**
+     * Compiles in this mode whatever the step computes: {@code training().withMode(Mode.EVAL)} has
+     * gradients with batch normalisation on its running statistics and dropout off;
+     * {@code inferenceOnly().withMode(Mode.TRAIN)} samples dropout masks without a backward pass.
+     */
+    public CompileOptions withMode(Mode m) {
+        return new CompileOptions(inference, wrt, inputGradients, keep, checkFinite, math, autobatch, java.util.Objects.requireNonNull(m, "mode"));
     }
 
     /** Forward and backward, gradients for every parameter the output depends on. */
@@ -46,18 +68,18 @@ public record CompileOptions(boolean inference, List<Node> wrt, boolean inputGra
         return new CompileOptions(true, List.of(), false, List.of(), false, null);
     }
 
-    public CompileOptions withWrt(Node... nodes) { return new CompileOptions(inference, List.of(nodes), inputGradients, keep, checkFinite, math, autobatch); }
+    public CompileOptions withWrt(Node... nodes) { return new CompileOptions(inference, List.of(nodes), inputGradients, keep, checkFinite, math, autobatch, modeOverride); }
 
     /** Also computes gradients with respect to every input (when no explicit wrt list is given). */
-    public CompileOptions withInputGradients(boolean on) { return new CompileOptions(inference, wrt, on, keep, checkFinite, math, autobatch); }
+    public CompileOptions withInputGradients(boolean on) { return new CompileOptions(inference, wrt, on, keep, checkFinite, math, autobatch, modeOverride); }
 
     public CompileOptions withKeep(Node... nodes) { return withKeep(List.of(nodes)); }
 
-    public CompileOptions withKeep(List<Node> nodes) { return new CompileOptions(inference, wrt, inputGradients, nodes, checkFinite, math, autobatch); }
+    public CompileOptions withKeep(List<Node> nodes) { return new CompileOptions(inference, wrt, inputGradients, nodes, checkFinite, math, autobatch, modeOverride); }
 
-    public CompileOptions withCheckFinite(boolean check) { return new CompileOptions(inference, wrt, inputGradients, keep, check, math, autobatch); }
+    public CompileOptions withCheckFinite(boolean check) { return new CompileOptions(inference, wrt, inputGradients, keep, check, math, autobatch, modeOverride); }
 
-    public CompileOptions withMath(TensorMath m) { return new CompileOptions(inference, wrt, inputGradients, keep, checkFinite, m, autobatch); }
+    public CompileOptions withMath(TensorMath m) { return new CompileOptions(inference, wrt, inputGradients, keep, checkFinite, m, autobatch, modeOverride); }
 
     /**
      * Autobatching on or off. On, the graph is rewritten before it is planned: nodes that are
@@ -68,5 +90,5 @@ public record CompileOptions(boolean inference, List<Node> wrt, boolean inputGra
      * kernels before and after. Read results through {@link Step#output()}, the kept nodes and the
      * gradients.
      */
-    public CompileOptions withAutobatch(boolean on) { return new CompileOptions(inference, wrt, inputGradients, keep, checkFinite, math, on); }
+    public CompileOptions withAutobatch(boolean on) { return new CompileOptions(inference, wrt, inputGradients, keep, checkFinite, math, on, modeOverride); }
 }

@@ -88,7 +88,7 @@ final class Compiler {
             if (!Graph.isData(node.constant())) h += 7L * System.identityHashCode(node.constant());
         }
         h = h * 31 + out.index();
-        h = h * 31 + (o.inference() ? 1 : 0) + (o.checkFinite() ? 2 : 0) + (o.inputGradients() ? 4 : 0) + (o.autobatch() ? 8 : 0);
+        h = h * 31 + (o.inference() ? 1 : 0) + (o.checkFinite() ? 2 : 0) + (o.inputGradients() ? 4 : 0) + (o.autobatch() ? 8 : 0) + (o.mode() == Mode.EVAL ? 16 : 0);
         for (int i = 0; i < o.wrt().size(); i++) h = h * 31 + o.wrt().get(i).index();
         h = h * 37;
         for (int i = 0; i < o.keep().size(); i++) h = h * 31 + o.keep().get(i).index();
@@ -120,6 +120,8 @@ final class Compiler {
         final Node out;
         final CompileOptions options;
         final TensorMath math;
+        /** The step's mode and random draw, shared by every instruction bound into it. */
+        final RunContext context;
         /** Number of forward nodes; backward nodes are appended to the graph after them. */
         final int mark;
         final List<Node> fwd;
@@ -161,6 +163,7 @@ final class Compiler {
             this.out = out;
             this.options = options;
             this.math = math;
+            this.context = new RunContext(options.mode());
             this.mark = mark;
             this.fwd = new ArrayList<>(g.nodes());
             this.sparse = new boolean[mark];
@@ -206,18 +209,23 @@ final class Compiler {
         }
         boolean[] sparse = p.sparse = sparseTables(fwd, live, mark, p.out, wrt);
         Node seed = p.seed = g.internalInput(p.out.dtype(), p.out.shapeRef());
+        // Gradient terms per node: the first in firstTerm (most values are read once), any others in moreTerms.
+        Node[] firstTerm = new Node[mark];
         @SuppressWarnings("unchecked")
-        List<Node>[] contributions = new List[mark];
+        List<Node>[] moreTerms = new List[mark];
         Node[] gradOf = new Node[mark];
-        contributions[p.out.index()] = new ArrayList<>(List.of(seed));
+        firstTerm[p.out.index()] = seed;
         Stacks stacks = new Stacks(mark);
         RowTerms rowTerms = new RowTerms(mark);
         for (int i = mark - 1; i >= 0; i--) {
             Node n = fwd.get(i);
-            if (!live[i] || !needs[i] || contributions[i] == null && !stacks.has(i) && !rowTerms.has(i)) continue;
-            List<Node> terms = contributions[i];
+            if (!live[i] || !needs[i] || firstTerm[i] == null && !stacks.has(i) && !rowTerms.has(i)) continue;
             int before = g.size();
-            Node grad = terms == null ? null : terms.size() == 1 ? terms.getFirst() : g.addN(terms.toArray(new Node[0]));
+            Node grad = firstTerm[i];
+            if (moreTerms[i] != null) {
+                moreTerms[i].addFirst(grad);
+                grad = g.addN(moreTerms[i].toArray(new Node[0]));
+            }
             grad = rowTerms.sum(g, i, n, grad);
             grad = gradOf[i] = stacks.product(g, i, grad);
             origin(p, before, i);
@@ -246,23 +254,23 @@ final class Compiler {
                             + ") has shape " + Shapes.str(vjps[k].shapeRef()) + " (a bug in the op)");
                 }
                 if (stacks.offer(in.index(), vjps[k]) || rowTerms.offer(in.index(), vjps[k])) continue;
-                List<Node> sum = contributions[in.index()];
-                if (sum == null) {
-                    contributions[in.index()] = sum = new ArrayList<>(2);
-                    sum.add(vjps[k]);
-                } else if (sum.size() == 1 && vjps[k].size() >= ACCUMULATE_MIN) {
+                int j = in.index();
+                if (firstTerm[j] == null) {
+                    firstTerm[j] = vjps[k];
+                } else if (moreTerms[j] == null && vjps[k].size() >= ACCUMULATE_MIN) {
                     // A large gradient with many uses (a weight matrix shared by every node of a tree) is
                     // summed as its terms arrive, so each term's buffer dies at once: the arena holds two
                     // such buffers, not one per use. A term that is a matrix product is accumulated by the
                     // GEMM itself, in place (matmul_add): no product buffer, no add pass.
-                    Node term = vjps[k], first = sum.getFirst();
+                    Node term = vjps[k], first = firstTerm[j];
                     boolean product = term.op() == Products.MATMUL && term.rank() == 2 && term.input(0).rank() == 2
                             && term.input(1).rank() == 2;
                     before = g.size();
-                    sum.set(0, product ? g.apply(Products.MATMUL_ADD, term.input(0), term.input(1), first) : g.add(first, term));
-                    origin(p, before, in.index());
+                    firstTerm[j] = product ? g.apply(Products.MATMUL_ADD, term.input(0), term.input(1), first) : g.add(first, term);
+                    origin(p, before, j);
                 } else {
-                    sum.add(vjps[k]);
+                    if (moreTerms[j] == null) moreTerms[j] = new ArrayList<>(4);
+                    moreTerms[j].add(vjps[k]);
                 }
             }
         }
@@ -399,7 +407,7 @@ final class Compiler {
             p.arenas.add(arena);
             for (int j = 0; j < count; j++) {
                 int[] shape = buf.shape[ids[j]];
-                buffers[ids[j]] = new Tensor(arena, (int) a.offsets()[j], shape, Shapes.contiguousStrides(shape));
+                buffers[ids[j]] = Tensor.wrap(arena, (int) a.offsets()[j], shape);
             }
         }
         p.report = new PlanReport(planned, naive, lower, nb);
@@ -452,17 +460,17 @@ final class Compiler {
                         Step.Exec e;
                         if (deferred(p, i)) {
                             Node target = wrt.get(directTarget[i]);
-                            DeferredGradient d = new DeferredGradient(n.op(), math, ins, work,
+                            DeferredGradient d = new DeferredGradient(n.op(), math, ins, work, p.context,
                                     target.kind() == Node.Kind.PARAM ? target.parameter() : null, gradTensors[directTarget[i]]);
                             deferredSources[directTarget[i]] = d;
                             e = new Step.Exec(info, gradientOf, d, null);
                         } else {
                             values[i] = buffers[bufferOf[i]];
-                            e = new Step.Exec(info, gradientOf, n.op().bind(math, ins, values[i], work), values[i]);
+                            e = new Step.Exec(info, gradientOf, n.op().bind(math, ins, values[i], work, p.context), values[i]);
                         }
                         (i < mark ? forward : backward).add(e);
                         // A final gradient with no other reader is also bound to write its target's gradient tensor itself.
-                        if (i >= mark) direct.add(directTarget[i] < 0 ? null : n.op().bind(math, ins, gradTensors[directTarget[i]], work));
+                        if (i >= mark) direct.add(directTarget[i] < 0 ? null : n.op().bind(math, ins, gradTensors[directTarget[i]], work, p.context));
                     }
                 }
             }
@@ -485,7 +493,7 @@ final class Compiler {
         return new Step(g, infos[p.out.index()], infos, mark, values, p.kept, forward.toArray(new Step.Exec[0]),
                 backward.toArray(new Step.Exec[0]), direct.toArray(new Op.Instruction[0]), p.seed == null ? null : values[p.seed.index()],
                 wrtInfos, gradTensors, gradSources, deferredSources, written, sparseTarget, math, p.asBuilt, p.report, p.arenas.toArray(),
-                p.builtCount, p.builtOutput);
+                p.builtCount, p.builtOutput, p.context);
     }
 
     private static void alias(Tensor[] values, boolean[] kept, Node built, Node rewritten) {

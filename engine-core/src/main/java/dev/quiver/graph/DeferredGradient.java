@@ -15,12 +15,14 @@ final class DeferredGradient implements Op.Instruction {
     private final Op op;
     private final TensorMath math;
     private final Tensor[] inputs, work;
+    private final RunContext context;
     private final Parameter parameter;
     private final Tensor like;
     private Tensor buffer;
     private Op.Instruction bound;
 
-    DeferredGradient(Op op, TensorMath math, Tensor[] inputs, Tensor[] work, Parameter parameter, Tensor like) {
+    DeferredGradient(Op op, TensorMath math, Tensor[] inputs, Tensor[] work, RunContext context, Parameter parameter, Tensor like) {
+        this.context = context;
         this.op = op;
         this.math = math;
         this.inputs = inputs;
@@ -33,7 +35,7 @@ final class DeferredGradient implements Op.Instruction {
     Tensor buffer() {
         if (buffer == null) {
             buffer = parameter != null ? parameter.accumulationBuffer() : Tensor.zeros(like.dtype(), like.shape());
-            bound = op.bind(math, inputs, buffer, work);
+            bound = op.bind(math, inputs, buffer, work, context);
         }
         return buffer;
     }

@@ -3,14 +3,18 @@ package dev.quiver.graph;
 import dev.quiver.kernel.BinaryOp;
 import dev.quiver.kernel.UnaryOp;
 import dev.quiver.ops.ClassCrossEntropy;
+import dev.quiver.ops.Conv;
+import dev.quiver.ops.ConvSpec;
 import dev.quiver.ops.CrossEntropy;
 import dev.quiver.ops.Elementwise;
+import dev.quiver.ops.Pool;
 import dev.quiver.ops.Products;
 import dev.quiver.ops.Reductions;
 import dev.quiver.ops.ScatterAdd;
 import dev.quiver.ops.Shaping;
 import dev.quiver.ops.SoftmaxCrossEntropy;
 import dev.quiver.ops.Take;
+import dev.quiver.ops.Window;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Index;
 import dev.quiver.tensor.Shapes;
@@ -796,6 +800,211 @@ public final class Graph {
                     + ") for logits " + logits.describe());
         }
         return pickNegLogSoftmax(logits, constant(new Tensor(new int[] {cls})));
+    }
+
+    // ------------------------------------------------------------------ masks and selection
+
+    /** {@code a (kind) b} elementwise with broadcasting, a BOOL node; not differentiable ({@link dev.quiver.ops.Masks.Compare}). */
+    public Node compare(dev.quiver.ops.Masks.Kind kind, Node a, Node b) { return make(new dev.quiver.ops.Masks.Compare(kind), a, b); }
+    /** a < b, BOOL (not differentiable). */
+    public Node lt(Node a, Node b) { return compare(dev.quiver.ops.Masks.Kind.LT, a, b); }
+    /** a <= b, BOOL (not differentiable). */
+    public Node le(Node a, Node b) { return compare(dev.quiver.ops.Masks.Kind.LE, a, b); }
+    /** a > b, BOOL (not differentiable). */
+    public Node gt(Node a, Node b) { return compare(dev.quiver.ops.Masks.Kind.GT, a, b); }
+    /** a >= b, BOOL (not differentiable). */
+    public Node ge(Node a, Node b) { return compare(dev.quiver.ops.Masks.Kind.GE, a, b); }
+    /** a == b, BOOL (not differentiable). */
+    public Node eq(Node a, Node b) { return compare(dev.quiver.ops.Masks.Kind.EQ, a, b); }
+    /** a != b, BOOL (not differentiable). */
+    public Node ne(Node a, Node b) { return compare(dev.quiver.ops.Masks.Kind.NE, a, b); }
+    /** x (kind) c for a constant c, BOOL (not differentiable). */
+    public Node compare(dev.quiver.ops.Masks.Kind kind, Node x, double c) { return compare(kind, x, scalar(x.dtype(), c)); }
+
+    /**
+     * {@code mask ? a : b} elementwise, the three broadcast together; mask BOOL ({@link dev.quiver.ops.Masks.Where}).
+     * Gradients flow to a where the mask holds and to b elsewhere.
+     */
+    public Node where(Node mask, Node a, Node b) { return apply(WHERE, mask, a, b); }
+
+    private static final dev.quiver.ops.Masks.Where WHERE = new dev.quiver.ops.Masks.Where();
+
+    /** x with {@code value} where the BOOL mask (broadcast to x) holds: {@code where(mask, value, x)}; no gradient flows to the filled places. */
+    public Node maskedFill(Node x, Node mask, double value) {
+        own("maskedFill", x);
+        return where(mask, scalar(x.dtype(), value), x);
+    }
+
+    /**
+     * x clamped to [lo, hi], composed as {@code min(max(x, lo), hi)}: the gradient is g inside the
+     * interval (boundaries included) and 0 outside.
+     */
+    public Node clamp(Node x, double lo, double hi) {
+        own("clamp", x);
+        if (!(lo <= hi)) throw new IllegalArgumentException("clamp: lo " + lo + " must not exceed hi " + hi + " (for " + x.describe() + ")");
+        return min(max(x, scalar(x.dtype(), lo)), scalar(x.dtype(), hi));
+    }
+
+    /** One-hot rows of an I32 or I64 index node: shape {@code indices.shape + [classes]}, dtype F32 or F64; not differentiable. */
+    public Node oneHot(Node indices, int classes, DType dtype) { return make(new dev.quiver.ops.Masks.OneHot(classes, dtype), indices); }
+
+    /** Position of the first maximum along an axis, I64 of x's shape without the axis; not differentiable. */
+    public Node argmax(Node x, int axis) {
+        own("argmax", x);
+        int a = axis < 0 && axis >= -x.rank() ? axis + x.rank() : axis;
+        return make(new dev.quiver.ops.Masks.ArgMax(a), x);
+    }
+
+    // ------------------------------------------------------------------ attention
+
+    /**
+     * Scaled dot-product attention {@code softmax(q kᵀ / sqrt(d), mask) v} for q [..., Lq, d],
+     * k [..., Lk, d], v [..., Lk, dv] with broadcast batch dimensions (multi-head: [batch, heads,
+     * seq, d]); the result is [..., Lq, dv]. {@code mask}, optional, is BOOL and broadcasts to
+     * [..., Lq, Lk]: true where a query may attend to a key (PyTorch's boolean {@code attn_mask}).
+     * {@code causal} also hides key j from query i when j > i. A query that may attend to nothing
+     * gets a zero row. Built as two batched GEMMs around the fused
+     * {@link dev.quiver.ops.Attention.MaskedSoftmax}: the scores are buffers of the compiled plan.
+     */
+    public Node attention(Node q, Node k, Node v, Node mask, boolean causal) {
+        return attention(q, k, v, mask, causal, q.rank() == 0 ? 1 : 1 / Math.sqrt(q.dim(-1)));
+    }
+
+    /** {@link #attention(Node, Node, Node, Node, boolean)} with an explicit scale of the scores. */
+    public Node attention(Node q, Node k, Node v, Node mask, boolean causal, double scale) {
+        own("attention", q);
+        own("attention", k);
+        own("attention", v);
+        if (mask != null) own("attention", mask);
+        if (q.rank() < 2 || k.rank() < 2 || v.rank() < 2 || q.dim(-1) != k.dim(-1) || k.dim(-2) != v.dim(-2)) {
+            throw new IllegalArgumentException("attention(" + q.describe() + ", " + k.describe() + ", " + v.describe()
+                    + "): needs q [..., Lq, d], k [..., Lk, d], v [..., Lk, dv] (q and k share d, k and v share Lk)");
+        }
+        Node scores = matmul(q, transpose(k, -1, -2));
+        var op = new dev.quiver.ops.Attention.MaskedSoftmax(scale, causal, mask != null);
+        Node p = mask == null ? make(op, scores) : make(op, scores, mask);
+        return matmul(p, v);
+    }
+
+    // ------------------------------------------------------------------ randomness
+
+    private long seed;
+
+    /**
+     * Seeds the graph's random ops (dropout); the default is {@code Seed.of(0)}. A random op's
+     * stream is a function of this seed and its node's position in the build, and each forward
+     * pass of a compiled step takes the next draw ({@link Step#nextRandomDraw()}): the same seed,
+     * structure and draw give the same masks, bit for bit. The seed applies to nodes built after
+     * this call; it survives {@link #reset()}.
+     */
+    public Graph seed(dev.quiver.tensor.Seed s) {
+        this.seed = s.value();
+        return this;
+    }
+
+    /** The seed of random ops built from now on. */
+    public dev.quiver.tensor.Seed seed() { return dev.quiver.tensor.Seed.of(seed); }
+
+    /**
+     * Inverted dropout with drop probability p ({@link dev.quiver.ops.Dropouts.Dropout}): in a
+     * training step, zeros each element with probability p and scales the rest by 1 / (1 - p); in an
+     * evaluation step ({@link Mode#EVAL}, the default of an inference-only compile) the identity.
+     */
+    public Node dropout(Node x, double p) {
+        own("dropout", x);
+        return make(new dev.quiver.ops.Dropouts.Dropout(p, dev.quiver.ops.Dropouts.stream(seed, nodes.size())), x);
+    }
+
+    // ------------------------------------------------------------------ normalisation
+
+    /**
+     * Layer normalisation over the last axis, fused ({@link dev.quiver.ops.Normalization.LayerNorm}):
+     * {@code (x - mean) / sqrt(var + eps) * gamma + beta}, gamma and beta of shape [x.dim(-1)], either
+     * or both null (no scale, no shift; beta needs gamma).
+     */
+    public Node layerNorm(Node x, Node gamma, Node beta, double eps) {
+        return normalise(x, gamma, beta, eps, false);
+    }
+
+    /** {@link #layerNorm(Node, Node, Node, double)} with PyTorch's eps 1e-5. */
+    public Node layerNorm(Node x, Node gamma, Node beta) {
+        return layerNorm(x, gamma, beta, 1e-5);
+    }
+
+    /**
+     * RMS normalisation over the last axis, fused: {@code x / sqrt(mean(x²) + eps) * gamma}, gamma of
+     * shape [x.dim(-1)] or null.
+     */
+    public Node rmsNorm(Node x, Node gamma, double eps) {
+        return normalise(x, gamma, null, eps, true);
+    }
+
+    private Node normalise(Node x, Node gamma, Node beta, double eps, boolean rms) {
+        String op = rms ? "rmsNorm" : "layerNorm";
+        if (gamma == null && beta != null) throw new IllegalArgumentException(op + ": beta " + beta.describe() + " needs a gamma (pass ones)");
+        var norm = new dev.quiver.ops.Normalization.LayerNorm(eps, rms, gamma == null ? 0 : beta == null ? 1 : 2);
+        return gamma == null ? apply(norm, x) : beta == null ? apply(norm, x, gamma) : apply(norm, x, gamma, beta);
+    }
+
+    /**
+     * Batch normalisation of x [N, C, ...] per channel (axis 1), fused
+     * ({@link dev.quiver.ops.Normalization.BatchNorm}): a step compiled in {@link Mode#TRAIN}
+     * normalises with the batch's statistics and updates {@code stats}; one in {@link Mode#EVAL}
+     * (the default of {@link CompileOptions#inferenceOnly()}) uses {@code stats}.
+     */
+    public Node batchNorm(Node x, Node gamma, Node beta, dev.quiver.ops.RunningStats stats, double eps) {
+        return apply(new dev.quiver.ops.Normalization.BatchNorm(eps, stats), x, gamma, beta);
+    }
+
+    // ------------------------------------------------------------------ convolution and pooling
+
+    /**
+     * 2-d convolution (cross-correlation, as in PyTorch): x [N, C, H, W], w [O, C/groups, kh, kw],
+     * bias [O] or null; result [N, O, OH, OW] with {@code OH = (H + pads - dh (kh - 1) - 1) / sh + 1}.
+     * Gradients flow to x, w and bias ({@link Conv}).
+     */
+    public Node conv2d(Node x, Node w, Node bias, ConvSpec spec) { return conv(2, x, w, bias, spec); }
+
+    /** {@link #conv2d(Node, Node, Node, ConvSpec)} with stride 1, no padding, no bias. */
+    public Node conv2d(Node x, Node w) { return conv(2, x, w, null, ConvSpec.DEFAULT); }
+
+    /** 1-d convolution: x [N, C, W], w [O, C/groups, k], bias [O] or null; result [N, O, OW]. */
+    public Node conv1d(Node x, Node w, Node bias, ConvSpec spec) { return conv(1, x, w, bias, spec); }
+
+    private Node conv(int spatial, Node x, Node w, Node bias, ConvSpec spec) {
+        int kh = spatial == 2 && w.rank() >= 2 ? w.dim(-2) : 1, kw = w.rank() >= 1 ? w.dim(-1) : 1;
+        int h = spatial == 2 && x.rank() >= 2 ? x.dim(-2) : 1, iw = x.rank() >= 1 ? x.dim(-1) : 1;
+        Conv op = Conv.forward(spatial, spec.window(spatial, kh, kw, h, iw), spec.groups());
+        return bias == null ? apply(op, x, w) : apply(op, x, w, bias);
+    }
+
+    /** Max pooling of x [N, C, H, W] over kernel x kernel windows, stride and zero-free padding (at most kernel / 2). */
+    public Node maxPool2d(Node x, int kernel, int stride, int padding) { return pool(true, 2, x, kernel, stride, padding); }
+
+    /** Max pooling with stride = kernel and no padding. */
+    public Node maxPool2d(Node x, int kernel) { return pool(true, 2, x, kernel, kernel, 0); }
+
+    /** Average pooling of x [N, C, H, W]; padding counts as zeros in the mean (divisor kernel^2). */
+    public Node avgPool2d(Node x, int kernel, int stride, int padding) { return pool(false, 2, x, kernel, stride, padding); }
+
+    /** Max pooling of x [N, C, W]. */
+    public Node maxPool1d(Node x, int kernel, int stride, int padding) { return pool(true, 1, x, kernel, stride, padding); }
+
+    /** Average pooling of x [N, C, W]. */
+    public Node avgPool1d(Node x, int kernel, int stride, int padding) { return pool(false, 1, x, kernel, stride, padding); }
+
+    private Node pool(boolean max, int spatial, Node x, int k, int s, int p) {
+        Window win = spatial == 2 ? new Window(k, k, s, s, 1, 1, p, p, p, p) : new Window(1, k, 1, s, 1, 1, 0, 0, p, p);
+        return apply(Pool.of(max, spatial, win), x);
+    }
+
+    /** Global average pooling: x [N, C, H, W] or [N, C, W] averaged over its spatial axes, [N, C]. */
+    public Node globalAvgPool(Node x) {
+        own("globalAvgPool", x);
+        if (x.rank() != 3 && x.rank() != 4) {
+            throw new IllegalArgumentException("globalAvgPool: x " + x.describe() + " must be [N, C, W] or [N, C, H, W]");
+        }
+        return x.rank() == 4 ? mean(x, false, 2, 3) : mean(x, false, 2);
     }
 
     // ------------------------------------------------------------------ compiling

@@ -95,6 +95,15 @@ public interface Op {
     Instruction bind(TensorMath math, Tensor[] inputs, Tensor out, Tensor[] work);
 
     /**
+     * {@link #bind(TensorMath, Tensor[], Tensor, Tensor[])} for a step with this context: ops that
+     * depend on the step's {@link Mode} or random draw (batch normalisation, dropout) override this
+     * form; the compiler always calls it. The default ignores the context.
+     */
+    default Instruction bind(TensorMath math, Tensor[] inputs, Tensor out, Tensor[] work, RunContext context) {
+        return bind(math, inputs, out, work);
+    }
+
+    /**
      * Gradient nodes, one per input ({@code null} where {@code needed[i]} is false or the
      * gradient is identically zero), each with exactly that input's shape.
      *

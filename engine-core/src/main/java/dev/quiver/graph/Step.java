@@ -84,6 +84,7 @@ public final class Step {
     private boolean accumulate;
     private boolean forwardValid;
     private boolean seedIsOne;
+    private final RunContext context;
 
     /**
      * @param direct      per backward instruction, the same op bound to write a target's gradient tensor
@@ -93,7 +94,8 @@ public final class Step {
     Step(Graph graph, NodeInfo output, NodeInfo[] nodes, int forwardCount, Tensor[] values, boolean[] kept, Exec[] forward,
          Exec[] backward, Op.Instruction[] direct, Tensor seed, NodeInfo[] wrt, Tensor[] gradTensors, Tensor[] gradSources,
          DeferredGradient[] deferredSources, boolean[] written, boolean[] sparseTarget, TensorMath math, CompileOptions options, PlanReport report,
-         Object[] arenas, int builtCount, int builtOutput) {
+         Object[] arenas, int builtCount, int builtOutput, RunContext context) {
+        this.context = context;
         this.builtCount = builtCount;
         this.builtOutput = builtOutput;
         this.autobatched = options.autobatch();
@@ -255,7 +257,7 @@ public final class Step {
     }
 
     private boolean matchesOptions(Graph g, Node out, CompileOptions o, TensorMath m) {
-        if (m != math || g.size() != builtCount || out.index() != builtOutput || o.autobatch() != autobatched || o.inference() != (seed == null)
+        if (m != math || o.mode() != context.mode() || g.size() != builtCount || out.index() != builtOutput || o.autobatch() != autobatched || o.inference() != (seed == null)
                 || o.checkFinite() != checkFinite || o.inputGradients() != inputGradients || o.wrt().size() != requestedWrt.length || o.keep().size() != requestedKeep.length) {
             return false;
         }
@@ -365,6 +367,7 @@ public final class Step {
         checkLive("forward");
         for (int j = 0; j < inputs.length; j++) if (!fed[j]) throw missing("forward", inputs[j]);
         if (constantSlots.length > 0) copyConstants();
+        context.advance();
         run(forward);
         forwardValid = true;
         return this;
@@ -373,6 +376,19 @@ public final class Step {
     private static IllegalStateException missing(String op, NodeInfo input) {
         return new IllegalStateException(op + ": input " + input.describe() + " was not fed");
     }
+
+    /** The mode this step was compiled in ({@link CompileOptions#mode()}). */
+    public Mode mode() { return context.mode(); }
+
+    /**
+     * The random draw the next {@link #forward()} will use (draws count forward passes from 0).
+     * Random ops (dropout) depend only on the graph's seed, their node and the draw, so a run
+     * resumed with {@link #setNextRandomDraw} reproduces the masks bit for bit.
+     */
+    public long nextRandomDraw() { return context.nextDraw(); }
+
+    /** Sets the draw the next {@link #forward()} uses (to resume a run, or to repeat a pass exactly). */
+    public void setNextRandomDraw(long draw) { context.setNextDraw(draw); }
 
     /** Backward from a scalar output, seeded with 1. */
     public Step backward() {

@@ -2,8 +2,9 @@
  * Layers: reusable pieces of models that own named parameters and build graph nodes when called
  * ({@link dev.quiver.layers.Linear}, {@link dev.quiver.layers.Embedding},
  * {@link dev.quiver.layers.LstmCell}, {@link dev.quiver.layers.GruCell}, the sequence runners
- * {@link dev.quiver.layers.Recurrent} and {@link dev.quiver.layers.Bidirectional}, and
- * {@link dev.quiver.layers.Sequential}).
+ * {@link dev.quiver.layers.Recurrent} and {@link dev.quiver.layers.Bidirectional},
+ * {@link dev.quiver.layers.MultiHeadAttention}, {@link dev.quiver.layers.LayerNorm},
+ * {@link dev.quiver.layers.Dropout}, convolution and pooling, and {@link dev.quiver.layers.Sequential}).
  *
  * <p>A layer's parameters are {@link dev.quiver.graph.Parameter}s created once, in a
  * {@link dev.quiver.layers.Scope} that gives them hierarchical names ({@code encoder.lstm.Wx}),

@@ -2,6 +2,7 @@ package dev.quiver.ops;
 
 import dev.quiver.graph.Node;
 import dev.quiver.graph.Op;
+import dev.quiver.graph.Op.Instruction;
 import dev.quiver.tensor.Shapes;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
@@ -13,6 +14,12 @@ import dev.quiver.tensor.TensorMath;
  */
 public final class Products {
     private Products() {}
+
+    /** The reference entry (docs/ops.md). */
+    public static final java.util.List<OpDoc> DOCS = java.util.List.of(
+            new OpDoc("g.matmul(a, b)", "matmul",
+                    "(m,k)(k,n) -> (m,n); (k)(k,n) -> (n); (m,k)(k) -> (m); [..., m, k] x [..., k, n] -> [..., m, n] with NumPy-broadcast batch dimensions",
+                    "da = g bᵀ, db = aᵀ g, each summed over the batch dimensions its operand was broadcast along"));
 
     /** Shared instances of the stateless products. */
     public static final MatMul MATMUL = new MatMul();
@@ -32,18 +39,19 @@ public final class Products {
     }
 
     /**
-     * Matrix product with {@link dev.quiver.tensor.TensorMath#matmul} ranks: (m,k)(k,n) -> (m,n),
-     * (k)(k,n) -> (n), (m,k)(k) -> (m), batched (b,m,k)(b,k,n) -> (b,m,n) with a batch of 1 or a
-     * rank-2 operand broadcast over the batch (its gradient is summed over the batch).
+     * Matrix product: (m,k)(k,n) -> (m,n), (k)(k,n) -> (n), (m,k)(k) -> (m), and for operands of
+     * rank >= 2 the batched product {@code [..., m, k] x [..., k, n] -> [..., m, n]} whose batch
+     * dimensions broadcast by NumPy's rules (a missing or size-1 batch dimension is shared; its
+     * gradient is summed over the broadcast dimensions).
      */
     public record MatMul() implements Op {
         @Override public String name() { return "matmul"; }
 
         @Override public int[] shape(Node[] in) {
             int[] a = in[0].shape(), b = in[1].shape();
-            if (a.length == 0 || b.length == 0 || a.length > 3 || b.length > 3 || (a.length == 1 && b.length == 1)) {
+            if (a.length == 0 || b.length == 0 || (a.length == 1 && b.length == 1)) {
                 throw Op.fail(this, in, "unsupported ranks " + a.length + " and " + b.length
-                        + " (use dot for two vectors; ranks 1 to 3 otherwise)");
+                        + " (use dot for two vectors; matmul needs a vector and a matrix, or two operands of rank >= 2)");
             }
             if (a.length == 1) {
                 if (b.length != 2) throw Op.fail(this, in, "a vector multiplies a matrix only");
@@ -58,13 +66,22 @@ public final class Products {
             int m = a[a.length - 2], k = a[a.length - 1], k2 = b[b.length - 2], n = b[b.length - 1];
             if (k != k2) throw Op.fail(this, in, "inner dimensions differ (" + k + " vs " + k2 + ")");
             if (a.length == 2 && b.length == 2) return new int[] {m, n};
-            int ba = a.length == 3 ? a[0] : 1, bb = b.length == 3 ? b[0] : 1;
-            if (ba != bb && ba != 1 && bb != 1) throw Op.fail(this, in, "batch sizes differ (" + ba + " vs " + bb + ")");
-            return new int[] {Math.max(ba, bb), m, n};
+            int[] batch;
+            try {
+                batch = Shapes.broadcast("matmul", java.util.Arrays.copyOf(a, a.length - 2), java.util.Arrays.copyOf(b, b.length - 2));
+            } catch (IllegalArgumentException e) {
+                throw Op.fail(this, in, "batch dimensions " + Shapes.str(java.util.Arrays.copyOf(a, a.length - 2)) + " and "
+                        + Shapes.str(java.util.Arrays.copyOf(b, b.length - 2)) + " do not broadcast");
+            }
+            int[] out = java.util.Arrays.copyOf(batch, batch.length + 2);
+            out[batch.length] = m;
+            out[batch.length + 1] = n;
+            return out;
         }
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
-            return Bound.matmul(math, in[0], in[1], out);
+            if (in[0].rank() <= 3 && in[1].rank() <= 3) return Bound.matmul(math, in[0], in[1], out);
+            return batched(math, in[0], in[1], out);
         }
 
         @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
@@ -82,6 +99,53 @@ public final class Products {
             }
             return new Node[] {da, db};
         }
+    }
+
+    /**
+     * {@code out = a b} for operands of rank >= 2 with broadcast batch dimensions: one batched GEMM
+     * call per position of the leading batch dimensions, over the last batch dimension (operands
+     * broadcast by stride-0 views, so a shared operand is never copied). Allocates nothing when run.
+     */
+    static Instruction batched(TensorMath math, Tensor a, Tensor b, Tensor out) {
+        int rank = out.rank(), nb = rank - 2;
+        int m = out.dim(-2), n = out.dim(-1), k = a.dim(-1);
+        int[] batchShape = java.util.Arrays.copyOf(out.shape(), nb);
+        int[] aShape = batchShape.clone(), bShape = batchShape.clone();
+        aShape = java.util.Arrays.copyOf(aShape, rank);
+        bShape = java.util.Arrays.copyOf(bShape, rank);
+        aShape[nb] = m;
+        aShape[nb + 1] = k;
+        bShape[nb] = k;
+        bShape[nb + 1] = n;
+        Tensor ae = a.expand(aShape), be = b.expand(bShape);
+        int[] as = ae.strides(), bs = be.strides(), cs = out.strides();
+        Tensor aStarts = new Tensor(a.dtype(), a.data(), ae.offset(), batchShape, java.util.Arrays.copyOf(as, nb));
+        Tensor bStarts = new Tensor(b.dtype(), b.data(), be.offset(), batchShape, java.util.Arrays.copyOf(bs, nb));
+        Tensor cStarts = new Tensor(out.dtype(), out.data(), out.offset(), batchShape, java.util.Arrays.copyOf(cs, nb));
+        Walk w = new Walk(batchShape, aStarts, bStarts, cStarts);
+        int aRow = as[nb], aCol = as[nb + 1], bRow = bs[nb], bCol = bs[nb + 1], cRow = cs[nb], cCol = cs[nb + 1];
+        int inner = w.inner;
+        int aBatch = w.innerStride[0], bBatch = w.innerStride[1], cBatch = w.innerStride[2];
+        if (out.dtype() == dev.quiver.tensor.DType.F64) {
+            var kern = math.backend().f64();
+            double[] ad = (double[]) a.data(), bd = (double[]) b.data(), cd = (double[]) out.data();
+            return mm -> {
+                w.reset();
+                for (int r = 0; r < w.rows; r++, w.next()) {
+                    kern.gemm(inner, m, n, k, 1, ad, w.offset[0], aBatch, aRow, aCol, bd, w.offset[1], bBatch, bRow, bCol, 0,
+                            cd, w.offset[2], cBatch, cRow, cCol);
+                }
+            };
+        }
+        var kern = math.backend().f32();
+        float[] ad = (float[]) a.data(), bd = (float[]) b.data(), cd = (float[]) out.data();
+        return mm -> {
+            w.reset();
+            for (int r = 0; r < w.rows; r++, w.next()) {
+                kern.gemm(inner, m, n, k, 1, ad, w.offset[0], aBatch, aRow, aCol, bd, w.offset[1], bBatch, bRow, bCol, 0,
+                        cd, w.offset[2], cBatch, cRow, cCol);
+            }
+        };
     }
 
     /**

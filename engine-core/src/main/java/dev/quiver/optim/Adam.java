@@ -20,9 +20,17 @@ import java.util.List;
  * decayed nor applied). The bias correction uses the global step count t (every {@link #step()}
  * counts, whichever rows and parameters it updates), not a per-row count, as in PyTorch. When every
  * row is touched at every step this equals the dense update exactly.
+ *
+ * <p><b>AdamW</b> ({@link #adamW}; Loshchilov and Hutter, "Decoupled weight decay regularization",
+ * ICLR 2019): with a weight decay wd, each update first shrinks the weights,
+ * {@code p *= 1 - lr * wd}, then applies the Adam step above, as PyTorch's {@code AdamW} (the decay
+ * is not added to the gradient, so the moments never see it). Row-sparse gradients decay only the
+ * touched rows (lazily, as the rest of the update).
  */
 public final class Adam extends Optimizer {
-    private final double beta1, beta2, epsilon;
+    private final double beta1, beta2, epsilon, weightDecay;
+    private final double[] decay64;
+    private final float[] decay32;
     private final Tensor[] m, v, scratch;
     private final double[] eps64;
     private final float[] eps32;
@@ -33,7 +41,24 @@ public final class Adam extends Optimizer {
     }
 
     public Adam(List<Parameter> parameters, double learningRate, double beta1, double beta2, double epsilon, TensorMath math) {
+        this(parameters, learningRate, beta1, beta2, epsilon, 0, math);
+    }
+
+    /** AdamW: Adam with decoupled weight decay {@code weightDecay} (PyTorch's defaults otherwise: betas 0.9, 0.999, eps 1e-8). */
+    public static Adam adamW(List<Parameter> parameters, double learningRate, double weightDecay) {
+        return new Adam(parameters, learningRate, 0.9, 0.999, 1e-8, weightDecay, TensorMath.get());
+    }
+
+    /** Adam, or AdamW when {@code weightDecay > 0} (decoupled: see the class comment). */
+    public Adam(List<Parameter> parameters, double learningRate, double beta1, double beta2, double epsilon, double weightDecay,
+                TensorMath math) {
         super(parameters, learningRate, math);
+        if (!(weightDecay >= 0) || !Double.isFinite(weightDecay)) {
+            throw new IllegalArgumentException("Adam: weight decay must be >= 0 and finite, got " + weightDecay);
+        }
+        this.weightDecay = weightDecay;
+        this.decay64 = weightDecay == 0 ? null : new double[1];
+        this.decay32 = weightDecay == 0 ? null : new float[1];
         if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1)) {
             throw new IllegalArgumentException("Adam: betas must be in [0, 1), got " + beta1 + ", " + beta2);
         }
@@ -60,14 +85,21 @@ public final class Adam extends Optimizer {
     @Override
     protected void begin(double lr, long t) {
         lrT = lr * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t));
+        if (decay64 != null) {
+            decay64[0] = 1 - lr * weightDecay;
+            decay32[0] = (float) (1 - lr * weightDecay);
+        }
     }
+
+    /** The decoupled weight decay (0 for plain Adam). */
+    public double weightDecay() { return weightDecay; }
 
     @Override
     protected void update(int i, Parameter p, int from, int n) {
         if (p.value().dtype() == DType.F64) {
-            UpdatesF64.adam(math.backend().f64(), lrT, beta1, beta2, eps64, p.value(), p.grad(), m[i], v[i], scratch[i], from, n);
+            UpdatesF64.adam(math.backend().f64(), lrT, beta1, beta2, eps64, decay64, p.value(), p.grad(), m[i], v[i], scratch[i], from, n);
         } else {
-            UpdatesF32.adam(math.backend().f32(), (float) lrT, (float) beta1, (float) beta2, eps32, p.value(), p.grad(),
+            UpdatesF32.adam(math.backend().f32(), (float) lrT, (float) beta1, (float) beta2, eps32, decay32, p.value(), p.grad(),
                     m[i], v[i], scratch[i], from, n);
         }
     }

@@ -91,6 +91,7 @@ public abstract class Optimizer {
             throw new IllegalStateException(getClass().getSimpleName() + ": the learning-rate schedule gave " + lr + " for step "
                     + steps + " (base rate " + learningRate + "); a rate must be >= 0 and finite. No parameter was changed");
         }
+        if (clipValue > 0 || clipNorm > 0) clip();
         long t = steps + 1;
         begin(lr, t);
         for (int i = 0, count = appliedVersion.length; i < count; i++) {
@@ -107,6 +108,98 @@ public abstract class Optimizer {
             }
         }
         steps++;
+    }
+
+    // ------------------------------------------------------------------ gradient clipping
+
+    private double clipNorm, clipValue;
+    private double lastNorm = Double.NaN;
+    private final double[] c64 = new double[1], lo64 = new double[1], hi64 = new double[1];
+    private final float[] c32 = new float[1], lo32 = new float[1], hi32 = new float[1];
+
+    /**
+     * Clips by global norm before every step (PyTorch's {@code clip_grad_norm_}): when the Euclidean
+     * norm of all the gradients the step will apply (dense gradients whole, row-sparse ones over
+     * their touched rows) exceeds {@code maxNorm}, every one of them is scaled in place by
+     * {@code maxNorm / (norm + 1e-6)}. {@code 0} turns it off. The norm is {@link #lastGradientNorm()}.
+     */
+    public Optimizer clipByGlobalNorm(double maxNorm) {
+        if (!(maxNorm >= 0) || !Double.isFinite(maxNorm)) throw new IllegalArgumentException(getClass().getSimpleName()
+                + ": the maximum gradient norm must be >= 0 and finite, got " + maxNorm);
+        this.clipNorm = maxNorm;
+        return this;
+    }
+
+    /**
+     * Clamps every gradient element the step will apply to {@code [-maxValue, maxValue]} in place
+     * before every step (PyTorch's {@code clip_grad_value_}); with {@link #clipByGlobalNorm} too, the
+     * values are clamped first. {@code 0} turns it off.
+     */
+    public Optimizer clipByValue(double maxValue) {
+        if (!(maxValue >= 0) || !Double.isFinite(maxValue)) throw new IllegalArgumentException(getClass().getSimpleName()
+                + ": the maximum gradient value must be >= 0 and finite, got " + maxValue);
+        this.clipValue = maxValue;
+        return this;
+    }
+
+    /** The global gradient norm the last step measured before clipping by norm (NaN before, or when not clipping by norm). */
+    public double lastGradientNorm() { return lastNorm; }
+
+    /** The gradients the next update will apply: value clamp, then norm measure and scale. Allocates nothing. */
+    private void clip() {
+        if (clipValue > 0) {
+            lo64[0] = -clipValue;
+            hi64[0] = clipValue;
+            lo32[0] = (float) -clipValue;
+            hi32[0] = (float) clipValue;
+            clipPass(0);
+        }
+        if (clipNorm > 0) {
+            double sq = clipPass(1);
+            lastNorm = Math.sqrt(sq);
+            if (lastNorm > clipNorm) {
+                double c = clipNorm / (lastNorm + 1e-6);
+                c64[0] = c;
+                c32[0] = (float) c;
+                clipPass(2);
+            }
+        }
+    }
+
+    /** One pass over the gradient ranges the step will apply: 0 clamps, 1 sums squares (returned), 2 scales. */
+    private double clipPass(int what) {
+        double sum = 0;
+        for (int i = 0, count = appliedVersion.length; i < count; i++) {
+            Parameter p = parameters.get(i);
+            if (p.gradientVersion() == appliedVersion[i]) continue;
+            RowSet rows = p.sparseRows();
+            if (rows == null) {
+                sum += clipRange(what, p.grad(), 0, p.value().size());
+            } else {
+                int rowLength = p.value().size() / p.value().dim(0);
+                for (int r = 0, n = rows.size(); r < n; r++) sum += clipRange(what, p.grad(), rows.row(r) * rowLength, rowLength);
+            }
+        }
+        return sum;
+    }
+
+    private double clipRange(int what, Tensor g, int from, int n) {
+        if (g.dtype() == dev.quiver.tensor.DType.F64) {
+            var k = math.backend().f64();
+            switch (what) {
+                case 0 -> UpdatesF64.clamp(k, g, from, n, lo64, hi64);
+                case 1 -> { return UpdatesF64.sumOfSquares(k, g, from, n, c64); }
+                default -> UpdatesF64.scale(k, g, from, n, c64);
+            }
+        } else {
+            var k = math.backend().f32();
+            switch (what) {
+                case 0 -> UpdatesF32.clamp(k, g, from, n, lo32, hi32);
+                case 1 -> { return UpdatesF32.sumOfSquares(k, g, from, n, c32); }
+                default -> UpdatesF32.scale(k, g, from, n, c32);
+            }
+        }
+        return 0;
     }
 
     /**

@@ -22,6 +22,29 @@ import dev.quiver.tensor.Tensor;
 final class UpdatesF32 {
     private UpdatesF32() {}
 
+    /** Σ g² over elements [from, from + n), as a one-element GEMM (the backend's vectorised dot product) into {@code out[0]}. */
+    static float sumOfSquares(KernelsF32 k, Tensor g, int from, int n, float[] out) {
+        float[] ga = (float[]) g.data();
+        int go = g.offset() + from;
+        k.gemm(1, 1, 1, n, 1, ga, go, 0, 0, 1, ga, go, 0, 1, 0, 0, out, 0, 0, 0, 0);
+        return out[0];
+    }
+
+    /** g *= c on elements [from, from + n); {@code c} is a one-element array. */
+    static void scale(KernelsF32 k, Tensor g, int from, int n, float[] c) {
+        float[] ga = (float[]) g.data();
+        int go = g.offset() + from;
+        k.binary(BinaryOp.MUL, n, ga, go, 1, c, 0, 0, ga, go, 1, false);
+    }
+
+    /** g = min(max(g, lo[0]), hi[0]) on elements [from, from + n). */
+    static void clamp(KernelsF32 k, Tensor g, int from, int n, float[] lo, float[] hi) {
+        float[] ga = (float[]) g.data();
+        int go = g.offset() + from;
+        k.binary(BinaryOp.MAX, n, ga, go, 1, lo, 0, 0, ga, go, 1, false);
+        k.binary(BinaryOp.MIN, n, ga, go, 1, hi, 0, 0, ga, go, 1, false);
+    }
+
     /** Elements per block of a multi-pass update: five arrays of it fit a core's L2 cache with room to spare. */
     static final int BLOCK = 4096;
 
@@ -45,9 +68,10 @@ final class UpdatesF32 {
 
     /**
      * Adam with folded bias correction (see {@link Adam}) on elements [from, from + n). {@code eps}
-     * is a one-element array holding epsilon.
+     * is a one-element array holding epsilon; {@code decay}, null or a one-element array holding
+     * {@code 1 - lr * weightDecay}, first shrinks the weights (AdamW's decoupled weight decay).
      */
-    static void adam(KernelsF32 k, float lrT, float beta1, float beta2, float[] eps,
+    static void adam(KernelsF32 k, float lrT, float beta1, float beta2, float[] eps, float[] decay,
                      Tensor w, Tensor g, Tensor m, Tensor v, Tensor scratch, int from, int n) {
         float[] wa = (float[]) w.data(), ga = (float[]) g.data(), ma = (float[]) m.data(), va = (float[]) v.data();
         float[] sa = (float[]) scratch.data();
@@ -55,6 +79,7 @@ final class UpdatesF32 {
         int so = scratch.offset() + from;
         for (int b = 0; b < n; b += BLOCK) {
             int len = Math.min(BLOCK, n - b);
+            if (decay != null) k.binary(BinaryOp.MUL, len, wa, wo + b, 1, decay, 0, 0, wa, wo + b, 1, false);
             k.axpby(len, 1 - beta1, ga, go + b, 1, beta1, ma, mo + b, 1);
             k.binary(BinaryOp.MUL, len, ga, go + b, 1, ga, go + b, 1, sa, so + b, 1, false);
             k.axpby(len, 1 - beta2, sa, so + b, 1, beta2, va, vo + b, 1);

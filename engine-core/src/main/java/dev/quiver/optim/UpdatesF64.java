@@ -21,6 +21,29 @@ import dev.quiver.tensor.Tensor;
 final class UpdatesF64 {
     private UpdatesF64() {}
 
+    /** Σ g² over elements [from, from + n), as a one-element GEMM (the backend's vectorised dot product) into {@code out[0]}. */
+    static double sumOfSquares(KernelsF64 k, Tensor g, int from, int n, double[] out) {
+        double[] ga = (double[]) g.data();
+        int go = g.offset() + from;
+        k.gemm(1, 1, 1, n, 1, ga, go, 0, 0, 1, ga, go, 0, 1, 0, 0, out, 0, 0, 0, 0);
+        return out[0];
+    }
+
+    /** g *= c on elements [from, from + n); {@code c} is a one-element array. */
+    static void scale(KernelsF64 k, Tensor g, int from, int n, double[] c) {
+        double[] ga = (double[]) g.data();
+        int go = g.offset() + from;
+        k.binary(BinaryOp.MUL, n, ga, go, 1, c, 0, 0, ga, go, 1, false);
+    }
+
+    /** g = min(max(g, lo[0]), hi[0]) on elements [from, from + n). */
+    static void clamp(KernelsF64 k, Tensor g, int from, int n, double[] lo, double[] hi) {
+        double[] ga = (double[]) g.data();
+        int go = g.offset() + from;
+        k.binary(BinaryOp.MAX, n, ga, go, 1, lo, 0, 0, ga, go, 1, false);
+        k.binary(BinaryOp.MIN, n, ga, go, 1, hi, 0, 0, ga, go, 1, false);
+    }
+
     /** Elements per block of a multi-pass update: five arrays of it fit a core's L2 cache with room to spare. */
     static final int BLOCK = 4096;
 
@@ -44,9 +67,10 @@ final class UpdatesF64 {
 
     /**
      * Adam with folded bias correction (see {@link Adam}) on elements [from, from + n). {@code eps}
-     * is a one-element array holding epsilon.
+     * is a one-element array holding epsilon; {@code decay}, null or a one-element array holding
+     * {@code 1 - lr * weightDecay}, first shrinks the weights (AdamW's decoupled weight decay).
      */
-    static void adam(KernelsF64 k, double lrT, double beta1, double beta2, double[] eps,
+    static void adam(KernelsF64 k, double lrT, double beta1, double beta2, double[] eps, double[] decay,
                      Tensor w, Tensor g, Tensor m, Tensor v, Tensor scratch, int from, int n) {
         double[] wa = (double[]) w.data(), ga = (double[]) g.data(), ma = (double[]) m.data(), va = (double[]) v.data();
         double[] sa = (double[]) scratch.data();
@@ -54,6 +78,7 @@ final class UpdatesF64 {
         int so = scratch.offset() + from;
         for (int b = 0; b < n; b += BLOCK) {
             int len = Math.min(BLOCK, n - b);
+            if (decay != null) k.binary(BinaryOp.MUL, len, wa, wo + b, 1, decay, 0, 0, wa, wo + b, 1, false);
             k.axpby(len, 1 - beta1, ga, go + b, 1, beta1, ma, mo + b, 1);
             k.binary(BinaryOp.MUL, len, ga, go + b, 1, ga, go + b, 1, sa, so + b, 1, false);
             k.axpby(len, 1 - beta2, sa, so + b, 1, beta2, va, vo + b, 1);

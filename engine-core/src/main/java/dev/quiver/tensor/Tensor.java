@@ -55,6 +55,15 @@ public final class Tensor {
      * the array type alone does not say which of the two it holds.
      */
     public Tensor(DType dtype, Object data, int offset, int[] shape, int[] strides) {
+        this(dtype, data, offset, shape.clone(), strides.clone(), true);
+    }
+
+    /**
+     * The checked constructor over arrays this tensor may keep ({@code owned}: nobody else holds
+     * them). Views built here (slice, permute, rows, reshape) pass fresh arrays: copying them
+     * again would double a dynamic graph's compile-time allocation.
+     */
+    private Tensor(DType dtype, Object data, int offset, int[] shape, int[] strides, boolean owned) {
         if (!dtype.isStorage(data)) {
             throw new IllegalArgumentException(dtype + " storage must be a " + dtype.newArray(0).getClass().getSimpleName() + ", got "
                     + (data == null ? "null" : data.getClass().getSimpleName()));
@@ -68,8 +77,8 @@ public final class Tensor {
                     + Shapes.str(strides) + " differ in rank");
         }
         this.data = data;
-        this.shape = shape.clone();
-        this.strides = strides.clone();
+        this.shape = shape;
+        this.strides = strides;
         this.offset = offset;
         this.size = Shapes.size(shape);
         if (size > 0) {
@@ -93,18 +102,23 @@ public final class Tensor {
         }
         int[] s = shape.clone();
         s[0] = to - from;
-        return new Tensor(data, offset + from * strides[0], s, strides);
+        return new Tensor(dtype, data, offset + from * strides[0], s, strides.clone(), true);
     }
 
     /** A contiguous tensor over existing storage (no copy). */
     public Tensor(Object data, int... shape) {
-        this(data, 0, shape, Shapes.contiguousStrides(shape));
+        this(DType.of(data), data, 0, shape.clone(), Shapes.contiguousStrides(shape), true);
+    }
+
+    /** A contiguous tensor of this shape over {@code data} from {@code offset} (no copy of the data). */
+    public static Tensor wrap(Object data, int offset, int[] shape) {
+        return new Tensor(DType.of(data), data, offset, shape.clone(), Shapes.contiguousStrides(shape), true);
     }
 
     // ---------------------------------------------------------------- creation
 
     public static Tensor zeros(DType dtype, int... shape) {
-        return new Tensor(dtype, dtype.newArray(checkedSize("zeros", shape)), 0, shape, Shapes.contiguousStrides(shape));
+        return new Tensor(dtype, dtype.newArray(checkedSize("zeros", shape)), 0, shape.clone(), Shapes.contiguousStrides(shape), true);
     }
 
     /** The element count of a shape for a creation op, with the op named when the shape is invalid. */
@@ -128,7 +142,7 @@ public final class Tensor {
      * a dimension: {@code full(F32, new int[] {3, 4}, 2.5)}.
      */
     public static Tensor full(DType dtype, int[] shape, double value) {
-        Tensor t = new Tensor(dtype, dtype.newArray(checkedSize("full", shape)), 0, shape, Shapes.contiguousStrides(shape));
+        Tensor t = new Tensor(dtype, dtype.newArray(checkedSize("full", shape)), 0, shape.clone(), Shapes.contiguousStrides(shape), true);
         switch (dtype) {
             case F64 -> Arrays.fill((double[]) t.data, value);
             case F32 -> Arrays.fill((float[]) t.data, (float) value);
@@ -199,7 +213,7 @@ public final class Tensor {
      */
     public static Tensor of(DType dtype, Object storage, int... shape) {
         checkLength(DType.length(storage), shape);
-        return new Tensor(dtype, storage, 0, shape, Shapes.contiguousStrides(shape));
+        return new Tensor(dtype, storage, 0, shape.clone(), Shapes.contiguousStrides(shape), true);
     }
 
     /** A float64 vector. */
@@ -293,7 +307,7 @@ public final class Tensor {
      */
     public static Tensor rand(DType dtype, Seed seed, int... shape) {
         requireFloating("rand", dtype);
-        Tensor t = new Tensor(dtype, dtype.newArray(checkedSize("rand", shape)), 0, shape, Shapes.contiguousStrides(shape));
+        Tensor t = new Tensor(dtype, dtype.newArray(checkedSize("rand", shape)), 0, shape.clone(), Shapes.contiguousStrides(shape), true);
         SplittableRandom random = new SplittableRandom(seed.value());
         for (int i = 0; i < t.size; i++) t.setFlat(i, random.nextDouble());
         return t;
@@ -305,7 +319,7 @@ public final class Tensor {
      */
     public static Tensor uniform(DType dtype, Seed seed, int[] shape, double low, double high) {
         requireFloating("uniform", dtype);
-        Tensor t = new Tensor(dtype, dtype.newArray(checkedSize("uniform", shape)), 0, shape, Shapes.contiguousStrides(shape));
+        Tensor t = new Tensor(dtype, dtype.newArray(checkedSize("uniform", shape)), 0, shape.clone(), Shapes.contiguousStrides(shape), true);
         SplittableRandom random = new SplittableRandom(seed.value());
         for (int i = 0; i < t.size; i++) t.setFlat(i, low + (high - low) * random.nextDouble());
         return t;
@@ -314,7 +328,7 @@ public final class Tensor {
     /** Standard normal, reproducible like {@link #rand} (Marsaglia's polar method in float64). */
     public static Tensor randn(DType dtype, Seed seed, int... shape) {
         requireFloating("randn", dtype);
-        Tensor t = new Tensor(dtype, dtype.newArray(checkedSize("randn", shape)), 0, shape, Shapes.contiguousStrides(shape));
+        Tensor t = new Tensor(dtype, dtype.newArray(checkedSize("randn", shape)), 0, shape.clone(), Shapes.contiguousStrides(shape), true);
         SplittableRandom random = new SplittableRandom(seed.value());
         for (int i = 0; i < t.size; i += 2) {
             double u, v, s;
@@ -760,7 +774,7 @@ public final class Tensor {
         if (shape.length == 0) throw new IllegalArgumentException("at: cannot index a rank-0 tensor");
         int j = checkIndex(i, 0);
         return new Tensor(dtype, data, offset + j * strides[0], Arrays.copyOfRange(shape, 1, shape.length),
-                Arrays.copyOfRange(strides, 1, strides.length));
+                Arrays.copyOfRange(strides, 1, strides.length), true);
     }
 
     /**
@@ -769,18 +783,53 @@ public final class Tensor {
      * {@code T.slice(all(), all(), all(), at(i))} is {@code T[:, :, :, i]}.
      */
     public Tensor slice(Index... index) {
-        int consumed = 0;
-        for (Index ix : index) if (!(ix instanceof Index.NewAxis)) consumed++;
+        int rank = slicedRank(shape, index);
+        int[] newShape = new int[rank], newStrides = new int[rank];
+        return new Tensor(dtype, data, offset + slice(shape, strides, index, newShape, newStrides), newShape, newStrides, true);
+    }
+
+    /** The shape {@link #slice} gives a tensor of {@code shape} (no tensor needed: shape rules call this at build time). */
+    public static int[] sliceShape(int[] shape, Index... index) {
+        int[] newShape = new int[slicedRank(shape, index)];
+        slice(shape, null, index, newShape, null);
+        return newShape;
+    }
+
+    /** The rank of a slice: an integer index drops its axis, a new axis adds one. */
+    private static int slicedRank(int[] shape, Index[] index) {
+        int consumed = 0, added = 0, dropped = 0;
+        for (Index ix : index) {
+            if (ix instanceof Index.NewAxis) added++;
+            else consumed++;
+            if (ix instanceof Index.At) dropped++;
+        }
         if (consumed > shape.length) {
             throw new IllegalArgumentException("slice: " + consumed + " indices for a tensor of shape " + Shapes.str(shape));
         }
-        int[] newShape = new int[shape.length + index.length];
-        int[] newStrides = new int[newShape.length];
-        int rank = 0, axis = 0, off = offset;
+        return shape.length - dropped + added;
+    }
+
+    /**
+     * Basic indexing on shape and strides alone: fills {@code newShape} (and {@code newStrides}
+     * unless null), sized by {@link #slicedRank}, and returns the offset change in elements.
+     */
+    private static int slice(int[] shape, int[] strides, Index[] index, int[] newShape, int[] newStrides) {
+        int rank = 0, axis = 0, off = 0;
         for (Index ix : index) {
             switch (ix) {
-                case Index.At at -> off += checkIndex(at.index(), axis++) * strides[axis - 1];
-                case Index.NewAxis ignored -> { newShape[rank] = 1; newStrides[rank++] = 0; }
+                case Index.At at -> {
+                    int n = shape[axis], i = at.index(), j = i < 0 ? i + n : i;
+                    if (j < 0 || j >= n) {
+                        throw new IndexOutOfBoundsException("index " + i + " out of range for dimension " + axis
+                                + " of size " + n + " (shape " + Shapes.str(shape) + ")");
+                    }
+                    if (strides != null) off += j * strides[axis];
+                    axis++;
+                }
+                case Index.NewAxis ignored -> {
+                    if (newStrides != null) newStrides[rank] = 0;
+                    newShape[rank++] = 1;
+                }
                 case Index.Range r -> {
                     int n = shape[axis];
                     int step = r.step();
@@ -788,18 +837,18 @@ public final class Tensor {
                     int stop = clampSliceBound(r.stop(), n, step, false);
                     int count = step > 0 ? Math.max(0, (stop - start + step - 1) / step)
                                          : Math.max(0, (start - stop - step - 1) / -step);
-                    if (count > 0) off += start * strides[axis];
-                    newShape[rank] = count;
-                    newStrides[rank++] = strides[axis] * step;
+                    if (count > 0 && strides != null) off += start * strides[axis];
+                    if (newStrides != null) newStrides[rank] = strides[axis] * step;
+                    newShape[rank++] = count;
                     axis++;
                 }
             }
         }
         while (axis < shape.length) {
-            newShape[rank] = shape[axis];
-            newStrides[rank++] = strides[axis++];
+            if (newStrides != null) newStrides[rank] = strides[axis];
+            newShape[rank++] = shape[axis++];
         }
-        return new Tensor(dtype, data, off, Arrays.copyOf(newShape, rank), Arrays.copyOf(newStrides, rank));
+        return off;
     }
 
     private static int clampSliceBound(int bound, int n, int step, boolean isStart) {
@@ -842,7 +891,7 @@ public final class Tensor {
             newShape[i] = shape[a];
             newStrides[i] = strides[a];
         }
-        return new Tensor(dtype, data, offset, newShape, newStrides);
+        return new Tensor(dtype, data, offset, newShape, newStrides, true);
     }
 
     /**
@@ -853,7 +902,7 @@ public final class Tensor {
     public Tensor reshape(int... newShape) {
         int[] target = inferShape(newShape);
         int[] viewStrides = viewStrides(target);
-        if (viewStrides != null) return new Tensor(dtype, data, offset, target, viewStrides);
+        if (viewStrides != null) return new Tensor(dtype, data, offset, target, viewStrides, true);   // inferShape's copy
         return contiguous().reshape(target);
     }
 
@@ -935,7 +984,7 @@ public final class Tensor {
         for (int i = 0; i < shape.length; i++) {
             newStrides[lead + i] = shape[i] == 1 && target[lead + i] != 1 ? 0 : strides[i];
         }
-        return new Tensor(dtype, data, offset, target, newStrides);
+        return new Tensor(dtype, data, offset, result, newStrides, true);
     }
 
     /** Whether this tensor and {@code other} share storage. */

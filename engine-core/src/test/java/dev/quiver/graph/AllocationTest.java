@@ -106,6 +106,36 @@ class AllocationTest {
         assertSteadyStateAllocatesNothing(n, new Adam(n.step().parameters(), 0.01, 0.9, 0.999, 1e-8, m));
     }
 
+    /**
+     * The issue-16 ops in one training step: layer, RMS and batch normalisation, dropout, a masked
+     * causal multi-head attention (rank-4 batched matmuls), masked fill and clamp, with AdamW and
+     * both kinds of gradient clipping.
+     */
+    @ParameterizedTest @MethodSource("dev.quiver.graph.Backs#all")
+    void layerOpsTrainingStepAllocatesNothing(TensorMath m) {
+        for (var dt : new dev.quiver.tensor.DType[] {F32, F64}) {
+            var g = new Graph().seed(Seed.of(9));
+            var x = g.input("x", dt, 2, 3, 4, 5);
+            var t = g.input("t", dt, 2, 3, 4, 5);
+            Node gamma = g.param("gamma", Tensor.ones(dt, 5)), beta = g.param("beta", Tensor.zeros(dt, 5));
+            var gamma2 = g.param("gamma2", Tensor.ones(dt, 5));
+            Node gamma3 = g.param("gamma3", Tensor.ones(dt, 3)), beta3 = g.param("beta3", Tensor.zeros(dt, 3));
+            var w = g.param("w", Init.xavierUniform(dt, Seed.of(5), 5, 5));
+            Tensor mask = Tensor.zeros(dev.quiver.tensor.DType.BOOL, 4, 4);
+            for (int i = 0; i < 16; i++) ((boolean[]) mask.data())[i] = i % 3 != 1;
+            var h = g.dropout(g.layerNorm(x.matmul(w), gamma, beta, 1e-5), 0.2);
+            var att = g.attention(h, h.tanh(), h, g.constant(mask), true);
+            var r = g.rmsNorm(att, gamma2, 1e-6).reshape(2, 3, 20);
+            var bn = g.batchNorm(r, gamma3, beta3, new dev.quiver.ops.RunningStats(dt, 3, 0.1), 1e-5).reshape(2, 3, 4, 5);
+            var y = g.clamp(g.maskedFill(bn, g.compare(dev.quiver.ops.Masks.Kind.GT, bn, 2.0), 0), -3, 3);
+            Step step = g.compile(Losses.mse(y, t), Backs.on(m));
+            Net n = new Net(step, x, t, Tensor.uniform(dt, Seed.of(3), new int[] {2, 3, 4, 5}, -1, 1),
+                    Tensor.uniform(dt, Seed.of(4), new int[] {2, 3, 4, 5}, -1, 1));
+            var opt = new Adam(step.parameters(), 0.01, 0.9, 0.999, 1e-8, 0.01, m).clipByGlobalNorm(1.0).clipByValue(0.5);
+            assertSteadyStateAllocatesNothing(n, opt);
+        }
+    }
+
     // ------------------------------------------------------------------ two threads
 
     /** In x Hidden at batch Rows: both big GEMMs (x W and xᵀ dH) reach every backend's parallel path (>= 2^22 multiply-adds). */

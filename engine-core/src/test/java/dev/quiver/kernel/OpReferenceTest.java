@@ -71,6 +71,76 @@ class OpReferenceTest {
         b.append("derivatives; min's and max's gradient routing); their own VJPs above make second derivatives\n");
         b.append("of those graphs. Other graph ops (products, reductions, shaping, indexing, losses) are\n");
         b.append("documented in their classes under `dev.quiver.ops`; they are not in this table yet.\n");
+        b.append("\n## Normalisation, dropout, masks, batched matmul, attention\n\n");
+        b.append("GENERATED from the `DOCS` entries next to each op (`dev.quiver.ops.OpDoc.all()`). TRAIN and EVAL\n");
+        b.append("are the compiled step's `Mode` (`CompileOptions.mode()`: training steps TRAIN, inference-only\n");
+        b.append("steps EVAL, `withMode` to choose). \"First order only\": the fused backward kernel has no VJP of\n");
+        b.append("its own, so differentiating through it twice is refused with an error naming it.\n\n");
+        b.append("| call | op | shape rule | gradient |\n");
+        b.append("|---|---|---|---|\n");
+        for (dev.quiver.ops.OpDoc d : dev.quiver.ops.OpDoc.all()) {
+            b.append("| `").append(cell(d.call())).append("` | `").append(cell(d.op())).append("` | ").append(cell(d.shape()))
+                    .append(" | ").append(cell(d.gradient())).append(" |\n");
+        }
+        renderConvolution(b);
         return b.toString();
+    }
+
+    /** One row per convolution or pooling op: its example node built, shape rule and VJP run here. */
+    private static void row(StringBuilder b, String api, dev.quiver.graph.Node out, String note) {
+        var op = out.op();
+        var in = out.inputs();
+        var g = out.graph();
+        boolean[] all = new boolean[in.length];
+        java.util.Arrays.fill(all, true);
+        var grads = op.vjp(in, out, g.input("g" + g.nodes().size(), out.dtype(), out.shape()), all);
+        StringBuilder shapes = new StringBuilder(), vjps = new StringBuilder();
+        for (int i = 0; i < in.length; i++) {
+            shapes.append(i > 0 ? ", " : "").append(dev.quiver.tensor.Shapes.str(in[i].shape()));
+            vjps.append(i > 0 ? ", " : "").append(grads[i] == null ? "0" : grads[i].op() == null ? "g" : grads[i].op().name());
+        }
+        b.append("| `").append(op.name()).append("` | `").append(cell(api)).append("` | ").append(shapes).append(" -> ")
+                .append(dev.quiver.tensor.Shapes.str(out.shape())).append(" | ").append(vjps).append(" | ").append(note).append(" |\n");
+    }
+
+    private static void renderConvolution(StringBuilder b) {
+        b.append("\n## Convolution and pooling\n\n");
+        b.append("NC(H)W layout, float32 and float64 (`dev.quiver.ops.Conv`, `Pool`). The shape column is the op's\n");
+        b.append("shape rule run on an example; the VJP column names the op each input's gradient is built with\n");
+        b.append("(`0`: none). The convolution's three ops are the partial derivatives of one trilinear form, so\n");
+        b.append("each one's VJPs are the other two and gradients of any order stay in the family; they run as\n");
+        b.append("im2col into a planned workspace and the backend's GEMM. Stride, padding (`same`: output\n");
+        b.append("`ceil(in / stride)`), dilation and groups come from `ConvSpec`. Pooling padding is at most half\n");
+        b.append("the kernel; average pooling divides by the kernel size (padding counts as zeros).\n\n");
+        b.append("| op | graph API | example shapes | VJPs | note |\n");
+        b.append("|---|---|---|---|---|\n");
+        var g = new dev.quiver.graph.Graph();
+        var f = dev.quiver.tensor.DType.F32;
+        var x = g.input("x", f, 8, 6, 28, 28);
+        var w = g.input("w", f, 16, 3, 5, 5);
+        var bias = g.input("b", f, 16);
+        var spec = dev.quiver.ops.ConvSpec.DEFAULT.stride(2).padding(2).groups(2);
+        var y = g.conv2d(x, w, bias, spec);
+        row(b, "g.conv2d(x, w, b, ConvSpec.DEFAULT.stride(2).padding(2).groups(2))", y, "bias optional");
+        var gy = g.input("gy", f, y.shape());
+        var fwd = (dev.quiver.ops.Conv) y.op();
+        var dx = g.apply(new dev.quiver.ops.Conv(dev.quiver.ops.Conv.Role.INPUT_GRAD, 2, fwd.win(), 2, 28, 28), gy, w);
+        row(b, "(x's gradient)", dx, "transposed convolution");
+        row(b, "(w's gradient)", g.apply(new dev.quiver.ops.Conv(dev.quiver.ops.Conv.Role.KERNEL_GRAD, 2, fwd.win(), 2, 0, 0), x, gy), "summed over the batch");
+        var x1 = g.input("x1", f, 8, 4, 100);
+        row(b, "g.conv1d(x1, w1, null, ConvSpec.DEFAULT.same().dilation(2))",
+                g.conv1d(x1, g.input("w1", f, 4, 4, 3), null, dev.quiver.ops.ConvSpec.DEFAULT.same().dilation(2)), "also `_input_grad`, `_kernel_grad`");
+        var mp = g.maxPool2d(x, 2, 2, 0);
+        row(b, "g.maxPool2d(x, 2, 2, 0)", mp, "the first maximum of a window wins");
+        var route = g.apply(new dev.quiver.ops.Pool(true, dev.quiver.ops.Pool.Role.GRAD, 2, ((dev.quiver.ops.Pool) mp.op()).win(), 0, 0), x, g.input("gp", f, mp.shape()));
+        row(b, "(x's gradient)", route, "g added at each window's maximum");
+        row(b, "(its gradient)", g.apply(new dev.quiver.ops.Pool(true, dev.quiver.ops.Pool.Role.PICK, 2, ((dev.quiver.ops.Pool) mp.op()).win(), 0, 0), x,
+                g.input("h", f, x.shape())), "reads h at the maxima");
+        var ap = g.avgPool2d(x, 3, 2, 1);
+        row(b, "g.avgPool2d(x, 3, 2, 1)", ap, "");
+        row(b, "(x's gradient)", g.apply(new dev.quiver.ops.Pool(false, dev.quiver.ops.Pool.Role.GRAD, 2, ((dev.quiver.ops.Pool) ap.op()).win(), 28, 28),
+                g.input("ga", f, ap.shape())), "spreads g over each window");
+        row(b, "g.maxPool1d(x1, 3, 1, 1)", g.maxPool1d(x1, 3, 1, 1), "also `g.avgPool1d`");
+        b.append("| `globalAvgPool` | `g.globalAvgPool(x)` | [N, C, H, W] or [N, C, W] -> [N, C] | composite: `mean` over the spatial axes | |\n");
     }
 }
