@@ -31,7 +31,7 @@ public final class Bidirectional implements Layer {
     /** Runs {@code forward} first to last and {@code backward} last to first; both take the same input size. */
     public Bidirectional(String name, RecurrentCell forward, RecurrentCell backward) {
         if (forward.inputSize() != backward.inputSize()) {
-            throw new IllegalArgumentException(Layer.describe("Bidirectional", name) + ": the cells take different inputs, "
+            throw new IllegalArgumentException(Cells.describe("Bidirectional", name) + ": the cells take different inputs, "
                     + forward + " and " + backward);
         }
         this.name = name;

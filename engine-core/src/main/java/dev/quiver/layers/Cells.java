@@ -5,9 +5,14 @@ import dev.quiver.graph.Node;
 import static dev.quiver.tensor.Index.all;
 import static dev.quiver.tensor.Index.range;
 
-/** Helpers the recurrent cells share: gate columns and the checks of step inputs. */
+/** Helpers the layers share: the names in messages, gate columns, and the checks of inputs. */
 final class Cells {
     private Cells() {}
+
+    /** The message prefix of a refused input: the layer's kind and name. */
+    static String describe(String kind, String name) {
+        return name.isEmpty() ? kind : kind + " '" + name + "'";
+    }
 
     /** Columns [from, to) of the last axis of a row block [B, n] or a vector [n] (a view). */
     static Node columns(Node x, int from, int to) {
@@ -17,7 +22,7 @@ final class Cells {
     /** Refuses a projected step input that is not [B, gates] or [gates]. */
     static void checkProjected(String kind, String name, Node projected, int gates) {
         if (projected.rank() < 1 || projected.rank() > 2 || projected.dim(-1) != gates) {
-            throw new IllegalArgumentException(Layer.describe(kind, name) + ": a step's projected input " + projected.describe()
+            throw new IllegalArgumentException(Cells.describe(kind, name) + ": a step's projected input " + projected.describe()
                     + " must be [B, " + gates + "] or [" + gates + "] (the cell's project() of a step's input)");
         }
     }
@@ -27,7 +32,7 @@ final class Cells {
         boolean ok = state.rank() == projected.rank() && state.dim(-1) == hidden && (state.rank() == 1 || state.dim(0) == projected.dim(0));
         if (!ok) {
             String want = projected.rank() == 1 ? "[" + hidden + "]" : "[" + projected.dim(0) + ", " + hidden + "]";
-            throw new IllegalArgumentException(Layer.describe(kind, name) + ": previous state " + which + " " + state.describe()
+            throw new IllegalArgumentException(Cells.describe(kind, name) + ": previous state " + which + " " + state.describe()
                     + " must be " + want + " for the step input " + projected.describe());
         }
     }
@@ -35,7 +40,7 @@ final class Cells {
     /** Refuses an input whose last dimension is not the cell's input size. */
     static void checkInput(String kind, String name, Node xs, int in) {
         if (xs.rank() == 0 || xs.dim(-1) != in) {
-            throw new IllegalArgumentException(Layer.describe(kind, name) + ": input " + xs.describe() + " must have a last dimension of "
+            throw new IllegalArgumentException(Cells.describe(kind, name) + ": input " + xs.describe() + " must have a last dimension of "
                     + in + " (shape [..., " + in + "])");
         }
     }

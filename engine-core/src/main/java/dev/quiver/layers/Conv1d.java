@@ -35,7 +35,7 @@ public final class Conv1d implements Layer {
     }
 
     public Conv1d(Scope scope, int in, int out, int kernel, ConvSpec spec, boolean bias, Initializer weightInit) {
-        String what = Layer.describe("Conv1d", scope.name());
+        String what = Cells.describe("Conv1d", scope.name());
         if (in <= 0 || out <= 0 || kernel <= 0) {
             throw new IllegalArgumentException(what + ": sizes must be positive, got in " + in + ", out " + out + ", kernel " + kernel);
         }
@@ -53,7 +53,7 @@ public final class Conv1d implements Layer {
 
     @Override public Node apply(Node x) {
         if (x.rank() != 3 || x.dim(1) != in) {
-            throw new IllegalArgumentException(Layer.describe("Conv1d", name) + ": input " + x.describe() + " must be [N, " + in + ", W]");
+            throw new IllegalArgumentException(Cells.describe("Conv1d", name) + ": input " + x.describe() + " must be [N, " + in + ", W]");
         }
         var g = x.graph();
         return g.conv1d(x, g.param(W), b == null ? null : g.param(b), spec);

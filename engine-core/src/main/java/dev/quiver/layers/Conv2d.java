@@ -48,7 +48,7 @@ public final class Conv2d implements Layer {
     }
 
     public Conv2d(Scope scope, int in, int out, int kh, int kw, ConvSpec spec, boolean bias, Initializer weightInit) {
-        String what = Layer.describe("Conv2d", scope.name());
+        String what = Cells.describe("Conv2d", scope.name());
         if (in <= 0 || out <= 0 || kh <= 0 || kw <= 0) {
             throw new IllegalArgumentException(what + ": sizes must be positive, got in " + in + ", out " + out + ", kernel " + kh + "x" + kw);
         }
@@ -66,7 +66,7 @@ public final class Conv2d implements Layer {
 
     @Override public Node apply(Node x) {
         if (x.rank() != 4 || x.dim(1) != in) {
-            throw new IllegalArgumentException(Layer.describe("Conv2d", name) + ": input " + x.describe() + " must be [N, " + in + ", H, W]");
+            throw new IllegalArgumentException(Cells.describe("Conv2d", name) + ": input " + x.describe() + " must be [N, " + in + ", H, W]");
         }
         var g = x.graph();
         return g.conv2d(x, g.param(W), b == null ? null : g.param(b), spec);

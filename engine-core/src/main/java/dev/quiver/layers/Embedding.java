@@ -24,7 +24,7 @@ public final class Embedding implements Layer {
     }
 
     public Embedding(Scope scope, int count, int dim, Initializer init) {
-        if (count <= 0 || dim <= 0) throw new IllegalArgumentException(Layer.describe("Embedding", scope.name()) + ": sizes must be positive, got " + count + " x " + dim);
+        if (count <= 0 || dim <= 0) throw new IllegalArgumentException(Cells.describe("Embedding", scope.name()) + ": sizes must be positive, got " + count + " x " + dim);
         this.name = scope.name();
         this.count = count;
         this.dim = dim;
@@ -34,7 +34,7 @@ public final class Embedding implements Layer {
     /** The rows of the I32 or I64 node {@code ids}: shape {@code ids.shape + [dim]}. */
     @Override public Node apply(Node ids) {
         if (!ids.dtype().isInteger()) {
-            throw new IllegalArgumentException(Layer.describe("Embedding", name) + ": ids " + ids.describe() + " must be I32 or I64, not " + ids.dtype());
+            throw new IllegalArgumentException(Cells.describe("Embedding", name) + ": ids " + ids.describe() + " must be I32 or I64, not " + ids.dtype());
         }
         return ids.graph().lookup(ids.graph().param(E), ids);
     }

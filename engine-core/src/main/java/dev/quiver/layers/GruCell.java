@@ -27,7 +27,7 @@ public final class GruCell implements RecurrentCell {
     private final Parameter Wx, Wh, bx, bh;
 
     public GruCell(Scope scope, int in, int hidden) {
-        if (in <= 0 || hidden <= 0) throw new IllegalArgumentException(Layer.describe(KIND, scope.name()) + ": sizes must be positive, got in " + in + ", hidden " + hidden);
+        if (in <= 0 || hidden <= 0) throw new IllegalArgumentException(Cells.describe(KIND, scope.name()) + ": sizes must be positive, got in " + in + ", hidden " + hidden);
         this.name = scope.name();
         this.in = in;
         this.hidden = hidden;
@@ -49,7 +49,7 @@ public final class GruCell implements RecurrentCell {
         Graph g = projected.graph();
         Node h = null;
         if (previous != null) {
-            if (previous.h() == null) throw new IllegalArgumentException(Layer.describe(KIND, name) + ": a previous state needs h (or pass null for zeros)");
+            if (previous.h() == null) throw new IllegalArgumentException(Cells.describe(KIND, name) + ": a previous state needs h (or pass null for zeros)");
             h = previous.h();
             Cells.checkState(KIND, name, projected, h, "h", H);
         }

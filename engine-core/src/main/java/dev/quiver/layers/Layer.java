@@ -24,9 +24,4 @@ public interface Layer {
 
     /** The parameters this layer (and any layer inside it) reads, each once, in creation order. */
     default List<Parameter> parameters() { return List.of(); }
-
-    /** The message prefix of a refused input: the layer's kind and name. */
-    static String describe(String kind, String name) {
-        return name.isEmpty() ? kind : kind + " '" + name + "'";
-    }
 }

@@ -31,8 +31,8 @@ public final class LayerNorm implements Layer {
 
     private LayerNorm(Scope scope, int features, double eps, boolean rms) {
         String kind = rms ? "RmsNorm" : "LayerNorm";
-        if (features <= 0) throw new IllegalArgumentException(Layer.describe(kind, scope.name()) + ": features must be positive, got " + features);
-        if (!(eps > 0)) throw new IllegalArgumentException(Layer.describe(kind, scope.name()) + ": eps must be positive, got " + eps);
+        if (features <= 0) throw new IllegalArgumentException(Cells.describe(kind, scope.name()) + ": features must be positive, got " + features);
+        if (!(eps > 0)) throw new IllegalArgumentException(Cells.describe(kind, scope.name()) + ": eps must be positive, got " + eps);
         this.name = scope.name();
         this.features = features;
         this.eps = eps;
@@ -44,7 +44,7 @@ public final class LayerNorm implements Layer {
 
     @Override public Node apply(Node x) {
         if (x.rank() == 0 || x.dim(-1) != features) {
-            throw new IllegalArgumentException(Layer.describe(rms ? "RmsNorm" : "LayerNorm", name) + ": input " + x.describe()
+            throw new IllegalArgumentException(Cells.describe(rms ? "RmsNorm" : "LayerNorm", name) + ": input " + x.describe()
                     + " must have a last dimension of " + features + " (shape [..., " + features + "])");
         }
         var g = x.graph();

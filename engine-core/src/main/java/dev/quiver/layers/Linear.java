@@ -31,7 +31,7 @@ public final class Linear implements Layer {
 
     /** A linear layer whose weight is filled by {@code weightInit} (the bias, if any, is zeros). */
     public Linear(Scope scope, int in, int out, boolean bias, Initializer weightInit) {
-        if (in <= 0 || out <= 0) throw new IllegalArgumentException(Layer.describe("Linear", scope.name()) + ": sizes must be positive, got in " + in + ", out " + out);
+        if (in <= 0 || out <= 0) throw new IllegalArgumentException(Cells.describe("Linear", scope.name()) + ": sizes must be positive, got in " + in + ", out " + out);
         this.name = scope.name();
         this.in = in;
         this.out = out;
@@ -42,7 +42,7 @@ public final class Linear implements Layer {
 
     @Override public Node apply(Node x) {
         if (x.rank() == 0 || x.dim(-1) != in) {
-            throw new IllegalArgumentException(Layer.describe("Linear", name) + ": input " + x.describe() + " must have a last dimension of "
+            throw new IllegalArgumentException(Cells.describe("Linear", name) + ": input " + x.describe() + " must have a last dimension of "
                     + in + " (shape [..., " + in + "])");
         }
         var g = x.graph();

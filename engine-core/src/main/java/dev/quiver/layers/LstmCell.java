@@ -27,7 +27,7 @@ public final class LstmCell implements RecurrentCell {
     private final Parameter Wx, Wh, b;
 
     public LstmCell(Scope scope, int in, int hidden) {
-        if (in <= 0 || hidden <= 0) throw new IllegalArgumentException(Layer.describe(KIND, scope.name()) + ": sizes must be positive, got in " + in + ", hidden " + hidden);
+        if (in <= 0 || hidden <= 0) throw new IllegalArgumentException(Cells.describe(KIND, scope.name()) + ": sizes must be positive, got in " + in + ", hidden " + hidden);
         this.name = scope.name();
         this.in = in;
         this.hidden = hidden;
@@ -48,7 +48,7 @@ public final class LstmCell implements RecurrentCell {
         Node gates = projected;
         if (previous != null) {
             if (previous.h() == null || previous.c() == null) {
-                throw new IllegalArgumentException(Layer.describe(KIND, name) + ": a previous state needs both h and c (or pass null for zeros)");
+                throw new IllegalArgumentException(Cells.describe(KIND, name) + ": a previous state needs both h and c (or pass null for zeros)");
             }
             Cells.checkState(KIND, name, projected, previous.h(), "h", H);
             Cells.checkState(KIND, name, projected, previous.c(), "c", H);

@@ -21,7 +21,7 @@ public final class MultiHeadAttention implements Layer {
     private final List<Parameter> parameters;
 
     public MultiHeadAttention(Scope scope, int model, int heads, boolean causal) {
-        String self = Layer.describe("MultiHeadAttention", scope.name());
+        String self = Cells.describe("MultiHeadAttention", scope.name());
         if (model <= 0 || heads <= 0 || model % heads != 0) {
             throw new IllegalArgumentException(self + ": the model size (" + model + ") must be a positive multiple of heads (" + heads + ")");
         }
@@ -40,7 +40,7 @@ public final class MultiHeadAttention implements Layer {
 
     @Override public Node apply(Node x) {
         if ((x.rank() != 2 && x.rank() != 3) || x.dim(-1) != model) {
-            throw new IllegalArgumentException(Layer.describe("MultiHeadAttention", name) + ": input " + x.describe()
+            throw new IllegalArgumentException(Cells.describe("MultiHeadAttention", name) + ": input " + x.describe()
                     + " must be [batch, seq, " + model + "] or [seq, " + model + "]");
         }
         boolean single = x.rank() == 2;

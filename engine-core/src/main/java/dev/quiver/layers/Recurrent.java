@@ -47,7 +47,7 @@ public final class Recurrent implements Layer {
      */
     public Run run(Node xs, State initial) {
         if (xs.rank() != 2 && xs.rank() != 3 || xs.dim(0) == 0) {
-            throw new IllegalArgumentException(Layer.describe(kind(), cell.name()) + ": sequence " + xs.describe()
+            throw new IllegalArgumentException(Cells.describe(kind(), cell.name()) + ": sequence " + xs.describe()
                     + " must be [L, " + cell.inputSize() + "] (a step per row) or [L, B, " + cell.inputSize() + "] (time-major), L >= 1");
         }
         int n = xs.dim(0);

@@ -22,7 +22,7 @@ public final class Sequential implements Layer {
     private final List<Parameter> parameters;
 
     private Sequential(String name, List<Layer> layers) {
-        if (layers.isEmpty()) throw new IllegalArgumentException(Layer.describe("Sequential", name) + ": no layers");
+        if (layers.isEmpty()) throw new IllegalArgumentException(Cells.describe("Sequential", name) + ": no layers");
         this.name = name;
         this.layers = List.copyOf(layers);
         List<Parameter> all = new ArrayList<>();

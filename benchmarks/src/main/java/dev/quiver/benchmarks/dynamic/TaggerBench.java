@@ -93,6 +93,12 @@ public class TaggerBench {
         }
     }
 
+    /** The plan cache's hits, misses and evictions: a recompile per step shows here before it shows in the score. */
+    @TearDown
+    public void tearDown() {
+        System.out.println("TaggerBench " + model + " batch=" + batch + ": " + g.planCache());
+    }
+
     @Benchmark
     public double trainStep() {
         g.reset();
