@@ -17,8 +17,10 @@ package dev.quiver.kernel;
  *     {@code C = alpha * 0 + C * beta}. A vector along j (or along i, for the transposed problem
  *     {@code Cᵀ = Bᵀ Aᵀ}) computes exactly this per lane, so every blocking of m and n, every
  *     micro-tile and every split of the output between threads gives the same bits.</li>
- * <li><b>Split-K</b> (a narrow C with a long K sum and row-major A, where a vector along j would
- *     be mostly padding): {@link #LANES} partial sums (256 bits of the dtype: 4 for float64, 8 for
+ * <li><b>Split-K</b> (a long K sum that is contiguous in one operand while a vector along C's
+ *     rows or columns would be mostly padding or need a copy of the matrix: a narrow C with
+ *     row-major A, or a row vector times a matrix with contiguous columns, {@code x Wᵀ}):
+ *     {@link #LANES} partial sums (256 bits of the dtype: 4 for float64, 8 for
  *     float32), partial q summing the terms {@code l ≡ q (mod LANES)} for
  *     {@code l < k - k % LANES}, each from +0 with one FMA per term in increasing l; then
  *     {@code s = t[0] + t[1] + ... + t[LANES-1]} added left to right, the last {@code k % LANES}
@@ -45,14 +47,35 @@ public final class CanonicalGemmF64 {
     private CanonicalGemmF64() {}
 
     /**
-     * Whether an m x n x k product with A's column stride {@code aCol} takes the split-K order
-     * (else the chain order): row-major A ({@code aCol == 1}), at most 16 columns and not a whole
+     * Whether an m x n x k product with A's column stride {@code aCol} and B's row stride
+     * {@code bRow} takes the split-K order (else the chain order): {@link #splitKNarrow}
+     * or {@link #splitKRowVector}. Per element the split-K order is symmetric in
+     * A and B (each term is one FMA of A(i, l) and B(l, j)), so a backend may compute either rule's
+     * problem transposed ({@code Cᵀ = Bᵀ Aᵀ}) and get the same bits.
+     */
+    public static boolean splitK(int m, int n, int k, int aCol, int bRow) {
+        return splitKNarrow(m, n, k, aCol) || splitKRowVector(m, n, k, bRow);
+    }
+
+    /**
+     * The narrow-C rule: row-major A ({@code aCol == 1}), at most 16 columns and not a whole
      * number of 256-bit vectors of them, {@code 16 * LANES <= k <= SPLIT_MAX_K} (long enough to
      * amortise adding up the partials), and more than {@link #TINY_MACS} multiply-adds.
      */
-    public static boolean splitK(int m, int n, int k, int aCol) {
+    public static boolean splitKNarrow(int m, int n, int k, int aCol) {
         return aCol == 1 && n <= SPLIT_MAX_N && n % LANES != 0 && k >= 16 * LANES && k <= SPLIT_MAX_K
                 && (long) m * n * k > TINY_MACS;
+    }
+
+    /**
+     * The row-vector rule: one row of C ({@code m == 1}) from a B whose columns are contiguous
+     * ({@code bRow == 1}, e.g. the input gradient {@code g Wᵀ} of a layer {@code x W}), with
+     * {@code 16 * LANES <= k <= SPLIT_MAX_K} and more than {@link #TINY_MACS} multiply-adds. It is
+     * the matrix-vector product {@code Cᵀ = Bᵀ aᵀ} with row-major {@code Bᵀ}: a dot product along
+     * each contiguous column, where a vector along C's row would first need B copied transposed.
+     */
+    public static boolean splitKRowVector(int m, int n, int k, int bRow) {
+        return m == 1 && bRow == 1 && k >= 16 * LANES && k <= SPLIT_MAX_K && (long) n * k > TINY_MACS;
     }
 
     /**

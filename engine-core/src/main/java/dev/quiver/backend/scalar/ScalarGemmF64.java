@@ -56,10 +56,18 @@ final class ScalarGemmF64 {
               double beta,
               double[] c, int cOff, int cBatch, int cRow, int cCol) {
         if (batch <= 0 || m <= 0 || n <= 0) return;
-        if (CanonicalGemmF64.splitK(m, n, k, aCol)) {
+        if (CanonicalGemmF64.splitKNarrow(m, n, k, aCol)) {
             for (int p = 0; p < batch; p++) {
                 CanonicalGemmF64.splitKRows(0, m, n, k, alpha, a, aOff + p * aBatch, aRow, b, bOff + p * bBatch, bRow, bCol,
                         beta, c, cOff + p * cBatch, cRow, cCol);
+            }
+            return;
+        }
+        if (CanonicalGemmF64.splitKRowVector(m, n, k, bRow)) {
+            // Cᵀ = Bᵀ aᵀ: Bᵀ is row-major, and the split-K order is the same per element either way round.
+            for (int p = 0; p < batch; p++) {
+                CanonicalGemmF64.splitKRows(0, n, 1, k, alpha, b, bOff + p * bBatch, bCol, a, aOff + p * aBatch, aCol, aRow,
+                        beta, c, cOff + p * cBatch, cCol, cRow);
             }
             return;
         }

@@ -156,11 +156,19 @@ public final class GemmF32 {
 
         // The order of the sums is chosen here, from the problem alone (CanonicalGemmF32); every
         // path below computes the one chosen, whatever the width or thread count.
-        if (CanonicalGemmF32.splitK(m, n, k, aCol)) {
+        if (CanonicalGemmF32.splitKNarrow(m, n, k, aCol)) {
             // Narrow C, row-major A, long K sum: vectorise along k (measured on 64xkx10 against the
             // vector-along-n paths: f32 52 vs 32 GFLOP/s at k=256, 35 vs 34 at k=128).
             dotGemmSplit(batch, m, n, k, alpha, a, aOff, aBatch, aRow, b, bOff, bBatch, bRow, bCol,
                     beta, c, cOff, cBatch, cRow, cCol);
+            return;
+        }
+        if (CanonicalGemmF32.splitKRowVector(m, n, k, bRow)) {
+            // x Wᵀ (the input gradient of a layer x W): the matrix-vector product Cᵀ = Bᵀ xᵀ with
+            // row-major Bᵀ, one dot product per contiguous column of B. The chain order would need
+            // B copied transposed on every call (the packed path: 3.8x slower unbatched TreeLSTM steps).
+            dotGemmSplit(batch, n, 1, k, alpha, b, bOff, bBatch, bCol, a, aOff, aBatch, aCol, aRow,
+                    beta, c, cOff, cBatch, cCol, cRow);
             return;
         }
         chainGemm(batch, m, n, k, alpha, a, aOff, aBatch, aRow, aCol, b, bOff, bBatch, bRow, bCol,
@@ -177,44 +185,104 @@ public final class GemmF32 {
                            float[] b, int bOff, int bBatch, int bRow, int bCol,
                            float beta,
                            float[] c, int cOff, int cBatch, int cRow, int cCol) {
-        if ((long) m * n * k <= TINY_MACS && k <= KC) {
-            for (int p = 0; p < batch; p++) {
-                tinyGemm(m, n, k, alpha, a, aOff + p * aBatch, aRow, aCol, b, bOff + p * bBatch, bRow, bCol,
-                        beta, c, cOff + p * cBatch, cRow, cCol);
+        switch (chainStep(batch, m, n, k, aRow, aCol, bRow, bCol, cRow, cCol, workers.threads())) {
+            case TINY -> {
+                for (int p = 0; p < batch; p++) {
+                    tinyGemm(m, n, k, alpha, a, aOff + p * aBatch, aRow, aCol, b, bOff + p * bBatch, bRow, bCol,
+                            beta, c, cOff + p * cBatch, cRow, cCol);
+                }
             }
-            return;
+            case TRANSPOSE -> chainGemm(batch, n, m, k, alpha, b, bOff, bBatch, bCol, bRow, a, aOff, aBatch, aCol, aRow,
+                    beta, c, cOff, cBatch, cCol, cRow);
+            case GEMV_COLUMNS -> {
+                for (int p = 0; p < batch; p++) {
+                    gemvColumns(m, k, alpha, a, aOff + p * aBatch, aCol, b, bOff + p * bBatch, bRow, beta, c, cOff + p * cBatch);
+                }
+            }
+            case ROW_DOTS -> {
+                for (int p = 0; p < batch; p++) {
+                    rowDots(m, k, alpha, a, aOff + p * aBatch, aRow, b, bOff + p * bBatch, bRow, beta, c, cOff + p * cBatch, cRow);
+                }
+            }
+            case SMALL_TRANSPOSED -> smallGemms(batch, n, m, k, alpha, b, bOff, bBatch, bCol, bRow, a, aOff, aBatch, aCol,
+                    beta, c, cOff, cBatch, cCol, cRow);
+            case SMALL -> smallGemms(batch, m, n, k, alpha, a, aOff, aBatch, aRow, aCol, b, bOff, bBatch, bRow,
+                    beta, c, cOff, cBatch, cRow, 1);
+            default -> packedGemm(batch, m, n, k, alpha, a, aOff, aBatch, aRow, aCol, b, bOff, bBatch, bRow, bCol,
+                    beta, c, cOff, cBatch, cRow, cCol);
         }
+    }
+
+    /** The paths of {@link #gemm}; {@link #path} tells which one a problem takes (for tests). */
+    enum Path {
+        /** The split-K order's dot path (on the problem or, for x Wᵀ, its transpose). */
+        DOT,
+        /** Chain order: plain scalar loops for tiny problems. */
+        TINY,
+        /** Chain order: compute Cᵀ = Bᵀ Aᵀ instead (never returned by {@link #path}). */
+        TRANSPOSE,
+        /** Chain order: matrix-vector product with column-major A, vectors along m. */
+        GEMV_COLUMNS,
+        /** Chain order: matrix-vector product with row-major A, scalar dot products. */
+        ROW_DOTS,
+        /** Chain order: the unpacked small path on Cᵀ = Bᵀ Aᵀ (column-major A, narrow C). */
+        SMALL_TRANSPOSED,
+        /** Chain order: the unpacked small path. */
+        SMALL,
+        /** Chain order: BLIS-style packed blocks (large problems). */
+        PACKED
+    }
+
+    /**
+     * The path {@link #gemm} takes for a problem (k > 0), transpositions followed through: what the
+     * tests check so that thin and transposed products never fall back to packing silently.
+     */
+    Path path(int batch, int m, int n, int k, int aRow, int aCol, int bRow, int bCol, int cRow, int cCol) {
+        return CanonicalGemmF32.splitK(m, n, k, aCol, bRow) ? Path.DOT
+                : chainPath(batch, m, n, k, aRow, aCol, bRow, bCol, cRow, cCol);
+    }
+
+    private Path chainPath(int batch, int m, int n, int k, int aRow, int aCol, int bRow, int bCol, int cRow, int cCol) {
+        Path step = chainStep(batch, m, n, k, aRow, aCol, bRow, bCol, cRow, cCol, workers.threads());
+        return step == Path.TRANSPOSE ? chainPath(batch, n, m, k, bCol, bRow, aCol, aRow, cCol, cRow) : step;
+    }
+
+    /** The chain-order path for a problem (one step: TRANSPOSE means decide again on Cᵀ = Bᵀ Aᵀ). */
+    private static Path chainStep(int batch, int m, int n, int k, int aRow, int aCol, int bRow, int bCol,
+                                  int cRow, int cCol, int threads) {
+        long macs = (long) m * n * k;
+        if (macs <= TINY_MACS && k <= KC) return Path.TINY;
         // A row vector times a matrix (x W and g W^T of a layer written on row vectors): the
-        // matrix-vector product C^T = B^T a^T, which the two paths below run without packing B
-        // (the packed path re-packed all of B on every call).
-        if (m == 1 && n >= L && (bCol == 1 || bRow == 1)) {
-            chainGemm(batch, n, 1, k, alpha, b, bOff, bBatch, bCol, bRow, a, aOff, aBatch, aCol, aRow, beta, c, cOff, cBatch, cCol, cRow);
-            return;
-        }
+        // matrix-vector product C^T = B^T a^T, which the paths below run without packing B
+        // (the packed path re-packed all of B on every call and padded the one column).
+        if (m == 1 && n > 1 && (bRow == 1 || n >= L && bCol == 1)) return Path.TRANSPOSE;
         // Matrix-vector product with column-major A (a transposed view: the input gradient W^T g of a
         // matrix-vector layer): C += x[l] * A[:, l] column by column, unit stride along m, no packing.
         // The packed path re-packed all of A on every call (1.6 vs 15 GFLOP/s at 256x640x1 f32).
-        if (n == 1 && aRow == 1 && aCol != 1 && cRow == 1 && m >= L) {
-            for (int p = 0; p < batch; p++) {
-                gemvColumns(m, k, alpha, a, aOff + p * aBatch, aCol, b, bOff + p * bBatch, bRow, beta, c, cOff + p * cBatch);
-            }
-            return;
+        if (n == 1 && aRow == 1 && aCol != 1 && cRow == 1 && m >= L) return Path.GEMV_COLUMNS;
+        // Matrix-vector product with row-major A and a K sum too short for the split-K order (the
+        // transposed g Wᵀ of a small layer): dot products along A's rows in scalars, four chains at
+        // a time. The packed path would copy all of A and pad the one column to 2 vectors.
+        if (n == 1 && aCol == 1) return Path.ROW_DOTS;
+        // Column-major A (a transposed view, e.g. dW = H^T dY) with narrow C: the small path on
+        // the transposed problem C^T = B^T A^T, whose right operand (A^T) has unit-stride rows,
+        // so vectors run along m instead of wasting lanes along n (256x64x10: see GemmBench).
+        if (aRow == 1 && aCol != 1 && n <= NARROW_N && n % L != 0 && m >= 2 * L && k <= KC && macs <= SMALL_MACS) {
+            return Path.SMALL_TRANSPOSED;
         }
-        if (aRow == 1 && aCol != 1 && n <= NARROW_N && n % L != 0 && m >= 2 * L && k <= KC
-                && (long) m * n * k <= SMALL_MACS) {
-            // Column-major A (a transposed view, e.g. dW = H^T dY) with narrow C: the small path on
-            // the transposed problem C^T = B^T A^T, whose right operand (A^T) has unit-stride rows,
-            // so vectors run along m instead of wasting lanes along n (256x64x10: see GemmBench).
-            smallGemms(batch, n, m, k, alpha, b, bOff, bBatch, bCol, bRow, a, aOff, aBatch, aCol,
-                    beta, c, cOff, cBatch, cCol, cRow);
-            return;
+        if (bCol == 1 && cCol == 1 && k <= KC && (macs <= SMALL_MACS
+                || m <= THIN_M && (threads == 1 || batch * macs < PARALLEL_MIN_MACS))) {
+            return Path.SMALL;
         }
-        if (bCol == 1 && cCol == 1 && k <= KC && ((long) m * n * k <= SMALL_MACS
-                || m <= THIN_M && (workers.threads() == 1 || (long) batch * m * n * k < PARALLEL_MIN_MACS))) {
-            smallGemms(batch, m, n, k, alpha, a, aOff, aBatch, aRow, aCol, b, bOff, bBatch, bRow,
-                    beta, c, cOff, cBatch, cRow, 1);
-            return;
-        }
+        return Path.PACKED;
+    }
+
+    /** The packed path, split over the workers by output region when it is large enough. */
+    private void packedGemm(int batch, int m, int n, int k, float alpha,
+                            float[] a, int aOff, int aBatch, int aRow, int aCol,
+                            float[] b, int bOff, int bBatch, int bRow, int bCol,
+                            float beta,
+                            float[] c, int cOff, int cBatch, int cRow, int cCol) {
         int threads = workers.threads();
         long macs = (long) batch * m * n * k;
         if (threads == 1 || macs < PARALLEL_MIN_MACS) {
@@ -394,13 +462,17 @@ public final class GemmF32 {
      */
     private static void gemvColumns(int m, int k, float alpha, float[] a, int aOff, int aCol,
                                     float[] x, int xOff, int xStride, float beta, float[] c, int cOff) {
-        float[] acc = WORKSPACE.get().packedA;
+        // C = 1 * s with C not read (one K block, alpha 1, beta 0: a layer's forward product) is
+        // the chain sum itself, so it accumulates in C and skips the merge pass.
+        boolean direct = k <= KC && alpha == 1 && beta == 0;
+        float[] acc = direct ? c : WORKSPACE.get().packedA;
         for (int i0 = 0; i0 < m; i0 += GEMV_ROWS) {
             int rows = Math.min(GEMV_ROWS, m - i0);
             int bound = SPECIES.loopBound(rows);
+            int accOff = direct ? cOff + i0 : 0;
             for (int pc = 0; pc < k; pc += KC) {
                 int kEnd = Math.min(k, pc + KC);
-                java.util.Arrays.fill(acc, 0, rows, 0);
+                java.util.Arrays.fill(acc, accOff, accOff + rows, 0);
                 int l = pc;
                 for (; l + 4 <= kEnd; l += 4) {
                     float x0 = x[xOff + l * xStride], x1 = x[xOff + (l + 1) * xStride];
@@ -410,20 +482,20 @@ public final class GemmF32 {
                     FloatVector v2 = FloatVector.broadcast(SPECIES, x2), v3 = FloatVector.broadcast(SPECIES, x3);
                     int i = 0;
                     for (; i < bound; i += L) {
-                        FloatVector t = FloatVector.fromArray(SPECIES, acc, i);
+                        FloatVector t = FloatVector.fromArray(SPECIES, acc, accOff + i);
                         t = FloatVector.fromArray(SPECIES, a, a0 + i).fma(v0, t);
                         t = FloatVector.fromArray(SPECIES, a, a1 + i).fma(v1, t);
                         t = FloatVector.fromArray(SPECIES, a, a2 + i).fma(v2, t);
                         t = FloatVector.fromArray(SPECIES, a, a3 + i).fma(v3, t);
-                        t.intoArray(acc, i);
+                        t.intoArray(acc, accOff + i);
                     }
                     for (; i < rows; i++) {
-                        float t = acc[i];
+                        float t = acc[accOff + i];
                         t = Math.fma(a[a0 + i], x0, t);
                         t = Math.fma(a[a1 + i], x1, t);
                         t = Math.fma(a[a2 + i], x2, t);
                         t = Math.fma(a[a3 + i], x3, t);
-                        acc[i] = t;
+                        acc[accOff + i] = t;
                     }
                 }
                 for (; l < kEnd; l++) {
@@ -432,13 +504,58 @@ public final class GemmF32 {
                     FloatVector v0 = FloatVector.broadcast(SPECIES, x0);
                     int i = 0;
                     for (; i < bound; i += L) {
-                        FloatVector.fromArray(SPECIES, a, a0 + i).fma(v0, FloatVector.fromArray(SPECIES, acc, i)).intoArray(acc, i);
+                        FloatVector.fromArray(SPECIES, a, a0 + i).fma(v0, FloatVector.fromArray(SPECIES, acc, accOff + i)).intoArray(acc, accOff + i);
                     }
-                    for (; i < rows; i++) acc[i] = Math.fma(a[a0 + i], x0, acc[i]);
+                    for (; i < rows; i++) acc[accOff + i] = Math.fma(a[a0 + i], x0, acc[accOff + i]);
                 }
-                writeTile(acc, 1, rows, alpha, pc == 0 ? beta : 1, c, cOff + i0, 0, 1);
+                if (!direct) writeTile(acc, 1, rows, alpha, pc == 0 ? beta : 1, c, cOff + i0, 0, 1);
             }
         }
+    }
+
+    /**
+     * {@code c[i] = alpha * A(i, :) x + beta * c[i]} for row-major A (A(i, l) at
+     * {@code a[aOff + i*aRow + l]}) in the chain order: per row and K block one FMA chain in
+     * increasing l, merged as {@link #writeTile} merges a tile; four rows per pass so that four
+     * independent chains hide the FMA latency.
+     */
+    private static void rowDots(int m, int k, float alpha, float[] a, int aOff, int aRow,
+                                float[] x, int xOff, int xStride, float beta, float[] c, int cOff, int cRow) {
+        int i = 0;
+        for (; i + 4 <= m; i += 4) {
+            int r0 = aOff + i * aRow, r1 = r0 + aRow, r2 = r1 + aRow, r3 = r2 + aRow;
+            int ci = cOff + i * cRow;
+            for (int pc = 0; pc < k; pc += KC) {
+                int end = Math.min(k, pc + KC);
+                float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                for (int l = pc, xi = xOff + pc * xStride; l < end; l++, xi += xStride) {
+                    float y = x[xi];
+                    s0 = Math.fma(a[r0 + l], y, s0);
+                    s1 = Math.fma(a[r1 + l], y, s1);
+                    s2 = Math.fma(a[r2 + l], y, s2);
+                    s3 = Math.fma(a[r3 + l], y, s3);
+                }
+                float blockBeta = pc == 0 ? beta : 1;
+                c[ci] = merge(alpha, s0, blockBeta, c, ci);
+                c[ci + cRow] = merge(alpha, s1, blockBeta, c, ci + cRow);
+                c[ci + 2 * cRow] = merge(alpha, s2, blockBeta, c, ci + 2 * cRow);
+                c[ci + 3 * cRow] = merge(alpha, s3, blockBeta, c, ci + 3 * cRow);
+            }
+        }
+        for (; i < m; i++) {
+            int r0 = aOff + i * aRow, ci = cOff + i * cRow;
+            for (int pc = 0; pc < k; pc += KC) {
+                int end = Math.min(k, pc + KC);
+                float s0 = 0;
+                for (int l = pc, xi = xOff + pc * xStride; l < end; l++, xi += xStride) s0 = Math.fma(a[r0 + l], x[xi], s0);
+                c[ci] = merge(alpha, s0, pc == 0 ? beta : 1, c, ci);
+            }
+        }
+    }
+
+    /** One element of C as the chain order merges a K block's sum s: C not read when beta is 0. */
+    private static float merge(float alpha, float s, float beta, float[] c, int ci) {
+        return beta == 0 ? alpha * s : alpha * s + c[ci] * beta;
     }
 
     /**
@@ -616,6 +733,10 @@ public final class GemmF32 {
             CanonicalGemmF32.splitKRows(i0, i1, n, k, alpha, a, aBase, aRow, b, bBase, bRow, bCol, beta, c, cBase, cRow, cCol);
             return;
         }
+        if (n == 1) {
+            dotGemv(i0, i1, k, alpha, a, aBase, aRow, b, bBase, bRow, beta, c, cBase, cRow);
+            return;
+        }
         Workspace ws = WORKSPACE.get();
         float[] bt = ws.packedB;
         float[] tile = ws.tile;
@@ -664,6 +785,61 @@ public final class GemmF32 {
                         c[ci] = beta == 0 ? alpha * sum : alpha * sum + c[ci] * beta;
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * The dot path for a one-column C (A x with row-major A, or x Wᵀ computed transposed), rows
+     * [i0, i1): eight rows at a time, one 256-bit accumulator each (eight independent FMA chains
+     * hide the FMA latency; the 4 x 4 tile would compute three zero columns), x read in place when
+     * it is contiguous. Same rounding as {@link #dotGemm}: lane q is partial sum q, lanes added in
+     * order, the k tail by scalar FMAs, then alpha * sum + beta * C.
+     */
+    private static void dotGemv(int i0, int i1, int k, float alpha, float[] a, int aBase, int aRow,
+                                float[] x, int xBase, int xStride, float beta, float[] c, int cBase, int cRow) {
+        Workspace ws = WORKSPACE.get();
+        float[] tile = ws.tile;
+        float[] xs = x;
+        int xo = xBase;
+        if (xStride != 1) {
+            xs = ws.packedB;
+            xo = 0;
+            for (int l = 0, src = xBase; l < k; l++, src += xStride) xs[l] = x[src];
+        }
+        int kv = DOT_SPECIES.loopBound(k);
+        for (int i = i0; i < i1; i += 8) {
+            int rows = Math.min(8, i1 - i);
+            int r0 = aBase + i * aRow;
+            int r1 = r0 + Math.min(1, rows - 1) * aRow;
+            int r2 = r0 + Math.min(2, rows - 1) * aRow;
+            int r3 = r0 + Math.min(3, rows - 1) * aRow;
+            int r4 = r0 + Math.min(4, rows - 1) * aRow;
+            int r5 = r0 + Math.min(5, rows - 1) * aRow;
+            int r6 = r0 + Math.min(6, rows - 1) * aRow;
+            int r7 = r0 + Math.min(7, rows - 1) * aRow;
+            FloatVector c0 = FloatVector.zero(DOT_SPECIES), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+            for (int l = 0; l < kv; l += DL) {
+                FloatVector y = FloatVector.fromArray(DOT_SPECIES, xs, xo + l);
+                c0 = FloatVector.fromArray(DOT_SPECIES, a, r0 + l).fma(y, c0);
+                c1 = FloatVector.fromArray(DOT_SPECIES, a, r1 + l).fma(y, c1);
+                c2 = FloatVector.fromArray(DOT_SPECIES, a, r2 + l).fma(y, c2);
+                c3 = FloatVector.fromArray(DOT_SPECIES, a, r3 + l).fma(y, c3);
+                c4 = FloatVector.fromArray(DOT_SPECIES, a, r4 + l).fma(y, c4);
+                c5 = FloatVector.fromArray(DOT_SPECIES, a, r5 + l).fma(y, c5);
+                c6 = FloatVector.fromArray(DOT_SPECIES, a, r6 + l).fma(y, c6);
+                c7 = FloatVector.fromArray(DOT_SPECIES, a, r7 + l).fma(y, c7);
+            }
+            // Through memory so that no vector crosses a call.
+            c0.intoArray(tile, 0); c1.intoArray(tile, DL); c2.intoArray(tile, 2 * DL); c3.intoArray(tile, 3 * DL);
+            c4.intoArray(tile, 4 * DL); c5.intoArray(tile, 5 * DL); c6.intoArray(tile, 6 * DL); c7.intoArray(tile, 7 * DL);
+            for (int r = 0; r < rows; r++) {
+                int ar = aBase + (i + r) * aRow, ci = cBase + (i + r) * cRow;
+                int t = r * DL;
+                float sum = tile[t];
+                for (int lane = 1; lane < DL; lane++) sum += tile[t + lane];
+                for (int l = kv; l < k; l++) sum = Math.fma(a[ar + l], xs[xo + l], sum);
+                c[ci] = beta == 0 ? alpha * sum : alpha * sum + c[ci] * beta;
             }
         }
     }
@@ -791,10 +967,16 @@ public final class GemmF32 {
         for (int r = 0; r < mr; r++, ci += cRow) {
             int t = r * NR;
             int j = 0;
-            for (; j < vectorCols; j += L) {
-                FloatVector v = FloatVector.fromArray(SPECIES, tile, t + j).mul(alpha);
-                if (beta != 0) v = v.add(FloatVector.fromArray(SPECIES, c, ci + j).mul(beta));
-                v.intoArray(c, ci + j);
+            // Two loops, not a vector assigned in a branch: such a phi may be left boxed by C2.
+            if (beta == 0) {
+                for (; j < vectorCols; j += L) {
+                    FloatVector.fromArray(SPECIES, tile, t + j).mul(alpha).intoArray(c, ci + j);
+                }
+            } else {
+                for (; j < vectorCols; j += L) {
+                    FloatVector.fromArray(SPECIES, tile, t + j).mul(alpha)
+                            .add(FloatVector.fromArray(SPECIES, c, ci + j).mul(beta)).intoArray(c, ci + j);
+                }
             }
             int cj = ci + j * cCol;
             if (beta == 0) {

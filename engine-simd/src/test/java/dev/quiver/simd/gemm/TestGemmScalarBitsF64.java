@@ -42,7 +42,7 @@ class TestGemmScalarBitsF64 {
                 b.data(), b.off(), b.batch(), b.row(), b.col(), beta, expected, c.off(), c.batch(), c.row(), c.col());
         String what = "batch=" + batch + " m=" + m + " n=" + n + " k=" + k + " ta=" + ta + " tb=" + tb + " tc=" + tc
                 + " pads=" + pads + " sharedA=" + sharedA + " sharedB=" + sharedB + " alpha=" + alpha + " beta=" + beta
-                + " splitK=" + CanonicalGemmF64.splitK(m, n, k, a.col());
+                + " splitK=" + CanonicalGemmF64.splitK(m, n, k, a.col(), b.row());
         for (int run = 0; run < 3; run++) {
             double[] got = c.data().clone();
             if (run == 2) {
@@ -65,6 +65,8 @@ class TestGemmScalarBitsF64 {
                 // batch, m, n, k
                 {1, 1, 1, 1}, {1, 1, 1, 16 * LANES}, {1, 1, 1, KC + 1}, {1, 1, 1, 3 * KC + 7},   // dot products
                 {1, 1, 7, 2 * KC + 3}, {1, 1, 300, 700}, {1, 1, 33, 64},                      // row vector times matrix
+                {1, 1, 640, 256}, {1, 1, 256, 640}, {1, 1, 128, 16 * LANES - 1},              // x Wᵀ on both sides of the
+                {1, 1, 300, 16 * LANES}, {1, 1, 45, 256}, {2, 1, 130, 200}, {1, 1, 13, 7},     // row-vector rule (tb)
                 {1, 128, 1, 256}, {1, 300, 1, 640}, {1, 5000, 1, 9},                         // matrix times vector
                 {1, 64, 10, 256}, {1, 64, 12, 256}, {1, 64, 16, 256}, {1, 64, 17, 256},       // narrow C
                 {1, 64, 10, 16 * LANES - 1}, {1, 64, 10, 16 * LANES}, {1, 64, 10, 2000},      // split-K limits
@@ -98,7 +100,7 @@ class TestGemmScalarBitsF64 {
             int m = mn[rng.nextInt(mn.length)], n = mn[rng.nextInt(mn.length)], k = ks[rng.nextInt(ks.length)];
             int batch = 1 + (rng.nextInt(4) == 0 ? rng.nextInt(3) : 0);
             boolean ta = rng.nextInt(3) == 0;
-            if (!ta && CanonicalGemmF64.splitK(m, n, k, 1)) splitK++;
+            if (!ta && CanonicalGemmF64.splitKNarrow(m, n, k, 1)) splitK++;
             double alpha = rng.nextInt(3) == 0 ? 1 : (double) (rng.nextDouble() * 4 - 2);
             int kind = rng.nextInt(3);
             double beta = kind == 0 ? 0 : kind == 1 ? 1 : (double) (rng.nextDouble() * 4 - 2);
