@@ -53,7 +53,8 @@ final class VectorLibm {
             r = k.fma(v.broadcast(-LN2_LO_F32), r);
             FloatVector p = r.fma(EXP_C4_F32, EXP_C3_F32).fma(r, v.broadcast(EXP_C2_F32))
                     .fma(r, v.broadcast(EXP_C1_F32)).fma(r, v.broadcast(EXP_C0_F32));
-            p = r.mul(r).fma(p, r).add(1f);
+            FloatVector one1 = v.broadcast(1f);
+            p = r.fma(r.fma(p, one1), one1);
             FloatVector w = p.mul(kf.viewAsIntegralLanes().lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes());
             (acc ? w.add(FloatVector.fromArray(SF, y, yo + i)) : w).intoArray(y, yo + i);
         }
@@ -78,7 +79,8 @@ final class VectorLibm {
             r = k.fma(v.broadcast(-LN2_LO_F32), r);
             FloatVector p = r.fma(EXP_C4_F32, EXP_C3_F32).fma(r, v.broadcast(EXP_C2_F32))
                     .fma(r, v.broadcast(EXP_C1_F32)).fma(r, v.broadcast(EXP_C0_F32));
-            p = r.mul(r).fma(p, r).add(1f);
+            FloatVector one1 = v.broadcast(1f);
+            p = r.fma(r.fma(p, one1), one1);
             FloatVector e = p.mul(kf.viewAsIntegralLanes().lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes());
             FloatVector w = one.blend(e, v.compare(VectorOperators.LT, 0f)).div(one.add(e));
             (acc ? w.add(FloatVector.fromArray(SF, y, yo + i)) : w).intoArray(y, yo + i);

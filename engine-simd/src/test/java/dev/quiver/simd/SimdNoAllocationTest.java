@@ -49,11 +49,16 @@ class SimdNoAllocationTest {
     final short[][] half = new short[SIZES.length][];
     final dev.quiver.kernel.ConversionKernels conversions = simd.conversions();
     /**
-     * {m, k, n, A column-major?}: the scalar path, the dot path (narrow C), the packed path, the
-     * small path (twice), the small path on the transposed problem (column-major A, narrow C).
+     * {m, k, n, A column-major?[, B column-major?]}: the scalar path, the dot path (narrow C), the
+     * packed path, the small path (twice), the small path on the transposed problem (column-major
+     * A, narrow C); then a layer on row vectors, as an unbatched training step runs it: x W
+     * (column-major matrix-vector path), g Wᵀ (dot path, one column), W x (dot path, one column),
+     * g Wᵀ with a short K sum (scalar row dots), xᵀ g (an outer product) and Xᵀ G with k = 4.
      */
     static final int[][] GEMM_SHAPES = {{4, 4, 4, 0}, {8, 256, 10, 0}, {70, 70, 70, 0}, {64, 10, 256, 0},
-            {16, 16, 16, 0}, {256, 64, 10, 1}};
+            {16, 16, 16, 0}, {256, 64, 10, 1},
+            {1, 128, 256, 0, 0}, {1, 256, 128, 0, 1}, {64, 256, 1, 0, 0}, {1, 40, 200, 0, 1}, {256, 1, 200, 1, 0},
+            {256, 4, 200, 1, 0}};
     final double[] gd = new double[256 * 70], hd = new double[256 * 256], cd = new double[256 * 256];
     final float[] gf = new float[256 * 70], hf = new float[256 * 256], cf = new float[256 * 256];
 
@@ -171,8 +176,10 @@ class SimdNoAllocationTest {
 
     private void gemmCall(KernelsF64 d, KernelsF32 f, int[] g, boolean acc) {
         int m = g[0], k = g[1], nn = g[2], aRow = g[3] == 1 ? 1 : k, aCol = g[3] == 1 ? m : 1;
-        d.gemm(1, m, nn, k, 1, gd, 0, 0, aRow, aCol, hd, 0, 0, nn, 1, acc ? 1 : 0, cd, 0, 0, nn, 1);
-        f.gemm(1, m, nn, k, 1, gf, 0, 0, aRow, aCol, hf, 0, 0, nn, 1, acc ? 1 : 0, cf, 0, 0, nn, 1);
+        boolean tb = g.length > 4 && g[4] == 1;
+        int bRow = tb ? 1 : nn, bCol = tb ? k : 1;
+        d.gemm(1, m, nn, k, 1, gd, 0, 0, aRow, aCol, hd, 0, 0, bRow, bCol, acc ? 1 : 0, cd, 0, 0, nn, 1);
+        f.gemm(1, m, nn, k, 1, gf, 0, 0, aRow, aCol, hf, 0, 0, bRow, bCol, acc ? 1 : 0, cf, 0, 0, nn, 1);
     }
 
     private void round(KernelsF64 d, KernelsF32 f) {

@@ -1,6 +1,7 @@
 package dev.quiver.simd.gemm;
 
 import dev.quiver.backend.Workers;
+import dev.quiver.kernel.CanonicalGemmF64;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -42,8 +43,11 @@ public final class GemmF64 {
      */
     static final int MR = Integer.getInteger("quiver.gemm.mr",
             DoubleVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? 12 : 6) == 6 ? 6 : 12;
-    /** K block: a KC x NR panel of B stays in L1 while a whole MC x KC block of A streams by. */
-    static final int KC = Integer.getInteger("quiver.gemm.kc", 512);
+    /**
+     * K block: a KC x NR panel of B stays in L1 while a whole MC x KC block of A streams by. Fixed
+     * by the canonical order (C is rounded once per K block), so not a tuning knob.
+     */
+    static final int KC = CanonicalGemmF64.KC;
     /** Row block: MC x KC of packed A stays in L2. A multiple of MR. */
     static final int MC = roundUp(Integer.getInteger("quiver.gemm.mc", 8 * 12), MR);
     /** Column block: KC x NC of packed B stays in L3. A multiple of NR. */
@@ -68,21 +72,26 @@ public final class GemmF64 {
     static final long TINY_MACS = Long.getLong("quiver.gemm.tinyMacs", 1024);
     /** Rows of the small path's register tile: 2*SMALL_MR accumulators fit even 16 registers. */
     private static final int SMALL_MR = 6;
-    /**
-     * Widest C (n columns) computed by the dot path, which vectorises along k instead of n: for a
-     * narrow C (a 10-class output layer) every lane does useful work, where a vector along n
-     * would be mostly padding.
-     */
-    static final int DOT_MAX_N = Integer.getInteger("quiver.gemm.dotMaxN", 16);
+    /** A C this narrow that does not fill whole vectors is computed transposed when A is column-major. */
+    private static final int NARROW_N = 16;
+    /** Rows of one block of the column-major matrix-vector path: its accumulators stay in L1. */
+    private static final int GEMV_ROWS = 2048;
     /** Rows and columns of the dot path's tile: 4 x 4 accumulators, 4 A and 4 B vectors. */
     private static final int DOT_TILE = 4;
     /**
-     * The dot path's species: at most 256 bits unless {@code -Dquiver.gemm.dotBits} says otherwise.
-     * On Zen 4 (512-bit operations run as two 256-bit halves) the 256-bit form measured 54 GFLOP/s
-     * against 38 for 512 bits on 64x256x12 (f32): half the lanes to reduce, twice the chains.
+     * The dot path (the canonical split-K order, for a narrow C: a 10-class output layer, a
+     * matrix-vector product) vectorises along k, one lane per partial sum, so its vectors are
+     * exactly 256 bits whatever the kernels' width (on Zen 4, whose 512-bit operations run as two
+     * 256-bit halves, 256 bits also measured faster: 54 against 38 GFLOP/s on 64x256x12 f32).
      */
-    static final VectorSpecies<Double> DOT_SPECIES = narrower(SPECIES, Integer.getInteger("quiver.gemm.dotBits", 256));
+    static final VectorSpecies<Double> DOT_SPECIES = VectorSpecies.of(double.class, VectorShape.S_256_BIT);
     private static final int DL = DOT_SPECIES.length();
+    /**
+     * Whether the dot path runs on vectors: only when the kernels' width is at least 256 bits
+     * (below, a 256-bit species would run in the Vector API's slow Java fallback), else it runs
+     * the same order in scalars ({@link CanonicalGemmF64#splitKRows}).
+     */
+    static final boolean DOT_VECTORS = SPECIES.vectorBitSize() >= 256;
     /** Largest shared A (rows x KC elements) packed whole, once per K block, for a batch. */
     static final int SHARED_A_MAX = 1 << 20;
     /** Below this many multiply-adds (batch*m*n*k) a call runs on the caller's thread only. */
@@ -93,8 +102,9 @@ public final class GemmF64 {
 
     private static final class Workspace {
         final double[] packedA = new double[MC * KC];
-        final double[] packedB = new double[KC * NC];
-        final double[] tile = new double[Math.max(MR * NR, DOT_TILE * DOT_TILE * L)];
+        /** Also the dot path's transposed B (at most SPLIT_MAX_N x SPLIT_MAX_K). */
+        final double[] packedB = new double[Math.max(KC * NC, CanonicalGemmF64.SPLIT_MAX_N * CanonicalGemmF64.SPLIT_MAX_K)];
+        final double[] tile = new double[Math.max(MR * NR, DOT_TILE * DOT_TILE * DL)];
         /** All of a shared A's row panels for one K block; grown on first need, then reused. */
         double[] sharedA = new double[0];
 
@@ -143,53 +153,135 @@ public final class GemmF64 {
         checkExtent("A", a.length, aOff, batch, aBatch, m, aRow, k, aCol, batch, m, n, k);
         checkExtent("B", b.length, bOff, batch, bBatch, k, bRow, n, bCol, batch, m, n, k);
 
-        if ((long) m * n * k <= TINY_MACS) {
-            for (int p = 0; p < batch; p++) {
-                tinyGemm(m, n, k, alpha, a, aOff + p * aBatch, aRow, aCol, b, bOff + p * bBatch, bRow, bCol,
-                        beta, c, cOff + p * cBatch, cRow, cCol);
-            }
-            return;
-        }
-        // A row vector times a matrix (x W and g W^T of a layer written on row vectors): the
-        // matrix-vector product C^T = B^T a^T, which the two paths below run without packing B
-        // (the packed path re-packed all of B on every call).
-        if (m == 1 && n >= L && (bCol == 1 || bRow == 1)) {
-            gemm(batch, n, 1, k, alpha, b, bOff, bBatch, bCol, bRow, a, aOff, aBatch, aCol, aRow, beta, c, cOff, cBatch, cCol, cRow);
-            return;
-        }
-        // Matrix-vector product with column-major A (a transposed view: the input gradient W^T g of a
-        // matrix-vector layer): C += x[l] * A[:, l] column by column, unit stride along m, no packing.
-        // The packed path re-packed all of A on every call (1.6 vs 15 GFLOP/s at 256x640x1 f32).
-        if (n == 1 && aRow == 1 && aCol != 1 && cRow == 1 && m >= L) {
-            for (int p = 0; p < batch; p++) {
-                gemvColumns(m, k, alpha, a, aOff + p * aBatch, aCol, b, bOff + p * bBatch, bRow, beta, c, cOff + p * cBatch);
-            }
-            return;
-        }
-        // Narrow C that does not fill whole vectors, row-major A and a K sum long enough to amortise
-        // the horizontal sums: vectorise along k (measured on 64xkx10 against the paths below:
-        // f32 52 vs 32 GFLOP/s at k=256, 35 vs 34 at k=128, 26 vs 31 at k=64; n a multiple of
-        // the lanes stays on the vector-along-n paths, e.g. 77 vs 59 at 64x256x16).
-        if (aCol == 1 && n <= DOT_MAX_N && n % L != 0 && k >= 16 * DL && k <= KC * NC / DOT_MAX_N) {
+        // The order of the sums is chosen here, from the problem alone (CanonicalGemmF64); every
+        // path below computes the one chosen, whatever the width or thread count.
+        if (CanonicalGemmF64.splitKNarrow(m, n, k, aCol)) {
+            // Narrow C, row-major A, long K sum: vectorise along k (measured on 64xkx10 against the
+            // vector-along-n paths: f32 52 vs 32 GFLOP/s at k=256, 35 vs 34 at k=128).
             dotGemmSplit(batch, m, n, k, alpha, a, aOff, aBatch, aRow, b, bOff, bBatch, bRow, bCol,
                     beta, c, cOff, cBatch, cRow, cCol);
             return;
         }
-        if (aRow == 1 && aCol != 1 && n <= DOT_MAX_N && n % L != 0 && m >= 2 * L && k <= KC
-                && (long) m * n * k <= SMALL_MACS) {
-            // Column-major A (a transposed view, e.g. dW = H^T dY) with narrow C: the small path on
-            // the transposed problem C^T = B^T A^T, whose right operand (A^T) has unit-stride rows,
-            // so vectors run along m instead of wasting lanes along n (256x64x10: see GemmBench).
-            smallGemms(batch, n, m, k, alpha, b, bOff, bBatch, bCol, bRow, a, aOff, aBatch, aCol,
+        if (CanonicalGemmF64.splitKRowVector(m, n, k, bRow)) {
+            // x Wᵀ (the input gradient of a layer x W): the matrix-vector product Cᵀ = Bᵀ xᵀ with
+            // row-major Bᵀ, one dot product per contiguous column of B. The chain order would need
+            // B copied transposed on every call (the packed path: 3.8x slower unbatched TreeLSTM steps).
+            dotGemmSplit(batch, n, 1, k, alpha, b, bOff, bBatch, bCol, a, aOff, aBatch, aCol, aRow,
                     beta, c, cOff, cBatch, cCol, cRow);
             return;
         }
-        if (bCol == 1 && cCol == 1 && k <= KC && ((long) m * n * k <= SMALL_MACS
-                || m <= THIN_M && (workers.threads() == 1 || (long) batch * m * n * k < PARALLEL_MIN_MACS))) {
-            smallGemms(batch, m, n, k, alpha, a, aOff, aBatch, aRow, aCol, b, bOff, bBatch, bRow,
+        chainGemm(batch, m, n, k, alpha, a, aOff, aBatch, aRow, aCol, b, bOff, bBatch, bRow, bCol,
+                beta, c, cOff, cBatch, cRow, cCol);
+    }
+
+    /**
+     * The chain order (see {@link CanonicalGemmF64}): one FMA chain per element and K block, so any
+     * of the paths below, on the problem or its transpose, gives the same bits; they differ only
+     * in speed.
+     */
+    private void chainGemm(int batch, int m, int n, int k, double alpha,
+                           double[] a, int aOff, int aBatch, int aRow, int aCol,
+                           double[] b, int bOff, int bBatch, int bRow, int bCol,
+                           double beta,
+                           double[] c, int cOff, int cBatch, int cRow, int cCol) {
+        switch (chainStep(batch, m, n, k, aRow, aCol, bRow, bCol, cRow, cCol, workers.threads())) {
+            case TINY -> {
+                for (int p = 0; p < batch; p++) {
+                    tinyGemm(m, n, k, alpha, a, aOff + p * aBatch, aRow, aCol, b, bOff + p * bBatch, bRow, bCol,
+                            beta, c, cOff + p * cBatch, cRow, cCol);
+                }
+            }
+            case TRANSPOSE -> chainGemm(batch, n, m, k, alpha, b, bOff, bBatch, bCol, bRow, a, aOff, aBatch, aCol, aRow,
+                    beta, c, cOff, cBatch, cCol, cRow);
+            case GEMV_COLUMNS -> {
+                for (int p = 0; p < batch; p++) {
+                    gemvColumns(m, k, alpha, a, aOff + p * aBatch, aCol, b, bOff + p * bBatch, bRow, beta, c, cOff + p * cBatch);
+                }
+            }
+            case ROW_DOTS -> {
+                for (int p = 0; p < batch; p++) {
+                    rowDots(m, k, alpha, a, aOff + p * aBatch, aRow, b, bOff + p * bBatch, bRow, beta, c, cOff + p * cBatch, cRow);
+                }
+            }
+            case SMALL_TRANSPOSED -> smallGemms(batch, n, m, k, alpha, b, bOff, bBatch, bCol, bRow, a, aOff, aBatch, aCol,
+                    beta, c, cOff, cBatch, cCol, cRow);
+            case SMALL -> smallGemms(batch, m, n, k, alpha, a, aOff, aBatch, aRow, aCol, b, bOff, bBatch, bRow,
                     beta, c, cOff, cBatch, cRow, 1);
-            return;
+            default -> packedGemm(batch, m, n, k, alpha, a, aOff, aBatch, aRow, aCol, b, bOff, bBatch, bRow, bCol,
+                    beta, c, cOff, cBatch, cRow, cCol);
         }
+    }
+
+    /** The paths of {@link #gemm}; {@link #path} tells which one a problem takes (for tests). */
+    enum Path {
+        /** The split-K order's dot path (on the problem or, for x Wᵀ, its transpose). */
+        DOT,
+        /** Chain order: plain scalar loops for tiny problems. */
+        TINY,
+        /** Chain order: compute Cᵀ = Bᵀ Aᵀ instead (never returned by {@link #path}). */
+        TRANSPOSE,
+        /** Chain order: matrix-vector product with column-major A, vectors along m. */
+        GEMV_COLUMNS,
+        /** Chain order: matrix-vector product with row-major A, scalar dot products. */
+        ROW_DOTS,
+        /** Chain order: the unpacked small path on Cᵀ = Bᵀ Aᵀ (column-major A, narrow C). */
+        SMALL_TRANSPOSED,
+        /** Chain order: the unpacked small path. */
+        SMALL,
+        /** Chain order: BLIS-style packed blocks (large problems). */
+        PACKED
+    }
+
+    /**
+     * The path {@link #gemm} takes for a problem (k > 0), transpositions followed through: what the
+     * tests check so that thin and transposed products never fall back to packing silently.
+     */
+    Path path(int batch, int m, int n, int k, int aRow, int aCol, int bRow, int bCol, int cRow, int cCol) {
+        return CanonicalGemmF64.splitK(m, n, k, aCol, bRow) ? Path.DOT
+                : chainPath(batch, m, n, k, aRow, aCol, bRow, bCol, cRow, cCol);
+    }
+
+    private Path chainPath(int batch, int m, int n, int k, int aRow, int aCol, int bRow, int bCol, int cRow, int cCol) {
+        Path step = chainStep(batch, m, n, k, aRow, aCol, bRow, bCol, cRow, cCol, workers.threads());
+        return step == Path.TRANSPOSE ? chainPath(batch, n, m, k, bCol, bRow, aCol, aRow, cCol, cRow) : step;
+    }
+
+    /** The chain-order path for a problem (one step: TRANSPOSE means decide again on Cᵀ = Bᵀ Aᵀ). */
+    private static Path chainStep(int batch, int m, int n, int k, int aRow, int aCol, int bRow, int bCol,
+                                  int cRow, int cCol, int threads) {
+        long macs = (long) m * n * k;
+        if (macs <= TINY_MACS && k <= KC) return Path.TINY;
+        // A row vector times a matrix (x W and g W^T of a layer written on row vectors): the
+        // matrix-vector product C^T = B^T a^T, which the paths below run without packing B
+        // (the packed path re-packed all of B on every call and padded the one column).
+        if (m == 1 && n > 1 && (bRow == 1 || n >= L && bCol == 1)) return Path.TRANSPOSE;
+        // Matrix-vector product with column-major A (a transposed view: the input gradient W^T g of a
+        // matrix-vector layer): C += x[l] * A[:, l] column by column, unit stride along m, no packing.
+        // The packed path re-packed all of A on every call (1.6 vs 15 GFLOP/s at 256x640x1 f32).
+        if (n == 1 && aRow == 1 && aCol != 1 && cRow == 1 && m >= L) return Path.GEMV_COLUMNS;
+        // Matrix-vector product with row-major A and a K sum too short for the split-K order (the
+        // transposed g Wᵀ of a small layer): dot products along A's rows in scalars, four chains at
+        // a time. The packed path would copy all of A and pad the one column to 2 vectors.
+        if (n == 1 && aCol == 1) return Path.ROW_DOTS;
+        // Column-major A (a transposed view, e.g. dW = H^T dY) with narrow C: the small path on
+        // the transposed problem C^T = B^T A^T, whose right operand (A^T) has unit-stride rows,
+        // so vectors run along m instead of wasting lanes along n (256x64x10: see GemmBench).
+        if (aRow == 1 && aCol != 1 && n <= NARROW_N && n % L != 0 && m >= 2 * L && k <= KC && macs <= SMALL_MACS) {
+            return Path.SMALL_TRANSPOSED;
+        }
+        if (bCol == 1 && cCol == 1 && k <= KC && (macs <= SMALL_MACS
+                || m <= THIN_M && (threads == 1 || batch * macs < PARALLEL_MIN_MACS))) {
+            return Path.SMALL;
+        }
+        return Path.PACKED;
+    }
+
+    /** The packed path, split over the workers by output region when it is large enough. */
+    private void packedGemm(int batch, int m, int n, int k, double alpha,
+                            double[] a, int aOff, int aBatch, int aRow, int aCol,
+                            double[] b, int bOff, int bBatch, int bRow, int bCol,
+                            double beta,
+                            double[] c, int cOff, int cBatch, int cRow, int cCol) {
         int threads = workers.threads();
         long macs = (long) batch * m * n * k;
         if (threads == 1 || macs < PARALLEL_MIN_MACS) {
@@ -361,59 +453,114 @@ public final class GemmF64 {
     }
 
     /**
-     * Scalar loops for tiny problems. Rounds as the vector paths do: one FMA chain over l from 0,
-     * then alpha * acc + beta * C (C not read when beta is 0).
-     */
-    /**
      * {@code c[0..m) = alpha * A x + beta * c} for column-major A ((i, l) at {@code a[aOff + i + l*aCol]})
-     * and x at stride {@code xStride}: four columns per pass over c (one load and store of c per four
-     * FMAs), each element summed over l in order, the same at every vector width.
+     * and x at stride {@code xStride}, in the chain order: per block of GEMV_ROWS rows and KC
+     * columns, an accumulator row starts at zero and takes A[:, l] * x[l] by FMA for l in order,
+     * four columns per pass (one load and store of the accumulators per four FMAs), then goes into
+     * c as {@link #writeTile} writes a tile. Unit stride along m, no packing.
      */
     private static void gemvColumns(int m, int k, double alpha, double[] a, int aOff, int aCol,
                                     double[] x, int xOff, int xStride, double beta, double[] c, int cOff) {
-        if (beta == 0) {
-            java.util.Arrays.fill(c, cOff, cOff + m, 0);
-        } else if (beta != 1) {
-            for (int i = 0; i < m; i++) c[cOff + i] *= beta;
-        }
-        int bound = SPECIES.loopBound(m);
-        int l = 0;
-        for (; l + 4 <= k; l += 4) {
-            double x0 = alpha * x[xOff + l * xStride], x1 = alpha * x[xOff + (l + 1) * xStride];
-            double x2 = alpha * x[xOff + (l + 2) * xStride], x3 = alpha * x[xOff + (l + 3) * xStride];
-            int a0 = aOff + l * aCol, a1 = a0 + aCol, a2 = a1 + aCol, a3 = a2 + aCol;
-            DoubleVector v0 = DoubleVector.broadcast(SPECIES, x0), v1 = DoubleVector.broadcast(SPECIES, x1);
-            DoubleVector v2 = DoubleVector.broadcast(SPECIES, x2), v3 = DoubleVector.broadcast(SPECIES, x3);
-            int i = 0;
-            for (; i < bound; i += L) {
-                DoubleVector acc = DoubleVector.fromArray(SPECIES, c, cOff + i);
-                acc = DoubleVector.fromArray(SPECIES, a, a0 + i).fma(v0, acc);
-                acc = DoubleVector.fromArray(SPECIES, a, a1 + i).fma(v1, acc);
-                acc = DoubleVector.fromArray(SPECIES, a, a2 + i).fma(v2, acc);
-                acc = DoubleVector.fromArray(SPECIES, a, a3 + i).fma(v3, acc);
-                acc.intoArray(c, cOff + i);
+        // C = 1 * s with C not read (one K block, alpha 1, beta 0: a layer's forward product) is
+        // the chain sum itself, so it accumulates in C and skips the merge pass.
+        boolean direct = k <= KC && alpha == 1 && beta == 0;
+        double[] acc = direct ? c : WORKSPACE.get().packedA;
+        for (int i0 = 0; i0 < m; i0 += GEMV_ROWS) {
+            int rows = Math.min(GEMV_ROWS, m - i0);
+            int bound = SPECIES.loopBound(rows);
+            int accOff = direct ? cOff + i0 : 0;
+            for (int pc = 0; pc < k; pc += KC) {
+                int kEnd = Math.min(k, pc + KC);
+                java.util.Arrays.fill(acc, accOff, accOff + rows, 0);
+                int l = pc;
+                for (; l + 4 <= kEnd; l += 4) {
+                    double x0 = x[xOff + l * xStride], x1 = x[xOff + (l + 1) * xStride];
+                    double x2 = x[xOff + (l + 2) * xStride], x3 = x[xOff + (l + 3) * xStride];
+                    int a0 = aOff + i0 + l * aCol, a1 = a0 + aCol, a2 = a1 + aCol, a3 = a2 + aCol;
+                    DoubleVector v0 = DoubleVector.broadcast(SPECIES, x0), v1 = DoubleVector.broadcast(SPECIES, x1);
+                    DoubleVector v2 = DoubleVector.broadcast(SPECIES, x2), v3 = DoubleVector.broadcast(SPECIES, x3);
+                    int i = 0;
+                    for (; i < bound; i += L) {
+                        DoubleVector t = DoubleVector.fromArray(SPECIES, acc, accOff + i);
+                        t = DoubleVector.fromArray(SPECIES, a, a0 + i).fma(v0, t);
+                        t = DoubleVector.fromArray(SPECIES, a, a1 + i).fma(v1, t);
+                        t = DoubleVector.fromArray(SPECIES, a, a2 + i).fma(v2, t);
+                        t = DoubleVector.fromArray(SPECIES, a, a3 + i).fma(v3, t);
+                        t.intoArray(acc, accOff + i);
+                    }
+                    for (; i < rows; i++) {
+                        double t = acc[accOff + i];
+                        t = Math.fma(a[a0 + i], x0, t);
+                        t = Math.fma(a[a1 + i], x1, t);
+                        t = Math.fma(a[a2 + i], x2, t);
+                        t = Math.fma(a[a3 + i], x3, t);
+                        acc[accOff + i] = t;
+                    }
+                }
+                for (; l < kEnd; l++) {
+                    double x0 = x[xOff + l * xStride];
+                    int a0 = aOff + i0 + l * aCol;
+                    DoubleVector v0 = DoubleVector.broadcast(SPECIES, x0);
+                    int i = 0;
+                    for (; i < bound; i += L) {
+                        DoubleVector.fromArray(SPECIES, a, a0 + i).fma(v0, DoubleVector.fromArray(SPECIES, acc, accOff + i)).intoArray(acc, accOff + i);
+                    }
+                    for (; i < rows; i++) acc[accOff + i] = Math.fma(a[a0 + i], x0, acc[accOff + i]);
+                }
+                if (!direct) writeTile(acc, 1, rows, alpha, pc == 0 ? beta : 1, c, cOff + i0, 0, 1);
             }
-            for (; i < m; i++) {
-                double acc = c[cOff + i];
-                acc = Math.fma(a[a0 + i], x0, acc);
-                acc = Math.fma(a[a1 + i], x1, acc);
-                acc = Math.fma(a[a2 + i], x2, acc);
-                acc = Math.fma(a[a3 + i], x3, acc);
-                c[cOff + i] = acc;
-            }
-        }
-        for (; l < k; l++) {
-            double x0 = alpha * x[xOff + l * xStride];
-            int a0 = aOff + l * aCol;
-            DoubleVector v0 = DoubleVector.broadcast(SPECIES, x0);
-            int i = 0;
-            for (; i < bound; i += L) {
-                DoubleVector.fromArray(SPECIES, a, a0 + i).fma(v0, DoubleVector.fromArray(SPECIES, c, cOff + i)).intoArray(c, cOff + i);
-            }
-            for (; i < m; i++) c[cOff + i] = Math.fma(a[a0 + i], x0, c[cOff + i]);
         }
     }
 
+    /**
+     * {@code c[i] = alpha * A(i, :) x + beta * c[i]} for row-major A (A(i, l) at
+     * {@code a[aOff + i*aRow + l]}) in the chain order: per row and K block one FMA chain in
+     * increasing l, merged as {@link #writeTile} merges a tile; four rows per pass so that four
+     * independent chains hide the FMA latency.
+     */
+    private static void rowDots(int m, int k, double alpha, double[] a, int aOff, int aRow,
+                                double[] x, int xOff, int xStride, double beta, double[] c, int cOff, int cRow) {
+        int i = 0;
+        for (; i + 4 <= m; i += 4) {
+            int r0 = aOff + i * aRow, r1 = r0 + aRow, r2 = r1 + aRow, r3 = r2 + aRow;
+            int ci = cOff + i * cRow;
+            for (int pc = 0; pc < k; pc += KC) {
+                int end = Math.min(k, pc + KC);
+                double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                for (int l = pc, xi = xOff + pc * xStride; l < end; l++, xi += xStride) {
+                    double y = x[xi];
+                    s0 = Math.fma(a[r0 + l], y, s0);
+                    s1 = Math.fma(a[r1 + l], y, s1);
+                    s2 = Math.fma(a[r2 + l], y, s2);
+                    s3 = Math.fma(a[r3 + l], y, s3);
+                }
+                double blockBeta = pc == 0 ? beta : 1;
+                c[ci] = merge(alpha, s0, blockBeta, c, ci);
+                c[ci + cRow] = merge(alpha, s1, blockBeta, c, ci + cRow);
+                c[ci + 2 * cRow] = merge(alpha, s2, blockBeta, c, ci + 2 * cRow);
+                c[ci + 3 * cRow] = merge(alpha, s3, blockBeta, c, ci + 3 * cRow);
+            }
+        }
+        for (; i < m; i++) {
+            int r0 = aOff + i * aRow, ci = cOff + i * cRow;
+            for (int pc = 0; pc < k; pc += KC) {
+                int end = Math.min(k, pc + KC);
+                double s0 = 0;
+                for (int l = pc, xi = xOff + pc * xStride; l < end; l++, xi += xStride) s0 = Math.fma(a[r0 + l], x[xi], s0);
+                c[ci] = merge(alpha, s0, pc == 0 ? beta : 1, c, ci);
+            }
+        }
+    }
+
+    /** One element of C as the chain order merges a K block's sum s: C not read when beta is 0. */
+    private static double merge(double alpha, double s, double beta, double[] c, int ci) {
+        return beta == 0 ? alpha * s : alpha * s + c[ci] * beta;
+    }
+
+    /**
+     * Scalar loops for tiny problems (k at most KC), in the chain order: one FMA chain over l from
+     * 0, then alpha * acc + beta * C (C not read when beta is 0).
+     */
     private static void tinyGemm(int m, int n, int k, double alpha,
                                  double[] a, int aBase, int aRow, int aCol,
                                  double[] b, int bBase, int bRow, int bCol,
@@ -572,16 +719,23 @@ public final class GemmF64 {
      * columns up to a multiple of DOT_TILE), A rows are read in place as vectors, and a tile of
      * DOT_TILE x DOT_TILE dot products keeps 16 independent FMA chains with one load per two FMAs.
      * No masks and no broadcasts (a one-vector-wide tile along n needs one broadcast per FMA:
-     * 28-33 GFLOP/s on 64x256x10 f32 with 8 or 16 rows, A read in place or packed). Rounding, fixed whatever the thread count or warm-up
-     * state: lane q of the accumulator sums a[l] b[l] for l = q mod DL, l < loopBound(k), one FMA
-     * chain; then the lanes are added in order 0..DL-1, the k tail joins by scalar FMAs in order,
-     * and C = alpha * sum + beta * C. A short last row block recomputes its last row instead of
-     * branching in the loop, and only its own rows are stored.
+     * 28-33 GFLOP/s on 64x256x10 f32 with 8 or 16 rows, A read in place or packed). Rounding: the
+     * split-K order of {@link CanonicalGemmF64}, lane q of a 256-bit accumulator being partial
+     * sum q; below 256-bit kernels, the same order in scalars. A short last row block recomputes
+     * its last row instead of branching in the loop, and only its own rows are stored.
      */
     private static void dotGemm(int i0, int i1, int n, int k, double alpha,
                                 double[] a, int aBase, int aRow,
                                 double[] b, int bBase, int bRow, int bCol,
                                 double beta, double[] c, int cBase, int cRow, int cCol) {
+        if (!DOT_VECTORS) {
+            CanonicalGemmF64.splitKRows(i0, i1, n, k, alpha, a, aBase, aRow, b, bBase, bRow, bCol, beta, c, cBase, cRow, cCol);
+            return;
+        }
+        if (n == 1) {
+            dotGemv(i0, i1, k, alpha, a, aBase, aRow, b, bBase, bRow, beta, c, cBase, cRow);
+            return;
+        }
         Workspace ws = WORKSPACE.get();
         double[] bt = ws.packedB;
         double[] tile = ws.tile;
@@ -630,6 +784,61 @@ public final class GemmF64 {
                         c[ci] = beta == 0 ? alpha * sum : alpha * sum + c[ci] * beta;
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * The dot path for a one-column C (A x with row-major A, or x Wᵀ computed transposed), rows
+     * [i0, i1): eight rows at a time, one 256-bit accumulator each (eight independent FMA chains
+     * hide the FMA latency; the 4 x 4 tile would compute three zero columns), x read in place when
+     * it is contiguous. Same rounding as {@link #dotGemm}: lane q is partial sum q, lanes added in
+     * order, the k tail by scalar FMAs, then alpha * sum + beta * C.
+     */
+    private static void dotGemv(int i0, int i1, int k, double alpha, double[] a, int aBase, int aRow,
+                                double[] x, int xBase, int xStride, double beta, double[] c, int cBase, int cRow) {
+        Workspace ws = WORKSPACE.get();
+        double[] tile = ws.tile;
+        double[] xs = x;
+        int xo = xBase;
+        if (xStride != 1) {
+            xs = ws.packedB;
+            xo = 0;
+            for (int l = 0, src = xBase; l < k; l++, src += xStride) xs[l] = x[src];
+        }
+        int kv = DOT_SPECIES.loopBound(k);
+        for (int i = i0; i < i1; i += 8) {
+            int rows = Math.min(8, i1 - i);
+            int r0 = aBase + i * aRow;
+            int r1 = r0 + Math.min(1, rows - 1) * aRow;
+            int r2 = r0 + Math.min(2, rows - 1) * aRow;
+            int r3 = r0 + Math.min(3, rows - 1) * aRow;
+            int r4 = r0 + Math.min(4, rows - 1) * aRow;
+            int r5 = r0 + Math.min(5, rows - 1) * aRow;
+            int r6 = r0 + Math.min(6, rows - 1) * aRow;
+            int r7 = r0 + Math.min(7, rows - 1) * aRow;
+            DoubleVector c0 = DoubleVector.zero(DOT_SPECIES), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+            for (int l = 0; l < kv; l += DL) {
+                DoubleVector y = DoubleVector.fromArray(DOT_SPECIES, xs, xo + l);
+                c0 = DoubleVector.fromArray(DOT_SPECIES, a, r0 + l).fma(y, c0);
+                c1 = DoubleVector.fromArray(DOT_SPECIES, a, r1 + l).fma(y, c1);
+                c2 = DoubleVector.fromArray(DOT_SPECIES, a, r2 + l).fma(y, c2);
+                c3 = DoubleVector.fromArray(DOT_SPECIES, a, r3 + l).fma(y, c3);
+                c4 = DoubleVector.fromArray(DOT_SPECIES, a, r4 + l).fma(y, c4);
+                c5 = DoubleVector.fromArray(DOT_SPECIES, a, r5 + l).fma(y, c5);
+                c6 = DoubleVector.fromArray(DOT_SPECIES, a, r6 + l).fma(y, c6);
+                c7 = DoubleVector.fromArray(DOT_SPECIES, a, r7 + l).fma(y, c7);
+            }
+            // Through memory so that no vector crosses a call.
+            c0.intoArray(tile, 0); c1.intoArray(tile, DL); c2.intoArray(tile, 2 * DL); c3.intoArray(tile, 3 * DL);
+            c4.intoArray(tile, 4 * DL); c5.intoArray(tile, 5 * DL); c6.intoArray(tile, 6 * DL); c7.intoArray(tile, 7 * DL);
+            for (int r = 0; r < rows; r++) {
+                int ar = aBase + (i + r) * aRow, ci = cBase + (i + r) * cRow;
+                int t = r * DL;
+                double sum = tile[t];
+                for (int lane = 1; lane < DL; lane++) sum += tile[t + lane];
+                for (int l = kv; l < k; l++) sum = Math.fma(a[ar + l], xs[xo + l], sum);
+                c[ci] = beta == 0 ? alpha * sum : alpha * sum + c[ci] * beta;
             }
         }
     }
@@ -757,10 +966,16 @@ public final class GemmF64 {
         for (int r = 0; r < mr; r++, ci += cRow) {
             int t = r * NR;
             int j = 0;
-            for (; j < vectorCols; j += L) {
-                DoubleVector v = DoubleVector.fromArray(SPECIES, tile, t + j).mul(alpha);
-                if (beta != 0) v = v.add(DoubleVector.fromArray(SPECIES, c, ci + j).mul(beta));
-                v.intoArray(c, ci + j);
+            // Two loops, not a vector assigned in a branch: such a phi may be left boxed by C2.
+            if (beta == 0) {
+                for (; j < vectorCols; j += L) {
+                    DoubleVector.fromArray(SPECIES, tile, t + j).mul(alpha).intoArray(c, ci + j);
+                }
+            } else {
+                for (; j < vectorCols; j += L) {
+                    DoubleVector.fromArray(SPECIES, tile, t + j).mul(alpha)
+                            .add(DoubleVector.fromArray(SPECIES, c, ci + j).mul(beta)).intoArray(c, ci + j);
+                }
             }
             int cj = ci + j * cCol;
             if (beta == 0) {
@@ -849,12 +1064,6 @@ public final class GemmF64 {
                     + ") reaches indices [" + lo + ", " + hi + "] outside its array of length " + length
                     + "; batch=" + b + " m=" + m + " n=" + n + " k=" + k);
         }
-    }
-
-    /** The given species, or a narrower one of at most maxBits (never below 64 bits). */
-    private static VectorSpecies<Double> narrower(VectorSpecies<Double> species, int maxBits) {
-        if (maxBits >= species.vectorBitSize()) return species;
-        return VectorSpecies.of(species.elementType(), VectorShape.forBitSize(Math.max(maxBits, 64)));
     }
 
     private static VectorSpecies<Double> species(VectorSpecies<Double> preferred) {

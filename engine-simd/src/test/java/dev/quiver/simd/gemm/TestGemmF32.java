@@ -2,6 +2,7 @@
 package dev.quiver.simd.gemm;
 
 import dev.quiver.backend.Workers;
+import dev.quiver.kernel.CanonicalGemmF32;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
@@ -145,7 +146,7 @@ class TestGemmF32 {
     }
 
     /**
-     * Row-major A (unit column stride), n up to DOT_MAX_N and not a multiple of the lanes, and k
+     * Row-major A (unit column stride), n up to SPLIT_MAX_N and not a multiple of the split-K lanes, and k
      * of at least 16 vectors take the dot path (vectorised along k): every n from 1 to past the
      * limit, k around multiples of the lane count (vector tail), row counts around the 4-row
      * tile, strided and transposed B and C, batches with a shared B.
@@ -153,11 +154,11 @@ class TestGemmF32 {
     @Test
     void dotPathOddSizesAndStrides() {
         var rng = new Random(7);
-        int lanes = GemmF32.DOT_SPECIES.length();
+        int lanes = CanonicalGemmF32.LANES;
         int[] ks = {16 * lanes, 16 * lanes + 1, 16 * lanes + lanes - 1, 67, 257};
         int[] ms = {1, 3, 4, 5, 17, 64};
         int index = 0;
-        for (int n = 1; n <= GemmF32.DOT_MAX_N + 1; n++) {
+        for (int n = 1; n <= CanonicalGemmF32.SPLIT_MAX_N + 1; n++) {
             for (int k : ks) {
                 for (int m : ms) {
                     index++;
@@ -173,7 +174,7 @@ class TestGemmF32 {
 
     /**
      * Column-major A (aRow = 1) with narrow C takes the small path on the transposed problem
-     * C^T = B^T A^T (vectors along m): m from two vectors up, n up to past DOT_MAX_N, short and
+     * C^T = B^T A^T (vectors along m): m from two vectors up, n up to past SPLIT_MAX_N, short and
      * long K sums, strided and transposed B and C, batches.
      */
     @Test
@@ -183,7 +184,7 @@ class TestGemmF32 {
         int[] ms = {lanes, lanes + 3, 2 * lanes, 2 * lanes + 1, 67, 100, 256};
         int[] ks = {1, 7, 64, 67, 640};
         int index = 0;
-        for (int n = 1; n <= GemmF32.DOT_MAX_N + 1; n++) {
+        for (int n = 1; n <= CanonicalGemmF32.SPLIT_MAX_N + 1; n++) {
             for (int m : ms) {
                 for (int k : ks) {
                     index++;
