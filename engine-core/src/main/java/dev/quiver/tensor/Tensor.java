@@ -59,11 +59,12 @@ public final class Tensor {
     }
 
     /**
-     * The checked constructor over arrays this tensor may keep ({@code owned}: nobody else holds
-     * them). Views built here (slice, permute, rows, reshape) pass fresh arrays: copying them
-     * again would double a dynamic graph's compile-time allocation.
+     * The checked constructor that keeps {@code shape} and {@code strides} (the flag only tells
+     * the signatures apart): callers pass arrays nobody else holds. Views built here (slice,
+     * permute, rows, reshape) pass fresh arrays, so copying them again would double a dynamic
+     * graph's compile-time allocation.
      */
-    private Tensor(DType dtype, Object data, int offset, int[] shape, int[] strides, boolean owned) {
+    private Tensor(DType dtype, Object data, int offset, int[] shape, int[] strides, boolean keepArrays) {
         if (!dtype.isStorage(data)) {
             throw new IllegalArgumentException(dtype + " storage must be a " + dtype.newArray(0).getClass().getSimpleName() + ", got "
                     + (data == null ? "null" : data.getClass().getSimpleName()));
@@ -758,6 +759,10 @@ public final class Tensor {
     }
 
     private int checkIndex(int i, int axis) {
+        return checkIndex(shape, i, axis);
+    }
+
+    private static int checkIndex(int[] shape, int i, int axis) {
         int n = shape[axis];
         int j = i < 0 ? i + n : i;
         if (j < 0 || j >= n) {
@@ -818,11 +823,7 @@ public final class Tensor {
         for (Index ix : index) {
             switch (ix) {
                 case Index.At at -> {
-                    int n = shape[axis], i = at.index(), j = i < 0 ? i + n : i;
-                    if (j < 0 || j >= n) {
-                        throw new IndexOutOfBoundsException("index " + i + " out of range for dimension " + axis
-                                + " of size " + n + " (shape " + Shapes.str(shape) + ")");
-                    }
+                    int j = checkIndex(shape, at.index(), axis);
                     if (strides != null) off += j * strides[axis];
                     axis++;
                 }
