@@ -107,7 +107,13 @@ final class Compiler {
         p.asBuilt = asBuilt;
         p.builtCount = builtCount;
         p.builtOutput = builtOutput;
-        differentiate(p);
+        g.shareViews = true;
+        g.shareViewsFrom = mark;
+        try {
+            differentiate(p);
+        } finally {
+            g.shareViews = false;
+        }
         schedule(p);
         liveness(p);
         assignBuffers(p);
@@ -405,9 +411,14 @@ final class Compiler {
                     + a.arenaSize() + " elements, more than one Java array holds");
             Object arena = p.g.planCache().arena(dt, (int) a.arenaSize());
             p.arenas.add(arena);
+            // Buffers of one shape share its shape and stride arrays (see Tensor.wrapLike).
+            Tensor[] byShape = new Tensor[SHAPE_SLOTS];
             for (int j = 0; j < count; j++) {
                 int[] shape = buf.shape[ids[j]];
-                buffers[ids[j]] = Tensor.wrap(arena, (int) a.offsets()[j], shape);
+                int slot = Arrays.hashCode(shape) & SHAPE_SLOTS - 1;
+                Tensor like = byShape[slot];
+                buffers[ids[j]] = like != null && hasShape(like, shape) ? Tensor.wrapLike(arena, (int) a.offsets()[j], like)
+                        : (byShape[slot] = Tensor.wrap(arena, (int) a.offsets()[j], shape));
             }
         }
         p.report = new PlanReport(planned, naive, lower, nb);
@@ -724,6 +735,14 @@ final class Compiler {
             end[count] = to;
             return count++;
         }
+    }
+
+    private static final int SHAPE_SLOTS = 64;
+
+    private static boolean hasShape(Tensor t, int[] shape) {
+        if (t.rank() != shape.length) return false;
+        for (int d = 0; d < shape.length; d++) if (t.dim(d) != shape[d]) return false;
+        return true;
     }
 
     private static void extend(Buffers buf, int[] bufferOf, Node root, int position) {

@@ -62,6 +62,8 @@ public final class Graph {
     /** Names of live nodes; stale entries (of recycled nodes) are ignored, see {@link #isLive}. */
     private final Map<String, Node> names = new HashMap<>();
     private final PlanCache cache;
+    /** Node shapes share canonical arrays (see {@link ShapeTable}). */
+    final ShapeTable shapes = new ShapeTable();
     /**
      * The step this graph last compiled to (planned, or found in the cache) and the node count it
      * was compiled from. While {@code unchangedSinceCompile} holds, every pooled node below that
@@ -210,11 +212,11 @@ public final class Graph {
                     && (sameTensor || (shapeOf != null ? sameShape(r.shapeRef(), shapeOf) : sameShape(r.shapeRef(), shape)));
             boolean sameConstant = r.constant() == c || r.kind() == Node.Kind.CONSTANT && isData(c) && isData(r.constant());
             track(same && r.kind() == kind && r.parameter() == p && sameConstant);
-            int[] s = same ? r.shapeRef() : shapeOf != null ? shapeOf.shape() : shape.clone();
+            int[] s = same ? r.shapeRef() : shapes.intern(shapeOf != null ? shapeOf.shape() : shape.clone());
             r.reinit(i, kind, null, NO_INPUTS, s, dtype, p, c, name, same);
         } else {
             track(false);
-            r = new Node(this, i, kind, null, NO_INPUTS, shapeOf != null ? shapeOf.shape() : shape.clone(), dtype, p, c, name);
+            r = new Node(this, i, kind, null, NO_INPUTS, shapes.intern(shapeOf != null ? shapeOf.shape() : shape.clone()), dtype, p, c, name);
             addToPool(r);
         }
         return r;
@@ -382,9 +384,25 @@ public final class Graph {
      * and adds the node. This is how every op (built-in or user-defined) enters a graph.
      */
     public Node apply(Op op, Node... inputs) {
+        if (shareViews && inputs.length == 1) {
+            Node v = inputs[0].sharedView;
+            if (v != null && isCurrent(v) && v.index() >= shareViewsFrom && v.name() == null && v.arity() == 1 && v.input(0) == inputs[0] && v.op().equals(op)) return v;
+        }
         Node r = reuse(op, inputs.length, null, null, inputs);
-        return r != null ? r : make(op, inputs.clone());
+        if (r == null) r = make(op, inputs.clone());
+        if (shareViews && inputs.length == 1 && r.isView()) inputs[0].sharedView = r;
+        return r;
     }
+
+    /**
+     * While the compiler builds a backward graph, a view op applied again to the same node with an
+     * equal op returns the first such view (a weight's transpose, taken once per use of the weight
+     * by the matrix products' VJPs, is one node). Views are pure and those nodes unnamed, so
+     * sharing them changes no value; it only saves nodes.
+     */
+    boolean shareViews;
+    /** Views shared are those built since this node count (the backward graph's, never a forward node). */
+    int shareViewsFrom;
 
     /**
      * The pooled node at the next index when it is this op on these very (unchanged) inputs, as
@@ -438,7 +456,7 @@ public final class Graph {
         Node r = i < pooled ? pool[i] : null;
         if (r == null) {
             track(false);
-            r = new Node(this, i, Node.Kind.OP, op, inputs, checkRank(op, inputs, op.shape(inputs)), dtype, null, null, null);
+            r = new Node(this, i, Node.Kind.OP, op, inputs, shapes.intern(checkRank(op, inputs, op.shape(inputs))), dtype, null, null, null);
             addToPool(r);
             return add(r);
         }
@@ -455,7 +473,7 @@ public final class Graph {
         int[] shape = checkRank(op, inputs, op.shape(inputs));
         boolean same = r.dtype() == dtype && sameShape(r.shapeRef(), shape);
         track(false);
-        r.reinit(i, Node.Kind.OP, op, inputs, same ? r.shapeRef() : shape, dtype, null, null, null, same);
+        r.reinit(i, Node.Kind.OP, op, inputs, same ? r.shapeRef() : shapes.intern(shape), dtype, null, null, null, same);
         return add(r);
     }
 

@@ -39,6 +39,8 @@ public final class Node {
     boolean ownsName;
     /** The name this node had when its graph last compiled (null past the compiled node count). */
     String compiledName;
+    /** The last view built from this node while the graph shares views (see {@code Graph#shareViews}), or a stale one. */
+    Node sharedView;
     /** Counted in the graph's {@code namesDiffering}: below the compiled count, the name differs from {@link #compiledName}. */
     boolean nameDiffers;
 
@@ -121,6 +123,9 @@ public final class Node {
     int[] shapeRef() { return shape; }
 
     public int rank() { return shape.length; }
+
+    /** True when this node has the same shape as {@code other} (no copies, unlike comparing {@link #shape()}s). */
+    public boolean sameShape(Node other) { return java.util.Arrays.equals(shape, other.shape); }
 
     public int dim(int axis) { return shape[Shapes.axis("dim", axis, shape.length)]; }
 

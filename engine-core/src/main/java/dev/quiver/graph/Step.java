@@ -32,7 +32,8 @@ public final class Step {
 
     private Graph graph;
     private final NodeInfo output;
-    private final NodeInfo[] nodes;
+    // The program's bulk (node snapshots, values, instructions) is dropped on eviction (see #evict): not final.
+    private NodeInfo[] nodes;
     private final int forwardCount;
     /**
      * The graph as built that this step matches: its first {@code builtCount} nodes and its output
@@ -41,17 +42,18 @@ public final class Step {
      */
     private final int builtCount, builtOutput;
     private final boolean autobatched;
-    private final Tensor[] values;
-    private final boolean[] kept;
-    private final Exec[] forward;
-    private final Exec[] backward;
-    private final Op.Instruction[] forwardInstructions;
+    private Tensor[] values;
+    private boolean[] kept;
+    private Exec[] forward;
+    private Exec[] backward;
+    private final int instructionCount;
+    private Op.Instruction[] forwardInstructions;
     /** The backward schedule with its gradient copy-outs bound for overwriting, and for accumulating (chosen per run). */
-    private final Op.Instruction[] backwardInstructions;
+    private Op.Instruction[] backwardInstructions;
     /** Built on the first accumulating backward (most steps never accumulate). */
     private Op.Instruction[] backwardAccumulating;
-    private final Op.Instruction[] directInstructions;
-    private final Exec[] backwardBare;
+    private Op.Instruction[] directInstructions;
+    private Exec[] backwardBare;
     private final boolean[] writtenDirectly;
     private final Tensor seed;
     private final NodeInfo[] wrt;
@@ -157,6 +159,7 @@ public final class Step {
             }
         }
         this.backward = bw;
+        this.instructionCount = forward.length + bw.length;
         this.forwardInstructions = dev.quiver.ops.Bound.chain(instructions(forward));
         this.backwardInstructions = backwardProgram(backward, direct, written, seed != null, false);
         this.directInstructions = direct;
@@ -214,6 +217,13 @@ public final class Step {
     /** Marks this step evicted from its plan cache and hands back its arenas for reuse. */
     Object[] evict() {
         evicted = true;
+        // An evicted step refuses to run, but whoever still holds it (a graph's last compile, user code)
+        // must not keep its program alive: drop the per-node arrays, the bulk of a dynamic graph's step.
+        nodes = new NodeInfo[0];
+        values = new Tensor[0];
+        kept = new boolean[0];
+        forward = backward = backwardBare = new Exec[0];
+        forwardInstructions = backwardInstructions = backwardAccumulating = directInstructions = new Op.Instruction[0];
         Object[] a = arenas;
         arenas = new Object[0];
         return a;
@@ -669,7 +679,7 @@ public final class Step {
     public Node outputNode() { return graph.nodes().get(builtOutput); }
 
     /** Number of forward and backward instructions. */
-    public int instructionCount() { return forward.length + backward.length; }
+    public int instructionCount() { return instructionCount; }
 
     /** The backward instructions with their output buffers, in run order (for the compiler's tests). */
     Exec[] backwardExecs() { return backward.clone(); }

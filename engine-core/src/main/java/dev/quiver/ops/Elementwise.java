@@ -151,6 +151,7 @@ public final class Elementwise {
     }
 
     static int[] broadcastShape(Op op, Node[] in) {
+        if (in[0].sameShape(in[1])) return in[0].shape();   // the common case, without the general rule's arrays
         int[] a = in[0].shape(), b = in[1].shape();
         int rank = Math.max(a.length, b.length);
         int[] out = new int[rank];

@@ -48,6 +48,9 @@ public final class Products {
         @Override public String name() { return "matmul"; }
 
         @Override public int[] shape(Node[] in) {
+            if (in[0].rank() == 2 && in[1].rank() == 2 && in[0].dim(1) == in[1].dim(0)) {   // the common case, without copies
+                return new int[] {in[0].dim(0), in[1].dim(1)};
+            }
             int[] a = in[0].shape(), b = in[1].shape();
             if (a.length == 0 || b.length == 0 || (a.length == 1 && b.length == 1)) {
                 throw Op.fail(this, in, "unsupported ranks " + a.length + " and " + b.length

@@ -220,11 +220,10 @@ public final class Shaping {
             int[] out = first.clone();
             out[a] = 0;
             for (Node n : in) {
-                int[] s = n.shape();
-                boolean ok = s.length == first.length;
-                for (int d = 0; ok && d < s.length; d++) if (d != a && s[d] != first[d]) ok = false;
+                boolean ok = n.rank() == first.length;
+                for (int d = 0; ok && d < first.length; d++) if (d != a && n.dim(d) != first[d]) ok = false;
                 if (!ok) throw Op.fail(this, in, "shapes differ outside axis " + a);
-                out[a] += s[a];
+                out[a] += n.dim(a);
             }
             return out;
         }
@@ -270,7 +269,7 @@ public final class Shaping {
         @Override public int[] shape(Node[] in) {
             if (in.length == 0) throw new IllegalArgumentException("add_n: no terms");
             for (Node n : in) {
-                if (!Arrays.equals(n.shape(), in[0].shape())) throw Op.fail(this, in, "terms must have one shape");
+                if (!n.sameShape(in[0])) throw Op.fail(this, in, "terms must have one shape");
             }
             return in[0].shape();
         }

@@ -116,6 +116,25 @@ public final class Tensor {
         return new Tensor(DType.of(data), data, offset, shape.clone(), Shapes.contiguousStrides(shape), true);
     }
 
+    /**
+     * {@link #wrap} with the shape of {@code like}, itself made by {@code wrap} (contiguous, row-major
+     * strides): the two share their shape and stride arrays, which no tensor ever mutates, so a
+     * plan's many buffers of one shape cost one small object each.
+     *
+     * @throws IllegalArgumentException if {@code like} does not have row-major contiguous strides
+     */
+    public static Tensor wrapLike(Object data, int offset, Tensor like) {
+        int expected = 1;
+        for (int d = like.shape.length - 1; d >= 0; d--) {
+            if (like.strides[d] != expected) {
+                throw new IllegalArgumentException("wrapLike: the template " + Shapes.str(like.shape) + " with strides "
+                        + Shapes.str(like.strides) + " is not row-major contiguous");
+            }
+            expected *= Math.max(like.shape[d], 1);
+        }
+        return new Tensor(DType.of(data), data, offset, like.shape, like.strides, true);
+    }
+
     // ---------------------------------------------------------------- creation
 
     public static Tensor zeros(DType dtype, int... shape) {
