@@ -614,7 +614,7 @@ final class Compiler {
 
         /** Keeps {@code term} aside for {@code node}'s gradient if it is a thin product {@code a^T g}. */
         boolean offer(int node, Node term) {
-            if (term.size() < ACCUMULATE_MIN || term.op() != Products.MATMUL || term.rank() != 2) return false;
+            if (term.op() != Products.MATMUL || term.rank() != 2) return false;
             Node left = term.input(0), right = term.input(1);
             if (left.kind() != Node.Kind.OP || !(left.op() instanceof dev.quiver.ops.Shaping.Permute t)
                     || t.order().length != 2 || t.order()[0] != 1 || right.rank() != 2 || right.shapeRef()[0] > MAX_ROWS) {

@@ -37,7 +37,10 @@ public sealed interface Index {
 
     static Index at(int index) { return new At(index); }
 
-    static Index all() { return new Range(0, Integer.MAX_VALUE, 1); }
+    static Index all() { return ALL; }
+
+    /** {@code :}, shared (ranges are values). */
+    Range ALL = new Range(0, Integer.MAX_VALUE, 1);
 
     static Index range(int start, int stop) { return new Range(start, stop, 1); }
 
