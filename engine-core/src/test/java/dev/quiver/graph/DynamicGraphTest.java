@@ -15,6 +15,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Dynamic graphs: a fresh graph per step, a sum over a variable number of examples, plans reused by structure. */
 class DynamicGraphTest {
+    /** A graph for one test; {@link DynamicGraphReplacedNodesTest} runs every test with changed nodes replaced, not recycled. */
+    Graph graph() {
+        return new Graph();
+    }
+
     static final double[][] XS = {{1, 2}, {0.5, -1}, {-2, 0.25}, {3, 1}};
 
     /** loss = sum over the first k examples of (w . x_i - 1)^2; grad = sum 2 (w . x_i - 1) x_i. */
@@ -33,7 +38,7 @@ class DynamicGraphTest {
 
     @ParameterizedTest @MethodSource("dev.quiver.graph.Backs#all")
     void recurringStructuresReuseTheirPlans(TensorMath m) {
-        var g = new Graph();
+        var g = graph();
         var w = new Parameter("w", Tensor.vector(0.3, -0.2));
         Step two = build(g, w, 2, m);
         Step three = build(g, w, 3, m);
@@ -81,7 +86,7 @@ class DynamicGraphTest {
     void alternatingStructuresNeverGetTheLastPlanByMistake(TensorMath m) {
         // The cache first tries the most recent plan without hashing; rebuilds that differ from it
         // only in a scalar attribute or a shape must still get their own plans and values.
-        var g = new Graph();
+        var g = graph();
         double[] factors = {2, 3, 2, 2, 3, 3};
         int[] sizes = {1, 1, 1, 2, 2, 2};
         for (int r = 0; r < factors.length; r++) {
@@ -103,7 +108,7 @@ class DynamicGraphTest {
         // A rebuild that keeps every pooled node as it was at the last compile skips the node-by-node
         // match. A build that differs but is never compiled, then repeated after a reset, re-creates
         // its own (different) nodes identically: it must not pass for the compiled structure.
-        var g = new Graph();
+        var g = graph();
         double[] factors = {2, 3, 3, 2, 2, 5, 5};
         boolean[] compile = {true, false, true, true, true, false, true};
         for (int r = 0; r < factors.length; r++) {
@@ -127,7 +132,7 @@ class DynamicGraphTest {
         var p2 = new Parameter("p", Tensor.vector(1, 2));
         var c1 = Tensor.vector(10, 20);
         var c2 = Tensor.vector(30, 40);
-        var g = new Graph();
+        var g = graph();
         record Build(String input, Parameter p, Tensor c) {}
         Build[] builds = {new Build("x", p1, c1), new Build("x", p1, c1), new Build("y", p1, c1), new Build("y", p2, c1),
                 new Build("y", p2, c2), new Build("y", p2, c2), new Build("x", p1, c1)};
@@ -153,7 +158,7 @@ class DynamicGraphTest {
     void recycledNodesFollowChangedLayouts(TensorMath m) {
         // Same shapes, dtypes, ops and edges; only the leaf's layout changes (a contiguous input, then
         // a transposed constant), so the reshape on it must stop being a view and copy at run time.
-        var g = new Graph();
+        var g = graph();
         var data = Tensor.of(new double[] {1, 2, 3, 4, 5, 6}, 3, 2);
         var weights = Tensor.vector(1, 10, 100, 1000, 1e4, 1e5);
         for (int build = 0; build < 3; build++) {
@@ -177,7 +182,7 @@ class DynamicGraphTest {
     void renamingAnOpNodeAfterItIsBuiltReachesThePlan(TensorMath m) {
         // Named nodes stay readable (their buffers are not reused), so the name is part of the plan:
         // each rebuild renames the product after building it, and the step must follow.
-        var g = new Graph();
+        var g = graph();
         String[] names = {"h", null, "k", "h", "h", null, null};
         for (int r = 0; r < names.length; r++) {
             g.reset();
@@ -200,7 +205,7 @@ class DynamicGraphTest {
     void aNameTakenEarlierInARebuildIsStillAConflict(TensorMath m) {
         // Build 1 has input 'x' at index 2; build 2 names an earlier node 'x' first, then asks for
         // input 'x' at the same index: the pooled node there still carries the name, but it is taken.
-        var g = new Graph();
+        var g = graph();
         var w = new Parameter("w", Tensor.vector(1, 2));
         g.input("a", F64, 2);
         g.param(w);
@@ -215,7 +220,7 @@ class DynamicGraphTest {
 
     @ParameterizedTest @MethodSource("dev.quiver.graph.Backs#all")
     void recycledNodesFollowChangedShapes(TensorMath m) {
-        var g = new Graph();
+        var g = graph();
         for (int n : new int[] {2, 3, 2, 3}) {
             g.reset();
             var x = g.input("x", F64, n);
@@ -234,7 +239,7 @@ class DynamicGraphTest {
 
     @ParameterizedTest @MethodSource("dev.quiver.graph.Backs#all")
     void dynamicTrainingLoopAllocationIsBounded(TensorMath m) {
-        var g = new Graph();
+        var g = graph();
         var w = new Parameter("w", Tensor.vector(0.3, -0.2));
         var opt = new Sgd(java.util.List.of(w), 0.01, 0, 0, m);
         Tensor[] xs = new Tensor[XS.length];
@@ -266,7 +271,7 @@ class DynamicGraphTest {
     @ParameterizedTest @MethodSource("dev.quiver.graph.Backs#all")
     void dynamicClassifierRebuildAllocatesNothing(TensorMath m) {
         // The MLP of MlpStepBench's dynamic case, with softmax cross-entropy, rebuilt every step.
-        var g = new Graph();
+        var g = graph();
         var w = new Parameter("W", Tensor.randn(F64, Seed.of(1), 6, 5));
         var b = new Parameter("b", Tensor.zeros(F64, 5));
         var v = new Parameter("V", Tensor.randn(F64, Seed.of(2), 5, 3));
