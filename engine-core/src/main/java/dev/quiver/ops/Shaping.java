@@ -233,7 +233,7 @@ public final class Shaping {
             Tensor[] regions = new Tensor[in.length];
             int start = 0;
             for (int i = 0; i < in.length; i++) {
-                regions[i] = out.slice(region(a, start, in[i].dim(a)));
+                regions[i] = out.narrow(a, start, in[i].dim(a));
                 start += in[i].dim(a);
             }
             Tensor[] parts = in.clone();

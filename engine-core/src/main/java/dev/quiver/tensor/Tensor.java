@@ -103,7 +103,22 @@ public final class Tensor {
         }
         int[] s = shape.clone();
         s[0] = to - from;
-        return new Tensor(dtype, data, offset + from * strides[0], s, strides.clone(), true);
+        return new Tensor(dtype, data, offset + from * strides[0], s, strides, true);   // strides shared: never mutated
+    }
+
+    /**
+     * Positions {@code start .. start+length-1} along {@code axis}, a view (PyTorch's {@code narrow}):
+     * {@code slice} with one range, without parsing an index.
+     */
+    public Tensor narrow(int axis, int start, int length) {
+        int a = Shapes.axis("narrow", axis, shape.length);
+        if (start < 0 || length < 0 || start > shape[a] - length) {
+            throw new IndexOutOfBoundsException("narrow: " + start + ".." + (start + length) + " along axis " + a + " of a tensor of shape "
+                    + Shapes.str(shape));
+        }
+        int[] s = shape.clone();
+        s[a] = length;
+        return new Tensor(dtype, data, offset + start * strides[a], s, strides, true);
     }
 
     /** A contiguous tensor over existing storage (no copy). */

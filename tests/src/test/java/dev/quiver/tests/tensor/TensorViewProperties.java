@@ -143,6 +143,34 @@ class TensorViewProperties {
 
     record Permuted(Tensor base, int[] order) {}
 
+    record Narrowed(Tensor base, int axis, int start, int length) {}
+
+    @Test
+    void narrowSelectsARangeAlongOneAxisAndRefusesOutOfRange() {
+        Gen<Narrowed> gen = distinct(TensorGens.shapes(1, 4, 0, 5, 0.05)).flatMap(base -> s -> {
+            int axis = (int) s.choice(base.rank()), n = base.dim(axis);
+            int start = (int) s.choice(n + 1), length = (int) s.choice(n - start + 1);
+            return new Narrowed(base, s.weighted(0.2) ? axis - base.rank() : axis, start, length);
+        });
+        Property.forAll(gen).classify("rank", c -> c.base().rank()).check(c -> {
+            Tensor base = c.base(), view = base.narrow(c.axis(), c.start(), c.length());
+            int a = c.axis() < 0 ? c.axis() + base.rank() : c.axis();
+            for (int d = 0; d < base.rank(); d++) assertEquals(d == a ? c.length() : base.dim(d), view.dim(d), "dim " + d);
+            // Reference: element i of the view is the base element at the same index shifted by start along the axis.
+            for (int i = 0; i < view.size(); i++) {
+                int[] at = unravel(i, view.shape());
+                at[a] += c.start();
+                int flat = 0;
+                for (int d = 0; d < base.rank(); d++) flat = flat * base.dim(d) + at[d];
+                assertEquals(base.getFlat(flat), view.getFlat(i), "view element " + i);
+            }
+            if (view.size() > 0) assertTrue(view.sharesStorage(base));
+            int n = base.dim(a);
+            assertThrows(IndexOutOfBoundsException.class, () -> base.narrow(a, c.start(), n - c.start() + 1));
+            assertThrows(IndexOutOfBoundsException.class, () -> base.narrow(a, -1, 1));
+        });
+    }
+
     @Test
     void permuteAndTransposeMoveIndices() {
         Gen<Permuted> gen = distinct(TensorGens.shapes(0, 4, 0, 4, 0.05)).flatMap(base -> s -> {
