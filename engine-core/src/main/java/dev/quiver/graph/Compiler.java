@@ -143,8 +143,18 @@ final class Compiler {
         /** For each backward node (index - mark), the forward node whose gradient it helps compute (for NaN reports). */
         int[] gradientOf = new int[0];
         // schedule
-        List<Node> all;
+        Node[] all;
         int total;
+        /**
+         * The tape: node i's input indices are {@code inputs[inputStart[i] .. inputStart[i+1]-1]}, its
+         * kind one of the {@code TAPE_*} codes, and {@code rootOf[i]} the node whose buffer its value lives
+         * in (itself, or the value at the end of its chain of views). The later phases walk these arrays
+         * in order instead of following references to input nodes scattered over the heap.
+         */
+        int[] inputStart, inputs, rootOf;
+        byte[] kind;
+        /** Per node, how many scheduled nodes read it. */
+        int[] readers;
         boolean[] scheduled, kept;
         int[] pos;
         int firstCopy, last;
@@ -171,7 +181,7 @@ final class Compiler {
             this.math = math;
             this.context = new RunContext(options.mode());
             this.mark = mark;
-            this.fwd = new ArrayList<>(g.nodes());
+            this.fwd = Arrays.asList(g.nodeArray());
             this.sparse = new boolean[mark];
             roots.add(out);
             roots.addAll(options.keep());
@@ -289,35 +299,69 @@ final class Compiler {
      * topological order), then one per gradient copy-out; a view shares its root's position.
      */
     private static void schedule(Plan p) {
-        List<Node> all = p.all = new ArrayList<>(p.g.nodes());
-        int total = p.total = all.size();
-        List<Node> scheduleRoots = new ArrayList<>(p.roots);
-        if (p.seed != null) scheduleRoots.add(p.seed);
-        for (Node gn : p.wrtGrads) if (gn != null) scheduleRoots.add(gn);
-        scheduleRoots.addAll(p.sinks);
-        boolean[] scheduled = p.scheduled = ancestors(all, scheduleRoots, total);
+        Node[] all = p.all = p.g.nodeArray();
+        int total = p.total = all.length;
+        tape(p);
+        byte[] kind = p.kind;
+        int[] rootOf = p.rootOf;
+        boolean[] scheduled = p.scheduled = new boolean[total];
+        for (Node r : p.roots) scheduled[r.index()] = true;
+        if (p.seed != null) scheduled[p.seed.index()] = true;
+        for (Node gn : p.wrtGrads) if (gn != null) scheduled[gn.index()] = true;
+        for (Node sink : p.sinks) scheduled[sink.index()] = true;
+        int[] inputStart = p.inputStart, inputs = p.inputs;
+        for (int i = total - 1; i >= 0; i--) {
+            if (scheduled[i]) for (int k = inputStart[i]; k < inputStart[i + 1]; k++) scheduled[inputs[k]] = true;
+        }
+        int[] readers = p.readers = new int[total];
+        for (int i = 0; i < total; i++) {
+            if (scheduled[i]) for (int k = inputStart[i]; k < inputStart[i + 1]; k++) readers[inputs[k]]++;
+        }
         // named ancestors stay readable
         boolean[] kept = p.kept = new boolean[total];
         for (Node r : p.roots) kept[r.index()] = true;
-        for (int i = 0; i < p.mark; i++) if (scheduled[i] && all.get(i).name() != null) kept[i] = true;
+        for (int i = 0; i < p.mark; i++) if (scheduled[i] && all[i].name() != null) kept[i] = true;
         int[] pos = p.pos = new int[total];
         int position = 0;
-        for (int i = 0; i < total; i++) {
-            Node n = all.get(i);
-            if (scheduled[i] && n.kind() == Node.Kind.OP && !n.isView()) pos[i] = ++position;
-        }
+        for (int i = 0; i < total; i++) if (scheduled[i] && kind[i] == TAPE_OP) pos[i] = ++position;
         p.firstCopy = position + 1;
         p.last = position + p.wrt.size() + 1;
-        for (int i = 0; i < total; i++) {
-            Node n = all.get(i);
-            if (scheduled[i] && n.kind() == Node.Kind.OP && n.isView()) pos[i] = pos[root(n).index()];
-        }
+        for (int i = 0; i < total; i++) if (scheduled[i] && kind[i] == TAPE_VIEW) pos[i] = pos[rootOf[i]];
         Tensor[] gradTensors = p.gradTensors = new Tensor[p.wrt.size()];
         for (int j = 0; j < gradTensors.length; j++) {
             Node w = p.wrt.get(j);
             gradTensors[j] = w.kind() == Node.Kind.PARAM ? w.parameter().grad() : Tensor.zeros(w.dtype(), w.shapeRef());
         }
-        p.directTarget = directGradients(all, scheduled, p.mark, p.wrtGrads, gradTensors);
+        p.directTarget = directGradients(p, gradTensors);
+    }
+
+    /** Tape codes for a node's kind: leaves, ops that run an instruction, and views. */
+    private static final byte TAPE_INPUT = 0, TAPE_PARAM = 1, TAPE_CONSTANT = 2, TAPE_OP = 3, TAPE_VIEW = 4;
+
+    /** Fills the plan's tape (see {@link Plan#inputs}) from the nodes, in one pass. */
+    private static void tape(Plan p) {
+        Node[] all = p.all;
+        int total = all.length;
+        int[] inputStart = p.inputStart = new int[total + 1], rootOf = p.rootOf = new int[total];
+        int[] inputs = new int[2 * total + 8];
+        byte[] kind = p.kind = new byte[total];
+        int at = 0;
+        for (int i = 0; i < total; i++) {
+            Node n = all[i];
+            inputStart[i] = at;
+            int arity = n.arity();
+            if (at + arity > inputs.length) inputs = Arrays.copyOf(inputs, Math.max(2 * inputs.length, at + arity));
+            for (int k = 0; k < arity; k++) inputs[at++] = n.input(k).index();
+            kind[i] = switch (n.kind()) {
+                case INPUT -> TAPE_INPUT;
+                case PARAM -> TAPE_PARAM;
+                case CONSTANT -> TAPE_CONSTANT;
+                case OP -> n.isView() ? TAPE_VIEW : TAPE_OP;
+            };
+            rootOf[i] = kind[i] == TAPE_VIEW ? rootOf[inputs[inputStart[i]]] : i;
+        }
+        inputStart[total] = at;
+        p.inputs = inputs;
     }
 
     /**
@@ -337,27 +381,22 @@ final class Compiler {
      */
     private static void liveness(Plan p) {
         int total = p.total, last = p.last;
-        List<Node> all = p.all;
+        Node[] all = p.all;
         boolean[] scheduled = p.scheduled;
-        int[] pos = p.pos;
+        int[] pos = p.pos, readers = p.readers, inputStart = p.inputStart, inputs = p.inputs, rootOf = p.rootOf;
+        byte[] kind = p.kind;
         Buffers buf = p.buf = new Buffers(total + total / 2);
-        int[] readers = new int[total];
-        for (int i = 0; i < total; i++) {
-            if (!scheduled[i]) continue;
-            Node n = all.get(i);
-            for (int k = 0; k < n.arity(); k++) readers[n.input(k).index()]++;
-        }
         boolean[] finalGradient = new boolean[total];
         for (Node gn : p.wrtGrads) if (gn != null) finalGradient[gn.index()] = true;
         int[] bufferOf = p.bufferOf = new int[total];
         Arrays.fill(bufferOf, -1);
         int[][] workOf = p.workOf = new int[total][];
         for (int i = 0; i < total; i++) {
-            Node n = all.get(i);
-            if (!scheduled[i]) continue;
-            if (n.kind() == Node.Kind.INPUT || n.kind() == Node.Kind.CONSTANT && Graph.isData(n.constant())) {
+            if (!scheduled[i] || kind[i] == TAPE_PARAM || kind[i] == TAPE_VIEW) continue;
+            Node n = all[i];
+            if (kind[i] == TAPE_INPUT || kind[i] == TAPE_CONSTANT && Graph.isData(n.constant())) {
                 bufferOf[i] = buf.add(n.shapeRef(), n.dtype(), 0, last);
-            } else if (n.kind() == Node.Kind.OP && !n.isView()) {
+            } else if (kind[i] == TAPE_OP) {
                 int shared = inPlace(p, n, readers, finalGradient);
                 if (shared >= 0) {
                     bufferOf[i] = shared;
@@ -371,13 +410,12 @@ final class Compiler {
             }
         }
         for (int i = 0; i < total; i++) {
-            Node n = all.get(i);
-            if (!scheduled[i] || n.kind() != Node.Kind.OP || n.isView()) continue;
-            for (int k = 0; k < n.arity(); k++) extend(buf, bufferOf, root(n.input(k)), pos[i]);
+            if (!scheduled[i] || kind[i] != TAPE_OP) continue;
+            for (int k = inputStart[i]; k < inputStart[i + 1]; k++) extend(buf, bufferOf, rootOf[inputs[k]], pos[i]);
         }
-        for (int i = 0; i < total; i++) if (p.kept[i]) extend(buf, bufferOf, root(all.get(i)), last);
+        for (int i = 0; i < total; i++) if (p.kept[i]) extend(buf, bufferOf, rootOf[i], last);
         for (int j = 0; j < p.wrtGrads.size(); j++) {
-            if (p.wrtGrads.get(j) != null) extend(buf, bufferOf, root(p.wrtGrads.get(j)), p.firstCopy + j);
+            if (p.wrtGrads.get(j) != null) extend(buf, bufferOf, rootOf[p.wrtGrads.get(j).index()], p.firstCopy + j);
         }
     }
 
@@ -431,7 +469,9 @@ final class Compiler {
     private static Step emit(Plan p) {
         Graph g = p.g;
         int mark = p.mark, total = p.total;
-        List<Node> all = p.all, wrt = p.wrt, wrtGrads = p.wrtGrads;
+        Node[] all = p.all;
+        List<Node> wrt = p.wrt, wrtGrads = p.wrtGrads;
+        int[] inputStart = p.inputStart, inputs = p.inputs;
         boolean[] scheduled = p.scheduled;
         int[] bufferOf = p.bufferOf;
         int[][] workOf = p.workOf;
@@ -448,18 +488,19 @@ final class Compiler {
         List<Step.Exec> forward = new ArrayList<>(mark), backward = new ArrayList<>(total - mark);
         List<Op.Instruction> direct = new ArrayList<>(total - mark);
         NodeInfo[] infos = new NodeInfo[mark];
-        for (int i = 0; i < mark; i++) infos[i] = NodeInfo.of(all.get(i));
+        for (int i = 0; i < mark; i++) infos[i] = NodeInfo.of(all[i]);
         boolean describeBackward = p.options.checkFinite();
         for (int i = 0; i < total; i++) {
             if (!scheduled[i]) continue;
-            Node n = all.get(i);
+            Node n = all[i];
             switch (n.kind()) {
                 case PARAM -> values[i] = n.parameter().value();
                 case CONSTANT -> values[i] = bufferOf[i] >= 0 ? buffers[bufferOf[i]] : n.constant();
                 case INPUT -> values[i] = buffers[bufferOf[i]];
                 case OP -> {
-                    Tensor[] ins = new Tensor[n.arity()];
-                    for (int k = 0; k < ins.length; k++) ins[k] = values[n.input(k).index()];
+                    int from = inputStart[i];
+                    Tensor[] ins = new Tensor[inputStart[i + 1] - from];
+                    for (int k = 0; k < ins.length; k++) ins[k] = values[inputs[from + k]];
                     if (n.isView()) {
                         values[i] = n.op().view(ins);
                     } else {
@@ -546,28 +587,25 @@ final class Compiler {
      * for accumulating runs and NaN checks. The values are the same either way: the op's kernel
      * computes every element exactly as it would into the buffer, and the copy is exact.
      */
-    private static int[] directGradients(List<Node> all, boolean[] scheduled, int mark, List<Node> wrtGrads, Tensor[] gradTensors) {
-        int total = all.size();
+    private static int[] directGradients(Plan p, Tensor[] gradTensors) {
+        int total = p.total, mark = p.mark;
+        List<Node> wrtGrads = p.wrtGrads;
         int[] target = new int[total];
         Arrays.fill(target, -1);
         if (wrtGrads.isEmpty()) return target;
-        int[] readers = new int[total];
-        for (int i = 0; i < total; i++) {
-            if (!scheduled[i]) continue;
-            Node n = all.get(i);
-            for (int k = 0; k < n.arity(); k++) readers[n.input(k).index()]++;
-        }
         int[] targets = new int[total];
         for (Node gn : wrtGrads) if (gn != null) targets[gn.index()]++;
+        List<Object> constantStorage = null;   // of the scheduled constants, gathered once
         for (int j = 0; j < wrtGrads.size(); j++) {
             Node gn = wrtGrads.get(j);
-            if (gn == null || gn.index() < mark || gn.kind() != Node.Kind.OP || gn.isView()
-                    || readers[gn.index()] != 0 || targets[gn.index()] != 1) continue;
-            boolean aliased = false;
-            for (int i = 0; i < mark && !aliased; i++) {
-                Node n = all.get(i);
-                aliased = scheduled[i] && n.kind() == Node.Kind.CONSTANT && n.constant().data() == gradTensors[j].data();
+            if (gn == null || gn.index() < mark || p.kind[gn.index()] != TAPE_OP
+                    || p.readers[gn.index()] != 0 || targets[gn.index()] != 1) continue;
+            if (constantStorage == null) {
+                constantStorage = new ArrayList<>();
+                for (int i = 0; i < mark; i++) if (p.scheduled[i] && p.kind[i] == TAPE_CONSTANT) constantStorage.add(p.all[i].constant().data());
             }
+            boolean aliased = false;
+            for (Object data : constantStorage) aliased |= data == gradTensors[j].data();
             if (!aliased) target[gn.index()] = j;
         }
         return target;
@@ -745,14 +783,9 @@ final class Compiler {
         return true;
     }
 
-    private static void extend(Buffers buf, int[] bufferOf, Node root, int position) {
-        int b = bufferOf[root.index()];
+    private static void extend(Buffers buf, int[] bufferOf, int root, int position) {
+        int b = bufferOf[root];
         if (b >= 0 && buf.end[b] < position) buf.end[b] = position;
-    }
-
-    private static Node root(Node n) {
-        while (n.kind() == Node.Kind.OP && n.isView()) n = n.input(0);
-        return n;
     }
 
     private static boolean[] ancestors(List<Node> nodes, List<Node> roots, int size) {

@@ -171,6 +171,9 @@ public final class Graph {
 
     int size() { return nodes.size(); }
 
+    /** The live nodes in build order, copied into an array. */
+    Node[] nodeArray() { return java.util.Arrays.copyOf(nodes.items, nodes.size); }
+
     void truncate(int size) {
         if (size < nodes.size) nodes.size = size;
     }
