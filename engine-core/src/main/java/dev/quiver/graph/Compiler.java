@@ -191,6 +191,7 @@ final class Compiler {
 
     /** Records forward node {@code of} as the origin of the backward nodes built since graph size {@code from}. */
     private static void origin(Plan p, int from, int of) {
+        if (!p.options.checkFinite()) return;   // origins only name nodes in the NaN check's messages
         int to = p.g.size();
         if (to - p.mark > p.gradientOf.length) {
             int old = p.gradientOf.length;
@@ -232,6 +233,8 @@ final class Compiler {
         Node[] gradOf = new Node[mark];
         firstTerm[p.out.index()] = seed;
         Stacks stacks = new Stacks(mark);
+        boolean[][] neededByArity = new boolean[8][];
+        for (int a = 0; a < neededByArity.length; a++) neededByArity[a] = new boolean[a];
         RowTerms rowTerms = new RowTerms(mark);
         for (int i = mark - 1; i >= 0; i--) {
             Node n = fwd.get(i);
@@ -246,7 +249,9 @@ final class Compiler {
             grad = gradOf[i] = stacks.product(g, i, grad);
             origin(p, before, i);
             if (n.kind() != Node.Kind.OP) continue;
-            boolean[] needed = new boolean[n.arity()];
+            // One array per arity serves every node: a VJP reads its mask only while it builds its nodes.
+            int arity = n.arity();
+            boolean[] needed = arity < neededByArity.length ? neededByArity[arity] : new boolean[arity];
             boolean any = false;
             for (int k = 0; k < needed.length; k++) any |= needed[k] = needs[n.input(k).index()];
             if (needed[0] && sparse[n.input(0).index()]) {
