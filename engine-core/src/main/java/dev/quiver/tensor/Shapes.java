@@ -14,18 +14,14 @@ public final class Shapes {
      * dimension makes the size 0 whatever the others are ((65536, 65536, 0) is empty, not too big).
      */
     public static int size(int... shape) {
+        // One pass: the product saturates at 2^31 (below 2^31 times a dimension, it cannot overflow a
+        // long), so a later zero still makes it 0 and a too-large shape is caught at the end.
         long n = 1;
         for (int d : shape) {
             if (d < 0) throw new IllegalArgumentException("negative dimension in shape " + str(shape));
-            if (d == 0) n = 0;
+            n = Math.min(n * d, 1L << 31);
         }
-        if (n == 0) return 0;
-        for (int d : shape) {
-            n *= d;
-            if (n > Integer.MAX_VALUE - 16) {
-                throw new IllegalArgumentException("shape " + str(shape) + " has more than 2^31 elements");
-            }
-        }
+        if (n > Integer.MAX_VALUE - 16) throw new IllegalArgumentException("shape " + str(shape) + " has more than 2^31 elements");
         return (int) n;
     }
 

@@ -12,6 +12,26 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /** Creation, views, printing, comparison, and the error messages of bad input. */
 class TensorTest {
+    @Test
+    void shapeSizeIsTheExactProductOrARefusal() {
+        // Against exact arithmetic: dimensions from 0 to 2^17 (products far past 2^31), zeros anywhere.
+        var random = new java.util.SplittableRandom(7);
+        for (int trial = 0; trial < 20_000; trial++) {
+            int[] shape = new int[random.nextInt(0, 6)];
+            for (int d = 0; d < shape.length; d++) shape[d] = random.nextInt(8) == 0 ? 0 : random.nextInt(1, 1 << random.nextInt(1, 18));
+            java.math.BigInteger exact = java.math.BigInteger.ONE;
+            for (int d : shape) exact = exact.multiply(java.math.BigInteger.valueOf(d));
+            if (exact.compareTo(java.math.BigInteger.valueOf(Integer.MAX_VALUE - 16)) > 0) {
+                assertThrows(IllegalArgumentException.class, () -> Shapes.size(shape), java.util.Arrays.toString(shape));
+            } else {
+                assertEquals(exact.intValueExact(), Shapes.size(shape), java.util.Arrays.toString(shape));
+            }
+        }
+        assertEquals(0, Shapes.size(65536, 65536, 0));
+        assertEquals(0, Shapes.size(1 << 30, 1 << 30, 1 << 30, 0));
+        assertThrows(IllegalArgumentException.class, () -> Shapes.size(2, -1));
+    }
+
     static final TensorMath M = TensorMath.of(Backends.create("scalar", 1));
 
     static double[] seq(int n) {
