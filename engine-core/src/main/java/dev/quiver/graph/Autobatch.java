@@ -128,6 +128,18 @@ final class Autobatch {
             this.value = new Node[n0];
         }
 
+        private static void markReady(IntList[] ready, long[] readyRanks, int[] rankOf, int signature, int node) {
+            ready[signature].add(node);
+            int rank = rankOf[signature];
+            readyRanks[rank >>> 6] |= 1L << rank;
+        }
+
+        /** The lowest set bit's position, or -1. */
+        private static int firstSet(long[] bits) {
+            for (int w = 0; w < bits.length; w++) if (bits[w] != 0) return (w << 6) + Long.numberOfTrailingZeros(bits[w]);
+            return -1;
+        }
+
         Result run() {
             int kernelsBefore = 0;
             // signatures and their mean depth; the number of op inputs each op waits for; consumer counts
@@ -169,6 +181,18 @@ final class Autobatch {
             }
             double[] meanDepth = new double[signatures];
             for (int s = 0; s < signatures; s++) meanDepth[s] = (double) depthSum[s] / members[s];
+            // The agenda takes the ready signature of least mean depth (the first such id on ties): signatures
+            // ranked once in that order, and one bit per rank set while the signature has ready nodes.
+            int[] byRank = new int[signatures], rankOf = new int[signatures];
+            Integer[] order = new Integer[signatures];
+            for (int s = 0; s < signatures; s++) order[s] = s;
+            final double[] md = meanDepth;
+            Arrays.sort(order, (x, y) -> md[x] != md[y] ? Double.compare(md[x], md[y]) : Integer.compare(x, y));
+            for (int r = 0; r < signatures; r++) {
+                byRank[r] = order[r];
+                rankOf[order[r]] = r;
+            }
+            long[] readyRanks = new long[(signatures + 63) >>> 6];
             for (int i = 0; i < n0; i++) count[i + 1] += count[i];
             int[] consumers = new int[count[n0]], fill = Arrays.copyOf(count, n0);
             for (int i = 0; i < n0; i++) {
@@ -182,7 +206,7 @@ final class Autobatch {
             IntList now = new IntList();   // unbatchable nodes that are ready
             for (int i = 0; i < n0; i++) {
                 if (live[i] && isOp[i] && pending[i] == 0) {
-                    if (signature[i] < 0) now.add(i); else ready[signature[i]].add(i);
+                    if (signature[i] < 0) now.add(i); else markReady(ready, readyRanks, rankOf, signature[i], i);
                 }
             }
             IntList done = new IntList();
@@ -193,13 +217,12 @@ final class Autobatch {
                     single(i);
                     done.add(i);
                 } else {
-                    int best = -1;
-                    for (int s = 0; s < signatures; s++) {
-                        if (ready[s].size > 0 && (best < 0 || meanDepth[s] < meanDepth[best])) best = s;
-                    }
-                    if (best < 0) break;
+                    int rank = firstSet(readyRanks);
+                    if (rank < 0) break;
+                    int best = byRank[rank];
                     int[] group = ready[best].toArray();
                     ready[best].clear();
+                    readyRanks[rank >>> 6] &= ~(1L << rank);
                     if (group.length == 1) single(group[0]); else group(group);
                     for (int m : group) done.add(m);
                 }
@@ -208,7 +231,7 @@ final class Autobatch {
                     for (int c = count[j]; c < count[j + 1]; c++) {
                         int i = consumers[c];
                         if (--pending[i] == 0) {
-                            if (signature[i] < 0) now.add(i); else ready[signature[i]].add(i);
+                            if (signature[i] < 0) now.add(i); else markReady(ready, readyRanks, rankOf, signature[i], i);
                         }
                     }
                 }
