@@ -58,20 +58,26 @@ final class Planner {
         int[] freeHead = new int[classes + 1];
         Arrays.fill(freeHead, -1);
         int[] nextFree = new int[n];
-        for (int i = 0; i < n; i++) keyed[i] = (long) start[i] << 31 | i;
-        Arrays.sort(keyed);
-        // Live buffers in a binary min-heap on end position.
-        long[] heap = new long[n];
-        int live = 0;
+        // Buffers in order of first use (a counting sort over positions, stable by index), and per
+        // position the buffers whose interval ends there: a sweep over positions frees each buffer
+        // once, with no priority queue.
+        int positions = 0;
+        for (int i = 0; i < n; i++) positions = Math.max(positions, Math.max(start[i], end[i]) + 1);
+        int[] firstAt = new int[positions + 1];
+        for (int i = 0; i < n; i++) firstAt[start[i] + 1]++;
+        for (int q = 0; q < positions; q++) firstAt[q + 1] += firstAt[q];
+        int[] byStart = new int[n];
+        for (int i = 0; i < n; i++) byStart[firstAt[start[i]]++] = i;
+        int[] endingHead = new int[positions], endingNext = new int[n];
+        Arrays.fill(endingHead, -1);
+        int freedBefore = 0;   // positions whose ending buffers are back on the free lists
         long arena = 0;
-        for (int k = 0; k < n; k++) {
-            int i = (int) (keyed[k] & 0x7fffffffL);
-            while (live > 0 && (int) (heap[0] >>> 31) < start[i]) {
-                int j = (int) (heap[0] & 0x7fffffffL);
-                heap[0] = heap[--live];
-                siftDown(heap, live);
-                nextFree[j] = freeHead[sizeClass[j]];
-                freeHead[sizeClass[j]] = j;
+        for (int i : byStart) {
+            for (; freedBefore < start[i]; freedBefore++) {
+                for (int j = endingHead[freedBefore]; j >= 0; j = endingNext[j]) {
+                    nextFree[j] = freeHead[sizeClass[j]];
+                    freeHead[sizeClass[j]] = j;
+                }
             }
             if (sizes[i] == 0) continue;
             int c = sizeClass[i], slot = freeHead[c];
@@ -82,36 +88,10 @@ final class Planner {
                 offsets[i] = arena;
                 arena += sizes[i];
             }
-            heap[live] = (long) end[i] << 31 | i;
-            siftUp(heap, live++);
+            endingNext[i] = endingHead[end[i]];
+            endingHead[end[i]] = i;
         }
         return new Assignment(offsets, arena);
-    }
-
-    private static void siftUp(long[] heap, int k) {
-        long x = heap[k];
-        while (k > 0) {
-            int parent = (k - 1) >>> 1;
-            if (heap[parent] <= x) break;
-            heap[k] = heap[parent];
-            k = parent;
-        }
-        heap[k] = x;
-    }
-
-    private static void siftDown(long[] heap, int size) {
-        if (size == 0) return;
-        long x = heap[0];
-        int k = 0;
-        while (true) {
-            int child = 2 * k + 1;
-            if (child >= size) break;
-            if (child + 1 < size && heap[child + 1] < heap[child]) child++;
-            if (x <= heap[child]) break;
-            heap[k] = heap[child];
-            k = child;
-        }
-        heap[k] = x;
     }
 
     private static Assignment bestFit(long[] sizes, int[] start, int[] end) {
