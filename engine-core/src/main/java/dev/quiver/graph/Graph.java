@@ -414,12 +414,18 @@ public final class Graph {
     private Node reuse(Op op, int arity, Node a, Node b, Node[] many) {
         int i = nodes.size();
         if (i >= pooled) return null;
+        // The inputs first: they were just built (in cache), while the pooled node, in a large graph,
+        // is a cache miss; a changed structure's inputs are mostly not stable, so it is rarely read.
+        for (int k = 0; k < arity; k++) {
+            Node in = many != null ? many[k] : k == 0 ? a : b;
+            if (!in.stable) return null;
+        }
         Node r = pool[i];
         // Shared op instances (Elementwise, Products, ...) compare by identity before the record equals.
         if (r.kind() != Node.Kind.OP || r.arity() != arity || r.op() != op && !r.op().equals(op)) return null;
         for (int k = 0; k < arity; k++) {
             Node in = many != null ? many[k] : k == 0 ? a : b;
-            if (r.input(k) != in || !in.stable) return null;
+            if (r.input(k) != in) return null;
         }
         track(true);   // same op object, same input objects (themselves unchanged, or the flag is already clear)
         r.recycle(i);
@@ -463,9 +469,11 @@ public final class Graph {
             addToPool(r);
             return add(r);
         }
-        if (r.kind() == Node.Kind.OP && r.dtype() == dtype && r.arity() == inputs.length && (r.op() == op || r.op().equals(op))) {
+        boolean stableInputs = true;
+        for (int k = 0; stableInputs && k < inputs.length; k++) stableInputs = inputs[k].stable;
+        if (stableInputs && r.kind() == Node.Kind.OP && r.dtype() == dtype && r.arity() == inputs.length && (r.op() == op || r.op().equals(op))) {
             boolean same = true;
-            for (int k = 0; same && k < inputs.length; k++) same = r.input(k) == inputs[k] && inputs[k].stable;
+            for (int k = 0; same && k < inputs.length; k++) same = r.input(k) == inputs[k];
             if (same) {   // the previous build's node: same op on the same, unchanged inputs; keep its shape and layout
                 track(true);
                 r.recycle(i);
@@ -474,9 +482,9 @@ public final class Graph {
             }
         }
         int[] shape = checkRank(op, inputs, op.shape(inputs));
-        boolean same = r.dtype() == dtype && sameShape(r.shapeRef(), shape);
         track(false);
         if (i < reinitBelow) {
+            boolean same = r.dtype() == dtype && sameShape(r.shapeRef(), shape);
             r.reinit(i, Node.Kind.OP, op, inputs, same ? r.shapeRef() : shapes.intern(shape), dtype, null, null, null, same);
             return add(r);
         }
@@ -485,7 +493,7 @@ public final class Graph {
         // references to new objects costs a GC write barrier per field and card scanning at the next
         // collection (measured: 17% of the per-node cost of a new 10^4-node structure; at 10^2
         // nodes re-initialising is 7% cheaper).
-        Node fresh = new Node(this, i, Node.Kind.OP, op, inputs, same ? r.shapeRef() : shapes.intern(shape), dtype, null, null, null);
+        Node fresh = new Node(this, i, Node.Kind.OP, op, inputs, shapes.intern(shape), dtype, null, null, null);
         // No pooled node reads a new object, so its stable flag (false) is never consulted; its compiled
         // name starts null and naming it counts as a change (see Node#rename): no other bookkeeping.
         pool[i] = fresh;
