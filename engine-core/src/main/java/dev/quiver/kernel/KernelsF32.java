@@ -66,4 +66,23 @@ public interface KernelsF32 {
 
     /** {@code y[i] = value}. */
     void fill(int n, float value, float[] y, int yOff, int yStride);
+
+    /**
+     * A block of rows: {@code y[yOff + r*yRow + i] = x[xOff + r*xRow + i]} (or {@code +=} when
+     * {@code accumulate}, one add per element) for {@code r in [0, rows)}, {@code i in [0, n)}. The
+     * moves of im2col and col2im (short rows: a convolution's output width). x and y must not
+     * overlap; rows of y must not overlap each other when accumulating. This default is plain loops
+     * (the scalar backend's); a backend may vectorise it, with the same bits.
+     */
+    default void copyRows(int rows, int n, float[] x, int xOff, int xRow,
+                          float[] y, int yOff, int yRow, boolean accumulate) {
+        for (int r = 0; r < rows; r++) {
+            int xi = xOff + r * xRow, yi = yOff + r * yRow;
+            if (accumulate) {
+                for (int i = 0; i < n; i++) y[yi + i] += x[xi + i];
+            } else {
+                System.arraycopy(x, xi, y, yi, n);
+            }
+        }
+    }
 }

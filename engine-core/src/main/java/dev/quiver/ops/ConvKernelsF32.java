@@ -32,28 +32,43 @@ final class ConvKernelsF32 {
     /**
      * {@code col[(c kh + i) kw + j, oh OW + ow] = x[c, oh sh - pt + i dh, ow sw - pl + j dw]}, 0 in
      * the padding: the K x P matrix (K = C kh kw, P = OH OW) whose product with the kernels is the
-     * convolution of one sample's C channels.
+     * convolution of one sample's C channels. With stride 1 along W the in-range part of each (c, i, j)
+     * row is one block of rows for the backend's {@code copyRows} (vector moves; a row is the output
+     * width, often shorter than a vector), the padding zeros filled around it.
      */
-    static void im2col(float[] x, int xo, int c0, int h, int w, Window win, int oh, int ow, float[] col, int co) {
-        int p = oh * ow, row = co;
+    static void im2col(KernelsF32 k, float[] x, int xo, int c0, int h, int w, Window win, int oh, int ow, float[] col, int co) {
+        int p = oh * ow, row = co, sh = win.sh(), sw = win.sw();
         for (int c = 0; c < c0; c++) {
             for (int i = 0; i < win.kh(); i++) {
+                int offH = i * win.dh() - win.pt(), y0 = lo(offH, sh), y1 = hi(offH, sh, h, oh, y0);
                 for (int j = 0; j < win.kw(); j++, row += p) {
-                    int off = j * win.dw() - win.pl(), sw = win.sw();
+                    int off = j * win.dw() - win.pl();
                     int a = lo(off, sw), b = hi(off, sw, w, ow, a);
+                    if (sw == 1) {
+                        if (y0 > 0) java.util.Arrays.fill(col, row, row + y0 * ow, 0);
+                        if (y1 < oh) java.util.Arrays.fill(col, row + y1 * ow, row + p, 0);
+                        if (a > 0 || b < ow) {
+                            for (int y = y0; y < y1; y++) {
+                                int dst = row + y * ow;
+                                if (a > 0) java.util.Arrays.fill(col, dst, dst + a, 0);
+                                if (b < ow) java.util.Arrays.fill(col, dst + b, dst + ow, 0);
+                            }
+                        }
+                        if (b > a && y1 > y0) {
+                            k.copyRows(y1 - y0, b - a, x, xo + (c * h + y0 * sh + offH) * w + off + a, sh * w,
+                                    col, row + y0 * ow + a, ow, false);
+                        }
+                        continue;
+                    }
                     for (int y = 0; y < oh; y++) {
-                        int ih = y * win.sh() - win.pt() + i * win.dh(), dst = row + y * ow;
+                        int ih = y * sh + offH, dst = row + y * ow;
                         if (ih < 0 || ih >= h) {
                             java.util.Arrays.fill(col, dst, dst + ow, 0);
                             continue;
                         }
                         int src = xo + (c * h + ih) * w + off;
                         if (a > 0) java.util.Arrays.fill(col, dst, dst + a, 0);
-                        if (sw == 1) {
-                            System.arraycopy(x, src + a, col, dst + a, b - a);
-                        } else {
-                            for (int q = a; q < b; q++) col[dst + q] = x[src + q * sw];
-                        }
+                        for (int q = a; q < b; q++) col[dst + q] = x[src + q * sw];
                         if (b < ow) java.util.Arrays.fill(col, dst + b, dst + ow, 0);
                     }
                 }
@@ -61,23 +76,28 @@ final class ConvKernelsF32 {
         }
     }
 
-    /** The adjoint of {@link #im2col}: {@code x[c, ih, iw] += col[...]} for every window position (x not cleared). */
-    static void col2im(float[] col, int co, int c0, int h, int w, Window win, int oh, int ow, float[] x, int xo) {
-        int p = oh * ow, row = co;
+    /**
+     * The adjoint of {@link #im2col}: {@code x[c, ih, iw] += col[...]} for every window position (x
+     * not cleared), in the order of col's rows (stride 1 along W: each (c, i, j) row one accumulating
+     * {@code copyRows}, whose rows land on distinct rows of x).
+     */
+    static void col2im(KernelsF32 k, float[] col, int co, int c0, int h, int w, Window win, int oh, int ow, float[] x, int xo) {
+        int p = oh * ow, row = co, sh = win.sh(), sw = win.sw();
         for (int c = 0; c < c0; c++) {
             for (int i = 0; i < win.kh(); i++) {
+                int offH = i * win.dh() - win.pt(), y0 = lo(offH, sh), y1 = hi(offH, sh, h, oh, y0);
                 for (int j = 0; j < win.kw(); j++, row += p) {
-                    int off = j * win.dw() - win.pl(), sw = win.sw();
+                    int off = j * win.dw() - win.pl();
                     int a = lo(off, sw), b = hi(off, sw, w, ow, a);
-                    for (int y = 0; y < oh; y++) {
-                        int ih = y * win.sh() - win.pt() + i * win.dh();
-                        if (ih < 0 || ih >= h) continue;
-                        int src = row + y * ow, dst = xo + (c * h + ih) * w + off;
-                        if (sw == 1) {
-                            for (int q = a; q < b; q++) x[dst + q] += col[src + q];
-                        } else {
-                            for (int q = a; q < b; q++) x[dst + q * sw] += col[src + q];
-                        }
+                    if (b <= a || y1 <= y0) continue;
+                    if (sw == 1) {
+                        k.copyRows(y1 - y0, b - a, col, row + y0 * ow + a, ow,
+                                x, xo + (c * h + y0 * sh + offH) * w + off + a, sh * w, true);
+                        continue;
+                    }
+                    for (int y = y0; y < y1; y++) {
+                        int src = row + y * ow, dst = xo + (c * h + y * sh + offH) * w + off;
+                        for (int q = a; q < b; q++) x[dst + q * sw] += col[src + q];
                     }
                 }
             }
@@ -107,7 +127,7 @@ final class ConvKernelsF32 {
                 int nc = Math.min(chunk, n - n0);
                 for (int g = 0; g < groups; g++) {
                     int xg = xo + (n0 * c + g * cg) * hw;
-                    if (!direct) for (int s = 0; s < nc; s++) im2col(xa, xg + s * c * hw, cg, h, wd, win, oh, ow, ca, co + s * kk * p);
+                    if (!direct) for (int s = 0; s < nc; s++) im2col(k, xa, xg + s * c * hw, cg, h, wd, win, oh, ow, ca, co + s * kk * p);
                     k.gemm(nc, og, p, kk, 1, wa, wo + g * og * kk, 0, kk, 1,
                             direct ? xa : ca, direct ? xg : co, direct ? c * hw : kk * p, p, 1,
                             beta, oa, oo + (n0 * o + g * og) * p, o * p, p, 1);
@@ -136,7 +156,7 @@ final class ConvKernelsF32 {
                     k.gemm(nc, kk, p, og, 1, wa, wo + g * og * kk, 0, 1, kk,
                             ga, go + (n0 * o + g * og) * p, o * p, p, 1,
                             0, direct ? xa : ca, direct ? xg : co, direct ? c * hw : kk * p, p, 1);
-                    if (!direct) for (int s = 0; s < nc; s++) col2im(ca, co + s * kk * p, cg, h, wd, win, oh, ow, xa, xg + s * c * hw);
+                    if (!direct) for (int s = 0; s < nc; s++) col2im(k, ca, co + s * kk * p, cg, h, wd, win, oh, ow, xa, xg + s * c * hw);
                 }
             }
         };
@@ -158,7 +178,7 @@ final class ConvKernelsF32 {
                 int nc = Math.min(chunk, n - n0);
                 for (int g = 0; g < groups; g++) {
                     int xg = xo + (n0 * c + g * cg) * hw;
-                    if (!direct) for (int s = 0; s < nc; s++) im2col(xa, xg + s * c * hw, cg, h, wd, win, oh, ow, ca, co + s * kk * p);
+                    if (!direct) for (int s = 0; s < nc; s++) im2col(k, xa, xg + s * c * hw, cg, h, wd, win, oh, ow, ca, co + s * kk * p);
                     for (int s = 0; s < nc; s++) {
                         // dw_g^T (kk x og) += col (kk x p) times gy[n, g]^T (p x og), samples summed in a fixed order
                         // by beta = 1. Row-major A rather than gy col^T, whose B operand (the transposed im2col

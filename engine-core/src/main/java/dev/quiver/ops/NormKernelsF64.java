@@ -1,5 +1,9 @@
 package dev.quiver.ops;
 
+import dev.quiver.kernel.BinaryOp;
+import dev.quiver.kernel.KernelsF64;
+import dev.quiver.kernel.ReduceOp;
+
 /**
  * Fused normalisation loops on contiguous float64 data: layer and RMS normalisation over rows of
  * length d, batch normalisation over the channels of an [n, c, s] block. This file is the source
@@ -8,8 +12,10 @@ package dev.quiver.ops;
  * <p>Why fused and not composed from backend primitives: a row is read once into L1 and every
  * statistic and the output come from it there (the composed form streams the whole tensor through
  * memory five or six times and keeps four intermediates alive). The loops are the same Java on
- * every backend, so both backends give the same bits. Sums use four accumulators in a fixed order
- * (deterministic; the independent chains keep the adder busy where a single one waits on latency).
+ * every backend, so both backends give the same bits. Layer/RMS normalisation's row sums are the
+ * backend's canonical reductions ({@code KernelsF64.reduce}: vectorised on the SIMD backend, the
+ * same order and bits everywhere); batch normalisation's sums use four accumulators in a fixed
+ * order (deterministic; the independent chains keep the adder busy where a single one waits on latency).
  * Nothing here allocates. Arrays must not overlap unless a method says so.
  */
 final class NormKernelsF64 {
@@ -46,34 +52,45 @@ final class NormKernelsF64 {
         return (s0 + s1) + (s2 + s3);
     }
 
-    /** The row's mean (0 for RMS normalisation, which does not centre). */
-    static double mean(double[] x, int o, int d, boolean rms) {
-        return rms || d == 0 ? (double) 0 : sum(x, o, d) / d;
+    /*
+     * Layer and RMS normalisation run on the backend's kernels: row sums are its canonical
+     * reductions (KernelsF64.reduce), elementwise steps its binary and axpby kernels (one IEEE
+     * operation per element, so every backend gives the same bits). Plain Java loops would not do:
+     * C2 does not vectorise a loop over rows of two arrays at different offsets (it cannot rule out
+     * that they overlap), and the old scalar row sums were most of the time. {@code s} is a
+     * one-element scratch array holding the scalar a broadcast step reads (stride 0).
+     */
+
+    /**
+     * Writes {@code c = x - mean} for the row and returns {@code 1 / sqrt(Σ c² / d + eps)}, the sum
+     * of squares the backend's canonical reduction. c may be x itself.
+     */
+    private static double centre(KernelsF64 k, int d, double[] x, int xr, double mean, double eps, double[] s, double[] c, int cr) {
+        s[0] = mean;
+        k.binary(BinaryOp.SUB, d, x, xr, 1, s, 0, 0, c, cr, 1, false);
+        double var = d == 0 ? (double) 0 : k.reduce(ReduceOp.SUM_SQUARES, d, c, cr, 1) / d;
+        return (double) (1 / Math.sqrt(var + eps));
     }
 
-    /** 1 / sqrt(mean((x - mean)²) + eps). */
-    static double rstd(double[] x, int o, int d, double mean, double eps) {
-        double var = d == 0 ? (double) 0 : sumSquares(x, o, d, mean) / d;
-        return (double) (1 / Math.sqrt(var + eps));
+    /** The row's mean by the backend's canonical sum (0 for RMS normalisation, which does not centre). */
+    private static double mean(KernelsF64 k, double[] x, int o, int d, boolean rms) {
+        return rms || d == 0 ? (double) 0 : k.reduce(ReduceOp.SUM, d, x, o, 1) / d;
     }
 
     /**
      * {@code y[r, j] = (x[r, j] - mean_r) * rstd_r * gamma[j] + beta[j]} for r in [0, rows), with
-     * mean_r = 0 when rms; gamma and beta may be null (1 and 0). y may be x itself.
+     * mean_r = 0 when rms; gamma and beta may be null (1 and 0). y may be x itself. {@code s}: one
+     * element of scratch.
      */
-    static void layerNorm(int rows, int d, double[] x, int xo, double[] gamma, int go, double[] beta, int bo,
-                          double eps, boolean rms, double[] y, int yo) {
+    static void layerNorm(KernelsF64 k, int rows, int d, double[] x, int xo, double[] gamma, int go, double[] beta, int bo,
+                          double eps, boolean rms, double[] s, double[] y, int yo) {
         for (int r = 0; r < rows; r++) {
             int xr = xo + r * d, yr = yo + r * d;
-            double mean = mean(x, xr, d, rms);
-            double rstd = rstd(x, xr, d, mean, eps);
-            if (gamma == null) {
-                for (int j = 0; j < d; j++) y[yr + j] = (x[xr + j] - mean) * rstd;
-            } else if (beta == null) {
-                for (int j = 0; j < d; j++) y[yr + j] = (x[xr + j] - mean) * rstd * gamma[go + j];
-            } else {
-                for (int j = 0; j < d; j++) y[yr + j] = (x[xr + j] - mean) * rstd * gamma[go + j] + beta[bo + j];
-            }
+            double mean = mean(k, x, xr, d, rms);
+            double rstd = centre(k, d, x, xr, mean, eps, s, y, yr);
+            k.axpby(d, rstd, y, yr, 1, 0, y, yr, 1);
+            if (gamma != null) k.binary(BinaryOp.MUL, d, y, yr, 1, gamma, go, 1, y, yr, 1, false);
+            if (beta != null) k.binary(BinaryOp.ADD, d, y, yr, 1, beta, bo, 1, y, yr, 1, false);
         }
     }
 
@@ -81,57 +98,50 @@ final class NormKernelsF64 {
      * The input gradient of {@link #layerNorm}: with xh = (x - mean) * rstd and h = g * gamma,
      * {@code dx = rstd * (h - mean(h) - xh * mean(h * xh))}; for RMS normalisation the mean(h)
      * term is absent. gamma may be null. Row r of g starts at {@code gOff + r * gRow} ({@code gRow} 0:
-     * every row of g is the same, e.g. the broadcast gradient of a sum).
+     * every row of g is the same, e.g. the broadcast gradient of a sum). {@code c}: d elements of
+     * scratch (h); {@code s}: one. The dx row is scratch too until its last step.
      */
-    static void layerNormGrad(int rows, int d, double[] x, int xo, double[] gamma, int go, double[] g, int gOff, int gRow,
-                              double eps, boolean rms, double[] dx, int dxo) {
+    static void layerNormGrad(KernelsF64 k, int rows, int d, double[] x, int xo, double[] gamma, int go, double[] g, int gOff, int gRow,
+                              double eps, boolean rms, double[] c, int co, double[] s, double[] dx, int dxo) {
         for (int r = 0; r < rows; r++) {
             int xr = xo + r * d, gr = gOff + r * gRow, dr = dxo + r * d;
-            double mean = mean(x, xr, d, rms);
-            double rstd = rstd(x, xr, d, mean, eps);
-            double sh0 = 0, sh1 = 0, shx0 = 0, shx1 = 0;
-            int j = 0;
-            for (; j + 2 <= d; j += 2) {
-                double h0 = gamma == null ? g[gr + j] : g[gr + j] * gamma[go + j];
-                double h1 = gamma == null ? g[gr + j + 1] : g[gr + j + 1] * gamma[go + j + 1];
-                sh0 += h0;
-                sh1 += h1;
-                shx0 += h0 * ((x[xr + j] - mean) * rstd);
-                shx1 += h1 * ((x[xr + j + 1] - mean) * rstd);
-            }
-            for (; j < d; j++) {
-                double h = gamma == null ? g[gr + j] : g[gr + j] * gamma[go + j];
-                sh0 += h;
-                shx0 += h * ((x[xr + j] - mean) * rstd);
-            }
-            double mh = rms || d == 0 ? (double) 0 : (sh0 + sh1) / d;
-            double mhx = d == 0 ? (double) 0 : (shx0 + shx1) / d;
-            if (gamma == null) {
-                for (j = 0; j < d; j++) dx[dr + j] = rstd * (g[gr + j] - mh - (x[xr + j] - mean) * rstd * mhx);
-            } else {
-                for (j = 0; j < d; j++) dx[dr + j] = rstd * (g[gr + j] * gamma[go + j] - mh - (x[xr + j] - mean) * rstd * mhx);
-            }
+            double mean = mean(k, x, xr, d, rms);
+            double rstd = centre(k, d, x, xr, mean, eps, s, dx, dr);
+            k.axpby(d, rstd, dx, dr, 1, 0, dx, dr, 1);                                      // dx = xh
+            // c = h = g * gamma
+            if (gamma == null) System.arraycopy(g, gr, c, co, d);
+            else k.binary(BinaryOp.MUL, d, g, gr, 1, gamma, go, 1, c, co, 1, false);
+            double mh = rms || d == 0 ? (double) 0 : k.reduce(ReduceOp.SUM, d, c, co, 1) / d;
+            // mean(h xh): the product built in dx, summed, then dx rebuilt as xh * mean(h xh)
+            k.binary(BinaryOp.MUL, d, dx, dr, 1, c, co, 1, dx, dr, 1, false);
+            double mhx = d == 0 ? (double) 0 : k.reduce(ReduceOp.SUM, d, dx, dr, 1) / d;
+            s[0] = mean;
+            k.binary(BinaryOp.SUB, d, x, xr, 1, s, 0, 0, dx, dr, 1, false);                 // x - mean
+            k.axpby(d, rstd, dx, dr, 1, 0, dx, dr, 1);                                      // xh
+            k.axpby(d, mhx, dx, dr, 1, 0, dx, dr, 1);                                       // xh * mean(h xh)
+            s[0] = mh;
+            k.binary(BinaryOp.SUB, d, c, co, 1, s, 0, 0, c, co, 1, false);                  // h - mean(h)
+            k.binary(BinaryOp.SUB, d, c, co, 1, dx, dr, 1, dx, dr, 1, false);               // h - mean(h) - xh mean(h xh)
+            k.axpby(d, rstd, dx, dr, 1, 0, dx, dr, 1);
         }
     }
 
     /**
      * The parameter gradients of {@link #layerNorm}, summed over rows in order:
      * {@code out[j] = Σ_r g[r, j] xh[r, j]} (dgamma) and {@code out[d + j] = Σ_r g[r, j]} (dbeta); row
-     * r of g starts at {@code gOff + r * gRow}.
+     * r of g starts at {@code gOff + r * gRow}. {@code c}: d elements of scratch (xh); {@code s}: one.
      */
-    static void layerNormParamGrad(int rows, int d, double[] x, int xo, double[] g, int gOff, int gRow, double eps, boolean rms,
-                                   double[] out, int oo) {
-        for (int j = 0; j < 2 * d; j++) out[oo + j] = 0;
+    static void layerNormParamGrad(KernelsF64 k, int rows, int d, double[] x, int xo, double[] g, int gOff, int gRow, double eps, boolean rms,
+                                   double[] c, int co, double[] s, double[] out, int oo) {
+        k.fill(2 * d, 0, out, oo, 1);
         int bo = oo + d;
         for (int r = 0; r < rows; r++) {
             int xr = xo + r * d, gr = gOff + r * gRow;
-            double mean = mean(x, xr, d, rms);
-            double rstd = rstd(x, xr, d, mean, eps);
-            for (int j = 0; j < d; j++) {
-                double gj = g[gr + j];
-                out[oo + j] += gj * ((x[xr + j] - mean) * rstd);
-                out[bo + j] += gj;
-            }
+            double mean = mean(k, x, xr, d, rms);
+            double rstd = centre(k, d, x, xr, mean, eps, s, c, co);
+            k.axpby(d, rstd, c, co, 1, 0, c, co, 1);                                        // xh
+            k.binary(BinaryOp.MUL, d, g, gr, 1, c, co, 1, out, oo, 1, true);                // dgamma += g xh
+            k.binary(BinaryOp.ADD, d, out, bo, 1, g, gr, 1, out, bo, 1, false);             // dbeta += g
         }
     }
 

@@ -137,16 +137,20 @@ public final class Normalization {
             boolean r = rms;
             Instruction body;
             if (out.dtype() == DType.F64) {
+                var k = math.backend().f64();
+                double[] sc = new double[1];   // the kernels' broadcast scalar, allocated once here
                 double[] xa = (double[]) x.data(), ya = (double[]) out.data();
                 double[] ga = gamma == null ? null : (double[]) gamma.data(), ba = beta == null ? null : (double[]) beta.data();
                 int xo = x.offset(), yo = out.offset(), go = gamma == null ? 0 : gamma.offset(), bo = beta == null ? 0 : beta.offset();
-                body = m -> NormKernelsF64.layerNorm(rows, d, xa, xo, ga, go, ba, bo, e, r, ya, yo);
+                body = m -> NormKernelsF64.layerNorm(k, rows, d, xa, xo, ga, go, ba, bo, e, r, sc, ya, yo);
             } else {
+                var k = math.backend().f32();
+                float[] sc = new float[1];
                 float[] xa = (float[]) x.data(), ya = (float[]) out.data();
                 float[] ga = gamma == null ? null : (float[]) gamma.data(), ba = beta == null ? null : (float[]) beta.data();
                 int xo = x.offset(), yo = out.offset(), go = gamma == null ? 0 : gamma.offset(), bo = beta == null ? 0 : beta.offset();
                 float ef = (float) e;
-                body = m -> NormKernelsF32.layerNorm(rows, d, xa, xo, ga, go, ba, bo, ef, r, ya, yo);
+                body = m -> NormKernelsF32.layerNorm(k, rows, d, xa, xo, ga, go, ba, bo, ef, r, sc, ya, yo);
             }
             return then(pro, body);
         }
@@ -180,29 +184,36 @@ public final class Normalization {
             return in[0].shape();
         }
 
+        /** x's copy if strided, g's (see gradientWork), and one row of scratch (h). */
         @Override public int[][] workspace(Node[] in, int[] outShape) {
-            return new int[][] {in[0].contiguous() ? new int[0] : in[0].shape(), gradientWork(in[in.length - 1])};
+            return new int[][] {in[0].contiguous() ? new int[0] : in[0].shape(), gradientWork(in[in.length - 1]), {in[0].dim(-1)}};
         }
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             java.util.List<Instruction> pro = new java.util.ArrayList<>();
             Tensor x = contiguous(math, in[0], work[0], pro);
             Object[] gRows = gradientRows(math, in[in.length - 1], work[1], pro);
-            Tensor g = (Tensor) gRows[0];
+            Tensor g = (Tensor) gRows[0], c = work[2];
             int gRow = (Integer) gRows[1];
             Tensor gamma = hasGamma ? param(this, in[1]) : null;
             int d = x.dim(-1), rows = d == 0 ? 0 : x.size() / d;
             double e = eps;
             boolean r = rms;
-            int xo = x.offset(), go = gamma == null ? 0 : gamma.offset(), gOff = g.offset(), oo = out.offset();
+            int xo = x.offset(), go = gamma == null ? 0 : gamma.offset(), gOff = g.offset(), oo = out.offset(), co = c.offset();
             Instruction body;
             if (out.dtype() == DType.F64) {
+                var k = math.backend().f64();
+                double[] sc = new double[1];   // the kernels' broadcast scalar, allocated once here
                 double[] xa = (double[]) x.data(), ga = gamma == null ? null : (double[]) gamma.data(), gr = (double[]) g.data(), oa = (double[]) out.data();
-                body = m -> NormKernelsF64.layerNormGrad(rows, d, xa, xo, ga, go, gr, gOff, gRow, e, r, oa, oo);
+                double[] ca = (double[]) c.data();
+                body = m -> NormKernelsF64.layerNormGrad(k, rows, d, xa, xo, ga, go, gr, gOff, gRow, e, r, ca, co, sc, oa, oo);
             } else {
+                var k = math.backend().f32();
+                float[] sc = new float[1];
                 float[] xa = (float[]) x.data(), ga = gamma == null ? null : (float[]) gamma.data(), gr = (float[]) g.data(), oa = (float[]) out.data();
+                float[] ca = (float[]) c.data();
                 float ef = (float) e;
-                body = m -> NormKernelsF32.layerNormGrad(rows, d, xa, xo, ga, go, gr, gOff, gRow, ef, r, oa, oo);
+                body = m -> NormKernelsF32.layerNormGrad(k, rows, d, xa, xo, ga, go, gr, gOff, gRow, ef, r, ca, co, sc, oa, oo);
             }
             return then(pro, body);
         }
@@ -222,28 +233,33 @@ public final class Normalization {
             return new int[] {2, in[0].dim(-1)};
         }
 
+        /** x's copy if strided, g's (see gradientWork), and one row of scratch for the centred row. */
         @Override public int[][] workspace(Node[] in, int[] outShape) {
-            return new int[][] {in[0].contiguous() ? new int[0] : in[0].shape(), gradientWork(in[1])};
+            return new int[][] {in[0].contiguous() ? new int[0] : in[0].shape(), gradientWork(in[1]), {in[0].dim(-1)}};
         }
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             java.util.List<Instruction> pro = new java.util.ArrayList<>();
             Tensor x = contiguous(math, in[0], work[0], pro);
             Object[] gRows = gradientRows(math, in[1], work[1], pro);
-            Tensor g = (Tensor) gRows[0];
+            Tensor g = (Tensor) gRows[0], c = work[2];
             int gRow = (Integer) gRows[1];
             int d = x.dim(-1), rows = d == 0 ? 0 : x.size() / d;
             double e = eps;
             boolean r = rms;
-            int xo = x.offset(), gOff = g.offset(), oo = out.offset();
+            int xo = x.offset(), gOff = g.offset(), oo = out.offset(), co = c.offset();
             Instruction body;
             if (out.dtype() == DType.F64) {
-                double[] xa = (double[]) x.data(), gr = (double[]) g.data(), oa = (double[]) out.data();
-                body = m -> NormKernelsF64.layerNormParamGrad(rows, d, xa, xo, gr, gOff, gRow, e, r, oa, oo);
+                var k = math.backend().f64();
+                double[] sc = new double[1];   // the kernels' broadcast scalar, allocated once here
+                double[] xa = (double[]) x.data(), gr = (double[]) g.data(), oa = (double[]) out.data(), ca = (double[]) c.data();
+                body = m -> NormKernelsF64.layerNormParamGrad(k, rows, d, xa, xo, gr, gOff, gRow, e, r, ca, co, sc, oa, oo);
             } else {
-                float[] xa = (float[]) x.data(), gr = (float[]) g.data(), oa = (float[]) out.data();
+                var k = math.backend().f32();
+                float[] sc = new float[1];
+                float[] xa = (float[]) x.data(), gr = (float[]) g.data(), oa = (float[]) out.data(), ca = (float[]) c.data();
                 float ef = (float) e;
-                body = m -> NormKernelsF32.layerNormParamGrad(rows, d, xa, xo, gr, gOff, gRow, ef, r, oa, oo);
+                body = m -> NormKernelsF32.layerNormParamGrad(k, rows, d, xa, xo, gr, gOff, gRow, ef, r, ca, co, sc, oa, oo);
             }
             return then(pro, body);
         }

@@ -798,4 +798,30 @@ public final class SimdKernelsF32 implements KernelsF32 {
         for (int end = S.loopBound(n); i < end; i += L) v.intoArray(y, yOff + i);
         if (i < n) v.intoArray(y, yOff + i, S.indexInRange(i, n));
     }
+
+    /**
+     * Vector moves per row, a masked vector for the tail (a row of a convolution is often shorter
+     * than one vector: then one masked load, add and store). The same bits as the scalar loops.
+     */
+    @Override
+    public void copyRows(int rows, int n, float[] x, int xOff, int xRow,
+                         float[] y, int yOff, int yRow, boolean accumulate) {
+        if (rows <= 0 || n <= 0) return;
+        int bound = S.loopBound(n);
+        VectorMask<Float> tail = S.indexInRange(bound, n);
+        for (int r = 0; r < rows; r++) {
+            int xi = xOff + r * xRow, yi = yOff + r * yRow, i = 0;
+            if (accumulate) {
+                for (; i < bound; i += L) {
+                    FloatVector.fromArray(S, y, yi + i).add(FloatVector.fromArray(S, x, xi + i)).intoArray(y, yi + i);
+                }
+                if (i < n) {
+                    FloatVector.fromArray(S, y, yi + i, tail).add(FloatVector.fromArray(S, x, xi + i, tail)).intoArray(y, yi + i, tail);
+                }
+            } else {
+                for (; i < bound; i += L) FloatVector.fromArray(S, x, xi + i).intoArray(y, yi + i);
+                if (i < n) FloatVector.fromArray(S, x, xi + i, tail).intoArray(y, yi + i, tail);
+            }
+        }
+    }
 }
