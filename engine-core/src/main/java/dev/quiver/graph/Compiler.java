@@ -264,6 +264,9 @@ final class Compiler {
                 for (int k = 1; k < needed.length; k++) any |= needed[k];
             }
             if (!any) continue;
+            if (n.op() instanceof dev.quiver.ops.Shaping.Slice slice && rowTerms.offerRows(n.input(0), slice, grad)) {
+                continue;   // rows of a value: the gradient joins its row terms without building the scatter VJP
+            }
             before = g.size();
             Node[] vjps = n.op().vjp(n.inputsRef(), n, grad, needed);
             origin(p, before, i);
@@ -717,6 +720,24 @@ final class Compiler {
                 rows[node] = new ArrayList<>(4);
             }
             parts[node].add(term.input(0));
+            rows[node].add(to);
+            return true;
+        }
+
+        /**
+         * Keeps {@code grad} aside as the gradient of {@code value}'s rows that {@code slice} selects,
+         * when it selects exactly whole rows {@code [a:b, :, ...]}: what offering the slice's VJP (a
+         * scatter of grad into zeros) would keep, without building that node.
+         */
+        boolean offerRows(Node value, dev.quiver.ops.Shaping.Slice slice, Node grad) {
+            int[] to = rowRange(slice.index(), value.shapeRef());
+            if (to == null) return false;
+            int node = value.index();
+            if (parts[node] == null) {
+                parts[node] = new ArrayList<>(4);
+                rows[node] = new ArrayList<>(4);
+            }
+            parts[node].add(grad);
             rows[node].add(to);
             return true;
         }
