@@ -1,5 +1,6 @@
 package dev.quiver.examples.cnn;
 
+import dev.quiver.examples.CommandLine;
 import dev.quiver.backend.Backend;
 import dev.quiver.backend.Backends;
 import dev.quiver.examples.dynamic.Progress;
@@ -91,35 +92,22 @@ public final class Cnn {
     /** The options, or null for --help. */
     static Cnn parse(String[] args) {
         Cnn c = new Cnn();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("--help") || a.equals("-h")) return null;
-            if (i + 1 >= args.length) throw new IllegalArgumentException(a + " needs a value (see --help)");
-            String v = args[++i];
-            try {
-                switch (a) {
-                    case "--data" -> c.data = Path.of(v);
-                    case "--epochs" -> c.epochs = positive(a, Integer.parseInt(v));
-                    case "--batch" -> c.batch = positive(a, Integer.parseInt(v));
-                    case "--lr" -> c.lr = Double.parseDouble(v);
-                    case "--limit" -> c.limit = Integer.parseInt(v);
-                    case "--test-limit" -> c.testLimit = Integer.parseInt(v);
-                    case "--backend" -> c.backend = v;
-                    case "--threads" -> c.threads = positive(a, Integer.parseInt(v));
-                    case "--seed" -> c.seed = Long.parseLong(v);
-                    case "--progress" -> c.progressSeconds = positive(a, Integer.parseInt(v));
-                    default -> throw new IllegalArgumentException("unknown option " + a + " (see --help)");
-                }
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(a + ": not a number: " + v);
+        boolean run = CommandLine.parse(args, (a, v) -> {
+            switch (a) {
+                case "--data" -> c.data = Path.of(v);
+                case "--epochs" -> c.epochs = CommandLine.positive(a, v);
+                case "--batch" -> c.batch = CommandLine.positive(a, v);
+                case "--lr" -> c.lr = Double.parseDouble(v);
+                case "--limit" -> c.limit = Integer.parseInt(v);
+                case "--test-limit" -> c.testLimit = Integer.parseInt(v);
+                case "--backend" -> c.backend = v;
+                case "--threads" -> c.threads = CommandLine.positive(a, v);
+                case "--seed" -> c.seed = Long.parseLong(v);
+                case "--progress" -> c.progressSeconds = CommandLine.positive(a, v);
+                default -> throw CommandLine.unknown(a);
             }
-        }
-        return c;
-    }
-
-    private static int positive(String option, int v) {
-        if (v < 1) throw new IllegalArgumentException(option + " must be at least 1, got " + v);
-        return v;
+        });
+        return run ? c : null;
     }
 
     private Path dataDir() {

@@ -1,5 +1,6 @@
 package dev.quiver.examples.text;
 
+import dev.quiver.examples.CommandLine;
 import dev.quiver.backend.Backends;
 import dev.quiver.graph.CompileOptions;
 import dev.quiver.graph.Graph;
@@ -83,38 +84,26 @@ public final class CharTransformer {
     /** The options, or null for --help. */
     public static CharTransformer parse(String[] args) {
         CharTransformer t = new CharTransformer();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("--help") || a.equals("-h")) return null;
-            if (i + 1 >= args.length) throw new IllegalArgumentException(a + " needs a value (see --help)");
-            String v = args[++i];
-            try {
-                switch (a) {
-                    case "--data" -> t.data = Path.of(v);
-                    case "--steps" -> t.steps = positive(a, Integer.parseInt(v));
-                    case "--batch" -> t.batch = positive(a, Integer.parseInt(v));
-                    case "--seq" -> t.seq = positive(a, Integer.parseInt(v));
-                    case "--model" -> t.model = positive(a, Integer.parseInt(v));
-                    case "--heads" -> t.heads = positive(a, Integer.parseInt(v));
-                    case "--layers" -> t.layers = positive(a, Integer.parseInt(v));
-                    case "--lr" -> t.lr = Double.parseDouble(v);
-                    case "--eval-batches" -> t.evalBatches = positive(a, Integer.parseInt(v));
-                    case "--threads" -> t.threads = positive(a, Integer.parseInt(v));
-                    case "--seed" -> t.seed = Long.parseLong(v);
-                    case "--progress" -> t.progressSeconds = positive(a, Integer.parseInt(v));
-                    default -> throw new IllegalArgumentException("unknown option " + a + " (see --help)");
-                }
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(a + ": not a number: " + v);
+        boolean run = CommandLine.parse(args, (a, v) -> {
+            switch (a) {
+                case "--data" -> t.data = Path.of(v);
+                case "--steps" -> t.steps = CommandLine.positive(a, v);
+                case "--batch" -> t.batch = CommandLine.positive(a, v);
+                case "--seq" -> t.seq = CommandLine.positive(a, v);
+                case "--model" -> t.model = CommandLine.positive(a, v);
+                case "--heads" -> t.heads = CommandLine.positive(a, v);
+                case "--layers" -> t.layers = CommandLine.positive(a, v);
+                case "--lr" -> t.lr = Double.parseDouble(v);
+                case "--eval-batches" -> t.evalBatches = CommandLine.positive(a, v);
+                case "--threads" -> t.threads = CommandLine.positive(a, v);
+                case "--seed" -> t.seed = Long.parseLong(v);
+                case "--progress" -> t.progressSeconds = CommandLine.positive(a, v);
+                default -> throw CommandLine.unknown(a);
             }
-        }
+        });
+        if (!run) return null;
         if (t.model % t.heads != 0) throw new IllegalArgumentException("--model " + t.model + " is not a multiple of --heads " + t.heads);
         return t;
-    }
-
-    private static int positive(String option, int v) {
-        if (v < 1) throw new IllegalArgumentException(option + " must be at least 1, got " + v);
-        return v;
     }
 
     /** A text file as character ids, with lines joined by newlines. */
