@@ -387,21 +387,22 @@ public final class Graph {
      * and adds the node. This is how every op (built-in or user-defined) enters a graph.
      */
     public Node apply(Op op, Node... inputs) {
-        if (shareViews && inputs.length == 1) {
+        if (shareViews && op instanceof Shaping.Permute) {
             Node v = inputs[0].sharedView;
             if (v != null && isCurrent(v) && v.index() >= shareViewsFrom && v.name() == null && v.arity() == 1 && v.input(0) == inputs[0] && v.op().equals(op)) return v;
         }
         Node r = reuse(op, inputs.length, null, null, inputs);
         if (r == null) r = make(op, inputs.clone());
-        if (shareViews && inputs.length == 1 && r.isView()) inputs[0].sharedView = r;
+        if (shareViews && op instanceof Shaping.Permute) inputs[0].sharedView = r;
         return r;
     }
 
     /**
-     * While the compiler builds a backward graph, a view op applied again to the same node with an
-     * equal op returns the first such view (a weight's transpose, taken once per use of the weight
-     * by the matrix products' VJPs, is one node). Views are pure and those nodes unnamed, so
-     * sharing them changes no value; it only saves nodes.
+     * While the compiler builds a backward graph, a permutation applied again to the same node with
+     * an equal order returns the first such view (a weight's transpose, taken once per use of the
+     * weight by the matrix products' VJPs, is one node). Views are pure and those nodes unnamed, so
+     * sharing them changes no value; it only saves nodes. Other views (the slices of a concat's
+     * gradient) differ from one use to the next, so they are not looked up.
      */
     boolean shareViews;
     /** Views shared are those built since this node count (the backward graph's, never a forward node). */
