@@ -5,7 +5,6 @@ import dev.quiver.backend.Workers;
 import dev.quiver.kernel.CanonicalGemmF32;
 import dev.quiver.simd.SimdShape;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -89,7 +88,8 @@ public final class GemmF32 {
      * with 512-bit ones (the process's only shape on AVX-512, see {@link SimdShape}) it holds two
      * dot products' (two columns of C in the tile kernel, two rows in the one-column kernel), lane
      * g*P + q being partial sum q of the g-th, so each partial is still one FMA chain in
-     * increasing l. Below 256 bits the same order runs in scalars
+     * increasing l. On Zen 4 (512-bit operations as two 256-bit halves) this costs lane permutes
+     * the 256-bit form does not need (README, "One vector shape"). Below 256 bits the same order runs in scalars
      * ({@link CanonicalGemmF32#splitKRows}).
      */
     private static final int P = CanonicalGemmF32.LANES;
@@ -100,8 +100,12 @@ public final class GemmF32 {
     /** With G = 2: lanes [0, P) repeated in both halves, and lanes [P, 2P) likewise. */
     private static final VectorShuffle<Float> DUP_LO = VectorShuffle.fromOp(SPECIES, i -> i % P);
     private static final VectorShuffle<Float> DUP_HI = VectorShuffle.fromOp(SPECIES, i -> G == 2 ? P + i % P : i);
-    /** With G = 2: the upper half's lanes. */
-    private static final VectorMask<Float> HIGH = VectorMask.fromLong(SPECIES, ((1L << L) - 1) & -(1L << P));
+    /**
+     * With G = 2, lane indices for {@code selectFrom(u, v)}: block 0 of u and of v side by side
+     * (u's lanes [0, P), then v's), and block 1 of each ([P, 2P) of u, then of v).
+     */
+    private static final FloatVector PAIR_LO = FloatVector.fromArray(SPECIES, pairIndexes(0), 0);
+    private static final FloatVector PAIR_HI = FloatVector.fromArray(SPECIES, pairIndexes(P), 0);
     /** Largest shared A (rows x KC elements) packed whole, once per K block, for a batch. */
     static final int SHARED_A_MAX = 1 << 20;
     /** Below this many multiply-adds (batch*m*n*k) a call runs on the caller's thread only. */
@@ -957,10 +961,9 @@ public final class GemmF32 {
      * {@link #dotGemv} with two dot products per vector (512-bit vectors): eight rows at a time in
      * four pairs, one accumulator per pair whose lower half holds the partial sums of the first
      * row and upper half those of the second; x is repeated into both halves of each block once
-     * per call. Block b of a pair is the blend of two loads: the first row from block b (its upper
-     * half, block b+1, discarded) and the second row from block b-1 (its lower half discarded),
-     * so every load stays inside the row but the first block (second row: a permute) and the last
-     * (first row: a permute). Same rounding as {@link #dotGemv}.
+     * per call. Each row is loaded two blocks at a time and a pair's two loads give its two
+     * blocks by a two-vector lane select each ({@link #PAIR_LO}, {@link #PAIR_HI}); an odd last
+     * block loads the two blocks ending there. Same rounding as {@link #dotGemv}.
      */
     private static void dotGemvPairs(int i0, int i1, int k, float alpha, float[] a, int aBase, int aRow,
                                      float[] x, int xBase, int xStride, float beta, float[] c, int cBase, int cRow) {
@@ -975,6 +978,7 @@ public final class GemmF32 {
                 xs[d + P + q] = x[src];
             }
         }
+        FloatVector lo = PAIR_LO, hi = PAIR_HI;
         for (int i = i0; i < i1; i += 8) {
             int rows = Math.min(8, i1 - i);
             int r0 = aBase + i * aRow;
@@ -985,30 +989,35 @@ public final class GemmF32 {
             int r5 = r0 + Math.min(5, rows - 1) * aRow;
             int r6 = r0 + Math.min(6, rows - 1) * aRow;
             int r7 = r0 + Math.min(7, rows - 1) * aRow;
-            // First block (an FMA onto +0, as the chain starts: a product alone could be -0).
-            FloatVector y = FloatVector.fromArray(SPECIES, xs, 0), zero = FloatVector.zero(SPECIES);
-            FloatVector c01 = FloatVector.fromArray(SPECIES, a, r0)
-                    .blend(FloatVector.fromArray(SPECIES, a, r1).rearrange(DUP_LO), HIGH).fma(y, zero);
-            FloatVector c23 = FloatVector.fromArray(SPECIES, a, r2)
-                    .blend(FloatVector.fromArray(SPECIES, a, r3).rearrange(DUP_LO), HIGH).fma(y, zero);
-            FloatVector c45 = FloatVector.fromArray(SPECIES, a, r4)
-                    .blend(FloatVector.fromArray(SPECIES, a, r5).rearrange(DUP_LO), HIGH).fma(y, zero);
-            FloatVector c67 = FloatVector.fromArray(SPECIES, a, r6)
-                    .blend(FloatVector.fromArray(SPECIES, a, r7).rearrange(DUP_LO), HIGH).fma(y, zero);
-            int l = P, t = L;
-            for (; l < kv - P; l += P, t += L) {
-                y = FloatVector.fromArray(SPECIES, xs, t);
-                c01 = FloatVector.fromArray(SPECIES, a, r0 + l).blend(FloatVector.fromArray(SPECIES, a, r1 + l - P), HIGH).fma(y, c01);
-                c23 = FloatVector.fromArray(SPECIES, a, r2 + l).blend(FloatVector.fromArray(SPECIES, a, r3 + l - P), HIGH).fma(y, c23);
-                c45 = FloatVector.fromArray(SPECIES, a, r4 + l).blend(FloatVector.fromArray(SPECIES, a, r5 + l - P), HIGH).fma(y, c45);
-                c67 = FloatVector.fromArray(SPECIES, a, r6 + l).blend(FloatVector.fromArray(SPECIES, a, r7 + l - P), HIGH).fma(y, c67);
+            FloatVector c01 = FloatVector.zero(SPECIES), c23 = c01, c45 = c01, c67 = c01;
+            int l = 0, t = 0;
+            for (; l < kv - P; l += 2 * P, t += 2 * L) {
+                FloatVector y0 = FloatVector.fromArray(SPECIES, xs, t), y1 = FloatVector.fromArray(SPECIES, xs, t + L);
+                FloatVector u = FloatVector.fromArray(SPECIES, a, r0 + l), v = FloatVector.fromArray(SPECIES, a, r1 + l);
+                c01 = lo.selectFrom(u, v).fma(y0, c01);
+                c01 = hi.selectFrom(u, v).fma(y1, c01);
+                u = FloatVector.fromArray(SPECIES, a, r2 + l);
+                v = FloatVector.fromArray(SPECIES, a, r3 + l);
+                c23 = lo.selectFrom(u, v).fma(y0, c23);
+                c23 = hi.selectFrom(u, v).fma(y1, c23);
+                u = FloatVector.fromArray(SPECIES, a, r4 + l);
+                v = FloatVector.fromArray(SPECIES, a, r5 + l);
+                c45 = lo.selectFrom(u, v).fma(y0, c45);
+                c45 = hi.selectFrom(u, v).fma(y1, c45);
+                u = FloatVector.fromArray(SPECIES, a, r6 + l);
+                v = FloatVector.fromArray(SPECIES, a, r7 + l);
+                c67 = lo.selectFrom(u, v).fma(y0, c67);
+                c67 = hi.selectFrom(u, v).fma(y1, c67);
             }
-            // Last block (l = kv - P >= P).
-            y = FloatVector.fromArray(SPECIES, xs, t);
-            c01 = FloatVector.fromArray(SPECIES, a, r0 + l - P).rearrange(DUP_HI).blend(FloatVector.fromArray(SPECIES, a, r1 + l - P), HIGH).fma(y, c01);
-            c23 = FloatVector.fromArray(SPECIES, a, r2 + l - P).rearrange(DUP_HI).blend(FloatVector.fromArray(SPECIES, a, r3 + l - P), HIGH).fma(y, c23);
-            c45 = FloatVector.fromArray(SPECIES, a, r4 + l - P).rearrange(DUP_HI).blend(FloatVector.fromArray(SPECIES, a, r5 + l - P), HIGH).fma(y, c45);
-            c67 = FloatVector.fromArray(SPECIES, a, r6 + l - P).rearrange(DUP_HI).blend(FloatVector.fromArray(SPECIES, a, r7 + l - P), HIGH).fma(y, c67);
+            if (l < kv) {
+                // The odd last block: the two blocks ending there, upper halves selected.
+                l = kv - 2 * P;
+                FloatVector y = FloatVector.fromArray(SPECIES, xs, t);
+                c01 = hi.selectFrom(FloatVector.fromArray(SPECIES, a, r0 + l), FloatVector.fromArray(SPECIES, a, r1 + l)).fma(y, c01);
+                c23 = hi.selectFrom(FloatVector.fromArray(SPECIES, a, r2 + l), FloatVector.fromArray(SPECIES, a, r3 + l)).fma(y, c23);
+                c45 = hi.selectFrom(FloatVector.fromArray(SPECIES, a, r4 + l), FloatVector.fromArray(SPECIES, a, r5 + l)).fma(y, c45);
+                c67 = hi.selectFrom(FloatVector.fromArray(SPECIES, a, r6 + l), FloatVector.fromArray(SPECIES, a, r7 + l)).fma(y, c67);
+            }
             // Through memory so that no vector crosses a call: row r's partials at tile[r * P].
             c01.intoArray(tile, 0); c23.intoArray(tile, L); c45.intoArray(tile, 2 * L); c67.intoArray(tile, 3 * L);
             for (int r = 0; r < rows; r++) {
@@ -1263,6 +1272,12 @@ public final class GemmF32 {
                     + ") reaches indices [" + lo + ", " + hi + "] outside its array of length " + length
                     + "; batch=" + b + " m=" + m + " n=" + n + " k=" + k);
         }
+    }
+
+    private static float[] pairIndexes(int from) {
+        float[] idx = new float[L];
+        for (int i = 0; i < L; i++) idx[i] = G == 2 ? (i < P ? from + i : L + from + i - P) : i;
+        return idx;
     }
 
     private static int ceilDiv(int x, int y) {

@@ -4,7 +4,6 @@ import dev.quiver.backend.Workers;
 import dev.quiver.kernel.CanonicalGemmF64;
 import dev.quiver.simd.SimdShape;
 import jdk.incubator.vector.DoubleVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -88,7 +87,8 @@ public final class GemmF64 {
      * with 512-bit ones (the process's only shape on AVX-512, see {@link SimdShape}) it holds two
      * dot products' (two columns of C in the tile kernel, two rows in the one-column kernel), lane
      * g*P + q being partial sum q of the g-th, so each partial is still one FMA chain in
-     * increasing l. Below 256 bits the same order runs in scalars
+     * increasing l. On Zen 4 (512-bit operations as two 256-bit halves) this costs lane permutes
+     * the 256-bit form does not need (README, "One vector shape"). Below 256 bits the same order runs in scalars
      * ({@link CanonicalGemmF64#splitKRows}).
      */
     private static final int P = CanonicalGemmF64.LANES;
@@ -99,8 +99,12 @@ public final class GemmF64 {
     /** With G = 2: lanes [0, P) repeated in both halves, and lanes [P, 2P) likewise. */
     private static final VectorShuffle<Double> DUP_LO = VectorShuffle.fromOp(SPECIES, i -> i % P);
     private static final VectorShuffle<Double> DUP_HI = VectorShuffle.fromOp(SPECIES, i -> G == 2 ? P + i % P : i);
-    /** With G = 2: the upper half's lanes. */
-    private static final VectorMask<Double> HIGH = VectorMask.fromLong(SPECIES, ((1L << L) - 1) & -(1L << P));
+    /**
+     * With G = 2, lane indices for {@code selectFrom(u, v)}: block 0 of u and of v side by side
+     * (u's lanes [0, P), then v's), and block 1 of each ([P, 2P) of u, then of v).
+     */
+    private static final DoubleVector PAIR_LO = DoubleVector.fromArray(SPECIES, pairIndexes(0), 0);
+    private static final DoubleVector PAIR_HI = DoubleVector.fromArray(SPECIES, pairIndexes(P), 0);
     /** Largest shared A (rows x KC elements) packed whole, once per K block, for a batch. */
     static final int SHARED_A_MAX = 1 << 20;
     /** Below this many multiply-adds (batch*m*n*k) a call runs on the caller's thread only. */
@@ -956,10 +960,9 @@ public final class GemmF64 {
      * {@link #dotGemv} with two dot products per vector (512-bit vectors): eight rows at a time in
      * four pairs, one accumulator per pair whose lower half holds the partial sums of the first
      * row and upper half those of the second; x is repeated into both halves of each block once
-     * per call. Block b of a pair is the blend of two loads: the first row from block b (its upper
-     * half, block b+1, discarded) and the second row from block b-1 (its lower half discarded),
-     * so every load stays inside the row but the first block (second row: a permute) and the last
-     * (first row: a permute). Same rounding as {@link #dotGemv}.
+     * per call. Each row is loaded two blocks at a time and a pair's two loads give its two
+     * blocks by a two-vector lane select each ({@link #PAIR_LO}, {@link #PAIR_HI}); an odd last
+     * block loads the two blocks ending there. Same rounding as {@link #dotGemv}.
      */
     private static void dotGemvPairs(int i0, int i1, int k, double alpha, double[] a, int aBase, int aRow,
                                      double[] x, int xBase, int xStride, double beta, double[] c, int cBase, int cRow) {
@@ -974,6 +977,7 @@ public final class GemmF64 {
                 xs[d + P + q] = x[src];
             }
         }
+        DoubleVector lo = PAIR_LO, hi = PAIR_HI;
         for (int i = i0; i < i1; i += 8) {
             int rows = Math.min(8, i1 - i);
             int r0 = aBase + i * aRow;
@@ -984,30 +988,35 @@ public final class GemmF64 {
             int r5 = r0 + Math.min(5, rows - 1) * aRow;
             int r6 = r0 + Math.min(6, rows - 1) * aRow;
             int r7 = r0 + Math.min(7, rows - 1) * aRow;
-            // First block (an FMA onto +0, as the chain starts: a product alone could be -0).
-            DoubleVector y = DoubleVector.fromArray(SPECIES, xs, 0), zero = DoubleVector.zero(SPECIES);
-            DoubleVector c01 = DoubleVector.fromArray(SPECIES, a, r0)
-                    .blend(DoubleVector.fromArray(SPECIES, a, r1).rearrange(DUP_LO), HIGH).fma(y, zero);
-            DoubleVector c23 = DoubleVector.fromArray(SPECIES, a, r2)
-                    .blend(DoubleVector.fromArray(SPECIES, a, r3).rearrange(DUP_LO), HIGH).fma(y, zero);
-            DoubleVector c45 = DoubleVector.fromArray(SPECIES, a, r4)
-                    .blend(DoubleVector.fromArray(SPECIES, a, r5).rearrange(DUP_LO), HIGH).fma(y, zero);
-            DoubleVector c67 = DoubleVector.fromArray(SPECIES, a, r6)
-                    .blend(DoubleVector.fromArray(SPECIES, a, r7).rearrange(DUP_LO), HIGH).fma(y, zero);
-            int l = P, t = L;
-            for (; l < kv - P; l += P, t += L) {
-                y = DoubleVector.fromArray(SPECIES, xs, t);
-                c01 = DoubleVector.fromArray(SPECIES, a, r0 + l).blend(DoubleVector.fromArray(SPECIES, a, r1 + l - P), HIGH).fma(y, c01);
-                c23 = DoubleVector.fromArray(SPECIES, a, r2 + l).blend(DoubleVector.fromArray(SPECIES, a, r3 + l - P), HIGH).fma(y, c23);
-                c45 = DoubleVector.fromArray(SPECIES, a, r4 + l).blend(DoubleVector.fromArray(SPECIES, a, r5 + l - P), HIGH).fma(y, c45);
-                c67 = DoubleVector.fromArray(SPECIES, a, r6 + l).blend(DoubleVector.fromArray(SPECIES, a, r7 + l - P), HIGH).fma(y, c67);
+            DoubleVector c01 = DoubleVector.zero(SPECIES), c23 = c01, c45 = c01, c67 = c01;
+            int l = 0, t = 0;
+            for (; l < kv - P; l += 2 * P, t += 2 * L) {
+                DoubleVector y0 = DoubleVector.fromArray(SPECIES, xs, t), y1 = DoubleVector.fromArray(SPECIES, xs, t + L);
+                DoubleVector u = DoubleVector.fromArray(SPECIES, a, r0 + l), v = DoubleVector.fromArray(SPECIES, a, r1 + l);
+                c01 = lo.selectFrom(u, v).fma(y0, c01);
+                c01 = hi.selectFrom(u, v).fma(y1, c01);
+                u = DoubleVector.fromArray(SPECIES, a, r2 + l);
+                v = DoubleVector.fromArray(SPECIES, a, r3 + l);
+                c23 = lo.selectFrom(u, v).fma(y0, c23);
+                c23 = hi.selectFrom(u, v).fma(y1, c23);
+                u = DoubleVector.fromArray(SPECIES, a, r4 + l);
+                v = DoubleVector.fromArray(SPECIES, a, r5 + l);
+                c45 = lo.selectFrom(u, v).fma(y0, c45);
+                c45 = hi.selectFrom(u, v).fma(y1, c45);
+                u = DoubleVector.fromArray(SPECIES, a, r6 + l);
+                v = DoubleVector.fromArray(SPECIES, a, r7 + l);
+                c67 = lo.selectFrom(u, v).fma(y0, c67);
+                c67 = hi.selectFrom(u, v).fma(y1, c67);
             }
-            // Last block (l = kv - P >= P).
-            y = DoubleVector.fromArray(SPECIES, xs, t);
-            c01 = DoubleVector.fromArray(SPECIES, a, r0 + l - P).rearrange(DUP_HI).blend(DoubleVector.fromArray(SPECIES, a, r1 + l - P), HIGH).fma(y, c01);
-            c23 = DoubleVector.fromArray(SPECIES, a, r2 + l - P).rearrange(DUP_HI).blend(DoubleVector.fromArray(SPECIES, a, r3 + l - P), HIGH).fma(y, c23);
-            c45 = DoubleVector.fromArray(SPECIES, a, r4 + l - P).rearrange(DUP_HI).blend(DoubleVector.fromArray(SPECIES, a, r5 + l - P), HIGH).fma(y, c45);
-            c67 = DoubleVector.fromArray(SPECIES, a, r6 + l - P).rearrange(DUP_HI).blend(DoubleVector.fromArray(SPECIES, a, r7 + l - P), HIGH).fma(y, c67);
+            if (l < kv) {
+                // The odd last block: the two blocks ending there, upper halves selected.
+                l = kv - 2 * P;
+                DoubleVector y = DoubleVector.fromArray(SPECIES, xs, t);
+                c01 = hi.selectFrom(DoubleVector.fromArray(SPECIES, a, r0 + l), DoubleVector.fromArray(SPECIES, a, r1 + l)).fma(y, c01);
+                c23 = hi.selectFrom(DoubleVector.fromArray(SPECIES, a, r2 + l), DoubleVector.fromArray(SPECIES, a, r3 + l)).fma(y, c23);
+                c45 = hi.selectFrom(DoubleVector.fromArray(SPECIES, a, r4 + l), DoubleVector.fromArray(SPECIES, a, r5 + l)).fma(y, c45);
+                c67 = hi.selectFrom(DoubleVector.fromArray(SPECIES, a, r6 + l), DoubleVector.fromArray(SPECIES, a, r7 + l)).fma(y, c67);
+            }
             // Through memory so that no vector crosses a call: row r's partials at tile[r * P].
             c01.intoArray(tile, 0); c23.intoArray(tile, L); c45.intoArray(tile, 2 * L); c67.intoArray(tile, 3 * L);
             for (int r = 0; r < rows; r++) {
@@ -1262,6 +1271,12 @@ public final class GemmF64 {
                     + ") reaches indices [" + lo + ", " + hi + "] outside its array of length " + length
                     + "; batch=" + b + " m=" + m + " n=" + n + " k=" + k);
         }
+    }
+
+    private static double[] pairIndexes(int from) {
+        double[] idx = new double[L];
+        for (int i = 0; i < L; i++) idx[i] = G == 2 ? (i < P ? from + i : L + from + i - P) : i;
+        return idx;
     }
 
     private static int ceilDiv(int x, int y) {
