@@ -24,18 +24,16 @@ import static jdk.incubator.vector.VectorOperators.S2I;
  * {@link #f16ToF32}).
  *
  * <p>Shorts are widened to ints (S2I) in a vector of half the width with as many lanes, computed
- * on in 32-bit lanes, and narrowed back (I2S). The width is {@link SimdShape#STREAM_SHAPE}'s
- * (at most 256 bits): the conversions move memory and do a handful of integer operations per
- * element. At 128 bits the shorts sit in 64-bit vectors; C2 intrinsifies those too (no
- * allocation at 128 or 256 bits, measured).
+ * on in 32-bit lanes, and narrowed back (I2S). Floats and ints have the backend's one shape
+ * ({@link SimdShape}); shorts only ever half of it (the NaN scan included), so each element type
+ * has one vector shape in the process. At 128 bits the shorts sit in 64-bit vectors; C2
+ * intrinsifies those too (no allocation at 128, 256 or 512 bits, SimdNoAllocationTest).
  */
 final class SimdConversions implements ConversionKernels {
-    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, SimdShape.STREAM_SHAPE);
-    private static final VectorSpecies<Float> F = VectorSpecies.of(float.class, SimdShape.STREAM_SHAPE);
-    private static final VectorSpecies<Short> H = VectorSpecies.of(short.class, VectorShape.forBitSize(SimdShape.STREAM_SHAPE.vectorBitSize() / 2));
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, SimdShape.SHAPE);
+    private static final VectorSpecies<Float> F = VectorSpecies.of(float.class, SimdShape.SHAPE);
+    private static final VectorSpecies<Short> H = VectorSpecies.of(short.class, VectorShape.forBitSize(SimdShape.SHAPE.vectorBitSize() / 2));
     private static final int L = I.length();
-    /** Shorts at the full width, for the NaN scan. */
-    private static final VectorSpecies<Short> HS = VectorSpecies.of(short.class, SimdShape.STREAM_SHAPE);
 
     static final SimdConversions INSTANCE = new SimdConversions();
 
@@ -60,10 +58,10 @@ final class SimdConversions implements ConversionKernels {
             int count = Math.min(BLOCK, n - start), s = srcOff + start, d = dstOff + start;
             for (int i = 0; i < count; i++) dst[d + i] = Float.float16ToFloat(src[s + i]);
             // The largest magnitude of the block is above infinity's exactly when it holds a NaN.
-            ShortVector largest = ShortVector.zero(HS);
+            ShortVector largest = ShortVector.zero(H);
             int i = 0;
-            for (int end = HS.loopBound(count); i < end; i += HS.length()) {
-                largest = largest.max(ShortVector.fromArray(HS, src, s + i).and((short) 0x7FFF));
+            for (int end = H.loopBound(count); i < end; i += H.length()) {
+                largest = largest.max(ShortVector.fromArray(H, src, s + i).and((short) 0x7FFF));
             }
             boolean nan = largest.reduceLanes(MAX) > 0x7C00;
             for (int j = nan ? 0 : i; j < count; j++) {

@@ -41,15 +41,12 @@ import static dev.quiver.kernel.ElementwiseF32.apply;
  * op has its own loop with its Vector API operator written as a constant, because C2 only
  * intrinsifies constant operators (a parameter falls back to per-lane Java code).
  *
- * <p>Vector width: {@code -Dquiver.simd.bits}, else the preferred species (see {@link SimdShape});
- * add, sub, mul and div use at most 256 bits ({@link SimdShape#STREAM_SHAPE}).
+ * <p>Vector width: {@code -Dquiver.simd.bits}, else the preferred species; every kernel, the binary
+ * ones and GEMM included, uses this one shape ({@link SimdShape}).
  */
 public final class SimdKernelsF32 implements KernelsF32 {
     private static final VectorSpecies<Float> S = VectorSpecies.of(float.class, SimdShape.SHAPE);
     private static final int L = S.length();
-    /** The species of add, sub, mul and div (see {@link SimdShape#STREAM_SHAPE}). */
-    private static final VectorSpecies<Float> SB = VectorSpecies.of(float.class, SimdShape.STREAM_SHAPE);
-    private static final int LB = SB.length();
     /** Logical accumulators of a sum ({@link CanonicalSum}), mapped onto V vectors of L lanes. */
     private static final int A = CanonicalSum.ACCUMULATORS_F32;
     private static final int V = A / L;
@@ -336,72 +333,72 @@ public final class SimdKernelsF32 implements KernelsF32 {
     private static void add(int n, float[] a, int ao, int as, float[] b, int bo, int bs,
                             float[] c, int co, boolean acc) {
         int i = 0;
-        for (int end = SB.loopBound(n); i < end; i += LB) {
-            FloatVector va = as == 0 ? FloatVector.broadcast(SB, a[ao]) : FloatVector.fromArray(SB, a, ao + i);
-            FloatVector vb = bs == 0 ? FloatVector.broadcast(SB, b[bo]) : FloatVector.fromArray(SB, b, bo + i);
+        for (int end = S.loopBound(n); i < end; i += L) {
+            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i);
+            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i);
             FloatVector r = va.add(vb);
-            (acc ? r.add(FloatVector.fromArray(SB, c, co + i)) : r).intoArray(c, co + i);
+            (acc ? r.add(FloatVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
         if (i < n) {
-            VectorMask<Float> m = SB.indexInRange(i, n);
-            FloatVector va = as == 0 ? FloatVector.broadcast(SB, a[ao]) : FloatVector.fromArray(SB, a, ao + i, m);
-            FloatVector vb = bs == 0 ? FloatVector.broadcast(SB, b[bo]) : FloatVector.fromArray(SB, b, bo + i, m);
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i, m);
+            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i, m);
             FloatVector r = va.add(vb);
-            (acc ? r.add(FloatVector.fromArray(SB, c, co + i, m)) : r).intoArray(c, co + i, m);
+            (acc ? r.add(FloatVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
         }
     }
 
     private static void sub(int n, float[] a, int ao, int as, float[] b, int bo, int bs,
                             float[] c, int co, boolean acc) {
         int i = 0;
-        for (int end = SB.loopBound(n); i < end; i += LB) {
-            FloatVector va = as == 0 ? FloatVector.broadcast(SB, a[ao]) : FloatVector.fromArray(SB, a, ao + i);
-            FloatVector vb = bs == 0 ? FloatVector.broadcast(SB, b[bo]) : FloatVector.fromArray(SB, b, bo + i);
+        for (int end = S.loopBound(n); i < end; i += L) {
+            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i);
+            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i);
             FloatVector r = va.sub(vb);
-            (acc ? r.add(FloatVector.fromArray(SB, c, co + i)) : r).intoArray(c, co + i);
+            (acc ? r.add(FloatVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
         if (i < n) {
-            VectorMask<Float> m = SB.indexInRange(i, n);
-            FloatVector va = as == 0 ? FloatVector.broadcast(SB, a[ao]) : FloatVector.fromArray(SB, a, ao + i, m);
-            FloatVector vb = bs == 0 ? FloatVector.broadcast(SB, b[bo]) : FloatVector.fromArray(SB, b, bo + i, m);
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i, m);
+            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i, m);
             FloatVector r = va.sub(vb);
-            (acc ? r.add(FloatVector.fromArray(SB, c, co + i, m)) : r).intoArray(c, co + i, m);
+            (acc ? r.add(FloatVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
         }
     }
 
     private static void mul(int n, float[] a, int ao, int as, float[] b, int bo, int bs,
                             float[] c, int co, boolean acc) {
         int i = 0;
-        for (int end = SB.loopBound(n); i < end; i += LB) {
-            FloatVector va = as == 0 ? FloatVector.broadcast(SB, a[ao]) : FloatVector.fromArray(SB, a, ao + i);
-            FloatVector vb = bs == 0 ? FloatVector.broadcast(SB, b[bo]) : FloatVector.fromArray(SB, b, bo + i);
+        for (int end = S.loopBound(n); i < end; i += L) {
+            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i);
+            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i);
             FloatVector r = va.mul(vb);
-            (acc ? r.add(FloatVector.fromArray(SB, c, co + i)) : r).intoArray(c, co + i);
+            (acc ? r.add(FloatVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
         if (i < n) {
-            VectorMask<Float> m = SB.indexInRange(i, n);
-            FloatVector va = as == 0 ? FloatVector.broadcast(SB, a[ao]) : FloatVector.fromArray(SB, a, ao + i, m);
-            FloatVector vb = bs == 0 ? FloatVector.broadcast(SB, b[bo]) : FloatVector.fromArray(SB, b, bo + i, m);
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i, m);
+            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i, m);
             FloatVector r = va.mul(vb);
-            (acc ? r.add(FloatVector.fromArray(SB, c, co + i, m)) : r).intoArray(c, co + i, m);
+            (acc ? r.add(FloatVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
         }
     }
 
     private static void div(int n, float[] a, int ao, int as, float[] b, int bo, int bs,
                             float[] c, int co, boolean acc) {
         int i = 0;
-        for (int end = SB.loopBound(n); i < end; i += LB) {
-            FloatVector va = as == 0 ? FloatVector.broadcast(SB, a[ao]) : FloatVector.fromArray(SB, a, ao + i);
-            FloatVector vb = bs == 0 ? FloatVector.broadcast(SB, b[bo]) : FloatVector.fromArray(SB, b, bo + i);
+        for (int end = S.loopBound(n); i < end; i += L) {
+            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i);
+            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i);
             FloatVector r = va.div(vb);
-            (acc ? r.add(FloatVector.fromArray(SB, c, co + i)) : r).intoArray(c, co + i);
+            (acc ? r.add(FloatVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
         if (i < n) {
-            VectorMask<Float> m = SB.indexInRange(i, n);
-            FloatVector va = as == 0 ? FloatVector.broadcast(SB, a[ao]) : FloatVector.fromArray(SB, a, ao + i, m);
-            FloatVector vb = bs == 0 ? FloatVector.broadcast(SB, b[bo]) : FloatVector.fromArray(SB, b, bo + i, m);
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i, m);
+            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i, m);
             FloatVector r = va.div(vb);
-            (acc ? r.add(FloatVector.fromArray(SB, c, co + i, m)) : r).intoArray(c, co + i, m);
+            (acc ? r.add(FloatVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
         }
     }
 

@@ -40,15 +40,12 @@ import static dev.quiver.kernel.ElementwiseF64.apply;
  * op has its own loop with its Vector API operator written as a constant, because C2 only
  * intrinsifies constant operators (a parameter falls back to per-lane Java code).
  *
- * <p>Vector width: {@code -Dquiver.simd.bits}, else the preferred species (see {@link SimdShape});
- * add, sub, mul and div use at most 256 bits ({@link SimdShape#STREAM_SHAPE}).
+ * <p>Vector width: {@code -Dquiver.simd.bits}, else the preferred species; every kernel, the binary
+ * ones and GEMM included, uses this one shape ({@link SimdShape}).
  */
 public final class SimdKernelsF64 implements KernelsF64 {
     private static final VectorSpecies<Double> S = VectorSpecies.of(double.class, SimdShape.SHAPE);
     private static final int L = S.length();
-    /** The species of add, sub, mul and div (see {@link SimdShape#STREAM_SHAPE}). */
-    private static final VectorSpecies<Double> SB = VectorSpecies.of(double.class, SimdShape.STREAM_SHAPE);
-    private static final int LB = SB.length();
     /** Logical accumulators of a sum ({@link CanonicalSum}), mapped onto V vectors of L lanes. */
     private static final int A = CanonicalSum.ACCUMULATORS_F64;
     private static final int V = A / L;
@@ -335,72 +332,72 @@ public final class SimdKernelsF64 implements KernelsF64 {
     private static void add(int n, double[] a, int ao, int as, double[] b, int bo, int bs,
                             double[] c, int co, boolean acc) {
         int i = 0;
-        for (int end = SB.loopBound(n); i < end; i += LB) {
-            DoubleVector va = as == 0 ? DoubleVector.broadcast(SB, a[ao]) : DoubleVector.fromArray(SB, a, ao + i);
-            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(SB, b[bo]) : DoubleVector.fromArray(SB, b, bo + i);
+        for (int end = S.loopBound(n); i < end; i += L) {
+            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i);
+            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i);
             DoubleVector r = va.add(vb);
-            (acc ? r.add(DoubleVector.fromArray(SB, c, co + i)) : r).intoArray(c, co + i);
+            (acc ? r.add(DoubleVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
         if (i < n) {
-            VectorMask<Double> m = SB.indexInRange(i, n);
-            DoubleVector va = as == 0 ? DoubleVector.broadcast(SB, a[ao]) : DoubleVector.fromArray(SB, a, ao + i, m);
-            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(SB, b[bo]) : DoubleVector.fromArray(SB, b, bo + i, m);
+            VectorMask<Double> m = S.indexInRange(i, n);
+            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i, m);
+            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i, m);
             DoubleVector r = va.add(vb);
-            (acc ? r.add(DoubleVector.fromArray(SB, c, co + i, m)) : r).intoArray(c, co + i, m);
+            (acc ? r.add(DoubleVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
         }
     }
 
     private static void sub(int n, double[] a, int ao, int as, double[] b, int bo, int bs,
                             double[] c, int co, boolean acc) {
         int i = 0;
-        for (int end = SB.loopBound(n); i < end; i += LB) {
-            DoubleVector va = as == 0 ? DoubleVector.broadcast(SB, a[ao]) : DoubleVector.fromArray(SB, a, ao + i);
-            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(SB, b[bo]) : DoubleVector.fromArray(SB, b, bo + i);
+        for (int end = S.loopBound(n); i < end; i += L) {
+            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i);
+            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i);
             DoubleVector r = va.sub(vb);
-            (acc ? r.add(DoubleVector.fromArray(SB, c, co + i)) : r).intoArray(c, co + i);
+            (acc ? r.add(DoubleVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
         if (i < n) {
-            VectorMask<Double> m = SB.indexInRange(i, n);
-            DoubleVector va = as == 0 ? DoubleVector.broadcast(SB, a[ao]) : DoubleVector.fromArray(SB, a, ao + i, m);
-            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(SB, b[bo]) : DoubleVector.fromArray(SB, b, bo + i, m);
+            VectorMask<Double> m = S.indexInRange(i, n);
+            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i, m);
+            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i, m);
             DoubleVector r = va.sub(vb);
-            (acc ? r.add(DoubleVector.fromArray(SB, c, co + i, m)) : r).intoArray(c, co + i, m);
+            (acc ? r.add(DoubleVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
         }
     }
 
     private static void mul(int n, double[] a, int ao, int as, double[] b, int bo, int bs,
                             double[] c, int co, boolean acc) {
         int i = 0;
-        for (int end = SB.loopBound(n); i < end; i += LB) {
-            DoubleVector va = as == 0 ? DoubleVector.broadcast(SB, a[ao]) : DoubleVector.fromArray(SB, a, ao + i);
-            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(SB, b[bo]) : DoubleVector.fromArray(SB, b, bo + i);
+        for (int end = S.loopBound(n); i < end; i += L) {
+            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i);
+            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i);
             DoubleVector r = va.mul(vb);
-            (acc ? r.add(DoubleVector.fromArray(SB, c, co + i)) : r).intoArray(c, co + i);
+            (acc ? r.add(DoubleVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
         if (i < n) {
-            VectorMask<Double> m = SB.indexInRange(i, n);
-            DoubleVector va = as == 0 ? DoubleVector.broadcast(SB, a[ao]) : DoubleVector.fromArray(SB, a, ao + i, m);
-            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(SB, b[bo]) : DoubleVector.fromArray(SB, b, bo + i, m);
+            VectorMask<Double> m = S.indexInRange(i, n);
+            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i, m);
+            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i, m);
             DoubleVector r = va.mul(vb);
-            (acc ? r.add(DoubleVector.fromArray(SB, c, co + i, m)) : r).intoArray(c, co + i, m);
+            (acc ? r.add(DoubleVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
         }
     }
 
     private static void div(int n, double[] a, int ao, int as, double[] b, int bo, int bs,
                             double[] c, int co, boolean acc) {
         int i = 0;
-        for (int end = SB.loopBound(n); i < end; i += LB) {
-            DoubleVector va = as == 0 ? DoubleVector.broadcast(SB, a[ao]) : DoubleVector.fromArray(SB, a, ao + i);
-            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(SB, b[bo]) : DoubleVector.fromArray(SB, b, bo + i);
+        for (int end = S.loopBound(n); i < end; i += L) {
+            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i);
+            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i);
             DoubleVector r = va.div(vb);
-            (acc ? r.add(DoubleVector.fromArray(SB, c, co + i)) : r).intoArray(c, co + i);
+            (acc ? r.add(DoubleVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
         if (i < n) {
-            VectorMask<Double> m = SB.indexInRange(i, n);
-            DoubleVector va = as == 0 ? DoubleVector.broadcast(SB, a[ao]) : DoubleVector.fromArray(SB, a, ao + i, m);
-            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(SB, b[bo]) : DoubleVector.fromArray(SB, b, bo + i, m);
+            VectorMask<Double> m = S.indexInRange(i, n);
+            DoubleVector va = as == 0 ? DoubleVector.broadcast(S, a[ao]) : DoubleVector.fromArray(S, a, ao + i, m);
+            DoubleVector vb = bs == 0 ? DoubleVector.broadcast(S, b[bo]) : DoubleVector.fromArray(S, b, bo + i, m);
             DoubleVector r = va.div(vb);
-            (acc ? r.add(DoubleVector.fromArray(SB, c, co + i, m)) : r).intoArray(c, co + i, m);
+            (acc ? r.add(DoubleVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
         }
     }
 

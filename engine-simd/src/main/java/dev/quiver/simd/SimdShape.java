@@ -3,20 +3,26 @@ package dev.quiver.simd;
 import jdk.incubator.vector.VectorShape;
 
 /**
- * The vector shape every SIMD kernel uses, fixed once per process: the preferred shape, or the
- * one forced with {@code -Dquiver.simd.bits} (see {@link SimdSettings}). Kernels build their
- * species from it in {@code static final} fields, so C2 sees constants.
+ * The one vector shape of the SIMD backend, fixed once per process: the preferred shape, or the
+ * one forced with {@code -Dquiver.simd.bits} (see {@link SimdSettings}). Every kernel (maps,
+ * binary ops, reductions, conversions, the libm, every GEMM path) builds its float, double and
+ * int species from it in {@code static final} fields, so C2 sees constants; the conversions'
+ * shorts, widened to as many int lanes, are the only other shape (half of it), and the only
+ * shape of {@code ShortVector} used.
+ *
+ * <p>Why one: with two shapes of one element type in a process (512-bit kernels beside 256-bit
+ * binary kernels and a 256-bit GEMM dot path, as before), the JDK's shared {@code FloatVector}
+ * and {@code DoubleVector} methods see two receiver classes, their type profiles are polluted,
+ * and a kernel C2 recompiles can inline the wrong class's methods and leave the vector store
+ * intrinsic out of line: it then boxes a vector per store, for the rest of the JVM's life (seen
+ * as 50 KB per call of a packed GEMM, and as the intermittent allocation of SimdNoAllocationTest).
+ * With one shape the profiles hold one class, whatever C2 compiles in whatever order.
+ *
+ * <p>Public only so that the GEMM package reads the same constant; not part of the API.
  */
-final class SimdShape {
-    static final VectorShape SHAPE = shapeFor(SimdSettings.requestedBits());
-    /**
-     * The shape of the memory-bound binary kernels (add, sub, mul, div): at most 256 bits. Java
-     * arrays are not 64-byte aligned, so a 512-bit access splits a cache line on nearly every
-     * load and store, a 256-bit one on every other. Measured on Zen 4 (ElementwiseBench, float32,
-     * simd backend, two runs each): add 1M 6.1 vs 5.7 elem/ns, mul 1M 6.5 vs 5.4, add 16M 2.07
-     * vs 1.79, add 64K 8.5 vs 8.1; the arithmetic is far from any compute limit at either width.
-     */
-    static final VectorShape STREAM_SHAPE = SHAPE.vectorBitSize() > 256 ? VectorShape.S_256_BIT : SHAPE;
+public final class SimdShape {
+    /** The shape of every vector in the backend (shorts: see the class comment). */
+    public static final VectorShape SHAPE = shapeFor(SimdSettings.requestedBits());
 
     private SimdShape() {}
 

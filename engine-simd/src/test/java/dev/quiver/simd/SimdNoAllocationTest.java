@@ -33,7 +33,8 @@ class SimdNoAllocationTest {
     static final int[] SIZES = {1, 3, 10, 13, 17, 64, 67, 207, 256};
     /** Generous: the test returns at its first clean rounds (~7 s idle); on a loaded machine C2's queue is slow. */
     static final long BUDGET_NANOS = 120_000_000_000L;
-    static final boolean PHASES = Boolean.getBoolean("quiver.noalloc.phases");
+    /** Each GEMM path alone first (see {@link #check}); {@code -Dquiver.noalloc.phases=false} skips that. */
+    static final boolean PHASES = !"false".equals(System.getProperty("quiver.noalloc.phases"));
     // values() clones its array on every call, so the test takes them once.
     static final UnaryOp[] uops = UnaryOp.values();
     static final BinaryOp[] bops = BinaryOp.values();
@@ -149,11 +150,12 @@ class SimdNoAllocationTest {
         java.util.Arrays.fill(hd, 0.25);
         java.util.Arrays.fill(gf, 0.5f);
         java.util.Arrays.fill(hf, 0.25f);
-        // -Dquiver.noalloc.phases=true: phases first, as a benchmark or a program that changes
-        // workload runs them: each GEMM path alone until C2 has compiled gemm for it, so the next
-        // path hits a gemm compiled without it. That order caught the small path's vectors left
-        // boxed (11 MB per round) when gemm had two call sites of it; not in CI because at 512 bits
-        // it still ends at ~390 KB per round with the fix (one of the paths, not yet found).
+        // Phases first, as a benchmark or a program that changes workload runs them: each GEMM
+        // path alone until C2 has compiled gemm for it, so the next path hits a gemm compiled
+        // without it. That order caught the small path's vectors left boxed (11 MB per round) when
+        // gemm had two call sites of it, and at 512 bits the two vector shapes the backend used
+        // to mix (1,478,400 bytes per round in three JVMs of three on the previous main, zero in
+        // three with one shape per process; README, "One vector shape per process").
         for (int[] g : PHASES ? GEMM_SHAPES : new int[0][]) {
             long phaseEnd = System.nanoTime() + 700_000_000L;
             while (System.nanoTime() < phaseEnd) gemmCall(simd.f64(), simd.f32(), g, true);

@@ -3,8 +3,9 @@ package dev.quiver.simd.gemm;
 
 import dev.quiver.backend.Workers;
 import dev.quiver.kernel.CanonicalGemmF32;
+import dev.quiver.simd.SimdShape;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -29,11 +30,12 @@ import jdk.incubator.vector.VectorSpecies;
  * vectors along m. Parallel calls hand the workers a per-thread job object, not a lambda, so a
  * call allocates nothing.
  *
- * <p>The vector species is the preferred one unless {@code -Dquiver.simd.bits=128|256|...}
- * forces a narrower one (for tests of every width); it is read once, into a static final.
+ * <p>Every path uses the backend's one vector shape ({@link SimdShape}: the preferred one unless
+ * {@code -Dquiver.simd.bits=128|256|512} forces another, for tests of every width), read once
+ * into a static final.
  */
 public final class GemmF32 {
-    static final VectorSpecies<Float> SPECIES = species(FloatVector.SPECIES_PREFERRED);
+    static final VectorSpecies<Float> SPECIES = VectorSpecies.of(float.class, SimdShape.SHAPE);
     private static final int L = SPECIES.length();
     /** Columns of a micro-tile: two vectors. */
     static final int NR = 2 * L;
@@ -81,18 +83,29 @@ public final class GemmF32 {
     private static final int DOT_TILE = 4;
     /**
      * The dot path (the canonical split-K order, for a narrow C: a 10-class output layer, a
-     * matrix-vector product) vectorises along k, one lane per partial sum, so its vectors are
-     * exactly 256 bits whatever the kernels' width (on Zen 4, whose 512-bit operations run as two
-     * 256-bit halves, 256 bits also measured faster: 54 against 38 GFLOP/s on 64x256x12 f32).
+     * matrix-vector product) vectorises along k, one lane per partial sum: P partial sums of one
+     * dot product fill 256 bits. With 256-bit vectors a vector holds one dot product's partials;
+     * with 512-bit ones (the process's only shape on AVX-512, see {@link SimdShape}) it holds two
+     * dot products' (two columns of C in the tile kernel, two rows in the one-column kernel), lane
+     * g*P + q being partial sum q of the g-th, so each partial is still one FMA chain in
+     * increasing l. On Zen 4 (512-bit operations as two 256-bit halves) this costs lane permutes
+     * the 256-bit form does not need (README, "One vector shape"). Below 256 bits the same order runs in scalars
+     * ({@link CanonicalGemmF32#splitKRows}).
      */
-    static final VectorSpecies<Float> DOT_SPECIES = VectorSpecies.of(float.class, VectorShape.S_256_BIT);
-    private static final int DL = DOT_SPECIES.length();
+    private static final int P = CanonicalGemmF32.LANES;
+    /** Dot products per vector on the dot path: 1 (256-bit vectors) or 2 (512-bit). */
+    private static final int G = L / P;
+    /** Whether the dot path runs on vectors (one or two dot products per vector). */
+    static final boolean DOT_VECTORS = L == P || L == 2 * P;
+    /** With G = 2: lanes [0, P) repeated in both halves, and lanes [P, 2P) likewise. */
+    private static final VectorShuffle<Float> DUP_LO = VectorShuffle.fromOp(SPECIES, i -> i % P);
+    private static final VectorShuffle<Float> DUP_HI = VectorShuffle.fromOp(SPECIES, i -> G == 2 ? P + i % P : i);
     /**
-     * Whether the dot path runs on vectors: only when the kernels' width is at least 256 bits
-     * (below, a 256-bit species would run in the Vector API's slow Java fallback), else it runs
-     * the same order in scalars ({@link CanonicalGemmF32#splitKRows}).
+     * With G = 2, lane indices for {@code selectFrom(u, v)}: block 0 of u and of v side by side
+     * (u's lanes [0, P), then v's), and block 1 of each ([P, 2P) of u, then of v).
      */
-    static final boolean DOT_VECTORS = SPECIES.vectorBitSize() >= 256;
+    private static final FloatVector PAIR_LO = FloatVector.fromArray(SPECIES, pairIndexes(0), 0);
+    private static final FloatVector PAIR_HI = FloatVector.fromArray(SPECIES, pairIndexes(P), 0);
     /** Largest shared A (rows x KC elements) packed whole, once per K block, for a batch. */
     static final int SHARED_A_MAX = 1 << 20;
     /** Below this many multiply-adds (batch*m*n*k) a call runs on the caller's thread only. */
@@ -105,7 +118,7 @@ public final class GemmF32 {
         final float[] packedA = new float[MC * KC];
         /** Also the dot path's transposed B (at most SPLIT_MAX_N x SPLIT_MAX_K). */
         final float[] packedB = new float[Math.max(KC * NC, CanonicalGemmF32.SPLIT_MAX_N * CanonicalGemmF32.SPLIT_MAX_K)];
-        final float[] tile = new float[Math.max(MR * NR, DOT_TILE * DOT_TILE * DL)];
+        final float[] tile = new float[Math.max(MR * NR, DOT_TILE * DOT_TILE * L)];
         /** All of a shared A's row panels for one K block; grown on first need, then reused. */
         float[] sharedA = new float[0];
 
@@ -729,12 +742,21 @@ public final class GemmF32 {
                                 float[] a, int aBase, int aRow,
                                 float[] b, int bBase, int bRow, int bCol,
                                 float beta, float[] c, int cBase, int cRow, int cCol) {
-        if (!DOT_VECTORS) {
+        if (!DOT_VECTORS || k < 2 * P) {
+            // (The split-K order has k >= 128 float32 / 64 float64; the kernels below need two blocks.)
             CanonicalGemmF32.splitKRows(i0, i1, n, k, alpha, a, aBase, aRow, b, bBase, bRow, bCol, beta, c, cBase, cRow, cCol);
             return;
         }
         if (n == 1) {
-            dotGemv(i0, i1, k, alpha, a, aBase, aRow, b, bBase, bRow, beta, c, cBase, cRow);
+            if (G == 1) {
+                dotGemv(i0, i1, k, alpha, a, aBase, aRow, b, bBase, bRow, beta, c, cBase, cRow);
+            } else {
+                dotGemvPairs(i0, i1, k, alpha, a, aBase, aRow, b, bBase, bRow, beta, c, cBase, cRow);
+            }
+            return;
+        }
+        if (G == 2) {
+            dotGemmPairs(i0, i1, n, k, alpha, a, aBase, aRow, b, bBase, bRow, bCol, beta, c, cBase, cRow, cCol);
             return;
         }
         Workspace ws = WORKSPACE.get();
@@ -742,7 +764,7 @@ public final class GemmF32 {
         float[] tile = ws.tile;
         int nPadded = ceilDiv(n, DOT_TILE) * DOT_TILE;
         packTransposedB(k, n, nPadded, b, bBase, bRow, bCol, bt);
-        int kv = DOT_SPECIES.loopBound(k);
+        int kv = SPECIES.loopBound(k);
         for (int i = i0; i < i1; i += DOT_TILE) {
             int rows = Math.min(DOT_TILE, i1 - i);
             int r0 = aBase + i * aRow;
@@ -751,36 +773,36 @@ public final class GemmF32 {
             int r3 = r0 + Math.min(3, rows - 1) * aRow;
             for (int j = 0; j < n; j += DOT_TILE) {
                 int q0 = j * k, q1 = q0 + k, q2 = q1 + k, q3 = q2 + k;
-                FloatVector c00 = FloatVector.zero(DOT_SPECIES), c01 = c00, c02 = c00, c03 = c00,
+                FloatVector c00 = FloatVector.zero(SPECIES), c01 = c00, c02 = c00, c03 = c00,
                         c10 = c00, c11 = c00, c12 = c00, c13 = c00, c20 = c00, c21 = c00, c22 = c00, c23 = c00,
                         c30 = c00, c31 = c00, c32 = c00, c33 = c00;
-                for (int l = 0; l < kv; l += DL) {
-                    FloatVector x0 = FloatVector.fromArray(DOT_SPECIES, a, r0 + l);
-                    FloatVector x1 = FloatVector.fromArray(DOT_SPECIES, a, r1 + l);
-                    FloatVector x2 = FloatVector.fromArray(DOT_SPECIES, a, r2 + l);
-                    FloatVector x3 = FloatVector.fromArray(DOT_SPECIES, a, r3 + l);
-                    FloatVector y = FloatVector.fromArray(DOT_SPECIES, bt, q0 + l);
+                for (int l = 0; l < kv; l += L) {
+                    FloatVector x0 = FloatVector.fromArray(SPECIES, a, r0 + l);
+                    FloatVector x1 = FloatVector.fromArray(SPECIES, a, r1 + l);
+                    FloatVector x2 = FloatVector.fromArray(SPECIES, a, r2 + l);
+                    FloatVector x3 = FloatVector.fromArray(SPECIES, a, r3 + l);
+                    FloatVector y = FloatVector.fromArray(SPECIES, bt, q0 + l);
                     c00 = x0.fma(y, c00); c10 = x1.fma(y, c10); c20 = x2.fma(y, c20); c30 = x3.fma(y, c30);
-                    y = FloatVector.fromArray(DOT_SPECIES, bt, q1 + l);
+                    y = FloatVector.fromArray(SPECIES, bt, q1 + l);
                     c01 = x0.fma(y, c01); c11 = x1.fma(y, c11); c21 = x2.fma(y, c21); c31 = x3.fma(y, c31);
-                    y = FloatVector.fromArray(DOT_SPECIES, bt, q2 + l);
+                    y = FloatVector.fromArray(SPECIES, bt, q2 + l);
                     c02 = x0.fma(y, c02); c12 = x1.fma(y, c12); c22 = x2.fma(y, c22); c32 = x3.fma(y, c32);
-                    y = FloatVector.fromArray(DOT_SPECIES, bt, q3 + l);
+                    y = FloatVector.fromArray(SPECIES, bt, q3 + l);
                     c03 = x0.fma(y, c03); c13 = x1.fma(y, c13); c23 = x2.fma(y, c23); c33 = x3.fma(y, c33);
                 }
-                // tile[(r * DOT_TILE + col) * DL + lane]; through memory so no vector crosses a call.
-                c00.intoArray(tile, 0); c01.intoArray(tile, DL); c02.intoArray(tile, 2 * DL); c03.intoArray(tile, 3 * DL);
-                c10.intoArray(tile, 4 * DL); c11.intoArray(tile, 5 * DL); c12.intoArray(tile, 6 * DL); c13.intoArray(tile, 7 * DL);
-                c20.intoArray(tile, 8 * DL); c21.intoArray(tile, 9 * DL); c22.intoArray(tile, 10 * DL); c23.intoArray(tile, 11 * DL);
-                c30.intoArray(tile, 12 * DL); c31.intoArray(tile, 13 * DL); c32.intoArray(tile, 14 * DL); c33.intoArray(tile, 15 * DL);
+                // tile[(r * DOT_TILE + col) * L + lane]; through memory so no vector crosses a call.
+                c00.intoArray(tile, 0); c01.intoArray(tile, L); c02.intoArray(tile, 2 * L); c03.intoArray(tile, 3 * L);
+                c10.intoArray(tile, 4 * L); c11.intoArray(tile, 5 * L); c12.intoArray(tile, 6 * L); c13.intoArray(tile, 7 * L);
+                c20.intoArray(tile, 8 * L); c21.intoArray(tile, 9 * L); c22.intoArray(tile, 10 * L); c23.intoArray(tile, 11 * L);
+                c30.intoArray(tile, 12 * L); c31.intoArray(tile, 13 * L); c32.intoArray(tile, 14 * L); c33.intoArray(tile, 15 * L);
                 int cols = Math.min(DOT_TILE, n - j);
                 for (int r = 0; r < rows; r++) {
                     int ar = aBase + (i + r) * aRow;
                     int ci = cBase + (i + r) * cRow + j * cCol;
                     for (int col = 0; col < cols; col++, ci += cCol) {
-                        int t = (r * DOT_TILE + col) * DL;
+                        int t = (r * DOT_TILE + col) * L;
                         float sum = tile[t];
-                        for (int lane = 1; lane < DL; lane++) sum += tile[t + lane];
+                        for (int lane = 1; lane < L; lane++) sum += tile[t + lane];
                         for (int l = kv, q = (j + col) * k + kv; l < k; l++, q++) sum = Math.fma(a[ar + l], bt[q], sum);
                         c[ci] = beta == 0 ? alpha * sum : alpha * sum + c[ci] * beta;
                     }
@@ -807,7 +829,7 @@ public final class GemmF32 {
             xo = 0;
             for (int l = 0, src = xBase; l < k; l++, src += xStride) xs[l] = x[src];
         }
-        int kv = DOT_SPECIES.loopBound(k);
+        int kv = SPECIES.loopBound(k);
         for (int i = i0; i < i1; i += 8) {
             int rows = Math.min(8, i1 - i);
             int r0 = aBase + i * aRow;
@@ -818,29 +840,214 @@ public final class GemmF32 {
             int r5 = r0 + Math.min(5, rows - 1) * aRow;
             int r6 = r0 + Math.min(6, rows - 1) * aRow;
             int r7 = r0 + Math.min(7, rows - 1) * aRow;
-            FloatVector c0 = FloatVector.zero(DOT_SPECIES), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
-            for (int l = 0; l < kv; l += DL) {
-                FloatVector y = FloatVector.fromArray(DOT_SPECIES, xs, xo + l);
-                c0 = FloatVector.fromArray(DOT_SPECIES, a, r0 + l).fma(y, c0);
-                c1 = FloatVector.fromArray(DOT_SPECIES, a, r1 + l).fma(y, c1);
-                c2 = FloatVector.fromArray(DOT_SPECIES, a, r2 + l).fma(y, c2);
-                c3 = FloatVector.fromArray(DOT_SPECIES, a, r3 + l).fma(y, c3);
-                c4 = FloatVector.fromArray(DOT_SPECIES, a, r4 + l).fma(y, c4);
-                c5 = FloatVector.fromArray(DOT_SPECIES, a, r5 + l).fma(y, c5);
-                c6 = FloatVector.fromArray(DOT_SPECIES, a, r6 + l).fma(y, c6);
-                c7 = FloatVector.fromArray(DOT_SPECIES, a, r7 + l).fma(y, c7);
+            FloatVector c0 = FloatVector.zero(SPECIES), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+            for (int l = 0; l < kv; l += L) {
+                FloatVector y = FloatVector.fromArray(SPECIES, xs, xo + l);
+                c0 = FloatVector.fromArray(SPECIES, a, r0 + l).fma(y, c0);
+                c1 = FloatVector.fromArray(SPECIES, a, r1 + l).fma(y, c1);
+                c2 = FloatVector.fromArray(SPECIES, a, r2 + l).fma(y, c2);
+                c3 = FloatVector.fromArray(SPECIES, a, r3 + l).fma(y, c3);
+                c4 = FloatVector.fromArray(SPECIES, a, r4 + l).fma(y, c4);
+                c5 = FloatVector.fromArray(SPECIES, a, r5 + l).fma(y, c5);
+                c6 = FloatVector.fromArray(SPECIES, a, r6 + l).fma(y, c6);
+                c7 = FloatVector.fromArray(SPECIES, a, r7 + l).fma(y, c7);
             }
             // Through memory so that no vector crosses a call.
-            c0.intoArray(tile, 0); c1.intoArray(tile, DL); c2.intoArray(tile, 2 * DL); c3.intoArray(tile, 3 * DL);
-            c4.intoArray(tile, 4 * DL); c5.intoArray(tile, 5 * DL); c6.intoArray(tile, 6 * DL); c7.intoArray(tile, 7 * DL);
+            c0.intoArray(tile, 0); c1.intoArray(tile, L); c2.intoArray(tile, 2 * L); c3.intoArray(tile, 3 * L);
+            c4.intoArray(tile, 4 * L); c5.intoArray(tile, 5 * L); c6.intoArray(tile, 6 * L); c7.intoArray(tile, 7 * L);
             for (int r = 0; r < rows; r++) {
                 int ar = aBase + (i + r) * aRow, ci = cBase + (i + r) * cRow;
-                int t = r * DL;
+                int t = r * L;
                 float sum = tile[t];
-                for (int lane = 1; lane < DL; lane++) sum += tile[t + lane];
+                for (int lane = 1; lane < L; lane++) sum += tile[t + lane];
                 for (int l = kv; l < k; l++) sum = Math.fma(a[ar + l], xs[xo + l], sum);
                 c[ci] = beta == 0 ? alpha * sum : alpha * sum + c[ci] * beta;
             }
+        }
+    }
+
+    /**
+     * {@link #dotGemm} with two dot products per vector (512-bit vectors): B is packed in pairs
+     * of columns ({@link #packColumnPairs}), so that one load gives block b of two columns, and
+     * each A row is read in place two blocks at a time and its blocks repeated into both halves
+     * (one lane permute each), so that lane g*P + q of an accumulator is partial sum q of row i
+     * and column j + g. A 4 x 4 tile of C is 8 accumulators: 16 FMAs per 4 A loads, 8 permutes
+     * and 4 B loads. The last block when their count is odd, the lanes' sum and the k tail as
+     * {@link #dotGemm}.
+     */
+    private static void dotGemmPairs(int i0, int i1, int n, int k, float alpha,
+                                     float[] a, int aBase, int aRow,
+                                     float[] b, int bBase, int bRow, int bCol,
+                                     float beta, float[] c, int cBase, int cRow, int cCol) {
+        Workspace ws = WORKSPACE.get();
+        float[] bt = ws.packedB;
+        float[] tile = ws.tile;
+        int nPadded = ceilDiv(n, DOT_TILE) * DOT_TILE;
+        int blocks = k / P, kv = blocks * P, even = blocks & ~1;
+        packColumnPairs(k, n, nPadded, b, bBase, bRow, bCol, bt);
+        for (int i = i0; i < i1; i += DOT_TILE) {
+            int rows = Math.min(DOT_TILE, i1 - i);
+            int r0 = aBase + i * aRow;
+            int r1 = r0 + Math.min(1, rows - 1) * aRow;
+            int r2 = r0 + Math.min(2, rows - 1) * aRow;
+            int r3 = r0 + Math.min(3, rows - 1) * aRow;
+            for (int j = 0; j < n; j += DOT_TILE) {
+                // Columns j, j+1 at bt[ya + b*L], columns j+2, j+3 at bt[yb + b*L].
+                int ya = (j / 2) * blocks * L, yb = ya + blocks * L;
+                FloatVector c0a = FloatVector.zero(SPECIES), c0b = c0a, c1a = c0a, c1b = c0a,
+                        c2a = c0a, c2b = c0a, c3a = c0a, c3b = c0a;
+                for (int l = 0, t = 0; l < kv - P; l += 2 * P, t += 2 * L) {
+                    FloatVector v0 = FloatVector.fromArray(SPECIES, a, r0 + l);
+                    FloatVector v1 = FloatVector.fromArray(SPECIES, a, r1 + l);
+                    FloatVector v2 = FloatVector.fromArray(SPECIES, a, r2 + l);
+                    FloatVector v3 = FloatVector.fromArray(SPECIES, a, r3 + l);
+                    FloatVector y0 = FloatVector.fromArray(SPECIES, bt, ya + t);
+                    FloatVector y1 = FloatVector.fromArray(SPECIES, bt, yb + t);
+                    FloatVector x = v0.rearrange(DUP_LO);
+                    c0a = x.fma(y0, c0a); c0b = x.fma(y1, c0b);
+                    x = v1.rearrange(DUP_LO);
+                    c1a = x.fma(y0, c1a); c1b = x.fma(y1, c1b);
+                    x = v2.rearrange(DUP_LO);
+                    c2a = x.fma(y0, c2a); c2b = x.fma(y1, c2b);
+                    x = v3.rearrange(DUP_LO);
+                    c3a = x.fma(y0, c3a); c3b = x.fma(y1, c3b);
+                    y0 = FloatVector.fromArray(SPECIES, bt, ya + t + L);
+                    y1 = FloatVector.fromArray(SPECIES, bt, yb + t + L);
+                    x = v0.rearrange(DUP_HI);
+                    c0a = x.fma(y0, c0a); c0b = x.fma(y1, c0b);
+                    x = v1.rearrange(DUP_HI);
+                    c1a = x.fma(y0, c1a); c1b = x.fma(y1, c1b);
+                    x = v2.rearrange(DUP_HI);
+                    c2a = x.fma(y0, c2a); c2b = x.fma(y1, c2b);
+                    x = v3.rearrange(DUP_HI);
+                    c3a = x.fma(y0, c3a); c3b = x.fma(y1, c3b);
+                }
+                if (even < blocks) {
+                    // The odd last block: the two blocks ending there, upper one repeated.
+                    int l = kv - 2 * P, t = even * L;
+                    FloatVector y0 = FloatVector.fromArray(SPECIES, bt, ya + t);
+                    FloatVector y1 = FloatVector.fromArray(SPECIES, bt, yb + t);
+                    FloatVector x = FloatVector.fromArray(SPECIES, a, r0 + l).rearrange(DUP_HI);
+                    c0a = x.fma(y0, c0a); c0b = x.fma(y1, c0b);
+                    x = FloatVector.fromArray(SPECIES, a, r1 + l).rearrange(DUP_HI);
+                    c1a = x.fma(y0, c1a); c1b = x.fma(y1, c1b);
+                    x = FloatVector.fromArray(SPECIES, a, r2 + l).rearrange(DUP_HI);
+                    c2a = x.fma(y0, c2a); c2b = x.fma(y1, c2b);
+                    x = FloatVector.fromArray(SPECIES, a, r3 + l).rearrange(DUP_HI);
+                    c3a = x.fma(y0, c3a); c3b = x.fma(y1, c3b);
+                }
+                // tile[(r * 2 + pair) * L + g * P + q]; through memory so no vector crosses a call.
+                c0a.intoArray(tile, 0); c0b.intoArray(tile, L); c1a.intoArray(tile, 2 * L); c1b.intoArray(tile, 3 * L);
+                c2a.intoArray(tile, 4 * L); c2b.intoArray(tile, 5 * L); c3a.intoArray(tile, 6 * L); c3b.intoArray(tile, 7 * L);
+                int cols = Math.min(DOT_TILE, n - j);
+                for (int r = 0; r < rows; r++) {
+                    int ar = aBase + (i + r) * aRow;
+                    int ci = cBase + (i + r) * cRow + j * cCol;
+                    for (int col = 0; col < cols; col++, ci += cCol) {
+                        int t = r * 2 * L + col * P;
+                        float sum = tile[t];
+                        for (int lane = 1; lane < P; lane++) sum += tile[t + lane];
+                        for (int l = kv, q = bBase + kv * bRow + (j + col) * bCol; l < k; l++, q += bRow) {
+                            sum = Math.fma(a[ar + l], b[q], sum);
+                        }
+                        c[ci] = beta == 0 ? alpha * sum : alpha * sum + c[ci] * beta;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #dotGemv} with two dot products per vector (512-bit vectors): eight rows at a time in
+     * four pairs, one accumulator per pair whose lower half holds the partial sums of the first
+     * row and upper half those of the second; x is repeated into both halves of each block once
+     * per call. Each row is loaded two blocks at a time and a pair's two loads give its two
+     * blocks by a two-vector lane select each ({@link #PAIR_LO}, {@link #PAIR_HI}); an odd last
+     * block loads the two blocks ending there. Same rounding as {@link #dotGemv}.
+     */
+    private static void dotGemvPairs(int i0, int i1, int k, float alpha, float[] a, int aBase, int aRow,
+                                     float[] x, int xBase, int xStride, float beta, float[] c, int cBase, int cRow) {
+        Workspace ws = WORKSPACE.get();
+        float[] tile = ws.tile;
+        float[] xs = ws.packedB;
+        int blocks = k / P, kv = blocks * P;
+        // xs[b * L + g * P + q] = x[b * P + q] for both g.
+        for (int bl = 0, src = xBase, d = 0; bl < blocks; bl++, d += L) {
+            for (int q = 0; q < P; q++, src += xStride) {
+                xs[d + q] = x[src];
+                xs[d + P + q] = x[src];
+            }
+        }
+        FloatVector lo = PAIR_LO, hi = PAIR_HI;
+        for (int i = i0; i < i1; i += 8) {
+            int rows = Math.min(8, i1 - i);
+            int r0 = aBase + i * aRow;
+            int r1 = r0 + Math.min(1, rows - 1) * aRow;
+            int r2 = r0 + Math.min(2, rows - 1) * aRow;
+            int r3 = r0 + Math.min(3, rows - 1) * aRow;
+            int r4 = r0 + Math.min(4, rows - 1) * aRow;
+            int r5 = r0 + Math.min(5, rows - 1) * aRow;
+            int r6 = r0 + Math.min(6, rows - 1) * aRow;
+            int r7 = r0 + Math.min(7, rows - 1) * aRow;
+            FloatVector c01 = FloatVector.zero(SPECIES), c23 = c01, c45 = c01, c67 = c01;
+            int l = 0, t = 0;
+            for (; l < kv - P; l += 2 * P, t += 2 * L) {
+                FloatVector y0 = FloatVector.fromArray(SPECIES, xs, t), y1 = FloatVector.fromArray(SPECIES, xs, t + L);
+                FloatVector u = FloatVector.fromArray(SPECIES, a, r0 + l), v = FloatVector.fromArray(SPECIES, a, r1 + l);
+                c01 = lo.selectFrom(u, v).fma(y0, c01);
+                c01 = hi.selectFrom(u, v).fma(y1, c01);
+                u = FloatVector.fromArray(SPECIES, a, r2 + l);
+                v = FloatVector.fromArray(SPECIES, a, r3 + l);
+                c23 = lo.selectFrom(u, v).fma(y0, c23);
+                c23 = hi.selectFrom(u, v).fma(y1, c23);
+                u = FloatVector.fromArray(SPECIES, a, r4 + l);
+                v = FloatVector.fromArray(SPECIES, a, r5 + l);
+                c45 = lo.selectFrom(u, v).fma(y0, c45);
+                c45 = hi.selectFrom(u, v).fma(y1, c45);
+                u = FloatVector.fromArray(SPECIES, a, r6 + l);
+                v = FloatVector.fromArray(SPECIES, a, r7 + l);
+                c67 = lo.selectFrom(u, v).fma(y0, c67);
+                c67 = hi.selectFrom(u, v).fma(y1, c67);
+            }
+            if (l < kv) {
+                // The odd last block: the two blocks ending there, upper halves selected.
+                l = kv - 2 * P;
+                FloatVector y = FloatVector.fromArray(SPECIES, xs, t);
+                c01 = hi.selectFrom(FloatVector.fromArray(SPECIES, a, r0 + l), FloatVector.fromArray(SPECIES, a, r1 + l)).fma(y, c01);
+                c23 = hi.selectFrom(FloatVector.fromArray(SPECIES, a, r2 + l), FloatVector.fromArray(SPECIES, a, r3 + l)).fma(y, c23);
+                c45 = hi.selectFrom(FloatVector.fromArray(SPECIES, a, r4 + l), FloatVector.fromArray(SPECIES, a, r5 + l)).fma(y, c45);
+                c67 = hi.selectFrom(FloatVector.fromArray(SPECIES, a, r6 + l), FloatVector.fromArray(SPECIES, a, r7 + l)).fma(y, c67);
+            }
+            // Through memory so that no vector crosses a call: row r's partials at tile[r * P].
+            c01.intoArray(tile, 0); c23.intoArray(tile, L); c45.intoArray(tile, 2 * L); c67.intoArray(tile, 3 * L);
+            for (int r = 0; r < rows; r++) {
+                int ar = aBase + (i + r) * aRow, ci = cBase + (i + r) * cRow;
+                int tr = r * P;
+                float sum = tile[tr];
+                for (int lane = 1; lane < P; lane++) sum += tile[tr + lane];
+                for (int m = kv, xi = xBase + kv * xStride; m < k; m++, xi += xStride) sum = Math.fma(a[ar + m], x[xi], sum);
+                c[ci] = beta == 0 ? alpha * sum : alpha * sum + c[ci] * beta;
+            }
+        }
+    }
+
+    /**
+     * For the dot path with two dot products per vector: block b (P elements of k) of columns
+     * 2p and 2p+1 of B side by side at {@code bt[(p * blocks + b) * L]}, the first column in the
+     * lower half; zero columns up to nPadded; the k tail (k mod P) is not packed.
+     */
+    private static void packColumnPairs(int k, int n, int nPadded, float[] b, int bBase, int bRow, int bCol,
+                                        float[] bt) {
+        int blocks = k / P;
+        for (int j = 0; j < n; j++) {
+            int d0 = (j / 2) * blocks * L + (j % 2) * P;
+            for (int bl = 0, src = bBase + j * bCol, d = d0; bl < blocks; bl++, d += L) {
+                for (int q = 0; q < P; q++, src += bRow) bt[d + q] = b[src];
+            }
+        }
+        for (int j = n; j < nPadded; j++) {
+            int d0 = (j / 2) * blocks * L + (j % 2) * P;
+            for (int bl = 0, d = d0; bl < blocks; bl++, d += L) java.util.Arrays.fill(bt, d, d + P, 0);
         }
     }
 
@@ -1067,13 +1274,10 @@ public final class GemmF32 {
         }
     }
 
-    private static VectorSpecies<Float> species(VectorSpecies<Float> preferred) {
-        String bits = System.getProperty("quiver.simd.bits");
-        if (bits == null || bits.isBlank()) return preferred;
-        int wanted = Integer.parseInt(bits.trim());
-        // Never wider than the hardware's preferred shape: that would run in software.
-        if (wanted >= preferred.vectorBitSize()) return preferred;
-        return VectorSpecies.of(preferred.elementType(), VectorShape.forBitSize(wanted));
+    private static float[] pairIndexes(int from) {
+        float[] idx = new float[L];
+        for (int i = 0; i < L; i++) idx[i] = G == 2 ? (i < P ? from + i : L + from + i - P) : i;
+        return idx;
     }
 
     private static int ceilDiv(int x, int y) {
