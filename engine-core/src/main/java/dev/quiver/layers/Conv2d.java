@@ -19,17 +19,8 @@ import java.util.List;
  * }</pre>
  */
 public final class Conv2d implements Layer {
-    /**
-     * He uniform for a kernel {@code [out, in/groups, k...]}: U(-a, a), a = sqrt(6 / fan-in) with fan-in
-     * the product of every dimension but the first ({@link Init}'s fan rules read the [in, out] layout
-     * of a matmul weight instead).
-     */
-    public static final Initializer KERNEL_INIT = (dtype, seed, shape) -> {
-        long fanIn = 1;
-        for (int d = 1; d < shape.length; d++) fanIn *= shape[d];
-        double a = Math.sqrt(6.0 / Math.max(1, fanIn));
-        return Init.uniform(dtype, seed, shape, -a, a);
-    };
+    /** He uniform for a kernel {@code [out, in/groups, k...]}: U(-a, a), a = sqrt(6 / (in/groups · Πk)) ({@link Init}'s kernel fan rule). */
+    public static final Initializer KERNEL_INIT = Init::heUniform;
 
     private final String name;
     private final int in, out;

@@ -9,7 +9,9 @@ import dev.quiver.tensor.Tensor;
  * mistaken for a dimension); the same seed gives the same values on every machine and backend
  * (values are drawn in float64 by {@link Tensor#uniform} / {@link Tensor#randn}, then scaled).
  * Fan-in and fan-out of a shape: for rank 2 (fanIn, fanOut) = (rows, cols), as {@code x·W} uses it;
- * for higher ranks the trailing dims multiply into a receptive field.
+ * for rank 3 and more a convolution kernel {@code [out, in/groups, k...]} (PyTorch's layout, the
+ * conv ops'), whose trailing dims multiply into a receptive field: fan-in {@code in/groups · Πk},
+ * fan-out {@code out · Πk}.
  */
 public final class Init {
     private Init() {}
@@ -51,13 +53,14 @@ public final class Init {
 
     static int fanIn(int[] shape) {
         if (shape.length == 0) return 1;
-        if (shape.length == 1) return shape[0];
-        return shape[0] * receptive(shape);
+        if (shape.length <= 2) return shape[0];
+        return shape[1] * receptive(shape);
     }
 
     static int fanOut(int[] shape) {
         if (shape.length < 2) return shape.length == 0 ? 1 : shape[0];
-        return shape[1] * receptive(shape);
+        if (shape.length == 2) return shape[1];
+        return shape[0] * receptive(shape);
     }
 
     private static int receptive(int[] shape) {

@@ -46,6 +46,25 @@ class OptimStateAndInitTest {
         assertTrue(!Init.xavierNormal(F64, Seed.of(1), 4, 4).bitwiseEquals(Init.xavierNormal(F64, Seed.of(2), 4, 4)), "different seeds differ");
     }
 
+    @Test
+    void convolutionKernelsTakeFanInFromInputChannelsAndKernelSize() {
+        // A kernel [out, in, kh, kw] = [64, 3, 5, 5] (PyTorch's layout): fan-in 3*5*5 = 75, not out*25.
+        Tensor w = Init.heUniform(F64, Seed.of(11), 64, 3, 5, 5);
+        double bound = Math.sqrt(6.0 / 75), max = 0, sq = 0;
+        for (int i = 0; i < w.size(); i++) {
+            max = Math.max(max, Math.abs(w.getFlat(i)));
+            sq += w.getFlat(i) * w.getFlat(i);
+        }
+        assertTrue(max <= bound && max > 0.99 * bound, "max |w| " + max + " against the bound " + bound);
+        assertEquals(bound * bound / 3, sq / w.size(), 0.05 * bound * bound / 3);
+        Tensor n = Init.heNormal(F64, Seed.of(12), 16, 8, 3);   // conv1d [out, in, k]: fan-in 8*3
+        double var = 0;
+        for (int i = 0; i < n.size(); i++) var += n.getFlat(i) * n.getFlat(i);
+        assertEquals(2.0 / 24, var / n.size(), 0.15 * 2.0 / 24);
+        // Xavier is symmetric in the two fans; the layer's initialiser is Init's.
+        assertTrue(dev.quiver.layers.Conv2d.KERNEL_INIT.create(F64, Seed.of(11), new int[] {64, 3, 5, 5}).bitwiseEquals(w));
+    }
+
     private static void steps(Optimizer opt, Parameter p, int from, int count) {
         for (int s = from; s < from + count; s++) {
             for (int i = 0; i < p.grad().size(); i++) p.grad().setFlat(i, Math.sin(s + i));
