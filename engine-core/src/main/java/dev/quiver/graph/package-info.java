@@ -14,7 +14,11 @@
  * vector per tree node or time step) are stacked into one GEMM, thick ones accumulated in place; a
  * final gradient written straight into its parameter takes no arena space
  * ({@code DeferredGradient}); two node pools alternate between builds so a node kept across
- * {@code reset()} is refused.
+ * {@code reset()} is refused. Costs per node are kept small and flat: node shapes are interned
+ * ({@code ShapeTable}) and planned buffers of one shape share their shape arrays; the schedule,
+ * liveness and emit phases walk a tape of input indices in flat arrays rather than node references;
+ * past the first few thousand nodes a changed node is a new object rather than an old-generation
+ * one rewritten; an evicted step drops its program.
  *
  * <p>Autobatching ({@link dev.quiver.graph.CompileOptions#withAutobatch}): {@code Autobatch}
  * rewrites a graph of many independent sub-graphs (a minibatch's summed losses, each built by
