@@ -46,7 +46,6 @@ public final class Step {
     private boolean[] kept;
     private Exec[] forward;
     private Exec[] backward;
-    private final int instructionCount;
     private Op.Instruction[] forwardInstructions;
     /** The backward schedule with its gradient copy-outs bound for overwriting, and for accumulating (chosen per run). */
     private Op.Instruction[] backwardInstructions;
@@ -159,7 +158,6 @@ public final class Step {
             }
         }
         this.backward = bw;
-        this.instructionCount = forward.length + bw.length;
         this.forwardInstructions = dev.quiver.ops.Bound.chain(instructions(forward));
         this.backwardInstructions = backwardProgram(backward, direct, written, seed != null, false);
         this.directInstructions = direct;
@@ -675,11 +673,7 @@ public final class Step {
     /** Memory figures of the plan. */
     public PlanReport plan() { return report; }
 
-    /** The compiled output node of the graph this step was compiled or last rebound from. */
-    public Node outputNode() { return graph.nodes().get(builtOutput); }
 
-    /** Number of forward and backward instructions. */
-    public int instructionCount() { return instructionCount; }
 
     /** The backward instructions with their output buffers, in run order (for the compiler's tests). */
     Exec[] backwardExecs() { return backward.clone(); }

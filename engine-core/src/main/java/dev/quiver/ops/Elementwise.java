@@ -153,16 +153,10 @@ public final class Elementwise {
     static int[] broadcastShape(Op op, Node[] in) {
         if (in[0].sameShape(in[1])) return in[0].shape();   // the common case, without the general rule's arrays
         int[] a = in[0].shape(), b = in[1].shape();
-        int rank = Math.max(a.length, b.length);
-        int[] out = new int[rank];
-        for (int i = 0; i < rank; i++) {
-            int da = i < rank - a.length ? 1 : a[i - (rank - a.length)];
-            int db = i < rank - b.length ? 1 : b[i - (rank - b.length)];
-            if (da != db && da != 1 && db != 1) {
-                throw Op.fail(op, in, "shapes " + Shapes.str(a) + " and " + Shapes.str(b) + " do not broadcast");
-            }
-            out[i] = da == 1 ? db : da;
+        try {
+            return Shapes.broadcast(op.name(), a, b);
+        } catch (IllegalArgumentException e) {   // the same rule, with the nodes named
+            throw Op.fail(op, in, "shapes " + Shapes.str(a) + " and " + Shapes.str(b) + " do not broadcast");
         }
-        return out;
     }
 }
