@@ -70,21 +70,7 @@ public final class Shaping {
 
         @Override public int[] shape(Node[] in) {
             try {
-                int[] s = target.clone();
-                int infer = -1;
-                long known = 1;
-                for (int i = 0; i < s.length; i++) {
-                    if (s[i] == -1 && infer < 0) infer = i;
-                    else if (s[i] < 0) throw new IllegalArgumentException("bad target dimension " + s[i]);
-                    else known *= s[i];
-                }
-                int size = in[0].size();
-                if (infer >= 0) {
-                    if (known == 0 || size % known != 0) throw new IllegalArgumentException("cannot infer -1");
-                    s[infer] = (int) (size / known);
-                }
-                if (Shapes.size(s) != size) throw new IllegalArgumentException(size + " elements do not fit " + Shapes.str(target));
-                return s;
+                return Shapes.reshape(in[0].shape(), target);
             } catch (IllegalArgumentException e) {
                 throw Op.fail(this, in, e.getMessage());
             }

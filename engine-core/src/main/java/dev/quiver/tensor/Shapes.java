@@ -56,6 +56,40 @@ public final class Shapes {
         return out;
     }
 
+    /**
+     * The shape {@code target} gives a value of shape {@code shape} when reshaped: at most one -1,
+     * inferred from the element count; the counts must agree.
+     *
+     * @throws IllegalArgumentException naming both shapes
+     */
+    public static int[] reshape(int[] shape, int[] target) {
+        int size = size(shape);
+        int[] out = target.clone();
+        int infer = -1;
+        long known = 1;
+        for (int i = 0; i < out.length; i++) {
+            if (out[i] == -1) {
+                if (infer >= 0) throw new IllegalArgumentException("reshape: more than one -1 in " + str(target));
+                infer = i;
+            } else if (out[i] < 0) {
+                throw new IllegalArgumentException("reshape: negative dimension in " + str(target));
+            } else {
+                known *= out[i];
+            }
+        }
+        if (infer >= 0) {
+            if (known == 0 || size % known != 0) {
+                throw new IllegalArgumentException("reshape: cannot reshape " + str(shape) + " (" + size + " elements) to " + str(target));
+            }
+            out[infer] = (int) (size / known);
+        }
+        if (size(out) != size) {
+            throw new IllegalArgumentException("reshape: cannot reshape " + str(shape) + " (" + size + " elements) to " + str(target)
+                    + " (" + size(out) + " elements)");
+        }
+        return out;
+    }
+
     /** Normalises an axis that may be negative; names the op and shape when out of range. */
     public static int axis(String op, int axis, int rank) {
         int a = axis < 0 ? axis + rank : axis;

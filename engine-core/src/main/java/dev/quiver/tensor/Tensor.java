@@ -942,31 +942,7 @@ public final class Tensor {
     }
 
     private int[] inferShape(int[] newShape) {
-        int[] target = newShape.clone();
-        int infer = -1;
-        long known = 1;
-        for (int i = 0; i < target.length; i++) {
-            if (target[i] == -1) {
-                if (infer >= 0) throw new IllegalArgumentException("reshape: more than one -1 in " + Shapes.str(newShape));
-                infer = i;
-            } else if (target[i] < 0) {
-                throw new IllegalArgumentException("reshape: negative dimension in " + Shapes.str(newShape));
-            } else {
-                known *= target[i];
-            }
-        }
-        if (infer >= 0) {
-            if (known == 0 || size % known != 0) {
-                throw new IllegalArgumentException("reshape: cannot reshape " + Shapes.str(shape) + " (" + size
-                        + " elements) to " + Shapes.str(newShape));
-            }
-            target[infer] = (int) (size / known);
-        }
-        if (Shapes.size(target) != size) {
-            throw new IllegalArgumentException("reshape: cannot reshape " + Shapes.str(shape) + " (" + size
-                    + " elements) to " + Shapes.str(newShape) + " (" + Shapes.size(target) + " elements)");
-        }
-        return target;
+        return Shapes.reshape(shape, newShape);
     }
 
     /** Strides that present this tensor's elements in the target shape without copying, or null. */
