@@ -1,0 +1,97 @@
+package dev.quiver;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The engine's package layering, read from the sources: every reference from one package of
+ * engine-core to another (imports and qualified names) must be one the table below allows, and
+ * the only dependency cycle is graph <-> ops (ops build their VJPs with the graph API, the graph's
+ * fluent API names the ops: one layer, as graph's package-info says; issue 15 removes it). A new
+ * edge fails here, naming the file: allow it in the table and in the package's package-info, or
+ * remove it.
+ */
+class PackageLayersTest {
+    private static final Path SOURCES = Path.of("src/main/java");
+    private static final Pattern REFERENCE = Pattern.compile("\\bdev\\.quiver\\.([a-z]+(?:\\.[a-z]+)*)\\.[A-Z]");
+
+    /** Package (below dev.quiver) -> the packages it may use. */
+    private static final Map<String, Set<String>> ALLOWED = Map.of(
+            "kernel", Set.of(),
+            "backend", Set.of("kernel"),
+            "backend.scalar", Set.of("backend", "kernel"),
+            "tensor", Set.of("backend", "kernel"),
+            "io", Set.of("tensor"),
+            "ops", Set.of("graph", "kernel", "tensor"),
+            "graph", Set.of("ops", "kernel", "tensor"),
+            "optim", Set.of("graph", "kernel", "tensor"),
+            "check", Set.of("graph", "tensor"),
+            "layers", Set.of("graph", "io", "ops", "optim", "tensor"));
+
+    /** Package -> (used package -> one file that uses it). */
+    static Map<String, Map<String, String>> dependencies() throws IOException {
+        Map<String, Map<String, String>> deps = new TreeMap<>();
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(SOURCES.resolve("dev/quiver"))) {
+            files = walk.filter(p -> p.toString().endsWith(".java") && !p.endsWith("package-info.java")).toList();
+        }
+        for (Path f : files) {
+            String pkg = SOURCES.resolve("dev/quiver").relativize(f.getParent()).toString().replace('/', '.');
+            Matcher m = REFERENCE.matcher(Files.readString(f));
+            Map<String, String> uses = deps.computeIfAbsent(pkg, k -> new TreeMap<>());
+            while (m.find()) if (!m.group(1).equals(pkg)) uses.putIfAbsent(m.group(1), f.getFileName().toString());
+        }
+        return deps;
+    }
+
+    @Test
+    void everyReferenceBetweenPackagesIsAllowed() throws IOException {
+        Map<String, Map<String, String>> deps = dependencies();
+        assertTrue(deps.size() >= ALLOWED.size(), "the scan found the packages: " + deps.keySet());
+        List<String> unexpected = new ArrayList<>();
+        for (var e : deps.entrySet()) {
+            Set<String> allowed = ALLOWED.get(e.getKey());
+            if (allowed == null) {
+                unexpected.add("package dev.quiver." + e.getKey() + " is not in the layering table");
+                continue;
+            }
+            for (var use : e.getValue().entrySet()) {
+                if (!allowed.contains(use.getKey())) {
+                    unexpected.add(e.getKey() + " -> " + use.getKey() + " (in " + use.getValue() + ")");
+                }
+            }
+        }
+        assertEquals(List.of(), unexpected, "package references outside the layering");
+    }
+
+    @Test
+    void theOnlyCycleIsGraphAndOps() {
+        // Cycles of the allowed table itself (so the table cannot quietly admit a new one).
+        Set<String> inCycles = new TreeSet<>();
+        for (String p : ALLOWED.keySet()) if (reaches(p, p, new TreeSet<>())) inCycles.add(p);
+        assertEquals(Set.of("graph", "ops"), inCycles);
+    }
+
+    private static boolean reaches(String from, String target, Set<String> seen) {
+        for (String next : ALLOWED.getOrDefault(from, Set.of())) {
+            if (next.equals(target)) return true;
+            if (seen.add(next) && reaches(next, target, seen)) return true;
+        }
+        return false;
+    }
+}
