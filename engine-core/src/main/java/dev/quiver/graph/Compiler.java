@@ -463,7 +463,7 @@ final class Compiler {
                 int[] shape = buf.shape[ids[j]];
                 int slot = Arrays.hashCode(shape) & SHAPE_SLOTS - 1;
                 Tensor like = byShape[slot];
-                buffers[ids[j]] = like != null && hasShape(like, shape) ? Tensor.wrapLike(arena, (int) a.offsets()[j], like)
+                buffers[ids[j]] = like != null && Graph.sameShape(shape, like) ? Tensor.wrapLike(arena, (int) a.offsets()[j], like)
                         : (byShape[slot] = Tensor.wrap(arena, (int) a.offsets()[j], shape));
             }
         }
@@ -802,12 +802,6 @@ final class Compiler {
     }
 
     private static final int SHAPE_SLOTS = 64;
-
-    private static boolean hasShape(Tensor t, int[] shape) {
-        if (t.rank() != shape.length) return false;
-        for (int d = 0; d < shape.length; d++) if (t.dim(d) != shape[d]) return false;
-        return true;
-    }
 
     private static void extend(Buffers buf, int[] bufferOf, int root, int position) {
         int b = bufferOf[root];

@@ -9,7 +9,7 @@ import java.util.List;
 /**
  * {@code y = conv1d(x, W) + b} over NCW sequences ({@link dev.quiver.graph.Graph#conv1d}): x
  * {@code [N, in, W]} to {@code [N, out, OW]}. Parameters {@code W [out, in/groups, k]}
- * (He uniform over the kernel's fan-in {@code in/groups * k}, {@link #KERNEL_INIT}) and,
+ * (He uniform over the kernel's fan-in {@code in/groups * k}, {@link Conv2d#KERNEL_INIT}) and,
  * unless disabled, {@code b [out]} (zeros). Stride, padding ("same" too), dilation and groups come
  * from the {@link ConvSpec}.
  *

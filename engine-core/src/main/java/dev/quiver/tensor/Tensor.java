@@ -101,9 +101,7 @@ public final class Tensor {
         if (shape.length == 0 || from < 0 || to > shape[0] || from > to) {
             throw new IndexOutOfBoundsException("rows " + from + ".." + to + " of a tensor of shape " + Shapes.str(shape));
         }
-        int[] s = shape.clone();
-        s[0] = to - from;
-        return new Tensor(dtype, data, offset + from * strides[0], s, strides, true);   // strides shared: never mutated
+        return narrow(0, from, to - from);
     }
 
     /**
@@ -118,7 +116,7 @@ public final class Tensor {
         }
         int[] s = shape.clone();
         s[a] = length;
-        return new Tensor(dtype, data, offset + start * strides[a], s, strides, true);
+        return new Tensor(dtype, data, offset + start * strides[a], s, strides, true);   // strides shared: never mutated
     }
 
     /** A contiguous tensor over existing storage (no copy). */
