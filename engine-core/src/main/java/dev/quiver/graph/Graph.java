@@ -399,11 +399,13 @@ public final class Graph implements Builder<Node> {
         return r;
     }
 
-    /** {@link #apply(Op, Node...)} of one input. */
-    @Override public Node apply(Op op, Node x) { return apply(op, new Node[] {x}); }
+    /** {@link #apply(Op, Node...)} of one input (no argument array to copy). */
+    @Override public Node apply(Op op, Node x) {
+        return shareViews && op instanceof Shaping.Permute ? apply(op, new Node[] {x}) : make(op, x);
+    }
 
-    /** {@link #apply(Op, Node...)} of two inputs. */
-    @Override public Node apply(Op op, Node a, Node b) { return apply(op, new Node[] {a, b}); }
+    /** {@link #apply(Op, Node...)} of two inputs (no argument array to copy). */
+    @Override public Node apply(Op op, Node a, Node b) { return make(op, a, b); }
 
     /** {@link #apply(Op, Node...)} of three inputs. */
     @Override public Node apply(Op op, Node a, Node b, Node c) { return apply(op, new Node[] {a, b, c}); }
