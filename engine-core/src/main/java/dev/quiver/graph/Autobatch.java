@@ -3,6 +3,7 @@ package dev.quiver.graph;
 import dev.quiver.ops.ClassCrossEntropy;
 import dev.quiver.ops.CrossEntropy;
 import dev.quiver.ops.Elementwise;
+import dev.quiver.ops.Op;
 import dev.quiver.ops.Products;
 import dev.quiver.ops.Rows;
 import dev.quiver.ops.Shaping;
@@ -61,7 +62,7 @@ final class Autobatch {
     private record Rule(boolean[] varying, boolean unit, boolean lossOfRows) {}
 
     /** A node's signature: nodes with equal signatures may run as one. */
-    private record Key(dev.quiver.graph.Op op, dev.quiver.tensor.DType dtype, int[] parts) {
+    private record Key(Op op, dev.quiver.tensor.DType dtype, int[] parts) {
         @Override public boolean equals(Object o) {
             return o instanceof Key k && dtype == k.dtype && op.equals(k.op) && Arrays.equals(parts, k.parts);
         }
@@ -246,7 +247,7 @@ final class Autobatch {
 
         /** How node n batches, or null when it runs on its own. */
         private Rule rule(Node n) {
-            dev.quiver.graph.Op op = n.op();
+            Op op = n.op();
             int arity = n.arity(), rank = n.rank();
             boolean[] varying = new boolean[arity];
             if (op instanceof Shaping.AddN) {   // no broadcasting: every term is stacked
@@ -367,7 +368,7 @@ final class Autobatch {
          * keeps the new axis 0; a concatenation of whole members joins behind it; and a class-index
          * loss gives per-row losses (each member's sum or mean is then taken over its rows).
          */
-        private static dev.quiver.graph.Op batchedOp(dev.quiver.graph.Op op, boolean unit) {
+        private static Op batchedOp(Op op, boolean unit) {
             if (unit && op instanceof Shaping.Slice s) {   // the same slice of every member: behind a whole new axis 0
                 Index[] ix = new Index[s.index().length + 1];
                 ix[0] = Index.all();

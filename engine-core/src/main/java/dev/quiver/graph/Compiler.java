@@ -1,5 +1,6 @@
 package dev.quiver.graph;
 
+import dev.quiver.ops.Op;
 import dev.quiver.ops.Products;
 import dev.quiver.ops.Rows;
 import dev.quiver.tensor.DType;
@@ -127,7 +128,7 @@ final class Compiler {
         final CompileOptions options;
         final TensorMath math;
         /** The step's mode and random draw, shared by every instruction bound into it. */
-        final RunContext context;
+        final StepContext context;
         /** Number of forward nodes; backward nodes are appended to the graph after them. */
         final int mark;
         final List<Node> fwd;
@@ -179,7 +180,7 @@ final class Compiler {
             this.out = out;
             this.options = options;
             this.math = math;
-            this.context = new RunContext(options.mode());
+            this.context = new StepContext(options.mode());
             this.mark = mark;
             this.fwd = Arrays.asList(g.nodeArray());
             this.sparse = new boolean[mark];

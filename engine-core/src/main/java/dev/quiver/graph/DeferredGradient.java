@@ -1,5 +1,6 @@
 package dev.quiver.graph;
 
+import dev.quiver.ops.Op;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
 
@@ -15,13 +16,13 @@ final class DeferredGradient implements Op.Instruction {
     private final Op op;
     private final TensorMath math;
     private final Tensor[] inputs, work;
-    private final RunContext context;
+    private final StepContext context;
     private final Parameter parameter;
     private final Tensor like;
     private Tensor buffer;
     private Op.Instruction bound;
 
-    DeferredGradient(Op op, TensorMath math, Tensor[] inputs, Tensor[] work, RunContext context, Parameter parameter, Tensor like) {
+    DeferredGradient(Op op, TensorMath math, Tensor[] inputs, Tensor[] work, StepContext context, Parameter parameter, Tensor like) {
         this.context = context;
         this.op = op;
         this.math = math;

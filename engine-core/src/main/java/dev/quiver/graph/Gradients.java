@@ -1,5 +1,6 @@
 package dev.quiver.graph;
 
+import dev.quiver.ops.Op;
 import dev.quiver.tensor.Shapes;
 import dev.quiver.tensor.Tensor;
 

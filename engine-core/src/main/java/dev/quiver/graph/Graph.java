@@ -7,6 +7,8 @@ import dev.quiver.ops.Conv;
 import dev.quiver.ops.ConvSpec;
 import dev.quiver.ops.CrossEntropy;
 import dev.quiver.ops.Elementwise;
+import dev.quiver.ops.Builder;
+import dev.quiver.ops.Op;
 import dev.quiver.ops.Pool;
 import dev.quiver.ops.Products;
 import dev.quiver.ops.Reductions;
@@ -51,7 +53,7 @@ import java.util.Map;
  *
  * <p>A graph is not thread-safe. Nodes of one graph cannot be used in another (an error says so).
  */
-public final class Graph {
+public final class Graph implements Builder<Node> {
     private static final Node[] NO_INPUTS = new Node[0];
     private static final SoftmaxCrossEntropy SOFTMAX_CROSS_ENTROPY = new SoftmaxCrossEntropy();
 
@@ -396,6 +398,17 @@ public final class Graph {
         if (shareViews && op instanceof Shaping.Permute) inputs[0].sharedView = r;
         return r;
     }
+
+    /** {@link #apply(Op, Node...)} of one input (no argument array to copy). */
+    @Override public Node apply(Op op, Node x) {
+        return shareViews && op instanceof Shaping.Permute ? apply(op, new Node[] {x}) : make(op, x);
+    }
+
+    /** {@link #apply(Op, Node...)} of two inputs (no argument array to copy). */
+    @Override public Node apply(Op op, Node a, Node b) { return make(op, a, b); }
+
+    /** {@link #apply(Op, Node...)} of three inputs. */
+    @Override public Node apply(Op op, Node a, Node b, Node c) { return apply(op, new Node[] {a, b, c}); }
 
     /**
      * While the compiler builds a backward graph, a permutation applied again to the same node with

@@ -1,5 +1,7 @@
 package dev.quiver.graph;
 
+import dev.quiver.ops.Op;
+import dev.quiver.ops.Value;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Index;
 import dev.quiver.tensor.Shapes;
@@ -10,9 +12,10 @@ import dev.quiver.tensor.Tensor;
  * an {@link Op} applied to other nodes. Shape and dtype are fixed when the node is built; only the
  * name can change. {@link Graph#reset()} recycles node objects for the next build, so a node must
  * not be used after the graph that built it is reset. The fluent methods ({@code x.t().matmul(A)}) build new nodes in
- * the same graph, exactly like the corresponding {@link Graph} methods.
+ * the same graph, exactly like the corresponding {@link Graph} methods; they are the {@link Value}
+ * interface the ops' derivative rules are written against.
  */
-public final class Node {
+public final class Node implements Value<Node> {
     /** What kind of value a node holds. */
     public enum Kind { INPUT, PARAM, CONSTANT, OP }
 
@@ -68,7 +71,7 @@ public final class Node {
         this.view = op != null && op.isView(inputs);
         // Planned buffers and leaves are contiguous; a view is contiguous only if it is a reshape of a contiguous value.
         this.contiguous = constant != null ? Graph.isData(constant) || constant.isContiguous()
-                : !view || (op instanceof dev.quiver.ops.Shaping.Reshape && inputs[0].contiguous);
+                : !view || op.isContiguousView(inputs);
     }
 
     /**
@@ -125,7 +128,9 @@ public final class Node {
     public int rank() { return shape.length; }
 
     /** True when this node has the same shape as {@code other} (no copies, unlike comparing {@link #shape()}s). */
-    public boolean sameShape(Node other) { return java.util.Arrays.equals(shape, other.shape); }
+    @Override public boolean sameShape(dev.quiver.ops.Operand other) {
+        return java.util.Arrays.equals(shape, other instanceof Node n ? n.shape : other.shape());
+    }
 
     public int dim(int axis) { return shape[Shapes.axis("dim", axis, shape.length)]; }
 

@@ -1,5 +1,8 @@
 package dev.quiver.graph;
 
+import dev.quiver.ops.Op;
+import dev.quiver.ops.Operand;
+import dev.quiver.ops.Value;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
@@ -24,9 +27,9 @@ record SparseRowGradient(Parameter parameter) implements Op {
 
     @Override public int hashCode() { return System.identityHashCode(parameter); }
 
-    @Override public DType dtype(Node[] in) { return in[1].dtype(); }
+    @Override public DType dtype(Operand[] in) { return in[1].dtype(); }
 
-    @Override public int[] shape(Node[] in) { return EMPTY; }
+    @Override public int[] shape(Operand[] in) { return EMPTY; }
 
     @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
         Tensor indices = in[0], g = in[1], grad = parameter.grad();
@@ -57,7 +60,7 @@ record SparseRowGradient(Parameter parameter) implements Op {
         for (int k = 0; k < width; k++) grad.setFlat(to + k, grad.getFlat(to + k) + g.getFlat(from + k));
     }
 
-    @Override public Node[] vjp(Node[] in, Node out, Node grad, boolean[] needed) {
+    @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V grad, boolean[] needed) {
         throw new UnsupportedOperationException("sparse_row_gradient is not differentiable (it is itself a gradient)");
     }
 }

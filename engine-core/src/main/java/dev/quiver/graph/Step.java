@@ -1,5 +1,6 @@
 package dev.quiver.graph;
 
+import dev.quiver.ops.Op;
 import dev.quiver.tensor.Shapes;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
@@ -85,7 +86,7 @@ public final class Step {
     private boolean accumulate;
     private boolean forwardValid;
     private boolean seedIsOne;
-    private final RunContext context;
+    private final StepContext context;
 
     /**
      * @param direct      per backward instruction, the same op bound to write a target's gradient tensor
@@ -95,7 +96,7 @@ public final class Step {
     Step(Graph graph, NodeInfo output, NodeInfo[] nodes, int forwardCount, Tensor[] values, boolean[] kept, Exec[] forward,
          Exec[] backward, Op.Instruction[] direct, Tensor seed, NodeInfo[] wrt, Tensor[] gradTensors, Tensor[] gradSources,
          DeferredGradient[] deferredSources, boolean[] written, boolean[] sparseTarget, TensorMath math, CompileOptions options, PlanReport report,
-         Object[] arenas, int builtCount, int builtOutput, RunContext context) {
+         Object[] arenas, int builtCount, int builtOutput, StepContext context) {
         this.context = context;
         this.builtCount = builtCount;
         this.builtOutput = builtOutput;

@@ -1,6 +1,7 @@
 /**
  * Computation graphs: {@link dev.quiver.graph.Graph} (the builder; nodes are values),
- * {@link dev.quiver.graph.Op} (the contract every op unit implements), the compiler (forward and
+ * the nodes ({@link dev.quiver.graph.Node} implements the ops' {@code Value}, {@code Graph} their
+ * {@code Builder}, so the ops' VJPs build graph nodes), the compiler (forward and
  * backward schedules, with backward built from the ops' VJPs as an ordinary graph), the
  * liveness-based buffer planner, the executor {@link dev.quiver.graph.Step}, the plan cache for
  * dynamic graphs, and {@link dev.quiver.graph.Losses}.
@@ -27,9 +28,11 @@
  * heuristic; {@link dev.quiver.ops.Rows} moves the rows, and the compiler sums the row-slice
  * gradients of one value in one pass. The backward pass is built from the batched graph.
  *
- * <p>Depends on {@code dev.quiver.tensor} (tensors and TensorMath out forms) and
- * {@code dev.quiver.kernel} (op enums), and on {@code dev.quiver.ops}, whose units it names in its
- * fluent API; ops in turn build their VJPs through this package's API, so the two packages form
- * one layer. Nothing here depends on a particular backend.
+ * <p>Depends on {@code dev.quiver.tensor} (tensors and TensorMath out forms),
+ * {@code dev.quiver.kernel} (op enums) and {@code dev.quiver.ops} (the {@code Op} contract, its
+ * instructions and run context, and the op units its fluent API and compiler rewrites name).
+ * ops does not depend on this package: op rules see {@code Operand}/{@code Value}/{@code Builder},
+ * which nodes and graphs implement, so the layering is a line, not a cycle. Nothing here depends
+ * on a particular backend.
  */
 package dev.quiver.graph;

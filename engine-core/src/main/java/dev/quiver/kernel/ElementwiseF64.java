@@ -6,8 +6,9 @@ package dev.quiver.kernel;
  * (strided) paths, so both round exactly as the vector code does, step by step. Every step rounds
  * in this dtype; exp, log, tanh and sigmoid are {@link Libm}'s (the same bits as the SIMD lanes,
  * on every JVM and tier), and pow is StrictMath's (fdlibm, specified to the bit; float32 rounds
- * the float64 result). Exact ops agree with {@link UnaryOp#apply} and {@link BinaryOp#apply}, the
- * transcendentals within Libm's stated ulp bounds.
+ * the float64 result). Exact unary ops agree with {@link UnaryOp#apply}, the transcendentals
+ * within Libm's stated ulp bounds; {@link BinaryOp#apply} is the float64 instance of the
+ * binary switch below.
  */
 public final class ElementwiseF64 {
     private ElementwiseF64() {

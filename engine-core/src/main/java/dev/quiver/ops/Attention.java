@@ -1,8 +1,6 @@
 package dev.quiver.ops;
 
-import dev.quiver.graph.Node;
-import dev.quiver.graph.Op;
-import dev.quiver.graph.Op.Instruction;
+import dev.quiver.ops.Op.Instruction;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Shapes;
 import dev.quiver.tensor.Tensor;
@@ -12,7 +10,7 @@ import java.util.Arrays;
 
 /**
  * The fused softmax of scaled dot-product attention. Attention itself
- * ({@link dev.quiver.graph.Graph#attention}) is {@code softmax(scale q kᵀ, mask) v}: two batched
+ * (the graph's {@code attention}) is {@code softmax(scale q kᵀ, mask) v}: two batched
  * GEMMs (stride views, no transposed copies) around {@link MaskedSoftmax}, so the [..., Lq, Lk]
  * scores and probabilities are buffers of the compiled plan, allocated once, and the backward pass
  * is the GEMMs' own VJPs plus {@link SoftmaxGrad}.
@@ -40,13 +38,13 @@ public final class Attention {
         @Override public String name() { return "masked_softmax"; }
         @Override public String attributes() { return "scale=" + scale + (causal ? " causal" : "") + (masked ? " mask" : ""); }
 
-        @Override public DType dtype(Node[] in) {
+        @Override public DType dtype(Operand[] in) {
             if (!in[0].dtype().isFloating()) throw Op.fail(this, in, "scores must be F32 or F64, got " + in[0].dtype());
             if (masked && in[1].dtype() != DType.BOOL) throw Op.fail(this, in, "the mask " + in[1].describe() + " must be BOOL, got " + in[1].dtype());
             return in[0].dtype();
         }
 
-        @Override public int[] shape(Node[] in) {
+        @Override public int[] shape(Operand[] in) {
             if (in.length != (masked ? 2 : 1)) throw Op.fail(this, in, masked ? "takes scores and a mask" : "takes scores");
             if (in[0].rank() < (causal ? 2 : 1)) throw Op.fail(this, in, "scores need rank >= " + (causal ? 2 : 1));
             if (masked) {
@@ -103,8 +101,8 @@ public final class Attention {
             rm.scaleShift(n, y, yo, 1, 1 / rm.sum(n, y, yo, 1), 0);
         }
 
-        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
-            Node[] grads = new Node[in.length];
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
+            V[] grads = Op.noGrads(in, in.length);
             if (needed[0]) grads[0] = out.graph().apply(new SoftmaxGrad(scale), out, g);
             return grads;
         }
@@ -119,12 +117,12 @@ public final class Attention {
         @Override public String name() { return "softmax_grad"; }
         @Override public String attributes() { return "scale=" + scale; }
 
-        @Override public int[] shape(Node[] in) {
+        @Override public int[] shape(Operand[] in) {
             if (!Arrays.equals(in[0].shape(), in[1].shape())) throw Op.fail(this, in, "p and g differ in shape");
             return in[0].shape();
         }
 
-        @Override public int[][] workspace(Node[] in, int[] outShape) {
+        @Override public int[][] workspace(Operand[] in, int[] outShape) {
             return new int[][] {in[0].contiguous() ? new int[0] : outShape, in[1].contiguous() ? new int[0] : outShape};
         }
 
@@ -151,7 +149,7 @@ public final class Attention {
             };
         }
 
-        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
             throw new UnsupportedOperationException(name() + ": second derivatives through attention's softmax are not implemented "
                     + "(a fused kernel without a VJP); differentiate it once");
         }

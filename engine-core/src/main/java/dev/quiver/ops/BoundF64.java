@@ -1,6 +1,6 @@
 package dev.quiver.ops;
 
-import dev.quiver.graph.Op.Instruction;
+import dev.quiver.ops.Op.Instruction;
 import dev.quiver.kernel.BinaryOp;
 import dev.quiver.kernel.KernelsF64;
 import dev.quiver.kernel.ReduceOp;

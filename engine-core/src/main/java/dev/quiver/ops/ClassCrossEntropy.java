@@ -1,8 +1,6 @@
 package dev.quiver.ops;
 
-import dev.quiver.graph.Node;
 import dev.quiver.kernel.Libm;
-import dev.quiver.graph.Op;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Shapes;
 import dev.quiver.tensor.Tensor;
@@ -52,19 +50,19 @@ public record ClassCrossEntropy(CrossEntropy options) implements Op {
     @Override public String name() { return "softmax_cross_entropy"; }
     @Override public String attributes() { return "classes, " + options; }
 
-    @Override public DType dtype(Node[] in) {
+    @Override public DType dtype(Operand[] in) {
         Indices.requireArity(this, in, 2, "logits, classes");
         Indices.requireFloating(this, in, 0, "logits");
         Indices.requireIndices(this, in, 1, "classes");
         return in[0].dtype();
     }
 
-    @Override public int[] shape(Node[] in) {
+    @Override public int[] shape(Operand[] in) {
         checkShapes(this, in);
         return options.reduction() == CrossEntropy.Reduction.NONE ? in[1].shape() : new int[0];
     }
 
-    static void checkShapes(Op op, Node[] in) {
+    static void checkShapes(Op op, Operand[] in) {
         int[] x = in[0].shape();
         if (x.length == 0) throw Op.fail(op, in, "logits must have a class axis (rank >= 1)");
         if (x[x.length - 1] == 0) throw Op.fail(op, in, "the class axis of the logits is empty");
@@ -75,7 +73,7 @@ public record ClassCrossEntropy(CrossEntropy options) implements Op {
         }
     }
 
-    @Override public int[][] workspace(Node[] in, int[] outShape) {
+    @Override public int[][] workspace(Operand[] in, int[] outShape) {
         return new int[][] {{in[0].dim(-1)}};
     }
 
@@ -89,9 +87,9 @@ public record ClassCrossEntropy(CrossEntropy options) implements Op {
         return m -> rows.forward(wa, wo, oa, outPos);
     }
 
-    @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
-        Node dx = needed[0] ? out.graph().apply(new Backward(options), in[0], in[1], g) : null;
-        return new Node[] {dx, null};
+    @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
+        V dx = needed[0] ? out.graph().apply(new Backward(options), in[0], in[1], g) : null;
+        return Op.grads(in, dx, null);
     }
 
     /**
@@ -105,7 +103,7 @@ public record ClassCrossEntropy(CrossEntropy options) implements Op {
         @Override public String name() { return "softmax_cross_entropy_grad"; }
         @Override public String attributes() { return "classes, " + options; }
 
-        @Override public DType dtype(Node[] in) {
+        @Override public DType dtype(Operand[] in) {
             Indices.requireArity(this, in, 3, "logits, classes, g");
             Indices.requireFloating(this, in, 0, "logits");
             Indices.requireIndices(this, in, 1, "classes");
@@ -113,7 +111,7 @@ public record ClassCrossEntropy(CrossEntropy options) implements Op {
             return in[0].dtype();
         }
 
-        @Override public int[] shape(Node[] in) {
+        @Override public int[] shape(Operand[] in) {
             checkShapes(this, in);
             int[] expected = options.reduction() == CrossEntropy.Reduction.NONE ? in[1].shape() : new int[0];
             if (!Arrays.equals(expected, in[2].shape())) throw Op.fail(this, in, "g must have shape " + Shapes.str(expected));
@@ -131,7 +129,7 @@ public record ClassCrossEntropy(CrossEntropy options) implements Op {
             return m -> rows.backward(ga, gPos, da, dRow, ds);
         }
 
-        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
             throw new UnsupportedOperationException(name() + ": second derivatives of the class-index cross-entropy are not supported");
         }
     }

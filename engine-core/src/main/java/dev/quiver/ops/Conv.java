@@ -1,7 +1,5 @@
 package dev.quiver.ops;
 
-import dev.quiver.graph.Node;
-import dev.quiver.graph.Op;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Shapes;
 import dev.quiver.tensor.Tensor;
@@ -58,7 +56,7 @@ public record Conv(Role role, int spatial, Window win, int groups, int inH, int 
 
     private int[] spatialOf(int[] s) { return spatial == 2 ? new int[] {s[2], s[3]} : new int[] {1, s[2]}; }
 
-    @Override public int[] shape(Node[] in) {
+    @Override public int[] shape(Operand[] in) {
         int rank = spatial + 2;
         if (spatial != 1 && spatial != 2) throw Op.fail(this, in, "spatial rank must be 1 or 2, got " + spatial);
         int arity = role == Role.FORWARD ? (in.length == 3 ? 3 : 2) : 2;
@@ -105,7 +103,7 @@ public record Conv(Role role, int spatial, Window win, int groups, int inH, int 
     }
 
     /** y's shape for x and w, checking channels, groups and the window against the kernel. */
-    private int[] forwardShape(Node[] in, int[] x, int[] w) {
+    private int[] forwardShape(Operand[] in, int[] x, int[] w) {
         int c = x[1], o = w[0];
         if (c % groups != 0) throw Op.fail(this, in, c + " input channels are not divisible into " + groups + " groups");
         if (o % groups != 0) throw Op.fail(this, in, o + " output channels are not divisible into " + groups + " groups");
@@ -127,7 +125,7 @@ public record Conv(Role role, int spatial, Window win, int groups, int inH, int 
     }
 
     /** The input whose spatial size the im2col matrix covers: x for FORWARD and KERNEL_GRAD, the output for INPUT_GRAD. */
-    private int colSize(Node[] in, int[] out) {
+    private int colSize(Operand[] in, int[] out) {
         int[] x = role == Role.INPUT_GRAD ? out : in[0].shape();
         int[] y = role == Role.FORWARD ? out : role == Role.INPUT_GRAD ? in[0].shape() : in[1].shape();
         int n = x[0], kk = x[1] / groups * win.kh() * win.kw(), p = Shapes.size(y) / Math.max(1, y[0] * y[1]);
@@ -139,10 +137,10 @@ public record Conv(Role role, int spatial, Window win, int groups, int inH, int 
         return (int) (chunk * one);
     }
 
-    @Override public int[][] workspace(Node[] in, int[] out) {
+    @Override public int[][] workspace(Operand[] in, int[] out) {
         List<int[]> ws = new ArrayList<>();
         if (!win.pointwise()) ws.add(new int[] {colSize(in, out)});
-        for (Node n : in) if (!n.contiguous()) ws.add(n.shape());
+        for (Operand n : in) if (!n.contiguous()) ws.add(n.shape());
         return ws.toArray(new int[0][]);
     }
 
@@ -189,10 +187,10 @@ public record Conv(Role role, int spatial, Window win, int groups, int inH, int 
         return flat;
     }
 
-    @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
+    @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
         var graph = out.graph();
-        Node a = in[0], b = in[1];
-        Node[] d = new Node[in.length];
+        V a = in[0], b = in[1];
+        V[] d = Op.noGrads(in, in.length);
         switch (role) {
             case FORWARD -> {       // (x, w[, bias]) -> y
                 int[] xs = a.shape();

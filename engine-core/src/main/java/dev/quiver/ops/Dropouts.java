@@ -1,10 +1,6 @@
 package dev.quiver.ops;
 
-import dev.quiver.graph.Mode;
-import dev.quiver.graph.Node;
-import dev.quiver.graph.Op;
-import dev.quiver.graph.Op.Instruction;
-import dev.quiver.graph.RunContext;
+import dev.quiver.ops.Op.Instruction;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
@@ -39,9 +35,9 @@ public final class Dropouts {
     }
 
     /**
-     * Inverted dropout: in a {@link Mode#TRAIN} step, each element is zeroed with probability
+     * Inverted dropout: in a training step, each element is zeroed with probability
      * {@code p} and the others are scaled by {@code 1 / (1 - p)}, so the expected value is x; in
-     * {@link Mode#EVAL} the identity. The mask of a forward pass is a function of the op's
+     * an evaluation step the identity. The mask of a forward pass is a function of the op's
      * {@code stream} (from the graph's seed and the node's position, {@link #stream}), the step's
      * random draw ({@link RunContext#draw()}: one per forward pass) and the element's position: the
      * same seed, graph and draw give the same bits on every backend and thread count. The op is
@@ -55,15 +51,15 @@ public final class Dropouts {
 
         @Override public String name() { return "dropout"; }
         @Override public String attributes() { return "p=" + p; }
-        @Override public int[] shape(Node[] in) { return in[0].shape(); }
+        @Override public int[] shape(Operand[] in) { return in[0].shape(); }
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
-            return bind(math, in, out, work, RunContext.of(Mode.TRAIN));
+            return bind(math, in, out, work, RunContext.of(true));
         }
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work, RunContext context) {
             Tensor x = in[0];
-            if (context.mode() == Mode.EVAL || p == 0) return Bound.copy(math, x, out, false);
+            if (!context.training() || p == 0) return Bound.copy(math, x, out, false);
             if (p == 1) return m -> m.fill(out, 0);
             // Read x in place when it is a plain run, else copy it to out first and mask out in place.
             Instruction copy = x.isContiguous() ? null : Bound.copy(math, x, out, false);
@@ -87,8 +83,8 @@ public final class Dropouts {
             };
         }
 
-        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
-            return new Node[] {out.graph().apply(this, g)};
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
+            return Op.grads(in, out.graph().apply(this, g));
         }
     }
 }

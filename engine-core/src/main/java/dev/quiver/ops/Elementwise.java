@@ -1,7 +1,5 @@
 package dev.quiver.ops;
 
-import dev.quiver.graph.Node;
-import dev.quiver.graph.Op;
 import dev.quiver.kernel.BinaryOp;
 import dev.quiver.kernel.UnaryOp;
 import dev.quiver.tensor.Shapes;
@@ -48,15 +46,15 @@ public final class Elementwise {
     public record Map(UnaryOp fn) implements Op {
         @Override public String name() { return fn.name().toLowerCase(); }
 
-        @Override public int[] shape(Node[] in) { return in[0].shape(); }
+        @Override public int[] shape(Operand[] in) { return in[0].shape(); }
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             return Bound.unary(math, fn, in[0], out);
         }
 
         /** The derivative rule of fn's definition ({@link UnaryOp#derivative}), built as graph nodes. */
-        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
-            return new Node[] {fn.derivative(NodeAlgebra.INSTANCE, in[0], out, g)};
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
+            return Op.grads(in, fn.derivative(ValueAlgebra.<V>of(), in[0], out, g));
         }
     }
 
@@ -71,13 +69,13 @@ public final class Elementwise {
 
         @Override public String name() { return fn.name().toLowerCase(); }
 
-        @Override public int[] shape(Node[] in) { return broadcastShape(this, in); }
+        @Override public int[] shape(Operand[] in) { return broadcastShape(this, in); }
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             return Bound.binary(math, fn, in[0], in[1], out);
         }
 
-        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) { return binaryVjp(fn, in, out, g, needed); }
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) { return binaryVjp(fn, in, out, g, needed); }
     }
 
     /** {@code y = fn(x, s)} for a constant s: x + s, x - s, x * s, x / s, pow(x, s). */
@@ -105,22 +103,22 @@ public final class Elementwise {
             };
         }
 
-        @Override public int[] shape(Node[] in) { return in[0].shape(); }
+        @Override public int[] shape(Operand[] in) { return in[0].shape(); }
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             return Bound.scalar(math, fn, in[0], scalar, out);
         }
 
-        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
-            Node x = in[0];
-            Node dx = switch (fn) {
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
+            V x = in[0];
+            V dx = switch (fn) {
                 case ADD, SUB -> g;
                 case MUL -> g.mul(scalar);
                 case DIV -> g.mul(1 / scalar);
                 case POW -> g.mul(x.pow(scalar - 1).mul(scalar));
                 default -> throw new IllegalStateException(fn.name());
             };
-            return new Node[] {dx};
+            return Op.grads(in, dx);
         }
     }
 
@@ -133,24 +131,24 @@ public final class Elementwise {
     public record Fused(BinaryOp fn) implements Op {
         @Override public String name() { return fn.name().toLowerCase(); }
 
-        @Override public int[] shape(Node[] in) { return broadcastShape(this, in); }
+        @Override public int[] shape(Operand[] in) { return broadcastShape(this, in); }
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             return Bound.binary(math, fn, in[0], in[1], out);
         }
 
-        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) { return binaryVjp(fn, in, out, g, needed); }
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) { return binaryVjp(fn, in, out, g, needed); }
     }
 
     /** The derivative rules of fn's definition, built as graph nodes and summed back to each operand's shape. */
-    private static Node[] binaryVjp(BinaryOp fn, Node[] in, Node out, Node g, boolean[] needed) {
-        Node a = in[0], b = in[1];
-        Node da = needed[0] ? fn.derivativeA(NodeAlgebra.INSTANCE, a, b, out, g) : null;
-        Node db = needed[1] ? fn.derivativeB(NodeAlgebra.INSTANCE, a, b, out, g) : null;
-        return new Node[] {Ops.unbroadcast(da, a), Ops.unbroadcast(db, b)};
+    private static <V extends Value<V>> V[] binaryVjp(BinaryOp fn, V[] in, V out, V g, boolean[] needed) {
+        V a = in[0], b = in[1];
+        V da = needed[0] ? fn.derivativeA(ValueAlgebra.<V>of(), a, b, out, g) : null;
+        V db = needed[1] ? fn.derivativeB(ValueAlgebra.<V>of(), a, b, out, g) : null;
+        return Op.grads(in, Ops.unbroadcast(da, a), Ops.unbroadcast(db, b));
     }
 
-    static int[] broadcastShape(Op op, Node[] in) {
+    static int[] broadcastShape(Op op, Operand[] in) {
         if (in[0].sameShape(in[1])) return in[0].shape();   // the common case, without the general rule's arrays
         int[] a = in[0].shape(), b = in[1].shape();
         try {

@@ -1,6 +1,5 @@
 package dev.quiver.ops;
 
-import dev.quiver.graph.Node;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Shapes;
 import dev.quiver.tensor.Tensor;
@@ -124,24 +123,24 @@ final class Indices {
     }
 
     /** "F32 or F64" checks of index ops: the message names the op, the nodes and the offending one. */
-    static void requireFloating(dev.quiver.graph.Op op, Node[] in, int k, String role) {
+    static void requireFloating(Op op, Operand[] in, int k, String role) {
         DType d = in[k].dtype();
         if (!d.isFloating()) {
-            throw dev.quiver.graph.Op.fail(op, in, role + " " + in[k].describe() + " is " + d + "; it must be F32 or F64");
+            throw Op.fail(op, in, role + " " + in[k].describe() + " is " + d + "; it must be F32 or F64");
         }
     }
 
     /** "I32 or I64" checks of index ops. */
-    static void requireIndices(dev.quiver.graph.Op op, Node[] in, int k, String role) {
+    static void requireIndices(Op op, Operand[] in, int k, String role) {
         DType d = in[k].dtype();
         if (!d.isInteger()) {
-            throw dev.quiver.graph.Op.fail(op, in, role + " " + in[k].describe() + " is " + d + "; indices must be I32 or I64");
+            throw Op.fail(op, in, role + " " + in[k].describe() + " is " + d + "; indices must be I32 or I64");
         }
     }
 
-    static void requireArity(dev.quiver.graph.Op op, Node[] in, int arity, String inputs) {
+    static void requireArity(Op op, Operand[] in, int arity, String inputs) {
         if (in.length != arity) {
-            throw dev.quiver.graph.Op.fail(op, in, "takes " + arity + " inputs (" + inputs + "), got " + in.length);
+            throw Op.fail(op, in, "takes " + arity + " inputs (" + inputs + "), got " + in.length);
         }
     }
 }

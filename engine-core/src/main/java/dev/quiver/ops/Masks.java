@@ -1,8 +1,6 @@
 package dev.quiver.ops;
 
-import dev.quiver.graph.Node;
-import dev.quiver.graph.Op;
-import dev.quiver.graph.Op.Instruction;
+import dev.quiver.ops.Op.Instruction;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Shapes;
 import dev.quiver.tensor.Tensor;
@@ -35,7 +33,7 @@ public final class Masks {
     /** The comparisons, IEEE semantics (NaN compares false, except NE). */
     public enum Kind { LT, LE, GT, GE, EQ, NE }
 
-    private static int[] broadcast(Op op, Node[] in, Node... nodes) {
+    private static int[] broadcast(Op op, Operand[] in, Operand... nodes) {
         int[] shape = nodes[0].shape();
         try {
             for (int i = 1; i < nodes.length; i++) shape = Shapes.broadcast(op.name(), shape, nodes[i].shape());
@@ -52,14 +50,14 @@ public final class Masks {
     public record Compare(Kind kind) implements Op {
         @Override public String name() { return kind.name().toLowerCase(); }
 
-        @Override public DType dtype(Node[] in) {
+        @Override public DType dtype(Operand[] in) {
             if (!in[0].dtype().isFloating() || in[0].dtype() != in[1].dtype()) {
                 throw Op.fail(this, in, "compares two F32 or two F64 tensors, got " + in[0].dtype() + " and " + in[1].dtype());
             }
             return DType.BOOL;
         }
 
-        @Override public int[] shape(Node[] in) { return broadcast(this, in, in); }
+        @Override public int[] shape(Operand[] in) { return broadcast(this, in, in); }
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             Walk w = new Walk(out.shape(), in[0], in[1], out);
@@ -83,7 +81,7 @@ public final class Masks {
             };
         }
 
-        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) { return new Node[2]; }
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) { return Op.noGrads(in, 2); }
     }
 
     /**
@@ -95,7 +93,7 @@ public final class Masks {
     public record Where() implements Op {
         @Override public String name() { return "where"; }
 
-        @Override public DType dtype(Node[] in) {
+        @Override public DType dtype(Operand[] in) {
             if (in[0].dtype() != DType.BOOL) throw Op.fail(this, in, "the mask " + in[0].describe() + " must be BOOL, got " + in[0].dtype());
             if (!in[1].dtype().isFloating() || in[1].dtype() != in[2].dtype()) {
                 throw Op.fail(this, in, "selects between two F32 or two F64 tensors, got " + in[1].dtype() + " and " + in[2].dtype());
@@ -103,7 +101,7 @@ public final class Masks {
             return in[1].dtype();
         }
 
-        @Override public int[] shape(Node[] in) { return broadcast(this, in, in); }
+        @Override public int[] shape(Operand[] in) { return broadcast(this, in, in); }
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             Walk w = new Walk(out.shape(), in[0], in[1], in[2], out);
@@ -128,12 +126,12 @@ public final class Masks {
             };
         }
 
-        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
             var graph = out.graph();
-            Node zero = needed[1] || needed[2] ? graph.scalar(g.dtype(), 0) : null;
-            Node da = needed[1] ? Ops.unbroadcast(graph.apply(this, in[0], g, zero), in[1]) : null;
-            Node db = needed[2] ? Ops.unbroadcast(graph.apply(this, in[0], zero, g), in[2]) : null;
-            return new Node[] {null, da, db};
+            V zero = needed[1] || needed[2] ? graph.scalar(g.dtype(), 0) : null;
+            V da = needed[1] ? Ops.unbroadcast(graph.apply(this, in[0], g, zero), in[1]) : null;
+            V db = needed[2] ? Ops.unbroadcast(graph.apply(this, in[0], zero, g), in[2]) : null;
+            return Op.grads(in, null, da, db);
         }
     }
 
@@ -150,18 +148,18 @@ public final class Masks {
         @Override public String name() { return "one_hot"; }
         @Override public String attributes() { return "classes=" + classes + " " + dtype; }
 
-        @Override public DType dtype(Node[] in) {
+        @Override public DType dtype(Operand[] in) {
             if (!in[0].dtype().isInteger()) throw Op.fail(this, in, "indices must be I32 or I64, got " + in[0].dtype());
             return dtype;
         }
 
-        @Override public int[] shape(Node[] in) {
+        @Override public int[] shape(Operand[] in) {
             int[] s = in[0].shape(), out = java.util.Arrays.copyOf(s, s.length + 1);
             out[s.length] = classes;
             return out;
         }
 
-        @Override public int[][] workspace(Node[] in, int[] outShape) {
+        @Override public int[][] workspace(Operand[] in, int[] outShape) {
             return in[0].contiguous() ? NO_WORKSPACE : new int[][] {in[0].shape()};
         }
 
@@ -184,7 +182,7 @@ public final class Masks {
             };
         }
 
-        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) { return new Node[1]; }
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) { return Op.noGrads(in, 1); }
     }
 
     /**
@@ -195,12 +193,12 @@ public final class Masks {
         @Override public String name() { return "argmax"; }
         @Override public String attributes() { return "axis=" + axis; }
 
-        @Override public DType dtype(Node[] in) {
+        @Override public DType dtype(Operand[] in) {
             if (!in[0].dtype().isFloating()) throw Op.fail(this, in, "takes F32 or F64, got " + in[0].dtype());
             return DType.I64;
         }
 
-        @Override public int[] shape(Node[] in) {
+        @Override public int[] shape(Operand[] in) {
             int rank = in[0].rank();
             if (axis < 0 || axis >= rank) throw Op.fail(this, in, "axis " + axis + " out of range for rank " + rank);
             if (in[0].dim(axis) == 0) throw Op.fail(this, in, "axis " + axis + " is empty");
@@ -241,6 +239,6 @@ public final class Masks {
             };
         }
 
-        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) { return new Node[1]; }
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) { return Op.noGrads(in, 1); }
     }
 }

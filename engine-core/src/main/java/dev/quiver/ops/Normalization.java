@@ -1,10 +1,6 @@
 package dev.quiver.ops;
 
-import dev.quiver.graph.Mode;
-import dev.quiver.graph.Node;
-import dev.quiver.graph.Op;
-import dev.quiver.graph.Op.Instruction;
-import dev.quiver.graph.RunContext;
+import dev.quiver.ops.Op.Instruction;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Index;
 import dev.quiver.tensor.Shapes;
@@ -51,7 +47,7 @@ public final class Normalization {
      * The shape of the workspace for an upstream gradient: none when it is contiguous, one row when
      * every row is the same (a broadcast, e.g. the gradient of a sum: no full copy), else x's shape.
      */
-    private static int[] gradientWork(Node g) {
+    private static int[] gradientWork(Operand g) {
         if (g.contiguous()) return new int[0];
         return g.shape();
     }
@@ -90,7 +86,7 @@ public final class Normalization {
         return Bound.sequence(prologue);
     }
 
-    private static void checkAffine(Op op, Node[] in, int from, int size, String what) {
+    private static void checkAffine(Op op, Operand[] in, int from, int size, String what) {
         for (int i = from; i < in.length; i++) {
             if (in[i].rank() != 1 || in[i].dim(0) != size) {
                 throw Op.fail(op, in, (i == from ? "gamma" : "beta") + " must have shape [" + size + "] (the " + what + "), got "
@@ -117,14 +113,14 @@ public final class Normalization {
         @Override public String name() { return rms ? "rms_norm" : "layer_norm"; }
         @Override public String attributes() { return "eps=" + eps + (affine == 0 ? "" : affine == 1 ? " gamma" : " gamma beta"); }
 
-        @Override public int[] shape(Node[] in) {
+        @Override public int[] shape(Operand[] in) {
             if (in.length != 1 + affine) throw Op.fail(this, in, "takes x" + (affine > 0 ? ", gamma" : "") + (affine > 1 ? ", beta" : ""));
             if (in[0].rank() == 0) throw Op.fail(this, in, "x must have at least one axis (normalised over the last)");
             checkAffine(this, in, 1, in[0].dim(-1), "last axis of x");
             return in[0].shape();
         }
 
-        @Override public int[][] workspace(Node[] in, int[] outShape) {
+        @Override public int[][] workspace(Operand[] in, int[] outShape) {
             return in[0].contiguous() ? NO_WORKSPACE : new int[][] {in[0].shape()};
         }
 
@@ -155,8 +151,8 @@ public final class Normalization {
             return then(pro, body);
         }
 
-        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
-            Node[] grads = new Node[in.length];
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
+            V[] grads = Op.noGrads(in, in.length);
             var graph = out.graph();
             if (needed[0]) {
                 grads[0] = affine >= 1 ? graph.apply(new LayerNormGrad(eps, rms, true), in[0], in[1], g)
@@ -165,7 +161,7 @@ public final class Normalization {
             boolean params = false;
             for (int i = 1; i < in.length; i++) params |= needed[i];
             if (params) {
-                Node both = graph.apply(new LayerNormParamGrad(eps, rms), in[0], g);
+                V both = graph.apply(new LayerNormParamGrad(eps, rms), in[0], g);
                 if (needed[1]) grads[1] = both.slice(GAMMA_ROW);
                 if (affine == 2 && needed[2]) grads[2] = both.slice(BETA_ROW);
             }
@@ -178,14 +174,14 @@ public final class Normalization {
         @Override public String name() { return rms ? "rms_norm_grad" : "layer_norm_grad"; }
         @Override public String attributes() { return "eps=" + eps; }
 
-        @Override public int[] shape(Node[] in) {
-            Node g = in[in.length - 1];
+        @Override public int[] shape(Operand[] in) {
+            Operand g = in[in.length - 1];
             if (!Arrays.equals(in[0].shape(), g.shape())) throw Op.fail(this, in, "x and its gradient differ in shape");
             return in[0].shape();
         }
 
         /** x's copy if strided, g's (see gradientWork), and one row of scratch (h). */
-        @Override public int[][] workspace(Node[] in, int[] outShape) {
+        @Override public int[][] workspace(Operand[] in, int[] outShape) {
             return new int[][] {in[0].contiguous() ? new int[0] : in[0].shape(), gradientWork(in[in.length - 1]), {in[0].dim(-1)}};
         }
 
@@ -218,7 +214,7 @@ public final class Normalization {
             return then(pro, body);
         }
 
-        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
             throw secondOrder(this);
         }
     }
@@ -228,13 +224,13 @@ public final class Normalization {
         @Override public String name() { return rms ? "rms_norm_param_grad" : "layer_norm_param_grad"; }
         @Override public String attributes() { return "eps=" + eps; }
 
-        @Override public int[] shape(Node[] in) {
+        @Override public int[] shape(Operand[] in) {
             if (!Arrays.equals(in[0].shape(), in[1].shape())) throw Op.fail(this, in, "x and its gradient differ in shape");
             return new int[] {2, in[0].dim(-1)};
         }
 
         /** x's copy if strided, g's (see gradientWork), and one row of scratch for the centred row. */
-        @Override public int[][] workspace(Node[] in, int[] outShape) {
+        @Override public int[][] workspace(Operand[] in, int[] outShape) {
             return new int[][] {in[0].contiguous() ? new int[0] : in[0].shape(), gradientWork(in[1]), {in[0].dim(-1)}};
         }
 
@@ -264,7 +260,7 @@ public final class Normalization {
             return then(pro, body);
         }
 
-        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
             throw secondOrder(this);
         }
     }
@@ -278,9 +274,9 @@ public final class Normalization {
 
     /**
      * Batch normalisation of x [N, C, ...] over every axis but the channels (axis 1), with
-     * {@code gamma} and {@code beta} [C] and running statistics {@code stats}. In a step compiled
-     * in {@link Mode#TRAIN} it normalises with the batch's statistics and updates {@code stats}
-     * in place at every forward pass; in {@link Mode#EVAL} it uses {@code stats} and leaves them
+     * {@code gamma} and {@code beta} [C] and running statistics {@code stats}. In a training
+     * step it normalises with the batch's statistics and updates {@code stats}
+     * in place at every forward pass; in an evaluation step it uses {@code stats} and leaves them
      * unchanged. VJPs: dx by {@link BatchNormGrad}, [dgamma; dbeta] by {@link BatchNormParamGrad},
      * each in the step's mode (in evaluation the statistics are constants).
      */
@@ -293,7 +289,7 @@ public final class Normalization {
         @Override public String name() { return "batch_norm"; }
         @Override public String attributes() { return "eps=" + eps + " momentum=" + stats.momentum(); }
 
-        @Override public int[] shape(Node[] in) {
+        @Override public int[] shape(Operand[] in) {
             if (in.length != 3) throw Op.fail(this, in, "takes x, gamma, beta");
             if (in[0].rank() < 2) throw Op.fail(this, in, "x must be [N, C, ...] (rank >= 2; channels on axis 1)");
             int c = in[0].dim(1);
@@ -303,12 +299,12 @@ public final class Normalization {
             return in[0].shape();
         }
 
-        @Override public int[][] workspace(Node[] in, int[] outShape) {
+        @Override public int[][] workspace(Operand[] in, int[] outShape) {
             return in[0].contiguous() ? NO_WORKSPACE : new int[][] {in[0].shape()};
         }
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
-            return bind(math, in, out, work, RunContext.of(Mode.TRAIN));
+            return bind(math, in, out, work, RunContext.of(true));
         }
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work, RunContext context) {
@@ -316,7 +312,7 @@ public final class Normalization {
             Tensor x = contiguous(math, in[0], work.length > 0 ? work[0] : null, pro);
             Tensor gamma = param(this, in[1]), beta = param(this, in[2]);
             int n = x.dim(0), c = x.dim(1), s = c == 0 || n == 0 ? 0 : x.size() / (n * c);
-            boolean train = context.mode() == Mode.TRAIN;
+            boolean train = context.training();
             double e = eps, mom = stats.momentum();
             Tensor rm = stats.mean(), rv = stats.var();
             int xo = x.offset(), go = gamma.offset(), bo = beta.offset(), rmo = rm.offset(), rvo = rv.offset(), yo = out.offset();
@@ -334,12 +330,12 @@ public final class Normalization {
             return then(pro, body);
         }
 
-        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
             var graph = out.graph();
-            Node[] grads = new Node[3];
+            V[] grads = Op.noGrads(in, 3);
             if (needed[0]) grads[0] = graph.apply(new BatchNormGrad(eps, stats), in[0], in[1], g);
             if (needed[1] || needed[2]) {
-                Node both = graph.apply(new BatchNormParamGrad(eps, stats), in[0], g);
+                V both = graph.apply(new BatchNormParamGrad(eps, stats), in[0], g);
                 if (needed[1]) grads[1] = both.slice(GAMMA_ROW);
                 if (needed[2]) grads[2] = both.slice(BETA_ROW);
             }
@@ -351,14 +347,14 @@ public final class Normalization {
     public record BatchNormGrad(double eps, RunningStats stats) implements Op {
         @Override public String name() { return "batch_norm_grad"; }
         @Override public String attributes() { return "eps=" + eps; }
-        @Override public int[] shape(Node[] in) { return in[0].shape(); }
+        @Override public int[] shape(Operand[] in) { return in[0].shape(); }
 
-        @Override public int[][] workspace(Node[] in, int[] outShape) {
+        @Override public int[][] workspace(Operand[] in, int[] outShape) {
             return new int[][] {in[0].contiguous() ? new int[0] : in[0].shape(), in[2].contiguous() ? new int[0] : in[0].shape()};
         }
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
-            return bind(math, in, out, work, RunContext.of(Mode.TRAIN));
+            return bind(math, in, out, work, RunContext.of(true));
         }
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work, RunContext context) {
@@ -366,7 +362,7 @@ public final class Normalization {
             Tensor x = contiguous(math, in[0], work[0], pro), g = contiguous(math, in[2], work[1], pro);
             Tensor gamma = param(this, in[1]);
             int n = x.dim(0), c = x.dim(1), s = c == 0 || n == 0 ? 0 : x.size() / (n * c);
-            boolean train = context.mode() == Mode.TRAIN;
+            boolean train = context.training();
             double e = eps;
             Tensor rm = stats.mean(), rv = stats.var();
             int xo = x.offset(), go = gamma.offset(), gOff = g.offset(), rmo = rm.offset(), rvo = rv.offset(), oo = out.offset();
@@ -384,7 +380,7 @@ public final class Normalization {
             return then(pro, body);
         }
 
-        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
             throw secondOrder(this);
         }
     }
@@ -393,21 +389,21 @@ public final class Normalization {
     public record BatchNormParamGrad(double eps, RunningStats stats) implements Op {
         @Override public String name() { return "batch_norm_param_grad"; }
         @Override public String attributes() { return "eps=" + eps; }
-        @Override public int[] shape(Node[] in) { return new int[] {2, in[0].dim(1)}; }
+        @Override public int[] shape(Operand[] in) { return new int[] {2, in[0].dim(1)}; }
 
-        @Override public int[][] workspace(Node[] in, int[] outShape) {
+        @Override public int[][] workspace(Operand[] in, int[] outShape) {
             return new int[][] {in[0].contiguous() ? new int[0] : in[0].shape(), in[1].contiguous() ? new int[0] : in[0].shape()};
         }
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
-            return bind(math, in, out, work, RunContext.of(Mode.TRAIN));
+            return bind(math, in, out, work, RunContext.of(true));
         }
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work, RunContext context) {
             java.util.List<Instruction> pro = new java.util.ArrayList<>();
             Tensor x = contiguous(math, in[0], work[0], pro), g = contiguous(math, in[1], work[1], pro);
             int n = x.dim(0), c = x.dim(1), s = c == 0 || n == 0 ? 0 : x.size() / (n * c);
-            boolean train = context.mode() == Mode.TRAIN;
+            boolean train = context.training();
             double e = eps;
             Tensor rm = stats.mean(), rv = stats.var();
             int xo = x.offset(), gOff = g.offset(), rmo = rm.offset(), rvo = rv.offset(), oo = out.offset();
@@ -425,7 +421,7 @@ public final class Normalization {
             return then(pro, body);
         }
 
-        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
             throw secondOrder(this);
         }
     }

@@ -1,7 +1,5 @@
 package dev.quiver.ops;
 
-import dev.quiver.graph.Node;
-
 import java.util.Arrays;
 
 /** Helpers shared by op units. */
@@ -9,7 +7,7 @@ final class Ops {
     private Ops() {}
 
     /** The gradient of a broadcast: g summed back to {@code like}'s shape (g itself when shapes match). */
-    static Node unbroadcast(Node g, Node like) {
+    static <V extends Value<V>> V unbroadcast(V g, Operand like) {
         if (g == null) return null;
         int[] target = like.shape();
         if (Arrays.equals(g.shape(), target)) return g;

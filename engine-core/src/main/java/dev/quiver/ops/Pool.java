@@ -1,7 +1,5 @@
 package dev.quiver.ops;
 
-import dev.quiver.graph.Node;
-import dev.quiver.graph.Op;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Shapes;
 import dev.quiver.tensor.Tensor;
@@ -53,7 +51,7 @@ public record Pool(boolean max, Role role, int spatial, Window win, int inH, int
         return win.describe(spatial) + (role == Role.GRAD && !max ? " in=" + (spatial == 2 ? inH + "x" : "") + inW : "");
     }
 
-    @Override public int[] shape(Node[] in) {
+    @Override public int[] shape(Operand[] in) {
         int arity = max && role != Role.POOL ? 2 : 1;
         if (in.length != arity) throw Op.fail(this, in, "takes " + (arity == 2 ? "(x, gradient)" : "one input"));
         if (role == Role.PICK && !max) throw Op.fail(this, in, "only max pooling picks");
@@ -64,7 +62,7 @@ public record Pool(boolean max, Role role, int spatial, Window win, int inH, int
             throw Op.fail(this, in, "padding " + win.padding() + " exceeds half the kernel " + win.kh() + "x" + win.kw());
         }
         int rank = spatial + 2;
-        for (Node n : in) {
+        for (Operand n : in) {
             if (n.rank() != rank) {
                 throw Op.fail(this, in, "takes " + (spatial == 2 ? "[N, C, H, W]" : "[N, C, W]") + " (rank " + rank + "), got rank " + n.rank());
             }
@@ -77,7 +75,7 @@ public record Pool(boolean max, Role role, int spatial, Window win, int inH, int
                     + win.describe(spatial) + "): the output would be empty");
         }
         int[] y = spatial == 2 ? new int[] {x[0], x[1], oh, ow} : new int[] {x[0], x[1], ow};
-        Node g = role == Role.POOL ? null : max ? in[1] : in[0];
+        Operand g = role == Role.POOL ? null : max ? in[1] : in[0];
         int[] expected = role == Role.PICK ? x : y;   // the pick reads a cotangent of x's shape
         if (g != null && !java.util.Arrays.equals(g.shape(), expected)) {
             throw Op.fail(this, in, "the gradient must be " + Shapes.str(expected) + ", got " + Shapes.str(g.shape()));
@@ -85,9 +83,9 @@ public record Pool(boolean max, Role role, int spatial, Window win, int inH, int
         return role == Role.GRAD ? x : y;
     }
 
-    @Override public int[][] workspace(Node[] in, int[] out) {
+    @Override public int[][] workspace(Operand[] in, int[] out) {
         List<int[]> ws = new ArrayList<>();
-        for (Node n : in) if (!n.contiguous()) ws.add(n.shape());
+        for (Operand n : in) if (!n.contiguous()) ws.add(n.shape());
         return ws.toArray(new int[0][]);
     }
 
@@ -109,20 +107,20 @@ public record Pool(boolean max, Role role, int spatial, Window win, int inH, int
         return Bound.sequence(program);
     }
 
-    @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
+    @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
         var graph = out.graph();
         if (!max) {
-            if (!needed[0]) return new Node[1];
+            if (!needed[0]) return Op.noGrads(in, 1);
             if (role == Role.POOL) {
                 int[] x = in[0].shape();
-                return new Node[] {graph.apply(new Pool(false, Role.GRAD, spatial, win, spatial == 2 ? x[2] : 1, x[x.length - 1]), g)};
+                return Op.grads(in, graph.apply(new Pool(false, Role.GRAD, spatial, win, spatial == 2 ? x[2] : 1, x[x.length - 1]), g));
             }
-            return new Node[] {graph.apply(of(false, spatial, win), g)};
+            return Op.grads(in, graph.apply(of(false, spatial, win), g));
         }
         return switch (role) {
-            case POOL -> new Node[] {needed[0] ? graph.apply(new Pool(true, Role.GRAD, spatial, win, 0, 0), in[0], g) : null};
-            case GRAD -> new Node[] {null, needed[1] ? graph.apply(new Pool(true, Role.PICK, spatial, win, 0, 0), in[0], g) : null};
-            case PICK -> new Node[] {null, needed[1] ? graph.apply(new Pool(true, Role.GRAD, spatial, win, 0, 0), in[0], g) : null};
+            case POOL -> Op.grads(in, needed[0] ? graph.apply(new Pool(true, Role.GRAD, spatial, win, 0, 0), in[0], g) : null);
+            case GRAD -> Op.grads(in, null, needed[1] ? graph.apply(new Pool(true, Role.PICK, spatial, win, 0, 0), in[0], g) : null);
+            case PICK -> Op.grads(in, null, needed[1] ? graph.apply(new Pool(true, Role.GRAD, spatial, win, 0, 0), in[0], g) : null);
         };
     }
 }

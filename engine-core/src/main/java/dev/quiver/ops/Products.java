@@ -1,8 +1,6 @@
 package dev.quiver.ops;
 
-import dev.quiver.graph.Node;
-import dev.quiver.graph.Op;
-import dev.quiver.graph.Op.Instruction;
+import dev.quiver.ops.Op.Instruction;
 import dev.quiver.tensor.Shapes;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
@@ -34,7 +32,7 @@ public final class Products {
         return order;
     }
 
-    private static Node transposeLast(Node x) {
+    private static <V extends Value<V>> V transposeLast(V x) {
         return x.permute(swapLast(x.rank()));
     }
 
@@ -47,7 +45,7 @@ public final class Products {
     public record MatMul() implements Op {
         @Override public String name() { return "matmul"; }
 
-        @Override public int[] shape(Node[] in) {
+        @Override public int[] shape(Operand[] in) {
             if (in[0].rank() == 2 && in[1].rank() == 2 && in[0].dim(1) == in[1].dim(0)) {   // the common case, without copies
                 return new int[] {in[0].dim(0), in[1].dim(1)};
             }
@@ -87,9 +85,9 @@ public final class Products {
             return batched(math, in[0], in[1], out);
         }
 
-        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
-            Node a = in[0], b = in[1];
-            Node da = null, db = null;
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
+            V a = in[0], b = in[1];
+            V da = null, db = null;
             if (a.rank() == 1) {            // (k)(k,n): da = b g, db = a g^T (outer)
                 if (needed[0]) da = b.matmul(g);
                 if (needed[1]) db = a.reshape(a.dim(0), 1).matmul(g.reshape(1, g.dim(0)));
@@ -100,7 +98,7 @@ public final class Products {
                 if (needed[0]) da = Ops.unbroadcast(g.matmul(transposeLast(b)), a);
                 if (needed[1]) db = Ops.unbroadcast(transposeLast(a).matmul(g), b);
             }
-            return new Node[] {da, db};
+            return Op.grads(in, da, db);
         }
     }
 
@@ -160,7 +158,7 @@ public final class Products {
     public record MatMulAdd() implements Op {
         @Override public String name() { return "matmul_add"; }
 
-        @Override public int[] shape(Node[] in) {
+        @Override public int[] shape(Operand[] in) {
             int[] a = in[0].shape(), b = in[1].shape(), c = in[2].shape();
             if (a.length != 2 || b.length != 2 || c.length != 2) throw Op.fail(this, in, "takes three matrices");
             if (a[1] != b[0]) throw Op.fail(this, in, "inner dimensions differ (" + a[1] + " vs " + b[0] + ")");
@@ -183,10 +181,10 @@ public final class Products {
             };
         }
 
-        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
-            Node a = in[0], b = in[1];
-            return new Node[] {needed[0] ? g.matmul(transposeLast(b)) : null, needed[1] ? transposeLast(a).matmul(g) : null,
-                    needed[2] ? g : null};
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
+            V a = in[0], b = in[1];
+            return Op.grads(in, needed[0] ? g.matmul(transposeLast(b)) : null, needed[1] ? transposeLast(a).matmul(g) : null,
+                    needed[2] ? g : null);
         }
     }
 
@@ -194,7 +192,7 @@ public final class Products {
     public record Dot() implements Op {
         @Override public String name() { return "dot"; }
 
-        @Override public int[] shape(Node[] in) {
+        @Override public int[] shape(Operand[] in) {
             int[] a = in[0].shape(), b = in[1].shape();
             if (a.length != 1 || b.length != 1 || a[0] != b[0]) throw Op.fail(this, in, "needs two vectors of equal length");
             return new int[0];
@@ -204,8 +202,8 @@ public final class Products {
             return Bound.matmul(math, in[0], in[1], out);
         }
 
-        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
-            return new Node[] {needed[0] ? in[1].mul(g) : null, needed[1] ? in[0].mul(g) : null};
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
+            return Op.grads(in, needed[0] ? in[1].mul(g) : null, needed[1] ? in[0].mul(g) : null);
         }
     }
 
@@ -220,7 +218,7 @@ public final class Products {
         @Override public String attributes() { return "mode=" + mode; }
         @Override public String shortForm() { return "modeN(" + mode + ")"; }
 
-        @Override public int[] shape(Node[] in) {
+        @Override public int[] shape(Operand[] in) {
             int[] a = in[0].shape(), b = in[1].shape();
             if (mode < 0 || mode >= a.length) throw Op.fail(this, in, "mode " + mode + " out of range for rank " + a.length);
             if (b.length != 2 || b[0] != a[mode]) {
@@ -237,20 +235,20 @@ public final class Products {
             return m -> m.modeN(a, b, n, out);
         }
 
-        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
-            Node a = in[0], b = in[1];
-            Node da = needed[0] ? g.modeN(b.t(), mode) : null;
-            Node db = null;
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
+            V a = in[0], b = in[1];
+            V da = needed[0] ? g.modeN(b.t(), mode) : null;
+            V db = null;
             if (needed[1]) db = transposeLast(matricise(a, mode)).matmul(matricise(g, mode));
-            return new Node[] {da, db};
+            return Op.grads(in, da, db);
         }
 
-        private static Node matricise(Node x, int mode) {
+        private static <V extends Value<V>> V matricise(V x, int mode) {
             int rank = x.rank();
             int[] order = new int[rank];
             for (int i = 0, j = 0; i < rank; i++) if (i != mode) order[j++] = i;
             order[rank - 1] = mode;
-            Node moved = mode == rank - 1 ? x : x.permute(order);
+            V moved = mode == rank - 1 ? x : x.permute(order);
             return moved.reshape(-1, x.dim(mode));
         }
     }

@@ -1,7 +1,5 @@
 package dev.quiver.ops;
 
-import dev.quiver.graph.Node;
-import dev.quiver.graph.Op;
 import dev.quiver.kernel.ReduceOp;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
@@ -44,7 +42,7 @@ public final class Reductions {
             return axes.length == 0 ? "sum" : "sum axes=" + Arrays.toString(axes) + (keepDims ? " keep" : "");
         }
 
-        @Override public int[] shape(Node[] in) { return reducedShapeOf(this, "sum", axes, keepDims, in); }
+        @Override public int[] shape(Operand[] in) { return reducedShapeOf(this, "sum", axes, keepDims, in); }
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             Tensor x = in[0];
@@ -54,10 +52,10 @@ public final class Reductions {
             return m -> m.reduce(ReduceOp.SUM, x, keep, ax, out);
         }
 
-        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
             int[] xShape = in[0].shape();
-            Node kept = keepDims ? g : g.reshape(reducedShape(xShape, Ops.axes("sum", axes, xShape.length), true));
-            return new Node[] {out.graph().apply(new Shaping.Expand(xShape), kept)};
+            V kept = keepDims ? g : g.reshape(reducedShape(xShape, Ops.axes("sum", axes, xShape.length), true));
+            return Op.grads(in, out.graph().apply(new Shaping.Expand(xShape), kept));
         }
     }
 
@@ -72,7 +70,7 @@ public final class Reductions {
         @Override public String name() { return "max_detached"; }
         @Override public String attributes() { return Arrays.toString(axes) + (keepDims ? " keep" : ""); }
 
-        @Override public int[] shape(Node[] in) { return reducedShapeOf(this, "max", axes, keepDims, in); }
+        @Override public int[] shape(Operand[] in) { return reducedShapeOf(this, "max", axes, keepDims, in); }
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             Tensor x = in[0];
@@ -81,11 +79,11 @@ public final class Reductions {
             return m -> m.reduce(ReduceOp.MAX, x, keep, ax, out);
         }
 
-        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) { return new Node[1]; }
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) { return Op.noGrads(in, 1); }
     }
 
     /** The output shape of a reduction over {@code axes}, as an op shape error naming the op and nodes. */
-    private static int[] reducedShapeOf(Op op, String name, int[] axes, boolean keepDims, Node[] in) {
+    private static int[] reducedShapeOf(Op op, String name, int[] axes, boolean keepDims, Operand[] in) {
         try {
             return reducedShape(in[0].shape(), Ops.axes(name, axes, in[0].rank()), keepDims);
         } catch (IllegalArgumentException e) {

@@ -1,7 +1,5 @@
 package dev.quiver.ops;
 
-import dev.quiver.graph.Node;
-import dev.quiver.graph.Op;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Shapes;
 import dev.quiver.tensor.Tensor;
@@ -35,12 +33,12 @@ public final class Rows {
         @Override public String name() { return "gather_rows"; }
         @Override public String attributes() { return row.length + " rows"; }
 
-        @Override public DType dtype(Node[] in) {
-            for (Node n : in) if (n.dtype() != in[0].dtype()) throw Op.fail(this, in, "sources have different dtypes");
+        @Override public DType dtype(Operand[] in) {
+            for (Operand n : in) if (n.dtype() != in[0].dtype()) throw Op.fail(this, in, "sources have different dtypes");
             return in[0].dtype();
         }
 
-        @Override public int[] shape(Node[] in) {
+        @Override public int[] shape(Operand[] in) {
             int[] first = trailing(this, in);
             for (int r = 0; r < row.length; r++) {
                 if (row[r] < 0) continue;
@@ -71,8 +69,8 @@ public final class Rows {
             return Bound.sequence(parts);
         }
 
-        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
-            Node[] grads = new Node[in.length];
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
+            V[] grads = Op.noGrads(in, in.length);
             for (int s = 0; s < in.length; s++) {
                 if (!needed[s]) continue;
                 int[] to = new int[row.length];
@@ -96,7 +94,7 @@ public final class Rows {
         @Override public String name() { return "scatter_rows"; }
         @Override public String attributes() { return rows.length + " parts into " + outRows + " rows"; }
 
-        @Override public int[] shape(Node[] in) {
+        @Override public int[] shape(Operand[] in) {
             if (in.length != rows.length) throw Op.fail(this, in, rows.length + " row patterns for " + in.length + " inputs");
             int[] first = trailing(this, in);
             for (int j = 0; j < in.length; j++) {
@@ -127,8 +125,8 @@ public final class Rows {
             return Bound.sequence(parts);
         }
 
-        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
-            Node[] grads = new Node[in.length];
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
+            V[] grads = Op.noGrads(in, in.length);
             for (int j = 0; j < in.length; j++) {
                 if (needed[j]) grads[j] = out.graph().apply(new Gather(new int[rows[j].length], rows[j]), g);
             }
@@ -137,11 +135,11 @@ public final class Rows {
     }
 
     /** The inputs' common shape with dimension 0 left as the first input's; refused unless rank >= 1 and the rest agree. */
-    private static int[] trailing(Op op, Node[] in) {
+    private static int[] trailing(Op op, Operand[] in) {
         if (in.length == 0) throw new IllegalArgumentException(op.name() + ": no inputs");
         int[] first = in[0].shape();
         if (first.length == 0) throw Op.fail(op, in, "rows need rank >= 1");
-        for (Node n : in) {
+        for (Operand n : in) {
             int[] s = n.shape();
             if (s.length != first.length || !Arrays.equals(s, 1, s.length, first, 1, first.length)) {
                 throw Op.fail(op, in, "inputs differ outside axis 0 (" + Shapes.str(s) + " vs " + Shapes.str(first) + ")");

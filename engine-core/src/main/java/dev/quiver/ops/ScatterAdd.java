@@ -1,7 +1,5 @@
 package dev.quiver.ops;
 
-import dev.quiver.graph.Node;
-import dev.quiver.graph.Op;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Shapes;
 import dev.quiver.tensor.Tensor;
@@ -26,7 +24,7 @@ public record ScatterAdd(int axis) implements Op {
     @Override public String name() { return "scatter_add"; }
     @Override public String attributes() { return "axis=" + axis; }
 
-    @Override public DType dtype(Node[] in) {
+    @Override public DType dtype(Operand[] in) {
         Indices.requireArity(this, in, 3, "base, indices, updates");
         Indices.requireFloating(this, in, 0, "base");
         Indices.requireIndices(this, in, 1, "indices");
@@ -36,7 +34,7 @@ public record ScatterAdd(int axis) implements Op {
         return in[0].dtype();
     }
 
-    @Override public int[] shape(Node[] in) {
+    @Override public int[] shape(Operand[] in) {
         int[] base = in[0].shape();
         int[] expected = Take.gatheredShape(this, base, axis, in[1].shape(), in);
         if (!Arrays.equals(expected, in[2].shape())) {
@@ -56,8 +54,8 @@ public record ScatterAdd(int axis) implements Op {
         };
     }
 
-    @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
-        Node dUpdates = needed[2] ? out.graph().apply(Take.of(axis), g, in[1]) : null;
-        return new Node[] {needed[0] ? g : null, null, dUpdates};
+    @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
+        V dUpdates = needed[2] ? out.graph().apply(Take.of(axis), g, in[1]) : null;
+        return Op.grads(in, needed[0] ? g : null, null, dUpdates);
     }
 }

@@ -1,7 +1,5 @@
 package dev.quiver.ops;
 
-import dev.quiver.graph.Node;
-import dev.quiver.graph.Op;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Shapes;
 import dev.quiver.tensor.Tensor;
@@ -33,14 +31,14 @@ public record ScatterAddInto(int axis, int[] shape) implements Op {
     @Override public String name() { return "scatter_add_into"; }
     @Override public String attributes() { return "axis=" + axis + " " + Shapes.str(shape); }
 
-    @Override public DType dtype(Node[] in) {
+    @Override public DType dtype(Operand[] in) {
         Indices.requireArity(this, in, 2, "indices, updates");
         Indices.requireIndices(this, in, 0, "indices");
         Indices.requireFloating(this, in, 1, "updates");
         return in[1].dtype();
     }
 
-    @Override public int[] shape(Node[] in) {
+    @Override public int[] shape(Operand[] in) {
         int[] expected = Take.gatheredShape(this, shape, axis, in[0].shape(), in);
         if (!Arrays.equals(expected, in[1].shape())) {
             throw Op.fail(this, in, "updates must have shape " + Shapes.str(expected) + ", got " + Shapes.str(in[1].shape()));
@@ -57,8 +55,8 @@ public record ScatterAddInto(int axis, int[] shape) implements Op {
         };
     }
 
-    @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
-        Node dUpdates = needed[1] ? out.graph().apply(Take.of(axis), g, in[0]) : null;
-        return new Node[] {null, dUpdates};
+    @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
+        V dUpdates = needed[1] ? out.graph().apply(Take.of(axis), g, in[0]) : null;
+        return Op.grads(in, null, dUpdates);
     }
 }

@@ -1,7 +1,5 @@
 package dev.quiver.ops;
 
-import dev.quiver.graph.Node;
-import dev.quiver.graph.Op;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Index;
 import dev.quiver.tensor.Shapes;
@@ -35,7 +33,7 @@ public final class Shaping {
         @Override public String name() { return "permute"; }
         @Override public String attributes() { return Arrays.toString(order); }
 
-        @Override public int[] shape(Node[] in) {
+        @Override public int[] shape(Operand[] in) {
             int[] shape = in[0].shape();
             if (order.length == 2 && shape.length == 2 && order[0] == 1 && order[1] == 0) {
                 return new int[] {shape[1], shape[0]};   // a transpose (every matmul's VJP): no probe tensor
@@ -47,14 +45,14 @@ public final class Shaping {
             }
         }
 
-        @Override public boolean isView(Node[] in) { return true; }
+        @Override public boolean isView(Operand[] in) { return true; }
         @Override public Tensor view(Tensor[] in) { return in[0].permute(order); }
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) { throw new IllegalStateException("view"); }
 
-        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
             int[] inverse = new int[order.length];
             for (int i = 0; i < order.length; i++) inverse[order[i] < 0 ? order[i] + order.length : order[i]] = i;
-            return new Node[] {g.permute(inverse)};
+            return Op.grads(in, g.permute(inverse));
         }
     }
 
@@ -66,9 +64,9 @@ public final class Shaping {
         @Override public String attributes() { return Arrays.toString(target); }
 
         /** Any dtype: index tensors are reshaped too (autobatching stacks class and word ids). */
-        @Override public DType dtype(Node[] in) { return in[0].dtype(); }
+        @Override public DType dtype(Operand[] in) { return in[0].dtype(); }
 
-        @Override public int[] shape(Node[] in) {
+        @Override public int[] shape(Operand[] in) {
             try {
                 return Shapes.reshape(in[0].shape(), target);
             } catch (IllegalArgumentException e) {
@@ -76,7 +74,9 @@ public final class Shaping {
             }
         }
 
-        @Override public boolean isView(Node[] in) { return in[0].contiguous(); }
+        @Override public boolean isView(Operand[] in) { return in[0].contiguous(); }
+        /** A reshape is a view of a contiguous value only, and then contiguous itself. */
+        @Override public boolean isContiguousView(Operand[] in) { return in[0].contiguous(); }
         @Override public Tensor view(Tensor[] in) { return in[0].reshape(target); }
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
@@ -85,8 +85,8 @@ public final class Shaping {
             return m -> m.copy(x, outAsInput);
         }
 
-        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
-            return new Node[] {g.reshape(in[0].shape())};
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
+            return Op.grads(in, g.reshape(in[0].shape()));
         }
     }
 
@@ -97,7 +97,7 @@ public final class Shaping {
         @Override public String name() { return "expand"; }
         @Override public String attributes() { return Arrays.toString(target); }
 
-        @Override public int[] shape(Node[] in) {
+        @Override public int[] shape(Operand[] in) {
             try {
                 probe(in[0].shape()).expand(target);
                 return target.clone();
@@ -106,12 +106,12 @@ public final class Shaping {
             }
         }
 
-        @Override public boolean isView(Node[] in) { return true; }
+        @Override public boolean isView(Operand[] in) { return true; }
         @Override public Tensor view(Tensor[] in) { return in[0].expand(target); }
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) { throw new IllegalStateException("view"); }
 
-        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
-            return new Node[] {Ops.unbroadcast(g, in[0])};
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
+            return Op.grads(in, Ops.unbroadcast(g, in[0]));
         }
     }
 
@@ -122,7 +122,7 @@ public final class Shaping {
         @Override public String name() { return "sum_to"; }
         @Override public String attributes() { return Arrays.toString(target); }
 
-        @Override public int[] shape(Node[] in) {
+        @Override public int[] shape(Operand[] in) {
             try {
                 probe(target).expand(in[0].shape());
                 return target.clone();
@@ -135,8 +135,8 @@ public final class Shaping {
             return Bound.sumTo(math, in[0], out);
         }
 
-        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
-            return new Node[] {out.graph().apply(new Expand(in[0].shape()), g)};
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
+            return Op.grads(in, out.graph().apply(new Expand(in[0].shape()), g));
         }
     }
 
@@ -147,7 +147,7 @@ public final class Shaping {
         @Override public String name() { return "slice"; }
         @Override public String attributes() { return Arrays.toString(index); }   // [:, 2]
 
-        @Override public int[] shape(Node[] in) {
+        @Override public int[] shape(Operand[] in) {
             try {
                 return Tensor.sliceShape(in[0].shape(), index);
             } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
@@ -155,12 +155,12 @@ public final class Shaping {
             }
         }
 
-        @Override public boolean isView(Node[] in) { return true; }
+        @Override public boolean isView(Operand[] in) { return true; }
         @Override public Tensor view(Tensor[] in) { return in[0].slice(index); }
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) { throw new IllegalStateException("view"); }
 
-        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
-            return new Node[] {out.graph().apply(new Scatter(index, in[0].shape()), g)};
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
+            return Op.grads(in, out.graph().apply(new Scatter(index, in[0].shape()), g));
         }
     }
 
@@ -171,7 +171,7 @@ public final class Shaping {
         @Override public String name() { return "scatter"; }
         @Override public String attributes() { return Arrays.toString(index) + " into " + Arrays.toString(shape); }
 
-        @Override public int[] shape(Node[] in) {
+        @Override public int[] shape(Operand[] in) {
             int[] region = Tensor.sliceShape(shape, index);
             if (!Arrays.equals(region, in[0].shape())) {
                 throw Op.fail(this, in, "the region has shape " + Shapes.str(region));
@@ -188,8 +188,8 @@ public final class Shaping {
             };
         }
 
-        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
-            return new Node[] {g.slice(index)};
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
+            return Op.grads(in, g.slice(index));
         }
     }
 
@@ -198,14 +198,14 @@ public final class Shaping {
         @Override public String name() { return "concat"; }
         @Override public String attributes() { return "axis=" + axis; }
 
-        @Override public int[] shape(Node[] in) {
+        @Override public int[] shape(Operand[] in) {
             if (in.length == 0) throw new IllegalArgumentException("concat: no inputs");
             int[] first = in[0].shape();
             int a = axis < 0 ? axis + first.length : axis;
             if (a < 0 || a >= first.length) throw Op.fail(this, in, "axis out of range for rank " + first.length);
             int[] out = first.clone();
             out[a] = 0;
-            for (Node n : in) {
+            for (Operand n : in) {
                 boolean ok = n.rank() == first.length;
                 for (int d = 0; ok && d < first.length; d++) if (d != a && n.dim(d) != first[d]) ok = false;
                 if (!ok) throw Op.fail(this, in, "shapes differ outside axis " + a);
@@ -228,9 +228,9 @@ public final class Shaping {
             };
         }
 
-        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
             int a = axis < 0 ? axis + out.rank() : axis;
-            Node[] grads = new Node[in.length];
+            V[] grads = Op.noGrads(in, in.length);
             int start = 0;
             for (int i = 0; i < in.length; i++) {
                 int n = in[i].dim(a);
@@ -252,9 +252,9 @@ public final class Shaping {
     public record AddN() implements Op {
         @Override public String name() { return "add_n"; }
 
-        @Override public int[] shape(Node[] in) {
+        @Override public int[] shape(Operand[] in) {
             if (in.length == 0) throw new IllegalArgumentException("add_n: no terms");
-            for (Node n : in) {
+            for (Operand n : in) {
                 if (!n.sameShape(in[0])) throw Op.fail(this, in, "terms must have one shape");
             }
             return in[0].shape();
@@ -269,8 +269,8 @@ public final class Shaping {
             };
         }
 
-        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
-            Node[] grads = new Node[in.length];
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
+            V[] grads = Op.noGrads(in, in.length);
             for (int i = 0; i < in.length; i++) if (needed[i]) grads[i] = g;
             return grads;
         }
@@ -279,10 +279,10 @@ public final class Shaping {
     /** The input's value, treated as a constant by differentiation (a view; its gradient is zero). */
     public record Detach() implements Op {
         @Override public String name() { return "detach"; }
-        @Override public int[] shape(Node[] in) { return in[0].shape(); }
-        @Override public boolean isView(Node[] in) { return true; }
+        @Override public int[] shape(Operand[] in) { return in[0].shape(); }
+        @Override public boolean isView(Operand[] in) { return true; }
         @Override public Tensor view(Tensor[] in) { return in[0]; }
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) { throw new IllegalStateException("view"); }
-        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) { return new Node[1]; }
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) { return Op.noGrads(in, 1); }
     }
 }

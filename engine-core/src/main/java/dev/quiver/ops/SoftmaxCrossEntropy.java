@@ -1,7 +1,5 @@
 package dev.quiver.ops;
 
-import dev.quiver.graph.Node;
-import dev.quiver.graph.Op;
 import dev.quiver.kernel.BinaryOp;
 import dev.quiver.kernel.ReduceOp;
 import dev.quiver.kernel.UnaryOp;
@@ -23,13 +21,13 @@ public record SoftmaxCrossEntropy() implements Op {
 
     @Override public String name() { return "softmax_cross_entropy"; }
 
-    @Override public int[] shape(Node[] in) {
+    @Override public int[] shape(Operand[] in) {
         if (in[0].rank() == 0) throw Op.fail(this, in, "logits must have at least one axis");
         if (!Arrays.equals(in[0].shape(), in[1].shape())) throw Op.fail(this, in, "logits and targets must have the same shape");
         return new int[0];
     }
 
-    @Override public int[][] workspace(Node[] in, int[] outShape) {
+    @Override public int[][] workspace(Operand[] in, int[] outShape) {
         int[] rowShape = in[0].shape();
         rowShape[rowShape.length - 1] = 1;
         return new int[][] {rowShape, in[0].shape(), in[0].shape()};
@@ -54,12 +52,12 @@ public record SoftmaxCrossEntropy() implements Op {
         };
     }
 
-    @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
-        Node x = in[0], y = in[1];
+    @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
+        V x = in[0], y = in[1];
         int cols = x.dim(-1);
         double inv = 1.0 / (cols == 0 ? 1 : x.size() / cols);
-        Node dx = needed[0] ? x.softmax(-1).sub(y).mul(g.mul(inv)) : null;
-        Node dy = needed[1] ? x.logSoftmax(-1).mul(g.mul(-inv)) : null;
-        return new Node[] {dx, dy};
+        V dx = needed[0] ? x.softmax(-1).sub(y).mul(g.mul(inv)) : null;
+        V dy = needed[1] ? x.logSoftmax(-1).mul(g.mul(-inv)) : null;
+        return Op.grads(in, dx, dy);
     }
 }

@@ -1,7 +1,5 @@
 package dev.quiver.ops;
 
-import dev.quiver.graph.Node;
-import dev.quiver.graph.Op;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Shapes;
 import dev.quiver.tensor.Tensor;
@@ -23,7 +21,7 @@ import dev.quiver.tensor.TensorMath;
  * <p>VJP: {@code dx = scatterAdd(zeros(x.shape), axis, indices, g)} ({@link ScatterAddInto}; a
  * row looked up twice receives the sum of both gradients); the indices get no gradient. The
  * compiler may replace the dense gradient of a parameter read only through {@code Take} along axis
- * 0 by a row-sparse one (see {@link dev.quiver.graph.Parameter#sparseRows()}), which is why this
+ * 0 by a row-sparse one (see the graph's {@code Parameter.sparseRows()}), which is why this
  * op is a public record with its input order (x, indices) fixed.
  *
  * @param axis the indexed axis of x, {@code 0 <= axis < x.rank()} (the graph builder normalises
@@ -40,19 +38,19 @@ public record Take(int axis) implements Op {
     @Override public String name() { return "take"; }
     @Override public String attributes() { return "axis=" + axis; }
 
-    @Override public DType dtype(Node[] in) {
+    @Override public DType dtype(Operand[] in) {
         Indices.requireArity(this, in, 2, "x, indices");
         Indices.requireFloating(this, in, 0, "x");
         Indices.requireIndices(this, in, 1, "indices");
         return in[0].dtype();
     }
 
-    @Override public int[] shape(Node[] in) {
+    @Override public int[] shape(Operand[] in) {
         return gatheredShape(this, in[0].shape(), axis, in[1].shape(), in);
     }
 
     /** {@code s[:axis] + idx + s[axis+1:]}, after checking the axis against s's rank. */
-    static int[] gatheredShape(Op op, int[] s, int axis, int[] idx, Node[] in) {
+    static int[] gatheredShape(Op op, int[] s, int axis, int[] idx, Operand[] in) {
         if (s.length == 0) throw Op.fail(op, in, "cannot index a scalar (rank 0) along an axis");
         if (axis < 0 || axis >= s.length) throw Op.fail(op, in, "axis " + axis + " out of range for rank " + s.length);
         int[] out = new int[s.length - 1 + idx.length];
@@ -71,8 +69,8 @@ public record Take(int axis) implements Op {
         };
     }
 
-    @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
-        Node dx = needed[0] ? out.graph().apply(new ScatterAddInto(axis, in[0].shape()), in[1], g) : null;
-        return new Node[] {dx, null};
+    @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
+        V dx = needed[0] ? out.graph().apply(new ScatterAddInto(axis, in[0].shape()), in[1], g) : null;
+        return Op.grads(in, dx, null);
     }
 }

@@ -1,5 +1,6 @@
 package dev.quiver.graph;
 
+import dev.quiver.ops.Op;
 import dev.quiver.tensor.DType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;

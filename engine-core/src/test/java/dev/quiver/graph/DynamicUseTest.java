@@ -1,5 +1,6 @@
 package dev.quiver.graph;
 
+import dev.quiver.ops.Op;
 import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
@@ -46,7 +47,7 @@ class DynamicUseTest {
         // A custom op whose forward blocks, so the first thread is inside forward while the second calls it.
         Op blocking = new Op() {
             @Override public String name() { return "blocking"; }
-            @Override public int[] shape(Node[] in) { return in[0].shape(); }
+            @Override public int[] shape(dev.quiver.ops.Operand[] in) { return in[0].shape(); }
             @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
                 return m -> {
                     inside.countDown();
@@ -58,7 +59,7 @@ class DynamicUseTest {
                     m.copy(in[0], out);
                 };
             }
-            @Override public Node[] vjp(Node[] in, Node out, Node grad, boolean[] needed) { return new Node[] {grad}; }
+            @Override public <V extends dev.quiver.ops.Value<V>> V[] vjp(V[] in, V out, V grad, boolean[] needed) { return Op.grads(in, grad); }
         };
         Step s = g.compile(g.apply(blocking, x).sum(), CompileOptions.inferenceOnly().withMath(M));
         s.feed("x", Tensor.vector(2));

@@ -1,5 +1,6 @@
 package dev.quiver.graph;
 
+import dev.quiver.ops.Op;
 import dev.quiver.check.GradCheck;
 import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.Tensor;
@@ -127,15 +128,15 @@ class HigherOrderTest {
     /** y = x^3 with VJP 3 x^2 g built as (x * x * 3) with the square's derivative dropped: right values, wrong second derivative. */
     record WrongSecondDerivative() implements Op {
         @Override public String name() { return "wrong_cube"; }
-        @Override public int[] shape(Node[] in) { return in[0].shape(); }
+        @Override public int[] shape(dev.quiver.ops.Operand[] in) { return in[0].shape(); }
         @Override public Instruction bind(dev.quiver.tensor.TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             return m -> {
                 for (int i = 0; i < out.size(); i++) out.setFlat(i, Math.pow(in[0].getFlat(i), 3));
             };
         }
-        @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
-            Node x2 = in[0].graph().detach(in[0].square()).mul(3.0); // detached: d/dx of 3x^2 is lost
-            return new Node[] {g.mul(x2)};
+        @Override public <V extends dev.quiver.ops.Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
+            V x2 = in[0].graph().detach(in[0].square()).mul(3.0); // detached: d/dx of 3x^2 is lost
+            return Op.grads(in, g.mul(x2));
         }
     }
 }

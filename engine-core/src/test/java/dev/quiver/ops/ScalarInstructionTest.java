@@ -1,6 +1,6 @@
 package dev.quiver.ops;
 
-import dev.quiver.graph.Op.Instruction;
+import dev.quiver.ops.Op.Instruction;
 import dev.quiver.kernel.BinaryOp;
 import dev.quiver.kernel.UnaryOp;
 import dev.quiver.tensor.DType;

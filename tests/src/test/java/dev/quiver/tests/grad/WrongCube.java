@@ -1,9 +1,10 @@
 package dev.quiver.tests.grad;
 
-import dev.quiver.graph.Node;
-import dev.quiver.graph.Op;
 import dev.quiver.kernel.BinaryOp;
 import dev.quiver.kernel.UnaryOp;
+import dev.quiver.ops.Op;
+import dev.quiver.ops.Operand;
+import dev.quiver.ops.Value;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
 
@@ -14,7 +15,7 @@ import dev.quiver.tensor.TensorMath;
 record WrongCube() implements Op {
     @Override public String name() { return "wrongCube"; }
 
-    @Override public int[] shape(Node[] in) { return in[0].shape(); }
+    @Override public int[] shape(Operand[] in) { return in[0].shape(); }
 
     @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
         Tensor x = in[0];
@@ -24,7 +25,7 @@ record WrongCube() implements Op {
         };
     }
 
-    @Override public Node[] vjp(Node[] in, Node out, Node g, boolean[] needed) {
-        return new Node[] {g.mul(in[0]).mul(3.0)}; // wrong on purpose: should be g * 3x²
+    @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
+        return Op.grads(in, g.mul(in[0]).mul(3.0)); // wrong on purpose: should be g * 3x²
     }
 }

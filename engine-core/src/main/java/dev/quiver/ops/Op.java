@@ -1,28 +1,30 @@
-package dev.quiver.graph;
+package dev.quiver.ops;
 
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
 
 /**
- * One operation of a computation graph: everything the graph layer knows about an op lives in
- * its implementation (one class or record in {@code dev.quiver.ops}):
+ * One primitive operation: everything the graph layer knows about an op lives in its
+ * implementation (one class or record in this package), written against {@link Operand}s and
+ * {@link Value}s rather than graph nodes, so this package does not depend on the graph:
  * <ul>
- *   <li>{@link #shape}: the output shape, checked when the node is built; errors name the op,
- *       the node names and the shapes (use {@link #fail});</li>
+ *   <li>{@link #shape}: the output shape, from the inputs' shapes, dtypes and layouts, checked when
+ *       the node is built; errors name the op, the input names and the shapes (use {@link #fail});</li>
  *   <li>{@link #dtype}: the output dtype, checked when the node is built (by default: every input
  *       is of one floating dtype, which the output has; index ops override it);</li>
  *   <li>{@link #bind}: the forward rule, bound once at compile time to the planned buffers and
  *       returning an {@link Instruction} whose {@code run} allocates nothing;</li>
- *   <li>{@link #vjp}: the vector-Jacobian product for each input, written with the ordinary
- *       graph-building API, so the backward pass is itself a planned graph.</li>
+ *   <li>{@link #vjp}: the vector-Jacobian product for each input, written with the fluent
+ *       methods of {@link Value} and its {@link Builder} (the graph implements both), so the
+ *       backward pass is itself a planned graph, differentiable again.</li>
  * </ul>
  * View ops ({@link #isView}) produce their output as a strided view of their first input and run
  * no instruction at all.
  *
  * <p>Ops are values: {@code equals} and {@code hashCode} must compare the op's kind and attributes
  * (records do this, except for array fields, which must be compared with {@code Arrays.equals}),
- * because the {@link PlanCache} matches graph structures by op equality.
+ * because the graph's plan cache matches graph structures by op equality.
  */
 public interface Op {
     /** Short name used in errors, DOT labels and plan keys, e.g. "matmul". */
@@ -40,9 +42,9 @@ public interface Op {
     /**
      * The output shape for these inputs.
      *
-     * @throws IllegalArgumentException naming the op, the input nodes and their shapes
+     * @throws IllegalArgumentException naming the op, the inputs and their shapes
      */
-    int[] shape(Node[] inputs);
+    int[] shape(Operand[] inputs);
 
     /**
      * The output dtype for these inputs, checked before {@link #shape} when the node is built. The
@@ -50,12 +52,12 @@ public interface Op {
      * the output has. Integer and boolean tensors are data for index ops (lookup, take, class
      * targets), which override this method.
      *
-     * @throws IllegalArgumentException naming the op, the input nodes and their shapes, and the
+     * @throws IllegalArgumentException naming the op, the inputs and their shapes, and the
      *         offending input's dtype
      */
-    default DType dtype(Node[] inputs) {
+    default DType dtype(Operand[] inputs) {
         DType dtype = null;
-        for (Node in : inputs) {
+        for (Operand in : inputs) {
             DType d = in.dtype();
             if (!d.isFloating()) {
                 throw fail(this, inputs, "input " + in.describe() + " is " + d
@@ -70,10 +72,16 @@ public interface Op {
 
     /**
      * True when the output is a view of {@code inputs[0]} (see {@link #view}); decided at build time
-     * from the op's attributes and the inputs' shapes, dtypes and layouts ({@link Node#isView},
-     * {@link Node#contiguous}) only: a rebuilt graph reuses the answer while those stay the same.
+     * from the op's attributes and the inputs' shapes, dtypes and layouts ({@link Operand#isView},
+     * {@link Operand#contiguous}) only: a rebuilt graph reuses the answer while those stay the same.
      */
-    default boolean isView(Node[] inputs) { return false; }
+    default boolean isView(Operand[] inputs) { return false; }
+
+    /**
+     * True when this view op's output is laid out contiguously (only asked when {@link #isView}):
+     * a reshape of a contiguous value is; a transpose or a slice in general is not.
+     */
+    default boolean isContiguousView(Operand[] inputs) { return false; }
 
     /** The output as a view of the first input's value (only called when {@link #isView}). */
     default Tensor view(Tensor[] inputs) {
@@ -89,14 +97,14 @@ public interface Op {
     default int inPlaceInput() { return -1; }
 
     /** Shapes of scratch buffers the forward rule needs (planned like any other buffer). */
-    default int[][] workspace(Node[] inputs, int[] outShape) { return NO_WORKSPACE; }
+    default int[][] workspace(Operand[] inputs, int[] outShape) { return NO_WORKSPACE; }
 
     /** Binds the forward rule to its buffers: {@code out = op(inputs)}, using {@code work} as scratch. */
     Instruction bind(TensorMath math, Tensor[] inputs, Tensor out, Tensor[] work);
 
     /**
      * {@link #bind(TensorMath, Tensor[], Tensor, Tensor[])} for a step with this context: ops that
-     * depend on the step's {@link Mode} or random draw (batch normalisation, dropout) override this
+     * depend on whether the step trains, or on its random draw (batch normalisation, dropout) override this
      * form; the compiler always calls it. The default ignores the context.
      */
     default Instruction bind(TensorMath math, Tensor[] inputs, Tensor out, Tensor[] work, RunContext context) {
@@ -104,13 +112,14 @@ public interface Op {
     }
 
     /**
-     * Gradient nodes, one per input ({@code null} where {@code needed[i]} is false or the
-     * gradient is identically zero), each with exactly that input's shape.
+     * Gradient values, one per input ({@code null} where {@code needed[i]} is false or the
+     * gradient is identically zero), each with exactly that input's shape; the array is made by
+     * {@link #grads} or {@link #noGrads} (an array of the inputs' runtime type).
      *
-     * @param out  this op's node
+     * @param out  this op's value
      * @param grad the gradient flowing into {@code out} (same shape as out)
      */
-    Node[] vjp(Node[] inputs, Node out, Node grad, boolean[] needed);
+    <V extends Value<V>> V[] vjp(V[] inputs, V out, V grad, boolean[] needed);
 
     int[][] NO_WORKSPACE = new int[0][];
 
@@ -120,8 +129,24 @@ public interface Op {
         void run(TensorMath math);
     }
 
-    /** A shape error naming this op, the input nodes and their shapes, with a reason. */
-    static IllegalArgumentException fail(Op op, Node[] inputs, String reason) {
+    /**
+     * The result of a {@link #vjp}: the given gradients in an array of {@code inputs}' runtime
+     * type (a generic method cannot create a {@code V[]} itself).
+     */
+    @SafeVarargs
+    static <V extends Value<V>> V[] grads(V[] inputs, V... grads) {
+        V[] out = java.util.Arrays.copyOf(inputs, grads.length);
+        System.arraycopy(grads, 0, out, 0, grads.length);
+        return out;
+    }
+
+    /** An array of {@code n} absent gradients, of {@code inputs}' runtime type, for a {@link #vjp} to fill. */
+    static <V extends Value<V>> V[] noGrads(V[] inputs, int n) {
+        return java.util.Arrays.copyOf(java.util.Arrays.copyOf(inputs, 0), n);
+    }
+
+    /** A shape error naming this op, the inputs and their shapes, with a reason. */
+    static IllegalArgumentException fail(Op op, Operand[] inputs, String reason) {
         StringBuilder sb = new StringBuilder(op.name());
         if (!op.attributes().isEmpty()) sb.append('[').append(op.attributes()).append(']');
         sb.append('(');
