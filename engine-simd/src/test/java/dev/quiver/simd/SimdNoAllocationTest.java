@@ -66,9 +66,10 @@ class SimdNoAllocationTest {
      * {@link #GEMM_SHAPES}: each direction's input projection X Wx and its 14 recurrent h Wh, the
      * output layer H Wo (the dot path with two dot products per 512-bit vector), its gradients,
      * then per direction 14 recurrent input gradients g Whᵀ (the one-column dot path), dWh, the
-     * input gradient G Wxᵀ and dWx. That order, after the phases, is what left the two-per-vector
-     * dot kernel's lane permutes boxed (32.6 KB per step in TaggerBench) while the shapes above
-     * stayed clean.
+     * input gradient G Wxᵀ and dWx. Run after the phases and once per round, so that a path that
+     * allocates only in such a step's order or shapes is caught (one was reported for the
+     * two-per-vector dot kernel's lane permutes; not seen again in TaggerBench, whose 32.7 KB
+     * per step is graph building).
      */
     static final int[][] TAGGER_STEP = taggerStep(15);
     final double[] gd = new double[256 * 70], hd = new double[256 * 256], cd = new double[256 * 256];

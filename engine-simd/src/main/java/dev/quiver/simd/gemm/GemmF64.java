@@ -4,6 +4,7 @@ import dev.quiver.backend.Workers;
 import dev.quiver.kernel.CanonicalGemmF64;
 import dev.quiver.simd.SimdShape;
 import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -84,10 +85,10 @@ public final class GemmF64 {
      * matrix-vector product) vectorises along k, one lane per partial sum: P partial sums of one
      * dot product fill 256 bits. With 256-bit vectors a vector holds one dot product's partials;
      * with 512-bit ones (the process's only shape on AVX-512, see {@link SimdShape}) it holds two
-     * dot products' (two rows of C in both kernels), lane g*P + q being partial sum q of the g-th,
-     * so each partial is still one FMA chain in increasing l. This costs packing (the tile
-     * kernel) or lane selects (the one-column kernel) that the 256-bit form does not need
-     * (README, "One vector shape"). Below 256 bits the same order runs in scalars
+     * dot products' (two columns of C in the tile kernel, two rows in the one-column kernel), lane
+     * g*P + q being partial sum q of the g-th, so each partial is still one FMA chain in
+     * increasing l. On Zen 4 (512-bit operations as two 256-bit halves) this costs lane permutes
+     * the 256-bit form does not need (README, "One vector shape"). Below 256 bits the same order runs in scalars
      * ({@link CanonicalGemmF64#splitKRows}).
      */
     private static final int P = CanonicalGemmF64.LANES;
@@ -95,6 +96,9 @@ public final class GemmF64 {
     private static final int G = L / P;
     /** Whether the dot path runs on vectors (one or two dot products per vector). */
     static final boolean DOT_VECTORS = L == P || L == 2 * P;
+    /** With G = 2: lanes [0, P) repeated in both halves, and lanes [P, 2P) likewise. */
+    private static final VectorShuffle<Double> DUP_LO = VectorShuffle.fromOp(SPECIES, i -> i % P);
+    private static final VectorShuffle<Double> DUP_HI = VectorShuffle.fromOp(SPECIES, i -> G == 2 ? P + i % P : i);
     /**
      * With G = 2, lane indices for {@code selectFrom(u, v)}: block 0 of u and of v side by side
      * (u's lanes [0, P), then v's), and block 1 of each ([P, 2P) of u, then of v).
@@ -116,13 +120,6 @@ public final class GemmF64 {
         final double[] tile = new double[Math.max(MR * NR, DOT_TILE * DOT_TILE * L)];
         /** All of a shared A's row panels for one K block; grown on first need, then reused. */
         double[] sharedA = new double[0];
-        /** The two-per-vector dot path's packed B columns and A row pairs; grown on first need, then reused. */
-        double[] dotPairs = new double[0];
-
-        double[] dotPairs(int size) {
-            if (dotPairs.length < size) dotPairs = new double[size];
-            return dotPairs;
-        }
 
         double[] sharedA(int size) {
             if (sharedA.length < size) sharedA = new double[size];
@@ -869,60 +866,84 @@ public final class GemmF64 {
     }
 
     /**
-     * {@link #dotGemm} with two dot products per vector (512-bit vectors), lane g*P + q of an
-     * accumulator being partial sum q of row 2p + g of the tile (p = 0, 1) and one column. A's
-     * rows are packed in pairs ({@link #packRowPair}, block b of both rows side by side) and B's
-     * columns with each block repeated in both halves ({@link #packColumnsRepeated}), so that
-     * every FMA takes two vectors as loaded: per block 2 A loads, 4 B loads and 8 FMAs for a
-     * 4 x 4 tile of C. The form before this one read A in place and repeated each block into both
-     * halves by a lane permute; in some compiles of a training step C2 left those permutes as
-     * calls returning boxed vectors (TaggerBench at batch 1: 32.6 KB per step). The lanes' sum
-     * and the k tail as {@link #dotGemm}; each partial is still one FMA chain in increasing l, so
-     * the bits are those of every other split-K path.
+     * {@link #dotGemm} with two dot products per vector (512-bit vectors): B is packed in pairs
+     * of columns ({@link #packColumnPairs}), so that one load gives block b of two columns, and
+     * each A row is read in place two blocks at a time and its blocks repeated into both halves
+     * (one lane permute each), so that lane g*P + q of an accumulator is partial sum q of row i
+     * and column j + g. A 4 x 4 tile of C is 8 accumulators: 16 FMAs per 4 A loads, 8 permutes
+     * and 4 B loads. The last block when their count is odd, the lanes' sum and the k tail as
+     * {@link #dotGemm}.
      */
     private static void dotGemmPairs(int i0, int i1, int n, int k, double alpha,
                                      double[] a, int aBase, int aRow,
                                      double[] b, int bBase, int bRow, int bCol,
                                      double beta, double[] c, int cBase, int cRow, int cCol) {
-        int blocks = k / P, kv = blocks * P, span = blocks * L;
-        int nPadded = ceilDiv(n, DOT_TILE) * DOT_TILE;
         Workspace ws = WORKSPACE.get();
+        double[] bt = ws.packedB;
         double[] tile = ws.tile;
-        // B's columns at [0, nPadded * span), then the tile's two row pairs.
-        int x0 = nPadded * span, x1 = x0 + span;
-        double[] bt = ws.dotPairs(x1 + span);
-        packColumnsRepeated(k, n, nPadded, b, bBase, bRow, bCol, bt);
+        int nPadded = ceilDiv(n, DOT_TILE) * DOT_TILE;
+        int blocks = k / P, kv = blocks * P, even = blocks & ~1;
+        packColumnPairs(k, n, nPadded, b, bBase, bRow, bCol, bt);
         for (int i = i0; i < i1; i += DOT_TILE) {
             int rows = Math.min(DOT_TILE, i1 - i);
             int r0 = aBase + i * aRow;
-            // A short last row block repeats its last row instead of branching in the loop.
-            packRowPair(blocks, a, r0, r0 + Math.min(1, rows - 1) * aRow, bt, x0);
-            packRowPair(blocks, a, r0 + Math.min(2, rows - 1) * aRow, r0 + Math.min(3, rows - 1) * aRow, bt, x1);
+            int r1 = r0 + Math.min(1, rows - 1) * aRow;
+            int r2 = r0 + Math.min(2, rows - 1) * aRow;
+            int r3 = r0 + Math.min(3, rows - 1) * aRow;
             for (int j = 0; j < n; j += DOT_TILE) {
-                int y0 = j * span, y1 = y0 + span, y2 = y1 + span, y3 = y2 + span;
-                DoubleVector c00 = DoubleVector.zero(SPECIES), c01 = c00, c02 = c00, c03 = c00,
-                        c10 = c00, c11 = c00, c12 = c00, c13 = c00;
-                for (int t = 0; t < span; t += L) {
-                    DoubleVector u = DoubleVector.fromArray(SPECIES, bt, x0 + t);
-                    DoubleVector v = DoubleVector.fromArray(SPECIES, bt, x1 + t);
-                    DoubleVector y = DoubleVector.fromArray(SPECIES, bt, y0 + t);
-                    c00 = u.fma(y, c00); c10 = v.fma(y, c10);
-                    y = DoubleVector.fromArray(SPECIES, bt, y1 + t);
-                    c01 = u.fma(y, c01); c11 = v.fma(y, c11);
-                    y = DoubleVector.fromArray(SPECIES, bt, y2 + t);
-                    c02 = u.fma(y, c02); c12 = v.fma(y, c12);
-                    y = DoubleVector.fromArray(SPECIES, bt, y3 + t);
-                    c03 = u.fma(y, c03); c13 = v.fma(y, c13);
+                // Columns j, j+1 at bt[ya + b*L], columns j+2, j+3 at bt[yb + b*L].
+                int ya = (j / 2) * blocks * L, yb = ya + blocks * L;
+                DoubleVector c0a = DoubleVector.zero(SPECIES), c0b = c0a, c1a = c0a, c1b = c0a,
+                        c2a = c0a, c2b = c0a, c3a = c0a, c3b = c0a;
+                for (int l = 0, t = 0; l < kv - P; l += 2 * P, t += 2 * L) {
+                    DoubleVector v0 = DoubleVector.fromArray(SPECIES, a, r0 + l);
+                    DoubleVector v1 = DoubleVector.fromArray(SPECIES, a, r1 + l);
+                    DoubleVector v2 = DoubleVector.fromArray(SPECIES, a, r2 + l);
+                    DoubleVector v3 = DoubleVector.fromArray(SPECIES, a, r3 + l);
+                    DoubleVector y0 = DoubleVector.fromArray(SPECIES, bt, ya + t);
+                    DoubleVector y1 = DoubleVector.fromArray(SPECIES, bt, yb + t);
+                    DoubleVector x = v0.rearrange(DUP_LO);
+                    c0a = x.fma(y0, c0a); c0b = x.fma(y1, c0b);
+                    x = v1.rearrange(DUP_LO);
+                    c1a = x.fma(y0, c1a); c1b = x.fma(y1, c1b);
+                    x = v2.rearrange(DUP_LO);
+                    c2a = x.fma(y0, c2a); c2b = x.fma(y1, c2b);
+                    x = v3.rearrange(DUP_LO);
+                    c3a = x.fma(y0, c3a); c3b = x.fma(y1, c3b);
+                    y0 = DoubleVector.fromArray(SPECIES, bt, ya + t + L);
+                    y1 = DoubleVector.fromArray(SPECIES, bt, yb + t + L);
+                    x = v0.rearrange(DUP_HI);
+                    c0a = x.fma(y0, c0a); c0b = x.fma(y1, c0b);
+                    x = v1.rearrange(DUP_HI);
+                    c1a = x.fma(y0, c1a); c1b = x.fma(y1, c1b);
+                    x = v2.rearrange(DUP_HI);
+                    c2a = x.fma(y0, c2a); c2b = x.fma(y1, c2b);
+                    x = v3.rearrange(DUP_HI);
+                    c3a = x.fma(y0, c3a); c3b = x.fma(y1, c3b);
                 }
-                // tile[(p * DOT_TILE + col) * L + g * P + q]; through memory so no vector crosses a call.
-                c00.intoArray(tile, 0); c01.intoArray(tile, L); c02.intoArray(tile, 2 * L); c03.intoArray(tile, 3 * L);
-                c10.intoArray(tile, 4 * L); c11.intoArray(tile, 5 * L); c12.intoArray(tile, 6 * L); c13.intoArray(tile, 7 * L);
+                if (even < blocks) {
+                    // The odd last block: the two blocks ending there, upper one repeated.
+                    int l = kv - 2 * P, t = even * L;
+                    DoubleVector y0 = DoubleVector.fromArray(SPECIES, bt, ya + t);
+                    DoubleVector y1 = DoubleVector.fromArray(SPECIES, bt, yb + t);
+                    DoubleVector x = DoubleVector.fromArray(SPECIES, a, r0 + l).rearrange(DUP_HI);
+                    c0a = x.fma(y0, c0a); c0b = x.fma(y1, c0b);
+                    x = DoubleVector.fromArray(SPECIES, a, r1 + l).rearrange(DUP_HI);
+                    c1a = x.fma(y0, c1a); c1b = x.fma(y1, c1b);
+                    x = DoubleVector.fromArray(SPECIES, a, r2 + l).rearrange(DUP_HI);
+                    c2a = x.fma(y0, c2a); c2b = x.fma(y1, c2b);
+                    x = DoubleVector.fromArray(SPECIES, a, r3 + l).rearrange(DUP_HI);
+                    c3a = x.fma(y0, c3a); c3b = x.fma(y1, c3b);
+                }
+                // tile[(r * 2 + pair) * L + g * P + q]; through memory so no vector crosses a call.
+                c0a.intoArray(tile, 0); c0b.intoArray(tile, L); c1a.intoArray(tile, 2 * L); c1b.intoArray(tile, 3 * L);
+                c2a.intoArray(tile, 4 * L); c2b.intoArray(tile, 5 * L); c3a.intoArray(tile, 6 * L); c3b.intoArray(tile, 7 * L);
                 int cols = Math.min(DOT_TILE, n - j);
                 for (int r = 0; r < rows; r++) {
                     int ar = aBase + (i + r) * aRow;
                     int ci = cBase + (i + r) * cRow + j * cCol;
                     for (int col = 0; col < cols; col++, ci += cCol) {
-                        int t = ((r >> 1) * DOT_TILE + col) * L + (r & 1) * P;
+                        int t = r * 2 * L + col * P;
                         double sum = tile[t];
                         for (int lane = 1; lane < P; lane++) sum += tile[t + lane];
                         for (int l = kv, q = bBase + kv * bRow + (j + col) * bCol; l < k; l++, q += bRow) {
@@ -932,25 +953,6 @@ public final class GemmF64 {
                     }
                 }
             }
-        }
-    }
-
-    /**
-     * Blocks [0, blocks) of the A rows at offsets u and v side by side at {@code dst[d + b*L]}, u's
-     * in the lower half. Whole vectors (two blocks each) stored overlapping instead of permuted:
-     * u's blocks b, b+1 at d + b*L, then v's at d + b*L + P, whose upper half spills into the next
-     * slot's lower half until u's next store replaces it. The last block would read past the
-     * rows' ends and goes in scalars.
-     */
-    private static void packRowPair(int blocks, double[] a, int u, int v, double[] dst, int d) {
-        int bl = 0;
-        for (; bl < blocks - 1; bl++, d += L) {
-            DoubleVector.fromArray(SPECIES, a, u + bl * P).intoArray(dst, d);
-            DoubleVector.fromArray(SPECIES, a, v + bl * P).intoArray(dst, d + P);
-        }
-        for (int q = 0, s = bl * P; q < P; q++, s++) {
-            dst[d + q] = a[u + s];
-            dst[d + P + q] = a[v + s];
         }
     }
 
@@ -1029,23 +1031,23 @@ public final class GemmF64 {
     }
 
     /**
-     * For the dot path with two dot products per vector: block b (P elements of k) of column j of
-     * B in both halves of {@code bt[(j * blocks + b) * L]}; zero columns up to nPadded; the k tail
-     * (k mod P) is not packed.
+     * For the dot path with two dot products per vector: block b (P elements of k) of columns
+     * 2p and 2p+1 of B side by side at {@code bt[(p * blocks + b) * L]}, the first column in the
+     * lower half; zero columns up to nPadded; the k tail (k mod P) is not packed.
      */
-    private static void packColumnsRepeated(int k, int n, int nPadded, double[] b, int bBase, int bRow, int bCol,
-                                            double[] bt) {
+    private static void packColumnPairs(int k, int n, int nPadded, double[] b, int bBase, int bRow, int bCol,
+                                        double[] bt) {
         int blocks = k / P;
-        for (int j = 0, d = 0; j < n; j++) {
-            for (int bl = 0, src = bBase + j * bCol; bl < blocks; bl++, d += L) {
-                for (int q = 0; q < P; q++, src += bRow) {
-                    double x = b[src];
-                    bt[d + q] = x;
-                    bt[d + P + q] = x;
-                }
+        for (int j = 0; j < n; j++) {
+            int d0 = (j / 2) * blocks * L + (j % 2) * P;
+            for (int bl = 0, src = bBase + j * bCol, d = d0; bl < blocks; bl++, d += L) {
+                for (int q = 0; q < P; q++, src += bRow) bt[d + q] = b[src];
             }
         }
-        java.util.Arrays.fill(bt, n * blocks * L, nPadded * blocks * L, 0);
+        for (int j = n; j < nPadded; j++) {
+            int d0 = (j / 2) * blocks * L + (j % 2) * P;
+            for (int bl = 0, d = d0; bl < blocks; bl++, d += L) java.util.Arrays.fill(bt, d, d + P, 0);
+        }
     }
 
     /** bt[j * k + l] = B(l, j) for j < n; zero for n <= j < nPadded. */
