@@ -43,11 +43,7 @@ class SimdVsScalarAgreementTest {
     }
 
     SimdKernelsAgreementTest.Run data(int n, int stride, Precision p, double lo, double hi) {
-        var r = SimdKernelsAgreementTest.Run.of(n, stride, 2);
-        for (int i = 0; i < n; i++) {
-            r.set(i, p.round(random.nextInt(12) == 0 ? SPECIALS[random.nextInt(SPECIALS.length)] : random.nextDouble(lo, hi)));
-        }
-        return r;
+        return dataAt(n, stride, 2, p, lo, hi);
     }
 
     static void close(String what, Precision p, double scalar, double simd, double ulps) {
