@@ -60,6 +60,18 @@ class SimdNoAllocationTest {
             {16, 16, 16, 0}, {256, 64, 10, 1},
             {1, 128, 256, 0, 0}, {1, 256, 128, 0, 1}, {64, 256, 1, 0, 0}, {1, 40, 200, 0, 1}, {256, 1, 200, 1, 0},
             {256, 4, 200, 1, 0}};
+    /**
+     * The GEMMs of one unbatched training step of the BiLSTM tagger (TaggerBench batch=1: a
+     * 15-word sentence, embedding and LSTM 128, 5 labels), in the step's order, as
+     * {@link #GEMM_SHAPES}: each direction's input projection X Wx and its 14 recurrent h Wh, the
+     * output layer H Wo (the dot path with two dot products per 512-bit vector), its gradients,
+     * then per direction 14 recurrent input gradients g Whᵀ (the one-column dot path), dWh, the
+     * input gradient G Wxᵀ and dWx. Run after the phases and once per round, so that a path that
+     * allocates only in such a step's order or shapes is caught (one was reported for the
+     * two-per-vector dot kernel's lane permutes; not seen again in TaggerBench, whose 32.7 KB
+     * per step is graph building).
+     */
+    static final int[][] TAGGER_STEP = taggerStep(15);
     final double[] gd = new double[256 * 70], hd = new double[256 * 256], cd = new double[256 * 256];
     final float[] gf = new float[256 * 70], hf = new float[256 * 256], cf = new float[256 * 256];
 
@@ -160,6 +172,10 @@ class SimdNoAllocationTest {
             long phaseEnd = System.nanoTime() + 700_000_000L;
             while (System.nanoTime() < phaseEnd) gemmCall(simd.f64(), simd.f32(), g, true);
         }
+        if (PHASES) {
+            long phaseEnd = System.nanoTime() + 700_000_000L;
+            while (System.nanoTime() < phaseEnd) for (int[] g : TAGGER_STEP) gemmCall(simd.f64(), simd.f32(), g, true);
+        }
         long start = System.nanoTime();
         long allocated = -1;
         int rounds = 0;
@@ -174,6 +190,24 @@ class SimdNoAllocationTest {
         }
         return "still allocating " + allocated + " bytes per round after " + rounds + " rounds ("
                 + (System.nanoTime() - start) / 1_000_000 + " ms): a kernel boxes vectors or runs per-lane fallback code";
+    }
+
+    static int[][] taggerStep(int words) {
+        List<int[]> calls = new ArrayList<>();
+        for (int dir = 0; dir < 2; dir++) {
+            calls.add(new int[] {words, 128, 512, 0, 0});
+            for (int t = 1; t < words; t++) calls.add(new int[] {1, 128, 512, 0, 0});
+        }
+        calls.add(new int[] {words, 256, 5, 0, 0});
+        calls.add(new int[] {words, 5, 256, 0, 1});
+        calls.add(new int[] {256, words, 5, 1, 0});
+        for (int dir = 0; dir < 2; dir++) {
+            for (int t = 1; t < words; t++) calls.add(new int[] {1, 512, 128, 0, 1});
+            calls.add(new int[] {128, words - 1, 512, 1, 0});
+            calls.add(new int[] {words, 512, 128, 0, 1});
+            calls.add(new int[] {128, words, 512, 1, 0});
+        }
+        return calls.toArray(new int[0][]);
     }
 
     private void gemmCall(KernelsF64 d, KernelsF32 f, int[] g, boolean acc) {
@@ -211,6 +245,9 @@ class SimdNoAllocationTest {
             }
             if (r % 500 == 0) {
                 gemmCall(simd2.f64(), simd2.f32(), PARALLEL_GEMM, acc);
+            }
+            if (r == 0) {
+                for (int[] g : TAGGER_STEP) gemmCall(d, f, g, acc);
             }
         }
     }

@@ -43,11 +43,7 @@ class SimdVsScalarAgreementTest {
     }
 
     SimdKernelsAgreementTest.Run data(int n, int stride, Precision p, double lo, double hi) {
-        var r = SimdKernelsAgreementTest.Run.of(n, stride, 2);
-        for (int i = 0; i < n; i++) {
-            r.set(i, p.round(random.nextInt(12) == 0 ? SPECIALS[random.nextInt(SPECIALS.length)] : random.nextDouble(lo, hi)));
-        }
-        return r;
+        return dataAt(n, stride, 2, p, lo, hi);
     }
 
     static void close(String what, Precision p, double scalar, double simd, double ulps) {
@@ -116,6 +112,104 @@ class SimdVsScalarAgreementTest {
                         p, c1.get(i), c2.get(i), 0);
             }
         }
+    }
+
+    /** Sizes for the every-op sweep: 0..67 (every tail of every vector width) and primes past it. */
+    static final int[] SWEEP_SIZES = java.util.stream.IntStream.concat(java.util.stream.IntStream.rangeClosed(0, 67),
+            java.util.stream.IntStream.of(71, 101, 127, 131, 257, 509, 1021, 4099)).toArray();
+
+    /**
+     * Every map and every binary op (not a random sample of pairs) on every size of
+     * {@link #SWEEP_SIZES}, strides 1, 2 and -1, and offsets 0..3 into the array (the first
+     * element at every alignment): bitwise equal on both backends, accumulating and not.
+     */
+    @ParameterizedTest
+    @EnumSource(Precision.class)
+    void everyOpOnEverySizeStrideAndOffset(Precision p) {
+        int[] strides = {1, 2, -1};
+        for (UnaryOp op : UnaryOp.values()) {
+            double hi = range(op, p);
+            for (int n : SWEEP_SIZES) {
+                for (int si = 0; si < strides.length; si++) {
+                    int xs = strides[si], ys = strides[(si + 1) % strides.length], pad = (n + si) % 4;
+                    boolean acc = (n & 1) == 1;
+                    var x = dataAt(n, xs, pad, p, op == UnaryOp.LOG ? 0 : -hi, hi);
+                    var y1 = dataAt(n, ys, 3 - pad, p, -1, 1);
+                    var y2 = SimdKernelsAgreementTest.Run.of(n, ys, 3 - pad);
+                    System.arraycopy(y1.data(), 0, y2.data(), 0, y1.data().length);
+                    p.unary(scalar, op, n, x.data(), x.off(), xs, y1.data(), y1.off(), ys, acc);
+                    p.unary(simd, op, n, x.data(), x.off(), xs, y2.data(), y2.off(), ys, acc);
+                    for (int i = 0; i < n; i++) {
+                        close(p + " " + op + " n=" + n + " xs=" + xs + " ys=" + ys + " offset " + pad + " acc=" + acc + " at " + i,
+                                p, y1.get(i), y2.get(i), 0);
+                    }
+                }
+            }
+        }
+        for (BinaryOp op : BinaryOp.values()) {
+            for (int n : SWEEP_SIZES) {
+                for (int si = 0; si < strides.length; si++) {
+                    int as = strides[si], bs = strides[(si + 1) % strides.length], cs = strides[(si + 2) % strides.length];
+                    int pad = (n + si) % 4;
+                    boolean acc = (n & 1) == 0;
+                    var a = dataAt(n, as, pad, p, op == BinaryOp.POW ? 0 : -3, 3);
+                    var b = dataAt(n, bs, 3 - pad, p, -3, 3);
+                    var c1 = dataAt(n, cs, (pad + 1) % 4, p, -1, 1);
+                    var c2 = SimdKernelsAgreementTest.Run.of(n, cs, (pad + 1) % 4);
+                    System.arraycopy(c1.data(), 0, c2.data(), 0, c1.data().length);
+                    p.binary(scalar, op, n, a.data(), a.off(), as, b.data(), b.off(), bs, c1.data(), c1.off(), cs, acc);
+                    p.binary(simd, op, n, a.data(), a.off(), as, b.data(), b.off(), bs, c2.data(), c2.off(), cs, acc);
+                    for (int i = 0; i < n; i++) {
+                        close(p + " " + op + " n=" + n + " strides " + as + "," + bs + "," + cs + " offset " + pad
+                                + " acc=" + acc + " at " + i, p, c1.get(i), c2.get(i), 0);
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@link #data} with the run's first element {@code pad} elements into its array. */
+    SimdKernelsAgreementTest.Run dataAt(int n, int stride, int pad, Precision p, double lo, double hi) {
+        var r = SimdKernelsAgreementTest.Run.of(n, stride, pad);
+        for (int i = 0; i < n; i++) {
+            r.set(i, p.round(random.nextInt(12) == 0 ? SPECIALS[random.nextInt(SPECIALS.length)] : random.nextDouble(lo, hi)));
+        }
+        return r;
+    }
+
+    /** Every map through TensorMath on contiguous, transposed, strided and offset views: the same bits on both backends. */
+    @ParameterizedTest
+    @EnumSource(Precision.class)
+    void mapsOfViewsAreBitwiseEqual(Precision p) {
+        var fast = dev.quiver.tensor.TensorMath.of(simd);
+        var slow = dev.quiver.tensor.TensorMath.of(scalar);
+        var all = dev.quiver.tensor.Index.all();
+        for (UnaryOp op : UnaryOp.values()) {
+            double hi = range(op, p);
+            for (int[] shape : new int[][] {{7, 67}, {13, 41}, {3, 257}}) {
+                double[] values = new double[shape[0] * shape[1]];
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = p.round(random.nextInt(12) == 0 ? SPECIALS[random.nextInt(SPECIALS.length)]
+                            : random.nextDouble(op == UnaryOp.LOG ? 0 : -hi, hi));
+                }
+                var t = p == Precision.F64 ? dev.quiver.tensor.Tensor.of(values, shape)
+                        : dev.quiver.tensor.Tensor.of(dev.quiver.tensor.DType.F32, toFloats(values), shape);
+                var views = new dev.quiver.tensor.Tensor[] {t, t.transpose(),
+                        t.slice(all, dev.quiver.tensor.Index.range(1, shape[1], 2)),
+                        t.slice(dev.quiver.tensor.Index.range(1, shape[0]), dev.quiver.tensor.Index.range(3, shape[1]))};
+                for (int w = 0; w < views.length; w++) {
+                    String name = p + " " + op + " " + java.util.Arrays.toString(shape)
+                            + new String[] {"", " transposed", " every 2nd column from 1", " offset (1, 3)"}[w];
+                    sameBits(name, slow.unary(op, views[w]), fast.unary(op, views[w]));
+                }
+            }
+        }
+    }
+
+    static float[] toFloats(double[] values) {
+        float[] f = new float[values.length];
+        for (int i = 0; i < values.length; i++) f[i] = (float) values[i];
+        return f;
     }
 
     /**
