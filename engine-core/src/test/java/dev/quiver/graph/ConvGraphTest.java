@@ -83,6 +83,43 @@ class ConvGraphTest {
         assertArrayEquals(t.value(directPool).toDoubleArray(), s.value(pooled).toDoubleArray());
     }
 
+    /**
+     * A batch whose im2col matrices exceed the workspace budget runs in chunks (here 2 samples,
+     * then 1, for every role): its output and input gradient equal the per-sample runs' bit for
+     * bit, and its kernel gradient, accumulated over the samples of every chunk, equals the sum of
+     * the per-sample kernel gradients up to rounding.
+     */
+    @Test
+    void chunkedBatchAgreesWithSingleSamples() {
+        int n = 3, c = 128, o = 8, size = 30;
+        Tensor xv = Tensor.randn(F64, Seed.of(5), n, c, size, size), wv = Tensor.randn(F64, Seed.of(6), o, c / 2, 3, 3);
+        Tensor rv = Tensor.randn(F64, Seed.of(7), n, o, size, size);
+        Tensor[] whole = convAndGrads(xv, wv, rv);
+        Tensor dwSum = Tensor.zeros(F64, o, c / 2, 3, 3);
+        for (int s = 0; s < n; s++) {
+            Tensor[] one = convAndGrads(xv.rows(s, s + 1).copy(), wv, rv.rows(s, s + 1).copy());
+            assertArrayEquals(one[0].toDoubleArray(), whole[0].rows(s, s + 1).toDoubleArray(), "y of sample " + s);
+            assertArrayEquals(one[1].toDoubleArray(), whole[1].rows(s, s + 1).toDoubleArray(), "dx of sample " + s);
+            dwSum = dwSum.add(one[2]);
+        }
+        double[] expected = dwSum.toDoubleArray(), actual = whole[2].toDoubleArray();
+        for (int i = 0; i < expected.length; i++) {
+            assertTrue(Math.abs(expected[i] - actual[i]) <= 1e-9 * (1 + Math.abs(expected[i])),
+                    "dw[" + i + "]: " + actual[i] + " vs per-sample sum " + expected[i]);
+        }
+    }
+
+    /** y, dx and dw of {@code sum(conv2d(x, w) * r)}, 3x3, padding 1, 2 groups. */
+    private static Tensor[] convAndGrads(Tensor xv, Tensor wv, Tensor rv) {
+        var g = new Graph();
+        var x = g.input("x", F64, xv.shape());
+        var w = g.input("w", F64, wv.shape());
+        var y = g.conv2d(x, w, null, ConvSpec.DEFAULT.padding(1).groups(2));
+        Step s = g.compile(y.mul(g.constant(rv)).sum(), CompileOptions.training().withInputGradients(true).withKeep(y));
+        s.forward(Map.of("x", xv, "w", wv)).backward();
+        return new Tensor[] {s.value(y).copy(), s.grad(x).copy(), s.grad(w).copy()};
+    }
+
     private static void refused(Runnable build, String... parts) {
         var e = assertThrows(IllegalArgumentException.class, build::run);
         for (String part : parts) assertTrue(e.getMessage().contains(part), () -> "'" + e.getMessage() + "' lacks '" + part + "'");
