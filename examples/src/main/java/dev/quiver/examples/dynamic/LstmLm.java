@@ -4,20 +4,28 @@ import dev.quiver.graph.Graph;
 import dev.quiver.graph.Node;
 import dev.quiver.graph.Parameter;
 import dev.quiver.graph.Step;
+import dev.quiver.layers.Embedding;
+import dev.quiver.layers.Initializer;
+import dev.quiver.layers.Linear;
+import dev.quiver.layers.LstmCell;
+import dev.quiver.layers.Recurrent;
+import dev.quiver.layers.Scope;
 import dev.quiver.ops.CrossEntropy;
-import dev.quiver.optim.Init;
-import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.DType;
+import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.Tensor;
 
 import java.util.List;
 
 
 /**
- * An LSTM language model, float32, one graph per sentence: {@code x_t = E[w_t]},
- * {@code [i, f, o, u] = W_x x_t + W_h h_{t-1} + b}, {@code c_t = σ(i) ⊙ tanh(u) + σ(f) ⊙ c_{t-1}} ({@link Lstm}),
- * {@code h_t = σ(o) ⊙ tanh(c_t)}, {@code p(w_{t+1}) = softmax(W_out h_t + b_out)}; h_0 = c_0 = 0.
- * The loss is the cross-entropy per predicted word, averaged over the sentence.
+ * An LSTM language model, float32, one graph per sentence, built from layers
+ * ({@code dev.quiver.layers}): {@code x_t = E[w_t]} ({@link Embedding}, uniform in ±0.1),
+ * {@code [i, f, o, u] = x_t W_x + h_{t-1} W_h + b}, {@code c_t = σ(i) ⊙ tanh(u) + σ(f) ⊙ c_{t-1}},
+ * {@code h_t = σ(o) ⊙ tanh(c_t)} ({@link LstmCell} run by {@link Recurrent}; h_0 = c_0 = 0),
+ * {@code p(w_{t+1}) = softmax(h_t W + b)} ({@link Linear}). The loss is the cross-entropy per
+ * predicted word, averaged over the sentence. Parameters: {@code lm.embed.E},
+ * {@code lm.lstm.Wx/Wh/b}, {@code lm.out.W/b} ({@link #model}).
  *
  * <p>A sentence of n words is read as {@code </s> w_1 .. w_n} and predicts {@code w_1 .. w_n </s>}
  * (L = n + 1 steps). Word ids and target ids are fed as I32 inputs [L] named "x" and "y" (data, not
@@ -26,36 +34,37 @@ import java.util.List;
  * fused softmax cross-entropy with integer classes.
  */
 public final class LstmLm {
-    private static final DType F32 = DType.F32;
+    private static final CrossEntropy SUM = CrossEntropy.defaults().withReduction(CrossEntropy.Reduction.SUM);
 
     public final int vocab, embed, hidden;
-    public final Parameter E, Wx, Wh, b, Wout, bout;
-    private final List<Parameter> parameters;
+    /** The model's parameters by name (save and load with {@link Scope#save} / {@link Scope#load}). */
+    public final Scope model;
+    private final Embedding words;
+    private final Recurrent lstm;
+    private final Linear out;
 
     public LstmLm(int vocab, int embed, int hidden, long seed) {
         this.vocab = vocab;
         this.embed = embed;
         this.hidden = hidden;
-        E = new Parameter("E", Init.uniform(F32, Seed.of(seed), new int[] {vocab, embed}, -0.1, 0.1));
-        Wx = new Parameter("W_x", Init.xavierUniform(F32, Seed.of(seed + 1), embed, 4 * hidden));
-        Wh = new Parameter("W_h", Init.xavierUniform(F32, Seed.of(seed + 2), hidden, 4 * hidden));
-        b = new Parameter("b", Tensor.zeros(F32, 1, 4 * hidden));
-        Wout = new Parameter("W_out", Init.xavierUniform(F32, Seed.of(seed + 3), hidden, vocab));
-        bout = new Parameter("b_out", Tensor.zeros(F32, 1, vocab));
-        parameters = List.of(E, Wx, Wh, b, Wout, bout);
+        model = Scope.root(DType.F32, Seed.of(seed));
+        Scope lm = model.child("lm");
+        words = new Embedding(lm.child("embed"), vocab, embed, Initializer.uniform(-0.1, 0.1));
+        lstm = new Recurrent(new LstmCell(lm.child("lstm"), embed, hidden));
+        out = new Linear(lm.child("out"), hidden, vocab);
     }
 
-    public List<Parameter> parameters() { return parameters; }
+    public List<Parameter> parameters() { return model.parameters(); }
 
     public long size() {
         long s = 0;
-        for (Parameter q : parameters) s += q.value().size();
+        for (Parameter q : parameters()) s += q.value().size();
         return s;
     }
 
     /** The mean cross-entropy per predicted word of a sentence of {@code length} steps (inputs "x", "y"). */
     public Node loss(Graph g, int length) {
-        return loss(g, g.input("x", DType.I32, length), g.input("y", DType.I32, length), CrossEntropy.defaults());
+        return loss(g.input("x", DType.I32, length), g.input("y", DType.I32, length), CrossEntropy.defaults());
     }
 
     /**
@@ -64,19 +73,13 @@ public final class LstmLm {
      */
     public Node sentenceNll(Graph g, int[] inputs, int[] targets) {
         int n = inputs.length;
-        return loss(g, g.constant(Tensor.ofInts(inputs, n)), g.constant(Tensor.ofInts(targets, n)), SUM);
+        return loss(g.constant(Tensor.ofInts(inputs, n)), g.constant(Tensor.ofInts(targets, n)), SUM);
     }
 
-    private static final CrossEntropy SUM = CrossEntropy.defaults().withReduction(CrossEntropy.Reduction.SUM);
-
     /** The sentence's loss for word ids {@code x} [L] and targets {@code y} [L]. */
-    private Node loss(Graph g, Node x, Node y, CrossEntropy reduction) {
-        int length = x.dim(0);
-        Node xw = g.lookup(g.param(E), x).matmul(g.param(Wx)).add(g.param(b));   // [L, 4H], input part of every step's gates
-        Node[] hs = Lstm.states(g, xw, Wh, hidden, false);
-        Node states = length == 1 ? hs[0] : g.concat(0, hs);
-        Node logits = states.matmul(g.param(Wout)).add(g.param(bout));     // [L, vocab]
-        return g.softmaxCrossEntropy(logits, y, reduction);
+    private Node loss(Node x, Node y, CrossEntropy reduction) {
+        Node logits = out.apply(lstm.apply(words.apply(x)));   // [L, vocab]
+        return x.graph().softmaxCrossEntropy(logits, y, reduction);
     }
 
     /** Feeds a sentence's inputs and targets (word ids, {@code inputs.length == targets.length == L}) into a step of {@link #loss}. */

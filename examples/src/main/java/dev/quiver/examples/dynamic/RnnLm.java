@@ -29,7 +29,7 @@ public final class RnnLm {
     public static final int EMBED = 128, HIDDEN = 256;
     /**
      * The plan cache's byte limit: sentences of one length share a plan, and a plan is large (about
-     * 10 MB + 1.2 MB per word: today the engine keeps every use's partial gradient of W_out and W_h
+     * 10 MB + 1.2 MB per word: today the engine keeps every use's partial gradient of lm.out.W and lm.lstm.Wh
      * live until one sum at the end), so the default 64 MiB would keep only two or three lengths.
      */
     public static final long PLAN_BYTES = 512L << 20;
