@@ -9,7 +9,6 @@ import dev.quiver.graph.PlanCache;
 import dev.quiver.graph.Node;
 import dev.quiver.graph.Step;
 import dev.quiver.optim.Adam;
-import dev.quiver.optim.Adam;
 import dev.quiver.tensor.TensorMath;
 import org.openjdk.jmh.annotations.*;
 
