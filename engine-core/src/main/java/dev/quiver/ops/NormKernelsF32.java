@@ -13,45 +13,13 @@ import dev.quiver.kernel.ReduceOp;
  * <p>Why fused and not composed from backend primitives: a row is read once into L1 and every
  * statistic and the output come from it there (the composed form streams the whole tensor through
  * memory five or six times and keeps four intermediates alive). The loops are the same Java on
- * every backend, so both backends give the same bits. Layer/RMS normalisation's row sums are the
+ * every backend, so both backends give the same bits. The row (and channel) sums are the
  * backend's canonical reductions ({@code KernelsF32.reduce}: vectorised on the SIMD backend, the
- * same order and bits everywhere); batch normalisation's sums use four accumulators in a fixed
- * order (deterministic; the independent chains keep the adder busy where a single one waits on latency).
+ * same order and bits everywhere) and the elementwise steps its binary and axpby kernels.
  * Nothing here allocates. Arrays must not overlap unless a method says so.
  */
 final class NormKernelsF32 {
     private NormKernelsF32() {}
-
-    static float sum(float[] x, int o, int n) {
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int j = 0;
-        for (; j + 4 <= n; j += 4) {
-            s0 += x[o + j];
-            s1 += x[o + j + 1];
-            s2 += x[o + j + 2];
-            s3 += x[o + j + 3];
-        }
-        for (; j < n; j++) s0 += x[o + j];
-        return (s0 + s1) + (s2 + s3);
-    }
-
-    /** Σ (x - c)². */
-    static float sumSquares(float[] x, int o, int n, float c) {
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int j = 0;
-        for (; j + 4 <= n; j += 4) {
-            float a = x[o + j] - c, b = x[o + j + 1] - c, e = x[o + j + 2] - c, f = x[o + j + 3] - c;
-            s0 += a * a;
-            s1 += b * b;
-            s2 += e * e;
-            s3 += f * f;
-        }
-        for (; j < n; j++) {
-            float a = x[o + j] - c;
-            s0 += a * a;
-        }
-        return (s0 + s1) + (s2 + s3);
-    }
 
     /*
      * Layer and RMS normalisation run on the backend's kernels: row sums are its canonical
@@ -148,46 +116,76 @@ final class NormKernelsF32 {
 
     // ------------------------------------------------------------------ batch normalisation, [n, c, s] blocks
 
-    /** Σ over the n·s elements of channel ch. */
-    private static float channelSum(int n, int c, int s, float[] x, int xo, int ch) {
+    /*
+     * Batch normalisation runs on the backend's kernels as layer normalisation does: a channel is n
+     * runs of s contiguous elements, each run summed by the canonical reduction and the runs' sums
+     * added in batch order, so the statistics have the same bits on every backend. Every method takes
+     * a scratch run per batch row for the centred values: row b's run at {@code wo + b * wRow}
+     * ({@code wRow} 0: one run reused).
+     */
+
+    /** Σ over the n·s elements of channel ch: the runs' canonical sums, added in batch order. */
+    private static float channelSum(KernelsF32 k, int n, int c, int s, float[] x, int xo, int ch) {
         float t = 0;
-        for (int b = 0; b < n; b++) t += sum(x, xo + (b * c + ch) * s, s);
+        for (int b = 0; b < n; b++) t += k.reduce(ReduceOp.SUM, s, x, xo + (b * c + ch) * s, 1);
         return t;
     }
 
-    private static float channelSumSquares(int n, int c, int s, float[] x, int xo, int ch, float mean) {
-        float t = 0;
-        for (int b = 0; b < n; b++) t += sumSquares(x, xo + (b * c + ch) * s, s, mean);
-        return t;
+    /**
+     * The channel's training statistics: returns its mean and writes its biased variance to
+     * {@code st[1]}; the centred runs x - mean are left in the scratch runs. {@code st[0]} is the
+     * broadcast scalar.
+     */
+    private static float channelStats(KernelsF32 k, int n, int c, int s, float[] x, int xo, int ch,
+                                       float[] w, int wo, int wRow, float[] st) {
+        int count = n * s;
+        float mean = count == 0 ? (float) 0 : channelSum(k, n, c, s, x, xo, ch) / count;
+        st[0] = mean;
+        float ss = 0;
+        for (int b = 0; b < n; b++) {
+            int wr = wo + b * wRow;
+            k.binary(BinaryOp.SUB, s, x, xo + (b * c + ch) * s, 1, st, 0, 0, w, wr, 1, false);
+            ss += k.reduce(ReduceOp.SUM_SQUARES, s, w, wr, 1);
+        }
+        st[1] = count == 0 ? (float) 0 : ss / count;
+        return mean;
     }
 
     /**
      * Batch normalisation of x [n, c, s] per channel: in training ({@code train}) with the batch's
      * mean and biased variance, then {@code running = (1 - momentum) running + momentum batch}
      * (the variance unbiased, n·s / (n·s - 1), as PyTorch); in evaluation with the running mean and
-     * variance (not modified). {@code y = (x - mean) rstd gamma[ch] + beta[ch]}.
+     * variance (not modified). {@code y = (x - mean) rstd gamma[ch] + beta[ch]}. y may be x itself.
+     * {@code st}: two elements of scratch.
      */
-    static void batchNorm(int n, int c, int s, float[] x, int xo, float[] gamma, int go, float[] beta, int bo,
+    static void batchNorm(KernelsF32 k, int n, int c, int s, float[] x, int xo, float[] gamma, int go, float[] beta, int bo,
                           float eps, boolean train, float momentum, float[] runMean, int rmo, float[] runVar, int rvo,
-                          float[] y, int yo) {
+                          float[] st, float[] y, int yo) {
         int count = n * s;
         for (int ch = 0; ch < c; ch++) {
             float mean, var;
             if (train) {
-                mean = count == 0 ? (float) 0 : channelSum(n, c, s, x, xo, ch) / count;
-                var = count == 0 ? (float) 0 : channelSumSquares(n, c, s, x, xo, ch, mean) / count;
+                // the centred runs land in y, where the output is then built from them
+                mean = channelStats(k, n, c, s, x, xo, ch, y, yo + ch * s, c * s, st);
+                var = st[1];
                 float unbiased = count > 1 ? var * count / (count - 1) : var;
                 runMean[rmo + ch] = (1 - momentum) * runMean[rmo + ch] + momentum * mean;
                 runVar[rvo + ch] = (1 - momentum) * runVar[rvo + ch] + momentum * unbiased;
             } else {
                 mean = runMean[rmo + ch];
                 var = runVar[rvo + ch];
+                st[0] = mean;
+                for (int b = 0; b < n; b++) {
+                    int row = (b * c + ch) * s;
+                    k.binary(BinaryOp.SUB, s, x, xo + row, 1, st, 0, 0, y, yo + row, 1, false);
+                }
             }
-            float rstd = (float) (1 / Math.sqrt(var + eps));
-            float scale = rstd * gamma[go + ch], shift = beta[bo + ch] - mean * scale;
+            float scale = (float) (1 / Math.sqrt(var + eps)) * gamma[go + ch];
+            st[0] = beta[bo + ch];
             for (int b = 0; b < n; b++) {
-                int row = (b * c + ch) * s;
-                for (int j = 0; j < s; j++) y[yo + row + j] = x[xo + row + j] * scale + shift;
+                int yr = yo + (b * c + ch) * s;
+                k.axpby(s, scale, y, yr, 1, 0, y, yr, 1);
+                k.binary(BinaryOp.ADD, s, y, yr, 1, st, 0, 0, y, yr, 1, false);
             }
         }
     }
@@ -195,74 +193,81 @@ final class NormKernelsF32 {
     /**
      * The input gradient of {@link #batchNorm}. Training: with xh the batch-normalised x and M = n·s,
      * {@code dx = gamma rstd (g - Σg / M - xh Σ(g xh) / M)}; evaluation (running statistics are
-     * constants): {@code dx = gamma rstd g}.
+     * constants): {@code dx = gamma rstd g}. The dx runs are scratch until their last step;
+     * {@code st}: two elements of scratch.
      */
-    static void batchNormGrad(int n, int c, int s, float[] x, int xo, float[] gamma, int go, float[] g, int gOff,
+    static void batchNormGrad(KernelsF32 k, int n, int c, int s, float[] x, int xo, float[] gamma, int go, float[] g, int gOff,
                               float eps, boolean train, float[] runMean, int rmo, float[] runVar, int rvo,
-                              float[] dx, int dxo) {
+                              float[] st, float[] dx, int dxo) {
         int count = n * s;
         for (int ch = 0; ch < c; ch++) {
-            float mean, var;
-            if (train) {
-                mean = count == 0 ? (float) 0 : channelSum(n, c, s, x, xo, ch) / count;
-                var = count == 0 ? (float) 0 : channelSumSquares(n, c, s, x, xo, ch, mean) / count;
-            } else {
-                mean = runMean[rmo + ch];
-                var = runVar[rvo + ch];
-            }
-            float rstd = (float) (1 / Math.sqrt(var + eps));
-            float k = gamma[go + ch] * rstd;
             if (!train) {
+                float a = gamma[go + ch] * (float) (1 / Math.sqrt(runVar[rvo + ch] + eps));
                 for (int b = 0; b < n; b++) {
                     int row = (b * c + ch) * s;
-                    for (int j = 0; j < s; j++) dx[dxo + row + j] = k * g[gOff + row + j];
+                    k.axpby(s, a, g, gOff + row, 1, 0, dx, dxo + row, 1);
                 }
                 continue;
             }
-            float sg = 0, sgx = 0;
+            float mean = channelStats(k, n, c, s, x, xo, ch, dx, dxo + ch * s, c * s, st);
+            float rstd = (float) (1 / Math.sqrt(st[1] + eps));
+            float mg = channelSum(k, n, c, s, g, gOff, ch) / count;
+            // mean(g xh) = rstd Σ g (x - mean) / M: the products built on the centred runs in dx, then dx rebuilt from x
+            float sgx = 0;
             for (int b = 0; b < n; b++) {
-                int row = (b * c + ch) * s;
-                for (int j = 0; j < s; j++) {
-                    float gj = g[gOff + row + j];
-                    sg += gj;
-                    sgx += gj * ((x[xo + row + j] - mean) * rstd);
-                }
+                int row = (b * c + ch) * s, dr = dxo + row;
+                k.binary(BinaryOp.MUL, s, dx, dr, 1, g, gOff + row, 1, dx, dr, 1, false);
+                sgx += k.reduce(ReduceOp.SUM, s, dx, dr, 1);
             }
-            float mg = sg / count, mgx = sgx / count;
+            float mgx = rstd * sgx / count;
+            float a = gamma[go + ch] * rstd, b1 = -rstd * mgx;
             for (int b = 0; b < n; b++) {
-                int row = (b * c + ch) * s;
-                for (int j = 0; j < s; j++) {
-                    dx[dxo + row + j] = k * (g[gOff + row + j] - mg - (x[xo + row + j] - mean) * rstd * mgx);
-                }
+                int row = (b * c + ch) * s, dr = dxo + row;
+                st[0] = mean;
+                k.binary(BinaryOp.SUB, s, x, xo + row, 1, st, 0, 0, dx, dr, 1, false);           // x - mean
+                k.axpby(s, 1, g, gOff + row, 1, b1, dx, dr, 1);                                // g - xh mean(g xh)
+                st[0] = mg;
+                k.binary(BinaryOp.SUB, s, dx, dr, 1, st, 0, 0, dx, dr, 1, false);              // - mean(g)
+                k.axpby(s, a, dx, dr, 1, 0, dx, dr, 1);
             }
         }
     }
 
-    /** {@code out[ch] = Σ g xh} (dgamma) and {@code out[c + ch] = Σ g} (dbeta), xh with the statistics {@link #batchNorm} used. */
-    static void batchNormParamGrad(int n, int c, int s, float[] x, int xo, float[] g, int gOff, float eps, boolean train,
-                                   float[] runMean, int rmo, float[] runVar, int rvo, float[] out, int oo) {
-        int count = n * s;
+    /**
+     * {@code Σ g (x - mean)} over channel ch: each run's products written to its scratch run and
+     * summed by the canonical reduction, the runs' sums added in batch order.
+     */
+    private static float centredDot(KernelsF32 k, int n, int c, int s, float[] x, int xo, int ch, float mean,
+                                     float[] g, int gOff, float[] w, int wo, int wRow, float[] st) {
+        st[0] = mean;
+        float t = 0;
+        for (int b = 0; b < n; b++) {
+            int row = (b * c + ch) * s, wr = wo + b * wRow;
+            k.binary(BinaryOp.SUB, s, x, xo + row, 1, st, 0, 0, w, wr, 1, false);
+            k.binary(BinaryOp.MUL, s, w, wr, 1, g, gOff + row, 1, w, wr, 1, false);
+            t += k.reduce(ReduceOp.SUM, s, w, wr, 1);
+        }
+        return t;
+    }
+
+    /**
+     * {@code out[ch] = Σ g xh} (dgamma) and {@code out[c + ch] = Σ g} (dbeta), xh with the statistics
+     * {@link #batchNorm} used. {@code w}: s elements of scratch; {@code st}: two.
+     */
+    static void batchNormParamGrad(KernelsF32 k, int n, int c, int s, float[] x, int xo, float[] g, int gOff, float eps, boolean train,
+                                   float[] runMean, int rmo, float[] runVar, int rvo, float[] w, int wo, float[] st, float[] out, int oo) {
         for (int ch = 0; ch < c; ch++) {
             float mean, var;
             if (train) {
-                mean = count == 0 ? (float) 0 : channelSum(n, c, s, x, xo, ch) / count;
-                var = count == 0 ? (float) 0 : channelSumSquares(n, c, s, x, xo, ch, mean) / count;
+                mean = channelStats(k, n, c, s, x, xo, ch, w, wo, 0, st);
+                var = st[1];
             } else {
                 mean = runMean[rmo + ch];
                 var = runVar[rvo + ch];
             }
             float rstd = (float) (1 / Math.sqrt(var + eps));
-            float sg = 0, sgx = 0;
-            for (int b = 0; b < n; b++) {
-                int row = (b * c + ch) * s;
-                for (int j = 0; j < s; j++) {
-                    float gj = g[gOff + row + j];
-                    sg += gj;
-                    sgx += gj * ((x[xo + row + j] - mean) * rstd);
-                }
-            }
-            out[oo + ch] = sgx;
-            out[oo + c + ch] = sg;
+            out[oo + ch] = rstd * centredDot(k, n, c, s, x, xo, ch, mean, g, gOff, w, wo, 0, st);
+            out[oo + c + ch] = channelSum(k, n, c, s, g, gOff, ch);
         }
     }
 }

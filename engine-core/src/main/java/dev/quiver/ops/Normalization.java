@@ -318,14 +318,18 @@ public final class Normalization {
             int xo = x.offset(), go = gamma.offset(), bo = beta.offset(), rmo = rm.offset(), rvo = rv.offset(), yo = out.offset();
             Instruction body;
             if (out.dtype() == DType.F64) {
+                var k = math.backend().f64();
+                double[] st = new double[2];   // the kernels' scalars, allocated once here
                 double[] xa = (double[]) x.data(), ga = (double[]) gamma.data(), ba = (double[]) beta.data();
                 double[] rma = (double[]) rm.data(), rva = (double[]) rv.data(), ya = (double[]) out.data();
-                body = m -> NormKernelsF64.batchNorm(n, c, s, xa, xo, ga, go, ba, bo, e, train, mom, rma, rmo, rva, rvo, ya, yo);
+                body = m -> NormKernelsF64.batchNorm(k, n, c, s, xa, xo, ga, go, ba, bo, e, train, mom, rma, rmo, rva, rvo, st, ya, yo);
             } else {
+                var k = math.backend().f32();
+                float[] st = new float[2];
                 float[] xa = (float[]) x.data(), ga = (float[]) gamma.data(), ba = (float[]) beta.data();
                 float[] rma = (float[]) rm.data(), rva = (float[]) rv.data(), ya = (float[]) out.data();
                 float ef = (float) e, mf = (float) mom;
-                body = m -> NormKernelsF32.batchNorm(n, c, s, xa, xo, ga, go, ba, bo, ef, train, mf, rma, rmo, rva, rvo, ya, yo);
+                body = m -> NormKernelsF32.batchNorm(k, n, c, s, xa, xo, ga, go, ba, bo, ef, train, mf, rma, rmo, rva, rvo, st, ya, yo);
             }
             return then(pro, body);
         }
@@ -368,14 +372,18 @@ public final class Normalization {
             int xo = x.offset(), go = gamma.offset(), gOff = g.offset(), rmo = rm.offset(), rvo = rv.offset(), oo = out.offset();
             Instruction body;
             if (out.dtype() == DType.F64) {
+                var k = math.backend().f64();
+                double[] st = new double[2];   // the kernels' scalars, allocated once here
                 double[] xa = (double[]) x.data(), ga = (double[]) gamma.data(), gr = (double[]) g.data();
                 double[] rma = (double[]) rm.data(), rva = (double[]) rv.data(), oa = (double[]) out.data();
-                body = m -> NormKernelsF64.batchNormGrad(n, c, s, xa, xo, ga, go, gr, gOff, e, train, rma, rmo, rva, rvo, oa, oo);
+                body = m -> NormKernelsF64.batchNormGrad(k, n, c, s, xa, xo, ga, go, gr, gOff, e, train, rma, rmo, rva, rvo, st, oa, oo);
             } else {
+                var k = math.backend().f32();
+                float[] st = new float[2];
                 float[] xa = (float[]) x.data(), ga = (float[]) gamma.data(), gr = (float[]) g.data();
                 float[] rma = (float[]) rm.data(), rva = (float[]) rv.data(), oa = (float[]) out.data();
                 float ef = (float) e;
-                body = m -> NormKernelsF32.batchNormGrad(n, c, s, xa, xo, ga, go, gr, gOff, ef, train, rma, rmo, rva, rvo, oa, oo);
+                body = m -> NormKernelsF32.batchNormGrad(k, n, c, s, xa, xo, ga, go, gr, gOff, ef, train, rma, rmo, rva, rvo, st, oa, oo);
             }
             return then(pro, body);
         }
@@ -391,8 +399,11 @@ public final class Normalization {
         @Override public String attributes() { return "eps=" + eps; }
         @Override public int[] shape(Operand[] in) { return new int[] {2, in[0].dim(1)}; }
 
+        /** x's and g's copies if strided, and one run (the spatial size) of scratch for the centred x. */
         @Override public int[][] workspace(Operand[] in, int[] outShape) {
-            return new int[][] {in[0].contiguous() ? new int[0] : in[0].shape(), in[1].contiguous() ? new int[0] : in[0].shape()};
+            int[] x = in[0].shape();
+            int runs = x[0] * x[1], run = runs == 0 ? 0 : Shapes.size(x) / runs;
+            return new int[][] {in[0].contiguous() ? new int[0] : x, in[1].contiguous() ? new int[0] : x, {run}};
         }
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
@@ -401,22 +412,26 @@ public final class Normalization {
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work, RunContext context) {
             java.util.List<Instruction> pro = new java.util.ArrayList<>();
-            Tensor x = contiguous(math, in[0], work[0], pro), g = contiguous(math, in[1], work[1], pro);
+            Tensor x = contiguous(math, in[0], work[0], pro), g = contiguous(math, in[1], work[1], pro), w = work[2];
             int n = x.dim(0), c = x.dim(1), s = c == 0 || n == 0 ? 0 : x.size() / (n * c);
             boolean train = context.training();
             double e = eps;
             Tensor rm = stats.mean(), rv = stats.var();
-            int xo = x.offset(), gOff = g.offset(), rmo = rm.offset(), rvo = rv.offset(), oo = out.offset();
+            int xo = x.offset(), gOff = g.offset(), rmo = rm.offset(), rvo = rv.offset(), oo = out.offset(), wo = w.offset();
             Instruction body;
             if (out.dtype() == DType.F64) {
-                double[] xa = (double[]) x.data(), gr = (double[]) g.data();
+                var k = math.backend().f64();
+                double[] st = new double[2];   // the kernels' scalars, allocated once here
+                double[] xa = (double[]) x.data(), gr = (double[]) g.data(), wa = (double[]) w.data();
                 double[] rma = (double[]) rm.data(), rva = (double[]) rv.data(), oa = (double[]) out.data();
-                body = m -> NormKernelsF64.batchNormParamGrad(n, c, s, xa, xo, gr, gOff, e, train, rma, rmo, rva, rvo, oa, oo);
+                body = m -> NormKernelsF64.batchNormParamGrad(k, n, c, s, xa, xo, gr, gOff, e, train, rma, rmo, rva, rvo, wa, wo, st, oa, oo);
             } else {
-                float[] xa = (float[]) x.data(), gr = (float[]) g.data();
+                var k = math.backend().f32();
+                float[] st = new float[2];
+                float[] xa = (float[]) x.data(), gr = (float[]) g.data(), wa = (float[]) w.data();
                 float[] rma = (float[]) rm.data(), rva = (float[]) rv.data(), oa = (float[]) out.data();
                 float ef = (float) e;
-                body = m -> NormKernelsF32.batchNormParamGrad(n, c, s, xa, xo, gr, gOff, ef, train, rma, rmo, rva, rvo, oa, oo);
+                body = m -> NormKernelsF32.batchNormParamGrad(k, n, c, s, xa, xo, gr, gOff, ef, train, rma, rmo, rva, rvo, wa, wo, st, oa, oo);
             }
             return then(pro, body);
         }

@@ -15,12 +15,15 @@ import org.openjdk.jmh.annotations.*;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Layer normalisation and multi-head attention, forward and backward in a planned float32 graph
+ * Layer and batch normalisation and multi-head attention, forward and backward in a planned float32 graph
  * (issue 16), one kernel thread; the peer is {@code PyTorchLayerOpsBench} (same shapes, same loss),
  * run in the same JMH invocation: {@code 'LayerOpsBench'} matches both.
  * <ul>
  *   <li>{@code layerNorm}: y = layerNorm(x) gamma + beta over [32*128, 512], loss sum(y); gradients
  *       for x, gamma and beta.</li>
+ *   <li>{@code batchNorm}: training-mode batch normalisation of x [32, 64, 16, 16] (NCHW, statistics
+ *       per channel over 32*16*16 values, running statistics updated), loss sum(y r) with a fixed r so
+ *       the upstream gradient is a full tensor; gradients for x, gamma and beta. No peer yet.</li>
  *   <li>{@code attention}: softmax(q kᵀ / 8) v for q, k, v [batch, 4, 128, 64], loss sum(out);
  *       gradients for q, k and v. {@code batch} 1 and 8.</li>
  * </ul>
@@ -39,7 +42,7 @@ public class LayerOpsBench {
     @Param({"1", "8"})
     public int batch;
 
-    private Step layerNorm, attention;
+    private Step layerNorm, batchNorm, attention;
 
     @Setup
     public void setup() {
@@ -51,6 +54,15 @@ public class LayerOpsBench {
         Node gamma = g.param(new Parameter("gamma", Tensor.ones(DType.F32, 512)));
         Node beta = g.param(new Parameter("beta", Tensor.zeros(DType.F32, 512)));
         layerNorm = g.compile(g.layerNorm(x, gamma, beta, 1e-5).sum(), options);
+
+        Graph b = new Graph();
+        int channels = 64;
+        Node bx = b.param(new Parameter("x", Tensor.randn(DType.F32, Seed.of(5), 32, channels, 16, 16)));
+        Node bGamma = b.param(new Parameter("gamma", Tensor.ones(DType.F32, channels)));
+        Node bBeta = b.param(new Parameter("beta", Tensor.zeros(DType.F32, channels)));
+        Node r = b.constant(Tensor.randn(DType.F32, Seed.of(6), 32, channels, 16, 16));
+        var stats = new dev.quiver.ops.RunningStats(DType.F32, channels, 0.1);
+        batchNorm = b.compile(b.batchNorm(bx, bGamma, bBeta, stats, 1e-5).mul(r).sum(), options);
 
         Graph a = new Graph();
         int heads = 4, seq = 128, d = 64;
@@ -65,6 +77,13 @@ public class LayerOpsBench {
     public double layerNorm() {
         layerNorm.forward().backward();
         return layerNorm.output().item();
+    }
+
+    /** [32, 64, 16, 16]: the batch parameter does not apply (run at batch=1 only when comparing). */
+    @Benchmark
+    public double batchNorm() {
+        batchNorm.forward().backward();
+        return batchNorm.output().item();
     }
 
     @Benchmark
