@@ -1,6 +1,7 @@
 package dev.quiver.layers;
 
 import dev.quiver.graph.Node;
+import dev.quiver.tensor.Index;
 
 import static dev.quiver.tensor.Index.all;
 import static dev.quiver.tensor.Index.range;
@@ -14,9 +15,19 @@ final class Cells {
         return name.isEmpty() ? kind : kind + " '" + name + "'";
     }
 
-    /** Columns [from, to) of the last axis of a row block [B, n] or a vector [n] (a view). */
-    static Node columns(Node x, int from, int to) {
-        return x.rank() == 1 ? x.slice(range(from, to)) : x.slice(all(), range(from, to));
+    /**
+     * Columns [from, to) of the last axis of a row block [B, n] or a vector [n] (a view). A cell
+     * keeps one per gate block, so a step's slices reuse its index arrays instead of building
+     * them again at every step of every sentence.
+     */
+    record Columns(Index[] ofVector, Index[] ofRows) {
+        static Columns of(int from, int to) {
+            return new Columns(new Index[] {range(from, to)}, new Index[] {all(), range(from, to)});
+        }
+
+        Node of(Node x) {
+            return x.slice(x.rank() == 1 ? ofVector : ofRows);
+        }
     }
 
     /** Refuses a projected step input that is not [B, gates] or [gates]. */

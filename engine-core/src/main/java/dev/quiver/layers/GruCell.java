@@ -7,8 +7,6 @@ import dev.quiver.optim.Init;
 
 import java.util.List;
 
-import static dev.quiver.layers.Cells.columns;
-
 /**
  * A gated recurrent unit, PyTorch's formulation. With gates in the order (r, z, n) along the last
  * axis, {@code [x_r x_z x_n] = x W_x + b_x} and {@code [h_r h_z h_n] = h_{t-1} W_h + b_h}:
@@ -25,6 +23,7 @@ public final class GruCell implements RecurrentCell {
     private final String name;
     private final int in, hidden;
     private final Parameter Wx, Wh, bx, bh;
+    private final Cells.Columns resetAndUpdate, candidate, reset, update;
 
     public GruCell(Scope scope, int in, int hidden) {
         if (in <= 0 || hidden <= 0) throw new IllegalArgumentException(Cells.describe(KIND, scope.name()) + ": sizes must be positive, got in " + in + ", hidden " + hidden);
@@ -35,6 +34,10 @@ public final class GruCell implements RecurrentCell {
         this.Wh = scope.parameter("Wh", Init::xavierUniform, hidden, 3 * hidden);
         this.bx = scope.parameter("bx", Initializer.zeros(), 3 * hidden);
         this.bh = scope.parameter("bh", Initializer.zeros(), 3 * hidden);
+        this.resetAndUpdate = Cells.Columns.of(0, 2 * hidden);
+        this.candidate = Cells.Columns.of(2 * hidden, 3 * hidden);
+        this.reset = Cells.Columns.of(0, hidden);
+        this.update = Cells.Columns.of(hidden, 2 * hidden);
     }
 
     @Override public Node project(Node xs) {
@@ -55,9 +58,9 @@ public final class GruCell implements RecurrentCell {
         }
         // From the zero state h W_h vanishes and only b_h remains (broadcast over the rows).
         Node hh = h == null ? g.param(bh) : h.matmul(g.param(Wh)).add(g.param(bh));
-        Node rz = columns(projected, 0, 2 * H).add(columns(hh, 0, 2 * H)).sigmoid();
-        Node n = columns(projected, 2 * H, 3 * H).add(columns(rz, 0, H).mul(columns(hh, 2 * H, 3 * H))).tanh();
-        Node z = columns(rz, H, 2 * H);
+        Node rz = resetAndUpdate.of(projected).add(resetAndUpdate.of(hh)).sigmoid();
+        Node n = candidate.of(projected).add(reset.of(rz).mul(candidate.of(hh))).tanh();
+        Node z = update.of(rz);
         Node next = h == null ? n.sub(z.mul(n)) : n.add(z.mul(h.sub(n)));
         return new State(next, null);
     }

@@ -7,8 +7,6 @@ import dev.quiver.optim.Init;
 
 import java.util.List;
 
-import static dev.quiver.layers.Cells.columns;
-
 /**
  * A long short-term memory cell. With gates in the order (i, f, o, u) along the last axis,
  * <pre>
@@ -25,6 +23,7 @@ public final class LstmCell implements RecurrentCell {
     private final String name;
     private final int in, hidden;
     private final Parameter Wx, Wh, b;
+    private final Cells.Columns sigmoidGates, cellInput, inputGate, forgetGate, outputGate;
 
     public LstmCell(Scope scope, int in, int hidden) {
         if (in <= 0 || hidden <= 0) throw new IllegalArgumentException(Cells.describe(KIND, scope.name()) + ": sizes must be positive, got in " + in + ", hidden " + hidden);
@@ -34,6 +33,11 @@ public final class LstmCell implements RecurrentCell {
         this.Wx = scope.parameter("Wx", Init::xavierUniform, in, 4 * hidden);
         this.Wh = scope.parameter("Wh", Init::xavierUniform, hidden, 4 * hidden);
         this.b = scope.parameter("b", Initializer.zeros(), 4 * hidden);
+        this.sigmoidGates = Cells.Columns.of(0, 3 * hidden);
+        this.cellInput = Cells.Columns.of(3 * hidden, 4 * hidden);
+        this.inputGate = Cells.Columns.of(0, hidden);
+        this.forgetGate = Cells.Columns.of(hidden, 2 * hidden);
+        this.outputGate = Cells.Columns.of(2 * hidden, 3 * hidden);
     }
 
     @Override public Node project(Node xs) {
@@ -54,11 +58,11 @@ public final class LstmCell implements RecurrentCell {
             Cells.checkState(KIND, name, projected, previous.c(), "c", H);
             gates = gates.add(previous.h().matmul(projected.graph().param(Wh)));
         }
-        Node sig = columns(gates, 0, 3 * H).sigmoid();        // i, f, o
-        Node u = columns(gates, 3 * H, 4 * H).tanh();
-        Node iu = columns(sig, 0, H).mul(u);
-        Node c = previous == null ? iu : iu.add(columns(sig, H, 2 * H).mul(previous.c()));
-        Node h = columns(sig, 2 * H, 3 * H).mul(c.tanh());
+        Node sig = sigmoidGates.of(gates).sigmoid();        // i, f, o
+        Node u = cellInput.of(gates).tanh();
+        Node iu = inputGate.of(sig).mul(u);
+        Node c = previous == null ? iu : iu.add(forgetGate.of(sig).mul(previous.c()));
+        Node h = outputGate.of(sig).mul(c.tanh());
         return new State(h, c);
     }
 
