@@ -68,16 +68,12 @@ public class RnnLmBench {
         training = CompileOptions.training().withMath(math).withAutobatch(autobatch && batch > 1);
         g = batch == 1 ? RnnLm.graph() : new Graph(new PlanCache(bucket ? 256 : 4, bucket ? 1L << 30 : 256L << 20));
         if (bucket) {   // one minibatch per length: the rotation holds batch sentences of each length in turn
-            java.util.Map<Integer, List<Integer>> byLength = new java.util.TreeMap<>();
-            for (int i = 0; i < inputs.size(); i++) byLength.computeIfAbsent(inputs.get(i).length, k -> new java.util.ArrayList<>()).add(i);
+            List<Integer> all = new java.util.ArrayList<>();
+            for (int i = 0; i < inputs.size(); i++) all.add(i);
             List<int[]> in = new java.util.ArrayList<>(), out = new java.util.ArrayList<>();
-            List<List<Integer>> common = new java.util.ArrayList<>(byLength.values());
-            common.sort((a, b) -> b.size() - a.size());
-            for (List<Integer> same : common.subList(0, Math.min(8, common.size()))) {
-                for (int j = 0; j < batch; j++) {
-                    in.add(inputs.get(same.get(j % same.size())));
-                    out.add(targets.get(same.get(j % same.size())));
-                }
+            for (int i : Workloads.buckets(all, k -> inputs.get(k).length, 8, batch)) {
+                in.add(inputs.get(i));
+                out.add(targets.get(i));
             }
             inputs = in;
             targets = out;

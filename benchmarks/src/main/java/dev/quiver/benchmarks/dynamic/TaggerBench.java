@@ -86,21 +86,12 @@ public class TaggerBench {
         training = CompileOptions.training().withMath(math).withAutobatch(autobatch && batch > 1);
         g = batch == 1 ? new Graph() : bucket ? new Graph(new PlanCache(256, 1L << 30)) : new Graph(new PlanCache(4, PlanCache.DEFAULT_MAX_BYTES));
         if (bucket) {   // one minibatch per length: the rotation holds batch sentences of each length in turn
-            java.util.Map<Integer, List<Tagger.Sentence>> byLength = new java.util.TreeMap<>();
-            for (Tagger.Sentence s : data) byLength.computeIfAbsent(s.words().length, k -> new java.util.ArrayList<>()).add(s);
-            // The set's 8 most frequent lengths, as RnnLmBench: the plans of all its minibatches fit
-            // the cache together (a plan per length of all ~40 lengths at batch 32 overflowed it, so
-            // every step recompiled and the figure measured compiles, not the steady state).
-            List<List<Tagger.Sentence>> common = new java.util.ArrayList<>(byLength.values());
-            common.sort((a, b) -> b.size() - a.size());
-            List<Tagger.Sentence> rotation = new java.util.ArrayList<>();
-            for (List<Tagger.Sentence> same : common.subList(0, Math.min(8, common.size()))) {
-                for (int j = 0; j < batch; j++) rotation.add(same.get(j % same.size()));
-            }
-            data = rotation;
+            // The set's 8 most frequent lengths, as RnnLmBench (a plan per length of all ~40 lengths
+            // at batch 32 overflowed the cache, so every step recompiled and measured compiles).
+            data = Workloads.buckets(data, sentence -> sentence.words().length, 8, batch);
             double words = 0;
             for (Tagger.Sentence s : data) words += s.words().length;
-            System.out.printf("TaggerBench bucket rotation: %d sentences of %d lengths, mean %.2f words%n", data.size(), Math.min(8, common.size()), words / data.size());
+            System.out.printf("TaggerBench bucket rotation: %d sentences, mean %.2f words%n", data.size(), words / data.size());
         }
     }
 

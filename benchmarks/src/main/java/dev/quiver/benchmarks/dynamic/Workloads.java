@@ -11,6 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.ToIntFunction;
 
 /**
  * The real examples the dynamic-model benchmarks rotate through, shared by the Quiver and the
@@ -70,5 +73,24 @@ public final class Workloads {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Bucketed minibatches, as the examples' {@code --bucket} forms them: the items grouped by
+     * length, the {@code lengths} most frequent lengths kept (ties: the shorter first), and for
+     * each in turn {@code batch} items of that length, taken cyclically. Few lengths, so the plans
+     * of all the rotation's minibatches fit the plan cache together and a long run's steady state
+     * (no compiles) is what a benchmark measures.
+     */
+    public static <T> List<T> buckets(List<T> items, ToIntFunction<T> length, int lengths, int batch) {
+        Map<Integer, List<T>> byLength = new TreeMap<>();
+        for (T item : items) byLength.computeIfAbsent(length.applyAsInt(item), k -> new ArrayList<>()).add(item);
+        List<List<T>> common = new ArrayList<>(byLength.values());
+        common.sort((a, b) -> b.size() - a.size());
+        List<T> rotation = new ArrayList<>();
+        for (List<T> same : common.subList(0, Math.min(lengths, common.size()))) {
+            for (int j = 0; j < batch; j++) rotation.add(same.get(j % same.size()));
+        }
+        return rotation;
     }
 }
