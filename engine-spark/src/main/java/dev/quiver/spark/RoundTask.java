@@ -12,8 +12,9 @@ import java.util.List;
 
 /**
  * One round on one partition: load the broadcast parameters into this thread's compiled step, run
- * {@code localSteps} batches (each as {@code localBatch / chunk} chunks whose gradients add up), return the gradient (synchronous, one step) or the locally updated
- * parameters and optimiser state (local SGD). Bad input does not throw (Spark would retry a
+ * {@code localSteps} batches (each as {@code localBatch / chunk} chunks whose gradients add up),
+ * return the gradient (synchronous, one step) or the locally updated parameters and optimiser
+ * state (local SGD). Bad input does not throw (Spark would retry a
  * deterministic failure): the task returns a {@link PartialSum#failure} naming the round and the
  * partition, and the driver stops with it.
  */
