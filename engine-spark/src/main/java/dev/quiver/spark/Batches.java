@@ -44,4 +44,11 @@ public final class Batches {
         }
         return p;
     }
+
+    /** Fills {@code step} with the examples at {@code idx[from .. from + n)} of {@code data} ({@code scratch} holds them on the way). */
+    static <T> void fill(ModelDefinition<T> model, dev.quiver.graph.Step step, java.util.List<T> data, int[] idx, int from, int n, java.util.List<T> scratch) {
+        scratch.clear();
+        for (int i = from; i < from + n; i++) scratch.add(data.get(idx[i]));
+        model.fill(step, scratch);
+    }
 }

@@ -32,11 +32,17 @@ import java.util.SequencedMap;
 public final class LocalDataParallel<T> {
     private final ModelDefinition<T> model;
     private final OptimizerConfig optimizer;
-    private final int batchSize;
+    private final int batchSize, microBatch;
     private final long seed;
     private final boolean shuffle;
 
     public LocalDataParallel(ModelDefinition<T> model, OptimizerConfig optimizer, int batchSize, long seed, boolean shuffle) {
+        this(model, optimizer, batchSize, 0, seed, shuffle);
+    }
+
+    /** With gradient accumulation over chunks of {@code microBatch} examples, as {@link SparkTrainer.Builder#microBatch}. */
+    public LocalDataParallel(ModelDefinition<T> model, OptimizerConfig optimizer, int batchSize, int microBatch, long seed, boolean shuffle) {
+        this.microBatch = microBatch;
         this.model = model;
         this.optimizer = optimizer;
         this.batchSize = batchSize;
@@ -49,6 +55,8 @@ public final class LocalDataParallel<T> {
         int p = partitions.size();
         if (batchSize % p != 0) throw new IllegalArgumentException("batch size " + batchSize + " does not split over " + p + " partitions");
         int localBatch = batchSize / p;
+        int chunk = microBatch > 0 ? microBatch : localBatch, chunks = localBatch / chunk;
+        if (localBatch % chunk != 0) throw new IllegalArgumentException("micro-batch " + chunk + " does not divide the local batch " + localBatch);
         LinkedHashMap<String, Parameter> params = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : model.initialParameters().entrySet()) {
             params.put(e.getKey(), new Parameter(e.getKey(), e.getValue().copy()));
@@ -60,23 +68,26 @@ public final class LocalDataParallel<T> {
             LinkedHashMap<String, Parameter> mine = new LinkedHashMap<>();
             for (Parameter q : params.values()) mine.put(q.name(), q.replica());
             Graph g = new Graph();
-            steps.add(g.compile(model.loss(g, Collections.unmodifiableMap(mine), localBatch), CompileOptions.training().withMath(Worker.math(1))));
+            steps.add(g.compile(model.loss(g, Collections.unmodifiableMap(mine), chunk), CompileOptions.training().withMath(Worker.math(1)))
+                    .accumulateGradients(chunks > 1));
             replicas.add(mine);
         }
-        List<T> batch = new ArrayList<>(localBatch);
+        List<T> batch = new ArrayList<>(chunk);
         for (long round = 0; round < rounds; round++) {
             for (int i = 0; i < p; i++) {
-                List<T> data = partitions.get(i);
-                batch.clear();
-                for (int k : Batches.indices(data.size(), i, round, localBatch, seed, shuffle)) batch.add(data.get(k));
-                model.fill(steps.get(i), batch);
-                steps.get(i).forward().backward();
+                int[] idx = Batches.indices(partitions.get(i).size(), i, round, localBatch, seed, shuffle);
+                Step step = steps.get(i);
+                if (chunks > 1) step.zeroGradients();
+                for (int c = 0; c < chunks; c++) {
+                    Batches.fill(model, step, partitions.get(i), idx, c * chunk, chunk, batch);
+                    step.forward().backward();
+                }
             }
             for (Parameter q : params.values()) {
                 List<Parameter> mine = new ArrayList<>(p);
                 for (Map<String, Parameter> r : replicas) mine.add(r.get(q.name()));
                 q.sumGradients(mine);
-                PartialSum.scaleInto(q.grad().data(), 1.0 / p, q.grad());
+                PartialSum.scaleInto(q.grad().data(), 1.0 / ((double) p * chunks), q.grad());
             }
             opt.step();
         }

@@ -9,7 +9,7 @@ import java.util.List;
 /**
  * What one task returns and what {@code treeAggregate} sums: per slot (a parameter's gradient in
  * synchronous mode; a parameter's value or an optimiser state tensor in local-SGD mode) a
- * {@code float[]} or {@code double[]}, plus the loss sum, counts, the slowest task's timings and
+ * {@code float[]} or {@code double[]} (serialised as raw little-endian bytes), plus the loss sum, counts, the slowest task's timings and
  * the first error (lowest partition). {@link #add} adds element-wise into this object and returns
  * it, as Spark's aggregate allows.
  *
@@ -22,11 +22,17 @@ import java.util.List;
 public final class PartialSum implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    Object[] slots;            // float[] or double[] per slot; null in the zero value and in error results
+    transient Object[] slots;  // float[] or double[] per slot; null in the zero value and in error results (serialised as raw bytes)
     double lossSum;
     int partitions;
     long examples;
     long maxDecodeNanos, maxComputeNanos, maxComputeCpuNanos;
+    /** The slowest task's time in each of {@link #TASK_PHASES} (ns), and the first task start and last task end (epoch µs). */
+    final long[] phaseNanos = new long[TASK_PHASES.size()];
+    long firstStartMicros = Long.MAX_VALUE, lastEndMicros;
+
+    static final List<String> TASK_PHASES = List.of("collect", "decode", "fill", "forward", "backward", "check", "results");
+    static final int COLLECT = 0, DECODE = 1, FILL = 2, FORWARD = 3, BACKWARD = 4, CHECK = 5, RESULTS = 6;
     int errorPartition = Integer.MAX_VALUE;
     String error;
 
@@ -51,6 +57,46 @@ public final class PartialSum implements Serializable {
         return s;
     }
 
+    /**
+     * The slots travel as one little-endian byte image each (a bulk copy each way, as the
+     * broadcast's safetensors bytes do) rather than through ObjectOutputStream's per-element
+     * float and double writes.
+     */
+    @java.io.Serial
+    private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
+        out.defaultWriteObject();
+        out.writeInt(slots == null ? -1 : slots.length);
+        if (slots == null) return;
+        for (Object slot : slots) {
+            boolean f32 = slot instanceof float[];
+            int n = f32 ? ((float[]) slot).length : ((double[]) slot).length;
+            byte[] bytes = new byte[n * (f32 ? 4 : 8)];
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            if (f32) b.asFloatBuffer().put((float[]) slot);
+            else b.asDoubleBuffer().put((double[]) slot);
+            out.writeBoolean(f32);
+            out.writeInt(n);
+            out.write(bytes);
+        }
+    }
+
+    @java.io.Serial
+    private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {
+        in.defaultReadObject();
+        int count = in.readInt();
+        if (count < 0) return;
+        slots = new Object[count];
+        for (int i = 0; i < count; i++) {
+            boolean f32 = in.readBoolean();
+            int n = in.readInt();
+            byte[] bytes = new byte[n * (f32 ? 4 : 8)];
+            in.readFully(bytes);
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            if (f32) b.asFloatBuffer().get((float[]) (slots[i] = new float[n]));
+            else b.asDoubleBuffer().get((double[]) (slots[i] = new double[n]));
+        }
+    }
+
     /** Adds {@code o} into this; returns this. */
     public PartialSum add(PartialSum o) {
         if (o.error != null && o.errorPartition < errorPartition) {
@@ -63,6 +109,9 @@ public final class PartialSum implements Serializable {
         maxDecodeNanos = Math.max(maxDecodeNanos, o.maxDecodeNanos);
         maxComputeNanos = Math.max(maxComputeNanos, o.maxComputeNanos);
         maxComputeCpuNanos = Math.max(maxComputeCpuNanos, o.maxComputeCpuNanos);
+        for (int i = 0; i < phaseNanos.length; i++) phaseNanos[i] = Math.max(phaseNanos[i], o.phaseNanos[i]);
+        firstStartMicros = Math.min(firstStartMicros, o.firstStartMicros);
+        lastEndMicros = Math.max(lastEndMicros, o.lastEndMicros);
         if (o.slots == null) return this;
         if (slots == null) {
             slots = new Object[o.slots.length];

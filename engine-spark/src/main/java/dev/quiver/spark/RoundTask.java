@@ -1,6 +1,7 @@
 package dev.quiver.spark;
 
 import dev.quiver.io.TensorSet;
+import dev.quiver.tensor.Tensor;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
 
@@ -11,8 +12,9 @@ import java.util.List;
 
 /**
  * One round on one partition: load the broadcast parameters into this thread's compiled step, run
- * {@code localSteps} batches, return the gradient (synchronous, one step) or the locally updated
- * parameters and optimiser state (local SGD). Bad input does not throw (Spark would retry a
+ * {@code localSteps} batches (each as {@code localBatch / chunk} chunks whose gradients add up),
+ * return the gradient (synchronous, one step) or the locally updated parameters and optimiser
+ * state (local SGD). Bad input does not throw (Spark would retry a
  * deterministic failure): the task returns a {@link PartialSum#failure} naming the round and the
  * partition, and the driver stops with it.
  */
@@ -23,19 +25,20 @@ final class RoundTask<T> implements Function2<Integer, Iterator<T>, Iterator<Par
     private final long round;
     private final Broadcast<byte[]> parameters;
     private final ModelDefinition<T> model;
-    private final int localBatch, localSteps;
+    private final int localBatch, chunk, localSteps;
     private final OptimizerConfig localOptimizer;   // null: synchronous
     private final boolean averageState;
     private final long seed;
     private final boolean shuffle;
 
-    RoundTask(String runId, long round, Broadcast<byte[]> parameters, ModelDefinition<T> model, int localBatch, int localSteps,
+    RoundTask(String runId, long round, Broadcast<byte[]> parameters, ModelDefinition<T> model, int localBatch, int chunk, int localSteps,
               OptimizerConfig localOptimizer, boolean averageState, long seed, boolean shuffle) {
         this.runId = runId;
         this.round = round;
         this.parameters = parameters;
         this.model = model;
         this.localBatch = localBatch;
+        this.chunk = chunk;
         this.localSteps = localSteps;
         this.localOptimizer = localOptimizer;
         this.averageState = averageState;
@@ -45,10 +48,13 @@ final class RoundTask<T> implements Function2<Integer, Iterator<T>, Iterator<Par
 
     @Override
     public Iterator<PartialSum> call(Integer partitionIndex, Iterator<T> examples) {
+        long startMicros = epochMicros(), t = System.nanoTime();
+        long[] phase = new long[PartialSum.TASK_PHASES.size()];
         int partition = partitionIndex;
         String where = "round " + round + ", partition " + partition;
         List<T> data = new ArrayList<>();
         examples.forEachRemaining(data::add);
+        phase[PartialSum.COLLECT] = System.nanoTime() - t;
         if (data.isEmpty()) {
             return one(PartialSum.failure(partition, where + ": the partition is empty; every partition needs examples"
                     + " (repartition the data into fewer partitions)"));
@@ -57,33 +63,57 @@ final class RoundTask<T> implements Function2<Integer, Iterator<T>, Iterator<Par
         try {
             long start = System.nanoTime();
             TensorSet set = Worker.decode(runId, round, parameters);
-            Worker w = Worker.forThread(runId, model, set, localBatch, localOptimizer);
+            Worker w = Worker.forThread(runId, model, set, chunk, localOptimizer);
             w.load(set, averageState);
             long decoded = System.nanoTime();
+            phase[PartialSum.DECODE] = decoded - start;
             java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
             long cpu0 = threads.getCurrentThreadCpuTime();
             double loss = 0;
-            List<T> batch = new ArrayList<>(localBatch);
+            int chunks = localBatch / chunk;
+            w.step.accumulateGradients(chunks > 1);
+            List<T> batch = new ArrayList<>(chunk);
             for (k = 0; k < localSteps; k++) {
                 int[] idx = Batches.indices(data.size(), partition, round * localSteps + k, localBatch, seed, shuffle);
-                batch.clear();
-                for (int i : idx) batch.add(data.get(i));
-                model.fill(w.step, batch);
-                double l = w.step.forward().output().item();
-                if (!Double.isFinite(l)) {
-                    return one(PartialSum.failure(partition, where + (localSteps > 1 ? ", local step " + k : "")
-                            + ": the loss is " + l + " (batch of " + localBatch + " examples at partition positions " + head(idx) + ")"));
+                double stepLoss = 0;
+                for (int c = 0; c < chunks; c++) {
+                    t = System.nanoTime();
+                    Batches.fill(model, w.step, data, idx, c * chunk, chunk, batch);
+                    phase[PartialSum.FILL] += System.nanoTime() - t;
+                    t = System.nanoTime();
+                    double l = w.step.forward().output().item();
+                    phase[PartialSum.FORWARD] += System.nanoTime() - t;
+                    if (!Double.isFinite(l)) {
+                        return one(PartialSum.failure(partition, where + (localSteps > 1 ? ", local step " + k : "")
+                                + ": the loss is " + l + " (batch of " + chunk + " examples at partition positions "
+                                + head(Arrays.copyOfRange(idx, c * chunk, c * chunk + chunk)) + ")"));
+                    }
+                    t = System.nanoTime();
+                    if (c == 0 && chunks > 1) w.step.zeroGradients();
+                    w.step.backward();
+                    phase[PartialSum.BACKWARD] += System.nanoTime() - t;
+                    stepLoss += l;
                 }
-                w.step.backward();
+                t = System.nanoTime();
                 String bad = w.nonFiniteGradient();
+                phase[PartialSum.CHECK] += System.nanoTime() - t;
                 if (bad != null) {
                     return one(PartialSum.failure(partition, where + (localSteps > 1 ? ", local step " + k : "") + ": " + bad
-                            + " (loss " + l + ", batch at partition positions " + head(idx) + ")"));
+                            + " (loss " + stepLoss / chunks + ", batch at partition positions " + head(idx) + ")"));
                 }
-                if (w.optimizer != null) w.optimizer.step();
-                loss += l;
+                if (w.optimizer != null) {
+                    // The chunks' gradients add up to chunks times the mean gradient of the local batch.
+                    if (chunks > 1) for (Tensor g : w.results(true, false)) PartialSum.scaleInto(g.data(), 1.0 / chunks, g);
+                    w.optimizer.step();
+                }
+                loss += stepLoss / chunks;
             }
+            t = System.nanoTime();
             PartialSum out = PartialSum.of(w.results(localOptimizer == null, averageState));
+            phase[PartialSum.RESULTS] = System.nanoTime() - t;
+            System.arraycopy(phase, 0, out.phaseNanos, 0, phase.length);
+            out.firstStartMicros = startMicros;
+            out.lastEndMicros = epochMicros();
             out.partitions = 1;
             out.examples = (long) localSteps * localBatch;
             out.lossSum = loss / localSteps;
@@ -100,6 +130,12 @@ final class RoundTask<T> implements Function2<Integer, Iterator<T>, Iterator<Par
 
     private static String head(int[] idx) {
         return idx.length <= 8 ? Arrays.toString(idx) : Arrays.toString(Arrays.copyOf(idx, 8)).replace("]", ", ...]");
+    }
+
+    /** Wall clock in µs: comparable between the driver and executors on one machine, unlike nanoTime across JVMs. */
+    static long epochMicros() {
+        java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000;
     }
 
     private static Iterator<PartialSum> one(PartialSum s) { return List.of(s).iterator(); }

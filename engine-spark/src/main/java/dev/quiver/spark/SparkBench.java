@@ -36,7 +36,8 @@ import java.util.SplittableRandom;
 public final class SparkBench {
     static final String USAGE = """
             usage: ./quiver spark-bench overhead [--master URL] [--sizes 10000,100000,1000000,10000000] [--rounds 15] [--warmup 5]
-                   ./quiver spark-bench speedup  [--batch 2048] [--steps 1,4,16] [--rounds 8] [--warmup 3] [--reps 2]
+                   ./quiver spark-bench speedup  [--batch 2048] [--steps 1,4,16] [--rounds 8] [--warmup 3] [--reps 2] [--micro 0]
+                   ./quiver spark-bench threads  [--batch 32768] [--rounds 10] [--warmup 3] [--reps 3] [--micro 0]
             """;
 
     public static void main(String[] args) {
@@ -53,7 +54,10 @@ public final class SparkBench {
             case "speedup" -> speedup(Integer.parseInt(o.getOrDefault("--batch", "2048")),
                     Arrays.stream(o.getOrDefault("--steps", "1,4,16").split(",")).mapToInt(Integer::parseInt).toArray(),
                     Integer.parseInt(o.getOrDefault("--rounds", "8")), Integer.parseInt(o.getOrDefault("--warmup", "3")),
-                    Integer.parseInt(o.getOrDefault("--reps", "2")));
+                    Integer.parseInt(o.getOrDefault("--reps", "2")), Integer.parseInt(o.getOrDefault("--micro", "0")));
+            case "threads" -> threads(Integer.parseInt(o.getOrDefault("--batch", "32768")), Integer.parseInt(o.getOrDefault("--rounds", "10")),
+                    Integer.parseInt(o.getOrDefault("--warmup", "3")), Integer.parseInt(o.getOrDefault("--reps", "3")),
+                    Integer.parseInt(o.getOrDefault("--micro", "0")));
             default -> {
                 System.err.print(USAGE);
                 System.exit(2);
@@ -99,6 +103,15 @@ public final class SparkBench {
         }
     }
 
+    /** Medians of every phase of {@link Progress#phasesMs}, e.g. "encode 0.4 broadcast 1.2 ...". */
+    static String phases(List<Progress> ps) {
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "round %.1f", median(ps, Progress::seconds)));
+        for (String name : ps.getFirst().phasesMs().keySet()) {
+            b.append(String.format(Locale.ROOT, "  %s %.1f", name, median(ps, p -> p.phasesMs().get(name) / 1e3)));
+        }
+        return b.toString();
+    }
+
     static double median(List<Progress> ps, java.util.function.ToDoubleFunction<Progress> f) {
         double[] v = ps.stream().mapToDouble(f).sorted().toArray();
         return 1e3 * (v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2);
@@ -127,28 +140,30 @@ public final class SparkBench {
         return out;
     }
 
-    static void speedup(int batch, int[] localSteps, int rounds, int warmup, int reps) {
+    static void speedup(int batch, int[] localSteps, int rounds, int warmup, int reps, int micro) {
         Mlp model = new Mlp(784, 256, 10, 1);
         List<LabeledVector> data = synthetic(Math.max(4 * batch, 8192), 7);
         System.out.printf(Locale.ROOT, "speed-up: 784-256-10 MLP (%,d parameters), global batch %d, Adam; examples/s, median of %d rounds after %d warm-up;"
-                + " each task on one kernel thread; configurations interleaved, %d repetitions%n", 784 * 256 + 256 + 2570, batch, rounds, warmup, reps);
+                + " each task on one kernel thread; micro-batch %s; configurations interleaved, %d repetitions%n", 784 * 256 + 256 + 2570, batch, rounds, warmup,
+                micro > 0 ? Integer.toString(micro) : "off", reps);
         System.out.printf(Locale.ROOT, "%4s %4s %13s %13s %13s %7s   %-26s %-26s %s%n", "K", "rep", "Quiver alone", "1 worker", "2 workers", "2 vs 1",
                 "1-worker round ms:", "2-worker round ms:", "2 vs 1 on CPU time");
         System.out.printf(Locale.ROOT, "%61s   %-26s %-26s %s%n", "", "compute wall (CPU) / rest", "compute wall (CPU) / rest", "(dedicated cores)");
         for (int rep = 0; rep < reps; rep++) {
             for (int k : localSteps) {
                 // Quiver alone, one thread, no Spark: the same number of steps of the global batch.
-                new LocalDataParallel<>(model, OptimizerConfig.adam(0.001), batch, 1, true).train(List.of(data), warmup);
+                new LocalDataParallel<>(model, OptimizerConfig.adam(0.001), batch, micro, 1, true).train(List.of(data), warmup);
                 long t = System.nanoTime();
-                new LocalDataParallel<>(model, OptimizerConfig.adam(0.001), batch, 1, true).train(List.of(data), rounds);
+                new LocalDataParallel<>(model, OptimizerConfig.adam(0.001), batch, micro, 1, true).train(List.of(data), rounds);
                 double alone = (double) rounds * batch / ((System.nanoTime() - t) / 1e9);
                 double[] rate = new double[3];
                 double[][] split = new double[3][3];
+                String[] phases = new String[3];
                 for (int workers = 1; workers <= 2; workers++) {
                     try (JavaSparkContext sc = context("local[" + workers + "]")) {
                         JavaRDD<LabeledVector> rdd = sc.parallelize(data, workers);
                         List<Progress> seen = new ArrayList<>();
-                        SparkTrainer.builder(model).optimizer(OptimizerConfig.adam(0.001)).batchSize(batch).localSteps(k)
+                        SparkTrainer.builder(model).optimizer(OptimizerConfig.adam(0.001)).batchSize(batch).microBatch(micro).localSteps(k)
                                 .rounds(warmup + rounds).listener(seen::add).build().fit(rdd);
                         List<Progress> m = seen.subList(warmup, seen.size());
                         double roundMs = median(m, Progress::seconds);
@@ -156,6 +171,7 @@ public final class SparkBench {
                         split[workers][0] = median(m, Progress::computeSeconds);
                         split[workers][1] = median(m, Progress::computeCpuSeconds);
                         split[workers][2] = roundMs - split[workers][0];
+                        phases[workers] = phases(m);
                     }
                 }
                 // If each worker had a core: the round's compute is its CPU time; the rest as measured.
@@ -163,7 +179,90 @@ public final class SparkBench {
                 System.out.printf(Locale.ROOT, "%4d %4d %,13.0f %,13.0f %,13.0f %6.2fx   %-26s %-26s %.2fx%n", k, rep + 1, alone, rate[1], rate[2],
                         rate[2] / rate[1], String.format(Locale.ROOT, "%.0f (%.0f) / %.0f", split[1][0], split[1][1], split[1][2]),
                         String.format(Locale.ROOT, "%.0f (%.0f) / %.0f", split[2][0], split[2][1], split[2][2]), projected);
+                System.out.printf(Locale.ROOT, "           1 worker  ms: %s%n           2 workers ms: %s%n", phases[1], phases[2]);
             }
         }
+    }
+
+    // ------------------------------------------------------------------ compute-only scaling
+
+    /**
+     * The ceiling for synchronous speed-up on this machine, without Spark: one thread runs fill,
+     * forward and backward of the MLP on the global batch; then two threads each run their own
+     * compiled step on half of it, meeting at a barrier every round as synchronous workers do (no
+     * gradient sum, no optimiser, no Spark). Medians of per-round times; fill and compute apart.
+     */
+    static void threads(int batch, int rounds, int warmup, int reps, int micro) {
+        Mlp model = new Mlp(784, 256, 10, 1);
+        List<LabeledVector> data = synthetic(Math.max(2 * batch, 8192), 7);
+        System.out.printf(Locale.ROOT, "compute-only scaling: 784-256-10 MLP, global batch %d; per round ms (median of %d after %d warm-up):"
+                + " fill, forward+backward; 1 thread on the batch, 2 threads on half each; micro-batch %s%n", batch, rounds, warmup,
+                micro > 0 ? Integer.toString(micro) : "off");
+        System.out.printf(Locale.ROOT, "%4s %22s %22s %13s %13s %7s %7s%n", "rep", "1 thread fill / f+b", "2 threads fill / f+b", "1 thread ex/s", "2 threads ex/s",
+                "2 vs 1", "f+b only");
+        for (int rep = 0; rep < reps; rep++) {
+            double[][] one = runThreads(model, data, batch, 1, rounds, warmup, micro);
+            double[][] two = runThreads(model, data, batch, 2, rounds, warmup, micro);
+            double r1 = batch / (one[2][0] / 1e3), r2 = batch / (two[2][0] / 1e3);
+            System.out.printf(Locale.ROOT, "%4d %22s %22s %,13.0f %,13.0f %6.2fx %6.2fx%n", rep + 1,
+                    String.format(Locale.ROOT, "%.1f / %.1f", one[0][0], one[1][0]), String.format(Locale.ROOT, "%.1f / %.1f", two[0][0], two[1][0]),
+                    r1, r2, r2 / r1, one[1][0] / two[1][0]);
+        }
+    }
+
+    /** Per round medians (ms) of [fill, forward+backward, whole round], the slowest thread's. */
+    static double[][] runThreads(Mlp model, List<LabeledVector> data, int batch, int threads, int rounds, int warmup, int micro) {
+        int local = batch / threads, chunk = micro > 0 ? micro : local;
+        double[][][] times = new double[threads][3][rounds];
+        java.util.concurrent.CyclicBarrier barrier = new java.util.concurrent.CyclicBarrier(threads);
+        List<Thread> ts = new ArrayList<>();
+        for (int w = 0; w < threads; w++) {
+            int me = w;
+            ts.add(new Thread(() -> {
+                LinkedHashMap<String, Parameter> params = new LinkedHashMap<>();
+                model.initialParameters().forEach((k, v) -> params.put(k, new Parameter(k, v)));
+                Graph g = new Graph();
+                Step step = g.compile(model.loss(g, params, chunk), dev.quiver.graph.CompileOptions.training().withMath(Worker.math(1)))
+                        .accumulateGradients(true);
+                List<LabeledVector> b = new ArrayList<>(chunk);
+                List<LabeledVector> part = data.subList(me * (data.size() / threads), (me + 1) * (data.size() / threads));
+                try {
+                    for (int r = -warmup; r < rounds; r++) {
+                        barrier.await();
+                        long t0 = System.nanoTime(), fill = 0;
+                        int[] idx = Batches.indices(part.size(), me, r + warmup, local, 1, true);
+                        step.zeroGradients();
+                        for (int c = 0; c < local / chunk; c++) {
+                            long f = System.nanoTime();
+                            Batches.fill(model, step, part, idx, c * chunk, chunk, b);
+                            fill += System.nanoTime() - f;
+                            step.forward().backward();
+                        }
+                        long t2 = System.nanoTime(), t1 = t0 + fill;
+                        barrier.await();
+                        long t3 = System.nanoTime();
+                        if (r >= 0) {
+                            times[me][0][r] = (t1 - t0) / 1e6;
+                            times[me][1][r] = (t2 - t1) / 1e6;
+                            times[me][2][r] = (t3 - t0) / 1e6;
+                        }
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        ts.forEach(Thread::start);
+        for (Thread t : ts) {
+            try { t.join(); } catch (InterruptedException e) { throw new IllegalStateException(e); }
+        }
+        double[][] out = new double[3][1];
+        for (int k = 0; k < 3; k++) {
+            double[] slowest = new double[rounds];
+            for (int r = 0; r < rounds; r++) for (int w = 0; w < threads; w++) slowest[r] = Math.max(slowest[r], times[w][k][r]);
+            Arrays.sort(slowest);
+            out[k][0] = slowest[rounds / 2];
+        }
+        return out;
     }
 }

@@ -51,7 +51,7 @@ public final class SparkTrainer<T> {
 
     private final ModelDefinition<T> model;
     private final OptimizerConfig optimizer;
-    private final int batchSize, localSteps, treeDepth;
+    private final int batchSize, microBatch, localSteps, treeDepth;
     private final long rounds;
     private final double epochs;
     private final boolean averageState, shuffle;
@@ -64,6 +64,7 @@ public final class SparkTrainer<T> {
         this.model = b.model;
         this.optimizer = b.optimizer;
         this.batchSize = b.batchSize;
+        this.microBatch = b.microBatch;
         this.localSteps = b.localSteps;
         this.treeDepth = b.treeDepth;
         this.rounds = b.rounds;
@@ -102,6 +103,10 @@ public final class SparkTrainer<T> {
                     + " partitions: use a multiple of " + partitions + " or repartition", null);
         }
         int localBatch = batchSize / partitions;
+        if (microBatch > 0 && localBatch % microBatch != 0) {
+            throw new SparkTrainingException(0, -1, "micro-batch " + microBatch + " does not divide the batch of " + localBatch
+                    + " examples per partition (global batch " + batchSize + " over " + partitions + " partitions)", null);
+        }
         // The working copy: the same partitions, same order, persisted, behind one shuffle. Rounds
         // then ship tiny shuffle partitions instead of the user's (a parallelize()d RDD carries its
         // data in every task, even when cached), and a lost executor's share is recomputed from the
@@ -139,6 +144,7 @@ public final class SparkTrainer<T> {
         }
         Optimizer opt = optimizer.create(new ArrayList<>(params.values()), TensorMath.get());
         boolean local = localSteps > 1;
+        int chunk = microBatch > 0 ? microBatch : localBatch;
         long start = 0;
         if (checkpoint != null && Files.exists(checkpoint)) start = restore(params, opt, partitions);
         String runId = UUID.randomUUID().toString();
@@ -150,11 +156,13 @@ public final class SparkTrainer<T> {
             Map<String, Tensor> image = new LinkedHashMap<>();
             for (Parameter p : params.values()) image.put(Worker.PARAM + p.name(), p.value());
             if (local && averageState) for (Map.Entry<String, Tensor> e : opt.state().entrySet()) image.put(Worker.STATE + e.getKey(), e.getValue());
+            long gc0 = gcMillis();
             byte[] bytes = SafeTensors.toBytes(image, Map.of(Worker.ROUND, Long.toString(round), Worker.STEPS, Long.toString(opt.stepCount()),
                     Worker.ORDER, String.join("\n", params.keySet())));
+            long tEncoded = System.nanoTime();
             Broadcast<byte[]> bc = sc.broadcast(bytes);
-            long t1 = System.nanoTime();
-            RoundTask<T> task = new RoundTask<>(runId, round, bc, model, localBatch, localSteps, local ? optimizer : null, averageState, seed, shuffle);
+            long t1 = System.nanoTime(), submitMicros = RoundTask.epochMicros();
+            RoundTask<T> task = new RoundTask<>(runId, round, bc, model, localBatch, chunk, localSteps, local ? optimizer : null, averageState, seed, shuffle);
             sc.setJobDescription("quiver round " + round);
             PartialSum sum;
             try {
@@ -164,7 +172,7 @@ public final class SparkTrainer<T> {
             } finally {
                 bc.destroy();
             }
-            long t2 = System.nanoTime();
+            long t2 = System.nanoTime(), jobEndMicros = RoundTask.epochMicros();
             if (sum.error != null) throw new SparkTrainingException(round, sum.errorPartition, sum.error, null);
             if (sum.partitions != partitions || sum.slots == null) {
                 throw new SparkTrainingException(round, -1, "round " + round + ": " + sum.partitions + " of " + partitions + " partitions reported", null);
@@ -174,7 +182,8 @@ public final class SparkTrainer<T> {
             for (Parameter p : params.values()) {
                 if (local) sum.scaleInto(i++, inv, p.value());
                 else {
-                    sum.scaleInto(i++, inv, p.grad());
+                    // Each partition returns the sum of its chunks' mean gradients.
+                    sum.scaleInto(i++, 1.0 / ((double) partitions * (localBatch / chunk)), p.grad());
                     p.markGradientWritten();
                 }
             }
@@ -187,9 +196,17 @@ public final class SparkTrainer<T> {
             long t3 = System.nanoTime();
             lastLoss = sum.lossSum / partitions;
             double seconds = (t3 - t0) / 1e9;
+            java.util.SequencedMap<String, Double> phases = new LinkedHashMap<>();
+            phases.put("encode", (tEncoded - t0) / 1e6);
+            phases.put("broadcast", (t1 - tEncoded) / 1e6);
+            phases.put("schedule", Math.max(0, sum.firstStartMicros - submitMicros) / 1e3);
+            phases.put("tail", Math.max(0, jobEndMicros - sum.lastEndMicros) / 1e3);
+            phases.put("update", (t3 - t2) / 1e6);
+            phases.put("gc", (double) (gcMillis() - gc0));
+            for (int q = 0; q < PartialSum.TASK_PHASES.size(); q++) phases.put(PartialSum.TASK_PHASES.get(q), sum.phaseNanos[q] / 1e6);
             double job = (t2 - t1) / 1e9, decode = sum.maxDecodeNanos / 1e9, compute = sum.maxComputeNanos / 1e9;
             Progress progress = new Progress(round + 1, total, lastLoss, sum.examples, seconds, sum.examples / seconds,
-                    (t1 - t0) / 1e9, decode, compute, sum.maxComputeCpuNanos / 1e9, Math.max(0, job - decode - compute), (t3 - t2) / 1e9, bytes.length);
+                    (t1 - t0) / 1e9, decode, compute, sum.maxComputeCpuNanos / 1e9, Math.max(0, job - decode - compute), (t3 - t2) / 1e9, bytes.length, phases);
             if (round == start || round + 1 == total || LOG.isDebugEnabled() || (round + 1) % Math.max(1, total / 10) == 0) LOG.info("quiver: {}", progress);
             if (listener != null) listener.accept(progress);
             if (checkpoint != null && ((round + 1) % checkpointEvery == 0 || round + 1 == total)) save(params, opt, round + 1, partitions);
@@ -198,6 +215,13 @@ public final class SparkTrainer<T> {
         for (Parameter p : params.values()) values.put(p.name(), p.value());
         for (Map.Entry<String, Tensor> e : opt.state().entrySet()) state.put(e.getKey(), e.getValue());
         return new Result(values, state, opt.stepCount(), total, start, lastLoss);
+    }
+
+    /** Collection time of this JVM's garbage collectors so far (pauses and, for concurrent collectors, their cycles). */
+    private static long gcMillis() {
+        long ms = 0;
+        for (java.lang.management.GarbageCollectorMXBean b : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) ms += Math.max(0, b.getCollectionTime());
+        return ms;
     }
 
     private void save(Map<String, Parameter> params, Optimizer opt, long nextRound, int partitions) {
@@ -243,7 +267,7 @@ public final class SparkTrainer<T> {
     public static final class Builder<T> {
         private final ModelDefinition<T> model;
         private OptimizerConfig optimizer;
-        private int batchSize, localSteps = 1, treeDepth = 2, checkpointEvery = 10;
+        private int batchSize, microBatch, localSteps = 1, treeDepth = 2, checkpointEvery = 10;
         private long rounds;
         private double epochs;
         private boolean averageState = true, shuffle = true;
@@ -262,6 +286,19 @@ public final class SparkTrainer<T> {
         public Builder<T> batchSize(int b) {
             if (b <= 0) throw new IllegalArgumentException("SparkTrainer: batch size must be positive, got " + b);
             this.batchSize = b;
+            return this;
+        }
+
+        /**
+         * Gradient accumulation: each partition computes its {@code batchSize / P} examples in
+         * chunks of {@code m} (which must divide it) and adds the chunks' gradients; the update is
+         * the same within float rounding for a loss that is a mean over independent examples (not
+         * for batch statistics such as batch norm). Large batches run faster in cache-sized chunks
+         * (a step compiled for {@code m} rows). 0 (the default): one chunk, the whole local batch.
+         */
+        public Builder<T> microBatch(int m) {
+            if (m < 0) throw new IllegalArgumentException("SparkTrainer: micro-batch must be positive (or 0: whole batch), got " + m);
+            this.microBatch = m;
             return this;
         }
 

@@ -92,4 +92,22 @@ class BadInputTest {
                 .optimizer(OptimizerConfig.sgd(0.1)).batchSize(8).rounds(1).build().fit(rdd));
         assertEquals("batch size 8 does not split evenly over 3 partitions: use a multiple of 3 or repartition", e.getMessage());
     }
+
+    @Test
+    void aMicroBatchThatDoesNotDivideTheLocalBatchIsRefusedBeforeTraining() {
+        JavaRDD<LabeledVector> rdd = LocalSpark.get().parallelize(good(), 2);
+        SparkTrainingException e = assertThrows(SparkTrainingException.class, () -> SparkTrainer.builder(MODEL)
+                .optimizer(OptimizerConfig.sgd(0.1)).batchSize(8).microBatch(3).rounds(1).build().fit(rdd));
+        assertEquals("micro-batch 3 does not divide the batch of 4 examples per partition (global batch 8 over 2 partitions)", e.getMessage());
+    }
+
+    @Test
+    void aNaNInAMicroBatchNamesThatChunksPositions() {
+        List<LabeledVector> data = good();
+        data.set(9, new LabeledVector(new float[] {Float.NaN, 0}, 1));  // partition 0, position 9: round 2, second chunk of 2
+        JavaRDD<LabeledVector> rdd = LocalSpark.get().parallelize(data, 2);
+        SparkTrainingException e = assertThrows(SparkTrainingException.class, () -> SparkTrainer.builder(MODEL)
+                .optimizer(OptimizerConfig.sgd(0.1)).batchSize(8).microBatch(2).rounds(5).shuffle(false).build().fit(rdd));
+        assertEquals("round 2, partition 0: the loss is NaN (batch of 2 examples at partition positions [8, 9])", e.getMessage());
+    }
 }

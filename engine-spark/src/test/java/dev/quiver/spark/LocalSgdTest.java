@@ -27,4 +27,17 @@ class LocalSgdTest {
         assertEquals(8 * 64, seen.getFirst().examples(), "examples per round: K times the global batch");
         assertEquals(320, r.optimizerSteps(), "the averaged Adam state counts every local step");
     }
+
+    /** Each local step's gradient is the mean over its chunks: micro-batches of 8 agree with the whole local batch of 32. */
+    @Test
+    void microBatchesGiveTheSameLocalStepsWithinRounding() {
+        JavaRDD<LabeledVector> rdd = LocalSpark.get().parallelize(Spirals.make(100, 3, 0.1, 9), 2);
+        SparkTrainer.Builder<LabeledVector> b = SparkTrainer.builder(MODEL).optimizer(OptimizerConfig.sgd(0.3, 0.9, 0)).batchSize(64)
+                .localSteps(3).rounds(4).seed(3);
+        SparkTrainer.Result whole = b.build().fit(rdd), chunked = b.microBatch(8).build().fit(rdd);
+        for (String name : whole.parameters().keySet()) {
+            float[] w = whole.parameters().get(name).f32(), c = chunked.parameters().get(name).f32();
+            for (int i = 0; i < w.length; i++) assertEquals(w[i], c[i], 1e-4 * (1 + Math.abs(w[i])), name + "[" + i + "]");
+        }
+    }
 }

@@ -50,6 +50,22 @@ class SynchronousEqualityTest {
         assertTrue(compiled >= 1 && compiled <= 6, compiled + " steps compiled for " + ROUNDS * 2 + " tasks: not reused across rounds");
     }
 
+    /** Micro-batches of 4 (4 chunks per partition, gradients accumulated): bitwise the reference doing the same, near the unchunked run. */
+    @Test
+    void microBatchesEqualTheReferenceWithTheSameChunksBitwiseAndTheWholeBatchWithinRounding() {
+        JavaRDD<LabeledVector> rdd = LocalSpark.get().parallelize(Spirals.make(100, 3, 0.1, 6), 2);
+        List<List<LabeledVector>> parts = rdd.glom().collect();
+        SparkTrainer.Result spark = SparkTrainer.builder(MODEL).optimizer(OptimizerConfig.adam(0.02)).batchSize(BATCH).microBatch(4)
+                .rounds(ROUNDS).seed(SEED).build().fit(rdd);
+        SequencedMap<String, Tensor> chunked = new LocalDataParallel<>(MODEL, OptimizerConfig.adam(0.02), BATCH, 4, SEED, true).train(parts, ROUNDS);
+        SequencedMap<String, Tensor> whole = new LocalDataParallel<>(MODEL, OptimizerConfig.adam(0.02), BATCH, SEED, true).train(parts, ROUNDS);
+        for (String name : chunked.keySet()) {
+            float[] s = spark.parameters().get(name).f32(), c = chunked.get(name).f32(), w = whole.get(name).f32();
+            assertArrayEquals(c, s, name + ": Spark and the single-machine reference with the same micro-batches differ");
+            for (int i = 0; i < s.length; i++) assertEquals(w[i], s[i], 2e-4 * (1 + Math.abs(w[i])), name + "[" + i + "]");
+        }
+    }
+
     @Test
     void agreesWithOneStepOverTheWholeGlobalBatchWithinFloatRounding() {
         JavaRDD<LabeledVector> rdd = LocalSpark.get().parallelize(Spirals.make(100, 3, 0.1, 4), 2);
