@@ -1,6 +1,6 @@
 package dev.quiver.ops;
 
-import dev.quiver.kernel.Libm;
+import dev.quiver.kernel.internal.Libm;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Shapes;
 import dev.quiver.tensor.Tensor;

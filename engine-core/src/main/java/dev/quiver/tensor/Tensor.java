@@ -2,7 +2,7 @@ package dev.quiver.tensor;
 
 import dev.quiver.kernel.BinaryOp;
 import dev.quiver.kernel.ConversionKernels;
-import dev.quiver.kernel.HalfPrecision;
+import dev.quiver.kernel.internal.HalfPrecision;
 import dev.quiver.kernel.ReduceOp;
 import dev.quiver.kernel.UnaryOp;
 

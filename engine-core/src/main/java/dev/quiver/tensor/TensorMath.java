@@ -3,7 +3,7 @@ package dev.quiver.tensor;
 import dev.quiver.backend.Backend;
 import dev.quiver.backend.Backends;
 import dev.quiver.kernel.BinaryOp;
-import dev.quiver.kernel.HalfPrecision;
+import dev.quiver.kernel.internal.HalfPrecision;
 import dev.quiver.kernel.KernelsF32;
 import dev.quiver.kernel.KernelsF64;
 import dev.quiver.kernel.ReduceOp;

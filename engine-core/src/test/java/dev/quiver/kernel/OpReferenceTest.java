@@ -1,5 +1,7 @@
 package dev.quiver.kernel;
 
+import dev.quiver.kernel.internal.TextAlgebra;
+
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

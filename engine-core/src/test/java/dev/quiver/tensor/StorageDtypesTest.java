@@ -4,7 +4,7 @@ import dev.quiver.backend.Backends;
 import dev.quiver.graph.Graph;
 import dev.quiver.graph.Node;
 import dev.quiver.graph.Step;
-import dev.quiver.kernel.HalfPrecision;
+import dev.quiver.kernel.internal.HalfPrecision;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 

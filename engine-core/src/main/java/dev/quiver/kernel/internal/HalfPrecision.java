@@ -1,4 +1,6 @@
-package dev.quiver.kernel;
+package dev.quiver.kernel.internal;
+
+import dev.quiver.kernel.ConversionKernels;
 
 /**
  * Conversions between the 16-bit storage formats and float32 / float64, as raw bits in a

@@ -1,4 +1,4 @@
-package dev.quiver.kernel;
+package dev.quiver.kernel.internal;
 
 /**
  * The canonical order of every floating-point sum in Quiver's kernels (SUM and SUM_SQUARES

@@ -1,4 +1,8 @@
-package dev.quiver.kernel;
+package dev.quiver.kernel.internal;
+
+import dev.quiver.kernel.Algebra;
+import dev.quiver.kernel.BinaryOp;
+import dev.quiver.kernel.UnaryOp;
 
 /** Formulas as text, for the op reference and error messages: {@code x * sigmoid((x * 1.5957691216057308))}. */
 public final class TextAlgebra implements Algebra<String> {

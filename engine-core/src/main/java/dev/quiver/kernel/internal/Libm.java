@@ -1,4 +1,4 @@
-package dev.quiver.kernel;
+package dev.quiver.kernel.internal;
 
 /**
  * Quiver's own exp, log, tanh and sigmoid for float32 and float64, built only from operations

@@ -1,4 +1,6 @@
-package dev.quiver.kernel;
+package dev.quiver.kernel.internal;
+
+import dev.quiver.kernel.KernelsF64;
 
 /**
  * The canonical order of GEMM's sums ({@link KernelsF64#gemm}: matmul, matrix-vector products,

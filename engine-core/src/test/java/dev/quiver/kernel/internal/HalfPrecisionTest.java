@@ -1,4 +1,4 @@
-package dev.quiver.kernel;
+package dev.quiver.kernel.internal;
 
 import org.junit.jupiter.api.Test;
 
