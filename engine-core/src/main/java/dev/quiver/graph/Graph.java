@@ -864,21 +864,21 @@ public final class Graph implements Builder<Node> {
     // ------------------------------------------------------------------ masks and selection
 
     /** {@code a (kind) b} elementwise with broadcasting, a BOOL node; not differentiable ({@link dev.quiver.ops.Masks.Compare}). */
-    public Node compare(dev.quiver.ops.Masks.Kind kind, Node a, Node b) { return make(new dev.quiver.ops.Masks.Compare(kind), a, b); }
+    public Node compare(dev.quiver.ops.Comparison kind, Node a, Node b) { return make(new dev.quiver.ops.Masks.Compare(kind), a, b); }
     /** a < b, BOOL (not differentiable). */
-    public Node lt(Node a, Node b) { return compare(dev.quiver.ops.Masks.Kind.LT, a, b); }
+    public Node lt(Node a, Node b) { return compare(dev.quiver.ops.Comparison.LT, a, b); }
     /** a <= b, BOOL (not differentiable). */
-    public Node le(Node a, Node b) { return compare(dev.quiver.ops.Masks.Kind.LE, a, b); }
+    public Node le(Node a, Node b) { return compare(dev.quiver.ops.Comparison.LE, a, b); }
     /** a > b, BOOL (not differentiable). */
-    public Node gt(Node a, Node b) { return compare(dev.quiver.ops.Masks.Kind.GT, a, b); }
+    public Node gt(Node a, Node b) { return compare(dev.quiver.ops.Comparison.GT, a, b); }
     /** a >= b, BOOL (not differentiable). */
-    public Node ge(Node a, Node b) { return compare(dev.quiver.ops.Masks.Kind.GE, a, b); }
+    public Node ge(Node a, Node b) { return compare(dev.quiver.ops.Comparison.GE, a, b); }
     /** a == b, BOOL (not differentiable). */
-    public Node eq(Node a, Node b) { return compare(dev.quiver.ops.Masks.Kind.EQ, a, b); }
+    public Node eq(Node a, Node b) { return compare(dev.quiver.ops.Comparison.EQ, a, b); }
     /** a != b, BOOL (not differentiable). */
-    public Node ne(Node a, Node b) { return compare(dev.quiver.ops.Masks.Kind.NE, a, b); }
+    public Node ne(Node a, Node b) { return compare(dev.quiver.ops.Comparison.NE, a, b); }
     /** x (kind) c for a constant c, BOOL (not differentiable). */
-    public Node compare(dev.quiver.ops.Masks.Kind kind, Node x, double c) { return compare(kind, x, scalar(x.dtype(), c)); }
+    public Node compare(dev.quiver.ops.Comparison kind, Node x, double c) { return compare(kind, x, scalar(x.dtype(), c)); }
 
     /**
      * {@code mask ? a : b} elementwise, the three broadcast together; mask BOOL ({@link dev.quiver.ops.Masks.Where}).

@@ -9,7 +9,7 @@ final class MaskKernelsF32 {
     private MaskKernelsF32() {}
 
     /** {@code out[i] = a[i] (kind) b[i]}; NaN compares false except for NE, as in IEEE and NumPy. */
-    static void compare(Masks.Kind kind, int n, float[] a, int ao, int as, float[] b, int bo, int bs, boolean[] out, int oo, int os) {
+    static void compare(Comparison kind, int n, float[] a, int ao, int as, float[] b, int bo, int bs, boolean[] out, int oo, int os) {
         switch (kind) {
             case LT -> { for (int i = 0; i < n; i++) out[oo + i * os] = a[ao + i * as] < b[bo + i * bs]; }
             case LE -> { for (int i = 0; i < n; i++) out[oo + i * os] = a[ao + i * as] <= b[bo + i * bs]; }

@@ -30,9 +30,6 @@ public final class Masks {
             new OpDoc("g.argmax(x, axis)", "argmax",
                     "x (F32/F64); out I64, x's shape without axis (first maximum; first NaN)", "none (not differentiable)"));
 
-    /** The comparisons, IEEE semantics (NaN compares false, except NE). */
-    public enum Kind { LT, LE, GT, GE, EQ, NE }
-
     private static int[] broadcast(Op op, Operand[] in, Operand... nodes) {
         int[] shape = nodes[0].shape();
         try {
@@ -47,7 +44,7 @@ public final class Masks {
      * {@code a (kind) b} elementwise with NumPy broadcasting, a BOOL tensor. Both operands of one
      * floating dtype. Not differentiable.
      */
-    public record Compare(Kind kind) implements Op {
+    public record Compare(Comparison kind) implements Op {
         @Override public String name() { return kind.name().toLowerCase(); }
 
         @Override public DType dtype(Operand[] in) {
@@ -61,7 +58,7 @@ public final class Masks {
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             Walk w = new Walk(out.shape(), in[0], in[1], out);
-            Kind k = kind;
+            Comparison k = kind;
             boolean[] o = (boolean[]) out.data();
             if (in[0].dtype() == DType.F64) {
                 double[] a = (double[]) in[0].data(), b = (double[]) in[1].data();
