@@ -43,7 +43,7 @@ public record CrossEntropy(Reduction reduction, boolean ignoring, long ignoreInd
     public CrossEntropy withLabelSmoothing(double eps) { return new CrossEntropy(reduction, ignoring, ignoreIndex, eps); }
 
     /** Whether a row with this class is ignored. */
-    boolean ignores(long cls) { return ignoring && cls == ignoreIndex; }
+    public boolean ignores(long cls) { return ignoring && cls == ignoreIndex; }
 
     @Override public String toString() {
         return reduction.name().toLowerCase() + (ignoring ? " ignore=" + ignoreIndex : "")
