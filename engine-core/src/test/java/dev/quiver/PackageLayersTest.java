@@ -44,8 +44,9 @@ class PackageLayersTest {
             Map.entry("backend.scalar", Set.of("backend", "kernel", "kernel.internal")),
             Map.entry("tensor", Set.of("backend", "kernel", "kernel.internal")),
             Map.entry("io", Set.of("tensor")),
-            Map.entry("ops", Set.of("kernel", "kernel.internal", "tensor")),
-            Map.entry("graph", Set.of("ops", "kernel", "tensor")),
+            Map.entry("ops", Set.of("ops.internal", "kernel", "tensor")),
+            Map.entry("ops.internal", Set.of("ops", "kernel", "kernel.internal", "tensor")),
+            Map.entry("graph", Set.of("ops", "ops.internal", "kernel", "tensor")),
             Map.entry("optim", Set.of("graph", "kernel", "tensor")),
             Map.entry("check", Set.of("graph", "tensor")),
             Map.entry("layers", Set.of("graph", "io", "ops", "optim", "tensor")));

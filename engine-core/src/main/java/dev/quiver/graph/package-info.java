@@ -25,7 +25,7 @@
  * rewrites a graph of many independent sub-graphs (a minibatch's summed losses, each built by
  * per-example code) before it is planned: ops that are row-wise along axis 0 and share a signature
  * run as one node over their stacked rows (or stacked whole vectors), chosen by DyNet's agenda
- * heuristic; {@link dev.quiver.ops.Rows} moves the rows, and the compiler sums the row-slice
+ * heuristic; {@link dev.quiver.ops.internal.Rows} moves the rows, and the compiler sums the row-slice
  * gradients of one value in one pass. The backward pass is built from the batched graph.
  *
  * <p>Depends on {@code dev.quiver.tensor} (tensors and TensorMath out forms),

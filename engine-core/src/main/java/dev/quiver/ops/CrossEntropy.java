@@ -1,5 +1,8 @@
 package dev.quiver.ops;
 
+import dev.quiver.ops.internal.ClassCrossEntropy;
+import dev.quiver.ops.internal.Rows;
+
 /**
  * Options of softmax cross-entropy with integer class targets ({@link ClassCrossEntropy}):
  * immutable, built from {@link #defaults()} with the {@code with...} methods.
