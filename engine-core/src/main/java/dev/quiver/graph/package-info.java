@@ -30,7 +30,8 @@
  *
  * <p>Depends on {@code dev.quiver.tensor} (tensors and TensorMath out forms),
  * {@code dev.quiver.kernel} (op enums) and {@code dev.quiver.ops} (the {@code Op} contract, its
- * instructions and run context, and the op units its fluent API and compiler rewrites name).
+ * instructions and run context) with its internal half (the op units its fluent API and
+ * compiler rewrites name).
  * ops does not depend on this package: op rules see {@code Operand}/{@code Value}/{@code Builder},
  * which nodes and graphs implement, so the layering is a line, not a cycle. Nothing here depends
  * on a particular backend.
