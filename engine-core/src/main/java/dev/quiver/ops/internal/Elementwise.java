@@ -151,13 +151,20 @@ public final class Elementwise {
         return Op.grads(in, Ops.unbroadcast(da, a), Ops.unbroadcast(db, b));
     }
 
+    /** The broadcast shape of all inputs ({@link Shapes#broadcast}), failing with the op's inputs named. */
     static int[] broadcastShape(Op op, Operand[] in) {
-        if (in[0].sameShape(in[1])) return in[0].shape();   // the common case, without the general rule's arrays
-        int[] a = in[0].shape(), b = in[1].shape();
-        try {
-            return Shapes.broadcast(op.name(), a, b);
-        } catch (IllegalArgumentException e) {   // the same rule, with the nodes named
-            throw Op.fail(op, in, "shapes " + Shapes.str(a) + " and " + Shapes.str(b) + " do not broadcast");
+        boolean same = true;
+        for (int i = 1; i < in.length && same; i++) same = in[0].sameShape(in[i]);
+        if (same) return in[0].shape();   // the common case, without the general rule's arrays
+        int[] shape = in[0].shape();
+        for (int i = 1; i < in.length; i++) {
+            int[] b = in[i].shape();
+            try {
+                shape = Shapes.broadcast(op.name(), shape, b);
+            } catch (IllegalArgumentException e) {   // the same rule, with the nodes named
+                throw Op.fail(op, in, "shapes " + Shapes.str(shape) + " and " + Shapes.str(b) + " do not broadcast");
+            }
         }
+        return shape;
     }
 }

@@ -3,7 +3,6 @@ package dev.quiver.ops.internal;
 import dev.quiver.ops.Comparison;
 import dev.quiver.ops.Op.Instruction;
 import dev.quiver.tensor.DType;
-import dev.quiver.tensor.Shapes;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
 import dev.quiver.ops.Op;
@@ -35,16 +34,6 @@ public final class Masks {
             new OpDoc("g.argmax(x, axis)", "argmax",
                     "x (F32/F64); out I64, x's shape without axis (first maximum; first NaN)", "none (not differentiable)"));
 
-    private static int[] broadcast(Op op, Operand[] in, Operand... nodes) {
-        int[] shape = nodes[0].shape();
-        try {
-            for (int i = 1; i < nodes.length; i++) shape = Shapes.broadcast(op.name(), shape, nodes[i].shape());
-        } catch (IllegalArgumentException e) {
-            throw Op.fail(op, in, "shapes do not broadcast");
-        }
-        return shape;
-    }
-
     /**
      * {@code a (kind) b} elementwise with NumPy broadcasting, a BOOL tensor. Both operands of one
      * floating dtype. Not differentiable.
@@ -59,7 +48,7 @@ public final class Masks {
             return DType.BOOL;
         }
 
-        @Override public int[] shape(Operand[] in) { return broadcast(this, in, in); }
+        @Override public int[] shape(Operand[] in) { return Elementwise.broadcastShape(this, in); }
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             Walk w = new Walk(out.shape(), in[0], in[1], out);
@@ -103,7 +92,7 @@ public final class Masks {
             return in[1].dtype();
         }
 
-        @Override public int[] shape(Operand[] in) { return broadcast(this, in, in); }
+        @Override public int[] shape(Operand[] in) { return Elementwise.broadcastShape(this, in); }
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             Walk w = new Walk(out.shape(), in[0], in[1], in[2], out);
