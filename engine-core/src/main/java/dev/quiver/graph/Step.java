@@ -344,7 +344,7 @@ public final class Step {
             return;
         }
         int n = dst.size();   // input buffers are planned contiguous
-        if (dst.dtype() == dev.quiver.tensor.DType.F64) {
+        if (dst.dtype().floating("input") == dev.quiver.tensor.DType.Floating.F64) {
             math.backend().f64().unary(dev.quiver.kernel.UnaryOp.IDENTITY, n, (double[]) value.data(), value.offset(), 1,
                     (double[]) dst.data(), dst.offset(), 1, false);
         } else {

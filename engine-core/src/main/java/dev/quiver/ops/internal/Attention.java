@@ -69,7 +69,7 @@ public final class Attention {
             boolean[] mask = masked ? (boolean[]) in[1].data() : null;
             RowMath rm = new RowMath(math, out.dtype());
             boolean c = causal;
-            if (out.dtype() == DType.F64) {
+            if (out.dtype().floating(name()) == DType.Floating.F64) {
                 double[] sa = (double[]) s.data(), ya = (double[]) out.data();
                 double sc = scale;
                 return m -> {
@@ -136,7 +136,7 @@ public final class Attention {
             int n = out.rank() == 0 ? 1 : out.dim(-1), rows = n == 0 ? 0 : out.size() / n;
             int po = p.offset(), go = g.offset(), oo = out.offset();
             Instruction body;
-            if (out.dtype() == DType.F64) {
+            if (out.dtype().floating(name()) == DType.Floating.F64) {
                 double[] pa = (double[]) p.data(), ga = (double[]) g.data(), oa = (double[]) out.data();
                 double sc = scale;
                 body = m -> AttentionKernelsF64.softmaxGrad(rows, n, pa, po, ga, go, sc, oa, oo);

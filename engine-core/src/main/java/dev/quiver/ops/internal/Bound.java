@@ -16,7 +16,7 @@ import dev.quiver.tensor.TensorMath;
 public final class Bound {
     private Bound() {}
 
-    private static boolean f64(Tensor out) { return out.dtype() == DType.F64; }
+    private static boolean f64(Tensor out) { return out.dtype().floating("bound kernel") == DType.Floating.F64; }
 
     public static Instruction unary(TensorMath math, UnaryOp op, Tensor x, Tensor out) {
         Instruction scalar = ScalarInstruction.unary(math, op, x, out, false);

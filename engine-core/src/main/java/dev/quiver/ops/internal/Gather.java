@@ -69,7 +69,7 @@ final class Gather {
             tRun = Indices.offsets(table, tFrom, rank - 1, 0);
             gRun = Indices.offsets(other, gFrom, other.rank() - 1, 0);
         }
-        this.f64 = table.dtype() == DType.F64;
+        this.f64 = table.dtype().floating("gather") == DType.Floating.F64;
         this.k64 = f64 ? math.backend().f64() : null;
         this.k32 = f64 ? null : math.backend().f32();
     }

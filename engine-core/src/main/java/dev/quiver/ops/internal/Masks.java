@@ -54,7 +54,7 @@ public final class Masks {
             Walk w = new Walk(out.shape(), in[0], in[1], out);
             Comparison k = kind;
             boolean[] o = (boolean[]) out.data();
-            if (in[0].dtype() == DType.F64) {
+            if (in[0].dtype().floating(name()) == DType.Floating.F64) {
                 double[] a = (double[]) in[0].data(), b = (double[]) in[1].data();
                 return m -> {
                     w.reset();
@@ -97,7 +97,7 @@ public final class Masks {
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             Walk w = new Walk(out.shape(), in[0], in[1], in[2], out);
             boolean[] mask = (boolean[]) in[0].data();
-            if (out.dtype() == DType.F64) {
+            if (out.dtype().floating(name()) == DType.Floating.F64) {
                 double[] a = (double[]) in[1].data(), b = (double[]) in[2].data(), o = (double[]) out.data();
                 return m -> {
                     w.reset();
@@ -161,7 +161,7 @@ public final class Masks {
             long[] i64 = contiguous.data() instanceof long[] l ? l : null;
             int[] i32 = contiguous.data() instanceof int[] a ? a : null;
             int n = idx.size(), io = contiguous.offset(), oo = out.offset(), c = classes;
-            boolean f64 = out.dtype() == DType.F64;
+            boolean f64 = out.dtype().floating(name()) == DType.Floating.F64;
             Object o = out.data();
             return m -> {
                 if (copy != null) copy.run(m);
@@ -214,7 +214,7 @@ public final class Masks {
             int[] outShape = shape.clone();
             Walk w = new Walk(outShape, starts, out.reshape(outShape));
             long[] o = (long[]) out.data();
-            if (x.dtype() == DType.F64) {
+            if (x.dtype().floating(name()) == DType.Floating.F64) {
                 var k = math.backend().f64();
                 double[] a = (double[]) x.data();
                 return m -> {

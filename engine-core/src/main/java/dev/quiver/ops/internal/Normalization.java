@@ -138,7 +138,7 @@ public final class Normalization {
             double e = eps;
             boolean r = rms;
             Instruction body;
-            if (out.dtype() == DType.F64) {
+            if (out.dtype().floating(name()) == DType.Floating.F64) {
                 var k = math.backend().f64();
                 double[] sc = new double[1];   // the kernels' broadcast scalar, allocated once here
                 double[] xa = (double[]) x.data(), ya = (double[]) out.data();
@@ -203,7 +203,7 @@ public final class Normalization {
             boolean r = rms;
             int xo = x.offset(), go = gamma == null ? 0 : gamma.offset(), gOff = g.offset(), oo = out.offset(), co = c.offset();
             Instruction body;
-            if (out.dtype() == DType.F64) {
+            if (out.dtype().floating(name()) == DType.Floating.F64) {
                 var k = math.backend().f64();
                 double[] sc = new double[1];   // the kernels' broadcast scalar, allocated once here
                 double[] xa = (double[]) x.data(), ga = gamma == null ? null : (double[]) gamma.data(), gr = (double[]) g.data(), oa = (double[]) out.data();
@@ -251,7 +251,7 @@ public final class Normalization {
             boolean r = rms;
             int xo = x.offset(), gOff = g.offset(), oo = out.offset(), co = c.offset();
             Instruction body;
-            if (out.dtype() == DType.F64) {
+            if (out.dtype().floating(name()) == DType.Floating.F64) {
                 var k = math.backend().f64();
                 double[] sc = new double[1];   // the kernels' broadcast scalar, allocated once here
                 double[] xa = (double[]) x.data(), gr = (double[]) g.data(), oa = (double[]) out.data(), ca = (double[]) c.data();
@@ -323,7 +323,7 @@ public final class Normalization {
             Tensor rm = stats.mean(), rv = stats.var();
             int xo = x.offset(), go = gamma.offset(), bo = beta.offset(), rmo = rm.offset(), rvo = rv.offset(), yo = out.offset();
             Instruction body;
-            if (out.dtype() == DType.F64) {
+            if (out.dtype().floating(name()) == DType.Floating.F64) {
                 var k = math.backend().f64();
                 double[] st = new double[2];   // the kernels' scalars, allocated once here
                 double[] xa = (double[]) x.data(), ga = (double[]) gamma.data(), ba = (double[]) beta.data();
@@ -377,7 +377,7 @@ public final class Normalization {
             Tensor rm = stats.mean(), rv = stats.var();
             int xo = x.offset(), go = gamma.offset(), gOff = g.offset(), rmo = rm.offset(), rvo = rv.offset(), oo = out.offset();
             Instruction body;
-            if (out.dtype() == DType.F64) {
+            if (out.dtype().floating(name()) == DType.Floating.F64) {
                 var k = math.backend().f64();
                 double[] st = new double[2];   // the kernels' scalars, allocated once here
                 double[] xa = (double[]) x.data(), ga = (double[]) gamma.data(), gr = (double[]) g.data();
@@ -425,7 +425,7 @@ public final class Normalization {
             Tensor rm = stats.mean(), rv = stats.var();
             int xo = x.offset(), gOff = g.offset(), rmo = rm.offset(), rvo = rv.offset(), oo = out.offset(), wo = w.offset();
             Instruction body;
-            if (out.dtype() == DType.F64) {
+            if (out.dtype().floating(name()) == DType.Floating.F64) {
                 var k = math.backend().f64();
                 double[] st = new double[2];   // the kernels' scalars, allocated once here
                 double[] xa = (double[]) x.data(), gr = (double[]) g.data(), wa = (double[]) w.data();

@@ -131,7 +131,7 @@ public final class Products {
         int aRow = as[nb], aCol = as[nb + 1], bRow = bs[nb], bCol = bs[nb + 1], cRow = cs[nb], cCol = cs[nb + 1];
         int inner = w.inner;
         int aBatch = w.innerStride[0], bBatch = w.innerStride[1], cBatch = w.innerStride[2];
-        if (out.dtype() == dev.quiver.tensor.DType.F64) {
+        if (out.dtype().floating("matmul") == dev.quiver.tensor.DType.Floating.F64) {
             var kern = math.backend().f64();
             double[] ad = (double[]) a.data(), bd = (double[]) b.data(), cd = (double[]) out.data();
             return mm -> {

@@ -23,7 +23,7 @@ final class RowMath {
     private final float[] c32 = new float[1];
 
     RowMath(TensorMath math, DType dtype) {
-        this.f64 = dtype == DType.F64;
+        this.f64 = dtype.floating("class cross-entropy") == DType.Floating.F64;
         this.k64 = f64 ? math.backend().f64() : null;
         this.k32 = f64 ? null : math.backend().f32();
     }
