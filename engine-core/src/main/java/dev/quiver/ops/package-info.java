@@ -16,8 +16,9 @@
  * this layer. Ops composed from others (hinge, softmax, log-softmax, norm, mean, stack, MSE, SVM)
  * have no VJP of their own and live as builders in the graph layer ({@code Graph}, {@code Losses}).
  *
- * <p>Depends on {@code dev.quiver.tensor}, {@code dev.quiver.kernel} and its internal half (the
- * op reference lists the families' docs; RunningStats and CrossEntropy delegate to their ops).
+ * <p>Depends on {@code dev.quiver.tensor}, {@code dev.quiver.kernel} and this layer's internal
+ * half {@code dev.quiver.ops.internal} (the op reference lists the families' docs; RunningStats
+ * and CrossEntropy delegate to their ops).
  * It is the layer below {@code dev.quiver.graph}, never above it: the graph names these ops in its
  * builders and compiler rewrites, and implements the interfaces the ops are written against (JAX's
  * split: each primitive has its abstract-evaluation rule, its implementation and its
