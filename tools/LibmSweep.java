@@ -1,9 +1,9 @@
-import dev.quiver.kernel.Libm;
+import dev.quiver.kernel.internal.Libm;
 
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Exhaustive float32 check of dev.quiver.kernel.Libm: all 2^32 inputs of exp, log, tanh and
+ * Exhaustive float32 check of dev.quiver.kernel.internal.Libm: all 2^32 inputs of exp, log, tanh and
  * sigmoid against the float64 StrictMath value (error below 2^-29 float32 ulps, so the reported
  * errors are exact to ~1e-8 ulp). Prints, per function, the max error in ulps, where it occurs,
  * and how many results are not correctly rounded; special results (NaN, inf) must match exactly.

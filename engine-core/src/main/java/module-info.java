@@ -5,6 +5,7 @@
 module dev.quiver.core {
     exports dev.quiver.tensor;
     exports dev.quiver.kernel;
+    exports dev.quiver.kernel.internal to dev.quiver.simd;
     exports dev.quiver.backend;
     exports dev.quiver.graph;
     exports dev.quiver.ops;

@@ -1,7 +1,7 @@
 package dev.quiver.backend;
 
 import dev.quiver.kernel.ConversionKernels;
-import dev.quiver.kernel.HalfPrecision;
+import dev.quiver.kernel.internal.HalfPrecision;
 import dev.quiver.kernel.KernelsF32;
 import dev.quiver.kernel.KernelsF64;
 

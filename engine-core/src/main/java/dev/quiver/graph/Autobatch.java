@@ -1,13 +1,13 @@
 package dev.quiver.graph;
 
-import dev.quiver.ops.ClassCrossEntropy;
+import dev.quiver.ops.internal.ClassCrossEntropy;
 import dev.quiver.ops.CrossEntropy;
-import dev.quiver.ops.Elementwise;
+import dev.quiver.ops.internal.Elementwise;
 import dev.quiver.ops.Op;
-import dev.quiver.ops.Products;
-import dev.quiver.ops.Rows;
-import dev.quiver.ops.Shaping;
-import dev.quiver.ops.Take;
+import dev.quiver.ops.internal.Products;
+import dev.quiver.ops.internal.Rows;
+import dev.quiver.ops.internal.Shaping;
+import dev.quiver.ops.internal.Take;
 import dev.quiver.tensor.Index;
 
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
 package dev.quiver.graph;
 
 import dev.quiver.ops.Op;
-import dev.quiver.ops.Products;
-import dev.quiver.ops.Rows;
+import dev.quiver.ops.internal.Products;
+import dev.quiver.ops.internal.Rows;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Shapes;
 import dev.quiver.tensor.Tensor;
@@ -265,7 +265,7 @@ final class Compiler {
                 for (int k = 1; k < needed.length; k++) any |= needed[k];
             }
             if (!any) continue;
-            if (n.op() instanceof dev.quiver.ops.Shaping.Slice slice && rowTerms.offerRows(n.input(0), slice, grad)) {
+            if (n.op() instanceof dev.quiver.ops.internal.Shaping.Slice slice && rowTerms.offerRows(n.input(0), slice, grad)) {
                 continue;   // rows of a value: the gradient joins its row terms without building the scatter VJP
             }
             before = g.size();
@@ -575,7 +575,7 @@ final class Compiler {
         for (int i = 0; i < mark; i++) {
             Node n = fwd.get(i);
             if (!live[i] || n.kind() != Node.Kind.OP) continue;
-            boolean lookup = n.op() instanceof dev.quiver.ops.Take t && t.axis() == 0;
+            boolean lookup = n.op() instanceof dev.quiver.ops.internal.Take t && t.axis() == 0;
             for (int k = 0; k < n.arity(); k++) {
                 int in = n.input(k).index();
                 if (!candidate[in]) continue;
@@ -663,7 +663,7 @@ final class Compiler {
         boolean offer(int node, Node term) {
             if (term.op() != Products.MATMUL || term.rank() != 2) return false;
             Node left = term.input(0), right = term.input(1);
-            if (left.kind() != Node.Kind.OP || !(left.op() instanceof dev.quiver.ops.Shaping.Permute t)
+            if (left.kind() != Node.Kind.OP || !(left.op() instanceof dev.quiver.ops.internal.Shaping.Permute t)
                     || t.order().length != 2 || t.order()[0] != 1 || right.rank() != 2 || right.shapeRef()[0] > MAX_ROWS) {
                 return false;
             }
@@ -712,7 +712,7 @@ final class Compiler {
             int[] to = null;
             if (term.op() instanceof Rows.Scatter s && s.rows().length == 1) {
                 to = s.rows()[0];
-            } else if (term.op() instanceof dev.quiver.ops.Shaping.Scatter s) {
+            } else if (term.op() instanceof dev.quiver.ops.internal.Shaping.Scatter s) {
                 to = rowRange(s.index(), s.shape());
             }
             if (to == null) return false;
@@ -730,7 +730,7 @@ final class Compiler {
          * when it selects exactly whole rows {@code [a:b, :, ...]}: what offering the slice's VJP (a
          * scatter of grad into zeros) would keep, without building that node.
          */
-        boolean offerRows(Node value, dev.quiver.ops.Shaping.Slice slice, Node grad) {
+        boolean offerRows(Node value, dev.quiver.ops.internal.Shaping.Slice slice, Node grad) {
             int[] to = rowRange(slice.index(), value.shapeRef());
             if (to == null) return false;
             int node = value.index();

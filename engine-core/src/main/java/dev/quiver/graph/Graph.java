@@ -2,20 +2,20 @@ package dev.quiver.graph;
 
 import dev.quiver.kernel.BinaryOp;
 import dev.quiver.kernel.UnaryOp;
-import dev.quiver.ops.ClassCrossEntropy;
-import dev.quiver.ops.Conv;
+import dev.quiver.ops.internal.ClassCrossEntropy;
+import dev.quiver.ops.internal.Conv;
 import dev.quiver.ops.ConvSpec;
 import dev.quiver.ops.CrossEntropy;
-import dev.quiver.ops.Elementwise;
+import dev.quiver.ops.internal.Elementwise;
 import dev.quiver.ops.Builder;
 import dev.quiver.ops.Op;
-import dev.quiver.ops.Pool;
-import dev.quiver.ops.Products;
-import dev.quiver.ops.Reductions;
-import dev.quiver.ops.ScatterAdd;
-import dev.quiver.ops.Shaping;
-import dev.quiver.ops.SoftmaxCrossEntropy;
-import dev.quiver.ops.Take;
+import dev.quiver.ops.internal.Pool;
+import dev.quiver.ops.internal.Products;
+import dev.quiver.ops.internal.Reductions;
+import dev.quiver.ops.internal.ScatterAdd;
+import dev.quiver.ops.internal.Shaping;
+import dev.quiver.ops.internal.SoftmaxCrossEntropy;
+import dev.quiver.ops.internal.Take;
 import dev.quiver.ops.Window;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Index;
@@ -863,30 +863,30 @@ public final class Graph implements Builder<Node> {
 
     // ------------------------------------------------------------------ masks and selection
 
-    /** {@code a (kind) b} elementwise with broadcasting, a BOOL node; not differentiable ({@link dev.quiver.ops.Masks.Compare}). */
-    public Node compare(dev.quiver.ops.Masks.Kind kind, Node a, Node b) { return make(new dev.quiver.ops.Masks.Compare(kind), a, b); }
+    /** {@code a (kind) b} elementwise with broadcasting, a BOOL node; not differentiable ({@link dev.quiver.ops.internal.Masks.Compare}). */
+    public Node compare(dev.quiver.ops.Comparison kind, Node a, Node b) { return make(new dev.quiver.ops.internal.Masks.Compare(kind), a, b); }
     /** a < b, BOOL (not differentiable). */
-    public Node lt(Node a, Node b) { return compare(dev.quiver.ops.Masks.Kind.LT, a, b); }
+    public Node lt(Node a, Node b) { return compare(dev.quiver.ops.Comparison.LT, a, b); }
     /** a <= b, BOOL (not differentiable). */
-    public Node le(Node a, Node b) { return compare(dev.quiver.ops.Masks.Kind.LE, a, b); }
+    public Node le(Node a, Node b) { return compare(dev.quiver.ops.Comparison.LE, a, b); }
     /** a > b, BOOL (not differentiable). */
-    public Node gt(Node a, Node b) { return compare(dev.quiver.ops.Masks.Kind.GT, a, b); }
+    public Node gt(Node a, Node b) { return compare(dev.quiver.ops.Comparison.GT, a, b); }
     /** a >= b, BOOL (not differentiable). */
-    public Node ge(Node a, Node b) { return compare(dev.quiver.ops.Masks.Kind.GE, a, b); }
+    public Node ge(Node a, Node b) { return compare(dev.quiver.ops.Comparison.GE, a, b); }
     /** a == b, BOOL (not differentiable). */
-    public Node eq(Node a, Node b) { return compare(dev.quiver.ops.Masks.Kind.EQ, a, b); }
+    public Node eq(Node a, Node b) { return compare(dev.quiver.ops.Comparison.EQ, a, b); }
     /** a != b, BOOL (not differentiable). */
-    public Node ne(Node a, Node b) { return compare(dev.quiver.ops.Masks.Kind.NE, a, b); }
+    public Node ne(Node a, Node b) { return compare(dev.quiver.ops.Comparison.NE, a, b); }
     /** x (kind) c for a constant c, BOOL (not differentiable). */
-    public Node compare(dev.quiver.ops.Masks.Kind kind, Node x, double c) { return compare(kind, x, scalar(x.dtype(), c)); }
+    public Node compare(dev.quiver.ops.Comparison kind, Node x, double c) { return compare(kind, x, scalar(x.dtype(), c)); }
 
     /**
-     * {@code mask ? a : b} elementwise, the three broadcast together; mask BOOL ({@link dev.quiver.ops.Masks.Where}).
+     * {@code mask ? a : b} elementwise, the three broadcast together; mask BOOL ({@link dev.quiver.ops.internal.Masks.Where}).
      * Gradients flow to a where the mask holds and to b elsewhere.
      */
     public Node where(Node mask, Node a, Node b) { return apply(WHERE, mask, a, b); }
 
-    private static final dev.quiver.ops.Masks.Where WHERE = new dev.quiver.ops.Masks.Where();
+    private static final dev.quiver.ops.internal.Masks.Where WHERE = new dev.quiver.ops.internal.Masks.Where();
 
     /** x with {@code value} where the BOOL mask (broadcast to x) holds: {@code where(mask, value, x)}; no gradient flows to the filled places. */
     public Node maskedFill(Node x, Node mask, double value) {
@@ -905,13 +905,13 @@ public final class Graph implements Builder<Node> {
     }
 
     /** One-hot rows of an I32 or I64 index node: shape {@code indices.shape + [classes]}, dtype F32 or F64; not differentiable. */
-    public Node oneHot(Node indices, int classes, DType dtype) { return make(new dev.quiver.ops.Masks.OneHot(classes, dtype), indices); }
+    public Node oneHot(Node indices, int classes, DType dtype) { return make(new dev.quiver.ops.internal.Masks.OneHot(classes, dtype), indices); }
 
     /** Position of the first maximum along an axis, I64 of x's shape without the axis; not differentiable. */
     public Node argmax(Node x, int axis) {
         own("argmax", x);
         int a = axis < 0 && axis >= -x.rank() ? axis + x.rank() : axis;
-        return make(new dev.quiver.ops.Masks.ArgMax(a), x);
+        return make(new dev.quiver.ops.internal.Masks.ArgMax(a), x);
     }
 
     // ------------------------------------------------------------------ attention
@@ -923,7 +923,7 @@ public final class Graph implements Builder<Node> {
      * [..., Lq, Lk]: true where a query may attend to a key (PyTorch's boolean {@code attn_mask}).
      * {@code causal} also hides key j from query i when j > i. A query that may attend to nothing
      * gets a zero row. Built as two batched GEMMs around the fused
-     * {@link dev.quiver.ops.Attention.MaskedSoftmax}: the scores are buffers of the compiled plan.
+     * {@link dev.quiver.ops.internal.Attention.MaskedSoftmax}: the scores are buffers of the compiled plan.
      */
     public Node attention(Node q, Node k, Node v, Node mask, boolean causal) {
         return attention(q, k, v, mask, causal, q.rank() == 0 ? 1 : 1 / Math.sqrt(q.dim(-1)));
@@ -940,7 +940,7 @@ public final class Graph implements Builder<Node> {
                     + "): needs q [..., Lq, d], k [..., Lk, d], v [..., Lk, dv] (q and k share d, k and v share Lk)");
         }
         Node scores = matmul(q, transpose(k, -1, -2));
-        var op = new dev.quiver.ops.Attention.MaskedSoftmax(scale, causal, mask != null);
+        var op = new dev.quiver.ops.internal.Attention.MaskedSoftmax(scale, causal, mask != null);
         Node p = mask == null ? make(op, scores) : make(op, scores, mask);
         return matmul(p, v);
     }
@@ -965,19 +965,19 @@ public final class Graph implements Builder<Node> {
     public dev.quiver.tensor.Seed seed() { return dev.quiver.tensor.Seed.of(seed); }
 
     /**
-     * Inverted dropout with drop probability p ({@link dev.quiver.ops.Dropouts.Dropout}): in a
+     * Inverted dropout with drop probability p ({@link dev.quiver.ops.internal.Dropouts.Dropout}): in a
      * training step, zeros each element with probability p and scales the rest by 1 / (1 - p); in an
      * evaluation step ({@link Mode#EVAL}, the default of an inference-only compile) the identity.
      */
     public Node dropout(Node x, double p) {
         own("dropout", x);
-        return make(new dev.quiver.ops.Dropouts.Dropout(p, dev.quiver.ops.Dropouts.stream(seed, nodes.size())), x);
+        return make(new dev.quiver.ops.internal.Dropouts.Dropout(p, dev.quiver.ops.internal.Dropouts.stream(seed, nodes.size())), x);
     }
 
     // ------------------------------------------------------------------ normalisation
 
     /**
-     * Layer normalisation over the last axis, fused ({@link dev.quiver.ops.Normalization.LayerNorm}):
+     * Layer normalisation over the last axis, fused ({@link dev.quiver.ops.internal.Normalization.LayerNorm}):
      * {@code (x - mean) / sqrt(var + eps) * gamma + beta}, gamma and beta of shape [x.dim(-1)], either
      * or both null (no scale, no shift; beta needs gamma).
      */
@@ -1001,18 +1001,18 @@ public final class Graph implements Builder<Node> {
     private Node normalise(Node x, Node gamma, Node beta, double eps, boolean rms) {
         String op = rms ? "rmsNorm" : "layerNorm";
         if (gamma == null && beta != null) throw new IllegalArgumentException(op + ": beta " + beta.describe() + " needs a gamma (pass ones)");
-        var norm = new dev.quiver.ops.Normalization.LayerNorm(eps, rms, gamma == null ? 0 : beta == null ? 1 : 2);
+        var norm = new dev.quiver.ops.internal.Normalization.LayerNorm(eps, rms, gamma == null ? 0 : beta == null ? 1 : 2);
         return gamma == null ? apply(norm, x) : beta == null ? apply(norm, x, gamma) : apply(norm, x, gamma, beta);
     }
 
     /**
      * Batch normalisation of x [N, C, ...] per channel (axis 1), fused
-     * ({@link dev.quiver.ops.Normalization.BatchNorm}): a step compiled in {@link Mode#TRAIN}
+     * ({@link dev.quiver.ops.internal.Normalization.BatchNorm}): a step compiled in {@link Mode#TRAIN}
      * normalises with the batch's statistics and updates {@code stats}; one in {@link Mode#EVAL}
      * (the default of {@link CompileOptions#inferenceOnly()}) uses {@code stats}.
      */
     public Node batchNorm(Node x, Node gamma, Node beta, dev.quiver.ops.RunningStats stats, double eps) {
-        return apply(new dev.quiver.ops.Normalization.BatchNorm(eps, stats), x, gamma, beta);
+        return apply(new dev.quiver.ops.internal.Normalization.BatchNorm(eps, stats), x, gamma, beta);
     }
 
     // ------------------------------------------------------------------ convolution and pooling

@@ -159,7 +159,7 @@ public final class Step {
             }
         }
         this.backward = bw;
-        this.forwardInstructions = dev.quiver.ops.Bound.chain(instructions(forward));
+        this.forwardInstructions = dev.quiver.ops.internal.Bound.chain(instructions(forward));
         this.backwardInstructions = backwardProgram(backward, direct, written, seed != null, false);
         this.directInstructions = direct;
         this.backwardBare = backward;
@@ -189,10 +189,10 @@ public final class Step {
             if (src == null) {
                 if (!accumulating) program.add(m -> m.fill(dst, 0));   // the output does not depend on this target
             } else if (accumulating || !written[j]) {
-                program.add(dev.quiver.ops.Bound.copy(math, src, dst, accumulating));
+                program.add(dev.quiver.ops.internal.Bound.copy(math, src, dst, accumulating));
             }
         }
-        return dev.quiver.ops.Bound.chain(program.toArray(new Op.Instruction[0]));
+        return dev.quiver.ops.internal.Bound.chain(program.toArray(new Op.Instruction[0]));
     }
 
     private Exec copyOut(int j) {
@@ -203,8 +203,8 @@ public final class Step {
         } else if (src == null) {
             ins = m -> { if (!accumulate) m.fill(dst, 0); };   // the output does not depend on this target
         } else {
-            Op.Instruction overwrite = dev.quiver.ops.Bound.copy(math, src, dst, false);
-            Op.Instruction add = dev.quiver.ops.Bound.copy(math, src, dst, true);
+            Op.Instruction overwrite = dev.quiver.ops.internal.Bound.copy(math, src, dst, false);
+            Op.Instruction add = dev.quiver.ops.internal.Bound.copy(math, src, dst, true);
             ins = m -> (accumulate ? add : overwrite).run(m);
         }
         return new Exec(wrt[j], null, ins, dst);
@@ -344,7 +344,7 @@ public final class Step {
             return;
         }
         int n = dst.size();   // input buffers are planned contiguous
-        if (dst.dtype() == dev.quiver.tensor.DType.F64) {
+        if (dst.dtype().floating("input") == dev.quiver.tensor.DType.Floating.F64) {
             math.backend().f64().unary(dev.quiver.kernel.UnaryOp.IDENTITY, n, (double[]) value.data(), value.offset(), 1,
                     (double[]) dst.data(), dst.offset(), 1, false);
         } else {

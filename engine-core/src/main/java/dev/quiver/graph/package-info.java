@@ -25,12 +25,13 @@
  * rewrites a graph of many independent sub-graphs (a minibatch's summed losses, each built by
  * per-example code) before it is planned: ops that are row-wise along axis 0 and share a signature
  * run as one node over their stacked rows (or stacked whole vectors), chosen by DyNet's agenda
- * heuristic; {@link dev.quiver.ops.Rows} moves the rows, and the compiler sums the row-slice
+ * heuristic; {@link dev.quiver.ops.internal.Rows} moves the rows, and the compiler sums the row-slice
  * gradients of one value in one pass. The backward pass is built from the batched graph.
  *
  * <p>Depends on {@code dev.quiver.tensor} (tensors and TensorMath out forms),
  * {@code dev.quiver.kernel} (op enums) and {@code dev.quiver.ops} (the {@code Op} contract, its
- * instructions and run context, and the op units its fluent API and compiler rewrites name).
+ * instructions and run context) with its internal half (the op units its fluent API and
+ * compiler rewrites name).
  * ops does not depend on this package: op rules see {@code Operand}/{@code Value}/{@code Builder},
  * which nodes and graphs implement, so the layering is a line, not a cycle. Nothing here depends
  * on a particular backend.

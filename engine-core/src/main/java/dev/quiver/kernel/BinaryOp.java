@@ -1,5 +1,7 @@
 package dev.quiver.kernel;
 
+import dev.quiver.kernel.internal.ElementwiseF64;
+
 /**
  * Elementwise functions {@code c = f(a, b)} implemented by every backend as primitive kernels,
  * each with its derivative rules beside it ({@link #derivativeA}, {@link #derivativeB}: the VJPs

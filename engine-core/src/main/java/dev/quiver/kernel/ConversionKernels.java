@@ -1,5 +1,7 @@
 package dev.quiver.kernel;
 
+import dev.quiver.kernel.internal.HalfPrecision;
+
 /**
  * Contiguous conversions between float32 and the 16-bit storage formats (F16, BF16 as raw bits).
  * Every implementation gives, element for element, the bits of {@link HalfPrecision}'s scalar

@@ -1,5 +1,8 @@
 package dev.quiver.kernel;
 
+import dev.quiver.kernel.internal.FormulaF32;
+import dev.quiver.kernel.internal.FormulaF64;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

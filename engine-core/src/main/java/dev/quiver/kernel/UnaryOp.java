@@ -1,5 +1,8 @@
 package dev.quiver.kernel;
 
+import dev.quiver.kernel.internal.Libm;
+import dev.quiver.kernel.internal.TextAlgebra;
+
 /**
  * Elementwise functions {@code y = f(x)}, one definition each: everything the engine knows about
  * a map lives in its entry, and the rest is read from there.

@@ -1,8 +1,15 @@
 /**
- * The primitive kernel surface every backend implements ({@link dev.quiver.kernel.KernelsF64},
- * its generated float32 twin) and the closed sets of elementwise and reduction functions with
- * their float64 reference definitions, plus {@code ElementwiseF64} (and its float32 twin): the
- * same functions in each dtype's own arithmetic, shared by every backend's scalar paths.
- * Depends on nothing but java.base.
+ * The kernel vocabulary, public: the closed sets of elementwise and reduction functions
+ * ({@link dev.quiver.kernel.UnaryOp}, {@link dev.quiver.kernel.BinaryOp},
+ * {@link dev.quiver.kernel.ReduceOp}) with their definitions written against
+ * {@link dev.quiver.kernel.Algebra} and their float64 references; a composite's
+ * {@link dev.quiver.kernel.Formula}; and the primitive kernel surface a backend implements
+ * ({@link dev.quiver.kernel.KernelsF64}, its generated float32 twin,
+ * {@link dev.quiver.kernel.ConversionKernels}), which the Backend SPI returns.
+ * The code every backend shares to agree bit for bit (Libm, the per-dtype scalar definitions,
+ * the canonical sum and GEMM orders, the formula interpreters, the 16-bit conversions) is in
+ * {@code dev.quiver.kernel.internal}, the unexported half of this layer.
+ * Depends on nothing but java.base and its internal half (the references' float64 arithmetic is
+ * the internal {@code ElementwiseF64}; {@code TextAlgebra} prints the definitions).
  */
 package dev.quiver.kernel;

@@ -1,5 +1,8 @@
 package dev.quiver.ops;
 
+import dev.quiver.ops.internal.ClassCrossEntropy;
+import dev.quiver.ops.internal.Rows;
+
 /**
  * Options of softmax cross-entropy with integer class targets ({@link ClassCrossEntropy}):
  * immutable, built from {@link #defaults()} with the {@code with...} methods.
@@ -43,7 +46,7 @@ public record CrossEntropy(Reduction reduction, boolean ignoring, long ignoreInd
     public CrossEntropy withLabelSmoothing(double eps) { return new CrossEntropy(reduction, ignoring, ignoreIndex, eps); }
 
     /** Whether a row with this class is ignored. */
-    boolean ignores(long cls) { return ignoring && cls == ignoreIndex; }
+    public boolean ignores(long cls) { return ignoring && cls == ignoreIndex; }
 
     @Override public String toString() {
         return reduction.name().toLowerCase() + (ignoring ? " ignore=" + ignoreIndex : "")

@@ -1,5 +1,11 @@
 package dev.quiver.ops;
 
+import dev.quiver.ops.internal.Attention;
+import dev.quiver.ops.internal.Dropouts;
+import dev.quiver.ops.internal.Masks;
+import dev.quiver.ops.internal.Normalization;
+import dev.quiver.ops.internal.Products;
+
 import java.util.List;
 
 /**

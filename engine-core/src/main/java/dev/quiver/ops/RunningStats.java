@@ -2,6 +2,7 @@ package dev.quiver.ops;
 
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Tensor;
+import dev.quiver.ops.internal.Normalization;
 
 /**
  * The running mean and variance of a batch normalisation ({@link Normalization.BatchNorm}): state,

@@ -18,12 +18,12 @@ public record Window(int kh, int kw, int sh, int sw, int dh, int dw, int pt, int
     }
 
     /** A 1x1 window with stride 1 and no padding: the input is its own im2col matrix. */
-    boolean pointwise() {
+    public boolean pointwise() {
         return kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pb == 0 && pl == 0 && pr == 0;
     }
 
     /** A reason this window is malformed, or null. */
-    String invalid() {
+    public String invalid() {
         if (kh < 1 || kw < 1) return "kernel " + kh + "x" + kw + " must be at least 1x1";
         if (sh < 1 || sw < 1) return "stride " + sh + "x" + sw + " must be at least 1";
         if (dh < 1 || dw < 1) return "dilation " + dh + "x" + dw + " must be at least 1";
@@ -31,10 +31,10 @@ public record Window(int kh, int kw, int sh, int sw, int dh, int dw, int pt, int
         return null;
     }
 
-    String padding() { return pt + "," + pb + "," + pl + "," + pr; }
+    public String padding() { return pt + "," + pb + "," + pl + "," + pr; }
 
     /** The attributes in a plan key or error: {@code k=3x3 s=1x1 d=1x1 p=1,1,1,1}; only the W part for 1-d. */
-    String describe(int spatial) {
+    public String describe(int spatial) {
         return spatial == 1 ? "k=" + kw + " s=" + sw + " d=" + dw + " p=" + pl + "," + pr
                 : "k=" + kh + "x" + kw + " s=" + sh + "x" + sw + " d=" + dh + "x" + dw + " p=" + padding();
     }

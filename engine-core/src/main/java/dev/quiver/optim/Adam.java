@@ -96,7 +96,7 @@ public final class Adam extends Optimizer {
 
     @Override
     protected void update(int i, Parameter p, int from, int n) {
-        if (p.value().dtype() == DType.F64) {
+        if (p.value().dtype().floating("adam") == DType.Floating.F64) {
             UpdatesF64.adam(math.backend().f64(), lrT, beta1, beta2, eps64, decay64, p.value(), p.grad(), m[i], v[i], scratch[i], from, n);
         } else {
             UpdatesF32.adam(math.backend().f32(), (float) lrT, (float) beta1, (float) beta2, eps32, decay32, p.value(), p.grad(),

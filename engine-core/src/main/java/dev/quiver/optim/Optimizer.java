@@ -184,7 +184,7 @@ public abstract class Optimizer {
     }
 
     private double clipRange(int what, Tensor g, int from, int n) {
-        if (g.dtype() == dev.quiver.tensor.DType.F64) {
+        if (g.dtype().floating("gradient clipping") == dev.quiver.tensor.DType.Floating.F64) {
             var k = math.backend().f64();
             switch (what) {
                 case 0 -> UpdatesF64.clamp(k, g, from, n, lo64, hi64);

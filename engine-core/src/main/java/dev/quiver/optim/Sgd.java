@@ -51,7 +51,7 @@ public final class Sgd extends Optimizer {
 
     @Override
     protected void update(int i, Parameter p, int from, int n) {
-        if (p.value().dtype() == DType.F64) {
+        if (p.value().dtype().floating("sgd") == DType.Floating.F64) {
             UpdatesF64.sgd(math.backend().f64(), lr, momentum, weightDecay, p.value(), p.grad(), velocity[i], from, n);
         } else {
             UpdatesF32.sgd(math.backend().f32(), (float) lr, (float) momentum, (float) weightDecay, p.value(), p.grad(), velocity[i],

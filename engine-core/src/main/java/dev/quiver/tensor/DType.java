@@ -32,6 +32,27 @@ public enum DType {
     /** True for F32 and F64, the dtypes arithmetic works in (not for the storage dtypes F16 and BF16). */
     public boolean isFloating() { return this == F32 || this == F64; }
 
+    /**
+     * The twin that runs for values of a dtype: the float64 kernels (the {@code ...F64} sources)
+     * or their generated float32 twins. {@link #floating} is the engine's one dtype dispatch.
+     */
+    public enum Floating { F64, F32 }
+
+    /**
+     * Which twin kernels run for values of this dtype, failing here, with the op's name, for any
+     * dtype but F32 and F64, so a call site's two arms ({@code == Floating.F64} or a switch) cover
+     * every dtype that gets past it rather than an else arm taking whatever is not F64 for F32.
+     * A switch over the constant, no allocation: fine on kernel and optimiser hot paths.
+     */
+    public Floating floating(String op) {
+        return switch (this) {
+            case F64 -> Floating.F64;
+            case F32 -> Floating.F32;
+            default -> throw new IllegalArgumentException(op + ": needs F32 or F64 values, not " + this
+                    + (this == F16 || this == BF16 ? " (a storage dtype: convert with to(F32) first)" : ""));
+        };
+    }
+
     /** True for I32 and I64, the index dtypes (not for the storage dtypes I8 and U8). */
     public boolean isInteger() { return this == I32 || this == I64; }
 

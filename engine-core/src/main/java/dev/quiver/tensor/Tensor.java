@@ -2,7 +2,7 @@ package dev.quiver.tensor;
 
 import dev.quiver.kernel.BinaryOp;
 import dev.quiver.kernel.ConversionKernels;
-import dev.quiver.kernel.HalfPrecision;
+import dev.quiver.kernel.internal.HalfPrecision;
 import dev.quiver.kernel.ReduceOp;
 import dev.quiver.kernel.UnaryOp;
 
@@ -933,14 +933,10 @@ public final class Tensor {
      * contiguous copy; {@link #isView} tells which.
      */
     public Tensor reshape(int... newShape) {
-        int[] target = inferShape(newShape);
+        int[] target = Shapes.reshape(shape, newShape);
         int[] viewStrides = viewStrides(target);
-        if (viewStrides != null) return new Tensor(dtype, data, offset, target, viewStrides, true);   // inferShape's copy
+        if (viewStrides != null) return new Tensor(dtype, data, offset, target, viewStrides, true);   // Shapes.reshape's copy
         return contiguous().reshape(target);
-    }
-
-    private int[] inferShape(int[] newShape) {
-        return Shapes.reshape(shape, newShape);
     }
 
     /** Strides that present this tensor's elements in the target shape without copying, or null. */
@@ -979,7 +975,7 @@ public final class Tensor {
 
     /** True when {@link #reshape} to this shape would return a view rather than a copy. */
     public boolean reshapeIsView(int... newShape) {
-        return viewStrides(inferShape(newShape)) != null;
+        return viewStrides(Shapes.reshape(shape, newShape)) != null;
     }
 
     /** Broadcasts to a larger shape by NumPy rules, a read-only view with stride 0 on stretched dims. */

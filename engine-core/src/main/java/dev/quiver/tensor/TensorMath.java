@@ -3,7 +3,7 @@ package dev.quiver.tensor;
 import dev.quiver.backend.Backend;
 import dev.quiver.backend.Backends;
 import dev.quiver.kernel.BinaryOp;
-import dev.quiver.kernel.HalfPrecision;
+import dev.quiver.kernel.internal.HalfPrecision;
 import dev.quiver.kernel.KernelsF32;
 import dev.quiver.kernel.KernelsF64;
 import dev.quiver.kernel.ReduceOp;
@@ -202,7 +202,7 @@ public final class TensorMath {
             copyOrFillData(kind, uop, alpha, a, c, rank, first, outer, run, sa, sc);
             return;
         }
-        boolean isF64 = c.dtype() == DType.F64;
+        boolean isF64 = c.dtype().floating("elementwise") == DType.Floating.F64;
         Object aData = a == null ? null : a.data(), bData = b == null ? null : b.data(), cData = c.data();
         if (kind == BINARY_SCALAR) {
             if (isF64) {
@@ -440,6 +440,7 @@ public final class TensorMath {
             throw new IllegalArgumentException("argmax: axis " + axis + " of shape " + x.shapeString() + " is empty");
         }
         double[] od = out.f64();
+        boolean isF64 = x.dtype().floating("argmax") == DType.Floating.F64;
         int stride = x.strideAt(ax), count = out.size(), outRank = out.rank();
         for (int o = 0; o < count; o++) {
             int pos = x.offset(), opos = out.offset();
@@ -450,7 +451,7 @@ public final class TensorMath {
                 pos += i * x.strideAt(d);
                 opos += i * out.strideAt(od2--);
             }
-            od[opos] = x.dtype() == DType.F64 ? f64.argmax(n, x.f64(), pos, stride) : f32.argmax(n, x.f32(), pos, stride);
+            od[opos] = isF64 ? f64.argmax(n, x.f64(), pos, stride) : f32.argmax(n, x.f32(), pos, stride);
         }
         return out;
     }
@@ -511,7 +512,7 @@ public final class TensorMath {
         }
         int outer = 1;
         for (int d = 0; d < first; d++) outer *= x.shapeAt(d);
-        boolean isF64 = x.dtype() == DType.F64;
+        boolean isF64 = x.dtype().floating("reduce") == DType.Floating.F64;
         for (int o = 0; o < outer; o++) {
             int xp = x.offset(), op0 = out.offset();
             for (int d = first - 1, rest = o; d >= 0; d--) {
@@ -893,7 +894,7 @@ public final class TensorMath {
                          Tensor a, int aOff, int aBatch, int aRow, int aCol,
                          Tensor b, int bOff, int bBatch, int bRow, int bCol,
                          double beta, Tensor c, int cOff, int cBatch, int cRow, int cCol) {
-        if (c.dtype() == DType.F64) {
+        if (c.dtype().floating("gemm") == DType.Floating.F64) {
             f64.gemm(batch, m, n, k, alpha, a.f64(), aOff, aBatch, aRow, aCol, b.f64(), bOff, bBatch, bRow, bCol,
                     beta, c.f64(), cOff, cBatch, cRow, cCol);
         } else {

@@ -127,7 +127,7 @@ class AllocationTest {
             var att = g.attention(h, h.tanh(), h, g.constant(mask), true);
             var r = g.rmsNorm(att, gamma2, 1e-6).reshape(2, 3, 20);
             var bn = g.batchNorm(r, gamma3, beta3, new dev.quiver.ops.RunningStats(dt, 3, 0.1), 1e-5).reshape(2, 3, 4, 5);
-            var y = g.clamp(g.maskedFill(bn, g.compare(dev.quiver.ops.Masks.Kind.GT, bn, 2.0), 0), -3, 3);
+            var y = g.clamp(g.maskedFill(bn, g.compare(dev.quiver.ops.Comparison.GT, bn, 2.0), 0), -3, 3);
             Step step = g.compile(Losses.mse(y, t), Backs.on(m));
             Net n = new Net(step, x, t, Tensor.uniform(dt, Seed.of(3), new int[] {2, 3, 4, 5}, -1, 1),
                     Tensor.uniform(dt, Seed.of(4), new int[] {2, 3, 4, 5}, -1, 1));

@@ -1,7 +1,7 @@
 package dev.quiver.graph;
 
 import dev.quiver.check.GradCheck;
-import dev.quiver.ops.Products;
+import dev.quiver.ops.internal.Products;
 import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;

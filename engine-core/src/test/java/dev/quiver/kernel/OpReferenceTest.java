@@ -1,5 +1,7 @@
 package dev.quiver.kernel;
 
+import dev.quiver.kernel.internal.TextAlgebra;
+
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -105,7 +107,7 @@ class OpReferenceTest {
 
     private static void renderConvolution(StringBuilder b) {
         b.append("\n## Convolution and pooling\n\n");
-        b.append("NC(H)W layout, float32 and float64 (`dev.quiver.ops.Conv`, `Pool`). The shape column is the op's\n");
+        b.append("NC(H)W layout, float32 and float64 (`dev.quiver.ops.internal.Conv`, `Pool`). The shape column is the op's\n");
         b.append("shape rule run on an example; the VJP column names the op each input's gradient is built with\n");
         b.append("(`0`: none). The convolution's three ops are the partial derivatives of one trilinear form, so\n");
         b.append("each one's VJPs are the other two and gradients of any order stay in the family; they run as\n");
@@ -123,22 +125,22 @@ class OpReferenceTest {
         var y = g.conv2d(x, w, bias, spec);
         row(b, "g.conv2d(x, w, b, ConvSpec.DEFAULT.stride(2).padding(2).groups(2))", y, "bias optional");
         var gy = g.input("gy", f, y.shape());
-        var fwd = (dev.quiver.ops.Conv) y.op();
-        var dx = g.apply(new dev.quiver.ops.Conv(dev.quiver.ops.Conv.Role.INPUT_GRAD, 2, fwd.win(), 2, 28, 28), gy, w);
+        var fwd = (dev.quiver.ops.internal.Conv) y.op();
+        var dx = g.apply(new dev.quiver.ops.internal.Conv(dev.quiver.ops.internal.Conv.Role.INPUT_GRAD, 2, fwd.win(), 2, 28, 28), gy, w);
         row(b, "(x's gradient)", dx, "transposed convolution");
-        row(b, "(w's gradient)", g.apply(new dev.quiver.ops.Conv(dev.quiver.ops.Conv.Role.KERNEL_GRAD, 2, fwd.win(), 2, 0, 0), x, gy), "summed over the batch");
+        row(b, "(w's gradient)", g.apply(new dev.quiver.ops.internal.Conv(dev.quiver.ops.internal.Conv.Role.KERNEL_GRAD, 2, fwd.win(), 2, 0, 0), x, gy), "summed over the batch");
         var x1 = g.input("x1", f, 8, 4, 100);
         row(b, "g.conv1d(x1, w1, null, ConvSpec.DEFAULT.same().dilation(2))",
                 g.conv1d(x1, g.input("w1", f, 4, 4, 3), null, dev.quiver.ops.ConvSpec.DEFAULT.same().dilation(2)), "also `_input_grad`, `_kernel_grad`");
         var mp = g.maxPool2d(x, 2, 2, 0);
         row(b, "g.maxPool2d(x, 2, 2, 0)", mp, "the first maximum of a window wins");
-        var route = g.apply(new dev.quiver.ops.Pool(true, dev.quiver.ops.Pool.Role.GRAD, 2, ((dev.quiver.ops.Pool) mp.op()).win(), 0, 0), x, g.input("gp", f, mp.shape()));
+        var route = g.apply(new dev.quiver.ops.internal.Pool(true, dev.quiver.ops.internal.Pool.Role.GRAD, 2, ((dev.quiver.ops.internal.Pool) mp.op()).win(), 0, 0), x, g.input("gp", f, mp.shape()));
         row(b, "(x's gradient)", route, "g added at each window's maximum");
-        row(b, "(its gradient)", g.apply(new dev.quiver.ops.Pool(true, dev.quiver.ops.Pool.Role.PICK, 2, ((dev.quiver.ops.Pool) mp.op()).win(), 0, 0), x,
+        row(b, "(its gradient)", g.apply(new dev.quiver.ops.internal.Pool(true, dev.quiver.ops.internal.Pool.Role.PICK, 2, ((dev.quiver.ops.internal.Pool) mp.op()).win(), 0, 0), x,
                 g.input("h", f, x.shape())), "reads h at the maxima");
         var ap = g.avgPool2d(x, 3, 2, 1);
         row(b, "g.avgPool2d(x, 3, 2, 1)", ap, "");
-        row(b, "(x's gradient)", g.apply(new dev.quiver.ops.Pool(false, dev.quiver.ops.Pool.Role.GRAD, 2, ((dev.quiver.ops.Pool) ap.op()).win(), 28, 28),
+        row(b, "(x's gradient)", g.apply(new dev.quiver.ops.internal.Pool(false, dev.quiver.ops.internal.Pool.Role.GRAD, 2, ((dev.quiver.ops.internal.Pool) ap.op()).win(), 28, 28),
                 g.input("ga", f, ap.shape())), "spreads g over each window");
         row(b, "g.maxPool1d(x1, 3, 1, 1)", g.maxPool1d(x1, 3, 1, 1), "also `g.avgPool1d`");
         b.append("| `globalAvgPool` | `g.globalAvgPool(x)` | [N, C, H, W] or [N, C, W] -> [N, C] | composite: `mean` over the spatial axes | |\n");

@@ -4,7 +4,7 @@ import dev.quiver.backend.Backends;
 import dev.quiver.graph.Graph;
 import dev.quiver.graph.Node;
 import dev.quiver.graph.Step;
-import dev.quiver.kernel.HalfPrecision;
+import dev.quiver.kernel.internal.HalfPrecision;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -22,6 +22,19 @@ import static org.junit.jupiter.api.Assertions.*;
  * with a message naming the op and the dtype, and graphs (refused as nodes, converted when fed).
  */
 class StorageDtypesTest {
+    /** The one dtype dispatch: F64 and F32 pick their twin, every other dtype fails naming the op. */
+    @Test
+    void floatingDispatchTakesTheTwoComputeDtypesAndNamesTheOpOtherwise() {
+        assertEquals(DType.Floating.F64, F64.floating("sgd"));
+        assertEquals(DType.Floating.F32, F32.floating("sgd"));
+        for (DType d : DType.values()) {
+            if (d.isFloating()) continue;
+            var e = assertThrows(IllegalArgumentException.class, () -> d.floating("sgd"));
+            assertTrue(e.getMessage().startsWith("sgd: needs F32 or F64 values, not " + d), e.getMessage());
+        }
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> BF16.floating("adam")).getMessage().contains("to(F32)"));
+    }
+
     static <T extends Throwable> void assertMessage(Class<T> type, Executable run, String... fragments) {
         T e = assertThrows(type, run);
         for (String f : fragments) assertTrue(e.getMessage().contains(f), "expected '" + f + "' in: " + e.getMessage());

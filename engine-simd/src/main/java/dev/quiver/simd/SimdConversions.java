@@ -1,7 +1,7 @@
 package dev.quiver.simd;
 
 import dev.quiver.kernel.ConversionKernels;
-import dev.quiver.kernel.HalfPrecision;
+import dev.quiver.kernel.internal.HalfPrecision;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;

@@ -2,8 +2,8 @@ package dev.quiver.simd;
 
 import dev.quiver.backend.Workers;
 import dev.quiver.kernel.BinaryOp;
-import dev.quiver.kernel.CanonicalSum;
-import dev.quiver.kernel.FormulaF64;
+import dev.quiver.kernel.internal.CanonicalSum;
+import dev.quiver.kernel.internal.FormulaF64;
 import dev.quiver.kernel.KernelsF64;
 import dev.quiver.kernel.ReduceOp;
 import dev.quiver.kernel.UnaryOp;
@@ -13,7 +13,7 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-import static dev.quiver.kernel.ElementwiseF64.apply;
+import static dev.quiver.kernel.internal.ElementwiseF64.apply;
 
 /**
  * The SIMD backend's float64 kernels on the Vector API ({@link KernelsF64} gives the contracts).
@@ -27,7 +27,7 @@ import static dev.quiver.kernel.ElementwiseF64.apply;
  * identical bits on both paths and on the scalar backend.
  *
  * <p>exp, log, tanh and sigmoid are Quiver's own ({@link VectorLibm}, lane for lane the bits of
- * {@link dev.quiver.kernel.Libm}; error bounds there), not the JDK's VectorOperators EXP/LOG/TANH,
+ * {@link dev.quiver.kernel.internal.Libm}; error bounds there), not the JDK's VectorOperators EXP/LOG/TANH,
  * which run per lane with java.lang.Math until C2 compiles the loop and with SVML after, and so
  * differed in the last bit between a process's first calls and later ones. POW is StrictMath.pow
  * per element (the JDK's vector POW is SVML at 512 bits and allocating per-lane code below).

@@ -1,8 +1,8 @@
 package dev.quiver.simd;
 
-import dev.quiver.kernel.ElementwiseF32;
-import dev.quiver.kernel.ElementwiseF64;
-import dev.quiver.kernel.Libm;
+import dev.quiver.kernel.internal.ElementwiseF32;
+import dev.quiver.kernel.internal.ElementwiseF64;
+import dev.quiver.kernel.internal.Libm;
 import dev.quiver.kernel.UnaryOp;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
@@ -11,7 +11,7 @@ import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-import static dev.quiver.kernel.Libm.*;
+import static dev.quiver.kernel.internal.Libm.*;
 
 /**
  * The SIMD backend's exp, log, tanh and sigmoid kernels (contiguous x and y): {@link Libm}'s

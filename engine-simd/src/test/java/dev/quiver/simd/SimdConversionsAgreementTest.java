@@ -2,7 +2,7 @@ package dev.quiver.simd;
 
 import dev.quiver.backend.Backends;
 import dev.quiver.kernel.ConversionKernels;
-import dev.quiver.kernel.HalfPrecision;
+import dev.quiver.kernel.internal.HalfPrecision;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;

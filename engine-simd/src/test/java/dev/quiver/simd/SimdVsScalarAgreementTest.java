@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * Every elementwise map and binary op must agree bit for bit, exp/log/tanh/sigmoid/pow included
  * (both backends evaluate Libm's formulas, StrictMath's pow), over their whole range: overflow,
  * underflow, subnormals, zeros, infinities and NaN; sums and sums of squares bitwise too (both
- * backends follow {@link dev.quiver.kernel.CanonicalSum}'s order at every vector width); MAX,
+ * backends follow {@link dev.quiver.kernel.internal.CanonicalSum}'s order at every vector width); MAX,
  * MIN, argmax, axpby and fill exactly. Also checks a 2-thread SIMD backend gives the same bits.
  */
 class SimdVsScalarAgreementTest {

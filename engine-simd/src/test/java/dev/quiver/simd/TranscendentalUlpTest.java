@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * The SIMD backend's exp, log, tanh and sigmoid through a JVM's life: the first calls (interpreter,
  * C1) and the C2-compiled loop after a few thousand calls must give the scalar backend's bits
- * ({@link dev.quiver.kernel.Libm}) on every input, and stay within Libm's bounds of StrictMath
+ * ({@link dev.quiver.kernel.internal.Libm}) on every input, and stay within Libm's bounds of StrictMath
  * (fdlibm). Inputs: random bit patterns (huge, tiny, subnormal, NaN), dense samples of each op's
  * working range, values near zero, and +-0, +-inf, NaN, MIN_VALUE, MIN_NORMAL, MAX_VALUE.
  *

@@ -2,7 +2,7 @@ package dev.quiver.benchmarks.kernels;
 
 import dev.quiver.backend.Backends;
 import dev.quiver.kernel.ConversionKernels;
-import dev.quiver.kernel.HalfPrecision;
+import dev.quiver.kernel.internal.HalfPrecision;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

@@ -2,7 +2,7 @@
 package dev.quiver.backend.scalar;
 
 import dev.quiver.backend.Workers;
-import dev.quiver.kernel.CanonicalGemmF32;
+import dev.quiver.kernel.internal.CanonicalGemmF32;
 
 /**
  * The scalar backend's float64 GEMM: {@code C[p] = alpha * A[p] B[p] + beta * C[p]} with general

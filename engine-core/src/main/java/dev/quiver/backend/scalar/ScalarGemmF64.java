@@ -1,7 +1,7 @@
 package dev.quiver.backend.scalar;
 
 import dev.quiver.backend.Workers;
-import dev.quiver.kernel.CanonicalGemmF64;
+import dev.quiver.kernel.internal.CanonicalGemmF64;
 
 /**
  * The scalar backend's float64 GEMM: {@code C[p] = alpha * A[p] B[p] + beta * C[p]} with general

@@ -3,13 +3,13 @@ package dev.quiver.backend.scalar;
 
 import dev.quiver.backend.Workers;
 import dev.quiver.kernel.BinaryOp;
-import dev.quiver.kernel.CanonicalSum;
-import dev.quiver.kernel.FormulaF32;
+import dev.quiver.kernel.internal.CanonicalSum;
+import dev.quiver.kernel.internal.FormulaF32;
 import dev.quiver.kernel.KernelsF32;
 import dev.quiver.kernel.ReduceOp;
 import dev.quiver.kernel.UnaryOp;
 
-import static dev.quiver.kernel.ElementwiseF32.apply;
+import static dev.quiver.kernel.internal.ElementwiseF32.apply;
 
 /**
  * The reference float64 kernels: plain Java loops, correct for any strides (zero and negative

@@ -2,13 +2,13 @@ package dev.quiver.backend.scalar;
 
 import dev.quiver.backend.Workers;
 import dev.quiver.kernel.BinaryOp;
-import dev.quiver.kernel.CanonicalSum;
-import dev.quiver.kernel.FormulaF64;
+import dev.quiver.kernel.internal.CanonicalSum;
+import dev.quiver.kernel.internal.FormulaF64;
 import dev.quiver.kernel.KernelsF64;
 import dev.quiver.kernel.ReduceOp;
 import dev.quiver.kernel.UnaryOp;
 
-import static dev.quiver.kernel.ElementwiseF64.apply;
+import static dev.quiver.kernel.internal.ElementwiseF64.apply;
 
 /**
  * The reference float64 kernels: plain Java loops, correct for any strides (zero and negative

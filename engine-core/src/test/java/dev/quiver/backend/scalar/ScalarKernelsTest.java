@@ -133,7 +133,7 @@ class ScalarKernelsTest {
     }
 
     /**
-     * Sums follow {@link dev.quiver.kernel.CanonicalSum}'s specification, written here the plain way:
+     * Sums follow {@link dev.quiver.kernel.internal.CanonicalSum}'s specification, written here the plain way:
      * A accumulators in an array (element i to i mod A, in the run's dtype, squares by one FMA), then
      * the halving tree. Bitwise, for every size 0..100 and 1000, strides 1, 3 and -2.
      */

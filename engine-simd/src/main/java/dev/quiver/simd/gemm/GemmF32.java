@@ -2,7 +2,7 @@
 package dev.quiver.simd.gemm;
 
 import dev.quiver.backend.Workers;
-import dev.quiver.kernel.CanonicalGemmF32;
+import dev.quiver.kernel.internal.CanonicalGemmF32;
 import dev.quiver.simd.SimdShape;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShuffle;

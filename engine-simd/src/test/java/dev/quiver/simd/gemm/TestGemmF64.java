@@ -1,7 +1,7 @@
 package dev.quiver.simd.gemm;
 
 import dev.quiver.backend.Workers;
-import dev.quiver.kernel.CanonicalGemmF64;
+import dev.quiver.kernel.internal.CanonicalGemmF64;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;

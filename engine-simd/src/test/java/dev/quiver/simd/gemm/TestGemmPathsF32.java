@@ -2,7 +2,7 @@
 package dev.quiver.simd.gemm;
 
 import dev.quiver.backend.Workers;
-import dev.quiver.kernel.CanonicalGemmF32;
+import dev.quiver.kernel.internal.CanonicalGemmF32;
 import org.junit.jupiter.api.Test;
 
 import static dev.quiver.simd.gemm.GemmF32.Path;

@@ -3,7 +3,7 @@ package dev.quiver.simd.gemm;
 
 import dev.quiver.backend.scalar.ScalarKernelsF32;
 import dev.quiver.backend.Workers;
-import dev.quiver.kernel.CanonicalGemmF32;
+import dev.quiver.kernel.internal.CanonicalGemmF32;
 import dev.quiver.kernel.KernelsF32;
 import org.junit.jupiter.api.Test;
 

@@ -2,7 +2,7 @@ package dev.quiver.simd.gemm;
 
 import dev.quiver.backend.scalar.ScalarKernelsF64;
 import dev.quiver.backend.Workers;
-import dev.quiver.kernel.CanonicalGemmF64;
+import dev.quiver.kernel.internal.CanonicalGemmF64;
 import dev.quiver.kernel.KernelsF64;
 import org.junit.jupiter.api.Test;
 

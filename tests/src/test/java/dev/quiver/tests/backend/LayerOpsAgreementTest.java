@@ -5,7 +5,7 @@ import dev.quiver.graph.CompileOptions;
 import dev.quiver.graph.Graph;
 import dev.quiver.graph.Node;
 import dev.quiver.graph.Step;
-import dev.quiver.ops.Masks;
+import dev.quiver.ops.Comparison;
 import dev.quiver.ops.RunningStats;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Seed;
@@ -42,7 +42,7 @@ class LayerOpsAgreementTest {
         Node att = g.attention(h, h.tanh(), h, g.constant(mask), true);
         Node r = g.rmsNorm(att, gamma, 1e-6).reshape(2, 3, 128);
         Node bn = g.batchNorm(r, gamma3, beta3, stats, 1e-5);
-        Node y = g.clamp(g.maskedFill(bn, g.compare(Masks.Kind.GT, bn, 1.5), 0.5), -2, 2);
+        Node y = g.clamp(g.maskedFill(bn, g.compare(Comparison.GT, bn, 1.5), 0.5), -2, 2);
         Node loss = y.square().sum();
         Step step = g.compile(loss, CompileOptions.training().withMath(math).withKeep(y));
         step.forward().backward();

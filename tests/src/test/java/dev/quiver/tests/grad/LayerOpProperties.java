@@ -89,7 +89,7 @@ class LayerOpProperties {
         e.add(new Entry("dropout eval", rowsAndVectors(0), (g, in, a) -> g.dropout(in[0].tanh(), 0.4).square(), Mode.EVAL));
         e.add(new Entry("where", rowsAndVectors(1), (g, in, a) -> g.where(g.gt(in[1], g.scalar(DType.F64, 0)), in[0].tanh(), in[1].square()), Mode.TRAIN));
         e.add(new Entry("where of a comparison", rowsAndVectors(0), (g, in, a) -> g.where(g.lt(in[0], in[0].tanh().mul(2)), in[0].square(), in[0].mul(3).tanh()), Mode.TRAIN));
-        e.add(new Entry("maskedFill", rowsAndVectors(0), (g, in, a) -> g.maskedFill(in[0].mul(in[0]), g.compare(dev.quiver.ops.Masks.Kind.GT, in[0], 0.5), -1), Mode.TRAIN));
+        e.add(new Entry("maskedFill", rowsAndVectors(0), (g, in, a) -> g.maskedFill(in[0].mul(in[0]), g.compare(dev.quiver.ops.Comparison.GT, in[0], 0.5), -1), Mode.TRAIN));
         e.add(new Entry("clamp", rowsAndVectors(0), (g, in, a) -> g.clamp(in[0], -1, 1.5).square(), Mode.TRAIN));
         e.add(new Entry("matmul broadcast batches", s -> {
             int[][] batches = TensorGens.broadcastable(2, TensorGens.shapes(0, 3, 1, 3, 0)).generate(s);

@@ -10,7 +10,7 @@ import dev.quiver.check.kit.Property;
 import dev.quiver.check.kit.TensorGens;
 import dev.quiver.graph.Graph;
 import dev.quiver.graph.Node;
-import dev.quiver.kernel.TextAlgebra;
+import dev.quiver.kernel.internal.TextAlgebra;
 import dev.quiver.kernel.UnaryOp;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Index;

@@ -1,0 +1,138 @@
+package dev.quiver.ops.internal;
+
+import dev.quiver.ops.Op.Instruction;
+import dev.quiver.kernel.BinaryOp;
+import dev.quiver.kernel.KernelsF64;
+import dev.quiver.kernel.ReduceOp;
+import dev.quiver.kernel.UnaryOp;
+import dev.quiver.tensor.Tensor;
+
+/**
+ * Instructions bound at compile time straight to float64 kernels: arrays, offsets, strides and
+ * counts are resolved once, so a run is one kernel call with no shape checks, no broadcasting
+ * set-up and no dispatch. Each factory returns null when the layouts need TensorMath's general
+ * path ({@link Bound} then falls back). Source of truth for the generated {@code BoundF32}.
+ */
+final class BoundF64 {
+    private BoundF64() {}
+
+    /** Stride of an operand read alongside a contiguous out of n elements: 1, 0 (one element), or -1 (not direct). */
+    private static int runStride(Tensor t, int n) {
+        if (t.size() == 1) return 0;
+        return t.size() == n && t.isContiguous() ? 1 : -1;
+    }
+
+    /** The operand repeats every t.size() elements of out (a trailing-dims broadcast, like a bias row). */
+    private static boolean isRow(Tensor t, Tensor out) {
+        int r = t.rank(), o = out.rank();
+        if (!t.isContiguous() || r == 0 || r > o || t.size() == 0) return false;
+        for (int d = 0; d < r; d++) if (t.dim(d) != out.dim(o - r + d)) return false;
+        return true;
+    }
+
+    static Instruction unary(KernelsF64 k, UnaryOp op, Tensor x, Tensor out, boolean accumulate) {
+        int n = out.size();
+        int xs = runStride(x, n);
+        if (xs < 0 || !out.isContiguous()) return null;
+        double[] xa = (double[]) x.data(), ya = (double[]) out.data();
+        int xo = x.offset(), yo = out.offset();
+        return m -> k.unary(op, n, xa, xo, xs, ya, yo, 1, accumulate);
+    }
+
+    static Instruction binary(KernelsF64 k, BinaryOp op, Tensor a, Tensor b, Tensor out) {
+        int n = out.size();
+        if (!out.isContiguous()) return null;
+        int as = runStride(a, n), bs = runStride(b, n);
+        double[] aa = (double[]) a.data(), ba = (double[]) b.data(), ca = (double[]) out.data();
+        int ao = a.offset(), bo = b.offset(), co = out.offset();
+        if (as >= 0 && bs >= 0) return m -> k.binary(op, n, aa, ao, as, ba, bo, bs, ca, co, 1, false);
+        if (as == 1 && isRow(b, out)) {
+            int row = b.size(), rows = n / row;
+            return m -> {
+                for (int r = 0; r < rows; r++) k.binary(op, row, aa, ao + r * row, 1, ba, bo, 1, ca, co + r * row, 1, false);
+            };
+        }
+        if (bs == 1 && isRow(a, out)) {
+            int row = a.size(), rows = n / row;
+            return m -> {
+                for (int r = 0; r < rows; r++) k.binary(op, row, aa, ao, 1, ba, bo + r * row, 1, ca, co + r * row, 1, false);
+            };
+        }
+        return null;
+    }
+
+    static Instruction scalar(KernelsF64 k, BinaryOp op, Tensor a, double s, Tensor out) {
+        int n = out.size();
+        int as = runStride(a, n);
+        if (as < 0 || !out.isContiguous()) return null;
+        double[] aa = (double[]) a.data(), ca = (double[]) out.data(), sa = {s};
+        int ao = a.offset(), co = out.offset();
+        return m -> k.binary(op, n, aa, ao, as, sa, 0, 0, ca, co, 1, false);
+    }
+
+    /** out = sum of all elements of x (x contiguous). */
+    static Instruction sumAll(KernelsF64 k, Tensor x, Tensor out) {
+        if (!x.isContiguous() || out.size() != 1) return null;
+        int n = x.size(), xo = x.offset(), yo = out.offset();
+        double[] xa = (double[]) x.data(), ya = (double[]) out.data();
+        return m -> ya[yo] = k.reduce(ReduceOp.SUM, n, xa, xo, 1);
+    }
+
+    /** out = x summed over its leading dims down to out's trailing shape (the gradient of a row broadcast). */
+    static Instruction sumRows(KernelsF64 k, Tensor x, Tensor out) {
+        if (!x.isContiguous() || !isRow(out, x) || out.size() == 0) return null;
+        int row = out.size(), rows = x.size() / row, xo = x.offset(), yo = out.offset();
+        double[] xa = (double[]) x.data(), ya = (double[]) out.data();
+        return m -> {
+            k.fill(row, 0, ya, yo, 1);
+            for (int r = 0; r < rows; r++) k.unary(UnaryOp.IDENTITY, row, xa, xo + r * row, 1, ya, yo, 1, true);
+        };
+    }
+
+    /** out = a . b for ranks (m,k)(k,n), (k)(k,n), (m,k)(k), (k)(k) and batched rank 3, through strides. */
+    static Instruction matmul(KernelsF64 k, Tensor a, Tensor b, Tensor out) {
+        return matmul(k, a, b, out, 0);
+    }
+
+    /** out = a b + beta out (beta 0 or 1: overwrite or accumulate). */
+    static Instruction matmul(KernelsF64 k, Tensor a, Tensor b, Tensor out, int beta) {
+        int ar = a.rank(), br = b.rank();
+        if (ar == 0 || br == 0 || ar > 3 || br > 3) return null;
+        int m = ar == 1 ? 1 : a.dim(-2), kk = a.dim(-1), n = br == 1 ? 1 : b.dim(-1);
+        int aRow = ar == 1 ? 0 : a.stride(-2), aCol = a.stride(-1);
+        int bRow = br == 1 ? b.stride(0) : b.stride(-2), bCol = br == 1 ? 0 : b.stride(-1);
+        int batch = 1, aBatch = 0, bBatch = 0, cBatch = 0, cRow, cCol;
+        if (ar == 3 || br == 3) {
+            batch = out.dim(0);
+            aBatch = ar == 3 && a.dim(0) != 1 ? a.stride(0) : 0;
+            bBatch = br == 3 && b.dim(0) != 1 ? b.stride(0) : 0;
+            cBatch = out.stride(0);
+            cRow = out.stride(1);
+            cCol = out.stride(2);
+        } else if (ar == 1 && br == 1) {
+            cRow = 0;
+            cCol = 0;
+        } else if (ar == 1) {
+            cRow = 0;
+            cCol = out.stride(0);
+        } else if (br == 1) {
+            cRow = out.stride(0);
+            cCol = 0;
+        } else {
+            cRow = out.stride(0);
+            cCol = out.stride(1);
+        }
+        double[] aa = (double[]) a.data(), ba = (double[]) b.data(), ca = (double[]) out.data();
+        int ao = a.offset(), bo = b.offset(), co = out.offset();
+        int bt = batch, ab = aBatch, bb = bBatch, cb = cBatch, cr = cRow, cc = cCol;
+        return x -> k.gemm(bt, m, n, kk, 1, aa, ao, ab, aRow, aCol, ba, bo, bb, bRow, bCol, beta, ca, co, cb, cr, cc);
+    }
+
+    /** y = x (overwrite) or y += x (accumulate), both contiguous of one size. */
+    static Instruction copy(KernelsF64 k, Tensor x, Tensor y, boolean accumulate) {
+        if (!x.isContiguous() || !y.isContiguous() || x.size() != y.size()) return null;
+        int n = y.size(), xo = x.offset(), yo = y.offset();
+        double[] xa = (double[]) x.data(), ya = (double[]) y.data();
+        return m -> k.unary(UnaryOp.IDENTITY, n, xa, xo, 1, ya, yo, 1, accumulate);
+    }
+}

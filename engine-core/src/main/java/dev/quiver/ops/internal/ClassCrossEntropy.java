@@ -1,0 +1,227 @@
+package dev.quiver.ops.internal;
+
+import dev.quiver.kernel.internal.Libm;
+import dev.quiver.tensor.DType;
+import dev.quiver.tensor.Shapes;
+import dev.quiver.tensor.Tensor;
+import dev.quiver.tensor.TensorMath;
+import dev.quiver.ops.CrossEntropy;
+import dev.quiver.ops.Op;
+import dev.quiver.ops.Operand;
+import dev.quiver.ops.Value;
+
+import java.util.Arrays;
+
+/**
+ * Softmax cross-entropy with integer class targets, fused and numerically stable: inputs (logits,
+ * classes), logits {@code [..., C]} floating (any layout), classes I32 or I64 of shape
+ * {@code [...]} (the logits' shape without the last axis). Per row r with class c, label smoothing
+ * eps and target {@code t = (1 - eps) onehot(c) + eps / C}:
+ * <pre>
+ *   loss_r = -sum_j t_j log softmax(x_r)_j = lse_r - (1 - eps) x_rc - (eps / C) sum_j x_rj,
+ *   lse_r  = m_r + log sum_j exp(x_rj - m_r),   m_r = max_j x_rj  (so no exp overflows)
+ * </pre>
+ * Rows whose class is the ignore index contribute 0. The result ({@link CrossEntropy.Reduction})
+ * is the mean over the counted (not ignored) rows, rank 0 (0 when every row is ignored, where
+ * PyTorch gives NaN); the sum, rank 0; or the per-row losses, of the classes' shape (DyNet's
+ * {@code pickneglogsoftmax}). A class outside {@code [0, C)} that is not the ignore index fails
+ * the run with an {@link IndexOutOfBoundsException} naming the op, the value, its row and the
+ * range; classes are data, so other classes of the same shape reuse the compiled plan.
+ *
+ * <p>VJP: {@code dlogits_r = (softmax(x_r) - t) * g_r / count} ({@code g_r} the gradient of the
+ * row's loss: g for mean and sum, g[r] for none; count the counted rows for the mean, else 1), 0 on
+ * ignored rows; the classes get none. It is one op node, {@link Backward}, whose kernel recomputes
+ * each row's max and exp-sum and writes the row once. Fused because composing it would need a
+ * one-hot tensor built from the classes, a mask and a divisor that depend on the data (new ops in
+ * any case) and would keep softmax-sized temporaries alive between forward and backward; the
+ * recomputation costs one pass over the logits and keeps the op's forward output a scalar.
+ *
+ * <p>Both passes are loops of backend kernel calls per row (max, exp, sums: vectorised on the
+ * SIMD backend), with no allocation; scratch is one planned row of C elements.
+ *
+ * @param options reduction, ignore index and label smoothing
+ */
+public record ClassCrossEntropy(CrossEntropy options) implements Op {
+    /** The default options' op, shared. */
+    public static final ClassCrossEntropy MEAN = new ClassCrossEntropy(CrossEntropy.defaults());
+    /** Per-row losses ({@code pickNegLogSoftmax}), shared. */
+    public static final ClassCrossEntropy PER_ROW = new ClassCrossEntropy(CrossEntropy.defaults().withReduction(CrossEntropy.Reduction.NONE));
+
+    public ClassCrossEntropy {
+        if (options == null) throw new IllegalArgumentException("ClassCrossEntropy: options must not be null");
+    }
+
+    @Override public String name() { return "softmax_cross_entropy"; }
+    @Override public String attributes() { return "classes, " + options; }
+
+    @Override public DType dtype(Operand[] in) {
+        Indices.requireArity(this, in, 2, "logits, classes");
+        Indices.requireFloating(this, in, 0, "logits");
+        Indices.requireIndices(this, in, 1, "classes");
+        return in[0].dtype();
+    }
+
+    @Override public int[] shape(Operand[] in) {
+        checkShapes(this, in);
+        return options.reduction() == CrossEntropy.Reduction.NONE ? in[1].shape() : new int[0];
+    }
+
+    static void checkShapes(Op op, Operand[] in) {
+        int[] x = in[0].shape();
+        if (x.length == 0) throw Op.fail(op, in, "logits must have a class axis (rank >= 1)");
+        if (x[x.length - 1] == 0) throw Op.fail(op, in, "the class axis of the logits is empty");
+        int[] rows = Arrays.copyOf(x, x.length - 1);
+        if (!Arrays.equals(rows, in[1].shape())) {
+            throw Op.fail(op, in, "classes must have the logits' shape without the class axis, " + Shapes.str(rows)
+                    + ", got " + Shapes.str(in[1].shape()));
+        }
+    }
+
+    @Override public int[][] workspace(Operand[] in, int[] outShape) {
+        return new int[][] {{in[0].dim(-1)}};
+    }
+
+    @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
+        Rows rows = new Rows(this, options, math, in[0], in[1]);
+        Tensor w = work[0];
+        Object wa = w.data();
+        int wo = w.offset();
+        int[] outPos = Indices.offsets(out, 0, out.rank(), out.offset());   // one position for mean and sum
+        Object oa = out.data();
+        return m -> rows.forward(wa, wo, oa, outPos);
+    }
+
+    @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
+        V dx = needed[0] ? out.graph().apply(new Backward(options), in[0], in[1], g) : null;
+        return Op.grads(in, dx, null);
+    }
+
+    /**
+     * The gradient of {@link ClassCrossEntropy} with respect to the logits: inputs (logits, classes,
+     * g), output of the logits' shape, {@code (softmax(x_r) - t) * g_r / count} per row (see the
+     * enclosing op). Not differentiable itself (no second derivatives of this loss).
+     *
+     * @param options the forward op's options
+     */
+    public record Backward(CrossEntropy options) implements Op {
+        @Override public String name() { return "softmax_cross_entropy_grad"; }
+        @Override public String attributes() { return "classes, " + options; }
+
+        @Override public DType dtype(Operand[] in) {
+            Indices.requireArity(this, in, 3, "logits, classes, g");
+            Indices.requireFloating(this, in, 0, "logits");
+            Indices.requireIndices(this, in, 1, "classes");
+            if (in[2].dtype() != in[0].dtype()) throw Op.fail(this, in, "g must have the logits' dtype " + in[0].dtype());
+            return in[0].dtype();
+        }
+
+        @Override public int[] shape(Operand[] in) {
+            checkShapes(this, in);
+            int[] expected = options.reduction() == CrossEntropy.Reduction.NONE ? in[1].shape() : new int[0];
+            if (!Arrays.equals(expected, in[2].shape())) throw Op.fail(this, in, "g must have shape " + Shapes.str(expected));
+            return in[0].shape();
+        }
+
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
+            Rows rows = new Rows(this, options, math, in[0], in[1]);
+            Tensor g = in[2];
+            Object ga = g.data();
+            int[] gPos = Indices.offsets(g, 0, g.rank(), g.offset());
+            Object da = out.data();
+            int[] dRow = Indices.offsets(out, 0, out.rank() - 1, out.offset());
+            int ds = out.stride(-1);
+            return m -> rows.backward(ga, gPos, da, dRow, ds);
+        }
+
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
+            throw new UnsupportedOperationException(name() + ": second derivatives of the class-index cross-entropy are not supported");
+        }
+    }
+
+    /** The logits' rows and classes of one bound instruction, and the two fused loops over them. */
+    private static final class Rows {
+        /** The op, for messages (its label is built only when an error needs it). */
+        private final Op op;
+        private final CrossEntropy options;
+        private final RowMath k;
+        private final Object x;
+        private final int[] xRow;
+        private final int xs, classes;
+        private final Indices cls;
+
+        Rows(Op op, CrossEntropy options, TensorMath math, Tensor logits, Tensor classTensor) {
+            this.op = op;
+            this.options = options;
+            this.k = new RowMath(math, logits.dtype());
+            this.x = logits.data();
+            this.xRow = Indices.offsets(logits, 0, logits.rank() - 1, logits.offset());
+            this.xs = logits.stride(-1);
+            this.classes = logits.dim(-1);
+            this.cls = Indices.of(classTensor);
+        }
+
+        /** Checks every class and returns the number of counted (not ignored) rows. */
+        private int checkAndCount() {
+            int counted = 0;
+            for (int r = 0; r < xRow.length; r++) {
+                long c = cls.get(r);
+                if (options.ignores(c)) continue;
+                if (c < 0 || c >= classes) throw cls.outOfRange(op.name() + "[" + op.attributes() + "]", "class", c, r, classes);
+                counted++;
+            }
+            return counted;
+        }
+
+        /** The row's log-sum-exp, with exp(x - max) left in the scratch row. */
+        private double logSumExp(int xo, Object w, int wo) {
+            int n = classes;
+            double max = k.max(n, x, xo, xs);
+            k.expShifted(n, x, xo, xs, max, w, wo, 1);
+            return max + Libm.log(k.sum(n, w, wo, 1));
+        }
+
+        void forward(Object w, int wo, Object out, int[] outPos) {
+            int counted = checkAndCount();
+            double eps = options.labelSmoothing(), total = 0;
+            boolean perRow = options.reduction() == CrossEntropy.Reduction.NONE;
+            for (int r = 0; r < xRow.length; r++) {
+                long c = cls.get(r);
+                double loss = 0;
+                if (!options.ignores(c)) {
+                    int xo = xRow[r];
+                    loss = logSumExp(xo, w, wo) - (1 - eps) * RowMath.read(x, xo + (int) c * xs);
+                    if (eps != 0) loss -= eps / classes * k.sum(classes, x, xo, xs);
+                }
+                if (perRow) RowMath.write(out, outPos[r], loss);
+                else total += loss;
+            }
+            if (!perRow) {
+                boolean mean = options.reduction() == CrossEntropy.Reduction.MEAN;
+                RowMath.write(out, outPos[0], mean ? (counted == 0 ? 0 : total / counted) : total);
+            }
+        }
+
+        void backward(Object g, int[] gPos, Object dx, int[] dRow, int ds) {
+            int counted = checkAndCount();
+            double eps = options.labelSmoothing();
+            boolean perRow = options.reduction() == CrossEntropy.Reduction.NONE;
+            double shared = perRow ? 0 : RowMath.read(g, gPos[0]);
+            if (options.reduction() == CrossEntropy.Reduction.MEAN) shared = counted == 0 ? 0 : shared / counted;
+            int n = classes;
+            for (int r = 0; r < xRow.length; r++) {
+                long c = cls.get(r);
+                int xo = xRow[r], dOff = dRow[r];
+                if (options.ignores(c)) {
+                    k.fill(n, 0, dx, dOff, ds);
+                    continue;
+                }
+                double scale = perRow ? RowMath.read(g, gPos[r]) : shared;
+                double max = k.max(n, x, xo, xs);
+                k.expShifted(n, x, xo, xs, max, dx, dOff, ds);                      // e = exp(x - max)
+                double sum = k.sum(n, dx, dOff, ds);
+                k.scaleShift(n, dx, dOff, ds, scale / sum, -scale * eps / n);       // scale (e / sum - eps / C)
+                RowMath.add(dx, dOff + (int) c * ds, -scale * (1 - eps));           // - scale (1 - eps) at the class
+            }
+        }
+    }
+}

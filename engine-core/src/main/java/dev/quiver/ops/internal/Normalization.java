@@ -1,0 +1,449 @@
+package dev.quiver.ops.internal;
+
+import dev.quiver.ops.Op.Instruction;
+import dev.quiver.tensor.DType;
+import dev.quiver.tensor.Index;
+import dev.quiver.tensor.Shapes;
+import dev.quiver.tensor.Tensor;
+import dev.quiver.tensor.TensorMath;
+import dev.quiver.ops.Op;
+import dev.quiver.ops.OpDoc;
+import dev.quiver.ops.Operand;
+import dev.quiver.ops.RunContext;
+import dev.quiver.ops.RunningStats;
+import dev.quiver.ops.Value;
+
+import java.util.Arrays;
+
+/**
+ * Layer, RMS and batch normalisation, each one fused forward op with fused backward ops
+ * ({@link NormKernelsF64}, generated {@code NormKernelsF32}). The backward ops recompute the
+ * per-row (per-channel) mean and deviation from x instead of keeping them from the forward pass:
+ * a row is in L1 when its gradient is computed, so the recomputation costs arithmetic, not memory
+ * traffic, and the plan keeps no statistics buffer alive between the passes.
+ *
+ * <p>The backward ops have no VJP of their own: second derivatives through a normalisation are
+ * refused with an error naming the op (first-order training and gradient checks are unaffected).
+ */
+public final class Normalization {
+    private Normalization() {}
+
+    /** The reference entries (docs/ops.md). */
+    public static final java.util.List<OpDoc> DOCS = java.util.List.of(
+            new OpDoc("g.layerNorm(x, gamma, beta, eps)", "layer_norm",
+                    "x [..., D] (F32/F64); gamma, beta [D] or null; out = x's shape",
+                    "fused: dx = rstd (h - mean(h) - xh mean(h xh)), h = g gamma; dgamma = Σ g xh, dbeta = Σ g (layer_norm_grad, layer_norm_param_grad; first order only)"),
+            new OpDoc("g.rmsNorm(x, gamma, eps)", "rms_norm",
+                    "x [..., D]; gamma [D] or null; out = x's shape",
+                    "fused: dx = rstd (h - xh mean(h xh)); dgamma = Σ g xh (first order only)"),
+            new OpDoc("g.batchNorm(x, gamma, beta, stats, eps)", "batch_norm",
+                    "x [N, C, ...]; gamma, beta [C]; RunningStats of C channels, x's dtype; out = x's shape. TRAIN: batch statistics, updates stats; EVAL: stats",
+                    "TRAIN: dx = gamma rstd (g - mean(g) - xh mean(g xh)); EVAL: dx = gamma rstd g; dgamma = Σ g xh, dbeta = Σ g (first order only)"));
+
+    private static final Index[] GAMMA_ROW = {Index.at(0)}, BETA_ROW = {Index.at(1)};
+
+    /** x as a contiguous tensor: x itself, or x copied into {@code work} (a strided view). */
+    private static Tensor contiguous(TensorMath math, Tensor x, Tensor work, java.util.List<Instruction> prologue) {
+        if (x.isContiguous()) return x;
+        prologue.add(Bound.copy(math, x, work, false));
+        return work;
+    }
+
+    /**
+     * The shape of the workspace for an upstream gradient: none when it is contiguous, one row when
+     * every row is the same (a broadcast, e.g. the gradient of a sum: no full copy), else x's shape.
+     */
+    private static int[] gradientWork(Operand g) {
+        if (g.contiguous()) return new int[0];
+        return g.shape();
+    }
+
+    /**
+     * g as rows of length d for the kernels: {@code {tensor, rowStride}}, the tensor contiguous along
+     * each row. A g whose rows all coincide (outer strides 0) is read as one row with row stride 0
+     * (its row copied into the first d elements of {@code work} unless it is already a plain run).
+     */
+    private static Object[] gradientRows(TensorMath math, Tensor g, Tensor work, java.util.List<Instruction> prologue) {
+        int d = g.rank() == 0 ? 1 : g.dim(-1);
+        if (g.isContiguous()) return new Object[] {g, d};
+        int[] st = g.strides();
+        boolean rowsEqual = true;
+        for (int i = 0; i < st.length - 1; i++) rowsEqual &= st[i] == 0 || g.dim(i) == 1;
+        if (rowsEqual && g.rank() >= 1) {
+            Tensor row = g;
+            for (int i = 0; i < g.rank() - 1; i++) row = row.at(0);
+            if (row.isContiguous()) return new Object[] {row, 0};
+            Tensor dst = work.reshape(-1).slice(dev.quiver.tensor.Index.range(0, d));
+            prologue.add(Bound.copy(math, row, dst, false));
+            return new Object[] {dst, 0};
+        }
+        prologue.add(Bound.copy(math, g, work, false));
+        return new Object[] {work, d};
+    }
+
+    private static Tensor param(Op op, Tensor p) {
+        if (!p.isContiguous()) throw new IllegalStateException(op.name() + ": gamma and beta must be contiguous tensors");
+        return p;
+    }
+
+    private static Instruction then(java.util.List<Instruction> prologue, Instruction body) {
+        if (prologue.isEmpty()) return body;
+        prologue.add(body);
+        return Bound.sequence(prologue);
+    }
+
+    private static void checkAffine(Op op, Operand[] in, int from, int size, String what) {
+        for (int i = from; i < in.length; i++) {
+            if (in[i].rank() != 1 || in[i].dim(0) != size) {
+                throw Op.fail(op, in, (i == from ? "gamma" : "beta") + " must have shape [" + size + "] (the " + what + "), got "
+                        + Shapes.str(in[i].shape()));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ layer and RMS normalisation
+
+    /**
+     * Normalisation over the last axis: {@code y = (x - mean) / sqrt(var + eps) * gamma + beta},
+     * mean and (biased) variance over each row of length D = x.dim(-1); with {@code rms} the RMS
+     * normalisation {@code y = x / sqrt(mean(x²) + eps) * gamma (+ beta)}. Inputs: x (rank >= 1),
+     * then gamma [D] if {@code affine >= 1}, then beta [D] if {@code affine == 2}. VJPs: dx by
+     * {@link LayerNormGrad}, dgamma and dbeta as the rows of one {@link LayerNormParamGrad}.
+     */
+    public record LayerNorm(double eps, boolean rms, int affine) implements Op {
+        public LayerNorm {
+            if (!(eps >= 0)) throw new IllegalArgumentException("layer_norm: eps must be >= 0, got " + eps);
+            if (affine < 0 || affine > 2) throw new IllegalArgumentException("layer_norm: affine must be 0, 1 or 2");
+        }
+
+        @Override public String name() { return rms ? "rms_norm" : "layer_norm"; }
+        @Override public String attributes() { return "eps=" + eps + (affine == 0 ? "" : affine == 1 ? " gamma" : " gamma beta"); }
+
+        @Override public int[] shape(Operand[] in) {
+            if (in.length != 1 + affine) throw Op.fail(this, in, "takes x" + (affine > 0 ? ", gamma" : "") + (affine > 1 ? ", beta" : ""));
+            if (in[0].rank() == 0) throw Op.fail(this, in, "x must have at least one axis (normalised over the last)");
+            checkAffine(this, in, 1, in[0].dim(-1), "last axis of x");
+            return in[0].shape();
+        }
+
+        @Override public int[][] workspace(Operand[] in, int[] outShape) {
+            return in[0].contiguous() ? NO_WORKSPACE : new int[][] {in[0].shape()};
+        }
+
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
+            java.util.List<Instruction> pro = new java.util.ArrayList<>();
+            Tensor x = contiguous(math, in[0], work.length > 0 ? work[0] : null, pro);
+            Tensor gamma = affine >= 1 ? param(this, in[1]) : null, beta = affine == 2 ? param(this, in[2]) : null;
+            int d = x.dim(-1), rows = d == 0 ? 0 : x.size() / d;
+            double e = eps;
+            boolean r = rms;
+            Instruction body;
+            if (out.dtype().floating(name()) == DType.Floating.F64) {
+                var k = math.backend().f64();
+                double[] sc = new double[1];   // the kernels' broadcast scalar, allocated once here
+                double[] xa = (double[]) x.data(), ya = (double[]) out.data();
+                double[] ga = gamma == null ? null : (double[]) gamma.data(), ba = beta == null ? null : (double[]) beta.data();
+                int xo = x.offset(), yo = out.offset(), go = gamma == null ? 0 : gamma.offset(), bo = beta == null ? 0 : beta.offset();
+                body = m -> NormKernelsF64.layerNorm(k, rows, d, xa, xo, ga, go, ba, bo, e, r, sc, ya, yo);
+            } else {
+                var k = math.backend().f32();
+                float[] sc = new float[1];
+                float[] xa = (float[]) x.data(), ya = (float[]) out.data();
+                float[] ga = gamma == null ? null : (float[]) gamma.data(), ba = beta == null ? null : (float[]) beta.data();
+                int xo = x.offset(), yo = out.offset(), go = gamma == null ? 0 : gamma.offset(), bo = beta == null ? 0 : beta.offset();
+                float ef = (float) e;
+                body = m -> NormKernelsF32.layerNorm(k, rows, d, xa, xo, ga, go, ba, bo, ef, r, sc, ya, yo);
+            }
+            return then(pro, body);
+        }
+
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
+            V[] grads = Op.noGrads(in, in.length);
+            var graph = out.graph();
+            if (needed[0]) {
+                grads[0] = affine >= 1 ? graph.apply(new LayerNormGrad(eps, rms, true), in[0], in[1], g)
+                        : graph.apply(new LayerNormGrad(eps, rms, false), in[0], g);
+            }
+            boolean params = false;
+            for (int i = 1; i < in.length; i++) params |= needed[i];
+            if (params) {
+                V both = graph.apply(new LayerNormParamGrad(eps, rms), in[0], g);
+                if (needed[1]) grads[1] = both.slice(GAMMA_ROW);
+                if (affine == 2 && needed[2]) grads[2] = both.slice(BETA_ROW);
+            }
+            return grads;
+        }
+    }
+
+    /** dx of {@link LayerNorm}; inputs x, gamma (if {@code hasGamma}), g. First-order only. */
+    public record LayerNormGrad(double eps, boolean rms, boolean hasGamma) implements Op {
+        @Override public String name() { return rms ? "rms_norm_grad" : "layer_norm_grad"; }
+        @Override public String attributes() { return "eps=" + eps; }
+
+        @Override public int[] shape(Operand[] in) {
+            Operand g = in[in.length - 1];
+            if (!Arrays.equals(in[0].shape(), g.shape())) throw Op.fail(this, in, "x and its gradient differ in shape");
+            return in[0].shape();
+        }
+
+        /** x's copy if strided, g's (see gradientWork), and one row of scratch (h). */
+        @Override public int[][] workspace(Operand[] in, int[] outShape) {
+            return new int[][] {in[0].contiguous() ? new int[0] : in[0].shape(), gradientWork(in[in.length - 1]), {in[0].dim(-1)}};
+        }
+
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
+            java.util.List<Instruction> pro = new java.util.ArrayList<>();
+            Tensor x = contiguous(math, in[0], work[0], pro);
+            Object[] gRows = gradientRows(math, in[in.length - 1], work[1], pro);
+            Tensor g = (Tensor) gRows[0], c = work[2];
+            int gRow = (Integer) gRows[1];
+            Tensor gamma = hasGamma ? param(this, in[1]) : null;
+            int d = x.dim(-1), rows = d == 0 ? 0 : x.size() / d;
+            double e = eps;
+            boolean r = rms;
+            int xo = x.offset(), go = gamma == null ? 0 : gamma.offset(), gOff = g.offset(), oo = out.offset(), co = c.offset();
+            Instruction body;
+            if (out.dtype().floating(name()) == DType.Floating.F64) {
+                var k = math.backend().f64();
+                double[] sc = new double[1];   // the kernels' broadcast scalar, allocated once here
+                double[] xa = (double[]) x.data(), ga = gamma == null ? null : (double[]) gamma.data(), gr = (double[]) g.data(), oa = (double[]) out.data();
+                double[] ca = (double[]) c.data();
+                body = m -> NormKernelsF64.layerNormGrad(k, rows, d, xa, xo, ga, go, gr, gOff, gRow, e, r, ca, co, sc, oa, oo);
+            } else {
+                var k = math.backend().f32();
+                float[] sc = new float[1];
+                float[] xa = (float[]) x.data(), ga = gamma == null ? null : (float[]) gamma.data(), gr = (float[]) g.data(), oa = (float[]) out.data();
+                float[] ca = (float[]) c.data();
+                float ef = (float) e;
+                body = m -> NormKernelsF32.layerNormGrad(k, rows, d, xa, xo, ga, go, gr, gOff, gRow, ef, r, ca, co, sc, oa, oo);
+            }
+            return then(pro, body);
+        }
+
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
+            throw secondOrder(this);
+        }
+    }
+
+    /** {@code [dgamma; dbeta]} of {@link LayerNorm}, shape [2, D]; inputs x, g. First-order only. */
+    public record LayerNormParamGrad(double eps, boolean rms) implements Op {
+        @Override public String name() { return rms ? "rms_norm_param_grad" : "layer_norm_param_grad"; }
+        @Override public String attributes() { return "eps=" + eps; }
+
+        @Override public int[] shape(Operand[] in) {
+            if (!Arrays.equals(in[0].shape(), in[1].shape())) throw Op.fail(this, in, "x and its gradient differ in shape");
+            return new int[] {2, in[0].dim(-1)};
+        }
+
+        /** x's copy if strided, g's (see gradientWork), and one row of scratch for the centred row. */
+        @Override public int[][] workspace(Operand[] in, int[] outShape) {
+            return new int[][] {in[0].contiguous() ? new int[0] : in[0].shape(), gradientWork(in[1]), {in[0].dim(-1)}};
+        }
+
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
+            java.util.List<Instruction> pro = new java.util.ArrayList<>();
+            Tensor x = contiguous(math, in[0], work[0], pro);
+            Object[] gRows = gradientRows(math, in[1], work[1], pro);
+            Tensor g = (Tensor) gRows[0], c = work[2];
+            int gRow = (Integer) gRows[1];
+            int d = x.dim(-1), rows = d == 0 ? 0 : x.size() / d;
+            double e = eps;
+            boolean r = rms;
+            int xo = x.offset(), gOff = g.offset(), oo = out.offset(), co = c.offset();
+            Instruction body;
+            if (out.dtype().floating(name()) == DType.Floating.F64) {
+                var k = math.backend().f64();
+                double[] sc = new double[1];   // the kernels' broadcast scalar, allocated once here
+                double[] xa = (double[]) x.data(), gr = (double[]) g.data(), oa = (double[]) out.data(), ca = (double[]) c.data();
+                body = m -> NormKernelsF64.layerNormParamGrad(k, rows, d, xa, xo, gr, gOff, gRow, e, r, ca, co, sc, oa, oo);
+            } else {
+                var k = math.backend().f32();
+                float[] sc = new float[1];
+                float[] xa = (float[]) x.data(), gr = (float[]) g.data(), oa = (float[]) out.data(), ca = (float[]) c.data();
+                float ef = (float) e;
+                body = m -> NormKernelsF32.layerNormParamGrad(k, rows, d, xa, xo, gr, gOff, gRow, ef, r, ca, co, sc, oa, oo);
+            }
+            return then(pro, body);
+        }
+
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
+            throw secondOrder(this);
+        }
+    }
+
+    static UnsupportedOperationException secondOrder(Op op) {
+        return new UnsupportedOperationException(op.name() + ": second derivatives through a normalisation are not implemented "
+                + "(its backward ops are fused kernels without VJPs); differentiate it once");
+    }
+
+    // ------------------------------------------------------------------ batch normalisation
+
+    /**
+     * Batch normalisation of x [N, C, ...] over every axis but the channels (axis 1), with
+     * {@code gamma} and {@code beta} [C] and running statistics {@code stats}. In a training
+     * step it normalises with the batch's statistics and updates {@code stats}
+     * in place at every forward pass; in an evaluation step it uses {@code stats} and leaves them
+     * unchanged. VJPs: dx by {@link BatchNormGrad}, [dgamma; dbeta] by {@link BatchNormParamGrad},
+     * each in the step's mode (in evaluation the statistics are constants).
+     */
+    public record BatchNorm(double eps, RunningStats stats) implements Op {
+        public BatchNorm {
+            if (!(eps >= 0)) throw new IllegalArgumentException("batch_norm: eps must be >= 0, got " + eps);
+            java.util.Objects.requireNonNull(stats, "batch_norm: running statistics");
+        }
+
+        @Override public String name() { return "batch_norm"; }
+        @Override public String attributes() { return "eps=" + eps + " momentum=" + stats.momentum(); }
+
+        @Override public int[] shape(Operand[] in) {
+            if (in.length != 3) throw Op.fail(this, in, "takes x, gamma, beta");
+            if (in[0].rank() < 2) throw Op.fail(this, in, "x must be [N, C, ...] (rank >= 2; channels on axis 1)");
+            int c = in[0].dim(1);
+            checkAffine(this, in, 1, c, "channels, axis 1 of x");
+            if (stats.channels() != c) throw Op.fail(this, in, "the running statistics have " + stats.channels() + " channels, x has " + c);
+            if (stats.dtype() != in[0].dtype()) throw Op.fail(this, in, "the running statistics are " + stats.dtype() + ", x is " + in[0].dtype());
+            return in[0].shape();
+        }
+
+        @Override public int[][] workspace(Operand[] in, int[] outShape) {
+            return in[0].contiguous() ? NO_WORKSPACE : new int[][] {in[0].shape()};
+        }
+
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
+            return bind(math, in, out, work, RunContext.of(true));
+        }
+
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work, RunContext context) {
+            java.util.List<Instruction> pro = new java.util.ArrayList<>();
+            Tensor x = contiguous(math, in[0], work.length > 0 ? work[0] : null, pro);
+            Tensor gamma = param(this, in[1]), beta = param(this, in[2]);
+            int n = x.dim(0), c = x.dim(1), s = c == 0 || n == 0 ? 0 : x.size() / (n * c);
+            boolean train = context.training();
+            double e = eps, mom = stats.momentum();
+            Tensor rm = stats.mean(), rv = stats.var();
+            int xo = x.offset(), go = gamma.offset(), bo = beta.offset(), rmo = rm.offset(), rvo = rv.offset(), yo = out.offset();
+            Instruction body;
+            if (out.dtype().floating(name()) == DType.Floating.F64) {
+                var k = math.backend().f64();
+                double[] st = new double[2];   // the kernels' scalars, allocated once here
+                double[] xa = (double[]) x.data(), ga = (double[]) gamma.data(), ba = (double[]) beta.data();
+                double[] rma = (double[]) rm.data(), rva = (double[]) rv.data(), ya = (double[]) out.data();
+                body = m -> NormKernelsF64.batchNorm(k, n, c, s, xa, xo, ga, go, ba, bo, e, train, mom, rma, rmo, rva, rvo, st, ya, yo);
+            } else {
+                var k = math.backend().f32();
+                float[] st = new float[2];
+                float[] xa = (float[]) x.data(), ga = (float[]) gamma.data(), ba = (float[]) beta.data();
+                float[] rma = (float[]) rm.data(), rva = (float[]) rv.data(), ya = (float[]) out.data();
+                float ef = (float) e, mf = (float) mom;
+                body = m -> NormKernelsF32.batchNorm(k, n, c, s, xa, xo, ga, go, ba, bo, ef, train, mf, rma, rmo, rva, rvo, st, ya, yo);
+            }
+            return then(pro, body);
+        }
+
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
+            var graph = out.graph();
+            V[] grads = Op.noGrads(in, 3);
+            if (needed[0]) grads[0] = graph.apply(new BatchNormGrad(eps, stats), in[0], in[1], g);
+            if (needed[1] || needed[2]) {
+                V both = graph.apply(new BatchNormParamGrad(eps, stats), in[0], g);
+                if (needed[1]) grads[1] = both.slice(GAMMA_ROW);
+                if (needed[2]) grads[2] = both.slice(BETA_ROW);
+            }
+            return grads;
+        }
+    }
+
+    /** dx of {@link BatchNorm} in the step's mode; inputs x, gamma, g. First-order only. */
+    public record BatchNormGrad(double eps, RunningStats stats) implements Op {
+        @Override public String name() { return "batch_norm_grad"; }
+        @Override public String attributes() { return "eps=" + eps; }
+        @Override public int[] shape(Operand[] in) { return in[0].shape(); }
+
+        @Override public int[][] workspace(Operand[] in, int[] outShape) {
+            return new int[][] {in[0].contiguous() ? new int[0] : in[0].shape(), in[2].contiguous() ? new int[0] : in[0].shape()};
+        }
+
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
+            return bind(math, in, out, work, RunContext.of(true));
+        }
+
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work, RunContext context) {
+            java.util.List<Instruction> pro = new java.util.ArrayList<>();
+            Tensor x = contiguous(math, in[0], work[0], pro), g = contiguous(math, in[2], work[1], pro);
+            Tensor gamma = param(this, in[1]);
+            int n = x.dim(0), c = x.dim(1), s = c == 0 || n == 0 ? 0 : x.size() / (n * c);
+            boolean train = context.training();
+            double e = eps;
+            Tensor rm = stats.mean(), rv = stats.var();
+            int xo = x.offset(), go = gamma.offset(), gOff = g.offset(), rmo = rm.offset(), rvo = rv.offset(), oo = out.offset();
+            Instruction body;
+            if (out.dtype().floating(name()) == DType.Floating.F64) {
+                var k = math.backend().f64();
+                double[] st = new double[2];   // the kernels' scalars, allocated once here
+                double[] xa = (double[]) x.data(), ga = (double[]) gamma.data(), gr = (double[]) g.data();
+                double[] rma = (double[]) rm.data(), rva = (double[]) rv.data(), oa = (double[]) out.data();
+                body = m -> NormKernelsF64.batchNormGrad(k, n, c, s, xa, xo, ga, go, gr, gOff, e, train, rma, rmo, rva, rvo, st, oa, oo);
+            } else {
+                var k = math.backend().f32();
+                float[] st = new float[2];
+                float[] xa = (float[]) x.data(), ga = (float[]) gamma.data(), gr = (float[]) g.data();
+                float[] rma = (float[]) rm.data(), rva = (float[]) rv.data(), oa = (float[]) out.data();
+                float ef = (float) e;
+                body = m -> NormKernelsF32.batchNormGrad(k, n, c, s, xa, xo, ga, go, gr, gOff, ef, train, rma, rmo, rva, rvo, st, oa, oo);
+            }
+            return then(pro, body);
+        }
+
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
+            throw secondOrder(this);
+        }
+    }
+
+    /** {@code [dgamma; dbeta]} of {@link BatchNorm}, shape [2, C], in the step's mode; inputs x, g. First-order only. */
+    public record BatchNormParamGrad(double eps, RunningStats stats) implements Op {
+        @Override public String name() { return "batch_norm_param_grad"; }
+        @Override public String attributes() { return "eps=" + eps; }
+        @Override public int[] shape(Operand[] in) { return new int[] {2, in[0].dim(1)}; }
+
+        /** x's and g's copies if strided, and one run (the spatial size) of scratch for the centred x. */
+        @Override public int[][] workspace(Operand[] in, int[] outShape) {
+            int[] x = in[0].shape();
+            int runs = x[0] * x[1], run = runs == 0 ? 0 : Shapes.size(x) / runs;
+            return new int[][] {in[0].contiguous() ? new int[0] : x, in[1].contiguous() ? new int[0] : x, {run}};
+        }
+
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
+            return bind(math, in, out, work, RunContext.of(true));
+        }
+
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work, RunContext context) {
+            java.util.List<Instruction> pro = new java.util.ArrayList<>();
+            Tensor x = contiguous(math, in[0], work[0], pro), g = contiguous(math, in[1], work[1], pro), w = work[2];
+            int n = x.dim(0), c = x.dim(1), s = c == 0 || n == 0 ? 0 : x.size() / (n * c);
+            boolean train = context.training();
+            double e = eps;
+            Tensor rm = stats.mean(), rv = stats.var();
+            int xo = x.offset(), gOff = g.offset(), rmo = rm.offset(), rvo = rv.offset(), oo = out.offset(), wo = w.offset();
+            Instruction body;
+            if (out.dtype().floating(name()) == DType.Floating.F64) {
+                var k = math.backend().f64();
+                double[] st = new double[2];   // the kernels' scalars, allocated once here
+                double[] xa = (double[]) x.data(), gr = (double[]) g.data(), wa = (double[]) w.data();
+                double[] rma = (double[]) rm.data(), rva = (double[]) rv.data(), oa = (double[]) out.data();
+                body = m -> NormKernelsF64.batchNormParamGrad(k, n, c, s, xa, xo, gr, gOff, e, train, rma, rmo, rva, rvo, wa, wo, st, oa, oo);
+            } else {
+                var k = math.backend().f32();
+                float[] st = new float[2];
+                float[] xa = (float[]) x.data(), gr = (float[]) g.data(), wa = (float[]) w.data();
+                float[] rma = (float[]) rm.data(), rva = (float[]) rv.data(), oa = (float[]) out.data();
+                float ef = (float) e;
+                body = m -> NormKernelsF32.batchNormParamGrad(k, n, c, s, xa, xo, gr, gOff, ef, train, rma, rmo, rva, rvo, wa, wo, st, oa, oo);
+            }
+            return then(pro, body);
+        }
+
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
+            throw secondOrder(this);
+        }
+    }
+}
