@@ -27,6 +27,12 @@ final class Compiler {
     /** Most ops need no workspace: one shared empty array each instead of two per instruction. */
     private static final int[] NO_WORK = new int[0];
     private static final Tensor[] NO_WORKSPACE = new Tensor[0];
+    /** Typed empty arrays: the component types of the scratch arrays. */
+    private static final Node[] NO_NODES = new Node[0];
+    @SuppressWarnings("rawtypes")
+    private static final List[] NO_LISTS = new List[0];
+    private static final int[][] NO_WORK_LISTS = new int[0][];
+    private static final DType[] NO_DTYPES = new DType[0];
 
     static Step compile(Graph g, Node out, CompileOptions options) {
         TensorMath math = options.math() != null ? options.math() : TensorMath.get();
@@ -70,6 +76,7 @@ final class Compiler {
             return step;
         } finally {
             g.truncate(built);
+            g.scratch.release();
         }
     }
 
@@ -124,6 +131,8 @@ final class Compiler {
     /** What the phases know about one compile; each phase fills in its part. */
     private static final class Plan {
         final Graph g;
+        /** The graph's working arrays; the arrays taken from it may be longer than the plan's counts. */
+        final Scratch scratch;
         final Node out;
         final CompileOptions options;
         final TensorMath math;
@@ -183,10 +192,11 @@ final class Compiler {
             this.context = new StepContext(options.mode());
             this.mark = mark;
             this.fwd = Arrays.asList(g.nodeArray());
-            this.sparse = new boolean[mark];
+            this.scratch = g.scratch;
+            this.sparse = scratch.booleans(Scratch.SPARSE, mark);
             roots.add(out);
             roots.addAll(options.keep());
-            this.live = ancestors(fwd, roots, mark);
+            this.live = ancestors(fwd, roots, mark, scratch.booleans(Scratch.LIVE, mark));
         }
     }
 
@@ -220,23 +230,24 @@ final class Compiler {
         } else {
             wrt.addAll(p.options.wrt());
         }
-        boolean[] needs = new boolean[mark];
+        Scratch scratch = p.scratch;
+        boolean[] needs = scratch.booleans(Scratch.NEEDS, mark);
         for (Node w : wrt) needs[w.index()] = true;
         for (Node n : fwd) {
             for (int i = 0; i < n.arity(); i++) if (needs[n.input(i).index()]) needs[n.index()] = true;
         }
-        boolean[] sparse = p.sparse = sparseTables(fwd, live, mark, p.out, wrt);
+        boolean[] sparse = p.sparse = sparseTables(fwd, live, mark, p.out, wrt, scratch);
         Node seed = p.seed = g.internalInput(p.out.dtype(), p.out.shapeRef());
         // Gradient terms per node: the first in firstTerm (most values are read once), any others in moreTerms.
-        Node[] firstTerm = new Node[mark];
+        Node[] firstTerm = scratch.refs(Scratch.FIRST_TERM, mark, NO_NODES);
         @SuppressWarnings("unchecked")
-        List<Node>[] moreTerms = new List[mark];
-        Node[] gradOf = new Node[mark];
+        List<Node>[] moreTerms = scratch.refs(Scratch.MORE_TERMS, mark, NO_LISTS);
+        Node[] gradOf = scratch.refs(Scratch.GRAD_OF, mark, NO_NODES);
         firstTerm[p.out.index()] = seed;
-        Stacks stacks = new Stacks(mark);
+        Stacks stacks = new Stacks(mark, scratch);
         boolean[][] neededByArity = new boolean[8][];
         for (int a = 0; a < neededByArity.length; a++) neededByArity[a] = new boolean[a];
-        RowTerms rowTerms = new RowTerms(mark);
+        RowTerms rowTerms = new RowTerms(mark, scratch);
         for (int i = mark - 1; i >= 0; i--) {
             Node n = fwd.get(i);
             if (!live[i] || !needs[i] || firstTerm[i] == null && !stacks.has(i) && !rowTerms.has(i)) continue;
@@ -313,7 +324,7 @@ final class Compiler {
         tape(p);
         byte[] kind = p.kind;
         int[] rootOf = p.rootOf;
-        boolean[] scheduled = p.scheduled = new boolean[total];
+        boolean[] scheduled = p.scheduled = p.scratch.booleans(Scratch.SCHEDULED, total);
         for (Node r : p.roots) scheduled[r.index()] = true;
         if (p.seed != null) scheduled[p.seed.index()] = true;
         for (Node gn : p.wrtGrads) if (gn != null) scheduled[gn.index()] = true;
@@ -322,7 +333,7 @@ final class Compiler {
         for (int i = total - 1; i >= 0; i--) {
             if (scheduled[i]) for (int k = inputStart[i]; k < inputStart[i + 1]; k++) scheduled[inputs[k]] = true;
         }
-        int[] readers = p.readers = new int[total];
+        int[] readers = p.readers = p.scratch.ints(Scratch.READERS, total);
         for (int i = 0; i < total; i++) {
             if (scheduled[i]) for (int k = inputStart[i]; k < inputStart[i + 1]; k++) readers[inputs[k]]++;
         }
@@ -330,7 +341,7 @@ final class Compiler {
         boolean[] kept = p.kept = new boolean[total];
         for (Node r : p.roots) kept[r.index()] = true;
         for (int i = 0; i < p.mark; i++) if (scheduled[i] && all[i].name() != null) kept[i] = true;
-        int[] pos = p.pos = new int[total];
+        int[] pos = p.pos = p.scratch.ints(Scratch.POS, total);
         int position = 0;
         for (int i = 0; i < total; i++) if (scheduled[i] && kind[i] == TAPE_OP) pos[i] = ++position;
         p.firstCopy = position + 1;
@@ -351,15 +362,16 @@ final class Compiler {
     private static void tape(Plan p) {
         Node[] all = p.all;
         int total = all.length;
-        int[] inputStart = p.inputStart = new int[total + 1], rootOf = p.rootOf = new int[total];
-        int[] inputs = new int[2 * total + 8];
-        byte[] kind = p.kind = new byte[total];
+        int[] inputStart = p.inputStart = p.scratch.intsDirty(Scratch.INPUT_START, total + 1);
+        int[] rootOf = p.rootOf = p.scratch.intsDirty(Scratch.ROOT_OF, total);
+        int[] inputs = p.scratch.intsDirty(Scratch.INPUTS, 2 * total + 8);
+        byte[] kind = p.kind = p.scratch.bytes(Scratch.KIND, total);
         int at = 0;
         for (int i = 0; i < total; i++) {
             Node n = all[i];
             inputStart[i] = at;
             int arity = n.arity();
-            if (at + arity > inputs.length) inputs = Arrays.copyOf(inputs, Math.max(2 * inputs.length, at + arity));
+            if (at + arity > inputs.length) inputs = p.scratch.keep(Scratch.INPUTS, Arrays.copyOf(inputs, Math.max(2 * inputs.length, at + arity)));
             for (int k = 0; k < arity; k++) inputs[at++] = n.input(k).index();
             kind[i] = switch (n.kind()) {
                 case INPUT -> TAPE_INPUT;
@@ -394,12 +406,12 @@ final class Compiler {
         boolean[] scheduled = p.scheduled;
         int[] pos = p.pos, readers = p.readers, inputStart = p.inputStart, inputs = p.inputs, rootOf = p.rootOf;
         byte[] kind = p.kind;
-        Buffers buf = p.buf = new Buffers(total + total / 2);
-        boolean[] finalGradient = new boolean[total];
+        Buffers buf = p.buf = new Buffers(total + total / 2, p.scratch);
+        boolean[] finalGradient = p.scratch.booleans(Scratch.FINAL_GRADIENT, total);
         for (Node gn : p.wrtGrads) if (gn != null) finalGradient[gn.index()] = true;
-        int[] bufferOf = p.bufferOf = new int[total];
-        Arrays.fill(bufferOf, -1);
-        int[][] workOf = p.workOf = new int[total][];
+        int[] bufferOf = p.bufferOf = p.scratch.intsDirty(Scratch.BUFFER_OF, total);
+        Arrays.fill(bufferOf, 0, total, -1);
+        int[][] workOf = p.workOf = p.scratch.refs(Scratch.WORK_OF, total, NO_WORK_LISTS);
         for (int i = 0; i < total; i++) {
             if (!scheduled[i] || kind[i] == TAPE_PARAM || kind[i] == TAPE_VIEW) continue;
             Node n = all[i];
@@ -435,15 +447,16 @@ final class Compiler {
     private static void assignBuffers(Plan p) {
         Buffers buf = p.buf;
         int nb = buf.count;
-        Tensor[] buffers = p.buffers = new Tensor[nb];
+        Scratch scratch = p.scratch;
+        Tensor[] buffers = p.buffers = scratch.refs(Scratch.BUFFERS, nb, NO_WORKSPACE);
         long planned = 0, naive = 0, lower = 0;
-        int[] ids = new int[nb];
+        int[] ids = scratch.intsDirty(Scratch.IDS, nb);
         for (DType dt : DType.values()) {
             int count = 0;
             for (int b = 0; b < nb; b++) if (buf.dtype[b] == dt) ids[count++] = b;
             if (count == 0) continue;
-            long[] sizes = new long[count];
-            int[] start = new int[count], end = new int[count];
+            long[] sizes = scratch.longs(Scratch.SIZES, count);
+            int[] start = scratch.intsDirty(Scratch.START, count), end = scratch.intsDirty(Scratch.END, count);
             for (int j = 0; j < count; j++) {
                 int b = ids[j];
                 sizes[j] = buf.size[b];
@@ -451,8 +464,8 @@ final class Compiler {
                 end[j] = buf.end[b];
                 naive += sizes[j] * dt.bytes();
             }
-            Planner.Assignment a = Planner.plan(sizes, start, end);
-            lower += Planner.lowerBound(sizes, start, end) * dt.bytes();
+            Planner.Assignment a = Planner.plan(sizes, start, end, count, scratch);
+            lower += Planner.lowerBound(sizes, start, end, count, scratch) * dt.bytes();
             planned += a.arenaSize() * dt.bytes();
             if (a.arenaSize() > Integer.MAX_VALUE - 16) throw new IllegalStateException("compile: the " + dt + " arena needs "
                     + a.arenaSize() + " elements, more than one Java array holds");
@@ -568,10 +581,10 @@ final class Compiler {
      * and not the output itself. Their lookups get a {@link SparseRowGradient} instead of the dense
      * VJP, so a step costs O(rows looked up) however large the table.
      */
-    private static boolean[] sparseTables(List<Node> fwd, boolean[] live, int mark, Node out, List<Node> wrt) {
-        boolean[] candidate = new boolean[mark];
+    private static boolean[] sparseTables(List<Node> fwd, boolean[] live, int mark, Node out, List<Node> wrt, Scratch scratch) {
+        boolean[] candidate = scratch.booleans(Scratch.SPARSE, mark);
         for (Node w : wrt) if (w.kind() == Node.Kind.PARAM && w.rank() >= 1 && w != out) candidate[w.index()] = true;
-        boolean[] looked = new boolean[mark];
+        boolean[] looked = scratch.booleans(Scratch.LOOKED, mark);
         for (int i = 0; i < mark; i++) {
             Node n = fwd.get(i);
             if (!live[i] || n.kind() != Node.Kind.OP) continue;
@@ -599,10 +612,10 @@ final class Compiler {
     private static int[] directGradients(Plan p, Tensor[] gradTensors) {
         int total = p.total, mark = p.mark;
         List<Node> wrtGrads = p.wrtGrads;
-        int[] target = new int[total];
-        Arrays.fill(target, -1);
+        int[] target = p.scratch.intsDirty(Scratch.DIRECT_TARGET, total);
+        Arrays.fill(target, 0, total, -1);
         if (wrtGrads.isEmpty()) return target;
-        int[] targets = new int[total];
+        int[] targets = p.scratch.ints(Scratch.TARGETS, total);
         for (Node gn : wrtGrads) if (gn != null) targets[gn.index()]++;
         List<Object> constantStorage = null;   // of the scheduled constants, gathered once
         for (int j = 0; j < wrtGrads.size(); j++) {
@@ -649,12 +662,11 @@ final class Compiler {
     private static final class Stacks {
         /** A product term is stacked when its factors have at most this many rows. */
         static final int MAX_ROWS = 8;
-        private final List<Node>[] a, grads;
+        private final List<Node>[] a, grads;   // from scratch: longer than the graph
 
-        @SuppressWarnings("unchecked")
-        Stacks(int nodes) {
-            a = new List[nodes];
-            grads = new List[nodes];
+        Stacks(int nodes, Scratch scratch) {
+            a = scratch.refs(Scratch.STACK_A, nodes, NO_LISTS);
+            grads = scratch.refs(Scratch.STACK_GRADS, nodes, NO_LISTS);
         }
 
         boolean has(int node) { return a[node] != null; }
@@ -698,10 +710,9 @@ final class Compiler {
         private final List<Node>[] parts;
         private final List<int[]>[] rows;
 
-        @SuppressWarnings("unchecked")
-        RowTerms(int nodes) {
-            parts = new List[nodes];
-            rows = new List[nodes];
+        RowTerms(int nodes, Scratch scratch) {
+            parts = scratch.refs(Scratch.ROW_PARTS, nodes, NO_LISTS);
+            rows = scratch.refs(Scratch.ROW_ROWS, nodes, NO_LISTS);
         }
 
         boolean has(int node) { return parts[node] != null; }
@@ -775,23 +786,26 @@ final class Compiler {
         long[] size;
         int[] start, end;
 
-        Buffers(int capacity) {
+        private final Scratch scratch;
+
+        Buffers(int capacity, Scratch scratch) {
+            this.scratch = scratch;
             capacity = Math.max(capacity, 4);
-            shape = new int[capacity][];
-            dtype = new DType[capacity];
-            size = new long[capacity];
-            start = new int[capacity];
-            end = new int[capacity];
+            shape = scratch.refs(Scratch.BUF_SHAPE, capacity, NO_WORK_LISTS);
+            dtype = scratch.refs(Scratch.BUF_DTYPE, capacity, NO_DTYPES);
+            size = scratch.longs(Scratch.BUF_SIZE, capacity);
+            start = scratch.intsDirty(Scratch.BUF_START, capacity);
+            end = scratch.intsDirty(Scratch.BUF_END, capacity);
         }
 
         int add(int[] s, DType d, int from, int to) {
-            if (count == shape.length) {
+            if (count == shape.length || count == dtype.length || count == size.length || count == start.length || count == end.length) {
                 int c = 2 * count;
-                shape = Arrays.copyOf(shape, c);
-                dtype = Arrays.copyOf(dtype, c);
-                size = Arrays.copyOf(size, c);
-                start = Arrays.copyOf(start, c);
-                end = Arrays.copyOf(end, c);
+                shape = scratch.keep(Scratch.BUF_SHAPE, Arrays.copyOf(shape, c));
+                dtype = scratch.keep(Scratch.BUF_DTYPE, Arrays.copyOf(dtype, c));
+                size = scratch.keep(Scratch.BUF_SIZE, Arrays.copyOf(size, c));
+                start = scratch.keep(Scratch.BUF_START, Arrays.copyOf(start, c));
+                end = scratch.keep(Scratch.BUF_END, Arrays.copyOf(end, c));
             }
             shape[count] = s;          // node shapes are never mutated; workspace shapes are fresh arrays
             dtype[count] = d;
@@ -809,8 +823,7 @@ final class Compiler {
         if (b >= 0 && buf.end[b] < position) buf.end[b] = position;
     }
 
-    private static boolean[] ancestors(List<Node> nodes, List<Node> roots, int size) {
-        boolean[] mark = new boolean[size];
+    private static boolean[] ancestors(List<Node> nodes, List<Node> roots, int size, boolean[] mark) {
         for (Node r : roots) mark[r.index()] = true;
         for (int i = size - 1; i >= 0; i--) {
             if (!mark[i]) continue;

@@ -66,6 +66,8 @@ public final class Graph implements Builder<Node> {
     private final PlanCache cache;
     /** Node shapes share canonical arrays (see {@link ShapeTable}). */
     final ShapeTable shapes = new ShapeTable();
+    /** The compiler's working arrays, reused by this graph's next compile of a new structure. */
+    final Scratch scratch = new Scratch();
     /**
      * The step this graph last compiled to (planned, or found in the cache) and the node count it
      * was compiled from. While {@code unchangedSinceCompile} holds, every pooled node below that

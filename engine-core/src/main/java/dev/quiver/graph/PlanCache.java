@@ -4,6 +4,8 @@ import dev.quiver.tensor.DType;
 import dev.quiver.tensor.TensorMath;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Compiled steps keyed by graph structure: ops (compared by value, so op records with array
@@ -17,7 +19,7 @@ import java.util.ArrayDeque;
  * <p><b>Bounded.</b> The cache holds at most {@link #maxEntries()} steps and about
  * {@link #maxBytes()} bytes (a step's arena plus an estimate of its objects); beyond either, the
  * least recently used step is evicted. An evicted step refuses to run (compile the graph again)
- * and its arena goes to a small pool from which new steps take theirs, so a workload with a new
+ * and its arena goes to a pool (bounded by the same byte limit) from which new steps take theirs, so a workload with a new
  * structure every example (trees, sentences) recycles its buffers instead of allocating them: the
  * heap stays flat however many structures a run sees. The most recent step is never evicted, even
  * when it alone exceeds the byte limit. {@link #toString()} reports hits, misses and evictions.
@@ -60,7 +62,7 @@ public final class PlanCache {
         }
         this.maxEntries = maxEntries;
         this.maxBytes = maxBytes;
-        this.arenas = new ArenaPool(Math.max(1, maxBytes / 4));
+        this.arenas = new ArenaPool(maxBytes);
     }
 
     /**
@@ -210,21 +212,27 @@ public final class PlanCache {
     }
 
     /**
-     * Arrays of evicted steps' arenas, by dtype and power-of-two length, handed to new steps.
-     * Bounded in bytes; an array that does not fit is left to the garbage collector.
+     * Arrays of evicted steps' arenas, handed to new steps. Up to {@link #BUCKETED_MAX} elements
+     * they are kept by dtype and power-of-two length; larger ones (the arena of a minibatch of 32
+     * trees is some 20 MB, and a new minibatch is a new structure) are kept in a short list and
+     * handed out best fit, allocated with a quarter more than asked so that the next structure,
+     * a little larger, still fits. Bounded in bytes (the cache's own limit); an array that does not
+     * fit is left to the garbage collector, and an arena larger than the bound (a static model,
+     * planned once) is allocated at its exact size.
      */
     private static final class ArenaPool {
-        /** Larger arenas (static models, planned once) are allocated at their exact size and not pooled. */
-        private static final int POOLED_MAX = 1 << 22;
+        static final int BUCKETED_MAX = 1 << 22;
         private final long maxBytes;
         @SuppressWarnings("unchecked")
         private final ArrayDeque<Object>[][] free = new ArrayDeque[DType.values().length][32];
+        private final List<Object> large = new ArrayList<>();
         long bytes;
 
         ArenaPool(long maxBytes) { this.maxBytes = maxBytes; }
 
         Object take(DType dtype, int length) {
-            if (length == 0 || length > POOLED_MAX) return dtype.newArray(length);
+            if (length == 0) return dtype.newArray(0);
+            if (length > BUCKETED_MAX) return takeLarge(dtype, length);
             int bucket = bucket(length);
             ArrayDeque<Object> q = free[dtype.ordinal()][bucket];
             if (q != null && !q.isEmpty()) {
@@ -235,17 +243,60 @@ public final class PlanCache {
             return dtype.newArray(1 << bucket);
         }
 
+        private Object takeLarge(DType dtype, int length) {
+            int best = -1;
+            for (int i = 0; i < large.size(); i++) {
+                Object a = large.get(i);
+                int l = DType.length(a);
+                if (DType.of(a) == dtype && l >= length && (best < 0 || l < DType.length(large.get(best)))) best = i;
+            }
+            if (best >= 0) {
+                Object a = large.remove(best);
+                bytes -= (long) DType.length(a) * dtype.bytes();
+                return a;
+            }
+            long roomy = length + (long) length / 4;
+            boolean poolable = roomy * dtype.bytes() <= maxBytes && roomy <= Integer.MAX_VALUE - 16;
+            return dtype.newArray(poolable ? (int) roomy : length);
+        }
+
         void give(Object array) {
             int length = DType.length(array);
-            if (length == 0 || length > POOLED_MAX || Integer.bitCount(length) != 1) return;
+            if (length == 0) return;
             DType dtype = DType.of(array);
             long b = (long) length * dtype.bytes();
-            if (bytes + b > maxBytes) return;
+            if (length > BUCKETED_MAX) {
+                // Make room by dropping smaller large arenas: the newest step's size is the likeliest next.
+                while (bytes + b > maxBytes && dropSmallestLarge(b)) { }
+                if (bytes + b > maxBytes) return;
+                large.add(array);
+                bytes += b;
+                return;
+            }
+            if (Integer.bitCount(length) != 1 || bytes + b > maxBytes) return;
             int bucket = Integer.numberOfTrailingZeros(length);
             ArrayDeque<Object>[] byLength = free[dtype.ordinal()];
             if (byLength[bucket] == null) byLength[bucket] = new ArrayDeque<>();
             byLength[bucket].push(array);
             bytes += b;
+        }
+
+        /** Drops the smallest large arena if it is smaller than {@code than} bytes; false if none was dropped. */
+        private boolean dropSmallestLarge(long than) {
+            int smallest = -1;
+            long smallestBytes = Long.MAX_VALUE;
+            for (int i = 0; i < large.size(); i++) {
+                Object a = large.get(i);
+                long ab = (long) DType.length(a) * DType.of(a).bytes();
+                if (ab < smallestBytes) {
+                    smallest = i;
+                    smallestBytes = ab;
+                }
+            }
+            if (smallest < 0 || smallestBytes >= than) return false;
+            large.remove(smallest);
+            bytes -= smallestBytes;
+            return true;
         }
 
         private static int bucket(int length) {

@@ -30,9 +30,18 @@ final class Planner {
     static final int BEST_FIT_LIMIT = 96;
 
     static Assignment plan(long[] sizes, int[] start, int[] end) {
-        Assignment linear = sweep(sizes, start, end);
-        if (sizes.length > BEST_FIT_LIMIT) return linear;
-        Assignment fit = bestFit(sizes, start, end);
+        return plan(sizes, start, end, sizes.length, new Scratch());
+    }
+
+    /**
+     * The plan of the first {@code n} buffers, working in {@code scratch}'s arrays; the offsets
+     * are scratch too (read them before the next plan).
+     */
+    static Assignment plan(long[] sizes, int[] start, int[] end, int n, Scratch scratch) {
+        Assignment linear = sweep(sizes, start, end, n, scratch);
+        if (n > BEST_FIT_LIMIT) return linear;
+        linear = new Assignment(Arrays.copyOf(linear.offsets, n), linear.arenaSize);
+        Assignment fit = bestFit(Arrays.copyOf(sizes, n), Arrays.copyOf(start, n), Arrays.copyOf(end, n));
         return fit.arenaSize <= linear.arenaSize ? fit : linear;
     }
 
@@ -41,38 +50,43 @@ final class Planner {
      * interval ended earlier returns its slot to the free list of its exact size.
      */
     static Assignment sweep(long[] sizes, int[] start, int[] end) {
-        int n = sizes.length;
-        long[] offsets = new long[n];
+        Assignment a = sweep(sizes, start, end, sizes.length, new Scratch());
+        return new Assignment(Arrays.copyOf(a.offsets, sizes.length), a.arenaSize);
+    }
+
+    private static Assignment sweep(long[] sizes, int[] start, int[] end, int n, Scratch scratch) {
+        long[] offsets = scratch.longs(Scratch.OFFSETS, n);
         if (n == 0) return new Assignment(offsets, 0);
         // Size classes: buffers sorted by size, equal sizes share a class (primitive sorts, no boxing).
-        long[] keyed = new long[n];
+        long[] keyed = scratch.longs(Scratch.KEYED, n);
         for (int i = 0; i < n; i++) keyed[i] = sizes[i] << 31 | i;   // sizes < 2^31 elements (one Java array)
-        Arrays.sort(keyed);
-        int[] sizeClass = new int[n];
+        Arrays.sort(keyed, 0, n);
+        int[] sizeClass = scratch.intsDirty(Scratch.SIZE_CLASS, n);
         int classes = 0;
         for (int k = 0; k < n; k++) {
             int i = (int) (keyed[k] & 0x7fffffffL);
             if (k > 0 && sizes[i] != sizes[(int) (keyed[k - 1] & 0x7fffffffL)]) classes++;
             sizeClass[i] = classes;
         }
-        int[] freeHead = new int[classes + 1];
-        Arrays.fill(freeHead, -1);
-        int[] nextFree = new int[n];
+        int[] freeHead = scratch.intsDirty(Scratch.FREE_HEAD, classes + 1);
+        Arrays.fill(freeHead, 0, classes + 1, -1);
+        int[] nextFree = scratch.intsDirty(Scratch.NEXT_FREE, n);
         // Buffers in order of first use (a counting sort over positions, stable by index), and per
         // position the buffers whose interval ends there: a sweep over positions frees each buffer
         // once, with no priority queue.
         int positions = 0;
         for (int i = 0; i < n; i++) positions = Math.max(positions, Math.max(start[i], end[i]) + 1);
-        int[] firstAt = new int[positions + 1];
+        int[] firstAt = scratch.ints(Scratch.FIRST_AT, positions + 1);
         for (int i = 0; i < n; i++) firstAt[start[i] + 1]++;
         for (int q = 0; q < positions; q++) firstAt[q + 1] += firstAt[q];
-        int[] byStart = new int[n];
+        int[] byStart = scratch.intsDirty(Scratch.BY_START, n);
         for (int i = 0; i < n; i++) byStart[firstAt[start[i]]++] = i;
-        int[] endingHead = new int[positions], endingNext = new int[n];
-        Arrays.fill(endingHead, -1);
+        int[] endingHead = scratch.intsDirty(Scratch.ENDING_HEAD, positions), endingNext = scratch.intsDirty(Scratch.ENDING_NEXT, n);
+        Arrays.fill(endingHead, 0, positions, -1);
         int freedBefore = 0;   // positions whose ending buffers are back on the free lists
         long arena = 0;
-        for (int i : byStart) {
+        for (int b = 0; b < n; b++) {
+            int i = byStart[b];
             for (; freedBefore < start[i]; freedBefore++) {
                 for (int j = endingHead[freedBefore]; j >= 0; j = endingNext[j]) {
                     nextFree[j] = freeHead[sizeClass[j]];
@@ -137,16 +151,21 @@ final class Planner {
 
     /** The largest total size of buffers live at one position: a lower bound on any arena. */
     static long lowerBound(long[] sizes, int[] start, int[] end) {
+        return lowerBound(sizes, start, end, sizes.length, new Scratch());
+    }
+
+    /** {@link #lowerBound} of the first {@code n} buffers, working in {@code scratch}. */
+    static long lowerBound(long[] sizes, int[] start, int[] end, int n, Scratch scratch) {
         int last = 0;
-        for (int e : end) last = Math.max(last, e);
-        long[] delta = new long[last + 2];
-        for (int i = 0; i < sizes.length; i++) {
+        for (int i = 0; i < n; i++) last = Math.max(last, end[i]);
+        long[] delta = scratch.longs(Scratch.DELTA, last + 2);
+        for (int i = 0; i < n; i++) {
             delta[start[i]] += sizes[i];
             delta[end[i] + 1] -= sizes[i];
         }
         long live = 0, peak = 0;
-        for (long d : delta) {
-            live += d;
+        for (int q = 0; q < last + 2; q++) {
+            live += delta[q];
             peak = Math.max(peak, live);
         }
         return peak;

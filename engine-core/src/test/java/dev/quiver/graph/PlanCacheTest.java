@@ -71,6 +71,30 @@ class PlanCacheTest {
         assertTrue(cache.evictions() >= 284, cache.toString());
     }
 
+    /**
+     * A new structure takes the arena an evicted one gave back, also when arenas are too large for
+     * the power-of-two buckets (a minibatch of trees: some 20 MB each, a new structure per step).
+     * A step is evicted after the next one is planned, so a new structure reuses the arena of the
+     * one before the last.
+     */
+    @Test
+    void largeArenasOfEvictedStepsAreReused() {
+        var g = new Graph(new PlanCache(1, PlanCache.DEFAULT_MAX_BYTES));
+        var w = new Parameter("w", Tensor.zeros(dev.quiver.tensor.DType.F32, 4_500_000));   // above the bucketed sizes
+        Step two = chain(g, w, 2);
+        Object twoArena = two.output().data();
+        Step one = chain(g, w, 1);                  // evicts two: its arena goes to the pool
+        Object oneArena = one.output().data();
+        assertTrue(two.isEvicted());
+        Step twoAgain = chain(g, w, 2);             // takes two's arena; evicts one
+        assertTrue(twoAgain.output().data() == twoArena, "a new structure's arena is the evicted step's");
+        Step oneAgain = chain(g, w, 1);             // best fit: one's smaller arena, not twoAgain's
+        assertTrue(oneAgain.output().data() == oneArena, "the smallest pooled arena that fits");
+        oneAgain.forward().backward();
+        assertEquals(0.0, oneAgain.output().item());
+        assertEquals(3, g.planCache().evictions());
+    }
+
     @Test
     void limitsMustBePositive() {
         assertThrows(IllegalArgumentException.class, () -> new PlanCache(0, 10));

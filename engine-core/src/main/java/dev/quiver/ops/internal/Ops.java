@@ -12,9 +12,8 @@ final class Ops {
     /** The gradient of a broadcast: g summed back to {@code like}'s shape (g itself when shapes match). */
     static <V extends Value<V>> V unbroadcast(V g, Operand like) {
         if (g == null) return null;
-        int[] target = like.shape();
-        if (Arrays.equals(g.shape(), target)) return g;
-        return g.graph().apply(new Shaping.SumTo(target), g);
+        if (g.sameShape(like)) return g;   // the common case, without copying either shape
+        return g.graph().apply(new Shaping.SumTo(like.shape()), g);
     }
 
     static int[] axes(String op, int[] axes, int rank) {

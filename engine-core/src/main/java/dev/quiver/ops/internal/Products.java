@@ -28,7 +28,14 @@ public final class Products {
     public static final MatMulAdd MATMUL_ADD = new MatMulAdd();
     public static final Dot DOT = new Dot();
 
+    /** The orders of {@link #transposeLast} for small ranks, shared: permute copies the order it is given. */
+    private static final int[][] SWAP_LAST = {null, null, swap(2), swap(3), swap(4), swap(5)};
+
     private static int[] swapLast(int rank) {
+        return rank < SWAP_LAST.length ? SWAP_LAST[rank] : swap(rank);
+    }
+
+    private static int[] swap(int rank) {
         int[] order = new int[rank];
         for (int i = 0; i < rank; i++) order[i] = i;
         order[rank - 2] = rank - 1;

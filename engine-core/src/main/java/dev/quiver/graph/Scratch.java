@@ -1,0 +1,144 @@
+package dev.quiver.graph;
+
+import java.util.Arrays;
+
+/**
+ * The working arrays of a compile, kept by its graph for the next one. A dynamic graph compiles
+ * a new structure per example; without this, each compile allocates some twenty arrays as long as
+ * the graph (a fifth of its bytes), and on graphs of 10^5 nodes and more that garbage sets the
+ * pace of the young collections that copy the live graph. Each array is handed out cleared over
+ * the length asked for; it may be longer, so its users take their lengths from the plan, never
+ * from {@code array.length}. Nothing a {@link Step} keeps may come from here.
+ *
+ * <p>One compile at a time per graph (a graph is not thread-safe); the slots are named by the
+ * phase constants below, and a slot is never handed out twice within one compile.
+ */
+final class Scratch {
+    // int slots
+    static final int READERS = 0, POS = 1, INPUT_START = 2, INPUTS = 3, ROOT_OF = 4, DIRECT_TARGET = 5, TARGETS = 6,
+            BUFFER_OF = 7, IDS = 8, START = 9, END = 10, BUF_START = 11, BUF_END = 12,
+            SIZE_CLASS = 13, FREE_HEAD = 14, NEXT_FREE = 15, FIRST_AT = 16, BY_START = 17, ENDING_HEAD = 18,
+            ENDING_NEXT = 19, INT_SLOTS = 20;
+    // boolean slots
+    static final int LIVE = 0, NEEDS = 1, SCHEDULED = 2, FINAL_GRADIENT = 3, CANDIDATE = 4, LOOKED = 5, SPARSE = 6,
+            BOOLEAN_SLOTS = 7;
+    // long slots
+    static final int SIZES = 0, BUF_SIZE = 1, KEYED = 2, OFFSETS = 3, DELTA = 4, LONG_SLOTS = 5;
+    // reference slots
+    static final int FIRST_TERM = 0, MORE_TERMS = 1, GRAD_OF = 2, STACK_A = 3, STACK_GRADS = 4, ROW_PARTS = 5,
+            ROW_ROWS = 6, WORK_OF = 7, BUF_SHAPE = 8, BUF_DTYPE = 9, BUFFERS = 10, REF_SLOTS = 11;
+    // byte slots
+    static final int KIND = 0, BYTE_SLOTS = 1;
+
+    private final int[][] ints = new int[INT_SLOTS][];
+    private final boolean[][] booleans = new boolean[BOOLEAN_SLOTS][];
+    private final long[][] longs = new long[LONG_SLOTS][];
+    private final byte[][] bytes = new byte[BYTE_SLOTS][];
+    private final Object[][] refs = new Object[REF_SLOTS][];
+    /** Per reference slot, how far the last compile may have filled it (cleared by {@link #release}). */
+    private final int[] refsUsed = new int[REF_SLOTS];
+
+    /**
+     * Longer arrays are handed out but not kept: scratch stays within a few tens of megabytes
+     * after one huge graph, and a graph that large spends far more on its nodes than on these.
+     */
+    static final int MAX_KEPT = 1 << 20;
+
+    /** An int array of at least {@code n} elements, zero over {@code [0, n)}. */
+    int[] ints(int slot, int n) {
+        int[] a = ints[slot];
+        if (a == null || a.length < n) return keepIfSmall(slot, new int[capacity(n)]);
+        Arrays.fill(a, 0, n, 0);
+        return a;
+    }
+
+    /** {@link #ints} with the contents of {@code [0, n)} unspecified, for arrays written in full before they are read. */
+    int[] intsDirty(int slot, int n) {
+        int[] a = ints[slot];
+        return a == null || a.length < n ? keepIfSmall(slot, new int[capacity(n)]) : a;
+    }
+
+    /** Keeps a longer array its user has grown in place of slot's, for the next compile. */
+    int[] keep(int slot, int[] grown) { return keepIfSmall(slot, grown); }
+
+    private int[] keepIfSmall(int slot, int[] a) {
+        if (a.length <= MAX_KEPT) ints[slot] = a;
+        return a;
+    }
+
+    boolean[] booleans(int slot, int n) {
+        boolean[] a = booleans[slot];
+        if (a == null || a.length < n) {
+            a = new boolean[capacity(n)];
+            if (a.length <= MAX_KEPT) booleans[slot] = a;
+            return a;
+        }
+        Arrays.fill(a, 0, n, false);
+        return a;
+    }
+
+    /** A byte array of at least {@code n} elements, contents of {@code [0, n)} unspecified (written in full before read). */
+    byte[] bytes(int slot, int n) {
+        byte[] a = bytes[slot];
+        if (a == null || a.length < n) {
+            a = new byte[capacity(n)];
+            if (a.length <= MAX_KEPT) bytes[slot] = a;
+        }
+        return a;
+    }
+
+    long[] longs(int slot, int n) {
+        long[] a = longs[slot];
+        if (a == null || a.length < n) {
+            a = new long[capacity(n)];
+            if (a.length <= MAX_KEPT) longs[slot] = a;
+            return a;
+        }
+        Arrays.fill(a, 0, n, 0);
+        return a;
+    }
+
+    long[] keep(int slot, long[] grown) {
+        if (grown.length <= MAX_KEPT) longs[slot] = grown;
+        return grown;
+    }
+
+    /** A reference array of {@code type}'s class, at least {@code n} long, null over {@code [0, n)}. */
+    @SuppressWarnings("unchecked")
+    <T> T[] refs(int slot, int n, T[] type) {
+        Object[] a = refs[slot];
+        if (a == null || a.length < n || a.getClass() != type.getClass()) {
+            a = Arrays.copyOf(type, capacity(n));
+            if (a.length <= MAX_KEPT) refs[slot] = a;
+        } else {
+            Arrays.fill(a, 0, n, null);
+        }
+        refsUsed[slot] = Math.max(refsUsed[slot], n);
+        return (T[]) a;
+    }
+
+    /** Keeps a longer array its user has grown (and filled) in place of slot's, for the next compile. */
+    <T> T[] keep(int slot, T[] grown) {
+        if (grown.length <= MAX_KEPT) refs[slot] = grown;
+        refsUsed[slot] = Math.max(refsUsed[slot], grown.length);
+        return grown;
+    }
+
+    /**
+     * Drops the references the last compile left in the arrays (nodes, gradient lists, shapes), so
+     * scratch holds no graph alive between compiles; called when a compile ends.
+     */
+    void release() {
+        for (int slot = 0; slot < REF_SLOTS; slot++) {
+            Object[] a = refs[slot];
+            if (a != null) Arrays.fill(a, 0, Math.min(a.length, refsUsed[slot]), null);
+            refsUsed[slot] = 0;
+        }
+    }
+
+    /** Grows by half again, so a graph growing one node per compile does not reallocate each time. */
+    private static int capacity(int n) {
+        long c = Math.max(16, (long) n + (n >> 1));
+        return (int) Math.min(c, Integer.MAX_VALUE - 16);
+    }
+}
