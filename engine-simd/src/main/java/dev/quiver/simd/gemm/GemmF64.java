@@ -72,8 +72,10 @@ public final class GemmF64 {
      * allocates); tiny products gain little from vectors, and scalar loops are fine in every tier.
      */
     static final long TINY_MACS = Long.getLong("quiver.gemm.tinyMacs", 1024);
-    /** Rows of the small path's register tile: 2*SMALL_MR accumulators fit even 16 registers. */
+    /** Rows of the small path's two-vector tile: 2*SMALL_MR accumulators fit even 16 registers. */
     private static final int SMALL_MR = 6;
+    /** Rows of the small path's one-vector tile. */
+    private static final int SMALL_MR1 = 8;
     /** A C this narrow that does not fill whole vectors is computed transposed when A is column-major. */
     private static final int NARROW_N = 16;
     /** Rows of one block of the column-major matrix-vector path: its accumulators stay in L1. */
@@ -117,7 +119,7 @@ public final class GemmF64 {
         final double[] packedA = new double[MC * KC];
         /** Also the dot path's transposed B (at most SPLIT_MAX_N x SPLIT_MAX_K). */
         final double[] packedB = new double[Math.max(KC * NC, CanonicalGemmF64.SPLIT_MAX_N * CanonicalGemmF64.SPLIT_MAX_K)];
-        final double[] tile = new double[Math.max(MR * NR, DOT_TILE * DOT_TILE * L)];
+        final double[] tile = new double[Math.max(Math.max(MR, SMALL_MR1) * NR, DOT_TILE * DOT_TILE * L)];
         /** All of a shared A's row panels for one K block; grown on first need, then reused. */
         double[] sharedA = new double[0];
 
@@ -282,7 +284,8 @@ public final class GemmF64 {
         if (aRow == 1 && aCol != 1 && n <= NARROW_N && n % L != 0 && m >= 2 * L && k <= KC && macs <= SMALL_MACS) {
             return Path.SMALL_TRANSPOSED;
         }
-        if (bCol == 1 && cCol == 1 && k <= KC && (macs <= SMALL_MACS
+        // (The small path copies a strided A whole, row-major, into the MC x KC buffer.)
+        if (bCol == 1 && cCol == 1 && k <= KC && (aCol == 1 || (long) m * k <= (long) MC * KC) && (macs <= SMALL_MACS
                 || m <= THIN_M && (threads == 1 || batch * macs < PARALLEL_MIN_MACS))) {
             return Path.SMALL;
         }
@@ -629,81 +632,196 @@ public final class GemmF64 {
     }
 
     /**
-     * The small-problem path: no packing (but for a narrow last column block), A read in place
-     * through its strides, B rows (unit stride) read as vectors, C (any strides) written by
-     * {@link #writeTile}; no masks. Tiles of SMALL_MR rows x 2 vectors; a short last row block
-     * recomputes its last row instead of branching in the loop, and only stores its own rows. The
-     * rounding is the packed path's (one FMA chain over l, then alpha * acc + beta * C).
+     * The small-problem path, in the packed path's rounding (one FMA chain over l per element,
+     * then alpha * acc + beta * C). A is read as {@code as[row + l]}: in place when its rows are
+     * contiguous, else all of A (at most {@link #MC} x {@link #KC}, see {@link #chainStep}) copied
+     * row-major once, so that C2 hoists A's bounds checks out of the k loops (with A read through
+     * a variable column stride, every broadcast carried a bounds check and the seven row pointers
+     * spilled to the stack). B's rows (unit stride) are read in place as vectors,
+     * but for a narrower last column block, copied into a zero-padded k x NR panel (masked loads
+     * in the k loop measured 6x slower; a copy of every block measured slower than reading in
+     * place, even for 64³). No masks.
      */
     private static void smallGemm(int m, int n, int k, double alpha,
                                   double[] a, int aBase, int aRow, int aCol,
                                   double[] b, int bBase, int bRow,
                                   double beta, double[] c, int cBase, int cRow, int cCol) {
         Workspace ws = WORKSPACE.get();
-        double[] tile = ws.tile;
+        double[] as = a;
+        int aStart = aBase, aStep = aRow;
+        if (aCol != 1) {
+            double[] packed = ws.packedA;
+            for (int i = 0, d = 0; i < m; i++) {
+                for (int l = 0, src = aBase + i * aRow; l < k; l++, src += aCol) packed[d++] = a[src];
+            }
+            as = packed;
+            aStart = 0;
+            aStep = k;
+        }
+        double[] bp = ws.packedB;
         for (int j = 0; j < n; j += NR) {
-            boolean two = n - j > L;
-            // The last, narrower column block is copied into a zero-padded k x NR panel: masked
-            // loads with partial masks in the k loop measured 6x slower than plain ones.
-            double[] bSrc = b;
+            int cols = Math.min(NR, n - j);
+            double[] bs = b;
             int bStart = bBase + j, bStep = bRow;
-            if (n - j < NR && n - j != L) {
-                packB(k, n - j, b, bBase + j, bRow, 1, ws.packedB);
-                bSrc = ws.packedB;
+            if (cols != NR && cols != L) {
+                packPanel(k, cols, b, bBase + j, bRow, bp);
+                bs = bp;
                 bStart = 0;
                 bStep = NR;
             }
-            for (int i = 0; i < m; i += SMALL_MR) {
-                int rows = Math.min(SMALL_MR, m - i);
-                int a0 = aBase + i * aRow;
-                int a1 = a0 + Math.min(1, rows - 1) * aRow;
-                int a2 = a0 + Math.min(2, rows - 1) * aRow;
-                int a3 = a0 + Math.min(3, rows - 1) * aRow;
-                int a4 = a0 + Math.min(4, rows - 1) * aRow;
-                int a5 = a0 + Math.min(5, rows - 1) * aRow;
-                DoubleVector c00 = DoubleVector.zero(SPECIES), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
-                        c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-                int bi = bStart;
-                // Two loops rather than a branch inside one: a vector assigned on only one side of a
-                // branch becomes a phi that C2 may leave boxed (measured: 704 KB per demo step).
-                if (two) {
-                    for (int l = 0; l < k; l++, bi += bStep, a0 += aCol, a1 += aCol, a2 += aCol, a3 += aCol,
-                            a4 += aCol, a5 += aCol) {
-                        DoubleVector b0 = DoubleVector.fromArray(SPECIES, bSrc, bi);
-                        DoubleVector b1 = DoubleVector.fromArray(SPECIES, bSrc, bi + L);
-                        DoubleVector x = DoubleVector.broadcast(SPECIES, a[a0]);
-                        c00 = b0.fma(x, c00); c01 = b1.fma(x, c01);
-                        x = DoubleVector.broadcast(SPECIES, a[a1]);
-                        c10 = b0.fma(x, c10); c11 = b1.fma(x, c11);
-                        x = DoubleVector.broadcast(SPECIES, a[a2]);
-                        c20 = b0.fma(x, c20); c21 = b1.fma(x, c21);
-                        x = DoubleVector.broadcast(SPECIES, a[a3]);
-                        c30 = b0.fma(x, c30); c31 = b1.fma(x, c31);
-                        x = DoubleVector.broadcast(SPECIES, a[a4]);
-                        c40 = b0.fma(x, c40); c41 = b1.fma(x, c41);
-                        x = DoubleVector.broadcast(SPECIES, a[a5]);
-                        c50 = b0.fma(x, c50); c51 = b1.fma(x, c51);
-                    }
+            if (cols > L) {
+                smallPanel2(m, cols, k, alpha, as, aStart, aStep, bs, bStart, bStep, beta, c, cBase + j * cCol, cRow, cCol, ws.tile);
+            } else {
+                smallPanel1(m, cols, k, alpha, as, aStart, aStep, bs, bStart, bStep, beta, c, cBase + j * cCol, cRow, cCol, ws.tile);
+            }
+        }
+    }
+
+    /**
+     * bp[l * NR + j] = B(l, j) for j < cols, zero for cols <= j < (one or two vectors, whichever
+     * holds cols); B's columns have unit stride.
+     */
+    private static void packPanel(int k, int cols, double[] b, int bStart, int bRow, double[] bp) {
+        int width = cols > L ? NR : L;
+        for (int l = 0, src = bStart; l < k; l++, src += bRow) {
+            int d = l * NR, j = 0;
+            for (; j < cols; j++) bp[d + j] = b[src + j];
+            for (; j < width; j++) bp[d + j] = 0;
+        }
+    }
+
+    /**
+     * One column block of the small path, two vectors wide (cols in (L, NR]): tiles of
+     * SMALL_MR rows x 2 vectors over all m rows; A(i, l) at {@code as[aStart + i*aStep + l]}, B(l, j)
+     * at {@code bp[bStart + l*bStep + j]}. A short last row block recomputes its last row instead of branching in
+     * the loop. Full-width tiles of unit-stride C are merged from the registers (a short block's
+     * repeated rows store the same values to the same place, so only when C is not read); the rest
+     * go through {@link #writeTile}, whose vector path rounds the same.
+     */
+    private static void smallPanel2(int m, int cols, int k, double alpha, double[] as, int aStart, int aStep,
+                                    double[] bp, int bStart, int bStep, double beta, double[] c, int cBase, int cRow, int cCol,
+                                    double[] tile) {
+        for (int i = 0; i < m; i += SMALL_MR) {
+            int rows = Math.min(SMALL_MR, m - i);
+            int a0 = aStart + i * aStep;
+            int a1 = a0 + Math.min(1, rows - 1) * aStep;
+            int a2 = a0 + Math.min(2, rows - 1) * aStep;
+            int a3 = a0 + Math.min(3, rows - 1) * aStep;
+            int a4 = a0 + Math.min(4, rows - 1) * aStep;
+            int a5 = a0 + Math.min(5, rows - 1) * aStep;
+            DoubleVector c00 = DoubleVector.zero(SPECIES), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
+                    c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+            for (int l = 0; l < k; l++) {
+                DoubleVector b0 = DoubleVector.fromArray(SPECIES, bp, bStart + l * bStep);
+                DoubleVector b1 = DoubleVector.fromArray(SPECIES, bp, bStart + l * bStep + L);
+                DoubleVector x = DoubleVector.broadcast(SPECIES, as[a0 + l]);
+                c00 = b0.fma(x, c00); c01 = b1.fma(x, c01);
+                x = DoubleVector.broadcast(SPECIES, as[a1 + l]);
+                c10 = b0.fma(x, c10); c11 = b1.fma(x, c11);
+                x = DoubleVector.broadcast(SPECIES, as[a2 + l]);
+                c20 = b0.fma(x, c20); c21 = b1.fma(x, c21);
+                x = DoubleVector.broadcast(SPECIES, as[a3 + l]);
+                c30 = b0.fma(x, c30); c31 = b1.fma(x, c31);
+                x = DoubleVector.broadcast(SPECIES, as[a4 + l]);
+                c40 = b0.fma(x, c40); c41 = b1.fma(x, c41);
+                x = DoubleVector.broadcast(SPECIES, as[a5 + l]);
+                c50 = b0.fma(x, c50); c51 = b1.fma(x, c51);
+            }
+            int ci = cBase + i * cRow;
+            if (cols == NR && cCol == 1 && (beta == 0 || rows == SMALL_MR)) {
+                int e1 = ci + Math.min(1, rows - 1) * cRow, e2 = ci + Math.min(2, rows - 1) * cRow;
+                int e3 = ci + Math.min(3, rows - 1) * cRow, e4 = ci + Math.min(4, rows - 1) * cRow;
+                int e5 = ci + Math.min(5, rows - 1) * cRow;
+                // Two branches, no vector assigned in either (a phi of vectors may be left boxed by C2); no
+                // vector passed to a helper (boxed unless C2 inlines it).
+                if (beta == 0) {
+                    c00.mul(alpha).intoArray(c, ci); c01.mul(alpha).intoArray(c, ci + L);
+                    c10.mul(alpha).intoArray(c, e1); c11.mul(alpha).intoArray(c, e1 + L);
+                    c20.mul(alpha).intoArray(c, e2); c21.mul(alpha).intoArray(c, e2 + L);
+                    c30.mul(alpha).intoArray(c, e3); c31.mul(alpha).intoArray(c, e3 + L);
+                    c40.mul(alpha).intoArray(c, e4); c41.mul(alpha).intoArray(c, e4 + L);
+                    c50.mul(alpha).intoArray(c, e5); c51.mul(alpha).intoArray(c, e5 + L);
                 } else {
-                    for (int l = 0; l < k; l++, bi += bStep, a0 += aCol, a1 += aCol, a2 += aCol, a3 += aCol,
-                            a4 += aCol, a5 += aCol) {
-                        DoubleVector b0 = DoubleVector.fromArray(SPECIES, bSrc, bi);
-                        c00 = b0.fma(DoubleVector.broadcast(SPECIES, a[a0]), c00);
-                        c10 = b0.fma(DoubleVector.broadcast(SPECIES, a[a1]), c10);
-                        c20 = b0.fma(DoubleVector.broadcast(SPECIES, a[a2]), c20);
-                        c30 = b0.fma(DoubleVector.broadcast(SPECIES, a[a3]), c30);
-                        c40 = b0.fma(DoubleVector.broadcast(SPECIES, a[a4]), c40);
-                        c50 = b0.fma(DoubleVector.broadcast(SPECIES, a[a5]), c50);
-                    }
+                    c00.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, ci).mul(beta)).intoArray(c, ci);
+                    c01.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, ci + L).mul(beta)).intoArray(c, ci + L);
+                    c10.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e1).mul(beta)).intoArray(c, e1);
+                    c11.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e1 + L).mul(beta)).intoArray(c, e1 + L);
+                    c20.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e2).mul(beta)).intoArray(c, e2);
+                    c21.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e2 + L).mul(beta)).intoArray(c, e2 + L);
+                    c30.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e3).mul(beta)).intoArray(c, e3);
+                    c31.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e3 + L).mul(beta)).intoArray(c, e3 + L);
+                    c40.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e4).mul(beta)).intoArray(c, e4);
+                    c41.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e4 + L).mul(beta)).intoArray(c, e4 + L);
+                    c50.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e5).mul(beta)).intoArray(c, e5);
+                    c51.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e5 + L).mul(beta)).intoArray(c, e5 + L);
                 }
-                // Through the tile buffer: passing vectors to a helper C2 may not inline boxes them.
+            } else {
                 c00.intoArray(tile, 0); c01.intoArray(tile, L);
                 c10.intoArray(tile, NR); c11.intoArray(tile, NR + L);
                 c20.intoArray(tile, 2 * NR); c21.intoArray(tile, 2 * NR + L);
                 c30.intoArray(tile, 3 * NR); c31.intoArray(tile, 3 * NR + L);
                 c40.intoArray(tile, 4 * NR); c41.intoArray(tile, 4 * NR + L);
                 c50.intoArray(tile, 5 * NR); c51.intoArray(tile, 5 * NR + L);
-                writeTile(tile, rows, Math.min(NR, n - j), alpha, beta, c, cBase + i * cRow + j * cCol, cRow, cCol);
+                writeTile(tile, rows, cols, alpha, beta, c, ci, cRow, cCol);
+            }
+        }
+    }
+
+    /**
+     * {@link #smallPanel2} for a column block at most one vector wide: tiles of SMALL_MR1 rows x
+     * 1 vector (eight independent FMA chains where six rows would leave a two-pipe FMA unit idle
+     * for part of its latency: 16³ float32 is one vector wide).
+     */
+    private static void smallPanel1(int m, int cols, int k, double alpha, double[] as, int aStart, int aStep,
+                                    double[] bp, int bStart, int bStep, double beta, double[] c, int cBase, int cRow, int cCol,
+                                    double[] tile) {
+        for (int i = 0; i < m; i += SMALL_MR1) {
+            int rows = Math.min(SMALL_MR1, m - i);
+            int a0 = aStart + i * aStep;
+            int a1 = a0 + Math.min(1, rows - 1) * aStep;
+            int a2 = a0 + Math.min(2, rows - 1) * aStep;
+            int a3 = a0 + Math.min(3, rows - 1) * aStep;
+            int a4 = a0 + Math.min(4, rows - 1) * aStep;
+            int a5 = a0 + Math.min(5, rows - 1) * aStep;
+            int a6 = a0 + Math.min(6, rows - 1) * aStep;
+            int a7 = a0 + Math.min(7, rows - 1) * aStep;
+            DoubleVector c0 = DoubleVector.zero(SPECIES), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+            for (int l = 0; l < k; l++) {
+                DoubleVector b0 = DoubleVector.fromArray(SPECIES, bp, bStart + l * bStep);
+                c0 = b0.fma(DoubleVector.broadcast(SPECIES, as[a0 + l]), c0);
+                c1 = b0.fma(DoubleVector.broadcast(SPECIES, as[a1 + l]), c1);
+                c2 = b0.fma(DoubleVector.broadcast(SPECIES, as[a2 + l]), c2);
+                c3 = b0.fma(DoubleVector.broadcast(SPECIES, as[a3 + l]), c3);
+                c4 = b0.fma(DoubleVector.broadcast(SPECIES, as[a4 + l]), c4);
+                c5 = b0.fma(DoubleVector.broadcast(SPECIES, as[a5 + l]), c5);
+                c6 = b0.fma(DoubleVector.broadcast(SPECIES, as[a6 + l]), c6);
+                c7 = b0.fma(DoubleVector.broadcast(SPECIES, as[a7 + l]), c7);
+            }
+            int ci = cBase + i * cRow;
+            if (cols == L && cCol == 1 && (beta == 0 || rows == SMALL_MR1)) {
+                int e1 = ci + Math.min(1, rows - 1) * cRow, e2 = ci + Math.min(2, rows - 1) * cRow;
+                int e3 = ci + Math.min(3, rows - 1) * cRow, e4 = ci + Math.min(4, rows - 1) * cRow;
+                int e5 = ci + Math.min(5, rows - 1) * cRow, e6 = ci + Math.min(6, rows - 1) * cRow;
+                int e7 = ci + Math.min(7, rows - 1) * cRow;
+                if (beta == 0) {
+                    c0.mul(alpha).intoArray(c, ci); c1.mul(alpha).intoArray(c, e1);
+                    c2.mul(alpha).intoArray(c, e2); c3.mul(alpha).intoArray(c, e3);
+                    c4.mul(alpha).intoArray(c, e4); c5.mul(alpha).intoArray(c, e5);
+                    c6.mul(alpha).intoArray(c, e6); c7.mul(alpha).intoArray(c, e7);
+                } else {
+                    c0.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, ci).mul(beta)).intoArray(c, ci);
+                    c1.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e1).mul(beta)).intoArray(c, e1);
+                    c2.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e2).mul(beta)).intoArray(c, e2);
+                    c3.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e3).mul(beta)).intoArray(c, e3);
+                    c4.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e4).mul(beta)).intoArray(c, e4);
+                    c5.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e5).mul(beta)).intoArray(c, e5);
+                    c6.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e6).mul(beta)).intoArray(c, e6);
+                    c7.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e7).mul(beta)).intoArray(c, e7);
+                }
+            } else {
+                c0.intoArray(tile, 0); c1.intoArray(tile, NR); c2.intoArray(tile, 2 * NR); c3.intoArray(tile, 3 * NR);
+                c4.intoArray(tile, 4 * NR); c5.intoArray(tile, 5 * NR); c6.intoArray(tile, 6 * NR); c7.intoArray(tile, 7 * NR);
+                writeTile(tile, rows, cols, alpha, beta, c, ci, cRow, cCol);
             }
         }
     }
