@@ -147,7 +147,11 @@ class AutobatchProperties {
         List<Node> losses = new ArrayList<>();
         for (Example e : forest) losses.add(loss(g, m, e));
         Node total = losses.size() == 1 ? losses.getFirst() : g.addN(losses.toArray(new Node[0]));
-        Step s = g.compile(total, CompileOptions.training().withMath(math).withAutobatch(batched));
+        return results(g.compile(total, CompileOptions.training().withMath(math).withAutobatch(batched)), m.all(), kernels);
+    }
+
+    /** One forward and backward pass: the loss, then each parameter's gradient (null where the step has none); the plan's kernel counts into {@code kernels}. */
+    static List<Tensor> results(Step s, List<Parameter> parameters, int[] kernels) {
         s.forward().backward();
         if (kernels != null) {
             kernels[0] = s.plan().forwardKernels();
@@ -155,7 +159,7 @@ class AutobatchProperties {
         }
         List<Tensor> out = new ArrayList<>();
         out.add(s.output().copy());
-        for (Parameter p : m.all()) out.add(s.parameters().contains(p) ? p.grad().copy() : null);
+        for (Parameter p : parameters) out.add(s.parameters().contains(p) ? p.grad().copy() : null);
         return out;
     }
 
@@ -250,16 +254,7 @@ class AutobatchProperties {
             Node d = g.dropout(g.dropout(g.param(xs.get(e)).tanh(), 0.3).mul(1.5), 0.5);
             losses[e] = d.mul(d).sum();
         }
-        Step s = g.compile(g.addN(losses), CompileOptions.training().withMath(math).withAutobatch(batched));
-        s.forward().backward();
-        if (kernels != null) {
-            kernels[0] = s.plan().forwardKernels();
-            kernels[1] = s.plan().unbatchedKernels();
-        }
-        List<Tensor> out = new ArrayList<>();
-        out.add(s.output().copy());
-        for (Parameter x : xs) out.add(x.grad().copy());
-        return out;
+        return results(g.compile(g.addN(losses), CompileOptions.training().withMath(math).withAutobatch(batched)), xs, kernels);
     }
 
     /** Twelve trees of one shape: every cell of a level runs as one kernel, so the batched forward has far fewer kernels. */
