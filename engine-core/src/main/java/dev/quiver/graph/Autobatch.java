@@ -2,6 +2,7 @@ package dev.quiver.graph;
 
 import dev.quiver.ops.internal.ClassCrossEntropy;
 import dev.quiver.ops.CrossEntropy;
+import dev.quiver.ops.internal.Dropouts;
 import dev.quiver.ops.internal.Elementwise;
 import dev.quiver.ops.Op;
 import dev.quiver.ops.internal.Products;
@@ -27,7 +28,8 @@ import java.util.Map;
  * (parameters, inputs, anything broadcast without using axis 0). Such nodes with one signature (the
  * op, the dtype, the varying inputs' shapes beyond axis 0 and the shared inputs' identity) run as one
  * node over the varying inputs' rows stacked: matrix-vector products against one weight become one
- * GEMM, lookups in one table one gather, elementwise ops one loop, class-index losses one fused
+ * GEMM, lookups in one table one gather, elementwise ops one loop (dropouts too, each member
+ * masked from its own node's stream, {@link Dropouts.Stacked}), class-index losses one fused
  * loss over all rows (a member's sum or mean is then taken over its rows). Members may have
  * different row counts (the words of sentences of different lengths). A member's value is the
  * range of rows it owns in its group's result, a view.
@@ -266,13 +268,19 @@ final class Autobatch {
                     if (in.kind() == Node.Kind.OP && Arrays.equals(in.shapeRef(), s)) {
                         varying[k] = any = true;
                         if (first == null) first = in;
-                    } else if (!(in.rank() < s.length || in.rank() == s.length && in.shapeRef()[0] == 1)) {
+                    } else if (!(in.rank() < s.length || s.length == 0 || in.rank() == s.length && in.shapeRef()[0] == 1)) {
                         needUnit = true;   // broadcast along axis 0: only whole members can be stacked
                     }
                 }
                 if (!any) return null;
                 boolean unit = rank == 0 || rank == 1 && (needUnit || unitLayout(first));
                 return unit || !needUnit ? new Rule(varying, unit, false) : null;
+            }
+            if (op instanceof Dropouts.Dropout) {   // elementwise, each member masked from its own stream
+                Node in = n.input(0);
+                if (!stackable(in)) return null;
+                varying[0] = true;
+                return new Rule(varying, rank == 0 || rank == 1 && unitLayout(in), false);
             }
             if (op == Products.MATMUL) {
                 Node a = n.input(0), b = n.input(1);
@@ -359,7 +367,9 @@ final class Autobatch {
                     parts[p++] = 0;
                 }
             }
-            return new Key(batchedOp(n.op(), r.unit), n.dtype(), parts);
+            // dropouts differ only by their streams, which the group keeps per member
+            Op op = n.op() instanceof Dropouts.Dropout d ? new Dropouts.Dropout(d.p(), 0) : batchedOp(n.op(), r.unit);
+            return new Key(op, n.dtype(), parts);
         }
 
         /**
@@ -427,6 +437,14 @@ final class Autobatch {
             Node batched;
             if (first.op() == Products.MATMUL && r.varying[1]) {
                 batched = g.matmul(ins[1], g.transpose(ins[0]));   // W x_i for every i: [x_1; ...; x_k] W^T
+            } else if (first.op() instanceof Dropouts.Dropout d) {
+                long[] streams = new long[members.length];
+                int[] sizes = new int[members.length];
+                for (int m = 0; m < members.length; m++) {
+                    streams[m] = ((Dropouts.Dropout) nodes[members[m]].op()).stream();
+                    sizes[m] = nodes[members[m]].size();
+                }
+                batched = g.apply(new Dropouts.Stacked(d.p(), streams, sizes), ins);
             } else {
                 batched = g.apply(batchedOp(first.op(), r.unit), ins);
             }

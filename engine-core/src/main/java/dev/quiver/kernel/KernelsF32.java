@@ -85,4 +85,23 @@ public interface KernelsF32 {
             }
         }
     }
+
+    /**
+     * One row of col2im in gather form: {@code y[yOff + i] = sum_t x[xOff + rel[t] + i]} for
+     * {@code i in [0, n)}, over the terms {@code t in [t0, t1)} with {@code lo[t] <= i < hi[t]},
+     * each element's sum taken from +0 in increasing t, one add per term (0 where no term covers
+     * it). y is overwritten, not read, and must not overlap x. The row's sum stays in registers
+     * across the terms: accumulating the shifted rows into y in memory one by one makes every
+     * load wait on the store just before it (a vector store does not forward to a load at another
+     * offset). This default is plain loops (the scalar backend's); a backend may vectorise it, with
+     * the same bits.
+     */
+    default void gatherRow(int n, int t0, int t1, float[] x, int xOff, int[] rel, int[] lo, int[] hi,
+                           float[] y, int yOff) {
+        java.util.Arrays.fill(y, yOff, yOff + n, 0);
+        for (int t = t0; t < t1; t++) {
+            int xi = xOff + rel[t];
+            for (int i = Math.max(lo[t], 0), e = Math.min(hi[t], n); i < e; i++) y[yOff + i] += x[xi + i];
+        }
+    }
 }

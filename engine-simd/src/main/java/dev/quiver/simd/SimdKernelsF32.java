@@ -821,4 +821,28 @@ public final class SimdKernelsF32 implements KernelsF32 {
             }
         }
     }
+
+    /**
+     * Per vector of the row, the terms' masked loads summed in one register. A lane a term does not
+     * cover adds the load's +0, which changes nothing: a sum started from +0 is never -0.
+     */
+    @Override
+    public void gatherRow(int n, int t0, int t1, float[] x, int xOff, int[] rel, int[] lo, int[] hi,
+                          float[] y, int yOff) {
+        for (int i0 = 0; i0 < n; i0 += L) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int t = t0; t < t1; t++) {
+                int a = lo[t], b = hi[t];
+                if (b <= i0 || a >= i0 + L || a >= b) continue;
+                // Lanes [from, to) of this vector, from two masks of a leading run of lanes: not
+                // indexInRange(i0 - a, ...), which with a negative offset builds the mask in Java, nor
+                // VectorMask.fromLong, which allocates at 128 bits (SimdNoAllocationTest).
+                int from = Math.max(a - i0, 0), to = Math.min(Math.min(b, n) - i0, L);
+                VectorMask<Float> m = S.indexInRange(0, to).andNot(S.indexInRange(0, from));
+                acc = acc.add(FloatVector.fromArray(S, x, xOff + rel[t] + i0, m));
+            }
+            if (i0 + L <= n) acc.intoArray(y, yOff + i0);
+            else acc.intoArray(y, yOff + i0, S.indexInRange(i0, n));
+        }
+    }
 }

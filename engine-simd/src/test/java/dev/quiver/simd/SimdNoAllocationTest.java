@@ -72,6 +72,8 @@ class SimdNoAllocationTest {
      * per step is graph building).
      */
     static final int[][] TAGGER_STEP = taggerStep(15);
+    /** gatherRow's terms: {rel, lo, hi} per term, as col2im's gather form makes them (reaching past both ends of a row). */
+    static final int[] GATHER_REL = {0, 20, 40, 60, 80}, GATHER_LO = {-1, 0, 2, 5, 9}, GATHER_HI = {3, 10, 12, 300, 14};
     final double[] gd = new double[256 * 70], hd = new double[256 * 256], cd = new double[256 * 256];
     final float[] gf = new float[256 * 70], hf = new float[256 * 256], cf = new float[256 * 256];
 
@@ -240,6 +242,8 @@ class SimdNoAllocationTest {
             conversions.f16ToF32(half[s], 0, yf[s], 0, n);
             conversions.f32ToBf16(xf[s], 0, half[s], 0, n);
             conversions.bf16ToF32(half[s], 0, yf[s], 0, n);
+            d.gatherRow(n, 0, GATHER_REL.length, hd, 100, GATHER_REL, GATHER_LO, GATHER_HI, cd, 0);
+            f.gatherRow(n, 0, GATHER_REL.length, hf, 100, GATHER_REL, GATHER_LO, GATHER_HI, cf, 0);
             if (r % 50 == 0) {
                 gemmCall(d, f, GEMM_SHAPES[(r / 50) % GEMM_SHAPES.length], acc);
             }

@@ -105,6 +105,47 @@ final class ConvKernelsF64 {
     }
 
     /**
+     * The terms of {@link #col2imRows} for a stride-1 window, t = i kw + j: one per kernel position,
+     * {@code {rel, lo, hi}} such that x's row ih of a channel receives
+     * {@code col[base + ih OW + rel[t] + iw]} for {@code lo[t] <= iw < hi[t]} (base: the channel's
+     * first row of col) whenever kernel row i reaches ih.
+     */
+    static int[][] col2imTerms(int w, Window win, int oh, int ow) {
+        int kh = win.kh(), kw = win.kw(), p = oh * ow;
+        int[] rel = new int[kh * kw], lo = new int[kh * kw], hi = new int[kh * kw];
+        for (int i = 0; i < kh; i++) {
+            for (int j = 0; j < kw; j++) {
+                // a clamped to the row: a tap in the padding for every output column covers nothing
+                int t = i * kw + j, off = j * win.dw() - win.pl(), a = Math.min(ow, lo(off, 1)), b = hi(off, 1, w, ow, a);
+                rel[t] = t * p + (win.pt() - i * win.dh()) * ow - off;
+                lo[t] = off + a;
+                hi[t] = off + b;
+            }
+        }
+        return new int[][] {rel, lo, hi};
+    }
+
+    /**
+     * The adjoint of {@link #im2col} for stride 1, as a gather: each row of x (overwritten) is the
+     * sum of the col segments that land on it, in the order of col's rows, so the same bits as
+     * {@link #col2im} on a cleared x. One backend {@code gatherRow} per row of x.
+     */
+    static void col2imRows(KernelsF64 k, double[] col, int co, int c0, int h, int w, Window win, int oh, int ow,
+                           int[][] terms, double[] x, int xo) {
+        int kh = win.kh(), kw = win.kw(), p = oh * ow, dh = win.dh(), pt = win.pt();
+        for (int c = 0; c < c0; c++) {
+            int base = co + c * kh * kw * p;
+            for (int ih = 0; ih < h; ih++) {
+                // Kernel row i reaches ih when the output row ih + pt - i dh exists: a run of i.
+                int i0 = 0, i1 = kh;
+                while (i0 < kh && ih + pt - i0 * dh >= oh) i0++;
+                while (i1 > i0 && ih + pt - (i1 - 1) * dh < 0) i1--;
+                k.gatherRow(w, i0 * kw, i1 * kw, col, base + ih * ow, terms[0], terms[1], terms[2], x, xo + (c * h + ih) * w);
+            }
+        }
+    }
+
+    /**
      * {@code out[n, o] = b[o] + sum_{c, i, j} w[o, c, i, j] x[n, g Cg + c, ...]}: x [N, C, H, W], w [O,
      * C/groups, kh, kw], b [O] or null, col a workspace of whole samples' im2col matrices (null for
      * a pointwise window).
@@ -146,8 +187,10 @@ final class ConvKernelsF64 {
         double[] ga = (double[]) gy.data(), wa = (double[]) w.data(), xa = (double[]) dx.data();
         double[] ca = direct ? null : (double[]) col.data();
         int go = gy.offset(), wo = w.offset(), xo = dx.offset(), co = direct ? 0 : col.offset(), size = dx.size();
+        boolean gather = !direct && win.sh() == 1 && win.sw() == 1;
+        int[][] terms = gather ? col2imTerms(wd, win, oh, ow) : null;
         return m -> {
-            if (!direct) k.fill(size, 0, xa, xo, 1);
+            if (!direct && !gather) k.fill(size, 0, xa, xo, 1);
             for (int n0 = 0; n0 < n; n0 += chunk) {
                 int nc = Math.min(chunk, n - n0);
                 for (int g = 0; g < groups; g++) {
@@ -156,7 +199,10 @@ final class ConvKernelsF64 {
                     k.gemm(nc, kk, p, og, 1, wa, wo + g * og * kk, 0, 1, kk,
                             ga, go + (n0 * o + g * og) * p, o * p, p, 1,
                             0, direct ? xa : ca, direct ? xg : co, direct ? c * hw : kk * p, p, 1);
-                    if (!direct) for (int s = 0; s < nc; s++) col2im(k, ca, co + s * kk * p, cg, h, wd, win, oh, ow, xa, xg + s * c * hw);
+                    for (int s = 0; s < nc && !direct; s++) {
+                        if (gather) col2imRows(k, ca, co + s * kk * p, cg, h, wd, win, oh, ow, terms, xa, xg + s * c * hw);
+                        else col2im(k, ca, co + s * kk * p, cg, h, wd, win, oh, ow, xa, xg + s * c * hw);
+                    }
                 }
             }
         };

@@ -63,33 +63,100 @@ public final class Dropouts {
         }
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work, RunContext context) {
-            Tensor x = in[0];
-            if (!context.training() || p == 0) return Bound.copy(math, x, out, false);
-            if (p == 1) return m -> m.fill(out, 0);
-            // Read x in place when it is a plain run, else copy it to out first and mask out in place.
-            Instruction copy = x.isContiguous() ? null : Bound.copy(math, x, out, false);
-            Tensor src = copy == null ? x : out;
-            int n = out.size(), xo = src.offset(), yo = out.offset();
-            long threshold = (long) (p * 0x1.0p53), s = stream;
-            Instruction mask;
-            if (out.dtype() == DType.F64) {
-                double[] xa = (double[]) src.data(), ya = (double[]) out.data();
-                double scale = 1 / (1 - p);
-                mask = m -> RandomKernelsF64.dropout(n, xa, xo, ya, yo, s, context.draw(), threshold, scale);
-            } else {
-                float[] xa = (float[]) src.data(), ya = (float[]) out.data();
-                float scale = (float) (1 / (1 - p));
-                mask = m -> RandomKernelsF32.dropout(n, xa, xo, ya, yo, s, context.draw(), threshold, scale);
-            }
-            if (copy == null) return mask;
-            return m -> {
-                copy.run(m);
-                mask.run(m);
-            };
+            return Dropouts.bind(math, in[0], out, context, p, new long[] {stream}, new int[] {out.size()});
         }
 
         @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
             return Op.grads(in, out.graph().apply(this, g));
         }
+    }
+    /**
+     * Dropouts of several nodes run as one kernel over their stacked values (autobatching): member k
+     * owns the next {@code sizes[k]} elements and masks them from its own {@code streams[k]}, counting
+     * positions from its first element, so every member gets the mask its own {@link Dropout} would
+     * give, whatever it is grouped with. Its VJP is itself on the stacked gradient, as for one node.
+     */
+    public record Stacked(double p, long[] streams, int[] sizes) implements Op {
+        public Stacked {
+            if (!(p >= 0 && p <= 1)) throw new IllegalArgumentException("dropout: p must be in [0, 1], got " + p);
+            if (streams.length != sizes.length) {
+                throw new IllegalArgumentException("dropout: " + streams.length + " streams for " + sizes.length + " members");
+            }
+            streams = streams.clone();
+            sizes = sizes.clone();
+        }
+
+        @Override public String name() { return "dropout"; }
+        @Override public String attributes() { return "p=" + p + " members=" + sizes.length; }
+
+        @Override public int[] shape(Operand[] in) {
+            long total = 0;
+            for (int s : sizes) total += s;
+            int size = 1;
+            for (int d : in[0].shape()) size *= d;
+            if (total != size) {
+                throw Op.fail(this, in, "the members hold " + total + " elements, the stacked input " + size);
+            }
+            return in[0].shape();
+        }
+
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
+            return bind(math, in, out, work, RunContext.of(true));
+        }
+
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work, RunContext context) {
+            return Dropouts.bind(math, in[0], out, context, p, streams, sizes);
+        }
+
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
+            return Op.grads(in, out.graph().apply(this, g));
+        }
+
+        @Override public boolean equals(Object o) {
+            return o instanceof Stacked s && Double.compare(p, s.p) == 0 && java.util.Arrays.equals(streams, s.streams)
+                    && java.util.Arrays.equals(sizes, s.sizes);
+        }
+
+        @Override public int hashCode() {
+            return (Double.hashCode(p) * 31 + java.util.Arrays.hashCode(streams)) * 31 + java.util.Arrays.hashCode(sizes);
+        }
+
+        @Override public String toString() { return "Stacked[p=" + p + ", members=" + sizes.length + "]"; }
+    }
+
+    /** x masked into out, member k's {@code sizes[k]} elements from {@code streams[k]} in turn. */
+    private static Instruction bind(TensorMath math, Tensor x, Tensor out, RunContext context, double p, long[] streams, int[] sizes) {
+        if (!context.training() || p == 0) return Bound.copy(math, x, out, false);
+        if (p == 1) return m -> m.fill(out, 0);
+        // Read x in place when it is a plain run, else copy it to out first and mask out in place.
+        Instruction copy = x.isContiguous() ? null : Bound.copy(math, x, out, false);
+        Tensor src = copy == null ? x : out;
+        int xo = src.offset(), yo = out.offset(), members = sizes.length;
+        long threshold = (long) (p * 0x1.0p53);
+        Instruction mask;
+        if (out.dtype() == DType.F64) {
+            double[] xa = (double[]) src.data(), ya = (double[]) out.data();
+            double scale = 1 / (1 - p);
+            mask = m -> {
+                long draw = context.draw();
+                for (int k = 0, at = 0; k < members; at += sizes[k++]) {
+                    RandomKernelsF64.dropout(sizes[k], xa, xo + at, ya, yo + at, streams[k], draw, threshold, scale);
+                }
+            };
+        } else {
+            float[] xa = (float[]) src.data(), ya = (float[]) out.data();
+            float scale = (float) (1 / (1 - p));
+            mask = m -> {
+                long draw = context.draw();
+                for (int k = 0, at = 0; k < members; at += sizes[k++]) {
+                    RandomKernelsF32.dropout(sizes[k], xa, xo + at, ya, yo + at, streams[k], draw, threshold, scale);
+                }
+            };
+        }
+        if (copy == null) return mask;
+        return m -> {
+            copy.run(m);
+            mask.run(m);
+        };
     }
 }

@@ -36,7 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * slices, lookups, a stacked per-node loss) and random sequences (a recurrence reading one row of a
  * sentence-wide product per step, per-step and per-sentence class losses), summed into one loss,
  * gives the same loss and parameter gradients batched and unbatched, on every backend, and runs
- * fewer kernels batched.
+ * fewer kernels batched. Dropout on tree states, column vectors, scalar losses and sentence-wide
+ * rows keeps every node's own mask when grouped.
  */
 class AutobatchProperties {
     /**
@@ -90,6 +91,7 @@ class AutobatchProperties {
             h = g.addN(gate.slice(all(), range(0, H)).mul(l), gate.slice(all(), range(H, 2 * H)).mul(rr),
                     z.slice(all(), range(2 * H, 3 * H)).tanh());
         }
+        h = g.dropout(h, 0.25);   // each node's own mask, grouped or not
         states.add(h);
         return h;
     }
@@ -102,9 +104,9 @@ class AutobatchProperties {
         } else {
             int left = 1 + r.nextInt(leaves - 1);
             Node l = columnTree(g, m, left, r, losses), rr = columnTree(g, m, leaves - left, r, losses);
-            h = g.param(m.Wc).matmul(g.concat(0, l, rr)).add(g.param(m.bc)).tanh();
+            h = g.dropout(g.param(m.Wc).matmul(g.concat(0, l, rr)).add(g.param(m.bc)).tanh(), 0.25);  // whole vectors
         }
-        losses.add(g.pickNegLogSoftmax(g.param(m.Uc).matmul(h), r.nextInt(CLASSES)));                 // rank 0
+        losses.add(g.dropout(g.pickNegLogSoftmax(g.param(m.Uc).matmul(h), r.nextInt(CLASSES)), 0.25));  // rank 0
         return h;
     }
 
@@ -123,7 +125,7 @@ class AutobatchProperties {
                     CrossEntropy.defaults().withReduction(CrossEntropy.Reduction.SUM));
         }
         int n = e.size();
-        Node xw = g.lookup(g.param(m.E), ids(g, r, n, VOCAB)).matmul(g.param(m.Wx));            // [n, 2H]
+        Node xw = g.dropout(g.lookup(g.param(m.E), ids(g, r, n, VOCAB)).matmul(g.param(m.Wx)), 0.25);   // [n, 2H], ragged
         Node h = null;
         List<Node> losses = new ArrayList<>();
         Node[] hs = new Node[n];
@@ -145,7 +147,11 @@ class AutobatchProperties {
         List<Node> losses = new ArrayList<>();
         for (Example e : forest) losses.add(loss(g, m, e));
         Node total = losses.size() == 1 ? losses.getFirst() : g.addN(losses.toArray(new Node[0]));
-        Step s = g.compile(total, CompileOptions.training().withMath(math).withAutobatch(batched));
+        return results(g.compile(total, CompileOptions.training().withMath(math).withAutobatch(batched)), m.all(), kernels);
+    }
+
+    /** One forward and backward pass: the loss, then each parameter's gradient (null where the step has none); the plan's kernel counts into {@code kernels}. */
+    static List<Tensor> results(Step s, List<Parameter> parameters, int[] kernels) {
         s.forward().backward();
         if (kernels != null) {
             kernels[0] = s.plan().forwardKernels();
@@ -153,7 +159,7 @@ class AutobatchProperties {
         }
         List<Tensor> out = new ArrayList<>();
         out.add(s.output().copy());
-        for (Parameter p : m.all()) out.add(s.parameters().contains(p) ? p.grad().copy() : null);
+        for (Parameter p : parameters) out.add(s.parameters().contains(p) ? p.grad().copy() : null);
         return out;
     }
 
@@ -189,6 +195,66 @@ class AutobatchProperties {
             }));
         }
         return tests.stream();
+    }
+
+    /**
+     * Dropout alone (with elementwise ops around it) is exact bit for bit when batched: examples of
+     * ragged rows, whole vectors and scalars, each through two dropouts, give the same loss and
+     * gradients, on both dtypes and every backend, with the dropouts of one signature run as one kernel.
+     */
+    @TestFactory
+    Stream<DynamicTest> dropoutBatchesBitwise() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (String name : Backends.available()) {
+            TensorMath math = TensorMath.of(Backends.create(name, 1));
+            for (var dt : dev.quiver.tensor.DType.FLOATING) {
+                tests.add(Property.forAll(Gens.lists(Gens.ints(0, 5), 2, 10)).tries(25).test("dropout batched on " + name + " " + dt, shapes -> {
+                    List<Parameter> xs = new ArrayList<>();
+                    for (int e = 0; e < shapes.size(); e++) {
+                        int k = shapes.get(e);   // 0: a scalar, 1: a vector, else k - 1 rows
+                        int[] shape = k == 0 ? new int[0] : k == 1 ? new int[] {5} : new int[] {k - 1, 5};
+                        xs.add(new Parameter("x" + e, Tensor.randn(dt, Seed.of(300 + e), shape)));
+                    }
+                    int[] kernels = new int[2];
+                    List<Tensor> plain = dropoutForest(xs, math, false, null), batched = dropoutForest(xs, math, true, kernels);
+                    for (int k = 0; k < plain.size(); k++) {
+                        assertTrue(plain.get(k).bitwiseEquals(batched.get(k)), (k == 0 ? "loss" : "gradient of x" + (k - 1)) + " differs batched: "
+                                + plain.get(k) + " vs " + batched.get(k));
+                    }
+                    long kinds = shapes.stream().map(k -> Math.min(k, 2)).distinct().count();
+                    Coverage.note("signatures", kinds == shapes.size() ? "all distinct" : "some shared");
+                    if (kinds < shapes.size()) assertTrue(kernels[0] < kernels[1], "batched " + kernels[0] + " kernels, as built " + kernels[1]);
+                }));
+            }
+        }
+        return tests.stream();
+    }
+
+    /**
+     * Eight examples of one shape: only the per-example tanh of a parameter and the per-example sum
+     * run per member; the two dropouts, the scaling and the square run once each for all eight.
+     */
+    @org.junit.jupiter.api.Test
+    void dropoutsOfOneSignatureRunAsOneKernel() {
+        List<Parameter> xs = new ArrayList<>();
+        for (int e = 0; e < 8; e++) xs.add(new Parameter("x" + e, Tensor.randn(F64, Seed.of(400 + e), 2, 5)));
+        int[] kernels = new int[2];
+        List<Tensor> batched = dropoutForest(xs, TensorMath.get(), true, kernels), plain = dropoutForest(xs, TensorMath.get(), false, null);
+        for (int k = 0; k < plain.size(); k++) assertTrue(plain.get(k).bitwiseEquals(batched.get(k)), "result " + k + " differs batched");
+        assertEquals(6 * 8 + 1, kernels[1], "as built: tanh, dropout, scale, dropout, square, sum per example, and the addN");
+        // per example tanh and sum; once: the gather of the tanh rows, dropout, scale, dropout, square; the addN
+        assertEquals(2 * 8 + 5 + 1, kernels[0], "batched kernels");
+    }
+
+    /** sum over examples of sum(d2 * d2), d2 = dropout(1.5 dropout(tanh x, 0.3), 0.5); the loss and each x's gradient. */
+    static List<Tensor> dropoutForest(List<Parameter> xs, TensorMath math, boolean batched, int[] kernels) {
+        Graph g = new Graph().seed(Seed.of(42));
+        Node[] losses = new Node[xs.size()];
+        for (int e = 0; e < losses.length; e++) {
+            Node d = g.dropout(g.dropout(g.param(xs.get(e)).tanh(), 0.3).mul(1.5), 0.5);
+            losses[e] = d.mul(d).sum();
+        }
+        return results(g.compile(g.addN(losses), CompileOptions.training().withMath(math).withAutobatch(batched)), xs, kernels);
     }
 
     /** Twelve trees of one shape: every cell of a level runs as one kernel, so the batched forward has far fewer kernels. */
@@ -274,6 +340,7 @@ class AutobatchProperties {
             Step s = g.compile(g.addN(losses), batched);
             if (first == null) first = s;
             assertTrue(s == first, "minibatch " + seed + " recompiled");
+            s.setNextRandomDraw(0);   // the dropout masks of the fresh unbatched step compared with
             s.forward().backward();
             List<Tensor> got = new ArrayList<>();
             got.add(s.output().copy());
