@@ -153,7 +153,7 @@ public record Conv(Role role, int spatial, Window win, int groups, int inH, int 
         Tensor col = win.pointwise() ? null : work[0];
         List<Instruction> program = new ArrayList<>();
         Tensor[] flat = contiguous(math, in, work, win.pointwise() ? 0 : 1, program);
-        boolean f64 = out.dtype() == DType.F64;
+        boolean f64 = out.dtype().floating(name()) == DType.Floating.F64;
         Instruction run = switch (role) {
             case FORWARD -> {
                 Tensor b = flat.length == 3 ? flat[2] : null;

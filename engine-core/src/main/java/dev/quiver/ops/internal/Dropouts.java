@@ -134,7 +134,7 @@ public final class Dropouts {
         int xo = src.offset(), yo = out.offset(), members = sizes.length;
         long threshold = (long) (p * 0x1.0p53);
         Instruction mask;
-        if (out.dtype() == DType.F64) {
+        if (out.dtype().floating("dropout") == DType.Floating.F64) {
             double[] xa = (double[]) src.data(), ya = (double[]) out.data();
             double scale = 1 / (1 - p);
             mask = m -> {

@@ -97,7 +97,7 @@ public record Pool(boolean max, Role role, int spatial, Window win, int inH, int
         if (!out.isContiguous()) throw new IllegalStateException(name() + ": the planned output is not contiguous");
         List<Instruction> program = new ArrayList<>();
         Tensor[] flat = Conv.contiguous(math, in, work, 0, program);
-        boolean f64 = out.dtype() == DType.F64;
+        boolean f64 = out.dtype().floating(name()) == DType.Floating.F64;
         Instruction run;
         if (max) {
             int mode = role.ordinal();
