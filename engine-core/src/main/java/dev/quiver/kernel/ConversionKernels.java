@@ -1,11 +1,9 @@
 package dev.quiver.kernel;
 
-import dev.quiver.kernel.internal.HalfPrecision;
-
 /**
  * Contiguous conversions between float32 and the 16-bit storage formats (F16, BF16 as raw bits).
- * Every implementation gives, element for element, the bits of {@link HalfPrecision}'s scalar
- * functions, whatever n and the offsets. Each reads {@code src[srcOff, srcOff + n)} (not
+ * Every implementation gives, element for element, the bits of the scalar backend's conversions
+ * (to float32 exactly, from float32 rounded to nearest even), whatever n and the offsets. Each reads {@code src[srcOff, srcOff + n)} (not
  * modified) and overwrites {@code dst[dstOff, dstOff + n)}; the ranges must not overlap.
  */
 public interface ConversionKernels {
