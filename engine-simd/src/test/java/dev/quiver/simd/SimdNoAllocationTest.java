@@ -92,17 +92,7 @@ class SimdNoAllocationTest {
      */
     @Test
     void steadyStateAllocatesNothing() throws Exception {
-        java.lang.management.ThreadMXBean bean;
-        try {
-            bean = java.lang.management.ManagementFactory.getThreadMXBean();
-        } catch (LinkageError unavailable) {
-            Assumptions.abort("java.management is not in the module graph");
-            return;
-        }
-        if (!(bean instanceof com.sun.management.ThreadMXBean threads) || !threads.isThreadAllocatedMemorySupported()) {
-            Assumptions.abort("per-thread allocation counters are not available");
-            return;
-        }
+        com.sun.management.ThreadMXBean threads = allocationCounters();
         String first = check(threads, BUDGET_NANOS / 2);
         if (first == null) return;
         System.out.println("SimdNoAllocationTest: this JVM " + first + "; repeating in fresh JVMs");
@@ -116,6 +106,22 @@ class SimdNoAllocationTest {
             failures.add("fresh JVM " + attempt + ": " + fresh);
         }
         fail(String.join("; ", failures));
+    }
+
+    /** This JVM's per-thread allocation counters; aborts the calling test where there are none. */
+    static com.sun.management.ThreadMXBean allocationCounters() {
+        java.lang.management.ThreadMXBean bean;
+        try {
+            bean = java.lang.management.ManagementFactory.getThreadMXBean();
+        } catch (LinkageError unavailable) {
+            Assumptions.abort("java.management is not in the module graph");
+            throw unavailable;
+        }
+        if (!(bean instanceof com.sun.management.ThreadMXBean threads) || !threads.isThreadAllocatedMemorySupported()) {
+            Assumptions.abort("per-thread allocation counters are not available");
+            throw new IllegalStateException("unreachable: abort throws");
+        }
+        return threads;
     }
 
     /** Runs {@link #main} in a new JVM on a class path of this test's classes and the engine's; null when it reached zero. */

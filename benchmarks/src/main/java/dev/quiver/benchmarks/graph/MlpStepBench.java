@@ -7,7 +7,9 @@ import dev.quiver.graph.Losses;
 import dev.quiver.graph.Node;
 import dev.quiver.graph.Parameter;
 import dev.quiver.graph.Step;
+import dev.quiver.optim.Adam;
 import dev.quiver.optim.Init;
+import dev.quiver.optim.Optimizer;
 import dev.quiver.optim.Sgd;
 import dev.quiver.tensor.Seed;
 import dev.quiver.tensor.DType;
@@ -26,7 +28,9 @@ import java.util.concurrent.TimeUnit;
  * dynamic/static ratio measures the rebuild alone (the OpenBLAS and PyTorch peers read their
  * inputs in place and feed nothing). Targets (issue 6): 0 B/op with -prof gc, also at 2 threads;
  * 784-256-10 no slower than the hand-written OpenBLAS step and at most 0.6x PyTorch's time;
- * 4-8-1 under 0.6 µs; dynamic within 1.3x of static.
+ * 4-8-1 under 0.6 µs; dynamic within 1.3x of static. The {@code *Adam} variants run the same step
+ * with Adam in place of SGD (eight elementwise passes per parameter instead of one or three), the
+ * update whose kernels issue 14 saw allocating in some forks.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -52,6 +56,10 @@ public class MlpStepBench {
     private Sgd sgd;
     private Graph dynamicGraph;
     private Sgd dynamicSgd;
+    private Step adamStep;
+    private Adam adam;
+    private Graph adamGraph;
+    private Adam dynamicAdam;
     /**
      * Built once: it names no nodes (the default targets, every parameter the loss depends on,
      * are W, b, V, a), so a rebuilt graph compiles with it unchanged and a step allocates nothing.
@@ -85,6 +93,11 @@ public class MlpStepBench {
         dynamicGraph = new Graph();
         Step first = build(dynamicGraph);
         dynamicSgd = new Sgd(first.parameters(), 0.01, 0, 0, math);
+
+        adamStep = build(new Graph());
+        adam = new Adam(adamStep.parameters(), 0.001, 0.9, 0.999, 1e-8, math);
+        adamGraph = new Graph();
+        dynamicAdam = new Adam(build(adamGraph).parameters(), 0.001, 0.9, 0.999, 1e-8, math);
     }
 
     private Step build(Graph g) {
@@ -97,21 +110,33 @@ public class MlpStepBench {
         return g.compile(loss, options);
     }
 
+    /** One training step of s: feed, forward, backward, update. */
+    private double train(Step s, Optimizer optimizer) {
+        s.feed("x", x).feed("target", target);
+        s.forward().backward();
+        optimizer.step();
+        return s.output().item();
+    }
+
     @Benchmark
     public double staticGraph() {
-        step.feed("x", x).feed("target", target);
-        step.forward().backward();
-        sgd.step();
-        return step.output().item();
+        return train(step, sgd);
     }
 
     @Benchmark
     public double dynamicGraph() {
         dynamicGraph.reset();
-        Step s = build(dynamicGraph);
-        s.feed("x", x).feed("target", target);
-        s.forward().backward();
-        dynamicSgd.step();
-        return s.output().item();
+        return train(build(dynamicGraph), dynamicSgd);
+    }
+
+    @Benchmark
+    public double staticGraphAdam() {
+        return train(adamStep, adam);
+    }
+
+    @Benchmark
+    public double dynamicGraphAdam() {
+        adamGraph.reset();
+        return train(build(adamGraph), dynamicAdam);
     }
 }
