@@ -97,6 +97,9 @@ final class Session implements AutoCloseable {
                     c = server.accept();
                 } catch (SocketTimeoutException e) {
                     s.checkJob();
+                    // An executor lost since fits() said yes: Spark's slot check would hold the
+                    // stage for up to 40 x 15 s; give up at once instead.
+                    if (!fits(sc, partitions)) throw new Lost("the cluster no longer runs " + partitions + " tasks at once", null);
                     continue;
                 }
                 c.setTcpNoDelay(true);

@@ -159,6 +159,7 @@ public final class SparkTrainer<T> {
         RoundTask<T> plan = new RoundTask<>(runId, -1, null, model, localBatch, chunk, localSteps, local ? optimizer : null, averageState, seed, shuffle);
         Session session = null;
         int lost = 0;             // sessions lost since the last finished round
+        int openFailures = 0;     // sessions that did not start, in the whole run
         boolean sessions = persistentTasks;
         long roundJobs = 0, sessionsStarted = 0;
         try {
@@ -176,9 +177,9 @@ public final class SparkTrainer<T> {
                         session = Session.open(data, plan, partitions, "quiver rounds from " + round);
                         sessionsStarted++;
                     } catch (Session.Lost e) {
-                        sessions = ++lost < 2;
-                        LOG.warn("quiver: round {}: cannot start persistent tasks ({}); {}", round, e.getMessage(),
-                                sessions ? "trying again" : "running a Spark job per round from now on");
+                        sessions = ++openFailures < 3;
+                        LOG.warn("quiver: round {}: cannot start persistent tasks ({}); running the round as a job{}", round, e.getMessage(),
+                                sessions ? "" : ", and every round from now on");
                     }
                 }
                 long t1, submitMicros;
@@ -193,7 +194,8 @@ public final class SparkTrainer<T> {
                         session = null;
                         sessions = ++lost < 3;
                         LOG.warn("quiver: round {}: persistent tasks lost ({}); running the round again {}", round, e.getMessage(),
-                                sessions ? "in a new session (the driver holds the parameters)" : "as a Spark job per round from now on");
+                                sessions ? "(the driver holds the parameters): in a new session when the cluster runs all tasks at once, else as a job"
+                                        : "as a Spark job, and every round from now on");
                         round--;
                         continue;
                     }
@@ -382,9 +384,9 @@ public final class SparkTrainer<T> {
          * Run rounds in persistent tasks (default): one barrier stage whose P tasks stay for many
          * rounds, receiving the parameters and returning their results over a socket to the driver,
          * instead of one Spark job per round (whose scheduling costs 20-30 ms a round). Used when
-         * the cluster can run all P tasks at once (and dynamic allocation is off); otherwise, and
-         * after a session fails to start twice or is lost three times in a row without a round
-         * finishing, rounds run as jobs. The result is the same either way: the driver holds the
+         * the cluster can run all P tasks at once (and dynamic allocation is off); otherwise rounds
+         * run as jobs, and all of them once sessions failed to start three times in the run or were
+         * lost three times in a row without a round finishing. The result is the same either way: the driver holds the
          * parameters and optimiser, and sums the partitions' results in partition order (a job's
          * {@code treeAggregate} in the order tasks finish: the same bits for P &lt;= 2). Executors must
          * reach the driver's {@code spark.driver.host} on an extra (ephemeral) port.
