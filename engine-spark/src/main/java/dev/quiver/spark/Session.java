@@ -44,6 +44,9 @@ final class Session implements AutoCloseable {
     interface Check { void run() throws IOException; }
 
     private static final int POLL_MS = 200;
+    /** A result is a PartialSum (its arrays travel as raw bytes): nothing else is deserialised from a socket. */
+    private static final java.io.ObjectInputFilter RESULT_CLASSES =
+            java.io.ObjectInputFilter.Config.createFilter("dev.quiver.spark.PartialSum;[J;java.lang.String;!*");
 
     private final ServerSocket server;
     private final JavaFutureAction<Long> job;
@@ -138,15 +141,21 @@ final class Session implements AutoCloseable {
                 awaitByte(sockets[p], in[p], this::checkJob, true);
                 byte[] bytes = new byte[in[p].readInt()];
                 in[p].readFully(bytes);
-                try (ObjectInputStream o = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
-                    sum.add((PartialSum) o.readObject());
-                }
+                sum.add(readResult(bytes));
             }
             return sum;
         } catch (Lost e) {
             throw e;
         } catch (IOException | ClassNotFoundException | RuntimeException e) {
             throw new Lost("round " + round + ": " + e, e);
+        }
+    }
+
+    /** A task's serialised result; any class but PartialSum (and its String and long[] fields) is refused. */
+    static PartialSum readResult(byte[] bytes) throws IOException, ClassNotFoundException {
+        try (ObjectInputStream o = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
+            o.setObjectInputFilter(RESULT_CLASSES);
+            return (PartialSum) o.readObject();
         }
     }
 

@@ -254,9 +254,9 @@ public final class SparkTrainer<T> {
                 if (listener != null) listener.accept(progress);
                 if (checkpoint != null && ((round + 1) % checkpointEvery == 0 || round + 1 == total)) save(params, opt, round + 1, partitions);
             }
-            if (session != null) session.finish();
         } finally {
-            if (session != null) session.close();
+            // Idle tasks end on STOP (no failed-task noise after a bad-input exception); a broken session is just closed.
+            if (session != null) session.finish();
         }
         SequencedMap<String, Tensor> values = new LinkedHashMap<>(), state = new LinkedHashMap<>();
         for (Parameter p : params.values()) values.put(p.name(), p.value());
