@@ -12,10 +12,11 @@ import java.util.Locale;
  * @param rounds   rounds in the run
  * @param loss     mean over partitions of the round's mean batch loss (before the update)
  * @param examples examples the round processed (global batch times local steps)
- * @param phasesMs finer split (ms): the driver's encode, broadcast, schedule (job submitted to
- *                 first task start), tail (last task end to job end, i.e. result transfer and
- *                 merge), update and GC pauses in the round (this JVM's collectors), and the
- *                 slowest task's collect, decode, fill, forward, backward, check and results
+ * @param phasesMs finer split (ms): the driver's encode, broadcast, schedule (job submitted, or in
+ *                 persistent tasks the image sent, to the first task's start), tail (last task end
+ *                 to the summed result, i.e. result transfer and merge), update and GC pauses in
+ *                 the round (this JVM's collectors), and the slowest task's collect, decode, fill,
+ *                 forward, backward, check and results
  */
 public record Progress(long round, long rounds, double loss, long examples, double seconds, double examplesPerSecond,
                        double broadcastSeconds, double decodeSeconds, double computeSeconds, double computeCpuSeconds, double aggregateSeconds,

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * One round on one partition: load the broadcast parameters into this thread's compiled step, run
@@ -49,20 +50,29 @@ final class RoundTask<T> implements Function2<Integer, Iterator<T>, Iterator<Par
     @Override
     public Iterator<PartialSum> call(Integer partitionIndex, Iterator<T> examples) {
         long startMicros = epochMicros(), t = System.nanoTime();
-        long[] phase = new long[PartialSum.TASK_PHASES.size()];
-        int partition = partitionIndex;
-        String where = "round " + round + ", partition " + partition;
         List<T> data = new ArrayList<>();
         examples.forEachRemaining(data::add);
-        phase[PartialSum.COLLECT] = System.nanoTime() - t;
+        return List.of(compute(partitionIndex, data, round, () -> Worker.decode(runId, round, parameters), startMicros, System.nanoTime() - t)).iterator();
+    }
+
+    /**
+     * Round {@code round} on one partition's examples, the parameters (and state) from
+     * {@code image}: the gradient, or the local-SGD result, or a failure naming round and
+     * partition. Shared by the per-round job and the persistent session task ({@link SessionTask}).
+     */
+    PartialSum compute(int partition, List<T> data, long round, Supplier<TensorSet> image, long startMicros, long collectNanos) {
+        long t;
+        long[] phase = new long[PartialSum.TASK_PHASES.size()];
+        String where = "round " + round + ", partition " + partition;
+        phase[PartialSum.COLLECT] = collectNanos;
         if (data.isEmpty()) {
-            return one(PartialSum.failure(partition, where + ": the partition is empty; every partition needs examples"
-                    + " (repartition the data into fewer partitions)"));
+            return PartialSum.failure(partition, where + ": the partition is empty; every partition needs examples"
+                    + " (repartition the data into fewer partitions)");
         }
         int k = -1;
         try {
             long start = System.nanoTime();
-            TensorSet set = Worker.decode(runId, round, parameters);
+            TensorSet set = image.get();
             Worker w = Worker.forThread(runId, model, set, chunk, localOptimizer);
             w.load(set, averageState);
             long decoded = System.nanoTime();
@@ -84,9 +94,9 @@ final class RoundTask<T> implements Function2<Integer, Iterator<T>, Iterator<Par
                     double l = w.step.forward().output().item();
                     phase[PartialSum.FORWARD] += System.nanoTime() - t;
                     if (!Double.isFinite(l)) {
-                        return one(PartialSum.failure(partition, where + (localSteps > 1 ? ", local step " + k : "")
+                        return PartialSum.failure(partition, where + (localSteps > 1 ? ", local step " + k : "")
                                 + ": the loss is " + l + " (batch of " + chunk + " examples at partition positions "
-                                + head(Arrays.copyOfRange(idx, c * chunk, c * chunk + chunk)) + ")"));
+                                + head(Arrays.copyOfRange(idx, c * chunk, c * chunk + chunk)) + ")");
                     }
                     t = System.nanoTime();
                     if (c == 0 && chunks > 1) w.step.zeroGradients();
@@ -98,8 +108,8 @@ final class RoundTask<T> implements Function2<Integer, Iterator<T>, Iterator<Par
                 String bad = w.nonFiniteGradient();
                 phase[PartialSum.CHECK] += System.nanoTime() - t;
                 if (bad != null) {
-                    return one(PartialSum.failure(partition, where + (localSteps > 1 ? ", local step " + k : "") + ": " + bad
-                            + " (loss " + stepLoss / chunks + ", batch at partition positions " + head(idx) + ")"));
+                    return PartialSum.failure(partition, where + (localSteps > 1 ? ", local step " + k : "") + ": " + bad
+                            + " (loss " + stepLoss / chunks + ", batch at partition positions " + head(idx) + ")");
                 }
                 if (w.optimizer != null) {
                     // The chunks' gradients add up to chunks times the mean gradient of the local batch.
@@ -120,11 +130,11 @@ final class RoundTask<T> implements Function2<Integer, Iterator<T>, Iterator<Par
             out.maxDecodeNanos = decoded - start;
             out.maxComputeNanos = System.nanoTime() - decoded;
             out.maxComputeCpuNanos = threads.getCurrentThreadCpuTime() - cpu0;
-            return one(out);
+            return out;
         } catch (RuntimeException e) {
             String msg = e instanceof IllegalArgumentException || e instanceof IllegalStateException
                     ? e.getMessage() : e.getClass().getSimpleName() + ": " + e.getMessage();
-            return one(PartialSum.failure(partition, where + (k > 0 ? ", local step " + k : "") + ": " + msg));
+            return PartialSum.failure(partition, where + (k > 0 ? ", local step " + k : "") + ": " + msg);
         }
     }
 
@@ -137,6 +147,4 @@ final class RoundTask<T> implements Function2<Integer, Iterator<T>, Iterator<Par
         java.time.Instant now = java.time.Instant.now();
         return now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000;
     }
-
-    private static Iterator<PartialSum> one(PartialSum s) { return List.of(s).iterator(); }
 }

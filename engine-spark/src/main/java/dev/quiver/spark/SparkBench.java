@@ -35,10 +35,13 @@ import java.util.SplittableRandom;
  */
 public final class SparkBench {
     static final String USAGE = """
-            usage: ./quiver spark-bench overhead [--master URL] [--sizes 10000,100000,1000000,10000000] [--rounds 15] [--warmup 5]
-                   ./quiver spark-bench speedup  [--batch 2048] [--steps 1,4,16] [--rounds 8] [--warmup 3] [--reps 2] [--micro 0]
+            usage: ./quiver spark-bench overhead [--master URL] [--sizes 10000,100000,1000000,10000000] [--rounds 15] [--warmup 5] [--persistent true]
+                   ./quiver spark-bench speedup  [--batch 2048] [--steps 1,4,16] [--rounds 8] [--warmup 3] [--reps 2] [--micro 0] [--persistent true]
                    ./quiver spark-bench threads  [--batch 32768] [--rounds 10] [--warmup 3] [--reps 3] [--micro 0]
             """;
+
+    /** Rounds in persistent session tasks (the default) or, with {@code --persistent false}, a Spark job per round. */
+    static boolean persistent = true;
 
     public static void main(String[] args) {
         if (args.length == 0 || args[0].equals("--help")) {
@@ -47,6 +50,7 @@ public final class SparkBench {
         }
         Map<String, String> o = new LinkedHashMap<>();
         for (int i = 1; i + 1 < args.length; i += 2) o.put(args[i], args[i + 1]);
+        persistent = Boolean.parseBoolean(o.getOrDefault("--persistent", "true"));
         switch (args[0]) {
             case "overhead" -> overhead(o.getOrDefault("--master", "local[2]"),
                     Arrays.stream(o.getOrDefault("--sizes", "10000,100000,1000000,10000000").split(",")).mapToInt(Integer::parseInt).toArray(),
@@ -88,12 +92,12 @@ public final class SparkBench {
     static void overhead(String master, int[] sizes, int rounds, int warmup) {
         try (JavaSparkContext sc = context(master)) {
             JavaRDD<Integer> rdd = sc.parallelize(List.of(1, 2, 3, 4), 2);
-            System.out.printf(Locale.ROOT, "per-round overhead on %s, Spark %s, 2 partitions, synchronous, SGD; median of %d rounds after %d warm-up (ms)%n",
-                    sc.master(), sc.version(), rounds, warmup);
+            System.out.printf(Locale.ROOT, "per-round overhead on %s, Spark %s, 2 partitions, synchronous, SGD, %s; median of %d rounds after %d warm-up (ms)%n",
+                    sc.master(), sc.version(), persistent ? "persistent tasks" : "a job per round", rounds, warmup);
             System.out.printf(Locale.ROOT, "%12s %10s %9s %9s %9s %9s %9s %9s%n", "floats", "MB", "round", "bcast", "decode", "compute", "aggreg", "update");
             for (int n : sizes) {
                 List<Progress> seen = new ArrayList<>();
-                SparkTrainer.builder(new Flat(n)).optimizer(OptimizerConfig.sgd(0.01)).batchSize(2).rounds(warmup + rounds)
+                SparkTrainer.builder(new Flat(n)).optimizer(OptimizerConfig.sgd(0.01)).batchSize(2).rounds(warmup + rounds).persistentTasks(persistent)
                         .listener(seen::add).build().fit(rdd);
                 List<Progress> m = seen.subList(warmup, seen.size());
                 System.out.printf(Locale.ROOT, "%,12d %10.1f %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f%n", n, n * 4 / 1e6,
@@ -144,8 +148,8 @@ public final class SparkBench {
         Mlp model = new Mlp(784, 256, 10, 1);
         List<LabeledVector> data = synthetic(Math.max(4 * batch, 8192), 7);
         System.out.printf(Locale.ROOT, "speed-up: 784-256-10 MLP (%,d parameters), global batch %d, Adam; examples/s, median of %d rounds after %d warm-up;"
-                + " each task on one kernel thread; micro-batch %s; configurations interleaved, %d repetitions%n", 784 * 256 + 256 + 2570, batch, rounds, warmup,
-                micro > 0 ? Integer.toString(micro) : "off", reps);
+                + " each task on one kernel thread; micro-batch %s; %s; configurations interleaved, %d repetitions%n", 784 * 256 + 256 + 2570, batch, rounds, warmup,
+                micro > 0 ? Integer.toString(micro) : "off", persistent ? "persistent tasks" : "a job per round", reps);
         System.out.printf(Locale.ROOT, "%4s %4s %13s %13s %13s %7s   %-26s %-26s %s%n", "K", "rep", "Quiver alone", "1 worker", "2 workers", "2 vs 1",
                 "1-worker round ms:", "2-worker round ms:", "2 vs 1 on CPU time");
         System.out.printf(Locale.ROOT, "%61s   %-26s %-26s %s%n", "", "compute wall (CPU) / rest", "compute wall (CPU) / rest", "(dedicated cores)");
@@ -164,7 +168,7 @@ public final class SparkBench {
                         JavaRDD<LabeledVector> rdd = sc.parallelize(data, workers);
                         List<Progress> seen = new ArrayList<>();
                         SparkTrainer.builder(model).optimizer(OptimizerConfig.adam(0.001)).batchSize(batch).microBatch(micro).localSteps(k)
-                                .rounds(warmup + rounds).listener(seen::add).build().fit(rdd);
+                                .rounds(warmup + rounds).persistentTasks(persistent).listener(seen::add).build().fit(rdd);
                         List<Progress> m = seen.subList(warmup, seen.size());
                         double roundMs = median(m, Progress::seconds);
                         rate[workers] = (double) batch * k / (roundMs / 1e3);

@@ -80,9 +80,10 @@ public final class SparkDemo {
             long start = System.nanoTime();
             SparkTrainer.Result r = b.build().fit(rdd);
             double s = (System.nanoTime() - start) / 1e9;
-            System.out.printf(Locale.ROOT, "done:     rounds %d-%d in %.1f s; train accuracy %.1f%% (%.1f%% before); final loss %.4f%n",
+            System.out.printf(Locale.ROOT, "done:     rounds %d-%d in %.1f s; train accuracy %.1f%% (%.1f%% before); final loss %.4f;"
+                            + " %d rounds as Spark jobs, the rest in %d session(s) of persistent tasks%n",
                     r.startRound() + 1, r.rounds(), s, 100 * model.accuracy(r.parameters(), data),
-                    100 * model.accuracy(model.initialParameters(), data), r.lastLoss());
+                    100 * model.accuracy(model.initialParameters(), data), r.lastLoss(), r.roundJobs(), r.sessions());
             if (save != null) dev.quiver.io.SafeTensors.write(save, r.parameters());
         } catch (java.io.IOException e) {
             System.err.println("spark-demo: cannot write " + save + ": " + e.getMessage());

@@ -54,7 +54,7 @@ public final class SparkTrainer<T> {
     private final int batchSize, microBatch, localSteps, treeDepth;
     private final long rounds;
     private final double epochs;
-    private final boolean averageState, shuffle;
+    private final boolean averageState, shuffle, persistentTasks;
     private final long seed;
     private final Path checkpoint;
     private final int checkpointEvery;
@@ -71,6 +71,7 @@ public final class SparkTrainer<T> {
         this.epochs = b.epochs;
         this.averageState = b.averageState;
         this.shuffle = b.shuffle;
+        this.persistentTasks = b.persistentTasks;
         this.seed = b.seed;
         this.checkpoint = b.checkpoint;
         this.checkpointEvery = b.checkpointEvery;
@@ -79,9 +80,13 @@ public final class SparkTrainer<T> {
 
     public static <T> Builder<T> builder(ModelDefinition<T> model) { return new Builder<>(model); }
 
-    /** The trained parameters and optimiser state (fresh tensors owned by the caller) and how the run went. */
+    /**
+     * The trained parameters and optimiser state (fresh tensors owned by the caller) and how the run
+     * went: {@code roundJobs} rounds ran as a Spark job each, the others in {@code sessions}
+     * barrier stages of persistent tasks ({@link Builder#persistentTasks}).
+     */
     public record Result(SequencedMap<String, Tensor> parameters, SequencedMap<String, Tensor> optimizerState, long optimizerSteps,
-                         long rounds, long startRound, double lastLoss) {}
+                         long rounds, long startRound, double lastLoss, long roundJobs, long sessions) {}
 
     /** Trains on a Dataset's rows (see {@link #fit(JavaRDD)}). */
     public Result fit(org.apache.spark.sql.Dataset<T> data) { return fit(data.javaRDD()); }
@@ -151,70 +156,112 @@ public final class SparkTrainer<T> {
         LOG.info("quiver: training {} rounds from round {} on {} partitions, global batch {} ({} per partition), {}, {}",
                 total, start, partitions, batchSize, localBatch, local ? "local SGD with " + localSteps + " local steps" : "synchronous", optimizer);
         double lastLoss = Double.NaN;
-        for (long round = start; round < total; round++) {
-            long t0 = System.nanoTime();
-            Map<String, Tensor> image = new LinkedHashMap<>();
-            for (Parameter p : params.values()) image.put(Worker.PARAM + p.name(), p.value());
-            if (local && averageState) for (Map.Entry<String, Tensor> e : opt.state().entrySet()) image.put(Worker.STATE + e.getKey(), e.getValue());
-            long gc0 = gcMillis();
-            byte[] bytes = SafeTensors.toBytes(image, Map.of(Worker.ROUND, Long.toString(round), Worker.STEPS, Long.toString(opt.stepCount()),
-                    Worker.ORDER, String.join("\n", params.keySet())));
-            long tEncoded = System.nanoTime();
-            Broadcast<byte[]> bc = sc.broadcast(bytes);
-            long t1 = System.nanoTime(), submitMicros = RoundTask.epochMicros();
-            RoundTask<T> task = new RoundTask<>(runId, round, bc, model, localBatch, chunk, localSteps, local ? optimizer : null, averageState, seed, shuffle);
-            sc.setJobDescription("quiver round " + round);
-            PartialSum sum;
-            try {
-                sum = data.mapPartitionsWithIndex(task, true).treeAggregate(new PartialSum(), PartialSum::add, PartialSum::add, treeDepth);
-            } catch (RuntimeException e) {
-                throw new SparkTrainingException(round, -1, "round " + round + ": the Spark job failed: " + e.getMessage(), e);
-            } finally {
-                bc.destroy();
-            }
-            long t2 = System.nanoTime(), jobEndMicros = RoundTask.epochMicros();
-            if (sum.error != null) throw new SparkTrainingException(round, sum.errorPartition, sum.error, null);
-            if (sum.partitions != partitions || sum.slots == null) {
-                throw new SparkTrainingException(round, -1, "round " + round + ": " + sum.partitions + " of " + partitions + " partitions reported", null);
-            }
-            double inv = 1.0 / partitions;
-            int i = 0;
-            for (Parameter p : params.values()) {
-                if (local) sum.scaleInto(i++, inv, p.value());
-                else {
-                    // Each partition returns the sum of its chunks' mean gradients.
-                    sum.scaleInto(i++, 1.0 / ((double) partitions * (localBatch / chunk)), p.grad());
-                    p.markGradientWritten();
+        RoundTask<T> plan = new RoundTask<>(runId, -1, null, model, localBatch, chunk, localSteps, local ? optimizer : null, averageState, seed, shuffle);
+        Session session = null;
+        int lost = 0;             // sessions lost since the last finished round
+        int openFailures = 0;     // sessions that did not start, in the whole run
+        boolean sessions = persistentTasks;
+        long roundJobs = 0, sessionsStarted = 0;
+        try {
+            for (long round = start; round < total; round++) {
+                long t0 = System.nanoTime();
+                Map<String, Tensor> image = new LinkedHashMap<>();
+                for (Parameter p : params.values()) image.put(Worker.PARAM + p.name(), p.value());
+                if (local && averageState) for (Map.Entry<String, Tensor> e : opt.state().entrySet()) image.put(Worker.STATE + e.getKey(), e.getValue());
+                long gc0 = gcMillis();
+                byte[] bytes = SafeTensors.toBytes(image, Map.of(Worker.ROUND, Long.toString(round), Worker.STEPS, Long.toString(opt.stepCount()),
+                        Worker.ORDER, String.join("\n", params.keySet())));
+                long tEncoded = System.nanoTime();
+                if (session == null && sessions && Session.fits(sc.sc(), partitions)) {
+                    try {
+                        session = Session.open(data, plan, partitions, "quiver rounds from " + round);
+                        sessionsStarted++;
+                    } catch (Session.Lost e) {
+                        sessions = ++openFailures < 3;
+                        LOG.warn("quiver: round {}: cannot start persistent tasks ({}); running the round as a job{}", round, e.getMessage(),
+                                sessions ? "" : ", and every round from now on");
+                    }
                 }
+                long t1, submitMicros;
+                PartialSum sum;
+                if (session != null) {
+                    t1 = System.nanoTime();
+                    submitMicros = RoundTask.epochMicros();
+                    try {
+                        sum = session.round(round, bytes);
+                    } catch (Session.Lost e) {
+                        session.close();
+                        session = null;
+                        sessions = ++lost < 3;
+                        LOG.warn("quiver: round {}: persistent tasks lost ({}); running the round again {}", round, e.getMessage(),
+                                sessions ? "(the driver holds the parameters): in a new session when the cluster runs all tasks at once, else as a job"
+                                        : "as a Spark job, and every round from now on");
+                        round--;
+                        continue;
+                    }
+                } else {
+                    Broadcast<byte[]> bc = sc.broadcast(bytes);
+                    t1 = System.nanoTime();
+                    submitMicros = RoundTask.epochMicros();
+                    RoundTask<T> task = new RoundTask<>(runId, round, bc, model, localBatch, chunk, localSteps, local ? optimizer : null, averageState, seed, shuffle);
+                    sc.setJobDescription("quiver round " + round);
+                    try {
+                        sum = data.mapPartitionsWithIndex(task, true).treeAggregate(new PartialSum(), PartialSum::add, PartialSum::add, treeDepth);
+                        roundJobs++;
+                    } catch (RuntimeException e) {
+                        throw new SparkTrainingException(round, -1, "round " + round + ": the Spark job failed: " + e.getMessage(), e);
+                    } finally {
+                        bc.destroy();
+                    }
+                }
+                lost = 0;
+                long t2 = System.nanoTime(), jobEndMicros = RoundTask.epochMicros();
+                if (sum.error != null) throw new SparkTrainingException(round, sum.errorPartition, sum.error, null);
+                if (sum.partitions != partitions || sum.slots == null) {
+                    throw new SparkTrainingException(round, -1, "round " + round + ": " + sum.partitions + " of " + partitions + " partitions reported", null);
+                }
+                double inv = 1.0 / partitions;
+                int i = 0;
+                for (Parameter p : params.values()) {
+                    if (local) sum.scaleInto(i++, inv, p.value());
+                    else {
+                        // Each partition returns the sum of its chunks' mean gradients.
+                        sum.scaleInto(i++, 1.0 / ((double) partitions * (localBatch / chunk)), p.grad());
+                        p.markGradientWritten();
+                    }
+                }
+                if (local) {
+                    if (averageState) for (Tensor s : opt.state().values()) sum.scaleInto(i++, inv, s);
+                    opt.setStepCount(opt.stepCount() + localSteps);
+                } else {
+                    opt.step();
+                }
+                long t3 = System.nanoTime();
+                lastLoss = sum.lossSum / partitions;
+                double seconds = (t3 - t0) / 1e9;
+                java.util.SequencedMap<String, Double> phases = new LinkedHashMap<>();
+                phases.put("encode", (tEncoded - t0) / 1e6);
+                phases.put("broadcast", (t1 - tEncoded) / 1e6);
+                phases.put("schedule", Math.max(0, sum.firstStartMicros - submitMicros) / 1e3);
+                phases.put("tail", Math.max(0, jobEndMicros - sum.lastEndMicros) / 1e3);
+                phases.put("update", (t3 - t2) / 1e6);
+                phases.put("gc", (double) (gcMillis() - gc0));
+                for (int q = 0; q < PartialSum.TASK_PHASES.size(); q++) phases.put(PartialSum.TASK_PHASES.get(q), sum.phaseNanos[q] / 1e6);
+                double job = (t2 - t1) / 1e9, decode = sum.maxDecodeNanos / 1e9, compute = sum.maxComputeNanos / 1e9;
+                Progress progress = new Progress(round + 1, total, lastLoss, sum.examples, seconds, sum.examples / seconds,
+                        (t1 - t0) / 1e9, decode, compute, sum.maxComputeCpuNanos / 1e9, Math.max(0, job - decode - compute), (t3 - t2) / 1e9, bytes.length, phases);
+                if (round == start || round + 1 == total || LOG.isDebugEnabled() || (round + 1) % Math.max(1, total / 10) == 0) LOG.info("quiver: {}", progress);
+                if (listener != null) listener.accept(progress);
+                if (checkpoint != null && ((round + 1) % checkpointEvery == 0 || round + 1 == total)) save(params, opt, round + 1, partitions);
             }
-            if (local) {
-                if (averageState) for (Tensor s : opt.state().values()) sum.scaleInto(i++, inv, s);
-                opt.setStepCount(opt.stepCount() + localSteps);
-            } else {
-                opt.step();
-            }
-            long t3 = System.nanoTime();
-            lastLoss = sum.lossSum / partitions;
-            double seconds = (t3 - t0) / 1e9;
-            java.util.SequencedMap<String, Double> phases = new LinkedHashMap<>();
-            phases.put("encode", (tEncoded - t0) / 1e6);
-            phases.put("broadcast", (t1 - tEncoded) / 1e6);
-            phases.put("schedule", Math.max(0, sum.firstStartMicros - submitMicros) / 1e3);
-            phases.put("tail", Math.max(0, jobEndMicros - sum.lastEndMicros) / 1e3);
-            phases.put("update", (t3 - t2) / 1e6);
-            phases.put("gc", (double) (gcMillis() - gc0));
-            for (int q = 0; q < PartialSum.TASK_PHASES.size(); q++) phases.put(PartialSum.TASK_PHASES.get(q), sum.phaseNanos[q] / 1e6);
-            double job = (t2 - t1) / 1e9, decode = sum.maxDecodeNanos / 1e9, compute = sum.maxComputeNanos / 1e9;
-            Progress progress = new Progress(round + 1, total, lastLoss, sum.examples, seconds, sum.examples / seconds,
-                    (t1 - t0) / 1e9, decode, compute, sum.maxComputeCpuNanos / 1e9, Math.max(0, job - decode - compute), (t3 - t2) / 1e9, bytes.length, phases);
-            if (round == start || round + 1 == total || LOG.isDebugEnabled() || (round + 1) % Math.max(1, total / 10) == 0) LOG.info("quiver: {}", progress);
-            if (listener != null) listener.accept(progress);
-            if (checkpoint != null && ((round + 1) % checkpointEvery == 0 || round + 1 == total)) save(params, opt, round + 1, partitions);
+        } finally {
+            // Idle tasks end on STOP (no failed-task noise after a bad-input exception); a broken session is just closed.
+            if (session != null) session.finish();
         }
         SequencedMap<String, Tensor> values = new LinkedHashMap<>(), state = new LinkedHashMap<>();
         for (Parameter p : params.values()) values.put(p.name(), p.value());
         for (Map.Entry<String, Tensor> e : opt.state().entrySet()) state.put(e.getKey(), e.getValue());
-        return new Result(values, state, opt.stepCount(), total, start, lastLoss);
+        return new Result(values, state, opt.stepCount(), total, start, lastLoss, roundJobs, sessionsStarted);
     }
 
     /** Collection time of this JVM's garbage collectors so far (pauses and, for concurrent collectors, their cycles). */
@@ -270,7 +317,7 @@ public final class SparkTrainer<T> {
         private int batchSize, microBatch, localSteps = 1, treeDepth = 2, checkpointEvery = 10;
         private long rounds;
         private double epochs;
-        private boolean averageState = true, shuffle = true;
+        private boolean averageState = true, shuffle = true, persistentTasks = true;
         private long seed = 1;
         private Path checkpoint;
         private Consumer<Progress> listener;
@@ -332,6 +379,19 @@ public final class SparkTrainer<T> {
 
         /** Shuffle each partition every epoch (default) or read it in stored order. */
         public Builder<T> shuffle(boolean on) { this.shuffle = on; return this; }
+
+        /**
+         * Run rounds in persistent tasks (default): one barrier stage whose P tasks stay for many
+         * rounds, receiving the parameters and returning their results over a socket to the driver,
+         * instead of one Spark job per round (whose scheduling costs 20-30 ms a round). Used when
+         * the cluster can run all P tasks at once (and dynamic allocation is off); otherwise rounds
+         * run as jobs, and all of them once sessions failed to start three times in the run or were
+         * lost three times in a row without a round finishing. The result is the same either way: the driver holds the
+         * parameters and optimiser, and sums the partitions' results in partition order (a job's
+         * {@code treeAggregate} in the order tasks finish: the same bits for P &lt;= 2). Executors must
+         * reach the driver's {@code spark.driver.host} on an extra (ephemeral) port.
+         */
+        public Builder<T> persistentTasks(boolean on) { this.persistentTasks = on; return this; }
 
         /** {@code treeAggregate}'s depth (default 2). */
         public Builder<T> treeDepth(int d) {

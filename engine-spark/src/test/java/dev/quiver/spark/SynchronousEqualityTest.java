@@ -48,6 +48,45 @@ class SynchronousEqualityTest {
         assertTrue(seen.getLast().loss() < seen.getFirst().loss(), "loss went from " + seen.getFirst().loss() + " to " + seen.getLast().loss());
         int compiled = Worker.compilations() - compiledBefore;
         assertTrue(compiled >= 1 && compiled <= 6, compiled + " steps compiled for " + ROUNDS * 2 + " tasks: not reused across rounds");
+        assertEquals(1, spark.sessions(), "all rounds in one session of persistent tasks");
+        assertEquals(0, spark.roundJobs(), "no round ran as a job of its own");
+    }
+
+    /** The same run as a Spark job per round ({@code treeAggregate}): the same bits. */
+    @Test
+    void aJobPerRoundGivesTheSameBits() {
+        JavaRDD<LabeledVector> rdd = LocalSpark.get().parallelize(Spirals.make(100, 3, 0.1, 3), 2);
+        List<List<LabeledVector>> parts = rdd.glom().collect();
+        SparkTrainer.Result spark = SparkTrainer.builder(MODEL).optimizer(OptimizerConfig.adam(0.02)).batchSize(BATCH)
+                .rounds(ROUNDS).seed(SEED).persistentTasks(false).build().fit(rdd);
+        SequencedMap<String, Tensor> local = new LocalDataParallel<>(MODEL, OptimizerConfig.adam(0.02), BATCH, SEED, true).train(parts, ROUNDS);
+        for (String name : local.keySet()) {
+            assertArrayEquals(local.get(name).f32(), spark.parameters().get(name).f32(), name + ": per-round jobs and the single-machine replica sum differ");
+        }
+        assertEquals(ROUNDS, spark.roundJobs());
+        assertEquals(0, spark.sessions());
+    }
+
+    /**
+     * Four partitions on local[2]: a barrier stage of 4 tasks cannot run on 2 slots, so every round
+     * is a job (rather than Spark's slot check waiting minutes), within float rounding of the
+     * reference (Spark adds 4 task results in the order they finish).
+     */
+    @Test
+    void moreTasksThanSlotsFallBackToAJobPerRound() {
+        assertTrue(Session.fits(LocalSpark.get().sc(), 2), "local[2] runs 2 tasks at once");
+        assertFalse(Session.fits(LocalSpark.get().sc(), 3), "local[2] cannot run 3 tasks at once");
+        JavaRDD<LabeledVector> rdd = LocalSpark.get().parallelize(Spirals.make(100, 3, 0.1, 3), 4);
+        List<List<LabeledVector>> parts = rdd.glom().collect();
+        SparkTrainer.Result spark = SparkTrainer.builder(MODEL).optimizer(OptimizerConfig.adam(0.02)).batchSize(BATCH)
+                .rounds(5).seed(SEED).build().fit(rdd);
+        SequencedMap<String, Tensor> local = new LocalDataParallel<>(MODEL, OptimizerConfig.adam(0.02), BATCH, SEED, true).train(parts, 5);
+        for (String name : local.keySet()) {
+            float[] s = spark.parameters().get(name).f32(), l = local.get(name).f32();
+            for (int i = 0; i < s.length; i++) assertEquals(l[i], s[i], 1e-5 * (1 + Math.abs(l[i])), name + "[" + i + "]");
+        }
+        assertEquals(5, spark.roundJobs());
+        assertEquals(0, spark.sessions());
     }
 
     /** Micro-batches of 4 (4 chunks per partition, gradients accumulated): bitwise the reference doing the same, near the unchunked run. */
