@@ -2,7 +2,13 @@ package dev.quiver.graph;
 
 import dev.quiver.kernel.BinaryOp;
 import dev.quiver.kernel.UnaryOp;
+import dev.quiver.ops.CrossEntropy;
+import dev.quiver.ops.Op;
+import dev.quiver.ops.internal.ClassCrossEntropy;
 import dev.quiver.ops.internal.Elementwise;
+import dev.quiver.ops.internal.Masks;
+import dev.quiver.ops.internal.Reductions;
+import dev.quiver.ops.internal.Shaping;
 
 import java.util.List;
 
@@ -54,7 +60,56 @@ final class Fusion {
                 }
                 return false;
             }
+        },
+        /**
+         * {@code (softmax(x) - t) * s} (the class-index cross-entropy's VJP, {@code ClassCrossEntropy.gradient}) as its
+         * Backward(x, classes, g): one kernel writes each row once instead of five passes and softmax-sized temporaries.
+         */
+        CLASS_CROSS_ENTROPY_GRAD {
+            @Override boolean fuse(Fusion f, Node root, Node p, Node q) {
+                if (!f.inner(p) || !isBinary(p, BinaryOp.SUB)) return false;
+                Node x = f.softmaxOf(p.input(0));
+                if (x == null || x.dtype() != root.dtype() || !x.sameShape(root)) return false;
+                Node t = p.input(1), oneHot = t;
+                double eps = 0;
+                if (t.op() instanceof Elementwise.WithScalar add && add.fn() == BinaryOp.ADD && f.inner(t)
+                        && t.input(0).op() instanceof Elementwise.WithScalar mul && mul.fn() == BinaryOp.MUL && f.inner(t.input(0))) {
+                    oneHot = t.input(0).input(0);
+                    // eps from either constant (1 - (1 - eps) and (eps / C) * C need not round back to eps): one that gives both
+                    eps = smoothing(1 - mul.scalar(), mul.scalar(), add.scalar(), x.dim(-1));
+                    if (Double.isNaN(eps)) eps = smoothing(add.scalar() * x.dim(-1), mul.scalar(), add.scalar(), x.dim(-1));
+                    if (Double.isNaN(eps)) return false;
+                }
+                if (!f.inner(oneHot) || !(oneHot.op() instanceof Masks.OneHot oh) || oh.classes() != x.dim(-1)) return false;
+                Node classes = oneHot.input(0);
+                // The reduction from the scale's form: g * (1 / rows), g of rank 0, or g with a class axis of 1.
+                CrossEntropy.Reduction reduction;
+                Node g;
+                if (q.op() instanceof Elementwise.WithScalar mean && mean.fn() == BinaryOp.MUL && f.inner(q) && q.input(0).rank() == 0
+                        && mean.scalar() == 1.0 / Math.max(1, classes.size())) {
+                    reduction = CrossEntropy.Reduction.MEAN;
+                    g = q.input(0);
+                } else if (q.rank() == 0) {
+                    reduction = CrossEntropy.Reduction.SUM;
+                    g = q;
+                } else if (q.op() instanceof Shaping.Reshape && f.inner(q) && q.rank() == classes.rank() + 1 && q.dim(-1) == 1
+                        && q.input(0).sameShape(classes)) {
+                    reduction = CrossEntropy.Reduction.NONE;
+                    g = q.input(0);
+                } else {
+                    return false;
+                }
+                if (g.dtype() != root.dtype()) return false;
+                CrossEntropy options = CrossEntropy.defaults().withReduction(reduction).withLabelSmoothing(eps);
+                f.replace(root, new ClassCrossEntropy.Backward(options), new Node[] {x, classes, g});
+                return true;
+            }
         };
+
+        /** eps when the target's constants are {@code 1 - eps} and {@code eps / C} as the VJP computes them, else NaN. */
+        private static double smoothing(double eps, double keep, double spread, int classes) {
+            return eps > 0 && eps < 1 && 1 - eps == keep && eps / classes == spread ? eps : Double.NaN;
+        }
 
         /** Fuses the pattern rooted at {@code root} = p * q if it is this rule's; false (nothing changed) otherwise. */
         abstract boolean fuse(Fusion f, Node root, Node p, Node q);
@@ -116,6 +171,33 @@ final class Fusion {
         if (!inner(t) || !(t.op() instanceof Elementwise.WithScalar ws) || ws.fn() != BinaryOp.ADD || ws.scalar() != 1.0) return null;
         Node u = t.input(0);
         return inner(u) && isMap(u, UnaryOp.NEG) ? u.input(0) : null;
+    }
+
+    /**
+     * x when {@code p} is softmax(x) over the last axis as {@code Graph.softmax} builds it,
+     * {@code e / sum(e)} with {@code e = exp(x - max_detached(x))}, every node but x inner (e read
+     * by the division and the sum alone); else null.
+     */
+    private Node softmaxOf(Node p) {
+        if (!inner(p) || !isBinary(p, BinaryOp.DIV)) return null;
+        Node e = p.input(0), s = p.input(1);
+        if (!inner(s) || !(s.op() instanceof Reductions.Sum sum) || !sum.keepDims() || s.input(0) != e) return null;
+        if (e.index() < mark || uses[e.index() - mark] != 2 || !isMap(e, UnaryOp.EXP)) return null;
+        Node z = e.input(0);
+        if (!inner(z) || !isBinary(z, BinaryOp.SUB)) return null;
+        Node x = z.input(0), max = z.input(1);
+        if (!inner(max) || !(max.op() instanceof Reductions.DetachedMax m) || !m.keepDims() || max.input(0) != x) return null;
+        return lastAxis(sum.axes(), x.rank()) && lastAxis(m.axes(), x.rank()) ? x : null;
+    }
+
+    private static boolean lastAxis(int[] axes, int rank) {
+        return axes.length == 1 && (axes[0] == -1 || axes[0] == rank - 1);
+    }
+
+    /** Makes {@code root} the op {@code op} on {@code in} (of root's shape and dtype: the caller checked). */
+    private void replace(Node root, Op op, Node[] in) {
+        root.init(root.index(), Node.Kind.OP, op, in, root.shapeRef(), root.dtype(), null, null, root.name());
+        fused++;
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.quiver.graph;
 
 import dev.quiver.check.GradCheck;
+import dev.quiver.ops.CrossEntropy;
 import dev.quiver.ops.Op;
 import dev.quiver.ops.Operand;
 import dev.quiver.ops.Value;
@@ -182,5 +183,59 @@ class FusionTest {
         Node loss = g.softmaxCrossEntropy(x.matmul(W).tanh().matmul(V).sigmoid().mul(3.0), t.softmax(-1));
         GradCheck.of(loss).feed("x", Tensor.randn(DType.F64, Seed.of(9), 3, 4)).feed("t", Tensor.randn(DType.F64, Seed.of(10), 3, 2))
                 .secondOrder().check().assertOk();
+    }
+
+    /** A linear layer into the class-index cross-entropy, per-row losses weighted so each row's g differs. */
+    private static BiFunction<Graph, DType, Node> classLoss(CrossEntropy options) {
+        return (g, dt) -> {
+            Node x = g.input("x", dt, 5, 4);
+            Node W = g.param("W", Tensor.randn(dt, Seed.of(11), 4, 3));
+            Node classes = g.constant(Tensor.ofInts(new int[] {0, 2, 1, 2, 0}, 5));
+            Node loss = g.softmaxCrossEntropy(x.matmul(W), classes, options);
+            return options.reduction() == CrossEntropy.Reduction.NONE ? loss.mul(g.constant(Tensor.vector(1, -2, 3, 0.5, 4))).sum() : loss;
+        };
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void classCrossEntropyGradientFusesIntoItsBackwardKernel(TensorMath m) {
+        for (CrossEntropy.Reduction r : CrossEntropy.Reduction.values()) {
+            for (double eps : new double[] {0, 0.1}) {
+                CrossEntropy options = CrossEntropy.defaults().withReduction(r).withLabelSmoothing(eps);
+                Run fused = run(DType.F64, m, true, false, classLoss(options)), plain = run(DType.F64, m, false, false, classLoss(options));
+                assertEquals(1, fused.plan().fusedNodes(), options + ": " + fused.plan());
+                // Not the same bits: the kernel scales e / sum and subtracts at the class in its own order.
+                for (int i = 0; i < plain.bits().length; i++) {
+                    double want = Double.longBitsToDouble(plain.bits()[i]), got = Double.longBitsToDouble(fused.bits()[i]);
+                    assertEquals(want, got, 1e-14 * (1 + Math.abs(want)), options + " at " + i);
+                }
+            }
+        }
+    }
+
+    @Test
+    void classCrossEntropyStepRunsItsBackwardKernelAndHasSecondDerivatives() {
+        for (boolean fusion : new boolean[] {true, false}) {
+            Graph g = new Graph();
+            Node loss = classLoss(CrossEntropy.defaults()).apply(g, DType.F32);
+            Map<String, Integer> ops = backwardOps(g.compile(loss, CompileOptions.training().withFusion(fusion).withCheckFinite(true)));
+            assertEquals(fusion ? 1 : 0, ops.getOrDefault("softmax_cross_entropy_grad", 0), ops.toString());
+            assertEquals(fusion ? 0 : 1, ops.getOrDefault("one_hot", 0), ops.toString());
+        }
+        Graph g = new Graph();
+        Node x = g.input("x", DType.F64, 4, 3);
+        Node W = g.param("W", Tensor.randn(DType.F64, Seed.of(12), 3, 5).mul(0.8));
+        Node classes = g.constant(Tensor.ofInts(new int[] {4, 0, 2, 2}, 4));
+        Node loss = g.softmaxCrossEntropy(x.matmul(W).tanh(), classes, CrossEntropy.defaults().withLabelSmoothing(0.2));
+        GradCheck.of(loss).feed("x", Tensor.randn(DType.F64, Seed.of(13), 4, 3)).secondOrder().check().assertOk();
+    }
+
+    @Test
+    void withAnIgnoredClassTheGradientIsTheBackwardKernelItself() {
+        Graph g = new Graph();
+        Node loss = classLoss(CrossEntropy.defaults().withIgnoreIndex(2)).apply(g, DType.F64);
+        Step s = g.compile(loss, CompileOptions.training().withCheckFinite(true));
+        assertEquals(0, s.plan().fusedNodes());
+        assertEquals(1, backwardOps(s).getOrDefault("softmax_cross_entropy_grad", 0));
     }
 }
