@@ -103,10 +103,11 @@ public record CompileOptions(boolean inference, List<Node> wrt, boolean inputGra
     /**
      * Fusion on (the default) or off. On, the compiler rewrites the backward graph before planning
      * it: where a derivative rule's primitives form a pattern a fused kernel computes (tanh's
-     * {@code g (1 - y^2)}, sigmoid's {@code (g y) (1 - y)}), and the pattern's inner nodes feed
-     * nothing else, one node running that kernel takes the pattern's place (the rules and their
-     * reasons: {@code Fusion}). Values and gradients are the same bits either way; off is for
-     * tests and debugging. {@link Step#plan()} reports how many nodes were fused.
+     * {@code g (1 - y^2)}, sigmoid's {@code (g y) (1 - y)}, the class-index cross-entropy's
+     * {@code (softmax(x) - onehot(c)) s}), and the pattern's inner nodes feed nothing else, one node
+     * running that kernel takes the pattern's place (the rules and their reasons: {@code Fusion}).
+     * Values and gradients are the same bits either way, except the cross-entropy's (within
+     * rounding); off is for tests and debugging. {@link Step#plan()} reports how many nodes were fused.
      */
     public CompileOptions withFusion(boolean on) { return new CompileOptions(inference, wrt, inputGradients, keep, checkFinite, math, autobatch, modeOverride, on); }
 }

@@ -26,10 +26,12 @@ import java.util.List;
  * by another node, whatever that node is). The root node itself becomes the fused op on the
  * pattern's leaves, keeping its index, shape, dtype and readers; the inner nodes are left with no
  * reader, so the scheduler never runs them. One pass over the backward nodes to count readers and
- * one to match, with the counts in a {@link Scratch} array: O(nodes), no allocation per node.
+ * one to match, with the counts in a {@link Scratch} array: O(nodes), no allocation per node (a
+ * fused loss gets a new op and input array, as building its backward op directly would).
  *
- * <p>Each fused kernel computes its pattern's formula in the same evaluation order, so values
- * and gradients are the same bits with fusion on or off ({@link CompileOptions#withFusion}).
+ * <p>The elementwise kernels compute their pattern's formula in the same evaluation order, so
+ * values and gradients are the same bits with fusion on or off ({@link CompileOptions#withFusion});
+ * the cross-entropy's row kernel scales and subtracts in its own order (within rounding).
  */
 final class Fusion {
     /**
