@@ -23,12 +23,20 @@ import java.util.List;
  *                    {@link #withAutobatch}); values and gradients are those of the graph as built
  * @param modeOverride the {@link Mode} the ops that train and evaluate differently run in, or null
  *                    for the default ({@link #mode()}: EVAL for an inference-only step, else TRAIN)
+ * @param fusion      put fused kernels in place of the primitive patterns the derivative rules
+ *                    build (on by default; see {@link #withFusion})
  */
 public record CompileOptions(boolean inference, List<Node> wrt, boolean inputGradients, List<Node> keep, boolean checkFinite, TensorMath math,
-                             boolean autobatch, Mode modeOverride) {
+                             boolean autobatch, Mode modeOverride, boolean fusion) {
     public CompileOptions {
         wrt = List.copyOf(wrt);
         keep = List.copyOf(keep);
+    }
+
+    /** Options with fusion on. */
+    public CompileOptions(boolean inference, List<Node> wrt, boolean inputGradients, List<Node> keep, boolean checkFinite, TensorMath math,
+                          boolean autobatch, Mode modeOverride) {
+        this(inference, wrt, inputGradients, keep, checkFinite, math, autobatch, modeOverride, true);
     }
 
     /** Options without autobatching. */
@@ -53,7 +61,7 @@ public record CompileOptions(boolean inference, List<Node> wrt, boolean inputGra
      * {@code inferenceOnly().withMode(Mode.TRAIN)} samples dropout masks without a backward pass.
      */
     public CompileOptions withMode(Mode m) {
-        return new CompileOptions(inference, wrt, inputGradients, keep, checkFinite, math, autobatch, java.util.Objects.requireNonNull(m, "mode"));
+        return new CompileOptions(inference, wrt, inputGradients, keep, checkFinite, math, autobatch, java.util.Objects.requireNonNull(m, "mode"), fusion);
     }
 
     /** Forward and backward, gradients for every parameter the output depends on. */
@@ -68,18 +76,18 @@ public record CompileOptions(boolean inference, List<Node> wrt, boolean inputGra
         return new CompileOptions(true, List.of(), false, List.of(), false, null);
     }
 
-    public CompileOptions withWrt(Node... nodes) { return new CompileOptions(inference, List.of(nodes), inputGradients, keep, checkFinite, math, autobatch, modeOverride); }
+    public CompileOptions withWrt(Node... nodes) { return new CompileOptions(inference, List.of(nodes), inputGradients, keep, checkFinite, math, autobatch, modeOverride, fusion); }
 
     /** Also computes gradients with respect to every input (when no explicit wrt list is given). */
-    public CompileOptions withInputGradients(boolean on) { return new CompileOptions(inference, wrt, on, keep, checkFinite, math, autobatch, modeOverride); }
+    public CompileOptions withInputGradients(boolean on) { return new CompileOptions(inference, wrt, on, keep, checkFinite, math, autobatch, modeOverride, fusion); }
 
     public CompileOptions withKeep(Node... nodes) { return withKeep(List.of(nodes)); }
 
-    public CompileOptions withKeep(List<Node> nodes) { return new CompileOptions(inference, wrt, inputGradients, nodes, checkFinite, math, autobatch, modeOverride); }
+    public CompileOptions withKeep(List<Node> nodes) { return new CompileOptions(inference, wrt, inputGradients, nodes, checkFinite, math, autobatch, modeOverride, fusion); }
 
-    public CompileOptions withCheckFinite(boolean check) { return new CompileOptions(inference, wrt, inputGradients, keep, check, math, autobatch, modeOverride); }
+    public CompileOptions withCheckFinite(boolean check) { return new CompileOptions(inference, wrt, inputGradients, keep, check, math, autobatch, modeOverride, fusion); }
 
-    public CompileOptions withMath(TensorMath m) { return new CompileOptions(inference, wrt, inputGradients, keep, checkFinite, m, autobatch, modeOverride); }
+    public CompileOptions withMath(TensorMath m) { return new CompileOptions(inference, wrt, inputGradients, keep, checkFinite, m, autobatch, modeOverride, fusion); }
 
     /**
      * Autobatching on or off. On, the graph is rewritten before it is planned: nodes that are
@@ -90,5 +98,16 @@ public record CompileOptions(boolean inference, List<Node> wrt, boolean inputGra
      * kernels before and after. Read results through {@link Step#output()}, the kept nodes and the
      * gradients.
      */
-    public CompileOptions withAutobatch(boolean on) { return new CompileOptions(inference, wrt, inputGradients, keep, checkFinite, math, on, modeOverride); }
+    public CompileOptions withAutobatch(boolean on) { return new CompileOptions(inference, wrt, inputGradients, keep, checkFinite, math, on, modeOverride, fusion); }
+
+    /**
+     * Fusion on (the default) or off. On, the compiler rewrites the backward graph before planning
+     * it: where a derivative rule's primitives form a pattern a fused kernel computes (tanh's
+     * {@code g (1 - y^2)}, sigmoid's {@code (g y) (1 - y)}, the class-index cross-entropy's
+     * {@code (softmax(x) - onehot(c)) s}), and the pattern's inner nodes feed nothing else, one node
+     * running that kernel takes the pattern's place (the rules and their reasons: {@code Fusion}).
+     * Values and gradients are the same bits either way, except the cross-entropy's (within
+     * rounding); off is for tests and debugging. {@link Step#plan()} reports how many nodes were fused.
+     */
+    public CompileOptions withFusion(boolean on) { return new CompileOptions(inference, wrt, inputGradients, keep, checkFinite, math, autobatch, modeOverride, on); }
 }

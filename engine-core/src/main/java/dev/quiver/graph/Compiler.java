@@ -96,7 +96,7 @@ final class Compiler {
             if (!Graph.isData(node.constant())) h += 7L * System.identityHashCode(node.constant());
         }
         h = h * 31 + out.index();
-        h = h * 31 + (o.inference() ? 1 : 0) + (o.checkFinite() ? 2 : 0) + (o.inputGradients() ? 4 : 0) + (o.autobatch() ? 8 : 0) + (o.mode() == Mode.EVAL ? 16 : 0);
+        h = h * 31 + (o.inference() ? 1 : 0) + (o.checkFinite() ? 2 : 0) + (o.inputGradients() ? 4 : 0) + (o.autobatch() ? 8 : 0) + (o.mode() == Mode.EVAL ? 16 : 0) + (o.fusion() ? 32 : 0);
         for (int i = 0; i < o.wrt().size(); i++) h = h * 31 + o.wrt().get(i).index();
         h = h * 37;
         for (int i = 0; i < o.keep().size(); i++) h = h * 31 + o.keep().get(i).index();
@@ -122,6 +122,8 @@ final class Compiler {
         } finally {
             g.shareViews = false;
         }
+        // After autobatching (in compile) and differentiation: the batched groups' VJPs fuse too.
+        if (options.fusion()) p.fused = Fusion.rewrite(g, mark, p.wrtGrads, p.sinks, p.scratch);
         schedule(p);
         liveness(p);
         assignBuffers(p);
@@ -179,6 +181,8 @@ final class Compiler {
         Tensor[] buffers;
         final List<Object> arenas = new ArrayList<>(2);
         PlanReport report;
+        /** Backward nodes {@link Fusion} put a fused kernel in. */
+        int fused;
         Autobatch.Result batched;
         /** The options and graph as the user built them, which the step is matched against later. */
         CompileOptions asBuilt;
@@ -561,7 +565,7 @@ final class Compiler {
             for (int k = 0; k < b.keep().size(); k++) alias(values, p.kept, b.builtKeep().get(k), b.keep().get(k));
         }
         p.report = new PlanReport(p.report.plannedBytes(), p.report.naiveBytes(), p.report.lowerBoundBytes(), p.report.buffers(),
-                forward.size(), backward.size(), b == null ? -1 : b.kernelsBefore(), b == null ? 0 : b.gatheredElements());
+                forward.size(), backward.size(), b == null ? -1 : b.kernelsBefore(), b == null ? 0 : b.gatheredElements(), p.fused);
         NodeInfo[] wrtInfos = new NodeInfo[wrt.size()];
         for (int j = 0; j < wrtInfos.length; j++) wrtInfos[j] = infos[wrt.get(j).index()];
         return new Step(g, infos[p.out.index()], infos, mark, values, p.kept, forward.toArray(new Step.Exec[0]),

@@ -14,12 +14,14 @@ package dev.quiver.graph;
  *                        have run; -1 without autobatching
  * @param gatheredElements with autobatching, the elements its row gathers copy per forward pass
  *                        (inputs of a group that did not already lie contiguously)
+ * @param fusedNodes      backward nodes that run a fused kernel in place of a pattern of primitives
+ *                        ({@link CompileOptions#withFusion}); 0 with fusion off
  */
 public record PlanReport(long plannedBytes, long naiveBytes, long lowerBoundBytes, int buffers, int forwardKernels,
-                         int backwardKernels, int unbatchedKernels, long gatheredElements) {
+                         int backwardKernels, int unbatchedKernels, long gatheredElements, int fusedNodes) {
     /** A report of memory figures only. */
     public PlanReport(long plannedBytes, long naiveBytes, long lowerBoundBytes, int buffers) {
-        this(plannedBytes, naiveBytes, lowerBoundBytes, buffers, 0, 0, -1, 0);
+        this(plannedBytes, naiveBytes, lowerBoundBytes, buffers, 0, 0, -1, 0, 0);
     }
 
     /** plannedBytes / lowerBoundBytes (1.0 is optimal). */
@@ -32,6 +34,7 @@ public record PlanReport(long plannedBytes, long naiveBytes, long lowerBoundByte
         String memory = String.format(java.util.Locale.ROOT, "%d B planned, %d B naive, %d B lower bound (%.3fx), %d buffers",
                 plannedBytes, naiveBytes, lowerBoundBytes, ratioToLowerBound(), buffers);
         String kernels = String.format(java.util.Locale.ROOT, "; %d forward + %d backward kernels", forwardKernels, backwardKernels);
+        if (fusedNodes > 0) kernels += String.format(java.util.Locale.ROOT, " (%d fused)", fusedNodes);
         if (unbatchedKernels >= 0) {
             kernels += String.format(java.util.Locale.ROOT, " (autobatched: %d forward kernels as built, %d elements gathered)",
                     unbatchedKernels, gatheredElements);

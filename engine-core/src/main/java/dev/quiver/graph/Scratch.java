@@ -18,7 +18,7 @@ final class Scratch {
     static final int READERS = 0, POS = 1, INPUT_START = 2, INPUTS = 3, ROOT_OF = 4, DIRECT_TARGET = 5, TARGETS = 6,
             BUFFER_OF = 7, IDS = 8, START = 9, END = 10, BUF_START = 11, BUF_END = 12,
             SIZE_CLASS = 13, FREE_HEAD = 14, NEXT_FREE = 15, FIRST_AT = 16, BY_START = 17, ENDING_HEAD = 18,
-            ENDING_NEXT = 19, INT_SLOTS = 20;
+            ENDING_NEXT = 19, FUSION_USES = 20, INT_SLOTS = 21;
     // boolean slots
     static final int LIVE = 0, NEEDS = 1, SCHEDULED = 2, FINAL_GRADIENT = 3, CANDIDATE = 4, LOOKED = 5, SPARSE = 6,
             BOOLEAN_SLOTS = 7;

@@ -43,6 +43,8 @@ public final class Step {
      */
     private final int builtCount, builtOutput;
     private final boolean autobatched;
+    /** Compiled with {@link CompileOptions#fusion()}: a step matches only options that ask for the same. */
+    private final boolean fused;
     private Tensor[] values;
     private boolean[] kept;
     private Exec[] forward;
@@ -101,6 +103,7 @@ public final class Step {
         this.builtCount = builtCount;
         this.builtOutput = builtOutput;
         this.autobatched = options.autobatch();
+        this.fused = options.fusion();
         this.graph = graph;
         this.arenas = arenas;
         this.output = output;
@@ -266,7 +269,7 @@ public final class Step {
     }
 
     private boolean matchesOptions(Graph g, Node out, CompileOptions o, TensorMath m) {
-        if (m != math || o.mode() != context.mode() || g.size() != builtCount || out.index() != builtOutput || o.autobatch() != autobatched || o.inference() != (seed == null)
+        if (m != math || o.mode() != context.mode() || g.size() != builtCount || out.index() != builtOutput || o.autobatch() != autobatched || o.fusion() != fused || o.inference() != (seed == null)
                 || o.checkFinite() != checkFinite || o.inputGradients() != inputGradients || o.wrt().size() != requestedWrt.length || o.keep().size() != requestedKeep.length) {
             return false;
         }

@@ -28,6 +28,12 @@
  * heuristic; {@link dev.quiver.ops.internal.Rows} moves the rows, and the compiler sums the row-slice
  * gradients of one value in one pass. The backward pass is built from the batched graph.
  *
+ * <p>Fusion ({@link dev.quiver.graph.CompileOptions#withFusion}): derivative rules are written in
+ * primitive ops; after autobatching and differentiation, {@code Fusion} puts the fused kernels
+ * (tanh's and sigmoid's gradients, the class-index cross-entropy's backward) back in place of the
+ * patterns those rules build, where the patterns' inner nodes feed nothing else, in one linear pass
+ * before scheduling.
+ *
  * <p>Depends on {@code dev.quiver.tensor} (tensors and TensorMath out forms),
  * {@code dev.quiver.kernel} (op enums) and {@code dev.quiver.ops} (the {@code Op} contract, its
  * instructions and run context) with its internal half (the op units its fluent API and

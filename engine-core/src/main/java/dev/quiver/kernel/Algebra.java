@@ -35,6 +35,7 @@ public interface Algebra<T> {
     default T mul(T a, T b) { return binary(BinaryOp.MUL, a, b); }
     default T div(T a, T b) { return binary(BinaryOp.DIV, a, b); }
     default T add(T a, double c) { return binary(BinaryOp.ADD, a, c); }
+    default T sub(double c, T x) { return binary(BinaryOp.SUB, c, x); }
     default T mul(T a, double c) { return binary(BinaryOp.MUL, a, c); }
     default T max(T a, double c) { return binary(BinaryOp.MAX, a, c); }
     default T min(T a, double c) { return binary(BinaryOp.MIN, a, c); }

@@ -53,12 +53,16 @@ public enum UnaryOp {
     RECIPROCAL("1 / x", Domain.AWAY_FROM_ZERO, Accuracy.ROUNDED) {
         @Override public <T> T derivative(Algebra<T> m, T x, T y, T g) { return m.neg(m.mul(g, m.square(y))); }
     },
+    /** Derivative g (1 - y^2): the compiler fuses it into the TANH_GRAD kernel (graph.Fusion). */
     TANH("tanh(x)", Domain.REAL, Accuracy.LIBM_2_5) {
-        @Override public <T> T derivative(Algebra<T> m, T x, T y, T g) { return m.binary(BinaryOp.TANH_GRAD, y, g); }
+        @Override public <T> T derivative(Algebra<T> m, T x, T y, T g) { return BinaryOp.tanhGrad(m, y, g); }
     },
-    /** 1 / (1 + exp(-x)), computed without overflow for large |x|. */
+    /**
+     * 1 / (1 + exp(-x)), computed without overflow for large |x|. Derivative (g y) (1 - y): the
+     * compiler fuses it into the SIGMOID_GRAD kernel (graph.Fusion).
+     */
     SIGMOID("1 / (1 + exp(-x))", Domain.REAL, Accuracy.LIBM_2_5) {
-        @Override public <T> T derivative(Algebra<T> m, T x, T y, T g) { return m.binary(BinaryOp.SIGMOID_GRAD, y, g); }
+        @Override public <T> T derivative(Algebra<T> m, T x, T y, T g) { return BinaryOp.sigmoidGrad(m, y, g); }
     },
     /** max(0, x); relu(0) = 0, and its subgradient at 0 is 0. */
     RELU("max(0, x)", Domain.AWAY_FROM_ZERO, Accuracy.EXACT) {
@@ -85,7 +89,7 @@ public enum UnaryOp {
             T x2 = m.square(x);
             T s = m.sigmoid(m.mul(m.mul(x, m.add(m.mul(x2, GELU_CUBIC), 1.0)), 2 * GELU_SCALE));
             T du = m.mul(m.add(m.mul(x2, 3 * GELU_CUBIC), 1.0), 2 * GELU_SCALE);
-            return m.mul(g, m.add(s, m.binary(BinaryOp.SIGMOID_GRAD, s, m.mul(x, du)))); // SIGMOID_GRAD(s, b) = b s (1 - s)
+            return m.mul(g, m.add(s, BinaryOp.sigmoidGrad(m, s, m.mul(x, du))));
         }
     },
     /** softplus log(1 + e^x), stable: {@code max(x, 0) + log1p(exp(-|x|))} (no overflow, no cancellation). */
@@ -99,9 +103,9 @@ public enum UnaryOp {
     SILU(null, Domain.REAL, new Accuracy(3.5, "sigmoid's 2.5 and one rounding; measured 3")) {
         @Override public <T> T forward(Algebra<T> m, T x) { return m.mul(x, m.sigmoid(x)); }
         @Override public <T> T derivative(Algebra<T> m, T x, T y, T g) {
-            // s + x s (1 - s) = s (1 + x (1 - s)); SIGMOID_GRAD(s, x) is x s (1 - s)
+            // s + x s (1 - s)
             T s = m.sigmoid(x);
-            return m.mul(g, m.add(s, m.binary(BinaryOp.SIGMOID_GRAD, s, x)));
+            return m.mul(g, m.add(s, BinaryOp.sigmoidGrad(m, s, x)));
         }
     },
     /**

@@ -69,9 +69,13 @@ class OpReferenceTest {
                     .append(cell(op.text())).append("` | `")
                     .append(da == null ? "0" : cell(da)).append("` | `").append(db == null ? "0" : cell(db)).append("` |\n");
         }
-        b.append("\nThe fused `*_grad` kernels and the masks appear in backward graphs (tanh's, sigmoid's and relu's\n");
-        b.append("derivatives; min's and max's gradient routing); their own VJPs above make second derivatives\n");
-        b.append("of those graphs. Other graph ops (products, reductions, shaping, indexing, losses) are\n");
+        b.append("\nTanh's and sigmoid's derivatives (and the sigmoid parts of SiLU's and GELU's) are written in\n");
+        b.append("primitives; the graph compiler puts the fused `tanh_grad` and `sigmoid_grad` kernels in place\n");
+        b.append("of those patterns in a backward graph (`graph.Fusion`, off with `CompileOptions.withFusion(false)`),\n");
+        b.append("computing the same formula in the same order, so the values are the same bits. `relu_grad` is\n");
+        b.append("built by relu's rule itself: the primitive form `g * [x > 0]` differs from it in the sign of\n");
+        b.append("zero and for infinite g. The masks appear in min's and max's gradient routing. The VJPs above\n");
+        b.append("make second derivatives of all these. Other graph ops (products, reductions, shaping, indexing, losses) are\n");
         b.append("documented in their classes under `dev.quiver.ops`; they are not in this table yet.\n");
         b.append("\n## Normalisation, dropout, masks, batched matmul, attention\n\n");
         b.append("GENERATED from the `DOCS` entries next to each op (`dev.quiver.ops.OpDoc.all()`). TRAIN and EVAL\n");

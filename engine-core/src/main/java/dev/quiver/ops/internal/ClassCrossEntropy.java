@@ -30,11 +30,12 @@ import java.util.Arrays;
  *
  * <p>VJP: {@code dlogits_r = (softmax(x_r) - t) * g_r / count} ({@code g_r} the gradient of the
  * row's loss: g for mean and sum, g[r] for none; count the counted rows for the mean, else 1), 0 on
- * ignored rows; the classes get none. It is one op node, {@link Backward}, whose kernel recomputes
- * each row's max and exp-sum and writes the row once. Fused because composing it would need a
- * one-hot tensor built from the classes, a mask and a divisor that depend on the data (new ops in
- * any case) and would keep softmax-sized temporaries alive between forward and backward; the
- * recomputation costs one pass over the logits and keeps the op's forward output a scalar.
+ * ignored rows; the classes get none. Without an ignored class it is written in primitives
+ * ({@link #gradient}: softmax, one-hot, sub, mul), so it can be differentiated again, and the
+ * graph compiler puts {@link Backward} in place of that pattern (graph.Fusion): one kernel that
+ * recomputes each row's max and exp-sum and writes the row once, where the primitives would keep
+ * softmax-sized temporaries and pay five passes. With an ignored class the counted rows and the
+ * divisor depend on the data, and the VJP is {@link Backward} itself (first order only).
  *
  * <p>Both passes are loops of backend kernel calls per row (max, exp, sums: vectorised on the
  * SIMD backend), with no allocation; scratch is one planned row of C elements.
@@ -92,14 +93,40 @@ public record ClassCrossEntropy(CrossEntropy options) implements Op {
     }
 
     @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
-        V dx = needed[0] ? out.graph().apply(new Backward(options), in[0], in[1], g) : null;
+        if (!needed[0]) return Op.grads(in, null, null);
+        V dx = options.ignoring() ? out.graph().apply(new Backward(options), in[0], in[1], g) : gradient(options, in[0], in[1], g);
         return Op.grads(in, dx, null);
+    }
+
+    /**
+     * The logits' gradient without an ignored class, in primitives:
+     * {@code (softmax(x) - t) * s} with {@code t = onehot(classes)}, or
+     * {@code onehot(classes) * (1 - eps) + eps / C} with label smoothing, and {@code s = g * (1 / rows)}
+     * for the mean, {@code g} for the sum, g with a class axis of 1 for per-row losses. graph.Fusion
+     * recognises exactly this form.
+     */
+    static <V extends Value<V>> V gradient(CrossEntropy options, V x, V classes, V g) {
+        int c = x.dim(-1);
+        double eps = options.labelSmoothing();
+        V t = x.graph().apply(new Masks.OneHot(c, x.dtype()), classes);
+        if (eps != 0) t = t.mul(1 - eps).add(eps / c);
+        V scale = switch (options.reduction()) {
+            case MEAN -> g.mul(1.0 / Math.max(1, classes.size()));
+            case SUM -> g;
+            case NONE -> {
+                int[] shape = java.util.Arrays.copyOf(classes.shape(), classes.rank() + 1);
+                shape[classes.rank()] = 1;
+                yield g.reshape(shape);
+            }
+        };
+        return x.softmax(-1).sub(t).mul(scale);
     }
 
     /**
      * The gradient of {@link ClassCrossEntropy} with respect to the logits: inputs (logits, classes,
      * g), output of the logits' shape, {@code (softmax(x_r) - t) * g_r / count} per row (see the
-     * enclosing op). Not differentiable itself (no second derivatives of this loss).
+     * enclosing op). First order only: differentiation builds it only with an ignored class (else
+     * the compiler fuses the primitive form into it after differentiating).
      *
      * @param options the forward op's options
      */

@@ -45,7 +45,9 @@ final class ValueAlgebra<V extends Value<V>> implements Algebra<V> {
         };
     }
 
+    /** c - b is built as (-b) + c (exactly equal in IEEE arithmetic): two maps, no constant node and no broadcast. */
     @Override public V binary(BinaryOp op, double c, V b) {
+        if (op == BinaryOp.SUB) return b.neg().add(c);
         return binary(op, b.graph().scalar(b.dtype(), c), b);
     }
 }
