@@ -5,7 +5,6 @@ import dev.quiver.backend.Workers;
 import dev.quiver.kernel.internal.CanonicalGemmF32;
 import dev.quiver.simd.SimdShape;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -1569,19 +1568,6 @@ public final class GemmF32 {
                     FloatVector.fromArray(SPECIES, tile, t + j).mul(alpha)
                             .add(FloatVector.fromArray(SPECIES, c, ci + j).mul(beta)).intoArray(c, ci + j);
                 }
-            }
-            // A unit-stride tail as one masked vector (a convolution's row of 31 columns: 15 scalar
-            // read-modify-writes per row cost a third of a short tile's time). Not with two lanes:
-            // a one-element tail gains nothing, and C2 leaves that mask's ops boxed (SimdNoAllocationTest).
-            if (L > 2 && cCol == 1 && j < nr) {
-                VectorMask<Float> tail = SPECIES.indexInRange(0, nr - j);
-                if (beta == 0) {
-                    FloatVector.fromArray(SPECIES, tile, t + j).mul(alpha).intoArray(c, ci + j, tail);
-                } else {
-                    FloatVector.fromArray(SPECIES, tile, t + j).mul(alpha)
-                            .add(FloatVector.fromArray(SPECIES, c, ci + j, tail).mul(beta)).intoArray(c, ci + j, tail);
-                }
-                continue;
             }
             int cj = ci + j * cCol;
             if (beta == 0) {

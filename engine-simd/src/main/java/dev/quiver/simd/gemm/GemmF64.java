@@ -4,7 +4,6 @@ import dev.quiver.backend.Workers;
 import dev.quiver.kernel.internal.CanonicalGemmF64;
 import dev.quiver.simd.SimdShape;
 import jdk.incubator.vector.DoubleVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -1568,19 +1567,6 @@ public final class GemmF64 {
                     DoubleVector.fromArray(SPECIES, tile, t + j).mul(alpha)
                             .add(DoubleVector.fromArray(SPECIES, c, ci + j).mul(beta)).intoArray(c, ci + j);
                 }
-            }
-            // A unit-stride tail as one masked vector (a convolution's row of 31 columns: 15 scalar
-            // read-modify-writes per row cost a third of a short tile's time). Not with two lanes:
-            // a one-element tail gains nothing, and C2 leaves that mask's ops boxed (SimdNoAllocationTest).
-            if (L > 2 && cCol == 1 && j < nr) {
-                VectorMask<Double> tail = SPECIES.indexInRange(0, nr - j);
-                if (beta == 0) {
-                    DoubleVector.fromArray(SPECIES, tile, t + j).mul(alpha).intoArray(c, ci + j, tail);
-                } else {
-                    DoubleVector.fromArray(SPECIES, tile, t + j).mul(alpha)
-                            .add(DoubleVector.fromArray(SPECIES, c, ci + j, tail).mul(beta)).intoArray(c, ci + j, tail);
-                }
-                continue;
             }
             int cj = ci + j * cCol;
             if (beta == 0) {
