@@ -177,8 +177,8 @@ public record Conv(Role role, int spatial, Window win, int groups, int inH, int 
     /**
      * Whether the in-place kernels beat im2col and GEMM here. Their tiles are 12 (or 6) channels by
      * two vectors of one output row, so thin layers fill them with padding: LeNet's (1-16 channels,
-     * rows of 10-28) ran at 0.55-0.85x of the im2col path in JMH, a ResNet block's (64 channels,
-     * rows of 32) at 1.2x. Both channel counts per group at least 32 and rows of at least 16.
+     * rows of 10-28) ran at 0.56-0.83x of the im2col path in JMH, a ResNet block's (64 channels,
+     * rows of 32) at 1.1-1.2x. Both channel counts per group at least 32 and rows of at least 16.
      */
     private boolean inPlacePays(Tensor[] flat, Tensor out) {
         Tensor w = role == Role.KERNEL_GRAD ? out : flat[1];
