@@ -104,4 +104,58 @@ public interface KernelsF32 {
             for (int i = Math.max(lo[t], 0), e = Math.min(hi[t], n); i < e; i++) y[yOff + i] += x[xi + i];
         }
     }
+
+    /**
+     * One K block of {@link #gemm} over shifted rows of B, a convolution's im2col matrix read in
+     * place: for {@code r in [0, rows)}, {@code C_r = alpha * A B_r + beta * C_r}, where A (m x k)
+     * has (i, l) at {@code a[aOff + i*aRow + l*aCol]}, B_r (k x n) has (l, j) at
+     * {@code b[bOff + r*bStep + bRows[bRowsOff + l] + j]} and C_r (m x n) has (i, j) at
+     * {@code c[cOff + r*cStep + i*cRow + j]}. The order is gemm's chain order for a sum of at most
+     * one K block ({@code k <= 512}): each element's sum from +0 with one fused multiply-add per
+     * term in increasing l, then {@code C = alpha * s} when beta is 0 (C not read), else
+     * {@code alpha * s + C * beta}; so a caller that splits a longer sum at gemm's block boundaries
+     * (beta = 1 after the first) gets gemm's bits. C must not overlap A or B, nor the C_r each other.
+     * This default is plain loops (the scalar backend's); a backend may vectorise it, same bits.
+     */
+    default void gemmShifted(int rows, int m, int n, int k, float alpha,
+                             float[] a, int aOff, int aRow, int aCol,
+                             float[] b, int bOff, int bStep, int[] bRows, int bRowsOff,
+                             float beta, float[] c, int cOff, int cStep, int cRow) {
+        for (int r = 0; r < rows; r++) {
+            for (int i = 0; i < m; i++) {
+                int ai = aOff + i * aRow, bi = bOff + r * bStep, ci = cOff + r * cStep + i * cRow;
+                for (int j = 0; j < n; j++) {
+                    float s = 0;
+                    for (int l = 0; l < k; l++) s = Math.fma(a[ai + l * aCol], b[bi + bRows[bRowsOff + l] + j], s);
+                    c[ci + j] = beta == 0 ? alpha * s : alpha * s + c[ci + j] * beta;
+                }
+            }
+        }
+    }
+
+    /**
+     * One K block of {@link #gemm} whose A is read through windows, a convolution's kernel
+     * gradient without im2col: {@code C = alpha * A B + beta * C} over the K indices
+     * {@code p in [p0, p1)} ({@code p1 - p0 <= 512}), where A (m x K) has (i, p) at
+     * {@code a[aOff + aRows[aRowsOff + i] + (p / q)*aStep + p % q]} (K runs along rows of q
+     * elements, aStep apart), B (K x n) has (p, j) at {@code b[bOff + p*bRow + j*bCol]} and C
+     * (m x n) has (i, j) at {@code c[cOff + i*cRow + j*cCol]}. Same order as
+     * {@link #gemmShifted}: one FMA chain from +0 in increasing p, then {@code C = alpha * s}
+     * (beta 0, C not read) or {@code alpha * s + C * beta}. C must not overlap A or B. This default
+     * is plain loops (the scalar backend's); a backend may vectorise it, same bits.
+     */
+    default void gemmWindows(int m, int n, int p0, int p1, int q, float alpha,
+                             float[] a, int aOff, int[] aRows, int aRowsOff, int aStep,
+                             float[] b, int bOff, int bRow, int bCol,
+                             float beta, float[] c, int cOff, int cRow, int cCol) {
+        for (int i = 0; i < m; i++) {
+            int ai = aOff + aRows[aRowsOff + i];
+            for (int j = 0; j < n; j++) {
+                float s = 0;
+                for (int p = p0; p < p1; p++) s = Math.fma(a[ai + p / q * aStep + p % q], b[bOff + p * bRow + j * bCol], s);
+                int ci = cOff + i * cRow + j * cCol;
+                c[ci] = beta == 0 ? alpha * s : alpha * s + c[ci] * beta;
+            }
+        }
+    }
 }

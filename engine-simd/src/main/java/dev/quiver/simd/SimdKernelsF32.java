@@ -74,6 +74,24 @@ public final class SimdKernelsF32 implements KernelsF32 {
                 beta, c, cOff, cBatch, cRow, cCol);
     }
 
+    /** Delegates to {@link GemmF32#gemmShifted}. */
+    @Override
+    public void gemmShifted(int rows, int m, int n, int k, float alpha,
+                            float[] a, int aOff, int aRow, int aCol,
+                            float[] b, int bOff, int bStep, int[] bRows, int bRowsOff,
+                            float beta, float[] c, int cOff, int cStep, int cRow) {
+        gemm.gemmShifted(rows, m, n, k, alpha, a, aOff, aRow, aCol, b, bOff, bStep, bRows, bRowsOff, beta, c, cOff, cStep, cRow);
+    }
+
+    /** Delegates to {@link GemmF32#gemmWindows}. */
+    @Override
+    public void gemmWindows(int m, int n, int p0, int p1, int q, float alpha,
+                            float[] a, int aOff, int[] aRows, int aRowsOff, int aStep,
+                            float[] b, int bOff, int bRow, int bCol,
+                            float beta, float[] c, int cOff, int cRow, int cCol) {
+        gemm.gemmWindows(m, n, p0, p1, q, alpha, a, aOff, aRows, aRowsOff, aStep, b, bOff, bRow, bCol, beta, c, cOff, cRow, cCol);
+    }
+
     // ---------------------------------------------------------------- unary maps
 
     @Override

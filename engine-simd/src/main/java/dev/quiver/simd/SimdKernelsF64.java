@@ -73,6 +73,24 @@ public final class SimdKernelsF64 implements KernelsF64 {
                 beta, c, cOff, cBatch, cRow, cCol);
     }
 
+    /** Delegates to {@link GemmF64#gemmShifted}. */
+    @Override
+    public void gemmShifted(int rows, int m, int n, int k, double alpha,
+                            double[] a, int aOff, int aRow, int aCol,
+                            double[] b, int bOff, int bStep, int[] bRows, int bRowsOff,
+                            double beta, double[] c, int cOff, int cStep, int cRow) {
+        gemm.gemmShifted(rows, m, n, k, alpha, a, aOff, aRow, aCol, b, bOff, bStep, bRows, bRowsOff, beta, c, cOff, cStep, cRow);
+    }
+
+    /** Delegates to {@link GemmF64#gemmWindows}. */
+    @Override
+    public void gemmWindows(int m, int n, int p0, int p1, int q, double alpha,
+                            double[] a, int aOff, int[] aRows, int aRowsOff, int aStep,
+                            double[] b, int bOff, int bRow, int bCol,
+                            double beta, double[] c, int cOff, int cRow, int cCol) {
+        gemm.gemmWindows(m, n, p0, p1, q, alpha, a, aOff, aRows, aRowsOff, aStep, b, bOff, bRow, bCol, beta, c, cOff, cRow, cCol);
+    }
+
     // ---------------------------------------------------------------- unary maps
 
     @Override

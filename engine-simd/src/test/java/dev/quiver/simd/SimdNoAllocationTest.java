@@ -74,6 +74,11 @@ class SimdNoAllocationTest {
     static final int[][] TAGGER_STEP = taggerStep(15);
     /** gatherRow's terms: {rel, lo, hi} per term, as col2im's gather form makes them (reaching past both ends of a row). */
     static final int[] GATHER_REL = {0, 20, 40, 60, 80}, GATHER_LO = {-1, 0, 2, 5, 9}, GATHER_HI = {3, 10, 12, 300, 14};
+    /**
+     * gemmShifted's B rows (a 3x3 window over 4 padded channels of 34 x 34, as a convolution makes
+     * them) and gemmWindows' A rows (the same taps).
+     */
+    static final int[] SHIFT_ROWS = windowRows(4, 34, 34, 3), WINDOW_ROWS = windowRows(2, 34, 34, 3);
     final double[] gd = new double[256 * 70], hd = new double[256 * 256], cd = new double[256 * 256];
     final float[] gf = new float[256 * 70], hf = new float[256 * 256], cf = new float[256 * 256];
 
@@ -251,6 +256,18 @@ class SimdNoAllocationTest {
             d.gatherRow(n, 0, GATHER_REL.length, hd, 100, GATHER_REL, GATHER_LO, GATHER_HI, cd, 0);
             f.gatherRow(n, 0, GATHER_REL.length, hf, 100, GATHER_REL, GATHER_LO, GATHER_HI, cf, 0);
             if (r % 50 == 0) {
+                // One output row of 32 (two rows when vectors are 16 wide), a row of 31 (the masked
+                // tail), and the last rows of B's array (the zero-padded fallback).
+                int rows = 2 + r % 3, cols = 31 + (r / 50) % 2, shiftedB = (r / 50) % 4 == 0
+                        ? hd.length - SHIFT_ROWS[SHIFT_ROWS.length - 1] - (rows - 1) * 34 - cols : 100;
+                d.gemmShifted(rows, 20, cols, SHIFT_ROWS.length, 1, gd, 0, SHIFT_ROWS.length, 1, hd, shiftedB, 34, SHIFT_ROWS, 0,
+                        acc ? 1 : 0, cd, 0, 32, 200);
+                f.gemmShifted(rows, 20, cols, SHIFT_ROWS.length, 1, gf, 0, SHIFT_ROWS.length, 1, hf, shiftedB, 34, SHIFT_ROWS, 0,
+                        acc ? 1 : 0, cf, 0, 32, 200);
+                d.gemmWindows(WINDOW_ROWS.length, 64, 7, 400, 32, 1, hd, 0, WINDOW_ROWS, 0, 34, gd, 0, 1, 256,
+                        acc ? 1 : 0, cd, 0, 1, WINDOW_ROWS.length);
+                f.gemmWindows(WINDOW_ROWS.length, 64, 7, 400, 32, 1, hf, 0, WINDOW_ROWS, 0, 34, gf, 0, 1, 256,
+                        acc ? 1 : 0, cf, 0, 1, WINDOW_ROWS.length);
                 gemmCall(d, f, GEMM_SHAPES[(r / 50) % GEMM_SHAPES.length], acc);
             }
             if (r % 500 == 0) {
@@ -260,5 +277,14 @@ class SimdNoAllocationTest {
                 for (int[] g : TAGGER_STEP) gemmCall(d, f, g, acc);
             }
         }
+    }
+
+    /** Offsets of a k x k window's taps over c padded channels of h x w: (c h + i) w + j per tap. */
+    static int[] windowRows(int c, int h, int w, int k) {
+        int[] rows = new int[c * k * k];
+        for (int ch = 0, l = 0; ch < c; ch++) {
+            for (int i = 0; i < k; i++) for (int j = 0; j < k; j++) rows[l++] = (ch * h + i) * w + j;
+        }
+        return rows;
     }
 }

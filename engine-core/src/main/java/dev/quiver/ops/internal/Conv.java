@@ -138,7 +138,9 @@ public record Conv(Role role, int spatial, Window win, int groups, int inH, int 
             throw Op.fail(this, in, "one sample's im2col matrix (" + kk + " x " + p + ") is too large");
         }
         int chunk = (int) Math.max(1, Math.min(Math.max(n, 1), COL_BUDGET / Math.max(one, 1)));
-        return (int) (chunk * one);
+        // The in-place paths keep one sample's padded channels of a group there instead.
+        int[] xs = spatialOf(x);
+        return (int) Math.max(chunk * one, (long) x[1] / groups * (xs[0] + win.pt() + win.pb()) * (xs[1] + win.pl() + win.pr()));
     }
 
     @Override public int[][] workspace(Operand[] in, int[] out) {
@@ -154,19 +156,38 @@ public record Conv(Role role, int spatial, Window win, int groups, int inH, int 
         List<Instruction> program = new ArrayList<>();
         Tensor[] flat = contiguous(math, in, work, win.pointwise() ? 0 : 1, program);
         boolean f64 = out.dtype().floating(name()) == DType.Floating.F64;
+        // The in-place kernels (no im2col matrix) run on the caller's thread; with more threads the
+        // im2col path's GEMMs split over them. Both give the same bits.
+        boolean inPlace = math.backend().threads() == 1 && inPlacePays(flat, out);
         Instruction run = switch (role) {
             case FORWARD -> {
                 Tensor b = flat.length == 3 ? flat[2] : null;
-                yield f64 ? ConvKernelsF64.forward(math.backend().f64(), flat[0], flat[1], b, out, col, win, groups)
-                        : ConvKernelsF32.forward(math.backend().f32(), flat[0], flat[1], b, out, col, win, groups);
+                yield f64 ? ConvKernelsF64.forward(math.backend().f64(), flat[0], flat[1], b, out, col, win, groups, inPlace)
+                        : ConvKernelsF32.forward(math.backend().f32(), flat[0], flat[1], b, out, col, win, groups, inPlace);
             }
-            case INPUT_GRAD -> f64 ? ConvKernelsF64.inputGrad(math.backend().f64(), flat[0], flat[1], out, col, win, groups)
-                    : ConvKernelsF32.inputGrad(math.backend().f32(), flat[0], flat[1], out, col, win, groups);
-            case KERNEL_GRAD -> f64 ? ConvKernelsF64.kernelGrad(math.backend().f64(), flat[0], flat[1], out, col, win, groups)
-                    : ConvKernelsF32.kernelGrad(math.backend().f32(), flat[0], flat[1], out, col, win, groups);
+            case INPUT_GRAD -> f64 ? ConvKernelsF64.inputGrad(math.backend().f64(), flat[0], flat[1], out, col, win, groups, inPlace)
+                    : ConvKernelsF32.inputGrad(math.backend().f32(), flat[0], flat[1], out, col, win, groups, inPlace);
+            case KERNEL_GRAD -> f64 ? ConvKernelsF64.kernelGrad(math.backend().f64(), flat[0], flat[1], out, col, win, groups, inPlace)
+                    : ConvKernelsF32.kernelGrad(math.backend().f32(), flat[0], flat[1], out, col, win, groups, inPlace);
         };
         program.add(run);
         return Bound.sequence(program);
+    }
+
+    /**
+     * Whether the in-place kernels beat im2col and GEMM here. Their tiles are 12 (or 6) channels by
+     * two vectors of one output row, so thin layers fill them with padding: LeNet's (1-16 channels,
+     * rows of 10-28) ran at 0.56-0.83x of the im2col path in JMH, a ResNet block's (64 channels,
+     * rows of 32) at 1.1-1.2x. Both channel counts per group at least 32 and rows of at least 16.
+     */
+    private boolean inPlacePays(Tensor[] flat, Tensor out) {
+        Tensor w = role == Role.KERNEL_GRAD ? out : flat[1];
+        Tensor y = switch (role) {
+            case FORWARD -> out;
+            case INPUT_GRAD -> flat[0];
+            case KERNEL_GRAD -> flat[1];
+        };
+        return w.dim(0) / groups >= 32 && w.dim(1) >= 32 && y.dim(-1) >= 16;
     }
 
     /**

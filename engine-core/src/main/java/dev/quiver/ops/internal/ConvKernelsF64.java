@@ -2,6 +2,7 @@ package dev.quiver.ops.internal;
 
 import dev.quiver.ops.Op.Instruction;
 import dev.quiver.kernel.KernelsF64;
+import dev.quiver.kernel.internal.CanonicalGemmF64;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.ops.Window;
 
@@ -145,12 +146,50 @@ final class ConvKernelsF64 {
         }
     }
 
+
+    /**
+     * The zero-padded copy of x's channels [c0, c0 + cn) of one sample that the direct paths read
+     * in place of im2col: {@code xp[c, y, q]} (Hp = h + pt + pb rows of Wp = w + pl + pr) at
+     * {@code xp[xpo + (c * Hp + y) * Wp + q]}.
+     */
+    static void pad(KernelsF64 k, double[] x, int xo, int cn, int h, int w, Window win, double[] xp, int xpo) {
+        int hp = h + win.pt() + win.pb(), wp = w + win.pl() + win.pr();
+        k.fill(cn * hp * wp, 0, xp, xpo, 1);
+        for (int c = 0; c < cn; c++) {
+            k.copyRows(h, w, x, xo + c * h * w, w, xp, xpo + (c * hp + win.pt()) * wp + win.pl(), wp, false);
+        }
+    }
+
+    /** Elements of {@link #pad}'s copy of cn channels. */
+    static int paddedSize(int cn, int h, int w, Window win) {
+        return cn * (h + win.pt() + win.pb()) * (w + win.pl() + win.pr());
+    }
+
+    /**
+     * Offsets in {@link #pad}'s copy of the im2col rows l = (c i + i) kw + j: where the window
+     * position (0, 0) of tap (c, i, j) reads; row l of the im2col matrix at output row y is the
+     * run starting at {@code offsets[l] + y sh Wp}.
+     */
+    static int[] windowOffsets(int cn, int h, int w, Window win) {
+        int hp = h + win.pt() + win.pb(), wp = w + win.pl() + win.pr(), taps = win.kh() * win.kw();
+        int[] off = new int[cn * taps];
+        for (int c = 0, l = 0; c < cn; c++) {
+            for (int i = 0; i < win.kh(); i++) {
+                for (int j = 0; j < win.kw(); j++, l++) off[l] = (c * hp + i * win.dh()) * wp + j * win.dw();
+            }
+        }
+        return off;
+    }
+
     /**
      * {@code out[n, o] = b[o] + sum_{c, i, j} w[o, c, i, j] x[n, g Cg + c, ...]}: x [N, C, H, W], w [O,
      * C/groups, kh, kw], b [O] or null, col a workspace of whole samples' im2col matrices (null for
-     * a pointwise window).
+     * a pointwise window). With {@code inPlace} (and {@link #forwardInPlace}) the im2col matrix is
+     * never built: each sample's padded channels are copied into col and the backend's
+     * {@code gemmShifted} reads its rows where they lie, same bits.
      */
-    static Instruction forward(KernelsF64 k, Tensor x, Tensor w, Tensor b, Tensor out, Tensor col, Window win, int groups) {
+    static Instruction forward(KernelsF64 k, Tensor x, Tensor w, Tensor b, Tensor out, Tensor col, Window win, int groups,
+                               boolean inPlace) {
         int[] xd = nchw(x), od = nchw(out);
         int n = xd[0], c = xd[1], h = xd[2], wd = xd[3], o = od[1], oh = od[2], ow = od[3];
         int cg = c / groups, og = o / groups, kk = cg * win.kh() * win.kw(), p = oh * ow, hw = h * wd;
@@ -160,9 +199,25 @@ final class ConvKernelsF64 {
         double[] ba = b == null ? null : (double[]) b.data(), ca = direct ? null : (double[]) col.data();
         int xo = x.offset(), wo = w.offset(), oo = out.offset(), bo = b == null ? 0 : b.offset(), co = direct ? 0 : col.offset();
         double beta = b == null ? 0 : 1;
+        boolean shifted = inPlace && !direct && forwardInPlace(c, og, p, win, groups) && col.size() >= paddedSize(cg, h, wd, win);
+        int[] rows = shifted ? windowOffsets(cg, h, wd, win) : null;
+        int step = win.sh() * (wd + win.pl() + win.pr()), kc = CanonicalGemmF64.KC;
         return m -> {
             if (ba != null) {
                 for (int s = 0; s < n; s++) for (int q = 0; q < o; q++) k.fill(p, ba[bo + q], oa, oo + (s * o + q) * p, 1);
+            }
+            if (shifted) {
+                for (int s = 0; s < n; s++) {
+                    for (int g = 0; g < groups; g++) {
+                        pad(k, xa, xo + (s * c + g * cg) * hw, cg, h, wd, win, ca, co);
+                        // gemm's K blocks: the first adds to C by beta, the later ones by 1.
+                        for (int l0 = 0; l0 < kk; l0 += kc) {
+                            k.gemmShifted(oh, og, ow, Math.min(kc, kk - l0), 1, wa, wo + g * og * kk + l0, kk, 1,
+                                    ca, co, step, rows, l0, l0 == 0 ? beta : 1, oa, oo + (s * o + g * og) * p, ow, p);
+                        }
+                    }
+                }
+                return;
             }
             for (int n0 = 0; n0 < n; n0 += chunk) {
                 int nc = Math.min(chunk, n - n0);
@@ -177,8 +232,31 @@ final class ConvKernelsF64 {
         };
     }
 
+    /**
+     * Whether {@link #forward} and {@link #kernelGrad} may read the padded input in place of im2col:
+     * a window sliding by 1 along W (im2col's rows are then runs of the padded input), and GEMMs
+     * that take gemm's chain order (the only order the in-place kernels compute).
+     */
+    static boolean forwardInPlace(int c, int og, int p, Window win, int groups) {
+        int kk = c / groups * win.kh() * win.kw();
+        return !win.pointwise() && win.sw() == 1 && !CanonicalGemmF64.splitK(og, p, kk, 1, p)
+                && !CanonicalGemmF64.splitK(kk, og, p, 1, 1);
+    }
+
+    /**
+     * Whether {@link #inputGrad} may skip col: stride 1 (the gather form), a K sum over the output
+     * channels of one gemm block, and the chain order. Then each kernel tap adds its product
+     * {@code W_t^T gy} straight into the rows of dx it reaches, in the gather's order of taps.
+     */
+    static boolean inputGradInPlace(int c, int og, int p, Window win, int groups) {
+        int kk = c / groups * win.kh() * win.kw();
+        return !win.pointwise() && win.sh() == 1 && win.sw() == 1 && og <= CanonicalGemmF64.KC
+                && !CanonicalGemmF64.splitK(kk, p, og, kk, p);
+    }
+
     /** {@code dx = conv^T(gy, w)}: the gradient of the input, x's shape [N, C, H, W] from gy [N, O, OH, OW]. */
-    static Instruction inputGrad(KernelsF64 k, Tensor gy, Tensor w, Tensor dx, Tensor col, Window win, int groups) {
+    static Instruction inputGrad(KernelsF64 k, Tensor gy, Tensor w, Tensor dx, Tensor col, Window win, int groups,
+                                 boolean inPlace) {
         int[] xd = nchw(dx), od = nchw(gy);
         int n = xd[0], c = xd[1], h = xd[2], wd = xd[3], o = od[1], oh = od[2], ow = od[3];
         int cg = c / groups, og = o / groups, kk = cg * win.kh() * win.kw(), p = oh * ow, hw = h * wd;
@@ -189,7 +267,32 @@ final class ConvKernelsF64 {
         int go = gy.offset(), wo = w.offset(), xo = dx.offset(), co = direct ? 0 : col.offset(), size = dx.size();
         boolean gather = !direct && win.sh() == 1 && win.sw() == 1;
         int[][] terms = gather ? col2imTerms(wd, win, oh, ow) : null;
+        boolean taps = inPlace && inputGradInPlace(c, og, p, win, groups);
+        int kh = win.kh(), kw = win.kw();
+        int[] oRows = new int[taps ? og : 0];
+        for (int q = 0; q < oRows.length; q++) oRows[q] = q * p;
         return m -> {
+            if (taps) {
+                k.fill(size, 0, xa, xo, 1);
+                for (int s = 0; s < n; s++) {
+                    for (int g = 0; g < groups; g++) {
+                        int xg = xo + (s * c + g * cg) * hw, gg = go + (s * o + g * og) * p;
+                        for (int i = 0; i < kh; i++) {
+                            // The rows of x that kernel row i reaches (output row ih + pt - i dh exists).
+                            int y0 = Math.max(0, i * win.dh() - win.pt()), y1 = Math.min(h, oh + i * win.dh() - win.pt());
+                            for (int j = 0; j < kw && y1 > y0; j++) {
+                                int t = i * kw + j, lo = Math.max(terms[1][t], 0), hi = Math.min(terms[2][t], wd);
+                                if (hi <= lo) continue;
+                                int off = j * win.dw() - win.pl();
+                                k.gemmShifted(y1 - y0, cg, hi - lo, og, 1, wa, wo + g * og * kk + t, kh * kw, kk,
+                                        ga, gg + (y0 + win.pt() - i * win.dh()) * ow + lo - off, ow, oRows, 0,
+                                        1, xa, xg + y0 * wd + lo, wd, hw);
+                            }
+                        }
+                    }
+                }
+                return;
+            }
             if (!direct && !gather) k.fill(size, 0, xa, xo, 1);
             for (int n0 = 0; n0 < n; n0 += chunk) {
                 int nc = Math.min(chunk, n - n0);
@@ -209,7 +312,8 @@ final class ConvKernelsF64 {
     }
 
     /** {@code dw[o] = sum_n gy[n, o] col(x[n])^T}: the gradient of the kernels, [O, C/groups, kh, kw]. */
-    static Instruction kernelGrad(KernelsF64 k, Tensor x, Tensor gy, Tensor dw, Tensor col, Window win, int groups) {
+    static Instruction kernelGrad(KernelsF64 k, Tensor x, Tensor gy, Tensor dw, Tensor col, Window win, int groups,
+                                  boolean inPlace) {
         int[] xd = nchw(x), od = nchw(gy);
         int n = xd[0], c = xd[1], h = xd[2], wd = xd[3], o = od[1], oh = od[2], ow = od[3];
         int cg = c / groups, og = o / groups, kk = cg * win.kh() * win.kw(), p = oh * ow, hw = h * wd;
@@ -218,8 +322,24 @@ final class ConvKernelsF64 {
         double[] xa = (double[]) x.data(), ga = (double[]) gy.data(), da = (double[]) dw.data();
         double[] ca = direct ? null : (double[]) col.data();
         int xo = x.offset(), go = gy.offset(), wo = dw.offset(), co = direct ? 0 : col.offset(), size = dw.size();
+        boolean windows = inPlace && !direct && forwardInPlace(c, og, p, win, groups) && col.size() >= paddedSize(cg, h, wd, win);
+        int[] rows = windows ? windowOffsets(cg, h, wd, win) : null;
+        int step = win.sh() * (wd + win.pl() + win.pr()), kc = CanonicalGemmF64.KC;
         return m -> {
             if (n == 0) k.fill(size, 0, da, wo, 1);
+            if (windows) {
+                for (int s = 0; s < n; s++) {
+                    for (int g = 0; g < groups; g++) {
+                        pad(k, xa, xo + (s * c + g * cg) * hw, cg, h, wd, win, ca, co);
+                        // dw_g^T (kk x og) += windows of x (kk x p) times gy[n, g]^T, in gemm's K blocks of p.
+                        for (int p0 = 0; p0 < p; p0 += kc) {
+                            k.gemmWindows(kk, og, p0, Math.min(p, p0 + kc), ow, 1, ca, co, rows, 0, step,
+                                    ga, go + (s * o + g * og) * p, 1, p, s == 0 && p0 == 0 ? 0 : 1, da, wo + g * og * kk, 1, kk);
+                        }
+                    }
+                }
+                return;
+            }
             for (int n0 = 0; n0 < n; n0 += chunk) {
                 int nc = Math.min(chunk, n - n0);
                 for (int g = 0; g < groups; g++) {

@@ -119,7 +119,7 @@ public final class GemmF64 {
         final double[] packedA = new double[MC * KC];
         /** Also the dot path's transposed B (at most SPLIT_MAX_N x SPLIT_MAX_K). */
         final double[] packedB = new double[Math.max(KC * NC, CanonicalGemmF64.SPLIT_MAX_N * CanonicalGemmF64.SPLIT_MAX_K)];
-        final double[] tile = new double[Math.max(Math.max(MR, SMALL_MR1) * NR, DOT_TILE * DOT_TILE * L)];
+        final double[] tile = new double[Math.max(Math.max(Math.max(MR, SMALL_MR1) * NR, DOT_TILE * DOT_TILE * L), WR * NW)];
         /** All of a shared A's row panels for one K block; grown on first need, then reused. */
         double[] sharedA = new double[0];
 
@@ -1183,6 +1183,266 @@ public final class GemmF64 {
         java.util.Arrays.fill(bt, n * k, nPadded * k, 0);
     }
 
+    /**
+     * {@link dev.quiver.kernel.KernelsF64#gemmShifted}: A packed into MR-row panels once per MC
+     * rows, B's rows read in place (a convolution's padded input: no im2col copy, no packing of
+     * B), the same micro-tile and tile write as the packed path, so the same bits as gemm's chain
+     * order. An A panel (kc x MR) stays in L1 while every output row streams its B rows by.
+     */
+    public void gemmShifted(int rows, int m, int n, int k, double alpha,
+                            double[] a, int aOff, int aRow, int aCol,
+                            double[] b, int bOff, int bStep, int[] bRows, int bRowsOff,
+                            double beta, double[] c, int cOff, int cStep, int cRow) {
+        if (rows < 0 || m < 0 || n < 0 || k < 0 || k > KC) {
+            throw new IllegalArgumentException("gemmShifted: sizes rows=" + rows + " m=" + m + " n=" + n + " k=" + k
+                    + " must be non-negative with k <= " + KC);
+        }
+        if (rows == 0 || m == 0 || n == 0) return;
+        checkExtent("C", c.length, cOff, rows, cStep, m, cRow, n, 1, rows, m, n, k);
+        if (k == 0) {
+            for (int r = 0; r < rows; r++) scaleC(1, m, n, alpha, beta, c, cOff + r * cStep, 0, cRow, 1);
+            return;
+        }
+        checkExtent("A", a.length, aOff, 1, 0, m, aRow, k, aCol, rows, m, n, k);
+        int lo = Integer.MAX_VALUE, hi = Integer.MIN_VALUE;
+        for (int l = 0; l < k; l++) {
+            lo = Math.min(lo, bRows[bRowsOff + l]);
+            hi = Math.max(hi, bRows[bRowsOff + l]);
+        }
+        checkExtent("B", b.length, bOff + lo, rows, bStep, hi - lo + 1, 1, n, 1, rows, m, n, k);
+        Workspace ws = WORKSPACE.get();
+        double[] packedA = ws.packedA, tile = ws.tile;
+        for (int ic = 0; ic < m; ic += MC) {
+            int mc = Math.min(MC, m - ic);
+            packA(mc, k, a, aOff + ic * aRow, aRow, aCol, packedA);
+            // A small packed A (an input gradient's one tap: 64 x 64) stays in L1 whole: then each
+            // output row's B rows are read from L2 once for all panels instead of once per panel.
+            boolean rowsOuter = (long) mc * k * Double.BYTES <= 16 * 1024;
+            for (int rr = 0; rr < (rowsOuter ? rows : 1); rr++) {
+            for (int ir = 0; ir < mc; ir += MR) {
+                int mr = Math.min(MR, mc - ir);
+                for (int r = rowsOuter ? rr : 0; r < (rowsOuter ? rr + 1 : rows); r++) {
+                    for (int jr = 0; jr < n; jr += NR) {
+                        int nr = Math.min(NR, n - jr), base = bOff + r * bStep + jr;
+                        // Whole vectors read NR columns, past n where the array still has them (those
+                        // lanes are never written back); at the array's end, a zero-padded copy.
+                        if (base + lo >= 0 && base + hi + NR <= b.length) {
+                            shiftedKernel(mr, k, packedA, ir * k, b, base, bRows, bRowsOff, tile);
+                        } else {
+                            packShifted(k, nr, b, base, bRows, bRowsOff, ws.packedB);
+                            microKernel(mr, k, packedA, ir * k, ws.packedB, 0, tile);
+                        }
+                        writeTile(tile, NR, mr, nr, alpha, beta, c, cOff + r * cStep + (ic + ir) * cRow + jr, cRow, 1);
+                    }
+                }
+            }
+            }
+        }
+    }
+
+    /** packed[l][j] = b[base + bRows[bRowsOff + l] + j] for j < nr, zero up to NR. */
+    private static void packShifted(int k, int nr, double[] b, int base, int[] bRows, int bRowsOff, double[] packed) {
+        for (int l = 0, d = 0; l < k; l++, d += NR) {
+            System.arraycopy(b, base + bRows[bRowsOff + l], packed, d, nr);
+            java.util.Arrays.fill(packed, d + nr, d + NR, 0);
+        }
+    }
+
+    /**
+     * {@link #microKernel} with B's row l read in place at {@code b[base + rows[ro + l]]} (two
+     * vectors) instead of from a packed panel: the same FMAs in the same order.
+     */
+    private static void shiftedKernel(int mr, int kc, double[] ap, int ai, double[] b, int base, int[] rows, int ro,
+                                      double[] tile) {
+        DoubleVector c00 = DoubleVector.zero(SPECIES), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
+                c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        if (MR == 12 && mr > 6) {
+            DoubleVector c60 = c00, c61 = c00, c70 = c00, c71 = c00, c80 = c00, c81 = c00,
+                    c90 = c00, c91 = c00, ca0 = c00, ca1 = c00, cb0 = c00, cb1 = c00;
+            for (int l = 0; l < kc; l++, ai += 12) {
+                int bi = base + rows[ro + l];
+                DoubleVector b0 = DoubleVector.fromArray(SPECIES, b, bi);
+                DoubleVector b1 = DoubleVector.fromArray(SPECIES, b, bi + L);
+                DoubleVector x = DoubleVector.broadcast(SPECIES, ap[ai]);
+                c00 = b0.fma(x, c00); c01 = b1.fma(x, c01);
+                x = DoubleVector.broadcast(SPECIES, ap[ai + 1]);
+                c10 = b0.fma(x, c10); c11 = b1.fma(x, c11);
+                x = DoubleVector.broadcast(SPECIES, ap[ai + 2]);
+                c20 = b0.fma(x, c20); c21 = b1.fma(x, c21);
+                x = DoubleVector.broadcast(SPECIES, ap[ai + 3]);
+                c30 = b0.fma(x, c30); c31 = b1.fma(x, c31);
+                x = DoubleVector.broadcast(SPECIES, ap[ai + 4]);
+                c40 = b0.fma(x, c40); c41 = b1.fma(x, c41);
+                x = DoubleVector.broadcast(SPECIES, ap[ai + 5]);
+                c50 = b0.fma(x, c50); c51 = b1.fma(x, c51);
+                x = DoubleVector.broadcast(SPECIES, ap[ai + 6]);
+                c60 = b0.fma(x, c60); c61 = b1.fma(x, c61);
+                x = DoubleVector.broadcast(SPECIES, ap[ai + 7]);
+                c70 = b0.fma(x, c70); c71 = b1.fma(x, c71);
+                x = DoubleVector.broadcast(SPECIES, ap[ai + 8]);
+                c80 = b0.fma(x, c80); c81 = b1.fma(x, c81);
+                x = DoubleVector.broadcast(SPECIES, ap[ai + 9]);
+                c90 = b0.fma(x, c90); c91 = b1.fma(x, c91);
+                x = DoubleVector.broadcast(SPECIES, ap[ai + 10]);
+                ca0 = b0.fma(x, ca0); ca1 = b1.fma(x, ca1);
+                x = DoubleVector.broadcast(SPECIES, ap[ai + 11]);
+                cb0 = b0.fma(x, cb0); cb1 = b1.fma(x, cb1);
+            }
+            c00.intoArray(tile, 0); c01.intoArray(tile, L);
+            c10.intoArray(tile, NR); c11.intoArray(tile, NR + L);
+            c20.intoArray(tile, 2 * NR); c21.intoArray(tile, 2 * NR + L);
+            c30.intoArray(tile, 3 * NR); c31.intoArray(tile, 3 * NR + L);
+            c40.intoArray(tile, 4 * NR); c41.intoArray(tile, 4 * NR + L);
+            c50.intoArray(tile, 5 * NR); c51.intoArray(tile, 5 * NR + L);
+            c60.intoArray(tile, 6 * NR); c61.intoArray(tile, 6 * NR + L);
+            c70.intoArray(tile, 7 * NR); c71.intoArray(tile, 7 * NR + L);
+            c80.intoArray(tile, 8 * NR); c81.intoArray(tile, 8 * NR + L);
+            c90.intoArray(tile, 9 * NR); c91.intoArray(tile, 9 * NR + L);
+            ca0.intoArray(tile, 10 * NR); ca1.intoArray(tile, 10 * NR + L);
+            cb0.intoArray(tile, 11 * NR); cb1.intoArray(tile, 11 * NR + L);
+        } else {
+            for (int l = 0; l < kc; l++, ai += MR) {
+                int bi = base + rows[ro + l];
+                DoubleVector b0 = DoubleVector.fromArray(SPECIES, b, bi);
+                DoubleVector b1 = DoubleVector.fromArray(SPECIES, b, bi + L);
+                DoubleVector x = DoubleVector.broadcast(SPECIES, ap[ai]);
+                c00 = b0.fma(x, c00); c01 = b1.fma(x, c01);
+                x = DoubleVector.broadcast(SPECIES, ap[ai + 1]);
+                c10 = b0.fma(x, c10); c11 = b1.fma(x, c11);
+                x = DoubleVector.broadcast(SPECIES, ap[ai + 2]);
+                c20 = b0.fma(x, c20); c21 = b1.fma(x, c21);
+                x = DoubleVector.broadcast(SPECIES, ap[ai + 3]);
+                c30 = b0.fma(x, c30); c31 = b1.fma(x, c31);
+                x = DoubleVector.broadcast(SPECIES, ap[ai + 4]);
+                c40 = b0.fma(x, c40); c41 = b1.fma(x, c41);
+                x = DoubleVector.broadcast(SPECIES, ap[ai + 5]);
+                c50 = b0.fma(x, c50); c51 = b1.fma(x, c51);
+            }
+            c00.intoArray(tile, 0); c01.intoArray(tile, L);
+            c10.intoArray(tile, NR); c11.intoArray(tile, NR + L);
+            c20.intoArray(tile, 2 * NR); c21.intoArray(tile, 2 * NR + L);
+            c30.intoArray(tile, 3 * NR); c31.intoArray(tile, 3 * NR + L);
+            c40.intoArray(tile, 4 * NR); c41.intoArray(tile, 4 * NR + L);
+            c50.intoArray(tile, 5 * NR); c51.intoArray(tile, 5 * NR + L);
+        }
+    }
+
+    /** Rows of a window tile ({@link #gemmWindows}): 6 x 4 vectors of accumulators. */
+    private static final int WR = 6;
+    /** Columns of a window tile: four vectors (a kernel gradient's 64 output channels in float32 at 512 bits). */
+    private static final int NW = 4 * L;
+
+    /**
+     * {@link dev.quiver.kernel.KernelsF64#gemmWindows}: B packed into NW-column panels (zero
+     * padded), A broadcast from its windows in place (a convolution's padded input: no im2col, no
+     * transposing pack of it), 6 x 4-vector tiles, one FMA chain per element in increasing p.
+     */
+    public void gemmWindows(int m, int n, int p0, int p1, int q, double alpha,
+                            double[] a, int aOff, int[] aRows, int aRowsOff, int aStep,
+                            double[] b, int bOff, int bRow, int bCol,
+                            double beta, double[] c, int cOff, int cRow, int cCol) {
+        int k = p1 - p0;
+        if (m < 0 || n < 0 || p0 < 0 || k < 0 || k > KC || q < 1 || aStep < q) {
+            throw new IllegalArgumentException("gemmWindows: m=" + m + " n=" + n + " p=[" + p0 + ", " + p1 + ") q=" + q
+                    + " aStep=" + aStep + ": need non-negative sizes, at most " + KC + " terms and aStep >= q >= 1");
+        }
+        if (m == 0 || n == 0) return;
+        checkExtent("C", c.length, cOff, 1, 0, m, cRow, n, cCol, 1, m, n, k);
+        if (k == 0) {
+            scaleC(1, m, n, alpha, beta, c, cOff, 0, cRow, cCol);
+            return;
+        }
+        checkExtent("B", b.length, bOff + p0 * bRow, 1, 0, k, bRow, n, bCol, 1, m, n, k);
+        int lo = Integer.MAX_VALUE, hi = Integer.MIN_VALUE;
+        for (int i = 0; i < m; i++) {
+            lo = Math.min(lo, aRows[aRowsOff + i]);
+            hi = Math.max(hi, aRows[aRowsOff + i]);
+        }
+        // With aStep >= q the window's first and last elements are its extremes.
+        int first = p0 / q * aStep + p0 % q, last = (p1 - 1) / q * aStep + (p1 - 1) % q;
+        if ((long) aOff + lo + first < 0 || (long) aOff + hi + last >= a.length) {
+            throw new IllegalArgumentException("gemmWindows: operand A reaches [" + ((long) aOff + lo + first) + ", "
+                    + ((long) aOff + hi + last) + "] outside its array of length " + a.length);
+        }
+        Workspace ws = WORKSPACE.get();
+        double[] packed = ws.packedB, tile = ws.tile;
+        int ncMax = packed.length / k / NW * NW;
+        for (int jc = 0; jc < n; jc += ncMax) {
+            int nc = Math.min(ncMax, n - jc);
+            packWide(k, nc, b, bOff + p0 * bRow + jc * bCol, bRow, bCol, packed);
+            for (int ir = 0; ir < m; ir += WR) {
+                int mr = Math.min(WR, m - ir);
+                // A tile's missing rows repeat its first (their results are never written).
+                int a0 = aOff + aRows[aRowsOff + ir];
+                int a1 = mr > 1 ? aOff + aRows[aRowsOff + ir + 1] : a0, a2 = mr > 2 ? aOff + aRows[aRowsOff + ir + 2] : a0;
+                int a3 = mr > 3 ? aOff + aRows[aRowsOff + ir + 3] : a0, a4 = mr > 4 ? aOff + aRows[aRowsOff + ir + 4] : a0;
+                int a5 = mr > 5 ? aOff + aRows[aRowsOff + ir + 5] : a0;
+                for (int jr = 0; jr < nc; jr += NW) {
+                    windowKernel(p0, p1, q, aStep, a, a0, a1, a2, a3, a4, a5, packed, jr * k, tile);
+                    writeTile(tile, NW, mr, Math.min(NW, nc - jr), alpha, beta, c, cOff + ir * cRow + (jc + jr) * cCol, cRow, cCol);
+                }
+            }
+        }
+    }
+
+    /** packed[panel][l][j] = B(l, panel*NW + j), zero past the last column: NW-wide panels of B. */
+    private static void packWide(int k, int nc, double[] b, int bBase, int bRow, int bCol, double[] packed) {
+        for (int jr = 0, dst = 0; jr < nc; jr += NW, dst += NW * k) {
+            int nr = Math.min(NW, nc - jr);
+            for (int j = 0; j < nr; j++) {
+                // One column at a time: a transposed B (a kernel gradient's gy) is contiguous along l.
+                for (int l = 0, src = bBase + (jr + j) * bCol, d = dst + j; l < k; l++, src += bRow, d += NW) packed[d] = b[src];
+            }
+            for (int j = nr; j < NW; j++) {
+                for (int l = 0, d = dst + j; l < k; l++, d += NW) packed[d] = 0;
+            }
+        }
+    }
+
+    /**
+     * tile (WR x NW, row-major) = rows a0..a5 of A's windows over p in [p0, p1) (row r's term p at
+     * {@code a[ar + (p / q)*aStep + p % q]}) times a packed B panel (k x NW). The K loop runs
+     * along each window row, q terms at a time.
+     */
+    private static void windowKernel(int p0, int p1, int q, int aStep, double[] a, int a0, int a1, int a2, int a3,
+                                     int a4, int a5, double[] bp, int bi, double[] tile) {
+        DoubleVector c00 = DoubleVector.zero(SPECIES), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00,
+                c12 = c00, c13 = c00, c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00,
+                c33 = c00, c40 = c00, c41 = c00, c42 = c00, c43 = c00, c50 = c00, c51 = c00, c52 = c00, c53 = c00;
+        int p = p0, row = p0 / q * aStep, col = p0 % q;
+        while (p < p1) {
+            int end = Math.min(q - col, p1 - p), at = row + col;
+            for (int t = 0; t < end; t++, bi += NW) {
+                int e = at + t;
+                DoubleVector b0 = DoubleVector.fromArray(SPECIES, bp, bi);
+                DoubleVector b1 = DoubleVector.fromArray(SPECIES, bp, bi + L);
+                DoubleVector b2 = DoubleVector.fromArray(SPECIES, bp, bi + 2 * L);
+                DoubleVector b3 = DoubleVector.fromArray(SPECIES, bp, bi + 3 * L);
+                DoubleVector x = DoubleVector.broadcast(SPECIES, a[a0 + e]);
+                c00 = b0.fma(x, c00); c01 = b1.fma(x, c01); c02 = b2.fma(x, c02); c03 = b3.fma(x, c03);
+                x = DoubleVector.broadcast(SPECIES, a[a1 + e]);
+                c10 = b0.fma(x, c10); c11 = b1.fma(x, c11); c12 = b2.fma(x, c12); c13 = b3.fma(x, c13);
+                x = DoubleVector.broadcast(SPECIES, a[a2 + e]);
+                c20 = b0.fma(x, c20); c21 = b1.fma(x, c21); c22 = b2.fma(x, c22); c23 = b3.fma(x, c23);
+                x = DoubleVector.broadcast(SPECIES, a[a3 + e]);
+                c30 = b0.fma(x, c30); c31 = b1.fma(x, c31); c32 = b2.fma(x, c32); c33 = b3.fma(x, c33);
+                x = DoubleVector.broadcast(SPECIES, a[a4 + e]);
+                c40 = b0.fma(x, c40); c41 = b1.fma(x, c41); c42 = b2.fma(x, c42); c43 = b3.fma(x, c43);
+                x = DoubleVector.broadcast(SPECIES, a[a5 + e]);
+                c50 = b0.fma(x, c50); c51 = b1.fma(x, c51); c52 = b2.fma(x, c52); c53 = b3.fma(x, c53);
+            }
+            p += end;
+            row += aStep;
+            col = 0;
+        }
+        c00.intoArray(tile, 0); c01.intoArray(tile, L); c02.intoArray(tile, 2 * L); c03.intoArray(tile, 3 * L);
+        c10.intoArray(tile, NW); c11.intoArray(tile, NW + L); c12.intoArray(tile, NW + 2 * L); c13.intoArray(tile, NW + 3 * L);
+        c20.intoArray(tile, 2 * NW); c21.intoArray(tile, 2 * NW + L); c22.intoArray(tile, 2 * NW + 2 * L); c23.intoArray(tile, 2 * NW + 3 * L);
+        c30.intoArray(tile, 3 * NW); c31.intoArray(tile, 3 * NW + L); c32.intoArray(tile, 3 * NW + 2 * L); c33.intoArray(tile, 3 * NW + 3 * L);
+        c40.intoArray(tile, 4 * NW); c41.intoArray(tile, 4 * NW + L); c42.intoArray(tile, 4 * NW + 2 * L); c43.intoArray(tile, 4 * NW + 3 * L);
+        c50.intoArray(tile, 5 * NW); c51.intoArray(tile, 5 * NW + L); c52.intoArray(tile, 5 * NW + 2 * L); c53.intoArray(tile, 5 * NW + 3 * L);
+    }
+
     /** C block (mc x nc) = alpha * packedA packedB + beta * C block, one micro-tile at a time. */
     private static void macroKernel(int mc, int nc, int kc, double alpha, double[] packedA, int aStart,
                                     double[] packedB,
@@ -1286,10 +1546,16 @@ public final class GemmF64 {
      */
     private static void writeTile(double[] tile, int mr, int nr, double alpha, double beta,
                                   double[] c, int ci, int cRow, int cCol) {
+        writeTile(tile, NR, mr, nr, alpha, beta, c, ci, cRow, cCol);
+    }
+
+    /** {@link #writeTile} for a tile whose rows are ts elements apart. */
+    private static void writeTile(double[] tile, int ts, int mr, int nr, double alpha, double beta,
+                                  double[] c, int ci, int cRow, int cCol) {
         // Whole vectors of unit-stride rows go vector-wide; the rest (a tail, or strided C) per element.
         int vectorCols = cCol == 1 ? nr - nr % L : 0;
         for (int r = 0; r < mr; r++, ci += cRow) {
-            int t = r * NR;
+            int t = r * ts;
             int j = 0;
             // Two loops, not a vector assigned in a branch: such a phi may be left boxed by C2.
             if (beta == 0) {
