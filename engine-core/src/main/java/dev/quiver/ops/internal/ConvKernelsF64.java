@@ -146,7 +146,6 @@ final class ConvKernelsF64 {
         }
     }
 
-
     /**
      * The zero-padded copy of x's channels [c0, c0 + cn) of one sample that the direct paths read
      * in place of im2col: {@code xp[c, y, q]} (Hp = h + pt + pb rows of Wp = w + pl + pr) at

@@ -1219,24 +1219,28 @@ public final class GemmF32 {
             // A small packed A (an input gradient's one tap: 64 x 64) stays in L1 whole: then each
             // output row's B rows are read from L2 once for all panels instead of once per panel.
             boolean rowsOuter = (long) mc * k * Float.BYTES <= 16 * 1024;
-            for (int rr = 0; rr < (rowsOuter ? rows : 1); rr++) {
-            for (int ir = 0; ir < mc; ir += MR) {
-                int mr = Math.min(MR, mc - ir);
-                for (int r = rowsOuter ? rr : 0; r < (rowsOuter ? rr + 1 : rows); r++) {
-                    for (int jr = 0; jr < n; jr += NR) {
-                        int nr = Math.min(NR, n - jr), base = bOff + r * bStep + jr;
-                        // Whole vectors read NR columns, past n where the array still has them (those
-                        // lanes are never written back); at the array's end, a zero-padded copy.
-                        if (base + lo >= 0 && base + hi + NR <= b.length) {
-                            shiftedKernel(mr, k, packedA, ir * k, b, base, bRows, bRowsOff, tile);
-                        } else {
-                            packShifted(k, nr, b, base, bRows, bRowsOff, ws.packedB);
-                            microKernel(mr, k, packedA, ir * k, ws.packedB, 0, tile);
+            // rowsOuter loops over output rows r outside the panels ir, else ir outside r; each C tile
+            // is one kernel call either way, so the order changes speed, not bits.
+            int outer = rowsOuter ? rows : 1;
+            for (int rr = 0; rr < outer; rr++) {
+                for (int ir = 0; ir < mc; ir += MR) {
+                    int mr = Math.min(MR, mc - ir);
+                    int rFrom = rowsOuter ? rr : 0, rTo = rowsOuter ? rr + 1 : rows;
+                    for (int r = rFrom; r < rTo; r++) {
+                        for (int jr = 0; jr < n; jr += NR) {
+                            int nr = Math.min(NR, n - jr), base = bOff + r * bStep + jr;
+                            // Whole vectors read NR columns, past n where the array still has them (those
+                            // lanes are never written back); at the array's end, a zero-padded copy.
+                            if (base + lo >= 0 && base + hi + NR <= b.length) {
+                                shiftedKernel(mr, k, packedA, ir * k, b, base, bRows, bRowsOff, tile);
+                            } else {
+                                packShifted(k, nr, b, base, bRows, bRowsOff, ws.packedB);
+                                microKernel(mr, k, packedA, ir * k, ws.packedB, 0, tile);
+                            }
+                            writeTile(tile, NR, mr, nr, alpha, beta, c, cOff + r * cStep + (ic + ir) * cRow + jr, cRow, 1);
                         }
-                        writeTile(tile, NR, mr, nr, alpha, beta, c, cOff + r * cStep + (ic + ir) * cRow + jr, cRow, 1);
                     }
                 }
-            }
             }
         }
     }
