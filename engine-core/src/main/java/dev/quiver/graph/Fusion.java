@@ -7,6 +7,7 @@ import dev.quiver.ops.Op;
 import dev.quiver.ops.internal.ClassCrossEntropy;
 import dev.quiver.ops.internal.Elementwise;
 import dev.quiver.ops.internal.Masks;
+import dev.quiver.ops.internal.Normalization;
 import dev.quiver.ops.internal.Reductions;
 import dev.quiver.ops.internal.Shaping;
 
@@ -34,13 +35,16 @@ import java.util.List;
  * the cross-entropy's row kernel scales and subtracts in its own order (within rounding).
  */
 final class Fusion {
+    /** The op at a pattern's root. */
+    private enum Root { MUL, CONCAT }
+
     /**
-     * The rules, tried in this order at each backward binary multiply (the root of every pattern
-     * so far). Each says what it fuses and why.
+     * The rules, tried in this order at each backward node whose op is the rule's root. Each says
+     * what it fuses and why.
      */
     private enum Rule {
         /** {@code b * (1 - a^2)} (tanh's VJP) as TANH_GRAD(a, b): one pass over a and b instead of three temporaries. */
-        TANH_GRAD {
+        TANH_GRAD(Root.MUL) {
             @Override boolean fuse(Fusion f, Node root, Node p, Node q) {
                 for (int k = 0; k < 2; k++) {
                     Node t = k == 0 ? q : p, b = k == 0 ? p : q;
@@ -51,7 +55,7 @@ final class Fusion {
             }
         },
         /** {@code (b * a) * (1 - a)} (sigmoid's VJP, also inside SiLU's and GELU's) as SIGMOID_GRAD(a, b): as TANH_GRAD. */
-        SIGMOID_GRAD {
+        SIGMOID_GRAD(Root.MUL) {
             @Override boolean fuse(Fusion f, Node root, Node p, Node q) {
                 for (int k = 0; k < 2; k++) {
                     Node t = k == 0 ? q : p, u = k == 0 ? p : q;
@@ -67,7 +71,7 @@ final class Fusion {
          * {@code (softmax(x) - t) * s} (the class-index cross-entropy's VJP, {@code ClassCrossEntropy.gradient}) as its
          * Backward(x, classes, g): one kernel writes each row once instead of five passes and softmax-sized temporaries.
          */
-        CLASS_CROSS_ENTROPY_GRAD {
+        CLASS_CROSS_ENTROPY_GRAD(Root.MUL) {
             @Override boolean fuse(Fusion f, Node root, Node p, Node q) {
                 if (!f.inner(p) || !isBinary(p, BinaryOp.SUB)) return false;
                 Node x = f.softmaxOf(p.input(0));
@@ -106,7 +110,72 @@ final class Fusion {
                 f.replace(root, new ClassCrossEntropy.Backward(options), new Node[] {x, classes, g});
                 return true;
             }
+        },
+        /**
+         * {@code (h - mean(h) - xh mean(h xh)) r} with {@code h = g gamma}, {@code xh = c r},
+         * {@code r = 1 / sqrt(mean(c^2) + eps)}, {@code c = x - mean(x)} (layer_norm's input gradient,
+         * {@code Normalization.inputGradient}; without mean(h) and with c = x for RMS normalisation) as
+         * LayerNormGrad(x, gamma, g): one kernel keeps each row in L1 for all its statistics instead of
+         * fifteen passes over [rows, D] and [rows, 1] temporaries.
+         */
+        LAYER_NORM_GRAD(Root.MUL) {
+            @Override boolean fuse(Fusion f, Node root, Node p, Node q) {
+                if (!f.inner(p) || !isBinary(p, BinaryOp.SUB)) return false;
+                Node u = p.input(0), b = p.input(1), r = q;
+                if (!f.inner(b) || !isBinary(b, BinaryOp.MUL)) return false;
+                Node xh = b.input(0), hx = f.meanOfLast(b.input(1));
+                if (!f.inner(xh, 2) || !isBinary(xh, BinaryOp.MUL) || xh.input(1) != r || !f.inner(r, 2)) return false;
+                if (hx == null || !f.inner(hx) || !isBinary(hx, BinaryOp.MUL) || hx.input(1) != xh) return false;
+                Node h = hx.input(0);
+                boolean rms = u == h;   // RMS: p = h - xh mean(h xh); layer norm: p = (h - mean(h)) - xh mean(h xh)
+                if (!rms && (!f.inner(u) || !isBinary(u, BinaryOp.SUB) || u.input(0) != h || f.meanOfLast(u.input(1)) != h)) return false;
+                Node g = h, gamma = null;
+                if (f.inner(h, rms ? 2 : 3) && isBinary(h, BinaryOp.MUL) && h.input(1).rank() == 1 && h.input(0).sameShape(h)) {
+                    g = h.input(0);
+                    gamma = h.input(1);
+                }
+                Node c = xh.input(0);
+                double eps = f.epsOfRstd(r, c);
+                Node x = rms ? c : f.centredOf(c, 2);
+                if (Double.isNaN(eps) || x == null || !x.sameShape(root) || !g.sameShape(root) || x.dtype() != root.dtype()
+                        || g.dtype() != root.dtype() || gamma != null && (gamma.dim(0) != x.dim(-1) || gamma.dtype() != root.dtype())) {
+                    return false;
+                }
+                f.replace(root, new Normalization.LayerNormGrad(eps, rms, gamma != null), gamma != null ? new Node[] {x, gamma, g} : new Node[] {x, g});
+                return true;
+            }
+        },
+        /**
+         * {@code concat(Σ_rows g xh, Σ_rows g)} as [2, D], xh as in LAYER_NORM_GRAD (layer_norm's
+         * parameter gradients, {@code Normalization.parameterGradients}) as LayerNormParamGrad(x, g):
+         * one pass over x and g instead of ten and a recomputed [rows, D] xh.
+         */
+        LAYER_NORM_PARAM_GRAD(Root.CONCAT) {
+            @Override boolean fuse(Fusion f, Node root, Node p, Node q) {
+                if (root.arity() != 2 || ((Shaping.Concat) root.op()).axis() != 0 || root.rank() != 2 || root.dim(0) != 2) return false;
+                if (!f.inner(p) || !f.inner(q) || !(p.op() instanceof Shaping.Reshape) || !(q.op() instanceof Shaping.Reshape)) return false;
+                Node gxh = f.overRows(p.input(0));
+                if (gxh == null || !isBinary(gxh, BinaryOp.MUL) || !f.inner(gxh) || !f.inner(gxh.input(1))) return false;
+                // dbeta: g summed over rows as dgamma's product is, or g itself for a single row
+                Node g = gxh.input(0);
+                if (gxh.rank() > 1 ? f.overRows(q.input(0)) != g : q.input(0) != g) return false;
+                Node xh = gxh.input(1);
+                if (!isBinary(xh, BinaryOp.MUL)) return false;
+                Node c = xh.input(0), r = xh.input(1);
+                double eps = f.inner(r) ? f.epsOfRstd(r, c) : Double.NaN;
+                Node centred = f.centredOf(c, 2);
+                Node x = centred != null ? centred : c;   // RMS normalisation when c is not x - mean(x)
+                if (Double.isNaN(eps) || !x.sameShape(g) || x.dim(-1) != root.dim(1) || x.dtype() != root.dtype() || g.dtype() != root.dtype()) return false;
+                f.replace(root, new Normalization.LayerNormParamGrad(eps, centred == null), new Node[] {x, g});
+                return true;
+            }
         };
+
+        final Root root;
+
+        Rule(Root root) {
+            this.root = root;
+        }
 
         /** eps when the target's constants are {@code 1 - eps} and {@code eps / C} as the VJP computes them, else NaN. */
         private static double smoothing(double eps, double keep, double spread, int classes) {
@@ -151,9 +220,11 @@ final class Fusion {
         Fusion f = new Fusion(mark, uses);
         for (int i = mark; i < total; i++) {
             Node n = nodes.get(i);
-            if (!isBinary(n, BinaryOp.MUL)) continue;
+            if (n.kind() != Node.Kind.OP) continue;
+            Root root = isBinary(n, BinaryOp.MUL) ? Root.MUL : n.op() instanceof Shaping.Concat && n.arity() == 2 ? Root.CONCAT : null;
+            if (root == null) continue;
             Node p = n.input(0), q = n.input(1);
-            for (Rule r : RULES) if (r.fuse(f, n, p, q)) break;
+            for (Rule r : RULES) if (r.root == root && r.fuse(f, n, p, q)) break;
         }
         return f.fused;
     }
@@ -164,8 +235,54 @@ final class Fusion {
 
     /** True for a backward op node read by exactly one node: the pattern may absorb it. */
     private boolean inner(Node n) {
+        return inner(n, 1);
+    }
+
+    /** True for a backward op node read by exactly {@code readers} nodes (the caller checked that each is in the pattern). */
+    private boolean inner(Node n, int readers) {
         int i = n.index();
-        return i >= mark && n.kind() == Node.Kind.OP && uses[i - mark] == 1;
+        return i >= mark && n.kind() == Node.Kind.OP && uses[i - mark] == readers;
+    }
+
+    /** v when {@code m} is {@code v.mean(true, -1)} as {@code Graph.mean} builds it, sum then times 1 / D, both inner; else null. */
+    private Node meanOfLast(Node m) {
+        if (!inner(m) || !(m.op() instanceof Elementwise.WithScalar ws) || ws.fn() != BinaryOp.MUL) return null;
+        Node s = m.input(0);
+        if (!inner(s) || !(s.op() instanceof Reductions.Sum sum) || !sum.keepDims()) return null;
+        Node v = s.input(0);
+        return lastAxis(sum.axes(), v.rank()) && v.dim(-1) > 0 && ws.scalar() == 1.0 / v.dim(-1) ? v : null;
+    }
+
+    /** x when {@code c} is {@code x - mean(x)} over the last axis, c read by {@code readers} nodes and the mean inner; else null. */
+    private Node centredOf(Node c, int readers) {
+        if (!inner(c, readers) || !isBinary(c, BinaryOp.SUB)) return null;
+        Node x = c.input(0);
+        return meanOfLast(c.input(1)) == x && x.sameShape(c) ? x : null;
+    }
+
+    /**
+     * eps when {@code r} is {@code 1 / sqrt(mean(c^2) + eps)} over the last axis, every node below r
+     * inner (r's own readers are the caller's to check); else NaN.
+     */
+    private double epsOfRstd(Node r, Node c) {
+        if (!isMap(r, UnaryOp.RECIPROCAL)) return Double.NaN;
+        Node s = r.input(0);
+        if (!inner(s) || !isMap(s, UnaryOp.SQRT)) return Double.NaN;
+        Node a = s.input(0);
+        if (!inner(a) || !(a.op() instanceof Elementwise.WithScalar add) || add.fn() != BinaryOp.ADD) return Double.NaN;
+        Node sq = meanOfLast(a.input(0));
+        return sq != null && inner(sq) && isMap(sq, UnaryOp.SQUARE) && sq.input(0) == c ? add.scalar() : Double.NaN;
+    }
+
+    /** v when {@code s} is v summed over every axis but the last (s itself of rank 1: no sum), the sum inner; else null. */
+    private Node overRows(Node s) {
+        if (s.rank() == 1 && !(s.op() instanceof Reductions.Sum)) return s;
+        if (!inner(s) || !(s.op() instanceof Reductions.Sum sum) || sum.keepDims() || s.rank() != 1) return null;
+        Node v = s.input(0);
+        int[] axes = sum.axes();
+        if (axes.length != v.rank() - 1) return null;
+        for (int i = 0; i < axes.length; i++) if (axes[i] != i) return null;
+        return v;
     }
 
     /** x when {@code t} is {@code (-x) + 1} (how a rule writes 1 - x) and both nodes are inner, else null. */

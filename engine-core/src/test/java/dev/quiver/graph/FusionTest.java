@@ -238,4 +238,74 @@ class FusionTest {
         assertEquals(0, s.plan().fusedNodes());
         assertEquals(1, backwardOps(s).getOrDefault("softmax_cross_entropy_grad", 0));
     }
+
+    /** Loss and parameter gradients of fused and unfused runs agree within {@code rtol} relative (plus rtol absolute). */
+    private static void assertClose(Run plain, Run fused, DType dt, double rtol, String what) {
+        assertEquals(plain.bits().length, fused.bits().length, what);
+        for (int i = 0; i < plain.bits().length; i++) {
+            double want = Double.longBitsToDouble(plain.bits()[i]), got = Double.longBitsToDouble(fused.bits()[i]);
+            assertEquals(want, got, rtol * (1 + Math.abs(want)), what + " " + dt + " at " + i);
+        }
+    }
+
+    /** A linear layer into layer (or RMS) normalisation, then a nonlinearity, batched rows. */
+    private static BiFunction<Graph, DType, Node> norm(boolean rms, int affine) {
+        return (g, dt) -> {
+            Node x = g.input("x", dt, 2, 3, 5);
+            Node W = g.param("W", Tensor.randn(dt, Seed.of(14), 5, 6).mul(0.8));
+            Node gamma = affine >= 1 ? g.param("gamma", Tensor.randn(dt, Seed.of(15), 6).add(1)) : null;
+            Node beta = affine == 2 ? g.param("beta", Tensor.randn(dt, Seed.of(16), 6)) : null;
+            Node h = x.matmul(W);
+            Node y = rms ? g.rmsNorm(h, gamma, 1e-6) : g.layerNorm(h, gamma, beta, 1e-5);
+            return y.mul(g.constant(Tensor.randn(dt, Seed.of(17), 2, 3, 6))).tanh().sum();
+        };
+    }
+
+    /**
+     * Layer and RMS normalisation's VJPs are primitives; fused, they run the row kernels. The kernels
+     * sum and divide in their own order (canonical sum of squares, division by D where the
+     * primitives multiply by 1 / D), so the two agree within rounding, not bitwise.
+     */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void layerAndRmsNormGradientsFuseIntoTheirKernels(TensorMath m) {
+        for (boolean rms : new boolean[] {false, true}) {
+            for (int affine = 0; affine <= (rms ? 1 : 2); affine++) {
+                for (DType dt : new DType[] {DType.F64, DType.F32}) {
+                    String what = (rms ? "rms" : "layer") + " affine=" + affine;
+                    Run fused = run(dt, m, true, false, norm(rms, affine)), plain = run(dt, m, false, false, norm(rms, affine));
+                    assertClose(plain, fused, dt, dt == DType.F64 ? 1e-13 : 2e-5, what);
+                    // the input gradient (W's needs it) always; the parameter gradients with gamma
+                    assertEquals(1 + (affine > 0 ? 1 : 0) + 1, fused.plan().fusedNodes(), what + ": " + fused.plan());
+                }
+            }
+        }
+    }
+
+    @Test
+    void layerNormTrainingStepRunsTheFusedKernelsOnly() {
+        Graph g = new Graph();
+        Node loss = norm(false, 2).apply(g, DType.F32);
+        Map<String, Integer> ops = backwardOps(g.compile(loss, CompileOptions.training().withCheckFinite(true)));
+        // exactly what the VJP built when it was the fused ops themselves (sum_to: W's gradient over the batch axis)
+        assertEquals(Map.of("layer_norm_grad", 1, "layer_norm_param_grad", 1, "tanh_grad", 1, "mul", 1, "matmul", 1, "sum_to", 1), ops);
+        Graph u = new Graph();
+        Map<String, Integer> plain = backwardOps(u.compile(norm(false, 2).apply(u, DType.F32),
+                CompileOptions.training().withCheckFinite(true).withFusion(false)));
+        assertNull(plain.get("layer_norm_grad"), plain.toString());
+        assertEquals(2, plain.getOrDefault("reciprocal", 0), "one rstd per pattern: " + plain);
+    }
+
+    @Test
+    void secondOrderGradientsThroughLayerAndRmsNorm() {
+        for (boolean rms : new boolean[] {false, true}) {
+            Graph g = new Graph();
+            Node x = g.input("x", DType.F64, 3, 4);
+            Node gamma = g.param("gamma", Tensor.randn(DType.F64, Seed.of(18), 4).add(1));
+            Node beta = rms ? null : g.param("beta", Tensor.randn(DType.F64, Seed.of(19), 4));
+            Node y = rms ? g.rmsNorm(x, gamma, 1e-6) : g.layerNorm(x, gamma, beta, 1e-5);
+            Node loss = y.mul(g.constant(Tensor.randn(DType.F64, Seed.of(20), 3, 4))).tanh().sum();
+            GradCheck.of(loss).feed("x", Tensor.randn(DType.F64, Seed.of(21), 3, 4)).secondOrder().check().assertOk();
+        }
+    }
 }
