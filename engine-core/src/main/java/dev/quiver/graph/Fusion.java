@@ -2,6 +2,7 @@ package dev.quiver.graph;
 
 import dev.quiver.kernel.BinaryOp;
 import dev.quiver.kernel.UnaryOp;
+import dev.quiver.ops.Comparison;
 import dev.quiver.ops.CrossEntropy;
 import dev.quiver.ops.Op;
 import dev.quiver.ops.internal.ClassCrossEntropy;
@@ -68,15 +69,28 @@ final class Fusion {
             }
         },
         /**
-         * {@code (softmax(x) - t) * s} (the class-index cross-entropy's VJP, {@code ClassCrossEntropy.gradient}) as its
-         * Backward(x, classes, g): one kernel writes each row once instead of five passes and softmax-sized temporaries.
+         * {@code d * s}, {@code d = softmax(x) - t}, masked as {@code where(k > 0.5, d, 0)} with an ignored
+         * class (the class-index cross-entropy's VJP, {@code ClassCrossEntropy.gradient}) as its
+         * Backward(x, classes, g): one kernel writes each row once instead of five passes or more and
+         * softmax-sized temporaries.
          */
         CLASS_CROSS_ENTROPY_GRAD(Root.MUL) {
             @Override boolean fuse(Fusion f, Node root, Node p, Node q) {
-                if (!f.inner(p) || !isBinary(p, BinaryOp.SUB)) return false;
-                Node x = f.softmaxOf(p.input(0));
+                // With an ignored class: p = where(k > 0.5, d, 0), k = the one-hot rows' sums
+                Node d = p, counted = null;
+                if (p.op() instanceof Masks.Where) {
+                    Node keep = p.input(0);
+                    if (!f.inner(p) || !f.isScalar(p.input(2), 0) || !f.inner(keep) || !(keep.op() instanceof Masks.Compare cmp)
+                            || cmp.kind() != Comparison.GT || !f.isScalar(keep.input(1), 0.5)) {
+                        return false;
+                    }
+                    d = p.input(1);
+                    counted = keep.input(0);
+                }
+                if (!f.inner(d) || !isBinary(d, BinaryOp.SUB)) return false;
+                Node x = f.softmaxOf(d.input(0));
                 if (x == null || x.dtype() != root.dtype() || !x.sameShape(root)) return false;
-                Node t = p.input(1), oneHot = t;
+                Node t = d.input(1), oneHot = t;
                 double eps = 0;
                 if (t.op() instanceof Elementwise.WithScalar add && add.fn() == BinaryOp.ADD && f.inner(t)
                         && t.input(0).op() instanceof Elementwise.WithScalar mul && mul.fn() == BinaryOp.MUL && f.inner(t.input(0))) {
@@ -86,13 +100,25 @@ final class Fusion {
                     if (Double.isNaN(eps)) eps = smoothing(add.scalar() * x.dim(-1), mul.scalar(), add.scalar(), x.dim(-1));
                     if (Double.isNaN(eps)) return false;
                 }
-                if (!f.inner(oneHot) || !(oneHot.op() instanceof Masks.OneHot oh) || oh.classes() != x.dim(-1)) return false;
+                // the one-hot rows are read by t alone, or by t and their sums k (which skip the ignored class)
+                if (!f.inner(oneHot, counted == null ? 1 : 2) || !(oneHot.op() instanceof Masks.OneHot oh) || oh.classes() != x.dim(-1)
+                        || oh.skipping() != (counted != null)) {
+                    return false;
+                }
+                if (counted != null && (!(counted.op() instanceof Reductions.Sum rs) || !rs.keepDims() || !lastAxis(rs.axes(), counted.rank())
+                        || counted.input(0) != oneHot)) {
+                    return false;
+                }
                 Node classes = oneHot.input(0);
-                // The reduction from the scale's form: g * (1 / rows), g of rank 0, or g with a class axis of 1.
+                // The reduction from the scale's form: g * (1 / rows), or g / max(Σ k, 1) with an ignored class; g of
+                // rank 0; or g with a class axis of 1.
                 CrossEntropy.Reduction reduction;
                 Node g;
-                if (q.op() instanceof Elementwise.WithScalar mean && mean.fn() == BinaryOp.MUL && f.inner(q) && q.input(0).rank() == 0
-                        && mean.scalar() == 1.0 / Math.max(1, classes.size())) {
+                if (counted == null && q.op() instanceof Elementwise.WithScalar mean && mean.fn() == BinaryOp.MUL && f.inner(q)
+                        && q.input(0).rank() == 0 && mean.scalar() == 1.0 / Math.max(1, classes.size())) {
+                    reduction = CrossEntropy.Reduction.MEAN;
+                    g = q.input(0);
+                } else if (counted != null && f.countedMean(q, counted)) {
                     reduction = CrossEntropy.Reduction.MEAN;
                     g = q.input(0);
                 } else if (q.rank() == 0) {
@@ -105,8 +131,10 @@ final class Fusion {
                 } else {
                     return false;
                 }
-                if (g.dtype() != root.dtype()) return false;
+                // k is read by the mask, and for the mean by the count too
+                if (g.dtype() != root.dtype() || counted != null && !f.inner(counted, reduction == CrossEntropy.Reduction.MEAN ? 2 : 1)) return false;
                 CrossEntropy options = CrossEntropy.defaults().withReduction(reduction).withLabelSmoothing(eps);
+                if (counted != null) options = options.withIgnoreIndex(oh.skip());
                 f.replace(root, new ClassCrossEntropy.Backward(options), new Node[] {x, classes, g});
                 return true;
             }
@@ -242,6 +270,20 @@ final class Fusion {
     private boolean inner(Node n, int readers) {
         int i = n.index();
         return i >= mark && n.kind() == Node.Kind.OP && uses[i - mark] == readers;
+    }
+
+    /** True for a scalar constant the derivative rules built (a backward node), of value {@code v}. */
+    private boolean isScalar(Node n, double v) {
+        return n.index() >= mark && n.kind() == Node.Kind.CONSTANT && n.rank() == 0 && n.constant().item() == v;
+    }
+
+    /** True when {@code q} is {@code g / max(Σ k, 1)} (the mean over counted rows), g of rank 0, q and the nodes below it inner. */
+    private boolean countedMean(Node q, Node k) {
+        if (!inner(q) || !isBinary(q, BinaryOp.DIV) || q.input(0).rank() != 0) return false;
+        Node m = q.input(1);
+        if (!inner(m) || !isBinary(m, BinaryOp.MAX) || !isScalar(m.input(1), 1)) return false;
+        Node total = m.input(0);
+        return inner(total) && total.op() instanceof Reductions.Sum s && s.axes().length == 0 && total.input(0) == k;
     }
 
     /** v when {@code m} is {@code v.mean(true, -1)} as {@code Graph.mean} builds it, sum then times 1 / D, both inner; else null. */

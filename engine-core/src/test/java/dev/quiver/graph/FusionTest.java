@@ -230,13 +230,77 @@ class FusionTest {
         GradCheck.of(loss).feed("x", Tensor.randn(DType.F64, Seed.of(13), 4, 3)).secondOrder().check().assertOk();
     }
 
+    /** y = 3x, with a VJP that multiplies by a scalar constant node (as the ignored-class cross-entropy's max(Σ k, 1) does). */
+    record TimesThree() implements Op {
+        @Override public String name() { return "times_three"; }
+        @Override public int[] shape(Operand[] in) { return in[0].shape(); }
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
+            Tensor x = in[0];
+            return mm -> {
+                for (int i = 0; i < x.size(); i++) out.setFlat(i, 3 * x.getFlat(i));
+            };
+        }
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
+            return Op.grads(in, g.mul(g.graph().scalar(g.dtype(), 3)));
+        }
+    }
+
+    /** A derivative rule's scalar constant has its value in a training step (such constants once read an unfilled buffer: 0). */
     @Test
-    void withAnIgnoredClassTheGradientIsTheBackwardKernelItself() {
+    void aDerivativeRulesScalarConstantHasItsValueInATrainingStep() {
         Graph g = new Graph();
-        Node loss = classLoss(CrossEntropy.defaults().withIgnoreIndex(2)).apply(g, DType.F64);
-        Step s = g.compile(loss, CompileOptions.training().withCheckFinite(true));
-        assertEquals(0, s.plan().fusedNodes());
-        assertEquals(1, backwardOps(s).getOrDefault("softmax_cross_entropy_grad", 0));
+        Node x = g.param("x", Tensor.vector(0.5, -0.25));
+        Step s = g.compile(g.apply(new TimesThree(), x).sum(), CompileOptions.training());
+        s.forward().backward();
+        assertEquals(3, x.parameter().grad().get(0));
+        assertEquals(3, x.parameter().grad().get(1));
+    }
+
+    /** classLoss with classes where the ignored one (2 in range, or -100 outside) appears, or every row ignored. */
+    private static BiFunction<Graph, DType, Node> ignoringLoss(CrossEntropy options, boolean allIgnored) {
+        return (g, dt) -> {
+            Node x = g.input("x", dt, 5, 4);
+            Node W = g.param("W", Tensor.randn(dt, Seed.of(11), 4, 3));
+            int i = (int) options.ignoreIndex();
+            Node classes = g.constant(Tensor.ofInts(allIgnored ? new int[] {i, i, i, i, i} : new int[] {0, i, 1, i, 0}, 5));
+            Node loss = g.softmaxCrossEntropy(x.matmul(W), classes, options);
+            return options.reduction() == CrossEntropy.Reduction.NONE ? loss.mul(g.constant(Tensor.vector(1, -2, 3, 0.5, 4))).sum() : loss;
+        };
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void withAnIgnoredClassTheGradientFusesIntoItsBackwardKernel(TensorMath m) {
+        for (CrossEntropy.Reduction r : CrossEntropy.Reduction.values()) {
+            for (double eps : new double[] {0, 0.1}) {
+                for (int ignore : new int[] {2, -100}) {
+                    for (boolean all : new boolean[] {false, true}) {
+                        CrossEntropy options = CrossEntropy.defaults().withReduction(r).withLabelSmoothing(eps).withIgnoreIndex(ignore);
+                        Run fused = run(DType.F64, m, true, false, ignoringLoss(options, all));
+                        Run plain = run(DType.F64, m, false, false, ignoringLoss(options, all));
+                        assertEquals(1, fused.plan().fusedNodes(), options + ": " + fused.plan());
+                        assertClose(plain, fused, DType.F64, 1e-14, options + (all ? " all ignored" : ""));
+                    }
+                }
+            }
+        }
+        Graph g = new Graph();
+        Node loss = ignoringLoss(CrossEntropy.defaults().withIgnoreIndex(-100), false).apply(g, DType.F32);
+        Map<String, Integer> ops = backwardOps(g.compile(loss, CompileOptions.training().withCheckFinite(true)));
+        assertEquals(Map.of("softmax_cross_entropy_grad", 1, "matmul", 1), ops);
+    }
+
+    @Test
+    void secondOrderGradientsWithAnIgnoredClass() {
+        for (CrossEntropy.Reduction r : CrossEntropy.Reduction.values()) {
+            Graph g = new Graph();
+            Node x = g.input("x", DType.F64, 4, 3);
+            Node W = g.param("W", Tensor.randn(DType.F64, Seed.of(12), 3, 5).mul(0.8));
+            Node classes = g.constant(Tensor.ofInts(new int[] {4, 0, 4, 2}, 4));
+            CrossEntropy options = CrossEntropy.defaults().withReduction(r).withIgnoreIndex(4).withLabelSmoothing(0.2);
+            Node loss = g.softmaxCrossEntropy(x.matmul(W).tanh(), classes, options);
+            GradCheck.of(loss).feed("x", Tensor.randn(DType.F64, Seed.of(13), 4, 3)).secondOrder().check().assertOk();
+        }
     }
 
     /** Loss and parameter gradients of fused and unfused runs agree within {@code rtol} relative (plus rtol absolute). */
@@ -244,6 +308,7 @@ class FusionTest {
         assertEquals(plain.bits().length, fused.bits().length, what);
         for (int i = 0; i < plain.bits().length; i++) {
             double want = Double.longBitsToDouble(plain.bits()[i]), got = Double.longBitsToDouble(fused.bits()[i]);
+            assertFalse(Double.isNaN(want) || Double.isNaN(got), what + " " + dt + " at " + i + ": " + want + " vs " + got);
             assertEquals(want, got, rtol * (1 + Math.abs(want)), what + " " + dt + " at " + i);
         }
     }
