@@ -5,6 +5,7 @@ import dev.quiver.kernel.UnaryOp;
 import dev.quiver.ops.Comparison;
 import dev.quiver.ops.CrossEntropy;
 import dev.quiver.ops.Op;
+import dev.quiver.ops.internal.Attention;
 import dev.quiver.ops.internal.ClassCrossEntropy;
 import dev.quiver.ops.internal.Elementwise;
 import dev.quiver.ops.internal.Masks;
@@ -136,6 +137,23 @@ final class Fusion {
                 CrossEntropy options = CrossEntropy.defaults().withReduction(reduction).withLabelSmoothing(eps);
                 if (counted != null) options = options.withIgnoreIndex(oh.skip());
                 f.replace(root, new ClassCrossEntropy.Backward(options), new Node[] {x, classes, g});
+                return true;
+            }
+        },
+        /**
+         * {@code (p scale) (g - Σ_last g p)} (attention's softmax VJP, {@code Attention.gradient}) as
+         * SoftmaxGrad(p, g): one pass per row instead of four and two [..., Lq, Lk] temporaries.
+         */
+        SOFTMAX_GRAD(Root.MUL) {
+            @Override boolean fuse(Fusion f, Node root, Node p, Node q) {
+                if (!f.inner(p) || !(p.op() instanceof Elementwise.WithScalar s) || s.fn() != BinaryOp.MUL) return false;
+                if (!f.inner(q) || !isBinary(q, BinaryOp.SUB)) return false;
+                Node probs = p.input(0), g = q.input(0), dot = q.input(1);
+                if (!f.inner(dot) || !(dot.op() instanceof Reductions.Sum sum) || !sum.keepDims() || !lastAxis(sum.axes(), dot.rank())) return false;
+                Node gp = dot.input(0);
+                if (!f.inner(gp) || !isBinary(gp, BinaryOp.MUL) || gp.input(0) != g || gp.input(1) != probs) return false;
+                if (!probs.sameShape(root) || !g.sameShape(root) || probs.dtype() != root.dtype() || g.dtype() != root.dtype()) return false;
+                f.replace(root, new Attention.SoftmaxGrad(s.scalar()), new Node[] {probs, g});
                 return true;
             }
         },

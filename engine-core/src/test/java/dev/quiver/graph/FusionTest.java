@@ -373,4 +373,49 @@ class FusionTest {
             GradCheck.of(loss).feed("x", Tensor.randn(DType.F64, Seed.of(21), 3, 4)).secondOrder().check().assertOk();
         }
     }
+
+    /** Self-attention over x [2, 4, 5] with projections, no mask (0), a boolean mask (1) or causal (2). */
+    private static BiFunction<Graph, DType, Node> attention(int masking) {
+        return (g, dt) -> {
+            Node x = g.input("x", dt, 2, 4, 5);
+            Node q = x.matmul(g.param("Wq", Tensor.randn(dt, Seed.of(22), 5, 3).mul(0.7)));
+            Node k = x.matmul(g.param("Wk", Tensor.randn(dt, Seed.of(23), 5, 3).mul(0.7)));
+            Node v = x.matmul(g.param("Wv", Tensor.randn(dt, Seed.of(24), 5, 3).mul(0.7)));
+            Tensor m = Tensor.zeros(DType.BOOL, 4, 4);
+            for (int i = 0; i < 16; i++) ((boolean[]) m.data())[i] = i % 3 != 1;
+            Node out = g.attention(q, k, v, masking == 1 ? g.constant(m) : null, masking == 2);
+            return out.mul(g.constant(Tensor.randn(dt, Seed.of(25), 2, 4, 3))).tanh().sum();
+        };
+    }
+
+    /**
+     * Attention's softmax VJP is primitives; fused, it runs the softmax_grad row kernel, which sums
+     * Σ g p in four running sums where the primitives use the backend's canonical sum: equal within
+     * rounding, not bitwise.
+     */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void attentionSoftmaxGradientFusesIntoItsKernel(TensorMath m) {
+        for (int masking = 0; masking < 3; masking++) {
+            for (DType dt : new DType[] {DType.F64, DType.F32}) {
+                Run fused = run(dt, m, true, false, attention(masking)), plain = run(dt, m, false, false, attention(masking));
+                assertClose(plain, fused, dt, dt == DType.F64 ? 1e-13 : 2e-5, "attention masking=" + masking);
+                assertEquals(2, fused.plan().fusedNodes(), "softmax and tanh: " + fused.plan());
+            }
+        }
+        Graph g = new Graph();
+        Map<String, Integer> ops = backwardOps(g.compile(attention(2).apply(g, DType.F32), CompileOptions.training().withCheckFinite(true)));
+        assertEquals(1, ops.getOrDefault("softmax_grad", 0), ops.toString());
+        assertNull(ops.get("sub"), ops.toString());
+        assertNull(ops.get("mul_scalar"), ops.toString());
+    }
+
+    @Test
+    void secondOrderGradientsThroughAttention() {
+        for (int masking = 0; masking < 3; masking++) {
+            Graph g = new Graph();
+            Node loss = attention(masking).apply(g, DType.F64);
+            GradCheck.of(loss).feed("x", Tensor.randn(DType.F64, Seed.of(26), 2, 4, 5)).secondOrder().check().assertOk();
+        }
+    }
 }
