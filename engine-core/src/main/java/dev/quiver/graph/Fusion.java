@@ -23,18 +23,22 @@ import java.util.List;
  *
  * <p>It runs once per compile of a new structure, after autobatching and differentiation (so the
  * VJPs of batched groups fuse too) and before scheduling. It rewrites backward nodes only (those
- * the compile appended, never a node the user built): at each node that is a pattern's root it
- * checks the ops and operand structure of the nodes below it, and fuses only when every inner
- * node of the pattern is a backward node with exactly one reader (not a final gradient, not read
- * by another node, whatever that node is). The root node itself becomes the fused op on the
- * pattern's leaves, keeping its index, shape, dtype and readers; the inner nodes are left with no
- * reader, so the scheduler never runs them. One pass over the backward nodes to count readers and
- * one to match, with the counts in a {@link Scratch} array: O(nodes), no allocation per node (a
- * fused loss gets a new op and input array, as building its backward op directly would).
+ * the compile appended, never a node the user built, so the gradients a user builds with
+ * {@code Graph.grad} to differentiate again stay primitives): at each node whose op is a
+ * pattern's root (a multiply, or the concatenation of layer norm's parameter gradients) it checks
+ * the ops and operand structure of the nodes below it, and fuses only when every inner node of
+ * the pattern is a backward node read only by the pattern's own nodes (one reader, or exactly the
+ * two or three of the pattern where it shares a value such as xh; not a final gradient, not read
+ * by any other node). The root node itself becomes the fused op on the pattern's leaves, keeping
+ * its index, shape, dtype and readers; the inner nodes are left with no reader, so the scheduler
+ * never runs them. One pass over the backward nodes to count readers and one to match, with the
+ * counts in a {@link Scratch} array: O(nodes), no allocation per node (a fused node gets a new op
+ * and input array, as building its backward op directly would).
  *
  * <p>The elementwise kernels compute their pattern's formula in the same evaluation order, so
  * values and gradients are the same bits with fusion on or off ({@link CompileOptions#withFusion});
- * the cross-entropy's row kernel scales and subtracts in its own order (within rounding).
+ * the row kernels (cross-entropy, layer norm, attention's softmax) sum, divide and scale in their
+ * own order (within rounding).
  */
 final class Fusion {
     /** The op at a pattern's root. */
@@ -162,7 +166,7 @@ final class Fusion {
          * {@code r = 1 / sqrt(mean(c^2) + eps)}, {@code c = x - mean(x)} (layer_norm's input gradient,
          * {@code Normalization.inputGradient}; without mean(h) and with c = x for RMS normalisation) as
          * LayerNormGrad(x, gamma, g): one kernel keeps each row in L1 for all its statistics instead of
-         * fifteen passes over [rows, D] and [rows, 1] temporaries.
+         * 20 kernels over [rows, D] and [rows, 1] temporaries.
          */
         LAYER_NORM_GRAD(Root.MUL) {
             @Override boolean fuse(Fusion f, Node root, Node p, Node q) {
@@ -194,7 +198,7 @@ final class Fusion {
         /**
          * {@code concat(Σ_rows g xh, Σ_rows g)} as [2, D], xh as in LAYER_NORM_GRAD (layer_norm's
          * parameter gradients, {@code Normalization.parameterGradients}) as LayerNormParamGrad(x, g):
-         * one pass over x and g instead of ten and a recomputed [rows, D] xh.
+         * one pass over x and g instead of 14 kernels and a recomputed [rows, D] xh.
          */
         LAYER_NORM_PARAM_GRAD(Root.CONCAT) {
             @Override boolean fuse(Fusion f, Node root, Node p, Node q) {
