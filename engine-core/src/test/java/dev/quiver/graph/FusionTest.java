@@ -187,10 +187,15 @@ class FusionTest {
 
     /** A linear layer into the class-index cross-entropy, per-row losses weighted so each row's g differs. */
     private static BiFunction<Graph, DType, Node> classLoss(CrossEntropy options) {
+        return classLoss(options, 0, 2, 1, 2, 0);
+    }
+
+    /** classLoss with the five rows' classes given. */
+    private static BiFunction<Graph, DType, Node> classLoss(CrossEntropy options, int... rowClasses) {
         return (g, dt) -> {
             Node x = g.input("x", dt, 5, 4);
             Node W = g.param("W", Tensor.randn(dt, Seed.of(11), 4, 3));
-            Node classes = g.constant(Tensor.ofInts(new int[] {0, 2, 1, 2, 0}, 5));
+            Node classes = g.constant(Tensor.ofInts(rowClasses, 5));
             Node loss = g.softmaxCrossEntropy(x.matmul(W), classes, options);
             return options.reduction() == CrossEntropy.Reduction.NONE ? loss.mul(g.constant(Tensor.vector(1, -2, 3, 0.5, 4))).sum() : loss;
         };
@@ -258,14 +263,8 @@ class FusionTest {
 
     /** classLoss with classes where the ignored one (2 in range, or -100 outside) appears, or every row ignored. */
     private static BiFunction<Graph, DType, Node> ignoringLoss(CrossEntropy options, boolean allIgnored) {
-        return (g, dt) -> {
-            Node x = g.input("x", dt, 5, 4);
-            Node W = g.param("W", Tensor.randn(dt, Seed.of(11), 4, 3));
-            int i = (int) options.ignoreIndex();
-            Node classes = g.constant(Tensor.ofInts(allIgnored ? new int[] {i, i, i, i, i} : new int[] {0, i, 1, i, 0}, 5));
-            Node loss = g.softmaxCrossEntropy(x.matmul(W), classes, options);
-            return options.reduction() == CrossEntropy.Reduction.NONE ? loss.mul(g.constant(Tensor.vector(1, -2, 3, 0.5, 4))).sum() : loss;
-        };
+        int i = (int) options.ignoreIndex();
+        return allIgnored ? classLoss(options, i, i, i, i, i) : classLoss(options, 0, i, 1, i, 0);
     }
 
     @ParameterizedTest

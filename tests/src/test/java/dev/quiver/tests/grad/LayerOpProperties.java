@@ -145,15 +145,7 @@ class LayerOpProperties {
 
     @TestFactory
     Stream<DynamicTest> everyLayerOpOnEveryBackend() {
-        List<DynamicTest> tests = new ArrayList<>();
-        for (String name : Backends.available()) {
-            TensorMath math = TensorMath.of(Backends.create(name, 1));
-            for (Entry entry : entries()) {
-                tests.add(Property.forAll(entry.cases()).tries(20).classify("rank", c -> c.args().get(0).rank())
-                        .test(entry.op() + " on " + name, c -> check(entry, c, math)));
-            }
-        }
-        return tests.stream();
+        return onEveryBackend(entries(), 20, false);
     }
 
     /**
@@ -168,19 +160,19 @@ class LayerOpProperties {
 
     @TestFactory
     Stream<DynamicTest> secondDerivativesOnEveryBackend() {
+        return onEveryBackend(secondOrderEntries(), 10, true);
+    }
+
+    private static Stream<DynamicTest> onEveryBackend(List<Entry> entries, int tries, boolean secondOrder) {
         List<DynamicTest> tests = new ArrayList<>();
         for (String name : Backends.available()) {
             TensorMath math = TensorMath.of(Backends.create(name, 1));
-            for (Entry entry : secondOrderEntries()) {
-                tests.add(Property.forAll(entry.cases()).tries(10).classify("rank", c -> c.args().get(0).rank())
-                        .test(entry.op() + " second order on " + name, c -> check(entry, c, math, true)));
+            for (Entry entry : entries) {
+                tests.add(Property.forAll(entry.cases()).tries(tries).classify("rank", c -> c.args().get(0).rank())
+                        .test(entry.op() + (secondOrder ? " second order" : "") + " on " + name, c -> check(entry, c, math, secondOrder)));
             }
         }
         return tests.stream();
-    }
-
-    static void check(Entry entry, Case c, TensorMath math) {
-        check(entry, c, math, false);
     }
 
     static void check(Entry entry, Case c, TensorMath math, boolean secondOrder) {
