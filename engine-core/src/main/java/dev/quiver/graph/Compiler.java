@@ -419,7 +419,9 @@ final class Compiler {
         for (int i = 0; i < total; i++) {
             if (!scheduled[i] || kind[i] == TAPE_PARAM || kind[i] == TAPE_VIEW) continue;
             Node n = all[i];
-            if (kind[i] == TAPE_INPUT || kind[i] == TAPE_CONSTANT && Graph.isData(n.constant())) {
+            // Data constants of the backward graph (a derivative rule's scalars) are bound by reference: the step copies only
+            // the forward ones into their buffers at each forward pass, and a derivative rule builds the same values every time.
+            if (kind[i] == TAPE_INPUT || kind[i] == TAPE_CONSTANT && i < p.mark && Graph.isData(n.constant())) {
                 bufferOf[i] = buf.add(n.shapeRef(), n.dtype(), 0, last);
             } else if (kind[i] == TAPE_OP) {
                 int shared = inPlace(p, n, readers, finalGradient);

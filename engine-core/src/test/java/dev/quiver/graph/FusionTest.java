@@ -187,10 +187,15 @@ class FusionTest {
 
     /** A linear layer into the class-index cross-entropy, per-row losses weighted so each row's g differs. */
     private static BiFunction<Graph, DType, Node> classLoss(CrossEntropy options) {
+        return classLoss(options, 0, 2, 1, 2, 0);
+    }
+
+    /** classLoss with the five rows' classes given. */
+    private static BiFunction<Graph, DType, Node> classLoss(CrossEntropy options, int... rowClasses) {
         return (g, dt) -> {
             Node x = g.input("x", dt, 5, 4);
             Node W = g.param("W", Tensor.randn(dt, Seed.of(11), 4, 3));
-            Node classes = g.constant(Tensor.ofInts(new int[] {0, 2, 1, 2, 0}, 5));
+            Node classes = g.constant(Tensor.ofInts(rowClasses, 5));
             Node loss = g.softmaxCrossEntropy(x.matmul(W), classes, options);
             return options.reduction() == CrossEntropy.Reduction.NONE ? loss.mul(g.constant(Tensor.vector(1, -2, 3, 0.5, 4))).sum() : loss;
         };
@@ -230,12 +235,186 @@ class FusionTest {
         GradCheck.of(loss).feed("x", Tensor.randn(DType.F64, Seed.of(13), 4, 3)).secondOrder().check().assertOk();
     }
 
+    /** y = 3x, with a VJP that multiplies by a scalar constant node (as the ignored-class cross-entropy's max(Σ k, 1) does). */
+    record TimesThree() implements Op {
+        @Override public String name() { return "times_three"; }
+        @Override public int[] shape(Operand[] in) { return in[0].shape(); }
+        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
+            Tensor x = in[0];
+            return mm -> {
+                for (int i = 0; i < x.size(); i++) out.setFlat(i, 3 * x.getFlat(i));
+            };
+        }
+        @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
+            return Op.grads(in, g.mul(g.graph().scalar(g.dtype(), 3)));
+        }
+    }
+
+    /** A derivative rule's scalar constant has its value in a training step (such constants once read an unfilled buffer: 0). */
     @Test
-    void withAnIgnoredClassTheGradientIsTheBackwardKernelItself() {
+    void aDerivativeRulesScalarConstantHasItsValueInATrainingStep() {
         Graph g = new Graph();
-        Node loss = classLoss(CrossEntropy.defaults().withIgnoreIndex(2)).apply(g, DType.F64);
-        Step s = g.compile(loss, CompileOptions.training().withCheckFinite(true));
-        assertEquals(0, s.plan().fusedNodes());
-        assertEquals(1, backwardOps(s).getOrDefault("softmax_cross_entropy_grad", 0));
+        Node x = g.param("x", Tensor.vector(0.5, -0.25));
+        Step s = g.compile(g.apply(new TimesThree(), x).sum(), CompileOptions.training());
+        s.forward().backward();
+        assertEquals(3, x.parameter().grad().get(0));
+        assertEquals(3, x.parameter().grad().get(1));
+    }
+
+    /** classLoss with classes where the ignored one (2 in range, or -100 outside) appears, or every row ignored. */
+    private static BiFunction<Graph, DType, Node> ignoringLoss(CrossEntropy options, boolean allIgnored) {
+        int i = (int) options.ignoreIndex();
+        return allIgnored ? classLoss(options, i, i, i, i, i) : classLoss(options, 0, i, 1, i, 0);
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void withAnIgnoredClassTheGradientFusesIntoItsBackwardKernel(TensorMath m) {
+        for (CrossEntropy.Reduction r : CrossEntropy.Reduction.values()) {
+            for (double eps : new double[] {0, 0.1}) {
+                for (int ignore : new int[] {2, -100}) {
+                    for (boolean all : new boolean[] {false, true}) {
+                        CrossEntropy options = CrossEntropy.defaults().withReduction(r).withLabelSmoothing(eps).withIgnoreIndex(ignore);
+                        Run fused = run(DType.F64, m, true, false, ignoringLoss(options, all));
+                        Run plain = run(DType.F64, m, false, false, ignoringLoss(options, all));
+                        assertEquals(1, fused.plan().fusedNodes(), options + ": " + fused.plan());
+                        assertClose(plain, fused, DType.F64, 1e-14, options + (all ? " all ignored" : ""));
+                    }
+                }
+            }
+        }
+        Graph g = new Graph();
+        Node loss = ignoringLoss(CrossEntropy.defaults().withIgnoreIndex(-100), false).apply(g, DType.F32);
+        Map<String, Integer> ops = backwardOps(g.compile(loss, CompileOptions.training().withCheckFinite(true)));
+        assertEquals(Map.of("softmax_cross_entropy_grad", 1, "matmul", 1), ops);
+    }
+
+    @Test
+    void secondOrderGradientsWithAnIgnoredClass() {
+        for (CrossEntropy.Reduction r : CrossEntropy.Reduction.values()) {
+            Graph g = new Graph();
+            Node x = g.input("x", DType.F64, 4, 3);
+            Node W = g.param("W", Tensor.randn(DType.F64, Seed.of(12), 3, 5).mul(0.8));
+            Node classes = g.constant(Tensor.ofInts(new int[] {4, 0, 4, 2}, 4));
+            CrossEntropy options = CrossEntropy.defaults().withReduction(r).withIgnoreIndex(4).withLabelSmoothing(0.2);
+            Node loss = g.softmaxCrossEntropy(x.matmul(W).tanh(), classes, options);
+            GradCheck.of(loss).feed("x", Tensor.randn(DType.F64, Seed.of(13), 4, 3)).secondOrder().check().assertOk();
+        }
+    }
+
+    /** Loss and parameter gradients of fused and unfused runs agree within {@code rtol} relative (plus rtol absolute). */
+    private static void assertClose(Run plain, Run fused, DType dt, double rtol, String what) {
+        assertEquals(plain.bits().length, fused.bits().length, what);
+        for (int i = 0; i < plain.bits().length; i++) {
+            double want = Double.longBitsToDouble(plain.bits()[i]), got = Double.longBitsToDouble(fused.bits()[i]);
+            assertFalse(Double.isNaN(want) || Double.isNaN(got), what + " " + dt + " at " + i + ": " + want + " vs " + got);
+            assertEquals(want, got, rtol * (1 + Math.abs(want)), what + " " + dt + " at " + i);
+        }
+    }
+
+    /** A linear layer into layer (or RMS) normalisation, then a nonlinearity, batched rows. */
+    private static BiFunction<Graph, DType, Node> norm(boolean rms, int affine) {
+        return (g, dt) -> {
+            Node x = g.input("x", dt, 2, 3, 5);
+            Node W = g.param("W", Tensor.randn(dt, Seed.of(14), 5, 6).mul(0.8));
+            Node gamma = affine >= 1 ? g.param("gamma", Tensor.randn(dt, Seed.of(15), 6).add(1)) : null;
+            Node beta = affine == 2 ? g.param("beta", Tensor.randn(dt, Seed.of(16), 6)) : null;
+            Node h = x.matmul(W);
+            Node y = rms ? g.rmsNorm(h, gamma, 1e-6) : g.layerNorm(h, gamma, beta, 1e-5);
+            return y.mul(g.constant(Tensor.randn(dt, Seed.of(17), 2, 3, 6))).tanh().sum();
+        };
+    }
+
+    /**
+     * Layer and RMS normalisation's VJPs are primitives; fused, they run the row kernels. The kernels
+     * sum and divide in their own order (canonical sum of squares, division by D where the
+     * primitives multiply by 1 / D), so the two agree within rounding, not bitwise.
+     */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void layerAndRmsNormGradientsFuseIntoTheirKernels(TensorMath m) {
+        for (boolean rms : new boolean[] {false, true}) {
+            for (int affine = 0; affine <= (rms ? 1 : 2); affine++) {
+                for (DType dt : new DType[] {DType.F64, DType.F32}) {
+                    String what = (rms ? "rms" : "layer") + " affine=" + affine;
+                    Run fused = run(dt, m, true, false, norm(rms, affine)), plain = run(dt, m, false, false, norm(rms, affine));
+                    assertClose(plain, fused, dt, dt == DType.F64 ? 1e-13 : 2e-5, what);
+                    // the input gradient (W's needs it) always; the parameter gradients with gamma
+                    assertEquals(1 + (affine > 0 ? 1 : 0) + 1, fused.plan().fusedNodes(), what + ": " + fused.plan());
+                }
+            }
+        }
+    }
+
+    @Test
+    void layerNormTrainingStepRunsTheFusedKernelsOnly() {
+        Graph g = new Graph();
+        Node loss = norm(false, 2).apply(g, DType.F32);
+        Map<String, Integer> ops = backwardOps(g.compile(loss, CompileOptions.training().withCheckFinite(true)));
+        // exactly what the VJP built when it was the fused ops themselves (sum_to: W's gradient over the batch axis)
+        assertEquals(Map.of("layer_norm_grad", 1, "layer_norm_param_grad", 1, "tanh_grad", 1, "mul", 1, "matmul", 1, "sum_to", 1), ops);
+        Graph u = new Graph();
+        Map<String, Integer> plain = backwardOps(u.compile(norm(false, 2).apply(u, DType.F32),
+                CompileOptions.training().withCheckFinite(true).withFusion(false)));
+        assertNull(plain.get("layer_norm_grad"), plain.toString());
+        assertEquals(2, plain.getOrDefault("reciprocal", 0), "one rstd per pattern: " + plain);
+    }
+
+    @Test
+    void secondOrderGradientsThroughLayerAndRmsNorm() {
+        for (boolean rms : new boolean[] {false, true}) {
+            Graph g = new Graph();
+            Node x = g.input("x", DType.F64, 3, 4);
+            Node gamma = g.param("gamma", Tensor.randn(DType.F64, Seed.of(18), 4).add(1));
+            Node beta = rms ? null : g.param("beta", Tensor.randn(DType.F64, Seed.of(19), 4));
+            Node y = rms ? g.rmsNorm(x, gamma, 1e-6) : g.layerNorm(x, gamma, beta, 1e-5);
+            Node loss = y.mul(g.constant(Tensor.randn(DType.F64, Seed.of(20), 3, 4))).tanh().sum();
+            GradCheck.of(loss).feed("x", Tensor.randn(DType.F64, Seed.of(21), 3, 4)).secondOrder().check().assertOk();
+        }
+    }
+
+    /** Self-attention over x [2, 4, 5] with projections, no mask (0), a boolean mask (1) or causal (2). */
+    private static BiFunction<Graph, DType, Node> attention(int masking) {
+        return (g, dt) -> {
+            Node x = g.input("x", dt, 2, 4, 5);
+            Node q = x.matmul(g.param("Wq", Tensor.randn(dt, Seed.of(22), 5, 3).mul(0.7)));
+            Node k = x.matmul(g.param("Wk", Tensor.randn(dt, Seed.of(23), 5, 3).mul(0.7)));
+            Node v = x.matmul(g.param("Wv", Tensor.randn(dt, Seed.of(24), 5, 3).mul(0.7)));
+            Tensor m = Tensor.zeros(DType.BOOL, 4, 4);
+            for (int i = 0; i < 16; i++) ((boolean[]) m.data())[i] = i % 3 != 1;
+            Node out = g.attention(q, k, v, masking == 1 ? g.constant(m) : null, masking == 2);
+            return out.mul(g.constant(Tensor.randn(dt, Seed.of(25), 2, 4, 3))).tanh().sum();
+        };
+    }
+
+    /**
+     * Attention's softmax VJP is primitives; fused, it runs the softmax_grad row kernel, which sums
+     * Σ g p in four running sums where the primitives use the backend's canonical sum: equal within
+     * rounding, not bitwise.
+     */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void attentionSoftmaxGradientFusesIntoItsKernel(TensorMath m) {
+        for (int masking = 0; masking < 3; masking++) {
+            for (DType dt : new DType[] {DType.F64, DType.F32}) {
+                Run fused = run(dt, m, true, false, attention(masking)), plain = run(dt, m, false, false, attention(masking));
+                assertClose(plain, fused, dt, dt == DType.F64 ? 1e-13 : 2e-5, "attention masking=" + masking);
+                assertEquals(2, fused.plan().fusedNodes(), "softmax and tanh: " + fused.plan());
+            }
+        }
+        Graph g = new Graph();
+        Map<String, Integer> ops = backwardOps(g.compile(attention(2).apply(g, DType.F32), CompileOptions.training().withCheckFinite(true)));
+        assertEquals(1, ops.getOrDefault("softmax_grad", 0), ops.toString());
+        assertNull(ops.get("sub"), ops.toString());
+        assertNull(ops.get("mul_scalar"), ops.toString());
+    }
+
+    @Test
+    void secondOrderGradientsThroughAttention() {
+        for (int masking = 0; masking < 3; masking++) {
+            Graph g = new Graph();
+            Node loss = attention(masking).apply(g, DType.F64);
+            GradCheck.of(loss).feed("x", Tensor.randn(DType.F64, Seed.of(26), 2, 4, 5)).secondOrder().check().assertOk();
+        }
     }
 }

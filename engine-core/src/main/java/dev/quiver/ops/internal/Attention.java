@@ -17,7 +17,8 @@ import java.util.Arrays;
  * (the graph's {@code attention}) is {@code softmax(scale q kᵀ, mask) v}: two batched
  * GEMMs (stride views, no transposed copies) around {@link MaskedSoftmax}, so the [..., Lq, Lk]
  * scores and probabilities are buffers of the compiled plan, allocated once, and the backward pass
- * is the GEMMs' own VJPs plus {@link SoftmaxGrad}.
+ * is the GEMMs' own VJPs plus the softmax's, written in primitives (so attention has second
+ * derivatives) and run as {@link SoftmaxGrad} in a first-order compile (graph.Fusion).
  */
 public final class Attention {
     private Attention() {}
@@ -29,14 +30,14 @@ public final class Attention {
                     "the GEMMs' VJPs and softmax_grad"),
             new OpDoc("(inside attention)", "masked_softmax",
                     "scores [..., Lq, Lk] (+ BOOL mask); softmax(scale s) over the taking-part positions, 0 elsewhere, a row with none all 0",
-                    "ds = scale p (g - Σ g p) (softmax_grad; first order only)"));
+                    "ds = scale p (g - Σ g p); in primitives (second order), fused back into softmax_grad by the compiler"));
 
     /**
      * {@code y = softmax(scale * s)} along the last axis, over the positions that take part: where
      * the BOOL mask (broadcast to s; optional) holds, and, when {@code causal}, the position j of a
      * row i (i counted along axis -2) with {@code j <= i}. Positions that do not take part get 0; a
      * row in which none does is all zeros (PyTorch gives NaN there). Inputs: s, then the mask if
-     * {@code masked}. VJP: {@link SoftmaxGrad} from the output; none for the mask.
+     * {@code masked}. VJP: {@link #gradient} from the output; none for the mask.
      */
     public record MaskedSoftmax(double scale, boolean causal, boolean masked) implements Op {
         @Override public String name() { return "masked_softmax"; }
@@ -107,15 +108,24 @@ public final class Attention {
 
         @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
             V[] grads = Op.noGrads(in, in.length);
-            if (needed[0]) grads[0] = out.graph().apply(new SoftmaxGrad(scale), out, g);
+            if (needed[0]) grads[0] = gradient(out, g, scale);
             return grads;
         }
     }
 
     /**
+     * The softmax's VJP from its output p in primitives, {@code (p scale) (g - Σ_j g p)} along the last
+     * axis, in the order {@link SoftmaxGrad}'s kernel multiplies (masked positions have p = 0 and get
+     * no gradient). graph.Fusion recognises exactly this form and puts SoftmaxGrad in its place.
+     */
+    static <V extends Value<V>> V gradient(V p, V g, double scale) {
+        return p.mul(scale).mul(g.sub(g.mul(p).sum(true, -1)));
+    }
+
+    /**
      * {@code ds = scale * p * (g - Σ_j g p)} along the last axis: the VJP of {@link MaskedSoftmax}
-     * from its output p (masked positions have p = 0, so they get no gradient). Inputs p, g.
-     * First-order only.
+     * from its output p (masked positions have p = 0, so they get no gradient). Inputs p, g. Built
+     * only by graph.Fusion in place of {@link #gradient}'s pattern, so never differentiated itself.
      */
     public record SoftmaxGrad(double scale) implements Op {
         @Override public String name() { return "softmax_grad"; }
@@ -154,8 +164,8 @@ public final class Attention {
         }
 
         @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
-            throw new UnsupportedOperationException(name() + ": second derivatives through attention's softmax are not implemented "
-                    + "(a fused kernel without a VJP); differentiate it once");
+            throw new UnsupportedOperationException(name() + ": a fused backward kernel the compiler puts in place of masked_softmax's "
+                    + "primitive VJP in a first-order compile; it has no VJP (differentiate masked_softmax itself)");
         }
     }
 }

@@ -30,12 +30,12 @@ import java.util.Arrays;
  *
  * <p>VJP: {@code dlogits_r = (softmax(x_r) - t) * g_r / count} ({@code g_r} the gradient of the
  * row's loss: g for mean and sum, g[r] for none; count the counted rows for the mean, else 1), 0 on
- * ignored rows; the classes get none. Without an ignored class it is written in primitives
- * ({@link #gradient}: softmax, one-hot, sub, mul), so it can be differentiated again, and the
- * graph compiler puts {@link Backward} in place of that pattern (graph.Fusion): one kernel that
- * recomputes each row's max and exp-sum and writes the row once, where the primitives would keep
- * softmax-sized temporaries and pay five passes. With an ignored class the counted rows and the
- * divisor depend on the data, and the VJP is {@link Backward} itself (first order only).
+ * ignored rows; the classes get none. It is written in primitives ({@link #gradient}: softmax,
+ * one-hot, sub, mul; with an ignored class a mask from the one-hot rows, where, and the count of
+ * counted rows), so it can be differentiated again, and the graph compiler puts {@link Backward}
+ * in place of that pattern (graph.Fusion): one kernel that recomputes each row's max and exp-sum
+ * and writes the row once, where the primitives would keep softmax-sized temporaries and pay five
+ * passes or more.
  *
  * <p>Both passes are loops of backend kernel calls per row (max, exp, sums: vectorised on the
  * SIMD backend), with no allocation; scratch is one planned row of C elements.
@@ -94,24 +94,34 @@ public record ClassCrossEntropy(CrossEntropy options) implements Op {
 
     @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
         if (!needed[0]) return Op.grads(in, null, null);
-        V dx = options.ignoring() ? out.graph().apply(new Backward(options), in[0], in[1], g) : gradient(options, in[0], in[1], g);
-        return Op.grads(in, dx, null);
+        return Op.grads(in, gradient(options, in[0], in[1], g), null);
     }
 
     /**
-     * The logits' gradient without an ignored class, in primitives:
-     * {@code (softmax(x) - t) * s} with {@code t = onehot(classes)}, or
-     * {@code onehot(classes) * (1 - eps) + eps / C} with label smoothing, and {@code s = g * (1 / rows)}
-     * for the mean, {@code g} for the sum, g with a class axis of 1 for per-row losses. graph.Fusion
-     * recognises exactly this form.
+     * The logits' gradient in primitives: {@code d * s} with {@code d = softmax(x) - t},
+     * {@code t = onehot(classes)}, or {@code onehot(classes) * (1 - eps) + eps / C} with label
+     * smoothing, and {@code s = g * (1 / rows)} for the mean, {@code g} for the sum, g with a class
+     * axis of 1 for per-row losses. With an ignored class the one-hot rows of that class are zero,
+     * so their sums {@code k} (kept as [..., 1]) are 1 on counted rows and 0 on ignored ones:
+     * {@code d = where(k > 0.5, softmax(x) - t, 0)} and the mean's {@code s = g / max(Σ k, 1)}
+     * (0 on every row when all are ignored, as the kernel). graph.Fusion recognises exactly this form.
      */
     static <V extends Value<V>> V gradient(CrossEntropy options, V x, V classes, V g) {
         int c = x.dim(-1);
         double eps = options.labelSmoothing();
-        V t = x.graph().apply(new Masks.OneHot(c, x.dtype()), classes);
-        if (eps != 0) t = t.mul(1 - eps).add(eps / c);
+        var graph = x.graph();
+        V oneHot = graph.apply(new Masks.OneHot(c, x.dtype(), options.ignoring(), options.ignoreIndex()), classes);
+        V t = eps != 0 ? oneHot.mul(1 - eps).add(eps / c) : oneHot;
+        V d = x.softmax(-1).sub(t);
+        V counted = null;
+        if (options.ignoring()) {
+            counted = oneHot.sum(true, -1);
+            V keep = graph.apply(new Masks.Compare(dev.quiver.ops.Comparison.GT), counted, graph.scalar(x.dtype(), 0.5));
+            d = graph.apply(new Masks.Where(), keep, d, graph.scalar(x.dtype(), 0));
+        }
         V scale = switch (options.reduction()) {
-            case MEAN -> g.mul(1.0 / Math.max(1, classes.size()));
+            case MEAN -> counted != null ? g.div(counted.sum().max(graph.scalar(x.dtype(), 1)))
+                    : g.mul(1.0 / Math.max(1, classes.size()));
             case SUM -> g;
             case NONE -> {
                 int[] shape = java.util.Arrays.copyOf(classes.shape(), classes.rank() + 1);
@@ -119,14 +129,14 @@ public record ClassCrossEntropy(CrossEntropy options) implements Op {
                 yield g.reshape(shape);
             }
         };
-        return x.softmax(-1).sub(t).mul(scale);
+        return d.mul(scale);
     }
 
     /**
      * The gradient of {@link ClassCrossEntropy} with respect to the logits: inputs (logits, classes,
      * g), output of the logits' shape, {@code (softmax(x_r) - t) * g_r / count} per row (see the
-     * enclosing op). First order only: differentiation builds it only with an ignored class (else
-     * the compiler fuses the primitive form into it after differentiating).
+     * enclosing op). Built only by the compiler's fusion pass in place of {@link #gradient}'s
+     * pattern after differentiating, so never differentiated itself.
      *
      * @param options the forward op's options
      */
@@ -161,7 +171,8 @@ public record ClassCrossEntropy(CrossEntropy options) implements Op {
         }
 
         @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
-            throw new UnsupportedOperationException(name() + ": second derivatives of the class-index cross-entropy are not supported");
+            throw new UnsupportedOperationException(name() + ": a fused backward kernel the compiler puts in place of the "
+                    + "cross-entropy's primitive VJP in a first-order compile; it has no VJP (differentiate softmax_cross_entropy itself)");
         }
     }
 

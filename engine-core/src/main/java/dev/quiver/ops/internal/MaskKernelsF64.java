@@ -27,14 +27,16 @@ final class MaskKernelsF64 {
     }
 
     /**
-     * {@code out[i * classes + c] = (c == index[i])} for the contiguous run of n indices; returns the
-     * position of the first index outside [0, classes) (its row stays zero), or -1.
+     * {@code out[i * classes + c] = (c == index[i])} for the contiguous run of n indices, a zero row
+     * where {@code skipping} and the index is {@code skip}; returns the position of the first other
+     * index outside [0, classes) (its row stays zero), or -1.
      */
-    static int oneHot(int n, int classes, long[] index64, int[] index32, int io, double[] out, int oo) {
+    static int oneHot(int n, int classes, long[] index64, int[] index32, int io, boolean skipping, long skip, double[] out, int oo) {
         java.util.Arrays.fill(out, oo, oo + n * classes, 0);
         int bad = -1;
         for (int i = 0; i < n; i++) {
             long c = index64 != null ? index64[io + i] : index32[io + i];
+            if (skipping && c == skip) continue;
             if (c >= 0 && c < classes) out[oo + i * classes + (int) c] = 1;
             else if (bad < 0) bad = i;
         }

@@ -128,16 +128,24 @@ public final class Masks {
 
     /**
      * One-hot rows: an I32 or I64 index tensor of shape S gives a floating tensor S + [classes] with
-     * a 1 at each index. An index outside [0, classes) fails the run, naming it. Not differentiable.
+     * a 1 at each index. With {@code skipping}, an index equal to {@code skip} (inside the range or
+     * not) gives a row of zeros: the class-index cross-entropy's ignored class, whose rows its VJP
+     * masks out. Any other index outside [0, classes) fails the run, naming it. Not differentiable.
      */
-    public record OneHot(int classes, DType dtype) implements Op {
+    public record OneHot(int classes, DType dtype, boolean skipping, long skip) implements Op {
         public OneHot {
             if (classes <= 0) throw new IllegalArgumentException("one_hot: classes must be positive, got " + classes);
             if (!dtype.isFloating()) throw new IllegalArgumentException("one_hot: the result dtype must be F32 or F64, got " + dtype);
+            if (!skipping) skip = 0;   // one value per meaning, as CrossEntropy's ignore index
+        }
+
+        /** One-hot rows without a skipped index. */
+        public OneHot(int classes, DType dtype) {
+            this(classes, dtype, false, 0);
         }
 
         @Override public String name() { return "one_hot"; }
-        @Override public String attributes() { return "classes=" + classes + " " + dtype; }
+        @Override public String attributes() { return "classes=" + classes + " " + dtype + (skipping ? " skip=" + skip : ""); }
 
         @Override public DType dtype(Operand[] in) {
             if (!in[0].dtype().isInteger()) throw Op.fail(this, in, "indices must be I32 or I64, got " + in[0].dtype());
@@ -161,11 +169,13 @@ public final class Masks {
             long[] i64 = contiguous.data() instanceof long[] l ? l : null;
             int[] i32 = contiguous.data() instanceof int[] a ? a : null;
             int n = idx.size(), io = contiguous.offset(), oo = out.offset(), c = classes;
-            boolean f64 = out.dtype().floating(name()) == DType.Floating.F64;
+            boolean f64 = out.dtype().floating(name()) == DType.Floating.F64, sk = skipping;
+            long skipped = skip;
             Object o = out.data();
             return m -> {
                 if (copy != null) copy.run(m);
-                int bad = f64 ? MaskKernelsF64.oneHot(n, c, i64, i32, io, (double[]) o, oo) : MaskKernelsF32.oneHot(n, c, i64, i32, io, (float[]) o, oo);
+                int bad = f64 ? MaskKernelsF64.oneHot(n, c, i64, i32, io, sk, skipped, (double[]) o, oo)
+                        : MaskKernelsF32.oneHot(n, c, i64, i32, io, sk, skipped, (float[]) o, oo);
                 if (bad >= 0) {
                     long v = i64 != null ? i64[io + bad] : i32[io + bad];
                     throw new IndexOutOfBoundsException("one_hot: index " + v + " at flat position " + bad + " is outside [0, " + c + ")");

@@ -22,8 +22,11 @@ import java.util.Arrays;
  * a row is in L1 when its gradient is computed, so the recomputation costs arithmetic, not memory
  * traffic, and the plan keeps no statistics buffer alive between the passes.
  *
- * <p>The backward ops have no VJP of their own: second derivatives through a normalisation are
- * refused with an error naming the op (first-order training and gradient checks are unaffected).
+ * <p>Layer and RMS normalisation's VJPs are written in primitive ops (means over the last axis,
+ * rsqrt, broadcasting products), so they can be differentiated again; in a first-order compile
+ * graph.Fusion puts the fused backward kernels back in their place. Batch normalisation's backward
+ * ops have no VJP of their own: second derivatives through it are refused with an error naming the
+ * op (first-order training and gradient checks are unaffected).
  */
 public final class Normalization {
     private Normalization() {}
@@ -32,10 +35,10 @@ public final class Normalization {
     public static final java.util.List<OpDoc> DOCS = java.util.List.of(
             new OpDoc("g.layerNorm(x, gamma, beta, eps)", "layer_norm",
                     "x [..., D] (F32/F64); gamma, beta [D] or null; out = x's shape",
-                    "fused: dx = rstd (h - mean(h) - xh mean(h xh)), h = g gamma; dgamma = Σ g xh, dbeta = Σ g (layer_norm_grad, layer_norm_param_grad; first order only)"),
+                    "dx = rstd (h - mean(h) - xh mean(h xh)), h = g gamma; dgamma = Σ g xh, dbeta = Σ g; in primitives (second order), fused back into layer_norm_grad, layer_norm_param_grad by the compiler"),
             new OpDoc("g.rmsNorm(x, gamma, eps)", "rms_norm",
                     "x [..., D]; gamma [D] or null; out = x's shape",
-                    "fused: dx = rstd (h - xh mean(h xh)); dgamma = Σ g xh (first order only)"),
+                    "dx = rstd (h - xh mean(h xh)); dgamma = Σ g xh; in primitives (second order), fused back into rms_norm_grad, rms_norm_param_grad"),
             new OpDoc("g.batchNorm(x, gamma, beta, stats, eps)", "batch_norm",
                     "x [N, C, ...]; gamma, beta [C]; RunningStats of C channels, x's dtype; out = x's shape. TRAIN: batch statistics, updates stats; EVAL: stats",
                     "TRAIN: dx = gamma rstd (g - mean(g) - xh mean(g xh)); EVAL: dx = gamma rstd g; dgamma = Σ g xh, dbeta = Σ g (first order only)"));
@@ -157,17 +160,18 @@ public final class Normalization {
             return then(pro, body);
         }
 
+        /**
+         * In primitives ({@link #inputGradient}, {@link #parameterGradients}), so the gradient can be
+         * differentiated again; graph.Fusion puts {@link LayerNormGrad} and {@link LayerNormParamGrad}
+         * back in place of these patterns in a first-order compile.
+         */
         @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
             V[] grads = Op.noGrads(in, in.length);
-            var graph = out.graph();
-            if (needed[0]) {
-                grads[0] = affine >= 1 ? graph.apply(new LayerNormGrad(eps, rms, true), in[0], in[1], g)
-                        : graph.apply(new LayerNormGrad(eps, rms, false), in[0], g);
-            }
+            if (needed[0]) grads[0] = inputGradient(in[0], affine >= 1 ? in[1] : null, g, eps, rms);
             boolean params = false;
             for (int i = 1; i < in.length; i++) params |= needed[i];
             if (params) {
-                V both = graph.apply(new LayerNormParamGrad(eps, rms), in[0], g);
+                V both = parameterGradients(in[0], g, eps, rms);
                 if (needed[1]) grads[1] = both.slice(GAMMA_ROW);
                 if (affine == 2 && needed[2]) grads[2] = both.slice(BETA_ROW);
             }
@@ -175,7 +179,64 @@ public final class Normalization {
         }
     }
 
-    /** dx of {@link LayerNorm}; inputs x, gamma (if {@code hasGamma}), g. First-order only. */
+    /** x - mean(x) over the last axis, or x itself for RMS normalisation. */
+    private static <V extends Value<V>> V centred(V x, boolean rms) {
+        return rms ? x : x.sub(x.mean(true, -1));
+    }
+
+    /** {@code 1 / sqrt(mean(c²) + eps)} over the last axis of the centred x. */
+    private static <V extends Value<V>> V rstd(V c, double eps) {
+        return c.square().mean(true, -1).add(eps).sqrt().pow(-1);
+    }
+
+    /**
+     * dx of {@link LayerNorm} in primitives, the formula of {@link LayerNormGrad}: with
+     * {@code xh = c r}, {@code r = 1 / sqrt(mean(c²) + eps)}, {@code c = x - mean(x)} (x for RMS) and
+     * {@code h = g gamma} (g without gamma), {@code dx = (h - mean(h) - xh mean(h xh)) r} (no mean(h)
+     * for RMS). graph.Fusion recognises exactly this form.
+     */
+    static <V extends Value<V>> V inputGradient(V x, V gamma, V g, double eps, boolean rms) {
+        V c = centred(x, rms);
+        V r = rstd(c, eps);
+        V xh = c.mul(r);
+        V h = gamma == null ? g : g.mul(gamma);
+        V t = h.mul(xh).mean(true, -1);
+        V u = rms ? h : h.sub(h.mean(true, -1));
+        return u.sub(xh.mul(t)).mul(r);
+    }
+
+    /**
+     * {@code [dgamma; dbeta]} of {@link LayerNorm} in primitives, the result of
+     * {@link LayerNormParamGrad}: {@code concat(Σ_rows g xh, Σ_rows g)} as [2, D]. It recomputes xh
+     * rather than share {@link #inputGradient}'s, as the fused kernels do, so each pattern is read by
+     * nobody else and fuses on its own. graph.Fusion recognises exactly this form.
+     */
+    static <V extends Value<V>> V parameterGradients(V x, V g, double eps, boolean rms) {
+        V c = centred(x, rms);
+        V xh = c.mul(rstd(c, eps));
+        int d = x.dim(-1);
+        V dgamma = overRows(g.mul(xh)).reshape(1, d), dbeta = overRows(g).reshape(1, d);
+        return x.graph().apply(new Shaping.Concat(0), dgamma, dbeta);
+    }
+
+    /** The sum over every axis but the last (v itself for a single row, rank 1). */
+    private static <V extends Value<V>> V overRows(V v) {
+        if (v.rank() == 1) return v;
+        return v.sum(false, rowAxes(v.rank()));
+    }
+
+    /** The axes 0 .. rank - 2. */
+    private static int[] rowAxes(int rank) {
+        int[] axes = new int[rank - 1];
+        for (int i = 0; i < axes.length; i++) axes[i] = i;
+        return axes;
+    }
+
+    /**
+     * dx of {@link LayerNorm} as one row kernel; inputs x, gamma (if {@code hasGamma}), g. Built only
+     * by graph.Fusion in place of {@link #inputGradient}'s pattern in a first-order compile, so
+     * never differentiated itself.
+     */
     public record LayerNormGrad(double eps, boolean rms, boolean hasGamma) implements Op {
         @Override public String name() { return rms ? "rms_norm_grad" : "layer_norm_grad"; }
         @Override public String attributes() { return "eps=" + eps; }
@@ -221,11 +282,15 @@ public final class Normalization {
         }
 
         @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
-            throw secondOrder(this);
+            throw fusedOnly(this);
         }
     }
 
-    /** {@code [dgamma; dbeta]} of {@link LayerNorm}, shape [2, D]; inputs x, g. First-order only. */
+    /**
+     * {@code [dgamma; dbeta]} of {@link LayerNorm}, shape [2, D], as one row kernel; inputs x, g.
+     * Built only by graph.Fusion in place of {@link #parameterGradients}' pattern, so never
+     * differentiated itself.
+     */
     public record LayerNormParamGrad(double eps, boolean rms) implements Op {
         @Override public String name() { return rms ? "rms_norm_param_grad" : "layer_norm_param_grad"; }
         @Override public String attributes() { return "eps=" + eps; }
@@ -267,8 +332,14 @@ public final class Normalization {
         }
 
         @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
-            throw secondOrder(this);
+            throw fusedOnly(this);
         }
+    }
+
+    /** The fused layer-norm kernels stand in for a primitive pattern after differentiation and are not differentiated. */
+    private static UnsupportedOperationException fusedOnly(Op op) {
+        return new UnsupportedOperationException(op.name() + ": a fused backward kernel the compiler puts in place of layer_norm's "
+                + "primitive VJP in a first-order compile; it has no VJP (differentiate layer_norm itself for higher orders)");
     }
 
     static UnsupportedOperationException secondOrder(Op op) {

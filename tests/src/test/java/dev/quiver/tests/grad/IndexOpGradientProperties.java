@@ -134,6 +134,15 @@ class IndexOpGradientProperties {
                         Node x = g.input("logits", DType.F64, t.logits().shape());
                         check(g.softmaxCrossEntropy(x, g.constant(t.c().classTensor()), t.c().options()), math, "logits", t.logits());
                     }));
+            // the VJP is written in primitives (with an ignored class: a mask from the one-hot rows and where)
+            tests.add(Property.forAll(classCases()).tries(20).classify("reduction", t -> t.c().options().reduction())
+                    .classify("options", t -> (t.c().options().ignoring() ? "ignore " : "") + (t.c().options().labelSmoothing() > 0 ? "smooth" : ""))
+                    .test("class cross-entropy second order on " + name, t -> {
+                        Graph g = new Graph();
+                        Node x = g.input("logits", DType.F64, t.logits().shape());
+                        GradCheck.of(g.softmaxCrossEntropy(x, g.constant(t.c().classTensor()), t.c().options())).feed("logits", t.logits())
+                                .on(math).tolerance(1e-4, 1e-5).secondOrder().check().assertOk();
+                    }));
             tests.add(Property.forAll(picks()).tries(20).test("pickNegLogSoftmax on " + name, t -> {
                 Graph g = new Graph();
                 Node x = g.input("logits", DType.F64, t.classes());

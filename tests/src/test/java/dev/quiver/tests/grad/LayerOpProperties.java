@@ -145,18 +145,37 @@ class LayerOpProperties {
 
     @TestFactory
     Stream<DynamicTest> everyLayerOpOnEveryBackend() {
+        return onEveryBackend(entries(), 20, false);
+    }
+
+    /**
+     * Ops whose VJP is written in primitives, checked to second order (PyTorch's gradgradcheck):
+     * the gradient of the gradient against finite differences of the gradient, on every backend.
+     */
+    static List<Entry> secondOrderEntries() {
+        List<String> ops = List.of("layerNorm", "layerNorm gamma", "layerNorm plain", "layerNorm of a transpose",
+                "layerNorm summed (a broadcast gradient)", "rmsNorm", "rmsNorm plain", "attention");
+        return entries().stream().filter(e -> ops.contains(e.op())).toList();
+    }
+
+    @TestFactory
+    Stream<DynamicTest> secondDerivativesOnEveryBackend() {
+        return onEveryBackend(secondOrderEntries(), 10, true);
+    }
+
+    private static Stream<DynamicTest> onEveryBackend(List<Entry> entries, int tries, boolean secondOrder) {
         List<DynamicTest> tests = new ArrayList<>();
         for (String name : Backends.available()) {
             TensorMath math = TensorMath.of(Backends.create(name, 1));
-            for (Entry entry : entries()) {
-                tests.add(Property.forAll(entry.cases()).tries(20).classify("rank", c -> c.args().get(0).rank())
-                        .test(entry.op() + " on " + name, c -> check(entry, c, math)));
+            for (Entry entry : entries) {
+                tests.add(Property.forAll(entry.cases()).tries(tries).classify("rank", c -> c.args().get(0).rank())
+                        .test(entry.op() + (secondOrder ? " second order" : "") + " on " + name, c -> check(entry, c, math, secondOrder)));
             }
         }
         return tests.stream();
     }
 
-    static void check(Entry entry, Case c, TensorMath math) {
+    static void check(Entry entry, Case c, TensorMath math, boolean secondOrder) {
         Graph g = new Graph();
         Node[] in = new Node[c.args().size()];
         Map<String, Tensor> feeds = new LinkedHashMap<>();
@@ -166,6 +185,8 @@ class LayerOpProperties {
             feeds.put("arg" + i, v);
         }
         Node out = entry.build().build(g, in, c.attrs());
-        GradCheck.of(out).feeds(feeds).on(math).mode(entry.mode()).tolerance(RTOL, ATOL).check().assertOk();
+        GradCheck check = GradCheck.of(out).feeds(feeds).on(math).mode(entry.mode());
+        // second order: finite differences of a gradient, one order less accurate
+        (secondOrder ? check.tolerance(1e-4, 1e-5).secondOrder() : check.tolerance(RTOL, ATOL)).check().assertOk();
     }
 }
