@@ -4,6 +4,8 @@ import dev.quiver.backend.Workers;
 import dev.quiver.kernel.internal.CanonicalGemmF64;
 import dev.quiver.simd.SimdShape;
 import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -107,6 +109,8 @@ public final class GemmF64 {
      */
     private static final DoubleVector PAIR_LO = DoubleVector.fromArray(SPECIES, pairIndexes(0), 0);
     private static final DoubleVector PAIR_HI = DoubleVector.fromArray(SPECIES, pairIndexes(P), 0);
+    /** Lane i holds i: the lanes of a tile's column range as a compare. */
+    private static final DoubleVector LANE = DoubleVector.fromArray(SPECIES, laneIndexes(), 0);
     /** Largest shared A (rows x KC elements) packed whole, once per K block, for a batch. */
     static final int SHARED_A_MAX = 1 << 20;
     /** Below this many multiply-adds (batch*m*n*k) a call runs on the caller's thread only. */
@@ -120,6 +124,9 @@ public final class GemmF64 {
         /** Also the dot path's transposed B (at most SPLIT_MAX_N x SPLIT_MAX_K). */
         final double[] packedB = new double[Math.max(KC * NC, CanonicalGemmF64.SPLIT_MAX_N * CanonicalGemmF64.SPLIT_MAX_K)];
         final double[] tile = new double[Math.max(Math.max(Math.max(MR, SMALL_MR1) * NR, DOT_TILE * DOT_TILE * L), WR * NW)];
+        /** gemmTaps' sums of one C tile, and its B row offsets (l * bRow) for shiftedKernel. */
+        final double[] sums = new double[MR * NR];
+        final int[] bRows = new int[KC];
         /** All of a shared A's row panels for one K block; grown on first need, then reused. */
         double[] sharedA = new double[0];
 
@@ -1244,6 +1251,98 @@ public final class GemmF64 {
         }
     }
 
+    /**
+     * {@link dev.quiver.kernel.KernelsF64#gemmTaps}: per MR-row panel, every tap's A packed in one
+     * pass over A (a convolution's kernels are [O, C, taps]: taps side by side), then per C tile
+     * (MR rows by NR columns of one row r) each reaching tap's chain computed by
+     * {@link #shiftedKernel} and added into the tile's sums over the lanes the tap reaches, and the
+     * tile written to C once. Accumulating every tap's product in C instead (a gemmShifted per tap)
+     * re-reads and re-writes all of C per tap, and packs A's strided columns once per tap.
+     */
+    public void gemmTaps(int rows, int m, int n, int k, int taps,
+                         double[] a, int aOff, int aTap, int aRow, int aCol,
+                         double[] b, int bOff, int bStep, int bRow, int[] bTap,
+                         int[] rowLo, int[] rowHi, int[] colLo, int[] colHi,
+                         double[] c, int cOff, int cStep, int cRow) {
+        if (rows < 0 || m < 0 || n < 0 || k < 0 || k > KC || taps < 0) {
+            throw new IllegalArgumentException("gemmTaps: sizes rows=" + rows + " m=" + m + " n=" + n + " k=" + k
+                    + " taps=" + taps + " must be non-negative with k <= " + KC);
+        }
+        if (rows == 0 || m == 0 || n == 0) return;
+        checkExtent("C", c.length, cOff, rows, cStep, m, cRow, n, 1, rows, m, n, k);
+        if (taps > 0 && k > 0) checkExtent("A", a.length, aOff, taps, aTap, m, aRow, k, aCol, rows, m, n, k);
+        for (int t = 0; t < taps && k > 0; t++) {
+            int r0 = Math.max(rowLo[t], 0), r1 = Math.min(rowHi[t], rows), j0 = Math.max(colLo[t], 0), j1 = Math.min(colHi[t], n);
+            if (r1 > r0 && j1 > j0) {
+                checkExtent("B", b.length, bOff + bTap[t] + r0 * bStep + j0, r1 - r0, bStep, k, bRow, j1 - j0, 1, rows, m, n, k);
+            }
+        }
+        Workspace ws = WORKSPACE.get();
+        double[] packedA = ws.sharedA(taps * k * MR), tile = ws.tile, sums = ws.sums;
+        int[] offsets = ws.bRows;
+        for (int l = 0; l < k; l++) offsets[l] = l * bRow;
+        int lowest = Math.min(0, (k - 1) * bRow), highest = Math.max(0, (k - 1) * bRow) + NR;
+        for (int ir = 0; ir < m; ir += MR) {
+            int mr = Math.min(MR, m - ir);
+            packTaps(mr, k, taps, a, aOff + ir * aRow, aTap, aRow, aCol, packedA);
+            for (int r = 0; r < rows; r++) {
+                for (int jr = 0; jr < n; jr += NR) {
+                    int nr = Math.min(NR, n - jr);
+                    java.util.Arrays.fill(sums, 0);
+                    for (int t = 0; t < taps; t++) {
+                        int lo = Math.max(colLo[t], jr) - jr, hi = Math.min(colHi[t], jr + nr) - jr;
+                        if (r < rowLo[t] || r >= rowHi[t] || hi <= lo) continue;
+                        int base = bOff + bTap[t] + r * bStep + jr;
+                        // Whole vectors read lanes the tap does not reach (added nowhere); at the array's
+                        // ends, a copy of the reached lanes with zeros around them.
+                        if (base + lowest >= 0 && base + highest <= b.length) {
+                            shiftedKernel(mr, k, packedA, t * k * MR, b, base, offsets, 0, tile);
+                        } else {
+                            packReached(k, lo, hi, b, base, bRow, ws.packedB);
+                            microKernel(mr, k, packedA, t * k * MR, ws.packedB, 0, tile);
+                        }
+                        addReached(mr, lo, hi, tile, sums);
+                    }
+                    for (int i = 0; i < mr; i++) System.arraycopy(sums, i * NR, c, cOff + r * cStep + (ir + i) * cRow + jr, nr);
+                }
+            }
+        }
+    }
+
+    /** packed[t][l][r] = A_t(r, l) (at a[aBase + t*aTap + r*aRow + l*aCol]) for r < mr, zero up to MR. */
+    private static void packTaps(int mr, int k, int taps, double[] a, int aBase, int aTap, int aRow, int aCol, double[] packed) {
+        int tapSize = k * MR;
+        for (int l = 0; l < k; l++) {
+            for (int r = 0; r < MR; r++) {
+                int d = l * MR + r, src = aBase + r * aRow + l * aCol;
+                if (r < mr) {
+                    for (int t = 0; t < taps; t++) packed[t * tapSize + d] = a[src + t * aTap];
+                } else {
+                    for (int t = 0; t < taps; t++) packed[t * tapSize + d] = 0;
+                }
+            }
+        }
+    }
+
+    /** packed[l][j] = b[base + l*bRow + j] for lo <= j < hi, zero elsewhere up to NR. */
+    private static void packReached(int k, int lo, int hi, double[] b, int base, int bRow, double[] packed) {
+        for (int l = 0, d = 0; l < k; l++, d += NR) {
+            java.util.Arrays.fill(packed, d, d + NR, 0);
+            System.arraycopy(b, base + l * bRow + lo, packed, d + lo, hi - lo);
+        }
+    }
+
+    /** sums = tile + sums in the lanes [lo, hi) of each of the mr rows (NR columns each), sums elsewhere. */
+    private static void addReached(int mr, int lo, int hi, double[] tile, double[] sums) {
+        VectorMask<Double> m0 = LANE.compare(VectorOperators.GE, lo).and(LANE.compare(VectorOperators.LT, hi));
+        VectorMask<Double> m1 = LANE.compare(VectorOperators.GE, lo - L).and(LANE.compare(VectorOperators.LT, hi - L));
+        for (int i = 0, o = 0; i < mr; i++, o += NR) {
+            DoubleVector s0 = DoubleVector.fromArray(SPECIES, sums, o), s1 = DoubleVector.fromArray(SPECIES, sums, o + L);
+            s0.blend(DoubleVector.fromArray(SPECIES, tile, o).add(s0), m0).intoArray(sums, o);
+            s1.blend(DoubleVector.fromArray(SPECIES, tile, o + L).add(s1), m1).intoArray(sums, o + L);
+        }
+    }
+
     /** packed[l][j] = b[base + bRows[bRowsOff + l] + j] for j < nr, zero up to NR. */
     private static void packShifted(int k, int nr, double[] b, int base, int[] bRows, int bRowsOff, double[] packed) {
         for (int l = 0, d = 0; l < k; l++, d += NR) {
@@ -1659,6 +1758,12 @@ public final class GemmF64 {
                     + ") reaches indices [" + lo + ", " + hi + "] outside its array of length " + length
                     + "; batch=" + b + " m=" + m + " n=" + n + " k=" + k);
         }
+    }
+
+    private static double[] laneIndexes() {
+        double[] idx = new double[L];
+        for (int i = 0; i < L; i++) idx[i] = i;
+        return idx;
     }
 
     private static double[] pairIndexes(int from) {
