@@ -124,7 +124,7 @@ public final class GemmF32 {
         final float[] packedA = new float[MC * KC];
         /** Also the dot path's transposed B (at most SPLIT_MAX_N x SPLIT_MAX_K). */
         final float[] packedB = new float[Math.max(KC * NC, CanonicalGemmF32.SPLIT_MAX_N * CanonicalGemmF32.SPLIT_MAX_K)];
-        final float[] tile = new float[Math.max(Math.max(Math.max(MR, SMALL_MR1) * NR, DOT_TILE * DOT_TILE * L), WR * NW)];
+        final float[] tile = new float[Math.max(Math.max(MR, SMALL_MR1) * NR, DOT_TILE * DOT_TILE * L)];
         /** gemmTaps' sums of one C tile, and its B row offsets (l * bRow) for shiftedKernel. */
         final float[] sums = new float[MR * NR];
         final int[] bRows = new int[KC];
@@ -1244,7 +1244,7 @@ public final class GemmF32 {
                                 packShifted(k, nr, b, base, bRows, bRowsOff, ws.packedB);
                                 microKernel(mr, k, packedA, ir * k, ws.packedB, 0, tile);
                             }
-                            writeTile(tile, NR, mr, nr, alpha, beta, c, cOff + r * cStep + (ic + ir) * cRow + jr, cRow, 1);
+                            writeTile(tile, 0, NR, mr, nr, alpha, beta, c, cOff + r * cStep + (ic + ir) * cRow + jr, cRow, 1);
                         }
                     }
                 }
@@ -1435,6 +1435,8 @@ public final class GemmF32 {
     private static final int WR = 6;
     /** Columns of a window tile: four vectors (a kernel gradient's 64 output channels in float32 at 512 bits). */
     private static final int NW = 4 * L;
+    /** Terms of gemmWindows' K sub-blocks: 32 KB of a B panel, to stay in L1 with the windows' rows. */
+    private static final int WINDOW_KB = 32 * 1024 / (NW * Float.BYTES);
 
     /**
      * {@link dev.quiver.kernel.KernelsF32#gemmWindows}: B packed into NW-column panels (zero
@@ -1469,21 +1471,34 @@ public final class GemmF32 {
                     + ((long) aOff + hi + last) + "] outside its array of length " + a.length);
         }
         Workspace ws = WORKSPACE.get();
-        float[] packed = ws.packedB, tile = ws.tile;
+        float[] packed = ws.packedB;
+        // Every row tile's sums of one panel, kept between sub-blocks of the K sum (rows of WR, padded).
+        int mPadded = ceilDiv(m, WR) * WR;
+        float[] sums = ws.sharedA(mPadded * NW);
         int ncMax = packed.length / k / NW * NW;
         for (int jc = 0; jc < n; jc += ncMax) {
             int nc = Math.min(ncMax, n - jc);
             packWide(k, nc, b, bOff + p0 * bRow + jc * bCol, bRow, bCol, packed);
-            for (int ir = 0; ir < m; ir += WR) {
-                int mr = Math.min(WR, m - ir);
-                // A tile's missing rows repeat its first (their results are never written).
-                int a0 = aOff + aRows[aRowsOff + ir];
-                int a1 = mr > 1 ? aOff + aRows[aRowsOff + ir + 1] : a0, a2 = mr > 2 ? aOff + aRows[aRowsOff + ir + 2] : a0;
-                int a3 = mr > 3 ? aOff + aRows[aRowsOff + ir + 3] : a0, a4 = mr > 4 ? aOff + aRows[aRowsOff + ir + 4] : a0;
-                int a5 = mr > 5 ? aOff + aRows[aRowsOff + ir + 5] : a0;
-                for (int jr = 0; jr < nc; jr += NW) {
-                    windowKernel(p0, p1, q, aStep, a, a0, a1, a2, a3, a4, a5, packed, jr * k, tile);
-                    writeTile(tile, NW, mr, Math.min(NW, nc - jr), alpha, beta, c, cOff + ir * cRow + (jc + jr) * cCol, cRow, cCol);
+            for (int jr = 0; jr < nc; jr += NW) {
+                java.util.Arrays.fill(sums, 0, mPadded * NW, 0);
+                // K in sub-blocks whose B panel fits L1, every row tile per sub-block: the whole panel
+                // (KC x NW) streamed from L2 once per row tile otherwise. A tile's chains stop and go on
+                // through its sums in memory, the same FMAs in the same order.
+                for (int pc = p0; pc < p1; pc += WINDOW_KB) {
+                    int pe = Math.min(p1, pc + WINDOW_KB);
+                    for (int ir = 0; ir < m; ir += WR) {
+                        int mr = Math.min(WR, m - ir);
+                        // A tile's missing rows repeat its first (their results are never written).
+                        int a0 = aOff + aRows[aRowsOff + ir];
+                        int a1 = mr > 1 ? aOff + aRows[aRowsOff + ir + 1] : a0, a2 = mr > 2 ? aOff + aRows[aRowsOff + ir + 2] : a0;
+                        int a3 = mr > 3 ? aOff + aRows[aRowsOff + ir + 3] : a0, a4 = mr > 4 ? aOff + aRows[aRowsOff + ir + 4] : a0;
+                        int a5 = mr > 5 ? aOff + aRows[aRowsOff + ir + 5] : a0;
+                        windowKernel(pc, pe, q, aStep, a, a0, a1, a2, a3, a4, a5, packed, jr * k + (pc - p0) * NW, sums, ir * NW);
+                    }
+                }
+                for (int ir = 0; ir < m; ir += WR) {
+                    writeTile(sums, ir * NW, NW, Math.min(WR, m - ir), Math.min(NW, nc - jr), alpha, beta, c,
+                            cOff + ir * cRow + (jc + jr) * cCol, cRow, cCol);
                 }
             }
         }
@@ -1504,15 +1519,24 @@ public final class GemmF32 {
     }
 
     /**
-     * tile (WR x NW, row-major) = rows a0..a5 of A's windows over p in [p0, p1) (row r's term p at
-     * {@code a[ar + (p / q)*aStep + p % q]}) times a packed B panel (k x NW). The K loop runs
-     * along each window row, q terms at a time.
+     * sums from s (WR x NW, row-major) += rows a0..a5 of A's windows over p in [p0, p1) (row r's term
+     * p at {@code a[ar + (p / q)*aStep + p % q]}) times a packed B panel (from bi, NW wide), as the
+     * FMA chains started from those sums. The K loop runs along each window row, q terms at a time.
      */
     private static void windowKernel(int p0, int p1, int q, int aStep, float[] a, int a0, int a1, int a2, int a3,
-                                     int a4, int a5, float[] bp, int bi, float[] tile) {
-        FloatVector c00 = FloatVector.zero(SPECIES), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00,
-                c12 = c00, c13 = c00, c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00,
-                c33 = c00, c40 = c00, c41 = c00, c42 = c00, c43 = c00, c50 = c00, c51 = c00, c52 = c00, c53 = c00;
+                                     int a4, int a5, float[] bp, int bi, float[] sums, int s) {
+        FloatVector c00 = FloatVector.fromArray(SPECIES, sums, s), c01 = FloatVector.fromArray(SPECIES, sums, s + L),
+                c02 = FloatVector.fromArray(SPECIES, sums, s + 2 * L), c03 = FloatVector.fromArray(SPECIES, sums, s + 3 * L);
+        FloatVector c10 = FloatVector.fromArray(SPECIES, sums, s + NW), c11 = FloatVector.fromArray(SPECIES, sums, s + NW + L),
+                c12 = FloatVector.fromArray(SPECIES, sums, s + NW + 2 * L), c13 = FloatVector.fromArray(SPECIES, sums, s + NW + 3 * L);
+        FloatVector c20 = FloatVector.fromArray(SPECIES, sums, s + 2 * NW), c21 = FloatVector.fromArray(SPECIES, sums, s + 2 * NW + L),
+                c22 = FloatVector.fromArray(SPECIES, sums, s + 2 * NW + 2 * L), c23 = FloatVector.fromArray(SPECIES, sums, s + 2 * NW + 3 * L);
+        FloatVector c30 = FloatVector.fromArray(SPECIES, sums, s + 3 * NW), c31 = FloatVector.fromArray(SPECIES, sums, s + 3 * NW + L),
+                c32 = FloatVector.fromArray(SPECIES, sums, s + 3 * NW + 2 * L), c33 = FloatVector.fromArray(SPECIES, sums, s + 3 * NW + 3 * L);
+        FloatVector c40 = FloatVector.fromArray(SPECIES, sums, s + 4 * NW), c41 = FloatVector.fromArray(SPECIES, sums, s + 4 * NW + L),
+                c42 = FloatVector.fromArray(SPECIES, sums, s + 4 * NW + 2 * L), c43 = FloatVector.fromArray(SPECIES, sums, s + 4 * NW + 3 * L);
+        FloatVector c50 = FloatVector.fromArray(SPECIES, sums, s + 5 * NW), c51 = FloatVector.fromArray(SPECIES, sums, s + 5 * NW + L),
+                c52 = FloatVector.fromArray(SPECIES, sums, s + 5 * NW + 2 * L), c53 = FloatVector.fromArray(SPECIES, sums, s + 5 * NW + 3 * L);
         int p = p0, row = p0 / q * aStep, col = p0 % q;
         while (p < p1) {
             int end = Math.min(q - col, p1 - p), at = row + col;
@@ -1539,12 +1563,12 @@ public final class GemmF32 {
             row += aStep;
             col = 0;
         }
-        c00.intoArray(tile, 0); c01.intoArray(tile, L); c02.intoArray(tile, 2 * L); c03.intoArray(tile, 3 * L);
-        c10.intoArray(tile, NW); c11.intoArray(tile, NW + L); c12.intoArray(tile, NW + 2 * L); c13.intoArray(tile, NW + 3 * L);
-        c20.intoArray(tile, 2 * NW); c21.intoArray(tile, 2 * NW + L); c22.intoArray(tile, 2 * NW + 2 * L); c23.intoArray(tile, 2 * NW + 3 * L);
-        c30.intoArray(tile, 3 * NW); c31.intoArray(tile, 3 * NW + L); c32.intoArray(tile, 3 * NW + 2 * L); c33.intoArray(tile, 3 * NW + 3 * L);
-        c40.intoArray(tile, 4 * NW); c41.intoArray(tile, 4 * NW + L); c42.intoArray(tile, 4 * NW + 2 * L); c43.intoArray(tile, 4 * NW + 3 * L);
-        c50.intoArray(tile, 5 * NW); c51.intoArray(tile, 5 * NW + L); c52.intoArray(tile, 5 * NW + 2 * L); c53.intoArray(tile, 5 * NW + 3 * L);
+        c00.intoArray(sums, s); c01.intoArray(sums, s + L); c02.intoArray(sums, s + 2 * L); c03.intoArray(sums, s + 3 * L);
+        c10.intoArray(sums, s + NW); c11.intoArray(sums, s + NW + L); c12.intoArray(sums, s + NW + 2 * L); c13.intoArray(sums, s + NW + 3 * L);
+        c20.intoArray(sums, s + 2 * NW); c21.intoArray(sums, s + 2 * NW + L); c22.intoArray(sums, s + 2 * NW + 2 * L); c23.intoArray(sums, s + 2 * NW + 3 * L);
+        c30.intoArray(sums, s + 3 * NW); c31.intoArray(sums, s + 3 * NW + L); c32.intoArray(sums, s + 3 * NW + 2 * L); c33.intoArray(sums, s + 3 * NW + 3 * L);
+        c40.intoArray(sums, s + 4 * NW); c41.intoArray(sums, s + 4 * NW + L); c42.intoArray(sums, s + 4 * NW + 2 * L); c43.intoArray(sums, s + 4 * NW + 3 * L);
+        c50.intoArray(sums, s + 5 * NW); c51.intoArray(sums, s + 5 * NW + L); c52.intoArray(sums, s + 5 * NW + 2 * L); c53.intoArray(sums, s + 5 * NW + 3 * L);
     }
 
     /** C block (mc x nc) = alpha * packedA packedB + beta * C block, one micro-tile at a time. */
@@ -1650,16 +1674,16 @@ public final class GemmF32 {
      */
     private static void writeTile(float[] tile, int mr, int nr, float alpha, float beta,
                                   float[] c, int ci, int cRow, int cCol) {
-        writeTile(tile, NR, mr, nr, alpha, beta, c, ci, cRow, cCol);
+        writeTile(tile, 0, NR, mr, nr, alpha, beta, c, ci, cRow, cCol);
     }
 
-    /** {@link #writeTile} for a tile whose rows are ts elements apart. */
-    private static void writeTile(float[] tile, int ts, int mr, int nr, float alpha, float beta,
+    /** {@link #writeTile} for a tile from {@code tile[to]} whose rows are ts elements apart. */
+    private static void writeTile(float[] tile, int to, int ts, int mr, int nr, float alpha, float beta,
                                   float[] c, int ci, int cRow, int cCol) {
         // Whole vectors of unit-stride rows go vector-wide; the rest (a tail, or strided C) per element.
         int vectorCols = cCol == 1 ? nr - nr % L : 0;
         for (int r = 0; r < mr; r++, ci += cRow) {
-            int t = r * ts;
+            int t = to + r * ts;
             int j = 0;
             // Two loops, not a vector assigned in a branch: such a phi may be left boxed by C2.
             if (beta == 0) {
