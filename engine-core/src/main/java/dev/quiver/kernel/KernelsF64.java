@@ -133,6 +133,44 @@ public interface KernelsF64 {
     }
 
     /**
+     * A sum over taps of {@link #gemmShifted} products, each tap's K block a chain, written to C
+     * once: a stride-1 convolution's input gradient, {@code dx = sum_t W_t^T gy} shifted by tap t,
+     * without adding nine products into dx in memory one after the other. For
+     * {@code r in [0, rows)}, {@code i in [0, m)}, {@code j in [0, n)}, C_r(i, j) at
+     * {@code c[cOff + r*cStep + i*cRow + j]} is overwritten by the sum from +0, in increasing t
+     * over the taps {@code t in [0, taps)} that reach it ({@code rowLo[t] <= r < rowHi[t]} and
+     * {@code colLo[t] <= j < colHi[t]}), of {@code s_t + sum}, where s_t is the chain of
+     * {@link #gemmShifted} (from +0, one fused multiply-add per term in increasing l, {@code k <= 512})
+     * over A_t(i, l) at {@code a[aOff + t*aTap + i*aRow + l*aCol]} and B_t,r(l, j) at
+     * {@code b[bOff + bTap[t] + r*bStep + l*bRow + j]}; 0 where no tap reaches. B is read only where
+     * a tap reaches. So a cleared C and one {@code gemmShifted} (alpha 1, beta 1) per tap over the
+     * rows and columns it reaches give the same bits. C must not overlap A or B. This default is
+     * plain loops (the scalar backend's); a backend may vectorise it, same bits.
+     */
+    default void gemmTaps(int rows, int m, int n, int k, int taps,
+                          double[] a, int aOff, int aTap, int aRow, int aCol,
+                          double[] b, int bOff, int bStep, int bRow, int[] bTap,
+                          int[] rowLo, int[] rowHi, int[] colLo, int[] colHi,
+                          double[] c, int cOff, int cStep, int cRow) {
+        for (int r = 0; r < rows; r++) {
+            for (int i = 0; i < m; i++) {
+                int ci = cOff + r * cStep + i * cRow;
+                for (int j = 0; j < n; j++) {
+                    double sum = 0;
+                    for (int t = 0; t < taps; t++) {
+                        if (r < rowLo[t] || r >= rowHi[t] || j < colLo[t] || j >= colHi[t]) continue;
+                        int ai = aOff + t * aTap + i * aRow, bi = bOff + bTap[t] + r * bStep + j;
+                        double s = 0;
+                        for (int l = 0; l < k; l++) s = Math.fma(a[ai + l * aCol], b[bi + l * bRow], s);
+                        sum = s + sum;
+                    }
+                    c[ci + j] = sum;
+                }
+            }
+        }
+    }
+
+    /**
      * One K block of {@link #gemm} whose A is read through windows, a convolution's kernel
      * gradient without im2col: {@code C = alpha * A B + beta * C} over the K indices
      * {@code p in [p0, p1)} ({@code p1 - p0 <= 512}), where A (m x K) has (i, p) at

@@ -83,6 +83,17 @@ public final class SimdKernelsF32 implements KernelsF32 {
         gemm.gemmShifted(rows, m, n, k, alpha, a, aOff, aRow, aCol, b, bOff, bStep, bRows, bRowsOff, beta, c, cOff, cStep, cRow);
     }
 
+    /** Delegates to {@link GemmF32#gemmTaps}. */
+    @Override
+    public void gemmTaps(int rows, int m, int n, int k, int taps,
+                         float[] a, int aOff, int aTap, int aRow, int aCol,
+                         float[] b, int bOff, int bStep, int bRow, int[] bTap,
+                         int[] rowLo, int[] rowHi, int[] colLo, int[] colHi,
+                         float[] c, int cOff, int cStep, int cRow) {
+        gemm.gemmTaps(rows, m, n, k, taps, a, aOff, aTap, aRow, aCol, b, bOff, bStep, bRow, bTap, rowLo, rowHi, colLo, colHi,
+                c, cOff, cStep, cRow);
+    }
+
     /** Delegates to {@link GemmF32#gemmWindows}. */
     @Override
     public void gemmWindows(int m, int n, int p0, int p1, int q, float alpha,

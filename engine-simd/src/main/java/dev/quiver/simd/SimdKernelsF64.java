@@ -82,6 +82,17 @@ public final class SimdKernelsF64 implements KernelsF64 {
         gemm.gemmShifted(rows, m, n, k, alpha, a, aOff, aRow, aCol, b, bOff, bStep, bRows, bRowsOff, beta, c, cOff, cStep, cRow);
     }
 
+    /** Delegates to {@link GemmF64#gemmTaps}. */
+    @Override
+    public void gemmTaps(int rows, int m, int n, int k, int taps,
+                         double[] a, int aOff, int aTap, int aRow, int aCol,
+                         double[] b, int bOff, int bStep, int bRow, int[] bTap,
+                         int[] rowLo, int[] rowHi, int[] colLo, int[] colHi,
+                         double[] c, int cOff, int cStep, int cRow) {
+        gemm.gemmTaps(rows, m, n, k, taps, a, aOff, aTap, aRow, aCol, b, bOff, bStep, bRow, bTap, rowLo, rowHi, colLo, colHi,
+                c, cOff, cStep, cRow);
+    }
+
     /** Delegates to {@link GemmF64#gemmWindows}. */
     @Override
     public void gemmWindows(int m, int n, int p0, int p1, int q, double alpha,

@@ -79,6 +79,23 @@ class SimdNoAllocationTest {
      * them) and gemmWindows' A rows (the same taps).
      */
     static final int[] SHIFT_ROWS = windowRows(4, 34, 34, 3), WINDOW_ROWS = windowRows(2, 34, 34, 3);
+    /**
+     * gemmTaps' taps as a 3x3 window with padding 1 over rows of 32 makes them: tap (i, j) reads
+     * B shifted by (1 - i) rows and 1 - j columns, from row i - 1 on, over columns [j - 1, 31 + j)
+     * clipped to the row.
+     */
+    static final int[] TAP_SHIFT = new int[9], TAP_ROW_LO = new int[9], TAP_ROW_HI = new int[9], TAP_COL_LO = new int[9],
+            TAP_COL_HI = new int[9];
+    static {
+        for (int t = 0; t < 9; t++) {
+            int i = t / 3, j = t % 3;
+            TAP_SHIFT[t] = (1 - i) * 32 - (j - 1);
+            TAP_ROW_LO[t] = Math.max(0, i - 1);
+            TAP_ROW_HI[t] = 31 + i;
+            TAP_COL_LO[t] = Math.max(0, j - 1);
+            TAP_COL_HI[t] = Math.min(32, 31 + j);
+        }
+    }
     final double[] gd = new double[256 * 70], hd = new double[256 * 256], cd = new double[256 * 256];
     final float[] gf = new float[256 * 70], hf = new float[256 * 256], cf = new float[256 * 256];
 
@@ -266,6 +283,12 @@ class SimdNoAllocationTest {
                         acc ? 1 : 0, cd, 0, 32, 200);
                 f.gemmShifted(rows, 20, cols, SHIFT_ROWS.length, 1, gf, 0, SHIFT_ROWS.length, 1, hf, shiftedB, 34, SHIFT_ROWS, 0,
                         acc ? 1 : 0, cf, 0, 32, 200);
+                // B from its array's start (the copied fallback for the taps that skip column 0) or inside it.
+                int tapsB = (r / 50) % 4 == 1 ? 0 : 100;
+                d.gemmTaps(rows, 20, cols, 4, 9, gd, 0, 1, 9, 180, hd, tapsB, 32, 1024, TAP_SHIFT, TAP_ROW_LO, TAP_ROW_HI,
+                        TAP_COL_LO, TAP_COL_HI, cd, 0, 32, 200);
+                f.gemmTaps(rows, 20, cols, 4, 9, gf, 0, 1, 9, 180, hf, tapsB, 32, 1024, TAP_SHIFT, TAP_ROW_LO, TAP_ROW_HI,
+                        TAP_COL_LO, TAP_COL_HI, cf, 0, 32, 200);
                 d.gemmWindows(WINDOW_ROWS.length, 64, 7, 400, 32, 1, hd, 0, WINDOW_ROWS, 0, 34, gd, 0, 1, 256,
                         acc ? 1 : 0, cd, 0, 1, WINDOW_ROWS.length);
                 f.gemmWindows(WINDOW_ROWS.length, 64, 7, 400, 32, 1, hf, 0, WINDOW_ROWS, 0, 34, gf, 0, 1, 256,

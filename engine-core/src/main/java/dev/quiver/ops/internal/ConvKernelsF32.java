@@ -245,8 +245,9 @@ final class ConvKernelsF32 {
 
     /**
      * Whether {@link #inputGrad} may skip col: stride 1 (the gather form), a K sum over the output
-     * channels of one gemm block, and the chain order. Then each kernel tap adds its product
-     * {@code W_t^T gy} straight into the rows of dx it reaches, in the gather's order of taps.
+     * channels of one gemm block, and the chain order. Then the backend's {@code gemmTaps} sums
+     * each kernel tap's product {@code W_t^T gy} over the rows of dx it reaches, in the gather's
+     * order of taps, and writes dx once.
      */
     static boolean inputGradInPlace(int c, int og, int p, Window win, int groups) {
         int kk = c / groups * win.kh() * win.kw();
@@ -269,26 +270,27 @@ final class ConvKernelsF32 {
         int[][] terms = gather ? col2imTerms(wd, win, oh, ow) : null;
         boolean taps = inPlace && inputGradInPlace(c, og, p, win, groups);
         int kh = win.kh(), kw = win.kw();
-        int[] oRows = new int[taps ? og : 0];
-        for (int q = 0; q < oRows.length; q++) oRows[q] = q * p;
+        // Tap t = (i, j) adds W_t^T gy, read at gy's row ih + pt - i dh and column iw - off, into the
+        // rows ih of x whose output row exists and the columns [lo, hi) of its gather term.
+        int[] bTap = new int[kh * kw], rowLo = new int[kh * kw], rowHi = new int[kh * kw];
+        int[] colLo = new int[kh * kw], colHi = new int[kh * kw];
+        for (int i = 0; i < kh && taps; i++) {
+            for (int j = 0; j < kw; j++) {
+                int t = i * kw + j;
+                bTap[t] = (win.pt() - i * win.dh()) * ow - (j * win.dw() - win.pl());
+                rowLo[t] = Math.max(0, i * win.dh() - win.pt());
+                rowHi[t] = Math.min(h, oh + i * win.dh() - win.pt());
+                colLo[t] = Math.max(terms[1][t], 0);
+                colHi[t] = Math.min(terms[2][t], wd);
+            }
+        }
         return m -> {
             if (taps) {
-                k.fill(size, 0, xa, xo, 1);
                 for (int s = 0; s < n; s++) {
                     for (int g = 0; g < groups; g++) {
-                        int xg = xo + (s * c + g * cg) * hw, gg = go + (s * o + g * og) * p;
-                        for (int i = 0; i < kh; i++) {
-                            // The rows of x that kernel row i reaches (output row ih + pt - i dh exists).
-                            int y0 = Math.max(0, i * win.dh() - win.pt()), y1 = Math.min(h, oh + i * win.dh() - win.pt());
-                            for (int j = 0; j < kw && y1 > y0; j++) {
-                                int t = i * kw + j, lo = Math.max(terms[1][t], 0), hi = Math.min(terms[2][t], wd);
-                                if (hi <= lo) continue;
-                                int off = j * win.dw() - win.pl();
-                                k.gemmShifted(y1 - y0, cg, hi - lo, og, 1, wa, wo + g * og * kk + t, kh * kw, kk,
-                                        ga, gg + (y0 + win.pt() - i * win.dh()) * ow + lo - off, ow, oRows, 0,
-                                        1, xa, xg + y0 * wd + lo, wd, hw);
-                            }
-                        }
+                        k.gemmTaps(h, cg, wd, og, kh * kw, wa, wo + g * og * kk, 1, kh * kw, kk,
+                                ga, go + (s * o + g * og) * p, ow, p, bTap, rowLo, rowHi, colLo, colHi,
+                                xa, xo + (s * c + g * cg) * hw, wd, hw);
                     }
                 }
                 return;

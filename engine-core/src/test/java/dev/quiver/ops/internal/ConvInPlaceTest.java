@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The in-place convolution kernels (the padded input read by {@code gemmShifted} and
- * {@code gemmWindows}, the input gradient tap by tap into x) give the im2col path's bits for the
+ * {@code gemmWindows}, the input gradient's taps summed by {@code gemmTaps}) give the im2col path's bits for the
  * forward pass, the input gradient and the kernel gradient, both dtypes, on random windows:
  * padding on each side, dilation, groups, stride along H (forward and kernel gradient), 1-d,
  * with and without bias, several samples, K sums longer than one gemm block (the block

@@ -5,6 +5,8 @@ import dev.quiver.backend.Workers;
 import dev.quiver.kernel.internal.CanonicalGemmF32;
 import dev.quiver.simd.SimdShape;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -108,6 +110,8 @@ public final class GemmF32 {
      */
     private static final FloatVector PAIR_LO = FloatVector.fromArray(SPECIES, pairIndexes(0), 0);
     private static final FloatVector PAIR_HI = FloatVector.fromArray(SPECIES, pairIndexes(P), 0);
+    /** Lane i holds i: the lanes of a tile's column range as a compare. */
+    private static final FloatVector LANE = FloatVector.fromArray(SPECIES, laneIndexes(), 0);
     /** Largest shared A (rows x KC elements) packed whole, once per K block, for a batch. */
     static final int SHARED_A_MAX = 1 << 20;
     /** Below this many multiply-adds (batch*m*n*k) a call runs on the caller's thread only. */
@@ -120,7 +124,10 @@ public final class GemmF32 {
         final float[] packedA = new float[MC * KC];
         /** Also the dot path's transposed B (at most SPLIT_MAX_N x SPLIT_MAX_K). */
         final float[] packedB = new float[Math.max(KC * NC, CanonicalGemmF32.SPLIT_MAX_N * CanonicalGemmF32.SPLIT_MAX_K)];
-        final float[] tile = new float[Math.max(Math.max(Math.max(MR, SMALL_MR1) * NR, DOT_TILE * DOT_TILE * L), WR * NW)];
+        final float[] tile = new float[Math.max(Math.max(MR, SMALL_MR1) * NR, DOT_TILE * DOT_TILE * L)];
+        /** gemmTaps' sums of one C tile, and its B row offsets (l * bRow) for shiftedKernel. */
+        final float[] sums = new float[MR * NR];
+        final int[] bRows = new int[KC];
         /** All of a shared A's row panels for one K block; grown on first need, then reused. */
         float[] sharedA = new float[0];
 
@@ -1237,11 +1244,103 @@ public final class GemmF32 {
                                 packShifted(k, nr, b, base, bRows, bRowsOff, ws.packedB);
                                 microKernel(mr, k, packedA, ir * k, ws.packedB, 0, tile);
                             }
-                            writeTile(tile, NR, mr, nr, alpha, beta, c, cOff + r * cStep + (ic + ir) * cRow + jr, cRow, 1);
+                            writeTile(tile, 0, NR, mr, nr, alpha, beta, c, cOff + r * cStep + (ic + ir) * cRow + jr, cRow, 1);
                         }
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * {@link dev.quiver.kernel.KernelsF32#gemmTaps}: per MR-row panel, every tap's A packed in one
+     * pass over A (a convolution's kernels are [O, C, taps]: taps side by side), then per C tile
+     * (MR rows by NR columns of one row r) each reaching tap's chain computed by
+     * {@link #shiftedKernel} and added into the tile's sums over the lanes the tap reaches, and the
+     * tile written to C once. Accumulating every tap's product in C instead (a gemmShifted per tap)
+     * re-reads and re-writes all of C per tap, and packs A's strided columns once per tap.
+     */
+    public void gemmTaps(int rows, int m, int n, int k, int taps,
+                         float[] a, int aOff, int aTap, int aRow, int aCol,
+                         float[] b, int bOff, int bStep, int bRow, int[] bTap,
+                         int[] rowLo, int[] rowHi, int[] colLo, int[] colHi,
+                         float[] c, int cOff, int cStep, int cRow) {
+        if (rows < 0 || m < 0 || n < 0 || k < 0 || k > KC || taps < 0) {
+            throw new IllegalArgumentException("gemmTaps: sizes rows=" + rows + " m=" + m + " n=" + n + " k=" + k
+                    + " taps=" + taps + " must be non-negative with k <= " + KC);
+        }
+        if (rows == 0 || m == 0 || n == 0) return;
+        checkExtent("C", c.length, cOff, rows, cStep, m, cRow, n, 1, rows, m, n, k);
+        if (taps > 0 && k > 0) checkExtent("A", a.length, aOff, taps, aTap, m, aRow, k, aCol, rows, m, n, k);
+        for (int t = 0; t < taps && k > 0; t++) {
+            int r0 = Math.max(rowLo[t], 0), r1 = Math.min(rowHi[t], rows), j0 = Math.max(colLo[t], 0), j1 = Math.min(colHi[t], n);
+            if (r1 > r0 && j1 > j0) {
+                checkExtent("B", b.length, bOff + bTap[t] + r0 * bStep + j0, r1 - r0, bStep, k, bRow, j1 - j0, 1, rows, m, n, k);
+            }
+        }
+        Workspace ws = WORKSPACE.get();
+        float[] packedA = ws.sharedA(taps * k * MR), tile = ws.tile, sums = ws.sums;
+        int[] offsets = ws.bRows;
+        for (int l = 0; l < k; l++) offsets[l] = l * bRow;
+        int lowest = Math.min(0, (k - 1) * bRow), highest = Math.max(0, (k - 1) * bRow) + NR;
+        for (int ir = 0; ir < m; ir += MR) {
+            int mr = Math.min(MR, m - ir);
+            packTaps(mr, k, taps, a, aOff + ir * aRow, aTap, aRow, aCol, packedA);
+            for (int r = 0; r < rows; r++) {
+                for (int jr = 0; jr < n; jr += NR) {
+                    int nr = Math.min(NR, n - jr);
+                    java.util.Arrays.fill(sums, 0);
+                    for (int t = 0; t < taps; t++) {
+                        int lo = Math.max(colLo[t], jr) - jr, hi = Math.min(colHi[t], jr + nr) - jr;
+                        if (r < rowLo[t] || r >= rowHi[t] || hi <= lo) continue;
+                        int base = bOff + bTap[t] + r * bStep + jr;
+                        // Whole vectors read lanes the tap does not reach (added nowhere); at the array's
+                        // ends, a copy of the reached lanes with zeros around them.
+                        if (base + lowest >= 0 && base + highest <= b.length) {
+                            shiftedKernel(mr, k, packedA, t * k * MR, b, base, offsets, 0, tile);
+                        } else {
+                            packReached(k, lo, hi, b, base, bRow, ws.packedB);
+                            microKernel(mr, k, packedA, t * k * MR, ws.packedB, 0, tile);
+                        }
+                        addReached(mr, lo, hi, tile, sums);
+                    }
+                    for (int i = 0; i < mr; i++) System.arraycopy(sums, i * NR, c, cOff + r * cStep + (ir + i) * cRow + jr, nr);
+                }
+            }
+        }
+    }
+
+    /** packed[t][l][r] = A_t(r, l) (at a[aBase + t*aTap + r*aRow + l*aCol]) for r < mr, zero up to MR. */
+    private static void packTaps(int mr, int k, int taps, float[] a, int aBase, int aTap, int aRow, int aCol, float[] packed) {
+        int tapSize = k * MR;
+        for (int l = 0; l < k; l++) {
+            for (int r = 0; r < MR; r++) {
+                int d = l * MR + r, src = aBase + r * aRow + l * aCol;
+                if (r < mr) {
+                    for (int t = 0; t < taps; t++) packed[t * tapSize + d] = a[src + t * aTap];
+                } else {
+                    for (int t = 0; t < taps; t++) packed[t * tapSize + d] = 0;
+                }
+            }
+        }
+    }
+
+    /** packed[l][j] = b[base + l*bRow + j] for lo <= j < hi, zero elsewhere up to NR. */
+    private static void packReached(int k, int lo, int hi, float[] b, int base, int bRow, float[] packed) {
+        for (int l = 0, d = 0; l < k; l++, d += NR) {
+            java.util.Arrays.fill(packed, d, d + NR, 0);
+            System.arraycopy(b, base + l * bRow + lo, packed, d + lo, hi - lo);
+        }
+    }
+
+    /** sums = tile + sums in the lanes [lo, hi) of each of the mr rows (NR columns each), sums elsewhere. */
+    private static void addReached(int mr, int lo, int hi, float[] tile, float[] sums) {
+        VectorMask<Float> m0 = LANE.compare(VectorOperators.GE, lo).and(LANE.compare(VectorOperators.LT, hi));
+        VectorMask<Float> m1 = LANE.compare(VectorOperators.GE, lo - L).and(LANE.compare(VectorOperators.LT, hi - L));
+        for (int i = 0, o = 0; i < mr; i++, o += NR) {
+            FloatVector s0 = FloatVector.fromArray(SPECIES, sums, o), s1 = FloatVector.fromArray(SPECIES, sums, o + L);
+            s0.blend(FloatVector.fromArray(SPECIES, tile, o).add(s0), m0).intoArray(sums, o);
+            s1.blend(FloatVector.fromArray(SPECIES, tile, o + L).add(s1), m1).intoArray(sums, o + L);
         }
     }
 
@@ -1336,6 +1435,8 @@ public final class GemmF32 {
     private static final int WR = 6;
     /** Columns of a window tile: four vectors (a kernel gradient's 64 output channels in float32 at 512 bits). */
     private static final int NW = 4 * L;
+    /** Terms of gemmWindows' K sub-blocks: 32 KB of a B panel, to stay in L1 with the windows' rows. */
+    private static final int WINDOW_KB = 32 * 1024 / (NW * Float.BYTES);
 
     /**
      * {@link dev.quiver.kernel.KernelsF32#gemmWindows}: B packed into NW-column panels (zero
@@ -1370,21 +1471,34 @@ public final class GemmF32 {
                     + ((long) aOff + hi + last) + "] outside its array of length " + a.length);
         }
         Workspace ws = WORKSPACE.get();
-        float[] packed = ws.packedB, tile = ws.tile;
+        float[] packed = ws.packedB;
+        // Every row tile's sums of one panel, kept between sub-blocks of the K sum (rows of WR, padded).
+        int mPadded = ceilDiv(m, WR) * WR;
+        float[] sums = ws.sharedA(mPadded * NW);
         int ncMax = packed.length / k / NW * NW;
         for (int jc = 0; jc < n; jc += ncMax) {
             int nc = Math.min(ncMax, n - jc);
             packWide(k, nc, b, bOff + p0 * bRow + jc * bCol, bRow, bCol, packed);
-            for (int ir = 0; ir < m; ir += WR) {
-                int mr = Math.min(WR, m - ir);
-                // A tile's missing rows repeat its first (their results are never written).
-                int a0 = aOff + aRows[aRowsOff + ir];
-                int a1 = mr > 1 ? aOff + aRows[aRowsOff + ir + 1] : a0, a2 = mr > 2 ? aOff + aRows[aRowsOff + ir + 2] : a0;
-                int a3 = mr > 3 ? aOff + aRows[aRowsOff + ir + 3] : a0, a4 = mr > 4 ? aOff + aRows[aRowsOff + ir + 4] : a0;
-                int a5 = mr > 5 ? aOff + aRows[aRowsOff + ir + 5] : a0;
-                for (int jr = 0; jr < nc; jr += NW) {
-                    windowKernel(p0, p1, q, aStep, a, a0, a1, a2, a3, a4, a5, packed, jr * k, tile);
-                    writeTile(tile, NW, mr, Math.min(NW, nc - jr), alpha, beta, c, cOff + ir * cRow + (jc + jr) * cCol, cRow, cCol);
+            for (int jr = 0; jr < nc; jr += NW) {
+                java.util.Arrays.fill(sums, 0, mPadded * NW, 0);
+                // K in sub-blocks whose B panel fits L1, every row tile per sub-block: the whole panel
+                // (KC x NW) streamed from L2 once per row tile otherwise. A tile's chains stop and go on
+                // through its sums in memory, the same FMAs in the same order.
+                for (int pc = p0; pc < p1; pc += WINDOW_KB) {
+                    int pe = Math.min(p1, pc + WINDOW_KB);
+                    for (int ir = 0; ir < m; ir += WR) {
+                        int mr = Math.min(WR, m - ir);
+                        // A tile's missing rows repeat its first (their results are never written).
+                        int a0 = aOff + aRows[aRowsOff + ir];
+                        int a1 = mr > 1 ? aOff + aRows[aRowsOff + ir + 1] : a0, a2 = mr > 2 ? aOff + aRows[aRowsOff + ir + 2] : a0;
+                        int a3 = mr > 3 ? aOff + aRows[aRowsOff + ir + 3] : a0, a4 = mr > 4 ? aOff + aRows[aRowsOff + ir + 4] : a0;
+                        int a5 = mr > 5 ? aOff + aRows[aRowsOff + ir + 5] : a0;
+                        windowKernel(pc, pe, q, aStep, a, a0, a1, a2, a3, a4, a5, packed, jr * k + (pc - p0) * NW, sums, ir * NW);
+                    }
+                }
+                for (int ir = 0; ir < m; ir += WR) {
+                    writeTile(sums, ir * NW, NW, Math.min(WR, m - ir), Math.min(NW, nc - jr), alpha, beta, c,
+                            cOff + ir * cRow + (jc + jr) * cCol, cRow, cCol);
                 }
             }
         }
@@ -1405,15 +1519,24 @@ public final class GemmF32 {
     }
 
     /**
-     * tile (WR x NW, row-major) = rows a0..a5 of A's windows over p in [p0, p1) (row r's term p at
-     * {@code a[ar + (p / q)*aStep + p % q]}) times a packed B panel (k x NW). The K loop runs
-     * along each window row, q terms at a time.
+     * sums from s (WR x NW, row-major) += rows a0..a5 of A's windows over p in [p0, p1) (row r's term
+     * p at {@code a[ar + (p / q)*aStep + p % q]}) times a packed B panel (from bi, NW wide), as the
+     * FMA chains started from those sums. The K loop runs along each window row, q terms at a time.
      */
     private static void windowKernel(int p0, int p1, int q, int aStep, float[] a, int a0, int a1, int a2, int a3,
-                                     int a4, int a5, float[] bp, int bi, float[] tile) {
-        FloatVector c00 = FloatVector.zero(SPECIES), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00,
-                c12 = c00, c13 = c00, c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00,
-                c33 = c00, c40 = c00, c41 = c00, c42 = c00, c43 = c00, c50 = c00, c51 = c00, c52 = c00, c53 = c00;
+                                     int a4, int a5, float[] bp, int bi, float[] sums, int s) {
+        FloatVector c00 = FloatVector.fromArray(SPECIES, sums, s), c01 = FloatVector.fromArray(SPECIES, sums, s + L),
+                c02 = FloatVector.fromArray(SPECIES, sums, s + 2 * L), c03 = FloatVector.fromArray(SPECIES, sums, s + 3 * L);
+        FloatVector c10 = FloatVector.fromArray(SPECIES, sums, s + NW), c11 = FloatVector.fromArray(SPECIES, sums, s + NW + L),
+                c12 = FloatVector.fromArray(SPECIES, sums, s + NW + 2 * L), c13 = FloatVector.fromArray(SPECIES, sums, s + NW + 3 * L);
+        FloatVector c20 = FloatVector.fromArray(SPECIES, sums, s + 2 * NW), c21 = FloatVector.fromArray(SPECIES, sums, s + 2 * NW + L),
+                c22 = FloatVector.fromArray(SPECIES, sums, s + 2 * NW + 2 * L), c23 = FloatVector.fromArray(SPECIES, sums, s + 2 * NW + 3 * L);
+        FloatVector c30 = FloatVector.fromArray(SPECIES, sums, s + 3 * NW), c31 = FloatVector.fromArray(SPECIES, sums, s + 3 * NW + L),
+                c32 = FloatVector.fromArray(SPECIES, sums, s + 3 * NW + 2 * L), c33 = FloatVector.fromArray(SPECIES, sums, s + 3 * NW + 3 * L);
+        FloatVector c40 = FloatVector.fromArray(SPECIES, sums, s + 4 * NW), c41 = FloatVector.fromArray(SPECIES, sums, s + 4 * NW + L),
+                c42 = FloatVector.fromArray(SPECIES, sums, s + 4 * NW + 2 * L), c43 = FloatVector.fromArray(SPECIES, sums, s + 4 * NW + 3 * L);
+        FloatVector c50 = FloatVector.fromArray(SPECIES, sums, s + 5 * NW), c51 = FloatVector.fromArray(SPECIES, sums, s + 5 * NW + L),
+                c52 = FloatVector.fromArray(SPECIES, sums, s + 5 * NW + 2 * L), c53 = FloatVector.fromArray(SPECIES, sums, s + 5 * NW + 3 * L);
         int p = p0, row = p0 / q * aStep, col = p0 % q;
         while (p < p1) {
             int end = Math.min(q - col, p1 - p), at = row + col;
@@ -1440,12 +1563,12 @@ public final class GemmF32 {
             row += aStep;
             col = 0;
         }
-        c00.intoArray(tile, 0); c01.intoArray(tile, L); c02.intoArray(tile, 2 * L); c03.intoArray(tile, 3 * L);
-        c10.intoArray(tile, NW); c11.intoArray(tile, NW + L); c12.intoArray(tile, NW + 2 * L); c13.intoArray(tile, NW + 3 * L);
-        c20.intoArray(tile, 2 * NW); c21.intoArray(tile, 2 * NW + L); c22.intoArray(tile, 2 * NW + 2 * L); c23.intoArray(tile, 2 * NW + 3 * L);
-        c30.intoArray(tile, 3 * NW); c31.intoArray(tile, 3 * NW + L); c32.intoArray(tile, 3 * NW + 2 * L); c33.intoArray(tile, 3 * NW + 3 * L);
-        c40.intoArray(tile, 4 * NW); c41.intoArray(tile, 4 * NW + L); c42.intoArray(tile, 4 * NW + 2 * L); c43.intoArray(tile, 4 * NW + 3 * L);
-        c50.intoArray(tile, 5 * NW); c51.intoArray(tile, 5 * NW + L); c52.intoArray(tile, 5 * NW + 2 * L); c53.intoArray(tile, 5 * NW + 3 * L);
+        c00.intoArray(sums, s); c01.intoArray(sums, s + L); c02.intoArray(sums, s + 2 * L); c03.intoArray(sums, s + 3 * L);
+        c10.intoArray(sums, s + NW); c11.intoArray(sums, s + NW + L); c12.intoArray(sums, s + NW + 2 * L); c13.intoArray(sums, s + NW + 3 * L);
+        c20.intoArray(sums, s + 2 * NW); c21.intoArray(sums, s + 2 * NW + L); c22.intoArray(sums, s + 2 * NW + 2 * L); c23.intoArray(sums, s + 2 * NW + 3 * L);
+        c30.intoArray(sums, s + 3 * NW); c31.intoArray(sums, s + 3 * NW + L); c32.intoArray(sums, s + 3 * NW + 2 * L); c33.intoArray(sums, s + 3 * NW + 3 * L);
+        c40.intoArray(sums, s + 4 * NW); c41.intoArray(sums, s + 4 * NW + L); c42.intoArray(sums, s + 4 * NW + 2 * L); c43.intoArray(sums, s + 4 * NW + 3 * L);
+        c50.intoArray(sums, s + 5 * NW); c51.intoArray(sums, s + 5 * NW + L); c52.intoArray(sums, s + 5 * NW + 2 * L); c53.intoArray(sums, s + 5 * NW + 3 * L);
     }
 
     /** C block (mc x nc) = alpha * packedA packedB + beta * C block, one micro-tile at a time. */
@@ -1551,16 +1674,16 @@ public final class GemmF32 {
      */
     private static void writeTile(float[] tile, int mr, int nr, float alpha, float beta,
                                   float[] c, int ci, int cRow, int cCol) {
-        writeTile(tile, NR, mr, nr, alpha, beta, c, ci, cRow, cCol);
+        writeTile(tile, 0, NR, mr, nr, alpha, beta, c, ci, cRow, cCol);
     }
 
-    /** {@link #writeTile} for a tile whose rows are ts elements apart. */
-    private static void writeTile(float[] tile, int ts, int mr, int nr, float alpha, float beta,
+    /** {@link #writeTile} for a tile from {@code tile[to]} whose rows are ts elements apart. */
+    private static void writeTile(float[] tile, int to, int ts, int mr, int nr, float alpha, float beta,
                                   float[] c, int ci, int cRow, int cCol) {
         // Whole vectors of unit-stride rows go vector-wide; the rest (a tail, or strided C) per element.
         int vectorCols = cCol == 1 ? nr - nr % L : 0;
         for (int r = 0; r < mr; r++, ci += cRow) {
-            int t = r * ts;
+            int t = to + r * ts;
             int j = 0;
             // Two loops, not a vector assigned in a branch: such a phi may be left boxed by C2.
             if (beta == 0) {
@@ -1660,6 +1783,12 @@ public final class GemmF32 {
                     + ") reaches indices [" + lo + ", " + hi + "] outside its array of length " + length
                     + "; batch=" + b + " m=" + m + " n=" + n + " k=" + k);
         }
+    }
+
+    private static float[] laneIndexes() {
+        float[] idx = new float[L];
+        for (int i = 0; i < L; i++) idx[i] = i;
+        return idx;
     }
 
     private static float[] pairIndexes(int from) {
