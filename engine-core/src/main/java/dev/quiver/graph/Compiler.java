@@ -513,9 +513,9 @@ final class Compiler {
         Tensor[] values = new Tensor[total];
         List<Step.Exec> forward = new ArrayList<>(mark), backward = new ArrayList<>(total - mark);
         List<Op.Instruction> direct = new ArrayList<>(total - mark);
-        NodeInfo[] infos = new NodeInfo[mark];
-        for (int i = 0; i < mark; i++) infos[i] = NodeInfo.of(all[i]);
+        // Backward nodes are described only for the NaN check's messages.
         boolean describeBackward = p.options.checkFinite();
+        StructureTape tape = new StructureTape(all, describeBackward ? total : mark, inputStart, inputs);
         for (int i = 0; i < total; i++) {
             if (!scheduled[i]) continue;
             Node n = all[i];
@@ -532,9 +532,8 @@ final class Compiler {
                     } else {
                         Tensor[] work = workOf[i].length == 0 ? NO_WORKSPACE : new Tensor[workOf[i].length];
                         for (int w = 0; w < work.length; w++) work[w] = buffers[workOf[i][w]];
-                        // Backward nodes are described only for the NaN check's messages.
-                        NodeInfo info = i < mark ? infos[i] : describeBackward ? NodeInfo.of(n) : null;
-                        NodeInfo gradientOf = i >= mark && describeBackward && i - mark < p.gradientOf.length && p.gradientOf[i - mark] >= 0 ? infos[p.gradientOf[i - mark]] : null;
+                        int info = i < mark || describeBackward ? i : -1;
+                        int gradientOf = i >= mark && describeBackward && i - mark < p.gradientOf.length ? p.gradientOf[i - mark] : -1;
                         Step.Exec e;
                         if (deferred(p, i)) {
                             Node target = wrt.get(directTarget[i]);
@@ -566,11 +565,11 @@ final class Compiler {
         }
         p.report = new PlanReport(p.report.plannedBytes(), p.report.naiveBytes(), p.report.lowerBoundBytes(), p.report.buffers(),
                 forward.size(), backward.size(), b == null ? -1 : b.kernelsBefore(), b == null ? 0 : b.gatheredElements(), p.fused);
-        NodeInfo[] wrtInfos = new NodeInfo[wrt.size()];
-        for (int j = 0; j < wrtInfos.length; j++) wrtInfos[j] = infos[wrt.get(j).index()];
-        return new Step(g, infos[p.out.index()], infos, mark, values, p.kept, forward.toArray(new Step.Exec[0]),
+        int[] wrtNodes = new int[wrt.size()];
+        for (int j = 0; j < wrtNodes.length; j++) wrtNodes[j] = wrt.get(j).index();
+        return new Step(g, p.out.index(), tape, mark, values, p.kept, forward.toArray(new Step.Exec[0]),
                 backward.toArray(new Step.Exec[0]), direct.toArray(new Op.Instruction[0]), p.seed == null ? null : values[p.seed.index()],
-                wrtInfos, gradTensors, gradSources, deferredSources, written, sparseTarget, math, p.asBuilt, p.report, p.arenas.toArray(),
+                wrtNodes, gradTensors, gradSources, deferredSources, written, sparseTarget, math, p.asBuilt, p.report, p.arenas.toArray(),
                 p.builtCount, p.builtOutput, p.context);
     }
 
