@@ -511,7 +511,7 @@ final class Compiler {
 
         // ---- bind values and instructions
         Tensor[] values = new Tensor[total];
-        List<Step.Exec> forward = new ArrayList<>(mark), backward = new ArrayList<>(total - mark);
+        Step.Program forward = new Step.Program(mark), backward = new Step.Program(total - mark);
         List<Op.Instruction> direct = new ArrayList<>(total - mark);
         // Backward nodes are described only for the NaN check's messages.
         boolean describeBackward = p.options.checkFinite();
@@ -534,18 +534,17 @@ final class Compiler {
                         for (int w = 0; w < work.length; w++) work[w] = buffers[workOf[i][w]];
                         int info = i < mark || describeBackward ? i : -1;
                         int gradientOf = i >= mark && describeBackward && i - mark < p.gradientOf.length ? p.gradientOf[i - mark] : -1;
-                        Step.Exec e;
+                        Step.Program program = i < mark ? forward : backward;
                         if (deferred(p, i)) {
                             Node target = wrt.get(directTarget[i]);
                             DeferredGradient d = new DeferredGradient(n.op(), math, ins, work, p.context,
                                     target.kind() == Node.Kind.PARAM ? target.parameter() : null, gradTensors[directTarget[i]]);
                             deferredSources[directTarget[i]] = d;
-                            e = new Step.Exec(info, gradientOf, d, null);
+                            program.add(d, null, info, gradientOf);
                         } else {
                             values[i] = buffers[bufferOf[i]];
-                            e = new Step.Exec(info, gradientOf, n.op().bind(math, ins, values[i], work, p.context), values[i]);
+                            program.add(n.op().bind(math, ins, values[i], work, p.context), values[i], info, gradientOf);
                         }
-                        (i < mark ? forward : backward).add(e);
                         // A final gradient with no other reader is also bound to write its target's gradient tensor itself.
                         if (i >= mark) direct.add(directTarget[i] < 0 ? null : n.op().bind(math, ins, gradTensors[directTarget[i]], work, p.context));
                     }
@@ -564,11 +563,11 @@ final class Compiler {
             for (int k = 0; k < b.keep().size(); k++) alias(values, p.kept, b.builtKeep().get(k), b.keep().get(k));
         }
         p.report = new PlanReport(p.report.plannedBytes(), p.report.naiveBytes(), p.report.lowerBoundBytes(), p.report.buffers(),
-                forward.size(), backward.size(), b == null ? -1 : b.kernelsBefore(), b == null ? 0 : b.gatheredElements(), p.fused);
+                forward.length, backward.length, b == null ? -1 : b.kernelsBefore(), b == null ? 0 : b.gatheredElements(), p.fused);
         int[] wrtNodes = new int[wrt.size()];
         for (int j = 0; j < wrtNodes.length; j++) wrtNodes[j] = wrt.get(j).index();
-        return new Step(g, p.out.index(), tape, mark, values, p.kept, forward.toArray(new Step.Exec[0]),
-                backward.toArray(new Step.Exec[0]), direct.toArray(new Op.Instruction[0]), p.seed == null ? null : values[p.seed.index()],
+        return new Step(g, p.out.index(), tape, mark, values, p.kept, forward.trimmed(),
+                backward, direct.toArray(new Op.Instruction[0]), p.seed == null ? null : values[p.seed.index()],
                 wrtNodes, gradTensors, gradSources, deferredSources, written, sparseTarget, math, p.asBuilt, p.report, p.arenas.toArray(),
                 p.builtCount, p.builtOutput, p.context);
     }

@@ -26,11 +26,58 @@ import java.util.Map;
  */
 public final class Step {
     /**
-     * One bound instruction with the node it computes and, for a backward node, the forward node
-     * whose gradient it helps compute (indices into the structure tape, for NaN reports; -1 when
-     * the step does not describe them).
+     * Bound instructions in run order, as parallel arrays rather than one object per instruction:
+     * the instruction, its output buffer (null for a gradient written straight into its target),
+     * the node it computes and, for a backward node, the forward node whose gradient it helps
+     * compute (structure-tape indices for the NaN check's messages; -1 where the step does not
+     * describe them, and the arrays left out when no instruction has one).
      */
-    record Exec(int node, int gradientOf, Op.Instruction instruction, Tensor out) {}
+    static final class Program {
+        static final Program EMPTY = new Program(0).trimmed();
+        int length;
+        Op.Instruction[] instruction;
+        Tensor[] out;
+        int[] node, gradientOf;
+
+        Program(int capacity) {
+            instruction = new Op.Instruction[capacity];
+            out = new Tensor[capacity];
+            node = new int[capacity];
+            gradientOf = new int[capacity];
+        }
+
+        void add(Op.Instruction ins, Tensor output, int of, int gradient) {
+            if (length == instruction.length) {
+                int c = Math.max(8, 2 * length);
+                instruction = java.util.Arrays.copyOf(instruction, c);
+                out = java.util.Arrays.copyOf(out, c);
+                node = java.util.Arrays.copyOf(node, c);
+                gradientOf = java.util.Arrays.copyOf(gradientOf, c);
+            }
+            instruction[length] = ins;
+            out[length] = output;
+            node[length] = of;
+            gradientOf[length++] = gradient;
+        }
+
+        /** This program with arrays of exactly its length (it is built into arrays sized for the worst case). */
+        Program trimmed() {
+            instruction = java.util.Arrays.copyOf(instruction, length);
+            out = java.util.Arrays.copyOf(out, length);
+            node = described(node, length);
+            gradientOf = described(gradientOf, length);
+            return this;
+        }
+
+        private static int[] described(int[] nodes, int length) {
+            for (int q = 0; q < length; q++) if (nodes[q] >= 0) return java.util.Arrays.copyOf(nodes, length);
+            return null;
+        }
+
+        int node(int q) { return node == null ? -1 : node[q]; }
+
+        int gradientOf(int q) { return gradientOf == null ? -1 : gradientOf[q]; }
+    }
 
     private Graph graph;
     private final int output;
@@ -52,15 +99,17 @@ public final class Step {
     private final boolean fused;
     private Tensor[] values;
     private boolean[] kept;
-    private Exec[] forward;
-    private Exec[] backward;
+    private Program forward;
+    /** The backward schedule, then (in a training step) one gradient copy-out per target: what a NaN-checking run steps through. */
+    private Program backward;
     private Op.Instruction[] forwardInstructions;
     /** The backward schedule with its gradient copy-outs bound for overwriting, and for accumulating (chosen per run). */
     private Op.Instruction[] backwardInstructions;
     /** Built on the first accumulating backward (most steps never accumulate). */
     private Op.Instruction[] backwardAccumulating;
     private Op.Instruction[] directInstructions;
-    private Exec[] backwardBare;
+    /** The backward schedule's instructions without the copy-outs. */
+    private Op.Instruction[] backwardBare;
     private final boolean[] writtenDirectly;
     private final Tensor seed;
     /** The gradient targets' node indices. */
@@ -103,8 +152,8 @@ public final class Step {
      *                    directly (null where there is none), used when gradients are overwritten
      * @param written     per target, true when one of {@code direct} writes its gradient tensor (no copy-out)
      */
-    Step(Graph graph, int output, StructureTape nodes, int forwardCount, Tensor[] values, boolean[] kept, Exec[] forward,
-         Exec[] backward, Op.Instruction[] direct, Tensor seed, int[] wrt, Tensor[] gradTensors, Tensor[] gradSources,
+    Step(Graph graph, int output, StructureTape nodes, int forwardCount, Tensor[] values, boolean[] kept, Program forward,
+         Program backward, Op.Instruction[] direct, Tensor seed, int[] wrt, Tensor[] gradTensors, Tensor[] gradSources,
          DeferredGradient[] deferredSources, boolean[] written, boolean[] sparseTarget, TensorMath math, CompileOptions options, PlanReport report,
          Object[] arenas, int builtCount, int builtOutput, StepContext context) {
         this.context = context;
@@ -167,28 +216,21 @@ public final class Step {
             }
         }
         this.fed = new boolean[inputs.length];
-        Exec[] bw = backward;
+        Op.Instruction[] bare = java.util.Arrays.copyOf(backward.instruction, backward.length);
         if (seed != null) {
-            Exec[] withCopies = java.util.Arrays.copyOf(backward, backward.length + wrt.length);
-            for (int j = 0; j < wrt.length; j++) withCopies[backward.length + j] = copyOut(j);
-            bw = withCopies;
+            // The copy-outs' targets are described only for the NaN check's messages, like backward nodes.
+            for (int j = 0; j < wrt.length; j++) backward.add(copyOut(j), gradTensors[j], checkFinite ? wrt[j] : -1, -1);
             if (seed.size() == 1) {
                 seed.setFlat(0, 1);
                 seedIsOne = true;
             }
         }
-        this.backward = bw;
-        this.forwardInstructions = dev.quiver.ops.internal.Bound.chain(instructions(forward));
-        this.backwardInstructions = backwardProgram(backward, direct, written, seed != null, false);
+        this.backward = backward.trimmed();
+        this.forwardInstructions = dev.quiver.ops.internal.Bound.chain(forward.instruction);
+        this.backwardInstructions = backwardProgram(bare, direct, written, seed != null, false);
         this.directInstructions = direct;
-        this.backwardBare = backward;
+        this.backwardBare = bare;
         this.writtenDirectly = written;
-    }
-
-    private static Op.Instruction[] instructions(Exec[] program) {
-        Op.Instruction[] out = new Op.Instruction[program.length];
-        for (int i = 0; i < out.length; i++) out[i] = program[i].instruction();
-        return out;
     }
 
     /**
@@ -196,9 +238,9 @@ public final class Step {
      * (no per-run branch on {@link #accumulate}), so that rank-0 copy-outs chain with the rest.
      * When overwriting, a gradient that its op can write in place (see {@code direct}) needs no copy-out.
      */
-    private Op.Instruction[] backwardProgram(Exec[] backward, Op.Instruction[] direct, boolean[] written, boolean training,
+    private Op.Instruction[] backwardProgram(Op.Instruction[] backward, Op.Instruction[] direct, boolean[] written, boolean training,
                                              boolean accumulating) {
-        List<Op.Instruction> program = new ArrayList<>(java.util.Arrays.asList(instructions(backward)));
+        List<Op.Instruction> program = new ArrayList<>(java.util.Arrays.asList(backward));
         for (int q = 0; !accumulating && q < direct.length; q++) if (direct[q] != null) program.set(q, direct[q]);
         for (int j = 0; training && j < wrt.length; j++) {
             if (sparseTarget[j]) continue;   // written row by row by its sparse_row_gradient nodes
@@ -214,7 +256,8 @@ public final class Step {
         return dev.quiver.ops.internal.Bound.chain(program.toArray(new Op.Instruction[0]));
     }
 
-    private Exec copyOut(int j) {
+    /** Target j's gradient copy-out as a NaN-checking run steps through it (overwriting or accumulating, chosen per run). */
+    private Op.Instruction copyOut(int j) {
         Tensor src = gradSources[j], dst = gradTensors[j];
         Op.Instruction ins;
         if (sparseTarget[j]) {
@@ -226,7 +269,7 @@ public final class Step {
             Op.Instruction add = dev.quiver.ops.internal.Bound.copy(math, src, dst, true);
             ins = m -> (accumulate ? add : overwrite).run(m);
         }
-        return new Exec(wrt[j], -1, ins, dst);
+        return ins;
     }
 
     /** Number of node snapshots and instructions (for the plan cache's size estimate). */
@@ -241,8 +284,8 @@ public final class Step {
         nodes = null;
         values = new Tensor[0];
         kept = new boolean[0];
-        forward = backward = backwardBare = new Exec[0];
-        forwardInstructions = backwardInstructions = backwardAccumulating = directInstructions = new Op.Instruction[0];
+        forward = backward = Program.EMPTY;
+        forwardInstructions = backwardInstructions = backwardAccumulating = directInstructions = backwardBare = new Op.Instruction[0];
         Object[] a = arenas;
         arenas = new Object[0];
         return a;
@@ -394,7 +437,7 @@ public final class Step {
         for (int j = 0; j < inputs.length; j++) if (!fed[j]) throw missing("forward", inputs[j]);
         if (constantSlots.length > 0) copyConstants();
         context.advance();
-        run(forward);
+        run(false);
         forwardValid = true;
         return this;
     }
@@ -427,7 +470,7 @@ public final class Step {
             seed.setFlat(0, 1);
             seedIsOne = true;
         }
-        run(backward);
+        run(true);
         return this;
     }
 
@@ -442,7 +485,7 @@ public final class Step {
         }
         math.copy(outputGradient, seed);
         seedIsOne = false;
-        run(backward);
+        run(true);
         return this;
     }
 
@@ -464,25 +507,24 @@ public final class Step {
     @SuppressWarnings("unused")
     private volatile Thread runner;
 
-    private void run(Exec[] program) {
+    private void run(boolean backwardPass) {
         Thread me = Thread.currentThread();
         if (!RUNNER.compareAndSet(this, (Thread) null, me)) {
             Thread other = runner;
-            throw new IllegalStateException((program == forward ? "forward" : "backward") + ": this step (output "
+            throw new IllegalStateException((backwardPass ? "backward" : "forward") + ": this step (output "
                     + nodes.describe(output) + ") is running on thread '" + (other == null ? "?" : other.getName()) + "'; a step "
                     + "is not thread-safe. Give each thread its own graph and step, over Parameter.replica() of the shared "
                     + "parameters (see Parameter#replica)");
         }
         try {
-            boolean backwardPass = program != forward;
             if (backwardPass) for (Parameter p : sparseParams) p.beginSparseBackward(accumulate);
-            runProgram(program);
+            runProgram(backwardPass);
             if (backwardPass) {
                 for (Parameter p : denseParams) p.endSparse();
                 for (Parameter p : paramArray) p.markGradientWritten();
             }
         } catch (IndexOutOfBoundsException | IllegalArgumentException e) {
-            if (program != forward) throw e;
+            if (backwardPass) throw e;
             throw located(e);
         } finally {
             RUNNER.setRelease(this, (Thread) null);
@@ -494,11 +536,11 @@ public final class Step {
      * time (forward writes only this step's buffers) to name the node whose instruction throws.
      */
     private RuntimeException located(RuntimeException e) {
-        for (Exec x : forward) {
+        for (int q = 0; q < forward.length; q++) {
             try {
-                x.instruction().run(math);
+                forward.instruction[q].run(math);
             } catch (RuntimeException again) {
-                int n = x.node();
+                int n = forward.node(q);
                 String what = (nodes.op(n) != null ? nodes.op(n).name() : nodes.kind(n).name().toLowerCase()) + " node " + nodes.describe(n);
                 if (again instanceof IndexOutOfBoundsException) {
                     return new IndexOutOfBoundsException("forward: " + what + ": " + again.getMessage());
@@ -509,22 +551,22 @@ public final class Step {
         return e;
     }
 
-    private void runProgram(Exec[] program) {
+    private void runProgram(boolean backwardPass) {
         TensorMath m = math;
         if (!checkFinite) {
-            if (accumulate && backwardAccumulating == null && program != forward) {
+            if (accumulate && backwardAccumulating == null && backwardPass) {
                 backwardAccumulating = backwardProgram(backwardBare, directInstructions, writtenDirectly, seed != null, true);
             }
-            Op.Instruction[] plain = program == forward ? forwardInstructions : accumulate ? backwardAccumulating : backwardInstructions;
+            Op.Instruction[] plain = !backwardPass ? forwardInstructions : accumulate ? backwardAccumulating : backwardInstructions;
             for (Op.Instruction i : plain) i.run(m);
             return;
         }
-        boolean backwardPass = program != forward;
         if (!backwardPass) checkLeaves();
-        for (Exec e : program) {
-            e.instruction().run(m);
-            int bad = firstNonFinite(e.out());
-            if (bad >= 0) throw nonFinite(e, bad, backwardPass);
+        Program program = backwardPass ? backward : forward;
+        for (int q = 0; q < program.length; q++) {
+            program.instruction[q].run(m);
+            int bad = firstNonFinite(program.out[q]);
+            if (bad >= 0) throw nonFinite(program, q, bad, backwardPass);
         }
     }
 
@@ -555,11 +597,12 @@ public final class Step {
      * (the nearest named node built on an unnamed one), and for a backward node the forward node
      * whose gradient was being computed.
      */
-    private ArithmeticException nonFinite(Exec e, int bad, boolean backwardPass) {
-        int node = e.node();
+    private ArithmeticException nonFinite(Program program, int q, int bad, boolean backwardPass) {
+        int node = program.node(q);
         Op op = nodes.op(node);
-        double v = e.out().getFlat(bad);
-        String at = "non-finite value " + v + " at " + position(e.out().shape(), bad);
+        Tensor out = program.out[q];
+        double v = out.getFlat(bad);
+        String at = "non-finite value " + v + " at " + position(out.shape(), bad);
         if (op == null) {
             return new ArithmeticException("backward: " + at + " of the gradient of " + nodes.describe(node)
                     + " (the output gradient passed to backward is not finite)");
@@ -570,7 +613,7 @@ public final class Step {
         }
         StringBuilder b = new StringBuilder("backward: ").append(at).append(" first produced by ")
                 .append(op.name()).append(" (internal gradient node #").append(node).append(")");
-        int of = e.gradientOf();
+        int of = program.gradientOf(q);
         if (of >= 0) {
             Op ofOp = nodes.op(of);
             b.append(" while computing the gradient through ").append(ofOp != null ? ofOp.name() + " node " : "")
@@ -696,15 +739,16 @@ public final class Step {
 
     /** The output buffer of each backward instruction in run order, null where it has none (for the compiler's tests). */
     Tensor[] backwardOutputs() {
-        Tensor[] out = new Tensor[backward.length];
-        for (int q = 0; q < out.length; q++) out[q] = backward[q].out();
-        return out;
+        return backward.out.clone();
     }
 
     /** The op names of the backward instructions, in run order, of a step that describes them (checks for NaN; for the compiler's tests). */
     List<String> backwardOpNames() {
         List<String> names = new ArrayList<>();
-        for (Exec e : backward) if (e.node() >= 0 && nodes.op(e.node()) != null) names.add(nodes.op(e.node()).name());
+        for (int q = 0; q < backward.length; q++) {
+            int n = backward.node(q);
+            if (n >= 0 && nodes.op(n) != null) names.add(nodes.op(n).name());
+        }
         return names;
     }
 
