@@ -138,9 +138,8 @@ public final class Node implements Value<Node> {
     public Node[] inputs() { return more != null ? more.clone() : inputsRef(); }
 
     Node input(int i) {
-        if (more != null) return more[i];
-        java.util.Objects.checkIndex(i, arity());
-        return i == 0 ? in0 : in1;
+        // Callers in this package loop below arity(): no range check on this hot path.
+        return more != null ? more[i] : i == 0 ? in0 : in1;
     }
 
     /** Inputs are never null (Graph refuses them), so the fields in use give the count. */
