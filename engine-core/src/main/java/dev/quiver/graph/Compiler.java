@@ -416,6 +416,7 @@ final class Compiler {
         int[] bufferOf = p.bufferOf = p.scratch.intsDirty(Scratch.BUFFER_OF, total);
         Arrays.fill(bufferOf, 0, total, -1);
         int[][] workOf = p.workOf = p.scratch.refs(Scratch.WORK_OF, total, NO_WORK_LISTS);
+        Node[][] operands = new Node[3][];
         for (int i = 0; i < total; i++) {
             if (!scheduled[i] || kind[i] == TAPE_PARAM || kind[i] == TAPE_VIEW) continue;
             Node n = all[i];
@@ -429,7 +430,7 @@ final class Compiler {
                     continue;
                 }
                 if (!deferred(p, i)) bufferOf[i] = buf.add(n.shapeRef(), n.dtype(), pos[i], pos[i]);
-                int[][] ws = n.op().workspace(n.inputsRef(), n.shapeRef());
+                int[][] ws = n.op().workspace(operands(n, operands), n.shapeRef());
                 workOf[i] = ws.length == 0 ? NO_WORK : new int[ws.length];
                 for (int w = 0; w < ws.length; w++) workOf[i][w] = buf.add(ws[w], n.dtype(), pos[i], pos[i]);
             }
@@ -819,6 +820,19 @@ final class Compiler {
     }
 
     private static final int SHAPE_SLOTS = 64;
+
+    /**
+     * n's inputs in a reused array of their count (a workspace rule only reads them): a node keeps
+     * up to two inputs in fields, and an array per node asked would be garbage per node.
+     */
+    private static Node[] operands(Node n, Node[][] byArity) {
+        int arity = n.arity();
+        if (arity > 2) return n.inputsRef();   // the node's own array
+        Node[] a = byArity[arity];
+        if (a == null) a = byArity[arity] = new Node[arity];
+        for (int k = 0; k < arity; k++) a[k] = n.input(k);
+        return a;
+    }
 
     private static void extend(Buffers buf, int[] bufferOf, int root, int position) {
         int b = bufferOf[root];
