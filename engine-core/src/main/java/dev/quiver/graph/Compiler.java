@@ -416,6 +416,7 @@ final class Compiler {
         int[] bufferOf = p.bufferOf = p.scratch.intsDirty(Scratch.BUFFER_OF, total);
         Arrays.fill(bufferOf, 0, total, -1);
         int[][] workOf = p.workOf = p.scratch.refs(Scratch.WORK_OF, total, NO_WORK_LISTS);
+        Node[][] operands = new Node[3][];
         for (int i = 0; i < total; i++) {
             if (!scheduled[i] || kind[i] == TAPE_PARAM || kind[i] == TAPE_VIEW) continue;
             Node n = all[i];
@@ -431,7 +432,7 @@ final class Compiler {
                     continue;
                 }
                 if (!deferred(p, i)) bufferOf[i] = buf.add(n.shapeRef(), n.dtype(), pos[i], pos[i]);
-                int[][] ws = n.op().workspace(n.inputsRef(), n.shapeRef());
+                int[][] ws = n.op().workspace(operands(n, operands), n.shapeRef());
                 workOf[i] = ws.length == 0 ? NO_WORK : new int[ws.length];
                 for (int w = 0; w < ws.length; w++) workOf[i][w] = buf.add(ws[w], n.dtype(), pos[i], pos[i]);
             }
@@ -513,11 +514,11 @@ final class Compiler {
 
         // ---- bind values and instructions
         Tensor[] values = new Tensor[total];
-        List<Step.Exec> forward = new ArrayList<>(mark), backward = new ArrayList<>(total - mark);
+        Step.Program forward = new Step.Program(mark), backward = new Step.Program(total - mark);
         List<Op.Instruction> direct = new ArrayList<>(total - mark);
-        NodeInfo[] infos = new NodeInfo[mark];
-        for (int i = 0; i < mark; i++) infos[i] = NodeInfo.of(all[i]);
+        // Backward nodes are described only for the NaN check's messages.
         boolean describeBackward = p.options.checkFinite();
+        StructureTape tape = new StructureTape(all, describeBackward ? total : mark, inputStart, inputs);
         for (int i = 0; i < total; i++) {
             if (!scheduled[i]) continue;
             Node n = all[i];
@@ -534,21 +535,19 @@ final class Compiler {
                     } else {
                         Tensor[] work = workOf[i].length == 0 ? NO_WORKSPACE : new Tensor[workOf[i].length];
                         for (int w = 0; w < work.length; w++) work[w] = buffers[workOf[i][w]];
-                        // Backward nodes are described only for the NaN check's messages.
-                        NodeInfo info = i < mark ? infos[i] : describeBackward ? NodeInfo.of(n) : null;
-                        NodeInfo gradientOf = i >= mark && describeBackward && i - mark < p.gradientOf.length && p.gradientOf[i - mark] >= 0 ? infos[p.gradientOf[i - mark]] : null;
-                        Step.Exec e;
+                        int info = i < mark || describeBackward ? i : -1;
+                        int gradientOf = i >= mark && describeBackward && i - mark < p.gradientOf.length ? p.gradientOf[i - mark] : -1;
+                        Step.Program program = i < mark ? forward : backward;
                         if (deferred(p, i)) {
                             Node target = wrt.get(directTarget[i]);
                             DeferredGradient d = new DeferredGradient(n.op(), math, ins, work, p.context,
                                     target.kind() == Node.Kind.PARAM ? target.parameter() : null, gradTensors[directTarget[i]]);
                             deferredSources[directTarget[i]] = d;
-                            e = new Step.Exec(info, gradientOf, d, null);
+                            program.add(d, null, info, gradientOf);
                         } else {
                             values[i] = buffers[bufferOf[i]];
-                            e = new Step.Exec(info, gradientOf, n.op().bind(math, ins, values[i], work, p.context), values[i]);
+                            program.add(n.op().bind(math, ins, values[i], work, p.context), values[i], info, gradientOf);
                         }
-                        (i < mark ? forward : backward).add(e);
                         // A final gradient with no other reader is also bound to write its target's gradient tensor itself.
                         if (i >= mark) direct.add(directTarget[i] < 0 ? null : n.op().bind(math, ins, gradTensors[directTarget[i]], work, p.context));
                     }
@@ -567,12 +566,12 @@ final class Compiler {
             for (int k = 0; k < b.keep().size(); k++) alias(values, p.kept, b.builtKeep().get(k), b.keep().get(k));
         }
         p.report = new PlanReport(p.report.plannedBytes(), p.report.naiveBytes(), p.report.lowerBoundBytes(), p.report.buffers(),
-                forward.size(), backward.size(), b == null ? -1 : b.kernelsBefore(), b == null ? 0 : b.gatheredElements(), p.fused);
-        NodeInfo[] wrtInfos = new NodeInfo[wrt.size()];
-        for (int j = 0; j < wrtInfos.length; j++) wrtInfos[j] = infos[wrt.get(j).index()];
-        return new Step(g, infos[p.out.index()], infos, mark, values, p.kept, forward.toArray(new Step.Exec[0]),
-                backward.toArray(new Step.Exec[0]), direct.toArray(new Op.Instruction[0]), p.seed == null ? null : values[p.seed.index()],
-                wrtInfos, gradTensors, gradSources, deferredSources, written, sparseTarget, math, p.asBuilt, p.report, p.arenas.toArray(),
+                forward.length, backward.length, b == null ? -1 : b.kernelsBefore(), b == null ? 0 : b.gatheredElements(), p.fused);
+        int[] wrtNodes = new int[wrt.size()];
+        for (int j = 0; j < wrtNodes.length; j++) wrtNodes[j] = wrt.get(j).index();
+        return new Step(g, p.out.index(), tape, mark, values, p.kept, forward.trimmed(),
+                backward, direct.toArray(new Op.Instruction[0]), p.seed == null ? null : values[p.seed.index()],
+                wrtNodes, gradTensors, gradSources, deferredSources, written, sparseTarget, math, p.asBuilt, p.report, p.arenas.toArray(),
                 p.builtCount, p.builtOutput, p.context);
     }
 
@@ -823,6 +822,19 @@ final class Compiler {
     }
 
     private static final int SHAPE_SLOTS = 64;
+
+    /**
+     * n's inputs in a reused array of their count (a workspace rule only reads them): a node keeps
+     * up to two inputs in fields, and an array per node asked would be garbage per node.
+     */
+    private static Node[] operands(Node n, Node[][] byArity) {
+        int arity = n.arity();
+        if (arity > 2) return n.inputsRef();   // the node's own array
+        Node[] a = byArity[arity];
+        if (a == null) a = byArity[arity] = new Node[arity];
+        for (int k = 0; k < arity; k++) a[k] = n.input(k);
+        return a;
+    }
 
     private static void extend(Buffers buf, int[] bufferOf, int root, int position) {
         int b = bufferOf[root];

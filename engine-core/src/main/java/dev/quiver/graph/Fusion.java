@@ -389,11 +389,7 @@ final class Fusion {
      */
     private boolean replace(Node root, BinaryOp fn, Node a, Node b) {
         if (a.dtype() != root.dtype() || b.dtype() != root.dtype() || !a.sameShape(root) || !b.sameShape(root)) return false;
-        // A binary node's two-element input array is its own (Graph builds or copies it), so it is reused.
-        Node[] in = root.inputsRef();
-        in[0] = a;
-        in[1] = b;
-        root.init(root.index(), Node.Kind.OP, Elementwise.fused(fn), in, root.shapeRef(), root.dtype(), null, null, root.name());
+        root.init(root.index(), Node.Kind.OP, Elementwise.fused(fn), new Node[] {a, b}, root.shapeRef(), root.dtype(), null, null, root.name());
         fused++;
         return true;
     }

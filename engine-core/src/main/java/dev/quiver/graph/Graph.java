@@ -66,6 +66,8 @@ public final class Graph implements Builder<Node> {
     private final PlanCache cache;
     /** Node shapes share canonical arrays (see {@link ShapeTable}). */
     final ShapeTable shapes = new ShapeTable();
+    /** Shaping and scalar ops share canonical instances (see {@link OpTable}). */
+    private final OpTable ops = new OpTable();
     /** The compiler's working arrays, reused by this graph's next compile of a new structure. */
     final Scratch scratch = new Scratch();
     /**
@@ -466,7 +468,7 @@ public final class Graph implements Builder<Node> {
                 && Double.doubleToLongBits(ws.scalar()) == Double.doubleToLongBits(c)) {
             return make(ws, x);
         }
-        return make(new Elementwise.WithScalar(fn, c), x);
+        return make(ops.intern(new Elementwise.WithScalar(fn, c)), x);
     }
 
     /** {@link #apply} for argument arrays nobody else holds (no defensive copy). */
@@ -663,14 +665,14 @@ public final class Graph implements Builder<Node> {
         return permute(x, order);
     }
 
-    public Node permute(Node x, int... order) { return apply(new Shaping.Permute(order.clone()), x); }
-    public Node reshape(Node x, int... shape) { return apply(new Shaping.Reshape(shape.clone()), x); }
+    public Node permute(Node x, int... order) { return apply(ops.intern(new Shaping.Permute(order.clone())), x); }
+    public Node reshape(Node x, int... shape) { return apply(ops.intern(new Shaping.Reshape(shape.clone())), x); }
     /** Broadcasts x to a larger shape (a view). */
     public Node expand(Node x, int... shape) { return apply(new Shaping.Expand(shape.clone()), x); }
     /** NumPy basic indexing (a view); the gradient is scattered back into zeros. */
     public Node slice(Node x, Index... index) {
         Node row = rowOfParameter(x, index);
-        return row != null ? row : apply(new Shaping.Slice(index.clone()), x);
+        return row != null ? row : apply(ops.intern(new Shaping.Slice(index.clone())), x);
     }
 
     /**
@@ -688,7 +690,7 @@ public final class Graph implements Builder<Node> {
         return lookup(x, i);
     }
     /** Concatenation along an existing axis. */
-    public Node concat(int axis, Node... parts) { return apply(new Shaping.Concat(axis), parts); }
+    public Node concat(int axis, Node... parts) { return apply(ops.intern(new Shaping.Concat(axis)), parts); }
 
     /** Stacks nodes of one shape along a new axis. */
     public Node stack(int axis, Node... parts) {

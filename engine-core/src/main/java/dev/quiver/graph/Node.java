@@ -24,7 +24,13 @@ public final class Node implements Value<Node> {
     private int index;
     private Kind kind;
     private Op op;
-    private Node[] inputs;
+    /**
+     * The inputs: up to two (nearly every node) in fields, more in an array. An array per node was
+     * one object in four of what a compiled large graph keeps alive, all of it copied by each young
+     * collection while the graph is built and compiled.
+     */
+    private Node in0, in1;
+    private Node[] more;
     private int[] shape;
     private int size;
     private DType dtype;
@@ -59,7 +65,7 @@ public final class Node implements Value<Node> {
         // Recycled nodes mostly get their own values back: skip those reference stores (and their GC write barriers).
         if (this.kind != kind) this.kind = kind;
         if (this.op != op) this.op = op;
-        if (this.inputs != inputs) this.inputs = inputs;
+        setInputs(inputs);
         if (this.shape != shape) {
             this.shape = shape;
             this.size = Shapes.size(shape);
@@ -72,6 +78,16 @@ public final class Node implements Value<Node> {
         // Planned buffers and leaves are contiguous; a view is contiguous only if it is a reshape of a contiguous value.
         this.contiguous = constant != null ? Graph.isData(constant) || constant.isContiguous()
                 : !view || op.isContiguousView(inputs);
+    }
+
+    private void setInputs(Node[] inputs) {
+        int n = inputs.length;
+        Node a = n > 0 && n <= 2 ? inputs[0] : null, b = n == 2 ? inputs[1] : null;
+        Node[] m = n > 2 ? inputs : null;
+        // Recycled nodes mostly get their own inputs back: skip those stores (and their GC write barriers).
+        if (in0 != a) in0 = a;
+        if (in1 != b) in1 = b;
+        if (more != m) more = m;
     }
 
     /**
@@ -101,7 +117,12 @@ public final class Node implements Value<Node> {
         stable = sameShapeAndType && view == wasView && contiguous == wasContiguous;
     }
 
-    Node[] inputsRef() { return inputs; }
+    /** The inputs as an array: for up to two inputs a new one, else this node's own (not to be modified). */
+    Node[] inputsRef() {
+        return more != null ? more : in0 == null ? NO_INPUTS : in1 == null ? new Node[] {in0} : new Node[] {in0, in1};
+    }
+
+    private static final Node[] NO_INPUTS = new Node[0];
 
     public Graph graph() { return graph; }
 
@@ -114,11 +135,15 @@ public final class Node implements Value<Node> {
     public Op op() { return op; }
 
     /** The argument nodes (a copy). */
-    public Node[] inputs() { return inputs.clone(); }
+    public Node[] inputs() { return more != null ? more.clone() : inputsRef(); }
 
-    Node input(int i) { return inputs[i]; }
+    Node input(int i) {
+        // Callers in this package loop below arity(): no range check on this hot path.
+        return more != null ? more[i] : i == 0 ? in0 : in1;
+    }
 
-    int arity() { return inputs.length; }
+    /** Inputs are never null (Graph refuses them), so the fields in use give the count. */
+    int arity() { return more != null ? more.length : in1 != null ? 2 : in0 != null ? 1 : 0; }
 
     /** A copy of the shape. */
     public int[] shape() { return shape.clone(); }

@@ -26,15 +26,67 @@ import java.util.Map;
  */
 public final class Step {
     /**
-     * One bound instruction with the node it computes and, for a backward node, the forward node
-     * whose gradient it helps compute (both for NaN reports; null when the step does not check).
+     * Bound instructions in run order, as parallel arrays rather than one object per instruction:
+     * the instruction, its output buffer (null for a gradient written straight into its target),
+     * the node it computes and, for a backward node, the forward node whose gradient it helps
+     * compute (structure-tape indices for the NaN check's messages; -1 where the step does not
+     * describe them, and the arrays left out when no instruction has one).
      */
-    record Exec(NodeInfo node, NodeInfo gradientOf, Op.Instruction instruction, Tensor out) {}
+    static final class Program {
+        static final Program EMPTY = new Program(0).trimmed();
+        int length;
+        Op.Instruction[] instruction;
+        Tensor[] out;
+        int[] node, gradientOf;
+
+        Program(int capacity) {
+            instruction = new Op.Instruction[capacity];
+            out = new Tensor[capacity];
+            node = new int[capacity];
+            gradientOf = new int[capacity];
+        }
+
+        void add(Op.Instruction ins, Tensor output, int of, int gradient) {
+            if (length == instruction.length) {
+                int c = Math.max(8, 2 * length);
+                instruction = java.util.Arrays.copyOf(instruction, c);
+                out = java.util.Arrays.copyOf(out, c);
+                node = java.util.Arrays.copyOf(node, c);
+                gradientOf = java.util.Arrays.copyOf(gradientOf, c);
+            }
+            instruction[length] = ins;
+            out[length] = output;
+            node[length] = of;
+            gradientOf[length++] = gradient;
+        }
+
+        /** This program with arrays of exactly its length (it is built into arrays sized for the worst case). */
+        Program trimmed() {
+            instruction = java.util.Arrays.copyOf(instruction, length);
+            out = java.util.Arrays.copyOf(out, length);
+            node = described(node, length);
+            gradientOf = described(gradientOf, length);
+            return this;
+        }
+
+        private static int[] described(int[] nodes, int length) {
+            for (int q = 0; q < length; q++) if (nodes[q] >= 0) return java.util.Arrays.copyOf(nodes, length);
+            return null;
+        }
+
+        int node(int q) { return node == null ? -1 : node[q]; }
+
+        int gradientOf(int q) { return gradientOf == null ? -1 : gradientOf[q]; }
+    }
 
     private Graph graph;
-    private final NodeInfo output;
-    // The program's bulk (node snapshots, values, instructions) is dropped on eviction (see #evict): not final.
-    private NodeInfo[] nodes;
+    private final int output;
+    private final int[] outputShape;
+    /** The output described, once the step is evicted and its tape dropped (for the error that says so). */
+    private String evictedOutput;
+    // The program's bulk (structure tape, values, instructions) is dropped on eviction (see #evict): not final.
+    /** The forward nodes compiled from (and the backward ones too in a step that checks for NaN). */
+    private StructureTape nodes;
     private final int forwardCount;
     /**
      * The graph as built that this step matches: its first {@code builtCount} nodes and its output
@@ -47,24 +99,29 @@ public final class Step {
     private final boolean fused;
     private Tensor[] values;
     private boolean[] kept;
-    private Exec[] forward;
-    private Exec[] backward;
+    private Program forward;
+    /** The backward schedule, then (in a training step) one gradient copy-out per target: what a NaN-checking run steps through. */
+    private Program backward;
     private Op.Instruction[] forwardInstructions;
     /** The backward schedule with its gradient copy-outs bound for overwriting, and for accumulating (chosen per run). */
     private Op.Instruction[] backwardInstructions;
     /** Built on the first accumulating backward (most steps never accumulate). */
     private Op.Instruction[] backwardAccumulating;
     private Op.Instruction[] directInstructions;
-    private Exec[] backwardBare;
+    /** The backward schedule's instructions without the copy-outs. */
+    private Op.Instruction[] backwardBare;
     private final boolean[] writtenDirectly;
     private final Tensor seed;
-    private final NodeInfo[] wrt;
+    /** The gradient targets' node indices. */
+    private final int[] wrt;
     private final Tensor[] gradTensors;
     private final Tensor[] gradSources;
     /** Per target, the final gradient written directly whose buffer exists only once gradients accumulate, else null. */
     private final DeferredGradient[] deferredSources;
     private final int[] wrtSlot;
-    private final NodeInfo[] inputs;
+    /** The fed inputs' node indices and names. */
+    private final int[] inputs;
+    private final String[] inputNames;
     /** Indices of the data constants (see {@link Graph#DATA_CONSTANT_MAX}), copied into their buffers at each forward. */
     private final int[] constantSlots;
     private final boolean[] fed;
@@ -95,8 +152,8 @@ public final class Step {
      *                    directly (null where there is none), used when gradients are overwritten
      * @param written     per target, true when one of {@code direct} writes its gradient tensor (no copy-out)
      */
-    Step(Graph graph, NodeInfo output, NodeInfo[] nodes, int forwardCount, Tensor[] values, boolean[] kept, Exec[] forward,
-         Exec[] backward, Op.Instruction[] direct, Tensor seed, NodeInfo[] wrt, Tensor[] gradTensors, Tensor[] gradSources,
+    Step(Graph graph, int output, StructureTape nodes, int forwardCount, Tensor[] values, boolean[] kept, Program forward,
+         Program backward, Op.Instruction[] direct, Tensor seed, int[] wrt, Tensor[] gradTensors, Tensor[] gradSources,
          DeferredGradient[] deferredSources, boolean[] written, boolean[] sparseTarget, TensorMath math, CompileOptions options, PlanReport report,
          Object[] arenas, int builtCount, int builtOutput, StepContext context) {
         this.context = context;
@@ -107,6 +164,7 @@ public final class Step {
         this.graph = graph;
         this.arenas = arenas;
         this.output = output;
+        this.outputShape = nodes.shape(output);
         this.nodes = nodes;
         this.forwardCount = forwardCount;
         this.values = values;
@@ -127,52 +185,52 @@ public final class Step {
         java.util.Arrays.fill(wrtSlot, -1);
         List<Parameter> params = new ArrayList<>();
         for (int j = 0; j < wrt.length; j++) {
-            wrtSlot[wrt[j].index()] = j;
-            if (wrt[j].kind() == Node.Kind.PARAM) params.add(wrt[j].parameter());
+            wrtSlot[wrt[j]] = j;
+            if (nodes.kind(wrt[j]) == Node.Kind.PARAM) params.add(nodes.parameter(wrt[j]));
         }
         this.parameters = Collections.unmodifiableList(params);
         List<Parameter> sparseParams = new ArrayList<>(), denseParams = new ArrayList<>();
         for (int j = 0; j < wrt.length; j++) {
-            if (wrt[j].kind() == Node.Kind.PARAM) (sparseTarget[j] ? sparseParams : denseParams).add(wrt[j].parameter());
+            if (nodes.kind(wrt[j]) == Node.Kind.PARAM) (sparseTarget[j] ? sparseParams : denseParams).add(nodes.parameter(wrt[j]));
         }
         this.sparseParams = sparseParams.toArray(new Parameter[0]);
         this.denseParams = denseParams.toArray(new Parameter[0]);
         this.sparseTarget = sparseTarget;
         this.paramArray = params.toArray(new Parameter[0]);
-        List<NodeInfo> ins = new ArrayList<>();
+        int fedCount = 0, dataConstants = 0;
         for (int i = 0; i < forwardCount; i++) {
-            if (nodes[i].kind() == Node.Kind.INPUT && values[i] != null) ins.add(nodes[i]);
+            if (values[i] == null) continue;
+            if (nodes.kind(i) == Node.Kind.INPUT) fedCount++;
+            else if (nodes.isDataConstant(i)) dataConstants++;
         }
-        this.inputs = ins.toArray(new NodeInfo[0]);
-        this.fed = new boolean[inputs.length];
-        int dataConstants = 0;
-        for (int i = 0; i < forwardCount; i++) if (nodes[i].kind() == Node.Kind.CONSTANT && nodes[i].constant() == null && values[i] != null) dataConstants++;
+        this.inputs = new int[fedCount];
+        this.inputNames = new String[fedCount];
         this.constantSlots = new int[dataConstants];
-        for (int i = 0, k = 0; i < forwardCount; i++) {
-            if (nodes[i].kind() == Node.Kind.CONSTANT && nodes[i].constant() == null && values[i] != null) constantSlots[k++] = i;
+        for (int i = 0, k = 0, c = 0; i < forwardCount; i++) {
+            if (values[i] == null) continue;
+            if (nodes.kind(i) == Node.Kind.INPUT) {
+                inputNames[k] = nodes.name(i);
+                inputs[k++] = i;
+            } else if (nodes.isDataConstant(i)) {
+                constantSlots[c++] = i;
+            }
         }
-        Exec[] bw = backward;
+        this.fed = new boolean[inputs.length];
+        Op.Instruction[] bare = java.util.Arrays.copyOf(backward.instruction, backward.length);
         if (seed != null) {
-            Exec[] withCopies = java.util.Arrays.copyOf(backward, backward.length + wrt.length);
-            for (int j = 0; j < wrt.length; j++) withCopies[backward.length + j] = copyOut(j);
-            bw = withCopies;
+            // The copy-outs' targets are described only for the NaN check's messages, like backward nodes.
+            for (int j = 0; j < wrt.length; j++) backward.add(copyOut(j), gradTensors[j], checkFinite ? wrt[j] : -1, -1);
             if (seed.size() == 1) {
                 seed.setFlat(0, 1);
                 seedIsOne = true;
             }
         }
-        this.backward = bw;
-        this.forwardInstructions = dev.quiver.ops.internal.Bound.chain(instructions(forward));
-        this.backwardInstructions = backwardProgram(backward, direct, written, seed != null, false);
+        this.backward = backward.trimmed();
+        this.forwardInstructions = dev.quiver.ops.internal.Bound.chain(forward.instruction);
+        this.backwardInstructions = backwardProgram(bare, direct, written, seed != null, false);
         this.directInstructions = direct;
-        this.backwardBare = backward;
+        this.backwardBare = bare;
         this.writtenDirectly = written;
-    }
-
-    private static Op.Instruction[] instructions(Exec[] program) {
-        Op.Instruction[] out = new Op.Instruction[program.length];
-        for (int i = 0; i < out.length; i++) out[i] = program[i].instruction();
-        return out;
     }
 
     /**
@@ -180,9 +238,9 @@ public final class Step {
      * (no per-run branch on {@link #accumulate}), so that rank-0 copy-outs chain with the rest.
      * When overwriting, a gradient that its op can write in place (see {@code direct}) needs no copy-out.
      */
-    private Op.Instruction[] backwardProgram(Exec[] backward, Op.Instruction[] direct, boolean[] written, boolean training,
+    private Op.Instruction[] backwardProgram(Op.Instruction[] backward, Op.Instruction[] direct, boolean[] written, boolean training,
                                              boolean accumulating) {
-        List<Op.Instruction> program = new ArrayList<>(java.util.Arrays.asList(instructions(backward)));
+        List<Op.Instruction> program = new ArrayList<>(java.util.Arrays.asList(backward));
         for (int q = 0; !accumulating && q < direct.length; q++) if (direct[q] != null) program.set(q, direct[q]);
         for (int j = 0; training && j < wrt.length; j++) {
             if (sparseTarget[j]) continue;   // written row by row by its sparse_row_gradient nodes
@@ -198,7 +256,8 @@ public final class Step {
         return dev.quiver.ops.internal.Bound.chain(program.toArray(new Op.Instruction[0]));
     }
 
-    private Exec copyOut(int j) {
+    /** Target j's gradient copy-out as a NaN-checking run steps through it (overwriting or accumulating, chosen per run). */
+    private Op.Instruction copyOut(int j) {
         Tensor src = gradSources[j], dst = gradTensors[j];
         Op.Instruction ins;
         if (sparseTarget[j]) {
@@ -210,22 +269,23 @@ public final class Step {
             Op.Instruction add = dev.quiver.ops.internal.Bound.copy(math, src, dst, true);
             ins = m -> (accumulate ? add : overwrite).run(m);
         }
-        return new Exec(wrt[j], null, ins, dst);
+        return ins;
     }
 
     /** Number of node snapshots and instructions (for the plan cache's size estimate). */
-    int nodeCount() { return nodes.length + forward.length + backward.length; }
+    int nodeCount() { return nodes.count() + forward.length + backward.length; }
 
     /** Marks this step evicted from its plan cache and hands back its arenas for reuse. */
     Object[] evict() {
         evicted = true;
         // An evicted step refuses to run, but whoever still holds it (a graph's last compile, user code)
         // must not keep its program alive: drop the per-node arrays, the bulk of a dynamic graph's step.
-        nodes = new NodeInfo[0];
+        evictedOutput = nodes.describe(output);
+        nodes = null;
         values = new Tensor[0];
         kept = new boolean[0];
-        forward = backward = backwardBare = new Exec[0];
-        forwardInstructions = backwardInstructions = backwardAccumulating = directInstructions = new Op.Instruction[0];
+        forward = backward = Program.EMPTY;
+        forwardInstructions = backwardInstructions = backwardAccumulating = directInstructions = backwardBare = new Op.Instruction[0];
         Object[] a = arenas;
         arenas = new Object[0];
         return a;
@@ -236,7 +296,7 @@ public final class Step {
 
     private void checkLive(String op) {
         if (evicted) {
-            throw new IllegalStateException(op + ": this step (output " + output.describe() + ") was evicted from its plan cache "
+            throw new IllegalStateException(op + ": this step (output " + evictedOutput + ") was evicted from its plan cache "
                     + "and its buffers recycled; compile the graph again (or give the graph a larger PlanCache)");
         }
     }
@@ -254,9 +314,7 @@ public final class Step {
     /** True when a graph has exactly the structure this step was compiled from (allocates nothing). */
     boolean matches(Graph g, Node out, CompileOptions o, TensorMath m) {
         if (!matchesOptions(g, out, o, m)) return false;
-        List<Node> now = g.nodes();
-        for (int i = 0; i < builtCount; i++) if (!nodes[i].sameAs(now.get(i))) return false;
-        return true;
+        return nodes.matches(g.nodes(), builtCount);
     }
 
     /**
@@ -289,7 +347,7 @@ public final class Step {
         int j = inputSlot(name);
         fed[j] = true;
         forwardValid = false;
-        return values[inputs[j].index()];
+        return values[inputs[j]];
     }
 
     /**
@@ -300,7 +358,7 @@ public final class Step {
     public Step feed(Node input, Tensor value) {
         checkOwn("feed", input);
         for (int j = 0; j < inputs.length; j++) {
-            if (inputs[j].index() == input.index()) {
+            if (inputs[j] == input.index()) {
                 feedSlot(j, value);
                 return this;
             }
@@ -316,12 +374,12 @@ public final class Step {
 
     private void feedSlot(int j, Tensor value) {
         checkLive("feed");
-        Tensor dst = values[inputs[j].index()];
+        Tensor dst = values[inputs[j]];
         boolean widens = value.dtype().isStorageOnly() && value.dtype().computeDtype() == dst.dtype();
         boolean ok = (value.dtype() == dst.dtype() || widens) && value.rank() == dst.rank();
         for (int d = 0; ok && d < dst.rank(); d++) ok = value.dim(d) == dst.dim(d);
         if (!ok) {
-            throw new IllegalArgumentException("feed: input " + inputs[j].describe() + " (" + dst.dtype() + ") was given a "
+            throw new IllegalArgumentException("feed: input " + nodes.describe(inputs[j]) + " (" + dst.dtype() + ") was given a "
                     + value.dtype() + " tensor of shape " + Shapes.str(value.shape()));
         }
         if (widens) value.to(dst);   // F16/BF16 into F32, I8/U8 into I32: exact, allocation-free
@@ -357,9 +415,8 @@ public final class Step {
     }
 
     private int inputSlot(String name) {
-        for (int j = 0; j < inputs.length; j++) if (name.equals(inputs[j].name())) return j;
-        List<String> names = new ArrayList<>();
-        for (NodeInfo n : inputs) names.add(n.name());
+        for (int j = 0; j < inputs.length; j++) if (name.equals(inputNames[j])) return j;
+        List<String> names = java.util.Arrays.asList(inputNames);
         throw new IllegalArgumentException("no input named '" + name + "' in this step; inputs: " + names);
     }
 
@@ -367,8 +424,8 @@ public final class Step {
 
     /** Feeds every input from the map (every input must be present; unknown names are errors), then runs forward. */
     public Step forward(Map<String, Tensor> feeds) {
-        for (NodeInfo in : inputs) {
-            if (!feeds.containsKey(in.name())) throw missing("forward", in);
+        for (int j = 0; j < inputs.length; j++) {
+            if (!feeds.containsKey(inputNames[j])) throw missing("forward", inputs[j]);
         }
         for (var e : feeds.entrySet()) feedSlot(inputSlot(e.getKey()), e.getValue());
         return forward();
@@ -380,13 +437,13 @@ public final class Step {
         for (int j = 0; j < inputs.length; j++) if (!fed[j]) throw missing("forward", inputs[j]);
         if (constantSlots.length > 0) copyConstants();
         context.advance();
-        run(forward);
+        run(false);
         forwardValid = true;
         return this;
     }
 
-    private static IllegalStateException missing(String op, NodeInfo input) {
-        return new IllegalStateException(op + ": input " + input.describe() + " was not fed");
+    private IllegalStateException missing(String op, int input) {
+        return new IllegalStateException(op + ": input " + nodes.describe(input) + " was not fed");
     }
 
     /** The mode this step was compiled in ({@link CompileOptions#mode()}). */
@@ -405,15 +462,15 @@ public final class Step {
     /** Backward from a scalar output, seeded with 1. */
     public Step backward() {
         checkBackward();
-        if (seed.size() != 1 || output.rank() != 0 && output.size() != 1) {
-            throw new IllegalStateException("backward: output " + output.describe()
+        if (seed.size() != 1 || outputShape.length != 0 && Shapes.size(outputShape) != 1) {
+            throw new IllegalStateException("backward: output " + nodes.describe(output)
                     + " is not a scalar; call backward(outputGradient) with a tensor of its shape");
         }
         if (!seedIsOne) {
             seed.setFlat(0, 1);
             seedIsOne = true;
         }
-        run(backward);
+        run(true);
         return this;
     }
 
@@ -423,12 +480,12 @@ public final class Step {
         boolean ok = outputGradient.dtype() == seed.dtype() && outputGradient.rank() == seed.rank();
         for (int d = 0; ok && d < seed.rank(); d++) ok = outputGradient.dim(d) == seed.dim(d);
         if (!ok) {
-            throw new IllegalArgumentException("backward: output gradient for " + output.describe() + " (" + seed.dtype()
+            throw new IllegalArgumentException("backward: output gradient for " + nodes.describe(output) + " (" + seed.dtype()
                     + ") has dtype " + outputGradient.dtype() + " and shape " + Shapes.str(outputGradient.shape()));
         }
         math.copy(outputGradient, seed);
         seedIsOne = false;
-        run(backward);
+        run(true);
         return this;
     }
 
@@ -450,25 +507,24 @@ public final class Step {
     @SuppressWarnings("unused")
     private volatile Thread runner;
 
-    private void run(Exec[] program) {
+    private void run(boolean backwardPass) {
         Thread me = Thread.currentThread();
         if (!RUNNER.compareAndSet(this, (Thread) null, me)) {
             Thread other = runner;
-            throw new IllegalStateException((program == forward ? "forward" : "backward") + ": this step (output "
-                    + output.describe() + ") is running on thread '" + (other == null ? "?" : other.getName()) + "'; a step "
+            throw new IllegalStateException((backwardPass ? "backward" : "forward") + ": this step (output "
+                    + nodes.describe(output) + ") is running on thread '" + (other == null ? "?" : other.getName()) + "'; a step "
                     + "is not thread-safe. Give each thread its own graph and step, over Parameter.replica() of the shared "
                     + "parameters (see Parameter#replica)");
         }
         try {
-            boolean backwardPass = program != forward;
             if (backwardPass) for (Parameter p : sparseParams) p.beginSparseBackward(accumulate);
-            runProgram(program);
+            runProgram(backwardPass);
             if (backwardPass) {
                 for (Parameter p : denseParams) p.endSparse();
                 for (Parameter p : paramArray) p.markGradientWritten();
             }
         } catch (IndexOutOfBoundsException | IllegalArgumentException e) {
-            if (program != forward) throw e;
+            if (backwardPass) throw e;
             throw located(e);
         } finally {
             RUNNER.setRelease(this, (Thread) null);
@@ -480,12 +536,12 @@ public final class Step {
      * time (forward writes only this step's buffers) to name the node whose instruction throws.
      */
     private RuntimeException located(RuntimeException e) {
-        for (Exec x : forward) {
+        for (int q = 0; q < forward.length; q++) {
             try {
-                x.instruction().run(math);
+                forward.instruction[q].run(math);
             } catch (RuntimeException again) {
-                NodeInfo n = x.node();
-                String what = (n.op() != null ? n.op().name() : n.kind().name().toLowerCase()) + " node " + n.describe();
+                int n = forward.node(q);
+                String what = (nodes.op(n) != null ? nodes.op(n).name() : nodes.kind(n).name().toLowerCase()) + " node " + nodes.describe(n);
                 if (again instanceof IndexOutOfBoundsException) {
                     return new IndexOutOfBoundsException("forward: " + what + ": " + again.getMessage());
                 }
@@ -495,22 +551,22 @@ public final class Step {
         return e;
     }
 
-    private void runProgram(Exec[] program) {
+    private void runProgram(boolean backwardPass) {
         TensorMath m = math;
         if (!checkFinite) {
-            if (accumulate && backwardAccumulating == null && program != forward) {
+            if (accumulate && backwardAccumulating == null && backwardPass) {
                 backwardAccumulating = backwardProgram(backwardBare, directInstructions, writtenDirectly, seed != null, true);
             }
-            Op.Instruction[] plain = program == forward ? forwardInstructions : accumulate ? backwardAccumulating : backwardInstructions;
+            Op.Instruction[] plain = !backwardPass ? forwardInstructions : accumulate ? backwardAccumulating : backwardInstructions;
             for (Op.Instruction i : plain) i.run(m);
             return;
         }
-        boolean backwardPass = program != forward;
         if (!backwardPass) checkLeaves();
-        for (Exec e : program) {
-            e.instruction().run(m);
-            int bad = firstNonFinite(e.out());
-            if (bad >= 0) throw nonFinite(e, bad, backwardPass);
+        Program program = backwardPass ? backward : forward;
+        for (int q = 0; q < program.length; q++) {
+            program.instruction[q].run(m);
+            int bad = firstNonFinite(program.out[q]);
+            if (bad >= 0) throw nonFinite(program, q, bad, backwardPass);
         }
     }
 
@@ -523,17 +579,16 @@ public final class Step {
     /** The NaN check at the start of forward: a non-finite value fed in or held by a parameter is named as such. */
     private void checkLeaves() {
         for (int i = 0; i < forwardCount; i++) {
-            NodeInfo n = nodes[i];
-            if (n == null || values[i] == null || n.kind() == Node.Kind.OP || !values[i].dtype().isFloating()) continue;
+            if (values[i] == null || nodes.kind(i) == Node.Kind.OP || !values[i].dtype().isFloating()) continue;
             int bad = firstNonFinite(values[i]);
             if (bad < 0) continue;
-            String what = switch (n.kind()) {
-                case INPUT -> "input " + n.describe() + " (as fed; no op produced it)";
-                case PARAM -> "parameter " + n.describe() + " (its value before this forward; no op produced it)";
-                default -> "constant " + n.describe();
+            String what = switch (nodes.kind(i)) {
+                case INPUT -> "input " + nodes.describe(i) + " (as fed; no op produced it)";
+                case PARAM -> "parameter " + nodes.describe(i) + " (its value before this forward; no op produced it)";
+                default -> "constant " + nodes.describe(i);
             };
             throw new ArithmeticException("forward: non-finite value " + values[i].getFlat(bad) + " at "
-                    + position(n.shape(), bad) + " of " + what + usedBy(n));
+                    + position(nodes.shape(i), bad) + " of " + what + usedBy(i));
         }
     }
 
@@ -542,60 +597,63 @@ public final class Step {
      * (the nearest named node built on an unnamed one), and for a backward node the forward node
      * whose gradient was being computed.
      */
-    private ArithmeticException nonFinite(Exec e, int bad, boolean backwardPass) {
-        NodeInfo node = e.node();
-        double v = e.out().getFlat(bad);
-        String at = "non-finite value " + v + " at " + position(e.out().shape(), bad);
-        if (node.op() == null) {
-            return new ArithmeticException("backward: " + at + " of the gradient of " + node.describe()
+    private ArithmeticException nonFinite(Program program, int q, int bad, boolean backwardPass) {
+        int node = program.node(q);
+        Op op = nodes.op(node);
+        Tensor out = program.out[q];
+        double v = out.getFlat(bad);
+        String at = "non-finite value " + v + " at " + position(out.shape(), bad);
+        if (op == null) {
+            return new ArithmeticException("backward: " + at + " of the gradient of " + nodes.describe(node)
                     + " (the output gradient passed to backward is not finite)");
         }
         if (!backwardPass) {
-            return new ArithmeticException("forward: " + at + " first produced by " + node.op().name() + " node "
-                    + node.describe() + " = " + call(node) + userNode(node) + "; its inputs were finite");
+            return new ArithmeticException("forward: " + at + " first produced by " + op.name() + " node "
+                    + nodes.describe(node) + " = " + call(node) + userNode(node) + "; its inputs were finite");
         }
         StringBuilder b = new StringBuilder("backward: ").append(at).append(" first produced by ")
-                .append(node.op().name()).append(" (internal gradient node #").append(node.index()).append(")");
-        NodeInfo of = e.gradientOf();
-        if (of != null) {
-            b.append(" while computing the gradient through ").append(of.op() != null ? of.op().name() + " node " : "")
-                    .append(of.describe()).append(of.op() != null ? " = " + call(of) : "").append(userNode(of));
+                .append(op.name()).append(" (internal gradient node #").append(node).append(")");
+        int of = program.gradientOf(q);
+        if (of >= 0) {
+            Op ofOp = nodes.op(of);
+            b.append(" while computing the gradient through ").append(ofOp != null ? ofOp.name() + " node " : "")
+                    .append(nodes.describe(of)).append(ofOp != null ? " = " + call(of) : "").append(userNode(of));
         }
         return new ArithmeticException(b.append("; the forward values were finite").toString());
     }
 
     /** {@code op(input, input)} with the inputs described. */
-    private String call(NodeInfo n) {
-        StringBuilder b = new StringBuilder(n.op().name()).append('(');
-        for (int k = 0; k < n.inputs().length; k++) {
+    private String call(int n) {
+        StringBuilder b = new StringBuilder(nodes.op(n).name()).append('(');
+        for (int k = 0; k < nodes.arity(n); k++) {
             if (k > 0) b.append(", ");
-            int in = n.inputs()[k];
-            b.append(in < forwardCount && nodes[in] != null ? nodes[in].describe() : "#" + in);
+            int in = nodes.input(n, k);
+            b.append(in < forwardCount ? nodes.describe(in) : "#" + in);
         }
         return b.append(')').toString();
     }
 
     /** ", inside 'name' [..]" naming the first named node built on an unnamed forward node, or "". */
-    private String userNode(NodeInfo n) {
-        if (n.name() != null || n.index() >= forwardCount) return "";
+    private String userNode(int n) {
+        if (nodes.name(n) != null || n >= forwardCount) return "";
         boolean[] reach = new boolean[forwardCount];
-        reach[n.index()] = true;
-        for (int j = n.index() + 1; j < forwardCount; j++) {
-            NodeInfo c = nodes[j];
-            if (c == null) continue;
-            for (int in : c.inputs()) if (in < forwardCount && reach[in]) reach[j] = true;
-            if (reach[j] && c.name() != null) return ", inside your node " + c.describe() + " (the first named node built on it)";
+        reach[n] = true;
+        for (int j = n + 1; j < forwardCount; j++) {
+            for (int k = 0; k < nodes.arity(j); k++) {
+                int in = nodes.input(j, k);
+                if (in < forwardCount && reach[in]) reach[j] = true;
+            }
+            if (reach[j] && nodes.name(j) != null) return ", inside your node " + nodes.describe(j) + " (the first named node built on it)";
         }
         return "";
     }
 
     /** " (read by log node 'y' [2])": the first op reading a leaf. */
-    private String usedBy(NodeInfo leaf) {
-        for (int j = leaf.index() + 1; j < forwardCount; j++) {
-            NodeInfo c = nodes[j];
-            if (c == null || c.op() == null) continue;
-            for (int in : c.inputs()) {
-                if (in == leaf.index()) return ", read by " + c.op().name() + " node " + c.describe() + userNode(c);
+    private String usedBy(int leaf) {
+        for (int j = leaf + 1; j < forwardCount; j++) {
+            if (nodes.op(j) == null) continue;
+            for (int k = 0; k < nodes.arity(j); k++) {
+                if (nodes.input(j, k) == leaf) return ", read by " + nodes.op(j).name() + " node " + nodes.describe(j) + userNode(j);
             }
         }
         return "";
@@ -636,7 +694,7 @@ public final class Step {
     /** The value of the output. */
     public Tensor output() {
         checkLive("output");
-        return values[output.index()];
+        return values[output];
     }
 
     /** The gradient of the output with respect to a parameter or input node. */
@@ -679,8 +737,20 @@ public final class Step {
 
 
 
-    /** The backward instructions with their output buffers, in run order (for the compiler's tests). */
-    Exec[] backwardExecs() { return backward.clone(); }
+    /** The output buffer of each backward instruction in run order, null where it has none (for the compiler's tests). */
+    Tensor[] backwardOutputs() {
+        return backward.out.clone();
+    }
+
+    /** The op names of the backward instructions, in run order, of a step that describes them (checks for NaN; for the compiler's tests). */
+    List<String> backwardOpNames() {
+        List<String> names = new ArrayList<>();
+        for (int q = 0; q < backward.length; q++) {
+            int n = backward.node(q);
+            if (n >= 0 && nodes.op(n) != null) names.add(nodes.op(n).name());
+        }
+        return names;
+    }
 
     public TensorMath math() { return math; }
 

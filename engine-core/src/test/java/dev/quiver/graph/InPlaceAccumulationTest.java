@@ -73,7 +73,7 @@ class InPlaceAccumulationTest {
         for (int l = 0; l < K; l++) for (int j = 0; j < N; j++) assertEquals(2 * thin[l][j], W.grad().get(l, j), 1e-12);
         int weightSized = 0;
         // An instruction without a buffer of its own is the final gradient, written into W's gradient.
-        for (Step.Exec e : s.backwardExecs()) if (e.out() == null || e.out().size() == K * N) weightSized++;
+        for (Tensor out : s.backwardOutputs()) if (out == null || out.size() == K * N) weightSized++;
         assertEquals(3, weightSized, "backward instructions writing a weight-sized buffer: the thick product, the stacked one"
                 + " and the copy into W's gradient");
     }
@@ -98,7 +98,7 @@ class InPlaceAccumulationTest {
         Step s = g.compile(h.sum(), Backs.on(m).withInputGradients(true));
         s.feed("x", xv).forward().backward();
         int fullSized = 0;
-        for (Step.Exec e : s.backwardExecs()) if (e.out() != null && e.out().size() == L * D) fullSized++;
+        for (Tensor out : s.backwardOutputs()) if (out != null && out.size() == L * D) fullSized++;
         // the placed rows, then x*x's two products and their sum
         assertTrue(fullSized <= 4, fullSized + " backward instructions write an [L, D] buffer (one per row would be " + L + ")");
         var report = GradCheck.of(h.sum()).on(m).feed("x", xv).check();

@@ -141,6 +141,28 @@ public class DynamicGraphBench {
     @Benchmark @OperationsPerInvocation(100000)
     public double nodes100000() { return run(100000, 3); }
 
+    /**
+     * What a compiled graph of {@code args[0]} forward nodes (default 10^5) keeps alive: builds,
+     * compiles, runs three structures of that size, then prints the live class histogram (after a
+     * full GC) of this JVM: {@code java --add-modules jdk.incubator.vector -cp benchmarks.jar
+     * dev.quiver.benchmarks.dynamic.DynamicGraphBench 100000}. The objects per node it counts are
+     * what each young collection copies while a large graph is built and compiled.
+     */
+    public static void main(String[] args) throws Exception {
+        int nodes = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
+        var bench = new DynamicGraphBench();
+        bench.threads = 1;
+        bench.setup();
+        for (int s = 0; s < 3; s++) bench.run(nodes, 0);
+        String histogram = (String) java.lang.management.ManagementFactory.getPlatformMBeanServer().invoke(
+                new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
+                new Object[] {new String[0]}, new String[] {String[].class.getName()});
+        String[] lines = histogram.split("\n");
+        for (int i = 0; i < Math.min(27, lines.length); i++) System.out.println(lines[i]);
+        System.out.println(lines[lines.length - 1]);
+        System.out.println(nodes + " forward nodes; the graph and its step are live: " + bench.g.nodes().size());
+    }
+
     /** Build and compile (for training) of a new 10^6-node structure; seconds per graph. */
     @Benchmark @BenchmarkMode(Mode.SingleShotTime) @OutputTimeUnit(TimeUnit.SECONDS)
     @Warmup(iterations = 2) @Measurement(iterations = 3)
