@@ -68,6 +68,35 @@ public interface KernelsF32 {
     void fill(int n, float value, float[] y, int yOff, int yStride);
 
     /**
+     * One Adam step with folded bias correction on elements {@code [0, n)} of four unit-stride
+     * arrays (weights w, gradient g, moments m and v; g is not modified), each element computed by
+     * exactly these operations, each rounded to the dtype, no FMA:
+     * <pre>
+     *   w = w * decay                                  (skipped when decay == 1: the same bits)
+     *   m = (1 - beta1) * g + beta1 * m                (m not read when beta1 == 0)
+     *   v = (1 - beta2) * (g * g) + beta2 * v          (v not read when beta2 == 0)
+     *   w = (-lrT) * (m / (sqrt(v) + eps)) + w
+     * </pre>
+     * the same bits as the optimiser's former passes of axpby, binary and unary kernels, in one
+     * pass over memory: a large layer's update streams each array once instead of seven times
+     * through cache. This default is a plain loop (the scalar backend's); a backend may vectorise
+     * it, with the same bits.
+     */
+    default void adam(int n, float lrT, float beta1, float beta2, float eps, float decay,
+                      float[] w, int wOff, float[] g, int gOff, float[] m, int mOff, float[] v, int vOff) {
+        float a1 = 1 - beta1, a2 = 1 - beta2, step = -lrT;
+        for (int i = 0; i < n; i++) {
+            float gi = g[gOff + i], wi = w[wOff + i];
+            if (decay != 1) wi = wi * decay;
+            float mi = beta1 == 0 ? a1 * gi : a1 * gi + beta1 * m[mOff + i];
+            float vi = beta2 == 0 ? a2 * (gi * gi) : a2 * (gi * gi) + beta2 * v[vOff + i];
+            m[mOff + i] = mi;
+            v[vOff + i] = vi;
+            w[wOff + i] = step * (mi / ((float) Math.sqrt(vi) + eps)) + wi;
+        }
+    }
+
+    /**
      * A block of rows: {@code y[yOff + r*yRow + i] = x[xOff + r*xRow + i]} (or {@code +=} when
      * {@code accumulate}, one add per element) for {@code r in [0, rows)}, {@code i in [0, n)}. The
      * moves of im2col and col2im (short rows: a convolution's output width). x and y must not

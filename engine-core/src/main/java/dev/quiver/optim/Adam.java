@@ -12,8 +12,8 @@ import java.util.List;
  * {@code p -= lr_t * m / (sqrt(v) + eps)} with the bias corrections folded into
  * {@code lr_t = lr * sqrt(1 - b2^t) / (1 - b1^t)} (the paper's efficient form, section 2; its eps
  * therefore acts on the uncorrected sqrt(v)). Parameters are modified in place; gradients are not.
- * State: "name/m" and "name/v" per parameter, one scratch tensor per parameter (not state), and
- * the step count t.
+ * State: "name/m" and "name/v" per parameter and the step count t. An update is one pass of the
+ * backend's fused kernel ({@link dev.quiver.kernel.KernelsF64#adam}) over weights, gradient and moments.
  *
  * <p>Row-sparse gradients ({@link Parameter#sparseRows()}) update only the touched rows, lazily,
  * as PyTorch's {@code SparseAdam}: an untouched row's value and moments stay as they are (neither
@@ -29,11 +29,9 @@ import java.util.List;
  */
 public final class Adam extends Optimizer {
     private final double beta1, beta2, epsilon, weightDecay;
-    private final double[] decay64;
-    private final float[] decay32;
-    private final Tensor[] m, v, scratch;
-    private final double[] eps64;
-    private final float[] eps32;
+    private final Tensor[] m, v;
+    /** {@code 1 - lr * weightDecay} of the current step (1 for plain Adam: the kernel then skips the decay). */
+    private double decay = 1;
     private double lrT;
 
     public Adam(List<Parameter> parameters, double learningRate) {
@@ -57,8 +55,6 @@ public final class Adam extends Optimizer {
             throw new IllegalArgumentException("Adam: weight decay must be >= 0 and finite, got " + weightDecay);
         }
         this.weightDecay = weightDecay;
-        this.decay64 = weightDecay == 0 ? null : new double[1];
-        this.decay32 = weightDecay == 0 ? null : new float[1];
         if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1)) {
             throw new IllegalArgumentException("Adam: betas must be in [0, 1), got " + beta1 + ", " + beta2);
         }
@@ -68,27 +64,20 @@ public final class Adam extends Optimizer {
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.epsilon = epsilon;
-        this.eps64 = new double[] {epsilon};
-        this.eps32 = new float[] {(float) epsilon};
         int n = this.parameters.size();
         m = new Tensor[n];
         v = new Tensor[n];
-        scratch = new Tensor[n];
         for (int i = 0; i < n; i++) {
             Parameter p = this.parameters.get(i);
             m[i] = newState(p, "m");
             v[i] = newState(p, "v");
-            scratch[i] = Tensor.zeros(p.value().dtype(), p.value().shape());
         }
     }
 
     @Override
     protected void begin(double lr, long t) {
         lrT = lr * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t));
-        if (decay64 != null) {
-            decay64[0] = 1 - lr * weightDecay;
-            decay32[0] = (float) (1 - lr * weightDecay);
-        }
+        if (weightDecay != 0) decay = 1 - lr * weightDecay;
     }
 
     /** The decoupled weight decay (0 for plain Adam). */
@@ -97,10 +86,10 @@ public final class Adam extends Optimizer {
     @Override
     protected void update(int i, Parameter p, int from, int n) {
         if (p.value().dtype().floating("adam") == DType.Floating.F64) {
-            UpdatesF64.adam(math.backend().f64(), lrT, beta1, beta2, eps64, decay64, p.value(), p.grad(), m[i], v[i], scratch[i], from, n);
+            UpdatesF64.adam(math.backend().f64(), lrT, beta1, beta2, epsilon, decay, p.value(), p.grad(), m[i], v[i], from, n);
         } else {
-            UpdatesF32.adam(math.backend().f32(), (float) lrT, (float) beta1, (float) beta2, eps32, decay32, p.value(), p.grad(),
-                    m[i], v[i], scratch[i], from, n);
+            UpdatesF32.adam(math.backend().f32(), (float) lrT, (float) beta1, (float) beta2, (float) epsilon, (float) decay,
+                    p.value(), p.grad(), m[i], v[i], from, n);
         }
     }
 }

@@ -3,7 +3,6 @@ package dev.quiver.optim;
 
 import dev.quiver.kernel.BinaryOp;
 import dev.quiver.kernel.KernelsF32;
-import dev.quiver.kernel.UnaryOp;
 import dev.quiver.tensor.Tensor;
 
 /**
@@ -16,8 +15,8 @@ import dev.quiver.tensor.Tensor;
  * dense update). Source of truth for the generated {@code UpdatesF32}.
  *
  * <p>An update of several passes runs them block by block ({@link #BLOCK} elements): a large
- * weight's gradient, state and scratch then stay in cache between passes instead of streaming
- * from memory once per pass (the same bits, for the reason above).
+ * weight's gradient and state then stay in cache between passes instead of streaming from memory
+ * once per pass (the same bits, for the reason above). Adam is one fused kernel instead.
  */
 final class UpdatesF32 {
     private UpdatesF32() {}
@@ -45,7 +44,7 @@ final class UpdatesF32 {
         k.binary(BinaryOp.MIN, n, ga, go, 1, hi, 0, 0, ga, go, 1, false);
     }
 
-    /** Elements per block of a multi-pass update: five arrays of it fit a core's L2 cache with room to spare. */
+    /** Elements per block of a multi-pass update (SGD with momentum): its arrays fit a core's L2 cache with room to spare. */
     static final int BLOCK = 4096;
 
     /** SGD: w = (1 - lr wd) w - lr g, or with momentum v = mu v + g + wd w, w -= lr v; on elements [from, from + n). */
@@ -67,26 +66,13 @@ final class UpdatesF32 {
     }
 
     /**
-     * Adam with folded bias correction (see {@link Adam}) on elements [from, from + n). {@code eps}
-     * is a one-element array holding epsilon; {@code decay}, null or a one-element array holding
-     * {@code 1 - lr * weightDecay}, first shrinks the weights (AdamW's decoupled weight decay).
+     * Adam with folded bias correction (see {@link Adam}) on elements [from, from + n), in one pass
+     * of the backend's fused kernel ({@link KernelsF32#adam}). {@code decay} is {@code 1 - lr * weightDecay}
+     * (AdamW's decoupled weight decay, applied first), 1 for plain Adam.
      */
-    static void adam(KernelsF32 k, float lrT, float beta1, float beta2, float[] eps, float[] decay,
-                     Tensor w, Tensor g, Tensor m, Tensor v, Tensor scratch, int from, int n) {
-        float[] wa = (float[]) w.data(), ga = (float[]) g.data(), ma = (float[]) m.data(), va = (float[]) v.data();
-        float[] sa = (float[]) scratch.data();
-        int wo = w.offset() + from, go = g.offset() + from, mo = m.offset() + from, vo = v.offset() + from;
-        int so = scratch.offset() + from;
-        for (int b = 0; b < n; b += BLOCK) {
-            int len = Math.min(BLOCK, n - b);
-            if (decay != null) k.binary(BinaryOp.MUL, len, wa, wo + b, 1, decay, 0, 0, wa, wo + b, 1, false);
-            k.axpby(len, 1 - beta1, ga, go + b, 1, beta1, ma, mo + b, 1);
-            k.binary(BinaryOp.MUL, len, ga, go + b, 1, ga, go + b, 1, sa, so + b, 1, false);
-            k.axpby(len, 1 - beta2, sa, so + b, 1, beta2, va, vo + b, 1);
-            k.unary(UnaryOp.SQRT, len, va, vo + b, 1, sa, so + b, 1, false);
-            k.binary(BinaryOp.ADD, len, sa, so + b, 1, eps, 0, 0, sa, so + b, 1, false);
-            k.binary(BinaryOp.DIV, len, ma, mo + b, 1, sa, so + b, 1, sa, so + b, 1, false);
-            k.axpby(len, -lrT, sa, so + b, 1, 1, wa, wo + b, 1);
-        }
+    static void adam(KernelsF32 k, float lrT, float beta1, float beta2, float eps, float decay,
+                     Tensor w, Tensor g, Tensor m, Tensor v, int from, int n) {
+        k.adam(n, lrT, beta1, beta2, eps, decay, (float[]) w.data(), w.offset() + from, (float[]) g.data(), g.offset() + from,
+                (float[]) m.data(), m.offset() + from, (float[]) v.data(), v.offset() + from);
     }
 }

@@ -826,6 +826,31 @@ public final class SimdKernelsF32 implements KernelsF32 {
     }
 
     /**
+     * The interface's formula on whole vectors; the tail (fewer than one vector) and the rare
+     * beta == 0 forms run its scalar loop, which gives every element the same bits.
+     */
+    @Override
+    public void adam(int n, float lrT, float beta1, float beta2, float eps, float decay,
+                     float[] w, int wOff, float[] g, int gOff, float[] m, int mOff, float[] v, int vOff) {
+        int i = 0;
+        if (beta1 != 0 && beta2 != 0) {
+            float a1 = 1 - beta1, a2 = 1 - beta2, step = -lrT;
+            boolean decayed = decay != 1;
+            for (int end = S.loopBound(n); i < end; i += L) {
+                FloatVector gv = FloatVector.fromArray(S, g, gOff + i);
+                FloatVector mv = gv.mul(a1).add(FloatVector.fromArray(S, m, mOff + i).mul(beta1));
+                FloatVector vv = gv.mul(gv).mul(a2).add(FloatVector.fromArray(S, v, vOff + i).mul(beta2));
+                mv.intoArray(m, mOff + i);
+                vv.intoArray(v, vOff + i);
+                FloatVector wv = FloatVector.fromArray(S, w, wOff + i);
+                if (decayed) wv = wv.mul(decay);
+                mv.div(vv.sqrt().add(eps)).mul(step).add(wv).intoArray(w, wOff + i);
+            }
+        }
+        if (i < n) KernelsF32.super.adam(n - i, lrT, beta1, beta2, eps, decay, w, wOff + i, g, gOff + i, m, mOff + i, v, vOff + i);
+    }
+
+    /**
      * Vector moves per row, a masked vector for the tail (a row of a convolution is often shorter
      * than one vector: then one masked load, add and store). The same bits as the scalar loops.
      */

@@ -825,6 +825,31 @@ public final class SimdKernelsF64 implements KernelsF64 {
     }
 
     /**
+     * The interface's formula on whole vectors; the tail (fewer than one vector) and the rare
+     * beta == 0 forms run its scalar loop, which gives every element the same bits.
+     */
+    @Override
+    public void adam(int n, double lrT, double beta1, double beta2, double eps, double decay,
+                     double[] w, int wOff, double[] g, int gOff, double[] m, int mOff, double[] v, int vOff) {
+        int i = 0;
+        if (beta1 != 0 && beta2 != 0) {
+            double a1 = 1 - beta1, a2 = 1 - beta2, step = -lrT;
+            boolean decayed = decay != 1;
+            for (int end = S.loopBound(n); i < end; i += L) {
+                DoubleVector gv = DoubleVector.fromArray(S, g, gOff + i);
+                DoubleVector mv = gv.mul(a1).add(DoubleVector.fromArray(S, m, mOff + i).mul(beta1));
+                DoubleVector vv = gv.mul(gv).mul(a2).add(DoubleVector.fromArray(S, v, vOff + i).mul(beta2));
+                mv.intoArray(m, mOff + i);
+                vv.intoArray(v, vOff + i);
+                DoubleVector wv = DoubleVector.fromArray(S, w, wOff + i);
+                if (decayed) wv = wv.mul(decay);
+                mv.div(vv.sqrt().add(eps)).mul(step).add(wv).intoArray(w, wOff + i);
+            }
+        }
+        if (i < n) KernelsF64.super.adam(n - i, lrT, beta1, beta2, eps, decay, w, wOff + i, g, gOff + i, m, mOff + i, v, vOff + i);
+    }
+
+    /**
      * Vector moves per row, a masked vector for the tail (a row of a convolution is often shorter
      * than one vector: then one masked load, add and store). The same bits as the scalar loops.
      */

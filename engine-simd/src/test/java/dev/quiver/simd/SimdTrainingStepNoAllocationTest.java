@@ -20,12 +20,13 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * A training step with Adam on the SIMD backend, float32 and float64 (forward, backward, the
- * update's eight elementwise passes per parameter), must reach zero bytes per step once C2 has
+ * update's fused kernel per parameter), must reach zero bytes per step once C2 has
  * compiled it. engine-core's AllocationTest runs the same kind of step on the scalar backend only
  * (engine-simd is not on its class path), so without this class nothing checked the SIMD kernels
  * as Adam calls them: issue 14's Adam update (UpdatesF32.adam -> SimdKernelsF32.mul) settled at
  * 321 B/step in some JMH forks and MBs in others, while its binary kernels ran 256-bit vectors
- * beside everything else's 512-bit ones (README, "One vector shape per process").
+ * beside everything else's 512-bit ones (README, "One vector shape per process"). The update has
+ * since become one kernel ({@code SimdKernelsF32.adam}); this still checks it.
  *
  * <p>Runs with SimdNoAllocationTest in the no-allocation executions (a JVM per width that ran no
  * other tests; engine-simd/pom.xml), and requires zero in that JVM: there is no retry in a fresh
@@ -33,8 +34,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class SimdTrainingStepNoAllocationTest {
     /**
-     * MlpStepBench's 784-256-10 network at batch 64, where the Adam fault showed: W spans 49 of the
-     * update's 4,096-element blocks, a has 10 elements (a masked tail at every width).
+     * MlpStepBench's 784-256-10 network at batch 64, where the Adam fault showed: W has 200,704
+     * elements, a has 10 (shorter than a vector at every width: the kernel's scalar tail).
      */
     static final int IN = 784, HIDDEN = 256, OUT = 10, BATCH = 64;
     static final int WINDOW = 200;

@@ -48,10 +48,13 @@ public class GemmBench {
      * The last three are the 784-256-10 training step's other GEMMs at batch 64: dW1 = X^T dH
      * ("784x64x256t": a trailing t stores A column-major, read as a transposed view with aRow = 1),
      * dH = dY W2^T ("64x10x256") and dW2 = H^T dY ("256x64x10t"); "24x256x7596" is the rnnlm
-     * example's output layer for a 24-word sentence (a few rows against a wide B).
+     * example's output layer for a 24-word sentence (a few rows against a wide B). The rnnlm step's
+     * other two output-layer products at 21 words: the hidden-state gradient G Wᵀ ("21x7596x256tb":
+     * a trailing tb stores B column-major, read as a transposed view with bRow = 1) and the weight
+     * gradient Hᵀ G ("256x21x7596t").
      */
     @Param({"16", "64", "256", "1024", "2048", "64x784x256", "256x64x784", "64x256x10", "784x64x256t", "24x256x7596",
-            "64x10x256", "256x64x10t"})
+            "64x10x256", "256x64x10t", "21x7596x256tb", "256x21x7596t"})
     public String shape;
     @Param({"f32", "f64"})
     public String dtype;
@@ -61,8 +64,8 @@ public class GemmBench {
     int m, k, n;
     long flopsPerCall;
     boolean f32;
-    boolean transA;
-    int aRow, aCol, lda;
+    boolean transA, transB;
+    int aRow, aCol, lda, bRow, bCol, ldb;
     Workers workers;
     GemmF32 gemmF32;
     GemmF64 gemmF64;
@@ -83,10 +86,14 @@ public class GemmBench {
         n = mkn[2];
         flopsPerCall = 2L * m * n * k;
         f32 = dtype.equals("f32");
-        transA = shape.endsWith("t");
+        transB = shape.endsWith("tb");
+        transA = shape.endsWith("t") && !transB;
         aRow = transA ? 1 : k;
         aCol = transA ? m : 1;
         lda = transA ? m : k;
+        bRow = transB ? 1 : n;
+        bCol = transB ? k : 1;
+        ldb = transB ? k : n;
         workers = new Workers(threads);
         var scalar = Backends.create("scalar", threads);
         scalarF32 = scalar.f32();
@@ -102,7 +109,7 @@ public class GemmBench {
             bfp = new FloatPointer(bf);
             cfp = new FloatPointer(cf);
             aEf = transA ? new FMatrixRMaj(k, m, true, af) : new FMatrixRMaj(m, k, true, af);
-            bEf = new FMatrixRMaj(k, n, true, bf);
+            bEf = transB ? new FMatrixRMaj(n, k, true, bf) : new FMatrixRMaj(k, n, true, bf);
             cEf = new FMatrixRMaj(m, n);
         } else {
             gemmF64 = new GemmF64(workers);
@@ -113,7 +120,7 @@ public class GemmBench {
             bdp = new DoublePointer(bd);
             cdp = new DoublePointer(cd);
             aEd = transA ? new DMatrixRMaj(k, m, true, ad) : new DMatrixRMaj(m, k, true, ad);
-            bEd = new DMatrixRMaj(k, n, true, bd);
+            bEd = transB ? new DMatrixRMaj(n, k, true, bd) : new DMatrixRMaj(k, n, true, bd);
             cEd = new DMatrixRMaj(m, n);
         }
     }
@@ -128,9 +135,9 @@ public class GemmBench {
     @Benchmark
     public void quiver(Flops flops) {
         if (f32) {
-            gemmF32.gemm(1, m, n, k, 1f, af, 0, 0, aRow, aCol, bf, 0, 0, n, 1, 0f, cf, 0, 0, n, 1);
+            gemmF32.gemm(1, m, n, k, 1f, af, 0, 0, aRow, aCol, bf, 0, 0, bRow, bCol, 0f, cf, 0, 0, n, 1);
         } else {
-            gemmF64.gemm(1, m, n, k, 1.0, ad, 0, 0, aRow, aCol, bd, 0, 0, n, 1, 0.0, cd, 0, 0, n, 1);
+            gemmF64.gemm(1, m, n, k, 1.0, ad, 0, 0, aRow, aCol, bd, 0, 0, bRow, bCol, 0.0, cd, 0, 0, n, 1);
         }
         flops.flop += flopsPerCall;
     }
@@ -139,9 +146,9 @@ public class GemmBench {
     @Benchmark
     public void scalar(Flops flops) {
         if (f32) {
-            scalarF32.gemm(1, m, n, k, 1f, af, 0, 0, aRow, aCol, bf, 0, 0, n, 1, 0f, cf, 0, 0, n, 1);
+            scalarF32.gemm(1, m, n, k, 1f, af, 0, 0, aRow, aCol, bf, 0, 0, bRow, bCol, 0f, cf, 0, 0, n, 1);
         } else {
-            scalarF64.gemm(1, m, n, k, 1.0, ad, 0, 0, aRow, aCol, bd, 0, 0, n, 1, 0.0, cd, 0, 0, n, 1);
+            scalarF64.gemm(1, m, n, k, 1.0, ad, 0, 0, aRow, aCol, bd, 0, 0, bRow, bCol, 0.0, cd, 0, 0, n, 1);
         }
         flops.flop += flopsPerCall;
     }
@@ -150,11 +157,11 @@ public class GemmBench {
     @Benchmark
     public void openblasNative(Flops flops) {
         if (f32) {
-            openblas.cblas_sgemm(openblas.CblasRowMajor, transA ? openblas.CblasTrans : openblas.CblasNoTrans, openblas.CblasNoTrans,
-                    m, n, k, 1f, afp, lda, bfp, n, 0f, cfp, n);
+            openblas.cblas_sgemm(openblas.CblasRowMajor, transA ? openblas.CblasTrans : openblas.CblasNoTrans, transB ? openblas.CblasTrans : openblas.CblasNoTrans,
+                    m, n, k, 1f, afp, lda, bfp, ldb, 0f, cfp, n);
         } else {
-            openblas.cblas_dgemm(openblas.CblasRowMajor, transA ? openblas.CblasTrans : openblas.CblasNoTrans, openblas.CblasNoTrans,
-                    m, n, k, 1.0, adp, lda, bdp, n, 0.0, cdp, n);
+            openblas.cblas_dgemm(openblas.CblasRowMajor, transA ? openblas.CblasTrans : openblas.CblasNoTrans, transB ? openblas.CblasTrans : openblas.CblasNoTrans,
+                    m, n, k, 1.0, adp, lda, bdp, ldb, 0.0, cdp, n);
         }
         flops.flop += flopsPerCall;
     }
@@ -163,11 +170,11 @@ public class GemmBench {
     @Benchmark
     public void openblasArrays(Flops flops) {
         if (f32) {
-            openblas.cblas_sgemm(openblas.CblasRowMajor, transA ? openblas.CblasTrans : openblas.CblasNoTrans, openblas.CblasNoTrans,
-                    m, n, k, 1f, af, lda, bf, n, 0f, cf, n);
+            openblas.cblas_sgemm(openblas.CblasRowMajor, transA ? openblas.CblasTrans : openblas.CblasNoTrans, transB ? openblas.CblasTrans : openblas.CblasNoTrans,
+                    m, n, k, 1f, af, lda, bf, ldb, 0f, cf, n);
         } else {
-            openblas.cblas_dgemm(openblas.CblasRowMajor, transA ? openblas.CblasTrans : openblas.CblasNoTrans, openblas.CblasNoTrans,
-                    m, n, k, 1.0, ad, lda, bd, n, 0.0, cd, n);
+            openblas.cblas_dgemm(openblas.CblasRowMajor, transA ? openblas.CblasTrans : openblas.CblasNoTrans, transB ? openblas.CblasTrans : openblas.CblasNoTrans,
+                    m, n, k, 1.0, ad, lda, bd, ldb, 0.0, cd, n);
         }
         flops.flop += flopsPerCall;
     }
@@ -177,17 +184,19 @@ public class GemmBench {
     public void ejml(Flops flops) {
         if (f32) {
             if (transA) CommonOps_FDRM.multTransA(aEf, bEf, cEf);
+            else if (transB) CommonOps_FDRM.multTransB(aEf, bEf, cEf);
             else CommonOps_FDRM.mult(aEf, bEf, cEf);
         } else {
             if (transA) CommonOps_DDRM.multTransA(aEd, bEd, cEd);
+            else if (transB) CommonOps_DDRM.multTransB(aEd, bEd, cEd);
             else CommonOps_DDRM.mult(aEd, bEd, cEd);
         }
         flops.flop += flopsPerCall;
     }
 
-    /** "n" gives {n, n, n}; "MxKxN" gives {M, K, N} (a trailing "t", A's layout, is ignored here). */
+    /** "n" gives {n, n, n}; "MxKxN" gives {M, K, N} (a trailing "t" or "tb", a layout, is ignored here). */
     static int[] parse(String shape) {
-        String[] parts = (shape.endsWith("t") ? shape.substring(0, shape.length() - 1) : shape).split("x");
+        String[] parts = shape.replaceAll("tb?$", "").split("x");
         if (parts.length == 1) {
             int s = Integer.parseInt(parts[0]);
             return new int[]{s, s, s};

@@ -70,6 +70,14 @@ public final class GemmF32 {
      */
     static final int THIN_M = Integer.getInteger("quiver.gemm.thinM", 48);
     /**
+     * A K sum at most this long takes the small path whatever m and n (on one thread): with so few
+     * terms per element the packed path's cost is packing and its trip of every tile through a
+     * buffer, where the small path stores C from the registers (a language model's output weight
+     * gradient Hᵀ G, [hidden, words] x [words, vocabulary]; GemmBench "256x21x7596t"). Rough timings
+     * put the two paths level near k = 64 and the packed one ahead by k = 100.
+     */
+    static final int SHORT_K = Integer.getInteger("quiver.gemm.shortK", 48);
+    /**
      * Problems of at most this many multiply-adds per batch entry run as plain scalar loops. Vector
      * code is only fast once C2 has compiled it (interpreted or C1-compiled, every vector op
      * allocates); tiny products gain little from vectors, and scalar loops are fine in every tier.
@@ -230,6 +238,12 @@ public final class GemmF32 {
                     beta, c, cOff, cBatch, cCol, cRow);
             case SMALL -> smallGemms(batch, m, n, k, alpha, a, aOff, aBatch, aRow, aCol, b, bOff, bBatch, bRow,
                     beta, c, cOff, cBatch, cRow, 1);
+            case THIN_BT -> {
+                for (int p = 0; p < batch; p++) {
+                    thinTransposedB(m, n, k, alpha, a, aOff + p * aBatch, aRow, b, bOff + p * bBatch, bCol,
+                            beta, c, cOff + p * cBatch, cRow, cCol);
+                }
+            }
             default -> packedGemm(batch, m, n, k, alpha, a, aOff, aBatch, aRow, aCol, b, bOff, bBatch, bRow, bCol,
                     beta, c, cOff, cBatch, cRow, cCol);
         }
@@ -251,6 +265,8 @@ public final class GemmF32 {
         SMALL_TRANSPOSED,
         /** Chain order: the unpacked small path. */
         SMALL,
+        /** Chain order: a few rows times a transposed matrix (g Wᵀ): the small path on Cᵀ = W gᵀ, W read in place, K blocked. */
+        THIN_BT,
         /** Chain order: BLIS-style packed blocks (large problems). */
         PACKED
     }
@@ -292,9 +308,16 @@ public final class GemmF32 {
         if (aRow == 1 && aCol != 1 && n <= NARROW_N && n % L != 0 && m >= 2 * L && k <= KC && macs <= SMALL_MACS) {
             return Path.SMALL_TRANSPOSED;
         }
+        // A few rows times a matrix with unit-stride columns (g Wᵀ, the input gradient of a layer x W
+        // over a sentence: [words, vocabulary] x [vocabulary, hidden] in a language model): the small
+        // path on Cᵀ = W gᵀ, W's rows read in place as its A, only g's few rows copied into panels,
+        // any k (K blocks). The packed path copied all of W transposed on every call.
+        if (bRow == 1 && bCol != 1 && aCol == 1 && m <= THIN_M && (threads == 1 || batch * macs < PARALLEL_MIN_MACS)) {
+            return Path.THIN_BT;
+        }
         // (The small path copies a strided A whole, row-major, into the MC x KC buffer.)
         if (bCol == 1 && cCol == 1 && k <= KC && (aCol == 1 || (long) m * k <= (long) MC * KC) && (macs <= SMALL_MACS
-                || m <= THIN_M && (threads == 1 || batch * macs < PARALLEL_MIN_MACS))) {
+                || (m <= THIN_M || k <= SHORT_K) && (threads == 1 || batch * macs < PARALLEL_MIN_MACS))) {
             return Path.SMALL;
         }
         return Path.PACKED;
@@ -682,6 +705,48 @@ public final class GemmF32 {
             } else {
                 smallPanel1(m, cols, k, alpha, as, aStart, aStep, bs, bStart, bStep, beta, c, cBase + j * cCol, cRow, cCol, ws.tile);
             }
+        }
+    }
+
+    /**
+     * {@code C = alpha * A B + beta * C} for a few rows of row-major A ((i, l) at
+     * {@code a[aBase + i*aRow + l]}) times B with unit-stride columns ((l, j) at
+     * {@code b[bBase + l + j*bCol]}), as the small path on Cᵀ = Bᵀ Aᵀ: Bᵀ's rows are read in place as
+     * its A, and per block of NR rows of A and K block, those rows are copied transposed into a
+     * zero-padded KC x NR panel (the only copy: A has a few rows, B is the large matrix). K blocks
+     * after the first add to C (beta 1), as the packed path's; C is written through
+     * {@link #writeTile} (transposed, so never the register stores).
+     */
+    private static void thinTransposedB(int m, int n, int k, float alpha, float[] a, int aBase, int aRow,
+                                        float[] b, int bBase, int bCol, float beta, float[] c, int cBase, int cRow, int cCol) {
+        Workspace ws = WORKSPACE.get();
+        float[] bp = ws.packedB;
+        for (int i = 0; i < m; i += NR) {
+            int cols = Math.min(NR, m - i);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                float betaBlock = pc == 0 ? beta : 1;
+                packPanelTransposed(kc, cols, a, aBase + i * aRow + pc, aRow, bp);
+                if (cols > L) {
+                    smallPanel2(n, cols, kc, alpha, b, bBase + pc, bCol, bp, 0, NR, betaBlock, c, cBase + i * cRow, cCol, cRow, ws.tile);
+                } else {
+                    smallPanel1(n, cols, kc, alpha, b, bBase + pc, bCol, bp, 0, NR, betaBlock, c, cBase + i * cRow, cCol, cRow, ws.tile);
+                }
+            }
+        }
+    }
+
+    /**
+     * bp[l * NR + j] = A(j, l) for l < k, j < cols (A's rows unit-stride, aRow apart), zero for
+     * cols <= j < (one or two vectors, whichever holds cols): {@link #packPanel} of Aᵀ.
+     */
+    private static void packPanelTransposed(int k, int cols, float[] a, int aStart, int aRow, float[] bp) {
+        int width = cols > L ? NR : L;
+        for (int j = 0; j < cols; j++) {
+            for (int l = 0, src = aStart + j * aRow, d = j; l < k; l++, d += NR) bp[d] = a[src + l];
+        }
+        for (int j = cols; j < width; j++) {
+            for (int l = 0, d = j; l < k; l++, d += NR) bp[d] = 0;
         }
     }
 

@@ -65,6 +65,26 @@ class TestGemmPathsF32 {
         expect(Path.DOT, 1, 256, 5, false, false);               // one node's logits
     }
 
+    /**
+     * rnnlm's output layer over a 21-word sentence (hidden 256, vocabulary 7,596) on one thread:
+     * none of its three products packs the 7.8 MB weight or its gradient (the packed path copied W
+     * transposed for G Wᵀ and sent every tile of Hᵀ G through a buffer). On two threads these large
+     * products are split by the packed path. Smaller products of the same kinds take the same paths
+     * on either thread count.
+     */
+    @Test
+    void languageModelOutputLayer() {
+        int words = 21, hidden = 256, vocab = 7596;
+        assertEquals(Path.SMALL, path(ONE, 1, words, hidden, vocab, false, false));      // logits H W
+        assertEquals(Path.THIN_BT, path(ONE, 1, words, vocab, hidden, false, true));     // hidden-state gradient G Wᵀ
+        assertEquals(Path.SMALL, path(ONE, 1, hidden, words, vocab, true, false));       // weight gradient Hᵀ G
+        assertEquals(Path.PACKED, path(TWO, 1, hidden, words, vocab, true, false));
+        expect(Path.THIN_BT, 5, 300, 40, false, true);
+        expect(Path.THIN_BT, GemmF32.THIN_M, 2 * GemmF32.KC + 1, 8, false, true);
+        expect(Path.SMALL, 100, GemmF32.SHORT_K, 130, true, false);
+        expect(Path.PACKED, 100, GemmF32.SHORT_K + 1, 130, true, false);
+    }
+
     @Test
     void largeProductsStillPack() {
         expect(Path.PACKED, 256, 256, 256, false, false);

@@ -13,6 +13,7 @@ import java.util.Random;
 import static dev.quiver.simd.gemm.TestGemmF32.View;
 import static dev.quiver.simd.gemm.TestGemmF32.view;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -85,6 +86,33 @@ class TestGemmScalarBitsF32 {
                 float beta = index % 4 == 0 ? 0 : index % 4 == 1 ? 1 : (float) 1.5;
                 check(rng, s[0], s[1], s[2], s[3], ta, tb, tc, index % 8, s[0] > 1 && index % 3 == 0,
                         s[0] > 1 && index % 5 == 0, alpha, beta);
+            }
+        }
+    }
+
+    /**
+     * The paths of a language model's output layer (GemmF32.Path.THIN_BT: G Wᵀ with a few rows, as the
+     * small path on Cᵀ = W Gᵀ over K blocks; SMALL for a short K sum whatever m, Hᵀ G), with unit
+     * strides where those paths need them (the padded views of the shapes above miss them): K sums of
+     * one and several blocks, one and two column blocks of Cᵀ, every kind of beta.
+     */
+    @Test
+    void thinTransposedBAndShortK() {
+        var rng = new Random(23);
+        int[][] thinBt = {{1, 21, 40, 2 * KC + 7}, {1, 40, 50, KC + 3}, {2, 5, 300, 700}, {1, 48, 17, 65}, {1, 2, 33, 3 * KC}};
+        int[][] shortK = {{1, 300, 520, 21}, {1, 130, 70, 48}, {2, 60, 90, 1}};
+        int index = 0;
+        for (int[][] shapes : new int[][][] {thinBt, shortK}) {
+            boolean tb = shapes == thinBt;
+            for (int[] s : shapes) {
+                int m = s[1], n = s[2], k = s[3];
+                assertEquals(tb ? GemmF32.Path.THIN_BT : GemmF32.Path.SMALL,
+                        SIMD_ONE.path(1, m, n, k, tb ? k : 1, tb ? 1 : m, tb ? 1 : n, tb ? k : 1, n, 1), "m=" + m + " n=" + n + " k=" + k);
+                for (float beta : new float[] {0, 1, (float) 1.5}) {
+                    index++;
+                    check(rng, s[0], m, n, k, !tb, tb, false, tb && index % 2 == 0 ? 4 : 0, false, s[0] > 1 && index % 3 == 0,
+                            index % 3 == 0 ? (float) -0.5 : 1, beta);
+                }
             }
         }
     }
