@@ -47,7 +47,8 @@ public interface Builder<V extends Value<V>> {
      * compile building its own backward pass knows its mode and calls only that mode's supplier;
      * values built before the mode is known ({@code Graph.grad}, which a user may compile either
      * way) get both, each behind a gate the step binds to its value in its own mode and to zeros
-     * in the other, summed (both branches then run; only gradients of gradients are built so).
+     * in the other, summed: both branches then run, the price of not knowing the mode, paid only by
+     * gradients built with {@code Graph.grad} (a training step's own backward pass builds one).
      */
     V inMode(Supplier<V> training, Supplier<V> evaluation);
 }
