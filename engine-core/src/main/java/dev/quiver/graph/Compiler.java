@@ -117,10 +117,12 @@ final class Compiler {
         p.builtOutput = builtOutput;
         g.shareViews = true;
         g.shareViewsFrom = mark;
+        g.differentiating = options.mode();
         try {
             differentiate(p);
         } finally {
             g.shareViews = false;
+            g.differentiating = null;
         }
         // After autobatching (in compile) and differentiation: the batched groups' VJPs fuse too.
         if (options.fusion()) p.fused = Fusion.rewrite(g, mark, p.wrtGrads, p.sinks, p.scratch);

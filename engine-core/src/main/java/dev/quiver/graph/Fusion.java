@@ -13,6 +13,7 @@ import dev.quiver.ops.internal.Normalization;
 import dev.quiver.ops.internal.Reductions;
 import dev.quiver.ops.internal.Shaping;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -25,7 +26,7 @@ import java.util.List;
  * VJPs of batched groups fuse too) and before scheduling. It rewrites backward nodes only (those
  * the compile appended, never a node the user built, so the gradients a user builds with
  * {@code Graph.grad} to differentiate again stay primitives): at each node whose op is a
- * pattern's root (a multiply, or the concatenation of layer norm's parameter gradients) it checks
+ * pattern's root (a multiply, or the concatenation of a normalisation's parameter gradients) it checks
  * the ops and operand structure of the nodes below it, and fuses only when every inner node of
  * the pattern is a backward node read only by the pattern's own nodes (one reader, or exactly the
  * two or three of the pattern where it shares a value such as xh; not a final gradient, not read
@@ -37,7 +38,7 @@ import java.util.List;
  *
  * <p>The elementwise kernels compute their pattern's formula in the same evaluation order, so
  * values and gradients are the same bits with fusion on or off ({@link CompileOptions#withFusion});
- * the row kernels (cross-entropy, layer norm, attention's softmax) sum, divide and scale in their
+ * the row kernels (cross-entropy, layer and batch norm, attention's softmax) sum, divide and scale in their
  * own order (within rounding).
  */
 final class Fusion {
@@ -163,60 +164,85 @@ final class Fusion {
         },
         /**
          * {@code (h - mean(h) - xh mean(h xh)) r} with {@code h = g gamma}, {@code xh = c r},
-         * {@code r = 1 / sqrt(mean(c^2) + eps)}, {@code c = x - mean(x)} (layer_norm's input gradient,
-         * {@code Normalization.inputGradient}; without mean(h) and with c = x for RMS normalisation) as
-         * LayerNormGrad(x, gamma, g): one kernel keeps each row in L1 for all its statistics instead of
-         * 20 kernels over [rows, D] and [rows, 1] temporaries.
+         * {@code r = 1 / sqrt(mean(c^2) + eps)}, {@code c = x - mean(x)} (the input gradient of layer_norm,
+         * means over the last axis, without mean(h) and with c = x for RMS normalisation; and of
+         * batch_norm in training, means over every axis but the channels, gamma reshaped to
+         * [1, C, 1, ...]; {@code Normalization.inputGradient}) as LayerNormGrad(x, gamma, g) or
+         * BatchNormGrad(x, gamma, g): one kernel keeps each row (channel) in L1 for all its statistics
+         * instead of 20 kernels over x-sized and statistics-sized temporaries.
          */
-        LAYER_NORM_GRAD(Root.MUL) {
+        NORM_GRAD(Root.MUL) {
             @Override boolean fuse(Fusion f, Node root, Node p, Node q) {
+                for (Norm kind : NORMS) if (fuse(f, root, p, q, kind)) return true;
+                return false;
+            }
+
+            private boolean fuse(Fusion f, Node root, Node p, Node q, Norm kind) {
                 if (!f.inner(p) || !isBinary(p, BinaryOp.SUB)) return false;
                 Node u = p.input(0), b = p.input(1), r = q;
                 if (!f.inner(b) || !isBinary(b, BinaryOp.MUL)) return false;
-                Node xh = b.input(0), hx = f.meanOfLast(b.input(1));
+                Node xh = b.input(0), hx = f.meanOf(b.input(1), kind);
                 if (!f.inner(xh, 2) || !isBinary(xh, BinaryOp.MUL) || xh.input(1) != r || !f.inner(r, 2)) return false;
                 if (hx == null || !f.inner(hx) || !isBinary(hx, BinaryOp.MUL) || hx.input(1) != xh) return false;
                 Node h = hx.input(0);
                 boolean rms = u == h;   // RMS: p = h - xh mean(h xh); layer norm: p = (h - mean(h)) - xh mean(h xh)
-                if (!rms && (!f.inner(u) || !isBinary(u, BinaryOp.SUB) || u.input(0) != h || f.meanOfLast(u.input(1)) != h)) return false;
+                if (!rms && (!f.inner(u) || !isBinary(u, BinaryOp.SUB) || u.input(0) != h || f.meanOf(u.input(1), kind) != h)) return false;
                 Node g = h, gamma = null;
-                if (f.inner(h, rms ? 2 : 3) && isBinary(h, BinaryOp.MUL) && h.input(1).rank() == 1 && h.input(0).sameShape(h)) {
-                    g = h.input(0);
-                    gamma = h.input(1);
+                if (f.inner(h, rms ? 2 : 3) && isBinary(h, BinaryOp.MUL) && h.input(0).sameShape(h)) {
+                    gamma = kind.gamma(f, h.input(1));
+                    if (gamma != null) g = h.input(0);
                 }
                 Node c = xh.input(0);
-                double eps = f.epsOfRstd(r, c);
-                Node x = rms ? c : f.centredOf(c, 2);
+                double eps = f.epsOfRstd(r, c, kind);
+                Node x = rms ? c : f.centredOf(c, 2, kind);
                 if (Double.isNaN(eps) || x == null || !x.sameShape(root) || !g.sameShape(root) || x.dtype() != root.dtype()
-                        || g.dtype() != root.dtype() || gamma != null && (gamma.dim(0) != x.dim(-1) || gamma.dtype() != root.dtype())) {
+                        || g.dtype() != root.dtype() || gamma != null && (gamma.dim(0) != kind.channels(x) || gamma.dtype() != root.dtype())) {
                     return false;
                 }
-                f.replace(root, new Normalization.LayerNormGrad(eps, rms, gamma != null), gamma != null ? new Node[] {x, gamma, g} : new Node[] {x, g});
+                if (kind == Norm.BATCH) {
+                    if (rms || gamma == null) return false;   // batch_norm's VJP always has both
+                    f.replace(root, new Normalization.BatchNormGrad(eps), new Node[] {x, gamma, g});
+                } else {
+                    f.replace(root, new Normalization.LayerNormGrad(eps, rms, gamma != null), gamma != null ? new Node[] {x, gamma, g} : new Node[] {x, g});
+                }
                 return true;
             }
         },
         /**
-         * {@code concat(Σ_rows g xh, Σ_rows g)} as [2, D], xh as in LAYER_NORM_GRAD (layer_norm's
-         * parameter gradients, {@code Normalization.parameterGradients}) as LayerNormParamGrad(x, g):
-         * one pass over x and g instead of 14 kernels and a recomputed [rows, D] xh.
+         * {@code concat(Σ g xh, Σ g)} as [2, D], xh as in NORM_GRAD (the parameter gradients of
+         * layer_norm, sums over the rows, and of batch_norm in training, sums over every axis but the
+         * channels; {@code Normalization.parameterGradients}) as LayerNormParamGrad(x, g) or
+         * BatchNormParamGrad(x, g): one pass over x and g instead of 14 kernels and a recomputed xh.
          */
-        LAYER_NORM_PARAM_GRAD(Root.CONCAT) {
+        NORM_PARAM_GRAD(Root.CONCAT) {
             @Override boolean fuse(Fusion f, Node root, Node p, Node q) {
                 if (root.arity() != 2 || ((Shaping.Concat) root.op()).axis() != 0 || root.rank() != 2 || root.dim(0) != 2) return false;
                 if (!f.inner(p) || !f.inner(q) || !(p.op() instanceof Shaping.Reshape) || !(q.op() instanceof Shaping.Reshape)) return false;
-                Node gxh = f.overRows(p.input(0));
+                for (Norm kind : NORMS) if (fuse(f, root, p, q, kind)) return true;
+                return false;
+            }
+
+            private boolean fuse(Fusion f, Node root, Node p, Node q, Norm kind) {
+                Node gxh = f.overRows(p.input(0), kind);
                 if (gxh == null || !isBinary(gxh, BinaryOp.MUL) || !f.inner(gxh) || !f.inner(gxh.input(1))) return false;
-                // dbeta: g summed over rows as dgamma's product is, or g itself for a single row
+                // dbeta: g summed as dgamma's product is, or g itself for a single row
                 Node g = gxh.input(0);
-                if (gxh.rank() > 1 ? f.overRows(q.input(0)) != g : q.input(0) != g) return false;
+                if (gxh.rank() > 1 ? f.overRows(q.input(0), kind) != g : q.input(0) != g) return false;
                 Node xh = gxh.input(1);
                 if (!isBinary(xh, BinaryOp.MUL)) return false;
                 Node c = xh.input(0), r = xh.input(1);
-                double eps = f.inner(r) ? f.epsOfRstd(r, c) : Double.NaN;
-                Node centred = f.centredOf(c, 2);
+                double eps = f.inner(r) ? f.epsOfRstd(r, c, kind) : Double.NaN;
+                Node centred = f.centredOf(c, 2, kind);
                 Node x = centred != null ? centred : c;   // RMS normalisation when c is not x - mean(x)
-                if (Double.isNaN(eps) || !x.sameShape(g) || x.dim(-1) != root.dim(1) || x.dtype() != root.dtype() || g.dtype() != root.dtype()) return false;
-                f.replace(root, new Normalization.LayerNormParamGrad(eps, centred == null), new Node[] {x, g});
+                if (Double.isNaN(eps) || !x.sameShape(g) || kind.channels(x) != root.dim(1) || x.dtype() != root.dtype() || g.dtype() != root.dtype()) {
+                    return false;
+                }
+                if (kind == Norm.BATCH) {
+                    if (centred == null) return false;
+                    f.replace(root, new Normalization.BatchNormParamGrad(eps), new Node[] {x, g});
+                } else {
+                    f.replace(root, new Normalization.LayerNormParamGrad(eps, centred == null), new Node[] {x, g});
+                }
                 return true;
             }
         };
@@ -237,6 +263,42 @@ final class Fusion {
     }
 
     private static final Rule[] RULES = Rule.values();
+
+    /**
+     * The two normalisations NORM_GRAD and NORM_PARAM_GRAD fuse, by the axes their statistics reduce
+     * over: layer and RMS norm over the last (gamma [D] broadcast along it, parameter gradients
+     * summed over the rows), batch norm over every axis but 1 (gamma reshaped to [1, C, 1, ...],
+     * parameter gradients summed over the same axes as the statistics).
+     */
+    private enum Norm {
+        LAYER, BATCH;
+
+        /** True when a reduction over {@code axes} of a value of rank {@code rank} is this normalisation's. */
+        boolean reduces(int[] axes, int rank) {
+            return this == LAYER ? lastAxis(axes, rank) : Arrays.equals(axes, Normalization.batchAxes(rank));
+        }
+
+        /** The parameter gradients' sum axes for a value of rank {@code rank} (layer norm: the rows, 0 .. rank - 2). */
+        boolean sums(int[] axes, int rank) {
+            if (this == BATCH) return reduces(axes, rank);
+            if (axes.length != rank - 1) return false;
+            for (int i = 0; i < axes.length; i++) if (axes[i] != i) return false;
+            return true;
+        }
+
+        /** The length gamma has for x. */
+        int channels(Node x) {
+            return this == LAYER ? x.dim(-1) : x.dim(1);
+        }
+
+        /** gamma [C] when {@code b} is how the VJP multiplies it into g (itself, or reshaped for batch norm; inner), else null. */
+        Node gamma(Fusion f, Node b) {
+            if (this == LAYER) return b.rank() == 1 ? b : null;
+            return f.inner(b) && b.op() instanceof Shaping.Reshape && b.input(0).rank() == 1 ? b.input(0) : null;
+        }
+    }
+
+    private static final Norm[] NORMS = Norm.values();
 
     private final int mark;
     /** Per backward node (index - mark), its readers: other nodes' inputs, plus two for a final gradient. */
@@ -308,45 +370,48 @@ final class Fusion {
         return inner(total) && total.op() instanceof Reductions.Sum s && s.axes().length == 0 && total.input(0) == k;
     }
 
-    /** v when {@code m} is {@code v.mean(true, -1)} as {@code Graph.mean} builds it, sum then times 1 / D, both inner; else null. */
-    private Node meanOfLast(Node m) {
+    /**
+     * v when {@code m} is v's mean over the axes of {@code kind} with dimensions kept, as
+     * {@code Graph.mean} builds it (sum, then times the count's reciprocal), both inner; else null.
+     */
+    private Node meanOf(Node m, Norm kind) {
         if (!inner(m) || !(m.op() instanceof Elementwise.WithScalar ws) || ws.fn() != BinaryOp.MUL) return null;
         Node s = m.input(0);
         if (!inner(s) || !(s.op() instanceof Reductions.Sum sum) || !sum.keepDims()) return null;
         Node v = s.input(0);
-        return lastAxis(sum.axes(), v.rank()) && v.dim(-1) > 0 && ws.scalar() == 1.0 / v.dim(-1) ? v : null;
+        return kind.reduces(sum.axes(), v.rank()) && s.size() > 0 && v.size() > 0 && ws.scalar() == (double) s.size() / v.size() ? v : null;
     }
 
-    /** x when {@code c} is {@code x - mean(x)} over the last axis, c read by {@code readers} nodes and the mean inner; else null. */
-    private Node centredOf(Node c, int readers) {
+    /** x when {@code c} is {@code x - mean(x)} over the axes of {@code kind}, c read by {@code readers} nodes and the mean inner; else null. */
+    private Node centredOf(Node c, int readers, Norm kind) {
         if (!inner(c, readers) || !isBinary(c, BinaryOp.SUB)) return null;
         Node x = c.input(0);
-        return meanOfLast(c.input(1)) == x && x.sameShape(c) ? x : null;
+        return meanOf(c.input(1), kind) == x && x.sameShape(c) ? x : null;
     }
 
     /**
-     * eps when {@code r} is {@code 1 / sqrt(mean(c^2) + eps)} over the last axis, every node below r
-     * inner (r's own readers are the caller's to check); else NaN.
+     * eps when {@code r} is {@code 1 / sqrt(mean(c^2) + eps)} over the axes of {@code kind}, every
+     * node below r inner (r's own readers are the caller's to check); else NaN.
      */
-    private double epsOfRstd(Node r, Node c) {
+    private double epsOfRstd(Node r, Node c, Norm kind) {
         if (!isMap(r, UnaryOp.RECIPROCAL)) return Double.NaN;
         Node s = r.input(0);
         if (!inner(s) || !isMap(s, UnaryOp.SQRT)) return Double.NaN;
         Node a = s.input(0);
         if (!inner(a) || !(a.op() instanceof Elementwise.WithScalar add) || add.fn() != BinaryOp.ADD) return Double.NaN;
-        Node sq = meanOfLast(a.input(0));
+        Node sq = meanOf(a.input(0), kind);
         return sq != null && inner(sq) && isMap(sq, UnaryOp.SQUARE) && sq.input(0) == c ? add.scalar() : Double.NaN;
     }
 
-    /** v when {@code s} is v summed over every axis but the last (s itself of rank 1: no sum), the sum inner; else null. */
-    private Node overRows(Node s) {
-        if (s.rank() == 1 && !(s.op() instanceof Reductions.Sum)) return s;
+    /**
+     * v when {@code s} is v summed over the parameter-gradient axes of {@code kind} to rank 1 (for
+     * layer norm, s itself of rank 1: a single row, no sum), the sum inner; else null.
+     */
+    private Node overRows(Node s, Norm kind) {
+        if (kind == Norm.LAYER && s.rank() == 1 && !(s.op() instanceof Reductions.Sum)) return s;
         if (!inner(s) || !(s.op() instanceof Reductions.Sum sum) || sum.keepDims() || s.rank() != 1) return null;
         Node v = s.input(0);
-        int[] axes = sum.axes();
-        if (axes.length != v.rank() - 1) return null;
-        for (int i = 0; i < axes.length; i++) if (axes[i] != i) return null;
-        return v;
+        return kind.sums(sum.axes(), v.rank()) ? v : null;
     }
 
     /** x when {@code t} is {@code (-x) + 1} (how a rule writes 1 - x) and both nodes are inner, else null. */

@@ -424,6 +424,11 @@ public final class Graph implements Builder<Node> {
     boolean shareViews;
     /** Views shared are those built since this node count (the backward graph's, never a forward node). */
     int shareViewsFrom;
+    /**
+     * The mode of the step whose backward graph the compiler is building, for {@link #inMode}; null
+     * otherwise (a gradient built by {@link #grad} may be compiled in either mode).
+     */
+    Mode differentiating;
 
     /**
      * The pooled node at the next index when it is this op on these very (unchanged) inputs, as
@@ -715,6 +720,13 @@ public final class Graph implements Builder<Node> {
 
     /** The value of x, treated as a constant by differentiation. */
     public Node detach(Node x) { return make(Shaping.DETACH, x); }
+
+    @Override public Node inMode(java.util.function.Supplier<Node> training, java.util.function.Supplier<Node> evaluation) {
+        if (differentiating != null) return (differentiating == Mode.TRAIN ? training : evaluation).get();
+        Node t = training.get(), e = evaluation.get();
+        Node gt = t == null ? null : make(dev.quiver.ops.internal.ModeGate.TRAIN, t), ge = e == null ? null : make(dev.quiver.ops.internal.ModeGate.EVAL, e);
+        return gt == null ? ge : ge == null ? gt : add(gt, ge);
+    }
 
     // ------------------------------------------------------------------ reductions
 
@@ -1013,7 +1025,9 @@ public final class Graph implements Builder<Node> {
      * Batch normalisation of x [N, C, ...] per channel (axis 1), fused
      * ({@link dev.quiver.ops.internal.Normalization.BatchNorm}): a step compiled in {@link Mode#TRAIN}
      * normalises with the batch's statistics and updates {@code stats}; one in {@link Mode#EVAL}
-     * (the default of {@link CompileOptions#inferenceOnly()}) uses {@code stats}.
+     * (the default of {@link CompileOptions#inferenceOnly()}) uses {@code stats}. Its gradient
+     * follows the mode of the step it is compiled into, and can be differentiated again (for
+     * {@link #grad}, {@link #hvp}: compile with {@code withMode} to choose the mode).
      */
     public Node batchNorm(Node x, Node gamma, Node beta, dev.quiver.ops.RunningStats stats, double eps) {
         return apply(new dev.quiver.ops.internal.Normalization.BatchNorm(eps, stats), x, gamma, beta);

@@ -30,9 +30,12 @@
  *
  * <p>Fusion ({@link dev.quiver.graph.CompileOptions#withFusion}): derivative rules are written in
  * primitive ops; after autobatching and differentiation, {@code Fusion} puts the fused kernels
- * (tanh's and sigmoid's gradients; the backward kernels of the class-index cross-entropy, layer and
- * RMS normalisation and attention's softmax) back in place of the patterns those rules build, where
- * the patterns' inner nodes feed nothing else, in one linear pass before scheduling.
+ * (tanh's and sigmoid's gradients; the backward kernels of the class-index cross-entropy, layer,
+ * RMS and batch normalisation and attention's softmax) back in place of the patterns those rules
+ * build, where the patterns' inner nodes feed nothing else, in one linear pass before scheduling.
+ * A rule whose derivative depends on the step's mode (batch normalisation) asks the graph
+ * ({@code Builder.inMode}): the compiler builds the backward graph knowing its mode, so only that
+ * mode's form is built; {@code Graph.grad}, which does not know it, builds both behind mode gates.
  *
  * <p>Depends on {@code dev.quiver.tensor} (tensors and TensorMath out forms),
  * {@code dev.quiver.kernel} (op enums) and {@code dev.quiver.ops} (the {@code Op} contract, its

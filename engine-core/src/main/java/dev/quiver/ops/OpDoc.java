@@ -3,6 +3,7 @@ package dev.quiver.ops;
 import dev.quiver.ops.internal.Attention;
 import dev.quiver.ops.internal.Dropouts;
 import dev.quiver.ops.internal.Masks;
+import dev.quiver.ops.internal.ModeGate;
 import dev.quiver.ops.internal.Normalization;
 import dev.quiver.ops.internal.Products;
 
@@ -24,6 +25,7 @@ public record OpDoc(String call, String op, String shape, String gradient) {
         java.util.ArrayList<OpDoc> all = new java.util.ArrayList<>();
         all.addAll(Normalization.DOCS);
         all.addAll(Dropouts.DOCS);
+        all.addAll(ModeGate.DOCS);
         all.addAll(Masks.DOCS);
         all.addAll(Products.DOCS);
         all.addAll(Attention.DOCS);

@@ -4,6 +4,7 @@ import dev.quiver.check.GradCheck;
 import dev.quiver.ops.CrossEntropy;
 import dev.quiver.ops.Op;
 import dev.quiver.ops.Operand;
+import dev.quiver.ops.RunningStats;
 import dev.quiver.ops.Value;
 import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Seed;
@@ -35,9 +36,14 @@ class FusionTest {
 
     private static Run run(DType dt, TensorMath m, boolean fusion, boolean autobatch,
                            BiFunction<Graph, DType, Node> model) {
+        return run(dt, m, fusion, autobatch, Mode.TRAIN, model);
+    }
+
+    private static Run run(DType dt, TensorMath m, boolean fusion, boolean autobatch, Mode mode,
+                           BiFunction<Graph, DType, Node> model) {
         Graph g = new Graph();
         Node loss = model.apply(g, dt);
-        Step step = g.compile(loss, Backs.on(m).withFusion(fusion).withAutobatch(autobatch));
+        Step step = g.compile(loss, Backs.on(m).withFusion(fusion).withAutobatch(autobatch).withMode(mode));
         Map<String, Tensor> feeds = new HashMap<>();
         for (Node n : g.nodes()) {
             if (n.kind() == Node.Kind.INPUT && n.name() != null) feeds.put(n.name(), Tensor.randn(dt, Seed.of(n.index() + 40), n.shape()));
@@ -415,6 +421,117 @@ class FusionTest {
             Graph g = new Graph();
             Node loss = attention(masking).apply(g, DType.F64);
             GradCheck.of(loss).feed("x", Tensor.randn(DType.F64, Seed.of(26), 2, 4, 5)).secondOrder().check().assertOk();
+        }
+    }
+
+    /** Running statistics away from PyTorch's initial ones, so that evaluation differs from a fresh start. */
+    private static RunningStats movedStats(DType dt, int c) {
+        return new RunningStats(Tensor.randn(dt, Seed.of(34), c).mul(0.3), Tensor.uniform(dt, Seed.of(35), new int[] {c}, 0.5, 2), 0.1);
+    }
+
+    /** A linear map over the last axis of x [4, 3, 5] into batch normalisation of its 3 channels, then a nonlinearity. */
+    private static BiFunction<Graph, DType, Node> batchNorm(RunningStats[] stats) {
+        return (g, dt) -> {
+            Node x = g.input("x", dt, 4, 3, 5);
+            Node W = g.param("W", Tensor.randn(dt, Seed.of(30), 5, 5).mul(0.8));
+            Node gamma = g.param("gamma", Tensor.randn(dt, Seed.of(31), 3).add(1));
+            Node beta = g.param("beta", Tensor.randn(dt, Seed.of(32), 3));
+            stats[0] = movedStats(dt, 3);
+            Node y = g.batchNorm(x.matmul(W), gamma, beta, stats[0], 1e-5);
+            return y.mul(g.constant(Tensor.randn(dt, Seed.of(33), 4, 3, 5))).tanh().sum();
+        };
+    }
+
+    /**
+     * Batch normalisation's training VJP is primitives; fused, it runs its two kernels, which sum
+     * per channel run by run where the primitives reduce over the axes at once (and scale by gamma
+     * rstd at the end): equal within rounding, not bitwise. The running statistics, updated by the
+     * forward kernel alone, are the same bits.
+     */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void batchNormGradientsFuseIntoTheirKernels(TensorMath m) {
+        for (DType dt : new DType[] {DType.F64, DType.F32}) {
+            RunningStats[] fusedStats = new RunningStats[1], plainStats = new RunningStats[1];
+            Run fused = run(dt, m, true, false, batchNorm(fusedStats)), plain = run(dt, m, false, false, batchNorm(plainStats));
+            assertClose(plain, fused, dt, dt == DType.F64 ? 1e-13 : 2e-5, "batch norm");
+            assertEquals(3, fused.plan().fusedNodes(), "input and parameter gradients, and tanh: " + fused.plan());
+            for (int i = 0; i < 3; i++) {
+                assertEquals(plainStats[0].mean().getFlat(i), fusedStats[0].mean().getFlat(i), "running mean " + i);
+                assertEquals(plainStats[0].var().getFlat(i), fusedStats[0].var().getFlat(i), "running var " + i);
+            }
+        }
+    }
+
+    @Test
+    void batchNormTrainingStepRunsTheFusedKernelsOnly() {
+        Graph g = new Graph();
+        Node loss = batchNorm(new RunningStats[1]).apply(g, DType.F32);
+        Map<String, Integer> ops = backwardOps(g.compile(loss, CompileOptions.training().withCheckFinite(true)));
+        // exactly what the VJP built when it was the fused ops themselves (main at cc0a638 printed this map)
+        assertEquals(Map.of("batch_norm_grad", 1, "batch_norm_param_grad", 1, "tanh_grad", 1, "mul", 1, "matmul", 1, "sum_to", 1), ops);
+        Graph u = new Graph();
+        Map<String, Integer> plain = backwardOps(u.compile(batchNorm(new RunningStats[1]).apply(u, DType.F32),
+                CompileOptions.training().withCheckFinite(true).withFusion(false)));
+        assertNull(plain.get("batch_norm_grad"), plain.toString());
+        assertEquals(2, plain.getOrDefault("reciprocal", 0), "one rstd per pattern: " + plain);
+        // evaluation: the running statistics are constants, dx = g gamma rstd in primitives, nothing of training's form
+        Graph e = new Graph();
+        Map<String, Integer> eval = backwardOps(e.compile(batchNorm(new RunningStats[1]).apply(e, DType.F32),
+                CompileOptions.training().withCheckFinite(true).withMode(Mode.EVAL)));
+        assertNull(eval.get("batch_norm_grad"), eval.toString());
+        assertEquals(1, eval.getOrDefault("sub", 0), "x minus the running mean, for dgamma: " + eval);
+    }
+
+    /**
+     * A gradient built by Graph.grad before the step's mode is known carries both forms of batch
+     * normalisation's VJP behind mode gates; compiled in either mode, it equals that mode's own
+     * training-step gradient, and only the forward pass touches the running statistics (once per
+     * training step, never in evaluation).
+     */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void aGradientBuiltBeforeTheModeIsKnownTakesTheStepsMode(TensorMath m) {
+        for (Mode mode : Mode.values()) {
+            RunningStats[] stats = new RunningStats[1];
+            Graph g = new Graph();
+            Node loss = batchNorm(stats).apply(g, DType.F64);
+            Node x = g.nodes().getFirst();
+            Node[] params = g.nodes().stream().filter(n -> n.kind() == Node.Kind.PARAM).toArray(Node[]::new);
+            Node[] grads = g.grad(loss, params);
+            Tensor feed = Tensor.randn(DType.F64, Seed.of(36), 4, 3, 5);
+            Step built = g.compile(g.concat(0, grads[0].reshape(-1), grads[1].reshape(-1), grads[2].reshape(-1)),
+                    CompileOptions.inferenceOnly().withMath(m).withMode(mode));
+            Tensor mean0 = stats[0].mean().copy(), var0 = stats[0].var().copy();
+            built.forward(Map.of(x.name(), feed));
+            Tensor gotMean = stats[0].mean().copy(), gotVar = stats[0].var().copy();
+            Tensor viaGrad = built.output().copy();
+            stats[0].mean().copyFrom(mean0);
+            stats[0].var().copyFrom(var0);
+            Step own = g.compile(loss, CompileOptions.training().withMath(m).withMode(mode));
+            own.forward(Map.of(x.name(), feed)).backward();
+            int k = 0;
+            for (Node p : params) {
+                Tensor want = p.parameter().grad();
+                for (int i = 0; i < want.size(); i++, k++) {
+                    assertEquals(want.getFlat(i), viaGrad.getFlat(k), 1e-13 * (1 + Math.abs(want.getFlat(i))), mode + " " + p.name() + " " + i);
+                }
+            }
+            for (int i = 0; i < 3; i++) {
+                assertEquals(stats[0].mean().getFlat(i), gotMean.getFlat(i), mode + " running mean after one forward " + i);
+                assertEquals(stats[0].var().getFlat(i), gotVar.getFlat(i), mode + " running var after one forward " + i);
+                if (mode == Mode.EVAL) assertEquals(mean0.getFlat(i), gotMean.getFlat(i), "evaluation leaves the running mean");
+                else assertNotEquals(mean0.getFlat(i), gotMean.getFlat(i), "training updates the running mean");
+            }
+        }
+    }
+
+    @Test
+    void secondOrderGradientsThroughBatchNormInBothModes() {
+        for (Mode mode : Mode.values()) {
+            Graph g = new Graph();
+            Node loss = batchNorm(new RunningStats[1]).apply(g, DType.F64);
+            GradCheck.of(loss).feed("x", Tensor.randn(DType.F64, Seed.of(37), 4, 3, 5)).mode(mode).secondOrder().check().assertOk();
         }
     }
 }

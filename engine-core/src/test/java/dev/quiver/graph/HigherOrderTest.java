@@ -139,4 +139,61 @@ class HigherOrderTest {
             return Op.grads(in, g.mul(x2));
         }
     }
+
+    /**
+     * H v through batch normalisation, in both modes, against central differences of the gradient
+     * along v: in training the batch statistics are functions of the parameters before it (W), in
+     * evaluation the running statistics are constants. The step computing H v is an inference
+     * step compiled in the mode; its forward pass updates the running statistics in training, which
+     * the training-mode gradient does not read.
+     */
+    @Test
+    void hvpThroughBatchNormMatchesFiniteDifferencesOfTheGradientInBothModes() {
+        for (Mode mode : Mode.values()) {
+            var g = new Graph();
+            var x = g.input("x", F64, 4, 3, 5);
+            Node[] params = {
+                    g.param("W", Tensor.randn(F64, Seed.of(41), 5, 5).mul(0.7)),
+                    g.param("gamma", Tensor.randn(F64, Seed.of(42), 3).add(1)),
+                    g.param("beta", Tensor.randn(F64, Seed.of(43), 3))};
+            var stats = new dev.quiver.ops.RunningStats(Tensor.randn(F64, Seed.of(44), 3).mul(0.3),
+                    Tensor.uniform(F64, Seed.of(45), new int[] {3}, 0.5, 2), 0.1);
+            Node y = g.batchNorm(x.matmul(params[0]), params[1], params[2], stats, 1e-5);
+            Node loss = y.mul(g.constant(Tensor.randn(F64, Seed.of(46), 4, 3, 5))).tanh().sum();
+            Node[] dirs = new Node[params.length];
+            Map<String, Tensor> feeds = new java.util.HashMap<>(Map.of("x", Tensor.randn(F64, Seed.of(47), 4, 3, 5)));
+            for (int i = 0; i < params.length; i++) {
+                dirs[i] = g.input("v" + i, F64, params[i].shape());
+                feeds.put("v" + i, Tensor.randn(F64, Seed.of(50 + i), params[i].shape()));
+            }
+            Step hvStep = g.compile(flat(g, g.hvp(loss, params, dirs)), CompileOptions.inferenceOnly().withMode(mode));
+            Step gradStep = g.compile(flat(g, g.grad(loss, params)), CompileOptions.inferenceOnly().withMode(mode));
+            hvStep.forward(feeds);
+            Tensor analytic = hvStep.output().copy();
+            Tensor[] start = new Tensor[params.length];
+            for (int i = 0; i < params.length; i++) start[i] = params[i].parameter().value().copy();
+            double eps = 1e-5;
+            Map<String, Tensor> data = Map.of("x", feeds.get("x"));
+            Tensor plus = along(gradStep, params, start, data, feeds, eps), minus = along(gradStep, params, start, data, feeds, -eps);
+            along(gradStep, params, start, data, feeds, 0);
+            double worst = 0, largest = 0;
+            for (int i = 0; i < analytic.size(); i++) {
+                double numeric = (plus.getFlat(i) - minus.getFlat(i)) / (2 * eps);
+                worst = Math.max(worst, Math.abs(numeric - analytic.getFlat(i)) / (1e-6 + Math.abs(numeric)));
+                largest = Math.max(largest, Math.abs(numeric));
+            }
+            assertTrue(largest > 0.1, mode + ": H v is not trivially small: " + largest);
+            assertTrue(worst < 1e-5, mode + ": worst relative error of H v against finite differences of the gradient: " + worst);
+        }
+    }
+
+    /** The gradient step's output with each parameter at its start plus t times its direction ({@code dirs}' "v" + i). */
+    private static Tensor along(Step step, Node[] params, Tensor[] start, Map<String, Tensor> data, Map<String, Tensor> dirs, double t) {
+        for (int i = 0; i < params.length; i++) {
+            Tensor value = params[i].parameter().value(), dir = dirs.get("v" + i);
+            for (int k = 0; k < value.size(); k++) value.setFlat(k, start[i].getFlat(k) + t * dir.getFlat(k));
+        }
+        step.forward(data);
+        return step.output().copy();
+    }
 }

@@ -80,8 +80,11 @@ class OpReferenceTest {
         b.append("\n## Normalisation, dropout, masks, batched matmul, attention\n\n");
         b.append("GENERATED from the `DOCS` entries next to each op (`dev.quiver.ops.OpDoc.all()`). TRAIN and EVAL\n");
         b.append("are the compiled step's `Mode` (`CompileOptions.mode()`: training steps TRAIN, inference-only\n");
-        b.append("steps EVAL, `withMode` to choose). \"First order only\": the fused backward kernel has no VJP of\n");
-        b.append("its own, so differentiating through it twice is refused with an error naming it.\n\n");
+        b.append("steps EVAL, `withMode` to choose). Every gradient below is built of ops with VJPs, so it can be\n");
+        b.append("differentiated again; \"fused back into\" names the kernels the compiler runs in its place in a\n");
+        b.append("first-order step. A gradient that depends on the mode (batch_norm's) is built in the mode of the\n");
+        b.append("step being compiled, or, by `Graph.grad` before any mode is chosen, in both forms behind the\n");
+        b.append("train_only / eval_only gates.\n\n");
         b.append("| call | op | shape rule | gradient |\n");
         b.append("|---|---|---|---|\n");
         for (dev.quiver.ops.OpDoc d : dev.quiver.ops.OpDoc.all()) {

@@ -191,24 +191,16 @@ final class NormKernelsF32 {
     }
 
     /**
-     * The input gradient of {@link #batchNorm}. Training: with xh the batch-normalised x and M = n·s,
-     * {@code dx = gamma rstd (g - Σg / M - xh Σ(g xh) / M)}; evaluation (running statistics are
-     * constants): {@code dx = gamma rstd g}. The dx runs are scratch until their last step;
-     * {@code st}: two elements of scratch.
+     * The input gradient of {@link #batchNorm} in training, with the batch's statistics: with xh the
+     * batch-normalised x and M = n·s, {@code dx = gamma rstd (g - Σg / M - xh Σ(g xh) / M)}. (In
+     * evaluation the running statistics are constants and dx = gamma rstd g, which the derivative
+     * rule builds in primitives.) The dx runs are scratch until their last step; {@code st}: two
+     * elements of scratch.
      */
     static void batchNormGrad(KernelsF32 k, int n, int c, int s, float[] x, int xo, float[] gamma, int go, float[] g, int gOff,
-                              float eps, boolean train, float[] runMean, int rmo, float[] runVar, int rvo,
-                              float[] st, float[] dx, int dxo) {
+                              float eps, float[] st, float[] dx, int dxo) {
         int count = n * s;
         for (int ch = 0; ch < c; ch++) {
-            if (!train) {
-                float a = gamma[go + ch] * (float) (1 / Math.sqrt(runVar[rvo + ch] + eps));
-                for (int b = 0; b < n; b++) {
-                    int row = (b * c + ch) * s;
-                    k.axpby(s, a, g, gOff + row, 1, 0, dx, dxo + row, 1);
-                }
-                continue;
-            }
             float mean = channelStats(k, n, c, s, x, xo, ch, dx, dxo + ch * s, c * s, st);
             float rstd = (float) (1 / Math.sqrt(st[1] + eps));
             float mg = channelSum(k, n, c, s, g, gOff, ch) / count;
@@ -251,21 +243,14 @@ final class NormKernelsF32 {
     }
 
     /**
-     * {@code out[ch] = Σ g xh} (dgamma) and {@code out[c + ch] = Σ g} (dbeta), xh with the statistics
-     * {@link #batchNorm} used. {@code w}: s elements of scratch; {@code st}: two.
+     * {@code out[ch] = Σ g xh} (dgamma) and {@code out[c + ch] = Σ g} (dbeta), xh with the batch's
+     * statistics (training). {@code w}: s elements of scratch; {@code st}: two.
      */
-    static void batchNormParamGrad(KernelsF32 k, int n, int c, int s, float[] x, int xo, float[] g, int gOff, float eps, boolean train,
-                                   float[] runMean, int rmo, float[] runVar, int rvo, float[] w, int wo, float[] st, float[] out, int oo) {
+    static void batchNormParamGrad(KernelsF32 k, int n, int c, int s, float[] x, int xo, float[] g, int gOff, float eps,
+                                   float[] w, int wo, float[] st, float[] out, int oo) {
         for (int ch = 0; ch < c; ch++) {
-            float mean, var;
-            if (train) {
-                mean = channelStats(k, n, c, s, x, xo, ch, w, wo, 0, st);
-                var = st[1];
-            } else {
-                mean = runMean[rmo + ch];
-                var = runVar[rvo + ch];
-            }
-            float rstd = (float) (1 / Math.sqrt(var + eps));
+            float mean = channelStats(k, n, c, s, x, xo, ch, w, wo, 0, st);
+            float rstd = (float) (1 / Math.sqrt(st[1] + eps));
             out[oo + ch] = rstd * centredDot(k, n, c, s, x, xo, ch, mean, g, gOff, w, wo, 0, st);
             out[oo + c + ch] = channelSum(k, n, c, s, g, gOff, ch);
         }

@@ -22,11 +22,12 @@ import java.util.Arrays;
  * a row is in L1 when its gradient is computed, so the recomputation costs arithmetic, not memory
  * traffic, and the plan keeps no statistics buffer alive between the passes.
  *
- * <p>Layer and RMS normalisation's VJPs are written in primitive ops (means over the last axis,
- * rsqrt, broadcasting products), so they can be differentiated again; in a first-order compile
- * graph.Fusion puts the fused backward kernels back in their place. Batch normalisation's backward
- * ops have no VJP of their own: second derivatives through it are refused with an error naming the
- * op (first-order training and gradient checks are unaffected).
+ * <p>The VJPs are written in primitive ops (means over the normalised axes, rsqrt, broadcasting
+ * products), so they can be differentiated again; in a first-order compile graph.Fusion puts the
+ * fused backward kernels back in their place. Batch normalisation's VJP depends on the step's
+ * mode (batch statistics in training, the running statistics as constants in evaluation): it
+ * gives both forms to {@link dev.quiver.ops.Builder#inMode}, so a compile builds the one of its
+ * mode and a gradient built before the mode is known ({@code Graph.grad}) carries both.
  */
 public final class Normalization {
     private Normalization() {}
@@ -41,9 +42,13 @@ public final class Normalization {
                     "dx = rstd (h - xh mean(h xh)); dgamma = Σ g xh; in primitives (second order), fused back into rms_norm_grad, rms_norm_param_grad"),
             new OpDoc("g.batchNorm(x, gamma, beta, stats, eps)", "batch_norm",
                     "x [N, C, ...]; gamma, beta [C]; RunningStats of C channels, x's dtype; out = x's shape. TRAIN: batch statistics, updates stats; EVAL: stats",
-                    "TRAIN: dx = gamma rstd (g - mean(g) - xh mean(g xh)); EVAL: dx = gamma rstd g; dgamma = Σ g xh, dbeta = Σ g (first order only)"));
+                    "TRAIN: dx = rstd (h - mean(h) - xh mean(h xh)), h = g gamma, means over all axes but 1; EVAL: dx = g gamma rstd (running var); "
+                            + "dgamma = Σ g xh, dbeta = Σ g; in primitives chosen by the step's mode (second order), fused back into batch_norm_grad, "
+                            + "batch_norm_param_grad in a first-order training compile"));
 
     private static final Index[] GAMMA_ROW = {Index.at(0)}, BETA_ROW = {Index.at(1)};
+    /** The axis layer and RMS normalisation reduce over. */
+    private static final int[] LAST = {-1};
 
     /** x as a contiguous tensor: x itself, or x copied into {@code work} (a strided view). */
     private static Tensor contiguous(TensorMath math, Tensor x, Tensor work, java.util.List<Instruction> prologue) {
@@ -167,11 +172,12 @@ public final class Normalization {
          */
         @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
             V[] grads = Op.noGrads(in, in.length);
-            if (needed[0]) grads[0] = inputGradient(in[0], affine >= 1 ? in[1] : null, g, eps, rms);
+            V x = in[0];
+            if (needed[0]) grads[0] = inputGradient(x, affine >= 1 ? in[1] : null, g, eps, rms, LAST);
             boolean params = false;
             for (int i = 1; i < in.length; i++) params |= needed[i];
             if (params) {
-                V both = parameterGradients(in[0], g, eps, rms);
+                V both = parameterGradients(x, g, eps, rms, LAST, x.rank() == 1 ? null : rowAxes(x.rank()), x.dim(-1));
                 if (needed[1]) grads[1] = both.slice(GAMMA_ROW);
                 if (affine == 2 && needed[2]) grads[2] = both.slice(BETA_ROW);
             }
@@ -179,56 +185,61 @@ public final class Normalization {
         }
     }
 
-    /** x - mean(x) over the last axis, or x itself for RMS normalisation. */
-    private static <V extends Value<V>> V centred(V x, boolean rms) {
-        return rms ? x : x.sub(x.mean(true, -1));
+    /** x - mean(x) over {@code axes}, or x itself for RMS normalisation. */
+    private static <V extends Value<V>> V centred(V x, boolean rms, int[] axes) {
+        return rms ? x : x.sub(x.mean(true, axes));
     }
 
-    /** {@code 1 / sqrt(mean(c²) + eps)} over the last axis of the centred x. */
-    private static <V extends Value<V>> V rstd(V c, double eps) {
-        return c.square().mean(true, -1).add(eps).sqrt().pow(-1);
+    /** {@code 1 / sqrt(mean(c²) + eps)} over {@code axes} of the centred x. */
+    private static <V extends Value<V>> V rstd(V c, double eps, int[] axes) {
+        return c.square().mean(true, axes).add(eps).sqrt().pow(-1);
     }
 
     /**
-     * dx of {@link LayerNorm} in primitives, the formula of {@link LayerNormGrad}: with
+     * dx of {@link LayerNorm} (axes: the last) or of {@link BatchNorm} in training (all but axis 1)
+     * in primitives, the formula of {@link LayerNormGrad} and {@link BatchNormGrad}: with
      * {@code xh = c r}, {@code r = 1 / sqrt(mean(c²) + eps)}, {@code c = x - mean(x)} (x for RMS) and
-     * {@code h = g gamma} (g without gamma), {@code dx = (h - mean(h) - xh mean(h xh)) r} (no mean(h)
-     * for RMS). graph.Fusion recognises exactly this form.
+     * {@code h = g gamma} (g without gamma; gamma broadcasts against x),
+     * {@code dx = (h - mean(h) - xh mean(h xh)) r} (no mean(h) for RMS), every mean over
+     * {@code axes}. graph.Fusion recognises exactly this form.
      */
-    static <V extends Value<V>> V inputGradient(V x, V gamma, V g, double eps, boolean rms) {
-        V c = centred(x, rms);
-        V r = rstd(c, eps);
+    static <V extends Value<V>> V inputGradient(V x, V gamma, V g, double eps, boolean rms, int[] axes) {
+        V c = centred(x, rms, axes);
+        V r = rstd(c, eps, axes);
         V xh = c.mul(r);
         V h = gamma == null ? g : g.mul(gamma);
-        V t = h.mul(xh).mean(true, -1);
-        V u = rms ? h : h.sub(h.mean(true, -1));
+        V t = h.mul(xh).mean(true, axes);
+        V u = rms ? h : h.sub(h.mean(true, axes));
         return u.sub(xh.mul(t)).mul(r);
     }
 
     /**
-     * {@code [dgamma; dbeta]} of {@link LayerNorm} in primitives, the result of
-     * {@link LayerNormParamGrad}: {@code concat(Σ_rows g xh, Σ_rows g)} as [2, D]. It recomputes xh
+     * {@code [dgamma; dbeta]} in primitives, the result of {@link LayerNormParamGrad} and
+     * {@link BatchNormParamGrad}: {@code concat(Σ g xh, Σ g)} as [2, d], the sums over {@code over}
+     * (null: none, a single row of layer norm), xh as in {@link #inputGradient}. It recomputes xh
      * rather than share {@link #inputGradient}'s, as the fused kernels do, so each pattern is read by
      * nobody else and fuses on its own. graph.Fusion recognises exactly this form.
      */
-    static <V extends Value<V>> V parameterGradients(V x, V g, double eps, boolean rms) {
-        V c = centred(x, rms);
-        V xh = c.mul(rstd(c, eps));
-        int d = x.dim(-1);
-        V dgamma = overRows(g.mul(xh)).reshape(1, d), dbeta = overRows(g).reshape(1, d);
+    static <V extends Value<V>> V parameterGradients(V x, V g, double eps, boolean rms, int[] axes, int[] over, int d) {
+        V c = centred(x, rms, axes);
+        V xh = c.mul(rstd(c, eps, axes));
+        V gxh = g.mul(xh);
+        V dgamma = (over == null ? gxh : gxh.sum(false, over)).reshape(1, d), dbeta = (over == null ? g : g.sum(false, over)).reshape(1, d);
         return x.graph().apply(new Shaping.Concat(0), dgamma, dbeta);
-    }
-
-    /** The sum over every axis but the last (v itself for a single row, rank 1). */
-    private static <V extends Value<V>> V overRows(V v) {
-        if (v.rank() == 1) return v;
-        return v.sum(false, rowAxes(v.rank()));
     }
 
     /** The axes 0 .. rank - 2. */
     private static int[] rowAxes(int rank) {
         int[] axes = new int[rank - 1];
         for (int i = 0; i < axes.length; i++) axes[i] = i;
+        return axes;
+    }
+
+    /** Every axis but 1 (the channels): those batch normalisation's statistics reduce over. */
+    public static int[] batchAxes(int rank) {
+        int[] axes = new int[rank - 1];
+        axes[0] = 0;
+        for (int i = 1; i < axes.length; i++) axes[i] = i + 1;
         return axes;
     }
 
@@ -336,15 +347,10 @@ public final class Normalization {
         }
     }
 
-    /** The fused layer-norm kernels stand in for a primitive pattern after differentiation and are not differentiated. */
+    /** The fused normalisation kernels stand in for a primitive pattern after differentiation and are not differentiated. */
     private static UnsupportedOperationException fusedOnly(Op op) {
-        return new UnsupportedOperationException(op.name() + ": a fused backward kernel the compiler puts in place of layer_norm's "
-                + "primitive VJP in a first-order compile; it has no VJP (differentiate layer_norm itself for higher orders)");
-    }
-
-    static UnsupportedOperationException secondOrder(Op op) {
-        return new UnsupportedOperationException(op.name() + ": second derivatives through a normalisation are not implemented "
-                + "(its backward ops are fused kernels without VJPs); differentiate it once");
+        return new UnsupportedOperationException(op.name() + ": a fused backward kernel the compiler puts in place of a normalisation's "
+                + "primitive VJP in a first-order compile; it has no VJP (differentiate the normalisation itself for higher orders)");
     }
 
     // ------------------------------------------------------------------ batch normalisation
@@ -354,8 +360,8 @@ public final class Normalization {
      * {@code gamma} and {@code beta} [C] and running statistics {@code stats}. In a training
      * step it normalises with the batch's statistics and updates {@code stats}
      * in place at every forward pass; in an evaluation step it uses {@code stats} and leaves them
-     * unchanged. VJPs: dx by {@link BatchNormGrad}, [dgamma; dbeta] by {@link BatchNormParamGrad},
-     * each in the step's mode (in evaluation the statistics are constants).
+     * unchanged. VJPs in primitives, in the step's mode ({@link #vjp}); in a first-order training
+     * compile graph.Fusion runs them as {@link BatchNormGrad} and {@link BatchNormParamGrad}.
      */
     public record BatchNorm(double eps, RunningStats stats) implements Op {
         public BatchNorm {
@@ -411,21 +417,49 @@ public final class Normalization {
             return then(pro, body);
         }
 
+        /**
+         * In training, the batch statistics are functions of x: the layer-norm formula over every
+         * axis but the channels ({@link #inputGradient}, {@link #parameterGradients}), which recompute
+         * them from x, so the running statistics are updated by the forward pass alone, once per
+         * step. In evaluation the running statistics are constants, read by reference when the step
+         * runs: {@code dx = g gamma rstd}, {@code dgamma = rstd Σ g (x - mean)}, {@code dbeta = Σ g}.
+         */
         @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
             var graph = out.graph();
+            V x = in[0], gamma = in[1];
+            int c = x.dim(1);
+            int[] axes = batchAxes(x.rank()), channels = new int[x.rank()];
+            java.util.Arrays.fill(channels, 1);
+            channels[1] = c;
             V[] grads = Op.noGrads(in, 3);
-            if (needed[0]) grads[0] = graph.apply(new BatchNormGrad(eps, stats), in[0], in[1], g);
+            if (needed[0]) {
+                grads[0] = graph.inMode(() -> inputGradient(x, gamma.reshape(channels), g, eps, false, axes),
+                        () -> g.mul(gamma.mul(runningRstd(graph)).reshape(channels)));
+            }
             if (needed[1] || needed[2]) {
-                V both = graph.apply(new BatchNormParamGrad(eps, stats), in[0], g);
+                V both = graph.inMode(() -> parameterGradients(x, g, eps, false, axes, axes, c), () -> {
+                    V centred = x.sub(graph.constant(stats.mean()).reshape(channels));
+                    V dgamma = g.mul(centred).sum(false, axes).mul(runningRstd(graph)).reshape(1, c), dbeta = g.sum(false, axes).reshape(1, c);
+                    return graph.apply(new Shaping.Concat(0), dgamma, dbeta);
+                });
                 if (needed[1]) grads[1] = both.slice(GAMMA_ROW);
                 if (needed[2]) grads[2] = both.slice(BETA_ROW);
             }
             return grads;
         }
+
+        /** {@code 1 / sqrt(var + eps)} of the running variance [C], as the forward kernel computes it in evaluation. */
+        private <V extends Value<V>> V runningRstd(dev.quiver.ops.Builder<V> graph) {
+            return graph.constant(stats.var()).add(eps).sqrt().pow(-1);
+        }
     }
 
-    /** dx of {@link BatchNorm} in the step's mode; inputs x, gamma, g. First-order only. */
-    public record BatchNormGrad(double eps, RunningStats stats) implements Op {
+    /**
+     * dx of {@link BatchNorm} in training (batch statistics) as one kernel; inputs x, gamma, g. Built
+     * only by graph.Fusion in place of the training form of {@link BatchNorm#vjp} in a first-order
+     * compile, so never differentiated itself.
+     */
+    public record BatchNormGrad(double eps) implements Op {
         @Override public String name() { return "batch_norm_grad"; }
         @Override public String attributes() { return "eps=" + eps; }
         @Override public int[] shape(Operand[] in) { return in[0].shape(); }
@@ -435,43 +469,38 @@ public final class Normalization {
         }
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
-            return bind(math, in, out, work, RunContext.of(true));
-        }
-
-        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work, RunContext context) {
             java.util.List<Instruction> pro = new java.util.ArrayList<>();
             Tensor x = contiguous(math, in[0], work[0], pro), g = contiguous(math, in[2], work[1], pro);
             Tensor gamma = param(this, in[1]);
             int n = x.dim(0), c = x.dim(1), s = c == 0 || n == 0 ? 0 : x.size() / (n * c);
-            boolean train = context.training();
             double e = eps;
-            Tensor rm = stats.mean(), rv = stats.var();
-            int xo = x.offset(), go = gamma.offset(), gOff = g.offset(), rmo = rm.offset(), rvo = rv.offset(), oo = out.offset();
+            int xo = x.offset(), go = gamma.offset(), gOff = g.offset(), oo = out.offset();
             Instruction body;
             if (out.dtype().floating(name()) == DType.Floating.F64) {
                 var k = math.backend().f64();
                 double[] st = new double[2];   // the kernels' scalars, allocated once here
-                double[] xa = (double[]) x.data(), ga = (double[]) gamma.data(), gr = (double[]) g.data();
-                double[] rma = (double[]) rm.data(), rva = (double[]) rv.data(), oa = (double[]) out.data();
-                body = m -> NormKernelsF64.batchNormGrad(k, n, c, s, xa, xo, ga, go, gr, gOff, e, train, rma, rmo, rva, rvo, st, oa, oo);
+                double[] xa = (double[]) x.data(), ga = (double[]) gamma.data(), gr = (double[]) g.data(), oa = (double[]) out.data();
+                body = m -> NormKernelsF64.batchNormGrad(k, n, c, s, xa, xo, ga, go, gr, gOff, e, st, oa, oo);
             } else {
                 var k = math.backend().f32();
                 float[] st = new float[2];
-                float[] xa = (float[]) x.data(), ga = (float[]) gamma.data(), gr = (float[]) g.data();
-                float[] rma = (float[]) rm.data(), rva = (float[]) rv.data(), oa = (float[]) out.data();
+                float[] xa = (float[]) x.data(), ga = (float[]) gamma.data(), gr = (float[]) g.data(), oa = (float[]) out.data();
                 float ef = (float) e;
-                body = m -> NormKernelsF32.batchNormGrad(k, n, c, s, xa, xo, ga, go, gr, gOff, ef, train, rma, rmo, rva, rvo, st, oa, oo);
+                body = m -> NormKernelsF32.batchNormGrad(k, n, c, s, xa, xo, ga, go, gr, gOff, ef, st, oa, oo);
             }
             return then(pro, body);
         }
 
         @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
-            throw secondOrder(this);
+            throw fusedOnly(this);
         }
     }
 
-    /** {@code [dgamma; dbeta]} of {@link BatchNorm}, shape [2, C], in the step's mode; inputs x, g. First-order only. */
-    public record BatchNormParamGrad(double eps, RunningStats stats) implements Op {
+    /**
+     * {@code [dgamma; dbeta]} of {@link BatchNorm} in training, shape [2, C], as one kernel; inputs
+     * x, g. Built only by graph.Fusion, as {@link BatchNormGrad}.
+     */
+    public record BatchNormParamGrad(double eps) implements Op {
         @Override public String name() { return "batch_norm_param_grad"; }
         @Override public String attributes() { return "eps=" + eps; }
         @Override public int[] shape(Operand[] in) { return new int[] {2, in[0].dim(1)}; }
@@ -484,37 +513,29 @@ public final class Normalization {
         }
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
-            return bind(math, in, out, work, RunContext.of(true));
-        }
-
-        @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work, RunContext context) {
             java.util.List<Instruction> pro = new java.util.ArrayList<>();
             Tensor x = contiguous(math, in[0], work[0], pro), g = contiguous(math, in[1], work[1], pro), w = work[2];
             int n = x.dim(0), c = x.dim(1), s = c == 0 || n == 0 ? 0 : x.size() / (n * c);
-            boolean train = context.training();
             double e = eps;
-            Tensor rm = stats.mean(), rv = stats.var();
-            int xo = x.offset(), gOff = g.offset(), rmo = rm.offset(), rvo = rv.offset(), oo = out.offset(), wo = w.offset();
+            int xo = x.offset(), gOff = g.offset(), oo = out.offset(), wo = w.offset();
             Instruction body;
             if (out.dtype().floating(name()) == DType.Floating.F64) {
                 var k = math.backend().f64();
                 double[] st = new double[2];   // the kernels' scalars, allocated once here
-                double[] xa = (double[]) x.data(), gr = (double[]) g.data(), wa = (double[]) w.data();
-                double[] rma = (double[]) rm.data(), rva = (double[]) rv.data(), oa = (double[]) out.data();
-                body = m -> NormKernelsF64.batchNormParamGrad(k, n, c, s, xa, xo, gr, gOff, e, train, rma, rmo, rva, rvo, wa, wo, st, oa, oo);
+                double[] xa = (double[]) x.data(), gr = (double[]) g.data(), wa = (double[]) w.data(), oa = (double[]) out.data();
+                body = m -> NormKernelsF64.batchNormParamGrad(k, n, c, s, xa, xo, gr, gOff, e, wa, wo, st, oa, oo);
             } else {
                 var k = math.backend().f32();
                 float[] st = new float[2];
-                float[] xa = (float[]) x.data(), gr = (float[]) g.data(), wa = (float[]) w.data();
-                float[] rma = (float[]) rm.data(), rva = (float[]) rv.data(), oa = (float[]) out.data();
+                float[] xa = (float[]) x.data(), gr = (float[]) g.data(), wa = (float[]) w.data(), oa = (float[]) out.data();
                 float ef = (float) e;
-                body = m -> NormKernelsF32.batchNormParamGrad(k, n, c, s, xa, xo, gr, gOff, ef, train, rma, rmo, rva, rvo, wa, wo, st, oa, oo);
+                body = m -> NormKernelsF32.batchNormParamGrad(k, n, c, s, xa, xo, gr, gOff, ef, wa, wo, st, oa, oo);
             }
             return then(pro, body);
         }
 
         @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
-            throw secondOrder(this);
+            throw fusedOnly(this);
         }
     }
 }

@@ -154,7 +154,7 @@ class LayerOpProperties {
      */
     static List<Entry> secondOrderEntries() {
         List<String> ops = List.of("layerNorm", "layerNorm gamma", "layerNorm plain", "layerNorm of a transpose",
-                "layerNorm summed (a broadcast gradient)", "rmsNorm", "rmsNorm plain", "attention");
+                "layerNorm summed (a broadcast gradient)", "rmsNorm", "rmsNorm plain", "batchNorm train", "batchNorm eval", "attention");
         return entries().stream().filter(e -> ops.contains(e.op())).toList();
     }
 
