@@ -663,14 +663,17 @@ final class Compiler {
      * {@code Σ a_i^T g_i = [a_1; ...; a_n]^T [g_1; ...; g_n]}. One GEMM with k = Σ rows writes the
      * weight-sized result once, where n outer products would read and write it n times; the
      * stacked factors are smaller than the weight. Terms of a minibatch's rows (an autobatched
-     * step's [batch, in]^T [batch, out], k = batch) are stacked too while their factors hold fewer
-     * elements than the weight: copying them then costs less than one more pass over the weight,
-     * and one GEMM with k = batch x steps runs near the kernel's peak where k = 32 ran at about
-     * half of it.
+     * step's [batch, in]^T [batch, out], k = batch) are stacked too, up to {@link #SHORT_ROWS} rows
+     * and while their factors hold fewer elements than the weight: copying them then costs less
+     * than one more pass over the weight, and one GEMM with k = batch x steps runs near the
+     * kernel's peak where k = 32 ran at about half of it. Longer terms (a TreeLSTM's lower levels,
+     * hundreds of nodes) already run near the peak; stacking them only made the arena larger.
      */
     private static final class Stacks {
-        /** A product term is stacked when its factors have at most this many rows, or fewer elements than the weight. */
+        /** A product term is stacked when its factors have at most this many rows. */
         static final int MAX_ROWS = 8;
+        /** ... or at most this many rows and fewer elements than the weight. */
+        static final int SHORT_ROWS = 64;
         private final List<Node>[] a, grads;   // from scratch: longer than the graph
 
         Stacks(int nodes, Scratch scratch) {
@@ -689,7 +692,7 @@ final class Compiler {
                 return false;
             }
             long rows = right.shapeRef()[0], in = term.shapeRef()[0], out = term.shapeRef()[1];
-            if (rows > MAX_ROWS && rows * (in + out) >= in * out) return false;
+            if (rows > MAX_ROWS && (rows > SHORT_ROWS || rows * (in + out) >= in * out)) return false;
             if (a[node] == null) {
                 a[node] = new ArrayList<>();
                 grads[node] = new ArrayList<>();

@@ -105,6 +105,44 @@ class InPlaceAccumulationTest {
     }
 
     /**
+     * An autobatched LSTM over a minibatch of sequences: its recurrent weight's per-step gradient
+     * terms ([sequences, hidden]^T [sequences, 4 hidden]) are stacked into one GEMM, and the
+     * gradients equal those of the graph as built (one sequence at a time, its one-row terms stacked
+     * in another order) to 1e-12 of the largest element: they differ only in summation order.
+     */
+    @ParameterizedTest @MethodSource("dev.quiver.graph.Backs#all")
+    void anAutobatchedRecurrencesWeightGradientIsOneProduct(TensorMath m) {
+        int in = 8, hidden = 16, sequences = 12;   // 12 x (16 + 64) < 16 x 64: a minibatch step's term is stacked
+        int[] lengths = {5, 3, 6, 5, 4, 6, 6, 2, 5, 6, 4, 5};
+        var scope = dev.quiver.layers.Scope.root(F64, Seed.of(41));
+        var lstm = new dev.quiver.layers.Recurrent(new dev.quiver.layers.LstmCell(scope.child("lstm"), in, hidden));
+        Parameter wh = null;
+        for (Parameter q : lstm.parameters()) if (q.name().endsWith("Wh")) wh = q;
+        double[][] grads = new double[2][];
+        int weightSized = 0;
+        for (int batched = 0; batched < 2; batched++) {
+            var g = new Graph();
+            Node[] losses = new Node[sequences];
+            for (int e = 0; e < sequences; e++) {
+                Node x = g.constant(Tensor.randn(F64, Seed.of(50 + e), lengths[e], in));
+                losses[e] = lstm.apply(x).tanh().sum();
+            }
+            Step s = g.compile(g.addN(losses), Backs.on(m).withAutobatch(batched == 1));
+            s.forward().backward();
+            grads[batched] = wh.grad().copy().toDoubleArray();
+            if (batched == 1) {
+                for (Tensor out : s.backwardOutputs()) if (out != null && java.util.Arrays.equals(out.shape(), new int[] {hidden, 4 * hidden})) weightSized++;
+            }
+        }
+        double scale = 0;
+        for (double v : grads[0]) scale = Math.max(scale, Math.abs(v));
+        for (int i = 0; i < grads[0].length; i++) assertEquals(grads[0][i], grads[1][i], 1e-12 * scale, "Wh gradient at " + i);
+        // The stacked product is written straight into Wh's gradient, or into a buffer the copy-out adds;
+        // accumulated step by step, the three steps of more than 8 sequences each wrote one.
+        assertTrue(weightSized <= 1, weightSized + " backward instructions write a buffer of Wh's shape");
+    }
+
+    /**
      * A sequence read one row per step ({@code xw[t:t+1]}, as a recurrence reads its inputs' product):
      * the rows' gradients are placed into one buffer of xw's size in one pass, not summed as L
      * buffers of that size (which made a sentence's backward pass O(L^2)).
