@@ -63,13 +63,15 @@ final class Autobatch {
      */
     private record Rule(boolean[] varying, boolean unit, boolean lossOfRows) {}
 
-    /** A node's signature: nodes with equal signatures may run as one. */
-    private record Key(Op op, dev.quiver.tensor.DType dtype, int[] parts) {
-        @Override public boolean equals(Object o) {
-            return o instanceof Key k && dtype == k.dtype && op.equals(k.op) && Arrays.equals(parts, k.parts);
-        }
+    /**
+     * A node's signature: nodes with equal signatures may run as one. {@code parts} starts with the
+     * id of the op that runs the group ({@link Run#opId}) and the dtype, so that comparing two is
+     * comparing ints (hashing a slice's index list per node cost more than the rest of the key).
+     */
+    private record Key(int[] parts) {
+        @Override public boolean equals(Object o) { return o instanceof Key k && Arrays.equals(parts, k.parts); }
 
-        @Override public int hashCode() { return (op.hashCode() * 31 + dtype.ordinal()) * 31 + Arrays.hashCode(parts); }
+        @Override public int hashCode() { return Arrays.hashCode(parts); }
     }
 
     static Result rewrite(Graph g, Node out, List<Node> keep) {
@@ -347,12 +349,32 @@ final class Autobatch {
                     || in.kind() == Node.Kind.CONSTANT && Graph.isData(in.constant());
         }
 
-        private static Key key(Node n, Rule r) {
+        /** Ids of the ops that run groups, equal ops one id; and per op instance of the graph (interned), its group op's id. */
+        private final Map<Op, Integer> groupOps = new HashMap<>();
+        private final Map<Op, Integer> rowOpIds = new java.util.IdentityHashMap<>(), unitOpIds = new java.util.IdentityHashMap<>();
+
+        /** The id of the op a group of nodes running {@code op} runs: found by identity after the op instance's first node. */
+        private int opId(Op op, boolean unit) {
+            Map<Op, Integer> ids = unit ? unitOpIds : rowOpIds;
+            Integer id = ids.get(op);
+            if (id == null) {
+                // dropouts differ only by their streams, which the group keeps per member
+                Op group = op instanceof Dropouts.Dropout d ? new Dropouts.Dropout(d.p(), 0) : batchedOp(op, unit);
+                id = groupOps.get(group);
+                if (id == null) groupOps.put(group, id = groupOps.size());
+                ids.put(op, id);
+            }
+            return id;
+        }
+
+        private Key key(Node n, Rule r) {
             int arity = n.arity();
-            int size = 1;
+            int size = 3;
             for (int k = 0; k < arity; k++) size += 3 + (r.varying[k] ? n.input(k).rank() : 0);
             int[] parts = new int[size];
             int p = 0;
+            parts[p++] = opId(n.op(), r.unit);
+            parts[p++] = n.dtype().ordinal();
             parts[p++] = r.unit ? 1 : 0;
             for (int k = 0; k < arity; k++) {
                 Node in = n.input(k);
@@ -367,9 +389,7 @@ final class Autobatch {
                     parts[p++] = 0;
                 }
             }
-            // dropouts differ only by their streams, which the group keeps per member
-            Op op = n.op() instanceof Dropouts.Dropout d ? new Dropouts.Dropout(d.p(), 0) : batchedOp(n.op(), r.unit);
-            return new Key(op, n.dtype(), parts);
+            return new Key(parts);
         }
 
         /**

@@ -12,7 +12,8 @@
  * recycles evicted steps' arenas; small constants are data, not structure; a parameter read only
  * through lookups gets a row-sparse gradient ({@link dev.quiver.graph.RowSet}, written by
  * {@code SparseRowGradient} nodes); a shared weight's gradient terms that are thin products (one
- * vector per tree node or time step) are stacked into one GEMM, thick ones accumulated in place; a
+ * vector per tree node or time step, or an autobatched step's minibatch rows) are stacked into one
+ * GEMM, thick ones accumulated in place; a
  * final gradient written straight into its parameter takes no arena space
  * ({@code DeferredGradient}); two node pools alternate between builds so a node kept across
  * {@code reset()} is refused. Costs per node are kept small and flat: node shapes are interned

@@ -19,7 +19,7 @@ class InPlaceAccumulationTest {
     /** loss = sum_i sum(tanh(x_i W)), x_i = row i of X; dW = sum_i x_i^T (1 - tanh(x_i W)^2). */
     static double[][] expectedGradient(Tensor X, Tensor W) {
         double[][] d = new double[K][N];
-        for (int i = 0; i < USES; i++) {
+        for (int i = 0; i < X.dim(0); i++) {
             for (int j = 0; j < N; j++) {
                 double z = 0;
                 for (int l = 0; l < K; l++) z += X.get(i, l) * W.get(l, j);
@@ -55,8 +55,8 @@ class InPlaceAccumulationTest {
     /**
      * Thin products (one row each, as at every node of a tree) are stacked into one GEMM: the
      * weight-sized gradient is written by one backward instruction, not one per use; thick ones
-     * (more rows than {@code Stacks.MAX_ROWS}) still accumulate as they arrive, and the sum of both
-     * kinds is exact.
+     * (more rows than {@code Stacks.MAX_ROWS} and factors larger than the weight) still accumulate
+     * as they arrive, and the sum of both kinds is exact.
      */
     @ParameterizedTest @MethodSource("dev.quiver.graph.Backs#all")
     void thinProductsOfASharedWeightBecomeOneProduct(TensorMath m) {
@@ -66,16 +66,80 @@ class InPlaceAccumulationTest {
         Node w = g.param(W);
         Node[] terms = new Node[USES + 1];
         for (int i = 0; i < USES; i++) terms[i] = g.constant(X.slice(dev.quiver.tensor.Index.range(i, i + 1))).matmul(w).tanh().sum();
-        terms[USES] = g.constant(X).matmul(w).tanh().sum();   // all 12 rows at once: a thick term
+        // 24 rows at once: a thick term (24 x (40 + 48) elements, more than the 40 x 48 weight)
+        Tensor thick = Tensor.randn(F64, Seed.of(27), 2 * USES, K);
+        terms[USES] = g.constant(thick).matmul(w).tanh().sum();
         Step s = g.compile(g.addN(terms), Backs.on(m));
         s.forward().backward();
-        double[][] thin = expectedGradient(X, W.value());
-        for (int l = 0; l < K; l++) for (int j = 0; j < N; j++) assertEquals(2 * thin[l][j], W.grad().get(l, j), 1e-12);
+        double[][] thin = expectedGradient(X, W.value()), thickGradient = expectedGradient(thick, W.value());
+        for (int l = 0; l < K; l++) for (int j = 0; j < N; j++) assertEquals(thin[l][j] + thickGradient[l][j], W.grad().get(l, j), 1e-12);
         int weightSized = 0;
         // An instruction without a buffer of its own is the final gradient, written into W's gradient.
         for (Tensor out : s.backwardOutputs()) if (out == null || out.size() == K * N) weightSized++;
         assertEquals(3, weightSized, "backward instructions writing a weight-sized buffer: the thick product, the stacked one"
                 + " and the copy into W's gradient");
+    }
+
+    /**
+     * Products over a minibatch's rows ([batch, in]^T [batch, out] per step, as an autobatched
+     * recurrence has them) are stacked as the thin ones while their factors are smaller than the
+     * weight: one GEMM with k = the rows of every step writes the weight-sized gradient, and it is
+     * exact.
+     */
+    @ParameterizedTest @MethodSource("dev.quiver.graph.Backs#all")
+    void batchRowProductsOfASharedWeightBecomeOneProduct(TensorMath m) {
+        int steps = 3, rows = 12;   // 12 x (40 + 48) < 40 x 48
+        Tensor X = Tensor.randn(F64, Seed.of(25), steps * rows, K);
+        var W = new Parameter("W", Tensor.randn(F64, Seed.of(26), K, N).mul(0.2));
+        var g = new Graph();
+        Node w = g.param(W);
+        Node[] terms = new Node[steps];
+        for (int i = 0; i < steps; i++) terms[i] = g.constant(X.slice(dev.quiver.tensor.Index.range(i * rows, (i + 1) * rows))).matmul(w).tanh().sum();
+        Step s = g.compile(g.addN(terms), Backs.on(m));
+        s.forward().backward();
+        double[][] expected = expectedGradient(X, W.value());
+        for (int l = 0; l < K; l++) for (int j = 0; j < N; j++) assertEquals(expected[l][j], W.grad().get(l, j), 1e-12);
+        int weightSized = 0;
+        for (Tensor out : s.backwardOutputs()) if (out == null || out.size() == K * N) weightSized++;
+        assertEquals(2, weightSized, "backward instructions writing a weight-sized buffer: the stacked product and the copy into W's gradient");
+    }
+
+    /**
+     * An autobatched LSTM over a minibatch of sequences: its recurrent weight's per-step gradient
+     * terms ([sequences, hidden]^T [sequences, 4 hidden]) are stacked into one GEMM, and the
+     * gradients equal those of the graph as built (one sequence at a time, its one-row terms stacked
+     * in another order) to 1e-12 of the largest element: they differ only in summation order.
+     */
+    @ParameterizedTest @MethodSource("dev.quiver.graph.Backs#all")
+    void anAutobatchedRecurrencesWeightGradientIsOneProduct(TensorMath m) {
+        int in = 8, hidden = 16, sequences = 12;   // 12 x (16 + 64) < 16 x 64: a minibatch step's term is stacked
+        int[] lengths = {5, 3, 6, 5, 4, 6, 6, 2, 5, 6, 4, 5};
+        var scope = dev.quiver.layers.Scope.root(F64, Seed.of(41));
+        var lstm = new dev.quiver.layers.Recurrent(new dev.quiver.layers.LstmCell(scope.child("lstm"), in, hidden));
+        Parameter wh = null;
+        for (Parameter q : lstm.parameters()) if (q.name().endsWith("Wh")) wh = q;
+        double[][] grads = new double[2][];
+        int weightSized = 0;
+        for (int batched = 0; batched < 2; batched++) {
+            var g = new Graph();
+            Node[] losses = new Node[sequences];
+            for (int e = 0; e < sequences; e++) {
+                Node x = g.constant(Tensor.randn(F64, Seed.of(50 + e), lengths[e], in));
+                losses[e] = lstm.apply(x).tanh().sum();
+            }
+            Step s = g.compile(g.addN(losses), Backs.on(m).withAutobatch(batched == 1));
+            s.forward().backward();
+            grads[batched] = wh.grad().copy().toDoubleArray();
+            if (batched == 1) {
+                for (Tensor out : s.backwardOutputs()) if (out != null && java.util.Arrays.equals(out.shape(), new int[] {hidden, 4 * hidden})) weightSized++;
+            }
+        }
+        double scale = 0;
+        for (double v : grads[0]) scale = Math.max(scale, Math.abs(v));
+        for (int i = 0; i < grads[0].length; i++) assertEquals(grads[0][i], grads[1][i], 1e-12 * scale, "Wh gradient at " + i);
+        // The stacked product is written straight into Wh's gradient, or into a buffer the copy-out adds;
+        // accumulated step by step, the three steps of more than 8 sequences each wrote one.
+        assertTrue(weightSized <= 1, weightSized + " backward instructions write a buffer of Wh's shape");
     }
 
     /**
