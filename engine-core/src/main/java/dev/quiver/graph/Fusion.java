@@ -444,7 +444,7 @@ final class Fusion {
 
     /** Makes {@code root} the op {@code op} on {@code in} (of root's shape and dtype: the caller checked). */
     private void replace(Node root, Op op, Node[] in) {
-        root.init(root.index(), Node.Kind.OP, op, in, root.shapeRef(), root.dtype(), null, null, root.name());
+        root.init(Node.Kind.OP, op, in, root.shapeRef(), root.dtype(), null, null, root.name());
         fused++;
     }
 
@@ -454,7 +454,7 @@ final class Fusion {
      */
     private boolean replace(Node root, BinaryOp fn, Node a, Node b) {
         if (a.dtype() != root.dtype() || b.dtype() != root.dtype() || !a.sameShape(root) || !b.sameShape(root)) return false;
-        root.init(root.index(), Node.Kind.OP, Elementwise.fused(fn), new Node[] {a, b}, root.shapeRef(), root.dtype(), null, null, root.name());
+        root.init(Node.Kind.OP, Elementwise.fused(fn), new Node[] {a, b}, root.shapeRef(), root.dtype(), null, null, root.name());
         fused++;
         return true;
     }

@@ -58,9 +58,8 @@ public final class Graph implements Builder<Node> {
     private static final SoftmaxCrossEntropy SOFTMAX_CROSS_ENTROPY = new SoftmaxCrossEntropy();
 
     private NodeList nodes = new NodeList();
-    /** Every node object this graph created, by index: reset() recycles them (no allocation on rebuilds). */
-    private Node[] pool = new Node[16];
-    private int pooled;
+    /** The current build's node pool: every slot this graph's builds used, by index, recycled by the next build (see {@link NodeTape}). */
+    private NodeTape tape = new NodeTape(this);
     /** Names of live nodes; stale entries (of recycled nodes) are ignored, see {@link #isLive}. */
     private final Map<String, Node> names = new HashMap<>();
     private final PlanCache cache;
@@ -121,10 +120,9 @@ public final class Graph implements Builder<Node> {
         // Two node pools alternate between builds: a node kept from the previous build is never an
         // object of this one, so using it is detected (see #own) instead of aliasing a recycled node.
         NodeList n = nodes; nodes = otherNodes; otherNodes = n;
-        Node[] p = pool; pool = otherPool; otherPool = p;
-        int c = pooled; pooled = otherPooled; otherPooled = c;
+        NodeTape t = tape; tape = otherTape; otherTape = t;
         Step st = compiledStep; compiledStep = otherCompiledStep; otherCompiledStep = st;
-        c = compiledCount; compiledCount = otherCompiledCount; otherCompiledCount = c;
+        int c = compiledCount; compiledCount = otherCompiledCount; otherCompiledCount = c;
         c = namesDiffering; namesDiffering = otherNamesDiffering; otherNamesDiffering = c;
         boolean u = unchangedSinceCompile; unchangedSinceCompile = otherUnchanged; otherUnchanged = u;
         nodes.size = 0;
@@ -132,8 +130,7 @@ public final class Graph implements Builder<Node> {
 
     /** The other pool's state, swapped in by the next {@link #reset()}. */
     private NodeList otherNodes = new NodeList();
-    private Node[] otherPool = new Node[16];
-    private int otherPooled;
+    private NodeTape otherTape = new NodeTape(this);
     private Step otherCompiledStep;
     private int otherCompiledCount = -1, otherNamesDiffering;
     private boolean otherUnchanged;
@@ -149,10 +146,11 @@ public final class Graph implements Builder<Node> {
         if (step != compiledStep || nodes.size() != compiledCount || namesDiffering != 0) {
             // Names as of this compile (an unchanged rebuild has them already: it skips this loop).
             compiledCount = nodes.size();
-            for (int i = 0; i < pooled; i++) {
-                Node n = pool[i];
-                n.compiledName = i < compiledCount ? n.name() : null;
-                n.nameDiffers = false;
+            NodeTape t = tape;
+            for (int i = 0; i < t.count; i++) {
+                String name = i < compiledCount ? t.name[i] : null;
+                if (t.compiledName[i] != name) t.compiledName[i] = name;
+                t.flag(i, NodeTape.NAME_DIFFERS, false);
             }
             namesDiffering = 0;
         }
@@ -197,11 +195,6 @@ public final class Graph implements Builder<Node> {
         return true;
     }
 
-    private void addToPool(Node r) {
-        if (pooled == pool.length) pool = java.util.Arrays.copyOf(pool, 2 * pooled);
-        pool[pooled++] = r;
-    }
-
     /** A leaf node at the next index, recycling the pooled object there when it has this shape and dtype. */
     private Node leaf(Node.Kind kind, int[] shape, Tensor shapeOf, DType dtype, Parameter p, Tensor c, String name) {
         if (dtype.isStorageOnly()) {
@@ -213,7 +206,7 @@ public final class Graph implements Builder<Node> {
                                                : "convert with to(" + compute + ") (exact)"));
         }
         int i = nodes.size();
-        Node r = i < pooled ? pool[i] : null;
+        Node r = i < tape.count ? tape.handles[i] : null;
         if (r != null) {
             // A tensor's shape never changes: the same parameter or constant tensor as last time has the same shape.
             boolean sameTensor = p != null ? r.parameter() == p : c != null && r.constant() == c;
@@ -222,11 +215,12 @@ public final class Graph implements Builder<Node> {
             boolean sameConstant = r.constant() == c || r.kind() == Node.Kind.CONSTANT && isData(c) && isData(r.constant());
             track(same && r.kind() == kind && r.parameter() == p && sameConstant);
             int[] s = same ? r.shapeRef() : shapes.intern(shapeOf != null ? shapeOf.shape() : shape.clone());
-            r.reinit(i, kind, null, NO_INPUTS, s, dtype, p, c, name, same);
+            r.reinit(kind, null, NO_INPUTS, s, dtype, p, c, name, same);
         } else {
             track(false);
-            r = new Node(this, i, kind, null, NO_INPUTS, shapes.intern(shapeOf != null ? shapeOf.shape() : shape.clone()), dtype, p, c, name);
-            addToPool(r);
+            int[] s = shapes.intern(shapeOf != null ? shapeOf.shape() : shape.clone());
+            r = tape.grow();   // after everything that may throw: a slot is never left uninitialised
+            r.init(kind, null, NO_INPUTS, s, dtype, p, c, name);
         }
         return r;
     }
@@ -302,8 +296,8 @@ public final class Graph implements Builder<Node> {
     /** Points the name map's entry for {@code name} at {@code node}. */
     private void claimName(String name, Node node) {
         Node old = names.put(name, node);
-        if (old != null && old != node) old.ownsName = false;
-        node.ownsName = true;
+        if (old != null && old != node) old.ownsName(false);
+        node.ownsName(true);
     }
 
     /**
@@ -313,9 +307,9 @@ public final class Graph implements Builder<Node> {
      */
     private Node nameOwnerAtNext(String name) {
         int i = nodes.size();
-        if (i >= pooled) return null;
-        Node r = pool[i];
-        return r.name() == name && r.ownsName && name != null ? r : null;
+        if (i >= tape.count) return null;
+        Node r = tape.handles[i];
+        return r.name() == name && r.ownsName() && name != null ? r : null;
     }
 
     /** {@link #checkName(String)} unless {@code owner} (see {@link #nameOwnerAtNext}) already answers it. */
@@ -368,7 +362,7 @@ public final class Graph implements Builder<Node> {
         checkName(name);
         if (node.name() != null && names.get(node.name()) == node) {
             names.remove(node.name());
-            node.ownsName = false;
+            node.ownsName(false);
         }
         node.setName(name);
         claimName(name, node);
@@ -394,12 +388,12 @@ public final class Graph implements Builder<Node> {
      */
     public Node apply(Op op, Node... inputs) {
         if (shareViews && op instanceof Shaping.Permute) {
-            Node v = inputs[0].sharedView;
+            Node v = inputs[0].sharedView();
             if (v != null && isCurrent(v) && v.index() >= shareViewsFrom && v.name() == null && v.arity() == 1 && v.input(0) == inputs[0] && v.op().equals(op)) return v;
         }
         Node r = reuse(op, inputs.length, null, null, inputs);
         if (r == null) r = make(op, inputs.clone());
-        if (shareViews && op instanceof Shaping.Permute) inputs[0].sharedView = r;
+        if (shareViews && op instanceof Shaping.Permute) inputs[0].sharedView(r);
         return r;
     }
 
@@ -436,23 +430,23 @@ public final class Graph implements Builder<Node> {
      */
     private Node reuse(Op op, int arity, Node a, Node b, Node[] many) {
         int i = nodes.size();
-        if (i >= pooled) return null;
+        if (i >= tape.count) return null;
         // The inputs first: they were just built (in cache), while the pooled node, in a large graph,
         // is a cache miss; a changed structure's inputs are mostly not stable, so it is rarely read.
         for (int k = 0; k < arity; k++) {
             Node in = many != null ? many[k] : k == 0 ? a : b;
-            if (!in.stable) return null;
+            if (!in.stable()) return null;
         }
-        Node r = pool[i];
+        Node r = tape.handles[i];
         // Shared op instances (Elementwise, Products, ...) compare by identity before the record equals.
-        if (r.kind() != Node.Kind.OP || r.arity() != arity || r.op() != op && !r.op().equals(op)) return null;
+        if (!r.isOp() || r.arity() != arity || r.op() != op && !r.op().equals(op)) return null;
         for (int k = 0; k < arity; k++) {
             Node in = many != null ? many[k] : k == 0 ? a : b;
             if (r.input(k) != in) return null;
         }
         track(true);   // same op object, same input objects (themselves unchanged, or the flag is already clear)
-        r.recycle(i);
-        r.stable = true;
+        r.recycle();
+        r.stable(true);
         return add(r);
     }
 
@@ -469,7 +463,7 @@ public final class Graph implements Builder<Node> {
     /** A node of x combined with a constant, reusing the pooled op record when it is the same. */
     private Node withScalar(BinaryOp fn, double c, Node x) {
         int i = nodes.size();
-        if (i < pooled && pool[i].op() instanceof Elementwise.WithScalar ws && ws.fn() == fn
+        if (i < tape.count && tape.handles[i].op() instanceof Elementwise.WithScalar ws && ws.fn() == fn
                 && Double.doubleToLongBits(ws.scalar()) == Double.doubleToLongBits(c)) {
             return make(ws, x);
         }
@@ -485,47 +479,32 @@ public final class Graph implements Builder<Node> {
         if (inputs.length == 0) throw new IllegalArgumentException(op.name() + ": an op needs at least one input");
         DType dtype = op.dtype(inputs);
         int i = nodes.size();
-        Node r = i < pooled ? pool[i] : null;
+        Node r = i < tape.count ? tape.handles[i] : null;
         if (r == null) {
             track(false);
-            r = new Node(this, i, Node.Kind.OP, op, inputs, shapes.intern(checkRank(op, inputs, op.shape(inputs))), dtype, null, null, null);
-            addToPool(r);
+            int[] shape = shapes.intern(checkRank(op, inputs, op.shape(inputs)));
+            r = tape.grow();   // after the shape rule, which may throw: a slot is never left uninitialised
+            r.init(Node.Kind.OP, op, inputs, shape, dtype, null, null, null);
             return add(r);
         }
         boolean stableInputs = true;
-        for (int k = 0; stableInputs && k < inputs.length; k++) stableInputs = inputs[k].stable;
-        if (stableInputs && r.kind() == Node.Kind.OP && r.dtype() == dtype && r.arity() == inputs.length && (r.op() == op || r.op().equals(op))) {
+        for (int k = 0; stableInputs && k < inputs.length; k++) stableInputs = inputs[k].stable();
+        if (stableInputs && r.isOp() && r.dtype() == dtype && r.arity() == inputs.length && (r.op() == op || r.op().equals(op))) {
             boolean same = true;
             for (int k = 0; same && k < inputs.length; k++) same = r.input(k) == inputs[k];
             if (same) {   // the previous build's node: same op on the same, unchanged inputs; keep its shape and layout
                 track(true);
-                r.recycle(i);
-                r.stable = true;
+                r.recycle();
+                r.stable(true);
                 return add(r);
             }
         }
         int[] shape = checkRank(op, inputs, op.shape(inputs));
         track(false);
-        if (i < reinitBelow) {
-            boolean same = r.dtype() == dtype && sameShape(r.shapeRef(), shape);
-            r.reinit(i, Node.Kind.OP, op, inputs, same ? r.shapeRef() : shapes.intern(shape), dtype, null, null, null, same);
-            return add(r);
-        }
-        // Past the first few thousand nodes a changed node is a new object, not the pooled one
-        // re-initialised: pooled nodes of a large graph live in the old generation, where storing
-        // references to new objects costs a GC write barrier per field and card scanning at the next
-        // collection. A small graph's pool stays in cache, and re-initialising saves the allocation.
-        Node fresh = new Node(this, i, Node.Kind.OP, op, inputs, shapes.intern(shape), dtype, null, null, null);
-        // No pooled node reads a new object, so its stable flag (false) is never consulted; its compiled
-        // name starts null and naming it counts as a change (see Node#rename): no other bookkeeping.
-        pool[i] = fresh;
-        return add(fresh);
+        boolean same = r.dtype() == dtype && sameShape(r.shapeRef(), shape);
+        r.reinit(Node.Kind.OP, op, inputs, same ? r.shapeRef() : shapes.intern(shape), dtype, null, null, null, same);
+        return add(r);
     }
-
-    /** Changed op nodes below this index are re-initialised in place; past it, replaced by new objects. */
-    static final int REINIT_BELOW = 4096;
-    /** {@link #REINIT_BELOW}, lowered by tests to run small graphs through the replacing path. */
-    int reinitBelow = REINIT_BELOW;
 
     /** An op's result shape, refused when node #{@link #size()} would have a rank above {@link Shapes#MAX_RANK}. */
     private int[] checkRank(Op op, Node[] inputs, int[] shape) {

@@ -10,8 +10,9 @@ import dev.quiver.tensor.Tensor;
 /**
  * A value in a {@link Graph}: an input (fed each run), a parameter, a constant, or the result of
  * an {@link Op} applied to other nodes. Shape and dtype are fixed when the node is built; only the
- * name can change. {@link Graph#reset()} recycles node objects for the next build, so a node must
- * not be used after the graph that built it is reset. The fluent methods ({@code x.t().matmul(A)}) build new nodes in
+ * name can change. A node is a handle on a slot of its graph's node tape, and {@link Graph#reset()}
+ * recycles those slots for the next build, so a node must not be used after the graph that built it
+ * is reset (an error says so). The fluent methods ({@code x.t().matmul(A)}) build new nodes in
  * the same graph, exactly like the corresponding {@link Graph} methods; they are the {@link Value}
  * interface the ops' derivative rules are written against.
  */
@@ -19,107 +20,108 @@ public final class Node implements Value<Node> {
     /** What kind of value a node holds. */
     public enum Kind { INPUT, PARAM, CONSTANT, OP }
 
-    private final Graph graph;
-    // Not final: a graph that is reset recycles its node objects for the next build (see Graph#reset).
-    private int index;
-    private Kind kind;
-    private Op op;
-    /**
-     * The inputs: up to two (nearly every node) in fields, more in an array. An array per node was
-     * one object in four of what a compiled large graph keeps alive, all of it copied by each young
-     * collection while the graph is built and compiled.
-     */
-    private Node in0, in1;
-    private Node[] more;
-    private int[] shape;
-    private int size;
-    private DType dtype;
-    private Parameter parameter;
-    private Tensor constant;
-    private boolean view;
-    private boolean contiguous;
-    private String name;
-    /**
-     * Shape, dtype and layout (view, contiguous) are those of this object's previous build, so a
-     * consumer recycled with the same op on it needs neither its shape rule nor {@link Op#isView} rerun.
-     */
-    boolean stable;
-    /** The graph's name map sends this node's current name to this node (so a rebuild that keeps the name needs no lookup). */
-    boolean ownsName;
-    /** The name this node had when its graph last compiled (null past the compiled node count). */
-    String compiledName;
-    /** The last view built from this node while the graph shares views (see {@code Graph#shareViews}), or a stale one. */
-    Node sharedView;
-    /** Counted in the graph's {@code namesDiffering}: below the compiled count, the name differs from {@link #compiledName}. */
-    boolean nameDiffers;
+    private static final Kind[] KINDS = Kind.values();
 
-    Node(Graph graph, int index, Kind kind, Op op, Node[] inputs, int[] shape, DType dtype,
-         Parameter parameter, Tensor constant, String name) {
+    // A handle: what the node is lives in its pool's tape (see NodeTape), at this fixed index.
+    private final Graph graph;
+    private final NodeTape tape;
+    private final int index;
+
+    Node(Graph graph, NodeTape tape, int index) {
         this.graph = graph;
-        init(index, kind, op, inputs, shape, dtype, parameter, constant, name);
+        this.tape = tape;
+        this.index = index;
     }
 
-    void init(int index, Kind kind, Op op, Node[] inputs, int[] shape, DType dtype, Parameter parameter, Tensor constant,
-              String name) {
-        this.index = index;
-        // Recycled nodes mostly get their own values back: skip those reference stores (and their GC write barriers).
-        if (this.kind != kind) this.kind = kind;
-        if (this.op != op) this.op = op;
+    void init(Kind kind, Op op, Node[] inputs, int[] shape, DType dtype, Parameter parameter, Tensor constant, String name) {
+        NodeTape t = tape;
+        int i = index;
+        t.kind[i] = (byte) kind.ordinal();
+        // Recycled slots mostly get their own values back: skip those reference stores (and their GC write barriers).
+        if (t.op[i] != op) t.op[i] = op;
         setInputs(inputs);
-        if (this.shape != shape) {
-            this.shape = shape;
-            this.size = Shapes.size(shape);
+        if (t.shape[i] != shape) {
+            t.shape[i] = shape;
+            t.size[i] = Shapes.size(shape);
         }
-        if (this.dtype != dtype) this.dtype = dtype;
-        if (this.parameter != parameter) this.parameter = parameter;
-        if (this.constant != constant) this.constant = constant;
-        if (this.name != name) rename(name);
-        this.view = op != null && op.isView(inputs);
+        if (t.dtype[i] != dtype) t.dtype[i] = dtype;
+        if (t.parameter[i] != parameter) t.parameter[i] = parameter;
+        if (t.constant[i] != constant) t.constant[i] = constant;
+        if (t.name[i] != name) rename(name);
+        boolean view = op != null && op.isView(inputs);
         // Planned buffers and leaves are contiguous; a view is contiguous only if it is a reshape of a contiguous value.
-        this.contiguous = constant != null ? Graph.isData(constant) || constant.isContiguous()
+        boolean contiguous = constant != null ? Graph.isData(constant) || constant.isContiguous()
                 : !view || op.isContiguousView(inputs);
+        t.flag(i, NodeTape.VIEW, view);
+        t.flag(i, NodeTape.CONTIGUOUS, contiguous);
     }
 
     private void setInputs(Node[] inputs) {
-        int n = inputs.length;
-        Node a = n > 0 && n <= 2 ? inputs[0] : null, b = n == 2 ? inputs[1] : null;
+        NodeTape t = tape;
+        int n = inputs.length, i = index;
+        t.in0[i] = n > 0 && n <= 2 ? inputs[0].index : -1;
+        t.in1[i] = n == 2 ? inputs[1].index : -1;
         Node[] m = n > 2 ? inputs : null;
-        // Recycled nodes mostly get their own inputs back: skip those stores (and their GC write barriers).
-        if (in0 != a) in0 = a;
-        if (in1 != b) in1 = b;
-        if (more != m) more = m;
+        if (t.more[i] != m) t.more[i] = m;
     }
 
     /**
-     * Re-activates this node at {@code index} exactly as its previous build made it (same op on
-     * the same, {@link #stable} inputs), unnamed: its shape, dtype and layout carry over.
+     * Re-activates this node exactly as its previous build made it (same op on the same,
+     * {@link #stable} inputs), unnamed: its shape, dtype and layout carry over.
      */
-    void recycle(int index) {
-        this.index = index;
-        if (name != null) rename(null);
+    void recycle() {
+        if (tape.name[index] != null) rename(null);
     }
 
     /** Sets the name and keeps the graph's count of names that differ from the last compile up to date. */
     private void rename(String newName) {
-        name = newName;
-        boolean differs = index < graph.compiledCount && !java.util.Objects.equals(newName, compiledName);
-        if (differs != nameDiffers) {
-            nameDiffers = differs;
+        tape.name[index] = newName;
+        boolean differs = index < graph.compiledCount && !java.util.Objects.equals(newName, tape.compiledName[index]);
+        if (differs != nameDiffers()) {
+            tape.flag(index, NodeTape.NAME_DIFFERS, differs);
             graph.namesDiffering += differs ? 1 : -1;
         }
     }
 
     /** Re-initialises like {@link #init} and records whether shape, dtype and layout stayed those of the previous build. */
-    void reinit(int index, Kind kind, Op op, Node[] inputs, int[] shape, DType dtype, Parameter parameter, Tensor constant,
+    void reinit(Kind kind, Op op, Node[] inputs, int[] shape, DType dtype, Parameter parameter, Tensor constant,
                 String name, boolean sameShapeAndType) {
-        boolean wasView = view, wasContiguous = contiguous;
-        init(index, kind, op, inputs, shape, dtype, parameter, constant, name);
-        stable = sameShapeAndType && view == wasView && contiguous == wasContiguous;
+        boolean wasView = isView(), wasContiguous = contiguous();
+        init(kind, op, inputs, shape, dtype, parameter, constant, name);
+        stable(sameShapeAndType && isView() == wasView && contiguous() == wasContiguous);
     }
+
+    /**
+     * Shape, dtype and layout (view, contiguous) are those of this slot's previous build, so a
+     * consumer recycled with the same op on it needs neither its shape rule nor {@link Op#isView} rerun.
+     */
+    boolean stable() { return tape.flag(index, NodeTape.STABLE); }
+
+    void stable(boolean on) { tape.flag(index, NodeTape.STABLE, on); }
+
+    /** The graph's name map sends this node's current name to this node (so a rebuild that keeps the name needs no lookup). */
+    boolean ownsName() { return tape.flag(index, NodeTape.OWNS_NAME); }
+
+    void ownsName(boolean on) { tape.flag(index, NodeTape.OWNS_NAME, on); }
+
+    /** Counted in the graph's {@code namesDiffering}: below the compiled count, the name differs from the compiled name. */
+    private boolean nameDiffers() { return tape.flag(index, NodeTape.NAME_DIFFERS); }
+
+    /** The last view built from this node while the graph shares views (see {@code Graph#shareViews}), or a stale one. */
+    Node sharedView() { return tape.sharedView[index]; }
+
+    void sharedView(Node v) { tape.sharedView[index] = v; }
+
+    /** The tape this node's handle reads (one of its graph's two pools). */
+    NodeTape tape() { return tape; }
 
     /** The inputs as an array: for up to two inputs a new one, else this node's own (not to be modified). */
     Node[] inputsRef() {
-        return more != null ? more : in0 == null ? NO_INPUTS : in1 == null ? new Node[] {in0} : new Node[] {in0, in1};
+        Node[] m = tape.more[index];
+        if (m != null) return m;
+        int a = tape.in0[index], b = tape.in1[index];
+        Node[] h = tape.handles;
+        return a < 0 ? NO_INPUTS : b < 0 ? new Node[] {h[a]} : new Node[] {h[a], h[b]};
     }
 
     private static final Node[] NO_INPUTS = new Node[0];
@@ -129,71 +131,93 @@ public final class Node implements Value<Node> {
     /** Position in the graph's build order (the same for every rebuild of the same structure). */
     public int index() { return index; }
 
-    public Kind kind() { return kind; }
+    public Kind kind() { return KINDS[tape.kind[index]]; }
+
+    /** True for an op node (no enum load). */
+    boolean isOp() { return tape.kind[index] == OP_ORDINAL; }
+
+    private static final byte OP_ORDINAL = (byte) Kind.OP.ordinal();
 
     /** The op, or null for inputs, parameters and constants. */
-    public Op op() { return op; }
+    public Op op() { return tape.op[index]; }
 
     /** The argument nodes (a copy). */
-    public Node[] inputs() { return more != null ? more.clone() : inputsRef(); }
+    public Node[] inputs() {
+        Node[] m = tape.more[index];
+        return m != null ? m.clone() : inputsRef();
+    }
 
     Node input(int i) {
         // Callers in this package loop below arity(): no range check on this hot path.
-        return more != null ? more[i] : i == 0 ? in0 : in1;
+        Node[] m = tape.more[index];
+        return m != null ? m[i] : tape.handles[i == 0 ? tape.in0[index] : tape.in1[index]];
     }
 
-    /** Inputs are never null (Graph refuses them), so the fields in use give the count. */
-    int arity() { return more != null ? more.length : in1 != null ? 2 : in0 != null ? 1 : 0; }
+    /** Inputs are never null (Graph refuses them), so the slots in use give the count. */
+    int arity() {
+        Node[] m = tape.more[index];
+        return m != null ? m.length : tape.in1[index] >= 0 ? 2 : tape.in0[index] >= 0 ? 1 : 0;
+    }
 
     /** A copy of the shape. */
-    public int[] shape() { return shape.clone(); }
+    public int[] shape() { return tape.shape[index].clone(); }
 
-    int[] shapeRef() { return shape; }
+    int[] shapeRef() { return tape.shape[index]; }
 
-    public int rank() { return shape.length; }
+    public int rank() { return tape.shape[index].length; }
 
     /** True when this node has the same shape as {@code other} (no copies, unlike comparing {@link #shape()}s). */
     @Override public boolean sameShape(dev.quiver.ops.Operand other) {
-        return java.util.Arrays.equals(shape, other instanceof Node n ? n.shape : other.shape());
+        return java.util.Arrays.equals(shapeRef(), other instanceof Node n ? n.shapeRef() : other.shape());
     }
 
-    public int dim(int axis) { return shape[Shapes.axis("dim", axis, shape.length)]; }
+    public int dim(int axis) {
+        int[] shape = shapeRef();
+        return shape[Shapes.axis("dim", axis, shape.length)];
+    }
 
-    public int size() { return size; }
+    public int size() { return tape.size[index]; }
 
-    public DType dtype() { return dtype; }
+    public DType dtype() { return tape.dtype[index]; }
 
     /** The parameter of a PARAM node, else null. */
-    public Parameter parameter() { return parameter; }
+    public Parameter parameter() { return tape.parameter[index]; }
 
     /** The value of a CONSTANT node, else null. */
-    public Tensor constant() { return constant; }
+    public Tensor constant() { return tape.constant[index]; }
 
     /** The name, or null. */
-    public String name() { return name; }
+    public String name() { return tape.name[index]; }
 
     void setName(String name) { rename(name); }
 
+    /** The name this node had when its graph last compiled (null past the compiled node count). */
+    String compiledName() { return tape.compiledName[index]; }
+
     /** True when this node's value is a strided view of its first input (no buffer, no instruction). */
-    public boolean isView() { return view; }
+    public boolean isView() { return tape.flag(index, NodeTape.VIEW); }
 
     /** True when this node's value is laid out contiguously in row-major order. */
-    public boolean contiguous() { return contiguous; }
+    public boolean contiguous() { return tape.flag(index, NodeTape.CONTIGUOUS); }
 
     /** The name if any, else op and index, e.g. {@code matmul#4}. */
     public String label() {
+        String name = name();
         if (name != null) return name;
-        return (op != null ? op.name() : kind.name().toLowerCase()) + "#" + index;
+        Op op = op();
+        return (op != null ? op.name() : kind().name().toLowerCase()) + "#" + index;
     }
 
     /** Label and shape, e.g. {@code 'x' [3]}, for error messages. */
     public String describe() {
-        return (name != null ? "'" + name + "'" : label()) + " " + Shapes.str(shape);
+        String name = name();
+        return (name != null ? "'" + name + "'" : label()) + " " + Shapes.str(shapeRef());
     }
 
     @Override
     public String toString() {
-        return "Node(" + label() + ", " + (op != null ? op.name() : kind) + ", " + dtype + " " + Shapes.str(shape) + ")";
+        Op op = op();
+        return "Node(" + label() + ", " + (op != null ? op.name() : kind()) + ", " + dtype() + " " + Shapes.str(shapeRef()) + ")";
     }
 
     // ------------------------------------------------------------------ fluent building

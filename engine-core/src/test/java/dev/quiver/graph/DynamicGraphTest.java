@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Dynamic graphs: a fresh graph per step, a sum over a variable number of examples, plans reused by structure. */
 class DynamicGraphTest {
-    /** A graph for one test; {@link DynamicGraphReplacedNodesTest} runs every test with changed nodes replaced, not recycled. */
+    /** A graph for one test (a hook for subclasses that configure the graph differently). */
     Graph graph() {
         return new Graph();
     }

@@ -168,6 +168,27 @@ class DynamicUseTest {
     }
 
     @Test
+    void aNewStructureReusesTheNodeHandlesOfTwoBuildsAgo() {
+        var g = new Graph();
+        var w = new Parameter("w", Tensor.vector(1, 2));
+        Node h = g.param(w).tanh().mul(2.0);               // build 1: param, tanh, mul
+        List<Node> first = List.copyOf(g.nodes());
+        g.reset();
+        Node e = g.param(w).exp().sum();                   // build 2, the other pool: param, exp, sum
+        var stale = assertThrows(IllegalStateException.class, () -> h.add(e));
+        // The stale node still describes itself from its own build, not from the slot's new occupant.
+        assertTrue(stale.getMessage().contains("node mul_scalar#2 was built before"), stale.getMessage());
+        g.reset();
+        Node s = g.param(w).square().neg().add(1.0);       // build 3, a different structure in build 1's pool
+        List<Node> third = g.nodes();
+        for (int i = 0; i < first.size(); i++) assertSame(first.get(i), third.get(i), "node " + i);
+        assertEquals("neg", third.get(2).op().name());
+        Step step = g.compile(s.sum(), Backs.on(M));
+        step.forward();
+        assertEquals(1 - 1 + 1 - 4, step.output().item(), 1e-12);
+    }
+
+    @Test
     void sparseReplicaGradientsSumToASparseGradient() {
         var E = new Parameter("E", Tensor.zeros(F64, 6, 2));
         Parameter r0 = E.replica(), r1 = E.replica();

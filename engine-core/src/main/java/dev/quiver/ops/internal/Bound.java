@@ -76,6 +76,20 @@ public final class Bound {
         return ScalarInstruction.chain(program);
     }
 
+    /**
+     * Moves blocks of elements between contiguous float tensors of out's dtype ({@link BoundF64#blocks}):
+     * block b copies (adds, when {@code accumulate}) {@code at[3b+2]} elements of {@code src[b]}'s
+     * storage from element {@code at[3b]} to element {@code at[3b+1]} of out's storage, or zeros them
+     * where {@code src[b]} is null; out is zeroed first when {@code zeroFirst}. Null when a tensor is
+     * not contiguous or of another dtype: callers then bind row views as before.
+     */
+    static Instruction blocks(TensorMath math, Tensor out, boolean zeroFirst, Tensor[] src, int[] at, boolean accumulate) {
+        if (!out.isContiguous() || !out.dtype().isFloating()) return null;
+        for (Tensor t : src) if (t != null && (!t.isContiguous() || t.dtype() != out.dtype())) return null;
+        return f64(out) ? BoundF64.blocks(math.backend().f64(), out, zeroFirst, src, at, accumulate)
+                : BoundF32.blocks(math.backend().f32(), out, zeroFirst, src, at, accumulate);
+    }
+
     /** y = x, or y += x when accumulate; x broadcast to y's shape on the general path. */
     public static Instruction copy(TensorMath math, Tensor x, Tensor y, boolean accumulate) {
         Instruction scalar = ScalarInstruction.unary(math, UnaryOp.IDENTITY, x, y, accumulate);

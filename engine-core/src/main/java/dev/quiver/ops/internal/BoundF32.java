@@ -129,6 +129,27 @@ final class BoundF32 {
         return x -> k.gemm(bt, m, n, kk, 1, aa, ao, ab, aRow, aCol, ba, bo, bb, bRow, bCol, beta, ca, co, cb, cr, cc);
     }
 
+    /**
+     * Block moves into out's storage, {@code at} holding (from, to, length) per block: block b takes
+     * the elements of {@code src[b]}'s storage from {@code from}, or zeros where {@code src[b]} is
+     * null, and writes (adds, when {@code accumulate}) them at {@code to}; out is zeroed first when
+     * {@code zeroFirst}. Every tensor is contiguous (the caller checked). One instruction over an
+     * int array instead of a closure and two row views per block.
+     */
+    static Instruction blocks(KernelsF32 k, Tensor out, boolean zeroFirst, Tensor[] src, int[] at, boolean accumulate) {
+        float[] ya = (float[]) out.data();
+        float[][] xa = new float[src.length][];
+        for (int b = 0; b < src.length; b++) xa[b] = src[b] == null ? null : (float[]) src[b].data();
+        int n = zeroFirst ? out.size() : 0, yo = out.offset();
+        return m -> {
+            if (n > 0) k.fill(n, 0, ya, yo, 1);
+            for (int b = 0, p = 0; b < xa.length; b++, p += 3) {
+                if (xa[b] == null) k.fill(at[p + 2], 0, ya, at[p + 1], 1);
+                else k.unary(UnaryOp.IDENTITY, at[p + 2], xa[b], at[p], 1, ya, at[p + 1], 1, accumulate);
+            }
+        };
+    }
+
     /** y = x (overwrite) or y += x (accumulate), both contiguous of one size. */
     static Instruction copy(KernelsF32 k, Tensor x, Tensor y, boolean accumulate) {
         if (!x.isContiguous() || !y.isContiguous() || x.size() != y.size()) return null;

@@ -55,6 +55,8 @@ public final class Rows {
         }
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
+            Instruction direct = direct(math, in, out);
+            if (direct != null) return direct;
             List<Instruction> parts = new ArrayList<>();
             for (int r = 0; r < row.length; ) {
                 int end = r + 1;
@@ -70,6 +72,32 @@ public final class Rows {
                 r = end;
             }
             return Bound.sequence(parts);
+        }
+
+        /** The same runs as block moves over the storage arrays (no row views), when every tensor is contiguous. */
+        private Instruction direct(TensorMath math, Tensor[] in, Tensor out) {
+            int rowSize = rowSize(out), blocks = 0;
+            for (int r = 0; r < row.length; r = runEnd(r)) blocks++;
+            Tensor[] src = new Tensor[blocks];
+            int[] at = new int[3 * blocks];
+            for (int r = 0, b = 0; r < row.length; b++) {
+                int end = runEnd(r);
+                if (row[r] >= 0) {
+                    src[b] = in[source[r]];
+                    at[3 * b] = src[b].offset() + row[r] * rowSize;
+                }
+                at[3 * b + 1] = out.offset() + r * rowSize;
+                at[3 * b + 2] = (end - r) * rowSize;
+                r = end;
+            }
+            return Bound.blocks(math, out, false, src, at, false);
+        }
+
+        /** The end of the maximal run of rows from r that one block moves (consecutive rows of one source, or zero rows). */
+        private int runEnd(int r) {
+            int end = r + 1;
+            while (end < row.length && (row[r] < 0 ? row[end] < 0 : source[end] == source[r] && row[end] == row[r] + (end - r))) end++;
+            return end;
         }
 
         @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
@@ -110,6 +138,8 @@ public final class Rows {
         }
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
+            Instruction direct = direct(math, in, out);
+            if (direct != null) return direct;
             List<Instruction> parts = new ArrayList<>();
             parts.add(m -> m.fill(out, 0));
             for (int j = 0; j < in.length; j++) {
@@ -128,6 +158,42 @@ public final class Rows {
             return Bound.sequence(parts);
         }
 
+        /**
+         * The same accumulation as block moves over the storage arrays, when every tensor is
+         * contiguous: a compiler's sum of many row-slice gradients (one part per slice of a
+         * dynamic graph's embedding table) would otherwise bind a closure and two row views per part.
+         */
+        private Instruction direct(TensorMath math, Tensor[] in, Tensor out) {
+            int rowSize = rowSize(out), blocks = 0;
+            for (int[] to : rows) for (int r = 0; r < to.length; r = runEnd(to, r)) if (to[r] >= 0) blocks++;
+            Tensor[] src = new Tensor[blocks];
+            int[] at = new int[3 * blocks];
+            int b = 0;
+            for (int j = 0; j < in.length; j++) {
+                int[] to = rows[j];
+                for (int r = 0; r < to.length; ) {
+                    int end = runEnd(to, r);
+                    if (to[r] >= 0) {
+                        src[b] = in[j];
+                        at[3 * b] = in[j].offset() + r * rowSize;
+                        at[3 * b + 1] = out.offset() + to[r] * rowSize;
+                        at[3 * b + 2] = (end - r) * rowSize;
+                        b++;
+                    }
+                    r = end;
+                }
+            }
+            return Bound.blocks(math, out, true, src, at, true);
+        }
+
+        /** The end of the run of rows from r that go to consecutive rows of out (a negative row is a run of one). */
+        private static int runEnd(int[] to, int r) {
+            int end = r + 1;
+            if (to[r] < 0) return end;
+            while (end < to.length && to[end] == to[r] + (end - r)) end++;
+            return end;
+        }
+
         @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
             V[] grads = Op.noGrads(in, in.length);
             for (int j = 0; j < in.length; j++) {
@@ -135,6 +201,13 @@ public final class Rows {
             }
             return grads;
         }
+    }
+
+    /** Elements per row of a tensor whose rows the ops move (the product of its trailing dimensions). */
+    private static int rowSize(Tensor t) {
+        int n = 1;
+        for (int d = 1; d < t.rank(); d++) n *= t.dim(d);
+        return n;
     }
 
     /** The inputs' common shape with dimension 0 left as the first input's; refused unless rank >= 1 and the rest agree. */

@@ -219,6 +219,8 @@ public final class Shaping {
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             int a = axis < 0 ? axis + out.rank() : axis;
+            Instruction direct = direct(math, in, out, a);
+            if (direct != null) return direct;
             Tensor[] regions = new Tensor[in.length];
             int start = 0;
             for (int i = 0; i < in.length; i++) {
@@ -230,6 +232,37 @@ public final class Shaping {
                 for (int i = 0; i < parts.length; i++) m.copy(parts[i], regions[i]);
             };
         }
+
+        /**
+         * Few enough blocks (one per input and index before the axis), all contiguous: block moves
+         * over the storage arrays instead of a region view per input, the concatenations of a
+         * dynamic graph's tree cells being one per internal node.
+         */
+        private static Instruction direct(TensorMath math, Tensor[] in, Tensor out, int a) {
+            int outer = 1, inner = 1;
+            for (int d = 0; d < a; d++) outer *= out.dim(d);
+            for (int d = a + 1; d < out.rank(); d++) inner *= out.dim(d);
+            if ((long) outer * in.length > DIRECT_BLOCKS) return null;
+            Tensor[] src = new Tensor[outer * in.length];
+            int[] at = new int[3 * src.length];
+            int outRow = out.dim(a) * inner;
+            for (int o = 0, b = 0; o < outer; o++) {
+                int start = 0;
+                for (Tensor t : in) {
+                    int len = t.dim(a) * inner;
+                    src[b] = t;
+                    at[3 * b] = t.offset() + o * len;
+                    at[3 * b + 1] = out.offset() + o * outRow + start;
+                    at[3 * b + 2] = len;
+                    start += len;
+                    b++;
+                }
+            }
+            return Bound.blocks(math, out, false, src, at, false);
+        }
+
+        /** Past this many blocks a strided copy per input is cheaper than a kernel call per block. */
+        private static final int DIRECT_BLOCKS = 64;
 
         @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
             int a = axis < 0 ? axis + out.rank() : axis;
