@@ -118,8 +118,9 @@ class TestGemmScalarBitsF64 {
 
     /**
      * Short K sums against at least four column blocks, where the small path copies A into tile
-     * panels: row-major and transposed A, one and several chunks of rows, both tile kernels (a last
-     * block of 3 columns), rows past the last full tile, every kind of beta.
+     * panels: row-major, transposed and strided A, one and several chunks of rows, both tile kernels
+     * (a last block of 3 columns), rows past the last full tile, every kind of alpha and beta. (The
+     * padded views of check's other callers mostly leave the small path: B or C not unit-stride.)
      */
     @Test
     void shortKTilePanels() {
@@ -132,10 +133,12 @@ class TestGemmScalarBitsF64 {
             for (boolean ta : new boolean[] {false, true}) {
                 assertEquals(GemmF64.Path.SMALL, SIMD_ONE.path(1, m, wide, k, ta ? 1 : k, ta ? m : 1, wide, 1, wide, 1),
                         "m=" + m + " n=" + wide + " k=" + k + " ta=" + ta);
-                for (double beta : new double[] {0, 1, (double) 1.5}) {
-                    index++;
-                    check(rng, s[0], m, wide, k, ta, false, false, index % 8, false, s[0] > 1 && index % 2 == 0,
-                            index % 3 == 0 ? (double) -0.5 : 1, beta);
+                for (int pads = 0; pads < 2; pads++) {   // 1: A's fast stride 2 (copied through the strided loop)
+                    for (double beta : new double[] {0, 1, (double) 1.5}) {
+                        index++;
+                        check(rng, s[0], m, wide, k, ta, false, false, pads, false, s[0] > 1 && index % 2 == 0,
+                                index % 3 == 0 ? (double) -0.5 : 1, beta);
+                    }
                 }
             }
         }
