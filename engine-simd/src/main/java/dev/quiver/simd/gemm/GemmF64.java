@@ -667,13 +667,12 @@ public final class GemmF64 {
 
     /**
      * The small-problem path, in the packed path's rounding (one FMA chain over l per element,
-     * then alpha * acc + beta * C). For a short K sum against many column blocks (and for a
-     * strided A), A is copied per chunk of rows (as many as fit the MC x KC buffer twice) into
+     * then alpha * acc + beta * C). For a short K sum against many column blocks, A is copied per chunk of rows (as many as fit the MC x KC buffer twice) into
      * panels of a tile's rows, interleaved ({@link #packSmallA}): a tile's broadcasts of one l
      * sit at consecutive addresses at a constant stride along l, so C2 drops their bounds checks
      * and keeps one pointer instead of one per row (reading A in place, the k = 10 tile spent
      * about as many instructions on row pointers, bounds checks and address arithmetic as on
-     * FMAs). Otherwise A is read in place. B's rows (unit stride) are read in place as vectors,
+     * FMAs). Otherwise A is read in place (a strided A copied row-major first). B's rows (unit stride) are read in place as vectors,
      * but for a narrower last column block, copied into a zero-padded k x NR panel (masked loads
      * in the k loop measured 6x slower; a copy of every block measured slower than reading in
      * place, even for 64³, and again for 64x10x256 with A packed). No masks.
@@ -690,8 +689,21 @@ public final class GemmF64 {
         // The copy pays where a tile's setup is large against its k loop and A's elements feed many
         // column blocks (64x10x256 f32 +10%, 64x32x256 +4%); with few column blocks or a long K sum,
         // copying costs more than the in-place kernels' row pointers save (16³ f32 2x slower, 64³ f64
-        // 15% slower; exploratory timing loops, not JMH).
-        boolean inPlace = aCol == 1 && (n < SMALL_PACK_N || k > SHORT_K);
+        // 15% slower; exploratory timing loops, not JMH; 256x64x10t f64 50 -> 31 GFLOP/s in JMH).
+        boolean inPlace = n < SMALL_PACK_N || k > SHORT_K;
+        double[] as = a;
+        int aStart = aBase, aStep = aRow;
+        if (inPlace && aCol != 1) {
+            // A strided A (at most MC x KC, see chainStep) copied row-major once, so that C2 hoists A's
+            // bounds checks out of the k loops (read through a variable column stride, every
+            // broadcast carried a bounds check and the row pointers spilled to the stack).
+            for (int i = 0, d = 0; i < m; i++) {
+                for (int l = 0, src = aBase + i * aRow; l < k; l++, src += aCol) ap[d++] = a[src];
+            }
+            as = ap;
+            aStart = 0;
+            aStep = k;
+        }
         int chunk = inPlace ? m : Math.max(SMALL_CHUNK, MC * KC / (2 * k) / SMALL_CHUNK * SMALL_CHUNK);
         for (int i0 = 0; i0 < m; i0 += chunk) {
             int rows = Math.min(chunk, m - i0);
@@ -709,9 +721,9 @@ public final class GemmF64 {
                     bStep = NR;
                 }
                 if (inPlace && cols > L) {
-                    inPlacePanel2(rows, cols, k, alpha, a, aBase, aRow, bs, bStart, bStep, beta, c, ci + j * cCol, cRow, cCol, ws.tile);
+                    inPlacePanel2(rows, cols, k, alpha, as, aStart, aStep, bs, bStart, bStep, beta, c, ci + j * cCol, cRow, cCol, ws.tile);
                 } else if (inPlace) {
-                    inPlacePanel1(rows, cols, k, alpha, a, aBase, aRow, bs, bStart, bStep, beta, c, ci + j * cCol, cRow, cCol, ws.tile);
+                    inPlacePanel1(rows, cols, k, alpha, as, aStart, aStep, bs, bStart, bStep, beta, c, ci + j * cCol, cRow, cCol, ws.tile);
                 } else if (cols > L) {
                     smallPanel2(rows, cols, k, alpha, ap, 0, bs, bStart, bStep, beta, c, ci + j * cCol, cRow, cCol, ws.tile);
                 } else {

@@ -134,7 +134,7 @@ class TestGemmScalarBitsF32 {
             for (boolean ta : new boolean[] {false, true}) {
                 assertEquals(GemmF32.Path.SMALL, SIMD_ONE.path(1, m, wide, k, ta ? 1 : k, ta ? m : 1, wide, 1, wide, 1),
                         "m=" + m + " n=" + wide + " k=" + k + " ta=" + ta);
-                for (int pads = 0; pads < 2; pads++) {   // 1: A's fast stride 2 (copied through the strided loop)
+                for (int pads = 0; pads < 2; pads++) {   // 1: A's fast stride 2
                     for (float beta : new float[] {0, 1, (float) 1.5}) {
                         index++;
                         check(rng, s[0], m, wide, k, ta, false, false, pads, false, s[0] > 1 && index % 2 == 0,
