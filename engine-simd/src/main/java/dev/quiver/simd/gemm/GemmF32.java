@@ -89,7 +89,7 @@ public final class GemmF32 {
     private static final int SMALL_MR1 = 8;
     /** The small path packs A in chunks of a multiple of this many rows (both tile heights divide it). */
     private static final int SMALL_CHUNK = 24;
-    /** The small path copies A into tile panels for a C this wide and a short K sum (or a strided A). */
+    /** The small path copies A into tile panels for a C at least this wide and a K sum of at most SHORT_K. */
     private static final int SMALL_PACK_N = 4 * NR;
     /** A C this narrow that does not fill whole vectors is computed transposed when A is column-major. */
     private static final int NARROW_N = 16;
@@ -668,12 +668,13 @@ public final class GemmF32 {
 
     /**
      * The small-problem path, in the packed path's rounding (one FMA chain over l per element,
-     * then alpha * acc + beta * C). For a short K sum against many column blocks, A is copied per chunk of rows (as many as fit the MC x KC buffer twice) into
-     * panels of a tile's rows, interleaved ({@link #packSmallA}): a tile's broadcasts of one l
-     * sit at consecutive addresses at a constant stride along l, so C2 drops their bounds checks
-     * and keeps one pointer instead of one per row (reading A in place, the k = 10 tile spent
-     * about as many instructions on row pointers, bounds checks and address arithmetic as on
-     * FMAs). Otherwise A is read in place (a strided A copied row-major first). B's rows (unit stride) are read in place as vectors,
+     * then alpha * acc + beta * C). For a short K sum against many column blocks, A is copied per
+     * chunk of rows (as many as fit the MC x KC buffer twice) into panels of a tile's rows,
+     * interleaved ({@link #packSmallA}): a tile's broadcasts of one l sit at consecutive addresses
+     * at a constant stride along l, so C2 drops their bounds checks and keeps one pointer instead
+     * of one per row (reading A in place, the k = 10 tile spent about as many instructions on row
+     * pointers, bounds checks and address arithmetic as on FMAs). Otherwise A is read in place (a
+     * strided A copied row-major first). B's rows (unit stride) are read in place as vectors,
      * but for a narrower last column block, copied into a zero-padded k x NR panel (masked loads
      * in the k loop measured 6x slower; a copy of every block measured slower than reading in
      * place, even for 64³, and again for 64x10x256 with A packed). No masks.
