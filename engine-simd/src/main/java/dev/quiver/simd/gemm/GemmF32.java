@@ -87,6 +87,10 @@ public final class GemmF32 {
     private static final int SMALL_MR = 6;
     /** Rows of the small path's one-vector tile. */
     private static final int SMALL_MR1 = 8;
+    /** The small path packs A in chunks of a multiple of this many rows (both tile heights divide it). */
+    private static final int SMALL_CHUNK = 24;
+    /** The small path copies A into tile panels for a C at least this wide and a K sum of at most SHORT_K. */
+    private static final int SMALL_PACK_N = 4 * NR;
     /** A C this narrow that does not fill whole vectors is computed transposed when A is column-major. */
     private static final int NARROW_N = 16;
     /** Rows of one block of the column-major matrix-vector path: its accumulators stay in L1. */
@@ -664,48 +668,93 @@ public final class GemmF32 {
 
     /**
      * The small-problem path, in the packed path's rounding (one FMA chain over l per element,
-     * then alpha * acc + beta * C). A is read as {@code as[row + l]}: in place when its rows are
-     * contiguous, else all of A (at most {@link #MC} x {@link #KC}, see {@link #chainStep}) copied
-     * row-major once, so that C2 hoists A's bounds checks out of the k loops (with A read through
-     * a variable column stride, every broadcast carried a bounds check and the seven row pointers
-     * spilled to the stack). B's rows (unit stride) are read in place as vectors,
+     * then alpha * acc + beta * C). For a short K sum against many column blocks, A is copied per
+     * chunk of rows (as many as fit the MC x KC buffer twice) into panels of a tile's rows,
+     * interleaved ({@link #packSmallA}): a tile's broadcasts of one l sit at consecutive addresses
+     * at a constant stride along l, so C2 drops their bounds checks and keeps one pointer instead
+     * of one per row (reading A in place, the k = 10 tile spent about as many instructions on row
+     * pointers, bounds checks and address arithmetic as on FMAs). Otherwise A is read in place (a
+     * strided A copied row-major first). B's rows (unit stride) are read in place as vectors,
      * but for a narrower last column block, copied into a zero-padded k x NR panel (masked loads
      * in the k loop measured 6x slower; a copy of every block measured slower than reading in
-     * place, even for 64³). No masks.
+     * place, even for 64³, and again for 64x10x256 with A packed). No masks.
      */
     private static void smallGemm(int m, int n, int k, float alpha,
                                   float[] a, int aBase, int aRow, int aCol,
                                   float[] b, int bBase, int bRow,
                                   float beta, float[] c, int cBase, int cRow, int cCol) {
         Workspace ws = WORKSPACE.get();
+        float[] ap = ws.packedA, bp = ws.packedB;
+        // Which tile kernels run: two vectors wide for blocks wider than one vector, one for a last
+        // block of at most one vector; each reads its own packing of the chunk's rows.
+        boolean two = n > L, one = n % NR != 0 && n % NR <= L;
+        // The copy pays where a tile's setup is large against its k loop and A's elements feed many
+        // column blocks (64x10x256 f32 +10%, 64x32x256 +4%); with few column blocks or a long K sum,
+        // copying costs more than the in-place kernels' row pointers save (16³ f32 2x slower, 64³ f64
+        // 15% slower; exploratory timing loops, not JMH; 256x64x10t f64 50 -> 31 GFLOP/s in JMH).
+        boolean inPlace = n < SMALL_PACK_N || k > SHORT_K;
         float[] as = a;
         int aStart = aBase, aStep = aRow;
-        if (aCol != 1) {
-            float[] packed = ws.packedA;
+        if (inPlace && aCol != 1) {
+            // A strided A (at most MC x KC, see chainStep) copied row-major once, so that C2 hoists A's
+            // bounds checks out of the k loops (read through a variable column stride, every
+            // broadcast carried a bounds check and the row pointers spilled to the stack).
             for (int i = 0, d = 0; i < m; i++) {
-                for (int l = 0, src = aBase + i * aRow; l < k; l++, src += aCol) packed[d++] = a[src];
+                for (int l = 0, src = aBase + i * aRow; l < k; l++, src += aCol) ap[d++] = a[src];
             }
-            as = packed;
+            as = ap;
             aStart = 0;
             aStep = k;
         }
-        float[] bp = ws.packedB;
-        for (int j = 0; j < n; j += NR) {
-            int cols = Math.min(NR, n - j);
-            float[] bs = b;
-            int bStart = bBase + j, bStep = bRow;
-            if (cols != NR && cols != L) {
-                packPanel(k, cols, b, bBase + j, bRow, bp);
-                bs = bp;
-                bStart = 0;
-                bStep = NR;
-            }
-            if (cols > L) {
-                smallPanel2(m, cols, k, alpha, as, aStart, aStep, bs, bStart, bStep, beta, c, cBase + j * cCol, cRow, cCol, ws.tile);
-            } else {
-                smallPanel1(m, cols, k, alpha, as, aStart, aStep, bs, bStart, bStep, beta, c, cBase + j * cCol, cRow, cCol, ws.tile);
+        int chunk = inPlace ? m : Math.max(SMALL_CHUNK, MC * KC / (2 * k) / SMALL_CHUNK * SMALL_CHUNK);
+        for (int i0 = 0; i0 < m; i0 += chunk) {
+            int rows = Math.min(chunk, m - i0);
+            int a1 = two && !inPlace ? packSmallA(rows, k, SMALL_MR, a, aBase + i0 * aRow, aRow, aCol, ap, 0) : 0;
+            if (one && !inPlace) packSmallA(rows, k, SMALL_MR1, a, aBase + i0 * aRow, aRow, aCol, ap, a1);
+            int ci = cBase + i0 * cRow;
+            for (int j = 0; j < n; j += NR) {
+                int cols = Math.min(NR, n - j);
+                float[] bs = b;
+                int bStart = bBase + j, bStep = bRow;
+                if (cols != NR && cols != L) {
+                    packPanel(k, cols, b, bBase + j, bRow, bp);
+                    bs = bp;
+                    bStart = 0;
+                    bStep = NR;
+                }
+                if (inPlace && cols > L) {
+                    inPlacePanel2(rows, cols, k, alpha, as, aStart, aStep, bs, bStart, bStep, beta, c, ci + j * cCol, cRow, cCol, ws.tile);
+                } else if (inPlace) {
+                    inPlacePanel1(rows, cols, k, alpha, as, aStart, aStep, bs, bStart, bStep, beta, c, ci + j * cCol, cRow, cCol, ws.tile);
+                } else if (cols > L) {
+                    smallPanel2(rows, cols, k, alpha, ap, 0, bs, bStart, bStep, beta, c, ci + j * cCol, cRow, cCol, ws.tile);
+                } else {
+                    smallPanel1(rows, cols, k, alpha, ap, a1, bs, bStart, bStep, beta, c, ci + j * cCol, cRow, cCol, ws.tile);
+                }
             }
         }
+    }
+
+    /**
+     * Rows [0, m) of A ((i, l) at {@code a[aBase + i*aRow + l*aCol]}) into panels of h rows from
+     * {@code ap[off]}: A(i, l) at {@code ap[off + (i / h) * h * k + l * h + i % h]}; a short last
+     * panel repeats its last row (so a tile computes every row it stores, see smallPanel2).
+     * Returns the offset after the last panel.
+     */
+    private static int packSmallA(int m, int k, int h, float[] a, int aBase, int aRow, int aCol, float[] ap, int off) {
+        for (int i = 0; i < m; i += h, off += h * k) {
+            if (aCol == 1) {
+                for (int r = 0; r < h; r++) {
+                    int src = aBase + Math.min(i + r, m - 1) * aRow;
+                    for (int l = 0, d = off + r; l < k; l++, d += h) ap[d] = a[src + l];
+                }
+            } else {
+                for (int l = 0, d = off; l < k; l++) {
+                    for (int r = 0; r < h; r++) ap[d++] = a[aBase + Math.min(i + r, m - 1) * aRow + l * aCol];
+                }
+            }
+        }
+        return off;
     }
 
     /**
@@ -728,9 +777,9 @@ public final class GemmF32 {
                 float betaBlock = pc == 0 ? beta : 1;
                 packPanelTransposed(kc, cols, a, aBase + i * aRow + pc, aRow, bp);
                 if (cols > L) {
-                    smallPanel2(n, cols, kc, alpha, b, bBase + pc, bCol, bp, 0, NR, betaBlock, c, cBase + i * cRow, cCol, cRow, ws.tile);
+                    inPlacePanel2(n, cols, kc, alpha, b, bBase + pc, bCol, bp, 0, NR, betaBlock, c, cBase + i * cRow, cCol, cRow, ws.tile);
                 } else {
-                    smallPanel1(n, cols, kc, alpha, b, bBase + pc, bCol, bp, 0, NR, betaBlock, c, cBase + i * cRow, cCol, cRow, ws.tile);
+                    inPlacePanel1(n, cols, kc, alpha, b, bBase + pc, bCol, bp, 0, NR, betaBlock, c, cBase + i * cRow, cCol, cRow, ws.tile);
                 }
             }
         }
@@ -765,13 +814,148 @@ public final class GemmF32 {
 
     /**
      * One column block of the small path, two vectors wide (cols in (L, NR]): tiles of
-     * SMALL_MR rows x 2 vectors over all m rows; A(i, l) at {@code as[aStart + i*aStep + l]}, B(l, j)
+     * SMALL_MR rows x 2 vectors over all m rows; A packed by {@link #packSmallA} (panels of SMALL_MR
+     * rows from {@code ap[aStart]}), B(l, j) at {@code bp[bStart + l*bStep + j]}. A short last row
+     * block computes its repeated last row instead of branching in the loop. Full-width tiles of unit-stride C are merged from the registers (a short block's
+     * repeated rows store the same values to the same place, so only when C is not read); the rest
+     * go through {@link #writeTile}, whose vector path rounds the same.
+     */
+    private static void smallPanel2(int m, int cols, int k, float alpha, float[] ap, int aStart,
+                                    float[] bp, int bStart, int bStep, float beta, float[] c, int cBase, int cRow, int cCol,
+                                    float[] tile) {
+        for (int i = 0, ai = aStart; i < m; i += SMALL_MR, ai += SMALL_MR * k) {
+            int rows = Math.min(SMALL_MR, m - i);
+            FloatVector c00 = FloatVector.zero(SPECIES), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
+                    c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+            for (int l = 0; l < k; l++) {
+                int x0 = ai + l * SMALL_MR;
+                FloatVector b0 = FloatVector.fromArray(SPECIES, bp, bStart + l * bStep);
+                FloatVector b1 = FloatVector.fromArray(SPECIES, bp, bStart + l * bStep + L);
+                FloatVector x = FloatVector.broadcast(SPECIES, ap[x0]);
+                c00 = b0.fma(x, c00); c01 = b1.fma(x, c01);
+                x = FloatVector.broadcast(SPECIES, ap[x0 + 1]);
+                c10 = b0.fma(x, c10); c11 = b1.fma(x, c11);
+                x = FloatVector.broadcast(SPECIES, ap[x0 + 2]);
+                c20 = b0.fma(x, c20); c21 = b1.fma(x, c21);
+                x = FloatVector.broadcast(SPECIES, ap[x0 + 3]);
+                c30 = b0.fma(x, c30); c31 = b1.fma(x, c31);
+                x = FloatVector.broadcast(SPECIES, ap[x0 + 4]);
+                c40 = b0.fma(x, c40); c41 = b1.fma(x, c41);
+                x = FloatVector.broadcast(SPECIES, ap[x0 + 5]);
+                c50 = b0.fma(x, c50); c51 = b1.fma(x, c51);
+            }
+            int ci = cBase + i * cRow;
+            if (cols == NR && cCol == 1 && (beta == 0 || rows == SMALL_MR)) {
+                int e1 = ci + Math.min(1, rows - 1) * cRow, e2 = ci + Math.min(2, rows - 1) * cRow;
+                int e3 = ci + Math.min(3, rows - 1) * cRow, e4 = ci + Math.min(4, rows - 1) * cRow;
+                int e5 = ci + Math.min(5, rows - 1) * cRow;
+                // Two branches, no vector assigned in either (a phi of vectors may be left boxed by C2); no
+                // vector passed to a helper (boxed unless C2 inlines it).
+                if (beta == 0 && alpha == 1) {
+                    // alpha * s is s when alpha is 1: the same bits without the multiplies.
+                    c00.intoArray(c, ci); c01.intoArray(c, ci + L);
+                    c10.intoArray(c, e1); c11.intoArray(c, e1 + L);
+                    c20.intoArray(c, e2); c21.intoArray(c, e2 + L);
+                    c30.intoArray(c, e3); c31.intoArray(c, e3 + L);
+                    c40.intoArray(c, e4); c41.intoArray(c, e4 + L);
+                    c50.intoArray(c, e5); c51.intoArray(c, e5 + L);
+                } else if (beta == 0) {
+                    c00.mul(alpha).intoArray(c, ci); c01.mul(alpha).intoArray(c, ci + L);
+                    c10.mul(alpha).intoArray(c, e1); c11.mul(alpha).intoArray(c, e1 + L);
+                    c20.mul(alpha).intoArray(c, e2); c21.mul(alpha).intoArray(c, e2 + L);
+                    c30.mul(alpha).intoArray(c, e3); c31.mul(alpha).intoArray(c, e3 + L);
+                    c40.mul(alpha).intoArray(c, e4); c41.mul(alpha).intoArray(c, e4 + L);
+                    c50.mul(alpha).intoArray(c, e5); c51.mul(alpha).intoArray(c, e5 + L);
+                } else {
+                    c00.mul(alpha).add(FloatVector.fromArray(SPECIES, c, ci).mul(beta)).intoArray(c, ci);
+                    c01.mul(alpha).add(FloatVector.fromArray(SPECIES, c, ci + L).mul(beta)).intoArray(c, ci + L);
+                    c10.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e1).mul(beta)).intoArray(c, e1);
+                    c11.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e1 + L).mul(beta)).intoArray(c, e1 + L);
+                    c20.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e2).mul(beta)).intoArray(c, e2);
+                    c21.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e2 + L).mul(beta)).intoArray(c, e2 + L);
+                    c30.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e3).mul(beta)).intoArray(c, e3);
+                    c31.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e3 + L).mul(beta)).intoArray(c, e3 + L);
+                    c40.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e4).mul(beta)).intoArray(c, e4);
+                    c41.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e4 + L).mul(beta)).intoArray(c, e4 + L);
+                    c50.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e5).mul(beta)).intoArray(c, e5);
+                    c51.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e5 + L).mul(beta)).intoArray(c, e5 + L);
+                }
+            } else {
+                c00.intoArray(tile, 0); c01.intoArray(tile, L);
+                c10.intoArray(tile, NR); c11.intoArray(tile, NR + L);
+                c20.intoArray(tile, 2 * NR); c21.intoArray(tile, 2 * NR + L);
+                c30.intoArray(tile, 3 * NR); c31.intoArray(tile, 3 * NR + L);
+                c40.intoArray(tile, 4 * NR); c41.intoArray(tile, 4 * NR + L);
+                c50.intoArray(tile, 5 * NR); c51.intoArray(tile, 5 * NR + L);
+                writeTile(tile, rows, cols, alpha, beta, c, ci, cRow, cCol);
+            }
+        }
+    }
+
+    /**
+     * {@link #smallPanel2} for a column block at most one vector wide: tiles of SMALL_MR1 rows x
+     * 1 vector, A packed in panels of SMALL_MR1 rows (eight independent FMA chains where six rows would leave a two-pipe FMA unit idle
+     * for part of its latency: 16³ float32 is one vector wide).
+     */
+    private static void smallPanel1(int m, int cols, int k, float alpha, float[] ap, int aStart,
+                                    float[] bp, int bStart, int bStep, float beta, float[] c, int cBase, int cRow, int cCol,
+                                    float[] tile) {
+        for (int i = 0, ai = aStart; i < m; i += SMALL_MR1, ai += SMALL_MR1 * k) {
+            int rows = Math.min(SMALL_MR1, m - i);
+            FloatVector c0 = FloatVector.zero(SPECIES), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+            for (int l = 0; l < k; l++) {
+                int x0 = ai + l * SMALL_MR1;
+                FloatVector b0 = FloatVector.fromArray(SPECIES, bp, bStart + l * bStep);
+                c0 = b0.fma(FloatVector.broadcast(SPECIES, ap[x0]), c0);
+                c1 = b0.fma(FloatVector.broadcast(SPECIES, ap[x0 + 1]), c1);
+                c2 = b0.fma(FloatVector.broadcast(SPECIES, ap[x0 + 2]), c2);
+                c3 = b0.fma(FloatVector.broadcast(SPECIES, ap[x0 + 3]), c3);
+                c4 = b0.fma(FloatVector.broadcast(SPECIES, ap[x0 + 4]), c4);
+                c5 = b0.fma(FloatVector.broadcast(SPECIES, ap[x0 + 5]), c5);
+                c6 = b0.fma(FloatVector.broadcast(SPECIES, ap[x0 + 6]), c6);
+                c7 = b0.fma(FloatVector.broadcast(SPECIES, ap[x0 + 7]), c7);
+            }
+            int ci = cBase + i * cRow;
+            if (cols == L && cCol == 1 && (beta == 0 || rows == SMALL_MR1)) {
+                int e1 = ci + Math.min(1, rows - 1) * cRow, e2 = ci + Math.min(2, rows - 1) * cRow;
+                int e3 = ci + Math.min(3, rows - 1) * cRow, e4 = ci + Math.min(4, rows - 1) * cRow;
+                int e5 = ci + Math.min(5, rows - 1) * cRow, e6 = ci + Math.min(6, rows - 1) * cRow;
+                int e7 = ci + Math.min(7, rows - 1) * cRow;
+                if (beta == 0 && alpha == 1) {
+                    c0.intoArray(c, ci); c1.intoArray(c, e1); c2.intoArray(c, e2); c3.intoArray(c, e3);
+                    c4.intoArray(c, e4); c5.intoArray(c, e5); c6.intoArray(c, e6); c7.intoArray(c, e7);
+                } else if (beta == 0) {
+                    c0.mul(alpha).intoArray(c, ci); c1.mul(alpha).intoArray(c, e1);
+                    c2.mul(alpha).intoArray(c, e2); c3.mul(alpha).intoArray(c, e3);
+                    c4.mul(alpha).intoArray(c, e4); c5.mul(alpha).intoArray(c, e5);
+                    c6.mul(alpha).intoArray(c, e6); c7.mul(alpha).intoArray(c, e7);
+                } else {
+                    c0.mul(alpha).add(FloatVector.fromArray(SPECIES, c, ci).mul(beta)).intoArray(c, ci);
+                    c1.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e1).mul(beta)).intoArray(c, e1);
+                    c2.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e2).mul(beta)).intoArray(c, e2);
+                    c3.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e3).mul(beta)).intoArray(c, e3);
+                    c4.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e4).mul(beta)).intoArray(c, e4);
+                    c5.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e5).mul(beta)).intoArray(c, e5);
+                    c6.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e6).mul(beta)).intoArray(c, e6);
+                    c7.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e7).mul(beta)).intoArray(c, e7);
+                }
+            } else {
+                c0.intoArray(tile, 0); c1.intoArray(tile, NR); c2.intoArray(tile, 2 * NR); c3.intoArray(tile, 3 * NR);
+                c4.intoArray(tile, 4 * NR); c5.intoArray(tile, 5 * NR); c6.intoArray(tile, 6 * NR); c7.intoArray(tile, 7 * NR);
+                writeTile(tile, rows, cols, alpha, beta, c, ci, cRow, cCol);
+            }
+        }
+    }
+
+    /**
+     * One column block of {@link #thinTransposedB}, two vectors wide (cols in (L, NR]): tiles of
+     * SMALL_MR rows x 2 vectors over all m rows, A read in place (there the large matrix); A(i, l) at {@code as[aStart + i*aStep + l]}, B(l, j)
      * at {@code bp[bStart + l*bStep + j]}. A short last row block recomputes its last row instead of branching in
      * the loop. Full-width tiles of unit-stride C are merged from the registers (a short block's
      * repeated rows store the same values to the same place, so only when C is not read); the rest
      * go through {@link #writeTile}, whose vector path rounds the same.
      */
-    private static void smallPanel2(int m, int cols, int k, float alpha, float[] as, int aStart, int aStep,
+    private static void inPlacePanel2(int m, int cols, int k, float alpha, float[] as, int aStart, int aStep,
                                     float[] bp, int bStart, int bStep, float beta, float[] c, int cBase, int cRow, int cCol,
                                     float[] tile) {
         for (int i = 0; i < m; i += SMALL_MR) {
@@ -841,11 +1025,11 @@ public final class GemmF32 {
     }
 
     /**
-     * {@link #smallPanel2} for a column block at most one vector wide: tiles of SMALL_MR1 rows x
+     * {@link #inPlacePanel2} for a column block at most one vector wide: tiles of SMALL_MR1 rows x
      * 1 vector (eight independent FMA chains where six rows would leave a two-pipe FMA unit idle
      * for part of its latency: 16³ float32 is one vector wide).
      */
-    private static void smallPanel1(int m, int cols, int k, float alpha, float[] as, int aStart, int aStep,
+    private static void inPlacePanel1(int m, int cols, int k, float alpha, float[] as, int aStart, int aStep,
                                     float[] bp, int bStart, int bStep, float beta, float[] c, int cBase, int cRow, int cCol,
                                     float[] tile) {
         for (int i = 0; i < m; i += SMALL_MR1) {

@@ -117,6 +117,34 @@ class TestGemmScalarBitsF32 {
         }
     }
 
+    /**
+     * Short K sums against at least four column blocks, where the small path copies A into tile
+     * panels: row-major, transposed and strided A, one and several chunks of rows, both tile kernels
+     * (a last block of 3 columns), rows past the last full tile, every kind of alpha and beta. (The
+     * padded views of check's other callers mostly leave the small path: B or C not unit-stride.)
+     */
+    @Test
+    void shortKTilePanels() {
+        var rng = new Random(24);
+        int wide = 4 * GemmF32.NR + 3;
+        int[][] shapes = {{1, 1000, 48}, {1, 53, 10}, {2, 7, 9}};
+        int index = 0;
+        for (int[] s : shapes) {
+            int m = s[1], k = s[2];
+            for (boolean ta : new boolean[] {false, true}) {
+                assertEquals(GemmF32.Path.SMALL, SIMD_ONE.path(1, m, wide, k, ta ? 1 : k, ta ? m : 1, wide, 1, wide, 1),
+                        "m=" + m + " n=" + wide + " k=" + k + " ta=" + ta);
+                for (int pads = 0; pads < 2; pads++) {   // 1: A's fast stride 2
+                    for (float beta : new float[] {0, 1, (float) 1.5}) {
+                        index++;
+                        check(rng, s[0], m, wide, k, ta, false, false, pads, false, s[0] > 1 && index % 2 == 0,
+                                index % 3 == 0 ? (float) -0.5 : 1, beta);
+                    }
+                }
+            }
+        }
+    }
+
     /** Random shapes from sizes around every threshold: lanes, tiles, 16 columns, 16 * LANES, KC. */
     @Test
     void randomShapes() {
