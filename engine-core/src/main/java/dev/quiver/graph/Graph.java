@@ -703,6 +703,11 @@ public final class Graph implements Builder<Node> {
     @Override public Node inMode(java.util.function.Supplier<Node> training, java.util.function.Supplier<Node> evaluation) {
         if (differentiating != null) return (differentiating == Mode.TRAIN ? training : evaluation).get();
         Node t = training.get(), e = evaluation.get();
+        if (t != null && e != null && (t.dtype() != e.dtype() || !java.util.Arrays.equals(t.shape(), e.shape()))) {
+            // Summed below: a broadcast would give the gradient a wrong shape instead of an error.
+            throw new IllegalArgumentException("inMode: the training value " + t.describe() + " " + t.dtype() + " and the evaluation value "
+                    + e.describe() + " " + e.dtype() + " must have one shape and dtype");
+        }
         Node gt = t == null ? null : make(dev.quiver.ops.internal.ModeGate.TRAIN, t), ge = e == null ? null : make(dev.quiver.ops.internal.ModeGate.EVAL, e);
         return gt == null ? ge : ge == null ? gt : add(gt, ge);
     }

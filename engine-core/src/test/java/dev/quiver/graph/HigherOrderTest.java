@@ -15,6 +15,16 @@ import static org.junit.jupiter.api.Assertions.*;
 class HigherOrderTest {
 
     @Test
+    void inModeRefusesValuesOfDifferentShapes() {
+        var g = new Graph();
+        var a = g.input("a", F64, 2, 3);
+        var b = g.input("b", F64, 3);
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> g.inMode(() -> a, () -> b));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("inMode") && e.getMessage().contains("'a' [2, 3]")
+                && e.getMessage().contains("'b' [3]"), e.getMessage());
+    }
+
+    @Test
     void hvpOfQuadraticFormIsAPlusATransposeTimesV() {
         var g = new Graph();
         var x = g.input("x", F64, 3);
