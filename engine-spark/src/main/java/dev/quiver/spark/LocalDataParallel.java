@@ -19,15 +19,15 @@ import java.util.SequencedMap;
  * Synchronous data-parallel training on one machine, without Spark: the reference the Spark
  * trainer is tested against. The data are given as the same P partitions; every round each
  * partition's step (built over {@link Parameter#replica() replicas} of the driver's parameters)
- * computes its local batch's gradient, {@link Parameter#sumGradients} adds them in partition order,
- * and the sum divided by P is the optimiser's gradient.
+ * computes its local batch's gradient, {@link PartialSum} adds them in its fixed pairwise tree over
+ * the partitions, and the sum divided by P is the optimiser's gradient.
  *
  * <p><b>Equality with {@link SparkTrainer}</b> (same model, optimiser, batch, seed and partitions,
- * same backend; steps run on one kernel thread, as a Spark task with {@code spark.task.cpus=1}): <i>bitwise</i> with one or two partitions, where Spark's order of adding partition
- * results cannot change the sum (IEEE addition is commutative; see {@link PartialSum}); with three
- * or more, equal within float rounding of the gradient sum (Spark merges task results in the order
- * they finish). Against one step over the whole global batch (one matrix product over all
- * examples instead of per-partition sums) the agreement is always within float rounding.
+ * same backend; steps run on one kernel thread, as a Spark task with {@code spark.task.cpus=1}):
+ * <i>bitwise</i> for any number of partitions, in persistent tasks and in a job per round alike:
+ * both sum with {@link PartialSum}, whose tree fixes which values are added whatever order Spark
+ * delivers the partitions' results in. Against one step over the whole global batch (one matrix
+ * product over all examples instead of per-partition sums) the agreement is within float rounding.
  */
 public final class LocalDataParallel<T> {
     private final ModelDefinition<T> model;
@@ -83,11 +83,17 @@ public final class LocalDataParallel<T> {
                     step.forward().backward();
                 }
             }
+            // The same fixed pairwise tree over partitions as the Spark trainer's sum (PartialSum).
+            PartialSum sum = new PartialSum();
+            for (int i = 0; i < p; i++) {
+                List<Tensor> grads = new ArrayList<>();
+                for (Parameter q : replicas.get(i).values()) grads.add(q.grad());
+                sum.add(PartialSum.of(i, p, grads, 0));
+            }
+            int slot = 0;
             for (Parameter q : params.values()) {
-                List<Parameter> mine = new ArrayList<>(p);
-                for (Map<String, Parameter> r : replicas) mine.add(r.get(q.name()));
-                q.sumGradients(mine);
-                PartialSum.scaleInto(q.grad().data(), 1.0 / ((double) p * chunks), q.grad());
+                sum.scaleInto(slot++, 1.0 / ((double) p * chunks), q.grad());
+                q.markGradientWritten();
             }
             opt.step();
         }

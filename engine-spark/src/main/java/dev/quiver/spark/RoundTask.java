@@ -26,18 +26,19 @@ final class RoundTask<T> implements Function2<Integer, Iterator<T>, Iterator<Par
     private final long round;
     private final Broadcast<byte[]> parameters;
     private final ModelDefinition<T> model;
-    private final int localBatch, chunk, localSteps;
+    private final int partitions, localBatch, chunk, localSteps;
     private final OptimizerConfig localOptimizer;   // null: synchronous
     private final boolean averageState;
     private final long seed;
     private final boolean shuffle;
 
-    RoundTask(String runId, long round, Broadcast<byte[]> parameters, ModelDefinition<T> model, int localBatch, int chunk, int localSteps,
+    RoundTask(String runId, long round, Broadcast<byte[]> parameters, ModelDefinition<T> model, int partitions, int localBatch, int chunk, int localSteps,
               OptimizerConfig localOptimizer, boolean averageState, long seed, boolean shuffle) {
         this.runId = runId;
         this.round = round;
         this.parameters = parameters;
         this.model = model;
+        this.partitions = partitions;
         this.localBatch = localBatch;
         this.chunk = chunk;
         this.localSteps = localSteps;
@@ -119,14 +120,12 @@ final class RoundTask<T> implements Function2<Integer, Iterator<T>, Iterator<Par
                 loss += stepLoss / chunks;
             }
             t = System.nanoTime();
-            PartialSum out = PartialSum.of(w.results(localOptimizer == null, averageState));
+            PartialSum out = PartialSum.of(partition, partitions, w.results(localOptimizer == null, averageState), loss / localSteps);
             phase[PartialSum.RESULTS] = System.nanoTime() - t;
             System.arraycopy(phase, 0, out.phaseNanos, 0, phase.length);
             out.firstStartMicros = startMicros;
             out.lastEndMicros = epochMicros();
-            out.partitions = 1;
             out.examples = (long) localSteps * localBatch;
-            out.lossSum = loss / localSteps;
             out.maxDecodeNanos = decoded - start;
             out.maxComputeNanos = System.nanoTime() - decoded;
             out.maxComputeCpuNanos = threads.getCurrentThreadCpuTime() - cpu0;

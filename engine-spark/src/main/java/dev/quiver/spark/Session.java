@@ -22,7 +22,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Synchronous rounds without a Spark job per round: one barrier stage of P long-lived tasks
  * ({@link SessionTask}), each connected to this driver by a socket. A round is the parameter image
- * sent to every task and P results read back, summed in partition order; the driver keeps the
+ * sent to every task and P results read back, summed in {@link PartialSum}'s fixed tree (the same
+ * bits as a job's {@code treeAggregate} of them); the driver keeps the
  * parameters and the optimiser as in per-round jobs.
  *
  * <p>Why: Spark's job machinery (DAG scheduling, task serialisation and launch, result handling)
@@ -126,7 +127,7 @@ final class Session implements AutoCloseable {
         }
     }
 
-    /** Sends the round's image to every task and returns their results summed in partition order. */
+    /** Sends the round's image to every task and returns their results summed in {@link PartialSum}'s tree. */
     PartialSum round(long round, byte[] image) throws Lost {
         try {
             for (DataOutputStream o : out) {

@@ -36,12 +36,15 @@ import java.util.SplittableRandom;
 public final class SparkBench {
     static final String USAGE = """
             usage: ./quiver spark-bench overhead [--master URL] [--sizes 10000,100000,1000000,10000000] [--rounds 15] [--warmup 5] [--persistent true]
-                   ./quiver spark-bench speedup  [--batch 2048] [--steps 1,4,16] [--rounds 8] [--warmup 3] [--reps 2] [--micro 0] [--persistent true]
+                   ./quiver spark-bench speedup  [--batch 2048] [--steps 1,4,16] [--rounds 8] [--warmup 3] [--reps 2] [--micro 0] [--persistent true|false|both]
+                                                 [--threads false] [--alone true] [--data max(4*batch, 8192)]
                    ./quiver spark-bench threads  [--batch 32768] [--rounds 10] [--warmup 3] [--reps 3] [--micro 0]
             """;
 
     /** Rounds in persistent session tasks (the default) or, with {@code --persistent false}, a Spark job per round. */
     static boolean persistent = true;
+    /** The modes {@code speedup} runs, each rep in turn ({@code --persistent both}: persistent tasks, then a job per round). */
+    static boolean[] modes = {true};
 
     public static void main(String[] args) {
         if (args.length == 0 || args[0].equals("--help")) {
@@ -50,15 +53,21 @@ public final class SparkBench {
         }
         Map<String, String> o = new LinkedHashMap<>();
         for (int i = 1; i + 1 < args.length; i += 2) o.put(args[i], args[i + 1]);
-        persistent = Boolean.parseBoolean(o.getOrDefault("--persistent", "true"));
+        String mode = o.getOrDefault("--persistent", "true");
+        modes = mode.equals("both") ? new boolean[] {true, false} : new boolean[] {Boolean.parseBoolean(mode)};
+        persistent = modes[0];
         switch (args[0]) {
             case "overhead" -> overhead(o.getOrDefault("--master", "local[2]"),
                     Arrays.stream(o.getOrDefault("--sizes", "10000,100000,1000000,10000000").split(",")).mapToInt(Integer::parseInt).toArray(),
                     Integer.parseInt(o.getOrDefault("--rounds", "15")), Integer.parseInt(o.getOrDefault("--warmup", "5")));
-            case "speedup" -> speedup(Integer.parseInt(o.getOrDefault("--batch", "2048")),
-                    Arrays.stream(o.getOrDefault("--steps", "1,4,16").split(",")).mapToInt(Integer::parseInt).toArray(),
-                    Integer.parseInt(o.getOrDefault("--rounds", "8")), Integer.parseInt(o.getOrDefault("--warmup", "3")),
-                    Integer.parseInt(o.getOrDefault("--reps", "2")), Integer.parseInt(o.getOrDefault("--micro", "0")));
+            case "speedup" -> {
+                int batch = Integer.parseInt(o.getOrDefault("--batch", "2048"));
+                speedup(batch, Arrays.stream(o.getOrDefault("--steps", "1,4,16").split(",")).mapToInt(Integer::parseInt).toArray(),
+                        Integer.parseInt(o.getOrDefault("--rounds", "8")), Integer.parseInt(o.getOrDefault("--warmup", "3")),
+                        Integer.parseInt(o.getOrDefault("--reps", "2")), Integer.parseInt(o.getOrDefault("--micro", "0")),
+                        Boolean.parseBoolean(o.getOrDefault("--threads", "false")), Boolean.parseBoolean(o.getOrDefault("--alone", "true")),
+                        Integer.parseInt(o.getOrDefault("--data", Integer.toString(Math.max(4 * batch, 8192)))));
+            }
             case "threads" -> threads(Integer.parseInt(o.getOrDefault("--batch", "32768")), Integer.parseInt(o.getOrDefault("--rounds", "10")),
                     Integer.parseInt(o.getOrDefault("--warmup", "3")), Integer.parseInt(o.getOrDefault("--reps", "3")),
                     Integer.parseInt(o.getOrDefault("--micro", "0")));
@@ -144,46 +153,74 @@ public final class SparkBench {
         return out;
     }
 
-    static void speedup(int batch, int[] localSteps, int rounds, int warmup, int reps, int micro) {
+    /**
+     * One interleaved pair per repetition and K: 1 worker then 2, in each mode asked for; with
+     * {@code threads}, first the bare-threads bound of the same pair ({@link #threads}: the compute
+     * alone on one thread and on two), so that every Spark ratio has its ceiling measured next to it.
+     */
+    static void speedup(int batch, int[] localSteps, int rounds, int warmup, int reps, int micro, boolean withThreads, boolean withAlone, int examples) {
         Mlp model = new Mlp(784, 256, 10, 1);
-        List<LabeledVector> data = synthetic(Math.max(4 * batch, 8192), 7);
-        System.out.printf(Locale.ROOT, "speed-up: 784-256-10 MLP (%,d parameters), global batch %d, Adam; examples/s, median of %d rounds after %d warm-up;"
-                + " each task on one kernel thread; micro-batch %s; %s; configurations interleaved, %d repetitions%n", 784 * 256 + 256 + 2570, batch, rounds, warmup,
-                micro > 0 ? Integer.toString(micro) : "off", persistent ? "persistent tasks" : "a job per round", reps);
-        System.out.printf(Locale.ROOT, "%4s %4s %13s %13s %13s %7s   %-26s %-26s %s%n", "K", "rep", "Quiver alone", "1 worker", "2 workers", "2 vs 1",
+        List<LabeledVector> data = synthetic(examples, 7);
+        System.out.printf(Locale.ROOT, "speed-up: 784-256-10 MLP (%,d parameters), global batch %d, %,d examples, Adam; examples/s, median of %d rounds after %d warm-up;"
+                + " each task on one kernel thread; micro-batch %s; %s; configurations interleaved, %d repetitions%n", 784 * 256 + 256 + 2570, batch, examples,
+                rounds, warmup, micro > 0 ? Integer.toString(micro) : "off", modes.length > 1 ? "persistent tasks and a job per round"
+                        : modes[0] ? "persistent tasks" : "a job per round", reps);
+        System.out.printf(Locale.ROOT, "%4s %4s %-11s %13s %13s %13s %7s   %-26s %-26s %s%n", "K", "rep", "mode", "Quiver alone", "1 worker", "2 workers", "2 vs 1",
                 "1-worker round ms:", "2-worker round ms:", "2 vs 1 on CPU time");
-        System.out.printf(Locale.ROOT, "%61s   %-26s %-26s %s%n", "", "compute wall (CPU) / rest", "compute wall (CPU) / rest", "(dedicated cores)");
+        System.out.printf(Locale.ROOT, "%73s   %-26s %-26s %s%n", "", "compute wall (CPU) / rest", "compute wall (CPU) / rest", "(dedicated cores)");
+        if (withThreads) {
+            // The first code in a fresh JVM runs before the JIT has compiled the kernels: warm them unmeasured.
+            runThreads(model, data, batch, 1, 1, warmup, micro);
+            runThreads(model, data, batch, 2, 1, warmup, micro);
+        }
         for (int rep = 0; rep < reps; rep++) {
             for (int k : localSteps) {
-                // Quiver alone, one thread, no Spark: the same number of steps of the global batch.
-                new LocalDataParallel<>(model, OptimizerConfig.adam(0.001), batch, micro, 1, true).train(List.of(data), warmup);
-                long t = System.nanoTime();
-                new LocalDataParallel<>(model, OptimizerConfig.adam(0.001), batch, micro, 1, true).train(List.of(data), rounds);
-                double alone = (double) rounds * batch / ((System.nanoTime() - t) / 1e9);
-                double[] rate = new double[3];
-                double[][] split = new double[3][3];
-                String[] phases = new String[3];
-                for (int workers = 1; workers <= 2; workers++) {
-                    try (JavaSparkContext sc = context("local[" + workers + "]")) {
-                        JavaRDD<LabeledVector> rdd = sc.parallelize(data, workers);
-                        List<Progress> seen = new ArrayList<>();
-                        SparkTrainer.builder(model).optimizer(OptimizerConfig.adam(0.001)).batchSize(batch).microBatch(micro).localSteps(k)
-                                .rounds(warmup + rounds).persistentTasks(persistent).listener(seen::add).build().fit(rdd);
-                        List<Progress> m = seen.subList(warmup, seen.size());
-                        double roundMs = median(m, Progress::seconds);
-                        rate[workers] = (double) batch * k / (roundMs / 1e3);
-                        split[workers][0] = median(m, Progress::computeSeconds);
-                        split[workers][1] = median(m, Progress::computeCpuSeconds);
-                        split[workers][2] = roundMs - split[workers][0];
-                        phases[workers] = phases(m);
-                    }
+                if (withThreads) {
+                    // Bare threads have no K: each local step is one round of theirs.
+                    double[][] one = runThreads(model, data, batch, 1, rounds, warmup, micro);
+                    double[][] two = runThreads(model, data, batch, 2, rounds, warmup, micro);
+                    System.out.printf(Locale.ROOT, "%4d %4d %-11s %13s %,13.0f %,13.0f %6.2fx   fill / f+b ms: %.1f / %.1f, %.1f / %.1f%n", k, rep + 1, "threads", "",
+                            batch / (one[2][0] / 1e3), batch / (two[2][0] / 1e3), one[2][0] / two[2][0], one[0][0], one[1][0], two[0][0], two[1][0]);
                 }
-                // If each worker had a core: the round's compute is its CPU time; the rest as measured.
-                double projected = (split[1][1] + split[1][2]) / (split[2][1] + split[2][2]);
-                System.out.printf(Locale.ROOT, "%4d %4d %,13.0f %,13.0f %,13.0f %6.2fx   %-26s %-26s %.2fx%n", k, rep + 1, alone, rate[1], rate[2],
-                        rate[2] / rate[1], String.format(Locale.ROOT, "%.0f (%.0f) / %.0f", split[1][0], split[1][1], split[1][2]),
-                        String.format(Locale.ROOT, "%.0f (%.0f) / %.0f", split[2][0], split[2][1], split[2][2]), projected);
-                System.out.printf(Locale.ROOT, "           1 worker  ms: %s%n           2 workers ms: %s%n", phases[1], phases[2]);
+                String alone = "";
+                if (withAlone) {
+                    // Quiver alone, one thread, no Spark: the same number of steps of the global batch.
+                    new LocalDataParallel<>(model, OptimizerConfig.adam(0.001), batch, micro, 1, true).train(List.of(data), warmup);
+                    long t = System.nanoTime();
+                    new LocalDataParallel<>(model, OptimizerConfig.adam(0.001), batch, micro, 1, true).train(List.of(data), rounds);
+                    alone = String.format(Locale.ROOT, "%,.0f", (double) rounds * batch / ((System.nanoTime() - t) / 1e9));
+                }
+                for (boolean mode : modes) {
+                    double[] rate = new double[3];
+                    double[][] split = new double[3][3];
+                    String[] phases = new String[3];
+                    for (int workers = 1; workers <= 2; workers++) {
+                        try (JavaSparkContext sc = context("local[" + workers + "]")) {
+                            JavaRDD<LabeledVector> rdd = sc.parallelize(data, workers);
+                            List<Progress> seen = new ArrayList<>();
+                            SparkTrainer.Result r = SparkTrainer.builder(model).optimizer(OptimizerConfig.adam(0.001)).batchSize(batch).microBatch(micro).localSteps(k)
+                                    .rounds(warmup + rounds).persistentTasks(mode).listener(seen::add).build().fit(rdd);
+                            if (mode != (r.sessions() > 0) || (mode && r.roundJobs() > 0)) {
+                                throw new IllegalStateException("asked for " + (mode ? "persistent tasks" : "a job per round") + ", ran " + r.sessions()
+                                        + " sessions and " + r.roundJobs() + " round jobs");
+                            }
+                            List<Progress> m = seen.subList(warmup, seen.size());
+                            double roundMs = median(m, Progress::seconds);
+                            rate[workers] = (double) batch * k / (roundMs / 1e3);
+                            split[workers][0] = median(m, Progress::computeSeconds);
+                            split[workers][1] = median(m, Progress::computeCpuSeconds);
+                            split[workers][2] = roundMs - split[workers][0];
+                            phases[workers] = phases(m);
+                        }
+                    }
+                    // If each worker had a core: the round's compute is its CPU time; the rest as measured.
+                    double projected = (split[1][1] + split[1][2]) / (split[2][1] + split[2][2]);
+                    System.out.printf(Locale.ROOT, "%4d %4d %-11s %13s %,13.0f %,13.0f %6.2fx   %-26s %-26s %.2fx%n", k, rep + 1, mode ? "persistent" : "job/round",
+                            alone, rate[1], rate[2], rate[2] / rate[1], String.format(Locale.ROOT, "%.0f (%.0f) / %.0f", split[1][0], split[1][1], split[1][2]),
+                            String.format(Locale.ROOT, "%.0f (%.0f) / %.0f", split[2][0], split[2][1], split[2][2]), projected);
+                    System.out.printf(Locale.ROOT, "           1 worker  ms: %s%n           2 workers ms: %s%n", phases[1], phases[2]);
+                    alone = "";
+                }
             }
         }
     }

@@ -34,8 +34,10 @@ import java.util.function.Consumer;
  * partition runs its share of the round on a compiled step kept per executor thread:
  * <ul>
  *   <li><b>synchronous</b> ({@code localSteps(1)}, the default): each of the P partitions computes
- *       the gradient of its {@code batchSize / P} examples, {@code treeAggregate} sums them, and the
- *       driver sets every gradient to the sum divided by P and steps its optimiser: the same update
+ *       the gradient of its {@code batchSize / P} examples, the results are summed in
+ *       {@link PartialSum}'s fixed pairwise tree over the partitions (by {@code treeAggregate} in a
+ *       job per round, by the driver in persistent tasks: the same bits), and the driver sets
+ *       every gradient to the sum divided by P and steps its optimiser: the same update
  *       as one machine computing the global batch's mean loss (see {@link LocalDataParallel} for
  *       the bitwise statement);</li>
  *   <li><b>local SGD</b> ({@code localSteps(K)}, K &gt; 1): each partition takes K optimiser steps
@@ -156,7 +158,7 @@ public final class SparkTrainer<T> {
         LOG.info("quiver: training {} rounds from round {} on {} partitions, global batch {} ({} per partition), {}, {}",
                 total, start, partitions, batchSize, localBatch, local ? "local SGD with " + localSteps + " local steps" : "synchronous", optimizer);
         double lastLoss = Double.NaN;
-        RoundTask<T> plan = new RoundTask<>(runId, -1, null, model, localBatch, chunk, localSteps, local ? optimizer : null, averageState, seed, shuffle);
+        RoundTask<T> plan = new RoundTask<>(runId, -1, null, model, partitions, localBatch, chunk, localSteps, local ? optimizer : null, averageState, seed, shuffle);
         Session session = null;
         int lost = 0;             // sessions lost since the last finished round
         int openFailures = 0;     // sessions that did not start, in the whole run
@@ -203,7 +205,7 @@ public final class SparkTrainer<T> {
                     Broadcast<byte[]> bc = sc.broadcast(bytes);
                     t1 = System.nanoTime();
                     submitMicros = RoundTask.epochMicros();
-                    RoundTask<T> task = new RoundTask<>(runId, round, bc, model, localBatch, chunk, localSteps, local ? optimizer : null, averageState, seed, shuffle);
+                    RoundTask<T> task = new RoundTask<>(runId, round, bc, model, partitions, localBatch, chunk, localSteps, local ? optimizer : null, averageState, seed, shuffle);
                     sc.setJobDescription("quiver round " + round);
                     try {
                         sum = data.mapPartitionsWithIndex(task, true).treeAggregate(new PartialSum(), PartialSum::add, PartialSum::add, treeDepth);
@@ -217,7 +219,7 @@ public final class SparkTrainer<T> {
                 lost = 0;
                 long t2 = System.nanoTime(), jobEndMicros = RoundTask.epochMicros();
                 if (sum.error != null) throw new SparkTrainingException(round, sum.errorPartition, sum.error, null);
-                if (sum.partitions != partitions || sum.slots == null) {
+                if (sum.partitions != partitions || sum.slots() == null) {
                     throw new SparkTrainingException(round, -1, "round " + round + ": " + sum.partitions + " of " + partitions + " partitions reported", null);
                 }
                 double inv = 1.0 / partitions;
@@ -237,7 +239,7 @@ public final class SparkTrainer<T> {
                     opt.step();
                 }
                 long t3 = System.nanoTime();
-                lastLoss = sum.lossSum / partitions;
+                lastLoss = sum.lossSum() / partitions;
                 double seconds = (t3 - t0) / 1e9;
                 java.util.SequencedMap<String, Double> phases = new LinkedHashMap<>();
                 phases.put("encode", (tEncoded - t0) / 1e6);
@@ -387,8 +389,9 @@ public final class SparkTrainer<T> {
          * the cluster can run all P tasks at once (and dynamic allocation is off); otherwise rounds
          * run as jobs, and all of them once sessions failed to start three times in the run or were
          * lost three times in a row without a round finishing. The result is the same either way: the driver holds the
-         * parameters and optimiser, and sums the partitions' results in partition order (a job's
-         * {@code treeAggregate} in the order tasks finish: the same bits for P &lt;= 2). Executors must
+         * parameters and optimiser, and the partitions' results are summed in {@link PartialSum}'s
+         * fixed tree (by the driver here, by a job's {@code treeAggregate} otherwise): the same bits
+         * for any P, whatever order results arrive in. Executors must
          * reach the driver's {@code spark.driver.host} on an extra (ephemeral) port.
          */
         public Builder<T> persistentTasks(boolean on) { this.persistentTasks = on; return this; }

@@ -26,14 +26,14 @@ class SessionResultTest {
 
     @Test
     void aTaskResultRoundTrips() throws Exception {
-        PartialSum s = PartialSum.of(List.of(Tensor.of(new float[] {1.5f, -2f, 3.25f}, 3)));
-        s.lossSum = 0.75;
-        s.partitions = 1;
-        s.error = null;
+        PartialSum s = PartialSum.of(1, 2, List.of(Tensor.of(new float[] {1.5f, -2f, 3.25f}, 3)), 0.75);
         PartialSum back = Session.readResult(serialise(s));
-        assertArrayEquals(new float[] {1.5f, -2f, 3.25f}, (float[]) back.slots[0]);
-        assertEquals(0.75, back.lossSum);
         assertEquals(1, back.partitions);
+        assertEquals(null, back.slots(), "partition 1 of 2 alone is not the sum");
+        back.add(PartialSum.of(0, 2, List.of(Tensor.of(new float[] {0.5f, 1f, -0.25f}, 3)), 0.25));
+        assertArrayEquals(new float[] {2f, -1f, 3f}, (float[]) back.slots()[0]);
+        assertEquals(1.0, back.lossSum());
+        assertEquals(2, back.partitions);
     }
 
     @Test

@@ -68,25 +68,31 @@ class SynchronousEqualityTest {
     }
 
     /**
-     * Four partitions on local[2]: a barrier stage of 4 tasks cannot run on 2 slots, so every round
-     * is a job (rather than Spark's slot check waiting minutes), within float rounding of the
-     * reference (Spark adds 4 task results in the order they finish).
+     * Three and four partitions on local[2]: a barrier stage of 3 or 4 tasks cannot run on 2 slots,
+     * so every round is a job (rather than Spark's slot check waiting minutes), its tasks two at a
+     * time and their results merged by {@code treeAggregate} in whatever order they finish; the
+     * sums go through {@link PartialSum}'s fixed tree, so the result is bit for bit the single
+     * machine's (P = 4: (p0 + p1) + (p2 + p3), which a loop in partition order is not; P = 3:
+     * (p0 + p1) + p2, which it is).
      */
     @Test
-    void moreTasksThanSlotsFallBackToAJobPerRound() {
+    void threeAndFourPartitionsOnTwoSlotsEqualTheSingleMachineBitwise() {
         assertTrue(Session.fits(LocalSpark.get().sc(), 2), "local[2] runs 2 tasks at once");
         assertFalse(Session.fits(LocalSpark.get().sc(), 3), "local[2] cannot run 3 tasks at once");
-        JavaRDD<LabeledVector> rdd = LocalSpark.get().parallelize(Spirals.make(100, 3, 0.1, 3), 4);
-        List<List<LabeledVector>> parts = rdd.glom().collect();
-        SparkTrainer.Result spark = SparkTrainer.builder(MODEL).optimizer(OptimizerConfig.adam(0.02)).batchSize(BATCH)
-                .rounds(5).seed(SEED).build().fit(rdd);
-        SequencedMap<String, Tensor> local = new LocalDataParallel<>(MODEL, OptimizerConfig.adam(0.02), BATCH, SEED, true).train(parts, 5);
-        for (String name : local.keySet()) {
-            float[] s = spark.parameters().get(name).f32(), l = local.get(name).f32();
-            for (int i = 0; i < s.length; i++) assertEquals(l[i], s[i], 1e-5 * (1 + Math.abs(l[i])), name + "[" + i + "]");
+        for (int partitions : new int[] {3, 4}) {
+            int batch = 12 * partitions;
+            JavaRDD<LabeledVector> rdd = LocalSpark.get().parallelize(Spirals.make(100, 3, 0.1, 3), partitions);
+            List<List<LabeledVector>> parts = rdd.glom().collect();
+            SparkTrainer.Result spark = SparkTrainer.builder(MODEL).optimizer(OptimizerConfig.adam(0.02)).batchSize(batch)
+                    .rounds(ROUNDS).seed(SEED).build().fit(rdd);
+            SequencedMap<String, Tensor> local = new LocalDataParallel<>(MODEL, OptimizerConfig.adam(0.02), batch, SEED, true).train(parts, ROUNDS);
+            for (String name : local.keySet()) {
+                assertArrayEquals(local.get(name).f32(), spark.parameters().get(name).f32(),
+                        partitions + " partitions, " + name + ": Spark and the single machine differ");
+            }
+            assertEquals(ROUNDS, spark.roundJobs());
+            assertEquals(0, spark.sessions());
         }
-        assertEquals(5, spark.roundJobs());
-        assertEquals(0, spark.sessions());
     }
 
     /** Micro-batches of 4 (4 chunks per partition, gradients accumulated): bitwise the reference doing the same, near the unchunked run. */
