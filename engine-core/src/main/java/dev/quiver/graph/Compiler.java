@@ -530,6 +530,8 @@ final class Compiler {
         Op[] viewOp = new Op[VIEW_SLOTS];
         Tensor[] viewIn = new Tensor[VIEW_SLOTS], viewOut = new Tensor[VIEW_SLOTS];
         Tensor[] oneInput = new Tensor[1];
+        Tensor[][] reused = new Tensor[4][];
+        for (int a = 0; a < reused.length; a++) reused[a] = new Tensor[a];
         // Backward nodes are described only for the NaN check's messages.
         boolean describeBackward = p.options.checkFinite();
         StructureTape tape = new StructureTape(all, describeBackward ? total : mark, inputStart, inputs);
@@ -557,7 +559,8 @@ final class Compiler {
                         }
                         continue;
                     }
-                    Tensor[] ins = new Tensor[arity];
+                    // A deferred gradient keeps its inputs array; so may an op's bind unless it says otherwise.
+                    Tensor[] ins = arity < reused.length && !n.op().bindKeepsInputs() && !deferred(p, i) ? reused[arity] : new Tensor[arity];
                     for (int k = 0; k < ins.length; k++) ins[k] = values[inputs[from + k]];
                     if (n.isView()) {
                         values[i] = n.op().view(ins);
