@@ -33,6 +33,7 @@ final class Compiler {
     private static final List[] NO_LISTS = new List[0];
     private static final int[][] NO_WORK_LISTS = new int[0][];
     private static final DType[] NO_DTYPES = new DType[0];
+    private static final Op.Instruction[] NO_INSTRUCTIONS = new Op.Instruction[0];
 
     static Step compile(Graph g, Node out, CompileOptions options) {
         TensorMath math = options.math() != null ? options.math() : TensorMath.get();
@@ -64,6 +65,7 @@ final class Compiler {
         }
         // Plans are keyed by the graph as built: an autobatched one is found again for a graph of the
         // same structure (e.g. a minibatch of sentences of the same lengths) without rewriting it.
+        g.planCache().makeRoom();
         int built = g.size();
         try {
             Autobatch.Result batched = options.autobatch() ? Autobatch.rewrite(g, out, options.keep()) : null;
@@ -516,8 +518,20 @@ final class Compiler {
 
         // ---- bind values and instructions
         Tensor[] values = new Tensor[total];
-        Step.Program forward = new Step.Program(mark), backward = new Step.Program(total - mark);
-        List<Op.Instruction> direct = new ArrayList<>(total - mark);
+        Scratch scratch = p.scratch;
+        Step.Program forward = new Step.Program(scratch.refs(Scratch.FORWARD_INSTRUCTIONS, mark, NO_INSTRUCTIONS),
+                scratch.refs(Scratch.FORWARD_OUT, mark, NO_WORKSPACE), scratch.intsDirty(Scratch.FORWARD_NODE, mark),
+                scratch.intsDirty(Scratch.FORWARD_GRADIENT_OF, mark));
+        Step.Program backward = new Step.Program(scratch.refs(Scratch.BACKWARD_INSTRUCTIONS, total - mark, NO_INSTRUCTIONS),
+                scratch.refs(Scratch.BACKWARD_OUT, total - mark, NO_WORKSPACE), scratch.intsDirty(Scratch.BACKWARD_NODE, total - mark),
+                scratch.intsDirty(Scratch.BACKWARD_GRADIENT_OF, total - mark));
+        Op.Instruction[] direct = scratch.refs(Scratch.DIRECT, total - mark, NO_INSTRUCTIONS);
+        // Views of one value by one op instance are one tensor (see VIEW_SLOTS).
+        Op[] viewOp = new Op[VIEW_SLOTS];
+        Tensor[] viewIn = new Tensor[VIEW_SLOTS], viewOut = new Tensor[VIEW_SLOTS];
+        Tensor[] oneInput = new Tensor[1];
+        Tensor[][] reused = new Tensor[4][];
+        for (int a = 0; a < reused.length; a++) reused[a] = new Tensor[a];
         // Backward nodes are described only for the NaN check's messages.
         boolean describeBackward = p.options.checkFinite();
         StructureTape tape = new StructureTape(all, describeBackward ? total : mark, inputStart, inputs);
@@ -529,8 +543,24 @@ final class Compiler {
                 case CONSTANT -> values[i] = bufferOf[i] >= 0 ? buffers[bufferOf[i]] : n.constant();
                 case INPUT -> values[i] = buffers[bufferOf[i]];
                 case OP -> {
-                    int from = inputStart[i];
-                    Tensor[] ins = new Tensor[inputStart[i + 1] - from];
+                    int from = inputStart[i], arity = inputStart[i + 1] - from;
+                    if (n.isView() && arity == 1) {
+                        // A view keeps no reference to its inputs array: one serves them all.
+                        Op op = n.op();
+                        Tensor in = values[inputs[from]];
+                        int slot = (31 * System.identityHashCode(op) + System.identityHashCode(in)) & VIEW_SLOTS - 1;
+                        if (viewOp[slot] == op && viewIn[slot] == in) {
+                            values[i] = viewOut[slot];
+                        } else {
+                            oneInput[0] = in;
+                            values[i] = viewOut[slot] = op.view(oneInput);
+                            viewOp[slot] = op;
+                            viewIn[slot] = in;
+                        }
+                        continue;
+                    }
+                    // A deferred gradient keeps its inputs array; so may an op's bind unless it says otherwise.
+                    Tensor[] ins = arity < reused.length && !n.op().bindKeepsInputs() && !deferred(p, i) ? reused[arity] : new Tensor[arity];
                     for (int k = 0; k < ins.length; k++) ins[k] = values[inputs[from + k]];
                     if (n.isView()) {
                         values[i] = n.op().view(ins);
@@ -551,7 +581,9 @@ final class Compiler {
                             program.add(n.op().bind(math, ins, values[i], work, p.context), values[i], info, gradientOf);
                         }
                         // A final gradient with no other reader is also bound to write its target's gradient tensor itself.
-                        if (i >= mark) direct.add(directTarget[i] < 0 ? null : n.op().bind(math, ins, gradTensors[directTarget[i]], work, p.context));
+                        if (i >= mark && directTarget[i] >= 0) {
+                            direct[backward.length - 1] = n.op().bind(math, ins, gradTensors[directTarget[i]], work, p.context);
+                        }
                     }
                 }
             }
@@ -572,7 +604,7 @@ final class Compiler {
         int[] wrtNodes = new int[wrt.size()];
         for (int j = 0; j < wrtNodes.length; j++) wrtNodes[j] = wrt.get(j).index();
         return new Step(g, p.out.index(), tape, mark, values, p.kept, forward.trimmed(),
-                backward, direct.toArray(new Op.Instruction[0]), p.seed == null ? null : values[p.seed.index()],
+                backward, Arrays.copyOf(direct, backward.length), p.seed == null ? null : values[p.seed.index()],
                 wrtNodes, gradTensors, gradSources, deferredSources, written, sparseTarget, math, p.asBuilt, p.report, p.arenas.toArray(),
                 p.builtCount, p.builtOutput, p.context);
     }
@@ -833,6 +865,12 @@ final class Compiler {
     }
 
     private static final int SHAPE_SLOTS = 64;
+    /**
+     * Direct-mapped slots for sharing views in emit: a leaf of a tree reading a row of a table that
+     * another leaf read, a gradient transposing the weight, or a buffer another node's gradient
+     * transposed, gets that view's tensor instead of a new one with its own shape and strides.
+     */
+    private static final int VIEW_SLOTS = 256;
 
     /**
      * n's inputs in a reused array of their count (a workspace rule only reads them): a node keeps

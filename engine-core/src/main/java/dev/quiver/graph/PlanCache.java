@@ -123,6 +123,17 @@ public final class PlanCache {
         while (size > maxEntries || bytes > maxBytes && size > 1) evict(tail);
     }
 
+    /**
+     * Before a new step is built: when the cache is full by entry count, evicts the least recently
+     * used step now rather than when the new one is put. Its program is then garbage while the new
+     * one is built (not copied by the collections the build triggers) and its arenas are in the pool
+     * for the new step to take: with one entry, a graph of 10^6 nodes otherwise holds two steps of
+     * that size at once. If the build fails, the step stays evicted (a later compile rebuilds it).
+     */
+    void makeRoom() {
+        while (size >= maxEntries && tail != null) evict(tail);
+    }
+
     /** A zero-length or recycled array of at least {@code length} elements for a new step's arena. */
     Object arena(DType dtype, int length) {
         return arenas.take(dtype, length);

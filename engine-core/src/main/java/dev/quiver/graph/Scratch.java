@@ -18,7 +18,8 @@ final class Scratch {
     static final int READERS = 0, POS = 1, INPUT_START = 2, INPUTS = 3, ROOT_OF = 4, DIRECT_TARGET = 5, TARGETS = 6,
             BUFFER_OF = 7, IDS = 8, START = 9, END = 10, BUF_START = 11, BUF_END = 12,
             SIZE_CLASS = 13, FREE_HEAD = 14, NEXT_FREE = 15, FIRST_AT = 16, BY_START = 17, ENDING_HEAD = 18,
-            ENDING_NEXT = 19, FUSION_USES = 20, INT_SLOTS = 21;
+            ENDING_NEXT = 19, FUSION_USES = 20, FORWARD_NODE = 21, FORWARD_GRADIENT_OF = 22, BACKWARD_NODE = 23,
+            BACKWARD_GRADIENT_OF = 24, INT_SLOTS = 25;
     // boolean slots
     static final int LIVE = 0, NEEDS = 1, SCHEDULED = 2, FINAL_GRADIENT = 3, CANDIDATE = 4, LOOKED = 5, SPARSE = 6,
             BOOLEAN_SLOTS = 7;
@@ -26,7 +27,8 @@ final class Scratch {
     static final int SIZES = 0, BUF_SIZE = 1, KEYED = 2, OFFSETS = 3, DELTA = 4, LONG_SLOTS = 5;
     // reference slots
     static final int FIRST_TERM = 0, MORE_TERMS = 1, GRAD_OF = 2, STACK_A = 3, STACK_GRADS = 4, ROW_PARTS = 5,
-            ROW_ROWS = 6, WORK_OF = 7, BUF_SHAPE = 8, BUF_DTYPE = 9, BUFFERS = 10, REF_SLOTS = 11;
+            ROW_ROWS = 6, WORK_OF = 7, BUF_SHAPE = 8, BUF_DTYPE = 9, BUFFERS = 10, FORWARD_INSTRUCTIONS = 11,
+            FORWARD_OUT = 12, BACKWARD_INSTRUCTIONS = 13, BACKWARD_OUT = 14, DIRECT = 15, REF_SLOTS = 16;
     // byte slots
     static final int KIND = 0, BYTE_SLOTS = 1;
 
@@ -39,10 +41,13 @@ final class Scratch {
     private final int[] refsUsed = new int[REF_SLOTS];
 
     /**
-     * Longer arrays are handed out but not kept: scratch stays within a few tens of megabytes
-     * after one huge graph, and a graph that large spends far more on its nodes than on these.
+     * Longer arrays are handed out but not kept. The bound is past the longest graph a step is
+     * compiled for in practice (a 10^6-node forward graph has a few million nodes with its backward
+     * graph): below it a graph keeps its working arrays, as its node tapes keep theirs, so a new
+     * structure of a size seen before allocates none of them. Dropping them past 2^20 made each
+     * compile of such a graph allocate them afresh, about a quarter of the 1.2 GB it allocated.
      */
-    static final int MAX_KEPT = 1 << 20;
+    static final int MAX_KEPT = 1 << 23;
 
     /** An int array of at least {@code n} elements, zero over {@code [0, n)}. */
     int[] ints(int slot, int n) {

@@ -40,10 +40,18 @@ public final class Step {
         int[] node, gradientOf;
 
         Program(int capacity) {
-            instruction = new Op.Instruction[capacity];
-            out = new Tensor[capacity];
-            node = new int[capacity];
-            gradientOf = new int[capacity];
+            this(new Op.Instruction[capacity], new Tensor[capacity], new int[capacity], new int[capacity]);
+        }
+
+        /**
+         * An empty program written into the given arrays (a compile's scratch, as long as the worst
+         * case); {@link #trimmed} copies it out, so the step keeps none of them.
+         */
+        Program(Op.Instruction[] instruction, Tensor[] out, int[] node, int[] gradientOf) {
+            this.instruction = instruction;
+            this.out = out;
+            this.node = node;
+            this.gradientOf = gradientOf;
         }
 
         void add(Op.Instruction ins, Tensor output, int of, int gradient) {

@@ -99,6 +99,14 @@ public interface Op {
     /** Shapes of scratch buffers the forward rule needs (planned like any other buffer). */
     default int[][] workspace(Operand[] inputs, int[] outShape) { return NO_WORKSPACE; }
 
+    /**
+     * False when {@link #bind} reads its {@code inputs} array only while it binds (it may keep the
+     * tensors, not the array): the compiler then hands every such op one reused array instead of a
+     * new one per instruction, which for a graph with a new structure each example is one object
+     * less per op node. The default, true, is always safe.
+     */
+    default boolean bindKeepsInputs() { return true; }
+
     /** Binds the forward rule to its buffers: {@code out = op(inputs)}, using {@code work} as scratch. */
     Instruction bind(TensorMath math, Tensor[] inputs, Tensor out, Tensor[] work);
 

@@ -50,6 +50,26 @@ class DirectGradientTest {
     }
 
     /**
+     * x W1 W2: both weights' gradients are written directly, so both are bound again on the first
+     * accumulating run, each with its own operands (dW1 = xᵀ (G W2ᵀ), dW2 = (x W1)ᵀ G).
+     */
+    @ParameterizedTest @MethodSource("dev.quiver.graph.Backs#all")
+    void twoDirectGradientsAccumulateWithTheirOwnOperands(TensorMath m) {
+        var g = new Graph();
+        var x = g.input("x", F64, 2, 3);
+        var W1 = g.param("W1", Tensor.of(new double[] {1, 2, 3, 4, 5, 6}, 3, 2));
+        var W2 = g.param("W2", Tensor.of(new double[] {0.5, -1, 2, 0.25}, 2, 2));
+        var step = g.compile(x.matmul(W1).matmul(W2).sum(), Backs.on(m));
+        step.feed(x, Tensor.of(new double[] {0.5, -1, 2, 3, 0.25, -4}, 2, 3)).forward().backward();
+        double[] d1 = W1.parameter().grad().toDoubleArray(), d2 = W2.parameter().grad().toDoubleArray();
+        for (int i = 0; i < d1.length; i++) d1[i] *= 2;
+        for (int i = 0; i < d2.length; i++) d2[i] *= 2;
+        step.accumulateGradients(true).backward();
+        assertClose(d1, W1.parameter().grad(), "dW1, overwrite then accumulate");
+        assertClose(d2, W2.parameter().grad(), "dW2, overwrite then accumulate");
+    }
+
+    /**
      * A weight's gradient written directly takes no room in the plan's arena (a plan of a small
      * input against a large weight holds less than the weight); accumulating runs compute it into a
      * buffer of the parameter's, shared by the plans of two structures, and still add exactly.

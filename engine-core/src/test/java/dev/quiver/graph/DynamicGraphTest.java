@@ -8,6 +8,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import static dev.quiver.tensor.DType.F64;
+import static dev.quiver.tensor.Index.all;
+import static dev.quiver.tensor.Index.range;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -293,5 +295,20 @@ class DynamicGraphTest {
         for (int window = 0; window < 5; window++) best = Math.min(best, AllocationTest.allocated(iteration, 100));
         assertEquals(0, best, best + " bytes per 100 dynamic classifier steps");
         assertEquals(1, g.planCache().size());
+    }
+
+    /** Leaves reading rows of one table: the compiler shares the views of equal slices, never those of different rows. */
+    @ParameterizedTest @MethodSource("dev.quiver.graph.Backs#all")
+    void leavesReadingRowsOfOneTableGetTheirOwnRows(TensorMath m) {
+        var g = graph();
+        var table = new Parameter("X", Tensor.of(new double[] {1, 2, 3, 4, 5, 6}, 3, 2));
+        Node x = g.param(table);
+        Node a = x.slice(range(0, 1), all()), b = x.slice(range(0, 1), all()), c = x.slice(range(1, 2), all()),
+                d = x.slice(range(2, 3), all());
+        Step step = g.compile(a.mul(2).add(b.mul(3)).add(c.mul(4)).add(d.mul(7)).sum(), Backs.on(m));
+        step.forward().backward();
+        assertEquals(5 * 3 + 4 * 7 + 7 * 11, step.output().item(), 1e-12);
+        double[] expected = {5, 5, 4, 4, 7, 7};
+        for (int k = 0; k < 6; k++) assertEquals(expected[k], table.grad().getFlat(k), 1e-12, "gradient element " + k);
     }
 }

@@ -51,6 +51,8 @@ public final class Elementwise {
 
         @Override public int[] shape(Operand[] in) { return in[0].shape(); }
 
+        @Override public boolean bindKeepsInputs() { return false; }
+
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             return Bound.unary(math, fn, in[0], out);
         }
@@ -73,6 +75,8 @@ public final class Elementwise {
         @Override public String name() { return fn.name().toLowerCase(); }
 
         @Override public int[] shape(Operand[] in) { return broadcastShape(this, in); }
+
+        @Override public boolean bindKeepsInputs() { return false; }
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             return Bound.binary(math, fn, in[0], in[1], out);
@@ -108,6 +112,8 @@ public final class Elementwise {
 
         @Override public int[] shape(Operand[] in) { return in[0].shape(); }
 
+        @Override public boolean bindKeepsInputs() { return false; }
+
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             return Bound.scalar(math, fn, in[0], scalar, out);
         }
@@ -135,6 +141,8 @@ public final class Elementwise {
         @Override public String name() { return fn.name().toLowerCase(); }
 
         @Override public int[] shape(Operand[] in) { return broadcastShape(this, in); }
+
+        @Override public boolean bindKeepsInputs() { return false; }
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             return Bound.binary(math, fn, in[0], in[1], out);

@@ -91,6 +91,8 @@ public final class Products {
             return out;
         }
 
+        @Override public boolean bindKeepsInputs() { return false; }
+
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             if (in[0].rank() <= 3 && in[1].rank() <= 3) return Bound.matmul(math, in[0], in[1], out);
             return batched(math, in[0], in[1], out);
@@ -179,6 +181,8 @@ public final class Products {
 
         @Override public int inPlaceInput() { return 2; }
 
+        @Override public boolean bindKeepsInputs() { return false; }
+
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             Instruction accumulate = Bound.matmulAdd(math, in[0], in[1], out);
             Tensor c = in[2];
@@ -208,6 +212,8 @@ public final class Products {
             if (a.length != 1 || b.length != 1 || a[0] != b[0]) throw Op.fail(this, in, "needs two vectors of equal length");
             return new int[0];
         }
+
+        @Override public boolean bindKeepsInputs() { return false; }
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             return Bound.matmul(math, in[0], in[1], out);

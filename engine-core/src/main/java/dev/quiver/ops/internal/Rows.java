@@ -54,6 +54,8 @@ public final class Rows {
             return out;
         }
 
+        @Override public boolean bindKeepsInputs() { return false; }
+
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             Instruction direct = direct(math, in, out);
             if (direct != null) return direct;
@@ -136,6 +138,8 @@ public final class Rows {
             out[0] = outRows;
             return out;
         }
+
+        @Override public boolean bindKeepsInputs() { return false; }
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             Instruction direct = direct(math, in, out);

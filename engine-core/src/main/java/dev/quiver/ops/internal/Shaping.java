@@ -217,6 +217,8 @@ public final class Shaping {
             return out;
         }
 
+        @Override public boolean bindKeepsInputs() { return false; }
+
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             int a = axis < 0 ? axis + out.rank() : axis;
             Instruction direct = direct(math, in, out, a);
@@ -295,6 +297,8 @@ public final class Shaping {
             }
             return in[0].shape();
         }
+
+        @Override public boolean bindKeepsInputs() { return false; }
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             if (in.length == 2) return Bound.binary(math, dev.quiver.kernel.BinaryOp.ADD, in[0], in[1], out); // one kernel call
