@@ -84,6 +84,11 @@ public final class GemmF64 {
     static final long TINY_MACS = Long.getLong("quiver.gemm.tinyMacs", 1024);
     /** Rows of the small path's two-vector tile: 2*SMALL_MR accumulators fit even 16 registers. */
     private static final int SMALL_MR = 6;
+    /**
+     * Whether the small path runs four-vector tiles over blocks of NW columns: 24 accumulators need
+     * the 32 vector registers of AVX-512 (as the 12-row micro-kernel, see MR).
+     */
+    private static final boolean WIDE_TILES = MR == 12;
     /** Rows of the small path's one-vector tile. */
     private static final int SMALL_MR1 = 8;
     /** The small path packs A in chunks of a multiple of this many rows (both tile heights divide it). */
@@ -705,6 +710,7 @@ public final class GemmF64 {
             aStart = 0;
             aStep = k;
         }
+        boolean wide = WIDE_TILES && m > 2 * SMALL_MR;
         int chunk = inPlace ? m : Math.max(SMALL_CHUNK, MC * KC / (2 * k) / SMALL_CHUNK * SMALL_CHUNK);
         for (int i0 = 0; i0 < m; i0 += chunk) {
             int rows = Math.min(chunk, m - i0);
@@ -712,6 +718,15 @@ public final class GemmF64 {
             if (one && !inPlace) packSmallA(rows, k, SMALL_MR1, a, aBase + i0 * aRow, aRow, aCol, ap, a1);
             int ci = cBase + i0 * cRow;
             for (int j = 0; j < n; j += NR) {
+                if (wide && n - j >= NW) {
+                    if (inPlace) {
+                        inPlacePanel4(rows, k, alpha, as, aStart, aStep, b, bBase + j, bRow, beta, c, ci + j * cCol, cRow, cCol, ws.tile);
+                    } else {
+                        smallPanel4(rows, k, alpha, ap, 0, b, bBase + j, bRow, beta, c, ci + j * cCol, cRow, cCol, ws.tile);
+                    }
+                    j += NW - NR;
+                    continue;
+                }
                 int cols = Math.min(NR, n - j);
                 double[] bs = b;
                 int bStart = bBase + j, bStep = bRow;
@@ -1078,6 +1093,126 @@ public final class GemmF64 {
                 c0.intoArray(tile, 0); c1.intoArray(tile, NR); c2.intoArray(tile, 2 * NR); c3.intoArray(tile, 3 * NR);
                 c4.intoArray(tile, 4 * NR); c5.intoArray(tile, 5 * NR); c6.intoArray(tile, 6 * NR); c7.intoArray(tile, 7 * NR);
                 writeTile(tile, rows, cols, alpha, beta, c, ci, cRow, cCol);
+            }
+        }
+    }
+
+    /**
+     * {@link #inPlacePanel2} for a block of four full vectors (cols == NW, B read in place), with 32
+     * vector registers (24 accumulators, 4 B vectors, a broadcast): each broadcast of A feeds four
+     * FMAs instead of two and each tile loads B once per l for twice the columns (64³ float32 at 512
+     * bits is one such block per row tile, where two-vector blocks ran each row tile twice). A short
+     * last row block recomputes its last row. Alpha 1 with beta 0 stores the sums from the registers;
+     * anything else goes through {@link #writeTile}, which rounds the same.
+     */
+    private static void inPlacePanel4(int m, int k, double alpha, double[] as, int aStart, int aStep,
+                                      double[] bp, int bStart, int bStep, double beta, double[] c, int cBase, int cRow, int cCol,
+                                      double[] tile) {
+        for (int i = 0; i < m; i += SMALL_MR) {
+            int rows = Math.min(SMALL_MR, m - i);
+            int a0 = aStart + i * aStep;
+            int a1 = a0 + Math.min(1, rows - 1) * aStep;
+            int a2 = a0 + Math.min(2, rows - 1) * aStep;
+            int a3 = a0 + Math.min(3, rows - 1) * aStep;
+            int a4 = a0 + Math.min(4, rows - 1) * aStep;
+            int a5 = a0 + Math.min(5, rows - 1) * aStep;
+            DoubleVector c00 = DoubleVector.zero(SPECIES), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00,
+                    c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00,
+                    c40 = c00, c41 = c00, c42 = c00, c43 = c00, c50 = c00, c51 = c00, c52 = c00, c53 = c00;
+            for (int l = 0; l < k; l++) {
+                int bi = bStart + l * bStep;
+                DoubleVector b0 = DoubleVector.fromArray(SPECIES, bp, bi);
+                DoubleVector b1 = DoubleVector.fromArray(SPECIES, bp, bi + L);
+                DoubleVector b2 = DoubleVector.fromArray(SPECIES, bp, bi + 2 * L);
+                DoubleVector b3 = DoubleVector.fromArray(SPECIES, bp, bi + 3 * L);
+                DoubleVector x = DoubleVector.broadcast(SPECIES, as[a0 + l]);
+                c00 = b0.fma(x, c00); c01 = b1.fma(x, c01); c02 = b2.fma(x, c02); c03 = b3.fma(x, c03);
+                x = DoubleVector.broadcast(SPECIES, as[a1 + l]);
+                c10 = b0.fma(x, c10); c11 = b1.fma(x, c11); c12 = b2.fma(x, c12); c13 = b3.fma(x, c13);
+                x = DoubleVector.broadcast(SPECIES, as[a2 + l]);
+                c20 = b0.fma(x, c20); c21 = b1.fma(x, c21); c22 = b2.fma(x, c22); c23 = b3.fma(x, c23);
+                x = DoubleVector.broadcast(SPECIES, as[a3 + l]);
+                c30 = b0.fma(x, c30); c31 = b1.fma(x, c31); c32 = b2.fma(x, c32); c33 = b3.fma(x, c33);
+                x = DoubleVector.broadcast(SPECIES, as[a4 + l]);
+                c40 = b0.fma(x, c40); c41 = b1.fma(x, c41); c42 = b2.fma(x, c42); c43 = b3.fma(x, c43);
+                x = DoubleVector.broadcast(SPECIES, as[a5 + l]);
+                c50 = b0.fma(x, c50); c51 = b1.fma(x, c51); c52 = b2.fma(x, c52); c53 = b3.fma(x, c53);
+            }
+            int ci = cBase + i * cRow;
+            if (cCol == 1 && beta == 0 && alpha == 1) {
+                // A short block's repeated rows store the same sums to the same place.
+                int e1 = ci + Math.min(1, rows - 1) * cRow, e2 = ci + Math.min(2, rows - 1) * cRow;
+                int e3 = ci + Math.min(3, rows - 1) * cRow, e4 = ci + Math.min(4, rows - 1) * cRow;
+                int e5 = ci + Math.min(5, rows - 1) * cRow;
+                c00.intoArray(c, ci); c01.intoArray(c, ci + L); c02.intoArray(c, ci + 2 * L); c03.intoArray(c, ci + 3 * L);
+                c10.intoArray(c, e1); c11.intoArray(c, e1 + L); c12.intoArray(c, e1 + 2 * L); c13.intoArray(c, e1 + 3 * L);
+                c20.intoArray(c, e2); c21.intoArray(c, e2 + L); c22.intoArray(c, e2 + 2 * L); c23.intoArray(c, e2 + 3 * L);
+                c30.intoArray(c, e3); c31.intoArray(c, e3 + L); c32.intoArray(c, e3 + 2 * L); c33.intoArray(c, e3 + 3 * L);
+                c40.intoArray(c, e4); c41.intoArray(c, e4 + L); c42.intoArray(c, e4 + 2 * L); c43.intoArray(c, e4 + 3 * L);
+                c50.intoArray(c, e5); c51.intoArray(c, e5 + L); c52.intoArray(c, e5 + 2 * L); c53.intoArray(c, e5 + 3 * L);
+            } else {
+                c00.intoArray(tile, 0); c01.intoArray(tile, L); c02.intoArray(tile, 2 * L); c03.intoArray(tile, 3 * L);
+                c10.intoArray(tile, NW); c11.intoArray(tile, NW + L); c12.intoArray(tile, NW + 2 * L); c13.intoArray(tile, NW + 3 * L);
+                c20.intoArray(tile, 2 * NW); c21.intoArray(tile, 2 * NW + L); c22.intoArray(tile, 2 * NW + 2 * L); c23.intoArray(tile, 2 * NW + 3 * L);
+                c30.intoArray(tile, 3 * NW); c31.intoArray(tile, 3 * NW + L); c32.intoArray(tile, 3 * NW + 2 * L); c33.intoArray(tile, 3 * NW + 3 * L);
+                c40.intoArray(tile, 4 * NW); c41.intoArray(tile, 4 * NW + L); c42.intoArray(tile, 4 * NW + 2 * L); c43.intoArray(tile, 4 * NW + 3 * L);
+                c50.intoArray(tile, 5 * NW); c51.intoArray(tile, 5 * NW + L); c52.intoArray(tile, 5 * NW + 2 * L); c53.intoArray(tile, 5 * NW + 3 * L);
+                writeTile(tile, 0, NW, rows, NW, alpha, beta, c, ci, cRow, cCol);
+            }
+        }
+    }
+
+    /**
+     * {@link #inPlacePanel4} over A packed by {@link #packSmallA} (panels of SMALL_MR rows from
+     * {@code ap[aStart]}, as {@link #smallPanel2} reads them).
+     */
+    private static void smallPanel4(int m, int k, double alpha, double[] ap, int aStart,
+                                      double[] bp, int bStart, int bStep, double beta, double[] c, int cBase, int cRow, int cCol,
+                                      double[] tile) {
+        for (int i = 0, ai = aStart; i < m; i += SMALL_MR, ai += SMALL_MR * k) {
+            int rows = Math.min(SMALL_MR, m - i);
+            DoubleVector c00 = DoubleVector.zero(SPECIES), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00,
+                    c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00,
+                    c40 = c00, c41 = c00, c42 = c00, c43 = c00, c50 = c00, c51 = c00, c52 = c00, c53 = c00;
+            for (int l = 0; l < k; l++) {
+                int x0 = ai + l * SMALL_MR, bi = bStart + l * bStep;
+                DoubleVector b0 = DoubleVector.fromArray(SPECIES, bp, bi);
+                DoubleVector b1 = DoubleVector.fromArray(SPECIES, bp, bi + L);
+                DoubleVector b2 = DoubleVector.fromArray(SPECIES, bp, bi + 2 * L);
+                DoubleVector b3 = DoubleVector.fromArray(SPECIES, bp, bi + 3 * L);
+                DoubleVector x = DoubleVector.broadcast(SPECIES, ap[x0]);
+                c00 = b0.fma(x, c00); c01 = b1.fma(x, c01); c02 = b2.fma(x, c02); c03 = b3.fma(x, c03);
+                x = DoubleVector.broadcast(SPECIES, ap[x0 + 1]);
+                c10 = b0.fma(x, c10); c11 = b1.fma(x, c11); c12 = b2.fma(x, c12); c13 = b3.fma(x, c13);
+                x = DoubleVector.broadcast(SPECIES, ap[x0 + 2]);
+                c20 = b0.fma(x, c20); c21 = b1.fma(x, c21); c22 = b2.fma(x, c22); c23 = b3.fma(x, c23);
+                x = DoubleVector.broadcast(SPECIES, ap[x0 + 3]);
+                c30 = b0.fma(x, c30); c31 = b1.fma(x, c31); c32 = b2.fma(x, c32); c33 = b3.fma(x, c33);
+                x = DoubleVector.broadcast(SPECIES, ap[x0 + 4]);
+                c40 = b0.fma(x, c40); c41 = b1.fma(x, c41); c42 = b2.fma(x, c42); c43 = b3.fma(x, c43);
+                x = DoubleVector.broadcast(SPECIES, ap[x0 + 5]);
+                c50 = b0.fma(x, c50); c51 = b1.fma(x, c51); c52 = b2.fma(x, c52); c53 = b3.fma(x, c53);
+            }
+            int ci = cBase + i * cRow;
+            if (cCol == 1 && beta == 0 && alpha == 1) {
+                // A short block's repeated rows store the same sums to the same place.
+                int e1 = ci + Math.min(1, rows - 1) * cRow, e2 = ci + Math.min(2, rows - 1) * cRow;
+                int e3 = ci + Math.min(3, rows - 1) * cRow, e4 = ci + Math.min(4, rows - 1) * cRow;
+                int e5 = ci + Math.min(5, rows - 1) * cRow;
+                c00.intoArray(c, ci); c01.intoArray(c, ci + L); c02.intoArray(c, ci + 2 * L); c03.intoArray(c, ci + 3 * L);
+                c10.intoArray(c, e1); c11.intoArray(c, e1 + L); c12.intoArray(c, e1 + 2 * L); c13.intoArray(c, e1 + 3 * L);
+                c20.intoArray(c, e2); c21.intoArray(c, e2 + L); c22.intoArray(c, e2 + 2 * L); c23.intoArray(c, e2 + 3 * L);
+                c30.intoArray(c, e3); c31.intoArray(c, e3 + L); c32.intoArray(c, e3 + 2 * L); c33.intoArray(c, e3 + 3 * L);
+                c40.intoArray(c, e4); c41.intoArray(c, e4 + L); c42.intoArray(c, e4 + 2 * L); c43.intoArray(c, e4 + 3 * L);
+                c50.intoArray(c, e5); c51.intoArray(c, e5 + L); c52.intoArray(c, e5 + 2 * L); c53.intoArray(c, e5 + 3 * L);
+            } else {
+                c00.intoArray(tile, 0); c01.intoArray(tile, L); c02.intoArray(tile, 2 * L); c03.intoArray(tile, 3 * L);
+                c10.intoArray(tile, NW); c11.intoArray(tile, NW + L); c12.intoArray(tile, NW + 2 * L); c13.intoArray(tile, NW + 3 * L);
+                c20.intoArray(tile, 2 * NW); c21.intoArray(tile, 2 * NW + L); c22.intoArray(tile, 2 * NW + 2 * L); c23.intoArray(tile, 2 * NW + 3 * L);
+                c30.intoArray(tile, 3 * NW); c31.intoArray(tile, 3 * NW + L); c32.intoArray(tile, 3 * NW + 2 * L); c33.intoArray(tile, 3 * NW + 3 * L);
+                c40.intoArray(tile, 4 * NW); c41.intoArray(tile, 4 * NW + L); c42.intoArray(tile, 4 * NW + 2 * L); c43.intoArray(tile, 4 * NW + 3 * L);
+                c50.intoArray(tile, 5 * NW); c51.intoArray(tile, 5 * NW + L); c52.intoArray(tile, 5 * NW + 2 * L); c53.intoArray(tile, 5 * NW + 3 * L);
+                writeTile(tile, 0, NW, rows, NW, alpha, beta, c, ci, cRow, cCol);
             }
         }
     }

@@ -144,6 +144,34 @@ class TestGemmScalarBitsF64 {
         }
     }
 
+    /**
+     * The small path's four-vector tiles (blocks of 2 * NR columns, with 32 vector registers): A in
+     * place (K sums past SHORT_K, or C narrower than four two-vector blocks) and A in tile panels
+     * (short K sums), row-major and transposed A, a last row tile of 1, 2, 4 or 5 rows, blocks of two and
+     * one vectors after the wide ones, every kind of alpha and beta. 64³ is the benchmark's shape.
+     * Every C is wider than 16 columns or a whole number of 256-bit vectors (else split-K at 128 bits).
+     */
+    @Test
+    void wideTiles() {
+        var rng = new Random(25);
+        int nw = 2 * GemmF64.NR;
+        int[][] shapes = {{64, nw, 64}, {64, 64, 64}, {13, 2 * nw + GemmF64.NR + 3, 64}, {31, 2 * nw + 5, 49},
+                {64, 2 * nw + 3, 10}, {17, 4 * nw, 48}, {2, 14, 3 * nw, 5}};
+        int index = 0;
+        for (int[] s : shapes) {
+            int batch = s.length == 4 ? s[0] : 1, m = s[s.length - 3], n = s[s.length - 2], k = s[s.length - 1];
+            for (boolean ta : new boolean[] {false, true}) {
+                assertEquals(GemmF64.Path.SMALL, SIMD_ONE.path(batch, m, n, k, ta ? 1 : k, ta ? m : 1, n, 1, n, 1),
+                        "m=" + m + " n=" + n + " k=" + k + " ta=" + ta);
+                for (double beta : new double[] {0, 1, (double) 1.5}) {
+                    index++;
+                    check(rng, batch, m, n, k, ta, false, false, 0, false, batch > 1 && index % 2 == 0,
+                            index % 3 == 1 ? (double) -0.5 : 1, beta);
+                }
+            }
+        }
+    }
+
     /** Random shapes from sizes around every threshold: lanes, tiles, 16 columns, 16 * LANES, KC. */
     @Test
     void randomShapes() {
