@@ -18,8 +18,44 @@ import dev.quiver.tensor.Tensor;
  * weight's gradient and state then stay in cache between passes instead of streaming from memory
  * once per pass (the same bits, for the reason above). Adam is one fused kernel instead.
  */
-final class UpdatesF32 {
-    private UpdatesF32() {}
+final class UpdatesF32 implements Updates {
+    private final KernelsF32 k;
+    /** The one-element operands of the clipping passes (a sum's output, a factor, bounds), allocated once here. */
+    private final float[] c = new float[1], lo = new float[1], hi = new float[1];
+
+    UpdatesF32(KernelsF32 k) {
+        this.k = k;
+    }
+
+    @Override
+    public double/*erased*/ sumOfSquares(Tensor g, int from, int n) {
+        return sumOfSquares(k, g, from, n, c);
+    }
+
+    @Override
+    public void scale(Tensor g, int from, int n, double/*erased*/ factor) {
+        c[0] = (float) factor;
+        scale(k, g, from, n, c);
+    }
+
+    @Override
+    public void clamp(Tensor g, int from, int n, double/*erased*/ low, double/*erased*/ high) {
+        lo[0] = (float) low;
+        hi[0] = (float) high;
+        clamp(k, g, from, n, lo, hi);
+    }
+
+    @Override
+    public void sgd(double/*erased*/ lr, double/*erased*/ momentum, double/*erased*/ weightDecay, Tensor w, Tensor g, Tensor v,
+                    int from, int n) {
+        sgd(k, (float) lr, (float) momentum, (float) weightDecay, w, g, v, from, n);
+    }
+
+    @Override
+    public void adam(double/*erased*/ lrT, double/*erased*/ beta1, double/*erased*/ beta2, double/*erased*/ eps,
+                     double/*erased*/ decay, Tensor w, Tensor g, Tensor m, Tensor v, int from, int n) {
+        adam(k, (float) lrT, (float) beta1, (float) beta2, (float) eps, (float) decay, w, g, m, v, from, n);
+    }
 
     /** Σ g² over elements [from, from + n), as a one-element GEMM (the backend's vectorised dot product) into {@code out[0]}. */
     static float sumOfSquares(KernelsF32 k, Tensor g, int from, int n, float[] out) {

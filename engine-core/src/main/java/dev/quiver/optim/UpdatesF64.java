@@ -17,8 +17,44 @@ import dev.quiver.tensor.Tensor;
  * weight's gradient and state then stay in cache between passes instead of streaming from memory
  * once per pass (the same bits, for the reason above). Adam is one fused kernel instead.
  */
-final class UpdatesF64 {
-    private UpdatesF64() {}
+final class UpdatesF64 implements Updates {
+    private final KernelsF64 k;
+    /** The one-element operands of the clipping passes (a sum's output, a factor, bounds), allocated once here. */
+    private final double[] c = new double[1], lo = new double[1], hi = new double[1];
+
+    UpdatesF64(KernelsF64 k) {
+        this.k = k;
+    }
+
+    @Override
+    public double/*erased*/ sumOfSquares(Tensor g, int from, int n) {
+        return sumOfSquares(k, g, from, n, c);
+    }
+
+    @Override
+    public void scale(Tensor g, int from, int n, double/*erased*/ factor) {
+        c[0] = (double) factor;
+        scale(k, g, from, n, c);
+    }
+
+    @Override
+    public void clamp(Tensor g, int from, int n, double/*erased*/ low, double/*erased*/ high) {
+        lo[0] = (double) low;
+        hi[0] = (double) high;
+        clamp(k, g, from, n, lo, hi);
+    }
+
+    @Override
+    public void sgd(double/*erased*/ lr, double/*erased*/ momentum, double/*erased*/ weightDecay, Tensor w, Tensor g, Tensor v,
+                    int from, int n) {
+        sgd(k, (double) lr, (double) momentum, (double) weightDecay, w, g, v, from, n);
+    }
+
+    @Override
+    public void adam(double/*erased*/ lrT, double/*erased*/ beta1, double/*erased*/ beta2, double/*erased*/ eps,
+                     double/*erased*/ decay, Tensor w, Tensor g, Tensor m, Tensor v, int from, int n) {
+        adam(k, (double) lrT, (double) beta1, (double) beta2, (double) eps, (double) decay, w, g, m, v, from, n);
+    }
 
     /** Σ g² over elements [from, from + n), as a one-element GEMM (the backend's vectorised dot product) into {@code out[0]}. */
     static double sumOfSquares(KernelsF64 k, Tensor g, int from, int n, double[] out) {
