@@ -19,8 +19,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Dtype dispatch happens in one place, read from the sources: a floating dtype selects its twin
  * kernels through {@code DType.pick} (for the primitive kernels, {@code TensorMath.kernels}), so
  * no file of engine-core calls {@code DType.floating} or names {@code Floating.F64}/{@code F32} to
- * branch into hand-written typed arms, except DType itself and the files listed below as not yet
- * moved. The list may only shrink: a listed file that no longer branches fails too (take it off).
+ * branch into hand-written typed arms, except DType itself. A family of typed loops (an F64 file
+ * and its generated twin) exposes an erased view both implement ({@code VIEW}); the op picks one
+ * with {@code DType.pick} at binding.
  */
 class DtypeDispatchTest {
     private static final Path SOURCES = Path.of("src/main/java/dev/quiver");
@@ -28,20 +29,6 @@ class DtypeDispatchTest {
 
     /** Where the dispatch is defined. */
     private static final Set<String> DISPATCH = Set.of("tensor/DType.java");
-
-    /**
-     * Files that still branch by hand, NOT YET MOVED onto a dtype-erased view: Step, Bound, Rows and
-     * Shaping are being rewritten by another change; the ops' own kernel twins (norm, attention,
-     * convolution, random) need their erased views first.
-     */
-    private static final Set<String> NOT_YET_MOVED = Set.of(
-            "graph/Step.java",
-            "ops/internal/Bound.java",
-            "ops/internal/Attention.java",
-            "ops/internal/Conv.java",
-            "ops/internal/Dropouts.java",
-            "ops/internal/Normalization.java",
-            "ops/internal/Pool.java");
 
     static Set<String> branching() throws IOException {
         List<Path> files;
@@ -59,18 +46,11 @@ class DtypeDispatchTest {
 
     @Test
     void noDtypeBranchOutsideTheDispatch() throws IOException {
-        List<String> unexpected = new ArrayList<>();
-        for (String f : branching()) if (!DISPATCH.contains(f) && !NOT_YET_MOVED.contains(f)) unexpected.add(f);
-        assertEquals(List.of(), unexpected, "files branching on DType.floating by hand: pick a twin view with DType.pick "
-                + "(primitive kernels: TensorMath.kernels) instead");
-    }
-
-    @Test
-    void theNotYetMovedListIsCurrent() throws IOException {
         Set<String> found = branching();
         assertTrue(found.containsAll(DISPATCH), "the dispatch itself is found: " + found);
-        List<String> stale = new ArrayList<>();
-        for (String f : NOT_YET_MOVED) if (!found.contains(f)) stale.add(f);
-        assertEquals(List.of(), stale, "listed as not yet moved but no longer branching: take them off NOT_YET_MOVED");
+        List<String> unexpected = new ArrayList<>();
+        for (String f : found) if (!DISPATCH.contains(f)) unexpected.add(f);
+        assertEquals(List.of(), unexpected, "files branching on DType.floating by hand: pick a twin view with DType.pick "
+                + "(primitive kernels: TensorMath.kernels) instead");
     }
 }

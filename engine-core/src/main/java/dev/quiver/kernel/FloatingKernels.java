@@ -50,4 +50,11 @@ public interface FloatingKernels {
 
     /** A new zeroed array of this dtype, {@code n} elements (for scratch allocated once, at planning). */
     Object newArray(int n);
+
+    /**
+     * The backend's typed kernels behind this view, {@link KernelsF64} or {@link KernelsF32}: for
+     * binding code in an F64 source file (and its generated twin), which casts to its own type once
+     * and binds instructions that call the typed kernels directly, with no view call when they run.
+     */
+    Object typed();
 }

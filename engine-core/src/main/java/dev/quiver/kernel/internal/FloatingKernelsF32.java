@@ -75,4 +75,9 @@ public final class FloatingKernelsF32 implements FloatingKernels {
     public Object newArray(int n) {
         return new float[n];
     }
+
+    @Override
+    public KernelsF32 typed() {
+        return k;
+    }
 }

@@ -74,4 +74,9 @@ public final class FloatingKernelsF64 implements FloatingKernels {
     public Object newArray(int n) {
         return new double[n];
     }
+
+    @Override
+    public KernelsF64 typed() {
+        return k;
+    }
 }
