@@ -413,13 +413,8 @@ public final class Step {
             return;
         }
         int n = dst.size();   // input buffers are planned contiguous
-        if (dst.dtype().floating("input") == dev.quiver.tensor.DType.Floating.F64) {
-            math.backend().f64().unary(dev.quiver.kernel.UnaryOp.IDENTITY, n, (double[]) value.data(), value.offset(), 1,
-                    (double[]) dst.data(), dst.offset(), 1, false);
-        } else {
-            math.backend().f32().unary(dev.quiver.kernel.UnaryOp.IDENTITY, n, (float[]) value.data(), value.offset(), 1,
-                    (float[]) dst.data(), dst.offset(), 1, false);
-        }
+        math.kernels(dst.dtype(), "input").unary(dev.quiver.kernel.UnaryOp.IDENTITY, n, value.data(), value.offset(), 1,
+                dst.data(), dst.offset(), 1, false);
     }
 
     private int inputSlot(String name) {

@@ -1,7 +1,6 @@
 package dev.quiver.optim;
 
 import dev.quiver.graph.Parameter;
-import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
 
@@ -85,11 +84,6 @@ public final class Adam extends Optimizer {
 
     @Override
     protected void update(int i, Parameter p, int from, int n) {
-        if (p.value().dtype().floating("adam") == DType.Floating.F64) {
-            UpdatesF64.adam(math.backend().f64(), lrT, beta1, beta2, epsilon, decay, p.value(), p.grad(), m[i], v[i], from, n);
-        } else {
-            UpdatesF32.adam(math.backend().f32(), (float) lrT, (float) beta1, (float) beta2, (float) epsilon, (float) decay,
-                    p.value(), p.grad(), m[i], v[i], from, n);
-        }
+        updates[i].adam(lrT, beta1, beta2, epsilon, decay, p.value(), p.grad(), m[i], v[i], from, n);
     }
 }

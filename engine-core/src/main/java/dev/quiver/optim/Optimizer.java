@@ -40,6 +40,8 @@ public abstract class Optimizer {
     private final Map<String, Tensor> state = new LinkedHashMap<>();
     /** Per parameter, the gradient version the last update applied (0: none yet, as a fresh parameter's). */
     private final long[] appliedVersion;
+    /** Per parameter, the update kernels of its dtype, picked once here (a parameter's dtype is fixed). */
+    final Updates[] updates;
     private double learningRate;
     private LearningRateSchedule schedule = LearningRateSchedule.constant();
     private long steps;
@@ -63,6 +65,9 @@ public abstract class Optimizer {
         this.appliedVersion = new long[this.parameters.size()];
         this.learningRate = learningRate;
         this.math = math;
+        Updates u64 = new UpdatesF64(math.backend().f64()), u32 = new UpdatesF32(math.backend().f32());
+        this.updates = new Updates[this.parameters.size()];
+        for (int i = 0; i < updates.length; i++) updates[i] = this.parameters.get(i).value().dtype().pick(name, u64, u32);
     }
 
     private static void checkRate(String optimizer, double lr) {
@@ -114,8 +119,8 @@ public abstract class Optimizer {
 
     private double clipNorm, clipValue;
     private double lastNorm = Double.NaN;
-    private final double[] c64 = new double[1], lo64 = new double[1], hi64 = new double[1];
-    private final float[] c32 = new float[1], lo32 = new float[1], hi32 = new float[1];
+    /** The factor of the current step's norm clipping. */
+    private double clipScale;
 
     /**
      * Clips by global norm before every step (PyTorch's {@code clip_grad_norm_}): when the Euclidean
@@ -148,19 +153,13 @@ public abstract class Optimizer {
     /** The gradients the next update will apply: value clamp, then norm measure and scale. Allocates nothing. */
     private void clip() {
         if (clipValue > 0) {
-            lo64[0] = -clipValue;
-            hi64[0] = clipValue;
-            lo32[0] = (float) -clipValue;
-            hi32[0] = (float) clipValue;
             clipPass(0);
         }
         if (clipNorm > 0) {
             double sq = clipPass(1);
             lastNorm = Math.sqrt(sq);
             if (lastNorm > clipNorm) {
-                double c = clipNorm / (lastNorm + 1e-6);
-                c64[0] = c;
-                c32[0] = (float) c;
+                clipScale = clipNorm / (lastNorm + 1e-6);
                 clipPass(2);
             }
         }
@@ -174,30 +173,20 @@ public abstract class Optimizer {
             if (p.gradientVersion() == appliedVersion[i]) continue;
             RowSet rows = p.sparseRows();
             if (rows == null) {
-                sum += clipRange(what, p.grad(), 0, p.value().size());
+                sum += clipRange(what, updates[i], p.grad(), 0, p.value().size());
             } else {
                 int rowLength = p.value().size() / p.value().dim(0);
-                for (int r = 0, n = rows.size(); r < n; r++) sum += clipRange(what, p.grad(), rows.row(r) * rowLength, rowLength);
+                for (int r = 0, n = rows.size(); r < n; r++) sum += clipRange(what, updates[i], p.grad(), rows.row(r) * rowLength, rowLength);
             }
         }
         return sum;
     }
 
-    private double clipRange(int what, Tensor g, int from, int n) {
-        if (g.dtype().floating("gradient clipping") == dev.quiver.tensor.DType.Floating.F64) {
-            var k = math.backend().f64();
-            switch (what) {
-                case 0 -> UpdatesF64.clamp(k, g, from, n, lo64, hi64);
-                case 1 -> { return UpdatesF64.sumOfSquares(k, g, from, n, c64); }
-                default -> UpdatesF64.scale(k, g, from, n, c64);
-            }
-        } else {
-            var k = math.backend().f32();
-            switch (what) {
-                case 0 -> UpdatesF32.clamp(k, g, from, n, lo32, hi32);
-                case 1 -> { return UpdatesF32.sumOfSquares(k, g, from, n, c32); }
-                default -> UpdatesF32.scale(k, g, from, n, c32);
-            }
+    private double clipRange(int what, Updates u, Tensor g, int from, int n) {
+        switch (what) {
+            case 0 -> u.clamp(g, from, n, -clipValue, clipValue);
+            case 1 -> { return u.sumOfSquares(g, from, n); }
+            default -> u.scale(g, from, n, clipScale);
         }
         return 0;
     }

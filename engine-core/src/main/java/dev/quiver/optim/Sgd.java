@@ -1,7 +1,6 @@
 package dev.quiver.optim;
 
 import dev.quiver.graph.Parameter;
-import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
 
@@ -51,11 +50,6 @@ public final class Sgd extends Optimizer {
 
     @Override
     protected void update(int i, Parameter p, int from, int n) {
-        if (p.value().dtype().floating("sgd") == DType.Floating.F64) {
-            UpdatesF64.sgd(math.backend().f64(), lr, momentum, weightDecay, p.value(), p.grad(), velocity[i], from, n);
-        } else {
-            UpdatesF32.sgd(math.backend().f32(), (float) lr, (float) momentum, (float) weightDecay, p.value(), p.grad(), velocity[i],
-                    from, n);
-        }
+        updates[i].sgd(lr, momentum, weightDecay, p.value(), p.grad(), velocity[i], from, n);
     }
 }

@@ -17,26 +17,38 @@ import dev.quiver.tensor.Tensor;
  * weight's gradient and state then stay in cache between passes instead of streaming from memory
  * once per pass (the same bits, for the reason above). Adam is one fused kernel instead.
  */
-final class UpdatesF64 {
-    private UpdatesF64() {}
+final class UpdatesF64 implements Updates {
+    private final KernelsF64 k;
+    /** The one-element operands of the clipping passes (a sum's output, a factor, bounds), allocated once here. */
+    private final double[] c = new double[1], lo = new double[1], hi = new double[1];
 
-    /** Σ g² over elements [from, from + n), as a one-element GEMM (the backend's vectorised dot product) into {@code out[0]}. */
-    static double sumOfSquares(KernelsF64 k, Tensor g, int from, int n, double[] out) {
-        double[] ga = (double[]) g.data();
-        int go = g.offset() + from;
-        k.gemm(1, 1, 1, n, 1, ga, go, 0, 0, 1, ga, go, 0, 1, 0, 0, out, 0, 0, 0, 0);
-        return out[0];
+    UpdatesF64(KernelsF64 k) {
+        this.k = k;
     }
 
-    /** g *= c on elements [from, from + n); {@code c} is a one-element array. */
-    static void scale(KernelsF64 k, Tensor g, int from, int n, double[] c) {
+    /** Σ g² over elements [from, from + n), as a one-element GEMM (the backend's vectorised dot product), in float64. */
+    @Override
+    public double/*erased*/ sumOfSquares(Tensor g, int from, int n) {
+        double[] ga = (double[]) g.data();
+        int go = g.offset() + from;
+        k.gemm(1, 1, 1, n, 1, ga, go, 0, 0, 1, ga, go, 0, 1, 0, 0, c, 0, 0, 0, 0);
+        return c[0];
+    }
+
+    /** g *= factor (rounded to float64 first) on elements [from, from + n). */
+    @Override
+    public void scale(Tensor g, int from, int n, double/*erased*/ factor) {
+        c[0] = (double) factor;
         double[] ga = (double[]) g.data();
         int go = g.offset() + from;
         k.binary(BinaryOp.MUL, n, ga, go, 1, c, 0, 0, ga, go, 1, false);
     }
 
-    /** g = min(max(g, lo[0]), hi[0]) on elements [from, from + n). */
-    static void clamp(KernelsF64 k, Tensor g, int from, int n, double[] lo, double[] hi) {
+    /** g = min(max(g, low), high) on elements [from, from + n), the bounds rounded to float64 first. */
+    @Override
+    public void clamp(Tensor g, int from, int n, double/*erased*/ low, double/*erased*/ high) {
+        lo[0] = (double) low;
+        hi[0] = (double) high;
         double[] ga = (double[]) g.data();
         int go = g.offset() + from;
         k.binary(BinaryOp.MAX, n, ga, go, 1, lo, 0, 0, ga, go, 1, false);
@@ -46,8 +58,14 @@ final class UpdatesF64 {
     /** Elements per block of a multi-pass update (SGD with momentum): its arrays fit a core's L2 cache with room to spare. */
     static final int BLOCK = 4096;
 
-    /** SGD: w = (1 - lr wd) w - lr g, or with momentum v = mu v + g + wd w, w -= lr v; on elements [from, from + n). */
-    static void sgd(KernelsF64 k, double lr, double momentum, double weightDecay, Tensor w, Tensor g, Tensor v, int from, int n) {
+    /**
+     * SGD: w = (1 - lr wd) w - lr g, or with momentum v = mu v + g + wd w, w -= lr v; on elements
+     * [from, from + n), every scalar rounded to float64 first and the arithmetic in float64.
+     */
+    @Override
+    public void sgd(double/*erased*/ learningRate, double/*erased*/ mu, double/*erased*/ decay, Tensor w, Tensor g, Tensor v,
+                    int from, int n) {
+        double lr = (double) learningRate, momentum = (double) mu, weightDecay = (double) decay;
         double[] wa = (double[]) w.data(), ga = (double[]) g.data();
         int wo = w.offset() + from, go = g.offset() + from;
         if (v == null) {
@@ -66,12 +84,15 @@ final class UpdatesF64 {
 
     /**
      * Adam with folded bias correction (see {@link Adam}) on elements [from, from + n), in one pass
-     * of the backend's fused kernel ({@link KernelsF64#adam}). {@code decay} is {@code 1 - lr * weightDecay}
-     * (AdamW's decoupled weight decay, applied first), 1 for plain Adam.
+     * of the backend's fused kernel ({@link KernelsF64#adam}), the scalars rounded to float64.
+     * {@code decay} is {@code 1 - lr * weightDecay} (AdamW's decoupled weight decay, applied first),
+     * 1 for plain Adam. The kernel is called from here, not through a static helper: the step's
+     * call chain down to the vector code stays as deep as when Adam called the kernels itself.
      */
-    static void adam(KernelsF64 k, double lrT, double beta1, double beta2, double eps, double decay,
-                     Tensor w, Tensor g, Tensor m, Tensor v, int from, int n) {
-        k.adam(n, lrT, beta1, beta2, eps, decay, (double[]) w.data(), w.offset() + from, (double[]) g.data(), g.offset() + from,
-                (double[]) m.data(), m.offset() + from, (double[]) v.data(), v.offset() + from);
+    @Override
+    public void adam(double/*erased*/ lrT, double/*erased*/ beta1, double/*erased*/ beta2, double/*erased*/ eps,
+                     double/*erased*/ decay, Tensor w, Tensor g, Tensor m, Tensor v, int from, int n) {
+        k.adam(n, (double) lrT, (double) beta1, (double) beta2, (double) eps, (double) decay, (double[]) w.data(), w.offset() + from,
+                (double[]) g.data(), g.offset() + from, (double[]) m.data(), m.offset() + from, (double[]) v.data(), v.offset() + from);
     }
 }

@@ -34,7 +34,7 @@ public enum DType {
 
     /**
      * The twin that runs for values of a dtype: the float64 kernels (the {@code ...F64} sources)
-     * or their generated float32 twins. {@link #floating} is the engine's one dtype dispatch.
+     * or their generated float32 twins. {@link #pick} is the engine's one dtype dispatch.
      */
     public enum Floating { F64, F32 }
 
@@ -51,6 +51,17 @@ public enum DType {
             default -> throw new IllegalArgumentException(op + ": needs F32 or F64 values, not " + this
                     + (this == F16 || this == BF16 ? " (a storage dtype: convert with to(F32) first)" : ""));
         };
+    }
+
+    /**
+     * Of a pair of twin views, the float64 one or its generated float32 twin (for example
+     * {@link TensorMath#kernels}), the one that serves values of this dtype, failing as
+     * {@link #floating} does. This is where a dtype selects its kernels: call sites hold the view
+     * and call it instead of branching on {@link #floating} with two typed arms (a source scan,
+     * DtypeDispatchTest, fails on a new such branch). Allocates nothing.
+     */
+    public <T> T pick(String op, T f64, T f32) {
+        return floating(op) == Floating.F64 ? f64 : f32;
     }
 
     /** True for I32 and I64, the index dtypes (not for the storage dtypes I8 and U8). */

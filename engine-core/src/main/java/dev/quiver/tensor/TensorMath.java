@@ -4,8 +4,9 @@ import dev.quiver.backend.Backend;
 import dev.quiver.backend.Backends;
 import dev.quiver.kernel.BinaryOp;
 import dev.quiver.kernel.internal.HalfPrecision;
-import dev.quiver.kernel.KernelsF32;
-import dev.quiver.kernel.KernelsF64;
+import dev.quiver.kernel.FloatingKernels;
+import dev.quiver.kernel.internal.FloatingKernelsF32;
+import dev.quiver.kernel.internal.FloatingKernelsF64;
 import dev.quiver.kernel.ReduceOp;
 import dev.quiver.kernel.UnaryOp;
 
@@ -40,8 +41,8 @@ import java.util.function.DoubleUnaryOperator;
  */
 public final class TensorMath {
     private final Backend backend;
-    private final KernelsF64 f64;
-    private final KernelsF32 f32;
+    /** The backend's kernels for F64 and F32 data, each viewed dtype-erased, picked by {@link #kernels}. */
+    private final FloatingKernels f64, f32;
 
     /** One-element operands for the scalar forms, so that they allocate nothing per call. */
     private static final ThreadLocal<double[]> SCALAR_F64 = ThreadLocal.withInitial(() -> new double[1]);
@@ -49,8 +50,18 @@ public final class TensorMath {
 
     private TensorMath(Backend backend) {
         this.backend = backend;
-        this.f64 = backend.f64();
-        this.f32 = backend.f32();
+        this.f64 = new FloatingKernelsF64(backend.f64());
+        this.f32 = new FloatingKernelsF32(backend.f32());
+    }
+
+    /**
+     * This backend's kernels for values of {@code dtype}, arrays erased ({@link FloatingKernels}):
+     * how ops, optimisers and utilities run a kernel without a dtype branch of their own. Fails,
+     * naming {@code op}, for any dtype but F32 and F64. Allocates nothing; pick once per plan where
+     * the dtype is fixed.
+     */
+    public FloatingKernels kernels(DType dtype, String op) {
+        return dtype.pick(op, f64, f32);
     }
 
     /** Eager math on the given backend. */
@@ -202,18 +213,11 @@ public final class TensorMath {
             copyOrFillData(kind, uop, alpha, a, c, rank, first, outer, run, sa, sc);
             return;
         }
-        boolean isF64 = c.dtype().floating("elementwise") == DType.Floating.F64;
+        FloatingKernels k = kernels(c.dtype(), "elementwise");
         Object aData = a == null ? null : a.data(), bData = b == null ? null : b.data(), cData = c.data();
         if (kind == BINARY_SCALAR) {
-            if (isF64) {
-                double[] s = SCALAR_F64.get();
-                s[0] = alpha;
-                bData = s;
-            } else {
-                float[] s = SCALAR_F32.get();
-                s[0] = (float) alpha;
-                bData = s;
-            }
+            bData = c.dtype().pick("elementwise", SCALAR_F64, SCALAR_F32).get();
+            k.set(bData, 0, alpha);
         }
         for (int o = 0; o < outer; o++) {
             int ap = a == null ? 0 : a.offset(), bp = b == null ? 0 : b.offset(), cp = c.offset();
@@ -224,32 +228,13 @@ public final class TensorMath {
                 bp += i * broadcastStride(b, rank, d);
                 cp += i * c.strideAt(d);
             }
-            if (isF64) {
-                double[] cd = (double[]) cData;
-                switch (kind) {
-                    case UNARY -> f64.unary(uop, run, (double[]) aData, ap, sa, cd, cp, sc, accumulate);
-                    case BINARY -> f64.binary(bop, run, (double[]) aData, ap, sa, (double[]) bData, bp, sb, cd, cp, sc, accumulate);
-                    case BINARY_SCALAR -> f64.binary(bop, run, (double[]) aData, ap, sa, (double[]) bData, 0, 0, cd, cp, sc, false);
-                    case AXPBY -> f64.axpby(run, alpha, (double[]) aData, ap, sa, beta, cd, cp, sc);
-                    case FILL -> f64.fill(run, alpha, cd, cp, sc);
-                    default -> {
-                        double[] ad = (double[]) aData;
-                        for (int i = 0; i < run; i++) cd[cp + i * sc] = f.applyAsDouble(ad[ap + i * sa]);
-                    }
-                }
-            } else {
-                float[] cd = (float[]) cData;
-                switch (kind) {
-                    case UNARY -> f32.unary(uop, run, (float[]) aData, ap, sa, cd, cp, sc, accumulate);
-                    case BINARY -> f32.binary(bop, run, (float[]) aData, ap, sa, (float[]) bData, bp, sb, cd, cp, sc, accumulate);
-                    case BINARY_SCALAR -> f32.binary(bop, run, (float[]) aData, ap, sa, (float[]) bData, 0, 0, cd, cp, sc, false);
-                    case AXPBY -> f32.axpby(run, (float) alpha, (float[]) aData, ap, sa, (float) beta, cd, cp, sc);
-                    case FILL -> f32.fill(run, (float) alpha, cd, cp, sc);
-                    default -> {
-                        float[] ad = (float[]) aData;
-                        for (int i = 0; i < run; i++) cd[cp + i * sc] = (float) f.applyAsDouble(ad[ap + i * sa]);
-                    }
-                }
+            switch (kind) {
+                case UNARY -> k.unary(uop, run, aData, ap, sa, cData, cp, sc, accumulate);
+                case BINARY -> k.binary(bop, run, aData, ap, sa, bData, bp, sb, cData, cp, sc, accumulate);
+                case BINARY_SCALAR -> k.binary(bop, run, aData, ap, sa, bData, 0, 0, cData, cp, sc, false);
+                case AXPBY -> k.axpby(run, alpha, aData, ap, sa, beta, cData, cp, sc);
+                case FILL -> k.fill(run, alpha, cData, cp, sc);
+                default -> k.map(f, run, aData, ap, sa, cData, cp, sc);
             }
         }
     }
@@ -440,7 +425,8 @@ public final class TensorMath {
             throw new IllegalArgumentException("argmax: axis " + axis + " of shape " + x.shapeString() + " is empty");
         }
         double[] od = out.f64();
-        boolean isF64 = x.dtype().floating("argmax") == DType.Floating.F64;
+        FloatingKernels k = kernels(x.dtype(), "argmax");
+        Object xd = x.data();
         int stride = x.strideAt(ax), count = out.size(), outRank = out.rank();
         for (int o = 0; o < count; o++) {
             int pos = x.offset(), opos = out.offset();
@@ -451,7 +437,7 @@ public final class TensorMath {
                 pos += i * x.strideAt(d);
                 opos += i * out.strideAt(od2--);
             }
-            od[opos] = isF64 ? f64.argmax(n, x.f64(), pos, stride) : f32.argmax(n, x.f32(), pos, stride);
+            od[opos] = k.argmax(n, xd, pos, stride);
         }
         return out;
     }
@@ -512,7 +498,8 @@ public final class TensorMath {
         }
         int outer = 1;
         for (int d = 0; d < first; d++) outer *= x.shapeAt(d);
-        boolean isF64 = x.dtype().floating("reduce") == DType.Floating.F64;
+        FloatingKernels k = kernels(x.dtype(), "reduce");
+        Object xd = x.data(), od = out.data();
         for (int o = 0; o < outer; o++) {
             int xp = x.offset(), op0 = out.offset();
             for (int d = first - 1, rest = o; d >= 0; d--) {
@@ -521,29 +508,14 @@ public final class TensorMath {
                 xp += i * x.strideAt(d);
                 op0 += i * outStride(out, mask, mapping, lead, d);
             }
-            if (isF64) {
-                double[] xd = x.f64(), od = out.f64();
-                if (innerReduced) {
-                    od[op0] = combine(op, od[op0], f64.reduce(op, run, xd, xp, sx));
-                } else {
-                    switch (op) {
-                        case SUM -> f64.binary(BinaryOp.ADD, run, od, op0, so, xd, xp, sx, od, op0, so, false);
-                        case SUM_SQUARES -> f64.binary(BinaryOp.MUL, run, xd, xp, sx, xd, xp, sx, od, op0, so, true);
-                        case MAX -> f64.binary(BinaryOp.MAX, run, od, op0, so, xd, xp, sx, od, op0, so, false);
-                        case MIN -> f64.binary(BinaryOp.MIN, run, od, op0, so, xd, xp, sx, od, op0, so, false);
-                    }
-                }
+            if (innerReduced) {
+                k.set(od, op0, combine(op, k.get(od, op0), k.reduce(op, run, xd, xp, sx)));
             } else {
-                float[] xd = x.f32(), od = out.f32();
-                if (innerReduced) {
-                    od[op0] = (float) combine(op, od[op0], f32.reduce(op, run, xd, xp, sx));
-                } else {
-                    switch (op) {
-                        case SUM -> f32.binary(BinaryOp.ADD, run, od, op0, so, xd, xp, sx, od, op0, so, false);
-                        case SUM_SQUARES -> f32.binary(BinaryOp.MUL, run, xd, xp, sx, xd, xp, sx, od, op0, so, true);
-                        case MAX -> f32.binary(BinaryOp.MAX, run, od, op0, so, xd, xp, sx, od, op0, so, false);
-                        case MIN -> f32.binary(BinaryOp.MIN, run, od, op0, so, xd, xp, sx, od, op0, so, false);
-                    }
+                switch (op) {
+                    case SUM -> k.binary(BinaryOp.ADD, run, od, op0, so, xd, xp, sx, od, op0, so, false);
+                    case SUM_SQUARES -> k.binary(BinaryOp.MUL, run, xd, xp, sx, xd, xp, sx, od, op0, so, true);
+                    case MAX -> k.binary(BinaryOp.MAX, run, od, op0, so, xd, xp, sx, od, op0, so, false);
+                    case MIN -> k.binary(BinaryOp.MIN, run, od, op0, so, xd, xp, sx, od, op0, so, false);
                 }
             }
         }
@@ -894,13 +866,8 @@ public final class TensorMath {
                          Tensor a, int aOff, int aBatch, int aRow, int aCol,
                          Tensor b, int bOff, int bBatch, int bRow, int bCol,
                          double beta, Tensor c, int cOff, int cBatch, int cRow, int cCol) {
-        if (c.dtype().floating("gemm") == DType.Floating.F64) {
-            f64.gemm(batch, m, n, k, alpha, a.f64(), aOff, aBatch, aRow, aCol, b.f64(), bOff, bBatch, bRow, bCol,
-                    beta, c.f64(), cOff, cBatch, cRow, cCol);
-        } else {
-            f32.gemm(batch, m, n, k, (float) alpha, a.f32(), aOff, aBatch, aRow, aCol, b.f32(), bOff, bBatch, bRow, bCol,
-                    (float) beta, c.f32(), cOff, cBatch, cRow, cCol);
-        }
+        kernels(c.dtype(), "gemm").gemm(batch, m, n, k, alpha, a.data(), aOff, aBatch, aRow, aCol, b.data(), bOff, bBatch, bRow, bCol,
+                beta, c.data(), cOff, cBatch, cRow, cCol);
     }
 
     // ------------------------------------------------------------- checks (allocate only to report)

@@ -6,7 +6,8 @@
  * {@code FormulaF64} and its twin (a composite's formula run over primitive kernels in blocks),
  * {@code CanonicalSum} and {@code CanonicalGemmF64}/{@code F32} (the summation orders that make
  * results independent of vector width and backend), {@code HalfPrecision} (F16/BF16 conversions,
- * the scalar {@code ConversionKernels}) and {@code TextAlgebra} (definitions as text).
+ * the scalar {@code ConversionKernels}), {@code TextAlgebra} (definitions as text) and
+ * {@code FloatingKernelsF64} and its twin (the dtype-erased view of a backend's typed kernels).
  *
  * <p>A subpackage rather than package-private classes because the scalar backend, tensor and the
  * op implementations in other packages of this module use them; {@code internal} next to its

@@ -70,26 +70,14 @@ public final class Attention {
             boolean[] mask = masked ? (boolean[]) in[1].data() : null;
             RowMath rm = new RowMath(math, out.dtype());
             boolean c = causal;
-            if (out.dtype().floating(name()) == DType.Floating.F64) {
-                double[] sa = (double[]) s.data(), ya = (double[]) out.data();
-                double sc = scale;
-                return m -> {
-                    w.reset();
-                    for (int r = 0; r < w.rows; r++, w.next()) {
-                        int yo = w.offset[1];
-                        double max = AttentionKernelsF64.scaleAndMask(n, sa, w.offset[0], sc, mask, masked ? w.offset[2] : 0,
-                                masked ? w.innerStride[2] : 0, c ? r % lq + 1 : n, ya, yo);
-                        finish(rm, n, ya, yo, max);
-                    }
-                };
-            }
-            float[] sa = (float[]) s.data(), ya = (float[]) out.data();
-            float sc = (float) scale;
+            AttentionKernels ak = out.dtype().pick(name(), AttentionKernelsF64.VIEW, AttentionKernelsF32.VIEW);
+            Object sa = s.data(), ya = out.data();
+            double sc = scale;
             return m -> {
                 w.reset();
                 for (int r = 0; r < w.rows; r++, w.next()) {
                     int yo = w.offset[1];
-                    double max = AttentionKernelsF32.scaleAndMask(n, sa, w.offset[0], sc, mask, masked ? w.offset[2] : 0,
+                    double max = ak.scaleAndMask(n, sa, w.offset[0], sc, mask, masked ? w.offset[2] : 0,
                             masked ? w.innerStride[2] : 0, c ? r % lq + 1 : n, ya, yo);
                     finish(rm, n, ya, yo, max);
                 }
@@ -146,15 +134,10 @@ public final class Attention {
             int n = out.rank() == 0 ? 1 : out.dim(-1), rows = n == 0 ? 0 : out.size() / n;
             int po = p.offset(), go = g.offset(), oo = out.offset();
             Instruction body;
-            if (out.dtype().floating(name()) == DType.Floating.F64) {
-                double[] pa = (double[]) p.data(), ga = (double[]) g.data(), oa = (double[]) out.data();
-                double sc = scale;
-                body = m -> AttentionKernelsF64.softmaxGrad(rows, n, pa, po, ga, go, sc, oa, oo);
-            } else {
-                float[] pa = (float[]) p.data(), ga = (float[]) g.data(), oa = (float[]) out.data();
-                float sc = (float) scale;
-                body = m -> AttentionKernelsF32.softmaxGrad(rows, n, pa, po, ga, go, sc, oa, oo);
-            }
+            AttentionKernels ak = out.dtype().pick(name(), AttentionKernelsF64.VIEW, AttentionKernelsF32.VIEW);
+            Object pa = p.data(), ga = g.data(), oa = out.data();
+            double sc = scale;
+            body = m -> ak.softmaxGrad(rows, n, pa, po, ga, go, sc, oa, oo);
             if (cp == null && cg == null) return body;
             return m -> {
                 if (cp != null) cp.run(m);

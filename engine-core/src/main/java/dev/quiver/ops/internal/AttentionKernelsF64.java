@@ -7,6 +7,20 @@ package dev.quiver.ops.internal;
 final class AttentionKernelsF64 {
     private AttentionKernelsF64() {}
 
+    /** These loops behind the dtype-erased {@link AttentionKernels}. */
+    static final AttentionKernels VIEW = new AttentionKernels() {
+        @Override
+        public double/*erased*/ scaleAndMask(int n, Object s, int so, double/*erased*/ scale, boolean[] mask, int mo, int ms, int limit,
+                                             Object y, int yo) {
+            return AttentionKernelsF64.scaleAndMask(n, (double[]) s, so, (double) scale, mask, mo, ms, limit, (double[]) y, yo);
+        }
+
+        @Override
+        public void softmaxGrad(int rows, int n, Object p, int po, Object g, int go, double/*erased*/ scale, Object ds, int dso) {
+            AttentionKernelsF64.softmaxGrad(rows, n, (double[]) p, po, (double[]) g, go, (double) scale, (double[]) ds, dso);
+        }
+    };
+
     /**
      * {@code y[j] = scale * s[j]} where position j takes part ({@code j < limit} and the mask, if
      * any, holds), else -infinity; returns the maximum of the taking part values (-infinity if none).

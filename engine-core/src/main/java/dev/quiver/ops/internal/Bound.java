@@ -3,7 +3,6 @@ package dev.quiver.ops.internal;
 import dev.quiver.ops.Op.Instruction;
 import dev.quiver.kernel.BinaryOp;
 import dev.quiver.kernel.UnaryOp;
-import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
 
@@ -16,55 +15,51 @@ import dev.quiver.tensor.TensorMath;
 public final class Bound {
     private Bound() {}
 
-    private static boolean f64(Tensor out) { return out.dtype().floating("bound kernel") == DType.Floating.F64; }
+    /** The factories of out's dtype: where a bound instruction's dtype selects its kernels. */
+    private static BoundView view(Tensor out) { return out.dtype().pick("bound kernel", BoundF64.VIEW, BoundF32.VIEW); }
 
     public static Instruction unary(TensorMath math, UnaryOp op, Tensor x, Tensor out) {
         Instruction scalar = ScalarInstruction.unary(math, op, x, out, false);
         if (scalar != null) return scalar;
-        Instruction i = f64(out) ? BoundF64.unary(math.backend().f64(), op, x, out, false)
-                : BoundF32.unary(math.backend().f32(), op, x, out, false);
+        Instruction i = view(out).unary(math, op, x, out, false);
         return i != null ? i : m -> m.unary(op, x, out);
     }
 
     public static Instruction binary(TensorMath math, BinaryOp op, Tensor a, Tensor b, Tensor out) {
         Instruction scalar = ScalarInstruction.binary(math, op, a, b, out);
         if (scalar != null) return scalar;
-        Instruction i = f64(out) ? BoundF64.binary(math.backend().f64(), op, a, b, out)
-                : BoundF32.binary(math.backend().f32(), op, a, b, out);
+        Instruction i = view(out).binary(math, op, a, b, out);
         return i != null ? i : m -> m.binary(op, a, b, out);
     }
 
     public static Instruction scalar(TensorMath math, BinaryOp op, Tensor a, double s, Tensor out) {
         Instruction scalar = ScalarInstruction.scalar(math, op, a, s, out);
         if (scalar != null) return scalar;
-        Instruction i = f64(out) ? BoundF64.scalar(math.backend().f64(), op, a, s, out)
-                : BoundF32.scalar(math.backend().f32(), op, a, (float) s, out);
+        Instruction i = view(out).scalar(math, op, a, s, out);
         return i != null ? i : m -> m.binary(op, a, s, out);
     }
 
     public static Instruction matmul(TensorMath math, Tensor a, Tensor b, Tensor out) {
-        Instruction i = f64(out) ? BoundF64.matmul(math.backend().f64(), a, b, out)
-                : BoundF32.matmul(math.backend().f32(), a, b, out);
+        Instruction i = view(out).matmul(math, a, b, out, 0);
         return i != null ? i : m -> m.matmul(a, b, out);
     }
 
     /** out += a b (2-D operands; out is not also a or b). */
     public static Instruction matmulAdd(TensorMath math, Tensor a, Tensor b, Tensor out) {
-        Instruction i = f64(out) ? BoundF64.matmul(math.backend().f64(), a, b, out, 1)
-                : BoundF32.matmul(math.backend().f32(), a, b, out, 1);
+        Instruction i = view(out).matmul(math, a, b, out, 1);
         if (i != null) return i;
         return m -> m.axpby(1, m.matmul(a, b), 1, out);   // not reached for 2-D float operands
     }
 
     /** out = the sum of all of x's elements. */
     public static Instruction sumAll(TensorMath math, Tensor x, Tensor out) {
-        Instruction i = f64(out) ? BoundF64.sumAll(math.backend().f64(), x, out) : BoundF32.sumAll(math.backend().f32(), x, out);
+        Instruction i = view(out).sumAll(math, x, out);
         return i != null ? i : m -> m.reduce(dev.quiver.kernel.ReduceOp.SUM, x, false, new int[0], out);
     }
 
     /** out = sumTo(x): direct when out is x's trailing shape. */
     public static Instruction sumTo(TensorMath math, Tensor x, Tensor out) {
-        Instruction i = f64(out) ? BoundF64.sumRows(math.backend().f64(), x, out) : BoundF32.sumRows(math.backend().f32(), x, out);
+        Instruction i = view(out).sumRows(math, x, out);
         return i != null ? i : m -> m.sumTo(x, out);
     }
 
@@ -86,16 +81,14 @@ public final class Bound {
     static Instruction blocks(TensorMath math, Tensor out, boolean zeroFirst, Tensor[] src, int[] at, boolean accumulate) {
         if (!out.isContiguous() || !out.dtype().isFloating()) return null;
         for (Tensor t : src) if (t != null && (!t.isContiguous() || t.dtype() != out.dtype())) return null;
-        return f64(out) ? BoundF64.blocks(math.backend().f64(), out, zeroFirst, src, at, accumulate)
-                : BoundF32.blocks(math.backend().f32(), out, zeroFirst, src, at, accumulate);
+        return view(out).blocks(math, out, zeroFirst, src, at, accumulate);
     }
 
     /** y = x, or y += x when accumulate; x broadcast to y's shape on the general path. */
     public static Instruction copy(TensorMath math, Tensor x, Tensor y, boolean accumulate) {
         Instruction scalar = ScalarInstruction.unary(math, UnaryOp.IDENTITY, x, y, accumulate);
         if (scalar != null) return scalar;
-        Instruction i = f64(y) ? BoundF64.copy(math.backend().f64(), x, y, accumulate)
-                : BoundF32.copy(math.backend().f32(), x, y, accumulate);
+        Instruction i = view(y).copy(math, x, y, accumulate);
         if (i != null) return i;
         return accumulate ? m -> m.axpby(1, x, 1, y) : m -> m.copy(x, y);
     }

@@ -6,7 +6,9 @@ import dev.quiver.kernel.BinaryOp;
 import dev.quiver.kernel.KernelsF32;
 import dev.quiver.kernel.ReduceOp;
 import dev.quiver.kernel.UnaryOp;
+import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Tensor;
+import dev.quiver.tensor.TensorMath;
 
 /**
  * Instructions bound at compile time straight to float64 kernels: arrays, offsets, strides and
@@ -16,6 +18,53 @@ import dev.quiver.tensor.Tensor;
  */
 final class BoundF32 {
     private BoundF32() {}
+
+    /** These factories behind the dtype-erased {@link BoundView}, on the backend's float64 kernels. */
+    static final BoundView VIEW = new BoundView() {
+        private static KernelsF32 k(TensorMath math) {
+            return (KernelsF32) math.kernels(DType.F32, "bound kernel").typed();
+        }
+
+        @Override
+        public Instruction unary(TensorMath math, UnaryOp op, Tensor x, Tensor out, boolean accumulate) {
+            return BoundF32.unary(k(math), op, x, out, accumulate);
+        }
+
+        @Override
+        public Instruction binary(TensorMath math, BinaryOp op, Tensor a, Tensor b, Tensor out) {
+            return BoundF32.binary(k(math), op, a, b, out);
+        }
+
+        @Override
+        public Instruction scalar(TensorMath math, BinaryOp op, Tensor a, double/*erased*/ s, Tensor out) {
+            return BoundF32.scalar(k(math), op, a, (float) s, out);
+        }
+
+        @Override
+        public Instruction matmul(TensorMath math, Tensor a, Tensor b, Tensor out, int beta) {
+            return BoundF32.matmul(k(math), a, b, out, beta);
+        }
+
+        @Override
+        public Instruction sumAll(TensorMath math, Tensor x, Tensor out) {
+            return BoundF32.sumAll(k(math), x, out);
+        }
+
+        @Override
+        public Instruction sumRows(TensorMath math, Tensor x, Tensor out) {
+            return BoundF32.sumRows(k(math), x, out);
+        }
+
+        @Override
+        public Instruction blocks(TensorMath math, Tensor out, boolean zeroFirst, Tensor[] src, int[] at, boolean accumulate) {
+            return BoundF32.blocks(k(math), out, zeroFirst, src, at, accumulate);
+        }
+
+        @Override
+        public Instruction copy(TensorMath math, Tensor x, Tensor y, boolean accumulate) {
+            return BoundF32.copy(k(math), x, y, accumulate);
+        }
+    };
 
     /** Stride of an operand read alongside a contiguous out of n elements: 1, 0 (one element), or -1 (not direct). */
     private static int runStride(Tensor t, int n) {

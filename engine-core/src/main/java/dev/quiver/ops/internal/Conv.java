@@ -1,6 +1,5 @@
 package dev.quiver.ops.internal;
 
-import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Shapes;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
@@ -155,20 +154,17 @@ public record Conv(Role role, int spatial, Window win, int groups, int inH, int 
         Tensor col = win.pointwise() ? null : work[0];
         List<Instruction> program = new ArrayList<>();
         Tensor[] flat = contiguous(math, in, work, win.pointwise() ? 0 : 1, program);
-        boolean f64 = out.dtype().floating(name()) == DType.Floating.F64;
+        ConvKernels kernels = out.dtype().pick(name(), ConvKernelsF64.VIEW, ConvKernelsF32.VIEW);
         // The in-place kernels (no im2col matrix) run on the caller's thread; with more threads the
         // im2col path's GEMMs split over them. Both give the same bits.
         boolean inPlace = math.backend().threads() == 1 && inPlacePays(flat, out);
         Instruction run = switch (role) {
             case FORWARD -> {
                 Tensor b = flat.length == 3 ? flat[2] : null;
-                yield f64 ? ConvKernelsF64.forward(math.backend().f64(), flat[0], flat[1], b, out, col, win, groups, inPlace)
-                        : ConvKernelsF32.forward(math.backend().f32(), flat[0], flat[1], b, out, col, win, groups, inPlace);
+                yield kernels.forward(math, flat[0], flat[1], b, out, col, win, groups, inPlace);
             }
-            case INPUT_GRAD -> f64 ? ConvKernelsF64.inputGrad(math.backend().f64(), flat[0], flat[1], out, col, win, groups, inPlace)
-                    : ConvKernelsF32.inputGrad(math.backend().f32(), flat[0], flat[1], out, col, win, groups, inPlace);
-            case KERNEL_GRAD -> f64 ? ConvKernelsF64.kernelGrad(math.backend().f64(), flat[0], flat[1], out, col, win, groups, inPlace)
-                    : ConvKernelsF32.kernelGrad(math.backend().f32(), flat[0], flat[1], out, col, win, groups, inPlace);
+            case INPUT_GRAD -> kernels.inputGrad(math, flat[0], flat[1], out, col, win, groups, inPlace);
+            case KERNEL_GRAD -> kernels.kernelGrad(math, flat[0], flat[1], out, col, win, groups, inPlace);
         };
         program.add(run);
         return Bound.sequence(program);

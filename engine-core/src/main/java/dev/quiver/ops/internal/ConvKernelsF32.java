@@ -4,7 +4,9 @@ package dev.quiver.ops.internal;
 import dev.quiver.ops.Op.Instruction;
 import dev.quiver.kernel.KernelsF32;
 import dev.quiver.kernel.internal.CanonicalGemmF32;
+import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Tensor;
+import dev.quiver.tensor.TensorMath;
 import dev.quiver.ops.Window;
 
 /**
@@ -17,6 +19,41 @@ import dev.quiver.ops.Window;
  */
 final class ConvKernelsF32 {
     private ConvKernelsF32() {}
+
+    /** These factories behind the dtype-erased {@link ConvKernels}, on the backend's float64 kernels. */
+    static final ConvKernels VIEW = new ConvKernels() {
+        private static KernelsF32 k(TensorMath math) {
+            return (KernelsF32) math.kernels(DType.F32, "conv").typed();
+        }
+
+        @Override
+        public Instruction forward(TensorMath math, Tensor x, Tensor w, Tensor b, Tensor out, Tensor col, Window win, int groups,
+                                   boolean inPlace) {
+            return ConvKernelsF32.forward(k(math), x, w, b, out, col, win, groups, inPlace);
+        }
+
+        @Override
+        public Instruction inputGrad(TensorMath math, Tensor gy, Tensor w, Tensor dx, Tensor col, Window win, int groups,
+                                     boolean inPlace) {
+            return ConvKernelsF32.inputGrad(k(math), gy, w, dx, col, win, groups, inPlace);
+        }
+
+        @Override
+        public Instruction kernelGrad(TensorMath math, Tensor x, Tensor gy, Tensor dw, Tensor col, Window win, int groups,
+                                      boolean inPlace) {
+            return ConvKernelsF32.kernelGrad(k(math), x, gy, dw, col, win, groups, inPlace);
+        }
+
+        @Override
+        public Instruction maxPool(int mode, Tensor x, Tensor g, Tensor out, Window win) {
+            return ConvKernelsF32.maxPool(mode, x, g, out, win);
+        }
+
+        @Override
+        public Instruction avgPool(boolean back, Tensor x, Tensor out, Window win) {
+            return ConvKernelsF32.avgPool(back, x, out, win);
+        }
+    };
 
     /** Dims of an N C (H) W tensor as {N, C, H, W}. */
     static int[] nchw(Tensor t) {

@@ -3,7 +3,9 @@ package dev.quiver.ops.internal;
 import dev.quiver.ops.Op.Instruction;
 import dev.quiver.kernel.KernelsF64;
 import dev.quiver.kernel.internal.CanonicalGemmF64;
+import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Tensor;
+import dev.quiver.tensor.TensorMath;
 import dev.quiver.ops.Window;
 
 /**
@@ -16,6 +18,41 @@ import dev.quiver.ops.Window;
  */
 final class ConvKernelsF64 {
     private ConvKernelsF64() {}
+
+    /** These factories behind the dtype-erased {@link ConvKernels}, on the backend's float64 kernels. */
+    static final ConvKernels VIEW = new ConvKernels() {
+        private static KernelsF64 k(TensorMath math) {
+            return (KernelsF64) math.kernels(DType.F64, "conv").typed();
+        }
+
+        @Override
+        public Instruction forward(TensorMath math, Tensor x, Tensor w, Tensor b, Tensor out, Tensor col, Window win, int groups,
+                                   boolean inPlace) {
+            return ConvKernelsF64.forward(k(math), x, w, b, out, col, win, groups, inPlace);
+        }
+
+        @Override
+        public Instruction inputGrad(TensorMath math, Tensor gy, Tensor w, Tensor dx, Tensor col, Window win, int groups,
+                                     boolean inPlace) {
+            return ConvKernelsF64.inputGrad(k(math), gy, w, dx, col, win, groups, inPlace);
+        }
+
+        @Override
+        public Instruction kernelGrad(TensorMath math, Tensor x, Tensor gy, Tensor dw, Tensor col, Window win, int groups,
+                                      boolean inPlace) {
+            return ConvKernelsF64.kernelGrad(k(math), x, gy, dw, col, win, groups, inPlace);
+        }
+
+        @Override
+        public Instruction maxPool(int mode, Tensor x, Tensor g, Tensor out, Window win) {
+            return ConvKernelsF64.maxPool(mode, x, g, out, win);
+        }
+
+        @Override
+        public Instruction avgPool(boolean back, Tensor x, Tensor out, Window win) {
+            return ConvKernelsF64.avgPool(back, x, out, win);
+        }
+    };
 
     /** Dims of an N C (H) W tensor as {N, C, H, W}. */
     static int[] nchw(Tensor t) {

@@ -1,7 +1,6 @@
 package dev.quiver.ops.internal;
 
 import dev.quiver.ops.Op.Instruction;
-import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
 import dev.quiver.ops.Op;
@@ -131,28 +130,8 @@ public final class Dropouts {
         // Read x in place when it is a plain run, else copy it to out first and mask out in place.
         Instruction copy = x.isContiguous() ? null : Bound.copy(math, x, out, false);
         Tensor src = copy == null ? x : out;
-        int xo = src.offset(), yo = out.offset(), members = sizes.length;
-        long threshold = (long) (p * 0x1.0p53);
-        Instruction mask;
-        if (out.dtype().floating("dropout") == DType.Floating.F64) {
-            double[] xa = (double[]) src.data(), ya = (double[]) out.data();
-            double scale = 1 / (1 - p);
-            mask = m -> {
-                long draw = context.draw();
-                for (int k = 0, at = 0; k < members; at += sizes[k++]) {
-                    RandomKernelsF64.dropout(sizes[k], xa, xo + at, ya, yo + at, streams[k], draw, threshold, scale);
-                }
-            };
-        } else {
-            float[] xa = (float[]) src.data(), ya = (float[]) out.data();
-            float scale = (float) (1 / (1 - p));
-            mask = m -> {
-                long draw = context.draw();
-                for (int k = 0, at = 0; k < members; at += sizes[k++]) {
-                    RandomKernelsF32.dropout(sizes[k], xa, xo + at, ya, yo + at, streams[k], draw, threshold, scale);
-                }
-            };
-        }
+        Instruction mask = out.dtype().pick("dropout", RandomKernelsF64.VIEW, RandomKernelsF32.VIEW)
+                .dropout(src, out, context, p, streams, sizes);
         if (copy == null) return mask;
         return m -> {
             copy.run(m);

@@ -1,9 +1,7 @@
 package dev.quiver.ops.internal;
 
-import dev.quiver.kernel.KernelsF32;
-import dev.quiver.kernel.KernelsF64;
+import dev.quiver.kernel.FloatingKernels;
 import dev.quiver.kernel.UnaryOp;
-import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
 
@@ -30,9 +28,7 @@ final class Gather {
     private final int tAxisStride;
     private final int[] tOuter, gOuter, gIndex, tRun, gRun;
     private final int runLength, tRunStride, gRunStride;
-    private final boolean f64;
-    private final KernelsF64 k64;
-    private final KernelsF32 k32;
+    private final FloatingKernels k;
 
     /**
      * @param op    the op's name and attributes, for errors
@@ -69,9 +65,7 @@ final class Gather {
             tRun = Indices.offsets(table, tFrom, rank - 1, 0);
             gRun = Indices.offsets(other, gFrom, other.rank() - 1, 0);
         }
-        this.f64 = table.dtype().floating("gather") == DType.Floating.F64;
-        this.k64 = f64 ? math.backend().f64() : null;
-        this.k32 = f64 ? null : math.backend().f32();
+        this.k = math.kernels(table.dtype(), "gather");
     }
 
     /** Throws unless every index lies in {@code [0, T.shape[axis])} (see {@link Indices#checkRange}). */
@@ -104,10 +98,8 @@ final class Gather {
         int n = runLength;
         if (!accumulate && xs == 1 && ys == 1) {
             System.arraycopy(x, xo, y, yo, n);
-        } else if (f64) {
-            k64.unary(UnaryOp.IDENTITY, n, (double[]) x, xo, xs, (double[]) y, yo, ys, accumulate);
         } else {
-            k32.unary(UnaryOp.IDENTITY, n, (float[]) x, xo, xs, (float[]) y, yo, ys, accumulate);
+            k.unary(UnaryOp.IDENTITY, n, x, xo, xs, y, yo, ys, accumulate);
         }
     }
 }

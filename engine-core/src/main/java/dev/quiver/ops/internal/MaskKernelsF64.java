@@ -9,6 +9,25 @@ import dev.quiver.ops.Comparison;
 final class MaskKernelsF64 {
     private MaskKernelsF64() {}
 
+    /** These loops behind the dtype-erased {@link MaskKernels}. */
+    static final MaskKernels VIEW = new MaskKernels() {
+        @Override
+        public void compare(Comparison kind, int n, Object a, int ao, int as, Object b, int bo, int bs, boolean[] out, int oo, int os) {
+            MaskKernelsF64.compare(kind, n, (double[]) a, ao, as, (double[]) b, bo, bs, out, oo, os);
+        }
+
+        @Override
+        public void where(int n, boolean[] mask, int mo, int ms, Object a, int ao, int as, Object b, int bo, int bs, Object out, int oo,
+                          int os) {
+            MaskKernelsF64.where(n, mask, mo, ms, (double[]) a, ao, as, (double[]) b, bo, bs, (double[]) out, oo, os);
+        }
+
+        @Override
+        public int oneHot(int n, int classes, long[] index64, int[] index32, int io, boolean skipping, long skip, Object out, int oo) {
+            return MaskKernelsF64.oneHot(n, classes, index64, index32, io, skipping, skip, (double[]) out, oo);
+        }
+    };
+
     /** {@code out[i] = a[i] (kind) b[i]}; NaN compares false except for NE, as in IEEE and NumPy. */
     static void compare(Comparison kind, int n, double[] a, int ao, int as, double[] b, int bo, int bs, boolean[] out, int oo, int os) {
         switch (kind) {

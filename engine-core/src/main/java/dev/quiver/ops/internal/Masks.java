@@ -54,20 +54,12 @@ public final class Masks {
             Walk w = new Walk(out.shape(), in[0], in[1], out);
             Comparison k = kind;
             boolean[] o = (boolean[]) out.data();
-            if (in[0].dtype().floating(name()) == DType.Floating.F64) {
-                double[] a = (double[]) in[0].data(), b = (double[]) in[1].data();
-                return m -> {
-                    w.reset();
-                    for (int r = 0; r < w.rows; r++, w.next()) {
-                        MaskKernelsF64.compare(k, w.inner, a, w.offset[0], w.innerStride[0], b, w.offset[1], w.innerStride[1], o, w.offset[2], w.innerStride[2]);
-                    }
-                };
-            }
-            float[] a = (float[]) in[0].data(), b = (float[]) in[1].data();
+            MaskKernels mk = in[0].dtype().pick(name(), MaskKernelsF64.VIEW, MaskKernelsF32.VIEW);
+            Object a = in[0].data(), b = in[1].data();
             return m -> {
                 w.reset();
                 for (int r = 0; r < w.rows; r++, w.next()) {
-                    MaskKernelsF32.compare(k, w.inner, a, w.offset[0], w.innerStride[0], b, w.offset[1], w.innerStride[1], o, w.offset[2], w.innerStride[2]);
+                    mk.compare(k, w.inner, a, w.offset[0], w.innerStride[0], b, w.offset[1], w.innerStride[1], o, w.offset[2], w.innerStride[2]);
                 }
             };
         }
@@ -97,21 +89,12 @@ public final class Masks {
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             Walk w = new Walk(out.shape(), in[0], in[1], in[2], out);
             boolean[] mask = (boolean[]) in[0].data();
-            if (out.dtype().floating(name()) == DType.Floating.F64) {
-                double[] a = (double[]) in[1].data(), b = (double[]) in[2].data(), o = (double[]) out.data();
-                return m -> {
-                    w.reset();
-                    for (int r = 0; r < w.rows; r++, w.next()) {
-                        MaskKernelsF64.where(w.inner, mask, w.offset[0], w.innerStride[0], a, w.offset[1], w.innerStride[1],
-                                b, w.offset[2], w.innerStride[2], o, w.offset[3], w.innerStride[3]);
-                    }
-                };
-            }
-            float[] a = (float[]) in[1].data(), b = (float[]) in[2].data(), o = (float[]) out.data();
+            MaskKernels mk = out.dtype().pick(name(), MaskKernelsF64.VIEW, MaskKernelsF32.VIEW);
+            Object a = in[1].data(), b = in[2].data(), o = out.data();
             return m -> {
                 w.reset();
                 for (int r = 0; r < w.rows; r++, w.next()) {
-                    MaskKernelsF32.where(w.inner, mask, w.offset[0], w.innerStride[0], a, w.offset[1], w.innerStride[1],
+                    mk.where(w.inner, mask, w.offset[0], w.innerStride[0], a, w.offset[1], w.innerStride[1],
                             b, w.offset[2], w.innerStride[2], o, w.offset[3], w.innerStride[3]);
                 }
             };
@@ -169,13 +152,13 @@ public final class Masks {
             long[] i64 = contiguous.data() instanceof long[] l ? l : null;
             int[] i32 = contiguous.data() instanceof int[] a ? a : null;
             int n = idx.size(), io = contiguous.offset(), oo = out.offset(), c = classes;
-            boolean f64 = out.dtype().floating(name()) == DType.Floating.F64, sk = skipping;
+            MaskKernels mk = out.dtype().pick(name(), MaskKernelsF64.VIEW, MaskKernelsF32.VIEW);
+            boolean sk = skipping;
             long skipped = skip;
             Object o = out.data();
             return m -> {
                 if (copy != null) copy.run(m);
-                int bad = f64 ? MaskKernelsF64.oneHot(n, c, i64, i32, io, sk, skipped, (double[]) o, oo)
-                        : MaskKernelsF32.oneHot(n, c, i64, i32, io, sk, skipped, (float[]) o, oo);
+                int bad = mk.oneHot(n, c, i64, i32, io, sk, skipped, o, oo);
                 if (bad >= 0) {
                     long v = i64 != null ? i64[io + bad] : i32[io + bad];
                     throw new IndexOutOfBoundsException("one_hot: index " + v + " at flat position " + bad + " is outside [0, " + c + ")");
@@ -224,16 +207,8 @@ public final class Masks {
             int[] outShape = shape.clone();
             Walk w = new Walk(outShape, starts, out.reshape(outShape));
             long[] o = (long[]) out.data();
-            if (x.dtype().floating(name()) == DType.Floating.F64) {
-                var k = math.backend().f64();
-                double[] a = (double[]) x.data();
-                return m -> {
-                    w.reset();
-                    for (int r = 0; r < w.rows; r++, w.next()) o[w.offset[1]] = k.argmax(n, a, w.offset[0], stride);
-                };
-            }
-            var k = math.backend().f32();
-            float[] a = (float[]) x.data();
+            var k = math.kernels(x.dtype(), name());
+            Object a = x.data();
             return m -> {
                 w.reset();
                 for (int r = 0; r < w.rows; r++, w.next()) o[w.offset[1]] = k.argmax(n, a, w.offset[0], stride);

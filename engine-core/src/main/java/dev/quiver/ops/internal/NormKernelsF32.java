@@ -4,6 +4,10 @@ package dev.quiver.ops.internal;
 import dev.quiver.kernel.BinaryOp;
 import dev.quiver.kernel.KernelsF32;
 import dev.quiver.kernel.ReduceOp;
+import dev.quiver.ops.Op.Instruction;
+import dev.quiver.tensor.DType;
+import dev.quiver.tensor.Tensor;
+import dev.quiver.tensor.TensorMath;
 
 /**
  * Fused normalisation loops on contiguous float64 data: layer and RMS normalisation over rows of
@@ -20,6 +24,88 @@ import dev.quiver.kernel.ReduceOp;
  */
 final class NormKernelsF32 {
     private NormKernelsF32() {}
+
+    /** These loops behind the dtype-erased {@link NormKernels}, on the backend's float64 kernels. */
+    static final NormKernels VIEW = new NormKernels() {
+        private static KernelsF32 k(TensorMath math) {
+            return (KernelsF32) math.kernels(DType.F32, "normalisation").typed();
+        }
+
+        private static float[] data(Tensor t) {
+            return t == null ? null : (float[]) t.data();
+        }
+
+        private static int offset(Tensor t) {
+            return t == null ? 0 : t.offset();
+        }
+
+        @Override
+        public Instruction layerNorm(TensorMath math, int rows, int d, Tensor x, Tensor gamma, Tensor beta, double/*erased*/ eps,
+                                     boolean rms, Tensor out) {
+            KernelsF32 k = k(math);
+            float[] sc = new float[1];   // the kernels' broadcast scalar, allocated once here
+            float[] xa = data(x), ga = data(gamma), ba = data(beta), ya = data(out);
+            int xo = x.offset(), go = offset(gamma), bo = offset(beta), yo = out.offset();
+            float e = (float) eps;
+            return m -> NormKernelsF32.layerNorm(k, rows, d, xa, xo, ga, go, ba, bo, e, rms, sc, ya, yo);
+        }
+
+        @Override
+        public Instruction layerNormGrad(TensorMath math, int rows, int d, Tensor x, Tensor gamma, Tensor g, int gRow,
+                                         double/*erased*/ eps, boolean rms, Tensor c, Tensor out) {
+            KernelsF32 k = k(math);
+            float[] sc = new float[1];
+            float[] xa = data(x), ga = data(gamma), gr = data(g), ca = data(c), oa = data(out);
+            int xo = x.offset(), go = offset(gamma), gOff = g.offset(), co = c.offset(), oo = out.offset();
+            float e = (float) eps;
+            return m -> NormKernelsF32.layerNormGrad(k, rows, d, xa, xo, ga, go, gr, gOff, gRow, e, rms, ca, co, sc, oa, oo);
+        }
+
+        @Override
+        public Instruction layerNormParamGrad(TensorMath math, int rows, int d, Tensor x, Tensor g, int gRow, double/*erased*/ eps,
+                                              boolean rms, Tensor c, Tensor out) {
+            KernelsF32 k = k(math);
+            float[] sc = new float[1];
+            float[] xa = data(x), gr = data(g), ca = data(c), oa = data(out);
+            int xo = x.offset(), gOff = g.offset(), co = c.offset(), oo = out.offset();
+            float e = (float) eps;
+            return m -> NormKernelsF32.layerNormParamGrad(k, rows, d, xa, xo, gr, gOff, gRow, e, rms, ca, co, sc, oa, oo);
+        }
+
+        @Override
+        public Instruction batchNorm(TensorMath math, int n, int c, int s, Tensor x, Tensor gamma, Tensor beta, double/*erased*/ eps,
+                                     boolean train, double/*erased*/ momentum, Tensor runningMean, Tensor runningVar, Tensor out) {
+            KernelsF32 k = k(math);
+            float[] st = new float[2];   // the kernels' scalars, allocated once here
+            float[] xa = data(x), ga = data(gamma), ba = data(beta), rma = data(runningMean), rva = data(runningVar), ya = data(out);
+            int xo = x.offset(), go = gamma.offset(), bo = beta.offset(), rmo = runningMean.offset(), rvo = runningVar.offset();
+            int yo = out.offset();
+            float e = (float) eps, mom = (float) momentum;
+            return m -> NormKernelsF32.batchNorm(k, n, c, s, xa, xo, ga, go, ba, bo, e, train, mom, rma, rmo, rva, rvo, st, ya, yo);
+        }
+
+        @Override
+        public Instruction batchNormGrad(TensorMath math, int n, int c, int s, Tensor x, Tensor gamma, Tensor g, double/*erased*/ eps,
+                                         Tensor out) {
+            KernelsF32 k = k(math);
+            float[] st = new float[2];
+            float[] xa = data(x), ga = data(gamma), gr = data(g), oa = data(out);
+            int xo = x.offset(), go = gamma.offset(), gOff = g.offset(), oo = out.offset();
+            float e = (float) eps;
+            return m -> NormKernelsF32.batchNormGrad(k, n, c, s, xa, xo, ga, go, gr, gOff, e, st, oa, oo);
+        }
+
+        @Override
+        public Instruction batchNormParamGrad(TensorMath math, int n, int c, int s, Tensor x, Tensor g, double/*erased*/ eps, Tensor w,
+                                              Tensor out) {
+            KernelsF32 k = k(math);
+            float[] st = new float[2];
+            float[] xa = data(x), gr = data(g), wa = data(w), oa = data(out);
+            int xo = x.offset(), gOff = g.offset(), wo = w.offset(), oo = out.offset();
+            float e = (float) eps;
+            return m -> NormKernelsF32.batchNormParamGrad(k, n, c, s, xa, xo, gr, gOff, e, wa, wo, st, oa, oo);
+        }
+    };
 
     /*
      * Layer and RMS normalisation run on the backend's kernels: row sums are its canonical

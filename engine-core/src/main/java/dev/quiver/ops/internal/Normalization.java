@@ -1,7 +1,6 @@
 package dev.quiver.ops.internal;
 
 import dev.quiver.ops.Op.Instruction;
-import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Index;
 import dev.quiver.tensor.Shapes;
 import dev.quiver.tensor.Tensor;
@@ -145,24 +144,7 @@ public final class Normalization {
             int d = x.dim(-1), rows = d == 0 ? 0 : x.size() / d;
             double e = eps;
             boolean r = rms;
-            Instruction body;
-            if (out.dtype().floating(name()) == DType.Floating.F64) {
-                var k = math.backend().f64();
-                double[] sc = new double[1];   // the kernels' broadcast scalar, allocated once here
-                double[] xa = (double[]) x.data(), ya = (double[]) out.data();
-                double[] ga = gamma == null ? null : (double[]) gamma.data(), ba = beta == null ? null : (double[]) beta.data();
-                int xo = x.offset(), yo = out.offset(), go = gamma == null ? 0 : gamma.offset(), bo = beta == null ? 0 : beta.offset();
-                body = m -> NormKernelsF64.layerNorm(k, rows, d, xa, xo, ga, go, ba, bo, e, r, sc, ya, yo);
-            } else {
-                var k = math.backend().f32();
-                float[] sc = new float[1];
-                float[] xa = (float[]) x.data(), ya = (float[]) out.data();
-                float[] ga = gamma == null ? null : (float[]) gamma.data(), ba = beta == null ? null : (float[]) beta.data();
-                int xo = x.offset(), yo = out.offset(), go = gamma == null ? 0 : gamma.offset(), bo = beta == null ? 0 : beta.offset();
-                float ef = (float) e;
-                body = m -> NormKernelsF32.layerNorm(k, rows, d, xa, xo, ga, go, ba, bo, ef, r, sc, ya, yo);
-            }
-            return then(pro, body);
+            return then(pro, norms(name(), out).layerNorm(math, rows, d, x, gamma, beta, e, r, out));
         }
 
         /**
@@ -273,23 +255,7 @@ public final class Normalization {
             int d = x.dim(-1), rows = d == 0 ? 0 : x.size() / d;
             double e = eps;
             boolean r = rms;
-            int xo = x.offset(), go = gamma == null ? 0 : gamma.offset(), gOff = g.offset(), oo = out.offset(), co = c.offset();
-            Instruction body;
-            if (out.dtype().floating(name()) == DType.Floating.F64) {
-                var k = math.backend().f64();
-                double[] sc = new double[1];   // the kernels' broadcast scalar, allocated once here
-                double[] xa = (double[]) x.data(), ga = gamma == null ? null : (double[]) gamma.data(), gr = (double[]) g.data(), oa = (double[]) out.data();
-                double[] ca = (double[]) c.data();
-                body = m -> NormKernelsF64.layerNormGrad(k, rows, d, xa, xo, ga, go, gr, gOff, gRow, e, r, ca, co, sc, oa, oo);
-            } else {
-                var k = math.backend().f32();
-                float[] sc = new float[1];
-                float[] xa = (float[]) x.data(), ga = gamma == null ? null : (float[]) gamma.data(), gr = (float[]) g.data(), oa = (float[]) out.data();
-                float[] ca = (float[]) c.data();
-                float ef = (float) e;
-                body = m -> NormKernelsF32.layerNormGrad(k, rows, d, xa, xo, ga, go, gr, gOff, gRow, ef, r, ca, co, sc, oa, oo);
-            }
-            return then(pro, body);
+            return then(pro, norms(name(), out).layerNormGrad(math, rows, d, x, gamma, g, gRow, e, r, c, out));
         }
 
         @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
@@ -325,26 +291,17 @@ public final class Normalization {
             int d = x.dim(-1), rows = d == 0 ? 0 : x.size() / d;
             double e = eps;
             boolean r = rms;
-            int xo = x.offset(), gOff = g.offset(), oo = out.offset(), co = c.offset();
-            Instruction body;
-            if (out.dtype().floating(name()) == DType.Floating.F64) {
-                var k = math.backend().f64();
-                double[] sc = new double[1];   // the kernels' broadcast scalar, allocated once here
-                double[] xa = (double[]) x.data(), gr = (double[]) g.data(), oa = (double[]) out.data(), ca = (double[]) c.data();
-                body = m -> NormKernelsF64.layerNormParamGrad(k, rows, d, xa, xo, gr, gOff, gRow, e, r, ca, co, sc, oa, oo);
-            } else {
-                var k = math.backend().f32();
-                float[] sc = new float[1];
-                float[] xa = (float[]) x.data(), gr = (float[]) g.data(), oa = (float[]) out.data(), ca = (float[]) c.data();
-                float ef = (float) e;
-                body = m -> NormKernelsF32.layerNormParamGrad(k, rows, d, xa, xo, gr, gOff, gRow, ef, r, ca, co, sc, oa, oo);
-            }
-            return then(pro, body);
+            return then(pro, norms(name(), out).layerNormParamGrad(math, rows, d, x, g, gRow, e, r, c, out));
         }
 
         @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
             throw fusedOnly(this);
         }
+    }
+
+    /** The fused kernels of out's dtype: where a normalisation's dtype selects its loops. */
+    private static NormKernels norms(String op, Tensor out) {
+        return out.dtype().pick(op, NormKernelsF64.VIEW, NormKernelsF32.VIEW);
     }
 
     /** The fused normalisation kernels stand in for a primitive pattern after differentiation and are not differentiated. */
@@ -398,23 +355,7 @@ public final class Normalization {
             boolean train = context.training();
             double e = eps, mom = stats.momentum();
             Tensor rm = stats.mean(), rv = stats.var();
-            int xo = x.offset(), go = gamma.offset(), bo = beta.offset(), rmo = rm.offset(), rvo = rv.offset(), yo = out.offset();
-            Instruction body;
-            if (out.dtype().floating(name()) == DType.Floating.F64) {
-                var k = math.backend().f64();
-                double[] st = new double[2];   // the kernels' scalars, allocated once here
-                double[] xa = (double[]) x.data(), ga = (double[]) gamma.data(), ba = (double[]) beta.data();
-                double[] rma = (double[]) rm.data(), rva = (double[]) rv.data(), ya = (double[]) out.data();
-                body = m -> NormKernelsF64.batchNorm(k, n, c, s, xa, xo, ga, go, ba, bo, e, train, mom, rma, rmo, rva, rvo, st, ya, yo);
-            } else {
-                var k = math.backend().f32();
-                float[] st = new float[2];
-                float[] xa = (float[]) x.data(), ga = (float[]) gamma.data(), ba = (float[]) beta.data();
-                float[] rma = (float[]) rm.data(), rva = (float[]) rv.data(), ya = (float[]) out.data();
-                float ef = (float) e, mf = (float) mom;
-                body = m -> NormKernelsF32.batchNorm(k, n, c, s, xa, xo, ga, go, ba, bo, ef, train, mf, rma, rmo, rva, rvo, st, ya, yo);
-            }
-            return then(pro, body);
+            return then(pro, norms(name(), out).batchNorm(math, n, c, s, x, gamma, beta, e, train, mom, rm, rv, out));
         }
 
         /**
@@ -474,21 +415,7 @@ public final class Normalization {
             Tensor gamma = param(this, in[1]);
             int n = x.dim(0), c = x.dim(1), s = c == 0 || n == 0 ? 0 : x.size() / (n * c);
             double e = eps;
-            int xo = x.offset(), go = gamma.offset(), gOff = g.offset(), oo = out.offset();
-            Instruction body;
-            if (out.dtype().floating(name()) == DType.Floating.F64) {
-                var k = math.backend().f64();
-                double[] st = new double[2];   // the kernels' scalars, allocated once here
-                double[] xa = (double[]) x.data(), ga = (double[]) gamma.data(), gr = (double[]) g.data(), oa = (double[]) out.data();
-                body = m -> NormKernelsF64.batchNormGrad(k, n, c, s, xa, xo, ga, go, gr, gOff, e, st, oa, oo);
-            } else {
-                var k = math.backend().f32();
-                float[] st = new float[2];
-                float[] xa = (float[]) x.data(), ga = (float[]) gamma.data(), gr = (float[]) g.data(), oa = (float[]) out.data();
-                float ef = (float) e;
-                body = m -> NormKernelsF32.batchNormGrad(k, n, c, s, xa, xo, ga, go, gr, gOff, ef, st, oa, oo);
-            }
-            return then(pro, body);
+            return then(pro, norms(name(), out).batchNormGrad(math, n, c, s, x, gamma, g, e, out));
         }
 
         @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
@@ -517,21 +444,7 @@ public final class Normalization {
             Tensor x = contiguous(math, in[0], work[0], pro), g = contiguous(math, in[1], work[1], pro), w = work[2];
             int n = x.dim(0), c = x.dim(1), s = c == 0 || n == 0 ? 0 : x.size() / (n * c);
             double e = eps;
-            int xo = x.offset(), gOff = g.offset(), oo = out.offset(), wo = w.offset();
-            Instruction body;
-            if (out.dtype().floating(name()) == DType.Floating.F64) {
-                var k = math.backend().f64();
-                double[] st = new double[2];   // the kernels' scalars, allocated once here
-                double[] xa = (double[]) x.data(), gr = (double[]) g.data(), wa = (double[]) w.data(), oa = (double[]) out.data();
-                body = m -> NormKernelsF64.batchNormParamGrad(k, n, c, s, xa, xo, gr, gOff, e, wa, wo, st, oa, oo);
-            } else {
-                var k = math.backend().f32();
-                float[] st = new float[2];
-                float[] xa = (float[]) x.data(), gr = (float[]) g.data(), wa = (float[]) w.data(), oa = (float[]) out.data();
-                float ef = (float) e;
-                body = m -> NormKernelsF32.batchNormParamGrad(k, n, c, s, xa, xo, gr, gOff, ef, wa, wo, st, oa, oo);
-            }
-            return then(pro, body);
+            return then(pro, norms(name(), out).batchNormParamGrad(math, n, c, s, x, g, e, w, out));
         }
 
         @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {

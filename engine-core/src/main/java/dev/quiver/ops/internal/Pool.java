@@ -1,6 +1,5 @@
 package dev.quiver.ops.internal;
 
-import dev.quiver.tensor.DType;
 import dev.quiver.tensor.Shapes;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
@@ -97,15 +96,15 @@ public record Pool(boolean max, Role role, int spatial, Window win, int inH, int
         if (!out.isContiguous()) throw new IllegalStateException(name() + ": the planned output is not contiguous");
         List<Instruction> program = new ArrayList<>();
         Tensor[] flat = Conv.contiguous(math, in, work, 0, program);
-        boolean f64 = out.dtype().floating(name()) == DType.Floating.F64;
+        ConvKernels kernels = out.dtype().pick(name(), ConvKernelsF64.VIEW, ConvKernelsF32.VIEW);
         Instruction run;
         if (max) {
             int mode = role.ordinal();
             Tensor g = flat.length == 2 ? flat[1] : null;
-            run = f64 ? ConvKernelsF64.maxPool(mode, flat[0], g, out, win) : ConvKernelsF32.maxPool(mode, flat[0], g, out, win);
+            run = kernels.maxPool(mode, flat[0], g, out, win);
         } else {
             boolean back = role == Role.GRAD;
-            run = f64 ? ConvKernelsF64.avgPool(back, flat[0], out, win) : ConvKernelsF32.avgPool(back, flat[0], out, win);
+            run = kernels.avgPool(back, flat[0], out, win);
         }
         program.add(run);
         return Bound.sequence(program);

@@ -140,19 +140,8 @@ public final class Products {
         int aRow = as[nb], aCol = as[nb + 1], bRow = bs[nb], bCol = bs[nb + 1], cRow = cs[nb], cCol = cs[nb + 1];
         int inner = w.inner;
         int aBatch = w.innerStride[0], bBatch = w.innerStride[1], cBatch = w.innerStride[2];
-        if (out.dtype().floating("matmul") == dev.quiver.tensor.DType.Floating.F64) {
-            var kern = math.backend().f64();
-            double[] ad = (double[]) a.data(), bd = (double[]) b.data(), cd = (double[]) out.data();
-            return mm -> {
-                w.reset();
-                for (int r = 0; r < w.rows; r++, w.next()) {
-                    kern.gemm(inner, m, n, k, 1, ad, w.offset[0], aBatch, aRow, aCol, bd, w.offset[1], bBatch, bRow, bCol, 0,
-                            cd, w.offset[2], cBatch, cRow, cCol);
-                }
-            };
-        }
-        var kern = math.backend().f32();
-        float[] ad = (float[]) a.data(), bd = (float[]) b.data(), cd = (float[]) out.data();
+        var kern = math.kernels(out.dtype(), "matmul");
+        Object ad = a.data(), bd = b.data(), cd = out.data();
         return mm -> {
             w.reset();
             for (int r = 0; r < w.rows; r++, w.next()) {

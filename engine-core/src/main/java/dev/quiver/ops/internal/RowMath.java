@@ -1,8 +1,7 @@
 package dev.quiver.ops.internal;
 
 import dev.quiver.kernel.BinaryOp;
-import dev.quiver.kernel.KernelsF32;
-import dev.quiver.kernel.KernelsF64;
+import dev.quiver.kernel.FloatingKernels;
 import dev.quiver.kernel.ReduceOp;
 import dev.quiver.kernel.UnaryOp;
 import dev.quiver.tensor.DType;
@@ -16,63 +15,40 @@ import dev.quiver.tensor.TensorMath;
  * nothing.
  */
 final class RowMath {
-    private final boolean f64;
-    private final KernelsF64 k64;
-    private final KernelsF32 k32;
-    private final double[] c64 = new double[1];
-    private final float[] c32 = new float[1];
+    private final FloatingKernels k;
+    private final Object c;
 
     RowMath(TensorMath math, DType dtype) {
-        this.f64 = dtype.floating("class cross-entropy") == DType.Floating.F64;
-        this.k64 = f64 ? math.backend().f64() : null;
-        this.k32 = f64 ? null : math.backend().f32();
+        this.k = math.kernels(dtype, "class cross-entropy");
+        this.c = k.newArray(1);
     }
 
     double max(int n, Object x, int xo, int xs) {
-        return f64 ? k64.reduce(ReduceOp.MAX, n, (double[]) x, xo, xs) : k32.reduce(ReduceOp.MAX, n, (float[]) x, xo, xs);
+        return k.reduce(ReduceOp.MAX, n, x, xo, xs);
     }
 
     double sum(int n, Object x, int xo, int xs) {
-        return f64 ? k64.reduce(ReduceOp.SUM, n, (double[]) x, xo, xs) : k32.reduce(ReduceOp.SUM, n, (float[]) x, xo, xs);
+        return k.reduce(ReduceOp.SUM, n, x, xo, xs);
     }
 
     /** {@code y = exp(x - c)}; y may be x itself. */
-    void expShifted(int n, Object x, int xo, int xs, double c, Object y, int yo, int ys) {
-        if (f64) {
-            double[] ya = (double[]) y;
-            c64[0] = c;
-            k64.binary(BinaryOp.SUB, n, (double[]) x, xo, xs, c64, 0, 0, ya, yo, ys, false);
-            k64.unary(UnaryOp.EXP, n, ya, yo, ys, ya, yo, ys, false);
-        } else {
-            float[] ya = (float[]) y;
-            c32[0] = (float) c;
-            k32.binary(BinaryOp.SUB, n, (float[]) x, xo, xs, c32, 0, 0, ya, yo, ys, false);
-            k32.unary(UnaryOp.EXP, n, ya, yo, ys, ya, yo, ys, false);
-        }
+    void expShifted(int n, Object x, int xo, int xs, double shift, Object y, int yo, int ys) {
+        k.set(c, 0, shift);
+        k.binary(BinaryOp.SUB, n, x, xo, xs, c, 0, 0, y, yo, ys, false);
+        k.unary(UnaryOp.EXP, n, y, yo, ys, y, yo, ys, false);
     }
 
     /** {@code y = a * y + b}. */
     void scaleShift(int n, Object y, int yo, int ys, double a, double b) {
-        if (f64) {
-            double[] ya = (double[]) y;
-            k64.axpby(n, a, ya, yo, ys, 0, ya, yo, ys);
-            if (b != 0) {
-                c64[0] = b;
-                k64.binary(BinaryOp.ADD, n, ya, yo, ys, c64, 0, 0, ya, yo, ys, false);
-            }
-        } else {
-            float[] ya = (float[]) y;
-            k32.axpby(n, (float) a, ya, yo, ys, 0, ya, yo, ys);
-            if (b != 0) {
-                c32[0] = (float) b;
-                k32.binary(BinaryOp.ADD, n, ya, yo, ys, c32, 0, 0, ya, yo, ys, false);
-            }
+        k.axpby(n, a, y, yo, ys, 0, y, yo, ys);
+        if (b != 0) {
+            k.set(c, 0, b);
+            k.binary(BinaryOp.ADD, n, y, yo, ys, c, 0, 0, y, yo, ys, false);
         }
     }
 
     void fill(int n, double value, Object y, int yo, int ys) {
-        if (f64) k64.fill(n, value, (double[]) y, yo, ys);
-        else k32.fill(n, (float) value, (float[]) y, yo, ys);
+        k.fill(n, value, y, yo, ys);
     }
 
     static double read(Object a, int i) {
