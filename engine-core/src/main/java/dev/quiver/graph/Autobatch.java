@@ -64,14 +64,61 @@ final class Autobatch {
     private record Rule(boolean[] varying, boolean unit, boolean lossOfRows) {}
 
     /**
-     * A node's signature: nodes with equal signatures may run as one. {@code parts} starts with the
-     * id of the op that runs the group ({@link Run#opId}) and the dtype, so that comparing two is
-     * comparing ints (hashing a slice's index list per node cost more than the rest of the key).
+     * Signatures by their parts ({@link Run#key}: ints, starting with the id of the op that runs the
+     * group, so that comparing two is comparing ints): an open-addressing table over one pool of
+     * parts, so finding a node's signature allocates nothing (a key object and a boxed id per node,
+     * hashed through a map, showed in every profile of a minibatch's rewrite).
      */
-    private record Key(int[] parts) {
-        @Override public boolean equals(Object o) { return o instanceof Key k && Arrays.equals(parts, k.parts); }
+    private static final class Signatures {
+        private int[] pool = new int[256], start = new int[16], length = new int[16], hashes = new int[16];
+        private int[] table = new int[64];   // id + 1; 0 is empty
+        private int poolSize;
+        int count;
 
-        @Override public int hashCode() { return Arrays.hashCode(parts); }
+        /** The id of the signature {@code parts[0 .. n)}, a new one ({@code count} before the call) when not seen. */
+        int find(int[] parts, int n) {
+            int h = 1;
+            for (int k = 0; k < n; k++) h = 31 * h + parts[k];
+            h ^= h >>> 16;
+            int mask = table.length - 1;
+            for (int slot = h & mask; ; slot = slot + 1 & mask) {
+                int e = table[slot];
+                if (e == 0) {
+                    int id = add(parts, n, h);
+                    table[slot] = id + 1;
+                    if (2 * count > table.length) rehash();
+                    return id;
+                }
+                int id = e - 1;
+                if (hashes[id] == h && length[id] == n && Arrays.equals(pool, start[id], start[id] + n, parts, 0, n)) return id;
+            }
+        }
+
+        private int add(int[] parts, int n, int h) {
+            int id = count++;
+            if (id == start.length) {
+                start = Arrays.copyOf(start, 2 * id);
+                length = Arrays.copyOf(length, 2 * id);
+                hashes = Arrays.copyOf(hashes, 2 * id);
+            }
+            if (poolSize + n > pool.length) pool = Arrays.copyOf(pool, Math.max(2 * pool.length, poolSize + n));
+            System.arraycopy(parts, 0, pool, poolSize, n);
+            start[id] = poolSize;
+            length[id] = n;
+            hashes[id] = h;
+            poolSize += n;
+            return id;
+        }
+
+        private void rehash() {
+            table = new int[2 * table.length];
+            int mask = table.length - 1;
+            for (int id = 0; id < count; id++) {
+                int slot = hashes[id] & mask;
+                while (table[slot] != 0) slot = slot + 1 & mask;
+                table[slot] = id + 1;
+            }
+        }
     }
 
     static Result rewrite(Graph g, Node out, List<Node> keep) {
@@ -148,7 +195,7 @@ final class Autobatch {
         Result run() {
             int kernelsBefore = 0;
             // signatures and their mean depth; the number of op inputs each op waits for; consumer counts
-            Map<Key, Integer> ids = new HashMap<>();
+            Signatures ids = new Signatures();
             int[] depth = new int[n0];
             long[] depthSum = new long[16];
             int[] members = new int[16];
@@ -171,10 +218,10 @@ final class Autobatch {
                 depth[i] = d + 1;
                 Rule r = rule[i] = rule(n);
                 if (r == null) continue;
-                Key key = key(n, r);
-                Integer id = ids.putIfAbsent(key, signatures);
-                if (id == null) {
-                    id = signatures++;
+                int parts = key(n, r);   // before reading keyParts, which it may replace
+                int id = ids.find(keyParts, parts);
+                if (id == signatures) {
+                    signatures++;
                     if (id == depthSum.length) {
                         depthSum = Arrays.copyOf(depthSum, 2 * id);
                         members = Arrays.copyOf(members, 2 * id);
@@ -253,13 +300,15 @@ final class Autobatch {
         private Rule rule(Node n) {
             Op op = n.op();
             int arity = n.arity(), rank = n.rank();
-            boolean[] varying = new boolean[arity];
+            if (varyingScratch.length < arity) varyingScratch = new boolean[arity];
+            boolean[] varying = varyingScratch;
+            Arrays.fill(varying, 0, arity, false);
             if (op instanceof Shaping.AddN) {   // no broadcasting: every term is stacked
                 for (int k = 0; k < arity; k++) {
                     if (!stackable(n.input(k))) return null;
                     varying[k] = true;
                 }
-                return new Rule(varying, rank == 0 || rank == 1 && unitLayout(n.input(0)), false);
+                return rule(varying, arity, rank == 0 || rank == 1 && unitLayout(n.input(0)), false);
             }
             if (op instanceof Elementwise.Map || op instanceof Elementwise.Binary || op instanceof Elementwise.WithScalar) {
                 int[] s = n.shapeRef();
@@ -276,34 +325,34 @@ final class Autobatch {
                 }
                 if (!any) return null;
                 boolean unit = rank == 0 || rank == 1 && (needUnit || unitLayout(first));
-                return unit || !needUnit ? new Rule(varying, unit, false) : null;
+                return unit || !needUnit ? rule(varying, arity, unit, false) : null;
             }
             if (op instanceof Dropouts.Dropout) {   // elementwise, each member masked from its own stream
                 Node in = n.input(0);
                 if (!stackable(in)) return null;
                 varying[0] = true;
-                return new Rule(varying, rank == 0 || rank == 1 && unitLayout(in), false);
+                return rule(varying, arity, rank == 0 || rank == 1 && unitLayout(in), false);
             }
             if (op == Products.MATMUL) {
                 Node a = n.input(0), b = n.input(1);
                 if (a.rank() == 2 && b.rank() == 2 && stackable(a)) {
                     varying[0] = true;
-                    return new Rule(varying, false, false);
+                    return rule(varying, arity, false, false);
                 }
                 if (a.rank() == 1 && b.rank() == 2 && stackable(a)) {
                     varying[0] = true;
-                    return new Rule(varying, true, false);
+                    return rule(varying, arity, true, false);
                 }
                 if (a.rank() == 2 && b.rank() == 1 && stackable(b)) {   // W x: the stacked x^T W^T
                     varying[1] = true;
-                    return new Rule(varying, true, false);
+                    return rule(varying, arity, true, false);
                 }
                 return null;
             }
             if (op instanceof Take t) {
                 if (t.axis() != 0 || n.input(1).rank() > 1 || !stackable(n.input(1))) return null;
                 varying[1] = true;
-                return new Rule(varying, n.input(1).rank() == 0, false);
+                return rule(varying, arity, n.input(1).rank() == 0, false);
             }
             if (op instanceof Shaping.Slice s) {
                 Index[] ix = s.index();
@@ -311,10 +360,10 @@ final class Autobatch {
                 if (in.kind() != Node.Kind.OP) return null;
                 for (Index i : ix) if (i instanceof Index.NewAxis) return null;
                 varying[0] = true;
-                if (in.rank() == 1) return new Rule(varying, true, false);
+                if (in.rank() == 1) return rule(varying, arity, true, false);
                 if (ix.length == 0 || !(ix[0] instanceof Index.Range r) || r.start() != 0 || r.step() != 1
                         || r.stop() < in.shapeRef()[0]) return null;
-                return new Rule(varying, false, false);
+                return rule(varying, arity, false, false);
             }
             if (op instanceof Shaping.Concat c) {
                 int axis = c.axis() < 0 ? c.axis() + rank : c.axis();
@@ -323,19 +372,34 @@ final class Autobatch {
                     if (!stackable(n.input(k))) return null;
                     varying[k] = true;
                 }
-                return new Rule(varying, rank == 1, false);
+                return rule(varying, arity, rank == 1, false);
             }
             if (op instanceof ClassCrossEntropy ce) {
                 CrossEntropy o = ce.options();
                 Node logits = n.input(0), classes = n.input(1);
                 if (!stackable(logits) || !stackable(classes) || o.reduction() == CrossEntropy.Reduction.MEAN && o.ignoring()) return null;
                 varying[0] = varying[1] = true;
-                if (logits.rank() == 2) return new Rule(varying, false, o.reduction() != CrossEntropy.Reduction.NONE);
-                if (logits.rank() == 1 && !o.ignoring()) return new Rule(varying, true, false);   // one row: its loss
+                if (logits.rank() == 2) return rule(varying, arity, false, o.reduction() != CrossEntropy.Reduction.NONE);
+                if (logits.rank() == 1 && !o.ignoring()) return rule(varying, arity, true, false);   // one row: its loss
                 return null;
             }
             return null;
         }
+
+        /** The rule for a varying pattern (the first {@code arity} entries of {@code varying}): one object per distinct pattern. */
+        private Rule rule(boolean[] varying, int arity, boolean unit, boolean lossOfRows) {
+            for (Rule r : rules) {
+                if (r.unit == unit && r.lossOfRows == lossOfRows && r.varying.length == arity
+                        && Arrays.equals(r.varying, 0, arity, varying, 0, arity)) return r;
+            }
+            Rule r = new Rule(Arrays.copyOf(varying, arity), unit, lossOfRows);
+            rules.add(r);
+            return r;
+        }
+
+        // A node's rule is computed into one array and interned: the patterns are few, the nodes many.
+        private boolean[] varyingScratch = new boolean[4];
+        private final List<Rule> rules = new ArrayList<>();
 
         /** Whether a vector input lies as whole members (a unit-batched producer, a leaf, an unbatchable op) rather than as rows. */
         private boolean unitLayout(Node in) {
@@ -355,6 +419,22 @@ final class Autobatch {
 
         /** The id of the op a group of nodes running {@code op} runs: found by identity after the op instance's first node. */
         private int opId(Op op, boolean unit) {
+            int slot = (System.identityHashCode(op) << 1 | (unit ? 1 : 0)) & OP_CACHE - 1;
+            if (cachedOps[slot] == op && cachedUnit[slot] == unit) return cachedIds[slot];
+            int id = opIdOf(op, unit);
+            cachedOps[slot] = op;
+            cachedUnit[slot] = unit;
+            cachedIds[slot] = id;
+            return id;
+        }
+
+        // The last op ids found, by the op's identity: a graph's nodes share a few interned op instances.
+        private static final int OP_CACHE = 64;
+        private final Op[] cachedOps = new Op[OP_CACHE];
+        private final boolean[] cachedUnit = new boolean[OP_CACHE];
+        private final int[] cachedIds = new int[OP_CACHE];
+
+        private int opIdOf(Op op, boolean unit) {
             Map<Op, Integer> ids = unit ? unitOpIds : rowOpIds;
             Integer id = ids.get(op);
             if (id == null) {
@@ -367,11 +447,13 @@ final class Autobatch {
             return id;
         }
 
-        private Key key(Node n, Rule r) {
+        /** Node n's signature parts, written into {@link #keyParts}; returns their count. */
+        private int key(Node n, Rule r) {
             int arity = n.arity();
             int size = 3;
             for (int k = 0; k < arity; k++) size += 3 + (r.varying[k] ? n.input(k).rank() : 0);
-            int[] parts = new int[size];
+            if (keyParts.length < size) keyParts = new int[Math.max(size, 2 * keyParts.length)];
+            int[] parts = keyParts;
             int p = 0;
             parts[p++] = opId(n.op(), r.unit);
             parts[p++] = n.dtype().ordinal();
@@ -389,8 +471,10 @@ final class Autobatch {
                     parts[p++] = 0;
                 }
             }
-            return new Key(parts);
+            return p;
         }
+
+        private int[] keyParts = new int[32];
 
         /**
          * The op that runs a group: the members' op, except that a slice takes every row (a member's
@@ -495,8 +579,8 @@ final class Autobatch {
             long[] keys = new long[count];
             boolean inOrder = true;
             for (int m = 0; m < count; m++) {
-                int j = nodes[members[m]].input(k).index();
-                boolean located = nodes[j].kind() == Node.Kind.OP && source[j] != null;
+                int j = in[inStart[members[m]] + k];
+                boolean located = isOp[j] && source[j] != null;
                 long at = located ? source[j].index() : value[j] != null ? value[j].index() : j;
                 long row = located ? offset[j] : 0;
                 if (at >= 1L << 23 || row >= 1L << 20 || count >= 1 << 20) {

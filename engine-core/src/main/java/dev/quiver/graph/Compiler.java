@@ -256,15 +256,17 @@ final class Compiler {
         boolean[][] neededByArity = new boolean[8][];
         for (int a = 0; a < neededByArity.length; a++) neededByArity[a] = new boolean[a];
         RowTerms rowTerms = new RowTerms(mark, scratch);
+        SliceTerms sliceTerms = new SliceTerms();
         for (int i = mark - 1; i >= 0; i--) {
             Node n = fwd.get(i);
-            if (!live[i] || !needs[i] || firstTerm[i] == null && !stacks.has(i) && !rowTerms.has(i)) continue;
+            if (!live[i] || !needs[i] || firstTerm[i] == null && !stacks.has(i) && !rowTerms.has(i) && !sliceTerms.has(i)) continue;
             int before = g.size();
             Node grad = firstTerm[i];
             if (moreTerms[i] != null) {
                 moreTerms[i].addFirst(grad);
                 grad = g.addN(moreTerms[i].toArray(new Node[0]));
             }
+            grad = sliceTerms.sum(g, i, n, grad);
             grad = rowTerms.sum(g, i, n, grad);
             grad = gradOf[i] = stacks.product(g, i, grad);
             origin(p, before, i);
@@ -284,8 +286,9 @@ final class Compiler {
                 for (int k = 1; k < needed.length; k++) any |= needed[k];
             }
             if (!any) continue;
-            if (n.op() instanceof dev.quiver.ops.internal.Shaping.Slice slice && rowTerms.offerRows(n.input(0), slice, grad)) {
-                continue;   // rows of a value: the gradient joins its row terms without building the scatter VJP
+            if (n.op() instanceof dev.quiver.ops.internal.Shaping.Slice slice
+                    && (rowTerms.offerRows(n.input(0), slice, grad) || sliceTerms.offer(n.input(0), slice, grad, mark))) {
+                continue;   // rows or one axis's range of a value: the gradient joins its row or slice terms without building the scatter VJP
             }
             before = g.size();
             Node[] vjps = n.op().vjp(n.inputsRef(), n, grad, needed);

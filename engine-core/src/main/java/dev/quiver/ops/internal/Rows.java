@@ -1,6 +1,7 @@
 package dev.quiver.ops.internal;
 
 import dev.quiver.tensor.DType;
+import dev.quiver.tensor.Index;
 import dev.quiver.tensor.Shapes;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
@@ -102,13 +103,29 @@ public final class Rows {
             return end;
         }
 
+        /**
+         * Per source, a scatter of only the span of g's rows that read it (a source that none read
+         * gets no gradient): an autobatched group's gather reads from every earlier group, and a
+         * pattern over all of g's rows per source made building and binding the backward pass
+         * O(sources x rows) per gather.
+         */
         @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
             V[] grads = Op.noGrads(in, in.length);
+            int[] first = new int[in.length], end = new int[in.length];
+            Arrays.fill(first, -1);
+            for (int r = 0; r < row.length; r++) {
+                int s = source[r];
+                if (row[r] < 0) continue;
+                if (first[s] < 0) first[s] = r;
+                end[s] = r + 1;
+            }
             for (int s = 0; s < in.length; s++) {
-                if (!needed[s]) continue;
-                int[] to = new int[row.length];
-                for (int r = 0; r < row.length; r++) to[r] = source[r] == s ? row[r] : -1;
-                grads[s] = out.graph().apply(new Scatter(new int[][] {to}, in[s].dim(0)), g);
+                if (!needed[s] || first[s] < 0) continue;
+                int a = first[s], b = end[s];
+                int[] to = new int[b - a];
+                for (int r = a; r < b; r++) to[r - a] = source[r] == s ? row[r] : -1;
+                V part = a == 0 && b == row.length ? g : g.slice(Index.range(a, b));
+                grads[s] = out.graph().apply(new Scatter(new int[][] {to}, in[s].dim(0)), part);
             }
             return grads;
         }
