@@ -54,7 +54,7 @@ public final class SparkBench {
         Map<String, String> o = new LinkedHashMap<>();
         for (int i = 1; i + 1 < args.length; i += 2) o.put(args[i], args[i + 1]);
         String mode = o.getOrDefault("--persistent", "true");
-        modes = mode.equals("both") ? new boolean[] {true, false} : new boolean[] {Boolean.parseBoolean(mode)};
+        modes = mode.equals("both") ? new boolean[] {true, false} : new boolean[] {flag("--persistent", mode, "true, false or both")};
         persistent = modes[0];
         switch (args[0]) {
             case "overhead" -> overhead(o.getOrDefault("--master", "local[2]"),
@@ -65,7 +65,7 @@ public final class SparkBench {
                 speedup(batch, Arrays.stream(o.getOrDefault("--steps", "1,4,16").split(",")).mapToInt(Integer::parseInt).toArray(),
                         Integer.parseInt(o.getOrDefault("--rounds", "8")), Integer.parseInt(o.getOrDefault("--warmup", "3")),
                         Integer.parseInt(o.getOrDefault("--reps", "2")), Integer.parseInt(o.getOrDefault("--micro", "0")),
-                        Boolean.parseBoolean(o.getOrDefault("--threads", "false")), Boolean.parseBoolean(o.getOrDefault("--alone", "true")),
+                        flag("--threads", o.getOrDefault("--threads", "false"), "true or false"), flag("--alone", o.getOrDefault("--alone", "true"), "true or false"),
                         Integer.parseInt(o.getOrDefault("--data", Integer.toString(Math.max(4 * batch, 8192)))));
             }
             case "threads" -> threads(Integer.parseInt(o.getOrDefault("--batch", "32768")), Integer.parseInt(o.getOrDefault("--rounds", "10")),
@@ -305,5 +305,12 @@ public final class SparkBench {
             out[k][0] = slowest[rounds / 2];
         }
         return out;
+    }
+
+    /** A true/false option, refusing anything else (Boolean.parseBoolean would read a typo as false). */
+    private static boolean flag(String option, String value, String allowed) {
+        if (value.equals("true")) return true;
+        if (value.equals("false")) return false;
+        throw new IllegalArgumentException("spark-bench: " + option + " is " + allowed + ", not '" + value + "'");
     }
 }
