@@ -1,6 +1,8 @@
 package dev.quiver.graph;
 
 import dev.quiver.ops.Op;
+import dev.quiver.ops.internal.Codable;
+import dev.quiver.ops.internal.Code;
 import dev.quiver.ops.internal.Products;
 import dev.quiver.ops.internal.Rows;
 import dev.quiver.tensor.DType;
@@ -23,6 +25,12 @@ final class Compiler {
 
     /** Gradient terms of at least this many elements are summed as they arrive instead of by one add_n at the end. */
     static final int ACCUMULATE_MIN = 1024;
+
+    /**
+     * Whether emit records {@link Codable} ops as op codes (see {@link Code}); false binds every op
+     * as a closure, as before coding: for tests that compare the two bit for bit.
+     */
+    static boolean coding = true;
 
     /** Most ops need no workspace: one shared empty array each instead of two per instruction. */
     private static final int[] NO_WORK = new int[0];
@@ -524,10 +532,14 @@ final class Compiler {
         Scratch scratch = p.scratch;
         Step.Program forward = new Step.Program(scratch.refs(Scratch.FORWARD_INSTRUCTIONS, mark, NO_INSTRUCTIONS),
                 scratch.refs(Scratch.FORWARD_OUT, mark, NO_WORKSPACE), scratch.intsDirty(Scratch.FORWARD_NODE, mark),
-                scratch.intsDirty(Scratch.FORWARD_GRADIENT_OF, mark));
+                scratch.intsDirty(Scratch.FORWARD_GRADIENT_OF, mark), scratch.intsDirty(Scratch.FORWARD_CODE_FROM, mark),
+                scratch.intsDirty(Scratch.FORWARD_CODE_TO, mark));
         Step.Program backward = new Step.Program(scratch.refs(Scratch.BACKWARD_INSTRUCTIONS, total - mark, NO_INSTRUCTIONS),
                 scratch.refs(Scratch.BACKWARD_OUT, total - mark, NO_WORKSPACE), scratch.intsDirty(Scratch.BACKWARD_NODE, total - mark),
-                scratch.intsDirty(Scratch.BACKWARD_GRADIENT_OF, total - mark));
+                scratch.intsDirty(Scratch.BACKWARD_GRADIENT_OF, total - mark), scratch.intsDirty(Scratch.BACKWARD_CODE_FROM, total - mark),
+                scratch.intsDirty(Scratch.BACKWARD_CODE_TO, total - mark));
+        // The common instructions as op codes over the arena (see Code) instead of a closure each.
+        Code code = new Code(math);
         Op.Instruction[] direct = scratch.refs(Scratch.DIRECT, total - mark, NO_INSTRUCTIONS);
         // Views of one value by one op instance are one tensor (see VIEW_SLOTS).
         Op[] viewOp = new Op[VIEW_SLOTS];
@@ -581,7 +593,11 @@ final class Compiler {
                             program.add(d, null, info, gradientOf);
                         } else {
                             values[i] = buffers[bufferOf[i]];
-                            program.add(n.op().bind(math, ins, values[i], work, p.context), values[i], info, gradientOf);
+                            if (coding && n.op() instanceof Codable c && c.code(code, ins, values[i])) {
+                                program.addCoded(code.lastStream(), code.lastStart(), code.lastEnd(), values[i], info, gradientOf);
+                            } else {
+                                program.add(n.op().bind(math, ins, values[i], work, p.context), values[i], info, gradientOf);
+                            }
                         }
                         // A final gradient with no other reader is also bound to write its target's gradient tensor itself.
                         if (i >= mark && directTarget[i] >= 0) {
@@ -591,6 +607,7 @@ final class Compiler {
                 }
             }
         }
+        code.finish();
         Tensor[] gradSources = new Tensor[wrt.size()];
         boolean[] written = new boolean[wrt.size()];
         for (int j = 0; j < wrt.size(); j++) {
@@ -609,7 +626,7 @@ final class Compiler {
         return new Step(g, p.out.index(), tape, mark, values, p.kept, forward.trimmed(),
                 backward, Arrays.copyOf(direct, backward.length), p.seed == null ? null : values[p.seed.index()],
                 wrtNodes, gradTensors, gradSources, deferredSources, written, sparseTarget, math, p.asBuilt, p.report, p.arenas.toArray(),
-                p.builtCount, p.builtOutput, p.context);
+                p.builtCount, p.builtOutput, p.context, code);
     }
 
     private static void alias(Tensor[] values, boolean[] kept, Node built, Node rewritten) {

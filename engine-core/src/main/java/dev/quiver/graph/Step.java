@@ -1,6 +1,7 @@
 package dev.quiver.graph;
 
 import dev.quiver.ops.Op;
+import dev.quiver.ops.internal.Code;
 import dev.quiver.tensor.Shapes;
 import dev.quiver.tensor.Tensor;
 import dev.quiver.tensor.TensorMath;
@@ -35,36 +36,54 @@ public final class Step {
     static final class Program {
         static final Program EMPTY = new Program(0).trimmed();
         int length;
+        /** Null for a coded instruction: it is {@code [codeFrom, codeTo)} of its stream of the step's {@link Code}. */
         Op.Instruction[] instruction;
         Tensor[] out;
         int[] node, gradientOf;
+        /** Per instruction, -1 for a bound one, else {@code (from << 1) | stream}; with {@link #codeTo} null when none is coded. */
+        int[] codeFrom, codeTo;
 
         Program(int capacity) {
-            this(new Op.Instruction[capacity], new Tensor[capacity], new int[capacity], new int[capacity]);
+            this(new Op.Instruction[capacity], new Tensor[capacity], new int[capacity], new int[capacity], new int[capacity], new int[capacity]);
         }
 
         /**
          * An empty program written into the given arrays (a compile's scratch, as long as the worst
          * case); {@link #trimmed} copies it out, so the step keeps none of them.
          */
-        Program(Op.Instruction[] instruction, Tensor[] out, int[] node, int[] gradientOf) {
+        Program(Op.Instruction[] instruction, Tensor[] out, int[] node, int[] gradientOf, int[] codeFrom, int[] codeTo) {
             this.instruction = instruction;
             this.out = out;
             this.node = node;
             this.gradientOf = gradientOf;
+            this.codeFrom = codeFrom;
+            this.codeTo = codeTo;
         }
 
         void add(Op.Instruction ins, Tensor output, int of, int gradient) {
-            if (length == instruction.length) {
+            add(ins, -1, 0, output, of, gradient);
+        }
+
+        /** A coded instruction: {@code [from, to)} of the given stream of the step's code. */
+        void addCoded(int stream, int from, int to, Tensor output, int of, int gradient) {
+            add(null, from << 1 | stream, to, output, of, gradient);
+        }
+
+        private void add(Op.Instruction ins, int from, int to, Tensor output, int of, int gradient) {
+            if (length == instruction.length || length == codeFrom.length || length == codeTo.length) {
                 int c = Math.max(8, 2 * length);
                 instruction = java.util.Arrays.copyOf(instruction, c);
                 out = java.util.Arrays.copyOf(out, c);
                 node = java.util.Arrays.copyOf(node, c);
                 gradientOf = java.util.Arrays.copyOf(gradientOf, c);
+                codeFrom = java.util.Arrays.copyOf(codeFrom, c);
+                codeTo = java.util.Arrays.copyOf(codeTo, c);
             }
             instruction[length] = ins;
             out[length] = output;
             node[length] = of;
+            codeFrom[length] = from;
+            codeTo[length] = to;
             gradientOf[length++] = gradient;
         }
 
@@ -74,6 +93,10 @@ public final class Step {
             out = java.util.Arrays.copyOf(out, length);
             node = described(node, length);
             gradientOf = described(gradientOf, length);
+            boolean coded = false;
+            for (int q = 0; q < length && !coded; q++) coded = codeFrom[q] >= 0;
+            codeFrom = coded ? java.util.Arrays.copyOf(codeFrom, length) : null;
+            codeTo = coded ? java.util.Arrays.copyOf(codeTo, length) : null;
             return this;
         }
 
@@ -85,6 +108,37 @@ public final class Step {
         int node(int q) { return node == null ? -1 : node[q]; }
 
         int gradientOf(int q) { return gradientOf == null ? -1 : gradientOf[q]; }
+
+        boolean coded(int q) { return instruction[q] == null; }
+
+        /** Runs instruction q alone. */
+        void run(int q, Code code, TensorMath m) {
+            if (instruction[q] != null) instruction[q].run(m);
+            else code.run(codeFrom[q] & 1, codeFrom[q] >>> 1, codeTo[q]);
+        }
+
+        /**
+         * Appends the first {@code count} instructions to {@code to}, each with {@code replace[q]} in
+         * its place where that is non-null, and each run of consecutive coded instructions of one
+         * stream as one instruction that runs them in order.
+         */
+        void runnable(int count, Op.Instruction[] replace, Code code, List<Op.Instruction> to) {
+            for (int q = 0; q < count; ) {
+                if (replace != null && replace[q] != null) {
+                    to.add(replace[q++]);
+                } else if (instruction[q] != null) {
+                    to.add(instruction[q++]);
+                } else {
+                    int stream = codeFrom[q] & 1, from = codeFrom[q] >>> 1, end = codeTo[q];
+                    q++;
+                    while (q < count && instruction[q] == null && (replace == null || replace[q] == null)
+                            && (codeFrom[q] & 1) == stream && codeFrom[q] >>> 1 == end) {
+                        end = codeTo[q++];
+                    }
+                    to.add(code.runner(stream, from, end));
+                }
+            }
+        }
     }
 
     private Graph graph;
@@ -108,6 +162,8 @@ public final class Step {
     private Tensor[] values;
     private boolean[] kept;
     private Program forward;
+    /** The coded instructions of both programs (see {@link Program#instruction}). */
+    private Code code;
     /** The backward schedule, then (in a training step) one gradient copy-out per target: what a NaN-checking run steps through. */
     private Program backward;
     private Op.Instruction[] forwardInstructions;
@@ -116,8 +172,8 @@ public final class Step {
     /** Built on the first accumulating backward (most steps never accumulate). */
     private Op.Instruction[] backwardAccumulating;
     private Op.Instruction[] directInstructions;
-    /** The backward schedule's instructions without the copy-outs. */
-    private Op.Instruction[] backwardBare;
+    /** The number of the backward schedule's instructions without the copy-outs. */
+    private int backwardBare;
     private final boolean[] writtenDirectly;
     private final Tensor seed;
     /** The gradient targets' node indices. */
@@ -163,8 +219,9 @@ public final class Step {
     Step(Graph graph, int output, StructureTape nodes, int forwardCount, Tensor[] values, boolean[] kept, Program forward,
          Program backward, Op.Instruction[] direct, Tensor seed, int[] wrt, Tensor[] gradTensors, Tensor[] gradSources,
          DeferredGradient[] deferredSources, boolean[] written, boolean[] sparseTarget, TensorMath math, CompileOptions options, PlanReport report,
-         Object[] arenas, int builtCount, int builtOutput, StepContext context) {
+         Object[] arenas, int builtCount, int builtOutput, StepContext context, Code code) {
         this.context = context;
+        this.code = code;
         this.builtCount = builtCount;
         this.builtOutput = builtOutput;
         this.autobatched = options.autobatch();
@@ -224,7 +281,7 @@ public final class Step {
             }
         }
         this.fed = new boolean[inputs.length];
-        Op.Instruction[] bare = java.util.Arrays.copyOf(backward.instruction, backward.length);
+        int bare = backward.length;
         if (seed != null) {
             // The copy-outs' targets are described only for the NaN check's messages, like backward nodes.
             for (int j = 0; j < wrt.length; j++) backward.add(copyOut(j), gradTensors[j], checkFinite ? wrt[j] : -1, -1);
@@ -234,10 +291,12 @@ public final class Step {
             }
         }
         this.backward = backward.trimmed();
-        this.forwardInstructions = dev.quiver.ops.internal.Bound.chain(forward.instruction);
-        this.backwardInstructions = backwardProgram(bare, direct, written, seed != null, false);
-        this.directInstructions = direct;
+        List<Op.Instruction> forwardRun = new ArrayList<>(forward.length);
+        forward.runnable(forward.length, null, code, forwardRun);
+        this.forwardInstructions = dev.quiver.ops.internal.Bound.chain(forwardRun.toArray(new Op.Instruction[0]));
         this.backwardBare = bare;
+        this.backwardInstructions = backwardProgram(direct, written, seed != null, false);
+        this.directInstructions = direct;
         this.writtenDirectly = written;
     }
 
@@ -246,10 +305,9 @@ public final class Step {
      * (no per-run branch on {@link #accumulate}), so that rank-0 copy-outs chain with the rest.
      * When overwriting, a gradient that its op can write in place (see {@code direct}) needs no copy-out.
      */
-    private Op.Instruction[] backwardProgram(Op.Instruction[] backward, Op.Instruction[] direct, boolean[] written, boolean training,
-                                             boolean accumulating) {
-        List<Op.Instruction> program = new ArrayList<>(java.util.Arrays.asList(backward));
-        for (int q = 0; !accumulating && q < direct.length; q++) if (direct[q] != null) program.set(q, direct[q]);
+    private Op.Instruction[] backwardProgram(Op.Instruction[] direct, boolean[] written, boolean training, boolean accumulating) {
+        List<Op.Instruction> program = new ArrayList<>(backwardBare + wrt.length);
+        backward.runnable(backwardBare, accumulating ? null : direct, code, program);
         for (int j = 0; training && j < wrt.length; j++) {
             if (sparseTarget[j]) continue;   // written row by row by its sparse_row_gradient nodes
             if (written[j] && !accumulating) continue;   // its op wrote it directly
@@ -280,6 +338,14 @@ public final class Step {
         return ins;
     }
 
+    /** Number of instructions recorded as op codes rather than bound (forward and backward; for tests). */
+    int codedInstructions() {
+        int coded = 0;
+        for (int q = 0; q < forward.length; q++) if (forward.coded(q)) coded++;
+        for (int q = 0; q < backward.length; q++) if (backward.coded(q)) coded++;
+        return coded;
+    }
+
     /** Number of node snapshots and instructions (for the plan cache's size estimate). */
     int nodeCount() { return nodes.count() + forward.length + backward.length; }
 
@@ -293,7 +359,9 @@ public final class Step {
         values = new Tensor[0];
         kept = new boolean[0];
         forward = backward = Program.EMPTY;
-        forwardInstructions = backwardInstructions = backwardAccumulating = directInstructions = backwardBare = new Op.Instruction[0];
+        forwardInstructions = backwardInstructions = backwardAccumulating = directInstructions = new Op.Instruction[0];
+        backwardBare = 0;
+        code = null;
         Object[] a = arenas;
         arenas = new Object[0];
         return a;
@@ -541,7 +609,7 @@ public final class Step {
     private RuntimeException located(RuntimeException e) {
         for (int q = 0; q < forward.length; q++) {
             try {
-                forward.instruction[q].run(math);
+                forward.run(q, code, math);
             } catch (RuntimeException again) {
                 int n = forward.node(q);
                 String what = (nodes.op(n) != null ? nodes.op(n).name() : nodes.kind(n).name().toLowerCase()) + " node " + nodes.describe(n);
@@ -558,7 +626,7 @@ public final class Step {
         TensorMath m = math;
         if (!checkFinite) {
             if (accumulate && backwardAccumulating == null && backwardPass) {
-                backwardAccumulating = backwardProgram(backwardBare, directInstructions, writtenDirectly, seed != null, true);
+                backwardAccumulating = backwardProgram(directInstructions, writtenDirectly, seed != null, true);
             }
             Op.Instruction[] plain = !backwardPass ? forwardInstructions : accumulate ? backwardAccumulating : backwardInstructions;
             for (Op.Instruction i : plain) i.run(m);
@@ -567,7 +635,7 @@ public final class Step {
         if (!backwardPass) checkLeaves();
         Program program = backwardPass ? backward : forward;
         for (int q = 0; q < program.length; q++) {
-            program.instruction[q].run(m);
+            program.run(q, code, m);
             int bad = firstNonFinite(program.out[q]);
             if (bad >= 0) throw nonFinite(program, q, bad, backwardPass);
         }

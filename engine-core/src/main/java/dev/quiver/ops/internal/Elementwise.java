@@ -46,7 +46,7 @@ public final class Elementwise {
     public static Fused fused(BinaryOp fn) { return FUSED[fn.ordinal()]; }
 
     /** {@code y = fn(x)} for a {@link UnaryOp}. */
-    public record Map(UnaryOp fn) implements Op {
+    public record Map(UnaryOp fn) implements Op, Codable {
         @Override public String name() { return fn.name().toLowerCase(); }
 
         @Override public int[] shape(Operand[] in) { return in[0].shape(); }
@@ -57,6 +57,8 @@ public final class Elementwise {
             return Bound.unary(math, fn, in[0], out);
         }
 
+        @Override public boolean code(Code code, Tensor[] in, Tensor out) { return code.unary(fn, in[0], out, false); }
+
         /** The derivative rule of fn's definition ({@link UnaryOp#derivative}), built as graph nodes. */
         @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
             return Op.grads(in, fn.derivative(ValueAlgebra.<V>of(), in[0], out, g));
@@ -64,7 +66,7 @@ public final class Elementwise {
     }
 
     /** {@code c = fn(a, b)} with NumPy broadcasting; gradients are summed back to each input's shape. */
-    public record Binary(BinaryOp fn) implements Op {
+    public record Binary(BinaryOp fn) implements Op, Codable {
         public Binary {
             switch (fn) {
                 case ADD, SUB, MUL, DIV, MIN, MAX, POW -> { }
@@ -82,11 +84,13 @@ public final class Elementwise {
             return Bound.binary(math, fn, in[0], in[1], out);
         }
 
+        @Override public boolean code(Code code, Tensor[] in, Tensor out) { return code.binary(fn, in[0], in[1], out); }
+
         @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) { return binaryVjp(fn, in, out, g, needed); }
     }
 
     /** {@code y = fn(x, s)} for a constant s: x + s, x - s, x * s, x / s, pow(x, s). */
-    public record WithScalar(BinaryOp fn, double scalar) implements Op {
+    public record WithScalar(BinaryOp fn, double scalar) implements Op, Codable {
         public WithScalar {
             switch (fn) {
                 case ADD, SUB, MUL, DIV, POW -> { }
@@ -118,6 +122,8 @@ public final class Elementwise {
             return Bound.scalar(math, fn, in[0], scalar, out);
         }
 
+        @Override public boolean code(Code code, Tensor[] in, Tensor out) { return code.scalar(fn, in[0], scalar, out); }
+
         @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
             V x = in[0];
             V dx = switch (fn) {
@@ -137,7 +143,7 @@ public final class Elementwise {
      * They appear in backward graphs; their own derivatives ({@link BinaryOp#derivativeA},
      * {@link BinaryOp#derivativeB}) make second derivatives of tanh, sigmoid and relu graphs too.
      */
-    public record Fused(BinaryOp fn) implements Op {
+    public record Fused(BinaryOp fn) implements Op, Codable {
         @Override public String name() { return fn.name().toLowerCase(); }
 
         @Override public int[] shape(Operand[] in) { return broadcastShape(this, in); }
@@ -147,6 +153,8 @@ public final class Elementwise {
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             return Bound.binary(math, fn, in[0], in[1], out);
         }
+
+        @Override public boolean code(Code code, Tensor[] in, Tensor out) { return code.binary(fn, in[0], in[1], out); }
 
         @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) { return binaryVjp(fn, in, out, g, needed); }
     }

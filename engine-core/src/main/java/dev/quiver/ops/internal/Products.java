@@ -53,7 +53,7 @@ public final class Products {
      * dimensions broadcast by NumPy's rules (a missing or size-1 batch dimension is shared; its
      * gradient is summed over the broadcast dimensions).
      */
-    public record MatMul() implements Op {
+    public record MatMul() implements Op, Codable {
         @Override public String name() { return "matmul"; }
 
         @Override public int[] shape(Operand[] in) {
@@ -96,6 +96,10 @@ public final class Products {
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             if (in[0].rank() <= 3 && in[1].rank() <= 3) return Bound.matmul(math, in[0], in[1], out);
             return batched(math, in[0], in[1], out);
+        }
+
+        @Override public boolean code(Code code, Tensor[] in, Tensor out) {
+            return in[0].rank() <= 3 && in[1].rank() <= 3 && code.matmul(in[0], in[1], out, 0);
         }
 
         @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
@@ -157,7 +161,7 @@ public final class Products {
      * gradient of a weight used many times with it; it runs in place, taking over c's buffer, when
      * c has no other reader ({@link #inPlaceInput}). Bilinear in (a, b), linear in c.
      */
-    public record MatMulAdd() implements Op {
+    public record MatMulAdd() implements Op, Codable {
         @Override public String name() { return "matmul_add"; }
 
         @Override public int[] shape(Operand[] in) {
@@ -185,6 +189,13 @@ public final class Products {
             };
         }
 
+        /** Coded in place only (out is c's buffer), where bind returns the accumulating product alone. */
+        @Override public boolean code(Code code, Tensor[] in, Tensor out) {
+            Tensor c = in[2];
+            return c.data() == out.data() && c.offset() == out.offset() && java.util.Arrays.equals(c.strides(), out.strides())
+                    && code.matmul(in[0], in[1], out, 1);
+        }
+
         @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
             V a = in[0], b = in[1];
             return Op.grads(in, needed[0] ? g.matmul(transposeLast(b)) : null, needed[1] ? transposeLast(a).matmul(g) : null,
@@ -193,7 +204,7 @@ public final class Products {
     }
 
     /** Inner product of two vectors of equal length, a rank-0 result. */
-    public record Dot() implements Op {
+    public record Dot() implements Op, Codable {
         @Override public String name() { return "dot"; }
 
         @Override public int[] shape(Operand[] in) {
@@ -207,6 +218,8 @@ public final class Products {
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             return Bound.matmul(math, in[0], in[1], out);
         }
+
+        @Override public boolean code(Code code, Tensor[] in, Tensor out) { return code.matmul(in[0], in[1], out, 0); }
 
         @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
             return Op.grads(in, needed[0] ? in[1].mul(g) : null, needed[1] ? in[0].mul(g) : null);

@@ -35,7 +35,7 @@ public final class Reductions {
      * Sum over the given axes (all axes when none), removing them or keeping them as 1. Linear:
      * the VJP broadcasts the gradient back over the summed axes (a view, no copy when kept).
      */
-    public record Sum(int[] axes, boolean keepDims) implements Op {
+    public record Sum(int[] axes, boolean keepDims) implements Op, Codable {
         @Override public boolean equals(Object o) { return o instanceof Sum other && keepDims == other.keepDims && Arrays.equals(axes, other.axes); }
         @Override public int hashCode() { return 31 * Arrays.hashCode(axes) + Boolean.hashCode(keepDims); }
         @Override public String name() { return "sum"; }
@@ -53,6 +53,10 @@ public final class Reductions {
             boolean keep = keepDims;
             if (ax.length == 0 || ax.length == x.rank()) return Bound.sumAll(math, x, out);
             return m -> m.reduce(ReduceOp.SUM, x, keep, ax, out);
+        }
+
+        @Override public boolean code(Code code, Tensor[] in, Tensor out) {
+            return (axes.length == 0 || axes.length == in[0].rank()) && code.sumAll(in[0], out);
         }
 
         @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {

@@ -27,7 +27,7 @@ public final class Rows {
      * the sources (one dtype, rank >= 1, equal trailing dimensions), the result has
      * {@code source.length} rows. VJP for source s: {@link Scatter} of the rows taken from s.
      */
-    public record Gather(int[] source, int[] row) implements Op {
+    public record Gather(int[] source, int[] row) implements Op, Codable {
         public Gather {
             if (source.length != row.length) throw new IllegalArgumentException("rows: source and row patterns differ in length");
         }
@@ -57,8 +57,11 @@ public final class Rows {
 
         @Override public boolean bindKeepsInputs() { return false; }
 
+        /** The block moves of {@code direct}, coded. */
+        @Override public boolean code(Code code, Tensor[] in, Tensor out) { return direct(null, code, in, out) == Code.CODED; }
+
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
-            Instruction direct = direct(math, in, out);
+            Instruction direct = direct(math, null, in, out);
             if (direct != null) return direct;
             List<Instruction> parts = new ArrayList<>();
             for (int r = 0; r < row.length; ) {
@@ -78,7 +81,7 @@ public final class Rows {
         }
 
         /** The same runs as block moves over the storage arrays (no row views), when every tensor is contiguous. */
-        private Instruction direct(TensorMath math, Tensor[] in, Tensor out) {
+        private Instruction direct(TensorMath math, Code code, Tensor[] in, Tensor out) {
             int rowSize = rowSize(out), blocks = 0;
             for (int r = 0; r < row.length; r = runEnd(r)) blocks++;
             Tensor[] src = new Tensor[blocks];
@@ -93,7 +96,7 @@ public final class Rows {
                 at[3 * b + 2] = (end - r) * rowSize;
                 r = end;
             }
-            return Bound.blocks(math, out, false, src, at, false);
+            return code != null ? Code.blocks(code, out, false, src, at, false) : Bound.blocks(math, out, false, src, at, false);
         }
 
         /** The end of the maximal run of rows from r that one block moves (consecutive rows of one source, or zero rows). */
@@ -138,7 +141,7 @@ public final class Rows {
      * buffer per slice. Floating inputs with equal trailing dimensions; the result has
      * {@code outRows} rows. VJP for input j: {@link Gather} of its rows.
      */
-    public record Scatter(int[][] rows, int outRows) implements Op {
+    public record Scatter(int[][] rows, int outRows) implements Op, Codable {
         @Override public boolean equals(Object o) { return o instanceof Scatter s && outRows == s.outRows && Arrays.deepEquals(rows, s.rows); }
         @Override public int hashCode() { return 31 * Arrays.deepHashCode(rows) + outRows; }
         @Override public String name() { return "scatter_rows"; }
@@ -158,8 +161,11 @@ public final class Rows {
 
         @Override public boolean bindKeepsInputs() { return false; }
 
+        /** The block moves of {@code direct}, coded. */
+        @Override public boolean code(Code code, Tensor[] in, Tensor out) { return direct(null, code, in, out) == Code.CODED; }
+
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
-            Instruction direct = direct(math, in, out);
+            Instruction direct = direct(math, null, in, out);
             if (direct != null) return direct;
             List<Instruction> parts = new ArrayList<>();
             parts.add(m -> m.fill(out, 0));
@@ -184,7 +190,7 @@ public final class Rows {
          * contiguous: a compiler's sum of many row-slice gradients (one part per slice of a
          * dynamic graph's embedding table) would otherwise bind a closure and two row views per part.
          */
-        private Instruction direct(TensorMath math, Tensor[] in, Tensor out) {
+        private Instruction direct(TensorMath math, Code code, Tensor[] in, Tensor out) {
             int rowSize = rowSize(out), blocks = 0;
             for (int[] to : rows) for (int r = 0; r < to.length; r = runEnd(to, r)) if (to[r] >= 0) blocks++;
             Tensor[] src = new Tensor[blocks];
@@ -204,7 +210,7 @@ public final class Rows {
                     r = end;
                 }
             }
-            return Bound.blocks(math, out, true, src, at, true);
+            return code != null ? Code.blocks(code, out, true, src, at, true) : Bound.blocks(math, out, true, src, at, true);
         }
 
         /** The end of the run of rows from r that go to consecutive rows of out (a negative row is a run of one). */

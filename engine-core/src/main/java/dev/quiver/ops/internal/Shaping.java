@@ -119,7 +119,7 @@ public final class Shaping {
     }
 
     /** Sums a tensor down to a shape it was broadcast from: the transpose of {@link Expand}. */
-    public record SumTo(int[] target) implements Op {
+    public record SumTo(int[] target) implements Op, Codable {
         @Override public boolean equals(Object o) { return o instanceof SumTo other && Arrays.equals(target, other.target); }
         @Override public int hashCode() { return Arrays.hashCode(target); }
         @Override public String name() { return "sum_to"; }
@@ -137,6 +137,8 @@ public final class Shaping {
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             return Bound.sumTo(math, in[0], out);
         }
+
+        @Override public boolean code(Code code, Tensor[] in, Tensor out) { return code.sumRows(in[0], out); }
 
         @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
             return Op.grads(in, out.graph().apply(new Expand(in[0].shape()), g));
@@ -197,7 +199,7 @@ public final class Shaping {
     }
 
     /** Joins tensors along an existing axis (other dimensions equal). */
-    public record Concat(int axis) implements Op {
+    public record Concat(int axis) implements Op, Codable {
         @Override public String name() { return "concat"; }
         @Override public String attributes() { return "axis=" + axis; }
 
@@ -221,7 +223,7 @@ public final class Shaping {
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             int a = axis < 0 ? axis + out.rank() : axis;
-            Instruction direct = direct(math, in, out, a);
+            Instruction direct = direct(math, null, in, out, a);
             if (direct != null) return direct;
             Tensor[] regions = new Tensor[in.length];
             int start = 0;
@@ -235,12 +237,18 @@ public final class Shaping {
             };
         }
 
+        /** The block moves of {@link #direct}, coded. */
+        @Override public boolean code(Code code, Tensor[] in, Tensor out) {
+            return direct(null, code, in, out, axis < 0 ? axis + out.rank() : axis) == Code.CODED;
+        }
+
         /**
          * Few enough blocks (one per input and index before the axis), all contiguous: block moves
          * over the storage arrays instead of a region view per input, the concatenations of a
-         * dynamic graph's tree cells being one per internal node.
+         * dynamic graph's tree cells being one per internal node. Appended to {@code code} when it is
+         * given ({@link Code#CODED} when it took them).
          */
-        private static Instruction direct(TensorMath math, Tensor[] in, Tensor out, int a) {
+        private static Instruction direct(TensorMath math, Code code, Tensor[] in, Tensor out, int a) {
             int outer = 1, inner = 1;
             for (int d = 0; d < a; d++) outer *= out.dim(d);
             for (int d = a + 1; d < out.rank(); d++) inner *= out.dim(d);
@@ -260,7 +268,7 @@ public final class Shaping {
                     b++;
                 }
             }
-            return Bound.blocks(math, out, false, src, at, false);
+            return code != null ? Code.blocks(code, out, false, src, at, false) : Bound.blocks(math, out, false, src, at, false);
         }
 
         /** Past this many blocks a strided copy per input is cheaper than a kernel call per block. */
@@ -287,7 +295,7 @@ public final class Shaping {
     }
 
     /** The sum of n nodes of one shape: {@code y = x1 + x2 + ... + xn}, accumulated in order. */
-    public record AddN() implements Op {
+    public record AddN() implements Op, Codable {
         @Override public String name() { return "add_n"; }
 
         @Override public int[] shape(Operand[] in) {
@@ -307,6 +315,11 @@ public final class Shaping {
             return m -> {
                 for (Instruction part : parts) part.run(m);
             };
+        }
+
+        /** Two terms: one kernel call, as bind makes; more: a copy and an accumulating copy per further term. */
+        @Override public boolean code(Code code, Tensor[] in, Tensor out) {
+            return in.length == 2 ? code.binary(dev.quiver.kernel.BinaryOp.ADD, in[0], in[1], out) : code.sum(in, out);
         }
 
         @Override public <V extends Value<V>> V[] vjp(V[] in, V out, V g, boolean[] needed) {
