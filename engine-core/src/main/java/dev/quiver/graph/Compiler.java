@@ -294,6 +294,13 @@ final class Compiler {
                 for (int k = 1; k < needed.length; k++) any |= needed[k];
             }
             if (!any) continue;
+            if (n.op() == Products.MATMUL && needed[1] && n.rank() == 2 && n.input(0).rank() == 2 && n.input(1).rank() == 2
+                    && stacks.offerFactors(n.input(1).index(), n.input(0), grad)) {
+                // The right factor's term a^T g joins its stacked product directly: the permute and
+                // product nodes the VJP would build for it are what Stacks.offer takes apart and drops.
+                needed[1] = false;
+                if (!needed[0]) continue;
+            }
             if (n.op() instanceof dev.quiver.ops.internal.Shaping.Slice slice
                     && (rowTerms.offerRows(n.input(0), slice, grad) || sliceTerms.offer(n.input(0), slice, grad, mark))) {
                 continue;   // rows or one axis's range of a value: the gradient joins its row or slice terms without building the scatter VJP
@@ -493,14 +500,25 @@ final class Compiler {
                     + a.arenaSize() + " elements, more than one Java array holds");
             Object arena = p.g.planCache().arena(dt, (int) a.arenaSize());
             p.arenas.add(arena);
-            // Buffers of one shape share its shape and stride arrays (see Tensor.wrapLike).
+            // Buffers of one shape share its shape and stride arrays (see Tensor.wrapLike), and buffers of one
+            // shape at one offset (values whose lifetimes do not overlap, placed in the same memory) share
+            // one tensor: tensors are immutable, and a large dynamic graph reuses most of its offsets.
             Tensor[] byShape = new Tensor[SHAPE_SLOTS];
+            int tableSize = Integer.highestOneBit(Math.max(4, 2 * count) - 1) << 1, shift = 32 - Integer.numberOfTrailingZeros(tableSize);
+            Tensor[] atOffset = scratch.refs(Scratch.AT_OFFSET, tableSize, NO_WORKSPACE);
             for (int j = 0; j < count; j++) {
                 int[] shape = buf.shape[ids[j]];
-                int slot = Arrays.hashCode(shape) & SHAPE_SLOTS - 1;
-                Tensor like = byShape[slot];
-                buffers[ids[j]] = like != null && Graph.sameShape(shape, like) ? Tensor.wrapLike(arena, (int) a.offsets()[j], like)
-                        : (byShape[slot] = Tensor.wrap(arena, (int) a.offsets()[j], shape));
+                int offset = (int) a.offsets()[j];
+                int at = offset * 0x9E3779B1 >>> shift;
+                Tensor t;
+                while ((t = atOffset[at]) != null && (t.offset() != offset || !Graph.sameShape(shape, t))) at = at + 1 & tableSize - 1;
+                if (t == null) {
+                    int slot = Arrays.hashCode(shape) & SHAPE_SLOTS - 1;
+                    Tensor like = byShape[slot];
+                    t = atOffset[at] = like != null && Graph.sameShape(shape, like) ? Tensor.wrapLike(arena, offset, like)
+                            : (byShape[slot] = Tensor.wrap(arena, offset, shape));
+                }
+                buffers[ids[j]] = t;
             }
         }
         p.report = new PlanReport(planned, naive, lower, nb);
@@ -539,7 +557,7 @@ final class Compiler {
                 scratch.intsDirty(Scratch.BACKWARD_GRADIENT_OF, total - mark), scratch.intsDirty(Scratch.BACKWARD_CODE_FROM, total - mark),
                 scratch.intsDirty(Scratch.BACKWARD_CODE_TO, total - mark));
         // The common instructions as op codes over the arena (see Code) instead of a closure each.
-        Code code = new Code(math);
+        Code code = new Code(math, scratch.intsDirty(Scratch.CODE_F64, 1024), scratch.intsDirty(Scratch.CODE_F32, 1024));
         Op.Instruction[] direct = scratch.refs(Scratch.DIRECT, total - mark, NO_INSTRUCTIONS);
         // Views of one value by one op instance are one tensor (see VIEW_SLOTS).
         Op[] viewOp = new Op[VIEW_SLOTS];
@@ -608,6 +626,8 @@ final class Compiler {
             }
         }
         code.finish();
+        scratch.keepCode(Scratch.CODE_F64, code.work(Code.F64));
+        scratch.keepCode(Scratch.CODE_F32, code.work(Code.F32));
         Tensor[] gradSources = new Tensor[wrt.size()];
         boolean[] written = new boolean[wrt.size()];
         for (int j = 0; j < wrt.size(); j++) {
@@ -745,14 +765,23 @@ final class Compiler {
                     || t.order().length != 2 || t.order()[0] != 1 || right.rank() != 2) {
                 return false;
             }
-            long rows = right.shapeRef()[0], in = term.shapeRef()[0], out = term.shapeRef()[1];
+            return offerFactors(node, left.input(0), right);
+        }
+
+        /**
+         * Keeps the term {@code a^T g} (a and g matrices with as many rows) aside for {@code node}'s
+         * gradient if it is thin, without its nodes having been built: what {@link #offer} keeps of
+         * the product node a matrix product's VJP would build.
+         */
+        boolean offerFactors(int node, Node a, Node g) {
+            long rows = g.shapeRef()[0], in = a.shapeRef()[1], out = g.shapeRef()[1];
             if (rows > MAX_ROWS && (rows > SHORT_ROWS || rows * (in + out) >= in * out)) return false;
-            if (a[node] == null) {
-                a[node] = new ArrayList<>();
+            if (this.a[node] == null) {
+                this.a[node] = new ArrayList<>();
                 grads[node] = new ArrayList<>();
             }
-            a[node].add(left.input(0));
-            grads[node].add(right);
+            this.a[node].add(a);
+            grads[node].add(g);
             return true;
         }
 

@@ -20,7 +20,7 @@ final class Scratch {
             SIZE_CLASS = 13, FREE_HEAD = 14, NEXT_FREE = 15, FIRST_AT = 16, BY_START = 17, ENDING_HEAD = 18,
             ENDING_NEXT = 19, FUSION_USES = 20, FORWARD_NODE = 21, FORWARD_GRADIENT_OF = 22, BACKWARD_NODE = 23,
             BACKWARD_GRADIENT_OF = 24, FORWARD_CODE_FROM = 25, FORWARD_CODE_TO = 26, BACKWARD_CODE_FROM = 27,
-            BACKWARD_CODE_TO = 28, INT_SLOTS = 29;
+            BACKWARD_CODE_TO = 28, CODE_F64 = 29, CODE_F32 = 30, INT_SLOTS = 31;
     // boolean slots
     static final int LIVE = 0, NEEDS = 1, SCHEDULED = 2, FINAL_GRADIENT = 3, CANDIDATE = 4, LOOKED = 5, SPARSE = 6,
             BOOLEAN_SLOTS = 7;
@@ -29,7 +29,7 @@ final class Scratch {
     // reference slots
     static final int FIRST_TERM = 0, MORE_TERMS = 1, GRAD_OF = 2, STACK_A = 3, STACK_GRADS = 4, ROW_PARTS = 5,
             ROW_ROWS = 6, WORK_OF = 7, BUF_SHAPE = 8, BUF_DTYPE = 9, BUFFERS = 10, FORWARD_INSTRUCTIONS = 11,
-            FORWARD_OUT = 12, BACKWARD_INSTRUCTIONS = 13, BACKWARD_OUT = 14, DIRECT = 15, REF_SLOTS = 16;
+            FORWARD_OUT = 12, BACKWARD_INSTRUCTIONS = 13, BACKWARD_OUT = 14, DIRECT = 15, AT_OFFSET = 16, REF_SLOTS = 17;
     // byte slots
     static final int KIND = 0, BYTE_SLOTS = 1;
 
@@ -66,6 +66,18 @@ final class Scratch {
 
     /** Keeps a longer array its user has grown in place of slot's, for the next compile. */
     int[] keep(int slot, int[] grown) { return keepIfSmall(slot, grown); }
+
+    /**
+     * The coded instructions' recording arrays ({@link #CODE_F64}, {@link #CODE_F32}) are kept up
+     * to this length: about a dozen ints per instruction, a few per node, so a 10^6-node training
+     * graph records some 2^24 ints, which a compile would otherwise allocate afresh (and regrow) each time.
+     */
+    static final int MAX_KEPT_CODE = 1 << 25;
+
+    /** {@link #keep} for a coded-instruction slot. */
+    void keepCode(int slot, int[] grown) {
+        if (grown.length <= MAX_KEPT_CODE) ints[slot] = grown;
+    }
 
     private int[] keepIfSmall(int slot, int[] a) {
         if (a.length <= MAX_KEPT) ints[slot] = a;

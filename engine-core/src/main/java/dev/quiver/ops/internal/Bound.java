@@ -93,6 +93,17 @@ public final class Bound {
         return accumulate ? m -> m.axpby(1, x, 1, y) : m -> m.copy(x, y);
     }
 
+    /**
+     * out = the sum of the terms, as {@link Shaping.AddN} adds them (a copy, then accumulating
+     * copies), in one instruction; null where a term is not contiguous of out's size or of its
+     * dtype, and for one-element float64 terms ({@link ScalarInstruction} binds those).
+     */
+    public static Instruction sum(TensorMath math, Tensor[] x, Tensor out) {
+        if (!out.dtype().isFloating() || !out.isContiguous() || out.dtype() == dev.quiver.tensor.DType.F64 && out.size() == 1) return null;
+        for (Tensor t : x) if (t.dtype() != out.dtype() || !t.isContiguous() || t.size() != out.size()) return null;
+        return view(out).sum(math, x, out);
+    }
+
     /** The instructions run in order, as one (a single one is returned as is). */
     public static Instruction sequence(java.util.List<Instruction> parts) {
         if (parts.size() == 1) return parts.getFirst();

@@ -60,6 +60,11 @@ final class BoundF64 {
         }
 
         @Override
+        public Instruction sum(TensorMath math, Tensor[] x, Tensor out) {
+            return BoundF64.sum(k(math), x, out);
+        }
+
+        @Override
         public Instruction copy(TensorMath math, Tensor x, Tensor y, boolean accumulate) {
             return BoundF64.copy(k(math), x, y, accumulate);
         }
@@ -195,6 +200,25 @@ final class BoundF64 {
                 if (xa[b] == null) k.fill(at[p + 2], 0, ya, at[p + 1], 1);
                 else k.unary(UnaryOp.IDENTITY, at[p + 2], xa[b], at[p], 1, ya, at[p + 1], 1, accumulate);
             }
+        };
+    }
+
+    /**
+     * out = x[0] + x[1] + ...: a copy of the first term, then an accumulating copy of each further
+     * one, every tensor contiguous of out's size (the caller checked): one instruction over the
+     * terms' arrays instead of one per term (a bias's gradient over every node of a tree).
+     */
+    static Instruction sum(KernelsF64 k, Tensor[] x, Tensor out) {
+        int n = out.size(), yo = out.offset();
+        double[] ya = (double[]) out.data();
+        double[][] xa = new double[x.length][];
+        int[] xo = new int[x.length];
+        for (int t = 0; t < x.length; t++) {
+            xa[t] = (double[]) x[t].data();
+            xo[t] = x[t].offset();
+        }
+        return m -> {
+            for (int t = 0; t < xa.length; t++) k.unary(UnaryOp.IDENTITY, n, xa[t], xo[t], 1, ya, yo, 1, t > 0);
         };
     }
 

@@ -29,4 +29,6 @@ interface BoundView {
     Instruction blocks(TensorMath math, Tensor out, boolean zeroFirst, Tensor[] src, int[] at, boolean accumulate);
 
     Instruction copy(TensorMath math, Tensor x, Tensor y, boolean accumulate);
+
+    Instruction sum(TensorMath math, Tensor[] x, Tensor out);
 }

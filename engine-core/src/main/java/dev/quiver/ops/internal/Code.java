@@ -36,10 +36,14 @@ public final class Code {
     private final CodeView f64, f32;
     private int lastStream, lastStart, lastEnd;
 
-    public Code(TensorMath math) {
-        this.f64 = new CodeF64(math);
-        this.f32 = new CodeF32(math);
+    /** @param f64Work, f32Work arrays to record each stream into (see {@link CodeF64#CodeF64}) */
+    public Code(TensorMath math, int[] f64Work, int[] f32Work) {
+        this.f64 = new CodeF64(math, f64Work);
+        this.f32 = new CodeF32(math, f32Work);
     }
+
+    /** After {@link #finish}: the array a stream was recorded into, possibly grown (for the compiler to keep). */
+    public int[] work(int stream) { return stream(stream).work(); }
 
     private CodeView view(Tensor out) {
         return out.dtype().pick("coded kernel", f64, f32);

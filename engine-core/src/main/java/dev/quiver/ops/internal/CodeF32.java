@@ -41,7 +41,9 @@ final class CodeF32 implements CodeView {
 
     private final TensorMath math;
     private KernelsF32 k;
-    private int[] code = new int[0];
+    private int[] code;
+    /** The recording array once {@link #finish} replaced {@link #code} by its exact-length copy. */
+    private int[] work;
     private int length;
     private float[][] arrays = new float[1][];
     private int arrayCount = 1;
@@ -50,9 +52,18 @@ final class CodeF32 implements CodeView {
     /** Index of each storage array in {@link #arrays} (while appending; dropped by {@link #finish}). */
     private IdentityHashMap<Object, Integer> arrayIndex;
 
-    CodeF32(TensorMath math) {
+    /**
+     * @param work an array to record into (a compile's scratch, reused from one compile to the next):
+     *             {@link #finish} copies the code out at its exact length, so for a new structure
+     *             each compile allocates the code once instead of every doubling of it
+     */
+    CodeF32(TensorMath math, int[] work) {
         this.math = math;
+        this.code = work;
     }
+
+    /** The array recorded into: the one given, or a longer one if it grew (for the caller to keep). */
+    @Override public int[] work() { return work; }
 
     private KernelsF32 kernels() {
         if (k == null) k = (KernelsF32) math.kernels(DType.F32, "coded kernel").typed();
@@ -297,6 +308,7 @@ final class CodeF32 implements CodeView {
 
     @Override
     public void finish() {
+        work = code;
         code = Arrays.copyOf(code, length);
         arrays = Arrays.copyOf(arrays, arrayCount);
         arrays[0] = Arrays.copyOf(scalars, scalarCount);

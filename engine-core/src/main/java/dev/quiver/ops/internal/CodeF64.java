@@ -40,7 +40,9 @@ final class CodeF64 implements CodeView {
 
     private final TensorMath math;
     private KernelsF64 k;
-    private int[] code = new int[0];
+    private int[] code;
+    /** The recording array once {@link #finish} replaced {@link #code} by its exact-length copy. */
+    private int[] work;
     private int length;
     private double[][] arrays = new double[1][];
     private int arrayCount = 1;
@@ -49,9 +51,18 @@ final class CodeF64 implements CodeView {
     /** Index of each storage array in {@link #arrays} (while appending; dropped by {@link #finish}). */
     private IdentityHashMap<Object, Integer> arrayIndex;
 
-    CodeF64(TensorMath math) {
+    /**
+     * @param work an array to record into (a compile's scratch, reused from one compile to the next):
+     *             {@link #finish} copies the code out at its exact length, so for a new structure
+     *             each compile allocates the code once instead of every doubling of it
+     */
+    CodeF64(TensorMath math, int[] work) {
         this.math = math;
+        this.code = work;
     }
+
+    /** The array recorded into: the one given, or a longer one if it grew (for the caller to keep). */
+    @Override public int[] work() { return work; }
 
     private KernelsF64 kernels() {
         if (k == null) k = (KernelsF64) math.kernels(DType.F64, "coded kernel").typed();
@@ -296,6 +307,7 @@ final class CodeF64 implements CodeView {
 
     @Override
     public void finish() {
+        work = code;
         code = Arrays.copyOf(code, length);
         arrays = Arrays.copyOf(arrays, arrayCount);
         arrays[0] = Arrays.copyOf(scalars, scalarCount);

@@ -28,6 +28,9 @@ interface CodeView {
 
     boolean copy(Tensor x, Tensor y, boolean accumulate);
 
+    /** After {@link #finish}: the array the code was recorded into. */
+    int[] work();
+
     /** Trims the arrays to their length; nothing is appended after. */
     void finish();
 

@@ -310,6 +310,8 @@ public final class Shaping {
 
         @Override public Instruction bind(TensorMath math, Tensor[] in, Tensor out, Tensor[] work) {
             if (in.length == 2) return Bound.binary(math, dev.quiver.kernel.BinaryOp.ADD, in[0], in[1], out); // one kernel call
+            Instruction sum = Bound.sum(math, in, out);
+            if (sum != null) return sum;
             Instruction[] parts = new Instruction[in.length];
             for (int i = 0; i < in.length; i++) parts[i] = Bound.copy(math, in[i], out, i > 0);
             return m -> {
