@@ -15,6 +15,20 @@ import dev.quiver.tensor.TensorMath;
 public final class Bound {
     private Bound() {}
 
+    /** Stride of an operand read alongside a contiguous out of n elements: 1, 0 (one element), or -1 (not direct). */
+    static int runStride(Tensor t, int n) {
+        if (t.size() == 1) return 0;
+        return t.size() == n && t.isContiguous() ? 1 : -1;
+    }
+
+    /** The operand repeats every t.size() elements of out (a trailing-dims broadcast, like a bias row). */
+    static boolean isRow(Tensor t, Tensor out) {
+        int r = t.rank(), o = out.rank();
+        if (!t.isContiguous() || r == 0 || r > o || t.size() == 0) return false;
+        for (int d = 0; d < r; d++) if (t.dim(d) != out.dim(o - r + d)) return false;
+        return true;
+    }
+
     /** The factories of out's dtype: where a bound instruction's dtype selects its kernels. */
     private static BoundView view(Tensor out) { return out.dtype().pick("bound kernel", BoundF64.VIEW, BoundF32.VIEW); }
 

@@ -70,23 +70,9 @@ final class BoundF64 {
         }
     };
 
-    /** Stride of an operand read alongside a contiguous out of n elements: 1, 0 (one element), or -1 (not direct). */
-    private static int runStride(Tensor t, int n) {
-        if (t.size() == 1) return 0;
-        return t.size() == n && t.isContiguous() ? 1 : -1;
-    }
-
-    /** The operand repeats every t.size() elements of out (a trailing-dims broadcast, like a bias row). */
-    private static boolean isRow(Tensor t, Tensor out) {
-        int r = t.rank(), o = out.rank();
-        if (!t.isContiguous() || r == 0 || r > o || t.size() == 0) return false;
-        for (int d = 0; d < r; d++) if (t.dim(d) != out.dim(o - r + d)) return false;
-        return true;
-    }
-
     static Instruction unary(KernelsF64 k, UnaryOp op, Tensor x, Tensor out, boolean accumulate) {
         int n = out.size();
-        int xs = runStride(x, n);
+        int xs = Bound.runStride(x, n);
         if (xs < 0 || !out.isContiguous()) return null;
         double[] xa = (double[]) x.data(), ya = (double[]) out.data();
         int xo = x.offset(), yo = out.offset();
@@ -96,17 +82,17 @@ final class BoundF64 {
     static Instruction binary(KernelsF64 k, BinaryOp op, Tensor a, Tensor b, Tensor out) {
         int n = out.size();
         if (!out.isContiguous()) return null;
-        int as = runStride(a, n), bs = runStride(b, n);
+        int as = Bound.runStride(a, n), bs = Bound.runStride(b, n);
         double[] aa = (double[]) a.data(), ba = (double[]) b.data(), ca = (double[]) out.data();
         int ao = a.offset(), bo = b.offset(), co = out.offset();
         if (as >= 0 && bs >= 0) return m -> k.binary(op, n, aa, ao, as, ba, bo, bs, ca, co, 1, false);
-        if (as == 1 && isRow(b, out)) {
+        if (as == 1 && Bound.isRow(b, out)) {
             int row = b.size(), rows = n / row;
             return m -> {
                 for (int r = 0; r < rows; r++) k.binary(op, row, aa, ao + r * row, 1, ba, bo, 1, ca, co + r * row, 1, false);
             };
         }
-        if (bs == 1 && isRow(a, out)) {
+        if (bs == 1 && Bound.isRow(a, out)) {
             int row = a.size(), rows = n / row;
             return m -> {
                 for (int r = 0; r < rows; r++) k.binary(op, row, aa, ao, 1, ba, bo + r * row, 1, ca, co + r * row, 1, false);
@@ -117,7 +103,7 @@ final class BoundF64 {
 
     static Instruction scalar(KernelsF64 k, BinaryOp op, Tensor a, double s, Tensor out) {
         int n = out.size();
-        int as = runStride(a, n);
+        int as = Bound.runStride(a, n);
         if (as < 0 || !out.isContiguous()) return null;
         double[] aa = (double[]) a.data(), ca = (double[]) out.data(), sa = {s};
         int ao = a.offset(), co = out.offset();
@@ -134,7 +120,7 @@ final class BoundF64 {
 
     /** out = x summed over its leading dims down to out's trailing shape (the gradient of a row broadcast). */
     static Instruction sumRows(KernelsF64 k, Tensor x, Tensor out) {
-        if (!x.isContiguous() || !isRow(out, x) || out.size() == 0) return null;
+        if (!x.isContiguous() || !Bound.isRow(out, x) || out.size() == 0) return null;
         int row = out.size(), rows = x.size() / row, xo = x.offset(), yo = out.offset();
         double[] xa = (double[]) x.data(), ya = (double[]) out.data();
         return m -> {

@@ -95,24 +95,10 @@ final class CodeF32 implements CodeView {
         return scalarCount++;
     }
 
-    /** Stride of an operand read alongside a contiguous out of n elements: 1, 0 (one element), or -1 (not direct). */
-    private static int runStride(Tensor t, int n) {
-        if (t.size() == 1) return 0;
-        return t.size() == n && t.isContiguous() ? 1 : -1;
-    }
-
-    /** The operand repeats every t.size() elements of out (a trailing-dims broadcast, like a bias row). */
-    private static boolean isRow(Tensor t, Tensor out) {
-        int r = t.rank(), o = out.rank();
-        if (!t.isContiguous() || r == 0 || r > o || t.size() == 0) return false;
-        for (int d = 0; d < r; d++) if (t.dim(d) != out.dim(o - r + d)) return false;
-        return true;
-    }
-
     @Override
     public boolean unary(UnaryOp op, Tensor x, Tensor out, boolean accumulate) {
         int n = out.size();
-        int xs = runStride(x, n);
+        int xs = Bound.runStride(x, n);
         if (xs < 0 || !out.isContiguous()) return false;
         int[] c = room(9);
         int p = length;
@@ -133,10 +119,10 @@ final class CodeF32 implements CodeView {
     public boolean binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
         int n = out.size();
         if (!out.isContiguous()) return false;
-        int as = runStride(a, n), bs = runStride(b, n);
+        int as = Bound.runStride(a, n), bs = Bound.runStride(b, n);
         if (as >= 0 && bs >= 0) return binary(op, n, array(a), a.offset(), as, array(b), b.offset(), bs, out);
-        if (as == 1 && isRow(b, out)) return rows(ROWS_B, op, b.size(), n, a, b, out);
-        if (bs == 1 && isRow(a, out)) return rows(ROWS_A, op, a.size(), n, a, b, out);
+        if (as == 1 && Bound.isRow(b, out)) return rows(ROWS_B, op, b.size(), n, a, b, out);
+        if (bs == 1 && Bound.isRow(a, out)) return rows(ROWS_A, op, a.size(), n, a, b, out);
         return false;
     }
 
@@ -178,7 +164,7 @@ final class CodeF32 implements CodeView {
     @Override
     public boolean scalar(BinaryOp op, Tensor a, double/*erased*/ s, Tensor out) {
         int n = out.size();
-        int as = runStride(a, n);
+        int as = Bound.runStride(a, n);
         if (as < 0 || !out.isContiguous()) return false;
         // the scalar is read from entry 0, which finish() points at the scalars' array
         return binary(op, n, array(a), a.offset(), as, 0, scalar((float) s), 0, out);
@@ -256,7 +242,7 @@ final class CodeF32 implements CodeView {
 
     @Override
     public boolean sumRows(Tensor x, Tensor out) {
-        if (!x.isContiguous() || !isRow(out, x) || out.size() == 0) return false;
+        if (!x.isContiguous() || !Bound.isRow(out, x) || out.size() == 0) return false;
         int[] c = room(7);
         int p = length;
         c[p] = SUM_ROWS;
