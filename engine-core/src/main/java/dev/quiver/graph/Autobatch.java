@@ -528,6 +528,22 @@ final class Autobatch {
             Rule r = rule[members[0]];
             sortByFirstVaryingInput(members, r);
             int arity = first.arity();
+            if (interleaved(first, members, r)) {
+                // Members [a_i, b_i] of one row each: the rows a_1; b_1; a_2; b_2; ... gathered into one buffer
+                // are the concatenation read as [members, a + b], a view; no second gather and no concat copy,
+                // and the backward pass scatters a contiguous gradient (a column slice of it was strided).
+                Node[] parts = new Node[members.length * arity];
+                for (int m = 0; m < members.length; m++) {
+                    for (int k = 0; k < arity; k++) parts[m * arity + k] = nodes[members[m]].input(k);
+                }
+                Node rows = stack(parts, false);
+                Node batched = g.reshape(rows, members.length, arity * first.input(0).shapeRef()[1]);
+                for (int m = 0; m < members.length; m++) {
+                    source[members[m]] = batched;
+                    offset[members[m]] = m;
+                }
+                return;
+            }
             Node[] ins = new Node[arity];
             for (int k = 0; k < arity; k++) {
                 if (r.varying[k]) {
@@ -568,6 +584,18 @@ final class Autobatch {
                 }
                 row += rows;
             }
+        }
+
+        /**
+         * Whether a group is a concatenation along the last axis of rank-2 members whose inputs are
+         * all one row of one width: then its rows interleaved are its result.
+         */
+        private boolean interleaved(Node first, int[] members, Rule r) {
+            if (!(first.op() instanceof Shaping.Concat c) || r.unit || first.rank() != 2 || c.axis() != 1 && c.axis() != -1) return false;
+            int width = first.input(0).shapeRef()[1];
+            for (int k = 0; k < first.arity(); k++) if (!r.varying[k] || first.input(k).shapeRef()[1] != width) return false;
+            for (int m : members) if (nodes[m].shapeRef()[0] != 1) return false;
+            return true;
         }
 
         /** Members ordered by where their first varying input's rows lie (then by build order), so chains stay contiguous. */
