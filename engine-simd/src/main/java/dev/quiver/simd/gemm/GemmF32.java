@@ -711,7 +711,11 @@ public final class GemmF32 {
             aStart = 0;
             aStep = k;
         }
-        boolean wide = WIDE_TILES && m > 2 * SMALL_MR;
+        // Four-vector tiles (32 registers) over more than 12 rows in tiles of 6. On 4 to 12 rows (the
+        // transposed C of 256x64x10t has 10) only with A in place, in tiles of whichever of 6, 5 or 4
+        // rows pads the fewest: two-vector tiles of 6 rows computed 12 rows for 10.
+        int wideRows = !WIDE_TILES || m < 4 || (m <= 2 * SMALL_MR && !inPlace) ? 0
+                : m > 2 * SMALL_MR ? SMALL_MR : fewestPadded(m);
         int chunk = inPlace ? m : Math.max(SMALL_CHUNK, MC * KC / (2 * k) / SMALL_CHUNK * SMALL_CHUNK);
         for (int i0 = 0; i0 < m; i0 += chunk) {
             int rows = Math.min(chunk, m - i0);
@@ -719,11 +723,16 @@ public final class GemmF32 {
             if (one && !inPlace) packSmallA(rows, k, SMALL_MR1, a, aBase + i0 * aRow, aRow, aCol, ap, a1);
             int ci = cBase + i0 * cRow;
             for (int j = 0; j < n; j += NR) {
-                if (wide && n - j >= NW) {
-                    if (inPlace) {
-                        inPlacePanel4(rows, k, alpha, as, aStart, aStep, b, bBase + j, bRow, beta, c, ci + j * cCol, cRow, cCol, ws.tile);
+                int cj = ci + j * cCol;
+                if (wideRows > 0 && n - j >= NW) {
+                    if (!inPlace) {
+                        GemmTilesF32.panel6x4(rows, NW, k, alpha, ap, 0, b, bBase + j, bRow, beta, c, cj, cRow, cCol, ws.tile);
+                    } else if (wideRows == 6) {
+                        GemmTilesF32.inPlace6x4(rows, NW, k, alpha, as, aStart, aStep, b, bBase + j, bRow, beta, c, cj, cRow, cCol, ws.tile);
+                    } else if (wideRows == 5) {
+                        GemmTilesF32.inPlace5x4(rows, NW, k, alpha, as, aStart, aStep, b, bBase + j, bRow, beta, c, cj, cRow, cCol, ws.tile);
                     } else {
-                        smallPanel4(rows, k, alpha, ap, 0, b, bBase + j, bRow, beta, c, ci + j * cCol, cRow, cCol, ws.tile);
+                        GemmTilesF32.inPlace4x4(rows, NW, k, alpha, as, aStart, aStep, b, bBase + j, bRow, beta, c, cj, cRow, cCol, ws.tile);
                     }
                     j += NW - NR;
                     continue;
@@ -738,22 +747,31 @@ public final class GemmF32 {
                     bStep = NR;
                 }
                 if (inPlace && cols > L) {
-                    inPlacePanel2(rows, cols, k, alpha, as, aStart, aStep, bs, bStart, bStep, beta, c, ci + j * cCol, cRow, cCol, ws.tile);
+                    GemmTilesF32.inPlace6x2(rows, cols, k, alpha, as, aStart, aStep, bs, bStart, bStep, beta, c, cj, cRow, cCol, ws.tile);
                 } else if (inPlace) {
-                    inPlacePanel1(rows, cols, k, alpha, as, aStart, aStep, bs, bStart, bStep, beta, c, ci + j * cCol, cRow, cCol, ws.tile);
+                    GemmTilesF32.inPlace8x1(rows, cols, k, alpha, as, aStart, aStep, bs, bStart, bStep, beta, c, cj, cRow, cCol, ws.tile);
                 } else if (cols > L) {
-                    smallPanel2(rows, cols, k, alpha, ap, 0, bs, bStart, bStep, beta, c, ci + j * cCol, cRow, cCol, ws.tile);
+                    GemmTilesF32.panel6x2(rows, cols, k, alpha, ap, 0, bs, bStart, bStep, beta, c, cj, cRow, cCol, ws.tile);
                 } else {
-                    smallPanel1(rows, cols, k, alpha, ap, a1, bs, bStart, bStep, beta, c, ci + j * cCol, cRow, cCol, ws.tile);
+                    GemmTilesF32.panel8x1(rows, cols, k, alpha, ap, a1, bs, bStart, bStep, beta, c, cj, cRow, cCol, ws.tile);
                 }
             }
         }
     }
 
+    /** Of tiles of 6, 5 and 4 rows, the height that pads m rows with the fewest (the larger on a tie). */
+    private static int fewestPadded(int m) {
+        int best = SMALL_MR;
+        for (int h = SMALL_MR - 1; h >= 4; h--) {
+            if (ceilDiv(m, h) * h < ceilDiv(m, best) * best) best = h;
+        }
+        return best;
+    }
+
     /**
      * Rows [0, m) of A ((i, l) at {@code a[aBase + i*aRow + l*aCol]}) into panels of h rows from
      * {@code ap[off]}: A(i, l) at {@code ap[off + (i / h) * h * k + l * h + i % h]}; a short last
-     * panel repeats its last row (so a tile computes every row it stores, see smallPanel2).
+     * panel repeats its last row (so a tile computes every row it stores, see GemmTilesF32).
      * Returns the offset after the last panel.
      */
     private static int packSmallA(int m, int k, int h, float[] a, int aBase, int aRow, int aCol, float[] ap, int off) {
@@ -792,9 +810,9 @@ public final class GemmF32 {
                 float betaBlock = pc == 0 ? beta : 1;
                 packPanelTransposed(kc, cols, a, aBase + i * aRow + pc, aRow, bp);
                 if (cols > L) {
-                    inPlacePanel2(n, cols, kc, alpha, b, bBase + pc, bCol, bp, 0, NR, betaBlock, c, cBase + i * cRow, cCol, cRow, ws.tile);
+                    GemmTilesF32.inPlace6x2(n, cols, kc, alpha, b, bBase + pc, bCol, bp, 0, NR, betaBlock, c, cBase + i * cRow, cCol, cRow, ws.tile);
                 } else {
-                    inPlacePanel1(n, cols, kc, alpha, b, bBase + pc, bCol, bp, 0, NR, betaBlock, c, cBase + i * cRow, cCol, cRow, ws.tile);
+                    GemmTilesF32.inPlace8x1(n, cols, kc, alpha, b, bBase + pc, bCol, bp, 0, NR, betaBlock, c, cBase + i * cRow, cCol, cRow, ws.tile);
                 }
             }
         }
@@ -824,397 +842,6 @@ public final class GemmF32 {
             int d = l * NR, j = 0;
             for (; j < cols; j++) bp[d + j] = b[src + j];
             for (; j < width; j++) bp[d + j] = 0;
-        }
-    }
-
-    /**
-     * One column block of the small path, two vectors wide (cols in (L, NR]): tiles of
-     * SMALL_MR rows x 2 vectors over all m rows; A packed by {@link #packSmallA} (panels of SMALL_MR
-     * rows from {@code ap[aStart]}), B(l, j) at {@code bp[bStart + l*bStep + j]}. A short last row
-     * block computes its repeated last row instead of branching in the loop. Full-width tiles of unit-stride C are merged from the registers (a short block's
-     * repeated rows store the same values to the same place, so only when C is not read); the rest
-     * go through {@link #writeTile}, whose vector path rounds the same.
-     */
-    private static void smallPanel2(int m, int cols, int k, float alpha, float[] ap, int aStart,
-                                    float[] bp, int bStart, int bStep, float beta, float[] c, int cBase, int cRow, int cCol,
-                                    float[] tile) {
-        for (int i = 0, ai = aStart; i < m; i += SMALL_MR, ai += SMALL_MR * k) {
-            int rows = Math.min(SMALL_MR, m - i);
-            FloatVector c00 = FloatVector.zero(SPECIES), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
-                    c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-            for (int l = 0; l < k; l++) {
-                int x0 = ai + l * SMALL_MR;
-                FloatVector b0 = FloatVector.fromArray(SPECIES, bp, bStart + l * bStep);
-                FloatVector b1 = FloatVector.fromArray(SPECIES, bp, bStart + l * bStep + L);
-                FloatVector x = FloatVector.broadcast(SPECIES, ap[x0]);
-                c00 = b0.fma(x, c00); c01 = b1.fma(x, c01);
-                x = FloatVector.broadcast(SPECIES, ap[x0 + 1]);
-                c10 = b0.fma(x, c10); c11 = b1.fma(x, c11);
-                x = FloatVector.broadcast(SPECIES, ap[x0 + 2]);
-                c20 = b0.fma(x, c20); c21 = b1.fma(x, c21);
-                x = FloatVector.broadcast(SPECIES, ap[x0 + 3]);
-                c30 = b0.fma(x, c30); c31 = b1.fma(x, c31);
-                x = FloatVector.broadcast(SPECIES, ap[x0 + 4]);
-                c40 = b0.fma(x, c40); c41 = b1.fma(x, c41);
-                x = FloatVector.broadcast(SPECIES, ap[x0 + 5]);
-                c50 = b0.fma(x, c50); c51 = b1.fma(x, c51);
-            }
-            int ci = cBase + i * cRow;
-            if (cols == NR && cCol == 1 && (beta == 0 || rows == SMALL_MR)) {
-                int e1 = ci + Math.min(1, rows - 1) * cRow, e2 = ci + Math.min(2, rows - 1) * cRow;
-                int e3 = ci + Math.min(3, rows - 1) * cRow, e4 = ci + Math.min(4, rows - 1) * cRow;
-                int e5 = ci + Math.min(5, rows - 1) * cRow;
-                // Two branches, no vector assigned in either (a phi of vectors may be left boxed by C2); no
-                // vector passed to a helper (boxed unless C2 inlines it).
-                if (beta == 0 && alpha == 1) {
-                    // alpha * s is s when alpha is 1: the same bits without the multiplies.
-                    c00.intoArray(c, ci); c01.intoArray(c, ci + L);
-                    c10.intoArray(c, e1); c11.intoArray(c, e1 + L);
-                    c20.intoArray(c, e2); c21.intoArray(c, e2 + L);
-                    c30.intoArray(c, e3); c31.intoArray(c, e3 + L);
-                    c40.intoArray(c, e4); c41.intoArray(c, e4 + L);
-                    c50.intoArray(c, e5); c51.intoArray(c, e5 + L);
-                } else if (beta == 0) {
-                    c00.mul(alpha).intoArray(c, ci); c01.mul(alpha).intoArray(c, ci + L);
-                    c10.mul(alpha).intoArray(c, e1); c11.mul(alpha).intoArray(c, e1 + L);
-                    c20.mul(alpha).intoArray(c, e2); c21.mul(alpha).intoArray(c, e2 + L);
-                    c30.mul(alpha).intoArray(c, e3); c31.mul(alpha).intoArray(c, e3 + L);
-                    c40.mul(alpha).intoArray(c, e4); c41.mul(alpha).intoArray(c, e4 + L);
-                    c50.mul(alpha).intoArray(c, e5); c51.mul(alpha).intoArray(c, e5 + L);
-                } else {
-                    c00.mul(alpha).add(FloatVector.fromArray(SPECIES, c, ci).mul(beta)).intoArray(c, ci);
-                    c01.mul(alpha).add(FloatVector.fromArray(SPECIES, c, ci + L).mul(beta)).intoArray(c, ci + L);
-                    c10.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e1).mul(beta)).intoArray(c, e1);
-                    c11.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e1 + L).mul(beta)).intoArray(c, e1 + L);
-                    c20.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e2).mul(beta)).intoArray(c, e2);
-                    c21.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e2 + L).mul(beta)).intoArray(c, e2 + L);
-                    c30.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e3).mul(beta)).intoArray(c, e3);
-                    c31.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e3 + L).mul(beta)).intoArray(c, e3 + L);
-                    c40.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e4).mul(beta)).intoArray(c, e4);
-                    c41.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e4 + L).mul(beta)).intoArray(c, e4 + L);
-                    c50.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e5).mul(beta)).intoArray(c, e5);
-                    c51.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e5 + L).mul(beta)).intoArray(c, e5 + L);
-                }
-            } else {
-                c00.intoArray(tile, 0); c01.intoArray(tile, L);
-                c10.intoArray(tile, NR); c11.intoArray(tile, NR + L);
-                c20.intoArray(tile, 2 * NR); c21.intoArray(tile, 2 * NR + L);
-                c30.intoArray(tile, 3 * NR); c31.intoArray(tile, 3 * NR + L);
-                c40.intoArray(tile, 4 * NR); c41.intoArray(tile, 4 * NR + L);
-                c50.intoArray(tile, 5 * NR); c51.intoArray(tile, 5 * NR + L);
-                writeTile(tile, rows, cols, alpha, beta, c, ci, cRow, cCol);
-            }
-        }
-    }
-
-    /**
-     * {@link #smallPanel2} for a column block at most one vector wide: tiles of SMALL_MR1 rows x
-     * 1 vector, A packed in panels of SMALL_MR1 rows (eight independent FMA chains where six rows would leave a two-pipe FMA unit idle
-     * for part of its latency: 16³ float32 is one vector wide).
-     */
-    private static void smallPanel1(int m, int cols, int k, float alpha, float[] ap, int aStart,
-                                    float[] bp, int bStart, int bStep, float beta, float[] c, int cBase, int cRow, int cCol,
-                                    float[] tile) {
-        for (int i = 0, ai = aStart; i < m; i += SMALL_MR1, ai += SMALL_MR1 * k) {
-            int rows = Math.min(SMALL_MR1, m - i);
-            FloatVector c0 = FloatVector.zero(SPECIES), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
-            for (int l = 0; l < k; l++) {
-                int x0 = ai + l * SMALL_MR1;
-                FloatVector b0 = FloatVector.fromArray(SPECIES, bp, bStart + l * bStep);
-                c0 = b0.fma(FloatVector.broadcast(SPECIES, ap[x0]), c0);
-                c1 = b0.fma(FloatVector.broadcast(SPECIES, ap[x0 + 1]), c1);
-                c2 = b0.fma(FloatVector.broadcast(SPECIES, ap[x0 + 2]), c2);
-                c3 = b0.fma(FloatVector.broadcast(SPECIES, ap[x0 + 3]), c3);
-                c4 = b0.fma(FloatVector.broadcast(SPECIES, ap[x0 + 4]), c4);
-                c5 = b0.fma(FloatVector.broadcast(SPECIES, ap[x0 + 5]), c5);
-                c6 = b0.fma(FloatVector.broadcast(SPECIES, ap[x0 + 6]), c6);
-                c7 = b0.fma(FloatVector.broadcast(SPECIES, ap[x0 + 7]), c7);
-            }
-            int ci = cBase + i * cRow;
-            if (cols == L && cCol == 1 && (beta == 0 || rows == SMALL_MR1)) {
-                int e1 = ci + Math.min(1, rows - 1) * cRow, e2 = ci + Math.min(2, rows - 1) * cRow;
-                int e3 = ci + Math.min(3, rows - 1) * cRow, e4 = ci + Math.min(4, rows - 1) * cRow;
-                int e5 = ci + Math.min(5, rows - 1) * cRow, e6 = ci + Math.min(6, rows - 1) * cRow;
-                int e7 = ci + Math.min(7, rows - 1) * cRow;
-                if (beta == 0 && alpha == 1) {
-                    c0.intoArray(c, ci); c1.intoArray(c, e1); c2.intoArray(c, e2); c3.intoArray(c, e3);
-                    c4.intoArray(c, e4); c5.intoArray(c, e5); c6.intoArray(c, e6); c7.intoArray(c, e7);
-                } else if (beta == 0) {
-                    c0.mul(alpha).intoArray(c, ci); c1.mul(alpha).intoArray(c, e1);
-                    c2.mul(alpha).intoArray(c, e2); c3.mul(alpha).intoArray(c, e3);
-                    c4.mul(alpha).intoArray(c, e4); c5.mul(alpha).intoArray(c, e5);
-                    c6.mul(alpha).intoArray(c, e6); c7.mul(alpha).intoArray(c, e7);
-                } else {
-                    c0.mul(alpha).add(FloatVector.fromArray(SPECIES, c, ci).mul(beta)).intoArray(c, ci);
-                    c1.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e1).mul(beta)).intoArray(c, e1);
-                    c2.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e2).mul(beta)).intoArray(c, e2);
-                    c3.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e3).mul(beta)).intoArray(c, e3);
-                    c4.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e4).mul(beta)).intoArray(c, e4);
-                    c5.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e5).mul(beta)).intoArray(c, e5);
-                    c6.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e6).mul(beta)).intoArray(c, e6);
-                    c7.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e7).mul(beta)).intoArray(c, e7);
-                }
-            } else {
-                c0.intoArray(tile, 0); c1.intoArray(tile, NR); c2.intoArray(tile, 2 * NR); c3.intoArray(tile, 3 * NR);
-                c4.intoArray(tile, 4 * NR); c5.intoArray(tile, 5 * NR); c6.intoArray(tile, 6 * NR); c7.intoArray(tile, 7 * NR);
-                writeTile(tile, rows, cols, alpha, beta, c, ci, cRow, cCol);
-            }
-        }
-    }
-
-    /**
-     * One column block of {@link #thinTransposedB}, two vectors wide (cols in (L, NR]): tiles of
-     * SMALL_MR rows x 2 vectors over all m rows, A read in place (there the large matrix); A(i, l) at {@code as[aStart + i*aStep + l]}, B(l, j)
-     * at {@code bp[bStart + l*bStep + j]}. A short last row block recomputes its last row instead of branching in
-     * the loop. Full-width tiles of unit-stride C are merged from the registers (a short block's
-     * repeated rows store the same values to the same place, so only when C is not read); the rest
-     * go through {@link #writeTile}, whose vector path rounds the same.
-     */
-    private static void inPlacePanel2(int m, int cols, int k, float alpha, float[] as, int aStart, int aStep,
-                                    float[] bp, int bStart, int bStep, float beta, float[] c, int cBase, int cRow, int cCol,
-                                    float[] tile) {
-        for (int i = 0; i < m; i += SMALL_MR) {
-            int rows = Math.min(SMALL_MR, m - i);
-            int a0 = aStart + i * aStep;
-            int a1 = a0 + Math.min(1, rows - 1) * aStep;
-            int a2 = a0 + Math.min(2, rows - 1) * aStep;
-            int a3 = a0 + Math.min(3, rows - 1) * aStep;
-            int a4 = a0 + Math.min(4, rows - 1) * aStep;
-            int a5 = a0 + Math.min(5, rows - 1) * aStep;
-            FloatVector c00 = FloatVector.zero(SPECIES), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
-                    c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-            for (int l = 0; l < k; l++) {
-                FloatVector b0 = FloatVector.fromArray(SPECIES, bp, bStart + l * bStep);
-                FloatVector b1 = FloatVector.fromArray(SPECIES, bp, bStart + l * bStep + L);
-                FloatVector x = FloatVector.broadcast(SPECIES, as[a0 + l]);
-                c00 = b0.fma(x, c00); c01 = b1.fma(x, c01);
-                x = FloatVector.broadcast(SPECIES, as[a1 + l]);
-                c10 = b0.fma(x, c10); c11 = b1.fma(x, c11);
-                x = FloatVector.broadcast(SPECIES, as[a2 + l]);
-                c20 = b0.fma(x, c20); c21 = b1.fma(x, c21);
-                x = FloatVector.broadcast(SPECIES, as[a3 + l]);
-                c30 = b0.fma(x, c30); c31 = b1.fma(x, c31);
-                x = FloatVector.broadcast(SPECIES, as[a4 + l]);
-                c40 = b0.fma(x, c40); c41 = b1.fma(x, c41);
-                x = FloatVector.broadcast(SPECIES, as[a5 + l]);
-                c50 = b0.fma(x, c50); c51 = b1.fma(x, c51);
-            }
-            int ci = cBase + i * cRow;
-            if (cols == NR && cCol == 1 && (beta == 0 || rows == SMALL_MR)) {
-                int e1 = ci + Math.min(1, rows - 1) * cRow, e2 = ci + Math.min(2, rows - 1) * cRow;
-                int e3 = ci + Math.min(3, rows - 1) * cRow, e4 = ci + Math.min(4, rows - 1) * cRow;
-                int e5 = ci + Math.min(5, rows - 1) * cRow;
-                // Two branches, no vector assigned in either (a phi of vectors may be left boxed by C2); no
-                // vector passed to a helper (boxed unless C2 inlines it).
-                if (beta == 0) {
-                    c00.mul(alpha).intoArray(c, ci); c01.mul(alpha).intoArray(c, ci + L);
-                    c10.mul(alpha).intoArray(c, e1); c11.mul(alpha).intoArray(c, e1 + L);
-                    c20.mul(alpha).intoArray(c, e2); c21.mul(alpha).intoArray(c, e2 + L);
-                    c30.mul(alpha).intoArray(c, e3); c31.mul(alpha).intoArray(c, e3 + L);
-                    c40.mul(alpha).intoArray(c, e4); c41.mul(alpha).intoArray(c, e4 + L);
-                    c50.mul(alpha).intoArray(c, e5); c51.mul(alpha).intoArray(c, e5 + L);
-                } else {
-                    c00.mul(alpha).add(FloatVector.fromArray(SPECIES, c, ci).mul(beta)).intoArray(c, ci);
-                    c01.mul(alpha).add(FloatVector.fromArray(SPECIES, c, ci + L).mul(beta)).intoArray(c, ci + L);
-                    c10.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e1).mul(beta)).intoArray(c, e1);
-                    c11.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e1 + L).mul(beta)).intoArray(c, e1 + L);
-                    c20.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e2).mul(beta)).intoArray(c, e2);
-                    c21.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e2 + L).mul(beta)).intoArray(c, e2 + L);
-                    c30.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e3).mul(beta)).intoArray(c, e3);
-                    c31.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e3 + L).mul(beta)).intoArray(c, e3 + L);
-                    c40.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e4).mul(beta)).intoArray(c, e4);
-                    c41.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e4 + L).mul(beta)).intoArray(c, e4 + L);
-                    c50.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e5).mul(beta)).intoArray(c, e5);
-                    c51.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e5 + L).mul(beta)).intoArray(c, e5 + L);
-                }
-            } else {
-                c00.intoArray(tile, 0); c01.intoArray(tile, L);
-                c10.intoArray(tile, NR); c11.intoArray(tile, NR + L);
-                c20.intoArray(tile, 2 * NR); c21.intoArray(tile, 2 * NR + L);
-                c30.intoArray(tile, 3 * NR); c31.intoArray(tile, 3 * NR + L);
-                c40.intoArray(tile, 4 * NR); c41.intoArray(tile, 4 * NR + L);
-                c50.intoArray(tile, 5 * NR); c51.intoArray(tile, 5 * NR + L);
-                writeTile(tile, rows, cols, alpha, beta, c, ci, cRow, cCol);
-            }
-        }
-    }
-
-    /**
-     * {@link #inPlacePanel2} for a column block at most one vector wide: tiles of SMALL_MR1 rows x
-     * 1 vector (eight independent FMA chains where six rows would leave a two-pipe FMA unit idle
-     * for part of its latency: 16³ float32 is one vector wide).
-     */
-    private static void inPlacePanel1(int m, int cols, int k, float alpha, float[] as, int aStart, int aStep,
-                                    float[] bp, int bStart, int bStep, float beta, float[] c, int cBase, int cRow, int cCol,
-                                    float[] tile) {
-        for (int i = 0; i < m; i += SMALL_MR1) {
-            int rows = Math.min(SMALL_MR1, m - i);
-            int a0 = aStart + i * aStep;
-            int a1 = a0 + Math.min(1, rows - 1) * aStep;
-            int a2 = a0 + Math.min(2, rows - 1) * aStep;
-            int a3 = a0 + Math.min(3, rows - 1) * aStep;
-            int a4 = a0 + Math.min(4, rows - 1) * aStep;
-            int a5 = a0 + Math.min(5, rows - 1) * aStep;
-            int a6 = a0 + Math.min(6, rows - 1) * aStep;
-            int a7 = a0 + Math.min(7, rows - 1) * aStep;
-            FloatVector c0 = FloatVector.zero(SPECIES), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
-            for (int l = 0; l < k; l++) {
-                FloatVector b0 = FloatVector.fromArray(SPECIES, bp, bStart + l * bStep);
-                c0 = b0.fma(FloatVector.broadcast(SPECIES, as[a0 + l]), c0);
-                c1 = b0.fma(FloatVector.broadcast(SPECIES, as[a1 + l]), c1);
-                c2 = b0.fma(FloatVector.broadcast(SPECIES, as[a2 + l]), c2);
-                c3 = b0.fma(FloatVector.broadcast(SPECIES, as[a3 + l]), c3);
-                c4 = b0.fma(FloatVector.broadcast(SPECIES, as[a4 + l]), c4);
-                c5 = b0.fma(FloatVector.broadcast(SPECIES, as[a5 + l]), c5);
-                c6 = b0.fma(FloatVector.broadcast(SPECIES, as[a6 + l]), c6);
-                c7 = b0.fma(FloatVector.broadcast(SPECIES, as[a7 + l]), c7);
-            }
-            int ci = cBase + i * cRow;
-            if (cols == L && cCol == 1 && (beta == 0 || rows == SMALL_MR1)) {
-                int e1 = ci + Math.min(1, rows - 1) * cRow, e2 = ci + Math.min(2, rows - 1) * cRow;
-                int e3 = ci + Math.min(3, rows - 1) * cRow, e4 = ci + Math.min(4, rows - 1) * cRow;
-                int e5 = ci + Math.min(5, rows - 1) * cRow, e6 = ci + Math.min(6, rows - 1) * cRow;
-                int e7 = ci + Math.min(7, rows - 1) * cRow;
-                if (beta == 0) {
-                    c0.mul(alpha).intoArray(c, ci); c1.mul(alpha).intoArray(c, e1);
-                    c2.mul(alpha).intoArray(c, e2); c3.mul(alpha).intoArray(c, e3);
-                    c4.mul(alpha).intoArray(c, e4); c5.mul(alpha).intoArray(c, e5);
-                    c6.mul(alpha).intoArray(c, e6); c7.mul(alpha).intoArray(c, e7);
-                } else {
-                    c0.mul(alpha).add(FloatVector.fromArray(SPECIES, c, ci).mul(beta)).intoArray(c, ci);
-                    c1.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e1).mul(beta)).intoArray(c, e1);
-                    c2.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e2).mul(beta)).intoArray(c, e2);
-                    c3.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e3).mul(beta)).intoArray(c, e3);
-                    c4.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e4).mul(beta)).intoArray(c, e4);
-                    c5.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e5).mul(beta)).intoArray(c, e5);
-                    c6.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e6).mul(beta)).intoArray(c, e6);
-                    c7.mul(alpha).add(FloatVector.fromArray(SPECIES, c, e7).mul(beta)).intoArray(c, e7);
-                }
-            } else {
-                c0.intoArray(tile, 0); c1.intoArray(tile, NR); c2.intoArray(tile, 2 * NR); c3.intoArray(tile, 3 * NR);
-                c4.intoArray(tile, 4 * NR); c5.intoArray(tile, 5 * NR); c6.intoArray(tile, 6 * NR); c7.intoArray(tile, 7 * NR);
-                writeTile(tile, rows, cols, alpha, beta, c, ci, cRow, cCol);
-            }
-        }
-    }
-
-    /**
-     * {@link #inPlacePanel2} for a block of four full vectors (cols == NW, B read in place), with 32
-     * vector registers (24 accumulators, 4 B vectors, a broadcast): each broadcast of A feeds four
-     * FMAs instead of two and each tile loads B once per l for twice the columns (64³ float32 at 512
-     * bits is one such block per row tile, where two-vector blocks ran each row tile twice). A short
-     * last row block recomputes its last row. Alpha 1 with beta 0 stores the sums from the registers;
-     * anything else goes through {@link #writeTile}, which rounds the same.
-     */
-    private static void inPlacePanel4(int m, int k, float alpha, float[] as, int aStart, int aStep,
-                                      float[] bp, int bStart, int bStep, float beta, float[] c, int cBase, int cRow, int cCol,
-                                      float[] tile) {
-        for (int i = 0; i < m; i += SMALL_MR) {
-            int rows = Math.min(SMALL_MR, m - i);
-            int a0 = aStart + i * aStep;
-            int a1 = a0 + Math.min(1, rows - 1) * aStep;
-            int a2 = a0 + Math.min(2, rows - 1) * aStep;
-            int a3 = a0 + Math.min(3, rows - 1) * aStep;
-            int a4 = a0 + Math.min(4, rows - 1) * aStep;
-            int a5 = a0 + Math.min(5, rows - 1) * aStep;
-            FloatVector c00 = FloatVector.zero(SPECIES), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00,
-                    c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00,
-                    c40 = c00, c41 = c00, c42 = c00, c43 = c00, c50 = c00, c51 = c00, c52 = c00, c53 = c00;
-            for (int l = 0; l < k; l++) {
-                int bi = bStart + l * bStep;
-                FloatVector b0 = FloatVector.fromArray(SPECIES, bp, bi);
-                FloatVector b1 = FloatVector.fromArray(SPECIES, bp, bi + L);
-                FloatVector b2 = FloatVector.fromArray(SPECIES, bp, bi + 2 * L);
-                FloatVector b3 = FloatVector.fromArray(SPECIES, bp, bi + 3 * L);
-                FloatVector x = FloatVector.broadcast(SPECIES, as[a0 + l]);
-                c00 = b0.fma(x, c00); c01 = b1.fma(x, c01); c02 = b2.fma(x, c02); c03 = b3.fma(x, c03);
-                x = FloatVector.broadcast(SPECIES, as[a1 + l]);
-                c10 = b0.fma(x, c10); c11 = b1.fma(x, c11); c12 = b2.fma(x, c12); c13 = b3.fma(x, c13);
-                x = FloatVector.broadcast(SPECIES, as[a2 + l]);
-                c20 = b0.fma(x, c20); c21 = b1.fma(x, c21); c22 = b2.fma(x, c22); c23 = b3.fma(x, c23);
-                x = FloatVector.broadcast(SPECIES, as[a3 + l]);
-                c30 = b0.fma(x, c30); c31 = b1.fma(x, c31); c32 = b2.fma(x, c32); c33 = b3.fma(x, c33);
-                x = FloatVector.broadcast(SPECIES, as[a4 + l]);
-                c40 = b0.fma(x, c40); c41 = b1.fma(x, c41); c42 = b2.fma(x, c42); c43 = b3.fma(x, c43);
-                x = FloatVector.broadcast(SPECIES, as[a5 + l]);
-                c50 = b0.fma(x, c50); c51 = b1.fma(x, c51); c52 = b2.fma(x, c52); c53 = b3.fma(x, c53);
-            }
-            int ci = cBase + i * cRow;
-            if (cCol == 1 && beta == 0 && alpha == 1) {
-                // A short block's repeated rows store the same sums to the same place.
-                int e1 = ci + Math.min(1, rows - 1) * cRow, e2 = ci + Math.min(2, rows - 1) * cRow;
-                int e3 = ci + Math.min(3, rows - 1) * cRow, e4 = ci + Math.min(4, rows - 1) * cRow;
-                int e5 = ci + Math.min(5, rows - 1) * cRow;
-                c00.intoArray(c, ci); c01.intoArray(c, ci + L); c02.intoArray(c, ci + 2 * L); c03.intoArray(c, ci + 3 * L);
-                c10.intoArray(c, e1); c11.intoArray(c, e1 + L); c12.intoArray(c, e1 + 2 * L); c13.intoArray(c, e1 + 3 * L);
-                c20.intoArray(c, e2); c21.intoArray(c, e2 + L); c22.intoArray(c, e2 + 2 * L); c23.intoArray(c, e2 + 3 * L);
-                c30.intoArray(c, e3); c31.intoArray(c, e3 + L); c32.intoArray(c, e3 + 2 * L); c33.intoArray(c, e3 + 3 * L);
-                c40.intoArray(c, e4); c41.intoArray(c, e4 + L); c42.intoArray(c, e4 + 2 * L); c43.intoArray(c, e4 + 3 * L);
-                c50.intoArray(c, e5); c51.intoArray(c, e5 + L); c52.intoArray(c, e5 + 2 * L); c53.intoArray(c, e5 + 3 * L);
-            } else {
-                c00.intoArray(tile, 0); c01.intoArray(tile, L); c02.intoArray(tile, 2 * L); c03.intoArray(tile, 3 * L);
-                c10.intoArray(tile, NW); c11.intoArray(tile, NW + L); c12.intoArray(tile, NW + 2 * L); c13.intoArray(tile, NW + 3 * L);
-                c20.intoArray(tile, 2 * NW); c21.intoArray(tile, 2 * NW + L); c22.intoArray(tile, 2 * NW + 2 * L); c23.intoArray(tile, 2 * NW + 3 * L);
-                c30.intoArray(tile, 3 * NW); c31.intoArray(tile, 3 * NW + L); c32.intoArray(tile, 3 * NW + 2 * L); c33.intoArray(tile, 3 * NW + 3 * L);
-                c40.intoArray(tile, 4 * NW); c41.intoArray(tile, 4 * NW + L); c42.intoArray(tile, 4 * NW + 2 * L); c43.intoArray(tile, 4 * NW + 3 * L);
-                c50.intoArray(tile, 5 * NW); c51.intoArray(tile, 5 * NW + L); c52.intoArray(tile, 5 * NW + 2 * L); c53.intoArray(tile, 5 * NW + 3 * L);
-                writeTile(tile, 0, NW, rows, NW, alpha, beta, c, ci, cRow, cCol);
-            }
-        }
-    }
-
-    /**
-     * {@link #inPlacePanel4} over A packed by {@link #packSmallA} (panels of SMALL_MR rows from
-     * {@code ap[aStart]}, as {@link #smallPanel2} reads them).
-     */
-    private static void smallPanel4(int m, int k, float alpha, float[] ap, int aStart,
-                                      float[] bp, int bStart, int bStep, float beta, float[] c, int cBase, int cRow, int cCol,
-                                      float[] tile) {
-        for (int i = 0, ai = aStart; i < m; i += SMALL_MR, ai += SMALL_MR * k) {
-            int rows = Math.min(SMALL_MR, m - i);
-            FloatVector c00 = FloatVector.zero(SPECIES), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00,
-                    c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00, c31 = c00, c32 = c00, c33 = c00,
-                    c40 = c00, c41 = c00, c42 = c00, c43 = c00, c50 = c00, c51 = c00, c52 = c00, c53 = c00;
-            for (int l = 0; l < k; l++) {
-                int x0 = ai + l * SMALL_MR, bi = bStart + l * bStep;
-                FloatVector b0 = FloatVector.fromArray(SPECIES, bp, bi);
-                FloatVector b1 = FloatVector.fromArray(SPECIES, bp, bi + L);
-                FloatVector b2 = FloatVector.fromArray(SPECIES, bp, bi + 2 * L);
-                FloatVector b3 = FloatVector.fromArray(SPECIES, bp, bi + 3 * L);
-                FloatVector x = FloatVector.broadcast(SPECIES, ap[x0]);
-                c00 = b0.fma(x, c00); c01 = b1.fma(x, c01); c02 = b2.fma(x, c02); c03 = b3.fma(x, c03);
-                x = FloatVector.broadcast(SPECIES, ap[x0 + 1]);
-                c10 = b0.fma(x, c10); c11 = b1.fma(x, c11); c12 = b2.fma(x, c12); c13 = b3.fma(x, c13);
-                x = FloatVector.broadcast(SPECIES, ap[x0 + 2]);
-                c20 = b0.fma(x, c20); c21 = b1.fma(x, c21); c22 = b2.fma(x, c22); c23 = b3.fma(x, c23);
-                x = FloatVector.broadcast(SPECIES, ap[x0 + 3]);
-                c30 = b0.fma(x, c30); c31 = b1.fma(x, c31); c32 = b2.fma(x, c32); c33 = b3.fma(x, c33);
-                x = FloatVector.broadcast(SPECIES, ap[x0 + 4]);
-                c40 = b0.fma(x, c40); c41 = b1.fma(x, c41); c42 = b2.fma(x, c42); c43 = b3.fma(x, c43);
-                x = FloatVector.broadcast(SPECIES, ap[x0 + 5]);
-                c50 = b0.fma(x, c50); c51 = b1.fma(x, c51); c52 = b2.fma(x, c52); c53 = b3.fma(x, c53);
-            }
-            int ci = cBase + i * cRow;
-            if (cCol == 1 && beta == 0 && alpha == 1) {
-                // A short block's repeated rows store the same sums to the same place.
-                int e1 = ci + Math.min(1, rows - 1) * cRow, e2 = ci + Math.min(2, rows - 1) * cRow;
-                int e3 = ci + Math.min(3, rows - 1) * cRow, e4 = ci + Math.min(4, rows - 1) * cRow;
-                int e5 = ci + Math.min(5, rows - 1) * cRow;
-                c00.intoArray(c, ci); c01.intoArray(c, ci + L); c02.intoArray(c, ci + 2 * L); c03.intoArray(c, ci + 3 * L);
-                c10.intoArray(c, e1); c11.intoArray(c, e1 + L); c12.intoArray(c, e1 + 2 * L); c13.intoArray(c, e1 + 3 * L);
-                c20.intoArray(c, e2); c21.intoArray(c, e2 + L); c22.intoArray(c, e2 + 2 * L); c23.intoArray(c, e2 + 3 * L);
-                c30.intoArray(c, e3); c31.intoArray(c, e3 + L); c32.intoArray(c, e3 + 2 * L); c33.intoArray(c, e3 + 3 * L);
-                c40.intoArray(c, e4); c41.intoArray(c, e4 + L); c42.intoArray(c, e4 + 2 * L); c43.intoArray(c, e4 + 3 * L);
-                c50.intoArray(c, e5); c51.intoArray(c, e5 + L); c52.intoArray(c, e5 + 2 * L); c53.intoArray(c, e5 + 3 * L);
-            } else {
-                c00.intoArray(tile, 0); c01.intoArray(tile, L); c02.intoArray(tile, 2 * L); c03.intoArray(tile, 3 * L);
-                c10.intoArray(tile, NW); c11.intoArray(tile, NW + L); c12.intoArray(tile, NW + 2 * L); c13.intoArray(tile, NW + 3 * L);
-                c20.intoArray(tile, 2 * NW); c21.intoArray(tile, 2 * NW + L); c22.intoArray(tile, 2 * NW + 2 * L); c23.intoArray(tile, 2 * NW + 3 * L);
-                c30.intoArray(tile, 3 * NW); c31.intoArray(tile, 3 * NW + L); c32.intoArray(tile, 3 * NW + 2 * L); c33.intoArray(tile, 3 * NW + 3 * L);
-                c40.intoArray(tile, 4 * NW); c41.intoArray(tile, 4 * NW + L); c42.intoArray(tile, 4 * NW + 2 * L); c43.intoArray(tile, 4 * NW + 3 * L);
-                c50.intoArray(tile, 5 * NW); c51.intoArray(tile, 5 * NW + L); c52.intoArray(tile, 5 * NW + 2 * L); c53.intoArray(tile, 5 * NW + 3 * L);
-                writeTile(tile, 0, NW, rows, NW, alpha, beta, c, ci, cRow, cCol);
-            }
         }
     }
 
@@ -2062,7 +1689,7 @@ public final class GemmF32 {
     }
 
     /** {@link #writeTile} for a tile from {@code tile[to]} whose rows are ts elements apart. */
-    private static void writeTile(float[] tile, int to, int ts, int mr, int nr, float alpha, float beta,
+    static void writeTile(float[] tile, int to, int ts, int mr, int nr, float alpha, float beta,
                                   float[] c, int ci, int cRow, int cCol) {
         // Whole vectors of unit-stride rows go vector-wide; the rest (a tail, or strided C) per element.
         int vectorCols = cCol == 1 ? nr - nr % L : 0;
