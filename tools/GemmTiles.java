@@ -19,6 +19,16 @@ public class GemmTiles {
         String name() {
             return (inPlace ? "inPlace" : "panel") + rows + "x" + vectors;
         }
+
+        /**
+         * Whether C is merged from the registers for any alpha and beta, or only stored for alpha 1
+         * and beta 0 (the rest through writeTile): with the three merges a four-vector kernel's
+         * bytecode (2,720 bytes) made C1 give up ("out of virtual registers"), so the method never
+         * reached C2 and ran with every vector boxed (1.4 MB and 60x the time per 64x10x256 call).
+         */
+        boolean merges() {
+            return vectors < 4;
+        }
     }
 
     /** The kernels GemmF64.smallGemm and thinTransposedB choose from. */
@@ -79,8 +89,8 @@ public class GemmTiles {
         String w = v == 1 ? "L" : v + " * L";
         s.append("\n    /** ").append(r).append(" rows x ").append(v).append(v == 1 ? " vector" : " vectors")
                 .append(t.inPlace() ? ", A in place." : ", A in panels of " + r + " rows.").append(" */\n");
-        s.append("    static void ").append(t.name()).append("(int m, int cols, int k, double alpha, double[] a, int aStart, ")
-                .append(t.inPlace() ? "int aStep,\n" : "\n");
+        s.append("    static void ").append(t.name()).append("(int m, int cols, int k, double alpha, double[] a, int aStart,")
+                .append(t.inPlace() ? " int aStep,\n" : "\n");
         s.append("            double[] b, int bStart, int bStep, double beta, double[] c, int cBase, int cRow, int cCol, double[] tile) {\n");
         if (t.inPlace()) {
             s.append("        for (int i = 0; i < m; i += ").append(r).append(") {\n");
@@ -119,17 +129,21 @@ public class GemmTiles {
         }
         s.append("            }\n");
         s.append("            int ci = cBase + i * cRow;\n");
-        s.append("            if (cols == ").append(w).append(" && cCol == 1 && (beta == 0 || rows == ").append(r).append(")) {\n");
-        for (int i = 1; i < r; i++) {
-            s.append("                int e").append(i).append(" = ci + Math.min(").append(i).append(", rows - 1) * cRow;\n");
+        if (t.merges()) {
+            s.append("            if (cols == ").append(w).append(" && cCol == 1 && (beta == 0 || rows == ").append(r).append(")) {\n");
+            rowOffsets(s, r);
+            s.append("                if (beta == 0 && alpha == 1) {\n");
+            stores(s, "                    ", r, v, v, "%s.intoArray(c, %s);");
+            s.append("                } else if (beta == 0) {\n");
+            stores(s, "                    ", r, v, v, "%s.mul(alpha).intoArray(c, %s);");
+            s.append("                } else {\n");
+            stores(s, "                    ", r, 1, v, "%s.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, %2$s).mul(beta)).intoArray(c, %2$s);");
+            s.append("                }\n");
+        } else {
+            s.append("            if (cols == ").append(w).append(" && cCol == 1 && beta == 0 && alpha == 1) {\n");
+            rowOffsets(s, r);
+            stores(s, "                ", r, v, v, "%s.intoArray(c, %s);");
         }
-        s.append("                if (beta == 0 && alpha == 1) {\n");
-        stores(s, r, v, v, "%s.intoArray(c, %s);");
-        s.append("                } else if (beta == 0) {\n");
-        stores(s, r, v, v, "%s.mul(alpha).intoArray(c, %s);");
-        s.append("                } else {\n");
-        stores(s, r, 1, v, "%s.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, %2$s).mul(beta)).intoArray(c, %2$s);");
-        s.append("                }\n");
         s.append("            } else {\n");
         for (int i = 0; i < r; i++) {
             s.append("               ");
@@ -145,16 +159,23 @@ public class GemmTiles {
         s.append("    }\n");
     }
 
+    /** e_i = row i's place in C (a short tile's missing rows repeat its last). */
+    static void rowOffsets(StringBuilder s, int r) {
+        for (int i = 1; i < r; i++) {
+            s.append("                int e").append(i).append(" = ci + Math.min(").append(i).append(", rows - 1) * cRow;\n");
+        }
+    }
+
     /**
      * One store per accumulator into row i's place in C (ci, e1, e2, ...), per format(vector, index),
      * perLine to a line.
      */
-    static void stores(StringBuilder s, int r, int perLine, int v, String format) {
+    static void stores(StringBuilder s, String indent, int r, int perLine, int v, String format) {
         for (int i = 0; i < r; i++) {
             for (int j = 0; j < v; j++) {
                 String row = i == 0 ? "ci" : "e" + i;
                 String at = j == 0 ? row : j == 1 ? row + " + L" : row + " + " + j + " * L";
-                s.append(j % perLine == 0 ? "                    " : " ").append(String.format(format, "c" + i + j, at));
+                s.append(j % perLine == 0 ? indent : " ").append(String.format(format, "c" + i + j, at));
                 if (j % perLine == perLine - 1 || j == v - 1) s.append("\n");
             }
         }

@@ -220,52 +220,18 @@ final class GemmTilesF64 {
                 c50 = b0.fma(x, c50); c51 = b1.fma(x, c51); c52 = b2.fma(x, c52); c53 = b3.fma(x, c53);
             }
             int ci = cBase + i * cRow;
-            if (cols == 4 * L && cCol == 1 && (beta == 0 || rows == 6)) {
+            if (cols == 4 * L && cCol == 1 && beta == 0 && alpha == 1) {
                 int e1 = ci + Math.min(1, rows - 1) * cRow;
                 int e2 = ci + Math.min(2, rows - 1) * cRow;
                 int e3 = ci + Math.min(3, rows - 1) * cRow;
                 int e4 = ci + Math.min(4, rows - 1) * cRow;
                 int e5 = ci + Math.min(5, rows - 1) * cRow;
-                if (beta == 0 && alpha == 1) {
-                    c00.intoArray(c, ci); c01.intoArray(c, ci + L); c02.intoArray(c, ci + 2 * L); c03.intoArray(c, ci + 3 * L);
-                    c10.intoArray(c, e1); c11.intoArray(c, e1 + L); c12.intoArray(c, e1 + 2 * L); c13.intoArray(c, e1 + 3 * L);
-                    c20.intoArray(c, e2); c21.intoArray(c, e2 + L); c22.intoArray(c, e2 + 2 * L); c23.intoArray(c, e2 + 3 * L);
-                    c30.intoArray(c, e3); c31.intoArray(c, e3 + L); c32.intoArray(c, e3 + 2 * L); c33.intoArray(c, e3 + 3 * L);
-                    c40.intoArray(c, e4); c41.intoArray(c, e4 + L); c42.intoArray(c, e4 + 2 * L); c43.intoArray(c, e4 + 3 * L);
-                    c50.intoArray(c, e5); c51.intoArray(c, e5 + L); c52.intoArray(c, e5 + 2 * L); c53.intoArray(c, e5 + 3 * L);
-                } else if (beta == 0) {
-                    c00.mul(alpha).intoArray(c, ci); c01.mul(alpha).intoArray(c, ci + L); c02.mul(alpha).intoArray(c, ci + 2 * L); c03.mul(alpha).intoArray(c, ci + 3 * L);
-                    c10.mul(alpha).intoArray(c, e1); c11.mul(alpha).intoArray(c, e1 + L); c12.mul(alpha).intoArray(c, e1 + 2 * L); c13.mul(alpha).intoArray(c, e1 + 3 * L);
-                    c20.mul(alpha).intoArray(c, e2); c21.mul(alpha).intoArray(c, e2 + L); c22.mul(alpha).intoArray(c, e2 + 2 * L); c23.mul(alpha).intoArray(c, e2 + 3 * L);
-                    c30.mul(alpha).intoArray(c, e3); c31.mul(alpha).intoArray(c, e3 + L); c32.mul(alpha).intoArray(c, e3 + 2 * L); c33.mul(alpha).intoArray(c, e3 + 3 * L);
-                    c40.mul(alpha).intoArray(c, e4); c41.mul(alpha).intoArray(c, e4 + L); c42.mul(alpha).intoArray(c, e4 + 2 * L); c43.mul(alpha).intoArray(c, e4 + 3 * L);
-                    c50.mul(alpha).intoArray(c, e5); c51.mul(alpha).intoArray(c, e5 + L); c52.mul(alpha).intoArray(c, e5 + 2 * L); c53.mul(alpha).intoArray(c, e5 + 3 * L);
-                } else {
-                    c00.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, ci).mul(beta)).intoArray(c, ci);
-                    c01.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, ci + L).mul(beta)).intoArray(c, ci + L);
-                    c02.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, ci + 2 * L).mul(beta)).intoArray(c, ci + 2 * L);
-                    c03.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, ci + 3 * L).mul(beta)).intoArray(c, ci + 3 * L);
-                    c10.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e1).mul(beta)).intoArray(c, e1);
-                    c11.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e1 + L).mul(beta)).intoArray(c, e1 + L);
-                    c12.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e1 + 2 * L).mul(beta)).intoArray(c, e1 + 2 * L);
-                    c13.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e1 + 3 * L).mul(beta)).intoArray(c, e1 + 3 * L);
-                    c20.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e2).mul(beta)).intoArray(c, e2);
-                    c21.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e2 + L).mul(beta)).intoArray(c, e2 + L);
-                    c22.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e2 + 2 * L).mul(beta)).intoArray(c, e2 + 2 * L);
-                    c23.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e2 + 3 * L).mul(beta)).intoArray(c, e2 + 3 * L);
-                    c30.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e3).mul(beta)).intoArray(c, e3);
-                    c31.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e3 + L).mul(beta)).intoArray(c, e3 + L);
-                    c32.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e3 + 2 * L).mul(beta)).intoArray(c, e3 + 2 * L);
-                    c33.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e3 + 3 * L).mul(beta)).intoArray(c, e3 + 3 * L);
-                    c40.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e4).mul(beta)).intoArray(c, e4);
-                    c41.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e4 + L).mul(beta)).intoArray(c, e4 + L);
-                    c42.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e4 + 2 * L).mul(beta)).intoArray(c, e4 + 2 * L);
-                    c43.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e4 + 3 * L).mul(beta)).intoArray(c, e4 + 3 * L);
-                    c50.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e5).mul(beta)).intoArray(c, e5);
-                    c51.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e5 + L).mul(beta)).intoArray(c, e5 + L);
-                    c52.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e5 + 2 * L).mul(beta)).intoArray(c, e5 + 2 * L);
-                    c53.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e5 + 3 * L).mul(beta)).intoArray(c, e5 + 3 * L);
-                }
+                c00.intoArray(c, ci); c01.intoArray(c, ci + L); c02.intoArray(c, ci + 2 * L); c03.intoArray(c, ci + 3 * L);
+                c10.intoArray(c, e1); c11.intoArray(c, e1 + L); c12.intoArray(c, e1 + 2 * L); c13.intoArray(c, e1 + 3 * L);
+                c20.intoArray(c, e2); c21.intoArray(c, e2 + L); c22.intoArray(c, e2 + 2 * L); c23.intoArray(c, e2 + 3 * L);
+                c30.intoArray(c, e3); c31.intoArray(c, e3 + L); c32.intoArray(c, e3 + 2 * L); c33.intoArray(c, e3 + 3 * L);
+                c40.intoArray(c, e4); c41.intoArray(c, e4 + L); c42.intoArray(c, e4 + 2 * L); c43.intoArray(c, e4 + 3 * L);
+                c50.intoArray(c, e5); c51.intoArray(c, e5 + L); c52.intoArray(c, e5 + 2 * L); c53.intoArray(c, e5 + 3 * L);
             } else {
                 c00.intoArray(tile, 0); c01.intoArray(tile, L); c02.intoArray(tile, 2 * L); c03.intoArray(tile, 3 * L);
                 c10.intoArray(tile, 4 * L); c11.intoArray(tile, 5 * L); c12.intoArray(tile, 6 * L); c13.intoArray(tile, 7 * L);
@@ -309,45 +275,16 @@ final class GemmTilesF64 {
                 c40 = b0.fma(x, c40); c41 = b1.fma(x, c41); c42 = b2.fma(x, c42); c43 = b3.fma(x, c43);
             }
             int ci = cBase + i * cRow;
-            if (cols == 4 * L && cCol == 1 && (beta == 0 || rows == 5)) {
+            if (cols == 4 * L && cCol == 1 && beta == 0 && alpha == 1) {
                 int e1 = ci + Math.min(1, rows - 1) * cRow;
                 int e2 = ci + Math.min(2, rows - 1) * cRow;
                 int e3 = ci + Math.min(3, rows - 1) * cRow;
                 int e4 = ci + Math.min(4, rows - 1) * cRow;
-                if (beta == 0 && alpha == 1) {
-                    c00.intoArray(c, ci); c01.intoArray(c, ci + L); c02.intoArray(c, ci + 2 * L); c03.intoArray(c, ci + 3 * L);
-                    c10.intoArray(c, e1); c11.intoArray(c, e1 + L); c12.intoArray(c, e1 + 2 * L); c13.intoArray(c, e1 + 3 * L);
-                    c20.intoArray(c, e2); c21.intoArray(c, e2 + L); c22.intoArray(c, e2 + 2 * L); c23.intoArray(c, e2 + 3 * L);
-                    c30.intoArray(c, e3); c31.intoArray(c, e3 + L); c32.intoArray(c, e3 + 2 * L); c33.intoArray(c, e3 + 3 * L);
-                    c40.intoArray(c, e4); c41.intoArray(c, e4 + L); c42.intoArray(c, e4 + 2 * L); c43.intoArray(c, e4 + 3 * L);
-                } else if (beta == 0) {
-                    c00.mul(alpha).intoArray(c, ci); c01.mul(alpha).intoArray(c, ci + L); c02.mul(alpha).intoArray(c, ci + 2 * L); c03.mul(alpha).intoArray(c, ci + 3 * L);
-                    c10.mul(alpha).intoArray(c, e1); c11.mul(alpha).intoArray(c, e1 + L); c12.mul(alpha).intoArray(c, e1 + 2 * L); c13.mul(alpha).intoArray(c, e1 + 3 * L);
-                    c20.mul(alpha).intoArray(c, e2); c21.mul(alpha).intoArray(c, e2 + L); c22.mul(alpha).intoArray(c, e2 + 2 * L); c23.mul(alpha).intoArray(c, e2 + 3 * L);
-                    c30.mul(alpha).intoArray(c, e3); c31.mul(alpha).intoArray(c, e3 + L); c32.mul(alpha).intoArray(c, e3 + 2 * L); c33.mul(alpha).intoArray(c, e3 + 3 * L);
-                    c40.mul(alpha).intoArray(c, e4); c41.mul(alpha).intoArray(c, e4 + L); c42.mul(alpha).intoArray(c, e4 + 2 * L); c43.mul(alpha).intoArray(c, e4 + 3 * L);
-                } else {
-                    c00.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, ci).mul(beta)).intoArray(c, ci);
-                    c01.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, ci + L).mul(beta)).intoArray(c, ci + L);
-                    c02.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, ci + 2 * L).mul(beta)).intoArray(c, ci + 2 * L);
-                    c03.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, ci + 3 * L).mul(beta)).intoArray(c, ci + 3 * L);
-                    c10.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e1).mul(beta)).intoArray(c, e1);
-                    c11.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e1 + L).mul(beta)).intoArray(c, e1 + L);
-                    c12.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e1 + 2 * L).mul(beta)).intoArray(c, e1 + 2 * L);
-                    c13.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e1 + 3 * L).mul(beta)).intoArray(c, e1 + 3 * L);
-                    c20.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e2).mul(beta)).intoArray(c, e2);
-                    c21.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e2 + L).mul(beta)).intoArray(c, e2 + L);
-                    c22.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e2 + 2 * L).mul(beta)).intoArray(c, e2 + 2 * L);
-                    c23.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e2 + 3 * L).mul(beta)).intoArray(c, e2 + 3 * L);
-                    c30.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e3).mul(beta)).intoArray(c, e3);
-                    c31.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e3 + L).mul(beta)).intoArray(c, e3 + L);
-                    c32.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e3 + 2 * L).mul(beta)).intoArray(c, e3 + 2 * L);
-                    c33.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e3 + 3 * L).mul(beta)).intoArray(c, e3 + 3 * L);
-                    c40.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e4).mul(beta)).intoArray(c, e4);
-                    c41.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e4 + L).mul(beta)).intoArray(c, e4 + L);
-                    c42.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e4 + 2 * L).mul(beta)).intoArray(c, e4 + 2 * L);
-                    c43.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e4 + 3 * L).mul(beta)).intoArray(c, e4 + 3 * L);
-                }
+                c00.intoArray(c, ci); c01.intoArray(c, ci + L); c02.intoArray(c, ci + 2 * L); c03.intoArray(c, ci + 3 * L);
+                c10.intoArray(c, e1); c11.intoArray(c, e1 + L); c12.intoArray(c, e1 + 2 * L); c13.intoArray(c, e1 + 3 * L);
+                c20.intoArray(c, e2); c21.intoArray(c, e2 + L); c22.intoArray(c, e2 + 2 * L); c23.intoArray(c, e2 + 3 * L);
+                c30.intoArray(c, e3); c31.intoArray(c, e3 + L); c32.intoArray(c, e3 + 2 * L); c33.intoArray(c, e3 + 3 * L);
+                c40.intoArray(c, e4); c41.intoArray(c, e4 + L); c42.intoArray(c, e4 + 2 * L); c43.intoArray(c, e4 + 3 * L);
             } else {
                 c00.intoArray(tile, 0); c01.intoArray(tile, L); c02.intoArray(tile, 2 * L); c03.intoArray(tile, 3 * L);
                 c10.intoArray(tile, 4 * L); c11.intoArray(tile, 5 * L); c12.intoArray(tile, 6 * L); c13.intoArray(tile, 7 * L);
@@ -386,38 +323,14 @@ final class GemmTilesF64 {
                 c30 = b0.fma(x, c30); c31 = b1.fma(x, c31); c32 = b2.fma(x, c32); c33 = b3.fma(x, c33);
             }
             int ci = cBase + i * cRow;
-            if (cols == 4 * L && cCol == 1 && (beta == 0 || rows == 4)) {
+            if (cols == 4 * L && cCol == 1 && beta == 0 && alpha == 1) {
                 int e1 = ci + Math.min(1, rows - 1) * cRow;
                 int e2 = ci + Math.min(2, rows - 1) * cRow;
                 int e3 = ci + Math.min(3, rows - 1) * cRow;
-                if (beta == 0 && alpha == 1) {
-                    c00.intoArray(c, ci); c01.intoArray(c, ci + L); c02.intoArray(c, ci + 2 * L); c03.intoArray(c, ci + 3 * L);
-                    c10.intoArray(c, e1); c11.intoArray(c, e1 + L); c12.intoArray(c, e1 + 2 * L); c13.intoArray(c, e1 + 3 * L);
-                    c20.intoArray(c, e2); c21.intoArray(c, e2 + L); c22.intoArray(c, e2 + 2 * L); c23.intoArray(c, e2 + 3 * L);
-                    c30.intoArray(c, e3); c31.intoArray(c, e3 + L); c32.intoArray(c, e3 + 2 * L); c33.intoArray(c, e3 + 3 * L);
-                } else if (beta == 0) {
-                    c00.mul(alpha).intoArray(c, ci); c01.mul(alpha).intoArray(c, ci + L); c02.mul(alpha).intoArray(c, ci + 2 * L); c03.mul(alpha).intoArray(c, ci + 3 * L);
-                    c10.mul(alpha).intoArray(c, e1); c11.mul(alpha).intoArray(c, e1 + L); c12.mul(alpha).intoArray(c, e1 + 2 * L); c13.mul(alpha).intoArray(c, e1 + 3 * L);
-                    c20.mul(alpha).intoArray(c, e2); c21.mul(alpha).intoArray(c, e2 + L); c22.mul(alpha).intoArray(c, e2 + 2 * L); c23.mul(alpha).intoArray(c, e2 + 3 * L);
-                    c30.mul(alpha).intoArray(c, e3); c31.mul(alpha).intoArray(c, e3 + L); c32.mul(alpha).intoArray(c, e3 + 2 * L); c33.mul(alpha).intoArray(c, e3 + 3 * L);
-                } else {
-                    c00.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, ci).mul(beta)).intoArray(c, ci);
-                    c01.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, ci + L).mul(beta)).intoArray(c, ci + L);
-                    c02.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, ci + 2 * L).mul(beta)).intoArray(c, ci + 2 * L);
-                    c03.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, ci + 3 * L).mul(beta)).intoArray(c, ci + 3 * L);
-                    c10.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e1).mul(beta)).intoArray(c, e1);
-                    c11.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e1 + L).mul(beta)).intoArray(c, e1 + L);
-                    c12.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e1 + 2 * L).mul(beta)).intoArray(c, e1 + 2 * L);
-                    c13.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e1 + 3 * L).mul(beta)).intoArray(c, e1 + 3 * L);
-                    c20.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e2).mul(beta)).intoArray(c, e2);
-                    c21.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e2 + L).mul(beta)).intoArray(c, e2 + L);
-                    c22.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e2 + 2 * L).mul(beta)).intoArray(c, e2 + 2 * L);
-                    c23.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e2 + 3 * L).mul(beta)).intoArray(c, e2 + 3 * L);
-                    c30.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e3).mul(beta)).intoArray(c, e3);
-                    c31.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e3 + L).mul(beta)).intoArray(c, e3 + L);
-                    c32.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e3 + 2 * L).mul(beta)).intoArray(c, e3 + 2 * L);
-                    c33.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e3 + 3 * L).mul(beta)).intoArray(c, e3 + 3 * L);
-                }
+                c00.intoArray(c, ci); c01.intoArray(c, ci + L); c02.intoArray(c, ci + 2 * L); c03.intoArray(c, ci + 3 * L);
+                c10.intoArray(c, e1); c11.intoArray(c, e1 + L); c12.intoArray(c, e1 + 2 * L); c13.intoArray(c, e1 + 3 * L);
+                c20.intoArray(c, e2); c21.intoArray(c, e2 + L); c22.intoArray(c, e2 + 2 * L); c23.intoArray(c, e2 + 3 * L);
+                c30.intoArray(c, e3); c31.intoArray(c, e3 + L); c32.intoArray(c, e3 + 2 * L); c33.intoArray(c, e3 + 3 * L);
             } else {
                 c00.intoArray(tile, 0); c01.intoArray(tile, L); c02.intoArray(tile, 2 * L); c03.intoArray(tile, 3 * L);
                 c10.intoArray(tile, 4 * L); c11.intoArray(tile, 5 * L); c12.intoArray(tile, 6 * L); c13.intoArray(tile, 7 * L);
@@ -429,7 +342,7 @@ final class GemmTilesF64 {
     }
 
     /** 8 rows x 1 vector, A in panels of 8 rows. */
-    static void panel8x1(int m, int cols, int k, double alpha, double[] a, int aStart, 
+    static void panel8x1(int m, int cols, int k, double alpha, double[] a, int aStart,
             double[] b, int bStart, int bStep, double beta, double[] c, int cBase, int cRow, int cCol, double[] tile) {
         for (int i = 0, ai = aStart; i < m; i += 8, ai += 8 * k) {
             int rows = Math.min(8, m - i);
@@ -507,7 +420,7 @@ final class GemmTilesF64 {
     }
 
     /** 6 rows x 2 vectors, A in panels of 6 rows. */
-    static void panel6x2(int m, int cols, int k, double alpha, double[] a, int aStart, 
+    static void panel6x2(int m, int cols, int k, double alpha, double[] a, int aStart,
             double[] b, int bStart, int bStep, double beta, double[] c, int cBase, int cRow, int cCol, double[] tile) {
         for (int i = 0, ai = aStart; i < m; i += 6, ai += 6 * k) {
             int rows = Math.min(6, m - i);
@@ -579,7 +492,7 @@ final class GemmTilesF64 {
     }
 
     /** 6 rows x 4 vectors, A in panels of 6 rows. */
-    static void panel6x4(int m, int cols, int k, double alpha, double[] a, int aStart, 
+    static void panel6x4(int m, int cols, int k, double alpha, double[] a, int aStart,
             double[] b, int bStart, int bStep, double beta, double[] c, int cBase, int cRow, int cCol, double[] tile) {
         for (int i = 0, ai = aStart; i < m; i += 6, ai += 6 * k) {
             int rows = Math.min(6, m - i);
@@ -607,52 +520,18 @@ final class GemmTilesF64 {
                 c50 = b0.fma(x, c50); c51 = b1.fma(x, c51); c52 = b2.fma(x, c52); c53 = b3.fma(x, c53);
             }
             int ci = cBase + i * cRow;
-            if (cols == 4 * L && cCol == 1 && (beta == 0 || rows == 6)) {
+            if (cols == 4 * L && cCol == 1 && beta == 0 && alpha == 1) {
                 int e1 = ci + Math.min(1, rows - 1) * cRow;
                 int e2 = ci + Math.min(2, rows - 1) * cRow;
                 int e3 = ci + Math.min(3, rows - 1) * cRow;
                 int e4 = ci + Math.min(4, rows - 1) * cRow;
                 int e5 = ci + Math.min(5, rows - 1) * cRow;
-                if (beta == 0 && alpha == 1) {
-                    c00.intoArray(c, ci); c01.intoArray(c, ci + L); c02.intoArray(c, ci + 2 * L); c03.intoArray(c, ci + 3 * L);
-                    c10.intoArray(c, e1); c11.intoArray(c, e1 + L); c12.intoArray(c, e1 + 2 * L); c13.intoArray(c, e1 + 3 * L);
-                    c20.intoArray(c, e2); c21.intoArray(c, e2 + L); c22.intoArray(c, e2 + 2 * L); c23.intoArray(c, e2 + 3 * L);
-                    c30.intoArray(c, e3); c31.intoArray(c, e3 + L); c32.intoArray(c, e3 + 2 * L); c33.intoArray(c, e3 + 3 * L);
-                    c40.intoArray(c, e4); c41.intoArray(c, e4 + L); c42.intoArray(c, e4 + 2 * L); c43.intoArray(c, e4 + 3 * L);
-                    c50.intoArray(c, e5); c51.intoArray(c, e5 + L); c52.intoArray(c, e5 + 2 * L); c53.intoArray(c, e5 + 3 * L);
-                } else if (beta == 0) {
-                    c00.mul(alpha).intoArray(c, ci); c01.mul(alpha).intoArray(c, ci + L); c02.mul(alpha).intoArray(c, ci + 2 * L); c03.mul(alpha).intoArray(c, ci + 3 * L);
-                    c10.mul(alpha).intoArray(c, e1); c11.mul(alpha).intoArray(c, e1 + L); c12.mul(alpha).intoArray(c, e1 + 2 * L); c13.mul(alpha).intoArray(c, e1 + 3 * L);
-                    c20.mul(alpha).intoArray(c, e2); c21.mul(alpha).intoArray(c, e2 + L); c22.mul(alpha).intoArray(c, e2 + 2 * L); c23.mul(alpha).intoArray(c, e2 + 3 * L);
-                    c30.mul(alpha).intoArray(c, e3); c31.mul(alpha).intoArray(c, e3 + L); c32.mul(alpha).intoArray(c, e3 + 2 * L); c33.mul(alpha).intoArray(c, e3 + 3 * L);
-                    c40.mul(alpha).intoArray(c, e4); c41.mul(alpha).intoArray(c, e4 + L); c42.mul(alpha).intoArray(c, e4 + 2 * L); c43.mul(alpha).intoArray(c, e4 + 3 * L);
-                    c50.mul(alpha).intoArray(c, e5); c51.mul(alpha).intoArray(c, e5 + L); c52.mul(alpha).intoArray(c, e5 + 2 * L); c53.mul(alpha).intoArray(c, e5 + 3 * L);
-                } else {
-                    c00.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, ci).mul(beta)).intoArray(c, ci);
-                    c01.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, ci + L).mul(beta)).intoArray(c, ci + L);
-                    c02.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, ci + 2 * L).mul(beta)).intoArray(c, ci + 2 * L);
-                    c03.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, ci + 3 * L).mul(beta)).intoArray(c, ci + 3 * L);
-                    c10.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e1).mul(beta)).intoArray(c, e1);
-                    c11.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e1 + L).mul(beta)).intoArray(c, e1 + L);
-                    c12.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e1 + 2 * L).mul(beta)).intoArray(c, e1 + 2 * L);
-                    c13.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e1 + 3 * L).mul(beta)).intoArray(c, e1 + 3 * L);
-                    c20.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e2).mul(beta)).intoArray(c, e2);
-                    c21.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e2 + L).mul(beta)).intoArray(c, e2 + L);
-                    c22.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e2 + 2 * L).mul(beta)).intoArray(c, e2 + 2 * L);
-                    c23.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e2 + 3 * L).mul(beta)).intoArray(c, e2 + 3 * L);
-                    c30.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e3).mul(beta)).intoArray(c, e3);
-                    c31.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e3 + L).mul(beta)).intoArray(c, e3 + L);
-                    c32.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e3 + 2 * L).mul(beta)).intoArray(c, e3 + 2 * L);
-                    c33.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e3 + 3 * L).mul(beta)).intoArray(c, e3 + 3 * L);
-                    c40.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e4).mul(beta)).intoArray(c, e4);
-                    c41.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e4 + L).mul(beta)).intoArray(c, e4 + L);
-                    c42.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e4 + 2 * L).mul(beta)).intoArray(c, e4 + 2 * L);
-                    c43.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e4 + 3 * L).mul(beta)).intoArray(c, e4 + 3 * L);
-                    c50.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e5).mul(beta)).intoArray(c, e5);
-                    c51.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e5 + L).mul(beta)).intoArray(c, e5 + L);
-                    c52.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e5 + 2 * L).mul(beta)).intoArray(c, e5 + 2 * L);
-                    c53.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e5 + 3 * L).mul(beta)).intoArray(c, e5 + 3 * L);
-                }
+                c00.intoArray(c, ci); c01.intoArray(c, ci + L); c02.intoArray(c, ci + 2 * L); c03.intoArray(c, ci + 3 * L);
+                c10.intoArray(c, e1); c11.intoArray(c, e1 + L); c12.intoArray(c, e1 + 2 * L); c13.intoArray(c, e1 + 3 * L);
+                c20.intoArray(c, e2); c21.intoArray(c, e2 + L); c22.intoArray(c, e2 + 2 * L); c23.intoArray(c, e2 + 3 * L);
+                c30.intoArray(c, e3); c31.intoArray(c, e3 + L); c32.intoArray(c, e3 + 2 * L); c33.intoArray(c, e3 + 3 * L);
+                c40.intoArray(c, e4); c41.intoArray(c, e4 + L); c42.intoArray(c, e4 + 2 * L); c43.intoArray(c, e4 + 3 * L);
+                c50.intoArray(c, e5); c51.intoArray(c, e5 + L); c52.intoArray(c, e5 + 2 * L); c53.intoArray(c, e5 + 3 * L);
             } else {
                 c00.intoArray(tile, 0); c01.intoArray(tile, L); c02.intoArray(tile, 2 * L); c03.intoArray(tile, 3 * L);
                 c10.intoArray(tile, 4 * L); c11.intoArray(tile, 5 * L); c12.intoArray(tile, 6 * L); c13.intoArray(tile, 7 * L);
