@@ -172,6 +172,38 @@ class TestGemmScalarBitsF64 {
         }
     }
 
+    /**
+     * The four-vector tiles on 4 to 12 rows (A in place), in tiles of 6, 5 or 4 rows, whichever pads
+     * the fewest: every such height, C computed directly (wide blocks, then two- and one-vector
+     * blocks) and transposed (column-major A and a C of 5 to 11 columns, as 256x64x10t, whose C's
+     * tiles go through writeTile), every kind of alpha and beta.
+     */
+    @Test
+    void shortWideTiles() {
+        var rng = new Random(26);
+        int nw = 2 * GemmF64.NR;
+        int index = 0;
+        for (int m = 4; m <= 12; m++) {
+            int n = 2 * nw + GemmF64.NR + 3;
+            for (boolean ta : new boolean[] {false, true}) {
+                assertEquals(GemmF64.Path.SMALL, SIMD_ONE.path(1, m, n, 64, ta ? 1 : 64, ta ? m : 1, n, 1, n, 1), "m=" + m + " ta=" + ta);
+                for (double beta : new double[] {0, 1, (double) 1.5}) {
+                    index++;
+                    check(rng, 1, m, n, 64, ta, false, false, 0, false, false, index % 3 == 1 ? (double) -0.5 : 1, beta);
+                }
+            }
+        }
+        for (int n : new int[] {5, 7, 9, 10, 11}) {
+            for (double beta : new double[] {0, 1, (double) 1.5}) {
+                index++;
+                check(rng, 1, 4 * nw + 5, n, 64, true, false, false, 0, false, false, index % 3 == 1 ? (double) -0.5 : 1, beta);
+            }
+        }
+        if (10 % (GemmF64.NR / 2) != 0) {
+            assertEquals(GemmF64.Path.SMALL_TRANSPOSED, SIMD_ONE.path(1, 256, 10, 64, 1, 256, 10, 1, 10, 1), "256x64x10t");
+        }
+    }
+
     /** Random shapes from sizes around every threshold: lanes, tiles, 16 columns, 16 * LANES, KC. */
     @Test
     void randomShapes() {
