@@ -1,6 +1,9 @@
 package dev.quiver.graph;
 
+import dev.quiver.kernel.BinaryOp;
+import dev.quiver.kernel.UnaryOp;
 import dev.quiver.ops.Op;
+import dev.quiver.ops.internal.Elementwise;
 import dev.quiver.ops.internal.Codable;
 import dev.quiver.ops.internal.Code;
 import dev.quiver.ops.internal.Products;
@@ -90,20 +93,60 @@ final class Compiler {
         }
     }
 
-    /** A hash of everything {@link Step#matches} compares; computed without allocating. */
+    /**
+     * A hash of everything {@link Step#matches} compares; computed without allocating. It walks the
+     * node pool's parallel arrays in order (not the handles, a cache miss each in a large graph),
+     * and takes each op's hash once per distinct op object ({@link Scratch#hashedOp}): a graph's
+     * equal shaping ops are one shared instance ({@link OpTable}), and a record's hash over its
+     * index arrays was most of this pass.
+     */
     private static long structureHash(Graph g, Node out, CompileOptions o, TensorMath math) {
         long h = 17;
-        List<Node> nodes = g.nodes();
-        for (int i = 0, n = nodes.size(); i < n; i++) {
-            Node node = nodes.get(i);
-            h = h * 31 + node.kind().ordinal();
-            h = h * 31 + node.dtype().ordinal();
-            h = h * 31 + Arrays.hashCode(node.shapeRef());
-            h = h * 31 + (node.name() == null ? 0 : node.name().hashCode());
-            h = h * 31 + (node.op() == null ? 0 : node.op().hashCode());
-            for (int k = 0; k < node.arity(); k++) h = h * 31 + node.input(k).index();
-            h = h * 31 + System.identityHashCode(node.parameter());
-            if (!Graph.isData(node.constant())) h += 7L * System.identityHashCode(node.constant());
+        NodeTape t = g.tape();
+        byte[] kind = t.kind;
+        DType[] dtype = t.dtype;
+        int[][] shape = t.shape;
+        String[] name = t.name;
+        Op[] op = t.op;
+        int[] in0 = t.in0, in1 = t.in1;
+        Node[][] more = t.more;
+        Parameter[] parameter = t.parameter;
+        Tensor[] constant = t.constant;
+        Op[] hashedOp = g.scratch.hashedOp;
+        int[] opHash = g.scratch.opHash;
+        int[] lastShape = null;
+        int shapeHash = 0;
+        for (int i = 0, n = g.size(); i < n; i++) {
+            h = h * 31 + kind[i];
+            h = h * 31 + dtype[i].ordinal();
+            int[] s = shape[i];
+            if (s != lastShape) {   // runs of one interned shape: hashed once
+                shapeHash = Arrays.hashCode(s);
+                lastShape = s;
+            }
+            h = h * 31 + shapeHash;
+            h = h * 31 + (name[i] == null ? 0 : name[i].hashCode());
+            Op oi = op[i];
+            int oh = 0;
+            if (oi != null) {
+                int slot = System.identityHashCode(oi) & Scratch.OP_HASH_SLOTS - 1;
+                if (hashedOp[slot] == oi) {
+                    oh = opHash[slot];
+                } else {
+                    oh = opHash[slot] = oi.hashCode();
+                    hashedOp[slot] = oi;
+                }
+            }
+            h = h * 31 + oh;
+            Node[] m = more[i];
+            if (m != null) {
+                for (Node x : m) h = h * 31 + x.index();
+            } else if (in0[i] >= 0) {
+                h = h * 31 + in0[i];
+                if (in1[i] >= 0) h = h * 31 + in1[i];
+            }
+            h = h * 31 + System.identityHashCode(parameter[i]);
+            if (!Graph.isData(constant[i])) h += 7L * System.identityHashCode(constant[i]);
         }
         h = h * 31 + out.index();
         h = h * 31 + (o.inference() ? 1 : 0) + (o.checkFinite() ? 2 : 0) + (o.inputGradients() ? 4 : 0) + (o.autobatch() ? 8 : 0) + (o.mode() == Mode.EVAL ? 16 : 0) + (o.fusion() ? 32 : 0);
@@ -135,7 +178,7 @@ final class Compiler {
             g.differentiating = null;
         }
         // After autobatching (in compile) and differentiation: the batched groups' VJPs fuse too.
-        if (options.fusion()) p.fused = Fusion.rewrite(g, mark, p.wrtGrads, p.sinks, p.scratch);
+        if (options.fusion()) p.fused += Fusion.rewrite(g, mark, p.wrtGrads, p.sinks, p.scratch);
         schedule(p);
         liveness(p);
         assignBuffers(p);
@@ -193,7 +236,7 @@ final class Compiler {
         Tensor[] buffers;
         final List<Object> arenas = new ArrayList<>(2);
         PlanReport report;
-        /** Backward nodes {@link Fusion} put a fused kernel in. */
+        /** Backward nodes with a fused kernel: built so by differentiate, or put in by {@link Fusion}. */
         int fused;
         Autobatch.Result batched;
         /** The options and graph as the user built them, which the step is matched against later. */
@@ -265,6 +308,7 @@ final class Compiler {
         for (int a = 0; a < neededByArity.length; a++) neededByArity[a] = new boolean[a];
         RowTerms rowTerms = new RowTerms(mark, scratch);
         SliceTerms sliceTerms = new SliceTerms();
+        Node[] oneVjp = new Node[1];
         for (int i = mark - 1; i >= 0; i--) {
             Node n = fwd.get(i);
             if (!live[i] || !needs[i] || firstTerm[i] == null && !stacks.has(i) && !rowTerms.has(i) && !sliceTerms.has(i)) continue;
@@ -306,7 +350,15 @@ final class Compiler {
                 continue;   // rows or one axis's range of a value: the gradient joins its row or slice terms without building the scatter VJP
             }
             before = g.size();
-            Node[] vjps = n.op().vjp(n.inputsRef(), n, grad, needed);
+            Node fusedVjp = p.options.fusion() && arity == 1 ? fusedDerivative(g, n, grad) : null;
+            Node[] vjps;
+            if (fusedVjp != null) {
+                vjps = oneVjp;
+                vjps[0] = fusedVjp;
+                p.fused++;
+            } else {
+                vjps = n.op().vjp(n.inputsRef(), n, grad, needed);
+            }
             origin(p, before, i);
             for (int k = 0; k < needed.length; k++) {
                 if (!needed[k] || vjps[k] == null) continue;
@@ -337,6 +389,18 @@ final class Compiler {
             }
         }
         for (Node w : wrt) p.wrtGrads.add(gradOf[w.index()]);
+    }
+
+    /**
+     * tanh's or sigmoid's derivative as the one node {@link Fusion} would put in place of the
+     * primitives their rules build ({@code g (1 - y^2)}, {@code (g y) (1 - y)}): the same fused op
+     * on the same inputs (y, g), so the same bits, built directly instead of as four nodes that the
+     * later phases would build, count, match and skip. Null for any other op (its VJP builds its nodes).
+     */
+    private static Node fusedDerivative(Graph g, Node n, Node grad) {
+        if (!(n.op() instanceof Elementwise.Map m) || grad.dtype() != n.dtype() || !Arrays.equals(grad.shapeRef(), n.shapeRef())) return null;
+        BinaryOp fn = m.fn() == UnaryOp.TANH ? BinaryOp.TANH_GRAD : m.fn() == UnaryOp.SIGMOID ? BinaryOp.SIGMOID_GRAD : null;
+        return fn == null ? null : g.apply(Elementwise.fused(fn), n, grad);
     }
 
     /**
@@ -567,7 +631,7 @@ final class Compiler {
         for (int a = 0; a < reused.length; a++) reused[a] = new Tensor[a];
         // Backward nodes are described only for the NaN check's messages.
         boolean describeBackward = p.options.checkFinite();
-        StructureTape tape = new StructureTape(all, describeBackward ? total : mark, inputStart, inputs);
+        StructureTape tape = new StructureTape(g.tape(), describeBackward ? total : mark, inputStart, inputs);
         for (int i = 0; i < total; i++) {
             if (!scheduled[i]) continue;
             Node n = all[i];

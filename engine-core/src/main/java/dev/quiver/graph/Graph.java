@@ -175,6 +175,9 @@ public final class Graph implements Builder<Node> {
 
     int size() { return nodes.size(); }
 
+    /** The current build's node pool: node i of this build is its slot i. */
+    NodeTape tape() { return tape; }
+
     /** The live nodes in build order, copied into an array. */
     Node[] nodeArray() { return java.util.Arrays.copyOf(nodes.items, nodes.size); }
 
