@@ -255,7 +255,7 @@ final class Compiler {
             this.sparse = scratch.booleans(Scratch.SPARSE, mark);
             roots.add(out);
             roots.addAll(options.keep());
-            this.live = ancestors(fwd, roots, mark, scratch.booleans(Scratch.LIVE, mark));
+            this.live = ancestors(g.tape(), roots, mark, scratch.booleans(Scratch.LIVE, mark));
         }
     }
 
@@ -292,10 +292,11 @@ final class Compiler {
         Scratch scratch = p.scratch;
         boolean[] needs = scratch.booleans(Scratch.NEEDS, mark);
         for (Node w : wrt) needs[w.index()] = true;
-        for (Node n : fwd) {
-            for (int i = 0; i < n.arity(); i++) if (needs[n.input(i).index()]) needs[n.index()] = true;
+        NodeTape t = g.tape();
+        for (int j = 0; j < mark; j++) {
+            for (int k = 0, arity = t.arity(j); k < arity; k++) if (needs[t.input(j, k)]) needs[j] = true;
         }
-        boolean[] sparse = p.sparse = sparseTables(fwd, live, mark, p.out, wrt, scratch);
+        boolean[] sparse = p.sparse = sparseTables(t, live, mark, p.out, wrt, scratch);
         Node seed = p.seed = g.internalInput(p.out.dtype(), p.out.shapeRef());
         // Gradient terms per node: the first in firstTerm (most values are read once), any others in moreTerms.
         Node[] firstTerm = scratch.refs(Scratch.FIRST_TERM, mark, NO_NODES);
@@ -447,6 +448,14 @@ final class Compiler {
 
     /** Tape codes for a node's kind: leaves, ops that run an instruction, and views. */
     private static final byte TAPE_INPUT = 0, TAPE_PARAM = 1, TAPE_CONSTANT = 2, TAPE_OP = 3, TAPE_VIEW = 4;
+    /** {@link Node.Kind} ordinals, as the node pool stores them. */
+    private static final byte KIND_INPUT = (byte) 0, KIND_PARAM = (byte) 1, KIND_CONSTANT = (byte) 2, KIND_OP = (byte) 3;
+    static {
+        if (Node.Kind.INPUT.ordinal() != KIND_INPUT || Node.Kind.PARAM.ordinal() != KIND_PARAM || Node.Kind.CONSTANT.ordinal() != KIND_CONSTANT
+                || Node.Kind.OP.ordinal() != KIND_OP) {
+            throw new AssertionError("Node.Kind's order changed");
+        }
+    }
 
     /** Fills the plan's tape (see {@link Plan#inputs}) from the nodes, in one pass. */
     private static void tape(Plan p) {
@@ -456,18 +465,28 @@ final class Compiler {
         int[] rootOf = p.rootOf = p.scratch.intsDirty(Scratch.ROOT_OF, total);
         int[] inputs = p.scratch.intsDirty(Scratch.INPUTS, 2 * total + 8);
         byte[] kind = p.kind = p.scratch.bytes(Scratch.KIND, total);
+        // Read from the node pool's parallel arrays in order (node i is slot i), not through the handles.
+        NodeTape t = p.g.tape();
+        byte[] nodeKind = t.kind, flags = t.flags;
+        int[] in0 = t.in0, in1 = t.in1;
+        Node[][] more = t.more;
         int at = 0;
         for (int i = 0; i < total; i++) {
-            Node n = all[i];
             inputStart[i] = at;
-            int arity = n.arity();
+            Node[] m = more[i];
+            int arity = m != null ? m.length : in1[i] >= 0 ? 2 : in0[i] >= 0 ? 1 : 0;
             if (at + arity > inputs.length) inputs = p.scratch.keep(Scratch.INPUTS, Arrays.copyOf(inputs, Math.max(2 * inputs.length, at + arity)));
-            for (int k = 0; k < arity; k++) inputs[at++] = n.input(k).index();
-            kind[i] = switch (n.kind()) {
-                case INPUT -> TAPE_INPUT;
-                case PARAM -> TAPE_PARAM;
-                case CONSTANT -> TAPE_CONSTANT;
-                case OP -> n.isView() ? TAPE_VIEW : TAPE_OP;
+            if (m != null) {
+                for (Node x : m) inputs[at++] = x.index();
+            } else if (arity > 0) {
+                inputs[at++] = in0[i];
+                if (arity == 2) inputs[at++] = in1[i];
+            }
+            kind[i] = switch (nodeKind[i]) {
+                case KIND_INPUT -> TAPE_INPUT;
+                case KIND_PARAM -> TAPE_PARAM;
+                case KIND_CONSTANT -> TAPE_CONSTANT;
+                default -> (flags[i] & NodeTape.VIEW) != 0 ? TAPE_VIEW : TAPE_OP;
             };
             rootOf[i] = kind[i] == TAPE_VIEW ? rootOf[inputs[inputStart[i]]] : i;
         }
@@ -503,22 +522,27 @@ final class Compiler {
         Arrays.fill(bufferOf, 0, total, -1);
         int[][] workOf = p.workOf = p.scratch.refs(Scratch.WORK_OF, total, NO_WORK_LISTS);
         Node[][] operands = new Node[3][];
+        // The node pool's arrays, read in order (node i is slot i); the handle only for an op's rules.
+        NodeTape t = p.g.tape();
+        int[][] shape = t.shape;
+        DType[] dtype = t.dtype;
+        Op[] op = t.op;
         for (int i = 0; i < total; i++) {
             if (!scheduled[i] || kind[i] == TAPE_PARAM || kind[i] == TAPE_VIEW) continue;
-            Node n = all[i];
             // Data constants of the backward graph (a derivative rule's scalars) are bound by reference: the step copies only
             // the forward ones into their buffers at each forward pass, and a derivative rule builds the same values every time.
-            if (kind[i] == TAPE_INPUT || kind[i] == TAPE_CONSTANT && i < p.mark && Graph.isData(n.constant())) {
-                bufferOf[i] = buf.add(n.shapeRef(), n.dtype(), 0, last);
+            if (kind[i] == TAPE_INPUT || kind[i] == TAPE_CONSTANT && i < p.mark && Graph.isData(t.constant[i])) {
+                bufferOf[i] = buf.add(shape[i], dtype[i], 0, last);
             } else if (kind[i] == TAPE_OP) {
-                int shared = inPlace(p, n, readers, finalGradient);
+                Node n = all[i];
+                int shared = op[i].inPlaceInput() < 0 ? -1 : inPlace(p, n, readers, finalGradient);
                 if (shared >= 0) {
                     bufferOf[i] = shared;
                     workOf[i] = NO_WORK;
                     continue;
                 }
-                if (!deferred(p, i)) bufferOf[i] = buf.add(n.shapeRef(), n.dtype(), pos[i], pos[i]);
-                int[][] ws = n.op().workspace(operands(n, operands), n.shapeRef());
+                if (!deferred(p, i)) bufferOf[i] = buf.add(shape[i], dtype[i], pos[i], pos[i]);
+                int[][] ws = op[i].workspace(operands(n, operands), shape[i]);
                 workOf[i] = ws.length == 0 ? NO_WORK : new int[ws.length];
                 for (int w = 0; w < ws.length; w++) workOf[i][w] = buf.add(ws[w], n.dtype(), pos[i], pos[i]);
             }
@@ -632,18 +656,22 @@ final class Compiler {
         // Backward nodes are described only for the NaN check's messages.
         boolean describeBackward = p.options.checkFinite();
         StructureTape tape = new StructureTape(g.tape(), describeBackward ? total : mark, inputStart, inputs);
+        // The node pool's arrays and the compile's tape, read in order (node i is slot i), not through the handles.
+        byte[] kind = p.kind;
+        NodeTape nodeTape = g.tape();
+        Op[] ops = nodeTape.op;
         for (int i = 0; i < total; i++) {
             if (!scheduled[i]) continue;
-            Node n = all[i];
-            switch (n.kind()) {
-                case PARAM -> values[i] = n.parameter().value();
-                case CONSTANT -> values[i] = bufferOf[i] >= 0 ? buffers[bufferOf[i]] : n.constant();
-                case INPUT -> values[i] = buffers[bufferOf[i]];
-                case OP -> {
+            switch (kind[i]) {
+                case TAPE_PARAM -> values[i] = nodeTape.parameter[i].value();
+                case TAPE_CONSTANT -> values[i] = bufferOf[i] >= 0 ? buffers[bufferOf[i]] : nodeTape.constant[i];
+                case TAPE_INPUT -> values[i] = buffers[bufferOf[i]];
+                default -> {
                     int from = inputStart[i], arity = inputStart[i + 1] - from;
-                    if (n.isView() && arity == 1) {
+                    boolean view = kind[i] == TAPE_VIEW;
+                    Op op = ops[i];
+                    if (view && arity == 1) {
                         // A view keeps no reference to its inputs array: one serves them all.
-                        Op op = n.op();
                         Tensor in = values[inputs[from]];
                         int slot = (31 * System.identityHashCode(op) + System.identityHashCode(in)) & VIEW_SLOTS - 1;
                         if (viewOp[slot] == op && viewIn[slot] == in) {
@@ -657,10 +685,10 @@ final class Compiler {
                         continue;
                     }
                     // A deferred gradient keeps its inputs array; so may an op's bind unless it says otherwise.
-                    Tensor[] ins = arity < reused.length && !n.op().bindKeepsInputs() && !deferred(p, i) ? reused[arity] : new Tensor[arity];
+                    Tensor[] ins = arity < reused.length && !op.bindKeepsInputs() && !deferred(p, i) ? reused[arity] : new Tensor[arity];
                     for (int k = 0; k < ins.length; k++) ins[k] = values[inputs[from + k]];
-                    if (n.isView()) {
-                        values[i] = n.op().view(ins);
+                    if (view) {
+                        values[i] = op.view(ins);
                     } else {
                         Tensor[] work = workOf[i].length == 0 ? NO_WORKSPACE : new Tensor[workOf[i].length];
                         for (int w = 0; w < work.length; w++) work[w] = buffers[workOf[i][w]];
@@ -669,21 +697,21 @@ final class Compiler {
                         Step.Program program = i < mark ? forward : backward;
                         if (deferred(p, i)) {
                             Node target = wrt.get(directTarget[i]);
-                            DeferredGradient d = new DeferredGradient(n.op(), math, ins, work, p.context,
+                            DeferredGradient d = new DeferredGradient(op, math, ins, work, p.context,
                                     target.kind() == Node.Kind.PARAM ? target.parameter() : null, gradTensors[directTarget[i]]);
                             deferredSources[directTarget[i]] = d;
                             program.add(d, null, info, gradientOf);
                         } else {
                             values[i] = buffers[bufferOf[i]];
-                            if (coding && n.op() instanceof Codable c && c.code(code, ins, values[i])) {
+                            if (coding && op instanceof Codable c && c.code(code, ins, values[i])) {
                                 program.addCoded(code.lastStream(), code.lastStart(), code.lastEnd(), values[i], info, gradientOf);
                             } else {
-                                program.add(n.op().bind(math, ins, values[i], work, p.context), values[i], info, gradientOf);
+                                program.add(op.bind(math, ins, values[i], work, p.context), values[i], info, gradientOf);
                             }
                         }
                         // A final gradient with no other reader is also bound to write its target's gradient tensor itself.
                         if (i >= mark && directTarget[i] >= 0) {
-                            direct[backward.length - 1] = n.op().bind(math, ins, gradTensors[directTarget[i]], work, p.context);
+                            direct[backward.length - 1] = op.bind(math, ins, gradTensors[directTarget[i]], work, p.context);
                         }
                     }
                 }
@@ -724,16 +752,20 @@ final class Compiler {
      * and not the output itself. Their lookups get a {@link SparseRowGradient} instead of the dense
      * VJP, so a step costs O(rows looked up) however large the table.
      */
-    private static boolean[] sparseTables(List<Node> fwd, boolean[] live, int mark, Node out, List<Node> wrt, Scratch scratch) {
+    private static boolean[] sparseTables(NodeTape nodes, boolean[] live, int mark, Node out, List<Node> wrt, Scratch scratch) {
         boolean[] candidate = scratch.booleans(Scratch.SPARSE, mark);
-        for (Node w : wrt) if (w.kind() == Node.Kind.PARAM && w.rank() >= 1 && w != out) candidate[w.index()] = true;
+        boolean any = false;
+        for (Node w : wrt) {
+            if (w.kind() == Node.Kind.PARAM && w.rank() >= 1 && w != out) any = candidate[w.index()] = true;
+        }
+        if (!any) return candidate;   // no table to look up: the pass over every node is not needed
         boolean[] looked = scratch.booleans(Scratch.LOOKED, mark);
+        byte[] kind = nodes.kind;
         for (int i = 0; i < mark; i++) {
-            Node n = fwd.get(i);
-            if (!live[i] || n.kind() != Node.Kind.OP) continue;
-            boolean lookup = n.op() instanceof dev.quiver.ops.internal.Take t && t.axis() == 0;
-            for (int k = 0; k < n.arity(); k++) {
-                int in = n.input(k).index();
+            if (!live[i] || kind[i] != KIND_OP) continue;
+            boolean lookup = nodes.op[i] instanceof dev.quiver.ops.internal.Take t && t.axis() == 0;
+            for (int k = 0, arity = nodes.arity(i); k < arity; k++) {
+                int in = nodes.input(i, k);
                 if (!candidate[in]) continue;
                 if (lookup && k == 0) looked[in] = true;
                 else candidate[in] = false;   // any other use needs the dense gradient
@@ -1003,12 +1035,11 @@ final class Compiler {
         if (b >= 0 && buf.end[b] < position) buf.end[b] = position;
     }
 
-    private static boolean[] ancestors(List<Node> nodes, List<Node> roots, int size, boolean[] mark) {
+    private static boolean[] ancestors(NodeTape t, List<Node> roots, int size, boolean[] mark) {
         for (Node r : roots) mark[r.index()] = true;
         for (int i = size - 1; i >= 0; i--) {
             if (!mark[i]) continue;
-            Node n = nodes.get(i);
-            for (int k = 0; k < n.arity(); k++) mark[n.input(k).index()] = true;
+            for (int k = 0, arity = t.arity(i); k < arity; k++) mark[t.input(i, k)] = true;
         }
         return mark;
     }

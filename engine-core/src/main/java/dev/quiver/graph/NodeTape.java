@@ -74,6 +74,18 @@ final class NodeTape {
         return h;
     }
 
+    /** Node i's number of inputs, read from the arrays (a compile's passes over every node use these, not the handles). */
+    int arity(int i) {
+        Node[] m = more[i];
+        return m != null ? m.length : in1[i] >= 0 ? 2 : in0[i] >= 0 ? 1 : 0;
+    }
+
+    /** The index of node i's input k (below {@link #arity}). */
+    int input(int i, int k) {
+        Node[] m = more[i];
+        return m != null ? m[k].index() : k == 0 ? in0[i] : in1[i];
+    }
+
     boolean flag(int i, byte f) { return (flags[i] & f) != 0; }
 
     void flag(int i, byte f, boolean on) {

@@ -57,19 +57,13 @@ final class Planner {
     private static Assignment sweep(long[] sizes, int[] start, int[] end, int n, Scratch scratch) {
         long[] offsets = scratch.longs(Scratch.OFFSETS, n);
         if (n == 0) return new Assignment(offsets, 0);
-        // Size classes: buffers sorted by size, equal sizes share a class (primitive sorts, no boxing).
-        long[] keyed = scratch.longs(Scratch.KEYED, n);
-        for (int i = 0; i < n; i++) keyed[i] = sizes[i] << 31 | i;   // sizes < 2^31 elements (one Java array)
-        Arrays.sort(keyed, 0, n);
+        // Size classes: equal sizes share a class, numbered in order of first appearance by a hash
+        // table over the sizes (O(n); sorting them was the one O(n log n) step of a new structure's
+        // compile). A class only names a free list, so the placement is the same whatever the numbering.
         int[] sizeClass = scratch.intsDirty(Scratch.SIZE_CLASS, n);
-        int classes = 0;
-        for (int k = 0; k < n; k++) {
-            int i = (int) (keyed[k] & 0x7fffffffL);
-            if (k > 0 && sizes[i] != sizes[(int) (keyed[k - 1] & 0x7fffffffL)]) classes++;
-            sizeClass[i] = classes;
-        }
-        int[] freeHead = scratch.intsDirty(Scratch.FREE_HEAD, classes + 1);
-        Arrays.fill(freeHead, 0, classes + 1, -1);
+        int classes = sizeClasses(sizes, n, sizeClass);
+        int[] freeHead = scratch.intsDirty(Scratch.FREE_HEAD, classes);
+        Arrays.fill(freeHead, 0, classes, -1);
         int[] nextFree = scratch.intsDirty(Scratch.NEXT_FREE, n);
         // Buffers in order of first use (a counting sort over positions, stable by index), and per
         // position the buffers whose interval ends there: a sweep over positions frees each buffer
@@ -106,6 +100,44 @@ final class Planner {
             endingHead[end[i]] = i;
         }
         return new Assignment(offsets, arena);
+    }
+
+    /**
+     * Numbers the distinct sizes among the first {@code n} 0, 1, 2, ... in order of first
+     * appearance into {@code sizeClass}; returns how many there are. Open addressing over a table
+     * that doubles when half full: dynamic graphs have a handful of distinct sizes.
+     */
+    static int sizeClasses(long[] sizes, int n, int[] sizeClass) {
+        int capacity = 64, classes = 0;
+        long[] key = new long[capacity];
+        int[] id = new int[capacity];   // class + 1; 0 marks an empty slot
+        for (int i = 0; i < n; i++) {
+            long size = sizes[i];
+            int at = Long.hashCode(size * 0x9E3779B97F4A7C15L) & capacity - 1;
+            while (id[at] != 0 && key[at] != size) at = at + 1 & capacity - 1;
+            if (id[at] == 0) {
+                key[at] = size;
+                id[at] = ++classes;
+                if (2 * classes > capacity) {   // rehash into twice the table
+                    long[] oldKey = key;
+                    int[] oldId = id;
+                    capacity *= 2;
+                    key = new long[capacity];
+                    id = new int[capacity];
+                    for (int j = 0; j < oldKey.length; j++) {
+                        if (oldId[j] == 0) continue;
+                        int to = Long.hashCode(oldKey[j] * 0x9E3779B97F4A7C15L) & capacity - 1;
+                        while (id[to] != 0) to = to + 1 & capacity - 1;
+                        key[to] = oldKey[j];
+                        id[to] = oldId[j];
+                    }
+                }
+                sizeClass[i] = classes - 1;
+            } else {
+                sizeClass[i] = id[at] - 1;
+            }
+        }
+        return classes;
     }
 
     private static Assignment bestFit(long[] sizes, int[] start, int[] end) {

@@ -25,7 +25,7 @@ final class Scratch {
     static final int LIVE = 0, NEEDS = 1, SCHEDULED = 2, FINAL_GRADIENT = 3, CANDIDATE = 4, LOOKED = 5, SPARSE = 6,
             BOOLEAN_SLOTS = 7;
     // long slots
-    static final int SIZES = 0, BUF_SIZE = 1, KEYED = 2, OFFSETS = 3, DELTA = 4, LONG_SLOTS = 5;
+    static final int SIZES = 0, BUF_SIZE = 1, OFFSETS = 2, DELTA = 3, LONG_SLOTS = 4;
     // reference slots
     static final int FIRST_TERM = 0, MORE_TERMS = 1, GRAD_OF = 2, STACK_A = 3, STACK_GRADS = 4, ROW_PARTS = 5,
             ROW_ROWS = 6, WORK_OF = 7, BUF_SHAPE = 8, BUF_DTYPE = 9, BUFFERS = 10, FORWARD_INSTRUCTIONS = 11,
