@@ -23,8 +23,13 @@ import java.util.stream.IntStream;
 final class Planner {
     private Planner() {}
 
-    /** Offsets and the arena size. */
-    record Assignment(long[] offsets, long arenaSize) {}
+    /**
+     * Offsets and the arena size; for a sweep's placement also, per buffer, the buffer whose freed
+     * slot it took ({@code donor}, -1 for a slot at the arena's end), else null.
+     */
+    record Assignment(long[] offsets, long arenaSize, int[] donor) {
+        Assignment(long[] offsets, long arenaSize) { this(offsets, arenaSize, null); }
+    }
 
     /** Plans with at most this many buffers also try the quadratic best-fit placements. */
     static final int BEST_FIT_LIMIT = 96;
@@ -65,6 +70,7 @@ final class Planner {
         int[] freeHead = scratch.intsDirty(Scratch.FREE_HEAD, classes);
         Arrays.fill(freeHead, 0, classes, -1);
         int[] nextFree = scratch.intsDirty(Scratch.NEXT_FREE, n);
+        int[] donor = scratch.intsDirty(Scratch.DONOR, n);
         // Buffers in order of first use (a counting sort over positions, stable by index), and per
         // position the buffers whose interval ends there: a sweep over positions frees each buffer
         // once, with no priority queue.
@@ -87,11 +93,13 @@ final class Planner {
                     freeHead[sizeClass[j]] = j;
                 }
             }
+            donor[i] = -1;
             if (sizes[i] == 0) continue;
             int c = sizeClass[i], slot = freeHead[c];
             if (slot >= 0) {
                 freeHead[c] = nextFree[slot];
                 offsets[i] = offsets[slot];
+                donor[i] = slot;
             } else {
                 offsets[i] = arena;
                 arena += sizes[i];
@@ -99,7 +107,7 @@ final class Planner {
             endingNext[i] = endingHead[end[i]];
             endingHead[end[i]] = i;
         }
-        return new Assignment(offsets, arena);
+        return new Assignment(offsets, arena, donor);
     }
 
     /**
