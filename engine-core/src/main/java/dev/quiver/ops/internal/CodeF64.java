@@ -50,6 +50,9 @@ final class CodeF64 implements CodeView {
     private int scalarCount;
     /** Index of each storage array in {@link #arrays} (while appending; dropped by {@link #finish}). */
     private IdentityHashMap<Object, Integer> arrayIndex;
+    /** The two arrays {@link #array} last returned, and their indices. */
+    private Object recent0, recent1;
+    private int recentAt0, recentAt1;
 
     /**
      * @param work an array to record into (a compile's scratch, reused from one compile to the next):
@@ -79,13 +82,26 @@ final class CodeF64 implements CodeView {
 
     private int array(Tensor t) {
         Object data = t.data();
+        // Most operands are in the step's arena, the rest in a few parameters: the last two arrays
+        // met answer most lookups without the identity map's hash and probe.
+        if (data == recent0) return recentAt0;
+        if (data == recent1) return recentAt1;
         if (arrayIndex == null) arrayIndex = new IdentityHashMap<>();
-        Integer at = arrayIndex.get(data);
-        if (at != null) return at;
-        if (arrayCount == arrays.length) arrays = Arrays.copyOf(arrays, 2 * arrayCount);
-        arrays[arrayCount] = (double[]) data;
-        arrayIndex.put(data, arrayCount);
-        return arrayCount++;
+        Integer known = arrayIndex.get(data);
+        int at;
+        if (known != null) {
+            at = known;
+        } else {
+            if (arrayCount == arrays.length) arrays = Arrays.copyOf(arrays, 2 * arrayCount);
+            arrays[arrayCount] = (double[]) data;
+            arrayIndex.put(data, arrayCount);
+            at = arrayCount++;
+        }
+        recent1 = recent0;
+        recentAt1 = recentAt0;
+        recent0 = data;
+        recentAt0 = at;
+        return at;
     }
 
     private int scalar(double s) {
@@ -299,6 +315,7 @@ final class CodeF64 implements CodeView {
         arrays[0] = Arrays.copyOf(scalars, scalarCount);
         scalars = null;
         arrayIndex = null;
+        recent0 = recent1 = null;
         kernels();
     }
 
