@@ -398,7 +398,7 @@ final class Compiler {
      * on the same inputs (y, g), so the same bits, built directly instead of as four nodes that the
      * later phases would build, count, match and skip. Null for any other op (its VJP builds its nodes).
      */
-    private static Node fusedDerivative(Graph g, Node n, Node grad) {
+    static Node fusedDerivative(Graph g, Node n, Node grad) {
         if (!(n.op() instanceof Elementwise.Map m) || grad.dtype() != n.dtype() || !Arrays.equals(grad.shapeRef(), n.shapeRef())) return null;
         BinaryOp fn = m.fn() == UnaryOp.TANH ? BinaryOp.TANH_GRAD : m.fn() == UnaryOp.SIGMOID ? BinaryOp.SIGMOID_GRAD : null;
         return fn == null ? null : g.apply(Elementwise.fused(fn), n, grad);
