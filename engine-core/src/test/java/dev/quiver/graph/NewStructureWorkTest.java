@@ -51,6 +51,45 @@ class NewStructureWorkTest {
     }
 
     /**
+     * A plan of more than {@link Planner#BEST_FIT_LIMIT} buffers (placed by the sweep, whose freed
+     * slots hand their tensors on) where buffers of [2, 3] and [3, 2], of one size, take each
+     * other's slots: each value must still be read with its own shape. A chain
+     * {@code v <- transpose(v) * c_k * d_k}, checked element by element against the same products in doubles.
+     */
+    @Test
+    void buffersOfOneSizeAndAnotherShapeKeepTheirShapeInALargePlan() {
+        Graph g = new Graph();
+        SplittableRandom r = new SplittableRandom(5);
+        double[][] v = new double[2][3];
+        double[] x0 = new double[6];
+        for (int i = 0; i < 6; i++) v[i / 3][i % 3] = x0[i] = r.nextDouble() - 0.5;
+        Node node = g.input("x", DType.F64, 2, 3);
+        int steps = Planner.BEST_FIT_LIMIT;
+        for (int k = 0; k < steps; k++) {
+            int rows = v[0].length, cols = v.length;   // the transpose's shape
+            double[] c = new double[rows * cols], d = new double[rows * cols];
+            double[][] next = new double[rows][cols];
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    c[i * cols + j] = 0.5 + r.nextDouble();
+                    d[i * cols + j] = 0.5 + r.nextDouble();
+                    next[i][j] = v[j][i] * c[i * cols + j] * d[i * cols + j];
+                }
+            }
+            // Two products per shape: the slot a product frees is taken by the one two later, of the other shape.
+            node = node.t().mul(g.constant(dev.quiver.tensor.Tensor.of(c, rows, cols)))
+                    .mul(g.constant(dev.quiver.tensor.Tensor.of(d, rows, cols)));
+            v = next;
+        }
+        Step step = g.compile(node, CompileOptions.inferenceOnly());
+        step.forward(Map.of("x", dev.quiver.tensor.Tensor.of(x0, 2, 3)));
+        dev.quiver.tensor.Tensor out = step.value(node);
+        for (int i = 0; i < v.length; i++) {
+            for (int j = 0; j < v[0].length; j++) assertEquals(v[i][j], out.get(i, j), 0, "element " + i + ", " + j);
+        }
+    }
+
+    /**
      * Size classes: equal sizes, and only equal sizes, share a class; classes are numbered in
      * order of first appearance; from one distinct size to several hundred (past the table's
      * first doublings).
