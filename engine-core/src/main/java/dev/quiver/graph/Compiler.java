@@ -90,20 +90,34 @@ final class Compiler {
         }
     }
 
-    /** A hash of everything {@link Step#matches} compares; computed without allocating. */
+    /**
+     * A hash of everything {@link Step#matches} compares; computed without allocating, from the
+     * node tape's arrays by index. A graph's nodes share a few interned ops and shape arrays, so
+     * their hashes (a slice's walks its index array) are kept per instance in the graph's small
+     * direct-mapped table: the same values as hashing each node's, at a load and a compare per node.
+     */
     private static long structureHash(Graph g, Node out, CompileOptions o, TensorMath math) {
         long h = 17;
-        List<Node> nodes = g.nodes();
-        for (int i = 0, n = nodes.size(); i < n; i++) {
-            Node node = nodes.get(i);
-            h = h * 31 + node.kind().ordinal();
-            h = h * 31 + node.dtype().ordinal();
-            h = h * 31 + Arrays.hashCode(node.shapeRef());
-            h = h * 31 + (node.name() == null ? 0 : node.name().hashCode());
-            h = h * 31 + (node.op() == null ? 0 : node.op().hashCode());
-            for (int k = 0; k < node.arity(); k++) h = h * 31 + node.input(k).index();
-            h = h * 31 + System.identityHashCode(node.parameter());
-            if (!Graph.isData(node.constant())) h += 7L * System.identityHashCode(node.constant());
+        int n = g.size();
+        NodeTape t = out.tape();
+        Object[] seen = g.scratch.hashedInstances;
+        int[] hashes = g.scratch.instanceHashes;
+        for (int i = 0; i < n; i++) {
+            Op op = t.op[i];
+            Node[] more = t.more[i];
+            h = h * 31 + t.kind[i];
+            h = h * 31 + t.dtype[i].ordinal();
+            h = h * 31 + hashOf(t.shape[i], seen, hashes);
+            h = h * 31 + (t.name[i] == null ? 0 : t.name[i].hashCode());
+            h = h * 31 + (op == null ? 0 : hashOf(op, seen, hashes));
+            if (more != null) {
+                for (Node m : more) h = h * 31 + m.index();
+            } else if (t.in0[i] >= 0) {
+                h = h * 31 + t.in0[i];
+                if (t.in1[i] >= 0) h = h * 31 + t.in1[i];
+            }
+            h = h * 31 + System.identityHashCode(t.parameter[i]);
+            if (!Graph.isData(t.constant[i])) h += 7L * System.identityHashCode(t.constant[i]);
         }
         h = h * 31 + out.index();
         h = h * 31 + (o.inference() ? 1 : 0) + (o.checkFinite() ? 2 : 0) + (o.inputGradients() ? 4 : 0) + (o.autobatch() ? 8 : 0) + (o.mode() == Mode.EVAL ? 16 : 0) + (o.fusion() ? 32 : 0);
@@ -111,6 +125,16 @@ final class Compiler {
         h = h * 37;
         for (int i = 0; i < o.keep().size(); i++) h = h * 31 + o.keep().get(i).index();
         return h * 31 + System.identityHashCode(math);
+    }
+
+    /** {@code x}'s hash (an op's {@code hashCode}, a shape's {@code Arrays.hashCode}), from the table when this instance is there. */
+    private static int hashOf(Object x, Object[] seen, int[] hashes) {
+        int slot = System.identityHashCode(x) & seen.length - 1;
+        if (seen[slot] == x) return hashes[slot];
+        int hash = x instanceof int[] shape ? Arrays.hashCode(shape) : x.hashCode();
+        seen[slot] = x;
+        hashes[slot] = hash;
+        return hash;
     }
 
     /**

@@ -33,6 +33,13 @@ final class Scratch {
     // byte slots
     static final int KIND = 0, BYTE_SLOTS = 1;
 
+    /**
+     * The structure hash's table of op and shape-array hashes by instance ({@code Compiler.structureHash}):
+     * an entry stays right across compiles, as both are immutable and the table holds them.
+     */
+    final Object[] hashedInstances = new Object[64];
+    final int[] instanceHashes = new int[64];
+
     private final int[][] ints = new int[INT_SLOTS][];
     private final boolean[][] booleans = new boolean[BOOLEAN_SLOTS][];
     private final long[][] longs = new long[LONG_SLOTS][];
