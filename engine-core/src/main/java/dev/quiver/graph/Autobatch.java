@@ -125,10 +125,19 @@ final class Autobatch {
         return new Autobatch.Run(g, out, keep).run();
     }
 
+    private static final byte OP = (byte) Node.Kind.OP.ordinal(), INPUT = (byte) Node.Kind.INPUT.ordinal(),
+            CONSTANT = (byte) Node.Kind.CONSTANT.ordinal();
+
     private static final class Run {
         final Graph g;
         final int n0;
         final Node[] nodes;
+        /**
+         * The as-built nodes' fields, read by index: the signature passes touch every node, and a
+         * field through its handle is three dependent loads where the tape's array is one. Nodes the
+         * rewrite appends may regrow the arrays; the copies hold the as-built entries unchanged.
+         */
+        final NodeTape tape;
         final Node out;
         final List<Node> keep;
         final boolean[] live, isOp;
@@ -141,6 +150,8 @@ final class Autobatch {
         final int[] offset;
         /** Whether node i is row {@code offset} of {@code source} as a whole member (axis 0 dropped), not a row range. */
         final boolean[] whole;
+        /** Whether node i is a concatenation along axis 0 left as its inputs' rows until something reads it whole. */
+        final boolean[] deferred;
         final Node[] value;
         long gatheredElements;
 
@@ -150,20 +161,27 @@ final class Autobatch {
             this.nodes = g.nodes().toArray(new Node[0]);
             this.out = out;
             this.keep = keep;
-            // every edge read once, into flat arrays the passes below walk (the nodes are scattered in the heap)
+            this.tape = nodes[out.index()].tape();
+            // every edge read once from the tape, into flat arrays the passes below walk
+            NodeTape t = tape;
             this.isOp = new boolean[n0];
             this.inStart = new int[n0 + 1];
             int edges = 0;
             for (int i = 0; i < n0; i++) {
-                Node n = nodes[i];
-                isOp[i] = n.kind() == Node.Kind.OP;
-                edges += n.arity();
+                isOp[i] = t.kind[i] == OP;
+                Node[] more = t.more[i];
+                edges += more != null ? more.length : t.in1[i] >= 0 ? 2 : t.in0[i] >= 0 ? 1 : 0;
                 inStart[i + 1] = edges;
             }
             this.in = new int[edges];
             for (int i = 0, e = 0; i < n0; i++) {
-                Node n = nodes[i];
-                for (int k = 0, a = n.arity(); k < a; k++) in[e++] = n.input(k).index();
+                Node[] more = t.more[i];
+                if (more != null) {
+                    for (Node m : more) in[e++] = m.index();
+                } else if (t.in0[i] >= 0) {
+                    in[e++] = t.in0[i];
+                    if (t.in1[i] >= 0) in[e++] = t.in1[i];
+                }
             }
             this.live = new boolean[n0];
             live[out.index()] = true;
@@ -177,6 +195,7 @@ final class Autobatch {
             this.source = new Node[n0];
             this.offset = new int[n0];
             this.whole = new boolean[n0];
+            this.deferred = new boolean[n0];
             this.value = new Node[n0];
         }
 
@@ -193,19 +212,32 @@ final class Autobatch {
         }
 
         Result run() {
-            int kernelsBefore = 0;
-            // signatures and their mean depth; the number of op inputs each op waits for; consumer counts
+            signatures();
+            rank();
+            consumers();
+            agenda();
+            Node newOut = valueOf(out);
+            List<Node> newKeep = new ArrayList<>(keep.size());
+            for (Node k : keep) newKeep.add(valueOf(k));
+            return new Result(out, keep, newOut, newKeep, kernelsBefore, gatheredElements);
+        }
+
+        // Per node: its depth, the op inputs it still waits for, where its consumers start in consumers.
+        private int[] depth, pending, count, consumers;
+        // Per signature: the sum of its nodes' depths and their number; its rank in the agenda's order and back.
+        private long[] depthSum = new long[16];
+        private int[] members = new int[16], byRank, rankOf;
+        private int signatures, kernelsBefore;
+
+        /** Phase 1, per live op in build order: depth, inputs to wait for, consumer counts, rule and signature. */
+        private void signatures() {
             Signatures ids = new Signatures();
-            int[] depth = new int[n0];
-            long[] depthSum = new long[16];
-            int[] members = new int[16];
-            int signatures = 0;
-            int[] pending = new int[n0], count = new int[n0 + 1];
+            int[] depth = this.depth = new int[n0], pending = this.pending = new int[n0], count = this.count = new int[n0 + 1];
             Arrays.fill(signature, -1);
+            NodeTape t = tape;
             for (int i = 0; i < n0; i++) {
                 if (!live[i] || !isOp[i]) continue;
-                Node n = nodes[i];
-                if (!n.isView()) kernelsBefore++;
+                if (!t.flag(i, NodeTape.VIEW)) kernelsBefore++;
                 int d = 0;
                 for (int e = inStart[i]; e < inStart[i + 1]; e++) {
                     int j = in[e];
@@ -216,43 +248,60 @@ final class Autobatch {
                     }
                 }
                 depth[i] = d + 1;
-                Rule r = rule[i] = rule(n);
-                if (r == null) continue;
-                int parts = key(n, r);   // before reading keyParts, which it may replace
-                int id = ids.find(keyParts, parts);
-                if (id == signatures) {
-                    signatures++;
-                    if (id == depthSum.length) {
-                        depthSum = Arrays.copyOf(depthSum, 2 * id);
-                        members = Arrays.copyOf(members, 2 * id);
-                    }
-                }
-                signature[i] = id;
-                depthSum[id] += depth[i];
-                members[id]++;
+                Rule r = rule[i] = rule(i);
+                if (r != null) signature[i] = signature(ids, i, r, d + 1);
             }
-            double[] meanDepth = new double[signatures];
-            for (int s = 0; s < signatures; s++) meanDepth[s] = (double) depthSum[s] / members[s];
-            // The agenda takes the ready signature of least mean depth (the first such id on ties): signatures
-            // ranked once in that order, and one bit per rank set while the signature has ready nodes.
-            int[] byRank = new int[signatures], rankOf = new int[signatures];
+        }
+
+        /** Node i's signature id (a new one when not seen), counted with its depth. */
+        private int signature(Signatures ids, int i, Rule r, int d) {
+            int parts = key(i, r);   // before reading keyParts, which it may replace
+            int id = ids.find(keyParts, parts);
+            if (id == signatures) {
+                signatures++;
+                if (id == depthSum.length) {
+                    depthSum = Arrays.copyOf(depthSum, 2 * id);
+                    members = Arrays.copyOf(members, 2 * id);
+                }
+            }
+            depthSum[id] += d;
+            members[id]++;
+            return id;
+        }
+
+        /**
+         * Phase 2: the agenda takes the ready signature of least mean depth (the first such id on ties):
+         * signatures ranked once in that order, and one bit per rank set while the signature has ready nodes.
+         */
+        private void rank() {
+            double[] md = new double[signatures];
+            for (int s = 0; s < signatures; s++) md[s] = (double) depthSum[s] / members[s];
+            byRank = new int[signatures];
+            rankOf = new int[signatures];
             Integer[] order = new Integer[signatures];
             for (int s = 0; s < signatures; s++) order[s] = s;
-            final double[] md = meanDepth;
             Arrays.sort(order, (x, y) -> md[x] != md[y] ? Double.compare(md[x], md[y]) : Integer.compare(x, y));
             for (int r = 0; r < signatures; r++) {
                 byRank[r] = order[r];
                 rankOf[order[r]] = r;
             }
-            long[] readyRanks = new long[(signatures + 63) >>> 6];
+        }
+
+        /** Phase 3: each node's op consumers, {@code consumers[count[j] .. count[j + 1])} for node j. */
+        private void consumers() {
+            int[] count = this.count;
             for (int i = 0; i < n0; i++) count[i + 1] += count[i];
-            int[] consumers = new int[count[n0]], fill = Arrays.copyOf(count, n0);
+            int[] consumers = this.consumers = new int[count[n0]], fill = Arrays.copyOf(count, n0);
             for (int i = 0; i < n0; i++) {
                 if (!live[i] || !isOp[i]) continue;
                 for (int e = inStart[i]; e < inStart[i + 1]; e++) if (isOp[in[e]]) consumers[fill[in[e]]++] = i;
             }
+        }
 
-            // the agenda
+        /** Phase 4: ready unbatchable nodes first, else every ready node of the best-ranked signature, until none is left. */
+        private void agenda() {
+            long[] readyRanks = new long[(signatures + 63) >>> 6];
+            int[] rankOf = this.rankOf, pending = this.pending, count = this.count, consumers = this.consumers;
             IntList[] ready = new IntList[signatures];
             for (int s = 0; s < signatures; s++) ready[s] = new IntList();
             IntList now = new IntList();   // unbatchable nodes that are ready
@@ -288,38 +337,37 @@ final class Autobatch {
                     }
                 }
             }
-            Node newOut = valueOf(out);
-            List<Node> newKeep = new ArrayList<>(keep.size());
-            for (Node k : keep) newKeep.add(valueOf(k));
-            return new Result(out, keep, newOut, newKeep, kernelsBefore, gatheredElements);
         }
 
         // ------------------------------------------------------------------ rules
 
-        /** How node n batches, or null when it runs on its own. */
-        private Rule rule(Node n) {
-            Op op = n.op();
-            int arity = n.arity(), rank = n.rank();
+        /** How node i batches, or null when it runs on its own (read from the tape: this runs for every node). */
+        private Rule rule(int i) {
+            NodeTape t = tape;
+            Op op = t.op[i];
+            int base = inStart[i], arity = inStart[i + 1] - base;
+            int[] s = t.shape[i];
+            int rank = s.length;
             if (varyingScratch.length < arity) varyingScratch = new boolean[arity];
             boolean[] varying = varyingScratch;
             Arrays.fill(varying, 0, arity, false);
             if (op instanceof Shaping.AddN) {   // no broadcasting: every term is stacked
                 for (int k = 0; k < arity; k++) {
-                    if (!stackable(n.input(k))) return null;
+                    if (!stackable(in[base + k])) return null;
                     varying[k] = true;
                 }
-                return rule(varying, arity, rank == 0 || rank == 1 && unitLayout(n.input(0)), false);
+                return rule(varying, arity, rank == 0 || rank == 1 && unitLayout(in[base]), false);
             }
             if (op instanceof Elementwise.Map || op instanceof Elementwise.Binary || op instanceof Elementwise.WithScalar) {
-                int[] s = n.shapeRef();
                 boolean any = false, needUnit = false;
-                Node first = null;
+                int first = -1;
                 for (int k = 0; k < arity; k++) {
-                    Node in = n.input(k);
-                    if (in.kind() == Node.Kind.OP && Arrays.equals(in.shapeRef(), s)) {
+                    int j = in[base + k];
+                    int[] sj = t.shape[j];
+                    if (isOp[j] && Arrays.equals(sj, s)) {
                         varying[k] = any = true;
-                        if (first == null) first = in;
-                    } else if (!(in.rank() < s.length || s.length == 0 || in.rank() == s.length && in.shapeRef()[0] == 1)) {
+                        if (first < 0) first = j;
+                    } else if (!(sj.length < rank || rank == 0 || sj.length == rank && sj[0] == 1)) {
                         needUnit = true;   // broadcast along axis 0: only whole members can be stacked
                     }
                 }
@@ -328,59 +376,63 @@ final class Autobatch {
                 return unit || !needUnit ? rule(varying, arity, unit, false) : null;
             }
             if (op instanceof Dropouts.Dropout) {   // elementwise, each member masked from its own stream
-                Node in = n.input(0);
-                if (!stackable(in)) return null;
+                int j = in[base];
+                if (!stackable(j)) return null;
                 varying[0] = true;
-                return rule(varying, arity, rank == 0 || rank == 1 && unitLayout(in), false);
+                return rule(varying, arity, rank == 0 || rank == 1 && unitLayout(j), false);
             }
             if (op == Products.MATMUL) {
-                Node a = n.input(0), b = n.input(1);
-                if (a.rank() == 2 && b.rank() == 2 && stackable(a)) {
+                int a = in[base], b = in[base + 1];
+                int ra = t.shape[a].length, rb = t.shape[b].length;
+                if (ra == 2 && rb == 2 && stackable(a)) {
                     varying[0] = true;
                     return rule(varying, arity, false, false);
                 }
-                if (a.rank() == 1 && b.rank() == 2 && stackable(a)) {
+                if (ra == 1 && rb == 2 && stackable(a)) {
                     varying[0] = true;
                     return rule(varying, arity, true, false);
                 }
-                if (a.rank() == 2 && b.rank() == 1 && stackable(b)) {   // W x: the stacked x^T W^T
+                if (ra == 2 && rb == 1 && stackable(b)) {   // W x: the stacked x^T W^T
                     varying[1] = true;
                     return rule(varying, arity, true, false);
                 }
                 return null;
             }
-            if (op instanceof Take t) {
-                if (t.axis() != 0 || n.input(1).rank() > 1 || !stackable(n.input(1))) return null;
+            if (op instanceof Take tk) {
+                int j = in[base + 1];
+                if (tk.axis() != 0 || t.shape[j].length > 1 || !stackable(j)) return null;
                 varying[1] = true;
-                return rule(varying, arity, n.input(1).rank() == 0, false);
+                return rule(varying, arity, t.shape[j].length == 0, false);
             }
-            if (op instanceof Shaping.Slice s) {
-                Index[] ix = s.index();
-                Node in = n.input(0);
-                if (in.kind() != Node.Kind.OP) return null;
-                for (Index i : ix) if (i instanceof Index.NewAxis) return null;
+            if (op instanceof Shaping.Slice sl) {
+                Index[] ix = sl.index();
+                int j = in[base];
+                if (!isOp[j]) return null;
+                for (Index x : ix) if (x instanceof Index.NewAxis) return null;
                 varying[0] = true;
-                if (in.rank() == 1) return rule(varying, arity, true, false);
+                int[] sj = t.shape[j];
+                if (sj.length == 1) return rule(varying, arity, true, false);
                 if (ix.length == 0 || !(ix[0] instanceof Index.Range r) || r.start() != 0 || r.step() != 1
-                        || r.stop() < in.shapeRef()[0]) return null;
+                        || r.stop() < sj[0]) return null;
                 return rule(varying, arity, false, false);
             }
             if (op instanceof Shaping.Concat c) {
                 int axis = c.axis() < 0 ? c.axis() + rank : c.axis();
                 if (axis == 0 && rank > 1) return null;
                 for (int k = 0; k < arity; k++) {
-                    if (!stackable(n.input(k))) return null;
+                    if (!stackable(in[base + k])) return null;
                     varying[k] = true;
                 }
                 return rule(varying, arity, rank == 1, false);
             }
             if (op instanceof ClassCrossEntropy ce) {
                 CrossEntropy o = ce.options();
-                Node logits = n.input(0), classes = n.input(1);
+                int logits = in[base], classes = in[base + 1];
                 if (!stackable(logits) || !stackable(classes) || o.reduction() == CrossEntropy.Reduction.MEAN && o.ignoring()) return null;
                 varying[0] = varying[1] = true;
-                if (logits.rank() == 2) return rule(varying, arity, false, o.reduction() != CrossEntropy.Reduction.NONE);
-                if (logits.rank() == 1 && !o.ignoring()) return rule(varying, arity, true, false);   // one row: its loss
+                int rl = t.shape[logits].length;
+                if (rl == 2) return rule(varying, arity, false, o.reduction() != CrossEntropy.Reduction.NONE);
+                if (rl == 1 && !o.ignoring()) return rule(varying, arity, true, false);   // one row: its loss
                 return null;
             }
             return null;
@@ -401,16 +453,16 @@ final class Autobatch {
         private boolean[] varyingScratch = new boolean[4];
         private final List<Rule> rules = new ArrayList<>();
 
-        /** Whether a vector input lies as whole members (a unit-batched producer, a leaf, an unbatchable op) rather than as rows. */
-        private boolean unitLayout(Node in) {
-            Rule r = in.index() < n0 && in.kind() == Node.Kind.OP ? rule[in.index()] : null;
+        /** Whether as-built node j, a vector, lies as whole members (a unit-batched producer, a leaf, an unbatchable op) rather than as rows. */
+        private boolean unitLayout(int j) {
+            Rule r = isOp[j] ? rule[j] : null;
             return r == null || r.unit;
         }
 
-        /** Whether a value's rows can be stacked with others': an op's result, an input, or a small data constant. */
-        private static boolean stackable(Node in) {
-            return in.kind() == Node.Kind.OP || in.kind() == Node.Kind.INPUT
-                    || in.kind() == Node.Kind.CONSTANT && Graph.isData(in.constant());
+        /** Whether as-built node j's rows can be stacked with others': an op's result, an input, or a small data constant. */
+        private boolean stackable(int j) {
+            byte k = tape.kind[j];
+            return k == OP || k == INPUT || k == CONSTANT && Graph.isData(tape.constant[j]);
         }
 
         /** Ids of the ops that run groups, equal ops one id; and per op instance of the graph (interned), its group op's id. */
@@ -447,27 +499,28 @@ final class Autobatch {
             return id;
         }
 
-        /** Node n's signature parts, written into {@link #keyParts}; returns their count. */
-        private int key(Node n, Rule r) {
-            int arity = n.arity();
+        /** Node i's signature parts, written into {@link #keyParts}; returns their count. */
+        private int key(int i, Rule r) {
+            NodeTape t = tape;
+            int base = inStart[i], arity = inStart[i + 1] - base;
             int size = 3;
-            for (int k = 0; k < arity; k++) size += 3 + (r.varying[k] ? n.input(k).rank() : 0);
+            for (int k = 0; k < arity; k++) size += 3 + (r.varying[k] ? t.shape[in[base + k]].length : 0);
             if (keyParts.length < size) keyParts = new int[Math.max(size, 2 * keyParts.length)];
             int[] parts = keyParts;
             int p = 0;
-            parts[p++] = opId(n.op(), r.unit);
-            parts[p++] = n.dtype().ordinal();
+            parts[p++] = opId(t.op[i], r.unit);
+            parts[p++] = t.dtype[i].ordinal();
             parts[p++] = r.unit ? 1 : 0;
             for (int k = 0; k < arity; k++) {
-                Node in = n.input(k);
+                int j = in[base + k];
                 if (r.varying[k]) {   // its shape; beyond axis 0 only when members are stacked by rows
-                    parts[p++] = -1 - in.dtype().ordinal();
-                    parts[p++] = in.rank();
-                    int[] s = in.shapeRef();
+                    int[] s = t.shape[j];
+                    parts[p++] = -1 - t.dtype[j].ordinal();
+                    parts[p++] = s.length;
                     for (int d = r.unit ? 0 : 1; d < s.length; d++) parts[p++] = s[d];
                     parts[p++] = 0;
                 } else {
-                    parts[p++] = in.index();
+                    parts[p++] = j;
                     parts[p++] = 0;
                 }
             }
@@ -514,7 +567,9 @@ final class Autobatch {
                 }
             }
             if (n.op() instanceof Shaping.Concat c && (c.axis() == 0 || c.axis() == -n.rank()) && n.rank() >= 1) {
-                value[i] = stack(n.inputsRef(), false);
+                // Its rows are its inputs' rows in order: deferred, so that a group stacking it (a tree's
+                // states stacked for its output layer, stacked again with the minibatch's) gathers them once.
+                deferred[i] = true;
                 return;
             }
             Node[] ins = new Node[n.arity()];
@@ -534,7 +589,7 @@ final class Autobatch {
                 // and the backward pass scatters a contiguous gradient (a column slice of it was strided).
                 Node[] parts = new Node[members.length * arity];
                 for (int m = 0; m < members.length; m++) {
-                    for (int k = 0; k < arity; k++) parts[m * arity + k] = nodes[members[m]].input(k);
+                    for (int k = 0; k < arity; k++) parts[m * arity + k] = nodes[in[inStart[members[m]] + k]];
                 }
                 Node rows = stack(parts, false);
                 Node batched = g.reshape(rows, members.length, arity * first.input(0).shapeRef()[1]);
@@ -548,7 +603,7 @@ final class Autobatch {
             for (int k = 0; k < arity; k++) {
                 if (r.varying[k]) {
                     Node[] parts = new Node[members.length];
-                    for (int m = 0; m < members.length; m++) parts[m] = nodes[members[m]].input(k);
+                    for (int m = 0; m < members.length; m++) parts[m] = nodes[in[inStart[members[m]] + k]];
                     ins[k] = stack(parts, r.unit);
                 } else {
                     ins[k] = valueOf(first.input(k));
@@ -628,6 +683,7 @@ final class Autobatch {
          * of a new axis 0): a whole earlier result, a row range of it, or a gather.
          */
         private Node stack(Node[] parts, boolean wholeParts) {
+            if (!wholeParts) parts = expandDeferred(parts);
             Node[] src = new Node[parts.length];
             int[] off = new int[parts.length], rows = new int[parts.length];
             int total = 0;
@@ -663,30 +719,66 @@ final class Autobatch {
                 if (off[0] == 0 && total == src[0].shapeRef()[0]) return src[0];
                 return g.slice(src[0], Index.range(off[0], off[0] + total));
             }
-            List<Node> sources = new ArrayList<>();
-            Map<Node, Integer> slot = new java.util.IdentityHashMap<>();
+            // the distinct sources in order of first use, found by node index (stamped per call, no map)
+            Node[] sources = new Node[parts.length];
+            int count = 0;
             int[] which = new int[total], row = new int[total];
             int at = 0;
+            stamp++;
             for (int p = 0; p < parts.length; p++) {
-                Integer s = slot.get(src[p]);
-                if (s == null) {
-                    slot.put(src[p], s = sources.size());
-                    sources.add(src[p]);
+                int j = src[p].index();
+                if (j >= slotStamp.length) {
+                    int n = Math.max(j + 1, Math.max(2 * slotStamp.length, g.size()));
+                    slotStamp = Arrays.copyOf(slotStamp, n);
+                    slotOf = Arrays.copyOf(slotOf, n);
                 }
+                if (slotStamp[j] != stamp) {
+                    slotStamp[j] = stamp;
+                    slotOf[j] = count;
+                    sources[count++] = src[p];
+                }
+                int s = slotOf[j];
                 for (int q = 0; q < rows[p]; q++) {
                     which[at] = s;
                     row[at++] = off[p] + q;
                 }
             }
-            Node gathered = g.apply(new Rows.Gather(which, row), sources.toArray(new Node[0]));
+            Node gathered = g.apply(new Rows.Gather(which, row), Arrays.copyOf(sources, count));
             gatheredElements += gathered.size();
             return gathered;
+        }
+
+        // stack's source slots by node index, valid where the stamp is the current call's
+        private int[] slotStamp = new int[0], slotOf = new int[0];
+        private int stamp;
+
+        /** The parts with every deferred concatenation not yet materialised replaced by its inputs, recursively. */
+        private Node[] expandDeferred(Node[] parts) {
+            boolean any = false;
+            for (Node part : parts) any |= isDeferred(part);
+            if (!any) return parts;
+            List<Node> rows = new ArrayList<>(2 * parts.length);
+            expandInto(parts, rows);
+            return rows.toArray(new Node[0]);
+        }
+
+        private void expandInto(Node[] parts, List<Node> rows) {
+            for (Node part : parts) {
+                if (isDeferred(part)) expandInto(part.inputsRef(), rows); else rows.add(part);
+            }
+        }
+
+        /** A concatenation along axis 0 whose rows were left where its inputs lie (see {@link #single}). */
+        private boolean isDeferred(Node n) {
+            int j = n.index();
+            return j < n0 && deferred[j] && value[j] == null;
         }
 
         /** An original node's value in the rewritten graph (a row range of its group's result is a view, made once). */
         private Node valueOf(Node n) {
             int j = n.index();
             if (n.kind() != Node.Kind.OP) return n;
+            if (value[j] == null && deferred[j]) value[j] = stack(n.inputsRef(), false);
             if (value[j] == null) {
                 if (source[j] == null) throw new IllegalStateException("autobatch: " + n.describe() + " used before it was scheduled (a bug)");
                 Node s = source[j];

@@ -94,59 +94,33 @@ final class Compiler {
     }
 
     /**
-     * A hash of everything {@link Step#matches} compares; computed without allocating. It walks the
-     * node pool's parallel arrays in order (not the handles, a cache miss each in a large graph),
-     * and takes each op's hash once per distinct op object ({@link Scratch#hashedOp}): a graph's
-     * equal shaping ops are one shared instance ({@link OpTable}), and a record's hash over its
-     * index arrays was most of this pass.
+     * A hash of everything {@link Step#matches} compares; computed without allocating, from the
+     * node tape's arrays by index. A graph's nodes share a few interned ops and shape arrays, so
+     * their hashes (a slice's walks its index array) are kept per instance in the graph's small
+     * direct-mapped table: the same values as hashing each node's, at a load and a compare per node.
      */
     private static long structureHash(Graph g, Node out, CompileOptions o, TensorMath math) {
         long h = 17;
-        NodeTape t = g.tape();
-        byte[] kind = t.kind;
-        DType[] dtype = t.dtype;
-        int[][] shape = t.shape;
-        String[] name = t.name;
-        Op[] op = t.op;
-        int[] in0 = t.in0, in1 = t.in1;
-        Node[][] more = t.more;
-        Parameter[] parameter = t.parameter;
-        Tensor[] constant = t.constant;
-        Op[] hashedOp = g.scratch.hashedOp;
-        int[] opHash = g.scratch.opHash;
-        int[] lastShape = null;
-        int shapeHash = 0;
-        for (int i = 0, n = g.size(); i < n; i++) {
-            h = h * 31 + kind[i];
-            h = h * 31 + dtype[i].ordinal();
-            int[] s = shape[i];
-            if (s != lastShape) {   // runs of one interned shape: hashed once
-                shapeHash = Arrays.hashCode(s);
-                lastShape = s;
+        int n = g.size();
+        NodeTape t = out.tape();
+        Object[] seen = g.scratch.hashedInstances;
+        int[] hashes = g.scratch.instanceHashes;
+        for (int i = 0; i < n; i++) {
+            Op op = t.op[i];
+            Node[] more = t.more[i];
+            h = h * 31 + t.kind[i];
+            h = h * 31 + t.dtype[i].ordinal();
+            h = h * 31 + hashOf(t.shape[i], seen, hashes);
+            h = h * 31 + (t.name[i] == null ? 0 : t.name[i].hashCode());
+            h = h * 31 + (op == null ? 0 : hashOf(op, seen, hashes));
+            if (more != null) {
+                for (Node m : more) h = h * 31 + m.index();
+            } else if (t.in0[i] >= 0) {
+                h = h * 31 + t.in0[i];
+                if (t.in1[i] >= 0) h = h * 31 + t.in1[i];
             }
-            h = h * 31 + shapeHash;
-            h = h * 31 + (name[i] == null ? 0 : name[i].hashCode());
-            Op oi = op[i];
-            int oh = 0;
-            if (oi != null) {
-                int slot = System.identityHashCode(oi) & Scratch.OP_HASH_SLOTS - 1;
-                if (hashedOp[slot] == oi) {
-                    oh = opHash[slot];
-                } else {
-                    oh = opHash[slot] = oi.hashCode();
-                    hashedOp[slot] = oi;
-                }
-            }
-            h = h * 31 + oh;
-            Node[] m = more[i];
-            if (m != null) {
-                for (Node x : m) h = h * 31 + x.index();
-            } else if (in0[i] >= 0) {
-                h = h * 31 + in0[i];
-                if (in1[i] >= 0) h = h * 31 + in1[i];
-            }
-            h = h * 31 + System.identityHashCode(parameter[i]);
-            if (!Graph.isData(constant[i])) h += 7L * System.identityHashCode(constant[i]);
+            h = h * 31 + System.identityHashCode(t.parameter[i]);
+            if (!Graph.isData(t.constant[i])) h += 7L * System.identityHashCode(t.constant[i]);
         }
         h = h * 31 + out.index();
         h = h * 31 + (o.inference() ? 1 : 0) + (o.checkFinite() ? 2 : 0) + (o.inputGradients() ? 4 : 0) + (o.autobatch() ? 8 : 0) + (o.mode() == Mode.EVAL ? 16 : 0) + (o.fusion() ? 32 : 0);
@@ -154,6 +128,16 @@ final class Compiler {
         h = h * 37;
         for (int i = 0; i < o.keep().size(); i++) h = h * 31 + o.keep().get(i).index();
         return h * 31 + System.identityHashCode(math);
+    }
+
+    /** {@code x}'s hash (an op's {@code hashCode}, a shape's {@code Arrays.hashCode}), from the table when this instance is there. */
+    private static int hashOf(Object x, Object[] seen, int[] hashes) {
+        int slot = System.identityHashCode(x) & seen.length - 1;
+        if (seen[slot] == x) return hashes[slot];
+        int hash = x instanceof int[] shape ? Arrays.hashCode(shape) : x.hashCode();
+        seen[slot] = x;
+        hashes[slot] = hash;
+        return hash;
     }
 
     /**

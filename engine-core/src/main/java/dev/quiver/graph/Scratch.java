@@ -34,12 +34,11 @@ final class Scratch {
     static final int KIND = 0, BYTE_SLOTS = 1;
 
     /**
-     * The hashes of the ops a structure hash met, direct-mapped by the op object's identity (ops are
-     * immutable, so an entry stays right across compiles; it keeps at most this many ops alive).
+     * The structure hash's table of op and shape-array hashes by instance ({@code Compiler.structureHash}):
+     * an entry stays right across compiles, as both are immutable and the table holds them.
      */
-    static final int OP_HASH_SLOTS = 64;
-    final dev.quiver.ops.Op[] hashedOp = new dev.quiver.ops.Op[OP_HASH_SLOTS];
-    final int[] opHash = new int[OP_HASH_SLOTS];
+    final Object[] hashedInstances = new Object[64];
+    final int[] instanceHashes = new int[64];
 
     private final int[][] ints = new int[INT_SLOTS][];
     private final boolean[][] booleans = new boolean[BOOLEAN_SLOTS][];
