@@ -608,8 +608,8 @@ public final class SimdKernelsF32 implements KernelsF32 {
         };
     }
 
-    // MAX and MIN: four vectors at a time folded to one and reduced to a scalar, then single
-    // vectors, then the last (fewer than L) elements in scalars. No vector is carried from one
+    // MAX and MIN: eight (then four) vectors at a time folded to one and reduced to a scalar, then
+    // single vectors, then the last (fewer than L) elements in scalars. No vector is carried from one
     // iteration to the next and there is no masked vector: see "Tails and loop-carried vectors"
     // at the end of the class. Math.max per element is MAX per lane (NaN wins, +0 > -0), so
     // neither the split nor the combining order can change the result.
@@ -617,10 +617,18 @@ public final class SimdKernelsF32 implements KernelsF32 {
     private static float max(int n, float[] x, int xo) {
         float r = Float.NEGATIVE_INFINITY;
         int i = 0;
-        for (int end = n - 4 * L; i <= end; i += 4 * L) {
+        for (int end = n - 8 * L; i <= end; i += 8 * L) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i).max(FloatVector.fromArray(S, x, xo + i + L))
+                    .max(FloatVector.fromArray(S, x, xo + i + 2 * L).max(FloatVector.fromArray(S, x, xo + i + 3 * L)))
+                    .max(FloatVector.fromArray(S, x, xo + i + 4 * L).max(FloatVector.fromArray(S, x, xo + i + 5 * L))
+                            .max(FloatVector.fromArray(S, x, xo + i + 6 * L).max(FloatVector.fromArray(S, x, xo + i + 7 * L))));
+            r = Math.max(r, v.reduceLanes(VectorOperators.MAX));
+        }
+        if (i <= n - 4 * L) {
             FloatVector v = FloatVector.fromArray(S, x, xo + i).max(FloatVector.fromArray(S, x, xo + i + L))
                     .max(FloatVector.fromArray(S, x, xo + i + 2 * L).max(FloatVector.fromArray(S, x, xo + i + 3 * L)));
             r = Math.max(r, v.reduceLanes(VectorOperators.MAX));
+            i += 4 * L;
         }
         for (int end = n - L; i <= end; i += L) r = Math.max(r, FloatVector.fromArray(S, x, xo + i).reduceLanes(VectorOperators.MAX));
         for (; i < n; i++) r = Math.max(r, x[xo + i]);
@@ -630,10 +638,18 @@ public final class SimdKernelsF32 implements KernelsF32 {
     private static float min(int n, float[] x, int xo) {
         float r = Float.POSITIVE_INFINITY;
         int i = 0;
-        for (int end = n - 4 * L; i <= end; i += 4 * L) {
+        for (int end = n - 8 * L; i <= end; i += 8 * L) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i).min(FloatVector.fromArray(S, x, xo + i + L))
+                    .min(FloatVector.fromArray(S, x, xo + i + 2 * L).min(FloatVector.fromArray(S, x, xo + i + 3 * L)))
+                    .min(FloatVector.fromArray(S, x, xo + i + 4 * L).min(FloatVector.fromArray(S, x, xo + i + 5 * L))
+                            .min(FloatVector.fromArray(S, x, xo + i + 6 * L).min(FloatVector.fromArray(S, x, xo + i + 7 * L))));
+            r = Math.min(r, v.reduceLanes(VectorOperators.MIN));
+        }
+        if (i <= n - 4 * L) {
             FloatVector v = FloatVector.fromArray(S, x, xo + i).min(FloatVector.fromArray(S, x, xo + i + L))
                     .min(FloatVector.fromArray(S, x, xo + i + 2 * L).min(FloatVector.fromArray(S, x, xo + i + 3 * L)));
             r = Math.min(r, v.reduceLanes(VectorOperators.MIN));
+            i += 4 * L;
         }
         for (int end = n - L; i <= end; i += L) r = Math.min(r, FloatVector.fromArray(S, x, xo + i).reduceLanes(VectorOperators.MIN));
         for (; i < n; i++) r = Math.min(r, x[xo + i]);

@@ -607,8 +607,8 @@ public final class SimdKernelsF64 implements KernelsF64 {
         };
     }
 
-    // MAX and MIN: four vectors at a time folded to one and reduced to a scalar, then single
-    // vectors, then the last (fewer than L) elements in scalars. No vector is carried from one
+    // MAX and MIN: eight (then four) vectors at a time folded to one and reduced to a scalar, then
+    // single vectors, then the last (fewer than L) elements in scalars. No vector is carried from one
     // iteration to the next and there is no masked vector: see "Tails and loop-carried vectors"
     // at the end of the class. Math.max per element is MAX per lane (NaN wins, +0 > -0), so
     // neither the split nor the combining order can change the result.
@@ -616,10 +616,18 @@ public final class SimdKernelsF64 implements KernelsF64 {
     private static double max(int n, double[] x, int xo) {
         double r = Double.NEGATIVE_INFINITY;
         int i = 0;
-        for (int end = n - 4 * L; i <= end; i += 4 * L) {
+        for (int end = n - 8 * L; i <= end; i += 8 * L) {
+            DoubleVector v = DoubleVector.fromArray(S, x, xo + i).max(DoubleVector.fromArray(S, x, xo + i + L))
+                    .max(DoubleVector.fromArray(S, x, xo + i + 2 * L).max(DoubleVector.fromArray(S, x, xo + i + 3 * L)))
+                    .max(DoubleVector.fromArray(S, x, xo + i + 4 * L).max(DoubleVector.fromArray(S, x, xo + i + 5 * L))
+                            .max(DoubleVector.fromArray(S, x, xo + i + 6 * L).max(DoubleVector.fromArray(S, x, xo + i + 7 * L))));
+            r = Math.max(r, v.reduceLanes(VectorOperators.MAX));
+        }
+        if (i <= n - 4 * L) {
             DoubleVector v = DoubleVector.fromArray(S, x, xo + i).max(DoubleVector.fromArray(S, x, xo + i + L))
                     .max(DoubleVector.fromArray(S, x, xo + i + 2 * L).max(DoubleVector.fromArray(S, x, xo + i + 3 * L)));
             r = Math.max(r, v.reduceLanes(VectorOperators.MAX));
+            i += 4 * L;
         }
         for (int end = n - L; i <= end; i += L) r = Math.max(r, DoubleVector.fromArray(S, x, xo + i).reduceLanes(VectorOperators.MAX));
         for (; i < n; i++) r = Math.max(r, x[xo + i]);
@@ -629,10 +637,18 @@ public final class SimdKernelsF64 implements KernelsF64 {
     private static double min(int n, double[] x, int xo) {
         double r = Double.POSITIVE_INFINITY;
         int i = 0;
-        for (int end = n - 4 * L; i <= end; i += 4 * L) {
+        for (int end = n - 8 * L; i <= end; i += 8 * L) {
+            DoubleVector v = DoubleVector.fromArray(S, x, xo + i).min(DoubleVector.fromArray(S, x, xo + i + L))
+                    .min(DoubleVector.fromArray(S, x, xo + i + 2 * L).min(DoubleVector.fromArray(S, x, xo + i + 3 * L)))
+                    .min(DoubleVector.fromArray(S, x, xo + i + 4 * L).min(DoubleVector.fromArray(S, x, xo + i + 5 * L))
+                            .min(DoubleVector.fromArray(S, x, xo + i + 6 * L).min(DoubleVector.fromArray(S, x, xo + i + 7 * L))));
+            r = Math.min(r, v.reduceLanes(VectorOperators.MIN));
+        }
+        if (i <= n - 4 * L) {
             DoubleVector v = DoubleVector.fromArray(S, x, xo + i).min(DoubleVector.fromArray(S, x, xo + i + L))
                     .min(DoubleVector.fromArray(S, x, xo + i + 2 * L).min(DoubleVector.fromArray(S, x, xo + i + 3 * L)));
             r = Math.min(r, v.reduceLanes(VectorOperators.MIN));
+            i += 4 * L;
         }
         for (int end = n - L; i <= end; i += L) r = Math.min(r, DoubleVector.fromArray(S, x, xo + i).reduceLanes(VectorOperators.MIN));
         for (; i < n; i++) r = Math.min(r, x[xo + i]);
