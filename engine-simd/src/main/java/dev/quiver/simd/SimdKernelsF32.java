@@ -809,20 +809,22 @@ public final class SimdKernelsF32 implements KernelsF32 {
 
     // ---------------------------------------------------------------- tails and loop-carried vectors
     //
-    // Issue 14's intermittent allocation on the Adam step (50-100 KB per step in some JVMs, every
-    // JVM run with -XX:PerMethodTrapLimit=0 -XX:PerBytecodeTrapLimit=0) came from how C2 compiles
-    // the Vector API once a compilation may not use uncommon traps: HotSpot counts traps per
-    // method, and the Vector API's shared methods (Preconditions.checkIndex, FloatVector.max,
-    // ...) collect them from every caller in the process, so one JVM reaches the limit and the
-    // next does not. Past it, a profiled virtual call (FloatVector.max -> Float512Vector.lanewise)
-    // keeps a real virtual call for a receiver of another class instead of a trap. A vector
-    // carried around a loop is a phi whose class C2 cannot prove from its own back edge, so the
-    // guard stays, the phi merges the inlined result with the call's, and the vector is boxed on
-    // every iteration; masked tails add their own cold paths that take the mask and the vector
-    // (the out-of-range check of a masked load at an array's end). So these kernels keep to:
-    //   - tails in scalars, through the scalar formula (the same bits as a lane), never a mask;
+    // Issue 14's intermittent allocation on the Adam step (50-100 KB per step in some JVMs; in every
+    // JVM run with -XX:PerMethodTrapLimit=0 -XX:PerBytecodeTrapLimit=0) came from C2 compilations
+    // that may not use uncommon traps. HotSpot counts traps per method, and the Vector API's
+    // shared methods (FloatVector.max, lanewiseTemplate, ...) collect them from every caller in
+    // the process, so one JVM passes the limits and the next does not; past them a profiled
+    // virtual call (FloatVector.max -> Float512Vector.lanewise) keeps a real virtual call for
+    // other receiver classes instead of a trap. Measured in that regime (docs/measurements.md,
+    // 2026-12-08): with every tail in scalars, all that was left was the row maximum's accumulator
+    // vector carried around its loop, boxed on every iteration, and without it nothing. (Working
+    // explanation: the loop phi's exact class is not inferred from its own back edge before C2's
+    // box elimination, so the guard and its call stay and the phi needs an object.) So:
+    //   - tails in scalars, through the scalar formula (a lane's bits), never a masked vector;
     //   - no vector carried from one iteration to the next where the order is free (max, min:
-    //     each iteration reduces to a scalar);
-    // SimdTrainingStepNoAllocationTest runs with those trap limits in a pom execution of its own, so
-    // a kernel that boxes in that regime fails every build, not one in five.
+    //     each fold of vectors is reduced to a scalar). The sums keep their accumulator vectors
+    //     (the canonical order needs them) and their masked last block: not seen boxing on the
+    //     Adam step; what remains is in docs/measurements.md.
+    // SimdTrainingStepNoAllocationTest runs with those trap limits in pom executions of its own,
+    // so a kernel that boxes in that regime fails every build, not one in five.
 }
