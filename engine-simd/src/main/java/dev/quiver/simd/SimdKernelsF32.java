@@ -22,8 +22,10 @@ import static dev.quiver.kernel.internal.ElementwiseF32.apply;
  * <p>Fast paths: maps and binary ops run vectorised when every operand has stride 1 (a binary
  * operand may also have stride 0, a broadcast scalar); reductions, argmax, axpby and fill when
  * the data has stride 1. Sums run on A / L independent vector accumulators (see below; one
- * add chain would be latency-bound); map loops are unrolled by C2; the tail is one masked
- * vector, so an element's result never depends on its position. Any other stride (n, negative)
+ * add chain would be latency-bound); map loops are unrolled by C2; the tail (fewer than L
+ * elements) runs the scalar formula, which gives a lane's bits, so an element's result never
+ * depends on its position (why not a masked vector: "Tails and loop-carried vectors" at the end
+ * of the class). Any other stride (n, negative)
  * takes a scalar loop with the same formulas in the same dtype, so every map and binary op gives
  * identical bits on both paths and on the scalar backend.
  *
@@ -145,8 +147,9 @@ public final class SimdKernelsF32 implements KernelsF32 {
         }
     }
 
-    // Every map below has the same shape: a main loop over full vectors (C2 unrolls it), then one
-    // masked vector for the tail. The per-op expression is written out in each loop, twice, on
+    // Every map below has the same shape: a main loop over full vectors (C2 unrolls it), then the
+    // tail (fewer than L elements) in scalars through the reference formula (unaryStrided), the
+    // same bits as a lane gives. Not a masked vector: see "Tails" below. The per-op expression is written out in each loop, twice, on
     // purpose: a helper method taking or returning a vector is boxed whenever C2 declines to
     // inline it, which happens in real programs (many call sites, "already compiled into a big
     // method") even for tiny helpers. Vectors never cross a call in this class.
@@ -158,12 +161,7 @@ public final class SimdKernelsF32 implements KernelsF32 {
             FloatVector r = v;
             (acc ? r.add(FloatVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
         }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(S, x, xo + i, m);
-            FloatVector r = v;
-            (acc ? r.add(FloatVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
-        }
+        if (i < n) unaryStrided(UnaryOp.IDENTITY, n - i, x, xo + i, 1, y, yo + i, 1, acc);
     }
 
     private static void neg(int n, float[] x, int xo, float[] y, int yo, boolean acc) {
@@ -173,12 +171,7 @@ public final class SimdKernelsF32 implements KernelsF32 {
             FloatVector r = v.neg();
             (acc ? r.add(FloatVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
         }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(S, x, xo + i, m);
-            FloatVector r = v.neg();
-            (acc ? r.add(FloatVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
-        }
+        if (i < n) unaryStrided(UnaryOp.NEG, n - i, x, xo + i, 1, y, yo + i, 1, acc);
     }
 
     private static void abs(int n, float[] x, int xo, float[] y, int yo, boolean acc) {
@@ -188,12 +181,7 @@ public final class SimdKernelsF32 implements KernelsF32 {
             FloatVector r = v.abs();
             (acc ? r.add(FloatVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
         }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(S, x, xo + i, m);
-            FloatVector r = v.abs();
-            (acc ? r.add(FloatVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
-        }
+        if (i < n) unaryStrided(UnaryOp.ABS, n - i, x, xo + i, 1, y, yo + i, 1, acc);
     }
 
     /** Math.signum: +-1, and x itself for +-0 and NaN. */
@@ -207,13 +195,7 @@ public final class SimdKernelsF32 implements KernelsF32 {
                     .blend(minusOne, v.compare(VectorOperators.LT, (float) 0));
             (acc ? r.add(FloatVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
         }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(S, x, xo + i, m);
-            FloatVector r = v.blend(one, v.compare(VectorOperators.GT, (float) 0))
-                    .blend(minusOne, v.compare(VectorOperators.LT, (float) 0));
-            (acc ? r.add(FloatVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
-        }
+        if (i < n) unaryStrided(UnaryOp.SIGN, n - i, x, xo + i, 1, y, yo + i, 1, acc);
     }
 
     // exp, log, tanh and sigmoid: Libm's formulas, lane for lane the scalar backend's bits.
@@ -233,12 +215,7 @@ public final class SimdKernelsF32 implements KernelsF32 {
             FloatVector r = v.sqrt();
             (acc ? r.add(FloatVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
         }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(S, x, xo + i, m);
-            FloatVector r = v.sqrt();
-            (acc ? r.add(FloatVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
-        }
+        if (i < n) unaryStrided(UnaryOp.SQRT, n - i, x, xo + i, 1, y, yo + i, 1, acc);
     }
 
     private static void square(int n, float[] x, int xo, float[] y, int yo, boolean acc) {
@@ -248,12 +225,7 @@ public final class SimdKernelsF32 implements KernelsF32 {
             FloatVector r = v.mul(v);
             (acc ? r.add(FloatVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
         }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(S, x, xo + i, m);
-            FloatVector r = v.mul(v);
-            (acc ? r.add(FloatVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
-        }
+        if (i < n) unaryStrided(UnaryOp.SQUARE, n - i, x, xo + i, 1, y, yo + i, 1, acc);
     }
 
     private static void reciprocal(int n, float[] x, int xo, float[] y, int yo, boolean acc) {
@@ -264,12 +236,7 @@ public final class SimdKernelsF32 implements KernelsF32 {
             FloatVector r = one.div(v);
             (acc ? r.add(FloatVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
         }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(S, x, xo + i, m);
-            FloatVector r = one.div(v);
-            (acc ? r.add(FloatVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
-        }
+        if (i < n) unaryStrided(UnaryOp.RECIPROCAL, n - i, x, xo + i, 1, y, yo + i, 1, acc);
     }
 
     private static void tanh(int n, float[] x, int xo, float[] y, int yo, boolean acc) {
@@ -289,12 +256,7 @@ public final class SimdKernelsF32 implements KernelsF32 {
             FloatVector r = zero.mul(v).blend(v, v.compare(VectorOperators.GT, (float) 0));
             (acc ? r.add(FloatVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
         }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(S, x, xo + i, m);
-            FloatVector r = zero.mul(v).blend(v, v.compare(VectorOperators.GT, (float) 0));
-            (acc ? r.add(FloatVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
-        }
+        if (i < n) unaryStrided(UnaryOp.RELU, n - i, x, xo + i, 1, y, yo + i, 1, acc);
     }
 
     /** 1 where x > 0, NaN where x is NaN, else 0. */
@@ -307,12 +269,7 @@ public final class SimdKernelsF32 implements KernelsF32 {
             FloatVector r = zero.blend(one, v.compare(VectorOperators.GT, (float) 0)).blend(v, v.test(VectorOperators.IS_NAN));
             (acc ? r.add(FloatVector.fromArray(S, y, yo + i)) : r).intoArray(y, yo + i);
         }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(S, x, xo + i, m);
-            FloatVector r = zero.blend(one, v.compare(VectorOperators.GT, (float) 0)).blend(v, v.test(VectorOperators.IS_NAN));
-            (acc ? r.add(FloatVector.fromArray(S, y, yo + i, m)) : r).intoArray(y, yo + i, m);
-        }
+        if (i < n) unaryStrided(UnaryOp.STEP, n - i, x, xo + i, 1, y, yo + i, 1, acc);
     }
 
     // ---------------------------------------------------------------- binary maps
@@ -359,6 +316,12 @@ public final class SimdKernelsF32 implements KernelsF32 {
 
     // Binary loops: as the maps; an operand with stride 0 is broadcast (a scalar operand).
 
+    /** The tail of a binary loop, elements [i, n), in scalars (an operand of stride 0 stays put). */
+    private static void binaryTail(BinaryOp op, int i, int n, float[] a, int ao, int as, float[] b, int bo, int bs,
+                                   float[] c, int co, boolean acc) {
+        binaryStrided(op, n - i, a, ao + as * i, as, b, bo + bs * i, bs, c, co + i, 1, acc);
+    }
+
     private static void add(int n, float[] a, int ao, int as, float[] b, int bo, int bs,
                             float[] c, int co, boolean acc) {
         int i = 0;
@@ -368,13 +331,7 @@ public final class SimdKernelsF32 implements KernelsF32 {
             FloatVector r = va.add(vb);
             (acc ? r.add(FloatVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i, m);
-            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i, m);
-            FloatVector r = va.add(vb);
-            (acc ? r.add(FloatVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
-        }
+        if (i < n) binaryTail(BinaryOp.ADD, i, n, a, ao, as, b, bo, bs, c, co, acc);
     }
 
     private static void sub(int n, float[] a, int ao, int as, float[] b, int bo, int bs,
@@ -386,13 +343,7 @@ public final class SimdKernelsF32 implements KernelsF32 {
             FloatVector r = va.sub(vb);
             (acc ? r.add(FloatVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i, m);
-            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i, m);
-            FloatVector r = va.sub(vb);
-            (acc ? r.add(FloatVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
-        }
+        if (i < n) binaryTail(BinaryOp.SUB, i, n, a, ao, as, b, bo, bs, c, co, acc);
     }
 
     private static void mul(int n, float[] a, int ao, int as, float[] b, int bo, int bs,
@@ -404,13 +355,7 @@ public final class SimdKernelsF32 implements KernelsF32 {
             FloatVector r = va.mul(vb);
             (acc ? r.add(FloatVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i, m);
-            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i, m);
-            FloatVector r = va.mul(vb);
-            (acc ? r.add(FloatVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
-        }
+        if (i < n) binaryTail(BinaryOp.MUL, i, n, a, ao, as, b, bo, bs, c, co, acc);
     }
 
     private static void div(int n, float[] a, int ao, int as, float[] b, int bo, int bs,
@@ -422,13 +367,7 @@ public final class SimdKernelsF32 implements KernelsF32 {
             FloatVector r = va.div(vb);
             (acc ? r.add(FloatVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i, m);
-            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i, m);
-            FloatVector r = va.div(vb);
-            (acc ? r.add(FloatVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
-        }
+        if (i < n) binaryTail(BinaryOp.DIV, i, n, a, ao, as, b, bo, bs, c, co, acc);
     }
 
     private static void min(int n, float[] a, int ao, int as, float[] b, int bo, int bs,
@@ -440,13 +379,7 @@ public final class SimdKernelsF32 implements KernelsF32 {
             FloatVector r = va.min(vb);
             (acc ? r.add(FloatVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i, m);
-            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i, m);
-            FloatVector r = va.min(vb);
-            (acc ? r.add(FloatVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
-        }
+        if (i < n) binaryTail(BinaryOp.MIN, i, n, a, ao, as, b, bo, bs, c, co, acc);
     }
 
     private static void max(int n, float[] a, int ao, int as, float[] b, int bo, int bs,
@@ -458,13 +391,7 @@ public final class SimdKernelsF32 implements KernelsF32 {
             FloatVector r = va.max(vb);
             (acc ? r.add(FloatVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i, m);
-            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i, m);
-            FloatVector r = va.max(vb);
-            (acc ? r.add(FloatVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
-        }
+        if (i < n) binaryTail(BinaryOp.MAX, i, n, a, ao, as, b, bo, bs, c, co, acc);
     }
 
     private static void geMask(int n, float[] a, int ao, int as, float[] b, int bo, int bs,
@@ -478,13 +405,7 @@ public final class SimdKernelsF32 implements KernelsF32 {
             FloatVector r = zero.blend(one, va.compare(VectorOperators.GE, vb));
             (acc ? r.add(FloatVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i, m);
-            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i, m);
-            FloatVector r = zero.blend(one, va.compare(VectorOperators.GE, vb));
-            (acc ? r.add(FloatVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
-        }
+        if (i < n) binaryTail(BinaryOp.GE_MASK, i, n, a, ao, as, b, bo, bs, c, co, acc);
     }
 
     private static void gtMask(int n, float[] a, int ao, int as, float[] b, int bo, int bs,
@@ -498,13 +419,7 @@ public final class SimdKernelsF32 implements KernelsF32 {
             FloatVector r = zero.blend(one, va.compare(VectorOperators.GT, vb));
             (acc ? r.add(FloatVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i, m);
-            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i, m);
-            FloatVector r = zero.blend(one, va.compare(VectorOperators.GT, vb));
-            (acc ? r.add(FloatVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
-        }
+        if (i < n) binaryTail(BinaryOp.GT_MASK, i, n, a, ao, as, b, bo, bs, c, co, acc);
     }
 
     /** b * (1 - a*a), rounded step by step exactly as the reference (no FMA). */
@@ -518,13 +433,7 @@ public final class SimdKernelsF32 implements KernelsF32 {
             FloatVector r = vb.mul(one.sub(va.mul(va)));
             (acc ? r.add(FloatVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i, m);
-            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i, m);
-            FloatVector r = vb.mul(one.sub(va.mul(va)));
-            (acc ? r.add(FloatVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
-        }
+        if (i < n) binaryTail(BinaryOp.TANH_GRAD, i, n, a, ao, as, b, bo, bs, c, co, acc);
     }
 
     /** (b * a) * (1 - a), in the reference's evaluation order. */
@@ -538,13 +447,7 @@ public final class SimdKernelsF32 implements KernelsF32 {
             FloatVector r = vb.mul(va).mul(one.sub(va));
             (acc ? r.add(FloatVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i, m);
-            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i, m);
-            FloatVector r = vb.mul(va).mul(one.sub(va));
-            (acc ? r.add(FloatVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
-        }
+        if (i < n) binaryTail(BinaryOp.SIGMOID_GRAD, i, n, a, ao, as, b, bo, bs, c, co, acc);
     }
 
     /** a > 0 ? b : 0. */
@@ -558,13 +461,7 @@ public final class SimdKernelsF32 implements KernelsF32 {
             FloatVector r = zero.blend(vb, va.compare(VectorOperators.GT, (float) 0));
             (acc ? r.add(FloatVector.fromArray(S, c, co + i)) : r).intoArray(c, co + i);
         }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector va = as == 0 ? FloatVector.broadcast(S, a[ao]) : FloatVector.fromArray(S, a, ao + i, m);
-            FloatVector vb = bs == 0 ? FloatVector.broadcast(S, b[bo]) : FloatVector.fromArray(S, b, bo + i, m);
-            FloatVector r = zero.blend(vb, va.compare(VectorOperators.GT, (float) 0));
-            (acc ? r.add(FloatVector.fromArray(S, c, co + i, m)) : r).intoArray(c, co + i, m);
-        }
+        if (i < n) binaryTail(BinaryOp.RELU_GRAD, i, n, a, ao, as, b, bo, bs, c, co, acc);
     }
 
     // ---------------------------------------------------------------- reductions
@@ -711,39 +608,52 @@ public final class SimdKernelsF32 implements KernelsF32 {
         };
     }
 
+    // MAX and MIN: eight (then four) vectors at a time folded to one and reduced to a scalar, then
+    // single vectors, then the last (fewer than L) elements in scalars. No vector is carried from one
+    // iteration to the next and there is no masked vector: see "Tails and loop-carried vectors"
+    // at the end of the class. Math.max per element is MAX per lane (NaN wins, +0 > -0), so
+    // neither the split nor the combining order can change the result.
+
     private static float max(int n, float[] x, int xo) {
-        FloatVector identity = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-        FloatVector s0 = identity, s1 = identity, s2 = identity, s3 = identity;
+        float r = Float.NEGATIVE_INFINITY;
         int i = 0;
-        for (int end = n - 4 * L; i <= end; i += 4 * L) {
-            s0 = s0.max(FloatVector.fromArray(S, x, xo + i));
-            s1 = s1.max(FloatVector.fromArray(S, x, xo + i + L));
-            s2 = s2.max(FloatVector.fromArray(S, x, xo + i + 2 * L));
-            s3 = s3.max(FloatVector.fromArray(S, x, xo + i + 3 * L));
+        for (int end = n - 8 * L; i <= end; i += 8 * L) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i).max(FloatVector.fromArray(S, x, xo + i + L))
+                    .max(FloatVector.fromArray(S, x, xo + i + 2 * L).max(FloatVector.fromArray(S, x, xo + i + 3 * L)))
+                    .max(FloatVector.fromArray(S, x, xo + i + 4 * L).max(FloatVector.fromArray(S, x, xo + i + 5 * L))
+                            .max(FloatVector.fromArray(S, x, xo + i + 6 * L).max(FloatVector.fromArray(S, x, xo + i + 7 * L))));
+            r = Math.max(r, v.reduceLanes(VectorOperators.MAX));
         }
-        for (; i < n; i += L) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            s0 = s0.lanewise(VectorOperators.MAX, FloatVector.fromArray(S, x, xo + i, m), m);
+        if (i <= n - 4 * L) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i).max(FloatVector.fromArray(S, x, xo + i + L))
+                    .max(FloatVector.fromArray(S, x, xo + i + 2 * L).max(FloatVector.fromArray(S, x, xo + i + 3 * L)));
+            r = Math.max(r, v.reduceLanes(VectorOperators.MAX));
+            i += 4 * L;
         }
-        // MAX is Math.max per lane (NaN wins, +0 > -0), so the combining order cannot matter.
-        return s0.max(s1).max(s2.max(s3)).reduceLanes(VectorOperators.MAX);
+        for (int end = n - L; i <= end; i += L) r = Math.max(r, FloatVector.fromArray(S, x, xo + i).reduceLanes(VectorOperators.MAX));
+        for (; i < n; i++) r = Math.max(r, x[xo + i]);
+        return r;
     }
 
     private static float min(int n, float[] x, int xo) {
-        FloatVector identity = FloatVector.broadcast(S, Float.POSITIVE_INFINITY);
-        FloatVector s0 = identity, s1 = identity, s2 = identity, s3 = identity;
+        float r = Float.POSITIVE_INFINITY;
         int i = 0;
-        for (int end = n - 4 * L; i <= end; i += 4 * L) {
-            s0 = s0.min(FloatVector.fromArray(S, x, xo + i));
-            s1 = s1.min(FloatVector.fromArray(S, x, xo + i + L));
-            s2 = s2.min(FloatVector.fromArray(S, x, xo + i + 2 * L));
-            s3 = s3.min(FloatVector.fromArray(S, x, xo + i + 3 * L));
+        for (int end = n - 8 * L; i <= end; i += 8 * L) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i).min(FloatVector.fromArray(S, x, xo + i + L))
+                    .min(FloatVector.fromArray(S, x, xo + i + 2 * L).min(FloatVector.fromArray(S, x, xo + i + 3 * L)))
+                    .min(FloatVector.fromArray(S, x, xo + i + 4 * L).min(FloatVector.fromArray(S, x, xo + i + 5 * L))
+                            .min(FloatVector.fromArray(S, x, xo + i + 6 * L).min(FloatVector.fromArray(S, x, xo + i + 7 * L))));
+            r = Math.min(r, v.reduceLanes(VectorOperators.MIN));
         }
-        for (; i < n; i += L) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            s0 = s0.lanewise(VectorOperators.MIN, FloatVector.fromArray(S, x, xo + i, m), m);
+        if (i <= n - 4 * L) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i).min(FloatVector.fromArray(S, x, xo + i + L))
+                    .min(FloatVector.fromArray(S, x, xo + i + 2 * L).min(FloatVector.fromArray(S, x, xo + i + 3 * L)));
+            r = Math.min(r, v.reduceLanes(VectorOperators.MIN));
+            i += 4 * L;
         }
-        return s0.min(s1).min(s2.min(s3)).reduceLanes(VectorOperators.MIN);
+        for (int end = n - L; i <= end; i += L) r = Math.min(r, FloatVector.fromArray(S, x, xo + i).reduceLanes(VectorOperators.MIN));
+        for (; i < n; i++) r = Math.min(r, x[xo + i]);
+        return r;
     }
 
     // ---------------------------------------------------------------- argmax, axpby, fill
@@ -755,11 +665,15 @@ public final class SimdKernelsF32 implements KernelsF32 {
         // Two vectorised passes: the maximum (NaN if any element is NaN), then its first index.
         float best = max(n, x, xOff);
         boolean nan = Float.isNaN(best);
-        for (int i = 0; i < n; i += L) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(S, x, xOff + i, m);
-            VectorMask<Float> hit = (nan ? v.test(VectorOperators.IS_NAN) : v.compare(VectorOperators.EQ, best)).and(m);
+        int i = 0;
+        for (int end = S.loopBound(n); i < end; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+            VectorMask<Float> hit = nan ? v.test(VectorOperators.IS_NAN) : v.compare(VectorOperators.EQ, best);
             if (hit.anyTrue()) return i + hit.firstTrue();
+        }
+        for (; i < n; i++) {
+            float v = x[xOff + i];
+            if (nan ? v != v : v == best) return i;
         }
         throw new AssertionError("the maximum " + best + " was not found again");
     }
@@ -794,21 +708,14 @@ public final class SimdKernelsF32 implements KernelsF32 {
             for (int end = S.loopBound(n); i < end; i += L) {
                 FloatVector.fromArray(S, x, xOff + i).mul(alpha).intoArray(y, yOff + i);
             }
-            if (i < n) {
-                VectorMask<Float> m = S.indexInRange(i, n);
-                FloatVector.fromArray(S, x, xOff + i, m).mul(alpha).intoArray(y, yOff + i, m);
-            }
+            for (; i < n; i++) y[yOff + i] = alpha * x[xOff + i];
         } else {
             // alpha*x + beta*y with two roundings and one add, as the scalar definition (no FMA).
             for (int end = S.loopBound(n); i < end; i += L) {
                 FloatVector.fromArray(S, x, xOff + i).mul(alpha)
                         .add(FloatVector.fromArray(S, y, yOff + i).mul(beta)).intoArray(y, yOff + i);
             }
-            if (i < n) {
-                VectorMask<Float> m = S.indexInRange(i, n);
-                FloatVector.fromArray(S, x, xOff + i, m).mul(alpha)
-                        .add(FloatVector.fromArray(S, y, yOff + i, m).mul(beta)).intoArray(y, yOff + i, m);
-            }
+            for (; i < n; i++) y[yOff + i] = alpha * x[xOff + i] + beta * y[yOff + i];
         }
     }
 
@@ -822,7 +729,7 @@ public final class SimdKernelsF32 implements KernelsF32 {
         FloatVector v = FloatVector.broadcast(S, value);
         int i = 0;
         for (int end = S.loopBound(n); i < end; i += L) v.intoArray(y, yOff + i);
-        if (i < n) v.intoArray(y, yOff + i, S.indexInRange(i, n));
+        for (; i < n; i++) y[yOff + i] = value;
     }
 
     /**
@@ -899,4 +806,25 @@ public final class SimdKernelsF32 implements KernelsF32 {
             else acc.intoArray(y, yOff + i0, S.indexInRange(i0, n));
         }
     }
+
+    // ---------------------------------------------------------------- tails and loop-carried vectors
+    //
+    // Issue 14's intermittent allocation on the Adam step (50-100 KB per step in some JVMs; in every
+    // JVM run with -XX:PerMethodTrapLimit=0 -XX:PerBytecodeTrapLimit=0) came from C2 compilations
+    // that may not use uncommon traps. HotSpot counts traps per method, and the Vector API's
+    // shared methods (FloatVector.max, lanewiseTemplate, ...) collect them from every caller in
+    // the process, so one JVM passes the limits and the next does not; past them a profiled
+    // virtual call (FloatVector.max -> Float512Vector.lanewise) keeps a real virtual call for
+    // other receiver classes instead of a trap. Measured in that regime (docs/measurements.md,
+    // 2026-12-08): with every tail in scalars, all that was left was the row maximum's accumulator
+    // vector carried around its loop, boxed on every iteration, and without it nothing. (Working
+    // explanation: the loop phi's exact class is not inferred from its own back edge before C2's
+    // box elimination, so the guard and its call stay and the phi needs an object.) So:
+    //   - tails in scalars, through the scalar formula (a lane's bits), never a masked vector;
+    //   - no vector carried from one iteration to the next where the order is free (max, min:
+    //     each fold of vectors is reduced to a scalar). The sums keep their accumulator vectors
+    //     (the canonical order needs them) and their masked last block: not seen boxing on the
+    //     Adam step; what remains is in docs/measurements.md.
+    // SimdTrainingStepNoAllocationTest runs with those trap limits in pom executions of its own,
+    // so a kernel that boxes in that regime fails every build, not one in five.
 }

@@ -67,7 +67,6 @@ final class VectorLibm {
 
     /** 1/(1+e) for x >= 0, e/(1+e) for x < 0, e = exp(-|x|) (exp's formula on -|x|, written out). */
     static void sigmoid(int n, float[] x, int xo, float[] y, int yo, boolean acc) {
-        FloatVector one = FloatVector.broadcast(SF, 1f);
         int i = 0;
         for (int end = SF.loopBound(n); i < end; i += LF) {
             FloatVector v = FloatVector.fromArray(SF, x, xo + i);
@@ -86,6 +85,9 @@ final class VectorLibm {
             FloatVector one1 = v.broadcast(1f);
             p = r.fma(r.fma(p, one1), one1);
             FloatVector e = p.mul(kf.viewAsIntegralLanes().lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes());
+            // one is made here, not before the loop: held across the scalar() call above it would be
+            // boxed in a compilation that may not trap (SimdKernelsF64, "Tails and loop-carried vectors").
+            FloatVector one = FloatVector.broadcast(SF, 1f);
             FloatVector w = one.blend(e, v.compare(VectorOperators.LT, 0f)).div(one.add(e));
             (acc ? w.add(FloatVector.fromArray(SF, y, yo + i)) : w).intoArray(y, yo + i);
         }
@@ -173,7 +175,6 @@ final class VectorLibm {
     }
 
     static void sigmoid(int n, double[] x, int xo, double[] y, int yo, boolean acc) {
-        DoubleVector one = DoubleVector.broadcast(SD, 1d);
         int i = 0;
         for (int end = SD.loopBound(n); i < end; i += LD) {
             DoubleVector v = DoubleVector.fromArray(SD, x, xo + i);
@@ -193,6 +194,9 @@ final class VectorLibm {
                     .fma(r, v.broadcast(EXP_C0_F64));
             p = r.mul(r).fma(p, r).add(1d);
             DoubleVector e = p.mul(kd.viewAsIntegralLanes().lanewise(VectorOperators.LSHL, 52).viewAsFloatingLanes());
+            // one is made here, not before the loop: held across the scalar() call above it would be
+            // boxed in a compilation that may not trap (SimdKernelsF64, "Tails and loop-carried vectors").
+            DoubleVector one = DoubleVector.broadcast(SD, 1d);
             DoubleVector w = one.blend(e, v.compare(VectorOperators.LT, 0d)).div(one.add(e));
             (acc ? w.add(DoubleVector.fromArray(SD, y, yo + i)) : w).intoArray(y, yo + i);
         }

@@ -38,7 +38,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  * is {@code first} (whose failure the build reports but ignores; a pass leaves the marker file
  * {@code quiver.noalloc.marker}) or {@code retry} (skipped when the marker exists, a failure
  * otherwise). A kernel that boxes in every JVM fails both; one that boxes in a fraction f of JVMs
- * (a C2 inlining choice, seen in about one run in six; not yet traced) fails a build in f².
+ * fails a build in f². Two more executions run it with {@code -XX:PerMethodTrapLimit=0
+ * -XX:PerBytecodeTrapLimit=0}, the regime those JVMs were in (a loop-carried vector and masked
+ * tails boxed there in every JVM; SimdKernelsF64, "Tails and loop-carried vectors"), so that a
+ * kernel boxing there fails every build.
  */
 class SimdTrainingStepNoAllocationTest {
     /**
