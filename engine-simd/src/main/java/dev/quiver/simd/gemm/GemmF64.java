@@ -242,9 +242,9 @@ public final class GemmF64 {
                     rowDots(m, k, alpha, a, aOff + p * aBatch, aRow, b, bOff + p * bBatch, bRow, beta, c, cOff + p * cBatch, cRow);
                 }
             }
-            case SMALL_TRANSPOSED -> smallGemms(batch, n, m, k, alpha, b, bOff, bBatch, bCol, bRow, a, aOff, aBatch, aCol,
+            case SMALL_TRANSPOSED -> smallGemms(batch, n, m, k, alpha, b, bOff, bBatch, bCol, bRow, a, aOff, aBatch, aCol, 1,
                     beta, c, cOff, cBatch, cCol, cRow);
-            case SMALL -> smallGemms(batch, m, n, k, alpha, a, aOff, aBatch, aRow, aCol, b, bOff, bBatch, bRow,
+            case SMALL, SMALL_BT -> smallGemms(batch, m, n, k, alpha, a, aOff, aBatch, aRow, aCol, b, bOff, bBatch, bRow, bCol,
                     beta, c, cOff, cBatch, cRow, 1);
             case THIN_BT -> {
                 for (int p = 0; p < batch; p++) {
@@ -273,6 +273,8 @@ public final class GemmF64 {
         SMALL_TRANSPOSED,
         /** Chain order: the unpacked small path. */
         SMALL,
+        /** Chain order: the unpacked small path after copying a transposed B (a short K sum) row-major. */
+        SMALL_BT,
         /** Chain order: a few rows times a transposed matrix (g Wᵀ): the small path on Cᵀ = W gᵀ, W read in place, K blocked. */
         THIN_BT,
         /** Chain order: BLIS-style packed blocks (large problems). */
@@ -312,8 +314,12 @@ public final class GemmF64 {
         if (n == 1 && aCol == 1) return Path.ROW_DOTS;
         // Column-major A (a transposed view, e.g. dW = H^T dY) with narrow C: the small path on
         // the transposed problem C^T = B^T A^T, whose right operand (A^T) has unit-stride rows,
-        // so vectors run along m instead of wasting lanes along n (256x64x10: see GemmBench).
-        if (aRow == 1 && aCol != 1 && n <= NARROW_N && n % L != 0 && m >= 2 * L && k <= KC && macs <= SMALL_MACS) {
+        // so vectors run along m instead of wasting lanes along n (256x64x10: see GemmBench). Past
+        // one K block or SMALL_MACS too (in K blocks; on one thread, as the small path): the packed
+        // path padded the narrow C to two vectors (a TreeLSTM's output weight gradient Hᵀ G,
+        // 128x1280x5t, 7 GFLOP/s against OpenBLAS's 37-76).
+        if (aRow == 1 && aCol != 1 && n <= NARROW_N && n % L != 0 && m >= 2 * L
+                && (k <= KC && macs <= SMALL_MACS || threads == 1 || batch * macs < PARALLEL_MIN_MACS)) {
             return Path.SMALL_TRANSPOSED;
         }
         // A few rows times a matrix with unit-stride columns (g Wᵀ, the input gradient of a layer x W
@@ -322,6 +328,14 @@ public final class GemmF64 {
         // any k (K blocks). The packed path copied all of W transposed on every call.
         if (bRow == 1 && bCol != 1 && aCol == 1 && m <= THIN_M && (threads == 1 || batch * macs < PARALLEL_MIN_MACS)) {
             return Path.THIN_BT;
+        }
+        // A short K sum times a transposed B with many rows (the input gradient G Woutᵀ of a small
+        // output layer over a TreeLSTM minibatch's nodes, 1280x5x128tb): B (k x n) is small, so it is
+        // copied row-major and the small path runs; the packed path copied A too and sent every
+        // k = 5 tile through its buffer (15-33 GFLOP/s against OpenBLAS's 25-53).
+        if (bRow == 1 && bCol != 1 && cCol == 1 && k <= SHORT_K && (long) k * n <= B_COPY_MAX
+                && (aCol == 1 || (long) m * k <= (long) MC * KC) && (threads == 1 || batch * macs < PARALLEL_MIN_MACS)) {
+            return Path.SMALL_BT;
         }
         // (The small path copies a strided A whole, row-major, into the MC x KC buffer.)
         if (bCol == 1 && cCol == 1 && k <= KC && (aCol == 1 || (long) m * k <= (long) MC * KC) && (macs <= SMALL_MACS
@@ -662,11 +676,37 @@ public final class GemmF64 {
      */
     private static void smallGemms(int batch, int m, int n, int k, double alpha,
                                    double[] a, int aOff, int aBatch, int aRow, int aCol,
-                                   double[] b, int bOff, int bBatch, int bRow,
+                                   double[] b, int bOff, int bBatch, int bRow, int bCol,
                                    double beta, double[] c, int cOff, int cBatch, int cRow, int cCol) {
+        double[] copy = WORKSPACE.get().packedB;
         for (int p = 0; p < batch; p++) {
-            smallGemm(m, n, k, alpha, a, aOff + p * aBatch, aRow, aCol, b, bOff + p * bBatch, bRow,
-                    beta, c, cOff + p * cBatch, cRow, cCol);
+            double[] bs = b;
+            int bBase = bOff + p * bBatch, bStep = bRow;
+            if (bCol != 1) {
+                // A transposed B (Path.SMALL_BT, at most B_COPY_MAX elements) copied row-major, past
+                // the k x NR panel that smallGemm packs at the start of the same buffer.
+                copyRowMajor(k, n, b, bBase, bRow, bCol, copy, B_COPY);
+                bs = copy;
+                bBase = B_COPY;
+                bStep = n;
+            }
+            // K blocks in the chain order: later blocks add to what the first wrote (beta 1).
+            for (int pc = 0; pc < k; pc += KC) {
+                smallGemm(m, n, Math.min(KC, k - pc), alpha, a, aOff + p * aBatch + pc * aCol, aRow, aCol,
+                        bs, bBase + pc * bStep, bStep, pc == 0 ? beta : 1, c, cOff + p * cBatch, cRow, cCol);
+            }
+        }
+    }
+
+    /** Where smallGemms copies a transposed B in the packedB buffer: after smallGemm's k x NR panel. */
+    private static final int B_COPY = KC * NR;
+    /** The largest transposed B (k x n elements) that smallGemms copies. */
+    private static final long B_COPY_MAX = (long) KC * NC - B_COPY;
+
+    /** dst[off + l*n + j] = B(l, j) for B(l, j) at {@code b[bBase + l*bRow + j*bCol]}. */
+    private static void copyRowMajor(int k, int n, double[] b, int bBase, int bRow, int bCol, double[] dst, int off) {
+        for (int j = 0; j < n; j++) {
+            for (int l = 0, src = bBase + j * bCol, d = off + j; l < k; l++, src += bRow, d += n) dst[d] = b[src];
         }
     }
 

@@ -204,6 +204,35 @@ class TestGemmScalarBitsF64 {
         }
     }
 
+    /**
+     * The output layer of a TreeLSTM minibatch (hidden 128, 5 classes, ~1,280 nodes) and its kind:
+     * the weight gradient Hᵀ G (column-major A, narrow C) on the small path transposed, past one K
+     * block and past SMALL_MACS (it packed before), and the input gradient G Woutᵀ (a short K sum
+     * times a transposed B) with B copied row-major for the small path (Path.SMALL_BT), one and
+     * two batch entries, every kind of alpha and beta, unit strides (the paths' condition).
+     */
+    @Test
+    void narrowOutputLayerGradients() {
+        var rng = new Random(27);
+        int[][] transposed = {{1, 128, 5, 2 * KC + 7}, {2, 70, 11, KC + 1}, {1, 40, 3, 3 * KC}, {1, 128, 5, 1280}};
+        int[][] copiedB = {{1, 640, 128, 5}, {2, 100, 37, 2}, {1, 53, 70, GemmF64.SHORT_K}, {1, 49, 3 * GemmF64.NR + 5, 7}};
+        int index = 0;
+        for (int[][] shapes : new int[][][] {transposed, copiedB}) {
+            boolean ta = shapes == transposed;
+            for (int[] s : shapes) {
+                int batch = s[0], m = s[1], n = s[2], k = s[3];
+                assertEquals(ta ? GemmF64.Path.SMALL_TRANSPOSED : GemmF64.Path.SMALL_BT,
+                        SIMD_ONE.path(batch, m, n, k, ta ? 1 : k, ta ? m : 1, ta ? n : 1, ta ? 1 : k, n, 1),
+                        "batch=" + batch + " m=" + m + " n=" + n + " k=" + k);
+                for (double beta : new double[] {0, 1, (double) 1.5}) {
+                    index++;
+                    check(rng, batch, m, n, k, ta, !ta, false, 0, false, batch > 1 && index % 2 == 0,
+                            index % 3 == 0 ? (double) -0.5 : 1, beta);
+                }
+            }
+        }
+    }
+
     /** Random shapes from sizes around every threshold: lanes, tiles, 16 columns, 16 * LANES, KC. */
     @Test
     void randomShapes() {
