@@ -785,7 +785,9 @@ public final class GemmF64 {
                     bStart = 0;
                     bStep = NR;
                 }
-                if (inPlace && cols > L) {
+                if (inPlace && cols > L && eightRows(rows)) {
+                    inPlace8x2(rows, cols, k, alpha, as, aStart, aStep, bs, bStart, bStep, beta, c, cj, cRow, cCol, ws.tile);
+                } else if (inPlace && cols > L) {
                     inPlace6x2(rows, cols, k, alpha, as, aStart, aStep, bs, bStart, bStep, beta, c, cj, cRow, cCol, ws.tile);
                 } else if (inPlace) {
                     inPlace8x1(rows, cols, k, alpha, as, aStart, aStep, bs, bStart, bStep, beta, c, cj, cRow, cCol, ws.tile);
@@ -796,6 +798,15 @@ public final class GemmF64 {
                 }
             }
         }
+    }
+
+    /**
+     * Whether two-vector tiles of m rows (A in place) are 8 rows high rather than 6: with 32 vector
+     * registers (16 accumulators), when 8 pads m no more than 6 does. 16³ computed 18 rows in tiles
+     * of 6, each B vector feeding 6 FMAs; in tiles of 8, 16 rows, each B vector feeding 8.
+     */
+    private static boolean eightRows(int m) {
+        return WIDE_TILES && ceilDiv(m, 8) * 8 <= ceilDiv(m, SMALL_MR) * SMALL_MR;
     }
 
     /** Of tiles of 6, 5 and 4 rows, the height that pads m rows with the fewest (the larger on a tie). */
@@ -977,6 +988,101 @@ public final class GemmF64 {
                 c30.intoArray(tile, 6 * L); c31.intoArray(tile, 7 * L);
                 c40.intoArray(tile, 8 * L); c41.intoArray(tile, 9 * L);
                 c50.intoArray(tile, 10 * L); c51.intoArray(tile, 11 * L);
+                writeTile(tile, 0, 2 * L, rows, cols, alpha, beta, c, ci, cRow, cCol);
+            }
+        }
+    }
+
+    /** 8 rows x 2 vectors, A in place. */
+    private static void inPlace8x2(int m, int cols, int k, double alpha, double[] a, int aStart, int aStep,
+            double[] b, int bStart, int bStep, double beta, double[] c, int cBase, int cRow, int cCol, double[] tile) {
+        for (int i = 0; i < m; i += 8) {
+            int rows = Math.min(8, m - i);
+            int a0 = aStart + i * aStep;
+            int a1 = a0 + Math.min(1, rows - 1) * aStep;
+            int a2 = a0 + Math.min(2, rows - 1) * aStep;
+            int a3 = a0 + Math.min(3, rows - 1) * aStep;
+            int a4 = a0 + Math.min(4, rows - 1) * aStep;
+            int a5 = a0 + Math.min(5, rows - 1) * aStep;
+            int a6 = a0 + Math.min(6, rows - 1) * aStep;
+            int a7 = a0 + Math.min(7, rows - 1) * aStep;
+            DoubleVector c00 = DoubleVector.zero(SPECIES), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00,
+                    c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+            for (int l = 0; l < k; l++) {
+                int bi = bStart + l * bStep;
+                DoubleVector b0 = DoubleVector.fromArray(SPECIES, b, bi);
+                DoubleVector b1 = DoubleVector.fromArray(SPECIES, b, bi + L);
+                DoubleVector x = DoubleVector.broadcast(SPECIES, a[a0 + l]);
+                c00 = b0.fma(x, c00); c01 = b1.fma(x, c01);
+                x = DoubleVector.broadcast(SPECIES, a[a1 + l]);
+                c10 = b0.fma(x, c10); c11 = b1.fma(x, c11);
+                x = DoubleVector.broadcast(SPECIES, a[a2 + l]);
+                c20 = b0.fma(x, c20); c21 = b1.fma(x, c21);
+                x = DoubleVector.broadcast(SPECIES, a[a3 + l]);
+                c30 = b0.fma(x, c30); c31 = b1.fma(x, c31);
+                x = DoubleVector.broadcast(SPECIES, a[a4 + l]);
+                c40 = b0.fma(x, c40); c41 = b1.fma(x, c41);
+                x = DoubleVector.broadcast(SPECIES, a[a5 + l]);
+                c50 = b0.fma(x, c50); c51 = b1.fma(x, c51);
+                x = DoubleVector.broadcast(SPECIES, a[a6 + l]);
+                c60 = b0.fma(x, c60); c61 = b1.fma(x, c61);
+                x = DoubleVector.broadcast(SPECIES, a[a7 + l]);
+                c70 = b0.fma(x, c70); c71 = b1.fma(x, c71);
+            }
+            int ci = cBase + i * cRow;
+            if (cols == 2 * L && cCol == 1 && (beta == 0 || rows == 8)) {
+                int e1 = ci + Math.min(1, rows - 1) * cRow;
+                int e2 = ci + Math.min(2, rows - 1) * cRow;
+                int e3 = ci + Math.min(3, rows - 1) * cRow;
+                int e4 = ci + Math.min(4, rows - 1) * cRow;
+                int e5 = ci + Math.min(5, rows - 1) * cRow;
+                int e6 = ci + Math.min(6, rows - 1) * cRow;
+                int e7 = ci + Math.min(7, rows - 1) * cRow;
+                if (beta == 0 && alpha == 1) {
+                    c00.intoArray(c, ci); c01.intoArray(c, ci + L);
+                    c10.intoArray(c, e1); c11.intoArray(c, e1 + L);
+                    c20.intoArray(c, e2); c21.intoArray(c, e2 + L);
+                    c30.intoArray(c, e3); c31.intoArray(c, e3 + L);
+                    c40.intoArray(c, e4); c41.intoArray(c, e4 + L);
+                    c50.intoArray(c, e5); c51.intoArray(c, e5 + L);
+                    c60.intoArray(c, e6); c61.intoArray(c, e6 + L);
+                    c70.intoArray(c, e7); c71.intoArray(c, e7 + L);
+                } else if (beta == 0) {
+                    c00.mul(alpha).intoArray(c, ci); c01.mul(alpha).intoArray(c, ci + L);
+                    c10.mul(alpha).intoArray(c, e1); c11.mul(alpha).intoArray(c, e1 + L);
+                    c20.mul(alpha).intoArray(c, e2); c21.mul(alpha).intoArray(c, e2 + L);
+                    c30.mul(alpha).intoArray(c, e3); c31.mul(alpha).intoArray(c, e3 + L);
+                    c40.mul(alpha).intoArray(c, e4); c41.mul(alpha).intoArray(c, e4 + L);
+                    c50.mul(alpha).intoArray(c, e5); c51.mul(alpha).intoArray(c, e5 + L);
+                    c60.mul(alpha).intoArray(c, e6); c61.mul(alpha).intoArray(c, e6 + L);
+                    c70.mul(alpha).intoArray(c, e7); c71.mul(alpha).intoArray(c, e7 + L);
+                } else {
+                    c00.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, ci).mul(beta)).intoArray(c, ci);
+                    c01.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, ci + L).mul(beta)).intoArray(c, ci + L);
+                    c10.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e1).mul(beta)).intoArray(c, e1);
+                    c11.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e1 + L).mul(beta)).intoArray(c, e1 + L);
+                    c20.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e2).mul(beta)).intoArray(c, e2);
+                    c21.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e2 + L).mul(beta)).intoArray(c, e2 + L);
+                    c30.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e3).mul(beta)).intoArray(c, e3);
+                    c31.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e3 + L).mul(beta)).intoArray(c, e3 + L);
+                    c40.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e4).mul(beta)).intoArray(c, e4);
+                    c41.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e4 + L).mul(beta)).intoArray(c, e4 + L);
+                    c50.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e5).mul(beta)).intoArray(c, e5);
+                    c51.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e5 + L).mul(beta)).intoArray(c, e5 + L);
+                    c60.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e6).mul(beta)).intoArray(c, e6);
+                    c61.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e6 + L).mul(beta)).intoArray(c, e6 + L);
+                    c70.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e7).mul(beta)).intoArray(c, e7);
+                    c71.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e7 + L).mul(beta)).intoArray(c, e7 + L);
+                }
+            } else {
+                c00.intoArray(tile, 0); c01.intoArray(tile, L);
+                c10.intoArray(tile, 2 * L); c11.intoArray(tile, 3 * L);
+                c20.intoArray(tile, 4 * L); c21.intoArray(tile, 5 * L);
+                c30.intoArray(tile, 6 * L); c31.intoArray(tile, 7 * L);
+                c40.intoArray(tile, 8 * L); c41.intoArray(tile, 9 * L);
+                c50.intoArray(tile, 10 * L); c51.intoArray(tile, 11 * L);
+                c60.intoArray(tile, 12 * L); c61.intoArray(tile, 13 * L);
+                c70.intoArray(tile, 14 * L); c71.intoArray(tile, 15 * L);
                 writeTile(tile, 0, 2 * L, rows, cols, alpha, beta, c, ci, cRow, cCol);
             }
         }
@@ -1379,7 +1485,9 @@ public final class GemmF64 {
                 int kc = Math.min(KC, k - pc);
                 double betaBlock = pc == 0 ? beta : 1;
                 packPanelTransposed(kc, cols, a, aBase + i * aRow + pc, aRow, bp);
-                if (cols > L) {
+                if (cols > L && eightRows(n)) {
+                    inPlace8x2(n, cols, kc, alpha, b, bBase + pc, bCol, bp, 0, NR, betaBlock, c, cBase + i * cRow, cCol, cRow, ws.tile);
+                } else if (cols > L) {
                     inPlace6x2(n, cols, kc, alpha, b, bBase + pc, bCol, bp, 0, NR, betaBlock, c, cBase + i * cRow, cCol, cRow, ws.tile);
                 } else {
                     inPlace8x1(n, cols, kc, alpha, b, bBase + pc, bCol, bp, 0, NR, betaBlock, c, cBase + i * cRow, cCol, cRow, ws.tile);

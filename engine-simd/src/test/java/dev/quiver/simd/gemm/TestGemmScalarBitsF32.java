@@ -149,14 +149,15 @@ class TestGemmScalarBitsF32 {
      * The small path's four-vector tiles (blocks of 2 * NR columns, with 32 vector registers): A in
      * place (K sums past SHORT_K, or C narrower than four two-vector blocks) and A in tile panels
      * (short K sums), row-major and transposed A, a last row tile of 1, 2, 4 or 5 rows, blocks of two and
-     * one vectors after the wide ones, every kind of alpha and beta. 64³ is the benchmark's shape.
+     * one vectors after the wide ones (8 or 6 rows high), every kind of alpha and beta. 64³ and 16³ are
+     * the benchmark's shapes.
      * Every C is wider than 16 columns or a whole number of 256-bit vectors (else split-K at 128 bits).
      */
     @Test
     void wideTiles() {
         var rng = new Random(25);
         int nw = 2 * GemmF32.NR;
-        int[][] shapes = {{64, nw, 64}, {64, 64, 64}, {13, 2 * nw + GemmF32.NR + 3, 64}, {31, 2 * nw + 5, 49},
+        int[][] shapes = {{64, nw, 64}, {64, 64, 64}, {16, 16, 16}, {13, 2 * nw + GemmF32.NR + 3, 64}, {31, 2 * nw + 5, 49},
                 {64, 2 * nw + 3, 10}, {17, 4 * nw, 48}, {2, 14, 3 * nw, 5}};
         int index = 0;
         for (int[] s : shapes) {
