@@ -33,7 +33,7 @@ public class GemmTiles {
 
     /** The kernels GemmF64.smallGemm and thinTransposedB choose from. */
     static final List<Tile> TILES = List.of(
-            new Tile(true, 8, 1), new Tile(true, 6, 2), new Tile(true, 6, 4), new Tile(true, 5, 4), new Tile(true, 4, 4),
+            new Tile(true, 8, 1), new Tile(true, 6, 2), new Tile(true, 8, 2), new Tile(true, 6, 4), new Tile(true, 5, 4), new Tile(true, 4, 4),
             new Tile(false, 8, 1), new Tile(false, 6, 2), new Tile(false, 6, 4));
 
     static final Path OUT = Path.of("engine-simd/src/main/java/dev/quiver/simd/gemm/GemmF64.java");

@@ -51,10 +51,15 @@ public class GemmBench {
      * example's output layer for a 24-word sentence (a few rows against a wide B). The rnnlm step's
      * other two output-layer products at 21 words: the hidden-state gradient G Wᵀ ("21x7596x256tb":
      * a trailing tb stores B column-major, read as a transposed view with bRow = 1) and the weight
-     * gradient Hᵀ G ("256x21x7596t").
+     * gradient Hᵀ G ("256x21x7596t"). The TreeLSTM's at a minibatch of 32 trees (hidden 128, 5
+     * classes; shapes logged from TreeLstmBench, autobatched): the input gradient dG Wᵀ of a level
+     * of m internal nodes, [m, 640] x [256, 640]ᵀ, at m = 2, 8, 32 and 154 ("mx640x256tb"), and the
+     * output layer over ~1,280 nodes: logits H Wout ("1280x128x5"), G Woutᵀ ("1280x5x128tb") and
+     * Hᵀ G ("128x1280x5t").
      */
     @Param({"16", "64", "256", "1024", "2048", "64x784x256", "256x64x784", "64x256x10", "784x64x256t", "24x256x7596",
-            "64x10x256", "256x64x10t", "21x7596x256tb", "256x21x7596t"})
+            "64x10x256", "256x64x10t", "21x7596x256tb", "256x21x7596t",
+            "2x640x256tb", "8x640x256tb", "32x640x256tb", "154x640x256tb", "1280x128x5", "1280x5x128tb", "128x1280x5t"})
     public String shape;
     @Param({"f32", "f64"})
     public String dtype;

@@ -144,6 +144,19 @@ public final class GemmF64 {
         /** gemmTaps' sums of one C tile, and its B row offsets (l * bRow) for shiftedKernel. */
         final double[] sums = new double[MR * NR];
         final int[] bRows = new int[KC];
+        /** writeTransposed's index map for transposeRows x transposeCols: [p] = (p % rows) * cols + p / rows. */
+        int[] transposeIndex = new int[0];
+        int transposeRows, transposeCols;
+
+        int[] transposeIndex(int rows, int cols) {
+            if (rows != transposeRows || cols != transposeCols) {
+                if (transposeIndex.length < rows * cols) transposeIndex = new int[rows * cols];
+                for (int p = 0; p < rows * cols; p++) transposeIndex[p] = (p % rows) * cols + p / rows;
+                transposeRows = rows;
+                transposeCols = cols;
+            }
+            return transposeIndex;
+        }
         /** All of a shared A's row panels for one K block; grown on first need, then reused. */
         double[] sharedA = new double[0];
 
@@ -242,9 +255,9 @@ public final class GemmF64 {
                     rowDots(m, k, alpha, a, aOff + p * aBatch, aRow, b, bOff + p * bBatch, bRow, beta, c, cOff + p * cBatch, cRow);
                 }
             }
-            case SMALL_TRANSPOSED -> smallGemms(batch, n, m, k, alpha, b, bOff, bBatch, bCol, bRow, a, aOff, aBatch, aCol,
+            case SMALL_TRANSPOSED -> smallGemms(batch, n, m, k, alpha, b, bOff, bBatch, bCol, bRow, a, aOff, aBatch, aCol, 1,
                     beta, c, cOff, cBatch, cCol, cRow);
-            case SMALL -> smallGemms(batch, m, n, k, alpha, a, aOff, aBatch, aRow, aCol, b, bOff, bBatch, bRow,
+            case SMALL, SMALL_BT -> smallGemms(batch, m, n, k, alpha, a, aOff, aBatch, aRow, aCol, b, bOff, bBatch, bRow, bCol,
                     beta, c, cOff, cBatch, cRow, 1);
             case THIN_BT -> {
                 for (int p = 0; p < batch; p++) {
@@ -273,6 +286,8 @@ public final class GemmF64 {
         SMALL_TRANSPOSED,
         /** Chain order: the unpacked small path. */
         SMALL,
+        /** Chain order: the unpacked small path after copying a transposed B (a short K sum) row-major. */
+        SMALL_BT,
         /** Chain order: a few rows times a transposed matrix (g Wᵀ): the small path on Cᵀ = W gᵀ, W read in place, K blocked. */
         THIN_BT,
         /** Chain order: BLIS-style packed blocks (large problems). */
@@ -312,8 +327,12 @@ public final class GemmF64 {
         if (n == 1 && aCol == 1) return Path.ROW_DOTS;
         // Column-major A (a transposed view, e.g. dW = H^T dY) with narrow C: the small path on
         // the transposed problem C^T = B^T A^T, whose right operand (A^T) has unit-stride rows,
-        // so vectors run along m instead of wasting lanes along n (256x64x10: see GemmBench).
-        if (aRow == 1 && aCol != 1 && n <= NARROW_N && n % L != 0 && m >= 2 * L && k <= KC && macs <= SMALL_MACS) {
+        // so vectors run along m instead of wasting lanes along n (256x64x10: see GemmBench). Past
+        // one K block or SMALL_MACS too (in K blocks; on one thread, as the small path): the packed
+        // path padded the narrow C to two vectors (a TreeLSTM's output weight gradient Hᵀ G,
+        // 128x1280x5t, 7 GFLOP/s against OpenBLAS's 37-76).
+        if (aRow == 1 && aCol != 1 && n <= NARROW_N && n % L != 0 && m >= 2 * L
+                && (k <= KC && macs <= SMALL_MACS || threads == 1 || batch * macs < PARALLEL_MIN_MACS)) {
             return Path.SMALL_TRANSPOSED;
         }
         // A few rows times a matrix with unit-stride columns (g Wᵀ, the input gradient of a layer x W
@@ -322,6 +341,14 @@ public final class GemmF64 {
         // any k (K blocks). The packed path copied all of W transposed on every call.
         if (bRow == 1 && bCol != 1 && aCol == 1 && m <= THIN_M && (threads == 1 || batch * macs < PARALLEL_MIN_MACS)) {
             return Path.THIN_BT;
+        }
+        // A short K sum times a transposed B with many rows (the input gradient G Woutᵀ of a small
+        // output layer over a TreeLSTM minibatch's nodes, 1280x5x128tb): B (k x n) is small, so it is
+        // copied row-major and the small path runs; the packed path copied A too and sent every
+        // k = 5 tile through its buffer (15-33 GFLOP/s against OpenBLAS's 25-53).
+        if (bRow == 1 && bCol != 1 && cCol == 1 && k <= SHORT_K && (long) k * n <= B_COPY_MAX
+                && (aCol == 1 || (long) m * k <= (long) MC * KC) && (threads == 1 || batch * macs < PARALLEL_MIN_MACS)) {
+            return Path.SMALL_BT;
         }
         // (The small path copies a strided A whole, row-major, into the MC x KC buffer.)
         if (bCol == 1 && cCol == 1 && k <= KC && (aCol == 1 || (long) m * k <= (long) MC * KC) && (macs <= SMALL_MACS
@@ -662,11 +689,89 @@ public final class GemmF64 {
      */
     private static void smallGemms(int batch, int m, int n, int k, double alpha,
                                    double[] a, int aOff, int aBatch, int aRow, int aCol,
-                                   double[] b, int bOff, int bBatch, int bRow,
+                                   double[] b, int bOff, int bBatch, int bRow, int bCol,
                                    double beta, double[] c, int cOff, int cBatch, int cRow, int cCol) {
+        Workspace ws = WORKSPACE.get();
+        double[] copy = ws.packedB;
+        // C given transposed and dense (Path.SMALL_TRANSPOSED on a row-major C of m columns): the tiles'
+        // columns are C's rows, which writeTile would write element by element, m apart (without
+        // that write 256x64x10t ran 1.5x faster in float32). Instead each chunk of T_COLS columns
+        // is computed into a row-major scratch (alpha 1, beta 0: the sums themselves, stored from
+        // the registers), then written in C's own order by lane gathers (writeTransposed).
+        boolean viaScratch = GATHERS && cRow == 1 && cCol == m && m > 1 && bCol == 1;
+        int step = viaScratch ? T_COLS : n;
         for (int p = 0; p < batch; p++) {
-            smallGemm(m, n, k, alpha, a, aOff + p * aBatch, aRow, aCol, b, bOff + p * bBatch, bRow,
-                    beta, c, cOff + p * cBatch, cRow, cCol);
+            double[] bs = b;
+            int bBase = bOff + p * bBatch, bStep = bRow;
+            if (bCol != 1) {
+                // A transposed B (Path.SMALL_BT, at most B_COPY_MAX elements) copied row-major, past
+                // the k x NR panel that smallGemm packs at the start of the same buffer.
+                copyRowMajor(k, n, b, bBase, bRow, bCol, copy, B_COPY);
+                bs = copy;
+                bBase = B_COPY;
+                bStep = n;
+            }
+            // K blocks in the chain order: later blocks add to what the first wrote (beta 1).
+            for (int pc = 0; pc < k; pc += KC) {
+                double blockBeta = pc == 0 ? beta : 1;
+                for (int j0 = 0; j0 < n; j0 += step) {
+                    int cols = Math.min(step, n - j0), cj = cOff + p * cBatch + j0 * cCol;
+                    // One call site (see above); the scratch sits where the transposed B would (never both).
+                    smallGemm(m, cols, Math.min(KC, k - pc), viaScratch ? 1 : alpha, a, aOff + p * aBatch + pc * aCol, aRow, aCol,
+                            bs, bBase + pc * bStep + j0, bStep, viaScratch ? 0 : blockBeta,
+                            viaScratch ? copy : c, viaScratch ? B_COPY : cj, viaScratch ? cols : cRow, viaScratch ? 1 : cCol);
+                    if (viaScratch) writeTransposed(ws, m, cols, copy, B_COPY, alpha, blockBeta, c, cj);
+                }
+            }
+        }
+    }
+
+    /**
+     * Whether the transposed C goes through writeTransposed: with 16 lanes (float32 in 512 bits), where
+     * a gather replaces 16 scalar moves (256x64x10t 68.7 -> 75.0 GFLOP/s); with 8 (float64) it
+     * gained nothing and some JVMs ran it slower (40 -> 25-33), so narrower vectors keep writeTile.
+     */
+    private static final boolean GATHERS = L >= 16;
+    /** Columns of the transposed C per scratch chunk (at most 16 rows of them: 16 KB float32 / 32 KB float64). */
+    private static final int T_COLS = 256;
+
+    /**
+     * Cᵀ's rows [0, m) and columns [0, cols), the sums s of a chunk at {@code s[so + r*cols + j]},
+     * into the dense row-major C at {@code c[cb + j*m + r]} (C's rows j, each m long) as writeTile
+     * merges: alpha * s, + C * beta unless beta is 0. C's elements are visited in memory order, L
+     * at a time, each vector gathered from the scratch through an index map kept per thread for the
+     * last (m, cols).
+     */
+    private static void writeTransposed(Workspace ws, int m, int cols, double[] s, int so, double alpha, double beta,
+                                        double[] c, int cb) {
+        int size = m * cols;
+        int[] index = ws.transposeIndex(m, cols);
+        int bound = SPECIES.loopBound(size);
+        int p = 0;
+        // Two loops, not a vector assigned in a branch: such a phi may be left boxed by C2.
+        if (beta == 0) {
+            for (; p < bound; p += L) {
+                DoubleVector.fromArray(SPECIES, s, so, index, p).mul(alpha).intoArray(c, cb + p);
+            }
+            for (; p < size; p++) c[cb + p] = alpha * s[so + index[p]];
+        } else {
+            for (; p < bound; p += L) {
+                DoubleVector.fromArray(SPECIES, s, so, index, p).mul(alpha)
+                        .add(DoubleVector.fromArray(SPECIES, c, cb + p).mul(beta)).intoArray(c, cb + p);
+            }
+            for (; p < size; p++) c[cb + p] = alpha * s[so + index[p]] + c[cb + p] * beta;
+        }
+    }
+
+    /** Where smallGemms copies a transposed B in the packedB buffer: after smallGemm's k x NR panel. */
+    private static final int B_COPY = KC * NR;
+    /** The largest transposed B (k x n elements) that smallGemms copies. */
+    private static final long B_COPY_MAX = (long) KC * NC - B_COPY;
+
+    /** dst[off + l*n + j] = B(l, j) for B(l, j) at {@code b[bBase + l*bRow + j*bCol]}. */
+    private static void copyRowMajor(int k, int n, double[] b, int bBase, int bRow, int bCol, double[] dst, int off) {
+        for (int j = 0; j < n; j++) {
+            for (int l = 0, src = bBase + j * bCol, d = off + j; l < k; l++, src += bRow, d += n) dst[d] = b[src];
         }
     }
 
@@ -745,7 +850,9 @@ public final class GemmF64 {
                     bStart = 0;
                     bStep = NR;
                 }
-                if (inPlace && cols > L) {
+                if (inPlace && cols > L && eightRows(rows)) {
+                    inPlace8x2(rows, cols, k, alpha, as, aStart, aStep, bs, bStart, bStep, beta, c, cj, cRow, cCol, ws.tile);
+                } else if (inPlace && cols > L) {
                     inPlace6x2(rows, cols, k, alpha, as, aStart, aStep, bs, bStart, bStep, beta, c, cj, cRow, cCol, ws.tile);
                 } else if (inPlace) {
                     inPlace8x1(rows, cols, k, alpha, as, aStart, aStep, bs, bStart, bStep, beta, c, cj, cRow, cCol, ws.tile);
@@ -756,6 +863,15 @@ public final class GemmF64 {
                 }
             }
         }
+    }
+
+    /**
+     * Whether two-vector tiles of m rows (A in place) are 8 rows high rather than 6: with 32 vector
+     * registers (16 accumulators), when 8 pads m no more than 6 does. 16³ computed 18 rows in tiles
+     * of 6, each B vector feeding 6 FMAs; in tiles of 8, 16 rows, each B vector feeding 8.
+     */
+    private static boolean eightRows(int m) {
+        return WIDE_TILES && ceilDiv(m, 8) * 8 <= ceilDiv(m, SMALL_MR) * SMALL_MR;
     }
 
     /** Of tiles of 6, 5 and 4 rows, the height that pads m rows with the fewest (the larger on a tie). */
@@ -937,6 +1053,101 @@ public final class GemmF64 {
                 c30.intoArray(tile, 6 * L); c31.intoArray(tile, 7 * L);
                 c40.intoArray(tile, 8 * L); c41.intoArray(tile, 9 * L);
                 c50.intoArray(tile, 10 * L); c51.intoArray(tile, 11 * L);
+                writeTile(tile, 0, 2 * L, rows, cols, alpha, beta, c, ci, cRow, cCol);
+            }
+        }
+    }
+
+    /** 8 rows x 2 vectors, A in place. */
+    private static void inPlace8x2(int m, int cols, int k, double alpha, double[] a, int aStart, int aStep,
+            double[] b, int bStart, int bStep, double beta, double[] c, int cBase, int cRow, int cCol, double[] tile) {
+        for (int i = 0; i < m; i += 8) {
+            int rows = Math.min(8, m - i);
+            int a0 = aStart + i * aStep;
+            int a1 = a0 + Math.min(1, rows - 1) * aStep;
+            int a2 = a0 + Math.min(2, rows - 1) * aStep;
+            int a3 = a0 + Math.min(3, rows - 1) * aStep;
+            int a4 = a0 + Math.min(4, rows - 1) * aStep;
+            int a5 = a0 + Math.min(5, rows - 1) * aStep;
+            int a6 = a0 + Math.min(6, rows - 1) * aStep;
+            int a7 = a0 + Math.min(7, rows - 1) * aStep;
+            DoubleVector c00 = DoubleVector.zero(SPECIES), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00,
+                    c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+            for (int l = 0; l < k; l++) {
+                int bi = bStart + l * bStep;
+                DoubleVector b0 = DoubleVector.fromArray(SPECIES, b, bi);
+                DoubleVector b1 = DoubleVector.fromArray(SPECIES, b, bi + L);
+                DoubleVector x = DoubleVector.broadcast(SPECIES, a[a0 + l]);
+                c00 = b0.fma(x, c00); c01 = b1.fma(x, c01);
+                x = DoubleVector.broadcast(SPECIES, a[a1 + l]);
+                c10 = b0.fma(x, c10); c11 = b1.fma(x, c11);
+                x = DoubleVector.broadcast(SPECIES, a[a2 + l]);
+                c20 = b0.fma(x, c20); c21 = b1.fma(x, c21);
+                x = DoubleVector.broadcast(SPECIES, a[a3 + l]);
+                c30 = b0.fma(x, c30); c31 = b1.fma(x, c31);
+                x = DoubleVector.broadcast(SPECIES, a[a4 + l]);
+                c40 = b0.fma(x, c40); c41 = b1.fma(x, c41);
+                x = DoubleVector.broadcast(SPECIES, a[a5 + l]);
+                c50 = b0.fma(x, c50); c51 = b1.fma(x, c51);
+                x = DoubleVector.broadcast(SPECIES, a[a6 + l]);
+                c60 = b0.fma(x, c60); c61 = b1.fma(x, c61);
+                x = DoubleVector.broadcast(SPECIES, a[a7 + l]);
+                c70 = b0.fma(x, c70); c71 = b1.fma(x, c71);
+            }
+            int ci = cBase + i * cRow;
+            if (cols == 2 * L && cCol == 1 && (beta == 0 || rows == 8)) {
+                int e1 = ci + Math.min(1, rows - 1) * cRow;
+                int e2 = ci + Math.min(2, rows - 1) * cRow;
+                int e3 = ci + Math.min(3, rows - 1) * cRow;
+                int e4 = ci + Math.min(4, rows - 1) * cRow;
+                int e5 = ci + Math.min(5, rows - 1) * cRow;
+                int e6 = ci + Math.min(6, rows - 1) * cRow;
+                int e7 = ci + Math.min(7, rows - 1) * cRow;
+                if (beta == 0 && alpha == 1) {
+                    c00.intoArray(c, ci); c01.intoArray(c, ci + L);
+                    c10.intoArray(c, e1); c11.intoArray(c, e1 + L);
+                    c20.intoArray(c, e2); c21.intoArray(c, e2 + L);
+                    c30.intoArray(c, e3); c31.intoArray(c, e3 + L);
+                    c40.intoArray(c, e4); c41.intoArray(c, e4 + L);
+                    c50.intoArray(c, e5); c51.intoArray(c, e5 + L);
+                    c60.intoArray(c, e6); c61.intoArray(c, e6 + L);
+                    c70.intoArray(c, e7); c71.intoArray(c, e7 + L);
+                } else if (beta == 0) {
+                    c00.mul(alpha).intoArray(c, ci); c01.mul(alpha).intoArray(c, ci + L);
+                    c10.mul(alpha).intoArray(c, e1); c11.mul(alpha).intoArray(c, e1 + L);
+                    c20.mul(alpha).intoArray(c, e2); c21.mul(alpha).intoArray(c, e2 + L);
+                    c30.mul(alpha).intoArray(c, e3); c31.mul(alpha).intoArray(c, e3 + L);
+                    c40.mul(alpha).intoArray(c, e4); c41.mul(alpha).intoArray(c, e4 + L);
+                    c50.mul(alpha).intoArray(c, e5); c51.mul(alpha).intoArray(c, e5 + L);
+                    c60.mul(alpha).intoArray(c, e6); c61.mul(alpha).intoArray(c, e6 + L);
+                    c70.mul(alpha).intoArray(c, e7); c71.mul(alpha).intoArray(c, e7 + L);
+                } else {
+                    c00.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, ci).mul(beta)).intoArray(c, ci);
+                    c01.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, ci + L).mul(beta)).intoArray(c, ci + L);
+                    c10.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e1).mul(beta)).intoArray(c, e1);
+                    c11.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e1 + L).mul(beta)).intoArray(c, e1 + L);
+                    c20.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e2).mul(beta)).intoArray(c, e2);
+                    c21.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e2 + L).mul(beta)).intoArray(c, e2 + L);
+                    c30.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e3).mul(beta)).intoArray(c, e3);
+                    c31.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e3 + L).mul(beta)).intoArray(c, e3 + L);
+                    c40.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e4).mul(beta)).intoArray(c, e4);
+                    c41.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e4 + L).mul(beta)).intoArray(c, e4 + L);
+                    c50.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e5).mul(beta)).intoArray(c, e5);
+                    c51.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e5 + L).mul(beta)).intoArray(c, e5 + L);
+                    c60.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e6).mul(beta)).intoArray(c, e6);
+                    c61.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e6 + L).mul(beta)).intoArray(c, e6 + L);
+                    c70.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e7).mul(beta)).intoArray(c, e7);
+                    c71.mul(alpha).add(DoubleVector.fromArray(SPECIES, c, e7 + L).mul(beta)).intoArray(c, e7 + L);
+                }
+            } else {
+                c00.intoArray(tile, 0); c01.intoArray(tile, L);
+                c10.intoArray(tile, 2 * L); c11.intoArray(tile, 3 * L);
+                c20.intoArray(tile, 4 * L); c21.intoArray(tile, 5 * L);
+                c30.intoArray(tile, 6 * L); c31.intoArray(tile, 7 * L);
+                c40.intoArray(tile, 8 * L); c41.intoArray(tile, 9 * L);
+                c50.intoArray(tile, 10 * L); c51.intoArray(tile, 11 * L);
+                c60.intoArray(tile, 12 * L); c61.intoArray(tile, 13 * L);
+                c70.intoArray(tile, 14 * L); c71.intoArray(tile, 15 * L);
                 writeTile(tile, 0, 2 * L, rows, cols, alpha, beta, c, ci, cRow, cCol);
             }
         }
@@ -1339,7 +1550,9 @@ public final class GemmF64 {
                 int kc = Math.min(KC, k - pc);
                 double betaBlock = pc == 0 ? beta : 1;
                 packPanelTransposed(kc, cols, a, aBase + i * aRow + pc, aRow, bp);
-                if (cols > L) {
+                if (cols > L && eightRows(n)) {
+                    inPlace8x2(n, cols, kc, alpha, b, bBase + pc, bCol, bp, 0, NR, betaBlock, c, cBase + i * cRow, cCol, cRow, ws.tile);
+                } else if (cols > L) {
                     inPlace6x2(n, cols, kc, alpha, b, bBase + pc, bCol, bp, 0, NR, betaBlock, c, cBase + i * cRow, cCol, cRow, ws.tile);
                 } else {
                     inPlace8x1(n, cols, kc, alpha, b, bBase + pc, bCol, bp, 0, NR, betaBlock, c, cBase + i * cRow, cCol, cRow, ws.tile);

@@ -63,6 +63,9 @@ class TestGemmPathsF32 {
         expect(Path.DOT, 40, 128, 5, false, false);              // logits of 40 nodes, 5 classes
         expect(Path.SMALL_TRANSPOSED, 128, 40, 5, true, false);  // dWout = Hᵀ G
         expect(Path.DOT, 1, 256, 5, false, false);               // one node's logits
+        // A TreeLSTM minibatch's output layer over 640 nodes: no packing.
+        expect(Path.SMALL_TRANSPOSED, 128, 640, 5, true, false); // dWout = Hᵀ G, K blocks
+        expect(Path.SMALL_BT, 640, 5, 128, false, true);         // G Woutᵀ, Woutᵀ copied row-major
     }
 
     /**
