@@ -144,19 +144,6 @@ public final class GemmF64 {
         /** gemmTaps' sums of one C tile, and its B row offsets (l * bRow) for shiftedKernel. */
         final double[] sums = new double[MR * NR];
         final int[] bRows = new int[KC];
-        /** writeTransposed's index map for transposeRows x transposeCols: [p] = (p % rows) * cols + p / rows. */
-        int[] transposeIndex = new int[0];
-        int transposeRows, transposeCols;
-
-        int[] transposeIndex(int rows, int cols) {
-            if (rows != transposeRows || cols != transposeCols) {
-                if (transposeIndex.length < rows * cols) transposeIndex = new int[rows * cols];
-                for (int p = 0; p < rows * cols; p++) transposeIndex[p] = (p % rows) * cols + p / rows;
-                transposeRows = rows;
-                transposeCols = cols;
-            }
-            return transposeIndex;
-        }
         /** All of a shared A's row panels for one K block; grown on first need, then reused. */
         double[] sharedA = new double[0];
 
@@ -693,13 +680,6 @@ public final class GemmF64 {
                                    double beta, double[] c, int cOff, int cBatch, int cRow, int cCol) {
         Workspace ws = WORKSPACE.get();
         double[] copy = ws.packedB;
-        // C given transposed and dense (Path.SMALL_TRANSPOSED on a row-major C of m columns): the tiles'
-        // columns are C's rows, which writeTile would write element by element, m apart (without
-        // that write 256x64x10t ran 1.5x faster in float32). Instead each chunk of T_COLS columns
-        // is computed into a row-major scratch (alpha 1, beta 0: the sums themselves, stored from
-        // the registers), then written in C's own order by lane gathers (writeTransposed).
-        boolean viaScratch = GATHERS && cRow == 1 && cCol == m && m > 1 && bCol == 1;
-        int step = viaScratch ? T_COLS : n;
         for (int p = 0; p < batch; p++) {
             double[] bs = b;
             int bBase = bOff + p * bBatch, bStep = bRow;
@@ -714,52 +694,9 @@ public final class GemmF64 {
             // K blocks in the chain order: later blocks add to what the first wrote (beta 1).
             for (int pc = 0; pc < k; pc += KC) {
                 double blockBeta = pc == 0 ? beta : 1;
-                for (int j0 = 0; j0 < n; j0 += step) {
-                    int cols = Math.min(step, n - j0), cj = cOff + p * cBatch + j0 * cCol;
-                    // One call site (see above); the scratch sits where the transposed B would (never both).
-                    smallGemm(m, cols, Math.min(KC, k - pc), viaScratch ? 1 : alpha, a, aOff + p * aBatch + pc * aCol, aRow, aCol,
-                            bs, bBase + pc * bStep + j0, bStep, viaScratch ? 0 : blockBeta,
-                            viaScratch ? copy : c, viaScratch ? B_COPY : cj, viaScratch ? cols : cRow, viaScratch ? 1 : cCol);
-                    if (viaScratch) writeTransposed(ws, m, cols, copy, B_COPY, alpha, blockBeta, c, cj);
-                }
+                smallGemm(m, n, Math.min(KC, k - pc), alpha, a, aOff + p * aBatch + pc * aCol, aRow, aCol,
+                        bs, bBase + pc * bStep, bStep, blockBeta, c, cOff + p * cBatch, cRow, cCol);
             }
-        }
-    }
-
-    /**
-     * Whether the transposed C goes through writeTransposed: with 16 lanes (float32 in 512 bits), where
-     * a gather replaces 16 scalar moves (256x64x10t 68.7 -> 75.0 GFLOP/s); with 8 (float64) it
-     * gained nothing and some JVMs ran it slower (40 -> 25-33), so narrower vectors keep writeTile.
-     */
-    private static final boolean GATHERS = L >= 16;
-    /** Columns of the transposed C per scratch chunk (at most 16 rows of them: 16 KB float32 / 32 KB float64). */
-    private static final int T_COLS = 256;
-
-    /**
-     * Cᵀ's rows [0, m) and columns [0, cols), the sums s of a chunk at {@code s[so + r*cols + j]},
-     * into the dense row-major C at {@code c[cb + j*m + r]} (C's rows j, each m long) as writeTile
-     * merges: alpha * s, + C * beta unless beta is 0. C's elements are visited in memory order, L
-     * at a time, each vector gathered from the scratch through an index map kept per thread for the
-     * last (m, cols).
-     */
-    private static void writeTransposed(Workspace ws, int m, int cols, double[] s, int so, double alpha, double beta,
-                                        double[] c, int cb) {
-        int size = m * cols;
-        int[] index = ws.transposeIndex(m, cols);
-        int bound = SPECIES.loopBound(size);
-        int p = 0;
-        // Two loops, not a vector assigned in a branch: such a phi may be left boxed by C2.
-        if (beta == 0) {
-            for (; p < bound; p += L) {
-                DoubleVector.fromArray(SPECIES, s, so, index, p).mul(alpha).intoArray(c, cb + p);
-            }
-            for (; p < size; p++) c[cb + p] = alpha * s[so + index[p]];
-        } else {
-            for (; p < bound; p += L) {
-                DoubleVector.fromArray(SPECIES, s, so, index, p).mul(alpha)
-                        .add(DoubleVector.fromArray(SPECIES, c, cb + p).mul(beta)).intoArray(c, cb + p);
-            }
-            for (; p < size; p++) c[cb + p] = alpha * s[so + index[p]] + c[cb + p] * beta;
         }
     }
 
