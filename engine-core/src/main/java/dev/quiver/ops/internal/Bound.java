@@ -126,4 +126,44 @@ public final class Bound {
             for (Instruction part : program) part.run(m);
         };
     }
+
+    /** Fields of {@link #gemmLayout}'s record, in order. */
+    static final int GEMM_LAYOUT = 13;
+
+    /**
+     * The gemm call's layout of out = a b for ranks 1-3 (batch dimensions leading), written at
+     * {@code dst[at..at+13)} as batch, m, n, k, aBatch, aRow, aCol, bBatch, bRow, bCol, cBatch,
+     * cRow, cCol; false (nothing to use) for other ranks. Shared by the bound closure and the coded
+     * instruction, so both make the same kernel call.
+     */
+    static boolean gemmLayout(Tensor a, Tensor b, Tensor out, int[] dst, int at) {
+        int ar = a.rank(), br = b.rank();
+        if (ar == 0 || br == 0 || ar > 3 || br > 3) return false;
+        int batch = 1, aBatch = 0, bBatch = 0, cBatch = 0, cRow, cCol;
+        if (ar == 3 || br == 3) {
+            batch = out.dim(0);
+            aBatch = ar == 3 && a.dim(0) != 1 ? a.stride(0) : 0;
+            bBatch = br == 3 && b.dim(0) != 1 ? b.stride(0) : 0;
+            cBatch = out.stride(0);
+            cRow = out.stride(1);
+            cCol = out.stride(2);
+        } else {
+            cRow = ar == 1 ? 0 : out.stride(0);
+            cCol = br == 1 ? 0 : out.stride(ar == 1 ? 0 : 1);
+        }
+        dst[at] = batch;
+        dst[at + 1] = ar == 1 ? 1 : a.dim(-2);
+        dst[at + 2] = br == 1 ? 1 : b.dim(-1);
+        dst[at + 3] = a.dim(-1);
+        dst[at + 4] = aBatch;
+        dst[at + 5] = ar == 1 ? 0 : a.stride(-2);
+        dst[at + 6] = a.stride(-1);
+        dst[at + 7] = bBatch;
+        dst[at + 8] = br == 1 ? b.stride(0) : b.stride(-2);
+        dst[at + 9] = br == 1 ? 0 : b.stride(-1);
+        dst[at + 10] = cBatch;
+        dst[at + 11] = cRow;
+        dst[at + 12] = cCol;
+        return true;
+    }
 }

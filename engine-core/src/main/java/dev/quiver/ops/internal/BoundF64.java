@@ -136,36 +136,12 @@ final class BoundF64 {
 
     /** out = a b + beta out (beta 0 or 1: overwrite or accumulate). */
     static Instruction matmul(KernelsF64 k, Tensor a, Tensor b, Tensor out, int beta) {
-        int ar = a.rank(), br = b.rank();
-        if (ar == 0 || br == 0 || ar > 3 || br > 3) return null;
-        int m = ar == 1 ? 1 : a.dim(-2), kk = a.dim(-1), n = br == 1 ? 1 : b.dim(-1);
-        int aRow = ar == 1 ? 0 : a.stride(-2), aCol = a.stride(-1);
-        int bRow = br == 1 ? b.stride(0) : b.stride(-2), bCol = br == 1 ? 0 : b.stride(-1);
-        int batch = 1, aBatch = 0, bBatch = 0, cBatch = 0, cRow, cCol;
-        if (ar == 3 || br == 3) {
-            batch = out.dim(0);
-            aBatch = ar == 3 && a.dim(0) != 1 ? a.stride(0) : 0;
-            bBatch = br == 3 && b.dim(0) != 1 ? b.stride(0) : 0;
-            cBatch = out.stride(0);
-            cRow = out.stride(1);
-            cCol = out.stride(2);
-        } else if (ar == 1 && br == 1) {
-            cRow = 0;
-            cCol = 0;
-        } else if (ar == 1) {
-            cRow = 0;
-            cCol = out.stride(0);
-        } else if (br == 1) {
-            cRow = out.stride(0);
-            cCol = 0;
-        } else {
-            cRow = out.stride(0);
-            cCol = out.stride(1);
-        }
+        int[] l = new int[Bound.GEMM_LAYOUT];
+        if (!Bound.gemmLayout(a, b, out, l, 0)) return null;
         double[] aa = (double[]) a.data(), ba = (double[]) b.data(), ca = (double[]) out.data();
         int ao = a.offset(), bo = b.offset(), co = out.offset();
-        int bt = batch, ab = aBatch, bb = bBatch, cb = cBatch, cr = cRow, cc = cCol;
-        return x -> k.gemm(bt, m, n, kk, 1, aa, ao, ab, aRow, aCol, ba, bo, bb, bRow, bCol, beta, ca, co, cb, cr, cc);
+        return x -> k.gemm(l[0], l[1], l[2], l[3], 1, aa, ao, l[4], l[5], l[6], ba, bo, l[7], l[8], l[9], beta,
+                ca, co, l[10], l[11], l[12]);
     }
 
     /**

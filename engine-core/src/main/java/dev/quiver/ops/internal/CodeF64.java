@@ -29,7 +29,7 @@ final class CodeF64 implements CodeView {
     private static final int BINARY = 1;     // (11) op, n, a, ao, as, b, bo, bs, c, co
     private static final int ROWS_A = 2;     // (10) op, row, rows, a, ao, b, bo, c, co: a repeats every row elements
     private static final int ROWS_B = 3;     // (10) op, row, rows, a, ao, b, bo, c, co: b repeats every row elements
-    private static final int GEMM = 4;       // (21) batch, m, n, k, a, ao, ab, aRow, aCol, b, bo, bb, bRow, bCol, beta, c, co, cb, cr, cc
+    private static final int GEMM = 4;       // (21) Bound.gemmLayout's 13, then a, ao, b, bo, beta, c, co
     private static final int SUM_ALL = 5;    // (6) n, x, xo, y, yo
     private static final int SUM_ROWS = 6;   // (7) row, rows, x, xo, y, yo
     private static final int BLOCKS = 7;     // (6 + 4 per block) y, zero n, yo, accumulate, blocks, then (x or -1, from, to, length)
@@ -187,55 +187,17 @@ final class CodeF64 implements CodeView {
 
     @Override
     public boolean matmul(Tensor a, Tensor b, Tensor out, int beta) {
-        int ar = a.rank(), br = b.rank();
-        if (ar == 0 || br == 0 || ar > 3 || br > 3) return false;
-        int m = ar == 1 ? 1 : a.dim(-2), kk = a.dim(-1), n = br == 1 ? 1 : b.dim(-1);
-        int aRow = ar == 1 ? 0 : a.stride(-2), aCol = a.stride(-1);
-        int bRow = br == 1 ? b.stride(0) : b.stride(-2), bCol = br == 1 ? 0 : b.stride(-1);
-        int batch = 1, aBatch = 0, bBatch = 0, cBatch = 0, cRow, cCol;
-        if (ar == 3 || br == 3) {
-            batch = out.dim(0);
-            aBatch = ar == 3 && a.dim(0) != 1 ? a.stride(0) : 0;
-            bBatch = br == 3 && b.dim(0) != 1 ? b.stride(0) : 0;
-            cBatch = out.stride(0);
-            cRow = out.stride(1);
-            cCol = out.stride(2);
-        } else if (ar == 1 && br == 1) {
-            cRow = 0;
-            cCol = 0;
-        } else if (ar == 1) {
-            cRow = 0;
-            cCol = out.stride(0);
-        } else if (br == 1) {
-            cRow = out.stride(0);
-            cCol = 0;
-        } else {
-            cRow = out.stride(0);
-            cCol = out.stride(1);
-        }
         int[] c = room(21);
         int p = length;
+        if (!Bound.gemmLayout(a, b, out, c, p + 1)) return false;
         c[p] = GEMM;
-        c[p + 1] = batch;
-        c[p + 2] = m;
-        c[p + 3] = n;
-        c[p + 4] = kk;
-        c[p + 5] = array(a);
-        c[p + 6] = a.offset();
-        c[p + 7] = aBatch;
-        c[p + 8] = aRow;
-        c[p + 9] = aCol;
-        c[p + 10] = array(b);
-        c[p + 11] = b.offset();
-        c[p + 12] = bBatch;
-        c[p + 13] = bRow;
-        c[p + 14] = bCol;
-        c[p + 15] = beta;
-        c[p + 16] = array(out);
-        c[p + 17] = out.offset();
-        c[p + 18] = cBatch;
-        c[p + 19] = cRow;
-        c[p + 20] = cCol;
+        c[p + 14] = array(a);
+        c[p + 15] = a.offset();
+        c[p + 16] = array(b);
+        c[p + 17] = b.offset();
+        c[p + 18] = beta;
+        c[p + 19] = array(out);
+        c[p + 20] = out.offset();
         length = p + 21;
         return true;
     }
@@ -351,9 +313,9 @@ final class CodeF64 implements CodeView {
                     p += 10;
                 }
                 case GEMM -> {
-                    k.gemm(c[p + 1], c[p + 2], c[p + 3], c[p + 4], 1, a[c[p + 5]], c[p + 6], c[p + 7], c[p + 8], c[p + 9],
-                            a[c[p + 10]], c[p + 11], c[p + 12], c[p + 13], c[p + 14], c[p + 15],
-                            a[c[p + 16]], c[p + 17], c[p + 18], c[p + 19], c[p + 20]);
+                    k.gemm(c[p + 1], c[p + 2], c[p + 3], c[p + 4], 1, a[c[p + 14]], c[p + 15], c[p + 5], c[p + 6], c[p + 7],
+                            a[c[p + 16]], c[p + 17], c[p + 8], c[p + 9], c[p + 10], c[p + 18],
+                            a[c[p + 19]], c[p + 20], c[p + 11], c[p + 12], c[p + 13]);
                     p += 21;
                 }
                 case SUM_ALL -> {
